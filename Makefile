@@ -1,0 +1,132 @@
+# librecon: build, test, benchmark and install.
+#
+#   make          build/librecon.a, build/librecon.so, build/recon
+#   make run      build, then run the demo reconciliation on data/samples
+#   make check    build and run every test, then again under ASan+UBSan
+#   make bench    generate 1M-row files and time recon against sqlite3 .import
+#   make install  PREFIX=/usr/local DESTDIR= : header, libraries, librecon.pc
+#
+# Missing Debian packages are installed by tools/install-deps.sh before the
+# first compile (with sudo when not root).
+
+VERSION   := 0.1.0
+SOVERSION := 0
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+
+CC   ?= cc
+OPT  ?= -O2 -g
+B    ?= build
+SAN  ?=
+
+STD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+WARN   := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+          -Wformat=2 -Wvla
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+CFLAGS_ALL := $(STD) $(WARN) $(OPT) $(SANFLAGS) -fPIC -Iinclude -Ilib -I$(B)/gen $(CFLAGS)
+LIBS       := -lsqlite3 -lcsv -linih -lcrypto -lm
+# Check's flags come from pkg-config at recipe time: it may only just have
+# been installed by the deps step.
+CHECK_LIBS  = $$(pkg-config --libs check)
+
+LIB_SRC   := $(wildcard lib/*.c)
+LIB_OBJ   := $(patsubst lib/%.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/builtin_data.o
+TEST_SRC  := $(wildcard tests/test_*.c)
+TEST_BIN  := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
+DEPS_OK   := build/.deps-ok
+
+.PHONY: all run check check-unit check-asan bench install uninstall clean format
+all: $(B)/librecon.a $(B)/librecon.so $(B)/recon
+
+$(DEPS_OK): tools/install-deps.sh
+	@mkdir -p build
+	@sh tools/install-deps.sh
+	@touch $@
+
+$(B)/gen/builtin_data.c: tools/embed.sh data/currencies.csv $(wildcard data/profiles/*.ini) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	sh tools/embed.sh data/currencies.csv data/profiles > $@.tmp && mv $@.tmp $@
+
+$(B)/obj/builtin_data.o: $(B)/gen/builtin_data.c lib/builtin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(B)/obj/%.o: lib/%.c $(wildcard lib/*.h) include/recon.h | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(B)/librecon.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/librecon.so: $(LIB_OBJ) lib/librecon.map
+	$(CC) $(CFLAGS_ALL) -shared -Wl,-soname,librecon.so.$(SOVERSION) \
+	    -Wl,--version-script=lib/librecon.map -o $@ $(LIB_OBJ) $(LIBS)
+
+$(B)/recon: tools/recon.c $(B)/librecon.a
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/librecon.a $(LIBS)
+
+$(B)/tests/%: tests/%.c tests/testutil.h $(B)/librecon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/librecon.a $(LIBS) $(CHECK_LIBS)
+
+$(B)/tools/%: tools/%.c $(B)/librecon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/librecon.a $(LIBS)
+
+# ---- demo -------------------------------------------------------------------
+DEMO_DB := build/demo.db
+run: all
+	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	@echo "== importing the bundled samples into $(DEMO_DB)"
+	-@$(B)/recon --db $(DEMO_DB) import --profile generic_psp --source demo_psp data/samples/psp_settlement.csv
+	-@$(B)/recon --db $(DEMO_DB) import --profile generic_bank --source demo_bank data/samples/bank_statement.csv
+	@echo "== importing the PSP file again (a no-op)"
+	@$(B)/recon --db $(DEMO_DB) import --profile generic_psp --source demo_psp data/samples/psp_settlement.csv
+	@echo "== rejected rows, kept and explained"
+	@$(B)/recon --db $(DEMO_DB) failures list
+	@echo "== summary"
+	@$(B)/recon --db $(DEMO_DB) summary
+
+# ---- tests ------------------------------------------------------------------
+# The suite runs twice: a normal build, then an ASan+UBSan build in build/asan.
+check: check-unit check-asan
+
+check-unit: all $(TEST_BIN)
+	@sh tests/run-all.sh $(B)
+
+check-asan: | $(DEPS_OK)
+	@$(MAKE) --no-print-directory B=build/asan SAN=1 OPT="-O1 -g" check-unit
+
+# ---- benchmark --------------------------------------------------------------
+bench: all $(B)/tools/gen $(B)/tools/bench
+	$(B)/tools/bench --recon $(B)/recon --gen $(B)/tools/gen --dir build/bench
+
+# ---- install ----------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
+	install -m 644 include/recon.h $(DESTDIR)$(INCLUDEDIR)/recon.h
+	install -m 644 $(B)/librecon.a $(DESTDIR)$(LIBDIR)/librecon.a
+	install -m 755 $(B)/librecon.so $(DESTDIR)$(LIBDIR)/librecon.so.$(VERSION)
+	ln -sf librecon.so.$(VERSION) $(DESTDIR)$(LIBDIR)/librecon.so.$(SOVERSION)
+	ln -sf librecon.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/librecon.so
+	install -m 755 $(B)/recon $(DESTDIR)$(BINDIR)/recon
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    lib/librecon.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/librecon.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/recon.h $(DESTDIR)$(BINDIR)/recon \
+	      $(DESTDIR)$(LIBDIR)/librecon.a $(DESTDIR)$(LIBDIR)/librecon.so* \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/librecon.pc
+
+format:
+	clang-format -i include/*.h lib/*.c lib/*.h tools/*.c tests/*.c tests/*.h
+
+clean:
+	rm -rf build

@@ -1,0 +1,28 @@
+/* Data compiled into the library from data/ by tools/embed.sh: the ISO 4217
+ * currency table and the built-in profiles. Compiling it in means an
+ * installed librecon needs no data directory at run time. */
+#ifndef RECON_BUILTIN_H
+#define RECON_BUILTIN_H
+
+#include <stddef.h>
+
+typedef struct {
+    char code[4];  /* ISO 4217 alphabetic code, e.g. "USD" */
+    int numeric;   /* ISO 4217 numeric code, e.g. 840 */
+    int exponent;  /* minor unit digits: JPY 0, USD 2, KWD 3 */
+} rc_currency;
+
+/* Sorted by code, for bsearch. */
+extern const rc_currency rc_currencies[];
+extern const size_t rc_ncurrencies;
+
+typedef struct {
+    const char *name; /* file name without .ini */
+    const char *text; /* the INI text */
+} rc_builtin_profile;
+
+/* Sorted by name. */
+extern const rc_builtin_profile rc_builtin_profiles[];
+extern const size_t rc_nbuiltin_profiles;
+
+#endif

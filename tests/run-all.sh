@@ -1,0 +1,54 @@
+#!/bin/sh
+# Runs every Check suite in BUILD/tests and the end-to-end CLI tests against
+# BUILD/recon, then prints one closing line with the totals.
+# Usage: tests/run-all.sh BUILD_DIR
+set -u
+cd "$(dirname "$0")/.." || exit 1
+B=${1:-build}
+passed=0
+failed=0
+bad=""
+
+for t in "$B"/tests/test_*; do
+    [ -x "$t" ] || continue
+    out=$("$t" 2>&1)
+    rc=$?
+    printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks' | sed "s|^|$(basename "$t"): |"
+    n=$(printf '%s\n' "$out" | sed -n 's/.*Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1 \2 \3/p' | tail -n 1)
+    if [ -z "$n" ]; then
+        echo "$t: no Check summary (exit $rc)"
+        printf '%s\n' "$out" | tail -n 20
+        failed=$((failed + 1)); bad="$bad $t"
+        continue
+    fi
+    set -- $n
+    passed=$((passed + $1 - $2 - $3))
+    failed=$((failed + $2 + $3))
+    if [ "$rc" -ne 0 ] || [ "$2" -ne 0 ] || [ "$3" -ne 0 ]; then
+        printf '%s\n' "$out" | grep -vE '^[0-9]+%: Checks|^Running suite' | head -n 40
+        bad="$bad $t"
+    fi
+done
+
+if [ -f tests/e2e.sh ]; then
+    out=$(RECON="$B/recon" sh tests/e2e.sh 2>&1)
+    rc=$?
+    summary=$(printf '%s\n' "$out" | tail -n 1)
+    echo "e2e ($B): $summary"
+    n=$(printf '%s\n' "$summary" | sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+    if [ -z "$n" ]; then
+        printf '%s\n' "$out" | tail -n 40
+        failed=$((failed + 1)); bad="$bad e2e"
+    else
+        set -- $n
+        passed=$((passed + $1)); failed=$((failed + $2))
+        if [ "$rc" -ne 0 ] || [ "$2" -ne 0 ]; then
+            printf '%s\n' "$out" | grep -E '^(FAIL|  )' | head -n 60
+            bad="$bad e2e"
+        fi
+    fi
+fi
+
+[ -n "$bad" ] && echo "failing:$bad"
+echo "check ($B): $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ -z "$bad" ]
