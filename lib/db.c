@@ -1,0 +1,254 @@
+/* db: the database handle. Opening (pragmas, schema migration), closing,
+ * error messages and small transaction helpers that every module uses.
+ * All SQLite access goes through a recon_db so that a second storage
+ * backend would be this module's work plus the SQL in ingest and report. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+const char *recon_version(void) {
+    return RECON_VERSION;
+}
+
+const char *recon_strerror(int status) {
+    switch (status) {
+    case RECON_OK: return "ok";
+    case RECON_ERROR: return "internal error";
+    case RECON_ENOMEM: return "out of memory";
+    case RECON_EIO: return "file could not be opened or read";
+    case RECON_EDB: return "database error";
+    case RECON_EBUSY: return "database is locked by another writer";
+    case RECON_EMISUSE: return "invalid argument";
+    case RECON_ENOTFOUND: return "not found";
+    case RECON_EPROFILE: return "invalid profile";
+    case RECON_EHEADER: return "file header does not fit the profile";
+    case RECON_EFORMAT: return "not a usable CSV file";
+    case RECON_ESCHEMA: return "database was written by a newer librecon";
+    case RECON_ECONFLICT: return "conflict with stored data";
+    default: return "unknown status";
+    }
+}
+
+int rc_fail(recon_db *db, int code, const char *fmt, ...) {
+    if (db) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(db->errmsg, sizeof db->errmsg, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+int rc_fail_sql(recon_db *db, const char *doing) {
+    int ext = sqlite3_extended_errcode(db->sql);
+    int primary = ext & 0xff;
+    int code = RECON_EDB;
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+        code = RECON_EBUSY;
+    else if (primary == SQLITE_NOMEM)
+        code = RECON_ENOMEM;
+    return rc_fail(db, code, "%s: %s (sqlite %d)", doing, sqlite3_errmsg(db->sql), ext);
+}
+
+int rc_error_set(recon_error *err, int code, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        err->code = code;
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+int rc_exec(recon_db *db, const char *sql) {
+    if (sqlite3_exec(db->sql, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return rc_fail_sql(db, "executing SQL");
+    return RECON_OK;
+}
+
+int rc_prepare(recon_db *db, const char *sql, sqlite3_stmt **out) {
+    if (sqlite3_prepare_v2(db->sql, sql, -1, out, NULL) != SQLITE_OK) {
+        *out = NULL;
+        return rc_fail_sql(db, "preparing a statement");
+    }
+    return RECON_OK;
+}
+
+int rc_begin(recon_db *db) {
+    if (sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return rc_fail_sql(db, "starting a transaction");
+    return RECON_OK;
+}
+
+int rc_commit(recon_db *db) {
+    if (sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        int rc = rc_fail_sql(db, "committing");
+        rc_rollback(db);
+        return rc;
+    }
+    return RECON_OK;
+}
+
+void rc_rollback(recon_db *db) {
+    if (!sqlite3_get_autocommit(db->sql))
+        sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+}
+
+void rc_now_utc(char buf[21]) {
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int64_t monotonic_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Runs PRAGMA journal_mode = WAL. Switching the mode needs an exclusive
+ * lock, and SQLite returns SQLITE_BUSY for it at once, without calling the
+ * busy handler, when another connection holds a lock (another program
+ * writing, or a second process creating the same new database). So retry
+ * here, with a short growing sleep, until the handle's busy timeout is
+ * spent: the same promise every other statement keeps. */
+static int enable_wal(recon_db *db, int timeout_ms) {
+    const int64_t deadline = monotonic_ms() + timeout_ms;
+    int pause_ms = 1;
+    for (;;) {
+        sqlite3_stmt *st;
+        int rc = rc_prepare(db, "PRAGMA journal_mode = WAL", &st);
+        if (rc)
+            return rc;
+        int step = sqlite3_step(st);
+        int wal = step == SQLITE_ROW &&
+                  sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+        sqlite3_finalize(st);
+        if (wal)
+            return RECON_OK;
+        int busy = (sqlite3_extended_errcode(db->sql) & 0xff) == SQLITE_BUSY ||
+                   (sqlite3_extended_errcode(db->sql) & 0xff) == SQLITE_LOCKED;
+        if (step == SQLITE_ROW || !busy)
+            return step == SQLITE_ROW
+                       ? rc_fail(db, RECON_EDB, "enabling WAL: the database refused WAL mode")
+                       : rc_fail_sql(db, "enabling WAL");
+        if (monotonic_ms() >= deadline)
+            return rc_fail_sql(db, "enabling WAL");
+        struct timespec pause = {0, (long)pause_ms * 1000000L};
+        nanosleep(&pause, NULL);
+        if (pause_ms < 50)
+            pause_ms *= 2;
+    }
+}
+
+static int apply_pragmas(recon_db *db, const recon_open_opts *o) {
+    sqlite3_busy_timeout(db->sql, o->busy_timeout_ms);
+    if (o->read_only)
+        return rc_exec(db, "PRAGMA foreign_keys = ON");
+    /* WAL lets reporting tools read while an import writes; NORMAL
+     * synchronous is durable across application crashes in WAL mode and
+     * loses at most the last commits on power loss, never consistency. */
+    int rc = enable_wal(db, o->busy_timeout_ms);
+    if (rc)
+        return rc;
+    return rc_exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
+                       "PRAGMA temp_store = FILE");
+}
+
+int recon_open(const char *path, const recon_open_opts *opts, recon_db **out) {
+    recon_open_opts defaults = RECON_OPEN_OPTS_INIT;
+    const recon_open_opts *o = opts ? opts : &defaults;
+    if (!out)
+        return RECON_EMISUSE;
+    *out = NULL;
+    recon_db *db = calloc(1, sizeof *db);
+    if (!db)
+        return RECON_ENOMEM;
+    *out = db;
+    if (!path || (opts && opts->version != RECON_OPEN_OPTS_VERSION) || o->busy_timeout_ms < 0)
+        return rc_fail(db, RECON_EMISUSE, "recon_open: invalid path or options");
+
+    int flags = o->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    /* NOMUTEX: a handle is used by one thread at a time by contract, so
+     * SQLite's per-connection mutex would only cost time. */
+    flags |= SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &db->sql, flags, NULL) != SQLITE_OK) {
+        if (!db->sql)
+            return rc_fail(db, RECON_ENOMEM, "%s: cannot open database", path);
+        return rc_fail(db, RECON_EDB, "%s: cannot open database: %s", path,
+                       sqlite3_errmsg(db->sql));
+    }
+    sqlite3_extended_result_codes(db->sql, 1);
+    int rc = apply_pragmas(db, o);
+    if (rc == RECON_OK)
+        rc = rc_schema_migrate(db);
+    if (rc != RECON_OK) {
+        /* Keep the message: the caller reads it before recon_close. */
+        char msg[sizeof db->errmsg];
+        memcpy(msg, db->errmsg, sizeof msg);
+        snprintf(db->errmsg, sizeof db->errmsg, "%.256s: %.700s", path, msg);
+    }
+    return rc;
+}
+
+int recon_close(recon_db *db) {
+    if (!db)
+        return RECON_OK;
+    int rc = RECON_OK;
+    if (db->sql && sqlite3_close(db->sql) != SQLITE_OK)
+        rc = RECON_EDB; /* a statement was leaked: a bug, but do not lose the memory */
+    if (rc != RECON_OK)
+        sqlite3_close_v2(db->sql);
+    free(db);
+    return rc;
+}
+
+const char *recon_errmsg(const recon_db *db) {
+    if (!db)
+        return "no database handle";
+    return db->errmsg[0] ? db->errmsg : "no error";
+}
+
+int rc_source_get_or_create(recon_db *db, const char *name, recon_source_type type,
+                            int64_t *out_id) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db, "SELECT id, type FROM sources WHERE name = ?1", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        const char *have = (const char *)sqlite3_column_text(st, 1);
+        const char *want = recon_source_type_name(type);
+        *out_id = sqlite3_column_int64(st, 0);
+        if (strcmp(have, want) != 0)
+            rc = rc_fail(db, RECON_ECONFLICT,
+                         "source '%s' exists with type %s; this profile describes a %s source",
+                         name, have, want);
+        sqlite3_finalize(st);
+        return rc;
+    }
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE)
+        return rc_fail_sql(db, "looking up source");
+
+    char now[21];
+    rc_now_utc(now);
+    rc = rc_prepare(db, "INSERT INTO sources(name, type, created_at) VALUES (?1, ?2, ?3)", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, recon_source_type_name(type), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+    step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE)
+        return rc_fail_sql(db, "creating source");
+    *out_id = sqlite3_last_insert_rowid(db->sql);
+    return RECON_OK;
+}

@@ -1,0 +1,924 @@
+/* ingest: the import pipeline. Streams one CSV file through the reader,
+ * maps each row to the canonical record with the profile, and stores it,
+ * all in one SQLite transaction per file with prepared statements.
+ *
+ * Idempotency has three layers:
+ * - a file whose sha256 was already imported into the source is a no-op;
+ * - a row whose (source, external_id) is already stored is a duplicate,
+ *   or, when its content differs, a rejected conflict (never overwritten);
+ * - a row without an id gets "gen:<date>:<content hash>:<k>" where k counts
+ *   earlier rows of the same file with the same content, so a re-import or
+ *   an overlapping file maps each occurrence to the same id.
+ *
+ * Rows that cannot be mapped are stored in failures with their line,
+ * column, reason and raw text; they never stop the import. */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "csvread.h"
+#include "internal.h"
+#include "profile.h"
+
+#define PROGRESS_EVERY 65536
+#define HASH_LEN 32
+#define GEN_HASH_BYTES 12 /* 96 bits of the content hash in generated ids */
+
+/* A text field of the row: pointer into the reader's row, or NULL. */
+typedef struct {
+    const char *s;
+    size_t len;
+} span;
+
+/* One row mapped to the canonical record. */
+typedef struct {
+    span ext_id;
+    int generated;
+    rc_kind kind;
+    span kind_raw;
+    int64_t amount, fee, net;
+    char currency[4];
+    char occurred[RC_TIME_BUF];
+    char settled[RC_TIME_BUF];
+    span text[RC_F_COUNT]; /* group_id, reference, description, ... */
+    unsigned char hash[HASH_LEN];
+} canon;
+
+/* Why a row was rejected. */
+typedef struct {
+    rc_field field;     /* RC_F_COUNT: the row as a whole */
+    const char *column; /* the file's column when no canonical field names it */
+    const char *reason;
+    char message[512];
+} reject;
+
+typedef struct {
+    recon_db *db;
+    const recon_profile *p;
+    const char *file_name;
+    rc_binding bind;
+    char **header; /* owned copy of the header cells that bind.names point into */
+    size_t nheader;
+    int64_t source_id, import_id;
+    sqlite3_stmt *ins_tx, *sel_tx, *ins_fail, *ins_consumed;
+    EVP_MD_CTX *file_md, *row_md;
+    recon_import_result *res;
+    const recon_import_opts *opts;
+    uint64_t file_size;
+    char now[21];
+    char *esc;          /* scratch for escaped raw text */
+    size_t esc_cap;
+} importer;
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static void hex(const unsigned char *in, size_t n, char *out) {
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static span trim(const char *s, size_t len) {
+    while (len && (*s == ' ' || *s == '\t'))
+        s++, len--;
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    span out = {len ? s : NULL, len};
+    return out;
+}
+
+/* The trimmed cell of field f, or an empty span when the column is absent
+ * or the cell is blank. */
+static span cell(const importer *im, const rc_csv_row *row, rc_field f) {
+    long i = im->bind.index[f];
+    if (i < 0 || (size_t)i >= row->nfields) {
+        span none = {NULL, 0};
+        return none;
+    }
+    return trim(row->fields[i], row->lens[i]);
+}
+
+static const char *column_name(const importer *im, rc_field f) {
+    return f < RC_F_COUNT ? im->bind.names[f] : NULL;
+}
+
+/* How much of a cell a message shows: at most 60 bytes, cut before a UTF-8
+ * continuation byte so that the message stays valid UTF-8. */
+static int show_len(span v) {
+    size_t n = v.len;
+    if (n > 60) {
+        n = 60;
+        while (n > 0 && ((unsigned char)v.s[n] & 0xc0) == 0x80)
+            n--;
+    }
+    return (int)n;
+}
+
+/* A cell's value for messages: quoted, cut at about 60 bytes. */
+#define SHOWF "'%.*s%s'"
+#define SHOWA(v) show_len(v), (v).s ? (v).s : "", (v).len > 60 ? "..." : ""
+
+static int reject_field(reject *r, rc_field f, const char *reason, const char *fmt, ...)
+    RC_PRINTF(4, 5);
+
+static int reject_field(reject *r, rc_field f, const char *reason, const char *fmt, ...) {
+    va_list ap;
+    r->field = f;
+    r->reason = reason;
+    va_start(ap, fmt);
+    vsnprintf(r->message, sizeof r->message, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* ---- mapping a row to the canonical record ---------------------------------- */
+
+static int map_currency(const importer *im, const rc_csv_row *row, canon *c, reject *r,
+                        int *exponent) {
+    span v = cell(im, row, RC_F_CURRENCY);
+    if (!v.s) {
+        if (!im->p->currency[0])
+            return reject_field(r, RC_F_CURRENCY, "currency_missing", "currency is empty");
+        memcpy(c->currency, im->p->currency, 4);
+    } else {
+        /* Reports differ in case ("usd" in Stripe exports); ISO codes are
+         * upper case. */
+        if (v.len != 3)
+            return reject_field(r, RC_F_CURRENCY, "currency_unknown", SHOWF " is not an ISO 4217 currency code", SHOWA(v));
+        for (int i = 0; i < 3; i++)
+            c->currency[i] = (char)((v.s[i] >= 'a' && v.s[i] <= 'z') ? v.s[i] - 32 : v.s[i]);
+        c->currency[3] = '\0';
+    }
+    *exponent = rc_currency_exponent(c->currency, 3);
+    if (*exponent < 0)
+        return reject_field(r, RC_F_CURRENCY, "currency_unknown", SHOWF " is not an ISO 4217 currency code", SHOWA(v));
+    return 0;
+}
+
+static int parse_money(const importer *im, span v, int exponent, int64_t *out, rc_field f,
+                       const char *currency, reject *r) {
+    int e = rc_money_parse(v.s ? v.s : "", v.len, exponent, &im->p->money, out);
+    if (e == RC_MONEY_OK)
+        return 0;
+    char extra[128];
+    snprintf(extra, sizeof extra, " (%s, %d decimals): %s", currency, exponent,
+             rc_money_errmsg(e));
+    return reject_field(r, f, rc_money_errcode(e), SHOWF "%s", SHOWA(v), extra);
+}
+
+static int negate(int64_t *v) {
+    if (*v == INT64_MIN)
+        return -1;
+    *v = -*v;
+    return 0;
+}
+
+static int in_list(char *const *list, size_t n, span v) {
+    for (size_t i = 0; i < n; i++)
+        if (strlen(list[i]) == v.len && strncasecmp(list[i], v.s, v.len) == 0)
+            return 1;
+    return 0;
+}
+
+static int map_amount(const importer *im, const rc_csv_row *row, canon *c, int exponent,
+                      reject *r) {
+    const recon_profile *p = im->p;
+    if (p->sign == RC_SIGN_DEBIT_CREDIT) {
+        span d = cell(im, row, RC_F_DEBIT), k = cell(im, row, RC_F_CREDIT);
+        int64_t debit = 0, credit = 0;
+        if (!d.s && !k.s)
+            return reject_field(r, RC_F_AMOUNT, "amount_empty", "both debit and credit are empty");
+        if (d.s && parse_money(im, d, exponent, &debit, RC_F_DEBIT, c->currency, r))
+            return -1;
+        if (k.s && parse_money(im, k, exponent, &credit, RC_F_CREDIT, c->currency, r))
+            return -1;
+        if (debit != 0 && credit != 0)
+            return reject_field(r, RC_F_AMOUNT, "debit_and_credit", "row has both a debit and a credit amount");
+        /* A debit is money out whichever way the bank writes its sign. */
+        if (debit < 0 && negate(&debit))
+            return reject_field(r, RC_F_DEBIT, "amount_overflow", SHOWF " overflows", SHOWA(d));
+        c->amount = credit ? credit : -debit;
+        return 0;
+    }
+    span a = cell(im, row, RC_F_AMOUNT);
+    if (parse_money(im, a, exponent, &c->amount, RC_F_AMOUNT, c->currency, r))
+        return -1;
+    if (p->sign == RC_SIGN_DIRECTION) {
+        span dir = cell(im, row, RC_F_DIRECTION);
+        int credit = dir.s && in_list(p->credit_values, p->ncredit, dir);
+        int debit = dir.s && in_list(p->debit_values, p->ndebit, dir);
+        if (!credit && !debit)
+            return reject_field(r, RC_F_DIRECTION, "direction_unknown", SHOWF " is neither a credit nor a debit value", SHOWA(dir));
+        if (c->amount < 0)
+            return reject_field(r, RC_F_AMOUNT, "amount_invalid",
+                                SHOWF " is negative but the direction column gives the sign",
+                                SHOWA(a));
+        if (debit)
+            c->amount = -c->amount;
+    } else if (p->invert && negate(&c->amount)) {
+        return reject_field(r, RC_F_AMOUNT, "amount_overflow", SHOWF " overflows", SHOWA(a));
+    }
+    return 0;
+}
+
+static int map_fee_net(const importer *im, const rc_csv_row *row, canon *c, int exponent,
+                       reject *r) {
+    span f = cell(im, row, RC_F_FEE), n = cell(im, row, RC_F_NET);
+    c->fee = 0;
+    if (f.s && parse_money(im, f, exponent, &c->fee, RC_F_FEE, c->currency, r))
+        return -1;
+    /* fee_minor is stored as a cost: positive means the holder paid it. */
+    if (im->p->fee_signed && negate(&c->fee))
+        return reject_field(r, RC_F_FEE, "amount_overflow", SHOWF " overflows", SHOWA(f));
+    if (n.s)
+        return parse_money(im, n, exponent, &c->net, RC_F_NET, c->currency, r);
+    if (__builtin_sub_overflow(c->amount, c->fee, &c->net))
+        return reject_field(r, RC_F_NET, "amount_overflow", "amount minus fee overflows");
+    return 0;
+}
+
+static int map_date(const importer *im, const rc_csv_row *row, rc_field f,
+                    const rc_time_format *fmt, char *out, reject *r) {
+    span v = cell(im, row, f);
+    out[0] = '\0';
+    if (!v.s) {
+        if (f == RC_F_SETTLED_AT)
+            return 0;
+        return reject_field(r, f, "date_empty", "date is empty");
+    }
+    int e = rc_time_parse(v.s, v.len, fmt, im->p->tz_offset_min, out);
+    if (e == RC_TIME_OK)
+        return 0;
+    char extra[160];
+    snprintf(extra, sizeof extra, " (format %s): %s", fmt->pattern, rc_time_errmsg(e));
+    return reject_field(r, f, rc_time_errcode(e), SHOWF "%s", SHOWA(v), extra);
+}
+
+static int map_kind(const importer *im, const rc_csv_row *row, canon *c, reject *r) {
+    const recon_profile *p = im->p;
+    span v = cell(im, row, RC_F_KIND);
+    c->kind_raw = v;
+    if (v.s) {
+        if (rc_profile_kind(p, v.s, v.len, &c->kind) == 0)
+            return 0;
+        if (p->unknown_is_other) {
+            c->kind = RC_K_OTHER;
+            return 0;
+        }
+        return reject_field(r, RC_F_KIND, "kind_unknown", SHOWF " is not a row type this profile knows", SHOWA(v));
+    }
+    if (p->from_sign)
+        c->kind = p->sign_kinds[c->amount < 0];
+    else if (p->has_default_kind)
+        c->kind = p->default_kind;
+    else
+        return reject_field(r, RC_F_KIND, "kind_empty", "row type is empty");
+    return 0;
+}
+
+static void hash_part(EVP_MD_CTX *md, const void *s, size_t n) {
+    static const unsigned char sep = 0x1f;
+    if (n)
+        EVP_DigestUpdate(md, s, n);
+    EVP_DigestUpdate(md, &sep, 1);
+}
+
+/* Hashes the canonical content (not the raw text, so that a re-export that
+ * quotes or pads differently still maps to the same record). */
+static int content_hash(importer *im, canon *c) {
+    char num[64];
+    EVP_MD_CTX *md = im->row_md;
+    if (!EVP_DigestInit_ex(md, EVP_sha256(), NULL))
+        return -1;
+    hash_part(md, rc_kind_name(c->kind), strlen(rc_kind_name(c->kind)));
+    hash_part(md, c->occurred, strlen(c->occurred));
+    hash_part(md, c->settled, strlen(c->settled));
+    int n = snprintf(num, sizeof num, "%lld/%lld/%lld", (long long)c->amount, (long long)c->fee,
+                     (long long)c->net);
+    hash_part(md, num, (size_t)n);
+    hash_part(md, c->currency, 3);
+    for (int f = RC_F_GROUP_ID; f <= RC_F_PROVIDER_CODE; f++)
+        hash_part(md, c->text[f].s, c->text[f].len);
+    return EVP_DigestFinal_ex(md, c->hash, NULL) ? 0 : -1;
+}
+
+static int map_row(importer *im, const rc_csv_row *row, canon *c, reject *r) {
+    const recon_profile *p = im->p;
+    int exponent = 0;
+    memset(c, 0, sizeof *c);
+    if (map_currency(im, row, c, r, &exponent) || map_amount(im, row, c, exponent, r) ||
+        map_fee_net(im, row, c, exponent, r) ||
+        map_date(im, row, RC_F_OCCURRED_AT, &p->occurred_fmt, c->occurred, r) ||
+        map_date(im, row, RC_F_SETTLED_AT, &p->settled_fmt, c->settled, r) ||
+        map_kind(im, row, c, r))
+        return -1;
+    for (int f = RC_F_GROUP_ID; f <= RC_F_PROVIDER_CODE; f++)
+        c->text[f] = cell(im, row, (rc_field)f);
+    c->ext_id = cell(im, row, RC_F_EXTERNAL_ID);
+    c->generated = c->ext_id.s == NULL;
+    if (content_hash(im, c) != 0) {
+        r->field = RC_F_COUNT;
+        r->reason = "internal";
+        snprintf(r->message, sizeof r->message, "hashing failed");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- storing --------------------------------------------------------------- */
+
+static void bind_span(sqlite3_stmt *st, int i, span v) {
+    if (v.s)
+        sqlite3_bind_text(st, i, v.s, (int)v.len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Raw text as stored in failures: verbatim when it is valid UTF-8 without
+ * NUL bytes, else with every offending byte written \xNN (and backslashes
+ * doubled, so the escaping is unambiguous). */
+static int utf8_seq_len(const unsigned char *s, size_t n) {
+    unsigned char c = s[0];
+    if (c == 0)
+        return 0;
+    if (c < 0x80)
+        return 1;
+    int len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+    if (!len || c > 0xf4 || (size_t)len > n)
+        return 0;
+    for (int i = 1; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0) || (c == 0xf0 && s[1] < 0x90) ||
+        (c == 0xf4 && s[1] >= 0x90))
+        return 0;
+    return len;
+}
+
+static int needs_escape(const char *s, size_t n) {
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        int l = utf8_seq_len(u + i, n - i);
+        if (!l)
+            return 1;
+        i += (size_t)l;
+    }
+    return 0;
+}
+
+static const char *escaped_raw(importer *im, const char *s, size_t n, size_t *out_len) {
+    if (!needs_escape(s, n)) {
+        *out_len = n;
+        return s;
+    }
+    if (im->esc_cap < 4 * n + 1) {
+        char *grown = realloc(im->esc, 4 * n + 1);
+        if (!grown)
+            return NULL;
+        im->esc = grown;
+        im->esc_cap = 4 * n + 1;
+    }
+    const unsigned char *u = (const unsigned char *)s;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        int l = utf8_seq_len(u + i, n - i);
+        if (l && u[i] != '\\') {
+            memcpy(im->esc + o, u + i, (size_t)l);
+            o += (size_t)l;
+            i += (size_t)l;
+        } else if (l) {
+            im->esc[o++] = '\\';
+            im->esc[o++] = '\\';
+            i++;
+        } else {
+            o += (size_t)sprintf(im->esc + o, "\\x%02x", u[i]);
+            i++;
+        }
+    }
+    im->esc[o] = '\0';
+    *out_len = o;
+    return im->esc;
+}
+
+static int store_failure(importer *im, const rc_csv_row *row, const reject *r) {
+    sqlite3_stmt *st = im->ins_fail;
+    size_t raw_len;
+    const char *raw = escaped_raw(im, row->raw, row->raw_len, &raw_len);
+    if (!raw)
+        return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
+    const char *field = r->field < RC_F_COUNT ? rc_field_name(r->field) : NULL;
+    const char *column = r->column ? r->column : column_name(im, r->field);
+    sqlite3_bind_int64(st, 1, im->import_id);
+    sqlite3_bind_int64(st, 2, im->source_id);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)row->line);
+    sqlite3_bind_text(st, 4, field, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, column, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, r->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, r->message, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, raw, (int)raw_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, im->now, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE)
+        return rc_fail_sql(im->db, "storing a rejected row");
+    im->res->rows_rejected++;
+    return RECON_OK;
+}
+
+/* Inserts the row under `id`. Returns 1 inserted, 0 id taken, <0 error. */
+static int try_insert(importer *im, const rc_csv_row *row, const canon *c, span id) {
+    sqlite3_stmt *st = im->ins_tx;
+    sqlite3_bind_int64(st, 1, im->source_id);
+    sqlite3_bind_int64(st, 2, im->import_id);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)row->line);
+    bind_span(st, 4, id);
+    sqlite3_bind_int(st, 5, c->generated);
+    sqlite3_bind_text(st, 6, rc_kind_name(c->kind), -1, SQLITE_STATIC);
+    bind_span(st, 7, c->kind_raw);
+    bind_span(st, 8, c->text[RC_F_GROUP_ID]);
+    bind_span(st, 9, c->text[RC_F_REFERENCE]);
+    sqlite3_bind_int64(st, 10, c->amount);
+    sqlite3_bind_int64(st, 11, c->fee);
+    sqlite3_bind_int64(st, 12, c->net);
+    sqlite3_bind_text(st, 13, c->currency, 3, SQLITE_STATIC);
+    sqlite3_bind_text(st, 14, c->occurred, -1, SQLITE_STATIC);
+    if (c->settled[0])
+        sqlite3_bind_text(st, 15, c->settled, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 15);
+    bind_span(st, 16, c->text[RC_F_DESCRIPTION]);
+    bind_span(st, 17, c->text[RC_F_COUNTERPARTY]);
+    bind_span(st, 18, c->text[RC_F_PROVIDER_STATUS]);
+    bind_span(st, 19, c->text[RC_F_PROVIDER_CODE]);
+    sqlite3_bind_blob(st, 20, c->hash, GEN_HASH_BYTES, SQLITE_STATIC);
+    sqlite3_bind_text(st, 21, row->raw, (int)row->raw_len, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE)
+        return rc_fail_sql(im->db, "storing a transaction");
+    return sqlite3_changes(im->db->sql) == 1;
+}
+
+typedef struct {
+    int64_t import_id;
+    int64_t line;
+    int same_content;
+} existing;
+
+static int find_existing(importer *im, span id, const canon *c, existing *out) {
+    sqlite3_stmt *st = im->sel_tx;
+    sqlite3_bind_int64(st, 1, im->source_id);
+    bind_span(st, 2, id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        out->import_id = sqlite3_column_int64(st, 0);
+        out->line = sqlite3_column_int64(st, 1);
+        const void *h = sqlite3_column_blob(st, 2);
+        out->same_content = sqlite3_column_bytes(st, 2) == GEN_HASH_BYTES &&
+                            memcmp(h, c->hash, GEN_HASH_BYTES) == 0;
+    }
+    sqlite3_reset(st);
+    if (step != SQLITE_ROW)
+        return rc_fail_sql(im->db, "looking up a stored transaction");
+    return RECON_OK;
+}
+
+/* Marks a generated id from an earlier import as accounted for by a row of
+ * this file. Returns 1 if it was not yet, 0 if it was, <0 error. */
+static int consume(importer *im, span id) {
+    sqlite3_stmt *st = im->ins_consumed;
+    bind_span(st, 1, id);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE)
+        return rc_fail_sql(im->db, "tracking duplicate rows");
+    return sqlite3_changes(im->db->sql) == 1;
+}
+
+static int store_generated(importer *im, const rc_csv_row *row, canon *c) {
+    char id[128], hashhex[2 * GEN_HASH_BYTES + 1];
+    hex(c->hash, GEN_HASH_BYTES, hashhex);
+    /* The date first keeps inserts into the unique index nearly in order
+     * for chronological statements, and makes the id readable. */
+    for (uint64_t k = 1;; k++) {
+        int n = snprintf(id, sizeof id, "gen:%.10s:%s:%llu", c->occurred, hashhex,
+                         (unsigned long long)k);
+        span sid = {id, (size_t)n};
+        int rc = try_insert(im, row, c, sid);
+        if (rc < 0)
+            return rc;
+        if (rc == 1) {
+            im->res->rows_inserted++;
+            return RECON_OK;
+        }
+        existing ex;
+        if ((rc = find_existing(im, sid, c, &ex)) != RECON_OK)
+            return rc;
+        if (ex.import_id == im->import_id)
+            continue; /* an earlier identical row of this file took occurrence k */
+        if ((rc = consume(im, sid)) < 0)
+            return rc;
+        if (rc == 1) {
+            im->res->rows_duplicate++;
+            return RECON_OK;
+        }
+    }
+}
+
+static int store_row(importer *im, const rc_csv_row *row, canon *c) {
+    if (c->generated)
+        return store_generated(im, row, c);
+    int rc = try_insert(im, row, c, c->ext_id);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        im->res->rows_inserted++;
+        return RECON_OK;
+    }
+    existing ex;
+    if ((rc = find_existing(im, c->ext_id, c, &ex)) != RECON_OK)
+        return rc;
+    if (ex.same_content) {
+        im->res->rows_duplicate++;
+        return RECON_OK;
+    }
+    /* Same id, different content: the provider changed the row, or the file
+     * repeats an id. Never overwrite stored money silently. */
+    reject r = {RC_F_EXTERNAL_ID, NULL, "duplicate_conflict", ""};
+    snprintf(r.message, sizeof r.message,
+             "id '%.*s' is already stored (import %lld, line %lld) with different content",
+             (int)(c->ext_id.len > 100 ? 100 : c->ext_id.len), c->ext_id.s,
+             (long long)ex.import_id, (long long)ex.line);
+    return store_failure(im, row, &r);
+}
+
+/* A reader-level problem in one cell (bad UTF-8, too large) is charged to
+ * the canonical field that column feeds, and named by its header. */
+static void reject_cell(const importer *im, const rc_csv_row *row, reject *r) {
+    size_t i = row->error_field;
+    for (int f = 0; f < RC_F_COUNT; f++)
+        if (im->bind.index[f] == (long)i)
+            r->field = (rc_field)f;
+    if (i < im->nheader)
+        r->column = im->header[i];
+    snprintf(r->message, sizeof r->message, "%s (column %zu)", rc_csv_row_errmsg(row->error),
+             i + 1);
+}
+
+static int process_row(importer *im, const rc_csv_row *row) {
+    reject r = {RC_F_COUNT, NULL, NULL, ""};
+    im->res->rows_read++;
+    if (row->error != RC_CSV_ROW_OK) {
+        r.reason = rc_csv_row_errcode(row->error);
+        if (row->error == RC_CSV_ROW_UTF8 || row->error == RC_CSV_ROW_FIELD_LARGE)
+            reject_cell(im, row, &r);
+        else
+            snprintf(r.message, sizeof r.message, "%s", rc_csv_row_errmsg(row->error));
+        return store_failure(im, row, &r);
+    }
+    if (row->nfields != im->bind.ncolumns) {
+        r.reason = "ragged_row";
+        snprintf(r.message, sizeof r.message, "row has %zu fields, expected %zu", row->nfields,
+                 im->bind.ncolumns);
+        return store_failure(im, row, &r);
+    }
+    canon c;
+    if (map_row(im, row, &c, &r) != 0)
+        return store_failure(im, row, &r);
+    return store_row(im, row, &c);
+}
+
+/* ---- the file ---------------------------------------------------------------- */
+
+static void on_bytes(const void *buf, size_t len, void *payload) {
+    EVP_DigestUpdate(payload, buf, len);
+}
+
+static int prepare_all(importer *im) {
+    recon_db *db = im->db;
+    int rc = rc_exec(db, "CREATE TEMP TABLE IF NOT EXISTS rc_consumed ("
+                         "  external_id TEXT PRIMARY KEY) WITHOUT ROWID;"
+                         "DELETE FROM temp.rc_consumed;");
+    if (!rc)
+        rc = rc_prepare(db,
+                        "INSERT INTO transactions(source_id, import_id, line, external_id,"
+                        " id_generated, kind, kind_raw, group_id, reference, amount_minor,"
+                        " fee_minor, net_minor, currency, occurred_at, settled_at, description,"
+                        " counterparty, provider_status, provider_code, content_hash, raw)"
+                        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
+                        "?18,?19,?20,?21) ON CONFLICT (source_id, external_id) DO NOTHING",
+                        &im->ins_tx);
+    if (!rc)
+        rc = rc_prepare(db,
+                        "SELECT import_id, line, content_hash FROM transactions"
+                        " WHERE source_id = ?1 AND external_id = ?2",
+                        &im->sel_tx);
+    if (!rc)
+        rc = rc_prepare(db,
+                        "INSERT INTO failures(import_id, source_id, line, field, column_name,"
+                        " reason, message, raw, created_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                        &im->ins_fail);
+    if (!rc)
+        rc = rc_prepare(db,
+                        "INSERT INTO temp.rc_consumed(external_id) VALUES (?1)"
+                        " ON CONFLICT DO NOTHING",
+                        &im->ins_consumed);
+    return rc;
+}
+
+static void finalize_all(importer *im) {
+    sqlite3_finalize(im->ins_tx);
+    sqlite3_finalize(im->sel_tx);
+    sqlite3_finalize(im->ins_fail);
+    sqlite3_finalize(im->ins_consumed);
+    im->ins_tx = im->sel_tx = im->ins_fail = im->ins_consumed = NULL;
+}
+
+/* Hashes the whole file (only done when an earlier import of the source had
+ * the same size, so the common path reads the file once). */
+static int file_sha256(importer *im, int fd, char out[65]) {
+    unsigned char buf[1 << 16], digest[HASH_LEN];
+    EVP_MD_CTX *md = im->file_md;
+    if (!EVP_DigestInit_ex(md, EVP_sha256(), NULL))
+        return rc_fail(im->db, RECON_ERROR, "sha256 unavailable");
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return rc_fail(im->db, RECON_EIO, "%s: read error: %s", im->file_name,
+                           strerror(errno));
+        if (n == 0)
+            break;
+        EVP_DigestUpdate(md, buf, (size_t)n);
+    }
+    EVP_DigestFinal_ex(md, digest, NULL);
+    hex(digest, HASH_LEN, out);
+    if (lseek(fd, 0, SEEK_SET) != 0)
+        return rc_fail(im->db, RECON_EIO, "%s: cannot rewind: %s", im->file_name,
+                       strerror(errno));
+    return RECON_OK;
+}
+
+/* Sets *out_id to the earlier import of this exact file, or 0. */
+static int find_same_file(importer *im, int fd, int64_t *out_id) {
+    sqlite3_stmt *st;
+    *out_id = 0;
+    int rc = rc_prepare(im->db,
+                        "SELECT id, sha256 FROM imports WHERE source_id = ?1 AND file_size = ?2"
+                        " AND sha256 IS NOT NULL",
+                        &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, im->source_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)im->file_size);
+    int hashed = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!hashed) {
+            if ((rc = file_sha256(im, fd, im->res->sha256)) != RECON_OK)
+                break;
+            hashed = 1;
+        }
+        if (strcmp((const char *)sqlite3_column_text(st, 1), im->res->sha256) == 0) {
+            *out_id = sqlite3_column_int64(st, 0);
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
+        return RECON_OK;
+    return rc < 0 ? rc : rc_fail_sql(im->db, "looking up earlier imports");
+}
+
+static int insert_import(importer *im) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(im->db,
+                        "INSERT INTO imports(source_id, file_name, file_size, profile, started_at,"
+                        " status) VALUES (?1, ?2, ?3, ?4, ?5, 'running')",
+                        &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, im->source_id);
+    sqlite3_bind_text(st, 2, im->file_name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)im->file_size);
+    sqlite3_bind_text(st, 4, im->p->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, im->now, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE)
+        return rc_fail_sql(im->db, "recording the import");
+    im->import_id = sqlite3_last_insert_rowid(im->db->sql);
+    return RECON_OK;
+}
+
+static int finish_import(importer *im) {
+    sqlite3_stmt *st;
+    const recon_import_result *r = im->res;
+    char now[21];
+    rc_now_utc(now);
+    int rc = rc_prepare(im->db,
+                        "UPDATE imports SET sha256 = ?2, finished_at = ?3, rows_read = ?4,"
+                        " rows_inserted = ?5, rows_duplicate = ?6, rows_rejected = ?7,"
+                        " status = ?8 WHERE id = ?1",
+                        &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, im->import_id);
+    sqlite3_bind_text(st, 2, r->sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)r->rows_read);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)r->rows_inserted);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)r->rows_duplicate);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)r->rows_rejected);
+    sqlite3_bind_text(st, 8, r->rows_rejected ? "partial" : "ok", -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE)
+        return rc_fail_sql(im->db, "finishing the import record");
+    return RECON_OK;
+}
+
+static int copy_header(importer *im, const rc_csv_row *row) {
+    im->header = calloc(row->nfields ? row->nfields : 1, sizeof *im->header);
+    if (!im->header)
+        return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
+    im->nheader = row->nfields;
+    for (size_t i = 0; i < row->nfields; i++)
+        if (!(im->header[i] = strdup(row->fields[i])))
+            return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
+    return RECON_OK;
+}
+
+static int read_fail(importer *im, int rc, rc_csv *r) {
+    if (rc == RC_CSV_EBINARY)
+        return rc_fail(im->db, RECON_EFORMAT, "%s: binary data (NUL bytes): not a CSV text file",
+                       im->file_name);
+    if (rc == RC_CSV_ENOMEM)
+        return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
+    return rc_fail(im->db, RECON_EIO, "%s: read error: %s", im->file_name,
+                   strerror(rc_csv_errno(r)));
+}
+
+/* Reads the header row and binds it to the profile, before anything is
+ * written. */
+static int read_header(importer *im, rc_csv *r) {
+    char msg[768];
+    if (!im->p->header)
+        return rc_profile_bind(im->p, NULL, NULL, 0, &im->bind, msg, sizeof msg);
+    rc_csv_row row;
+    int rc = rc_csv_next(r, &row);
+    if (rc == RC_CSV_EOF)
+        return rc_fail(im->db, RECON_EFORMAT, "%s: empty file: no header row", im->file_name);
+    if (rc < 0)
+        return read_fail(im, rc, r);
+    if (row.error != RC_CSV_ROW_OK)
+        return rc_fail(im->db, RECON_EFORMAT, "%s:%llu: header row: %s", im->file_name,
+                       (unsigned long long)row.line, rc_csv_row_errmsg(row.error));
+    if ((rc = copy_header(im, &row)) != RECON_OK)
+        return rc;
+    if (rc_profile_bind(im->p, (const char *const *)im->header, row.lens, row.nfields,
+                        &im->bind, msg, sizeof msg) != RECON_OK)
+        return rc_fail(im->db, RECON_EHEADER,
+                       "%s:%llu: header does not fit profile %s: missing column(s): %s",
+                       im->file_name, (unsigned long long)row.line, im->p->name, msg);
+    return RECON_OK;
+}
+
+static void report_progress(const importer *im, const rc_csv *r) {
+    if (!im->opts || !im->opts->progress)
+        return;
+    recon_progress pr = {rc_csv_bytes(r), im->file_size, im->res->rows_read};
+    im->opts->progress(&pr, im->opts->payload);
+}
+
+static int read_rows(importer *im, rc_csv *r) {
+    rc_csv_row row;
+    int rc;
+    while ((rc = rc_csv_next(r, &row)) == RC_CSV_HAVE_ROW) {
+        if ((rc = process_row(im, &row)) != RECON_OK)
+            return rc;
+        if (im->res->rows_read % PROGRESS_EVERY == 0)
+            report_progress(im, r);
+    }
+    if (rc != RC_CSV_EOF)
+        return read_fail(im, rc, r);
+    if (!im->p->header && im->res->rows_read == 0)
+        return rc_fail(im->db, RECON_EFORMAT, "%s: empty file: no rows", im->file_name);
+    report_progress(im, r);
+    return RECON_OK;
+}
+
+/* Everything between BEGIN and COMMIT. */
+static int import_locked(importer *im, int fd, const char *source) {
+    int rc = rc_source_get_or_create(im->db, source, im->p->source_type, &im->source_id);
+    int64_t earlier = 0;
+    if (!rc)
+        rc = find_same_file(im, fd, &earlier);
+    if (rc || earlier) {
+        im->res->import_id = earlier;
+        im->res->already_imported = earlier != 0;
+        return rc;
+    }
+    rc_csv_opts co = {im->p->delim, im->p->skip_lines, 0, 0, on_bytes, im->file_md};
+    rc_csv *r = NULL;
+    if (!EVP_DigestInit_ex(im->file_md, EVP_sha256(), NULL))
+        return rc_fail(im->db, RECON_ERROR, "sha256 unavailable");
+    if (rc_csv_open_fd(fd, &co, &r) != 0)
+        return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
+    rc = read_header(im, r);
+    if (!rc)
+        rc = insert_import(im);
+    if (!rc)
+        rc = prepare_all(im);
+    if (!rc)
+        rc = read_rows(im, r);
+    rc_csv_close(r);
+    if (rc)
+        return rc;
+    unsigned char digest[HASH_LEN];
+    EVP_DigestFinal_ex(im->file_md, digest, NULL);
+    hex(digest, HASH_LEN, im->res->sha256);
+    im->res->import_id = im->import_id;
+    finalize_all(im);
+    return finish_import(im);
+}
+
+static int open_file(importer *im, const char *path, int *out_fd) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return rc_fail(im->db, RECON_EIO, "%s: cannot open: %s", im->file_name, strerror(errno));
+    struct stat stbuf;
+    if (fstat(fd, &stbuf) != 0 || !S_ISREG(stbuf.st_mode)) {
+        close(fd);
+        return rc_fail(im->db, RECON_EIO, "%s: not a regular file", im->file_name);
+    }
+    if (stbuf.st_size == 0) {
+        close(fd);
+        return rc_fail(im->db, RECON_EFORMAT, "%s: empty file", im->file_name);
+    }
+    im->file_size = (uint64_t)stbuf.st_size;
+    *out_fd = fd;
+    return RECON_OK;
+}
+
+static void importer_free(importer *im) {
+    finalize_all(im);
+    EVP_MD_CTX_free(im->file_md);
+    EVP_MD_CTX_free(im->row_md);
+    for (size_t i = 0; im->header && i < im->nheader; i++)
+        free(im->header[i]);
+    free(im->header);
+    free(im->esc);
+}
+
+int recon_import_file(recon_db *db, const char *path, const recon_profile *profile,
+                      const recon_import_opts *opts, recon_import_result *out) {
+    if (!db || !path || !profile || !out ||
+        (opts && opts->version != RECON_IMPORT_OPTS_VERSION))
+        return rc_fail(db, RECON_EMISUSE, "recon_import_file: invalid argument");
+    memset(out, 0, sizeof *out);
+    importer im = {0};
+    im.db = db;
+    im.p = profile;
+    im.res = out;
+    im.opts = opts;
+    im.file_name = opts && opts->file_name ? opts->file_name : path;
+    const char *source = opts && opts->source ? opts->source : profile->name;
+    rc_now_utc(im.now);
+    im.file_md = EVP_MD_CTX_new();
+    im.row_md = EVP_MD_CTX_new();
+    if (!im.file_md || !im.row_md) {
+        importer_free(&im);
+        return rc_fail(db, RECON_ENOMEM, "%s: out of memory", im.file_name);
+    }
+    int fd = -1;
+    int rc = open_file(&im, path, &fd);
+    if (!rc)
+        rc = rc_begin(db);
+    if (!rc) {
+        rc = import_locked(&im, fd, source);
+        finalize_all(&im);
+        if (rc == RECON_OK && !out->already_imported)
+            rc = rc_commit(db);
+        else
+            rc_rollback(db);
+    }
+    if (fd >= 0)
+        close(fd);
+    importer_free(&im);
+    if (rc != RECON_OK) {
+        memset(out, 0, sizeof *out);
+    }
+    return rc;
+}

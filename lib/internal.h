@@ -1,0 +1,56 @@
+/* Private declarations shared by the modules under lib/: the database
+ * handle's layout and the error-reporting helpers. Not installed. */
+#ifndef RECON_INTERNAL_H
+#define RECON_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdarg.h>
+
+#include "recon.h"
+
+struct recon_db {
+    sqlite3 *sql;
+    char errmsg[1024];
+};
+
+#if defined(__GNUC__)
+#define RC_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define RC_PRINTF(a, b)
+#endif
+
+/* Sets the handle's message and returns `code`, so callers can write
+ * `return rc_fail(db, RECON_EIO, "...")`. */
+int rc_fail(recon_db *db, int code, const char *fmt, ...) RC_PRINTF(3, 4);
+
+/* Maps the handle's last SQLite error to a status and message, prefixed by
+ * what we were doing. */
+int rc_fail_sql(recon_db *db, const char *doing);
+
+/* Fills an optional recon_error and returns code. */
+int rc_error_set(recon_error *err, int code, const char *fmt, ...) RC_PRINTF(3, 4);
+
+/* Runs SQL without results; on failure sets the message. */
+int rc_exec(recon_db *db, const char *sql);
+
+/* Prepares a statement, setting the message on failure. */
+int rc_prepare(recon_db *db, const char *sql, sqlite3_stmt **out);
+
+/* Transactions. rc_begin takes the write lock up front (BEGIN IMMEDIATE) so
+ * that two writers wait on the busy timeout instead of deadlocking. */
+int rc_begin(recon_db *db);
+int rc_commit(recon_db *db);
+void rc_rollback(recon_db *db);
+
+/* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */
+void rc_now_utc(char buf[21]);
+
+/* Brings the schema up to RECON_SCHEMA_VERSION (schema.c). */
+int rc_schema_migrate(recon_db *db);
+
+/* Finds the source `name`, creating it with `type` if absent. A source that
+ * exists with another type is RECON_ECONFLICT. Inside a transaction. */
+int rc_source_get_or_create(recon_db *db, const char *name, recon_source_type type,
+                            int64_t *out_id);
+
+#endif

@@ -1,0 +1,692 @@
+/* profile: reads a CSV layout description (an INI file, see
+ * docs/PROFILES.md) with inih, validates it as a whole, and binds a file's
+ * header row to it. A profile says how a layout maps to the canonical
+ * record; it knows nothing about SQLite or about how rows are read. */
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "builtin.h"
+#include "internal.h"
+#include "profile.h"
+
+#define MAX_PROFILE_BYTES (1024 * 1024)
+
+static const char *const FIELD_NAMES[RC_F_COUNT] = {
+    "external_id", "kind",        "occurred_at",  "settled_at",      "amount",
+    "fee",         "net",         "currency",     "group_id",        "reference",
+    "description", "counterparty", "provider_status", "provider_code", "debit",
+    "credit",      "direction"};
+
+static const char *const KIND_NAMES[RC_K_COUNT] = {
+    "charge",   "refund",      "fee",        "payout",      "chargeback", "chargeback_reversal",
+    "adjustment", "transfer", "bank_credit", "bank_debit", "other"};
+
+const char *rc_field_name(rc_field f) {
+    return (unsigned)f < RC_F_COUNT ? FIELD_NAMES[f] : "?";
+}
+
+const char *rc_kind_name(rc_kind k) {
+    return (unsigned)k < RC_K_COUNT ? KIND_NAMES[k] : "?";
+}
+
+const char *recon_source_type_name(recon_source_type type) {
+    switch (type) {
+    case RECON_SOURCE_PSP: return "psp";
+    case RECON_SOURCE_BANK: return "bank";
+    case RECON_SOURCE_LEDGER: return "ledger";
+    }
+    return "?";
+}
+
+static int lookup(const char *const *names, int n, const char *s) {
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], s) == 0)
+            return i;
+    return -1;
+}
+
+/* ---- small string helpers ------------------------------------------------ */
+
+static char *dup_range(const char *s, size_t n) {
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+static void lower_in_place(char *s) {
+    for (; *s; s++)
+        *s = (char)tolower((unsigned char)*s);
+}
+
+static int parse_bool(const char *v, int *out) {
+    if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1"))
+        *out = 1;
+    else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0"))
+        *out = 0;
+    else
+        return -1;
+    return 0;
+}
+
+static int parse_size(const char *v, size_t max, size_t *out) {
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (!isdigit((unsigned char)*v) || *end || errno || n > max)
+        return -1;
+    *out = (size_t)n;
+    return 0;
+}
+
+/* Calls fn for each comma-separated, trimmed, non-empty item of v.
+ * Returns -1 if fn fails. */
+static int each_item(const char *v, int (*fn)(const char *item, size_t len, void *ctx),
+                     void *ctx) {
+    while (*v) {
+        const char *end = strchr(v, ',');
+        size_t n = end ? (size_t)(end - v) : strlen(v);
+        const char *s = v;
+        size_t len = n;
+        while (len && isspace((unsigned char)*s))
+            s++, len--;
+        while (len && isspace((unsigned char)s[len - 1]))
+            len--;
+        if (len && fn(s, len, ctx) != 0)
+            return -1;
+        v += n;
+        if (*v == ',')
+            v++;
+    }
+    return 0;
+}
+
+struct strlist {
+    char ***items;
+    size_t *n;
+    int lower;
+};
+
+static int push_item(const char *s, size_t len, void *ctx) {
+    struct strlist *l = ctx;
+    char **grown = realloc(*l->items, (*l->n + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    *l->items = grown;
+    if (!(grown[*l->n] = dup_range(s, len)))
+        return -1;
+    if (l->lower)
+        lower_in_place(grown[*l->n]);
+    (*l->n)++;
+    return 0;
+}
+
+static void free_list(char **items, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        free(items[i]);
+    free(items);
+}
+
+/* ---- the INI handler ------------------------------------------------------ */
+
+struct parse_ctx {
+    recon_profile *p;
+    char err[384];            /* first error, without location */
+    char occurred_fmt[64], settled_fmt[64];
+    int have_source_type;
+};
+
+static int bad(struct parse_ctx *c, const char *section, const char *name, const char *fmt, ...)
+    RC_PRINTF(4, 5);
+
+/* Records the first error of the parse; returns 0, which tells inih that
+ * this line is an error (it then reports the line number). */
+static int bad(struct parse_ctx *c, const char *section, const char *name, const char *fmt, ...) {
+    if (!c->err[0]) {
+        char what[256];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof what, fmt, ap);
+        va_end(ap);
+        snprintf(c->err, sizeof c->err, "[%s] %s: %s", section, name, what);
+    }
+    return 0;
+}
+
+static int delim_from_name(const char *v, char *out) {
+    static const struct { const char *name; char c; } names[] = {
+        {"comma", ','}, {"semicolon", ';'}, {"tab", '\t'}, {"pipe", '|'}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcasecmp(v, names[i].name)) {
+            *out = names[i].c;
+            return 0;
+        }
+    if ((v[0] == ',' || v[0] == '|') && !v[1]) {
+        *out = v[0];
+        return 0;
+    }
+    return -1;
+}
+
+static int on_profile(struct parse_ctx *c, const char *name, const char *v) {
+    recon_profile *p = c->p;
+    if (!strcmp(name, "name")) {
+        free(p->name);
+        if (!*v || !(p->name = strdup(v)))
+            return bad(c, "profile", name, "must not be empty");
+    } else if (!strcmp(name, "description")) {
+        free(p->description);
+        if (!(p->description = strdup(v)))
+            return bad(c, "profile", name, "out of memory");
+    } else if (!strcmp(name, "source_type")) {
+        if (!strcmp(v, "psp"))
+            p->source_type = RECON_SOURCE_PSP;
+        else if (!strcmp(v, "bank"))
+            p->source_type = RECON_SOURCE_BANK;
+        else if (!strcmp(v, "ledger"))
+            p->source_type = RECON_SOURCE_LEDGER;
+        else
+            return bad(c, "profile", name, "'%s' is not psp, bank or ledger", v);
+        c->have_source_type = 1;
+    } else if (!strcmp(name, "delimiter")) {
+        if (delim_from_name(v, &p->delim))
+            return bad(c, "profile", name, "'%s' is not comma, semicolon, tab or pipe", v);
+    } else if (!strcmp(name, "header")) {
+        if (parse_bool(v, &p->header))
+            return bad(c, "profile", name, "'%s' is not yes or no", v);
+    } else if (!strcmp(name, "skip_lines")) {
+        if (parse_size(v, 1000, &p->skip_lines))
+            return bad(c, "profile", name, "'%s' is not a number from 0 to 1000", v);
+    } else if (!strcmp(name, "columns")) {
+        if (parse_size(v, 10000, &p->ncolumns) || p->ncolumns == 0)
+            return bad(c, "profile", name, "'%s' is not a number from 1 to 10000", v);
+    } else {
+        return bad(c, "profile", name, "unknown key");
+    }
+    return 1;
+}
+
+static int on_columns(struct parse_ctx *c, const char *name, const char *v) {
+    char key[64];
+    size_t n = strlen(name);
+    int optional = n > 0 && name[n - 1] == '?';
+    if (optional)
+        n--;
+    if (n >= sizeof key)
+        return bad(c, "columns", name, "unknown field");
+    memcpy(key, name, n);
+    key[n] = '\0';
+    int f = lookup(FIELD_NAMES, RC_F_COUNT, key);
+    if (f < 0)
+        return bad(c, "columns", name, "unknown field (see docs/PROFILES.md)");
+    rc_column *col = &c->p->cols[f];
+    col->configured = 1;
+    col->optional = optional;
+    if (v[0] == '#') {
+        if (parse_size(v + 1, 10000, &col->position) || col->position == 0)
+            return bad(c, "columns", name, "'%s' is not a column position #1, #2, ...", v);
+        return 1;
+    }
+    /* Repeated keys (or inih continuation lines) add aliases. */
+    struct strlist l = {&col->aliases, &col->naliases, 0};
+    if (each_item(v, push_item, &l) != 0 || col->naliases == 0)
+        return bad(c, "columns", name, "needs at least one column name");
+    return 1;
+}
+
+static int on_amounts(struct parse_ctx *c, const char *name, const char *v) {
+    recon_profile *p = c->p;
+    if (!strcmp(name, "units")) {
+        if (!strcmp(v, "major"))
+            p->money.minor = 0;
+        else if (!strcmp(v, "minor"))
+            p->money.minor = 1;
+        else
+            return bad(c, "amounts", name, "'%s' is not major or minor", v);
+    } else if (!strcmp(name, "decimal")) {
+        if ((v[0] != '.' && v[0] != ',') || v[1])
+            return bad(c, "amounts", name, "'%s' is not . or ,", v);
+        p->money.decimal = v[0];
+    } else if (!strcmp(name, "thousands")) {
+        if (!strcmp(v, "none"))
+            p->money.thousands = 0;
+        else if (!strcmp(v, "space"))
+            p->money.thousands = ' ';
+        else if (!strcmp(v, "apostrophe"))
+            p->money.thousands = '\'';
+        else if ((v[0] == ',' || v[0] == '.') && !v[1])
+            p->money.thousands = v[0];
+        else
+            return bad(c, "amounts", name, "'%s' is not none, ',', '.', space or apostrophe", v);
+    } else if (!strcmp(name, "sign")) {
+        if (!strcmp(v, "signed"))
+            p->sign = RC_SIGN_SIGNED;
+        else if (!strcmp(v, "debit_credit"))
+            p->sign = RC_SIGN_DEBIT_CREDIT;
+        else if (!strcmp(v, "direction"))
+            p->sign = RC_SIGN_DIRECTION;
+        else
+            return bad(c, "amounts", name, "'%s' is not signed, debit_credit or direction", v);
+    } else if (!strcmp(name, "invert")) {
+        if (parse_bool(v, &p->invert))
+            return bad(c, "amounts", name, "'%s' is not yes or no", v);
+    } else if (!strcmp(name, "fee")) {
+        if (!strcmp(v, "cost"))
+            p->fee_signed = 0;
+        else if (!strcmp(v, "signed"))
+            p->fee_signed = 1;
+        else
+            return bad(c, "amounts", name, "'%s' is not cost or signed", v);
+    } else if (!strcmp(name, "currency")) {
+        if (rc_currency_exponent(v, strlen(v)) < 0)
+            return bad(c, "amounts", name, "'%s' is not an ISO 4217 currency code", v);
+        memcpy(p->currency, v, 4);
+    } else if (!strcmp(name, "credit_values") || !strcmp(name, "debit_values")) {
+        int credit = name[0] == 'c';
+        struct strlist l = {credit ? &p->credit_values : &p->debit_values,
+                            credit ? &p->ncredit : &p->ndebit, 1};
+        if (each_item(v, push_item, &l) != 0)
+            return bad(c, "amounts", name, "needs at least one value");
+    } else {
+        return bad(c, "amounts", name, "unknown key");
+    }
+    return 1;
+}
+
+static int on_dates(struct parse_ctx *c, const char *name, const char *v) {
+    recon_profile *p = c->p;
+    if (!strcmp(name, "occurred_at") || !strcmp(name, "settled_at")) {
+        rc_time_format *f = name[0] == 'o' ? &p->occurred_fmt : &p->settled_fmt;
+        if (rc_time_format_compile(v, f) != 0)
+            return bad(c, "dates", name, "'%s' is not a known date format or valid pattern", v);
+    } else if (!strcmp(name, "timezone")) {
+        if (rc_time_zone_parse(v, &p->tz_offset_min) != 0 || strlen(v) >= sizeof p->timezone)
+            return bad(c, "dates", name,
+                       "'%s' is not UTC or a fixed offset like +01:00 "
+                       "(named zones are not supported yet)", v);
+        memcpy(p->timezone, v, strlen(v) + 1);
+    } else {
+        return bad(c, "dates", name, "unknown key");
+    }
+    return 1;
+}
+
+struct kind_push {
+    recon_profile *p;
+    rc_kind kind;
+};
+
+static int push_kind(const char *s, size_t len, void *ctx) {
+    struct kind_push *k = ctx;
+    recon_profile *p = k->p;
+    rc_kind_entry *grown = realloc(p->kinds, (p->nkinds + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    p->kinds = grown;
+    if (!(grown[p->nkinds].value = dup_range(s, len)))
+        return -1;
+    lower_in_place(grown[p->nkinds].value);
+    grown[p->nkinds].kind = k->kind;
+    p->nkinds++;
+    return 0;
+}
+
+struct sign_kinds {
+    recon_profile *p;
+    int n;
+    int bad;
+};
+
+static int push_sign_kind(const char *s, size_t len, void *ctx) {
+    struct sign_kinds *sk = ctx;
+    char name[32];
+    if (len >= sizeof name || sk->n >= 2) {
+        sk->bad = 1;
+        return -1;
+    }
+    memcpy(name, s, len);
+    name[len] = '\0';
+    int k = lookup(KIND_NAMES, RC_K_COUNT, name);
+    if (k < 0) {
+        sk->bad = 1;
+        return -1;
+    }
+    sk->p->sign_kinds[sk->n++] = (rc_kind)k;
+    return 0;
+}
+
+static int on_kinds(struct parse_ctx *c, const char *name, const char *v) {
+    recon_profile *p = c->p;
+    if (!strcmp(name, "unknown")) {
+        if (!strcmp(v, "reject"))
+            p->unknown_is_other = 0;
+        else if (!strcmp(v, "other"))
+            p->unknown_is_other = 1;
+        else
+            return bad(c, "kinds", name, "'%s' is not reject or other", v);
+        return 1;
+    }
+    if (!strcmp(name, "from_sign")) {
+        struct sign_kinds sk = {p, 0, 0};
+        if (each_item(v, push_sign_kind, &sk) != 0 || sk.n != 2)
+            return bad(c, "kinds", name,
+                       "'%s' must name two kinds: for amounts >= 0, then for amounts < 0", v);
+        p->from_sign = 1;
+        return 1;
+    }
+    if (!strcmp(name, "default")) {
+        int k = lookup(KIND_NAMES, RC_K_COUNT, v);
+        if (k < 0)
+            return bad(c, "kinds", name, "'%s' is not a canonical kind", v);
+        p->has_default_kind = 1;
+        p->default_kind = (rc_kind)k;
+        return 1;
+    }
+    int k = lookup(KIND_NAMES, RC_K_COUNT, name);
+    if (k < 0)
+        return bad(c, "kinds", name, "not a canonical kind (see docs/PROFILES.md)");
+    struct kind_push kp = {p, (rc_kind)k};
+    if (each_item(v, push_kind, &kp) != 0)
+        return bad(c, "kinds", name, "out of memory");
+    return 1;
+}
+
+static int on_ini(void *user, const char *section, const char *name, const char *value) {
+    struct parse_ctx *c = user;
+    if (!strcmp(section, "profile"))
+        return on_profile(c, name, value);
+    if (!strcmp(section, "columns"))
+        return on_columns(c, name, value);
+    if (!strcmp(section, "amounts"))
+        return on_amounts(c, name, value);
+    if (!strcmp(section, "dates"))
+        return on_dates(c, name, value);
+    if (!strcmp(section, "kinds"))
+        return on_kinds(c, name, value);
+    return bad(c, section, name, "unknown section (expected profile, columns, amounts, dates "
+                                 "or kinds)");
+}
+
+/* ---- whole-profile validation --------------------------------------------- */
+
+/* Checks that columns are given the way the header setting needs: by name
+ * with a header row, by position #N within [profile] columns without one.
+ * Writes a message naming the offending key into buf. */
+static const char *check_columns(const recon_profile *p, char *buf, size_t size) {
+    for (int f = 0; f < RC_F_COUNT; f++) {
+        const rc_column *col = &p->cols[f];
+        const char *opt = col->optional ? "?" : "";
+        if (!col->configured)
+            continue;
+        if (!p->header && col->position == 0)
+            snprintf(buf, size, "[columns] %s%s: with header = no, columns are given by "
+                     "position #N, not by name", FIELD_NAMES[f], opt);
+        else if (!p->header && col->position > p->ncolumns)
+            snprintf(buf, size, "[columns] %s%s: position #%zu is beyond [profile] columns = %zu "
+                     "(give #N from #1 to #%zu)", FIELD_NAMES[f], opt, col->position, p->ncolumns,
+                     p->ncolumns);
+        else if (p->header && col->position)
+            snprintf(buf, size, "[columns] %s%s: with header = yes, columns are named, not "
+                     "given as #N", FIELD_NAMES[f], opt);
+        else
+            continue;
+        return buf;
+    }
+    return NULL;
+}
+
+static const char *validate(const recon_profile *p, const struct parse_ctx *c, char *buf,
+                            size_t size) {
+    const rc_column *cols = p->cols;
+    if (!p->name)
+        return "[profile] name is missing";
+    if (!c->have_source_type)
+        return "[profile] source_type is missing (psp, bank or ledger)";
+    if (!p->header && !p->ncolumns)
+        return "[profile] columns is missing: a file without a header needs its column count";
+    const char *e = check_columns(p, buf, size);
+    if (e)
+        return e;
+    if (!cols[RC_F_OCCURRED_AT].configured)
+        return "[columns] occurred_at is missing";
+    if (p->sign == RC_SIGN_DEBIT_CREDIT) {
+        if (!cols[RC_F_DEBIT].configured || !cols[RC_F_CREDIT].configured)
+            return "[amounts] sign = debit_credit needs [columns] debit and credit";
+    } else if (!cols[RC_F_AMOUNT].configured) {
+        return "[columns] amount is missing";
+    }
+    if (p->sign == RC_SIGN_DIRECTION &&
+        (!cols[RC_F_DIRECTION].configured || !p->ncredit || !p->ndebit))
+        return "[amounts] sign = direction needs [columns] direction and [amounts] "
+               "credit_values and debit_values";
+    if (!cols[RC_F_CURRENCY].configured && !p->currency[0])
+        return "[columns] currency or [amounts] currency (a fixed code) is needed";
+    if (cols[RC_F_CURRENCY].optional && !p->currency[0])
+        return "[columns] currency? is optional only with a fixed [amounts] currency";
+    if (p->money.thousands && p->money.thousands == p->money.decimal)
+        return "[amounts] thousands and decimal separators must differ";
+    if (!cols[RC_F_KIND].configured && !p->from_sign && !p->has_default_kind)
+        return "[kinds] without a kind column, give from_sign or default";
+    if (cols[RC_F_KIND].configured && !p->nkinds && !p->unknown_is_other)
+        return "[kinds] a kind column needs kind mappings (or unknown = other)";
+    return NULL;
+}
+
+static recon_profile *profile_new(void) {
+    recon_profile *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->delim = ',';
+    p->header = 1;
+    p->money.decimal = '.';
+    p->money.thousands = 0;
+    p->sign = RC_SIGN_SIGNED;
+    memcpy(p->timezone, "UTC", 4);
+    if (rc_time_format_compile("iso8601", &p->occurred_fmt) != 0 ||
+        rc_time_format_compile("iso8601", &p->settled_fmt) != 0) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void recon_profile_free(recon_profile *p) {
+    if (!p)
+        return;
+    free(p->name);
+    free(p->description);
+    for (int f = 0; f < RC_F_COUNT; f++)
+        free_list(p->cols[f].aliases, p->cols[f].naliases);
+    free_list(p->credit_values, p->ncredit);
+    free_list(p->debit_values, p->ndebit);
+    for (size_t i = 0; i < p->nkinds; i++)
+        free(p->kinds[i].value);
+    free(p->kinds);
+    free(p);
+}
+
+int recon_profile_parse(const char *text, const char *origin, recon_error *err,
+                        recon_profile **out) {
+    if (!text || !out)
+        return rc_error_set(err, RECON_EMISUSE, "recon_profile_parse: NULL argument");
+    *out = NULL;
+    if (!origin)
+        origin = "profile";
+    struct parse_ctx c = {0};
+    if (!(c.p = profile_new()))
+        return rc_error_set(err, RECON_ENOMEM, "%s: out of memory", origin);
+    int line = ini_parse_string(text, on_ini, &c);
+    const char *invalid = NULL;
+    char why[256];
+    if (line == 0)
+        invalid = validate(c.p, &c, why, sizeof why);
+    if (line != 0 || invalid) {
+        if (line > 0)
+            rc_error_set(err, RECON_EPROFILE, "%s:%d: %s", origin, line,
+                         c.err[0] ? c.err : "not a key = value line");
+        else if (line < 0)
+            rc_error_set(err, RECON_ENOMEM, "%s: out of memory", origin);
+        else
+            rc_error_set(err, RECON_EPROFILE, "%s: %s", origin, invalid);
+        recon_profile_free(c.p);
+        return line < 0 ? RECON_ENOMEM : RECON_EPROFILE;
+    }
+    if (!c.p->description && !(c.p->description = strdup(""))) {
+        recon_profile_free(c.p);
+        return rc_error_set(err, RECON_ENOMEM, "%s: out of memory", origin);
+    }
+    *out = c.p;
+    return RECON_OK;
+}
+
+static char *read_small_file(const char *path, recon_error *err, int *rc) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        *rc = rc_error_set(err, RECON_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(MAX_PROFILE_BYTES + 1);
+    size_t n = buf ? fread(buf, 1, MAX_PROFILE_BYTES + 1, f) : 0;
+    int failed = buf ? ferror(f) : 0;
+    fclose(f);
+    if (!buf) {
+        *rc = rc_error_set(err, RECON_ENOMEM, "%s: out of memory", path);
+    } else if (failed) {
+        *rc = rc_error_set(err, RECON_EIO, "%s: read error", path);
+    } else if (n > MAX_PROFILE_BYTES) {
+        *rc = rc_error_set(err, RECON_EPROFILE, "%s: larger than %d bytes: not a profile", path,
+                           MAX_PROFILE_BYTES);
+    } else if (memchr(buf, '\0', n)) {
+        *rc = rc_error_set(err, RECON_EPROFILE, "%s: contains NUL bytes: not a profile", path);
+    } else {
+        buf[n] = '\0';
+        return buf;
+    }
+    free(buf);
+    return NULL;
+}
+
+int recon_profile_load(const char *path, recon_error *err, recon_profile **out) {
+    if (!path || !out)
+        return rc_error_set(err, RECON_EMISUSE, "recon_profile_load: NULL argument");
+    *out = NULL;
+    int rc = RECON_OK;
+    char *text = read_small_file(path, err, &rc);
+    if (!text)
+        return rc;
+    rc = recon_profile_parse(text, path, err, out);
+    free(text);
+    return rc;
+}
+
+static int cmp_builtin(const void *key, const void *elem) {
+    return strcmp(key, ((const rc_builtin_profile *)elem)->name);
+}
+
+int recon_profile_builtin(const char *name, recon_error *err, recon_profile **out) {
+    if (!name || !out)
+        return rc_error_set(err, RECON_EMISUSE, "recon_profile_builtin: NULL argument");
+    *out = NULL;
+    const rc_builtin_profile *b = bsearch(name, rc_builtin_profiles, rc_nbuiltin_profiles,
+                                          sizeof *b, cmp_builtin);
+    if (!b)
+        return rc_error_set(err, RECON_ENOTFOUND,
+                            "no built-in profile '%s' (recon profiles list shows them)", name);
+    return recon_profile_parse(b->text, b->name, err, out);
+}
+
+size_t recon_profile_builtin_count(void) {
+    return rc_nbuiltin_profiles;
+}
+
+const char *recon_profile_builtin_name(size_t index) {
+    return index < rc_nbuiltin_profiles ? rc_builtin_profiles[index].name : NULL;
+}
+
+const char *recon_profile_name(const recon_profile *p) {
+    return p ? p->name : NULL;
+}
+
+const char *recon_profile_description(const recon_profile *p) {
+    return p ? p->description : NULL;
+}
+
+recon_source_type recon_profile_source_type(const recon_profile *p) {
+    return p ? p->source_type : (recon_source_type)0;
+}
+
+int rc_profile_kind(const recon_profile *p, const char *value, size_t len, rc_kind *out) {
+    for (size_t i = 0; i < p->nkinds; i++) {
+        const char *k = p->kinds[i].value;
+        if (strlen(k) == len && strncasecmp(k, value, len) == 0) {
+            *out = p->kinds[i].kind;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* ---- header binding -------------------------------------------------------- */
+
+/* Header cells compare case-insensitively after trimming spaces, so
+ * "Net Amount " finds the alias "net amount". */
+static int header_eq(const char *cell, size_t len, const char *alias) {
+    while (len && (*cell == ' ' || *cell == '\t'))
+        cell++, len--;
+    while (len && (cell[len - 1] == ' ' || cell[len - 1] == '\t'))
+        len--;
+    return strlen(alias) == len && strncasecmp(cell, alias, len) == 0;
+}
+
+static long find_column(const rc_column *col, const char *const *header, const size_t *lens,
+                        size_t nfields) {
+    for (size_t a = 0; a < col->naliases; a++)
+        for (size_t i = 0; i < nfields; i++)
+            if (header_eq(header[i], lens[i], col->aliases[a]))
+                return (long)i;
+    return -1;
+}
+
+static void append_missing(char *msg, size_t size, rc_field f, const rc_column *col) {
+    size_t used = strlen(msg);
+    if (used + 1 >= size)
+        return;
+    snprintf(msg + used, size - used, "%s%s (one of:", used ? ", " : "", FIELD_NAMES[f]);
+    for (size_t a = 0; a < col->naliases; a++) {
+        used = strlen(msg);
+        snprintf(msg + used, size - used, "%s %s", a ? "," : "", col->aliases[a]);
+    }
+    used = strlen(msg);
+    snprintf(msg + used, size - used, ")");
+}
+
+int rc_profile_bind(const recon_profile *p, const char *const *header, const size_t *lens,
+                    size_t nfields, rc_binding *out, char *msg, size_t msgsize) {
+    msg[0] = '\0';
+    out->ncolumns = p->header ? nfields : p->ncolumns;
+    for (int f = 0; f < RC_F_COUNT; f++) {
+        const rc_column *col = &p->cols[f];
+        out->index[f] = -1;
+        out->names[f] = NULL;
+        if (!col->configured)
+            continue;
+        if (!p->header) {
+            out->index[f] = (long)col->position - 1;
+            continue;
+        }
+        out->index[f] = find_column(col, header, lens, nfields);
+        if (out->index[f] >= 0)
+            out->names[f] = header[out->index[f]];
+        else if (!col->optional)
+            append_missing(msg, msgsize, (rc_field)f, col);
+    }
+    return msg[0] ? RECON_EHEADER : RECON_OK;
+}
