@@ -1,0 +1,722 @@
+#!/bin/sh
+# End-to-end tests of the recon command line tool: drives the CLI on the
+# fixtures in tests/fixtures/e2e_* and on data/samples, and checks stdout,
+# stderr, exit codes and what ends up in the database (with sqlite3).
+#
+#   RECON=build/recon sh tests/e2e.sh          (from the repository root)
+#   RECON=build/asan/recon sh tests/e2e.sh
+#
+# Prints "ok: NAME" or "FAIL: NAME (expected ..., got ...)" per check and, as
+# its last line, "e2e: N passed, M failed"; exits 1 when M > 0.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd) || exit 1
+RECON=${RECON:-build/recon}
+case $RECON in
+/*) ;;
+*) RECON=$(pwd)/$RECON ;;
+esac
+FIX=$ROOT/tests/fixtures
+SAMPLES=$ROOT/data/samples
+unset RECON_DB
+
+pass=0
+fail=0
+
+# ---- helpers ----------------------------------------------------------------
+
+# A value on one line for a report: newlines as \n, cut at 400 bytes.
+flat() {
+    printf '%s' "$1" | head -c 400 | awk 'NR > 1 { printf "\\n" } { printf "%s", $0 }'
+}
+
+ok() {
+    pass=$((pass + 1))
+    echo "ok: $1"
+}
+
+not_ok() {
+    fail=$((fail + 1))
+    echo "FAIL: $1 ($2)"
+}
+
+# check NAME EXPECTED ACTUAL
+check() {
+    if [ "$2" = "$3" ]; then
+        ok "$1"
+    else
+        not_ok "$1" "expected '$(flat "$2")', got '$(flat "$3")'"
+    fi
+}
+
+# check_has NAME NEEDLE HAYSTACK: HAYSTACK contains NEEDLE.
+check_has() {
+    case $3 in
+    *"$2"*) ok "$1" ;;
+    *) not_ok "$1" "expected text containing '$(flat "$2")', got '$(flat "$3")'" ;;
+    esac
+}
+
+# check_true NAME WHAT COMMAND...: the command succeeds.
+check_true() {
+    name=$1 what=$2
+    shift 2
+    if "$@" >/dev/null 2>&1; then
+        ok "$name"
+    else
+        not_ok "$name" "expected $what"
+    fi
+}
+
+# run COMMAND...: sets $rc, $out (stdout) and $err (stderr); keeps them in
+# $T/out and $T/err too.
+run() {
+    "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    out=$(cat "$T/out")
+    err=$(cat "$T/err")
+}
+
+# r ARGS...: recon on the current database $db.
+r() {
+    run "$RECON" --db "$db" "$@"
+}
+
+# sql QUERY: one query on $db; NULL shows as '-', columns split by '|'.
+sql() {
+    sqlite3 -batch -noheader -nullvalue - "$db" "$1" 2>&1
+}
+
+# nothing_written NAME: the refused import left no trace in $db.
+nothing_written() {
+    check "$1: no source row" 0 "$(sql 'SELECT count(*) FROM sources')"
+    check "$1: no import row" 0 "$(sql 'SELECT count(*) FROM imports')"
+    check "$1: no transactions" 0 "$(sql 'SELECT count(*) FROM transactions')"
+    check "$1: no failures" 0 "$(sql 'SELECT count(*) FROM failures')"
+}
+
+# sql_is_utf8 QUERY: the query's output is valid UTF-8.
+sql_is_utf8() {
+    sql "$1" | python3 -c 'import sys; sys.stdin.buffer.read().decode("utf-8")'
+}
+
+# json_valid FILE: parses as JSON, strictly UTF-8.
+json_valid() {
+    python3 -c 'import json, sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))' "$1"
+}
+
+# py_json FILE EXPR: evaluates EXPR with d = the parsed JSON, prints it.
+py_json() {
+    python3 -c 'import json, sys; d = json.load(open(sys.argv[1], encoding="utf-8")); print(eval(sys.argv[2]))' "$1" "$2" 2>&1
+}
+
+sha256() {
+    sha256sum "$1" | cut -d' ' -f1
+}
+
+for tool in sqlite3 python3 sha256sum; do
+    command -v "$tool" >/dev/null 2>&1 || {
+        echo "e2e: $tool is needed"
+        echo "e2e: 0 passed, 1 failed"
+        exit 1
+    }
+done
+if [ ! -x "$RECON" ]; then
+    echo "FAIL: recon binary ($RECON is not an executable)"
+    echo "e2e: 0 passed, 1 failed"
+    exit 1
+fi
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/recon-e2e.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+trap 'exit 1' HUP INT TERM
+# Fixtures are copied in and the tests run from here, so file names in
+# messages and in imports.file_name are short and known.
+cp "$FIX"/e2e_* "$T"/ || exit 1
+cd "$T" || exit 1
+
+# ---- the command line itself ---------------------------------------------------
+
+run "$RECON" --version
+check "--version: exit 0" 0 "$rc"
+check "--version: text" "recon 0.1.0 (librecon 0.1.0)" "$out"
+
+run "$RECON" help
+check "help: exit 0" 0 "$rc"
+check_has "help: usage line" "usage: recon [--db FILE] COMMAND [ARGS]" "$out"
+check_has "help: lists failures list" "failures list" "$out"
+check_has "help: explains exit status" "exit status: 0 ok, 3 imported with rejected rows, 2 usage error, 1 failure" "$out"
+
+run "$RECON" --help
+check "--help: exit 0" 0 "$rc"
+
+run "$RECON" help import
+check "help import: exit 0" 0 "$rc"
+check_has "help import: usage" "usage: recon --db FILE import (--profile NAME | --profile-file PATH) [--source NAME]" "$out"
+check_has "help import: --profile-file" "--profile-file PATH" "$out"
+
+for topic in failures summary profiles; do
+    run "$RECON" help "$topic"
+    check "help $topic: exit 0" 0 "$rc"
+    check_has "help $topic: usage" "usage: recon" "$out"
+done
+
+run "$RECON" help frobnicate
+check "help of an unknown topic: exit 2" 2 "$rc"
+check_has "help of an unknown topic: message" "no help for 'frobnicate'" "$err"
+
+run "$RECON"
+check "no command: exit 2" 2 "$rc"
+check_has "no command: usage on stderr" "usage: recon" "$err"
+
+run "$RECON" frobnicate
+check "unknown command: exit 2" 2 "$rc"
+check "unknown command: message" "recon: unknown command 'frobnicate'
+(recon help shows the commands)" "$err"
+check "unknown command: nothing on stdout" "" "$out"
+
+run "$RECON" --frobnicate summary
+check "unknown global option: exit 2" 2 "$rc"
+check_has "unknown global option: message" "unknown option '--frobnicate'" "$err"
+
+run "$RECON" --db
+check "--db without a value: exit 2" 2 "$rc"
+
+run "$RECON" summary
+check "no database given: exit 2" 2 "$rc"
+check_has "no database given: message" "no database: give --db FILE or set RECON_DB" "$err"
+
+db=$T/usage.db
+r import e2e_psp_small.csv
+check "import without a profile: exit 2" 2 "$rc"
+check_has "import without a profile: message" "give exactly one of --profile NAME or --profile-file PATH" "$err"
+r import --profile generic_psp --profile-file e2e_eu_profile.ini e2e_psp_small.csv
+check "import with two profiles: exit 2" 2 "$rc"
+r import --profile generic_psp
+check "import without files: exit 2" 2 "$rc"
+check_has "import without files: message" "import: no files given" "$err"
+r import --profile generic_psp --frob x e2e_psp_small.csv
+check "import with an unknown option: exit 2" 2 "$rc"
+r import --profile generic_psp --format xml e2e_psp_small.csv
+check "import --format xml: exit 2" 2 "$rc"
+r failures
+check "failures without list: exit 2" 2 "$rc"
+r failures list --import abc
+check "failures list --import abc: exit 2" 2 "$rc"
+r summary --format xml
+check "summary --format xml: exit 2" 2 "$rc"
+check "usage errors write no database" "no" "$([ -e "$T/usage.db" ] && echo yes || echo no)"
+
+# RECON_DB stands in for --db.
+run env RECON_DB="$T/env.db" "$RECON" failures list
+check "RECON_DB: exit 0" 0 "$rc"
+check "RECON_DB: empty database has no failures" "0 failures" "$out"
+check "RECON_DB: database created" "yes" "$([ -s "$T/env.db" ] && echo yes || echo no)"
+
+# ---- profiles list -------------------------------------------------------------
+
+run "$RECON" profiles list
+check "profiles list: exit 0" 0 "$rc"
+check "profiles list: text" "generic_bank     bank   Generic bank statement (date, value date, description, signed amount, currency)
+generic_psp      psp    Generic PSP settlement report (id, type, amount, fee, net, currency, payout id)" "$out"
+check "profiles list: no errors" "" "$err"
+run "$RECON" profiles list --format json
+check "profiles list --format json: exit 0" 0 "$rc"
+check_true "profiles list --format json: valid JSON" "valid JSON" json_valid "$T/out"
+check "profiles list --format json: names and types" "generic_bank:bank generic_psp:psp" \
+    "$(py_json "$T/out" '" ".join(p["name"] + ":" + p["source_type"] for p in d)')"
+run "$RECON" profiles list --frob
+check "profiles list --frob: exit 2" 2 "$rc"
+
+# ---- a good file ------------------------------------------------------------------
+# e2e_psp_small.csv: 10 good rows. EUR (6 rows): amount 3.31, fee 3.31, net 0
+# (po_T1 pays out every EUR row); USD (3 rows, one written 'usd'): 169.99 /
+# 21.98 / 148.01; JPY (exponent 0): 1500 / 45 / 1455. Timestamps with a zone,
+# without one (UTC) and a +01:00 one that must be shifted.
+
+db=$T/good.db
+r import --profile generic_psp --source psp e2e_psp_small.csv
+check "good file: exit 0" 0 "$rc"
+check "good file: report" "e2e_psp_small.csv: import 1 into source psp (profile generic_psp)
+  rows read 10, inserted 10, duplicate 0, rejected 0" "$out"
+check "good file: nothing on stderr" "" "$err"
+check "good file: 10 transactions" 10 "$(sql 'SELECT count(*) FROM transactions')"
+check "good file: sums per currency (count|amount|fee|net)" "EUR|6|331|331|0
+JPY|1|1500|45|1455
+USD|3|16999|2198|14801" "$(sql 'SELECT currency, count(*), sum(amount_minor), sum(fee_minor), sum(net_minor)
+    FROM transactions GROUP BY currency ORDER BY currency')"
+check "good file: ids, kinds and lines" "2:ch_A1:charge 3:ch_A2:charge 4:ch_A3:charge 5:re_A1:refund 6:fee_A1:fee 7:po_T1:payout 8:ch_A4:charge 9:ch_A5:charge 10:dp_A1:chargeback 11:ch_A6:charge" \
+    "$(sql "SELECT group_concat(line || ':' || external_id || ':' || kind, ' ') FROM (SELECT * FROM transactions ORDER BY line)")"
+check "good file: raw kind kept" "stripe_fee" "$(sql "SELECT kind_raw FROM transactions WHERE external_id = 'fee_A1'")"
+check "good file: no generated ids" 0 "$(sql 'SELECT sum(id_generated) FROM transactions')"
+check "good file: timestamp with Z" "2024-03-01T09:00:00Z" "$(sql "SELECT occurred_at FROM transactions WHERE external_id = 'ch_A1'")"
+check "good file: timestamp without zone is UTC" "2024-03-01T10:15:00Z" "$(sql "SELECT occurred_at FROM transactions WHERE external_id = 'ch_A3'")"
+check "good file: +01:00 timestamp shifted to UTC" "2024-03-02T07:00:00Z" "$(sql "SELECT occurred_at FROM transactions WHERE external_id = 're_A1'")"
+check "good file: settlement date stays a date" "2024-03-03" "$(sql "SELECT settled_at FROM transactions WHERE external_id = 'ch_A1'")"
+check "good file: lower-case currency stored upper-case" "USD" "$(sql "SELECT currency FROM transactions WHERE external_id = 'ch_A5'")"
+check "good file: chargeback fee and net" "-5000|1500|-6500" "$(sql "SELECT amount_minor, fee_minor, net_minor FROM transactions WHERE external_id = 'dp_A1'")"
+check "good file: payout group nets to zero" "6|0" "$(sql "SELECT count(*), sum(net_minor) FROM transactions WHERE group_id = 'po_T1'")"
+check "good file: quoted description unquoted" "Order 1003, 1x Tote" "$(sql "SELECT description FROM transactions WHERE external_id = 'ch_A3'")"
+check "good file: raw row kept as in the file" "$(sed -n 4p e2e_psp_small.csv)" "$(sql "SELECT raw FROM transactions WHERE external_id = 'ch_A3'")"
+check "good file: net = amount - fee everywhere" 0 "$(sql 'SELECT count(*) FROM transactions WHERE net_minor != amount_minor - fee_minor')"
+check "good file: status unmatched" "unmatched|10" "$(sql 'SELECT status, count(*) FROM transactions GROUP BY status')"
+check "good file: source" "1|psp|psp" "$(sql 'SELECT id, name, type FROM sources')"
+check "good file: import record" "1|1|e2e_psp_small.csv|$(wc -c <e2e_psp_small.csv | tr -d ' ')|generic_psp|10|10|0|0|ok" \
+    "$(sql 'SELECT id, source_id, file_name, file_size, profile, rows_read, rows_inserted, rows_duplicate, rows_rejected, status FROM imports')"
+check "good file: import sha256" "$(sha256 e2e_psp_small.csv)" "$(sql 'SELECT sha256 FROM imports')"
+check "good file: import finished" "1" "$(sql 'SELECT count(*) FROM imports WHERE finished_at IS NOT NULL AND finished_at >= started_at')"
+check "good file: no failures" 0 "$(sql 'SELECT count(*) FROM failures')"
+r failures list
+check "good file: failures list exit 0" 0 "$rc"
+check "good file: failures list says none" "0 failures" "$out"
+
+# ---- the same file twice -------------------------------------------------------------
+
+r import --profile generic_psp --source psp e2e_psp_small.csv
+check "same file again: exit 0" 0 "$rc"
+check "same file again: says already imported" "e2e_psp_small.csv: already imported into source psp as import 1: nothing to do" "$out"
+check "same file again: no new rows" 10 "$(sql 'SELECT count(*) FROM transactions')"
+check "same file again: no new import" 1 "$(sql 'SELECT count(*) FROM imports')"
+cp e2e_psp_small.csv renamed_small.csv
+r import --profile generic_psp --source psp renamed_small.csv
+check "same bytes under another name: exit 0" 0 "$rc"
+check_has "same bytes under another name: already imported" "already imported into source psp as import 1" "$out"
+check "same bytes under another name: no new import" 1 "$(sql 'SELECT count(*) FROM imports')"
+
+# ---- overlapping files ------------------------------------------------------------------
+# e2e_psp_overlap.csv repeats ch_A4, ch_A5, dp_A1, ch_A6 (same values written
+# differently: other column order, quoting, '200.0', 'USD' for 'usd') and
+# adds ch_B1, ch_B2, re_B1 (USD 30.00 - 1.17, 12.00 - 0.65, -19.99).
+
+r import --profile generic_psp --source psp e2e_psp_overlap.csv
+check "overlap: exit 0" 0 "$rc"
+check "overlap: report" "e2e_psp_overlap.csv: import 2 into source psp (profile generic_psp)
+  rows read 7, inserted 3, duplicate 4, rejected 0" "$out"
+check "overlap: 13 transactions" 13 "$(sql 'SELECT count(*) FROM transactions')"
+check "overlap: no id stored twice" 0 "$(sql 'SELECT count(*) FROM (SELECT 1 FROM transactions GROUP BY source_id, external_id HAVING count(*) > 1)')"
+check "overlap: USD sums (count|amount|fee|net)" "6|19200|2380|16820" \
+    "$(sql "SELECT count(*), sum(amount_minor), sum(fee_minor), sum(net_minor) FROM transactions WHERE currency = 'USD'")"
+check "overlap: shared rows keep their first import" "1|1|1|1" \
+    "$(sql "SELECT group_concat(import_id, '|') FROM (SELECT import_id FROM transactions WHERE external_id IN ('ch_A4','ch_A5','dp_A1','ch_A6') ORDER BY external_id)")"
+check "overlap: new rows from import 2" "ch_B1 ch_B2 re_B1" \
+    "$(sql "SELECT group_concat(external_id, ' ') FROM (SELECT external_id FROM transactions WHERE import_id = 2 ORDER BY external_id)")"
+check "overlap: import record counts" "7|3|4|0|ok" "$(sql 'SELECT rows_read, rows_inserted, rows_duplicate, rows_rejected, status FROM imports WHERE id = 2')"
+
+# Idempotency is per source: the same file into another source is new.
+r import --profile generic_psp --source psp_copy e2e_psp_small.csv
+check "same file into another source: exit 0" 0 "$rc"
+check_has "same file into another source: imported" "rows read 10, inserted 10, duplicate 0, rejected 0" "$out"
+check "same file into another source: rows per source" "psp|13
+psp_copy|10" "$(sql 'SELECT s.name, count(*) FROM transactions t JOIN sources s ON s.id = t.source_id GROUP BY s.name ORDER BY s.name')"
+
+# A source keeps its type: a bank profile cannot write into a psp source.
+r import --profile generic_bank --source psp e2e_bank_dupes.csv
+check "source type conflict: exit 1" 1 "$rc"
+check "source type conflict: message" "recon: source 'psp' exists with type psp; this profile describes a bank source" "$err"
+check "source type conflict: nothing written" "3|23" "$(sql 'SELECT (SELECT count(*) FROM imports), (SELECT count(*) FROM transactions)')"
+
+# ---- rejected rows -------------------------------------------------------------------------
+# e2e_bad_rows.csv has one row of every rejection kind at a known line; the
+# test appends a row with a 1 MiB + 1 byte field (line 25) and a good row
+# after it (line 26). Lines 19-20 are one quoted multi-line row, line 24 is
+# blank. Good rows: ok_1 (EUR 10.00), ok_2 (USD 5.00), ok_3 (USD -2.50),
+# ok_4 (EUR 1.00); line 18 repeats ok_1 exactly (a duplicate); line 16 has
+# ok_1's id with another amount (a conflict, rejected).
+
+db=$T/bad.db
+big_prefix='bad_big,charge,2024-03-01T10:19:00Z,2024-03-03,5.00,0.00,5.00,EUR,po_X1,'
+{
+    cat e2e_bad_rows.csv
+    printf '%s' "$big_prefix"
+    head -c 1048577 /dev/zero | tr '\0' x
+    printf '\n'
+    printf 'ok_4,charge,2024-03-03T09:00:00Z,2024-03-05,1.00,0.00,1.00,EUR,,After the big row\n'
+} >bad_rows.csv
+r import --profile generic_psp --source psp bad_rows.csv
+check "bad rows: exit 3" 3 "$rc"
+check "bad rows: report" "bad_rows.csv: import 1 into source psp (profile generic_psp)
+  rows read 23, inserted 4, duplicate 1, rejected 18
+  rejected rows: recon failures list --import 1" "$out"
+check "bad rows: nothing on stderr" "" "$err"
+check "bad rows: every reason, line, field and column" "3|ragged_row|-|-
+4|ragged_row|-|-
+5|invalid_utf8|description|description
+6|csv_syntax|-|-
+7|amount_invalid|amount|amount
+8|amount_empty|amount|amount
+9|amount_precision|amount|amount
+10|amount_overflow|amount|amount
+11|currency_unknown|currency|currency
+12|date_empty|occurred_at|created
+13|date_invalid|occurred_at|created
+14|date_out_of_range|occurred_at|created
+15|kind_unknown|kind|type
+16|duplicate_conflict|external_id|id
+21|kind_empty|kind|type
+22|currency_missing|currency|currency
+23|amount_invalid|fee|fee
+25|field_too_large|description|description" "$(sql 'SELECT line, reason, field, column_name FROM failures ORDER BY id')"
+check "bad rows: failures belong to import 1 and source 1" "1|1|18" "$(sql 'SELECT import_id, source_id, count(*) FROM failures GROUP BY import_id, source_id')"
+check "bad rows: good rows imported" "2:ok_1 17:ok_2 19:ok_3 26:ok_4" \
+    "$(sql "SELECT group_concat(line || ':' || external_id, ' ') FROM (SELECT * FROM transactions ORDER BY line)")"
+check "bad rows: the conflict did not overwrite ok_1" "1000|2" "$(sql "SELECT amount_minor, line FROM transactions WHERE external_id = 'ok_1'")"
+check "bad rows: sums" "EUR|1100|1061
+USD|250|205" "$(sql 'SELECT currency, sum(amount_minor), sum(net_minor) FROM transactions GROUP BY currency ORDER BY currency')"
+check "bad rows: multi-line cell kept" "Refund, partial
+second line" "$(sql "SELECT description FROM transactions WHERE external_id = 'ok_3'")"
+check "bad rows: import record" "23|4|1|18|partial" "$(sql 'SELECT rows_read, rows_inserted, rows_duplicate, rows_rejected, status FROM imports')"
+check "bad rows: raw text kept (ragged row)" "$(sed -n 3p e2e_bad_rows.csv)" "$(sql 'SELECT raw FROM failures WHERE line = 3')"
+check "bad rows: raw text kept (junk amount)" "$(sed -n 7p e2e_bad_rows.csv)" "$(sql 'SELECT raw FROM failures WHERE line = 7')"
+check "bad rows: raw text kept (bad quoting)" "$(sed -n 6p e2e_bad_rows.csv)" "$(sql 'SELECT raw FROM failures WHERE line = 6')"
+check "bad rows: invalid bytes kept as \\xNN" 'bad_u1,charge,2024-03-01T10:07:00Z,2024-03-03,4.50,0.31,4.19,EUR,po_X1,Caf\xe9 cr\xe8me' \
+    "$(sql 'SELECT raw FROM failures WHERE line = 5')"
+check "bad rows: big field's raw row kept" "bad_big,charge,|$((${#big_prefix} + 1048577))" "$(sql 'SELECT substr(raw, 1, 15), length(raw) FROM failures WHERE line = 25')"
+check "bad rows: message, too many fields" "row has 11 fields, expected 10" "$(sql 'SELECT message FROM failures WHERE line = 3')"
+check "bad rows: message, too few fields" "row has 3 fields, expected 10" "$(sql 'SELECT message FROM failures WHERE line = 4')"
+check_has "bad rows: message, invalid UTF-8 names the column" "(column 10)" "$(sql 'SELECT message FROM failures WHERE line = 5')"
+check_has "bad rows: message, big field names the column" "(column 10)" "$(sql 'SELECT message FROM failures WHERE line = 25')"
+check_has "bad rows: message, junk amount" "'12abc' (EUR, 2 decimals)" "$(sql 'SELECT message FROM failures WHERE line = 7')"
+check_has "bad rows: message, too many decimals" "'1.234' (EUR, 2 decimals)" "$(sql 'SELECT message FROM failures WHERE line = 9')"
+check_has "bad rows: message, overflow" "'92233720368547758.08'" "$(sql 'SELECT message FROM failures WHERE line = 10')"
+check "bad rows: message, unknown currency" "'XYZ' is not an ISO 4217 currency code" "$(sql 'SELECT message FROM failures WHERE line = 11')"
+check "bad rows: message, empty date" "date is empty" "$(sql 'SELECT message FROM failures WHERE line = 12')"
+check_has "bad rows: message, impossible date" "'2024-02-30T10:00:00Z'" "$(sql 'SELECT message FROM failures WHERE line = 14')"
+check "bad rows: message, unknown kind" "'bonus' is not a row type this profile knows" "$(sql 'SELECT message FROM failures WHERE line = 15')"
+check "bad rows: message, conflict" "id 'ok_1' is already stored (import 1, line 2) with different content" "$(sql 'SELECT message FROM failures WHERE line = 16')"
+check "bad rows: message, empty kind" "row type is empty" "$(sql 'SELECT message FROM failures WHERE line = 21')"
+check "bad rows: message, empty currency" "currency is empty" "$(sql 'SELECT message FROM failures WHERE line = 22')"
+check "bad rows: every failure has a message and a time" 0 \
+    "$(sql "SELECT count(*) FROM failures WHERE message = '' OR created_at NOT GLOB '2[0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z'")"
+
+r failures list
+check "failures list: exit 0" 0 "$rc"
+check "failures list: count line" "18 failures" "$(printf '%s\n' "$out" | tail -n 1)"
+check_has "failures list: ragged row" "bad_rows.csv:3: ragged_row: row has 11 fields, expected 10
+    import 1, source psp; raw: bad_r1,charge," "$out"
+check_has "failures list: field and column" "bad_rows.csv:9: amount_precision: field amount (column \"amount\"): '1.234' (EUR, 2 decimals)" "$out"
+check_has "failures list: date field" "bad_rows.csv:14: date_out_of_range: field occurred_at (column \"created\"): '2024-02-30T10:00:00Z'" "$out"
+check_has "failures list: escaped raw" 'raw: bad_u1,charge,2024-03-01T10:07:00Z,2024-03-03,4.50,0.31,4.19,EUR,po_X1,Caf\xe9 cr\xe8me' "$out"
+r failures list --import 1
+check "failures list --import 1" "18 failures" "$(printf '%s\n' "$out" | tail -n 1)"
+r failures list --import 2
+check "failures list --import 2: none" "0 failures" "$out"
+
+r failures list --format csv
+check "failures list csv: exit 0" 0 "$rc"
+check "failures list csv: header" "id,import_id,source,file,line,field,column,reason,message,raw,created_at" "$(head -n 1 "$T/out")"
+check "failures list csv: parses, 18 records of 11 cells, lines in order" "18 {11} 3,4,5,6,7,8,9,10,11,12,13,14,15,16,21,22,23,25" \
+    "$(python3 -c '
+import csv, sys
+csv.field_size_limit(1 << 30)
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))[1:]
+print(len(rows), set(len(r) for r in rows), ",".join(r[4] for r in rows))' "$T/out" 2>&1)"
+check "failures list csv: reasons column" "ragged_row ragged_row invalid_utf8 csv_syntax amount_invalid amount_empty amount_precision amount_overflow currency_unknown date_empty date_invalid date_out_of_range kind_unknown duplicate_conflict kind_empty currency_missing amount_invalid field_too_large" \
+    "$(python3 -c '
+import csv, sys
+csv.field_size_limit(1 << 30)
+print(" ".join(r[7] for r in list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))[1:]))' "$T/out" 2>&1)"
+
+r failures list --format json
+check "failures list json: exit 0" 0 "$rc"
+check_true "failures list json: valid JSON" "valid UTF-8 JSON" json_valid "$T/out"
+check_true "failures list json: python3 -m json.tool" "json.tool to accept it" python3 -m json.tool "$T/out"
+check "failures list json: records" "18 psp bad_rows.csv" "$(py_json "$T/out" 'str(len(d)) + " " + d[0]["source"] + " " + d[0]["file"]')"
+check "failures list json: null field for row errors, names otherwise" "None None amount amount" \
+    "$(py_json "$T/out" '" ".join(str(x) for x in (d[0]["field"], d[0]["column"], d[6]["field"], d[6]["column"]))')"
+check "failures list json: escaped raw survives" 'Caf\xe9 cr\xe8me' "$(py_json "$T/out" 'd[2]["raw"][-16:]')"
+
+# Messages quote a bad cell cut at 60 bytes; the cut must not split a UTF-8
+# character, or the message (and failures list --format json) is not UTF-8.
+# The kind here is "Gebühr" x 10: 70 bytes, byte 60 is the first of a "ü".
+db=$T/utf8cut.db
+printf 'id,type,created,available_on,amount,fee,net,currency,payout_id,description\nbad_k3,%s,2024-03-01T10:18:00Z,2024-03-03,5.00,0.00,5.00,EUR,,Long kind\n' \
+    "GebührGebührGebührGebührGebührGebührGebührGebührGebührGebühr" >long_kind.csv
+r import --profile generic_psp --source psp long_kind.csv
+check "long UTF-8 cell: exit 3" 3 "$rc"
+check "long UTF-8 cell: kind_unknown" "2|kind_unknown" "$(sql 'SELECT line, reason FROM failures')"
+check_true "long UTF-8 cell: message cut at a character boundary" "the message to be valid UTF-8" \
+    sql_is_utf8 'SELECT message FROM failures'
+check_has "long UTF-8 cell: message shows the cell's start" "'GebührGebührGebühr" "$(sql 'SELECT message FROM failures')"
+r failures list --format json
+check_true "long UTF-8 cell: failures list json is valid UTF-8 JSON" "valid UTF-8 JSON" json_valid "$T/out"
+
+# An unterminated quote at the end of the file is a bad row, not a stop.
+db=$T/eof.db
+printf 'id,type,created,available_on,amount,fee,net,currency,payout_id,description\nok_9,charge,2024-03-01T10:00:00Z,2024-03-03,10.00,0.39,9.61,EUR,,fine\neof_1,charge,2024-03-01T10:01:00Z,2024-03-03,1.00,0.00,1.00,EUR,,"never closed\n' >eof.csv
+r import --profile generic_psp --source psp eof.csv
+check "unterminated quote at EOF: exit 3" 3 "$rc"
+check_has "unterminated quote at EOF: counts" "rows read 2, inserted 1, duplicate 0, rejected 1" "$out"
+check "unterminated quote at EOF: failure" "3|csv_syntax" "$(sql 'SELECT line, reason FROM failures')"
+
+# ---- files refused as a whole: nothing written --------------------------------------------
+
+db=$T/header.db
+r import --profile generic_psp --source psp e2e_bad_header.csv
+check "bad header: exit 1" 1 "$rc"
+check "bad header: message names the missing columns" "recon: e2e_bad_header.csv:1: header does not fit profile generic_psp: missing column(s): amount (one of: amount, gross), currency (one of: currency, currency_code)" "$err"
+check "bad header: nothing on stdout" "" "$out"
+nothing_written "bad header"
+
+db=$T/empty.db
+r import --profile generic_psp --source psp e2e_empty.csv
+check "empty file: exit 1" 1 "$rc"
+check "empty file: message" "recon: e2e_empty.csv: empty file" "$err"
+nothing_written "empty file"
+printf '\r\n\n\n' >blank.csv
+r import --profile generic_psp --source psp blank.csv
+check "blank lines only: exit 1" 1 "$rc"
+check_has "blank lines only: message" "blank.csv: empty file" "$err"
+nothing_written "blank lines only"
+
+db=$T/binary.db
+r import --profile generic_psp --source psp e2e_binary.bin
+check "binary file: exit 1" 1 "$rc"
+check "binary file: message" "recon: e2e_binary.bin: binary data (NUL bytes): not a CSV text file" "$err"
+nothing_written "binary file"
+
+db=$T/missing.db
+r import --profile generic_psp --source psp no_such_file.csv
+check "missing file: exit 1" 1 "$rc"
+check "missing file: message" "recon: no_such_file.csv: cannot open: No such file or directory" "$err"
+nothing_written "missing file"
+r import --profile generic_psp --source psp "$T"
+check "directory as file: exit 1" 1 "$rc"
+check_has "directory as file: message" "not a regular file" "$err"
+nothing_written "directory as file"
+
+# A header-only file is a valid report with no rows.
+db=$T/headeronly.db
+head -n 1 e2e_psp_small.csv >header_only.csv
+r import --profile generic_psp --source psp header_only.csv
+check "header only: exit 0" 0 "$rc"
+check_has "header only: zero rows" "rows read 0, inserted 0, duplicate 0, rejected 0" "$out"
+check "header only: import recorded" "1|0" "$(sql 'SELECT count(*), sum(rows_read) FROM imports')"
+
+# Several files in one command: each is its own transaction; the worst
+# outcome sets the exit status.
+db=$T/multi.db
+r import --profile generic_psp --source psp e2e_psp_small.csv e2e_bad_header.csv eof.csv
+check "several files: exit 1 (worst wins)" 1 "$rc"
+check_has "several files: first imported" "e2e_psp_small.csv: import 1 into source psp" "$out"
+check_has "several files: third imported" "eof.csv: import 2 into source psp" "$out"
+check_has "several files: second refused" "e2e_bad_header.csv:1: header does not fit" "$err"
+check "several files: rows of the good files stored" "2|11" "$(sql 'SELECT (SELECT count(*) FROM imports), (SELECT count(*) FROM transactions)')"
+
+# Spreadsheet exports: a UTF-8 byte order mark before the header, and no
+# line end after the last row.
+db=$T/variants.db
+printf '\357\273\277' | cat - e2e_psp_small.csv >bom.csv
+r import --profile generic_psp --source bom bom.csv
+check "UTF-8 BOM: exit 0" 0 "$rc"
+check_has "UTF-8 BOM: header found, all rows" "rows read 10, inserted 10, duplicate 0, rejected 0" "$out"
+check "UTF-8 BOM: first id without the BOM" "ch_A1" "$(sql 'SELECT external_id FROM transactions WHERE line = 2')"
+printf '%s' "$(cat e2e_psp_small.csv)" >no_final_newline.csv
+r import --profile generic_psp --source nonl no_final_newline.csv
+check "no final line end: exit 0" 0 "$rc"
+check "no final line end: last row kept whole" "11|ch_A6|1500|Order 3001" \
+    "$(sql "SELECT t.line, external_id, amount_minor, description FROM transactions t JOIN sources s ON s.id = t.source_id WHERE s.name = 'nonl' AND external_id = 'ch_A6'")"
+
+# ---- bank rows without ids ---------------------------------------------------------------------
+# e2e_bank_dupes.csv: 5 rows, no id column; lines 3 and 4 are two identical
+# coffees (EUR -3.80 on 2024-03-12). e2e_bank_dupes_overlap.csv is the next
+# export: the same 5 rows (CRLF, one cell quoted) plus a third identical
+# coffee and a new credit. EUR: 157.19 - 3.80 - 3.80 - 2450.00; USD -44.00.
+
+db=$T/bank.db
+r import --profile generic_bank --source bank e2e_bank_dupes.csv
+check "bank: exit 0" 0 "$rc"
+check "bank: report" "e2e_bank_dupes.csv: import 1 into source bank (profile generic_bank)
+  rows read 5, inserted 5, duplicate 0, rejected 0" "$out"
+check "bank: identical rows both kept" "3|gen:2024-03-12:|:1
+4|gen:2024-03-12:|:2" "$(sql "SELECT line, substr(external_id, 1, 15), substr(external_id, -2) FROM transactions WHERE description LIKE '%BACKWERK%' ORDER BY line")"
+check "bank: identical rows share the content hash" 1 "$(sql "SELECT count(DISTINCT substr(external_id, 16, 24)) FROM transactions WHERE description LIKE '%BACKWERK%'")"
+check "bank: every id generated, gen:<date>:<24 hex>:<k>" "5|5" \
+    "$(sql "SELECT sum(id_generated), sum(external_id GLOB 'gen:' || substr(occurred_at, 1, 10) || ':' || replace(hex(zeroblob(24)), '00', '[0-9a-f]') || ':[1-9]') FROM transactions")"
+check "bank: kinds from the sign" "2:bank_credit 3:bank_debit 4:bank_debit 5:bank_debit 6:bank_debit" \
+    "$(sql "SELECT group_concat(line || ':' || kind, ' ') FROM (SELECT * FROM transactions ORDER BY line)")"
+check "bank: sums" "EUR|-230041
+USD|-4400" "$(sql 'SELECT currency, sum(amount_minor) FROM transactions GROUP BY currency ORDER BY currency')"
+check "bank: value date" "2024-03-13" "$(sql 'SELECT settled_at FROM transactions WHERE line = 5')"
+ids_a=$(sql 'SELECT external_id FROM transactions ORDER BY line')
+
+db=$T/bank2.db
+r import --profile generic_bank --source other_name e2e_bank_dupes.csv
+check "bank: ids are deterministic across databases" "$ids_a" "$(sql 'SELECT external_id FROM transactions ORDER BY line')"
+
+db=$T/bank.db
+r import --profile generic_bank --source bank e2e_bank_dupes.csv
+check "bank: same file again: exit 0" 0 "$rc"
+check_has "bank: same file again: already imported" "already imported into source bank as import 1" "$out"
+r import --profile generic_bank --source bank e2e_bank_dupes_overlap.csv
+check "bank overlap: exit 0" 0 "$rc"
+check_has "bank overlap: only the new rows" "rows read 7, inserted 2, duplicate 5, rejected 0" "$out"
+check "bank overlap: third coffee is occurrence 3" ":1 :2 :3" \
+    "$(sql "SELECT group_concat(k, ' ') FROM (SELECT substr(external_id, -2) AS k FROM transactions WHERE description LIKE '%BACKWERK%' ORDER BY k)")"
+check "bank overlap: 7 transactions" 7 "$(sql 'SELECT count(*) FROM transactions')"
+r import --profile generic_bank --source bank e2e_bank_dupes_overlap.csv
+check_has "bank overlap again: already imported" "already imported" "$out"
+ids_ab=$(sql 'SELECT external_id FROM transactions ORDER BY external_id')
+
+# The other order: the longer file first, then the shorter one adds nothing.
+db=$T/bank3.db
+r import --profile generic_bank --source bank e2e_bank_dupes_overlap.csv
+check_has "bank, overlap file first: all rows" "rows read 7, inserted 7, duplicate 0, rejected 0" "$out"
+r import --profile generic_bank --source bank e2e_bank_dupes.csv
+check "bank, shorter file second: exit 0" 0 "$rc"
+check_has "bank, shorter file second: nothing new" "rows read 5, inserted 0, duplicate 5, rejected 0" "$out"
+check "bank: the same ids whatever the import order" "$ids_ab" "$(sql 'SELECT external_id FROM transactions ORDER BY external_id')"
+
+# ---- user profiles -------------------------------------------------------------------------------
+# e2e_eu_profile.ini: ';', decimal ',', thousands '.', dd.mm.yyyy, Soll/Haben
+# columns, 2 preamble lines (header on line 3). Line 6 writes its debit
+# negative; line 8 has a ';' inside quotes.
+
+db=$T/eu.db
+r import --profile-file e2e_eu_profile.ini e2e_eu_statement.csv
+check "EU profile: exit 0" 0 "$rc"
+check "EU profile: report (source = profile name)" "e2e_eu_statement.csv: import 1 into source e2e_eu_bank (profile e2e_eu_bank)
+  rows read 6, inserted 6, duplicate 0, rejected 0" "$out"
+check "EU profile: exact amounts and kinds" "4|-185000|bank_debit
+5|1234567|bank_credit
+6|-8999|bank_debit
+7|-200000|bank_debit
+8|50|bank_credit
+9|-790|bank_debit" "$(sql 'SELECT line, amount_minor, kind FROM transactions ORDER BY line')"
+check "EU profile: total" "EUR|839828|839828|0" "$(sql 'SELECT currency, sum(amount_minor), sum(net_minor), sum(fee_minor) FROM transactions GROUP BY currency')"
+check "EU profile: dates" "2024-03-28|2024-03-29" "$(sql 'SELECT occurred_at, settled_at FROM transactions WHERE line = 8')"
+check "EU profile: quoted ';' in a cell" "Rechnung 1042; Teilzahlung" "$(sql 'SELECT description FROM transactions WHERE line = 8')"
+check "EU profile: UTF-8 header name and cell" "Hausverwaltung Müller GmbH" "$(sql 'SELECT counterparty FROM transactions WHERE line = 4')"
+check "EU profile: bank source" "e2e_eu_bank|bank" "$(sql 'SELECT name, type FROM sources')"
+
+# e2e_headerless_profile.ini: no header, columns #1..#5, minor units, epoch
+# seconds, one kind for all rows; line 5 of the file has 3 fields.
+db=$T/ledger.db
+r import --profile-file e2e_headerless_profile.ini --source ledger e2e_headerless.csv
+check "header-less profile: exit 3" 3 "$rc"
+check_has "header-less profile: counts" "rows read 5, inserted 4, duplicate 0, rejected 1" "$out"
+check "header-less profile: rows" "1|JE-0001|adjustment|2024-03-01T12:00:00Z|150000|EUR
+2|JE-0002|adjustment|2024-03-02T12:00:00Z|-185000|EUR
+3|JE-0003|adjustment|2024-03-03T12:00:00Z|2500|USD
+4|JE-0004|adjustment|2024-03-04T12:00:00Z|7|JPY" \
+    "$(sql 'SELECT line, external_id, kind, occurred_at, amount_minor, currency FROM transactions ORDER BY line')"
+check "header-less profile: quoted cell" "Accrual, March rent" "$(sql 'SELECT description FROM transactions WHERE line = 2')"
+check "header-less profile: ragged row on line 5" "5|ragged_row|row has 3 fields, expected 5" "$(sql 'SELECT line, reason, message FROM failures')"
+check "header-less profile: ledger source" "ledger|ledger" "$(sql 'SELECT name, type FROM sources')"
+
+db=$T/profile_errors.db
+r import --profile nosuch e2e_psp_small.csv
+check "unknown profile: exit 2" 2 "$rc"
+check "unknown profile: message" "recon: no built-in profile 'nosuch' (recon profiles list shows them)" "$err"
+check "unknown profile: no database written" "no" "$([ -e "$db" ] && echo yes || echo no)"
+r import --profile-file e2e_bad_profile.ini e2e_psp_small.csv
+check "bad profile file: exit 1" 1 "$rc"
+check "bad profile file: message names file, line and key" "recon: e2e_bad_profile.ini:12: [amounts] sign: 'both' is not signed, debit_credit or direction" "$err"
+printf '[profile]\nname = half\nsource_type = psp\n[columns]\namount = amount\ncurrency = currency\n[kinds]\ndefault = charge\n' >half_profile.ini
+r import --profile-file half_profile.ini e2e_psp_small.csv
+check "incomplete profile file: exit 1" 1 "$rc"
+check "incomplete profile file: message" "recon: half_profile.ini: [columns] occurred_at is missing" "$err"
+r import --profile-file no_such_profile.ini e2e_psp_small.csv
+check "missing profile file: exit 1" 1 "$rc"
+check_has "missing profile file: message" "no_such_profile.ini: cannot open" "$err"
+r import --profile-file e2e_binary.bin e2e_psp_small.csv
+check "binary profile file: exit 1" 1 "$rc"
+check "no import happened with a bad profile" "no" "$([ -e "$db" ] && echo yes || echo no)"
+
+# ---- summary ---------------------------------------------------------------------------------------
+# psp: e2e_psp_small.csv; bank: e2e_bank_dupes.csv; ledger: the header-less
+# file (one failure); empty_src: a header-only file (a source without rows).
+db=$T/summary.db
+r import --profile generic_psp --source psp e2e_psp_small.csv
+r import --profile generic_bank --source bank e2e_bank_dupes.csv
+r import --profile-file e2e_headerless_profile.ini --source ledger e2e_headerless.csv
+r import --profile generic_psp --source empty_src header_only.csv
+r summary --format csv
+check "summary csv: exit 0" 0 "$rc"
+check "summary csv" "source,type,currency,imports,transactions,amount,net,failures
+bank,bank,EUR,1,4,-2300.41,-2300.41,0
+bank,bank,USD,1,1,-44.00,-44.00,0
+empty_src,psp,,1,0,,,0
+ledger,ledger,EUR,1,2,-350.00,-350.00,1
+ledger,ledger,JPY,1,1,7,7,1
+ledger,ledger,USD,1,1,25.00,25.00,1
+psp,psp,EUR,1,6,3.31,0.00,0
+psp,psp,JPY,1,1,1500,1455,0
+psp,psp,USD,1,3,169.99,148.01,0" "$out"
+r summary
+check "summary text: exit 0" 0 "$rc"
+row_fmt='%-20s %-6s %-8s %7s %12s %18s %18s %8s'
+# shellcheck disable=SC2059 # the format is the CLI's, kept in one variable
+check "summary text: header" "$(printf "$row_fmt" source type currency imports transactions amount net failures)" \
+    "$(printf '%s\n' "$out" | head -n 1)"
+# shellcheck disable=SC2059
+check "summary text: a row" "$(printf "$row_fmt" psp psp USD 1 3 169.99 148.01 0)" \
+    "$(printf '%s\n' "$out" | grep '^psp .* USD ')"
+# shellcheck disable=SC2059
+check "summary text: source without rows" "$(printf "$row_fmt" empty_src psp - 1 0 '' '' 0)" \
+    "$(printf '%s\n' "$out" | grep '^empty_src ')"
+check "summary text: 10 lines" 10 "$(printf '%s\n' "$out" | wc -l | tr -d ' ')"
+r summary --format json
+check "summary json: exit 0" 0 "$rc"
+check_true "summary json: valid JSON" "valid JSON" json_valid "$T/out"
+check "summary json: psp EUR" "psp psp EUR 1 6 331 3.31 0 0.00 0" \
+    "$(py_json "$T/out" '" ".join(str(x) for x in [r for r in d if r["source"] == "psp" and r["currency"] == "EUR"][0].values())')"
+check "summary json: 9 rows, minor sums" "9 -230041 -4400 0 -35000 7 2500 331 1500 16999" \
+    "$(py_json "$T/out" '" ".join([str(len(d))] + [str(r["amount_minor"]) for r in d])')"
+
+# ---- import --format json --------------------------------------------------------------------------
+db=$T/json.db
+r import --format json --profile generic_psp --source psp e2e_psp_small.csv e2e_bad_header.csv
+check "import json: exit 1 (one file failed)" 1 "$rc"
+check_true "import json: valid JSON" "valid JSON" json_valid "$T/out"
+check "import json: imported file" "e2e_psp_small.csv psp generic_psp imported 1 10 10 0 0 $(sha256 e2e_psp_small.csv)" \
+    "$(py_json "$T/out" '" ".join(str(d[0][k]) for k in ("file", "source", "profile", "status", "import_id", "rows_read", "rows_inserted", "rows_duplicate", "rows_rejected", "sha256"))')"
+check "import json: failed file" "failed True" \
+    "$(py_json "$T/out" 'd[1]["status"] + " " + str("missing column(s): amount" in d[1]["error"])')"
+check "import json: the good file is stored" 10 "$(sql 'SELECT count(*) FROM transactions')"
+r import --format json --profile generic_psp --source psp e2e_psp_small.csv
+check "import json again: exit 0" 0 "$rc"
+check "import json again: already_imported" "already_imported 1" "$(py_json "$T/out" 'd[0]["status"] + " " + str(d[0]["import_id"])')"
+r import --format json --profile generic_psp --source psp bad_rows.csv
+check "import json with rejects: exit 3" 3 "$rc"
+check "import json with rejects: counts" "imported 23 4 1 18" \
+    "$(py_json "$T/out" '" ".join(str(d[0][k]) for k in ("status", "rows_read", "rows_inserted", "rows_duplicate", "rows_rejected"))')"
+
+# ---- the demo data (what make run does) --------------------------------------------------------------
+# 250 PSP rows in 8 payouts (+ pending rows) and 150 bank rows; exactly two
+# bad PSP rows (12.345 USD, currency XYZ) and one bad bank row (2024-04-31).
+db=$T/demo.db
+cp "$SAMPLES/psp_settlement.csv" "$SAMPLES/bank_statement.csv" .
+r import --profile generic_psp --source demo_psp psp_settlement.csv
+check "demo psp: exit 3" 3 "$rc"
+check_has "demo psp: counts" "rows read 250, inserted 248, duplicate 0, rejected 2" "$out"
+r import --profile generic_bank --source demo_bank bank_statement.csv
+check "demo bank: exit 3" 3 "$rc"
+check_has "demo bank: counts" "rows read 150, inserted 149, duplicate 0, rejected 1" "$out"
+r import --profile generic_psp --source demo_psp psp_settlement.csv
+check "demo psp again: exit 0" 0 "$rc"
+check_has "demo psp again: no-op" "already imported into source demo_psp as import 1: nothing to do" "$out"
+r failures list
+check "demo: exactly 3 failures" "3 failures" "$(printf '%s\n' "$out" | tail -n 1)"
+check "demo: the deliberate bad rows" "demo_psp|$(grep -n ',12\.345,' psp_settlement.csv | cut -d: -f1)|amount_precision|amount
+demo_psp|$(grep -n ',XYZ,' psp_settlement.csv | cut -d: -f1)|currency_unknown|currency
+demo_bank|$(grep -n '^2024-04-31,' bank_statement.csv | cut -d: -f1)|date_out_of_range|occurred_at" \
+    "$(sql 'SELECT s.name, f.line, f.reason, f.field FROM failures f JOIN sources s ON s.id = f.source_id ORDER BY f.id')"
+check "demo: 8 payouts" 8 "$(sql "SELECT count(*) FROM transactions WHERE kind = 'payout'")"
+check "demo: every payout group nets to zero" "8|0" \
+    "$(sql "SELECT count(*), sum(n != 0) FROM (SELECT group_id, sum(net_minor) AS n FROM transactions WHERE group_id IS NOT NULL GROUP BY group_id)")"
+check "demo: every payout has its bank credit" 8 \
+    "$(sql "SELECT count(*) FROM transactions p JOIN transactions b ON b.source_id != p.source_id
+        AND instr(b.description, p.group_id) > 0 AND b.amount_minor = -p.amount_minor AND b.currency = p.currency
+        WHERE p.kind = 'payout'")"
+check "demo: net = amount - fee everywhere" 0 "$(sql 'SELECT count(*) FROM transactions WHERE net_minor != amount_minor - fee_minor')"
+check "demo: currencies" "EUR USD" "$(sql "SELECT group_concat(currency, ' ') FROM (SELECT DISTINCT currency FROM transactions ORDER BY currency)")"
+check "demo: dates in March-April 2024" "1|1" \
+    "$(sql "SELECT min(occurred_at) >= '2024-03-01', max(occurred_at) < '2024-05-01' FROM transactions")"
+check "demo: kinds" "adjustment bank_credit bank_debit charge chargeback chargeback_reversal fee payout refund" \
+    "$(sql "SELECT group_concat(kind, ' ') FROM (SELECT DISTINCT kind FROM transactions ORDER BY kind)")"
+r summary
+check "demo: summary exit 0" 0 "$rc"
+check "demo: summary rows" 5 "$(printf '%s\n' "$out" | wc -l | tr -d ' ')"
+
+echo "e2e: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
