@@ -74,6 +74,7 @@ struct rc_csv {
     bool prev_cr;     /* the byte before chunk[pos] was a CR (CRLF is one break) */
     bool in_rec;      /* a record has begun and not ended */
     bool in_q;        /* quote parity within the record */
+    bool quoted;      /* the record has a quote character somewhere */
     bool spanning;    /* the record's head is in rec[], its tail in chunk */
     size_t rec_start; /* where the record (or its tail) starts in chunk */
     uint64_t rec_line;
@@ -339,6 +340,7 @@ static bool begin_record(rc_csv *r) {
     }
     r->in_rec = true;
     r->in_q = false;
+    r->quoted = false;
     r->prev_cr = false;
     r->rec_start = r->pos;
     r->rec_line = r->line;
@@ -375,6 +377,7 @@ static size_t scan_record(rc_csv *r) {
         const unsigned k = byte_class[b[i]];
         if (k == B_QUOTE) {
             in_q = !in_q;
+            r->quoted = true;
         } else if (!in_q) {
             break;
         } else if (k == B_CR || !(i > from ? b[i - 1] == '\r' : r->prev_cr)) {
@@ -424,9 +427,37 @@ static int check_fields(rc_csv *r, rc_csv_row *row, const unsigned char *data, s
     return RC_CSV_HAVE_ROW;
 }
 
+/* The fast path for a record without any quote character, which is most
+ * records of most reports: fields are what lies between delimiters, with
+ * spaces trimmed at their edges, exactly as libcsv would split them (the
+ * conformance tests run both paths). It saves the per-byte callback
+ * machinery of libcsv, a fifth of an import's time. */
+static int split_plain(rc_csv *r, rc_csv_row *row, const unsigned char *data, size_t n) {
+    const unsigned char *p = data, *const end = data + n;
+    for (;;) {
+        const unsigned char *d = memchr(p, r->delim, (size_t)(end - p));
+        const unsigned char *e = d ? d : end;
+        const unsigned char *a = p;
+        while (a < e && is_space(*a))
+            a++;
+        const unsigned char *b = e;
+        while (b > a && is_space(b[-1]))
+            b--;
+        add_field(r, a, (size_t)(b - a));
+        if (!d) break;
+        p = d + 1;
+    }
+    if (r->oom) return RC_CSV_ENOMEM;
+    row->fields = r->fields;
+    row->lens = r->lens;
+    return check_fields(r, row, data, n);
+}
+
 static int parse_record(rc_csv *r, rc_csv_row *row, const unsigned char *data, size_t n) {
     r->nf = r->arena_len = 0;
-    r->oom = r->row_ended = false;
+    r->oom = false;
+    if (!r->quoted) return split_plain(r, row, data, n);
+    r->row_ended = false;
     /* libcsv holds one field at a time, never longer than the record: a
      * block that size means at most one realloc instead of n / 128. */
     csv_set_blk_size(&r->parser, n + 1 > CSV_BLK_MIN ? n + 1 : CSV_BLK_MIN);

@@ -68,6 +68,9 @@ typedef struct {
     size_t nheader;
     int64_t source_id, import_id;
     sqlite3_stmt *ins_tx, *sel_tx, *ins_fail, *ins_consumed;
+    /* SHA-256 fetched once per import: EVP_sha256() in every
+     * EVP_DigestInit_ex makes OpenSSL 3 look the algorithm up per row. */
+    EVP_MD *sha256;
     EVP_MD_CTX *file_md, *row_md;
     recon_import_result *res;
     const recon_import_opts *opts;
@@ -296,16 +299,20 @@ static void hash_part(EVP_MD_CTX *md, const void *s, size_t n) {
 /* Hashes the canonical content (not the raw text, so that a re-export that
  * quotes or pads differently still maps to the same record). */
 static int content_hash(importer *im, canon *c) {
-    char num[64];
     EVP_MD_CTX *md = im->row_md;
-    if (!EVP_DigestInit_ex(md, EVP_sha256(), NULL))
+    if (!EVP_DigestInit_ex(md, im->sha256, NULL))
         return -1;
     hash_part(md, rc_kind_name(c->kind), strlen(rc_kind_name(c->kind)));
     hash_part(md, c->occurred, strlen(c->occurred));
     hash_part(md, c->settled, strlen(c->settled));
-    int n = snprintf(num, sizeof num, "%lld/%lld/%lld", (long long)c->amount, (long long)c->fee,
-                     (long long)c->net);
-    hash_part(md, num, (size_t)n);
+    /* The amounts as fixed-width little-endian bytes: the same value always
+     * hashes the same, without formatting numbers per row. */
+    unsigned char num[24];
+    const int64_t v[3] = {c->amount, c->fee, c->net};
+    for (int i = 0; i < 3; i++)
+        for (int b = 0; b < 8; b++)
+            num[8 * i + b] = (unsigned char)((uint64_t)v[i] >> (8 * b));
+    hash_part(md, num, sizeof num);
     hash_part(md, c->currency, 3);
     for (int f = RC_F_GROUP_ID; f <= RC_F_PROVIDER_CODE; f++)
         hash_part(md, c->text[f].s, c->text[f].len);
@@ -649,7 +656,7 @@ static void finalize_all(importer *im) {
 static int file_sha256(importer *im, int fd, char out[65]) {
     unsigned char buf[1 << 16], digest[HASH_LEN];
     EVP_MD_CTX *md = im->file_md;
-    if (!EVP_DigestInit_ex(md, EVP_sha256(), NULL))
+    if (!EVP_DigestInit_ex(md, im->sha256, NULL))
         return rc_fail(im->db, RECON_ERROR, "sha256 unavailable");
     for (;;) {
         ssize_t n = read(fd, buf, sizeof buf);
@@ -832,7 +839,7 @@ static int import_locked(importer *im, int fd, const char *source) {
     }
     rc_csv_opts co = {im->p->delim, im->p->skip_lines, 0, 0, on_bytes, im->file_md};
     rc_csv *r = NULL;
-    if (!EVP_DigestInit_ex(im->file_md, EVP_sha256(), NULL))
+    if (!EVP_DigestInit_ex(im->file_md, im->sha256, NULL))
         return rc_fail(im->db, RECON_ERROR, "sha256 unavailable");
     if (rc_csv_open_fd(fd, &co, &r) != 0)
         return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
@@ -876,6 +883,7 @@ static void importer_free(importer *im) {
     finalize_all(im);
     EVP_MD_CTX_free(im->file_md);
     EVP_MD_CTX_free(im->row_md);
+    EVP_MD_free(im->sha256);
     for (size_t i = 0; im->header && i < im->nheader; i++)
         free(im->header[i]);
     free(im->header);
@@ -896,9 +904,10 @@ int recon_import_file(recon_db *db, const char *path, const recon_profile *profi
     im.file_name = opts && opts->file_name ? opts->file_name : path;
     const char *source = opts && opts->source ? opts->source : profile->name;
     rc_now_utc(im.now);
+    im.sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
     im.file_md = EVP_MD_CTX_new();
     im.row_md = EVP_MD_CTX_new();
-    if (!im.file_md || !im.row_md) {
+    if (!im.sha256 || !im.file_md || !im.row_md) {
         importer_free(&im);
         return rc_fail(db, RECON_ENOMEM, "%s: out of memory", im.file_name);
     }

@@ -1322,6 +1322,49 @@ START_TEST(fuzz_short_reads_give_the_same_rows) {
 }
 END_TEST
 
+/* Records without quotes take a fast path that splits them without libcsv;
+ * records with quotes go through libcsv. Both must split alike: a random
+ * quote-free record (spaces, tabs, empty fields, UTF-8, delimiters of every
+ * kind) is read as is, and again with a quoted empty field appended, which
+ * sends it through libcsv. The fields before the extra one must agree. */
+START_TEST(plain_fast_path_splits_exactly_as_libcsv) {
+    static const char *const pieces[] = {"a", " ", "  ", "\t", "x y", "1.00", "\xc3\xa9", ",",
+                                         ";", "|", "", "-5", " z "};
+    static const char delims[] = {',', ';', '\t', '|'};
+    uint64_t seed = 42;
+    for (int iter = 0; iter < 4000; iter++) {
+        char plain[256] = "", quoted[260];
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        const int parts = 1 + (int)((seed >> 33) % 12);
+        for (int k = 0; k < parts; k++) {
+            seed = seed * 6364136223846793005u + 1442695040888963407u;
+            strcat(plain, pieces[(seed >> 33) % (sizeof pieces / sizeof pieces[0])]);
+        }
+        if (!plain[0]) continue; /* no record at all */
+        const char delim = delims[iter % 4];
+        snprintf(quoted, sizeof quoted, "%s%c\"\"", plain, delim);
+        const rc_csv_opts o = {.delim = delim};
+        rd a, b;
+        rd_str(&a, plain, &o);
+        rd_str(&b, quoted, &o);
+        ck_assert_int_eq(next(&a), RC_CSV_HAVE_ROW);
+        ck_assert_int_eq(next(&b), RC_CSV_HAVE_ROW);
+        ck_assert_int_eq(a.row.error, b.row.error);
+        if (a.row.error == RC_CSV_ROW_OK) {
+            ck_assert_msg(a.row.nfields + 1 == b.row.nfields, "[%s] delim %d: %zu vs %zu fields",
+                          plain, delim, a.row.nfields, b.row.nfields);
+            for (size_t i = 0; i < a.row.nfields; i++)
+                ck_assert_msg(a.row.lens[i] == b.row.lens[i] &&
+                                  memcmp(a.row.fields[i], b.row.fields[i], a.row.lens[i]) == 0,
+                              "[%s] field %zu: [%s] vs [%s]", plain, i, a.row.fields[i],
+                              b.row.fields[i]);
+        }
+        rd_close(&a);
+        rd_close(&b);
+    }
+}
+END_TEST
+
 static Suite *csvread_suite(void) {
     Suite *s = suite_create("csvread");
 
@@ -1396,6 +1439,7 @@ static Suite *csvread_suite(void) {
 
     tc = tcase_create("fuzz");
     tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, plain_fast_path_splits_exactly_as_libcsv);
     tcase_add_test(tc, fuzz_random_inputs_never_break_invariants);
     tcase_add_test(tc, fuzz_short_reads_give_the_same_rows);
     suite_add_tcase(s, tc);

@@ -445,7 +445,31 @@ START_TEST(test_open_with_bad_options_version_is_misuse) {
     db = NULL;
     ck_assert_int_eq(recon_open(dbpath, &o, &db), RECON_EMISUSE);
     recon_close(db);
+    o = (recon_open_opts)RECON_OPEN_OPTS_INIT;
+    o.cache_kib = -1;
+    db = NULL;
+    ck_assert_int_eq(recon_open(dbpath, &o, &db), RECON_EMISUSE);
+    recon_close(db);
     ck_assert(!file_exists(dbpath)); /* nothing was created */
+}
+END_TEST
+
+/* New databases get 16 KiB pages; each handle gets the page cache its
+ * options ask for (16 MiB by default, 0 meaning the default). */
+START_TEST(test_page_size_and_cache_follow_the_options) {
+    recon_db *db = open_ok(dbpath, NULL);
+    ck_assert_int_eq(q_int(db->sql, "PRAGMA page_size"), 16384);
+    ck_assert_int_eq(q_int(db->sql, "PRAGMA cache_size"), -16384);
+    recon_close(db);
+    recon_open_opts o = RECON_OPEN_OPTS_INIT;
+    o.cache_kib = 4096;
+    db = open_ok(dbpath, &o);
+    ck_assert_int_eq(q_int(db->sql, "PRAGMA cache_size"), -4096);
+    recon_close(db);
+    o.cache_kib = 0;
+    db = open_ok(dbpath, &o);
+    ck_assert_int_eq(q_int(db->sql, "PRAGMA cache_size"), -16384);
+    recon_close(db);
 }
 END_TEST
 
@@ -706,6 +730,7 @@ static Suite *db_suite(void) {
     tcase_add_test(api, test_open_with_null_path_is_misuse);
     tcase_add_test(api, test_open_with_bad_options_version_is_misuse);
     tcase_add_test(api, test_errmsg_is_never_null);
+    tcase_add_test(api, test_page_size_and_cache_follow_the_options);
     tcase_add_test(api, test_strerror_is_non_empty_and_distinct_for_every_code);
     tcase_add_test(api, test_close_null_is_ok);
     tcase_add_test(api, test_version_matches_header);

@@ -1801,6 +1801,14 @@ START_TEST(test_large_file_streams_in_bounded_memory) {
     struct stat st;
     ck_assert_int_eq(stat(path, &st), 0);
 
+    /* A handle with a 2 MiB page cache, so that what SQLite may cache is
+     * small beside the file: the import's growth then shows whether it
+     * streams (chunk + cache) or holds the file. */
+    recon_close(db);
+    recon_open_opts oo = RECON_OPEN_OPTS_INIT;
+    oo.cache_kib = 2048;
+    ck_assert_msg(recon_open(dbpath, &oo, &db) == RECON_OK, "%s", recon_errmsg(db));
+
     recon_profile *p = psp();
     progress_log log = {0, 0, 0, 0, 1};
     recon_import_opts o = RECON_IMPORT_OPTS_INIT;
