@@ -148,15 +148,7 @@ static int enable_wal(recon_db *db, int timeout_ms) {
 
 static int apply_pragmas(recon_db *db, const recon_open_opts *o) {
     sqlite3_busy_timeout(db->sql, o->busy_timeout_ms);
-    /* A 16 MiB page cache by default (SQLite's is 2 MiB) holds the hot part
-     * of the (source, external_id) index during an import, whose keys
-     * arrive in random order; with 2 MiB most inserts re-read and re-write
-     * an index page. Bounded, so memory stays flat whatever the file. */
-    char sql[64];
-    snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", o->cache_kib ? o->cache_kib : 16384);
-    int rc = rc_exec(db, sql);
-    if (rc)
-        return rc;
+    int rc;
     if (o->read_only)
         return rc_exec(db, "PRAGMA foreign_keys = ON");
     /* 16 KiB pages (only takes effect on a new, empty database): imports
@@ -172,6 +164,19 @@ static int apply_pragmas(recon_db *db, const recon_open_opts *o) {
      * loses at most the last commits on power loss, never consistency. */
     return rc_exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
                        "PRAGMA temp_store = FILE");
+}
+
+/* A 16 MiB page cache by default (SQLite's is 2 MiB) holds the hot part of
+ * the (source, external_id) index during an import, whose keys arrive in
+ * random order; with 2 MiB most inserts re-read and re-write an index
+ * page. Set only once the schema has been read: SQLite turns a size in KiB
+ * into a page count with the page size it knows at that moment, and before
+ * the first read that is the 4 KiB default, which would give a 16 KiB-page
+ * database four times the memory asked for. */
+static int set_cache(recon_db *db, const recon_open_opts *o) {
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", o->cache_kib ? o->cache_kib : 16384);
+    return rc_exec(db, sql);
 }
 
 int recon_open(const char *path, const recon_open_opts *opts, recon_db **out) {
@@ -202,6 +207,8 @@ int recon_open(const char *path, const recon_open_opts *opts, recon_db **out) {
     int rc = apply_pragmas(db, o);
     if (rc == RECON_OK)
         rc = rc_schema_migrate(db);
+    if (rc == RECON_OK)
+        rc = set_cache(db, o);
     if (rc != RECON_OK) {
         /* Keep the message: the caller reads it before recon_close. */
         char msg[sizeof db->errmsg];

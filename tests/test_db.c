@@ -473,6 +473,25 @@ START_TEST(test_page_size_and_cache_follow_the_options) {
 }
 END_TEST
 
+/* The cache holds what was asked in KiB, not that many 4 KiB pages of 16
+ * KiB each (which is what a new database got when the cache was sized
+ * before its page size was set): write 10 MB through a new database's
+ * handle with a 1 MiB cache and look at what the page cache used. */
+START_TEST(test_cache_size_is_kib_not_pages) {
+    recon_open_opts o = RECON_OPEN_OPTS_INIT;
+    o.cache_kib = 1024;
+    recon_db *db = open_ok(dbpath, &o);
+    exec_ok(db->sql, "CREATE TABLE big(x BLOB); BEGIN;"
+                     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)"
+                     " INSERT INTO big SELECT randomblob(500) FROM n; COMMIT;");
+    int cur = 0, high = 0;
+    ck_assert_int_eq(sqlite3_db_status(db->sql, SQLITE_DBSTATUS_CACHE_USED, &cur, &high, 0),
+                     SQLITE_OK);
+    ck_assert_msg(cur <= 1024 * 1024 * 5 / 4, "page cache uses %d bytes for a 1 MiB budget", cur);
+    recon_close(db);
+}
+END_TEST
+
 START_TEST(test_errmsg_is_never_null) {
     ck_assert_ptr_nonnull(recon_errmsg(NULL));
     ck_assert_uint_gt(strlen(recon_errmsg(NULL)), 0);
@@ -731,6 +750,7 @@ static Suite *db_suite(void) {
     tcase_add_test(api, test_open_with_bad_options_version_is_misuse);
     tcase_add_test(api, test_errmsg_is_never_null);
     tcase_add_test(api, test_page_size_and_cache_follow_the_options);
+    tcase_add_test(api, test_cache_size_is_kib_not_pages);
     tcase_add_test(api, test_strerror_is_non_empty_and_distinct_for_every_code);
     tcase_add_test(api, test_close_null_is_ok);
     tcase_add_test(api, test_version_matches_header);
