@@ -166,7 +166,7 @@ static int apply_pragmas(recon_db *db, const recon_open_opts *o) {
                        "PRAGMA temp_store = FILE");
 }
 
-/* A 16 MiB page cache by default (SQLite's is 2 MiB) holds the hot part of
+/* A 32 MiB page cache by default (SQLite's is 2 MiB) holds the hot part of
  * the (source, external_id) index during an import, whose keys arrive in
  * random order; with 2 MiB most inserts re-read and re-write an index
  * page. Set only once the schema has been read: SQLite turns a size in KiB
@@ -175,7 +175,7 @@ static int apply_pragmas(recon_db *db, const recon_open_opts *o) {
  * database four times the memory asked for. */
 static int set_cache(recon_db *db, const recon_open_opts *o) {
     char sql[64];
-    snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", o->cache_kib ? o->cache_kib : 16384);
+    snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", o->cache_kib ? o->cache_kib : 32768);
     return rc_exec(db, sql);
 }
 

@@ -455,11 +455,11 @@ START_TEST(test_open_with_bad_options_version_is_misuse) {
 END_TEST
 
 /* New databases get 16 KiB pages; each handle gets the page cache its
- * options ask for (16 MiB by default, 0 meaning the default). */
+ * options ask for (32 MiB by default, 0 meaning the default). */
 START_TEST(test_page_size_and_cache_follow_the_options) {
     recon_db *db = open_ok(dbpath, NULL);
     ck_assert_int_eq(q_int(db->sql, "PRAGMA page_size"), 16384);
-    ck_assert_int_eq(q_int(db->sql, "PRAGMA cache_size"), -16384);
+    ck_assert_int_eq(q_int(db->sql, "PRAGMA cache_size"), -32768);
     recon_close(db);
     recon_open_opts o = RECON_OPEN_OPTS_INIT;
     o.cache_kib = 4096;
@@ -468,7 +468,7 @@ START_TEST(test_page_size_and_cache_follow_the_options) {
     recon_close(db);
     o.cache_kib = 0;
     db = open_ok(dbpath, &o);
-    ck_assert_int_eq(q_int(db->sql, "PRAGMA cache_size"), -16384);
+    ck_assert_int_eq(q_int(db->sql, "PRAGMA cache_size"), -32768);
     recon_close(db);
 }
 END_TEST
