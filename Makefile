@@ -29,13 +29,14 @@ ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
 CFLAGS_ALL := $(STD) $(WARN) $(OPT) $(SANFLAGS) -fPIC -Iinclude -Ilib -I$(B)/gen $(CFLAGS)
-LIBS       := -lsqlite3 -lcsv -linih -lcrypto -lm
+LIBS       := -lsqlite3 -lcsv -linih -ljansson -lcrypto -lm
 # Check's flags come from pkg-config at recipe time: it may only just have
 # been installed by the deps step.
 CHECK_LIBS  = $$(pkg-config --libs check)
 
 LIB_SRC   := $(wildcard lib/*.c)
-LIB_OBJ   := $(patsubst lib/%.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/builtin_data.o
+LIB_OBJ   := $(patsubst lib/%.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/builtin_data.o \
+             $(B)/obj/error_table.o
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 DEPS_OK   := build/.deps-ok
@@ -59,6 +60,21 @@ $(B)/obj/builtin_data.o: $(B)/gen/builtin_data.c lib/builtin.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
+# The error-code table: checked and compiled from data/ by a build tool that
+# is built without sanitizers (it runs at build time, not in the library).
+HOST_TOOL := build/host/mkerrtable
+$(HOST_TOOL): tools/mkerrtable.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -O1 -o $@ $< -lcsv
+
+$(B)/gen/error_table.c: $(HOST_TOOL) data/unified_codes.csv data/error_codes.csv
+	@mkdir -p $(dir $@)
+	$(HOST_TOOL) data/unified_codes.csv data/error_codes.csv > $@.tmp && mv $@.tmp $@
+
+$(B)/obj/error_table.o: $(B)/gen/error_table.c lib/errtable.h include/recon.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
 $(B)/obj/%.o: lib/%.c $(wildcard lib/*.h) include/recon.h | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
@@ -71,8 +87,9 @@ $(B)/librecon.so: $(LIB_OBJ) lib/librecon.map
 	$(CC) $(CFLAGS_ALL) -shared -Wl,-soname,librecon.so.$(SOVERSION) \
 	    -Wl,--version-script=lib/librecon.map -o $@ $(LIB_OBJ) $(LIBS)
 
-$(B)/recon: tools/recon.c $(B)/librecon.a
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/librecon.a $(LIBS)
+CLI_SRC := tools/recon.c tools/cli.c tools/recon_failures.c
+$(B)/recon: $(CLI_SRC) tools/cli.h $(B)/librecon.a
+	$(CC) $(CFLAGS_ALL) -Itools -o $@ $(CLI_SRC) $(B)/librecon.a $(LIBS)
 
 $(B)/tests/%: tests/%.c tests/testutil.h $(B)/librecon.a
 	@mkdir -p $(dir $@)

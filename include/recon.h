@@ -215,6 +215,8 @@ typedef struct {
     uint64_t rows_inserted; /* new transactions */
     uint64_t rows_duplicate;/* already stored (overlapping files), skipped */
     uint64_t rows_rejected; /* kept in the failures table with the reason */
+    uint64_t payments_failed; /* inserted rows the report marks failed (the profile's
+                                 failed_status), each linked to a failure */
     char sha256[65];        /* hex digest of the file's bytes */
 } recon_import_result;
 
@@ -243,36 +245,263 @@ int recon_import_file(recon_db *db, const char *path, const recon_profile *profi
                       const recon_import_opts *opts, recon_import_result *out);
 
 /* ---------------------------------------------------------------------------
- * Failures: rejected rows and, later, provider errors
+ * Provider errors: the unified error-code table (usable without a database)
+ *
+ * Every provider answer (HTTP status, provider code) maps to one unified
+ * code of a closed set (docs/ERROR_CODES.md) with a category, whether to
+ * retry, how, and what to do. The table is data/error_codes.csv, compiled
+ * in. Classification never fails: an unknown provider, status or code falls
+ * back to the provider's status row, then to the HTTP class, then to
+ * UNKNOWN, and says which level answered.
+ *
+ *     recon_error_info e;
+ *     recon_error_classify("modulate", 429, "RATE_LIMIT_EXCEEDED", &e);
+ *     // e.unified_code "RATE_LIMITED", e.retryable 1, e.matched RECON_MATCH_EXACT
+ *     int64_t wait = recon_retry_delay_ms(&e, 1, 42, NULL); // 42000: the server said so
+ * ------------------------------------------------------------------------- */
+
+typedef enum {
+    RECON_RETRY_NONE = 0,        /* do not retry */
+    RECON_RETRY_BACKOFF = 1,     /* exponential backoff (honouring a Retry-After if sent) */
+    RECON_RETRY_AFTER = 2,       /* wait what the provider says (retry_after_seconds,
+                                    Retry-After), else back off */
+    RECON_RETRY_VERIFY_FIRST = 3 /* the outcome is unknown: check the resource's status
+                                    before any retry, or money may move twice */
+} recon_retry_policy;
+
+typedef enum {
+    RECON_MATCH_EXACT = 0,  /* the provider's code (or its documented family, 101x) */
+    RECON_MATCH_STATUS = 1, /* the provider's row for this HTTP status */
+    RECON_MATCH_CLASS = 2,  /* only the HTTP class (4xx, 5xx, ...) */
+    RECON_MATCH_UNKNOWN = 3 /* nothing: unified code UNKNOWN */
+} recon_error_match;
+
+typedef struct {
+    char provider[32];        /* as asked, lower-cased (cut at 31 bytes) */
+    int http_status;          /* as asked; 0 when there is none (a report row) */
+    char provider_code[64];   /* as asked ("" when none; cut at 63 bytes) */
+    const char *unified_code; /* "RATE_LIMITED", ...: never NULL */
+    const char *category;     /* "throttle", "auth", ... */
+    int retryable;            /* 1: retrying the same request may succeed */
+    recon_retry_policy retry_policy;
+    const char *action;       /* what the caller should do */
+    const char *description;  /* what the answer means, in our words */
+    const char *spec;         /* the provider document the row comes from, or "" */
+    const char *row_code;     /* the table's code that answered ("101x" for a family), or "" */
+    recon_error_match matched;
+} recon_error_info;
+
+/* Classifies a provider answer. provider is a key such as "tabapay",
+ * "modulate", "ingenico_connect", "shop_gateway", "ledge" (any case; NULL
+ * or unknown providers classify by HTTP class); provider_code may be NULL
+ * or "" and compares case-insensitively. The strings *out points to are
+ * static. Returns RECON_OK, or RECON_EMISUSE when out is NULL. */
+int recon_error_classify(const char *provider, int http_status, const char *provider_code,
+                         recon_error_info *out);
+
+/* The same, with the provider's message text, for statuses whose documented
+ * causes are told apart by it (TabaPay's 422: "Transaction Limit",
+ * "Destination Disabled", ...). message may be NULL. */
+int recon_error_classify_message(const char *provider, int http_status,
+                                 const char *provider_code, const char *message,
+                                 recon_error_info *out);
+
+/* "none", "backoff", "retry_after", "verify_first"; "exact", "status",
+ * "class", "unknown". Static strings. */
+const char *recon_retry_policy_name(recon_retry_policy policy);
+const char *recon_error_match_name(recon_error_match matched);
+
+typedef struct {
+    unsigned version; /* RECON_RETRY_OPTS_VERSION */
+    int base_ms;      /* the first backoff delay; default 1000 */
+    int max_ms;       /* cap on a backoff delay; default 60000 */
+    int max_attempts; /* retries allowed; default 5 */
+    int jitter;       /* 1: "equal jitter", half the delay plus a pseudo-random part of
+                         the other half, a pure function of (seed, attempt) */
+    uint64_t seed;
+} recon_retry_opts;
+
+#define RECON_RETRY_OPTS_VERSION 1
+#define RECON_RETRY_OPTS_INIT {RECON_RETRY_OPTS_VERSION, 1000, 60000, 5, 0, 0}
+#define RECON_NO_RETRY (-1)
+
+/* The delay before retry number `attempt` (1 for the first retry) of a
+ * request that failed as `info` says, or RECON_NO_RETRY: for an answer that
+ * is not retryable, an attempt past max_attempts, or invalid arguments.
+ * retry_after_seconds > 0 is what the server asked for (Modulate's
+ * retry_after_seconds, HTTP Retry-After) and wins over the backoff; it is
+ * honoured up to a day. Otherwise base_ms * 2^(attempt-1), capped at max_ms.
+ * A RECON_RETRY_VERIFY_FIRST answer gets a delay too, but the caller must
+ * check the resource's status before retrying. opts NULL means defaults. */
+int64_t recon_retry_delay_ms(const recon_error_info *info, int attempt, int retry_after_seconds,
+                             const recon_retry_opts *opts);
+
+/* A provider's error response, parsed. */
+typedef struct {
+    recon_error_info info;  /* the classification, with the body's code and message */
+    char message[512];      /* the provider's message (first error), or "" */
+    char field[256];        /* the field it names (Modulate field, Ingenico propertyName,
+                               shop gateway resource.field), or "" */
+    char request_id[128];   /* Modulate meta.request_id, Ingenico errorId, or "" */
+    int retry_after_seconds;/* from the body (Modulate), or 0 */
+    int body_retryable;     /* the body's own retryable flag: 1, 0, or -1 when absent */
+    int nerrors;            /* entries in the body's error list */
+    int parsed;             /* 1: the body was JSON and understood; 0: empty, malformed,
+                               too large (over 1 MiB) or XML: classified by status (and
+                               for XML by the documented XML causes) alone */
+} recon_provider_failure;
+
+/* Parses a provider's raw error response body (JSON; TabaPay's blocked-IP
+ * answer is XML) into a classified failure: Modulate's {data, meta,
+ * errors[]}, Ingenico's {errorId, errors[]}, TabaPay's {SC, EM}, the shop
+ * gateway's {code, message, errors[]}; other providers by the common keys
+ * code/message/error. Never fails on a bad body: it is classified by status
+ * alone. body need not be NUL-terminated; body_len is its length. Returns
+ * RECON_OK, or RECON_EMISUSE when out is NULL. */
+int recon_failure_from_response(const char *provider, int http_status, const char *body,
+                                size_t body_len, recon_provider_failure *out);
+
+/* The table itself, for listing and for tools: rows in file order. */
+typedef struct {
+    const char *provider;     /* "*" for the HTTP class fallbacks, "librecon" for import rejects */
+    int http_status;          /* 0 when the row is a class or has no status */
+    const char *http_class;   /* "4xx", ... or "" */
+    const char *provider_code;/* "" when the status alone is the code; "101x" is a family */
+    const char *cause;        /* "", "body:xml" or "message:TEXT" */
+    const char *unified_code;
+    const char *category;
+    int retryable;
+    recon_retry_policy retry_policy;
+    const char *action;
+    const char *description;
+    const char *spec;
+} recon_error_row;
+
+size_t recon_error_table_count(void);
+/* Fills *out with row `index`; RECON_ENOTFOUND past the end. Static strings. */
+int recon_error_table_row(size_t index, recon_error_row *out);
+
+/* The closed set of unified codes, in docs/ERROR_CODES.md order. */
+typedef struct {
+    const char *code;
+    const char *category;
+    int retryable;
+    recon_retry_policy retry_policy;
+    const char *meaning;
+} recon_unified_code;
+
+size_t recon_unified_code_count(void);
+int recon_unified_code_get(size_t index, recon_unified_code *out);
+
+/* ---------------------------------------------------------------------------
+ * Failures: the failure log (rejected rows, provider errors, failed payments)
  * ------------------------------------------------------------------------- */
 
 typedef struct {
     int64_t id;
-    int64_t import_id;      /* 0 when not from an import */
-    const char *source;     /* source name, or NULL */
-    const char *file_name;  /* the import's file, or NULL */
-    int64_t line;           /* physical line in the file, 0 when not applicable */
-    const char *field;      /* canonical field ("amount"), or NULL for the row */
-    const char *column;     /* the file's column name, or NULL */
-    const char *reason;     /* stable code: "amount_invalid", "ragged_row", ... */
-    const char *message;    /* human-readable explanation */
-    const char *raw;        /* the raw row (invalid bytes shown as \xNN) */
-    const char *created_at; /* UTC, ISO 8601 */
+    const char *origin;       /* "import" (a rejected row), "provider" (an API error a job
+                                 recorded) or "report" (a failed payment in a report) */
+    int64_t import_id;        /* 0 when not from an import */
+    int64_t transaction_id;   /* the imported row a "report" failure belongs to, or 0 */
+    const char *source;       /* source name, or NULL */
+    const char *file_name;    /* the import's file, or NULL */
+    int64_t line;             /* physical line in the file, 0 when not applicable */
+    const char *field;        /* canonical field ("amount") or the provider's field, or NULL */
+    const char *column;       /* the file's column name, or NULL */
+    const char *provider;     /* "librecon" for rejected rows */
+    int http_status;          /* 0 when none */
+    const char *provider_code;/* the provider's code, or the reject reason ("amount_invalid") */
+    const char *unified_code; /* from the closed set */
+    const char *category;
+    const char *message;      /* human-readable explanation */
+    const char *raw;          /* the raw row (invalid bytes shown as \xNN), or NULL */
+    const char *request_id;   /* the provider's request id, or NULL */
+    const char *context;      /* what the job was doing, or NULL */
+    int64_t occurrences;      /* how often this failure was recorded while open */
+    const char *first_seen;   /* UTC, ISO 8601 */
+    const char *last_seen;
+    const char *resolved_at;  /* NULL while open */
+    const char *resolved_by;
+    const char *resolution_note;
 } recon_failure;
 
+typedef enum {
+    RECON_FAILURES_ALL = 0,
+    RECON_FAILURES_OPEN = 1,
+    RECON_FAILURES_RESOLVED = 2
+} recon_failure_state;
+
 typedef struct {
-    unsigned version;  /* RECON_FAILURE_FILTER_VERSION */
-    int64_t import_id; /* 0: any import */
+    unsigned version;          /* RECON_FAILURE_FILTER_VERSION */
+    int64_t import_id;         /* 0: any import */
+    const char *unified_code;  /* NULL: any */
+    const char *category;      /* NULL: any */
+    const char *provider;      /* NULL: any */
+    const char *source;        /* source name; NULL: any */
+    const char *from;          /* last_seen >= from (a date or ISO time); NULL: no bound */
+    const char *to;            /* first_seen < the day after `to` for a date, or < `to`
+                                  for a time; NULL: no bound */
+    recon_failure_state state;
 } recon_failure_filter;
 
 #define RECON_FAILURE_FILTER_VERSION 1
-#define RECON_FAILURE_FILTER_INIT {RECON_FAILURE_FILTER_VERSION, 0}
+#define RECON_FAILURE_FILTER_INIT                                                             \
+    {RECON_FAILURE_FILTER_VERSION, 0, NULL, NULL, NULL, NULL, NULL, NULL, RECON_FAILURES_ALL}
 
 /* Calls cb for every failure matching `filter` (NULL: all), oldest first.
  * The recon_failure and its strings are valid only during the call. A
  * non-zero return from cb stops the walk and is returned. */
 int recon_failures_each(recon_db *db, const recon_failure_filter *filter,
                         int (*cb)(const recon_failure *failure, void *payload), void *payload);
+
+/* A provider failure to record, e.g. by a job that fetches reports. */
+typedef struct {
+    unsigned version;            /* RECON_FAILURE_INPUT_VERSION */
+    const char *provider;        /* required */
+    int http_status;             /* 0 when none */
+    const char *provider_code;   /* NULL or "" when none */
+    const char *message;         /* the provider's message; also picks documented causes */
+    const char *field;
+    const char *request_id;
+    const char *context;         /* what the job was doing: "fetch payouts 2024-05" */
+    const char *source;          /* an existing source's name, or NULL */
+    const char *seen_at;         /* ISO 8601 UTC time; NULL means now */
+    const recon_error_info *info;/* a classification to use (e.g. from
+                                    recon_failure_from_response); NULL: classify here */
+} recon_failure_input;
+
+#define RECON_FAILURE_INPUT_VERSION 1
+#define RECON_FAILURE_INPUT_INIT                                                              \
+    {RECON_FAILURE_INPUT_VERSION, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
+
+/* Records a provider failure with its unified classification. The same
+ * failure again while it is open (same provider, status, code, unified code,
+ * source, context and field) increments its occurrence count and last_seen
+ * (and keeps the latest message and request id) instead of adding a row.
+ * *out_id (may be NULL) is the failure's id. RECON_ENOTFOUND for an unknown
+ * source. */
+int recon_failure_record(recon_db *db, const recon_failure_input *in, int64_t *out_id);
+
+/* Marks failure `id` resolved, with a note (required) and who did it (NULL:
+ * "unknown"). RECON_ENOTFOUND for no such failure, RECON_ECONFLICT when it
+ * is resolved already. */
+int recon_failure_resolve(recon_db *db, int64_t id, const char *note, const char *actor);
+
+typedef struct {
+    const char *unified_code;
+    const char *category;
+    const char *provider;
+    int64_t failures;    /* open failure rows */
+    int64_t occurrences; /* their occurrence counts, summed */
+    const char *first_seen;
+    const char *last_seen;
+} recon_failure_summary_row;
+
+/* Open failures by unified code and provider (the v_failures_summary view),
+ * most occurrences first. Strings valid only during the call. */
+int recon_failures_summary_each(recon_db *db,
+                                int (*cb)(const recon_failure_summary_row *row, void *payload),
+                                void *payload);
 
 /* ---------------------------------------------------------------------------
  * Summary

@@ -1,46 +1,99 @@
-/* failures: the failure log. Rejected rows are written by ingest inside
- * the import's transaction; this module reads them back for the CLI and
- * for programs. */
+/* failures: the failure log. Rejected rows and failed payments are written
+ * by ingest inside the import's transaction; this module records provider
+ * failures for jobs, resolves failures, and reads the log back for the CLI,
+ * for programs and for the summary view. */
+#include <stdio.h>
 #include <string.h>
 
+#include "errtable.h"
 #include "internal.h"
+#include "timefmt.h"
 
 static const char *col_text(sqlite3_stmt *st, int i) {
     return (const char *)sqlite3_column_text(st, i);
 }
 
+static void bind_opt(sqlite3_stmt *st, int i, const char *v) {
+    if (v && *v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* ---- reading ------------------------------------------------------------------------ */
+
+static const char SELECT_FAILURES[] =
+    "SELECT f.id, f.origin, f.import_id, f.transaction_id, s.name, i.file_name, f.line, f.field,"
+    " f.column_name, f.provider, f.http_status, f.provider_code, f.unified_code, f.category,"
+    " f.message, f.raw, f.request_id, f.context, f.occurrences, f.first_seen, f.last_seen,"
+    " f.resolved_at, f.resolved_by, f.resolution_note"
+    " FROM failures f"
+    " LEFT JOIN sources s ON s.id = f.source_id"
+    " LEFT JOIN imports i ON i.id = f.import_id"
+    " WHERE (?1 = 0 OR f.import_id = ?1)"
+    "   AND (?2 IS NULL OR f.unified_code = ?2)"
+    "   AND (?3 IS NULL OR f.category = ?3)"
+    "   AND (?4 IS NULL OR f.provider = ?4)"
+    "   AND (?5 IS NULL OR s.name = ?5)"
+    /* A bound that is a date covers that whole day: compare prefixes. */
+    "   AND (?6 IS NULL OR f.last_seen >= ?6)"
+    "   AND (?7 IS NULL OR substr(f.first_seen, 1, length(?7)) <= ?7)"
+    "   AND (?8 = 0 OR (?8 = 1 AND f.resolved_at IS NULL)"
+    "        OR (?8 = 2 AND f.resolved_at IS NOT NULL))"
+    " ORDER BY f.id";
+
+static recon_failure failure_row(sqlite3_stmt *st) {
+    recon_failure f = {
+        .id = sqlite3_column_int64(st, 0),
+        .origin = col_text(st, 1),
+        .import_id = sqlite3_column_int64(st, 2),
+        .transaction_id = sqlite3_column_int64(st, 3),
+        .source = col_text(st, 4),
+        .file_name = col_text(st, 5),
+        .line = sqlite3_column_int64(st, 6),
+        .field = col_text(st, 7),
+        .column = col_text(st, 8),
+        .provider = col_text(st, 9),
+        .http_status = sqlite3_column_int(st, 10),
+        .provider_code = col_text(st, 11),
+        .unified_code = col_text(st, 12),
+        .category = col_text(st, 13),
+        .message = col_text(st, 14),
+        .raw = col_text(st, 15),
+        .request_id = col_text(st, 16),
+        .context = col_text(st, 17),
+        .occurrences = sqlite3_column_int64(st, 18),
+        .first_seen = col_text(st, 19),
+        .last_seen = col_text(st, 20),
+        .resolved_at = col_text(st, 21),
+        .resolved_by = col_text(st, 22),
+        .resolution_note = col_text(st, 23),
+    };
+    return f;
+}
+
 int recon_failures_each(recon_db *db, const recon_failure_filter *filter,
                         int (*cb)(const recon_failure *failure, void *payload), void *payload) {
-    if (!db || !cb || (filter && filter->version != RECON_FAILURE_FILTER_VERSION))
+    const recon_failure_filter all = RECON_FAILURE_FILTER_INIT;
+    const recon_failure_filter *fl = filter ? filter : &all;
+    if (!db || !cb || fl->version != RECON_FAILURE_FILTER_VERSION ||
+        (unsigned)fl->state > RECON_FAILURES_RESOLVED)
         return rc_fail(db, RECON_EMISUSE, "recon_failures_each: invalid argument");
     sqlite3_stmt *st;
-    int rc = rc_prepare(db,
-                        "SELECT f.id, f.import_id, s.name, i.file_name, f.line, f.field,"
-                        " f.column_name, f.reason, f.message, f.raw, f.created_at"
-                        " FROM failures f"
-                        " LEFT JOIN sources s ON s.id = f.source_id"
-                        " LEFT JOIN imports i ON i.id = f.import_id"
-                        " WHERE ?1 = 0 OR f.import_id = ?1"
-                        " ORDER BY f.id",
-                        &st);
+    int rc = rc_prepare(db, SELECT_FAILURES, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, filter ? filter->import_id : 0);
+    sqlite3_bind_int64(st, 1, fl->import_id);
+    bind_opt(st, 2, fl->unified_code);
+    bind_opt(st, 3, fl->category);
+    bind_opt(st, 4, fl->provider);
+    bind_opt(st, 5, fl->source);
+    bind_opt(st, 6, fl->from);
+    bind_opt(st, 7, fl->to);
+    sqlite3_bind_int(st, 8, (int)fl->state);
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        recon_failure f = {
-            .id = sqlite3_column_int64(st, 0),
-            .import_id = sqlite3_column_int64(st, 1),
-            .source = col_text(st, 2),
-            .file_name = col_text(st, 3),
-            .line = sqlite3_column_int64(st, 4),
-            .field = col_text(st, 5),
-            .column = col_text(st, 6),
-            .reason = col_text(st, 7),
-            .message = col_text(st, 8),
-            .raw = col_text(st, 9),
-            .created_at = col_text(st, 10),
-        };
+        recon_failure f = failure_row(st);
         int stop = cb(&f, payload);
         if (stop) {
             sqlite3_finalize(st);
@@ -51,4 +104,215 @@ int recon_failures_each(recon_db *db, const recon_failure_filter *filter,
         rc = rc_fail_sql(db, "reading failures");
     sqlite3_finalize(st);
     return rc;
+}
+
+int recon_failures_summary_each(recon_db *db,
+                                int (*cb)(const recon_failure_summary_row *row, void *payload),
+                                void *payload) {
+    if (!db || !cb)
+        return rc_fail(db, RECON_EMISUSE, "recon_failures_summary_each: invalid argument");
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db,
+                        "SELECT unified_code, category, provider, failures, occurrences,"
+                        " first_seen, last_seen FROM v_failures_summary"
+                        " ORDER BY occurrences DESC, unified_code, provider",
+                        &st);
+    if (rc)
+        return rc;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        recon_failure_summary_row r = {col_text(st, 0),
+                                       col_text(st, 1),
+                                       col_text(st, 2),
+                                       sqlite3_column_int64(st, 3),
+                                       sqlite3_column_int64(st, 4),
+                                       col_text(st, 5),
+                                       col_text(st, 6)};
+        int stop = cb(&r, payload);
+        if (stop) {
+            sqlite3_finalize(st);
+            return stop;
+        }
+    }
+    if (step != SQLITE_DONE)
+        rc = rc_fail_sql(db, "reading the failure summary");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- recording ---------------------------------------------------------------------- */
+
+static int source_id(recon_db *db, const char *name, int64_t *out) {
+    *out = 0;
+    if (!name || !*name)
+        return RECON_OK;
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db, "SELECT id FROM sources WHERE name = ?1", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (step == SQLITE_ROW)
+        return RECON_OK;
+    if (step == SQLITE_DONE)
+        return rc_fail(db, RECON_ENOTFOUND, "no source '%s'", name);
+    return rc_fail_sql(db, "looking up a source");
+}
+
+/* What makes two records the same failure: everything that identifies it,
+ * not what varies between occurrences (time, message, request id). Fields
+ * are separated by a byte no text contains. */
+static void fingerprint(const recon_failure_input *in, const recon_error_info *e, int64_t sid,
+                        char *out, size_t size) {
+    snprintf(out, size, "%s\x1f%d\x1f%s\x1f%s\x1f%lld\x1f%s\x1f%s", e->provider, in->http_status,
+             e->provider_code, e->unified_code, (long long)sid, in->context ? in->context : "",
+             in->field ? in->field : "");
+}
+
+static int normalize_seen(recon_db *db, const char *seen, char out[RC_TIME_BUF]) {
+    if (!seen) {
+        rc_now_utc(out);
+        return RECON_OK;
+    }
+    rc_time_format iso;
+    rc_time_format_compile("iso8601", &iso);
+    if (rc_time_parse(seen, strlen(seen), &iso, 0, out) != RC_TIME_OK || strlen(out) != 20)
+        return rc_fail(db, RECON_EMISUSE, "seen_at '%.64s' is not an ISO 8601 date and time",
+                       seen);
+    return RECON_OK;
+}
+
+/* Adds an occurrence to the open failure with this fingerprint. Sets
+ * *out_id, or leaves it 0 when there is none. */
+static int bump_open(recon_db *db, const char *fp, const recon_failure_input *in,
+                     const char *seen, int64_t *out_id) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db,
+                        "UPDATE failures SET occurrences = occurrences + 1,"
+                        " last_seen = max(last_seen, ?2), first_seen = min(first_seen, ?2),"
+                        " message = coalesce(?3, message), request_id = coalesce(?4, request_id)"
+                        " WHERE fingerprint = ?1 AND resolved_at IS NULL RETURNING id",
+                        &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, seen, -1, SQLITE_STATIC);
+    bind_opt(st, 3, in->message);
+    bind_opt(st, 4, in->request_id);
+    *out_id = 0;
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *out_id = sqlite3_column_int64(st, 0);
+    if (step == SQLITE_ROW)
+        step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(db, "counting a repeated failure");
+}
+
+static int insert_new(recon_db *db, const char *fp, const recon_failure_input *in,
+                      const recon_error_info *e, int64_t sid, const char *seen, int64_t *out_id) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db,
+                        "INSERT INTO failures(origin, source_id, field, provider, http_status,"
+                        " provider_code, unified_code, category, message, request_id, context,"
+                        " fingerprint, first_seen, last_seen)"
+                        " VALUES ('provider', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+                        " ?12)",
+                        &st);
+    if (rc)
+        return rc;
+    if (sid)
+        sqlite3_bind_int64(st, 1, sid);
+    else
+        sqlite3_bind_null(st, 1);
+    bind_opt(st, 2, in->field);
+    sqlite3_bind_text(st, 3, e->provider, -1, SQLITE_STATIC);
+    if (in->http_status)
+        sqlite3_bind_int(st, 4, in->http_status);
+    else
+        sqlite3_bind_null(st, 4);
+    bind_opt(st, 5, e->provider_code);
+    sqlite3_bind_text(st, 6, e->unified_code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, e->category, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, in->message && *in->message ? in->message : e->description, -1,
+                      SQLITE_STATIC);
+    bind_opt(st, 9, in->request_id);
+    bind_opt(st, 10, in->context);
+    sqlite3_bind_text(st, 11, fp, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 12, seen, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE)
+        return rc_fail_sql(db, "recording a failure");
+    *out_id = sqlite3_last_insert_rowid(db->sql);
+    return RECON_OK;
+}
+
+int recon_failure_record(recon_db *db, const recon_failure_input *in, int64_t *out_id) {
+    if (!db || !in || in->version != RECON_FAILURE_INPUT_VERSION || !in->provider ||
+        !*in->provider || in->http_status < 0 || in->http_status > 999)
+        return rc_fail(db, RECON_EMISUSE, "recon_failure_record: invalid argument");
+    recon_error_info local;
+    const recon_error_info *e = in->info;
+    if (!e) {
+        recon_error_classify_message(in->provider, in->http_status, in->provider_code,
+                                     in->message, &local);
+        e = &local;
+    }
+    char seen[RC_TIME_BUF], fp[1024];
+    int64_t sid, id = 0;
+    int rc = normalize_seen(db, in->seen_at, seen);
+    if (rc == RECON_OK)
+        rc = rc_begin(db);
+    if (rc)
+        return rc;
+    if ((rc = source_id(db, in->source, &sid)) == RECON_OK) {
+        fingerprint(in, e, sid, fp, sizeof fp);
+        rc = bump_open(db, fp, in, seen, &id);
+        if (rc == RECON_OK && !id)
+            rc = insert_new(db, fp, in, e, sid, seen, &id);
+    }
+    if (rc == RECON_OK)
+        rc = rc_commit(db);
+    else
+        rc_rollback(db);
+    if (rc == RECON_OK && out_id)
+        *out_id = id;
+    return rc;
+}
+
+int recon_failure_resolve(recon_db *db, int64_t id, const char *note, const char *actor) {
+    if (!db || id <= 0 || !note || !*note)
+        return rc_fail(db, RECON_EMISUSE,
+                       "recon_failure_resolve: a failure id and a note are required");
+    char now[21];
+    rc_now_utc(now);
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db,
+                        "UPDATE failures SET resolved_at = ?2, resolved_by = ?3,"
+                        " resolution_note = ?4 WHERE id = ?1 AND resolved_at IS NULL",
+                        &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, actor && *actor ? actor : "unknown", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE)
+        return rc_fail_sql(db, "resolving a failure");
+    if (sqlite3_changes(db->sql) == 1)
+        return RECON_OK;
+    if ((rc = rc_prepare(db, "SELECT resolved_at FROM failures WHERE id = ?1", &st)) != RECON_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (step == SQLITE_ROW)
+        return rc_fail(db, RECON_ECONFLICT, "failure %lld is resolved already", (long long)id);
+    return rc_fail(db, RECON_ENOTFOUND, "no failure %lld", (long long)id);
 }

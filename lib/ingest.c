@@ -67,7 +67,7 @@ typedef struct {
     char **header; /* owned copy of the header cells that bind.names point into */
     size_t nheader;
     int64_t source_id, import_id;
-    sqlite3_stmt *ins_tx, *sel_tx, *ins_fail, *ins_consumed;
+    sqlite3_stmt *ins_tx, *sel_tx, *ins_fail, *ins_consumed, *ins_report;
     /* SHA-256 fetched once per import: EVP_sha256() in every
      * EVP_DigestInit_ex makes OpenSSL 3 look the algorithm up per row. */
     EVP_MD *sha256;
@@ -425,6 +425,9 @@ static int store_failure(importer *im, const rc_csv_row *row, const reject *r) {
         return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
     const char *field = r->field < RC_F_COUNT ? rc_field_name(r->field) : NULL;
     const char *column = r->column ? r->column : column_name(im, r->field);
+    /* Rejects speak the same unified language as provider failures. */
+    recon_error_info e;
+    recon_error_classify("librecon", 0, r->reason, &e);
     sqlite3_bind_int64(st, 1, im->import_id);
     sqlite3_bind_int64(st, 2, im->source_id);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)row->line);
@@ -434,6 +437,8 @@ static int store_failure(importer *im, const rc_csv_row *row, const reject *r) {
     sqlite3_bind_text(st, 7, r->message, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, raw, (int)raw_len, SQLITE_STATIC);
     sqlite3_bind_text(st, 9, im->now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, e.unified_code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 11, e.category, -1, SQLITE_STATIC);
     int step = sqlite3_step(st);
     sqlite3_reset(st);
     if (step != SQLITE_DONE)
@@ -512,6 +517,51 @@ static int consume(importer *im, span id) {
     return sqlite3_changes(im->db->sql) == 1;
 }
 
+/* A payment the report itself marks failed (its provider_status is one of
+ * the profile's failed_status values) is imported like any row, and linked
+ * to a failure carrying the provider's code and its unified
+ * classification, so that one query lists every problem. */
+static int link_failed_payment(importer *im, const canon *c) {
+    const recon_profile *p = im->p;
+    span st = c->text[RC_F_PROVIDER_STATUS], code = c->text[RC_F_PROVIDER_CODE];
+    if (!p->nfailed || !st.s || !in_list(p->failed_values, p->nfailed, st))
+        return RECON_OK;
+    char codebuf[64], msg[384];
+    snprintf(codebuf, sizeof codebuf, "%.*s", (int)(code.len < 63 ? code.len : 63),
+             code.s ? code.s : "");
+    const char *provider = p->provider ? p->provider : p->name;
+    recon_error_info e;
+    recon_error_classify(provider, 0, codebuf, &e);
+    snprintf(msg, sizeof msg, "the report marks this payment '%.*s'%s%s%s: %s",
+             (int)(st.len < 40 ? st.len : 40), st.s, codebuf[0] ? " with code '" : "", codebuf,
+             codebuf[0] ? "'" : "", e.description);
+    sqlite3_stmt *ins = im->ins_report;
+    sqlite3_bind_int64(ins, 1, im->import_id);
+    sqlite3_bind_int64(ins, 2, im->source_id);
+    sqlite3_bind_int64(ins, 3, sqlite3_last_insert_rowid(im->db->sql));
+    sqlite3_bind_text(ins, 4, provider, -1, SQLITE_STATIC);
+    if (codebuf[0])
+        sqlite3_bind_text(ins, 5, codebuf, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(ins, 5);
+    sqlite3_bind_text(ins, 6, e.unified_code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 7, e.category, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 8, msg, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 9, im->now, -1, SQLITE_STATIC);
+    int step = sqlite3_step(ins);
+    sqlite3_reset(ins);
+    if (step != SQLITE_DONE)
+        return rc_fail_sql(im->db, "linking a failed payment to a failure");
+    im->res->payments_failed++;
+    return RECON_OK;
+}
+
+static int inserted(importer *im, const rc_csv_row *row, const canon *c) {
+    (void)row;
+    im->res->rows_inserted++;
+    return link_failed_payment(im, c);
+}
+
 static int store_generated(importer *im, const rc_csv_row *row, canon *c) {
     char id[128], hashhex[2 * GEN_HASH_BYTES + 1];
     hex(c->hash, GEN_HASH_BYTES, hashhex);
@@ -524,10 +574,8 @@ static int store_generated(importer *im, const rc_csv_row *row, canon *c) {
         int rc = try_insert(im, row, c, sid);
         if (rc < 0)
             return rc;
-        if (rc == 1) {
-            im->res->rows_inserted++;
-            return RECON_OK;
-        }
+        if (rc == 1)
+            return inserted(im, row, c);
         existing ex;
         if ((rc = find_existing(im, sid, c, &ex)) != RECON_OK)
             return rc;
@@ -548,10 +596,8 @@ static int store_row(importer *im, const rc_csv_row *row, canon *c) {
     int rc = try_insert(im, row, c, c->ext_id);
     if (rc < 0)
         return rc;
-    if (rc == 1) {
-        im->res->rows_inserted++;
-        return RECON_OK;
-    }
+    if (rc == 1)
+        return inserted(im, row, c);
     existing ex;
     if ((rc = find_existing(im, c->ext_id, c, &ex)) != RECON_OK)
         return rc;
@@ -632,9 +678,19 @@ static int prepare_all(importer *im) {
                         &im->sel_tx);
     if (!rc)
         rc = rc_prepare(db,
-                        "INSERT INTO failures(import_id, source_id, line, field, column_name,"
-                        " reason, message, raw, created_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                        "INSERT INTO failures(origin, import_id, source_id, line, field,"
+                        " column_name, provider, provider_code, message, raw, first_seen,"
+                        " last_seen, unified_code, category)"
+                        " VALUES ('import', ?1, ?2, ?3, ?4, ?5, 'librecon', ?6, ?7, ?8, ?9, ?9,"
+                        " ?10, ?11)",
                         &im->ins_fail);
+    if (!rc)
+        rc = rc_prepare(db,
+                        "INSERT INTO failures(origin, import_id, source_id, transaction_id, line,"
+                        " provider, provider_code, unified_code, category, message, first_seen,"
+                        " last_seen) SELECT 'report', ?1, ?2, ?3, line, ?4, ?5, ?6, ?7, ?8, ?9, ?9"
+                        " FROM transactions WHERE id = ?3",
+                        &im->ins_report);
     if (!rc)
         rc = rc_prepare(db,
                         "INSERT INTO temp.rc_consumed(external_id) VALUES (?1)"
@@ -648,7 +704,8 @@ static void finalize_all(importer *im) {
     sqlite3_finalize(im->sel_tx);
     sqlite3_finalize(im->ins_fail);
     sqlite3_finalize(im->ins_consumed);
-    im->ins_tx = im->sel_tx = im->ins_fail = im->ins_consumed = NULL;
+    sqlite3_finalize(im->ins_report);
+    im->ins_tx = im->sel_tx = im->ins_fail = im->ins_consumed = im->ins_report = NULL;
 }
 
 /* Hashes the whole file (only done when an earlier import of the source had

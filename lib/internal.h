@@ -48,6 +48,10 @@ void rc_now_utc(char buf[21]);
 /* Brings the schema up to RECON_SCHEMA_VERSION (schema.c). */
 int rc_schema_migrate(recon_db *db);
 
+/* Refreshes the mirrored error-code tables when the compiled-in table
+ * changed (schema.c). Read-write handles only. */
+int rc_schema_sync_error_table(recon_db *db);
+
 /* Finds the source `name`, creating it with `type` if absent. A source that
  * exists with another type is RECON_ECONFLICT. Inside a transaction. */
 int rc_source_get_or_create(recon_db *db, const char *name, recon_source_type type,

@@ -186,6 +186,15 @@ static int on_profile(struct parse_ctx *c, const char *name, const char *v) {
         free(p->description);
         if (!(p->description = strdup(v)))
             return bad(c, "profile", name, "out of memory");
+    } else if (!strcmp(name, "provider")) {
+        free(p->provider);
+        if (!*v || !(p->provider = strdup(v)))
+            return bad(c, "profile", name, "must not be empty");
+        lower_in_place(p->provider);
+    } else if (!strcmp(name, "failed_status")) {
+        struct strlist l = {&p->failed_values, &p->nfailed, 1};
+        if (each_item(v, push_item, &l) != 0 || p->nfailed == 0)
+            return bad(c, "profile", name, "needs at least one status value");
     } else if (!strcmp(name, "source_type")) {
         if (!strcmp(v, "psp"))
             p->source_type = RECON_SOURCE_PSP;
@@ -477,6 +486,8 @@ static const char *validate(const recon_profile *p, const struct parse_ctx *c, c
         return "[kinds] without a kind column, give from_sign or default";
     if (cols[RC_F_KIND].configured && !p->nkinds && !p->unknown_is_other)
         return "[kinds] a kind column needs kind mappings (or unknown = other)";
+    if (p->nfailed && !cols[RC_F_PROVIDER_STATUS].configured)
+        return "[profile] failed_status needs a [columns] provider_status column";
     return NULL;
 }
 
@@ -503,6 +514,8 @@ void recon_profile_free(recon_profile *p) {
         return;
     free(p->name);
     free(p->description);
+    free(p->provider);
+    free_list(p->failed_values, p->nfailed);
     for (int f = 0; f < RC_F_COUNT; f++)
         free_list(p->cols[f].aliases, p->cols[f].naliases);
     free_list(p->credit_values, p->ncredit);

@@ -66,6 +66,9 @@ typedef struct {
 struct recon_profile {
     char *name;
     char *description;
+    char *provider;       /* key in the error table ("shop_gateway"), or NULL: the name */
+    char **failed_values; /* provider_status values of failed payments, lower-cased */
+    size_t nfailed;
     recon_source_type source_type;
     char delim;
     int header;         /* 1: first record is a header row */

@@ -6,11 +6,13 @@
  * are STRICT, use integer minor units and ISO 8601 text times, and keep to
  * SQL that PostgreSQL would also accept where that costs nothing. */
 #include <stdio.h>
+#include <string.h>
 
+#include "errtable.h"
 #include "internal.h"
 
 /* Version 1: sources, imports, transactions (the canonical record),
- * failures. */
+ * failures, the mirrored error-code table, meta. */
 static const char MIGRATION_1[] =
     "CREATE TABLE sources ("
     "  id          INTEGER PRIMARY KEY,"
@@ -73,19 +75,83 @@ static const char MIGRATION_1[] =
     "  UNIQUE (source_id, external_id)"
     ") STRICT;"
 
+    /* Every problem the engine knows about, in one table: rows an import
+     * rejected (origin 'import', provider 'librecon', the reason as
+     * provider_code), provider API errors a job recorded ('provider') and
+     * failed payments a report carried ('report'). Each has its unified
+     * code. Recorded provider failures that repeat while open share a
+     * fingerprint and count occurrences instead of adding rows. */
     "CREATE TABLE failures ("
-    "  id          INTEGER PRIMARY KEY,"
-    "  import_id   INTEGER REFERENCES imports(id),"
-    "  source_id   INTEGER REFERENCES sources(id),"
-    "  line        INTEGER,"
-    "  field       TEXT,"
-    "  column_name TEXT,"
-    "  reason      TEXT NOT NULL,"
-    "  message     TEXT NOT NULL,"
-    "  raw         TEXT,"
-    "  created_at  TEXT NOT NULL"
+    "  id              INTEGER PRIMARY KEY,"
+    "  origin          TEXT NOT NULL"
+    "                    CHECK (origin = 'import' OR origin = 'provider' OR origin = 'report'),"
+    "  source_id       INTEGER REFERENCES sources(id),"
+    "  import_id       INTEGER REFERENCES imports(id),"
+    "  transaction_id  INTEGER REFERENCES transactions(id),"
+    "  line            INTEGER,"
+    "  field           TEXT,"
+    "  column_name     TEXT,"
+    "  provider        TEXT NOT NULL,"
+    "  http_status     INTEGER,"
+    "  provider_code   TEXT,"
+    "  unified_code    TEXT NOT NULL,"
+    "  category        TEXT NOT NULL,"
+    "  message         TEXT NOT NULL,"
+    "  raw             TEXT,"
+    "  request_id      TEXT,"
+    "  context         TEXT,"
+    "  fingerprint     TEXT,"
+    "  occurrences     INTEGER NOT NULL DEFAULT 1 CHECK (occurrences >= 1),"
+    "  first_seen      TEXT NOT NULL,"
+    "  last_seen       TEXT NOT NULL,"
+    "  resolved_at     TEXT,"
+    "  resolved_by     TEXT,"
+    "  resolution_note TEXT,"
+    "  CHECK ((resolved_at IS NULL) = (resolution_note IS NULL))"
     ") STRICT;"
-    "CREATE INDEX failures_by_import ON failures(import_id);";
+    "CREATE INDEX failures_by_import ON failures(import_id);"
+    "CREATE INDEX failures_by_code ON failures(unified_code, provider);"
+    "CREATE UNIQUE INDEX failures_open_by_fingerprint ON failures(fingerprint)"
+    "  WHERE fingerprint IS NOT NULL AND resolved_at IS NULL;"
+
+    /* The unified error table, mirrored from the library (db.c refreshes
+     * it when the compiled-in table changes) so reporting tools can join
+     * failures to it. */
+    "CREATE TABLE unified_codes ("
+    "  code          TEXT PRIMARY KEY,"
+    "  category      TEXT NOT NULL,"
+    "  retryable     INTEGER NOT NULL CHECK (retryable = 0 OR retryable = 1),"
+    "  retry_policy  TEXT NOT NULL,"
+    "  meaning       TEXT NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE error_codes ("
+    "  id            INTEGER PRIMARY KEY,"
+    "  provider      TEXT NOT NULL,"
+    "  http_status   INTEGER,"
+    "  http_class    TEXT,"
+    "  provider_code TEXT NOT NULL,"
+    "  cause         TEXT NOT NULL,"
+    "  unified_code  TEXT NOT NULL,"
+    "  category      TEXT NOT NULL,"
+    "  retryable     INTEGER NOT NULL CHECK (retryable = 0 OR retryable = 1),"
+    "  retry_policy  TEXT NOT NULL,"
+    "  action        TEXT NOT NULL,"
+    "  description   TEXT NOT NULL,"
+    "  spec          TEXT NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX error_codes_by_key ON error_codes(provider, http_status, provider_code);"
+    "CREATE TABLE meta ("
+    "  key   TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL"
+    ") STRICT;"
+
+    /* Open failures by unified code and provider. */
+    "CREATE VIEW v_failures_summary AS"
+    "  SELECT unified_code, category, provider, count(*) AS failures,"
+    "         sum(occurrences) AS occurrences, min(first_seen) AS first_seen,"
+    "         max(last_seen) AS last_seen"
+    "  FROM failures WHERE resolved_at IS NULL"
+    "  GROUP BY unified_code, category, provider;";
 
 static const char *const MIGRATIONS[] = {MIGRATION_1};
 #define NMIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
@@ -145,3 +211,106 @@ fail:
 
 _Static_assert(sizeof MIGRATIONS / sizeof MIGRATIONS[0] == RECON_SCHEMA_VERSION,
                "RECON_SCHEMA_VERSION in recon.h must match the migrations");
+
+/* ---- the mirrored error table ---------------------------------------------------- */
+
+static int meta_get(recon_db *db, const char *key, char *out, size_t size) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db, "SELECT value FROM meta WHERE key = ?1", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    out[0] = '\0';
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? RECON_OK : rc_fail_sql(db, "reading meta");
+}
+
+static int fill_unified(recon_db *db) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db, "INSERT INTO unified_codes VALUES (?1, ?2, ?3, ?4, ?5)", &st);
+    for (size_t i = 0; rc == RECON_OK && i < recon_unified_code_count(); i++) {
+        recon_unified_code u;
+        recon_unified_code_get(i, &u);
+        sqlite3_bind_text(st, 1, u.code, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, u.category, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 3, u.retryable);
+        sqlite3_bind_text(st, 4, recon_retry_policy_name(u.retry_policy), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, u.meaning, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = rc_fail_sql(db, "mirroring the unified codes");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int fill_error_codes(recon_db *db) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db,
+                        "INSERT INTO error_codes(provider, http_status, http_class, provider_code,"
+                        " cause, unified_code, category, retryable, retry_policy, action,"
+                        " description, spec) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+                        &st);
+    for (size_t i = 0; rc == RECON_OK && i < recon_error_table_count(); i++) {
+        recon_error_row r;
+        recon_error_table_row(i, &r);
+        sqlite3_bind_text(st, 1, r.provider, -1, SQLITE_STATIC);
+        if (r.http_status)
+            sqlite3_bind_int(st, 2, r.http_status);
+        else
+            sqlite3_bind_null(st, 2);
+        if (r.http_class[0])
+            sqlite3_bind_text(st, 3, r.http_class, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 3);
+        const char *text[] = {r.provider_code, r.cause, r.unified_code, r.category};
+        for (int k = 0; k < 4; k++)
+            sqlite3_bind_text(st, 4 + k, text[k], -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 8, r.retryable);
+        sqlite3_bind_text(st, 9, recon_retry_policy_name(r.retry_policy), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 10, r.action, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 11, r.description, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 12, r.spec, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = rc_fail_sql(db, "mirroring the error codes");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Replaces the mirrored table when the library's differs from the one the
+ * database holds (a new database, or a newer librecon). A plain read when
+ * they agree, which is every open but the first after an upgrade. */
+int rc_schema_sync_error_table(recon_db *db) {
+    char have[64];
+    int rc = meta_get(db, "error_table", have, sizeof have);
+    if (rc || strcmp(have, rc_error_table_hash) == 0)
+        return rc;
+    if ((rc = rc_begin(db)) != RECON_OK)
+        return rc;
+    /* Re-read under the write lock: another process may have done it. */
+    if ((rc = meta_get(db, "error_table", have, sizeof have)) != RECON_OK ||
+        strcmp(have, rc_error_table_hash) == 0)
+        goto done;
+    if ((rc = rc_exec(db, "DELETE FROM unified_codes; DELETE FROM error_codes;")) ||
+        (rc = fill_unified(db)) || (rc = fill_error_codes(db)))
+        goto done;
+    sqlite3_stmt *st;
+    if ((rc = rc_prepare(db, "INSERT INTO meta(key, value) VALUES ('error_table', ?1)"
+                             " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                         &st)) != RECON_OK)
+        goto done;
+    sqlite3_bind_text(st, 1, rc_error_table_hash, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = rc_fail_sql(db, "recording the error table version");
+    sqlite3_finalize(st);
+done:
+    if (rc == RECON_OK)
+        return rc_commit(db);
+    rc_rollback(db);
+    return rc;
+}

@@ -144,7 +144,8 @@ check "--version: text" "recon 0.1.0 (librecon 0.1.0)" "$out"
 run "$RECON" help
 check "help: exit 0" 0 "$rc"
 check_has "help: usage line" "usage: recon [--db FILE] COMMAND [ARGS]" "$out"
-check_has "help: lists failures list" "failures list" "$out"
+check_has "help: lists failures" "failures       list, record, summarize and resolve failures" "$out"
+check_has "help: lists errors" "errors         classify provider errors" "$out"
 check_has "help: explains exit status" "exit status: 0 ok, 3 imported with rejected rows, 2 usage error, 1 failure" "$out"
 
 run "$RECON" --help
@@ -355,7 +356,7 @@ check "bad rows: every reason, line, field and column" "3|ragged_row|-|-
 21|kind_empty|kind|type
 22|currency_missing|currency|currency
 23|amount_invalid|fee|fee
-25|field_too_large|description|description" "$(sql 'SELECT line, reason, field, column_name FROM failures ORDER BY id')"
+25|field_too_large|description|description" "$(sql 'SELECT line, provider_code, field, column_name FROM failures ORDER BY id')"
 check "bad rows: failures belong to import 1 and source 1" "1|1|18" "$(sql 'SELECT import_id, source_id, count(*) FROM failures GROUP BY import_id, source_id')"
 check "bad rows: good rows imported" "2:ok_1 17:ok_2 19:ok_3 26:ok_4" \
     "$(sql "SELECT group_concat(line || ':' || external_id, ' ') FROM (SELECT * FROM transactions ORDER BY line)")"
@@ -386,13 +387,13 @@ check "bad rows: message, conflict" "id 'ok_1' is already stored (import 1, line
 check "bad rows: message, empty kind" "row type is empty" "$(sql 'SELECT message FROM failures WHERE line = 21')"
 check "bad rows: message, empty currency" "currency is empty" "$(sql 'SELECT message FROM failures WHERE line = 22')"
 check "bad rows: every failure has a message and a time" 0 \
-    "$(sql "SELECT count(*) FROM failures WHERE message = '' OR created_at NOT GLOB '2[0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z'")"
+    "$(sql "SELECT count(*) FROM failures WHERE message = '' OR first_seen NOT GLOB '2[0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z'")"
 
 r failures list
 check "failures list: exit 0" 0 "$rc"
 check "failures list: count line" "18 failures" "$(printf '%s\n' "$out" | tail -n 1)"
 check_has "failures list: ragged row" "bad_rows.csv:3: ragged_row: row has 11 fields, expected 10
-    import 1, source psp; raw: bad_r1,charge," "$out"
+    import 1, source psp, DATA_MALFORMED_ROW; raw: bad_r1,charge," "$out"
 check_has "failures list: field and column" "bad_rows.csv:9: amount_precision: field amount (column \"amount\"): '1.234' (EUR, 2 decimals)" "$out"
 check_has "failures list: date field" "bad_rows.csv:14: date_out_of_range: field occurred_at (column \"created\"): '2024-02-30T10:00:00Z'" "$out"
 check_has "failures list: escaped raw" 'raw: bad_u1,charge,2024-03-01T10:07:00Z,2024-03-03,4.50,0.31,4.19,EUR,po_X1,Caf\xe9 cr\xe8me' "$out"
@@ -403,18 +404,18 @@ check "failures list --import 2: none" "0 failures" "$out"
 
 r failures list --format csv
 check "failures list csv: exit 0" 0 "$rc"
-check "failures list csv: header" "id,import_id,source,file,line,field,column,reason,message,raw,created_at" "$(head -n 1 "$T/out")"
-check "failures list csv: parses, 18 records of 11 cells, lines in order" "18 {11} 3,4,5,6,7,8,9,10,11,12,13,14,15,16,21,22,23,25" \
+check "failures list csv: header" "id,origin,import_id,source,file,line,field,column,provider,http_status,provider_code,unified_code,category,message,raw,request_id,context,occurrences,first_seen,last_seen,resolved_at,resolved_by,resolution_note" "$(head -n 1 "$T/out")"
+check "failures list csv: parses, 18 records of 23 cells, lines in order" "18 {23} 3,4,5,6,7,8,9,10,11,12,13,14,15,16,21,22,23,25" \
     "$(python3 -c '
 import csv, sys
 csv.field_size_limit(1 << 30)
 rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))[1:]
-print(len(rows), set(len(r) for r in rows), ",".join(r[4] for r in rows))' "$T/out" 2>&1)"
+print(len(rows), set(len(r) for r in rows), ",".join(r[5] for r in rows))' "$T/out" 2>&1)"
 check "failures list csv: reasons column" "ragged_row ragged_row invalid_utf8 csv_syntax amount_invalid amount_empty amount_precision amount_overflow currency_unknown date_empty date_invalid date_out_of_range kind_unknown duplicate_conflict kind_empty currency_missing amount_invalid field_too_large" \
     "$(python3 -c '
 import csv, sys
 csv.field_size_limit(1 << 30)
-print(" ".join(r[7] for r in list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))[1:]))' "$T/out" 2>&1)"
+print(" ".join(r[10] for r in list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))[1:]))' "$T/out" 2>&1)"
 
 r failures list --format json
 check "failures list json: exit 0" 0 "$rc"
@@ -433,7 +434,7 @@ printf 'id,type,created,available_on,amount,fee,net,currency,payout_id,descripti
     "GebührGebührGebührGebührGebührGebührGebührGebührGebührGebühr" >long_kind.csv
 r import --profile generic_psp --source psp long_kind.csv
 check "long UTF-8 cell: exit 3" 3 "$rc"
-check "long UTF-8 cell: kind_unknown" "2|kind_unknown" "$(sql 'SELECT line, reason FROM failures')"
+check "long UTF-8 cell: kind_unknown" "2|kind_unknown" "$(sql 'SELECT line, provider_code FROM failures')"
 check_true "long UTF-8 cell: message cut at a character boundary" "the message to be valid UTF-8" \
     sql_is_utf8 'SELECT message FROM failures'
 check_has "long UTF-8 cell: message shows the cell's start" "'GebührGebührGebühr" "$(sql 'SELECT message FROM failures')"
@@ -446,7 +447,7 @@ printf 'id,type,created,available_on,amount,fee,net,currency,payout_id,descripti
 r import --profile generic_psp --source psp eof.csv
 check "unterminated quote at EOF: exit 3" 3 "$rc"
 check_has "unterminated quote at EOF: counts" "rows read 2, inserted 1, duplicate 0, rejected 1" "$out"
-check "unterminated quote at EOF: failure" "3|csv_syntax" "$(sql 'SELECT line, reason FROM failures')"
+check "unterminated quote at EOF: failure" "3|csv_syntax" "$(sql 'SELECT line, provider_code FROM failures')"
 
 # ---- files refused as a whole: nothing written --------------------------------------------
 
@@ -600,7 +601,7 @@ check "header-less profile: rows" "1|JE-0001|adjustment|2024-03-01T12:00:00Z|150
 4|JE-0004|adjustment|2024-03-04T12:00:00Z|7|JPY" \
     "$(sql 'SELECT line, external_id, kind, occurred_at, amount_minor, currency FROM transactions ORDER BY line')"
 check "header-less profile: quoted cell" "Accrual, March rent" "$(sql 'SELECT description FROM transactions WHERE line = 2')"
-check "header-less profile: ragged row on line 5" "5|ragged_row|row has 3 fields, expected 5" "$(sql 'SELECT line, reason, message FROM failures')"
+check "header-less profile: ragged row on line 5" "5|ragged_row|row has 3 fields, expected 5" "$(sql 'SELECT line, provider_code, message FROM failures')"
 check "header-less profile: ledger source" "ledger|ledger" "$(sql 'SELECT name, type FROM sources')"
 
 db=$T/profile_errors.db
@@ -700,7 +701,7 @@ check "demo: exactly 3 failures" "3 failures" "$(printf '%s\n' "$out" | tail -n 
 check "demo: the deliberate bad rows" "demo_psp|$(grep -n ',12\.345,' psp_settlement.csv | cut -d: -f1)|amount_precision|amount
 demo_psp|$(grep -n ',XYZ,' psp_settlement.csv | cut -d: -f1)|currency_unknown|currency
 demo_bank|$(grep -n '^2024-04-31,' bank_statement.csv | cut -d: -f1)|date_out_of_range|occurred_at" \
-    "$(sql 'SELECT s.name, f.line, f.reason, f.field FROM failures f JOIN sources s ON s.id = f.source_id ORDER BY f.id')"
+    "$(sql 'SELECT s.name, f.line, f.provider_code, f.field FROM failures f JOIN sources s ON s.id = f.source_id ORDER BY f.id')"
 check "demo: 8 payouts" 8 "$(sql "SELECT count(*) FROM transactions WHERE kind = 'payout'")"
 check "demo: every payout group nets to zero" "8|0" \
     "$(sql "SELECT count(*), sum(n != 0) FROM (SELECT group_id, sum(net_minor) AS n FROM transactions WHERE group_id IS NOT NULL GROUP BY group_id)")"

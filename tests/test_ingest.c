@@ -274,7 +274,7 @@ static void assert_failure(long long import_id, long long line, const char *reas
     ck_assert_int_eq(qint("SELECT count(*) FROM failures WHERE import_id = %lld AND line = %lld",
                           import_id, line),
                      1);
-    static const char *const cols[] = {"reason", "field", "column_name", "raw"};
+    static const char *const cols[] = {"provider_code", "field", "column_name", "raw"};
     const char *want[] = {reason, field, column, raw};
     for (int i = 0; i < 4; i++) {
         if (want[i] == ANY) continue;
@@ -294,7 +294,7 @@ static void assert_failure(long long import_id, long long line, const char *reas
                           " i.id = f.import_id WHERE f.import_id = %lld AND f.line = %lld",
                           import_id, line),
                      1);
-    ck_assert_int_eq(qint("SELECT created_at IS NOT NULL FROM failures WHERE import_id = %lld"
+    ck_assert_int_eq(qint("SELECT first_seen IS NOT NULL FROM failures WHERE import_id = %lld"
                           " AND line = %lld",
                           import_id, line),
                      1);

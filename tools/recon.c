@@ -10,16 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "recon.h"
-
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_REJECTS = 3 };
-enum { FMT_TEXT, FMT_CSV, FMT_JSON };
+#include "cli.h"
 
 typedef struct {
-    const char *db_path;
-    int argc;
-    char **argv;
-} cli;
+    int fmt;
+    long count;
+} list_state;
 
 /* ---- help ------------------------------------------------------------------ */
 
@@ -28,7 +24,9 @@ static const char USAGE[] =
     "\n"
     "commands:\n"
     "  import         import CSV settlement reports or bank statements\n"
-    "  failures list  show rejected rows with file, line, field and reason\n"
+    "  failures       list, record, summarize and resolve failures (rejected rows,\n"
+    "                 provider errors, failed payments)\n"
+    "  errors         classify provider errors with the unified error table\n"
     "  summary        transactions and amounts per source and currency\n"
     "  profiles list  show the built-in CSV layouts\n"
     "  help [COMMAND] show help for a command\n"
@@ -59,10 +57,32 @@ static const struct {
      "Prints per file: rows read, inserted, duplicate, rejected and the import id.\n"
      "Exit status 3 when any row was rejected, 1 when a file could not be imported.\n"},
     {"failures",
-     "usage: recon --db FILE failures list [--import ID] [--format text|csv|json]\n"
+     "usage: recon --db FILE failures list [--import ID] [--unified CODE] [--category C]\n"
+     "                              [--provider P] [--source S] [--from DATE] [--to DATE]\n"
+     "                              [--open | --resolved] [--format text|csv|json]\n"
+     "       recon --db FILE failures record --provider P [--http N] [--code C]\n"
+     "                              [--message M] [--field F] [--request-id R]\n"
+     "                              [--context TEXT] [--source S] [--seen-at TIME]\n"
+     "                              [--body FILE]\n"
+     "       recon --db FILE failures summary [--format text|csv|json]\n"
+     "       recon --db FILE failures resolve ID --note TEXT [--actor NAME]\n"
      "\n"
-     "Lists rejected rows, oldest first: file, line, field and column, reason code,\n"
-     "message and the raw row as it was in the file.\n"},
+     "The failure log: rows an import rejected (provider librecon, with file, line,\n"
+     "field, column and the raw row), provider errors a job recorded, failed payments a\n"
+     "report carried; each with its unified code (docs/ERROR_CODES.md). record\n"
+     "classifies and stores one provider failure (--body FILE parses the provider's\n"
+     "response body); the same failure again while open counts an occurrence. summary\n"
+     "shows open failures by unified code and provider. resolve closes one with a note.\n"},
+    {"errors",
+     "usage: recon errors classify --provider P --http N [--code C] [--message M]\n"
+     "                             [--format text|json]\n"
+     "       recon errors parse --provider P --http N --body FILE [--format text|json]\n"
+     "       recon errors list [--provider P] [--format text|csv|json]\n"
+     "\n"
+     "Classifies a provider answer with the unified error table: exact code, else the\n"
+     "provider's row for the status, else the HTTP class, else UNKNOWN (matched says\n"
+     "which). Providers: ledge, tabapay, modulate, ingenico_connect, shop_gateway.\n"
+     "parse reads a raw error response body first. Needs no database.\n"},
     {"summary",
      "usage: recon --db FILE summary [--format text|csv|json]\n"
      "\n"
@@ -72,16 +92,6 @@ static const struct {
      "\n"
      "Lists the built-in profiles with their source type and description.\n"},
 };
-
-static int usage_error(const char *fmt, ...) {
-    va_list ap;
-    fputs("recon: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs("\n(recon help shows the commands)\n", stderr);
-    return EXIT_USAGE;
-}
 
 static int cmd_help(const char *topic) {
     if (!topic) {
@@ -94,79 +104,6 @@ static int cmd_help(const char *topic) {
             return EXIT_OK;
         }
     return usage_error("no help for '%s'", topic);
-}
-
-/* ---- output helpers ----------------------------------------------------------- */
-
-static void json_str(FILE *f, const char *s) {
-    if (!s) {
-        fputs("null", f);
-        return;
-    }
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default:
-            if (*p < 0x20)
-                fprintf(f, "\\u%04x", *p);
-            else
-                fputc(*p, f);
-        }
-    }
-    fputc('"', f);
-}
-
-static void csv_str(FILE *f, const char *s) {
-    if (!s)
-        return;
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
-static int parse_format(const char *v, int allow_csv, int *out) {
-    if (!strcmp(v, "text"))
-        *out = FMT_TEXT;
-    else if (!strcmp(v, "json"))
-        *out = FMT_JSON;
-    else if (allow_csv && !strcmp(v, "csv"))
-        *out = FMT_CSV;
-    else
-        return -1;
-    return 0;
-}
-
-static const char *money(int64_t minor, const char *currency, char *buf, size_t size) {
-    if (recon_money_format(minor, currency, buf, size) != 0)
-        snprintf(buf, size, "%lld (minor units)", (long long)minor);
-    return buf;
-}
-
-static int open_db(const cli *c, recon_db **db) {
-    if (!c->db_path) {
-        usage_error("no database: give --db FILE or set RECON_DB");
-        return EXIT_USAGE;
-    }
-    if (recon_open(c->db_path, NULL, db) != RECON_OK) {
-        fprintf(stderr, "recon: %s\n", recon_errmsg(*db));
-        recon_close(*db);
-        *db = NULL;
-        return EXIT_FAIL;
-    }
-    return EXIT_OK;
 }
 
 /* ---- import --------------------------------------------------------------------- */
@@ -197,6 +134,9 @@ static void print_import_text(const char *file, const char *source, const char *
            (unsigned long long)r->rows_duplicate, (unsigned long long)r->rows_rejected);
     if (r->rows_rejected)
         printf("  rejected rows: recon failures list --import %lld\n", (long long)r->import_id);
+    if (r->payments_failed)
+        printf("  failed payments in the report: %llu (recon failures list --import %lld)\n",
+               (unsigned long long)r->payments_failed, (long long)r->import_id);
 }
 
 static void print_import_json(const char *file, const char *source, const char *profile,
@@ -215,11 +155,11 @@ static void print_import_json(const char *file, const char *source, const char *
     }
     printf(", \"status\": \"%s\", \"import_id\": %lld, \"rows_read\": %llu, "
            "\"rows_inserted\": %llu, \"rows_duplicate\": %llu, \"rows_rejected\": %llu, "
-           "\"sha256\": \"%s\"}",
+           "\"payments_failed\": %llu, \"sha256\": \"%s\"}",
            r->already_imported ? "already_imported" : "imported", (long long)r->import_id,
            (unsigned long long)r->rows_read, (unsigned long long)r->rows_inserted,
            (unsigned long long)r->rows_duplicate, (unsigned long long)r->rows_rejected,
-           r->sha256);
+           (unsigned long long)r->payments_failed, r->sha256);
 }
 
 static int load_profile(const char *name, const char *file, recon_profile **out) {
@@ -309,100 +249,6 @@ static int cmd_import(const cli *c) {
         printf("\n]\n");
     recon_close(db);
     recon_profile_free(profile);
-    return status;
-}
-
-/* ---- failures list -------------------------------------------------------------- */
-
-typedef struct {
-    int fmt;
-    long count;
-} list_state;
-
-static int print_failure(const recon_failure *f, void *payload) {
-    list_state *ls = payload;
-    const char *file = f->file_name ? f->file_name : "-";
-    if (ls->fmt == FMT_JSON) {
-        printf("%s\n  {\"id\": %lld, \"import_id\": %lld, \"source\": ", ls->count ? "," : "",
-               (long long)f->id, (long long)f->import_id);
-        json_str(stdout, f->source);
-        printf(", \"file\": ");
-        json_str(stdout, f->file_name);
-        printf(", \"line\": %lld, \"field\": ", (long long)f->line);
-        json_str(stdout, f->field);
-        printf(", \"column\": ");
-        json_str(stdout, f->column);
-        printf(", \"reason\": ");
-        json_str(stdout, f->reason);
-        printf(", \"message\": ");
-        json_str(stdout, f->message);
-        printf(", \"raw\": ");
-        json_str(stdout, f->raw);
-        printf(", \"created_at\": ");
-        json_str(stdout, f->created_at);
-        printf("}");
-    } else if (ls->fmt == FMT_CSV) {
-        const char *cells[] = {f->source, f->file_name, f->field, f->column,
-                               f->reason, f->message,   f->raw,   f->created_at};
-        printf("%lld,%lld,", (long long)f->id, (long long)f->import_id);
-        for (int i = 0; i < 8; i++) {
-            if (i == 2)
-                printf("%lld,", (long long)f->line);
-            csv_str(stdout, cells[i]);
-            putchar(i == 7 ? '\n' : ',');
-        }
-    } else {
-        printf("%s:%lld: %s: ", file, (long long)f->line, f->reason);
-        if (f->field && f->column)
-            printf("field %s (column \"%s\"): ", f->field, f->column);
-        else if (f->field)
-            printf("field %s: ", f->field);
-        printf("%s\n    import %lld, source %s; raw: %s\n", f->message, (long long)f->import_id,
-               f->source ? f->source : "-", f->raw ? f->raw : "");
-    }
-    ls->count++;
-    return 0;
-}
-
-static int cmd_failures(const cli *c) {
-    if (c->argc < 2 || strcmp(c->argv[1], "list") != 0)
-        return usage_error("failures: expected 'failures list'");
-    recon_failure_filter filter = RECON_FAILURE_FILTER_INIT;
-    list_state ls = {FMT_TEXT, 0};
-    for (int i = 2; i < c->argc; i++) {
-        const char *a = c->argv[i];
-        if (i + 1 >= c->argc)
-            return usage_error("failures list: %s needs a value", a);
-        const char *v = c->argv[++i];
-        char *end;
-        if (!strcmp(a, "--import")) {
-            filter.import_id = strtoll(v, &end, 10);
-            if (*end || filter.import_id <= 0)
-                return usage_error("failures list: --import takes an import id, not '%s'", v);
-        } else if (!strcmp(a, "--format")) {
-            if (parse_format(v, 1, &ls.fmt))
-                return usage_error("failures list: --format is text, csv or json");
-        } else
-            return usage_error("failures list: unknown option '%s'", a);
-    }
-    recon_db *db = NULL;
-    int status = open_db(c, &db);
-    if (status != EXIT_OK)
-        return status;
-    if (ls.fmt == FMT_CSV)
-        puts("id,import_id,source,file,line,field,column,reason,message,raw,created_at");
-    if (ls.fmt == FMT_JSON)
-        printf("[");
-    int rc = recon_failures_each(db, &filter, print_failure, &ls);
-    if (ls.fmt == FMT_JSON)
-        printf("\n]\n");
-    if (rc != RECON_OK) {
-        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
-        status = EXIT_FAIL;
-    } else if (ls.fmt == FMT_TEXT) {
-        printf("%ld failure%s\n", ls.count, ls.count == 1 ? "" : "s");
-    }
-    recon_close(db);
     return status;
 }
 
@@ -539,6 +385,8 @@ int main(int argc, char **argv) {
         return cmd_import(&c);
     if (!strcmp(cmd, "failures"))
         return cmd_failures(&c);
+    if (!strcmp(cmd, "errors"))
+        return cmd_errors(&c);
     if (!strcmp(cmd, "summary"))
         return cmd_summary(&c);
     if (!strcmp(cmd, "profiles"))

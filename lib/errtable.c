@@ -1,0 +1,277 @@
+/* errtable: classification of provider answers against the unified
+ * error-code table (data/error_codes.csv, compiled in), and the retry
+ * policy. Pure functions over const data: no database, no state.
+ *
+ * Lookup order, most specific first:
+ *   exact   the provider's code, under this status if the table has it
+ *           there, else under any status; then the code's family (1019 ->
+ *           101x). Among rows that fit, one whose documented cause (message
+ *           text, XML body) fits the detail wins over the plain row.
+ *   status  the provider's row for the status with no code;
+ *   class   the "*" row for the status class (4xx, ...);
+ *   unknown UNKNOWN. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "errtable.h"
+
+static void copy_lower(char *dst, size_t size, const char *src) {
+    size_t i = 0;
+    for (; src && src[i] && i + 1 < size; i++)
+        dst[i] = (char)tolower((unsigned char)src[i]);
+    dst[i] = '\0';
+}
+
+static void copy_trimmed(char *dst, size_t size, const char *src) {
+    while (src && isspace((unsigned char)*src))
+        src++;
+    size_t n = src ? strlen(src) : 0;
+    while (n && isspace((unsigned char)src[n - 1]))
+        n--;
+    if (n >= size)
+        n = size - 1;
+    if (n)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* Case-insensitive substring test. */
+static int contains_ci(const char *hay, const char *needle) {
+    size_t n = strlen(needle);
+    for (; hay && *hay; hay++)
+        if (strncasecmp(hay, needle, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* 0: the row's cause does not fit; 1: a plain row; 2: its cause fits. */
+static int cause_fit(const rc_error_row *r, const rc_error_detail *d) {
+    if (!r->cause[0])
+        return 1;
+    if (!strcmp(r->cause, "body:xml"))
+        return d && d->body_is_xml ? 2 : 0;
+    return d && d->message && contains_ci(d->message, r->cause + 8) ? 2 : 0;
+}
+
+/* Does `code` belong to the family `fam` (digits then 'x', e.g. 101x)? */
+static int in_family(const char *fam, const char *code) {
+    size_t n = strlen(fam);
+    if (n < 2 || fam[n - 1] != 'x' || strlen(code) != n)
+        return 0;
+    for (size_t i = 0; i + 1 < n; i++)
+        if (!isdigit((unsigned char)fam[i]))
+            return 0;
+    return strncmp(fam, code, n - 1) == 0 && isdigit((unsigned char)code[n - 1]);
+}
+
+typedef int (*row_pred)(const rc_error_row *r, const char *provider, int status,
+                        const char *code);
+
+static int is_code(const rc_error_row *r, const char *p, int s, const char *c) {
+    return !strcmp(r->provider, p) && r->code[0] && !strcasecmp(r->code, c) &&
+           (!s || !r->http_status || r->http_status == s);
+}
+static int is_code_any_status(const rc_error_row *r, const char *p, int s, const char *c) {
+    (void)s;
+    return !strcmp(r->provider, p) && r->code[0] && !strcasecmp(r->code, c);
+}
+static int is_family(const rc_error_row *r, const char *p, int s, const char *c) {
+    return !strcmp(r->provider, p) && in_family(r->code, c) && (!s || r->http_status == s);
+}
+static int is_status(const rc_error_row *r, const char *p, int s, const char *c) {
+    (void)c;
+    return !strcmp(r->provider, p) && !r->code[0] && s && r->http_status == s;
+}
+static int is_class(const rc_error_row *r, const char *p, int s, const char *c) {
+    (void)p, (void)c;
+    return !strcmp(r->provider, "*") && s >= 100 && s <= 599 && r->http_class == s / 100;
+}
+
+/* The best row for pred: a row whose cause fits the detail beats a plain
+ * row; the first such row in file order wins. */
+static const rc_error_row *best(row_pred pred, const char *provider, int status, const char *code,
+                                const rc_error_detail *d) {
+    const rc_error_row *found = NULL;
+    int found_fit = 0;
+    for (size_t i = 0; i < rc_nerror_rows; i++) {
+        const rc_error_row *r = &rc_error_rows[i];
+        if (!pred(r, provider, status, code))
+            continue;
+        int fit = cause_fit(r, d);
+        if (fit > found_fit) {
+            found = r;
+            found_fit = fit;
+        }
+    }
+    return found;
+}
+
+static void fill(recon_error_info *out, const rc_error_row *r, recon_error_match m) {
+    const rc_unified *u = &rc_unified_codes[r->unified];
+    out->unified_code = u->code;
+    out->category = u->category;
+    out->retryable = r->retryable;
+    out->retry_policy = r->policy;
+    out->action = r->action;
+    out->description = r->description;
+    out->spec = r->spec;
+    out->row_code = r->code;
+    out->matched = m;
+}
+
+void rc_error_classify_detail(const char *provider, int http_status, const char *code,
+                              const rc_error_detail *detail, recon_error_info *out) {
+    memset(out, 0, sizeof *out);
+    copy_lower(out->provider, sizeof out->provider, provider);
+    copy_trimmed(out->provider_code, sizeof out->provider_code, code);
+    out->http_status = http_status;
+    const char *p = out->provider, *c = out->provider_code;
+    const rc_error_row *r = NULL;
+    if (c[0] && p[0]) {
+        if (!(r = best(is_code, p, http_status, c, detail)))
+            r = best(is_code_any_status, p, http_status, c, detail);
+        if (!r)
+            r = best(is_family, p, http_status, c, detail);
+        if (r) {
+            fill(out, r, RECON_MATCH_EXACT);
+            return;
+        }
+    }
+    if (p[0] && (r = best(is_status, p, http_status, c, detail))) {
+        fill(out, r, RECON_MATCH_STATUS);
+        return;
+    }
+    if ((r = best(is_class, p, http_status, c, detail))) {
+        fill(out, r, RECON_MATCH_CLASS);
+        return;
+    }
+    const rc_unified *u = rc_unified_find("UNKNOWN");
+    out->unified_code = u->code;
+    out->category = u->category;
+    out->retryable = 0;
+    out->retry_policy = RECON_RETRY_NONE;
+    out->action = "check the provider's documentation; treat as a failure";
+    out->description = "No row of the table describes this answer.";
+    out->spec = "";
+    out->row_code = "";
+    out->matched = RECON_MATCH_UNKNOWN;
+}
+
+int recon_error_classify_message(const char *provider, int http_status,
+                                 const char *provider_code, const char *message,
+                                 recon_error_info *out) {
+    if (!out)
+        return RECON_EMISUSE;
+    rc_error_detail d = {message, 0};
+    rc_error_classify_detail(provider, http_status, provider_code, &d, out);
+    return RECON_OK;
+}
+
+int recon_error_classify(const char *provider, int http_status, const char *provider_code,
+                         recon_error_info *out) {
+    return recon_error_classify_message(provider, http_status, provider_code, NULL, out);
+}
+
+const rc_unified *rc_unified_find(const char *code) {
+    for (size_t i = 0; code && i < rc_nunified_codes; i++)
+        if (!strcmp(rc_unified_codes[i].code, code))
+            return &rc_unified_codes[i];
+    return NULL;
+}
+
+const char *recon_retry_policy_name(recon_retry_policy policy) {
+    switch (policy) {
+    case RECON_RETRY_NONE: return "none";
+    case RECON_RETRY_BACKOFF: return "backoff";
+    case RECON_RETRY_AFTER: return "retry_after";
+    case RECON_RETRY_VERIFY_FIRST: return "verify_first";
+    }
+    return "?";
+}
+
+const char *recon_error_match_name(recon_error_match matched) {
+    switch (matched) {
+    case RECON_MATCH_EXACT: return "exact";
+    case RECON_MATCH_STATUS: return "status";
+    case RECON_MATCH_CLASS: return "class";
+    case RECON_MATCH_UNKNOWN: return "unknown";
+    }
+    return "?";
+}
+
+/* ---- retry ------------------------------------------------------------------ */
+
+#define MAX_SERVER_WAIT_S 86400
+
+/* splitmix64: a well-mixed pure function of its input, so that jitter is
+ * reproducible from (seed, attempt) without any state. */
+static uint64_t mix(uint64_t x) {
+    x += 0x9e3779b97f4a7c15u;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+    return x ^ (x >> 31);
+}
+
+int64_t recon_retry_delay_ms(const recon_error_info *info, int attempt, int retry_after_seconds,
+                             const recon_retry_opts *opts) {
+    const recon_retry_opts defaults = RECON_RETRY_OPTS_INIT;
+    const recon_retry_opts *o = opts ? opts : &defaults;
+    if (!info || (opts && opts->version != RECON_RETRY_OPTS_VERSION) || o->base_ms <= 0 ||
+        o->max_ms < o->base_ms || o->max_attempts < 0)
+        return RECON_NO_RETRY;
+    if (!info->retryable || info->retry_policy == RECON_RETRY_NONE || attempt < 1 ||
+        attempt > o->max_attempts)
+        return RECON_NO_RETRY;
+    if (retry_after_seconds > 0)
+        return (int64_t)(retry_after_seconds < MAX_SERVER_WAIT_S ? retry_after_seconds
+                                                                 : MAX_SERVER_WAIT_S) *
+               1000;
+    int64_t d = o->base_ms;
+    for (int i = 1; i < attempt && d < o->max_ms; i++)
+        d *= 2;
+    if (d > o->max_ms)
+        d = o->max_ms;
+    if (o->jitter) {
+        int64_t half = d / 2;
+        d = half + (int64_t)(mix(o->seed ^ ((uint64_t)attempt << 32)) % (uint64_t)(d - half + 1));
+    }
+    return d;
+}
+
+/* ---- the table, for listing ------------------------------------------------------ */
+
+static const char *const CLASS_NAMES[] = {"", "1xx", "2xx", "3xx", "4xx", "5xx"};
+
+size_t recon_error_table_count(void) {
+    return rc_nerror_rows;
+}
+
+int recon_error_table_row(size_t index, recon_error_row *out) {
+    if (!out)
+        return RECON_EMISUSE;
+    if (index >= rc_nerror_rows)
+        return RECON_ENOTFOUND;
+    const rc_error_row *r = &rc_error_rows[index];
+    const rc_unified *u = &rc_unified_codes[r->unified];
+    *out = (recon_error_row){r->provider, r->http_status, CLASS_NAMES[r->http_class],
+                             r->code,     r->cause,       u->code,
+                             u->category, r->retryable,   r->policy,
+                             r->action,   r->description, r->spec};
+    return RECON_OK;
+}
+
+size_t recon_unified_code_count(void) {
+    return rc_nunified_codes;
+}
+
+int recon_unified_code_get(size_t index, recon_unified_code *out) {
+    if (!out)
+        return RECON_EMISUSE;
+    if (index >= rc_nunified_codes)
+        return RECON_ENOTFOUND;
+    const rc_unified *u = &rc_unified_codes[index];
+    *out = (recon_unified_code){u->code, u->category, u->retryable, u->policy, u->meaning};
+    return RECON_OK;
+}

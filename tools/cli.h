@@ -1,0 +1,44 @@
+/* Shared by the recon CLI's files: its state, exit codes, option and
+ * output helpers, and the commands each file provides. */
+#ifndef RECON_CLI_H
+#define RECON_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "recon.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_REJECTS = 3 };
+enum { FMT_TEXT, FMT_CSV, FMT_JSON };
+
+typedef struct {
+    const char *db_path;
+    int argc;
+    char **argv;
+} cli;
+
+/* Prints "recon: MESSAGE" and a hint on stderr; returns EXIT_USAGE. */
+int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A JSON string literal (null for NULL). */
+void json_str(FILE *f, const char *s);
+/* A CSV cell, quoted when it must be (nothing for NULL). */
+void csv_str(FILE *f, const char *s);
+/* "text", "json" and, when allow_csv, "csv". Returns 0 or -1. */
+int parse_format(const char *v, int allow_csv, int *out);
+/* Minor units as major-unit text, e.g. "-12.50". */
+const char *money(int64_t minor, const char *currency, char *buf, size_t size);
+/* Opens --db; on failure prints why and returns an exit status. */
+int open_db(const cli *c, recon_db **db);
+
+/* An option with a value: if argv[*i] is `name`, stores the next argument
+ * in *out, moves *i past it and returns 1; returns -1 (after a usage error
+ * message) when the value is missing; 0 when argv[*i] is another option. */
+int opt_value(const cli *c, int *i, const char *name, const char **out);
+/* Parses a whole positive number; returns 0 or -1. */
+int parse_id(const char *v, int64_t *out);
+
+int cmd_errors(const cli *c);
+int cmd_failures(const cli *c);
+
+#endif

@@ -1,0 +1,557 @@
+/* recon errors ... and recon failures ...: the unified error table and the
+ * failure log from the shell, for batch jobs and for people. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+
+/* ---- errors classify / parse ------------------------------------------------------ */
+
+static void print_info_json(const recon_error_info *e, int close) {
+    printf("{\"provider\": ");
+    json_str(stdout, e->provider);
+    printf(", \"http_status\": %d, \"provider_code\": ", e->http_status);
+    json_str(stdout, e->provider_code);
+    printf(", \"unified_code\": ");
+    json_str(stdout, e->unified_code);
+    printf(", \"category\": ");
+    json_str(stdout, e->category);
+    printf(", \"retryable\": %s, \"retry_policy\": ", e->retryable ? "true" : "false");
+    json_str(stdout, recon_retry_policy_name(e->retry_policy));
+    printf(", \"action\": ");
+    json_str(stdout, e->action);
+    printf(", \"description\": ");
+    json_str(stdout, e->description);
+    printf(", \"matched\": ");
+    json_str(stdout, recon_error_match_name(e->matched));
+    if (close)
+        printf("}\n");
+}
+
+static void print_info_text(const recon_error_info *e) {
+    printf("%s %d%s%s -> %s (%s), matched %s%s%s%s\n", e->provider[0] ? e->provider : "-",
+           e->http_status, e->provider_code[0] ? " " : "", e->provider_code, e->unified_code,
+           e->category, recon_error_match_name(e->matched), e->row_code[0] ? " [" : "",
+           e->row_code, e->row_code[0] ? "]" : "");
+    printf("  retry: %s (%s)\n  action: %s\n  %s\n", e->retryable ? "yes" : "no",
+           recon_retry_policy_name(e->retry_policy), e->action, e->description);
+}
+
+typedef struct {
+    const char *provider, *http, *code, *message, *body;
+    int fmt;
+} classify_args;
+
+static int parse_http(const char *v, int *out) {
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || errno || n < 0 || n > 999)
+        return -1;
+    *out = (int)n;
+    return 0;
+}
+
+/* Reads a whole (small) file: response bodies. */
+static char *read_body(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "recon: %s: cannot open: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    for (size_t got; buf && (got = fread(buf + n, 1, cap - n, f)) > 0;) {
+        n += got;
+        if (n == cap) {
+            char *grown = cap < (64u << 20) ? realloc(buf, cap *= 2) : NULL;
+            if (!grown) {
+                fprintf(stderr, "recon: %s: too large for a response body\n", path);
+                free(buf);
+                buf = NULL;
+            }
+            buf = grown;
+        }
+    }
+    if (buf && ferror(f)) {
+        fprintf(stderr, "recon: %s: read error\n", path);
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+static int classify_opts(const cli *c, int from, classify_args *a, int need_body) {
+    for (int i = from; i < c->argc; i++) {
+        const char *fmt = NULL;
+        int r;
+        if ((r = opt_value(c, &i, "--provider", &a->provider)) ||
+            (r = opt_value(c, &i, "--http", &a->http)) ||
+            (r = opt_value(c, &i, "--code", &a->code)) ||
+            (r = opt_value(c, &i, "--message", &a->message)) ||
+            (r = opt_value(c, &i, "--body", &a->body))) {
+            if (r < 0)
+                return -1;
+            continue;
+        }
+        if ((r = opt_value(c, &i, "--format", &fmt)) < 0)
+            return -1;
+        if (r && parse_format(fmt, 0, &a->fmt) == 0)
+            continue;
+        usage_error("errors: unknown option or value '%s'", r ? fmt : c->argv[i]);
+        return -1;
+    }
+    if (!a->provider || !a->http) {
+        usage_error("errors: --provider and --http are required");
+        return -1;
+    }
+    if (need_body != !!a->body) {
+        usage_error(need_body ? "errors parse: --body FILE is required"
+                              : "errors classify: --body is for 'errors parse'");
+        return -1;
+    }
+    return 0;
+}
+
+static int errors_classify(const cli *c) {
+    classify_args a = {0};
+    int status;
+    if (classify_opts(c, 2, &a, 0) != 0)
+        return EXIT_USAGE;
+    if (parse_http(a.http, &status) != 0)
+        return usage_error("errors classify: --http takes a status from 0 to 999, not '%s'",
+                           a.http);
+    recon_error_info e;
+    recon_error_classify_message(a.provider, status, a.code, a.message, &e);
+    if (a.fmt == FMT_JSON)
+        print_info_json(&e, 1);
+    else
+        print_info_text(&e);
+    return EXIT_OK;
+}
+
+static int errors_parse(const cli *c) {
+    classify_args a = {0};
+    int status;
+    if (classify_opts(c, 2, &a, 1) != 0)
+        return EXIT_USAGE;
+    if (parse_http(a.http, &status) != 0)
+        return usage_error("errors parse: --http takes a status from 0 to 999, not '%s'", a.http);
+    size_t len;
+    char *body = read_body(a.body, &len);
+    if (!body)
+        return EXIT_FAIL;
+    recon_provider_failure f;
+    recon_failure_from_response(a.provider, status, body, len, &f);
+    free(body);
+    if (a.fmt == FMT_JSON) {
+        print_info_json(&f.info, 0);
+        printf(", \"message\": ");
+        json_str(stdout, f.message);
+        printf(", \"field\": ");
+        json_str(stdout, f.field);
+        printf(", \"request_id\": ");
+        json_str(stdout, f.request_id);
+        printf("}\n");
+    } else {
+        print_info_text(&f.info);
+        printf("  body: %s; message: %s; field: %s; request id: %s", f.parsed ? "parsed" : "not parsed",
+               f.message[0] ? f.message : "-", f.field[0] ? f.field : "-",
+               f.request_id[0] ? f.request_id : "-");
+        if (f.retry_after_seconds)
+            printf("; retry after %d s", f.retry_after_seconds);
+        putchar('\n');
+    }
+    return EXIT_OK;
+}
+
+static int errors_list(const cli *c) {
+    const char *provider = NULL, *fmtv = NULL;
+    int fmt = FMT_TEXT;
+    for (int i = 2; i < c->argc; i++) {
+        int r;
+        if ((r = opt_value(c, &i, "--provider", &provider)) < 0 ||
+            (!r && (r = opt_value(c, &i, "--format", &fmtv)) < 0))
+            return EXIT_USAGE;
+        if (!r)
+            return usage_error("errors list: unknown option '%s'", c->argv[i]);
+    }
+    if (fmtv && parse_format(fmtv, 1, &fmt))
+        return usage_error("errors list: --format is text, csv or json");
+    if (fmt == FMT_CSV)
+        puts("provider,http_status,provider_code,cause,unified_code,category,retryable,"
+             "retry_policy,action,description,spec");
+    if (fmt == FMT_JSON)
+        printf("[");
+    int n = 0;
+    for (size_t k = 0; k < recon_error_table_count(); k++) {
+        recon_error_row r;
+        recon_error_table_row(k, &r);
+        if (provider && strcasecmp(provider, r.provider) != 0)
+            continue;
+        char status[8];
+        snprintf(status, sizeof status, "%s", r.http_status ? "" : r.http_class);
+        if (r.http_status)
+            snprintf(status, sizeof status, "%d", r.http_status);
+        const char *cells[] = {r.provider, status, r.provider_code, r.cause, r.unified_code,
+                               r.category, r.retryable ? "yes" : "no",
+                               recon_retry_policy_name(r.retry_policy), r.action,
+                               r.description, r.spec};
+        static const char *const keys[] = {"provider", "http_status", "provider_code", "cause",
+                                           "unified_code", "category", "retryable",
+                                           "retry_policy", "action", "description", "spec"};
+        if (fmt == FMT_CSV) {
+            for (int i = 0; i < 11; i++) {
+                csv_str(stdout, cells[i]);
+                putchar(i == 10 ? '\n' : ',');
+            }
+        } else if (fmt == FMT_JSON) {
+            printf("%s\n  {", n ? "," : "");
+            for (int i = 0; i < 11; i++) {
+                printf("%s\"%s\": ", i ? ", " : "", keys[i]);
+                if (i == 1 && r.http_status)
+                    printf("%d", r.http_status);
+                else if (i == 6)
+                    printf("%s", r.retryable ? "true" : "false");
+                else
+                    json_str(stdout, cells[i]);
+            }
+            printf("}");
+        } else {
+            printf("%-16s %-4s %-26s %-22s %-10s %-3s %s\n", r.provider, status,
+                   r.cause[0] ? r.cause : r.provider_code, r.unified_code, r.category,
+                   r.retryable ? "yes" : "no", r.action);
+        }
+        n++;
+    }
+    if (fmt == FMT_JSON)
+        printf("\n]\n");
+    return EXIT_OK;
+}
+
+int cmd_errors(const cli *c) {
+    const char *sub = c->argc > 1 ? c->argv[1] : "";
+    if (!strcmp(sub, "classify"))
+        return errors_classify(c);
+    if (!strcmp(sub, "parse"))
+        return errors_parse(c);
+    if (!strcmp(sub, "list"))
+        return errors_list(c);
+    return usage_error("errors: expected classify, parse or list");
+}
+
+/* ---- failures list ---------------------------------------------------------------- */
+
+typedef struct {
+    int fmt;
+    long count;
+} list_state;
+
+#define NCOLS 23
+static const char *const FAILURE_COLS[NCOLS] = {
+    "id",         "origin",      "import_id",     "source",       "file",
+    "line",       "field",       "column",        "provider",     "http_status",
+    "provider_code", "unified_code", "category",  "message",      "raw",
+    "request_id", "context",     "occurrences",   "first_seen",   "last_seen",
+    "resolved_at", "resolved_by", "resolution_note"};
+
+static void print_failure_text(const recon_failure *f) {
+    if (!strcmp(f->origin, "import")) {
+        printf("%s:%lld: %s: ", f->file_name ? f->file_name : "-", (long long)f->line,
+               f->provider_code);
+        if (f->field && f->column)
+            printf("field %s (column \"%s\"): ", f->field, f->column);
+        else if (f->field)
+            printf("field %s: ", f->field);
+        printf("%s\n    import %lld, source %s, %s; raw: %s\n", f->message,
+               (long long)f->import_id, f->source ? f->source : "-", f->unified_code,
+               f->raw ? f->raw : "");
+        return;
+    }
+    printf("#%lld %s %s", (long long)f->id, f->origin, f->provider);
+    if (f->http_status)
+        printf(" %d", f->http_status);
+    if (f->provider_code)
+        printf(" %s", f->provider_code);
+    printf(" -> %s (%s), %lld time%s, %s..%s%s\n    %s\n", f->unified_code, f->category,
+           (long long)f->occurrences, f->occurrences == 1 ? "" : "s", f->first_seen,
+           f->last_seen, f->resolved_at ? ", resolved" : "", f->message);
+    if (f->source || f->context || f->field || f->request_id)
+        printf("    source %s; context %s; field %s; request %s\n", f->source ? f->source : "-",
+               f->context ? f->context : "-", f->field ? f->field : "-",
+               f->request_id ? f->request_id : "-");
+    if (f->resolved_at)
+        printf("    resolved %s by %s: %s\n", f->resolved_at, f->resolved_by,
+               f->resolution_note);
+}
+
+static int print_failure(const recon_failure *f, void *payload) {
+    list_state *ls = payload;
+    char id[24], imp[24], line[24], http[24], occ[24];
+    snprintf(id, sizeof id, "%lld", (long long)f->id);
+    snprintf(imp, sizeof imp, "%lld", (long long)f->import_id);
+    snprintf(line, sizeof line, "%lld", (long long)f->line);
+    snprintf(http, sizeof http, "%d", f->http_status);
+    snprintf(occ, sizeof occ, "%lld", (long long)f->occurrences);
+    const char *cells[NCOLS] = {id,
+                                f->origin,
+                                f->import_id ? imp : NULL,
+                                f->source,
+                                f->file_name,
+                                f->line ? line : NULL,
+                                f->field,
+                                f->column,
+                                f->provider,
+                                f->http_status ? http : NULL,
+                                f->provider_code,
+                                f->unified_code,
+                                f->category,
+                                f->message,
+                                f->raw,
+                                f->request_id,
+                                f->context,
+                                occ,
+                                f->first_seen,
+                                f->last_seen,
+                                f->resolved_at,
+                                f->resolved_by,
+                                f->resolution_note};
+    if (ls->fmt == FMT_JSON) {
+        printf("%s\n  {", ls->count ? "," : "");
+        for (int i = 0; i < NCOLS; i++) {
+            printf("%s\"%s\": ", i ? ", " : "", FAILURE_COLS[i]);
+            /* Numbers as numbers, absent ones as null. */
+            if (i == 0 || i == 2 || i == 5 || i == 9 || i == 17)
+                printf("%s", cells[i] ? cells[i] : "null");
+            else
+                json_str(stdout, cells[i]);
+        }
+        printf("}");
+    } else if (ls->fmt == FMT_CSV) {
+        for (int i = 0; i < NCOLS; i++) {
+            csv_str(stdout, cells[i]);
+            putchar(i == NCOLS - 1 ? '\n' : ',');
+        }
+    } else {
+        print_failure_text(f);
+    }
+    ls->count++;
+    return 0;
+}
+
+static int failures_list(const cli *c) {
+    recon_failure_filter filter = RECON_FAILURE_FILTER_INIT;
+    list_state ls = {FMT_TEXT, 0};
+    for (int i = 2; i < c->argc; i++) {
+        const char *v = NULL;
+        int r;
+        if (!strcmp(c->argv[i], "--open") || !strcmp(c->argv[i], "--resolved")) {
+            filter.state = c->argv[i][2] == 'o' ? RECON_FAILURES_OPEN : RECON_FAILURES_RESOLVED;
+            continue;
+        }
+        if ((r = opt_value(c, &i, "--import", &v)) > 0) {
+            if (parse_id(v, &filter.import_id))
+                return usage_error("failures list: --import takes an import id, not '%s'", v);
+        } else if (r == 0 && (r = opt_value(c, &i, "--format", &v)) > 0) {
+            if (parse_format(v, 1, &ls.fmt))
+                return usage_error("failures list: --format is text, csv or json");
+        } else if (r == 0 && !(r = opt_value(c, &i, "--unified", &filter.unified_code)) &&
+                   !(r = opt_value(c, &i, "--category", &filter.category)) &&
+                   !(r = opt_value(c, &i, "--provider", &filter.provider)) &&
+                   !(r = opt_value(c, &i, "--source", &filter.source)) &&
+                   !(r = opt_value(c, &i, "--from", &filter.from)) &&
+                   !(r = opt_value(c, &i, "--to", &filter.to))) {
+            return usage_error("failures list: unknown option '%s'", c->argv[i]);
+        }
+        if (r < 0)
+            return EXIT_USAGE;
+    }
+    recon_db *db = NULL;
+    int status = open_db(c, &db);
+    if (status != EXIT_OK)
+        return status;
+    if (ls.fmt == FMT_CSV)
+        for (int i = 0; i < NCOLS; i++)
+            printf("%s%c", FAILURE_COLS[i], i == NCOLS - 1 ? '\n' : ',');
+    if (ls.fmt == FMT_JSON)
+        printf("[");
+    int rc = recon_failures_each(db, &filter, print_failure, &ls);
+    if (ls.fmt == FMT_JSON)
+        printf("\n]\n");
+    if (rc != RECON_OK) {
+        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+        status = EXIT_FAIL;
+    } else if (ls.fmt == FMT_TEXT) {
+        printf("%ld failure%s\n", ls.count, ls.count == 1 ? "" : "s");
+    }
+    recon_close(db);
+    return status;
+}
+
+/* ---- failures record / resolve / summary ------------------------------------------------ */
+
+static int failures_record(const cli *c) {
+    recon_failure_input in = RECON_FAILURE_INPUT_INIT;
+    const char *http = NULL, *body_path = NULL;
+    for (int i = 2; i < c->argc; i++) {
+        int r;
+        if ((r = opt_value(c, &i, "--provider", &in.provider)) ||
+            (r = opt_value(c, &i, "--http", &http)) ||
+            (r = opt_value(c, &i, "--code", &in.provider_code)) ||
+            (r = opt_value(c, &i, "--message", &in.message)) ||
+            (r = opt_value(c, &i, "--field", &in.field)) ||
+            (r = opt_value(c, &i, "--request-id", &in.request_id)) ||
+            (r = opt_value(c, &i, "--context", &in.context)) ||
+            (r = opt_value(c, &i, "--source", &in.source)) ||
+            (r = opt_value(c, &i, "--seen-at", &in.seen_at)) ||
+            (r = opt_value(c, &i, "--body", &body_path))) {
+            if (r < 0)
+                return EXIT_USAGE;
+            continue;
+        }
+        return usage_error("failures record: unknown option '%s'", c->argv[i]);
+    }
+    if (!in.provider)
+        return usage_error("failures record: --provider is required");
+    if (http && parse_http(http, &in.http_status))
+        return usage_error("failures record: --http takes a status from 0 to 999, not '%s'",
+                           http);
+    recon_provider_failure pf;
+    if (body_path) {
+        size_t len;
+        char *body = read_body(body_path, &len);
+        if (!body)
+            return EXIT_FAIL;
+        recon_failure_from_response(in.provider, in.http_status, body, len, &pf);
+        free(body);
+        /* What the command line says wins over what the body says. */
+        in.info = in.provider_code ? NULL : &pf.info;
+        if (!in.message && pf.message[0])
+            in.message = pf.message;
+        if (!in.field && pf.field[0])
+            in.field = pf.field;
+        if (!in.request_id && pf.request_id[0])
+            in.request_id = pf.request_id;
+    }
+    recon_db *db = NULL;
+    int status = open_db(c, &db);
+    if (status != EXIT_OK)
+        return status;
+    int64_t id;
+    if (recon_failure_record(db, &in, &id) != RECON_OK) {
+        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+        status = EXIT_FAIL;
+    } else {
+        printf("failure %lld\n", (long long)id);
+    }
+    recon_close(db);
+    return status;
+}
+
+static int failures_resolve(const cli *c) {
+    const char *note = NULL, *actor = NULL;
+    int64_t id = 0;
+    for (int i = 2; i < c->argc; i++) {
+        int r;
+        if ((r = opt_value(c, &i, "--note", &note)) || (r = opt_value(c, &i, "--actor", &actor))) {
+            if (r < 0)
+                return EXIT_USAGE;
+        } else if (!id && parse_id(c->argv[i], &id) == 0) {
+            continue;
+        } else {
+            return usage_error("failures resolve: unexpected '%s'", c->argv[i]);
+        }
+    }
+    if (!id || !note || !*note)
+        return usage_error("failures resolve: give a failure ID and --note TEXT");
+    recon_db *db = NULL;
+    int status = open_db(c, &db);
+    if (status != EXIT_OK)
+        return status;
+    int rc = recon_failure_resolve(db, id, note, actor);
+    if (rc != RECON_OK) {
+        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+        status = EXIT_FAIL;
+    } else {
+        printf("failure %lld resolved\n", (long long)id);
+    }
+    recon_close(db);
+    return status;
+}
+
+static int print_summary(const recon_failure_summary_row *r, void *payload) {
+    list_state *ls = payload;
+    if (ls->fmt == FMT_JSON) {
+        printf("%s\n  {\"unified_code\": ", ls->count ? "," : "");
+        json_str(stdout, r->unified_code);
+        printf(", \"category\": ");
+        json_str(stdout, r->category);
+        printf(", \"provider\": ");
+        json_str(stdout, r->provider);
+        printf(", \"failures\": %lld, \"occurrences\": %lld, \"first_seen\": ",
+               (long long)r->failures, (long long)r->occurrences);
+        json_str(stdout, r->first_seen);
+        printf(", \"last_seen\": ");
+        json_str(stdout, r->last_seen);
+        printf("}");
+    } else if (ls->fmt == FMT_CSV) {
+        printf("%s,%s,", r->unified_code, r->category);
+        csv_str(stdout, r->provider);
+        printf(",%lld,%lld,%s,%s\n", (long long)r->failures, (long long)r->occurrences,
+               r->first_seen, r->last_seen);
+    } else {
+        printf("%-22s %-10s %-18s %8lld %11lld  %s  %s\n", r->unified_code, r->category,
+               r->provider, (long long)r->failures, (long long)r->occurrences, r->first_seen,
+               r->last_seen);
+    }
+    ls->count++;
+    return 0;
+}
+
+static int failures_summary(const cli *c) {
+    list_state ls = {FMT_TEXT, 0};
+    for (int i = 2; i < c->argc; i++) {
+        const char *v;
+        int r = opt_value(c, &i, "--format", &v);
+        if (r < 0)
+            return EXIT_USAGE;
+        if (!r || parse_format(v, 1, &ls.fmt))
+            return usage_error("failures summary: only --format text|csv|json");
+    }
+    recon_db *db = NULL;
+    int status = open_db(c, &db);
+    if (status != EXIT_OK)
+        return status;
+    if (ls.fmt == FMT_TEXT)
+        printf("%-22s %-10s %-18s %8s %11s  %-20s  %s\n", "unified_code", "category", "provider",
+               "failures", "occurrences", "first_seen", "last_seen");
+    else if (ls.fmt == FMT_CSV)
+        puts("unified_code,category,provider,failures,occurrences,first_seen,last_seen");
+    else
+        printf("[");
+    if (recon_failures_summary_each(db, print_summary, &ls) != RECON_OK) {
+        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+        status = EXIT_FAIL;
+    }
+    if (ls.fmt == FMT_JSON)
+        printf("\n]\n");
+    recon_close(db);
+    return status;
+}
+
+int cmd_failures(const cli *c) {
+    const char *sub = c->argc > 1 ? c->argv[1] : "";
+    if (!strcmp(sub, "list"))
+        return failures_list(c);
+    if (!strcmp(sub, "record"))
+        return failures_record(c);
+    if (!strcmp(sub, "summary"))
+        return failures_summary(c);
+    if (!strcmp(sub, "resolve"))
+        return failures_resolve(c);
+    return usage_error("failures: expected list, record, summary or resolve");
+}
