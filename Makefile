@@ -91,7 +91,7 @@ CLI_SRC := tools/recon.c tools/cli.c tools/recon_failures.c
 $(B)/recon: $(CLI_SRC) tools/cli.h $(B)/librecon.a
 	$(CC) $(CFLAGS_ALL) -Itools -o $@ $(CLI_SRC) $(B)/librecon.a $(LIBS)
 
-$(B)/tests/%: tests/%.c tests/testutil.h $(B)/librecon.a
+$(B)/tests/%: tests/%.c tests/testutil.h tests/testdb.h $(B)/librecon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/librecon.a $(LIBS) $(CHECK_LIBS)
 

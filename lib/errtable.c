@@ -7,7 +7,10 @@
  *           there, else under any status; then the code's family (1019 ->
  *           101x). Among rows that fit, one whose documented cause (message
  *           text, XML body) fits the detail wins over the plain row.
- *   status  the provider's row for the status with no code;
+ *   status  the provider's row for the status with no code; else the
+ *           provider's coded rows under that status when they all agree;
+ *           else HTTP's own meaning of the status (the "*" rows for 401,
+ *           429, 503, ... from RFC 9110 and RFC 6585);
  *   class   the "*" row for the status class (4xx, ...);
  *   unknown UNKNOWN. */
 #include <ctype.h>
@@ -84,9 +87,37 @@ static int is_status(const rc_error_row *r, const char *p, int s, const char *c)
     (void)c;
     return !strcmp(r->provider, p) && !r->code[0] && s && r->http_status == s;
 }
+static int is_coded_at_status(const rc_error_row *r, const char *p, int s, const char *c) {
+    (void)c;
+    return !strcmp(r->provider, p) && r->code[0] && s && r->http_status == s;
+}
+static int is_http_status(const rc_error_row *r, const char *p, int s, const char *c) {
+    (void)p, (void)c;
+    return !strcmp(r->provider, "*") && s && r->http_status == s;
+}
 static int is_class(const rc_error_row *r, const char *p, int s, const char *c) {
     (void)p, (void)c;
-    return !strcmp(r->provider, "*") && s >= 100 && s <= 599 && r->http_class == s / 100;
+    return !strcmp(r->provider, "*") && !r->http_status && s >= 100 && s <= 599 &&
+           r->http_class == s / 100;
+}
+
+/* A provider that documents only coded rows under a status (Modulate's 429
+ * is RATE_LIMIT_EXCEEDED): an unknown code under that status still means
+ * what all of them mean, when they agree. Returns their first row, or NULL
+ * when there are none or they disagree (Modulate's two 503 codes). */
+static const rc_error_row *unanimous(const char *provider, int status) {
+    const rc_error_row *first = NULL;
+    for (size_t i = 0; i < rc_nerror_rows; i++) {
+        const rc_error_row *r = &rc_error_rows[i];
+        if (!is_coded_at_status(r, provider, status, NULL))
+            continue;
+        if (first && (r->unified != first->unified || r->retryable != first->retryable ||
+                      r->policy != first->policy))
+            return NULL;
+        if (!first)
+            first = r;
+    }
+    return first;
 }
 
 /* The best row for pred: a row whose cause fits the detail beats a plain
@@ -139,7 +170,9 @@ void rc_error_classify_detail(const char *provider, int http_status, const char 
             return;
         }
     }
-    if (p[0] && (r = best(is_status, p, http_status, c, detail))) {
+    if ((p[0] && ((r = best(is_status, p, http_status, c, detail)) ||
+                  (r = unanimous(p, http_status)))) ||
+        (r = best(is_http_status, p, http_status, c, detail))) {
         fill(out, r, RECON_MATCH_STATUS);
         return;
     }

@@ -719,5 +719,98 @@ r summary
 check "demo: summary exit 0" 0 "$rc"
 check "demo: summary rows" 5 "$(printf '%s\n' "$out" | wc -l | tr -d ' ')"
 
+# ---- the unified error table and the failure log (issue 3) ------------------------------------
+BODIES=$FIX/bodies
+run "$RECON" errors classify --provider modulate --http 429 --code RATE_LIMIT_EXCEEDED --format json
+check "errors classify: exit 0" 0 "$rc"
+check_true "errors classify json: valid" "valid JSON" json_valid "$T/out"
+check "errors classify json: exactly the documented keys" \
+    "action category description http_status matched provider provider_code retry_policy retryable unified_code" \
+    "$(py_json "$T/out" '" ".join(sorted(d))')"
+check "errors classify json: values" "modulate 429 RATE_LIMIT_EXCEEDED RATE_LIMITED throttle True retry_after exact" \
+    "$(py_json "$T/out" '" ".join(str(d[k]) for k in ("provider", "http_status", "provider_code", "unified_code", "category", "retryable", "retry_policy", "matched"))')"
+run "$RECON" errors classify --provider shop_gateway --http 400 --code 1017 --format json
+check "errors classify: a family member" "ACCOUNT_RESTRICTED exact False" \
+    "$(py_json "$T/out" '" ".join(str(d[k]) for k in ("unified_code", "matched", "retryable"))')"
+run "$RECON" errors classify --provider ingenico_connect --http 418 --code 9999 --format json
+check "errors classify: unknown falls back to the class" "CLIENT_ERROR class" \
+    "$(py_json "$T/out" 'd["unified_code"] + " " + d["matched"]')"
+run "$RECON" errors classify --provider nobody --http 0 --format json
+check "errors classify: nothing known" "UNKNOWN unknown" "$(py_json "$T/out" 'd["unified_code"] + " " + d["matched"]')"
+run "$RECON" errors classify --provider tabapay --http 422 --message "Transaction Limit exceeded"
+check "errors classify text: names the code and the level" "tabapay 422 -> LIMIT_EXCEEDED (limit), matched status" \
+    "$(printf '%s\n' "$out" | head -n 1)"
+run "$RECON" errors classify --provider tabapay
+check "errors classify without --http: usage" 2 "$rc"
+run "$RECON" errors classify --provider tabapay --http abc
+check "errors classify --http abc: usage" 2 "$rc"
+check_has "errors classify --http abc: says why" "--http takes a status" "$err"
+
+run "$RECON" errors parse --provider modulate --http 429 --body "$BODIES/modulate_429.json" --format json
+check "errors parse: exit 0" 0 "$rc"
+check "errors parse modulate: classification and body" "RATE_LIMITED|exact|Rate limit exceeded. Retry after 42 seconds.||req_abc123" \
+    "$(py_json "$T/out" '"|".join(str(d[k]) for k in ("unified_code", "matched", "message", "field", "request_id"))')"
+check "errors parse json: classify's keys plus message, field, request_id" \
+    "action category description field http_status matched message provider provider_code request_id retry_policy retryable unified_code" \
+    "$(py_json "$T/out" '" ".join(sorted(d))')"
+run "$RECON" errors parse --provider shop_gateway --http 400 --body "$BODIES/shop_gateway_400.json" --format json
+check "errors parse shop_gateway" "1001|INVALID_REQUEST|Invalid input|transaction.currency (invalid)" \
+    "$(py_json "$T/out" '"|".join(str(d[k]) for k in ("provider_code", "unified_code", "message", "field"))')"
+run "$RECON" errors parse --provider tabapay --http 403 --body "$BODIES/tabapay_403.xml" --format json
+check "errors parse tabapay XML body: blocked IP" "IP_NOT_ALLOWED" "$(py_json "$T/out" 'd["unified_code"]')"
+run "$RECON" errors parse --provider ingenico_connect --http 402 --body "$BODIES/ingenico_402.json" --format json
+check "errors parse ingenico: declined, with its errorId" "PAYMENT_DECLINED|0953f236-9e54-4f23-9556-d66bc757dda8|430330" \
+    "$(py_json "$T/out" '"|".join(str(d[k]) for k in ("unified_code", "request_id", "provider_code"))')"
+run "$RECON" errors parse --provider modulate --http 503 --body "$BODIES/truncated.json" --format json
+check "errors parse truncated body: still classified by status" "0|SERVICE_UNAVAILABLE" "$rc|$(py_json "$T/out" 'd["unified_code"]')"
+run "$RECON" errors parse --provider modulate --http 503 --body "$T/no-such-body.json"
+check "errors parse missing body file: exit 1" 1 "$rc"
+check_has "errors parse missing body file: names it" "no-such-body.json: cannot open" "$err"
+
+run "$RECON" errors list --provider modulate --format csv
+check "errors list csv: header" "provider,http_status,provider_code,cause,unified_code,category,retryable,retry_policy,action,description,spec" "$(head -n 1 "$T/out")"
+check "errors list csv: modulate's nine codes" 9 "$(tail -n +2 "$T/out" | wc -l | tr -d ' ')"
+run "$RECON" errors list --format json
+check_true "errors list json: valid" "valid JSON" json_valid "$T/out"
+check "errors list json: every row, all with a unified code" "$(sqlite3 -batch "$T/demo.db" 'SELECT count(*) FROM error_codes')|0" \
+    "$(py_json "$T/out" 'str(len(d)) + "|" + str(sum(1 for r in d if not r["unified_code"]))')"
+
+db=$T/failures.db
+r failures record --provider modulate --http 429 --body "$BODIES/modulate_429.json" --context "fetch statements 2024-05" --seen-at 2024-05-02T10:00:00Z
+check "failures record: exit 0" 0 "$rc"
+check "failures record: prints the id" "failure 1" "$out"
+r failures record --provider modulate --http 429 --code RATE_LIMIT_EXCEEDED --context "fetch statements 2024-05" --seen-at 2024-05-02T10:05:00Z
+check "failures record again: same failure" "failure 1" "$out"
+check "failures record: stored" "provider|modulate|429|RATE_LIMIT_EXCEEDED|RATE_LIMITED|throttle|req_abc123|2|2024-05-02T10:00:00Z|2024-05-02T10:05:00Z" \
+    "$(sql 'SELECT origin, provider, http_status, provider_code, unified_code, category, request_id, occurrences, first_seen, last_seen FROM failures')"
+r failures record --provider tabapay --http 403 --body "$BODIES/tabapay_403.xml" --context "push payout"
+check "failures record XML body: IP_NOT_ALLOWED" "failure 2|IP_NOT_ALLOWED" "$out|$(sql 'SELECT unified_code FROM failures WHERE id = 2')"
+r failures record --provider tabapay --http 403 --source nope
+check "failures record unknown source: exit 1" 1 "$rc"
+check_has "failures record unknown source: says so" "no source 'nope'" "$err"
+r failures record --http 500
+check "failures record without --provider: usage" 2 "$rc"
+r failures summary --format csv
+check "failures summary csv" "unified_code,category,provider,failures,occurrences,first_seen,last_seen
+RATE_LIMITED,throttle,modulate,1,2,2024-05-02T10:00:00Z,2024-05-02T10:05:00Z" \
+    "$(head -n 2 "$T/out")"
+r failures list --unified IP_NOT_ALLOWED --format json
+check "failures list --unified: one" "1 2 push payout" "$(py_json "$T/out" 'str(len(d)) + " " + str(d[0]["id"]) + " " + d[0]["context"]')"
+r failures resolve 2 --note "allow-listed our new egress IP" --actor ops
+check "failures resolve: exit 0" "0|failure 2 resolved" "$rc|$out"
+r failures resolve 2 --note again
+check "failures resolve twice: exit 1" 1 "$rc"
+check_has "failures resolve twice: says so" "resolved already" "$err"
+r failures resolve 99 --note x
+check "failures resolve unknown id: exit 1" 1 "$rc"
+r failures resolve 1
+check "failures resolve without a note: usage" 2 "$rc"
+r failures list --open
+check "failures list --open: one left" "1 failure" "$(printf '%s\n' "$out" | tail -n 1)"
+r failures list --resolved
+check_has "failures list --resolved: with the note" "resolved" "$out"
+check_has "failures list --resolved: with the note" "allow-listed our new egress IP" "$out"
+check "failures: the view" "RATE_LIMITED|modulate|1|2" "$(sql 'SELECT unified_code, provider, failures, occurrences FROM v_failures_summary')"
+
 echo "e2e: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

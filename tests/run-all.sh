@@ -13,7 +13,7 @@ for t in "$B"/tests/test_*; do
     [ -x "$t" ] || continue
     out=$("$t" 2>&1)
     rc=$?
-    printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks' | sed "s|^|$(basename "$t"): |"
+    printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks|^SKIPPED' | sed "s|^|$(basename "$t"): |"
     n=$(printf '%s\n' "$out" | sed -n 's/.*Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1 \2 \3/p' | tail -n 1)
     if [ -z "$n" ]; then
         echo "$t: no Check summary (exit $rc)"

@@ -14,6 +14,7 @@ libssl-dev:/usr/include/openssl/evp.h
 check:/usr/include/check.h
 pkg-config:/usr/bin/pkg-config
 sqlite3:/usr/bin/sqlite3
+python3:/usr/bin/python3
 "
 
 missing=""

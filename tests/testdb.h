@@ -1,0 +1,75 @@
+/* Helpers for suites that read a database back with plain SQL on their own
+ * connection, and clean up temporary trees. Header-only, like testutil.h. */
+#ifndef RECON_TESTDB_H
+#define RECON_TESTDB_H
+
+#include <dirent.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+
+#include "testutil.h"
+
+/* Removes a directory tree (test scratch space). */
+static inline void tu_rm_tree(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    char path[4096];
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path) continue;
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            tu_rm_tree(path);
+        else
+            unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static inline sqlite3_stmt *tu_vquery(sqlite3 *s, const char *fmt, va_list ap) {
+    char *sql = sqlite3_vmprintf(fmt, ap);
+    sqlite3_stmt *st = NULL;
+    ck_assert_msg(sqlite3_prepare_v2(s, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+                  sqlite3_errmsg(s));
+    int step = sqlite3_step(st);
+    ck_assert_msg(step == SQLITE_ROW, "no row for: %s (%s)", sql, sqlite3_errmsg(s));
+    sqlite3_free(sql);
+    return st;
+}
+
+/* One integer from SQL built with sqlite3_mprintf's format (%Q, %lld). */
+static inline long long tu_qint(sqlite3 *s, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    sqlite3_stmt *st = tu_vquery(s, fmt, ap);
+    va_end(ap);
+    long long v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* One text value, malloc'd ("NULL" for SQL NULL, so it can be compared). */
+static inline char *tu_qtext(sqlite3 *s, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    sqlite3_stmt *st = tu_vquery(s, fmt, ap);
+    va_end(ap);
+    const unsigned char *t = sqlite3_column_text(st, 0);
+    char *v = strdup(t ? (const char *)t : "NULL");
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Asserts that a query's one text value is `want`. */
+#define TU_ASSERT_Q(s, want, ...)                                                             \
+    do {                                                                                      \
+        char *got_ = tu_qtext((s), __VA_ARGS__);                                              \
+        ck_assert_msg(!strcmp(got_, (want)), "%s: got '%s', want '%s'", #__VA_ARGS__, got_,    \
+                      (want));                                                                \
+        free(got_);                                                                           \
+    } while (0)
+
+#endif
