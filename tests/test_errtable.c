@@ -382,6 +382,28 @@ START_TEST(test_verify_first_answers_get_a_delay) {
 }
 END_TEST
 
+/* docs/ERROR_CODES.md documents the closed set: every code has its row in
+ * the table of the set (a code added to the data without its documentation
+ * fails here). */
+START_TEST(test_every_unified_code_is_documented) {
+    FILE *f = fopen("docs/ERROR_CODES.md", "r");
+    ck_assert_ptr_nonnull(f);
+    static char doc[1 << 17];
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    fclose(f);
+    doc[n] = '\0';
+    const char *set = strstr(doc, "## The closed set");
+    ck_assert_ptr_nonnull(set);
+    for (size_t i = 0; i < recon_unified_code_count(); i++) {
+        recon_unified_code u;
+        recon_unified_code_get(i, &u);
+        char needle[64];
+        snprintf(needle, sizeof needle, "| `%s` | %s |", u.code, u.category);
+        ck_assert_msg(strstr(set, needle) != NULL, "docs/ERROR_CODES.md lacks %s", needle);
+    }
+}
+END_TEST
+
 static Suite *errtable_suite(void) {
     Suite *s = suite_create("errtable");
     TCase *t = tcase_create("table");
@@ -394,6 +416,7 @@ static Suite *errtable_suite(void) {
     tcase_add_test(t, test_same_concept_same_code_across_providers);
     tcase_add_test(t, test_import_reject_reasons_are_unified);
     tcase_add_test(t, test_long_inputs_are_cut_safely);
+    tcase_add_test(t, test_every_unified_code_is_documented);
     suite_add_tcase(s, t);
     TCase *r = tcase_create("retry");
     tcase_add_test(r, test_retry_not_for_non_retryable_answers);
