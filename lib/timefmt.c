@@ -45,8 +45,11 @@ static const char *const month_names[12] = {
 };
 
 /* Directives a pattern may use; the index is used for bookkeeping. */
-static const char directives[] = "YmdHIMSfbpz";
-enum { DIR_Y, DIR_m, DIR_d, DIR_H, DIR_I, DIR_M, DIR_S, DIR_f, DIR_b, DIR_p, DIR_z, DIR_COUNT };
+static const char directives[] = "YmdHIMSfbpzZy";
+enum {
+    DIR_Y, DIR_m, DIR_d, DIR_H, DIR_I, DIR_M, DIR_S, DIR_f, DIR_b, DIR_p, DIR_z, DIR_Z, DIR_y,
+    DIR_COUNT
+};
 
 /* What a value said, before any validation; -1 marks an absent field. */
 typedef struct {
@@ -136,20 +139,65 @@ static bool scan_offset(const char *s, size_t len, size_t *pos, int *minutes) {
     return true;
 }
 
-/* A zone as %z and rc_time_zone_parse take it: UTC, GMT, Z or an offset. */
+/* Zone abbreviations that reports write next to local times (PayPal's
+ * PST/PDT, Adyen's CET/CEST, Braintree's CST/CDT). Each names one fixed
+ * offset, which is why they are usable at all; ambiguous ones (IST, and
+ * CST as China time) are left out or read the way payment reports in
+ * English use them (CST is US Central). */
+static const struct {
+    const char *name; /* lower case */
+    int minutes;
+} zone_names[] = {
+    {"utc", 0},       {"gmt", 0},      {"wet", 0},       {"west", 60},    {"bst", 60},
+    {"cet", 60},      {"cest", 120},   {"eet", 120},     {"eest", 180},   {"msk", 180},
+    {"ast", -240},    {"adt", -180},   {"est", -300},    {"edt", -240},   {"cst", -360},
+    {"cdt", -300},    {"mst", -420},   {"mdt", -360},    {"pst", -480},   {"pdt", -420},
+    {"akst", -540},   {"akdt", -480},  {"hst", -600},    {"jst", 540},    {"kst", 540},
+    {"hkt", 480},     {"sgt", 480},    {"awst", 480},    {"acst", 570},   {"acdt", 630},
+    {"aest", 600},    {"aedt", 660},   {"nzst", 720},    {"nzdt", 780},   {"sast", 120},
+};
+
+static bool is_alpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* A zone as %z, %Z and rc_time_zone_parse take it: Z, an abbreviation from
+ * the table above, or an offset. */
 static bool scan_zone(const char *s, size_t len, size_t *pos, int *minutes) {
     const size_t i = *pos;
-    if (len - i >= 3 && (equal_ci(s + i, 3, "utc") || equal_ci(s + i, 3, "gmt"))) {
-        *pos = i + 3;
-        *minutes = 0;
-        return true;
-    }
-    if (i < len && ascii_lower(s[i]) == 'z') {
+    size_t n = 0;
+    while (i + n < len && is_alpha(s[i + n]))
+        n++;
+    if (n == 1 && ascii_lower(s[i]) == 'z') {
         *pos = i + 1;
         *minutes = 0;
         return true;
     }
-    return scan_offset(s, len, pos, minutes);
+    /* "UTC+01:00", "GMT-5": UTC or GMT then an offset, hours in one or two
+     * digits. Tried before the plain names, which would stop at "UTC". */
+    if (n == 3 && (equal_ci(s + i, 3, "utc") || equal_ci(s + i, 3, "gmt")) && i + 3 < len &&
+        (s[i + 3] == '+' || s[i + 3] == '-')) {
+        size_t j = i + 4;
+        int hh = 0, mm = 0;
+        const int sign = s[i + 3] == '-' ? -1 : 1;
+        if (scan_digits(s, len, &j, 1, 2, &hh)) {
+            if (j + 2 < len && s[j] == ':' && is_digit(s[j + 1]) && is_digit(s[j + 2])) {
+                j++;
+                scan_digits(s, len, &j, 2, 2, &mm);
+            }
+            *pos = j;
+            *minutes = mm > 59 ? sign * ZONE_BAD : sign * (hh * 60 + mm);
+            return true;
+        }
+    }
+    for (size_t k = 0; n >= 3 && k < sizeof zone_names / sizeof zone_names[0]; k++) {
+        if (equal_ci(s + i, n, zone_names[k].name)) {
+            *pos = i + n;
+            *minutes = zone_names[k].minutes;
+            return true;
+        }
+    }
+    return n == 0 && scan_offset(s, len, pos, minutes);
 }
 
 /* English month name, full or three-letter, any case; full names first so
@@ -214,8 +262,15 @@ static bool match_directive(char d, const char *s, size_t len, size_t *pos, fiel
     case 'p':
         return scan_meridiem(s, len, pos, &f->meridiem);
     case 'z':
+    case 'Z':
         f->has_zone = scan_zone(s, len, pos, &f->zone);
         return f->has_zone;
+    case 'y':
+        /* Two digits, as BAI2 writes them (YYMMDD): 00-69 are 20xx. */
+        if (!scan_digits(s, len, pos, 2, 2, &f->year))
+            return false;
+        f->year += f->year < 70 ? 2000 : 1900;
+        return true;
     case '%':
         return scan_char(s, len, pos, '%');
     default:
@@ -328,9 +383,10 @@ static bool validate_pattern(const char *pat) {
     }
     const int *n = use.count;
     const bool month = n[DIR_m] + n[DIR_b] == 1;
-    const bool date_always =
-        !use.nested[DIR_Y] && !use.nested[DIR_m] && !use.nested[DIR_b] && !use.nested[DIR_d];
-    if (!n[DIR_Y] || !month || !n[DIR_d] || !date_always) {
+    const bool date_always = !use.nested[DIR_Y] && !use.nested[DIR_y] && !use.nested[DIR_m] &&
+                             !use.nested[DIR_b] && !use.nested[DIR_d];
+    if (n[DIR_Y] + n[DIR_y] != 1 || n[DIR_z] + n[DIR_Z] > 1 || !month || !n[DIR_d] ||
+        !date_always) {
         return false;
     }
     /* A time of day is an hour (24h, or 12h with AM/PM) with minutes;

@@ -31,8 +31,12 @@ typedef struct {
  *   dmy_dot    D.M.YYYY[ HH:MM[:SS]]
  *   epoch      Unix seconds (may be negative)
  *   epoch_ms   Unix milliseconds
- * or a pattern with %Y %m %d %H %M %S %I %p %b %f %z, literal characters,
- * and optional parts in [ ]; e.g. "%d-%b-%Y[ %H:%M]".
+ * or a pattern with %Y %y %m %d %H %M %S %I %p %b %f %z %Z, literal characters,
+ * and optional parts in [ ]; e.g. "%d-%b-%Y[ %H:%M]". %y is a two-digit year
+ * (00-69: 20xx). %z and %Z take Z, an offset (+01:00, -0800, +05), UTC or
+ * GMT with an offset (UTC+1), or an abbreviation with one fixed offset
+ * (CET, CEST, PST, PDT, CST = US Central, ...; ambiguous ones like IST are
+ * refused). rc_time_zone_parse takes the same. 
  * Returns 0, or -1 for an unknown name or malformed pattern. */
 int rc_time_format_compile(const char *spec, rc_time_format *out);
 

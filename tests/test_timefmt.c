@@ -381,8 +381,40 @@ START_TEST(pattern_zone_forms) {
     EXPECT_OK(p, "2024-01-05 10:00:00 +0530", 0, "2024-01-05T04:30:00Z");
     EXPECT_OK(p, "2024-01-05 10:00:00 -08", 0, "2024-01-05T18:00:00Z");
     EXPECT_OK("%Y%m%d%H%M%S%z", "20240105100000-0800", 0, "2024-01-05T18:00:00Z");
-    EXPECT_ERR(p, "2024-01-05 10:00:00 CET", 0, RC_TIME_SYNTAX);
+    EXPECT_OK(p, "2024-01-05 10:00:00 CET", 0, "2024-01-05T09:00:00Z");
+    EXPECT_ERR(p, "2024-01-05 10:00:00 XYZ", 0, RC_TIME_SYNTAX);
     EXPECT_ERR(p, "2024-01-05 10:00:00 +5", 0, RC_TIME_SYNTAX);
+}
+END_TEST
+
+/* Abbreviations name fixed offsets: the summer ones are their own names. */
+START_TEST(pattern_zone_abbreviations) {
+    const char *p = "%Y-%m-%d %H:%M:%S %Z";
+    EXPECT_OK(p, "2024-03-04 10:15:33 PST", 0, "2024-03-04T18:15:33Z");
+    EXPECT_OK(p, "2024-03-11 19:05:44 PDT", 0, "2024-03-12T02:05:44Z");
+    EXPECT_OK(p, "2024-04-01 11:15:00 CEST", 0, "2024-04-01T09:15:00Z");
+    EXPECT_OK(p, "2024-03-04 10:15:33 cst", 0, "2024-03-04T16:15:33Z");
+    EXPECT_OK(p, "2024-03-04 10:15:33 UTC", 60, "2024-03-04T10:15:33Z");
+    EXPECT_OK(p, "2024-03-04 10:15:33 UTC+01:00", 0, "2024-03-04T09:15:33Z");
+    EXPECT_OK(p, "2024-03-04 10:15:33 AEDT", 0, "2024-03-03T23:15:33Z");
+    EXPECT_ERR(p, "2024-03-04 10:15:33 IST", 0, RC_TIME_SYNTAX); /* ambiguous: not in the table */
+    EXPECT_ERR(p, "2024-03-04 10:15:33 PSTX", 0, RC_TIME_SYNTAX);
+    EXPECT_ERR(p, "2024-03-04 10:15:33", 0, RC_TIME_SYNTAX);
+    /* One zone per pattern. */
+    rc_time_format f;
+    ck_assert_int_eq(rc_time_format_compile("%Y-%m-%d %H:%M %Z %z", &f), -1);
+}
+END_TEST
+
+/* %y: two-digit years (BAI2's YYMMDD), 00-69 in this century. */
+START_TEST(pattern_two_digit_year) {
+    EXPECT_OK("%y%m%d", "240311", 0, "2024-03-11");
+    EXPECT_OK("%y%m%d", "691231", 0, "2069-12-31");
+    EXPECT_OK("%y%m%d", "700101", 0, "1970-01-01");
+    EXPECT_OK("%y%m%d[%H%M]", "2403110900", 0, "2024-03-11T09:00:00Z");
+    EXPECT_ERR("%y%m%d", "2403", 0, RC_TIME_SYNTAX);
+    rc_time_format f;
+    ck_assert_int_eq(rc_time_format_compile("%y-%Y-%m-%d", &f), -1);
 }
 END_TEST
 
@@ -568,6 +600,11 @@ START_TEST(zone_parse_accepts_names_and_offsets) {
     ck_assert_int_eq(zone("-00:00"), 0);
     ck_assert_int_eq(zone("  +05:45 \r\n"), 345);
     ck_assert_int_eq(zone("\tUTC "), 0);
+    ck_assert_int_eq(zone("CET"), 60);
+    ck_assert_int_eq(zone("cest"), 120);
+    ck_assert_int_eq(zone("PDT"), -420);
+    ck_assert_int_eq(zone("UTC+1"), 60);
+    ck_assert_int_eq(zone("GMT-05:00"), -300);
 }
 END_TEST
 
@@ -576,8 +613,9 @@ START_TEST(zone_parse_refuses_everything_else) {
     zone_refused("");
     zone_refused("   ");
     zone_refused("Europe/Berlin");
-    zone_refused("CET");
-    zone_refused("UTC+1");
+    zone_refused("IST");
+    zone_refused("CETX");
+    zone_refused("UTC+");
     zone_refused("+1");
     zone_refused("+5:30");
     zone_refused("+05:3");
@@ -757,6 +795,8 @@ static Suite *timefmt_suite(void) {
     tcase_add_test(pattern, pattern_month_accepts_full_names);
     tcase_add_test(pattern, pattern_fraction_is_dropped);
     tcase_add_test(pattern, pattern_zone_forms);
+    tcase_add_test(pattern, pattern_zone_abbreviations);
+    tcase_add_test(pattern, pattern_two_digit_year);
     tcase_add_test(pattern, pattern_literals_match_exactly);
     tcase_add_test(pattern, pattern_digit_widths);
     tcase_add_test(pattern, optional_groups_nest_and_backtrack);
