@@ -210,13 +210,19 @@ typedef struct {
     int64_t import_id;      /* the new import, or the earlier one if already_imported */
     int already_imported;   /* 1: this exact file (sha256) was imported into this
                                source before; nothing was done */
-    uint64_t rows_read;     /* data rows in the file (header, preamble and blank
-                               lines excluded) = inserted + duplicate + rejected */
+    uint64_t rows_read;     /* data rows in the file (header, preamble, blank lines and
+                               totals rows excluded) = inserted + duplicate + rejected
+                               + skipped */
     uint64_t rows_inserted; /* new transactions */
     uint64_t rows_duplicate;/* already stored (overlapping files), skipped */
     uint64_t rows_rejected; /* kept in the failures table with the reason */
     uint64_t payments_failed; /* inserted rows the report marks failed (the profile's
                                  failed_status), each linked to a failure */
+    uint64_t rows_skipped;  /* data rows the profile's [rows] filters leave out (memo
+                               lines, declined attempts): read, deliberately not stored */
+    uint64_t checks_passed; /* the file's own totals rows (or BAI2 trailers) that agree
+                               with the rows imported from it */
+    uint64_t checks_failed; /* ... that disagree: each is a failure (totals_mismatch) */
     char sha256[65];        /* hex digest of the file's bytes */
 } recon_import_result;
 

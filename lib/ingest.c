@@ -42,6 +42,9 @@ typedef struct {
     span ext_id;
     int generated;
     rc_kind kind;
+    int has_kind;   /* the row type column named the kind */
+    int negate;     /* the row type's amounts are unsigned money out */
+    int tz_offset;  /* minutes east of UTC for the row's local times */
     span kind_raw;
     int64_t amount, fee, net;
     char currency[4];
@@ -78,6 +81,25 @@ typedef struct {
     char now[21];
     char *esc;          /* scratch for escaped raw text */
     size_t esc_cap;
+    /* Values of computed fields (expressions), one buffer per field, and a
+     * scratch buffer for the parts of a sum(). Pointers into a const
+     * importer may still be written through. */
+    rc_strbuf *fbuf;
+    rc_strbuf *tmp;
+    int oom;
+    int bound;              /* a header binds the columns (records: a header record came) */
+    /* [rows] fill_down: the last value of each column, and the row's cells
+     * with empty ones filled. */
+    rc_strbuf fill[8];
+    const char **cells;
+    size_t *cell_lens;
+    size_t cells_cap;
+    /* [totals]: the sums of the rows since the last totals row, per currency. */
+    struct {
+        char currency[4];
+        int64_t v[RC_TOT_COUNT];
+    } acc[16];
+    size_t nacc;
 } importer;
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -100,9 +122,30 @@ static span trim(const char *s, size_t len) {
     return out;
 }
 
-/* The trimmed cell of field f, or an empty span when the column is absent
- * or the cell is blank. */
+static rc_cells cells_of(const importer *im, const rc_csv_row *row) {
+    rc_cells c = {row->fields, row->lens, row->nfields, im->bind.slot_index};
+    return c;
+}
+
+/* The value of an expression, trimmed, in buffer b. */
+static span eval_into(const importer *im, const rc_csv_row *row, const rc_expr *x, rc_strbuf *b) {
+    span none = {NULL, 0};
+    rc_cells c = cells_of(im, row);
+    b->len = 0;
+    int r = rc_expr_eval(x, &c, b);
+    if (r < 0) {
+        ((importer *)im)->oom = 1;
+        return none;
+    }
+    return r ? trim(b->s, b->len) : none;
+}
+
+/* The trimmed value of field f: its cell, or its expression's value; an
+ * empty span when the column is absent or the value blank. */
 static span cell(const importer *im, const rc_csv_row *row, rc_field f) {
+    const rc_expr *x = im->p->cols[f].expr;
+    if (x)
+        return eval_into(im, row, x, &im->fbuf[f]);
     long i = im->bind.index[f];
     if (i < 0 || (size_t)i >= row->nfields) {
         span none = {NULL, 0};
@@ -193,64 +236,138 @@ static int in_list(char *const *list, size_t n, span v) {
     return 0;
 }
 
-static int map_amount(const importer *im, const rc_csv_row *row, canon *c, int exponent,
-                      reject *r) {
-    const recon_profile *p = im->p;
-    if (p->sign == RC_SIGN_DEBIT_CREDIT) {
-        span d = cell(im, row, RC_F_DEBIT), k = cell(im, row, RC_F_CREDIT);
-        int64_t debit = 0, credit = 0;
-        if (!d.s && !k.s)
-            return reject_field(r, RC_F_AMOUNT, "amount_empty", "both debit and credit are empty");
-        if (d.s && parse_money(im, d, exponent, &debit, RC_F_DEBIT, c->currency, r))
-            return -1;
-        if (k.s && parse_money(im, k, exponent, &credit, RC_F_CREDIT, c->currency, r))
-            return -1;
-        if (debit != 0 && credit != 0)
-            return reject_field(r, RC_F_AMOUNT, "debit_and_credit", "row has both a debit and a credit amount");
-        /* A debit is money out whichever way the bank writes its sign. */
-        if (debit < 0 && negate(&debit))
-            return reject_field(r, RC_F_DEBIT, "amount_overflow", SHOWF " overflows", SHOWA(d));
-        c->amount = credit ? credit : -debit;
-        return 0;
+/* An amount field: its cell, or the sum of its sum() parts (empty parts
+ * count as 0). *present is 0 when there is nothing at all. */
+static int money_field(const importer *im, const rc_csv_row *row, rc_field f, int exponent,
+                       const char *currency, int64_t *out, int *present, reject *r) {
+    const rc_expr *x = im->p->cols[f].expr;
+    *out = 0;
+    *present = 0;
+    if (!x || x->op != RC_X_SUM) {
+        span v = cell(im, row, f);
+        if (!v.s)
+            return 0;
+        *present = 1;
+        return parse_money(im, v, exponent, out, f, currency, r);
     }
-    span a = cell(im, row, RC_F_AMOUNT);
-    if (parse_money(im, a, exponent, &c->amount, RC_F_AMOUNT, c->currency, r))
-        return -1;
-    if (p->sign == RC_SIGN_DIRECTION) {
-        span dir = cell(im, row, RC_F_DIRECTION);
-        int credit = dir.s && in_list(p->credit_values, p->ncredit, dir);
-        int debit = dir.s && in_list(p->debit_values, p->ndebit, dir);
-        if (!credit && !debit)
-            return reject_field(r, RC_F_DIRECTION, "direction_unknown", SHOWF " is neither a credit nor a debit value", SHOWA(dir));
-        if (c->amount < 0)
-            return reject_field(r, RC_F_AMOUNT, "amount_invalid",
-                                SHOWF " is negative but the direction column gives the sign",
-                                SHOWA(a));
-        if (debit)
-            c->amount = -c->amount;
-    } else if (p->invert && negate(&c->amount)) {
-        return reject_field(r, RC_F_AMOUNT, "amount_overflow", SHOWF " overflows", SHOWA(a));
+    for (size_t i = 0; i < x->nargs; i++) {
+        span v = eval_into(im, row, x->args[i], im->tmp);
+        int64_t part;
+        if (!v.s)
+            continue;
+        if (parse_money(im, v, exponent, &part, f, currency, r))
+            return -1;
+        if (__builtin_add_overflow(*out, part, out))
+            return reject_field(r, f, "amount_overflow", "the sum of %s overflows",
+                                rc_field_name(f));
+        *present = 1;
     }
     return 0;
 }
 
-static int map_fee_net(const importer *im, const rc_csv_row *row, canon *c, int exponent,
-                       reject *r) {
-    span f = cell(im, row, RC_F_FEE), n = cell(im, row, RC_F_NET);
-    c->fee = 0;
-    if (f.s && parse_money(im, f, exponent, &c->fee, RC_F_FEE, c->currency, r))
+/* A direction cell: 1 credit, -1 debit, 0 neither. */
+static int direction_of(const recon_profile *p, span v) {
+    if (v.s && in_list(p->credit_values, p->ncredit, v))
+        return 1;
+    if (v.s && in_list(p->debit_values, p->ndebit, v))
         return -1;
-    /* fee_minor is stored as a cost: positive means the holder paid it. */
-    if (im->p->fee_signed && negate(&c->fee))
-        return reject_field(r, RC_F_FEE, "amount_overflow", SHOWF " overflows", SHOWA(f));
-    if (n.s)
-        return parse_money(im, n, exponent, &c->net, RC_F_NET, c->currency, r);
+    return 0;
+}
+
+/* The signed value the amount columns carry (gross, or net with
+ * [amounts] value = net), into *out. */
+static int map_value(const importer *im, const rc_csv_row *row, canon *c, int exponent,
+                     int64_t *out, reject *r) {
+    const recon_profile *p = im->p;
+    int present;
+    if (p->sign == RC_SIGN_DEBIT_CREDIT) {
+        int64_t debit, credit;
+        int has_d, has_k;
+        if (money_field(im, row, RC_F_DEBIT, exponent, c->currency, &debit, &has_d, r) ||
+            money_field(im, row, RC_F_CREDIT, exponent, c->currency, &credit, &has_k, r))
+            return -1;
+        if (!has_d && !has_k)
+            return reject_field(r, RC_F_AMOUNT, "amount_empty", "both debit and credit are empty");
+        if (debit != 0 && credit != 0)
+            return reject_field(r, RC_F_AMOUNT, "debit_and_credit", "row has both a debit and a credit amount");
+        /* A debit is money out whichever way the bank writes its sign. */
+        if (debit < 0 && negate(&debit))
+            return reject_field(r, RC_F_DEBIT, "amount_overflow", "the debit overflows");
+        *out = credit ? credit : -debit;
+        return 0;
+    }
+    if (money_field(im, row, RC_F_AMOUNT, exponent, c->currency, out, &present, r))
+        return -1;
+    if (!present) {
+        span a = cell(im, row, RC_F_AMOUNT);
+        return parse_money(im, a, exponent, out, RC_F_AMOUNT, c->currency, r);
+    }
+    if (p->sign == RC_SIGN_DIRECTION) {
+        span dir = cell(im, row, RC_F_DIRECTION);
+        int d = direction_of(p, dir);
+        if (!d)
+            return reject_field(r, RC_F_DIRECTION, "direction_unknown", SHOWF " is neither a credit nor a debit value", SHOWA(dir));
+        if (*out < 0)
+            return reject_field(r, RC_F_AMOUNT, "amount_invalid",
+                                "the amount is negative but the direction column gives the sign");
+        if (d < 0)
+            *out = -*out;
+    } else if (p->invert && negate(out)) {
+        return reject_field(r, RC_F_AMOUNT, "amount_overflow", "the amount overflows");
+    }
+    return 0;
+}
+
+/* Amount, fee and net. The fee is stored as a cost: positive means the
+ * holder paid it. A row type written "-value" in [kinds] has unsigned
+ * amounts that are money out: they are negated here. */
+static int map_amounts(const importer *im, const rc_csv_row *row, canon *c, int exponent,
+                       reject *r) {
+    const recon_profile *p = im->p;
+    int64_t value;
+    int has_fee, has_net;
+    if (map_value(im, row, c, exponent, &value, r))
+        return -1;
+    if (c->negate) {
+        if (value < 0)
+            return reject_field(r, RC_F_AMOUNT, "amount_invalid",
+                                "the amount is negative but its row type gives the sign");
+        value = -value;
+    }
+    if (money_field(im, row, RC_F_FEE, exponent, c->currency, &c->fee, &has_fee, r))
+        return -1;
+    if (p->fee_signed && negate(&c->fee))
+        return reject_field(r, RC_F_FEE, "amount_overflow", "the fee overflows");
+    if (has_fee && p->cols[RC_F_FEE_DIRECTION].configured) {
+        span dir = cell(im, row, RC_F_FEE_DIRECTION);
+        int d = direction_of(p, dir);
+        if (!d || c->fee < 0)
+            return reject_field(r, RC_F_FEE_DIRECTION, "direction_unknown",
+                                SHOWF " is neither a credit nor a debit value for the fee",
+                                SHOWA(dir));
+        if (d > 0)
+            c->fee = -c->fee; /* credited back to the holder */
+    }
+    if (p->value_is_net) {
+        c->net = value;
+        if (__builtin_add_overflow(c->net, c->fee, &c->amount))
+            return reject_field(r, RC_F_AMOUNT, "amount_overflow", "net plus fee overflows");
+        return 0;
+    }
+    c->amount = value;
+    if (money_field(im, row, RC_F_NET, exponent, c->currency, &c->net, &has_net, r))
+        return -1;
+    if (has_net) {
+        if (c->negate && c->net > 0)
+            c->net = -c->net;
+        return 0;
+    }
     if (__builtin_sub_overflow(c->amount, c->fee, &c->net))
         return reject_field(r, RC_F_NET, "amount_overflow", "amount minus fee overflows");
     return 0;
 }
 
-static int map_date(const importer *im, const rc_csv_row *row, rc_field f,
+static int map_date(const importer *im, const rc_csv_row *row, const canon *c, rc_field f,
                     const rc_time_format *fmt, char *out, reject *r) {
     span v = cell(im, row, f);
     out[0] = '\0';
@@ -259,7 +376,7 @@ static int map_date(const importer *im, const rc_csv_row *row, rc_field f,
             return 0;
         return reject_field(r, f, "date_empty", "date is empty");
     }
-    int e = rc_time_parse(v.s, v.len, fmt, im->p->tz_offset_min, out);
+    int e = rc_time_parse(v.s, v.len, fmt, c->tz_offset, out);
     if (e == RC_TIME_OK)
         return 0;
     char extra[160];
@@ -267,19 +384,29 @@ static int map_date(const importer *im, const rc_csv_row *row, rc_field f,
     return reject_field(r, f, rc_time_errcode(e), SHOWF "%s", SHOWA(v), extra);
 }
 
+/* The row type, when the profile has a kind column and the row fills it.
+ * Before the amounts, because a type may say how they are signed. */
 static int map_kind(const importer *im, const rc_csv_row *row, canon *c, reject *r) {
     const recon_profile *p = im->p;
     span v = cell(im, row, RC_F_KIND);
     c->kind_raw = v;
-    if (v.s) {
-        if (rc_profile_kind(p, v.s, v.len, &c->kind) == 0)
-            return 0;
-        if (p->unknown_is_other) {
-            c->kind = RC_K_OTHER;
-            return 0;
-        }
-        return reject_field(r, RC_F_KIND, "kind_unknown", SHOWF " is not a row type this profile knows", SHOWA(v));
+    if (!v.s)
+        return 0;
+    c->has_kind = 1;
+    if (rc_profile_kind(p, v.s, v.len, &c->kind, &c->negate) == 0)
+        return 0;
+    if (p->unknown_is_other) {
+        c->kind = RC_K_OTHER;
+        return 0;
     }
+    return reject_field(r, RC_F_KIND, "kind_unknown", SHOWF " is not a row type this profile knows", SHOWA(v));
+}
+
+/* A row without a type: its sign or the profile's default says. */
+static int map_kind_fallback(const importer *im, canon *c, reject *r) {
+    const recon_profile *p = im->p;
+    if (c->has_kind)
+        return 0;
     if (p->from_sign)
         c->kind = p->sign_kinds[c->amount < 0];
     else if (p->has_default_kind)
@@ -287,6 +414,24 @@ static int map_kind(const importer *im, const rc_csv_row *row, canon *c, reject 
     else
         return reject_field(r, RC_F_KIND, "kind_empty", "row type is empty");
     return 0;
+}
+
+/* The zone of the row's local times: its zone column, else the profile's. */
+static int map_zone(const importer *im, const rc_csv_row *row, canon *c, reject *r) {
+    c->tz_offset = im->p->tz_offset_min;
+    span v = cell(im, row, RC_F_TIMEZONE);
+    if (!v.s)
+        return 0;
+    char zone[32];
+    if (v.len < sizeof zone) {
+        memcpy(zone, v.s, v.len);
+        zone[v.len] = '\0';
+        if (rc_time_zone_parse(zone, &c->tz_offset) == 0)
+            return 0;
+    }
+    return reject_field(r, RC_F_TIMEZONE, "timezone_unknown",
+                        SHOWF " is not a time zone this library knows (an offset such as +01:00, "
+                        "or an abbreviation such as CET, PST)", SHOWA(v));
 }
 
 static void hash_part(EVP_MD_CTX *md, const void *s, size_t n) {
@@ -323,20 +468,22 @@ static int map_row(importer *im, const rc_csv_row *row, canon *c, reject *r) {
     const recon_profile *p = im->p;
     int exponent = 0;
     memset(c, 0, sizeof *c);
-    if (map_currency(im, row, c, r, &exponent) || map_amount(im, row, c, exponent, r) ||
-        map_fee_net(im, row, c, exponent, r) ||
-        map_date(im, row, RC_F_OCCURRED_AT, &p->occurred_fmt, c->occurred, r) ||
-        map_date(im, row, RC_F_SETTLED_AT, &p->settled_fmt, c->settled, r) ||
-        map_kind(im, row, c, r))
+    if (map_kind(im, row, c, r) || map_currency(im, row, c, r, &exponent) ||
+        map_amounts(im, row, c, exponent, r) || map_zone(im, row, c, r) ||
+        map_date(im, row, c, RC_F_OCCURRED_AT, &p->occurred_fmt, c->occurred, r) ||
+        map_date(im, row, c, RC_F_SETTLED_AT, &p->settled_fmt, c->settled, r) ||
+        map_kind_fallback(im, c, r))
         return -1;
+    /* Each computed field has its own buffer, so these spans stay valid
+     * until the next row. */
     for (int f = RC_F_GROUP_ID; f <= RC_F_PROVIDER_CODE; f++)
         c->text[f] = cell(im, row, (rc_field)f);
     c->ext_id = cell(im, row, RC_F_EXTERNAL_ID);
     c->generated = c->ext_id.s == NULL;
-    if (content_hash(im, c) != 0) {
+    if (im->oom || content_hash(im, c) != 0) {
         r->field = RC_F_COUNT;
         r->reason = "internal";
-        snprintf(r->message, sizeof r->message, "hashing failed");
+        snprintf(r->message, sizeof r->message, "%s", im->oom ? "out of memory" : "hashing failed");
         return -1;
     }
     return 0;
@@ -628,27 +775,250 @@ static void reject_cell(const importer *im, const rc_csv_row *row, reject *r) {
              i + 1);
 }
 
-static int process_row(importer *im, const rc_csv_row *row) {
-    reject r = {RC_F_COUNT, NULL, NULL, ""};
-    im->res->rows_read++;
-    if (row->error != RC_CSV_ROW_OK) {
-        r.reason = rc_csv_row_errcode(row->error);
-        if (row->error == RC_CSV_ROW_UTF8 || row->error == RC_CSV_ROW_FIELD_LARGE)
-            reject_cell(im, row, &r);
-        else
-            snprintf(r.message, sizeof r.message, "%s", rc_csv_row_errmsg(row->error));
-        return store_failure(im, row, &r);
+/* ---- totals rows ---------------------------------------------------------------------- */
+
+/* The running sums of one currency (a new, zeroed entry if need be). */
+static int64_t *acc_for(importer *im, const char *currency) {
+    for (size_t i = 0; i < im->nacc; i++)
+        if (!strcmp(im->acc[i].currency, currency))
+            return im->acc[i].v;
+    if (im->nacc == sizeof im->acc / sizeof im->acc[0])
+        return NULL;
+    memset(&im->acc[im->nacc], 0, sizeof im->acc[0]);
+    memcpy(im->acc[im->nacc].currency, currency, 4);
+    return im->acc[im->nacc++].v;
+}
+
+/* Adds a mapped row to the sums its totals row will be checked against. */
+static void accumulate(importer *im, const canon *c) {
+    if (!im->p->totals_when)
+        return;
+    int64_t *v = acc_for(im, c->currency);
+    if (!v)
+        return; /* more currencies than we track: check_totals says so */
+    v[RC_TOT_AMOUNT] += c->amount;
+    v[c->amount >= 0 ? RC_TOT_CREDITS : RC_TOT_DEBITS] += c->amount >= 0 ? c->amount : -c->amount;
+    v[c->fee >= 0 ? RC_TOT_FEE_DEBITS : RC_TOT_FEE_CREDITS] += c->fee >= 0 ? c->fee : -c->fee;
+}
+
+static int is_totals_row(const importer *im, const rc_csv_row *row) {
+    const rc_row_test *t = im->p->totals_when;
+    if (!t || row->error != RC_CSV_ROW_OK)
+        return 0;
+    rc_cells cl = cells_of(im, row);
+    size_t n;
+    const char *v = rc_cells_get(&cl, t->slot, &n);
+    return rc_row_test_match(t, v, n);
+}
+
+/* Checks a totals row against the rows since the last one of its currency,
+ * then starts that currency's sums afresh. A disagreement is a failure,
+ * never silence: the file contradicts itself, or we read it wrong. */
+static int check_totals(importer *im, const rc_csv_row *row) {
+    static const char *const what[RC_TOT_COUNT] = {"", "amount", "credits", "debits",
+                                                   "fee credits", "fee debits"};
+    const recon_profile *p = im->p;
+    rc_cells cl = cells_of(im, row);
+    reject r = {RC_F_COUNT, NULL, "totals_mismatch", ""};
+    char currency[4] = "";
+    size_t n;
+    const char *cur = rc_cells_get(&cl, p->totals_slot[RC_TOT_CURRENCY], &n);
+    if (n == 3)
+        for (int i = 0; i < 4; i++)
+            currency[i] = (char)(i < 3 && cur[i] >= 'a' && cur[i] <= 'z' ? cur[i] - 32 : cur[i]);
+    else if (p->currency[0])
+        memcpy(currency, p->currency, 4);
+    else if (im->nacc == 1)
+        memcpy(currency, im->acc[0].currency, 4);
+    int exponent = currency[0] ? rc_currency_exponent(currency, 3) : -1;
+    int64_t *acc = exponent >= 0 ? acc_for(im, currency) : NULL;
+    if (!acc) {
+        snprintf(r.message, sizeof r.message, "totals row: cannot tell its currency ('%.*s'), "
+                 "or too many currencies to check", (int)(n > 8 ? 8 : n), cur);
+    } else {
+        size_t used = 0;
+        for (int k = RC_TOT_AMOUNT; k < RC_TOT_COUNT; k++) {
+            const char *t = rc_cells_get(&cl, p->totals_slot[k], &n);
+            int64_t want;
+            char a[32], b[32];
+            if (p->totals_slot[k] < 0)
+                continue;
+            if (rc_money_parse(t, n, exponent, &p->money, &want) != RC_MONEY_OK) {
+                used += (size_t)snprintf(r.message + used, sizeof r.message - used,
+                                         "%s'%.*s' is not an amount (%s)", used ? "; " : "",
+                                         (int)(n > 30 ? 30 : n), t, what[k]);
+            } else if (want != acc[k]) {
+                rc_money_format(want, exponent, a, sizeof a);
+                rc_money_format(acc[k], exponent, b, sizeof b);
+                used += (size_t)snprintf(r.message + used, sizeof r.message - used,
+                                         "%s%s %s %s in the totals row, %s in the rows",
+                                         used ? "; " : "", what[k], a, currency, b);
+            }
+            if (used >= sizeof r.message)
+                break;
+        }
+        memset(acc, 0, sizeof(int64_t) * RC_TOT_COUNT);
     }
-    if (row->nfields != im->bind.ncolumns) {
+    if (!r.message[0]) {
+        im->res->checks_passed++;
+        return RECON_OK;
+    }
+    im->res->checks_failed++;
+    int rc = store_failure(im, row, &r);
+    im->res->rows_rejected--; /* a totals row is not a data row */
+    return rc;
+}
+
+/* ---- records (typed-record files like PayPal STL) ------------------------------------ */
+
+static int is_one_of(char *const *list, size_t n, const char *s, size_t len) {
+    span v = {s, len};
+    return len && in_list(list, n, v);
+}
+
+static int bind_header(importer *im, const rc_csv_row *row);
+
+/* A record's type decides what it is. Sets *done when the record needs no
+ * further handling as a data row. */
+static int route_record(importer *im, const rc_csv_row *row, int *done) {
+    const recon_profile *p = im->p;
+    long i = (long)p->slots.slot[p->record_slot].position - 1;
+    span type = {NULL, 0};
+    *done = 1;
+    if (row->error == RC_CSV_ROW_OK && i >= 0 && (size_t)i < row->nfields)
+        type = trim(row->fields[i], row->lens[i]);
+    if (type.s && is_one_of(p->rec_header, p->nrec_header, type.s, type.len)) {
+        im->nacc = 0; /* a new section */
+        return bind_header(im, row);
+    }
+    if (type.s && is_one_of(p->rec_ignore, p->nrec_ignore, type.s, type.len))
+        return RECON_OK;
+    if (im->bound && is_totals_row(im, row))
+        return check_totals(im, row);
+    if (type.s && is_one_of(p->rec_data, p->nrec_data, type.s, type.len) && im->bound) {
+        *done = 0;
+        return RECON_OK;
+    }
+    reject r = {RC_F_COUNT, NULL, row->error ? rc_csv_row_errcode(row->error) : "record_unknown",
+                ""};
+    im->res->rows_read++;
+    if (row->error)
+        snprintf(r.message, sizeof r.message, "%s", rc_csv_row_errmsg(row->error));
+    else if (type.s && is_one_of(p->rec_data, p->nrec_data, type.s, type.len))
+        snprintf(r.message, sizeof r.message, "a data record before any header record");
+    else
+        snprintf(r.message, sizeof r.message, "record type '%.*s' is not one this profile knows",
+                 show_len(type), type.s ? type.s : "");
+    return store_failure(im, row, &r);
+}
+
+/* ---- one data row ----------------------------------------------------------------------- */
+
+/* [rows] fill_down: an empty cell of such a column takes the last value the
+ * column had (Amazon writes the currency once, in its summary row). */
+static int fill_down(importer *im, const rc_csv_row *row, rc_csv_row *out) {
+    const recon_profile *p = im->p;
+    *out = *row;
+    if (!p->nfill)
+        return RECON_OK;
+    if (im->cells_cap < row->nfields) {
+        size_t cap = row->nfields;
+        const char **c = realloc(im->cells, cap * sizeof *c);
+        if (c)
+            im->cells = c;
+        size_t *l = realloc(im->cell_lens, cap * sizeof *l);
+        if (l)
+            im->cell_lens = l;
+        if (!c || !l)
+            return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
+        im->cells_cap = cap;
+    }
+    memcpy(im->cells, row->fields, row->nfields * sizeof *im->cells);
+    memcpy(im->cell_lens, row->lens, row->nfields * sizeof *im->cell_lens);
+    for (size_t k = 0; k < p->nfill; k++) {
+        long i = im->bind.slot_index[p->fill_down[k]];
+        if (i < 0 || (size_t)i >= row->nfields)
+            continue;
+        span v = trim(row->fields[i], row->lens[i]);
+        rc_strbuf *last = &im->fill[k];
+        if (v.s) {
+            last->len = 0;
+            if (last->cap < v.len + 1) {
+                char *grown = realloc(last->s, v.len + 1);
+                if (!grown)
+                    return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
+                last->s = grown;
+                last->cap = v.len + 1;
+            }
+            memcpy(last->s, v.s, v.len);
+            last->s[v.len] = '\0';
+            last->len = v.len;
+        } else if (last->len) {
+            im->cells[i] = last->s;
+            im->cell_lens[i] = last->len;
+        }
+    }
+    out->fields = im->cells;
+    out->lens = im->cell_lens;
+    return RECON_OK;
+}
+
+/* [rows] keep_if / skip_if: rows the layout carries but that moved no money
+ * (PayPal memo lines, declined or voided attempts). */
+static int filtered_out(const importer *im, const rc_csv_row *row) {
+    const recon_profile *p = im->p;
+    rc_cells cl = cells_of(im, row);
+    size_t n;
+    for (size_t k = 0; k < p->nkeep; k++) {
+        const char *v = rc_cells_get(&cl, p->keep[k].slot, &n);
+        if (!rc_row_test_match(&p->keep[k], v, n))
+            return 1;
+    }
+    for (size_t k = 0; k < p->nskip; k++) {
+        const char *v = rc_cells_get(&cl, p->skip[k].slot, &n);
+        if (rc_row_test_match(&p->skip[k], v, n))
+            return 1;
+    }
+    return 0;
+}
+
+static int process_row(importer *im, const rc_csv_row *in) {
+    reject r = {RC_F_COUNT, NULL, NULL, ""};
+    if (im->p->record_slot >= 0) {
+        int done, rc = route_record(im, in, &done);
+        if (done || rc != RECON_OK)
+            return rc;
+    } else if (is_totals_row(im, in)) {
+        return check_totals(im, in);
+    }
+    im->res->rows_read++;
+    if (in->error != RC_CSV_ROW_OK) {
+        r.reason = rc_csv_row_errcode(in->error);
+        if (in->error == RC_CSV_ROW_UTF8 || in->error == RC_CSV_ROW_FIELD_LARGE)
+            reject_cell(im, in, &r);
+        else
+            snprintf(r.message, sizeof r.message, "%s", rc_csv_row_errmsg(in->error));
+        return store_failure(im, in, &r);
+    }
+    if (in->nfields != im->bind.ncolumns) {
         r.reason = "ragged_row";
-        snprintf(r.message, sizeof r.message, "row has %zu fields, expected %zu", row->nfields,
+        snprintf(r.message, sizeof r.message, "row has %zu fields, expected %zu", in->nfields,
                  im->bind.ncolumns);
-        return store_failure(im, row, &r);
+        return store_failure(im, in, &r);
+    }
+    rc_csv_row row;
+    int rc = fill_down(im, in, &row);
+    if (rc != RECON_OK)
+        return rc;
+    if (filtered_out(im, &row)) {
+        im->res->rows_skipped++;
+        return RECON_OK;
     }
     canon c;
-    if (map_row(im, row, &c, &r) != 0)
-        return store_failure(im, row, &r);
-    return store_row(im, row, &c);
+    if (map_row(im, &row, &c, &r) != 0)
+        return store_failure(im, &row, &r);
+    accumulate(im, &c);
+    return store_row(im, &row, &c);
 }
 
 /* ---- the file ---------------------------------------------------------------- */
@@ -834,29 +1204,47 @@ static int read_fail(importer *im, int rc, rc_csv *r) {
                    strerror(rc_csv_errno(r)));
 }
 
+/* Binds a header row (the first record, or a header record) to the
+ * profile. A header that does not fit refuses the whole file. */
+static int bind_header(importer *im, const rc_csv_row *row) {
+    char msg[768];
+    if (row->error != RC_CSV_ROW_OK)
+        return rc_fail(im->db, RECON_EFORMAT, "%s:%llu: header row: %s", im->file_name,
+                       (unsigned long long)row->line, rc_csv_row_errmsg(row->error));
+    for (size_t i = 0; im->header && i < im->nheader; i++)
+        free(im->header[i]);
+    free(im->header);
+    im->header = NULL;
+    im->nheader = 0;
+    int rc = copy_header(im, row);
+    if (rc != RECON_OK)
+        return rc;
+    if (rc_profile_bind(im->p, (const char *const *)im->header, row->lens, row->nfields,
+                        &im->bind, msg, sizeof msg) != RECON_OK)
+        return rc_fail(im->db, RECON_EHEADER,
+                       "%s:%llu: header does not fit profile %s: missing column(s): %s",
+                       im->file_name, (unsigned long long)row->line, im->p->name, msg);
+    im->bound = 1;
+    return RECON_OK;
+}
+
 /* Reads the header row and binds it to the profile, before anything is
- * written. */
+ * written. Files of typed records bind at their header record instead. */
 static int read_header(importer *im, rc_csv *r) {
     char msg[768];
-    if (!im->p->header)
+    if (!im->p->header) {
+        im->bound = 1;
         return rc_profile_bind(im->p, NULL, NULL, 0, &im->bind, msg, sizeof msg);
+    }
+    if (im->p->record_slot >= 0)
+        return RECON_OK;
     rc_csv_row row;
     int rc = rc_csv_next(r, &row);
     if (rc == RC_CSV_EOF)
         return rc_fail(im->db, RECON_EFORMAT, "%s: empty file: no header row", im->file_name);
     if (rc < 0)
         return read_fail(im, rc, r);
-    if (row.error != RC_CSV_ROW_OK)
-        return rc_fail(im->db, RECON_EFORMAT, "%s:%llu: header row: %s", im->file_name,
-                       (unsigned long long)row.line, rc_csv_row_errmsg(row.error));
-    if ((rc = copy_header(im, &row)) != RECON_OK)
-        return rc;
-    if (rc_profile_bind(im->p, (const char *const *)im->header, row.lens, row.nfields,
-                        &im->bind, msg, sizeof msg) != RECON_OK)
-        return rc_fail(im->db, RECON_EHEADER,
-                       "%s:%llu: header does not fit profile %s: missing column(s): %s",
-                       im->file_name, (unsigned long long)row.line, im->p->name, msg);
-    return RECON_OK;
+    return bind_header(im, &row);
 }
 
 static void report_progress(const importer *im, const rc_csv *r) {
@@ -945,6 +1333,16 @@ static void importer_free(importer *im) {
         free(im->header[i]);
     free(im->header);
     free(im->esc);
+    for (int f = 0; im->fbuf && f < RC_F_COUNT; f++)
+        rc_strbuf_free(&im->fbuf[f]);
+    free(im->fbuf);
+    if (im->tmp)
+        rc_strbuf_free(im->tmp);
+    free(im->tmp);
+    for (size_t k = 0; k < sizeof im->fill / sizeof im->fill[0]; k++)
+        rc_strbuf_free(&im->fill[k]);
+    free(im->cells);
+    free(im->cell_lens);
 }
 
 int recon_import_file(recon_db *db, const char *path, const recon_profile *profile,
@@ -964,7 +1362,9 @@ int recon_import_file(recon_db *db, const char *path, const recon_profile *profi
     im.sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
     im.file_md = EVP_MD_CTX_new();
     im.row_md = EVP_MD_CTX_new();
-    if (!im.sha256 || !im.file_md || !im.row_md) {
+    im.fbuf = calloc(RC_F_COUNT, sizeof *im.fbuf);
+    im.tmp = calloc(1, sizeof *im.tmp);
+    if (!im.sha256 || !im.file_md || !im.row_md || !im.fbuf || !im.tmp) {
         importer_free(&im);
         return rc_fail(db, RECON_ENOMEM, "%s: out of memory", im.file_name);
     }

@@ -21,7 +21,7 @@ static const char *const FIELD_NAMES[RC_F_COUNT] = {
     "external_id", "kind",        "occurred_at",  "settled_at",      "amount",
     "fee",         "net",         "currency",     "group_id",        "reference",
     "description", "counterparty", "provider_status", "provider_code", "debit",
-    "credit",      "direction"};
+    "credit",      "direction",    "fee_direction",   "timezone"};
 
 static const char *const KIND_NAMES[RC_K_COUNT] = {
     "charge",   "refund",      "fee",        "payout",      "chargeback", "chargeback_reversal",
@@ -135,6 +135,12 @@ static void free_list(char **items, size_t n) {
     free(items);
 }
 
+static void free_tests(rc_row_test *t, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        free_list(t[i].values, t[i].nvalues);
+    free(t);
+}
+
 /* ---- the INI handler ------------------------------------------------------ */
 
 struct parse_ctx {
@@ -176,6 +182,9 @@ static int delim_from_name(const char *v, char *out) {
     return -1;
 }
 
+static int push_test(struct parse_ctx *c, const char *section, const char *name, const char *v,
+                     rc_row_test **list, size_t *n);
+
 static int on_profile(struct parse_ctx *c, const char *name, const char *v) {
     recon_profile *p = c->p;
     if (!strcmp(name, "name")) {
@@ -195,6 +204,28 @@ static int on_profile(struct parse_ctx *c, const char *name, const char *v) {
         struct strlist l = {&p->failed_values, &p->nfailed, 1};
         if (each_item(v, push_item, &l) != 0 || p->nfailed == 0)
             return bad(c, "profile", name, "needs at least one status value");
+    } else if (!strcmp(name, "detect")) {
+        struct strlist l = {&p->detect, &p->ndetect, 0};
+        if (each_item(v, push_item, &l) != 0 || p->ndetect == 0)
+            return bad(c, "profile", name, "needs at least one header name");
+    } else if (!strcmp(name, "detect_first")) {
+        free(p->detect_first);
+        if (!*v || !(p->detect_first = strdup(v)))
+            return bad(c, "profile", name, "must not be empty");
+    } else if (!strcmp(name, "detect_line")) {
+        free(p->detect_line);
+    free(p->detect_first);
+        if (!*v || !(p->detect_line = strdup(v)))
+            return bad(c, "profile", name, "must not be empty");
+    } else if (!strcmp(name, "detect_row")) {
+        return push_test(c, "profile", name, v, &p->detect_row, &p->ndetect_row);
+    } else if (!strcmp(name, "format")) {
+        if (!strcmp(v, "csv"))
+            p->format = RC_FORMAT_CSV;
+        else if (!strcmp(v, "bai2"))
+            p->format = RC_FORMAT_BAI2;
+        else
+            return bad(c, "profile", name, "'%s' is not csv or bai2", v);
     } else if (!strcmp(name, "source_type")) {
         if (!strcmp(v, "psp"))
             p->source_type = RECON_SOURCE_PSP;
@@ -237,8 +268,16 @@ static int on_columns(struct parse_ctx *c, const char *name, const char *v) {
     if (f < 0)
         return bad(c, "columns", name, "unknown field (see docs/PROFILES.md)");
     rc_column *col = &c->p->cols[f];
+    if (col->expr || (col->configured && rc_expr_is_call(v)))
+        return bad(c, "columns", name, "a call must be the field's only value");
     col->configured = 1;
     col->optional = optional;
+    if (rc_expr_is_call(v)) {
+        char why[160];
+        if (rc_expr_parse(v, &c->p->slots, optional, &col->expr, why, sizeof why) != 0)
+            return bad(c, "columns", name, "%s", why);
+        return 1;
+    }
     if (v[0] == '#') {
         if (parse_size(v + 1, 10000, &col->position) || col->position == 0)
             return bad(c, "columns", name, "'%s' is not a column position #1, #2, ...", v);
@@ -284,6 +323,13 @@ static int on_amounts(struct parse_ctx *c, const char *name, const char *v) {
             p->sign = RC_SIGN_DIRECTION;
         else
             return bad(c, "amounts", name, "'%s' is not signed, debit_credit or direction", v);
+    } else if (!strcmp(name, "value")) {
+        if (!strcmp(v, "gross"))
+            p->value_is_net = 0;
+        else if (!strcmp(v, "net"))
+            p->value_is_net = 1;
+        else
+            return bad(c, "amounts", name, "'%s' is not gross or net", v);
     } else if (!strcmp(name, "invert")) {
         if (parse_bool(v, &p->invert))
             return bad(c, "amounts", name, "'%s' is not yes or no", v);
@@ -336,6 +382,9 @@ struct kind_push {
 static int push_kind(const char *s, size_t len, void *ctx) {
     struct kind_push *k = ctx;
     recon_profile *p = k->p;
+    int negate = len > 1 && s[0] == '-';
+    if (negate)
+        s++, len--;
     rc_kind_entry *grown = realloc(p->kinds, (p->nkinds + 1) * sizeof *grown);
     if (!grown)
         return -1;
@@ -344,6 +393,8 @@ static int push_kind(const char *s, size_t len, void *ctx) {
         return -1;
     lower_in_place(grown[p->nkinds].value);
     grown[p->nkinds].kind = k->kind;
+    grown[p->nkinds].negate = negate;
+    grown[p->nkinds].glob = memchr(s, '*', len) != NULL;
     p->nkinds++;
     return 0;
 }
@@ -408,6 +459,102 @@ static int on_kinds(struct parse_ctx *c, const char *name, const char *v) {
     return 1;
 }
 
+/* "COLUMN: v1, v2" (a header name or #N, then values; "" is an empty cell). */
+static int parse_test(struct parse_ctx *c, const char *section, const char *name, const char *v,
+                      rc_row_test *t) {
+    const char *colon = strchr(v, ':');
+    memset(t, 0, sizeof *t);
+    if (!colon)
+        return bad(c, section, name, "'%s' is not COLUMN: value, value", v);
+    t->slot = rc_slot_add(&c->p->slots, v, (size_t)(colon - v), 0);
+    if (t->slot < 0)
+        return bad(c, section, name, "'%.*s' is not a column name or #N (or too many columns)",
+                   (int)(colon - v), v);
+    struct strlist l = {&t->values, &t->nvalues, 1};
+    if (each_item(colon + 1, push_item, &l) != 0 || t->nvalues == 0)
+        return bad(c, section, name, "'%s' needs at least one value after the colon", v);
+    for (size_t i = 0; i < t->nvalues; i++)
+        if (!strcmp(t->values[i], "\"\""))
+            t->values[i][0] = '\0';
+    return 1;
+}
+
+static int push_test(struct parse_ctx *c, const char *section, const char *name, const char *v,
+                     rc_row_test **list, size_t *n) {
+    rc_row_test *grown = realloc(*list, (*n + 1) * sizeof *grown);
+    if (!grown)
+        return bad(c, section, name, "out of memory");
+    *list = grown;
+    int ok = parse_test(c, section, name, v, &grown[*n]);
+    (*n)++; /* counted even when refused, so that its values are freed */
+    return ok;
+}
+
+static int on_rows(struct parse_ctx *c, const char *name, const char *v) {
+    recon_profile *p = c->p;
+    if (!strcmp(name, "keep_if"))
+        return push_test(c, "rows", name, v, &p->keep, &p->nkeep);
+    if (!strcmp(name, "skip_if"))
+        return push_test(c, "rows", name, v, &p->skip, &p->nskip);
+    if (!strcmp(name, "fill_down")) {
+        for (const char *item = v; *item;) {
+            const char *end = strchr(item, ',');
+            size_t len = end ? (size_t)(end - item) : strlen(item);
+            if (p->nfill == sizeof p->fill_down / sizeof p->fill_down[0])
+                return bad(c, "rows", name, "at most 8 columns");
+            int slot = rc_slot_add(&p->slots, item, len, 1);
+            if (slot < 0)
+                return bad(c, "rows", name, "'%.*s' is not a column name or #N", (int)len, item);
+            p->fill_down[p->nfill++] = slot;
+            item += len + (end != NULL);
+        }
+        return 1;
+    }
+    return bad(c, "rows", name, "unknown key (keep_if, skip_if, fill_down)");
+}
+
+static int on_records(struct parse_ctx *c, const char *name, const char *v) {
+    recon_profile *p = c->p;
+    struct strlist l = {NULL, NULL, 1};
+    if (!strcmp(name, "type")) {
+        if ((p->record_slot = rc_slot_add(&p->slots, v, strlen(v), 0)) < 0)
+            return bad(c, "records", name, "'%s' is not a column name or #N", v);
+        return 1;
+    }
+    if (!strcmp(name, "header"))
+        l = (struct strlist){&p->rec_header, &p->nrec_header, 1};
+    else if (!strcmp(name, "data"))
+        l = (struct strlist){&p->rec_data, &p->nrec_data, 1};
+    else if (!strcmp(name, "ignore"))
+        l = (struct strlist){&p->rec_ignore, &p->nrec_ignore, 1};
+    else
+        return bad(c, "records", name, "unknown key (type, header, data, ignore)");
+    if (each_item(v, push_item, &l) != 0)
+        return bad(c, "records", name, "out of memory");
+    return 1;
+}
+
+static int on_totals(struct parse_ctx *c, const char *name, const char *v) {
+    static const char *const keys[RC_TOT_COUNT] = {"currency",    "amount",     "credits",
+                                                   "debits",      "fee_credits", "fee_debits"};
+    recon_profile *p = c->p;
+    if (!strcmp(name, "when")) {
+        if (p->totals_when)
+            return bad(c, "totals", name, "given twice");
+        if (!(p->totals_when = calloc(1, sizeof *p->totals_when)))
+            return bad(c, "totals", name, "out of memory");
+        return parse_test(c, "totals", name, v, p->totals_when);
+    }
+    for (int k = 0; k < RC_TOT_COUNT; k++)
+        if (!strcmp(name, keys[k])) {
+            if ((p->totals_slot[k] = rc_slot_add(&p->slots, v, strlen(v), 0)) < 0)
+                return bad(c, "totals", name, "'%s' is not a column name or #N", v);
+            return 1;
+        }
+    return bad(c, "totals", name,
+               "unknown key (when, currency, amount, credits, debits, fee_credits, fee_debits)");
+}
+
 static int on_ini(void *user, const char *section, const char *name, const char *value) {
     struct parse_ctx *c = user;
     if (!strcmp(section, "profile"))
@@ -420,8 +567,14 @@ static int on_ini(void *user, const char *section, const char *name, const char 
         return on_dates(c, name, value);
     if (!strcmp(section, "kinds"))
         return on_kinds(c, name, value);
-    return bad(c, section, name, "unknown section (expected profile, columns, amounts, dates "
-                                 "or kinds)");
+    if (!strcmp(section, "rows"))
+        return on_rows(c, name, value);
+    if (!strcmp(section, "records"))
+        return on_records(c, name, value);
+    if (!strcmp(section, "totals"))
+        return on_totals(c, name, value);
+    return bad(c, section, name, "unknown section (expected profile, columns, amounts, dates, "
+                                 "kinds, rows, records or totals)");
 }
 
 /* ---- whole-profile validation --------------------------------------------- */
@@ -433,7 +586,7 @@ static const char *check_columns(const recon_profile *p, char *buf, size_t size)
     for (int f = 0; f < RC_F_COUNT; f++) {
         const rc_column *col = &p->cols[f];
         const char *opt = col->optional ? "?" : "";
-        if (!col->configured)
+        if (!col->configured || col->expr)
             continue;
         if (!p->header && col->position == 0)
             snprintf(buf, size, "[columns] %s%s: with header = no, columns are given by "
@@ -449,6 +602,58 @@ static const char *check_columns(const recon_profile *p, char *buf, size_t size)
             continue;
         return buf;
     }
+    return NULL;
+}
+
+/* sum() adds amounts, so it belongs only to amount fields, and only as the
+ * field's whole value. */
+static int sum_misplaced(const rc_expr *x, int top_ok) {
+    if (x->op == RC_X_SUM && !top_ok)
+        return 1;
+    for (size_t i = 0; i < x->nargs; i++)
+        if (sum_misplaced(x->args[i], 0))
+            return 1;
+    return 0;
+}
+
+/* The checks of the newer sections: expressions, slots, records, totals. */
+static const char *validate_more(const recon_profile *p, char *buf, size_t size) {
+    for (int f = 0; f < RC_F_COUNT; f++) {
+        const rc_expr *x = p->cols[f].expr;
+        int money = f == RC_F_AMOUNT || f == RC_F_FEE || f == RC_F_NET || f == RC_F_DEBIT ||
+                    f == RC_F_CREDIT;
+        if (x && sum_misplaced(x, money)) {
+            snprintf(buf, size, "[columns] %s: sum() is for amount, fee, net, debit and credit, "
+                     "as the whole value", FIELD_NAMES[f]);
+            return buf;
+        }
+    }
+    for (size_t i = 0; i < p->slots.n; i++) {
+        const rc_slot *sl = &p->slots.slot[i];
+        if (!p->header && (sl->name || sl->position > p->ncolumns)) {
+            snprintf(buf, size, "with header = no, column '%s' must be a position #1 to #%zu",
+                     sl->name ? sl->name : "#?", p->ncolumns);
+            return buf;
+        }
+    }
+    if (p->record_slot >= 0 && !p->slots.slot[p->record_slot].position)
+        return "[records] type must be a position (#1): it is read before any header";
+    if (p->record_slot >= 0 && (!p->nrec_header || !p->nrec_data || !p->header))
+        return "[records] type needs header and data record types, and [profile] header = yes";
+    if (p->record_slot < 0 && (p->nrec_header || p->nrec_data || p->nrec_ignore))
+        return "[records] needs type (the column that holds the record type)";
+    const int *t = p->totals_slot;
+    int sums = t[RC_TOT_AMOUNT] >= 0 || t[RC_TOT_CREDITS] >= 0 || t[RC_TOT_DEBITS] >= 0;
+    if (p->totals_when && !sums)
+        return "[totals] when needs amount, or credits and debits, to check";
+    if (!p->totals_when && (sums || t[RC_TOT_CURRENCY] >= 0))
+        return "[totals] needs when (which rows are totals rows)";
+    if (p->format == RC_FORMAT_BAI2 && p->header)
+        return "[profile] format = bai2 reads records, not a table: use header = no";
+    if (p->cols[RC_F_FEE_DIRECTION].configured && (!p->ncredit || !p->ndebit))
+        return "[columns] fee_direction needs [amounts] credit_values and debit_values";
+    if (p->value_is_net && p->cols[RC_F_NET].configured)
+        return "[amounts] value = net reads the net from the amount columns: drop [columns] net";
     return NULL;
 }
 
@@ -488,7 +693,7 @@ static const char *validate(const recon_profile *p, const struct parse_ctx *c, c
         return "[kinds] a kind column needs kind mappings (or unknown = other)";
     if (p->nfailed && !cols[RC_F_PROVIDER_STATUS].configured)
         return "[profile] failed_status needs a [columns] provider_status column";
-    return NULL;
+    return validate_more(p, buf, size);
 }
 
 static recon_profile *profile_new(void) {
@@ -500,6 +705,9 @@ static recon_profile *profile_new(void) {
     p->money.decimal = '.';
     p->money.thousands = 0;
     p->sign = RC_SIGN_SIGNED;
+    p->record_slot = -1;
+    for (int k = 0; k < RC_TOT_COUNT; k++)
+        p->totals_slot[k] = -1;
     memcpy(p->timezone, "UTC", 4);
     if (rc_time_format_compile("iso8601", &p->occurred_fmt) != 0 ||
         rc_time_format_compile("iso8601", &p->settled_fmt) != 0) {
@@ -516,8 +724,21 @@ void recon_profile_free(recon_profile *p) {
     free(p->description);
     free(p->provider);
     free_list(p->failed_values, p->nfailed);
-    for (int f = 0; f < RC_F_COUNT; f++)
+    for (int f = 0; f < RC_F_COUNT; f++) {
         free_list(p->cols[f].aliases, p->cols[f].naliases);
+        rc_expr_free(p->cols[f].expr);
+    }
+    free_tests(p->keep, p->nkeep);
+    free_tests(p->skip, p->nskip);
+    free_tests(p->detect_row, p->ndetect_row);
+    free_tests(p->totals_when, p->totals_when ? 1 : 0);
+    free_list(p->detect, p->ndetect);
+    free(p->detect_line);
+    free(p->detect_first);
+    free_list(p->rec_header, p->nrec_header);
+    free_list(p->rec_data, p->nrec_data);
+    free_list(p->rec_ignore, p->nrec_ignore);
+    rc_slots_free(&p->slots);
     free_list(p->credit_values, p->ncredit);
     free_list(p->debit_values, p->ndebit);
     for (size_t i = 0; i < p->nkinds; i++)
@@ -636,15 +857,63 @@ recon_source_type recon_profile_source_type(const recon_profile *p) {
     return p ? p->source_type : (recon_source_type)0;
 }
 
-int rc_profile_kind(const recon_profile *p, const char *value, size_t len, rc_kind *out) {
-    for (size_t i = 0; i < p->nkinds; i++) {
-        const char *k = p->kinds[i].value;
-        if (strlen(k) == len && strncasecmp(k, value, len) == 0) {
-            *out = p->kinds[i].kind;
+/* Case-insensitive match of s[0..len) against a lower-case pattern where
+ * '*' stands for any run of characters. Iterative, with one backtrack
+ * point: linear in practice, never exponential. */
+static int glob_match(const char *pat, const char *s, size_t len) {
+    size_t i = 0;
+    const char *star = NULL;
+    size_t star_i = 0;
+    while (i < len) {
+        if (*pat == '*') {
+            star = pat++;
+            star_i = i;
+        } else if (*pat && *pat == (char)tolower((unsigned char)s[i])) {
+            pat++;
+            i++;
+        } else if (star) {
+            pat = star + 1;
+            i = ++star_i;
+        } else {
             return 0;
         }
     }
+    while (*pat == '*')
+        pat++;
+    return *pat == '\0';
+}
+
+int rc_profile_kind(const recon_profile *p, const char *value, size_t len, rc_kind *out,
+                    int *negate) {
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < p->nkinds; i++) {
+            const rc_kind_entry *k = &p->kinds[i];
+            int hit = pass == 0 ? !k->glob && strlen(k->value) == len &&
+                                      strncasecmp(k->value, value, len) == 0
+                                : k->glob && glob_match(k->value, value, len);
+            if (hit) {
+                *out = k->kind;
+                *negate = k->negate;
+                return 0;
+            }
+        }
+    }
     return -1;
+}
+
+/* A value in double quotes is literal ("*" is a star, not a wildcard). */
+int rc_row_test_match(const rc_row_test *t, const char *cell, size_t len) {
+    for (size_t i = 0; i < t->nvalues; i++) {
+        const char *v = t->values[i];
+        size_t n = strlen(v);
+        if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+            if (n - 2 == len && strncasecmp(v + 1, cell, len) == 0)
+                return 1;
+        } else if (glob_match(v, cell, len)) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* ---- header binding -------------------------------------------------------- */
@@ -681,6 +950,38 @@ static void append_missing(char *msg, size_t size, rc_field f, const rc_column *
     snprintf(msg + used, size - used, ")");
 }
 
+static int first_col_slot(const rc_expr *x) {
+    if (x->op == RC_X_COL)
+        return x->slot;
+    for (size_t i = 0; i < x->nargs; i++) {
+        int s = first_col_slot(x->args[i]);
+        if (s >= 0)
+            return s;
+    }
+    return -1;
+}
+
+/* Resolves every slot: a header name to its column, #N to N - 1. Missing
+ * required names are appended to msg. */
+static void bind_slots(const recon_profile *p, const char *const *header, const size_t *lens,
+                       size_t nfields, rc_binding *out, char *msg, size_t msgsize) {
+    for (size_t i = 0; i < p->slots.n; i++) {
+        const rc_slot *sl = &p->slots.slot[i];
+        out->slot_index[i] = -1;
+        if (!sl->name) {
+            out->slot_index[i] = (long)sl->position - 1;
+            continue;
+        }
+        for (size_t k = 0; k < nfields && out->slot_index[i] < 0; k++)
+            if (header_eq(header[k], lens[k], sl->name))
+                out->slot_index[i] = (long)k;
+        if (out->slot_index[i] < 0 && !sl->optional) {
+            size_t used = strlen(msg);
+            snprintf(msg + used, msgsize - used, "%s%s", used ? ", " : "", sl->name);
+        }
+    }
+}
+
 int rc_profile_bind(const recon_profile *p, const char *const *header, const size_t *lens,
                     size_t nfields, rc_binding *out, char *msg, size_t msgsize) {
     msg[0] = '\0';
@@ -689,7 +990,7 @@ int rc_profile_bind(const recon_profile *p, const char *const *header, const siz
         const rc_column *col = &p->cols[f];
         out->index[f] = -1;
         out->names[f] = NULL;
-        if (!col->configured)
+        if (!col->configured || col->expr)
             continue;
         if (!p->header) {
             out->index[f] = (long)col->position - 1;
@@ -700,6 +1001,14 @@ int rc_profile_bind(const recon_profile *p, const char *const *header, const siz
             out->names[f] = header[out->index[f]];
         else if (!col->optional)
             append_missing(msg, msgsize, (rc_field)f, col);
+    }
+    bind_slots(p, header, lens, nfields, out, msg, msgsize);
+    /* A computed field is named in messages by its first column. */
+    for (int f = 0; f < RC_F_COUNT; f++) {
+        int slot = p->cols[f].expr ? first_col_slot(p->cols[f].expr) : -1;
+        long i = slot >= 0 ? out->slot_index[slot] : -1;
+        if (p->header && i >= 0 && (size_t)i < nfields)
+            out->names[f] = header[i];
     }
     return msg[0] ? RECON_EHEADER : RECON_OK;
 }

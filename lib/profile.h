@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "expr.h"
 #include "money.h"
 #include "recon.h"
 #include "timefmt.h"
@@ -26,9 +27,11 @@ typedef enum {
     RC_F_COUNTERPARTY,
     RC_F_PROVIDER_STATUS,
     RC_F_PROVIDER_CODE,
-    RC_F_DEBIT,     /* sign = debit_credit */
-    RC_F_CREDIT,    /* sign = debit_credit */
-    RC_F_DIRECTION, /* sign = direction */
+    RC_F_DEBIT,         /* sign = debit_credit */
+    RC_F_CREDIT,        /* sign = debit_credit */
+    RC_F_DIRECTION,     /* sign = direction */
+    RC_F_FEE_DIRECTION, /* the fee's own credit/debit column (PayPal STL) */
+    RC_F_TIMEZONE,      /* the zone of the row's local times (Adyen TimeZone) */
     RC_F_COUNT
 } rc_field;
 
@@ -54,16 +57,55 @@ typedef struct {
     char **aliases;  /* header names, compared case-insensitively; NULL if unmapped */
     size_t naliases;
     size_t position; /* 1-based column for header = no; 0 otherwise */
+    rc_expr *expr;   /* a call (concat, coalesce, ...) instead of a column, or NULL */
     int optional;    /* the file may lack the column */
     int configured;  /* the profile maps this field */
 } rc_column;
 
 typedef struct {
-    char *value; /* lower-cased raw value */
+    char *value; /* lower-cased raw value; may hold '*' wildcards */
     rc_kind kind;
+    int negate;  /* written "-value": the file's amounts of this type are unsigned
+                    money out, so they are negated */
+    int glob;    /* value has a '*' */
 } rc_kind_entry;
 
+/* "COLUMN: v1, v2": a test on one cell (values compared case-insensitively,
+ * '*' wildcards, "" for an empty cell). */
+typedef struct {
+    int slot;
+    char **values;
+    size_t nvalues;
+} rc_row_test;
+
+enum { RC_FORMAT_CSV = 0, RC_FORMAT_BAI2 = 1 };
+
+/* Totals rows: the file's own sums, checked against the rows it covers. */
+enum { RC_TOT_CURRENCY, RC_TOT_AMOUNT, RC_TOT_CREDITS, RC_TOT_DEBITS, RC_TOT_FEE_CREDITS,
+       RC_TOT_FEE_DEBITS, RC_TOT_COUNT };
+
 struct recon_profile {
+    int format;            /* RC_FORMAT_* */
+    rc_slots slots;        /* every column reference of expressions, tests and totals */
+    char **detect;         /* header names a file must have to be this layout */
+    size_t ndetect;
+    char *detect_first;    /* and the name its first column must have, or NULL */
+    char *detect_line;     /* or: the first line's start (BAI2 "01,", PayPal STL "RH") */
+    rc_row_test *detect_row; /* header = no: tests the first row must pass */
+    size_t ndetect_row;
+    rc_row_test *keep, *skip; /* [rows]: keep only rows passing all keep, drop rows passing any skip */
+    size_t nkeep, nskip;
+    int fill_down[8];      /* [rows] fill_down: slots whose last value fills empty cells */
+    size_t nfill;
+    /* [records]: a file of typed records (PayPal STL): the type column, and
+     * which types are the header, the data and ignored. */
+    int record_slot;       /* -1 when the file is a plain table */
+    char **rec_header, **rec_data, **rec_ignore;
+    size_t nrec_header, nrec_data, nrec_ignore;
+    /* [totals] */
+    rc_row_test *totals_when; /* NULL when the layout has no totals rows */
+    int totals_slot[RC_TOT_COUNT]; /* -1 when not given */
+    int value_is_net;      /* [amounts] value = net: the amount columns carry the net */
     char *name;
     char *description;
     char *provider;       /* key in the error table ("shop_gateway"), or NULL: the name */
@@ -101,9 +143,14 @@ struct recon_profile {
 const char *rc_field_name(rc_field f);
 const char *rc_kind_name(rc_kind k);
 
-/* Maps a raw kind value (any case, trimmed by the caller) to a kind.
- * Returns 0 and sets *out, or -1 when the profile does not know it. */
-int rc_profile_kind(const recon_profile *p, const char *value, size_t len, rc_kind *out);
+/* Maps a raw kind value (any case, trimmed by the caller) to a kind: an
+ * exact value first, then wildcard values in file order. Returns 0 and sets
+ * *out and *negate, or -1 when the profile does not know it. */
+int rc_profile_kind(const recon_profile *p, const char *value, size_t len, rc_kind *out,
+                    int *negate);
+
+/* Does the cell pass the test's values? */
+int rc_row_test_match(const rc_row_test *t, const char *cell, size_t len);
 
 /* Header binding: where each configured field sits in a file.
  * index[f] is the 0-based column, or -1 when absent. */
@@ -112,6 +159,7 @@ typedef struct {
     size_t ncolumns;       /* fields a data row must have */
     const char *names[RC_F_COUNT]; /* the file's column name per field (points into the header
                                       copy the caller keeps), or NULL */
+    long slot_index[RC_MAX_SLOTS]; /* the column of each slot, -1 when absent */
 } rc_binding;
 
 /* Binds a header row to the profile. On failure writes into msg the

@@ -132,6 +132,13 @@ static void print_import_text(const char *file, const char *source, const char *
     printf("  rows read %llu, inserted %llu, duplicate %llu, rejected %llu\n",
            (unsigned long long)r->rows_read, (unsigned long long)r->rows_inserted,
            (unsigned long long)r->rows_duplicate, (unsigned long long)r->rows_rejected);
+    if (r->rows_skipped)
+        printf("  skipped by the profile's row filters: %llu\n",
+               (unsigned long long)r->rows_skipped);
+    if (r->checks_passed || r->checks_failed)
+        printf("  the file's own totals: %llu agree, %llu disagree%s\n",
+               (unsigned long long)r->checks_passed, (unsigned long long)r->checks_failed,
+               r->checks_failed ? " (recon failures list --import ID)" : "");
     if (r->rows_rejected)
         printf("  rejected rows: recon failures list --import %lld\n", (long long)r->import_id);
     if (r->payments_failed)
@@ -155,11 +162,13 @@ static void print_import_json(const char *file, const char *source, const char *
     }
     printf(", \"status\": \"%s\", \"import_id\": %lld, \"rows_read\": %llu, "
            "\"rows_inserted\": %llu, \"rows_duplicate\": %llu, \"rows_rejected\": %llu, "
-           "\"payments_failed\": %llu, \"sha256\": \"%s\"}",
+           "\"payments_failed\": %llu, \"rows_skipped\": %llu, \"checks_passed\": %llu, "
+           "\"checks_failed\": %llu, \"sha256\": \"%s\"}",
            r->already_imported ? "already_imported" : "imported", (long long)r->import_id,
            (unsigned long long)r->rows_read, (unsigned long long)r->rows_inserted,
            (unsigned long long)r->rows_duplicate, (unsigned long long)r->rows_rejected,
-           (unsigned long long)r->payments_failed, r->sha256);
+           (unsigned long long)r->payments_failed, (unsigned long long)r->rows_skipped,
+           (unsigned long long)r->checks_passed, (unsigned long long)r->checks_failed, r->sha256);
 }
 
 static int load_profile(const char *name, const char *file, recon_profile **out) {
@@ -194,7 +203,7 @@ static int import_one(recon_db *db, const char *file, const recon_profile *profi
         print_import_text(file, source, recon_profile_name(profile), &res);
     if (error)
         return EXIT_FAIL;
-    return res.rows_rejected ? EXIT_REJECTS : EXIT_OK;
+    return res.rows_rejected || res.checks_failed ? EXIT_REJECTS : EXIT_OK;
 }
 
 static int cmd_import(const cli *c) {
