@@ -218,14 +218,18 @@ check "RECON_DB: database created" "yes" "$([ -s "$T/env.db" ] && echo yes || ec
 
 run "$RECON" profiles list
 check "profiles list: exit 0" 0 "$rc"
-check "profiles list: text" "generic_bank     bank   Generic bank statement (date, value date, description, signed amount, currency)
-generic_psp      psp    Generic PSP settlement report (id, type, amount, fee, net, currency, payout id)" "$out"
+PROFILE_NAMES=$(cd "$ROOT/data/profiles" && ls *.ini | sed 's/\.ini$//' | tr '\n' ' ' | sed 's/ $//')
+check "profiles list: one line per built-in profile" "$PROFILE_NAMES" "$(printf '%s\n' "$out" | cut -d' ' -f1 | tr '\n' ' ' | sed 's/ $//')"
+check_has "profiles list: name, type, description" "generic_bank               bank   Generic bank statement (date, value date, description, signed amount, currency)" "$out"
+check_has "profiles list: a real layout" "stripe_payout_itemized     psp    Stripe itemized payout reconciliation (payout_reconciliation.itemized.5)" "$out"
 check "profiles list: no errors" "" "$err"
 run "$RECON" profiles list --format json
 check "profiles list --format json: exit 0" 0 "$rc"
 check_true "profiles list --format json: valid JSON" "valid JSON" json_valid "$T/out"
-check "profiles list --format json: names and types" "generic_bank:bank generic_psp:psp" \
-    "$(py_json "$T/out" '" ".join(p["name"] + ":" + p["source_type"] for p in d)')"
+check "profiles list --format json: names" "$PROFILE_NAMES" \
+    "$(py_json "$T/out" '" ".join(p["name"] for p in d)')"
+check "profiles list --format json: source types" "bank:4 psp:12" \
+    "$(py_json "$T/out" '" ".join(t + ":" + str(sum(1 for p in d if p["source_type"] == t)) for t in ("bank", "psp"))')"
 run "$RECON" profiles list --frob
 check "profiles list --frob: exit 2" 2 "$rc"
 
@@ -811,6 +815,9 @@ r failures list --resolved
 check_has "failures list --resolved: with the note" "resolved" "$out"
 check_has "failures list --resolved: with the note" "allow-listed our new egress IP" "$out"
 check "failures: the view" "RATE_LIMITED|modulate|1|2" "$(sql 'SELECT unified_code, provider, failures, occurrences FROM v_failures_summary')"
+
+run python3 "$ROOT/tools/errdoc.py" --check
+check "docs/ERROR_CODES.md is generated from the data it documents" "0|" "$rc|$out"
 
 echo "e2e: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -87,7 +87,8 @@ START_TEST(test_builtin_generic_psp_loads_with_name_type_and_description) {
     ck_assert(p->cols[RC_F_FEE].optional);
     ck_assert_int_eq(p->unknown_is_other, 0);
     rc_kind k;
-    ck_assert_int_eq(rc_profile_kind(p, "dispute", 7, &k), 0);
+    int neg = -1;
+    ck_assert_int_eq(rc_profile_kind(p, "dispute", 7, &k, &neg), 0);
     ck_assert_int_eq(k, RC_K_CHARGEBACK);
     recon_profile_free(p);
 }
@@ -444,22 +445,23 @@ START_TEST(test_kind_mappings_are_case_insensitive_and_accumulate) {
                                 "chargeback_reversal = dispute_won\n"
                                 "bank_credit = incoming\n");
     rc_kind k = RC_K_COUNT;
-    ck_assert_int_eq(rc_profile_kind(p, "sale", 4, &k), 0);
+    int neg = -1;
+    ck_assert_int_eq(rc_profile_kind(p, "sale", 4, &k, &neg), 0);
     ck_assert_int_eq(k, RC_K_CHARGE);
-    ck_assert_int_eq(rc_profile_kind(p, "Capture", 7, &k), 0);
+    ck_assert_int_eq(rc_profile_kind(p, "Capture", 7, &k, &neg), 0);
     ck_assert_int_eq(k, RC_K_CHARGE);
-    ck_assert_int_eq(rc_profile_kind(p, "PAYMENT", 7, &k), 0);
+    ck_assert_int_eq(rc_profile_kind(p, "PAYMENT", 7, &k, &neg), 0);
     ck_assert_int_eq(k, RC_K_CHARGE);
-    ck_assert_int_eq(rc_profile_kind(p, "refund", 6, &k), 0);
+    ck_assert_int_eq(rc_profile_kind(p, "refund", 6, &k, &neg), 0);
     ck_assert_int_eq(k, RC_K_REFUND);
-    ck_assert_int_eq(rc_profile_kind(p, "dispute_won", 11, &k), 0);
+    ck_assert_int_eq(rc_profile_kind(p, "dispute_won", 11, &k, &neg), 0);
     ck_assert_int_eq(k, RC_K_CHARGEBACK_REVERSAL);
-    ck_assert_int_eq(rc_profile_kind(p, "incoming", 8, &k), 0);
+    ck_assert_int_eq(rc_profile_kind(p, "incoming", 8, &k, &neg), 0);
     ck_assert_int_eq(k, RC_K_BANK_CREDIT);
     /* Length is exact: no prefix matches. */
-    ck_assert_int_eq(rc_profile_kind(p, "refunds", 7, &k), -1);
-    ck_assert_int_eq(rc_profile_kind(p, "refund", 5, &k), -1);
-    ck_assert_int_eq(rc_profile_kind(p, "payout", 6, &k), -1);
+    ck_assert_int_eq(rc_profile_kind(p, "refunds", 7, &k, &neg), -1);
+    ck_assert_int_eq(rc_profile_kind(p, "refund", 5, &k, &neg), -1);
+    ck_assert_int_eq(rc_profile_kind(p, "payout", 6, &k, &neg), -1);
     ck_assert_int_eq(p->unknown_is_other, 0);
     recon_profile_free(p);
 }

@@ -167,7 +167,8 @@ int main(int argc, char **argv) {
         return 2;
     }
     static table u, e;
-    load(argv[1], &u, 5, "unified_code,category,retryable,retry_policy,meaning");
+    load(argv[1], &u, 7,
+         "unified_code,category,retryable,retry_policy,meaning,when_to_retry,what_to_do");
     load(argv[2], &e, 11,
          "provider,http_status,provider_code,cause,unified_code,category,retryable,"
          "retry_policy,action,description,spec");

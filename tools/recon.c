@@ -136,9 +136,10 @@ static void print_import_text(const char *file, const char *source, const char *
         printf("  skipped by the profile's row filters: %llu\n",
                (unsigned long long)r->rows_skipped);
     if (r->checks_passed || r->checks_failed)
-        printf("  the file's own totals: %llu agree, %llu disagree%s\n",
-               (unsigned long long)r->checks_passed, (unsigned long long)r->checks_failed,
-               r->checks_failed ? " (recon failures list --import ID)" : "");
+        printf("  the file's own totals: %llu agree, %llu disagree\n",
+               (unsigned long long)r->checks_passed, (unsigned long long)r->checks_failed);
+    if (r->checks_failed && !r->rows_rejected)
+        printf("  disagreements: recon failures list --import %lld\n", (long long)r->import_id);
     if (r->rows_rejected)
         printf("  rejected rows: recon failures list --import %lld\n", (long long)r->import_id);
     if (r->payments_failed)
@@ -353,7 +354,7 @@ static int cmd_profiles(const cli *c) {
             json_str(stdout, recon_profile_description(p));
             printf("}");
         } else {
-            printf("%-16s %-6s %s\n", recon_profile_name(p), type, recon_profile_description(p));
+            printf("%-26s %-6s %s\n", recon_profile_name(p), type, recon_profile_description(p));
         }
         recon_profile_free(p);
     }
