@@ -181,6 +181,22 @@ recon_source_type recon_profile_source_type(const recon_profile *profile);
 size_t recon_profile_builtin_count(void);
 const char *recon_profile_builtin_name(size_t index);
 
+/* Finds the built-in profile a file is written in, from its first line,
+ * its header row or (for files without one) its first row: see
+ * docs/PROFILES.md, "Detection". On success *out is the profile (free it
+ * with recon_profile_free). When no profile fits: RECON_ENOTFOUND, and the
+ * message names the closest ones and what they miss; when several fit
+ * equally: RECON_ECONFLICT, naming them. RECON_EIO or RECON_EFORMAT for a
+ * file that cannot be read, is empty or binary. Reads at most 64 KiB.
+ *
+ *     if (recon_profile_detect("report.csv", &err, &profile) != RECON_OK)
+ *         fprintf(stderr, "%s\n", err.message);
+ */
+int recon_profile_detect(const char *path, recon_error *err, recon_profile **out);
+
+/* The INI text of a built-in profile (static storage), or NULL. */
+const char *recon_profile_builtin_text(const char *name);
+
 /* "psp", "bank", "ledger" (or "?" for an invalid value). */
 const char *recon_source_type_name(recon_source_type type);
 

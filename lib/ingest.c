@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bai2.h"
 #include "csvread.h"
 #include "internal.h"
 #include "profile.h"
@@ -87,6 +88,7 @@ typedef struct {
     rc_strbuf *fbuf;
     rc_strbuf *tmp;
     int oom;
+    rc_bai2 *bai2;          /* the BAI2 reader over the CSV reader, for format = bai2 */
     int bound;              /* a header binds the columns (records: a header record came) */
     /* [rows] fill_down: the last value of each column, and the row's cells
      * with empty ones filled. */
@@ -1254,11 +1256,43 @@ static void report_progress(const importer *im, const rc_csv *r) {
     im->opts->progress(&pr, im->opts->payload);
 }
 
+/* A BAI2 trailer's verdict: counted, and a failure when it disagrees. */
+static int bai2_check(importer *im, const rc_csv_row *row) {
+    if (row->error == RC_BAI2_CHECK_OK) {
+        im->res->checks_passed++;
+        return RECON_OK;
+    }
+    reject r = {RC_F_COUNT, NULL, "totals_mismatch", ""};
+    snprintf(r.message, sizeof r.message, "%s", rc_bai2_message(im->bai2));
+    im->res->checks_failed++;
+    int rc = store_failure(im, row, &r);
+    im->res->rows_rejected--; /* a trailer is not a data row */
+    return rc;
+}
+
+/* A record BAI2 does not allow where it stands: a rejected row, named. */
+static int bai2_structure(importer *im, const rc_csv_row *row) {
+    reject r = {RC_F_COUNT, NULL, "record_unknown", ""};
+    snprintf(r.message, sizeof r.message, "%s", rc_bai2_message(im->bai2));
+    im->res->rows_read++;
+    return store_failure(im, row, &r);
+}
+
+static int next_row(importer *im, rc_csv *r, rc_csv_row *row) {
+    return im->bai2 ? rc_bai2_next(im->bai2, row) : rc_csv_next(r, row);
+}
+
 static int read_rows(importer *im, rc_csv *r) {
     rc_csv_row row;
     int rc;
-    while ((rc = rc_csv_next(r, &row)) == RC_CSV_HAVE_ROW) {
-        if ((rc = process_row(im, &row)) != RECON_OK)
+    while ((rc = next_row(im, r, &row)) == RC_CSV_HAVE_ROW) {
+        if (row.error == RC_BAI2_CHECK_OK || row.error == RC_BAI2_CHECK_FAILED)
+            rc = bai2_check(im, &row);
+        else if (im->bai2 && row.error == RC_CSV_ROW_SYNTAX && rc_bai2_message(im->bai2)[0])
+            rc = bai2_structure(im, &row);
+        else
+            rc = process_row(im, &row);
+        if (rc != RECON_OK)
             return rc;
         if (im->res->rows_read % PROGRESS_EVERY == 0)
             report_progress(im, r);
@@ -1286,8 +1320,11 @@ static int import_locked(importer *im, int fd, const char *source) {
     rc_csv *r = NULL;
     if (!EVP_DigestInit_ex(im->file_md, im->sha256, NULL))
         return rc_fail(im->db, RECON_ERROR, "sha256 unavailable");
-    if (rc_csv_open_fd(fd, &co, &r) != 0)
+    if (rc_csv_open_fd(fd, &co, &r) != 0 ||
+        (im->p->format == RC_FORMAT_BAI2 && rc_bai2_open(r, &im->bai2) != 0)) {
+        rc_csv_close(r);
         return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
+    }
     rc = read_header(im, r);
     if (!rc)
         rc = insert_import(im);
@@ -1295,6 +1332,8 @@ static int import_locked(importer *im, int fd, const char *source) {
         rc = prepare_all(im);
     if (!rc)
         rc = read_rows(im, r);
+    rc_bai2_close(im->bai2);
+    im->bai2 = NULL;
     rc_csv_close(r);
     if (rc)
         return rc;

@@ -153,7 +153,7 @@ check "--help: exit 0" 0 "$rc"
 
 run "$RECON" help import
 check "help import: exit 0" 0 "$rc"
-check_has "help import: usage" "usage: recon --db FILE import (--profile NAME | --profile-file PATH) [--source NAME]" "$out"
+check_has "help import: usage" "usage: recon --db FILE import [--profile NAME | --profile-file PATH] [--source NAME]" "$out"
 check_has "help import: --profile-file" "--profile-file PATH" "$out"
 
 for topic in failures summary profiles; do
@@ -188,11 +188,9 @@ check "no database given: exit 2" 2 "$rc"
 check_has "no database given: message" "no database: give --db FILE or set RECON_DB" "$err"
 
 db=$T/usage.db
-r import e2e_psp_small.csv
-check "import without a profile: exit 2" 2 "$rc"
-check_has "import without a profile: message" "give exactly one of --profile NAME or --profile-file PATH" "$err"
 r import --profile generic_psp --profile-file e2e_eu_profile.ini e2e_psp_small.csv
 check "import with two profiles: exit 2" 2 "$rc"
+check_has "import with two profiles: message" "give --profile NAME or --profile-file PATH, not both" "$err"
 r import --profile generic_psp
 check "import without files: exit 2" 2 "$rc"
 check_has "import without files: message" "import: no files given" "$err"
@@ -228,7 +226,7 @@ check "profiles list --format json: exit 0" 0 "$rc"
 check_true "profiles list --format json: valid JSON" "valid JSON" json_valid "$T/out"
 check "profiles list --format json: names" "$PROFILE_NAMES" \
     "$(py_json "$T/out" '" ".join(p["name"] for p in d)')"
-check "profiles list --format json: source types" "bank:4 psp:12" \
+check "profiles list --format json: source types" "bank:5 psp:12" \
     "$(py_json "$T/out" '" ".join(t + ":" + str(sum(1 for p in d if p["source_type"] == t)) for t in ("bank", "psp"))')"
 run "$RECON" profiles list --frob
 check "profiles list --frob: exit 2" 2 "$rc"

@@ -28,7 +28,7 @@ static const char USAGE[] =
     "                 provider errors, failed payments)\n"
     "  errors         classify provider errors with the unified error table\n"
     "  summary        transactions and amounts per source and currency\n"
-    "  profiles list  show the built-in CSV layouts\n"
+    "  profiles       list, show and detect the built-in layouts\n"
     "  help [COMMAND] show help for a command\n"
     "\n"
     "options:\n"
@@ -42,14 +42,15 @@ static const struct {
     const char *text;
 } HELP[] = {
     {"import",
-     "usage: recon --db FILE import (--profile NAME | --profile-file PATH) [--source NAME]\n"
+     "usage: recon --db FILE import [--profile NAME | --profile-file PATH] [--source NAME]\n"
      "                              [--format text|json] FILE...\n"
      "\n"
      "Imports each FILE in its own transaction. Re-importing a file is a no-op; rows\n"
      "already stored from an overlapping file are counted as duplicates; bad rows are\n"
      "kept in the failures table with the reason and the import goes on.\n"
      "\n"
-     "  --profile NAME       a built-in layout (recon profiles list)\n"
+     "  --profile NAME       a built-in layout (recon profiles list); without it (and\n"
+     "                       without --profile-file) each file's layout is detected\n"
      "  --profile-file PATH  a layout from an INI file (docs/PROFILES.md)\n"
      "  --source NAME        the source the rows belong to (default: the profile's name)\n"
      "  --format text|json   output format (default text)\n"
@@ -89,8 +90,12 @@ static const struct {
      "Per source and currency: imports, transactions, gross and net amounts, failures.\n"},
     {"profiles",
      "usage: recon profiles list [--format text|json]\n"
+     "       recon profiles show NAME\n"
+     "       recon profiles detect FILE...\n"
      "\n"
-     "Lists the built-in profiles with their source type and description.\n"},
+     "list: the built-in profiles with their source type and description. show: a\n"
+     "profile's mapping (its INI text, docs/PROFILES.md). detect: which profile each\n"
+     "file is written in, as import does when no --profile is given.\n"},
 };
 
 static int cmd_help(const char *topic) {
@@ -149,6 +154,8 @@ static void print_import_text(const char *file, const char *source, const char *
 
 static void print_import_json(const char *file, const char *source, const char *profile,
                               const recon_import_result *r, const char *error, int first) {
+    if (!source)
+        source = profile;
     printf("%s\n  {\"file\": ", first ? "" : ",");
     json_str(stdout, file);
     printf(", \"source\": ");
@@ -231,26 +238,44 @@ static int cmd_import(const cli *c) {
         } else
             return usage_error("import: unknown option '%s'", a);
     }
-    if (!profile_name == !profile_file)
-        return usage_error("import: give exactly one of --profile NAME or --profile-file PATH");
+    if (profile_name && profile_file)
+        return usage_error("import: give --profile NAME or --profile-file PATH, not both");
     if (i >= c->argc)
         return usage_error("import: no files given");
 
     recon_profile *profile = NULL;
-    int status = load_profile(profile_name, profile_file, &profile);
-    if (status != EXIT_OK)
+    int status = EXIT_OK;
+    if ((profile_name || profile_file) &&
+        (status = load_profile(profile_name, profile_file, &profile)) != EXIT_OK)
         return status;
     recon_db *db = NULL;
     if ((status = open_db(c, &db)) != EXIT_OK) {
         recon_profile_free(profile);
         return status;
     }
-    if (!source)
-        source = recon_profile_name(profile);
     if (fmt == FMT_JSON)
         printf("[");
     for (int first = 1; i < c->argc; i++, first = 0) {
-        int one = import_one(db, c->argv[i], profile, source, fmt, first);
+        /* Without --profile each file's layout is detected on its own. */
+        recon_profile *detected = NULL;
+        int one = EXIT_OK;
+        if (!profile) {
+            recon_error err;
+            if (recon_profile_detect(c->argv[i], &err, &detected) != RECON_OK) {
+                if (fmt == FMT_JSON)
+                    print_import_json(c->argv[i], source, NULL, NULL, err.message, first);
+                else
+                    fprintf(stderr, "recon: %s\n", err.message);
+                status = EXIT_FAIL;
+                continue;
+            }
+            if (fmt == FMT_TEXT)
+                printf("%s: detected profile %s\n", c->argv[i], recon_profile_name(detected));
+        }
+        const recon_profile *use = profile ? profile : detected;
+        one = import_one(db, c->argv[i], use, source ? source : recon_profile_name(use), fmt,
+                         first);
+        recon_profile_free(detected);
         /* The worst outcome wins: failure over rejected rows over clean. */
         if (one == EXIT_FAIL || (one == EXIT_REJECTS && status == EXIT_OK))
             status = one;
@@ -327,10 +352,8 @@ static int cmd_summary(const cli *c) {
 
 /* ---- profiles list ------------------------------------------------------------------ */
 
-static int cmd_profiles(const cli *c) {
+static int profiles_list(const cli *c) {
     int fmt = FMT_TEXT;
-    if (c->argc < 2 || strcmp(c->argv[1], "list") != 0)
-        return usage_error("profiles: expected 'profiles list'");
     if (c->argc == 4 && !strcmp(c->argv[2], "--format")) {
         if (parse_format(c->argv[3], 0, &fmt))
             return usage_error("profiles list: --format is text or json");
@@ -361,6 +384,49 @@ static int cmd_profiles(const cli *c) {
     if (fmt == FMT_JSON)
         printf("\n]\n");
     return EXIT_OK;
+}
+
+/* The mapping of a built-in profile is its INI text: the documented format,
+ * with the comments that say why. */
+static int profiles_show(const cli *c) {
+    if (c->argc != 3)
+        return usage_error("profiles show: give one profile NAME");
+    const char *text = recon_profile_builtin_text(c->argv[2]);
+    if (!text)
+        return usage_error("profiles show: no built-in profile '%s' (recon profiles list)",
+                           c->argv[2]);
+    fputs(text, stdout);
+    return EXIT_OK;
+}
+
+static int profiles_detect(const cli *c) {
+    int status = EXIT_OK;
+    if (c->argc < 3)
+        return usage_error("profiles detect: give one or more FILEs");
+    for (int i = 2; i < c->argc; i++) {
+        recon_profile *p = NULL;
+        recon_error err;
+        if (recon_profile_detect(c->argv[i], &err, &p) != RECON_OK) {
+            fprintf(stderr, "recon: %s\n", err.message);
+            status = EXIT_FAIL;
+            continue;
+        }
+        printf("%s: %s (%s)\n", c->argv[i], recon_profile_name(p),
+               recon_source_type_name(recon_profile_source_type(p)));
+        recon_profile_free(p);
+    }
+    return status;
+}
+
+static int cmd_profiles(const cli *c) {
+    const char *sub = c->argc > 1 ? c->argv[1] : "";
+    if (!strcmp(sub, "list"))
+        return profiles_list(c);
+    if (!strcmp(sub, "show"))
+        return profiles_show(c);
+    if (!strcmp(sub, "detect"))
+        return profiles_detect(c);
+    return usage_error("profiles: expected list, show or detect");
 }
 
 /* ---- main -------------------------------------------------------------------------- */
