@@ -33,7 +33,7 @@ enum { SCORE_LINE = 1000, SCORE_DETECT = 100, SCORE_POSITIONS = 50, SCORE_GENERI
 typedef struct {
     const char *name;
     int score; /* 0: does not fit */
-    char near[160]; /* for near misses: what is missing */
+    char near[256]; /* for near misses: what is missing */
 } verdict;
 
 static int starts_with_line(const char *buf, size_t len, const char *prefix) {

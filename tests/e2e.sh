@@ -814,6 +814,32 @@ check_has "failures list --resolved: with the note" "resolved" "$out"
 check_has "failures list --resolved: with the note" "allow-listed our new egress IP" "$out"
 check "failures: the view" "RATE_LIMITED|modulate|1|2" "$(sql 'SELECT unified_code, provider, failures, occurrences FROM v_failures_summary')"
 
+# ---- real layouts, detection (issue 4) ----------------------------------------------------
+LAYOUTS=$FIX/layouts
+db=$T/layouts.db
+cp "$LAYOUTS/stripe_payout_itemized.csv" "$LAYOUTS/mercury.csv" "$LAYOUTS/bai2.txt" .
+r import stripe_payout_itemized.csv mercury.csv bai2.txt
+check "import without --profile: exit 0" 0 "$rc"
+check_has "import without --profile: says what it detected" "stripe_payout_itemized.csv: detected profile stripe_payout_itemized" "$out"
+check_has "import without --profile: the bank export" "mercury.csv: detected profile mercury" "$out"
+check_has "import without --profile: BAI2" "bai2.txt: detected profile bai2" "$out"
+check_has "import without --profile: BAI2 trailers checked" "the file's own totals: 4 agree, 0 disagree" "$out"
+check_has "import without --profile: filtered rows counted" "skipped by the profile's row filters: 2" "$out"
+check "import without --profile: sources take the profiles' types" "bai2|bank mercury|bank stripe_payout_itemized|psp" \
+    "$(sql "SELECT group_concat(name || '|' || type, ' ') FROM (SELECT * FROM sources ORDER BY name)")"
+printf 'when,what\n2024-05-01,coffee\n' >nothing.csv
+r import nothing.csv
+check "import of a file no profile fits: exit 1" 1 "$rc"
+check_has "import of a file no profile fits: says so" "nothing.csv: no built-in profile fits this file" "$err"
+run "$RECON" profiles detect "$LAYOUTS/klarna_settlement.csv" "$LAYOUTS/wells_fargo.csv"
+check "profiles detect" "$LAYOUTS/klarna_settlement.csv: klarna_settlement (psp)
+$LAYOUTS/wells_fargo.csv: wells_fargo (bank)" "$out"
+run "$RECON" profiles show paypal_settlement
+check "profiles show: exit 0" 0 "$rc"
+check "profiles show: the INI text" "$(cat "$ROOT/data/profiles/paypal_settlement.ini")" "$out"
+run "$RECON" profiles show nosuch
+check "profiles show unknown: exit 2" 2 "$rc"
+
 run python3 "$ROOT/tools/errdoc.py" --check
 check "docs/ERROR_CODES.md is generated from the data it documents" "0|" "$rc|$out"
 

@@ -1,0 +1,297 @@
+/* Check suite for the built-in profiles of real report layouts: every
+ * fixture in tests/fixtures/layouts/ (written to the provider's documented
+ * layout) imports with exactly the canonical rows of its NAME.expected.csv;
+ * detection picks the right profile for every fixture and refuses files
+ * that fit none or several; the layouts' quirks (filtered rows, totals
+ * rows, BAI2 trailers, summary rows) behave as documented. */
+#include "csvread.h"
+#include "recon.h"
+#include "testdb.h"
+
+static const char *const LAYOUTS[] = {
+    "adyen_settlement_details", "amazon_settlement",      "bai2",
+    "bank_debit_credit",        "braintree_transactions", "checkout_financial_actions",
+    "klarna_settlement",        "mercury",                "paypal_activity",
+    "paypal_settlement",        "recurly_transactions",   "stripe_balance_itemized",
+    "stripe_payout_itemized",   "wells_fargo",            "worldpay_settlement",
+};
+#define NLAYOUTS (sizeof LAYOUTS / sizeof LAYOUTS[0])
+
+static char tmp[256], dbpath[512];
+static recon_db *db;
+static sqlite3 *sq;
+
+static void setup(void) {
+    tu_tmpdir(tmp, sizeof tmp);
+    snprintf(dbpath, sizeof dbpath, "%s/books.db", tmp);
+    ck_assert_msg(recon_open(dbpath, NULL, &db) == RECON_OK, "%s", recon_errmsg(db));
+    ck_assert_int_eq(sqlite3_open_v2(dbpath, &sq, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+}
+
+static void teardown(void) {
+    sqlite3_close(sq);
+    recon_close(db);
+    tu_rm_tree(tmp);
+}
+
+static void fixture_path(const char *name, char *out, size_t size) {
+    snprintf(out, size, FIXTURE("layouts/%s%s"), name, strcmp(name, "bai2") ? ".csv" : ".txt");
+}
+
+static recon_import_result import_as(const char *name, const char *path) {
+    recon_profile *p = NULL;
+    recon_error err;
+    ck_assert_msg(recon_profile_builtin(name, &err, &p) == RECON_OK, "%s", err.message);
+    recon_import_result r;
+    ck_assert_msg(recon_import_file(db, path, p, NULL, &r) == RECON_OK, "%s: %s", name,
+                  recon_errmsg(db));
+    recon_profile_free(p);
+    return r;
+}
+
+/* The stored rows, in the expected file's shape, one line each. */
+static char *stored_rows(void) {
+    size_t cap = 1 << 16, len = 0;
+    char *out = malloc(cap);
+    ck_assert_ptr_nonnull(out);
+    sqlite3_stmt *st;
+    ck_assert_int_eq(
+        sqlite3_prepare_v2(sq,
+                           "SELECT line, kind, amount_minor, fee_minor, net_minor, currency,"
+                           " occurred_at, coalesce(settled_at, ''),"
+                           " CASE id_generated WHEN 1 THEN '' ELSE external_id END,"
+                           " coalesce(group_id, ''), coalesce(reference, '')"
+                           " FROM transactions ORDER BY line",
+                           -1, &st, NULL),
+        SQLITE_OK);
+    out[0] = '\0';
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        for (int i = 0; i < 11; i++)
+            len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? "," : "",
+                                    (const char *)sqlite3_column_text(st, i));
+        len += (size_t)snprintf(out + len, cap - len, "\n");
+        ck_assert_uint_lt(len, cap - 512);
+    }
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* NAME.expected.csv, read with the project's own CSV reader. */
+static char *expected_rows(const char *name, int *nrows) {
+    char path[512];
+    snprintf(path, sizeof path, FIXTURE("layouts/%s.expected.csv"), name);
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "no %s", path);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    rc_csv *r;
+    rc_csv_row row;
+    ck_assert_int_eq(rc_csv_open_mem(buf, n, NULL, &r), 0);
+    ck_assert_int_eq(rc_csv_next(r, &row), RC_CSV_HAVE_ROW); /* header */
+    char *out = malloc(1 << 16);
+    size_t len = 0;
+    out[0] = '\0';
+    *nrows = 0;
+    while (rc_csv_next(r, &row) == RC_CSV_HAVE_ROW) {
+        ck_assert_int_eq(row.nfields, 11);
+        for (size_t i = 0; i < row.nfields; i++)
+            len += (size_t)snprintf(out + len, (1 << 16) - len, "%s%s", i ? "," : "",
+                                    row.fields[i]);
+        len += (size_t)snprintf(out + len, (1 << 16) - len, "\n");
+        (*nrows)++;
+    }
+    rc_csv_close(r);
+    return out;
+}
+
+/* ---- every layout imports exactly ------------------------------------------------------ */
+
+START_TEST(test_every_fixture_imports_its_expected_rows) {
+    const char *name = LAYOUTS[_i];
+    char path[512];
+    fixture_path(name, path, sizeof path);
+    recon_import_result r = import_as(name, path);
+    int want_rows;
+    char *want = expected_rows(name, &want_rows);
+    char *got = stored_rows();
+    ck_assert_msg(!strcmp(want, got), "%s: rows differ\n--- expected\n%s--- stored\n%s", name,
+                  want, got);
+    ck_assert_int_eq(r.rows_inserted, want_rows);
+    ck_assert_msg(r.rows_rejected == 0 && r.checks_failed == 0, "%s: %llu rejected, %llu "
+                  "checks failed", name, (unsigned long long)r.rows_rejected,
+                  (unsigned long long)r.checks_failed);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM failures"), 0);
+    /* Every profile says its source type; the source takes it. */
+    recon_profile *p;
+    ck_assert_int_eq(recon_profile_builtin(name, NULL, &p), RECON_OK);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM sources WHERE name = %Q AND type = %Q",
+                             name, recon_source_type_name(recon_profile_source_type(p))),
+                     1);
+    ck_assert_uint_gt(strlen(recon_profile_description(p)), 10);
+    recon_profile_free(p);
+    /* Importing it again is a no-op. */
+    r = import_as(name, path);
+    ck_assert_int_eq(r.already_imported, 1);
+    free(want);
+    free(got);
+}
+END_TEST
+
+/* ---- detection ---------------------------------------------------------------------- */
+
+START_TEST(test_detection_picks_each_fixtures_profile) {
+    const char *name = LAYOUTS[_i];
+    char path[512];
+    fixture_path(name, path, sizeof path);
+    recon_profile *p = NULL;
+    recon_error err;
+    ck_assert_msg(recon_profile_detect(path, &err, &p) == RECON_OK, "%s: %s", name, err.message);
+    ck_assert_str_eq(recon_profile_name(p), name);
+    recon_profile_free(p);
+}
+END_TEST
+
+START_TEST(test_detection_refuses_what_fits_nothing_or_twice) {
+    char path[600];
+    recon_profile *p = (recon_profile *)1;
+    recon_error err;
+    static const char none[] = "when,what,how much\n2024-05-01,coffee,3.50\n";
+    tu_write_file(tmp, "none.csv", none, sizeof none - 1, path, sizeof path);
+    ck_assert_int_eq(recon_profile_detect(path, &err, &p), RECON_ENOTFOUND);
+    ck_assert_ptr_null(p);
+    ck_assert_msg(strstr(err.message, "none.csv") && strstr(err.message, "--profile"), "%s",
+                  err.message);
+    /* Most of Mercury's columns: named as the closest, with what it lacks. */
+    static const char near[] = "Date,Description,Amount,Status,Source Account\n"
+                               "03-04-2024,x,1.00,Sent,a\n";
+    tu_write_file(tmp, "near.csv", near, sizeof near - 1, path, sizeof path);
+    ck_assert_int_eq(recon_profile_detect(path, &err, &p), RECON_ENOTFOUND);
+    ck_assert_msg(strstr(err.message, "closest: mercury (4 of 6 columns; missing Date (UTC), "
+                                      "Bank Description)") != NULL,
+                  "%s", err.message);
+    /* Fits both generic profiles: a refusal naming both, never a guess. */
+    static const char both[] = "id,type,created,date,amount,currency,description\n"
+                               "t1,charge,2024-05-01,2024-05-01,1.00,EUR,x\n";
+    tu_write_file(tmp, "both.csv", both, sizeof both - 1, path, sizeof path);
+    ck_assert_int_eq(recon_profile_detect(path, &err, &p), RECON_ECONFLICT);
+    ck_assert_msg(strstr(err.message, "generic_bank, generic_psp") != NULL, "%s", err.message);
+    /* Unreadable, empty and binary files. */
+    ck_assert_int_eq(recon_profile_detect("/nonexistent/x.csv", &err, &p), RECON_EIO);
+    tu_write_file(tmp, "empty.csv", "", 0, path, sizeof path);
+    ck_assert_int_eq(recon_profile_detect(path, &err, &p), RECON_EFORMAT);
+    tu_write_file(tmp, "bin.csv", "a\0b\0c", 5, path, sizeof path);
+    ck_assert_int_eq(recon_profile_detect(path, &err, &p), RECON_EFORMAT);
+    ck_assert_int_eq(recon_profile_detect(NULL, &err, &p), RECON_EMISUSE);
+}
+END_TEST
+
+/* ---- the quirks ----------------------------------------------------------------------- */
+
+START_TEST(test_filtered_rows_are_counted_not_stored) {
+    recon_import_result r = import_as("paypal_activity", FIXTURE("layouts/paypal_activity.csv"));
+    ck_assert_int_eq(r.rows_read, 11);
+    ck_assert_int_eq(r.rows_skipped, 1); /* the Memo line */
+    ck_assert_int_eq(r.rows_read, r.rows_inserted + r.rows_duplicate + r.rows_rejected +
+                                      r.rows_skipped);
+    r = import_as("braintree_transactions", FIXTURE("layouts/braintree_transactions.csv"));
+    ck_assert_int_eq(r.rows_skipped, 3); /* voided, declined, not yet settled */
+}
+END_TEST
+
+START_TEST(test_paypal_totals_rows_are_checked) {
+    recon_import_result r =
+        import_as("paypal_settlement", FIXTURE("layouts/paypal_settlement.csv"));
+    ck_assert_int_eq(r.checks_passed, 2);
+    ck_assert_int_eq(r.checks_failed, 0);
+    /* The same file with one fee total off by a cent. */
+    FILE *in = fopen(FIXTURE("layouts/paypal_settlement.csv"), "rb");
+    static char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, in);
+    fclose(in);
+    buf[n] = '\0';
+    char *sf = strstr(buf, "\"SF\",\"USD\",46220,60500,45,1101");
+    ck_assert_ptr_nonnull(sf);
+    memcpy(sf + strlen("\"SF\",\"USD\",46220,60500,45,110"), "2", 1);
+    char path[600];
+    tu_write_file(tmp, "stl.csv", buf, n, path, sizeof path);
+    recon_profile *p;
+    ck_assert_int_eq(recon_profile_builtin("paypal_settlement", NULL, &p), RECON_OK);
+    recon_import_opts o = RECON_IMPORT_OPTS_INIT;
+    o.source = "stl2";
+    ck_assert_int_eq(recon_import_file(db, path, p, &o, &r), RECON_OK);
+    recon_profile_free(p);
+    ck_assert_int_eq(r.checks_passed, 1);
+    ck_assert_int_eq(r.checks_failed, 1);
+    ck_assert_int_eq(r.rows_rejected, 0);
+    ck_assert_int_eq(r.rows_inserted, 10); /* the rows are kept; the disagreement is flagged */
+    TU_ASSERT_Q(sq, "totals_mismatch|DATA_TOTALS_MISMATCH|fee debits 11.02 USD in the totals row, "
+                    "11.01 in the rows",
+                "SELECT provider_code || '|' || unified_code || '|' || message FROM failures");
+}
+END_TEST
+
+START_TEST(test_bai2_trailers_are_checked) {
+    recon_import_result r = import_as("bai2", FIXTURE("layouts/bai2.txt"));
+    ck_assert_int_eq(r.checks_passed, 4); /* two accounts, the group, the file */
+    /* Continuations join the text; the value date of funds type V is kept. */
+    TU_ASSERT_Q(sq, "WIRE IN ACME CORP ORIG BANK=BANK OF EXAMPLE NA",
+                "SELECT description FROM transactions WHERE external_id = 'FW2403110042'");
+    TU_ASSERT_Q(sq, "2024-03-13", "SELECT settled_at FROM transactions WHERE line = 9");
+    TU_ASSERT_Q(sq, "CAD|2", "SELECT currency || '|' || count(*) FROM transactions WHERE"
+                             " currency = 'CAD'");
+    static const char bad[] = "01,B,C,240312,0615,1,80,,2/\n"
+                              "02,C,B,1,240311,2400,USD,2/\n"
+                              "03,111,,010,100,,/\n"
+                              "16,195,500,0,R1,,IN\n"
+                              "16,999,1,0,R2,,NOT A DIRECTION\n"
+                              "49,600,4/\n"
+                              "98,601,1,6/\n"
+                              "99,601,1,8/\n";
+    char path[600];
+    tu_write_file(tmp, "bad.bai", bad, sizeof bad - 1, path, sizeof path);
+    recon_profile *p;
+    ck_assert_int_eq(recon_profile_builtin("bai2", NULL, &p), RECON_OK);
+    recon_import_opts o = RECON_IMPORT_OPTS_INIT;
+    o.source = "bank2";
+    ck_assert_int_eq(recon_import_file(db, path, p, &o, &r), RECON_OK);
+    recon_profile_free(p);
+    /* 999 is a (custom) debit code: both details import. The account's
+     * control total counts the 03 summary too: 100 + 500 + 1 is 601, not
+     * the 600 its trailer says; group and file say 601 and agree. */
+    ck_assert_int_eq(r.rows_inserted, 2);
+    ck_assert_int_eq(r.checks_failed, 1);
+    ck_assert_int_eq(r.checks_passed, 2);
+    TU_ASSERT_Q(sq, "6|account trailer says control total 600 and 4 records; the file has 601 and 4",
+                "SELECT line || '|' || message FROM failures WHERE provider_code = 'totals_mismatch'");
+    TU_ASSERT_Q(sq, "-1", "SELECT amount_minor FROM transactions WHERE external_id = 'R2'");
+}
+END_TEST
+
+START_TEST(test_amazon_summary_row_is_the_payout) {
+    import_as("amazon_settlement", FIXTURE("layouts/amazon_settlement.csv"));
+    /* The payout and its components net to zero: the summary was right. */
+    TU_ASSERT_Q(sq, "-7968|0", "SELECT (SELECT amount_minor FROM transactions WHERE kind ="
+                               " 'payout') || '|' || sum(amount_minor) FROM transactions");
+    TU_ASSERT_Q(sq, "USD", "SELECT group_concat(DISTINCT currency) FROM transactions");
+}
+END_TEST
+
+static Suite *layouts_suite(void) {
+    Suite *s = suite_create("layouts");
+    TCase *t = tcase_create("layouts");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_loop_test(t, test_every_fixture_imports_its_expected_rows, 0, (int)NLAYOUTS);
+    tcase_add_loop_test(t, test_detection_picks_each_fixtures_profile, 0, (int)NLAYOUTS);
+    tcase_add_test(t, test_detection_refuses_what_fits_nothing_or_twice);
+    tcase_add_test(t, test_filtered_rows_are_counted_not_stored);
+    tcase_add_test(t, test_paypal_totals_rows_are_checked);
+    tcase_add_test(t, test_bai2_trailers_are_checked);
+    tcase_add_test(t, test_amazon_summary_row_is_the_payout);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void) {
+    return tu_run(layouts_suite());
+}
