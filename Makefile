@@ -103,14 +103,15 @@ $(B)/tools/%: tools/%.c $(B)/librecon.a
 DEMO_DB := build/demo.db
 run: all
 	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	@echo "== importing the bundled samples into $(DEMO_DB)"
+	@echo "== importing the bundled samples into $(DEMO_DB): a Stripe payout reconciliation"
+	@echo "   report and the bank's BAI2 file (layouts detected, no --profile given)"
 	@# Exit 3 means "imported, some rows rejected": the samples have bad rows on purpose.
-	@$(B)/recon --db $(DEMO_DB) import --profile generic_psp --source demo_psp data/samples/psp_settlement.csv; \
+	@$(B)/recon --db $(DEMO_DB) import --source stripe data/samples/stripe_payouts_2024-03.csv; \
 	    rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 3 ]
-	@$(B)/recon --db $(DEMO_DB) import --profile generic_bank --source demo_bank data/samples/bank_statement.csv; \
+	@$(B)/recon --db $(DEMO_DB) import --source bank data/samples/bank_2024-03.bai; \
 	    rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 3 ]
-	@echo "== importing the PSP file again (a no-op)"
-	@$(B)/recon --db $(DEMO_DB) import --profile generic_psp --source demo_psp data/samples/psp_settlement.csv
+	@echo "== importing the Stripe file again (a no-op)"
+	@$(B)/recon --db $(DEMO_DB) import --source stripe data/samples/stripe_payouts_2024-03.csv
 	@echo "== rejected rows, kept and explained"
 	@$(B)/recon --db $(DEMO_DB) failures list
 	@echo "== summary"

@@ -684,41 +684,73 @@ check "import json with rejects: exit 3" 3 "$rc"
 check "import json with rejects: counts" "imported 23 4 1 18" \
     "$(py_json "$T/out" '" ".join(str(d[0][k]) for k in ("status", "rows_read", "rows_inserted", "rows_duplicate", "rows_rejected"))')"
 
-# ---- the demo data (what make run does) --------------------------------------------------------------
+# ---- the generic sample files --------------------------------------------------------------
 # 250 PSP rows in 8 payouts (+ pending rows) and 150 bank rows; exactly two
 # bad PSP rows (12.345 USD, currency XYZ) and one bad bank row (2024-04-31).
-db=$T/demo.db
-cp "$SAMPLES/psp_settlement.csv" "$SAMPLES/bank_statement.csv" .
+db=$T/generic.db
+cp "$FIX/generic/psp_settlement.csv" "$FIX/generic/bank_statement.csv" .
 r import --profile generic_psp --source demo_psp psp_settlement.csv
-check "demo psp: exit 3" 3 "$rc"
-check_has "demo psp: counts" "rows read 250, inserted 248, duplicate 0, rejected 2" "$out"
+check "generic psp: exit 3" 3 "$rc"
+check_has "generic psp: counts" "rows read 250, inserted 248, duplicate 0, rejected 2" "$out"
 r import --profile generic_bank --source demo_bank bank_statement.csv
-check "demo bank: exit 3" 3 "$rc"
-check_has "demo bank: counts" "rows read 150, inserted 149, duplicate 0, rejected 1" "$out"
+check "generic bank: exit 3" 3 "$rc"
+check_has "generic bank: counts" "rows read 150, inserted 149, duplicate 0, rejected 1" "$out"
 r import --profile generic_psp --source demo_psp psp_settlement.csv
-check "demo psp again: exit 0" 0 "$rc"
-check_has "demo psp again: no-op" "already imported into source demo_psp as import 1: nothing to do" "$out"
+check "generic psp again: exit 0" 0 "$rc"
+check_has "generic psp again: no-op" "already imported into source demo_psp as import 1: nothing to do" "$out"
 r failures list
-check "demo: exactly 3 failures" "3 failures" "$(printf '%s\n' "$out" | tail -n 1)"
-check "demo: the deliberate bad rows" "demo_psp|$(grep -n ',12\.345,' psp_settlement.csv | cut -d: -f1)|amount_precision|amount
+check "generic: exactly 3 failures" "3 failures" "$(printf '%s\n' "$out" | tail -n 1)"
+check "generic: the deliberate bad rows" "demo_psp|$(grep -n ',12\.345,' psp_settlement.csv | cut -d: -f1)|amount_precision|amount
 demo_psp|$(grep -n ',XYZ,' psp_settlement.csv | cut -d: -f1)|currency_unknown|currency
 demo_bank|$(grep -n '^2024-04-31,' bank_statement.csv | cut -d: -f1)|date_out_of_range|occurred_at" \
     "$(sql 'SELECT s.name, f.line, f.provider_code, f.field FROM failures f JOIN sources s ON s.id = f.source_id ORDER BY f.id')"
-check "demo: 8 payouts" 8 "$(sql "SELECT count(*) FROM transactions WHERE kind = 'payout'")"
-check "demo: every payout group nets to zero" "8|0" \
+check "generic: 8 payouts" 8 "$(sql "SELECT count(*) FROM transactions WHERE kind = 'payout'")"
+check "generic: every payout group nets to zero" "8|0" \
     "$(sql "SELECT count(*), sum(n != 0) FROM (SELECT group_id, sum(net_minor) AS n FROM transactions WHERE group_id IS NOT NULL GROUP BY group_id)")"
-check "demo: every payout has its bank credit" 8 \
+check "generic: every payout has its bank credit" 8 \
     "$(sql "SELECT count(*) FROM transactions p JOIN transactions b ON b.source_id != p.source_id
         AND instr(b.description, p.group_id) > 0 AND b.amount_minor = -p.amount_minor AND b.currency = p.currency
         WHERE p.kind = 'payout'")"
-check "demo: net = amount - fee everywhere" 0 "$(sql 'SELECT count(*) FROM transactions WHERE net_minor != amount_minor - fee_minor')"
-check "demo: currencies" "EUR USD" "$(sql "SELECT group_concat(currency, ' ') FROM (SELECT DISTINCT currency FROM transactions ORDER BY currency)")"
-check "demo: dates in March-April 2024" "1|1" \
+check "generic: net = amount - fee everywhere" 0 "$(sql 'SELECT count(*) FROM transactions WHERE net_minor != amount_minor - fee_minor')"
+check "generic: currencies" "EUR USD" "$(sql "SELECT group_concat(currency, ' ') FROM (SELECT DISTINCT currency FROM transactions ORDER BY currency)")"
+check "generic: dates in March-April 2024" "1|1" \
     "$(sql "SELECT min(occurred_at) >= '2024-03-01', max(occurred_at) < '2024-05-01' FROM transactions")"
-check "demo: kinds" "adjustment bank_credit bank_debit charge chargeback chargeback_reversal fee payout refund" \
+check "generic: kinds" "adjustment bank_credit bank_debit charge chargeback chargeback_reversal fee payout refund" \
     "$(sql "SELECT group_concat(kind, ' ') FROM (SELECT DISTINCT kind FROM transactions ORDER BY kind)")"
 r summary
-check "demo: summary exit 0" 0 "$rc"
+check "generic: summary exit 0" 0 "$rc"
+check "generic: summary rows" 5 "$(printf '%s\n' "$out" | wc -l | tr -d ' ')"
+
+# ---- the demo (what make run does): real layouts, detected -------------------------------------
+# A Stripe payout reconciliation report (230 rows in 8 payouts, 2 bad rows)
+# and the bank's BAI2 file (150 details over 54 days, 1 bad row).
+db=$T/demo.db
+cp "$SAMPLES/stripe_payouts_2024-03.csv" "$SAMPLES/bank_2024-03.bai" .
+r import --source stripe stripe_payouts_2024-03.csv
+check "demo stripe: exit 3" 3 "$rc"
+check_has "demo stripe: detected" "stripe_payouts_2024-03.csv: detected profile stripe_payout_itemized" "$out"
+check_has "demo stripe: counts" "rows read 232, inserted 230, duplicate 0, rejected 2" "$out"
+r import --source bank bank_2024-03.bai
+check "demo bank: exit 3" 3 "$rc"
+check_has "demo bank: detected" "bank_2024-03.bai: detected profile bai2" "$out"
+check_has "demo bank: counts" "rows read 150, inserted 149, duplicate 0, rejected 1" "$out"
+check_has "demo bank: every trailer agrees" "the file's own totals: 108 agree, 0 disagree" "$out"
+r import --source stripe stripe_payouts_2024-03.csv
+check "demo stripe again: a no-op" "0|stripe_payouts_2024-03.csv: already imported into source stripe as import 1: nothing to do" \
+    "$rc|$(printf '%s\n' "$out" | tail -n 1)"
+check "demo: the deliberate bad rows" "stripe|127|amount_precision|DATA_INVALID_AMOUNT
+stripe|205|currency_unknown|DATA_INVALID_CURRENCY
+bank|360|amount_invalid|DATA_INVALID_AMOUNT" \
+    "$(sql 'SELECT s.name, f.line, f.provider_code, f.unified_code FROM failures f JOIN sources s ON s.id = f.source_id ORDER BY f.id')"
+check "demo: 8 payouts, netting to the 22,925.07 the payouts paid (generic fixture)" "8|2292507" \
+    "$(sql "SELECT count(*), sum(n) FROM (SELECT group_id, sum(net_minor) AS n FROM transactions WHERE group_id IS NOT NULL GROUP BY group_id)")"
+check "demo: each payout's net is a bank credit of the same currency" 8 \
+    "$(sql "SELECT count(*) FROM (SELECT group_id, currency, sum(net_minor) AS n FROM transactions
+        WHERE group_id IS NOT NULL GROUP BY group_id, currency) p
+        WHERE EXISTS (SELECT 1 FROM transactions b WHERE b.kind = 'bank_credit' AND b.currency = p.currency AND b.amount_minor = p.n)")"
+check "demo: bank kinds from the type codes (39 credits, 111 debits less the bad one)" "bank_credit|39 bank_debit|110" \
+    "$(sql "SELECT group_concat(kind || '|' || n, ' ') FROM (SELECT kind, count(*) AS n FROM transactions WHERE kind LIKE 'bank%' GROUP BY kind ORDER BY kind)")"
+r summary
 check "demo: summary rows" 5 "$(printf '%s\n' "$out" | wc -l | tr -d ' ')"
 
 # ---- the unified error table and the failure log (issue 3) ------------------------------------
@@ -841,7 +873,13 @@ run "$RECON" profiles show nosuch
 check "profiles show unknown: exit 2" 2 "$rc"
 
 run python3 "$ROOT/tools/errdoc.py" --check
-check "docs/ERROR_CODES.md is generated from the data it documents" "0|" "$rc|$out"
+check "docs/ERROR_CODES.md is generated from the data it documents (errdoc)" 0 "$rc"
+# The demo samples are generated from the generic fixtures.
+mkdir -p "$T/samples-root/tools" "$T/samples-root/data/samples" "$T/samples-root/tests/fixtures"
+cp "$ROOT/tools/mksamples.py" "$T/samples-root/tools/"
+cp -r "$FIX/generic" "$T/samples-root/tests/fixtures/"
+run python3 "$T/samples-root/tools/mksamples.py"
+check "data/samples are what tools/mksamples.py writes" "0|same|same" "$rc|$(cmp -s "$T/samples-root/data/samples/stripe_payouts_2024-03.csv" "$SAMPLES/stripe_payouts_2024-03.csv" && echo same)|$(cmp -s "$T/samples-root/data/samples/bank_2024-03.bai" "$SAMPLES/bank_2024-03.bai" && echo same)"
 
 echo "e2e: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
