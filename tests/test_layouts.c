@@ -277,6 +277,35 @@ START_TEST(test_amazon_summary_row_is_the_payout) {
 }
 END_TEST
 
+/* A table's own footer row ("Total") through [totals]: not a transaction,
+ * checked against the net sum of the rows above it. */
+START_TEST(test_table_totals_footer_is_checked_not_imported) {
+    static const char ini[] = "[profile]\nname = shop\nsource_type = bank\n"
+                              "[columns]\noccurred_at = Date\namount = Amount\n"
+                              "[amounts]\ncurrency = EUR\n[kinds]\nfrom_sign = bank_credit, "
+                              "bank_debit\n[totals]\nwhen = Date: Total\namount = Amount\n";
+    static const char good[] = "Date,Amount\n2024-05-01,10.00\n2024-05-02,-2.50\nTotal,7.50\n";
+    static const char bad[] = "Date,Amount\n2024-05-03,10.00\nTotal,9.99\n";
+    recon_profile *p;
+    recon_error err;
+    ck_assert_msg(recon_profile_parse(ini, "shop.ini", &err, &p) == RECON_OK, "%s", err.message);
+    char path[600];
+    recon_import_result r;
+    tu_write_file(tmp, "good.csv", good, sizeof good - 1, path, sizeof path);
+    ck_assert_int_eq(recon_import_file(db, path, p, NULL, &r), RECON_OK);
+    ck_assert(r.rows_read == 2 && r.rows_inserted == 2 && r.checks_passed == 1 &&
+              r.checks_failed == 0);
+    tu_write_file(tmp, "bad.csv", bad, sizeof bad - 1, path, sizeof path);
+    ck_assert_int_eq(recon_import_file(db, path, p, NULL, &r), RECON_OK);
+    ck_assert(r.rows_read == 1 && r.rows_inserted == 1 && r.checks_failed == 1 &&
+              r.rows_rejected == 0);
+    TU_ASSERT_Q(sq, "3|amount 9.99 EUR in the totals row, 10.00 in the rows",
+                "SELECT line || '|' || message FROM failures");
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM transactions"), 3);
+    recon_profile_free(p);
+}
+END_TEST
+
 static Suite *layouts_suite(void) {
     Suite *s = suite_create("layouts");
     TCase *t = tcase_create("layouts");
@@ -288,6 +317,7 @@ static Suite *layouts_suite(void) {
     tcase_add_test(t, test_paypal_totals_rows_are_checked);
     tcase_add_test(t, test_bai2_trailers_are_checked);
     tcase_add_test(t, test_amazon_summary_row_is_the_payout);
+    tcase_add_test(t, test_table_totals_footer_is_checked_not_imported);
     suite_add_tcase(s, t);
     return s;
 }
