@@ -52,9 +52,10 @@ $(DEPS_OK): tools/install-deps.sh
 	@sh tools/install-deps.sh
 	@touch $@
 
-$(B)/gen/builtin_data.c: tools/embed.sh data/currencies.csv $(wildcard data/profiles/*.ini) | $(DEPS_OK)
+$(B)/gen/builtin_data.c: tools/embed.sh data/currencies.csv $(wildcard data/profiles/*.ini) \
+                        data/rules/default.ini | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	sh tools/embed.sh data/currencies.csv data/profiles > $@.tmp && mv $@.tmp $@
+	sh tools/embed.sh data/currencies.csv data/profiles data/rules/default.ini > $@.tmp && mv $@.tmp $@
 
 $(B)/obj/builtin_data.o: $(B)/gen/builtin_data.c lib/builtin.h
 	@mkdir -p $(dir $@)
@@ -87,7 +88,7 @@ $(B)/librecon.so: $(LIB_OBJ) lib/librecon.map
 	$(CC) $(CFLAGS_ALL) -shared -Wl,-soname,librecon.so.$(SOVERSION) \
 	    -Wl,--version-script=lib/librecon.map -o $@ $(LIB_OBJ) $(LIBS)
 
-CLI_SRC := tools/recon.c tools/cli.c tools/recon_failures.c
+CLI_SRC := tools/recon.c tools/cli.c tools/recon_failures.c tools/recon_match.c
 $(B)/recon: $(CLI_SRC) tools/cli.h $(B)/librecon.a
 	$(CC) $(CFLAGS_ALL) -Itools -o $@ $(CLI_SRC) $(B)/librecon.a $(LIBS)
 

@@ -526,6 +526,123 @@ int recon_failures_summary_each(recon_db *db,
                                 void *payload);
 
 /* ---------------------------------------------------------------------------
+ * Matching: rules, the engine, manual work, explanations and exports
+ *
+ * A rule (docs/MATCHING.md) takes two sides (by source type or name, and
+ * kinds), a cardinality (one_to_one, one_to_many: one left item against a
+ * group of right items sharing a key, many_to_one: the mirror) and
+ * criteria that must all hold: reference (equal, normalized, or contained
+ * in the other side's text), amount (equal or within a tolerance),
+ * currency, date window. Rules run in priority order, each on what earlier
+ * ones left. An item with two equally good candidates is not matched: it
+ * becomes an exception listing them, because a wrong match is worse than
+ * none.
+ *
+ *     recon_rules *rules;
+ *     recon_match_result res;
+ *     recon_rules_default(NULL, &rules);
+ *     recon_match_opts mo = RECON_MATCH_OPTS_INIT;
+ *     mo.rules = rules;
+ *     if (recon_match_run(db, &mo, &res) == RECON_OK)
+ *         printf("%llu matches, %llu open exceptions\n",
+ *                (unsigned long long)res.matches, (unsigned long long)res.exceptions_open);
+ *     recon_rules_free(rules);
+ * ------------------------------------------------------------------------- */
+
+typedef struct recon_rules recon_rules;
+
+/* Rules from an INI file or text ([rule NAME] sections). Invalid rules are
+ * refused with RECON_EPROFILE and a message naming the file, line, rule and
+ * key. Free with recon_rules_free. */
+int recon_rules_load(const char *path, recon_error *err, recon_rules **out);
+int recon_rules_parse(const char *text, const char *origin, recon_error *err,
+                      recon_rules **out);
+/* The bundled default rules (data/rules/default.ini, compiled in). */
+int recon_rules_default(recon_error *err, recon_rules **out);
+void recon_rules_free(recon_rules *rules);
+/* Rules in the order they run; names owned by the rules. */
+size_t recon_rules_count(const recon_rules *rules);
+const char *recon_rules_name(const recon_rules *rules, size_t index);
+
+typedef struct {
+    unsigned version;          /* RECON_MATCH_OPTS_VERSION */
+    const recon_rules *rules;  /* NULL: the default rules */
+    int dry_run;               /* 1: decide everything, write nothing */
+    const char *actor;         /* recorded on the run; NULL: "recon" */
+} recon_match_opts;
+
+#define RECON_MATCH_OPTS_VERSION 1
+#define RECON_MATCH_OPTS_INIT {RECON_MATCH_OPTS_VERSION, NULL, 0, NULL}
+
+typedef struct {
+    int64_t run_id;             /* 0 for a dry run */
+    uint64_t matches;           /* new matches */
+    uint64_t items_matched;     /* transactions in them */
+    uint64_t exceptions_opened; /* new open exceptions */
+    uint64_t exceptions_closed; /* exceptions this run no longer finds */
+    uint64_t exceptions_open;   /* open after the run */
+    uint64_t unmatched;         /* transactions neither matched, ignored nor in an exception */
+} recon_match_result;
+
+/* Runs the rules over everything not yet matched or ignored, in one
+ * transaction. Idempotent: a second run with the same data and rules
+ * changes nothing; after new imports it matches only what is new.
+ * Deterministic: the result does not depend on import or row order. */
+int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_result *out);
+
+/* A match made by a person: left and right transaction ids (at least one
+ * each), refused with RECON_ECONFLICT when a transaction is already
+ * matched or ignored, or when currencies differ or the sums do not balance
+ * (|sum left| != |sum right|), unless force is 1. A note is required
+ * (always for force). *out_match_id may be NULL. actor NULL: "unknown". */
+int recon_match_add(recon_db *db, const int64_t *left, size_t nleft, const int64_t *right,
+                    size_t nright, const char *note, const char *actor, int force,
+                    int64_t *out_match_id);
+
+/* Undoes a match: it stays in the history with who, when and why; its
+ * transactions are unmatched again. RECON_ENOTFOUND, or RECON_ECONFLICT
+ * when already undone. */
+int recon_match_undo(recon_db *db, int64_t match_id, const char *note, const char *actor);
+
+/* Marks a transaction as not to be matched (a bank fee, a test payment),
+ * with a note; recon_unignore takes it back. Both leave an audit row. */
+int recon_ignore(recon_db *db, int64_t transaction_id, const char *note, const char *actor);
+int recon_unignore(recon_db *db, int64_t transaction_id, const char *note, const char *actor);
+
+/* The transaction id of (source name, external id); RECON_ENOTFOUND. */
+int recon_transaction_find(recon_db *db, const char *source, const char *external_id,
+                           int64_t *out);
+
+/* Why a transaction is matched, or not: a JSON document (docs/MATCHING.md,
+ * "Explain") with its status; if matched, the rule, the evidence and the
+ * other side; if not, per rule that could take it, its best candidates and
+ * the first criterion each failed. *out is malloc'd: free with
+ * recon_string_free. */
+int recon_explain(recon_db *db, int64_t transaction_id, const recon_rules *rules, char **out);
+void recon_string_free(char *s);
+
+/* One exported row (recon export matches|exceptions|unmatched). */
+typedef struct {
+    int64_t match_id;       /* the match, or the exception id; 0 for unmatched */
+    const char *rule;       /* "" for unmatched */
+    const char *status;     /* matches: "active"/"undone"; exceptions: the reason;
+                               unmatched: "unmatched" */
+    const char *side;       /* "left"/"right"; "" for unmatched */
+    const char *source;
+    const char *external_id;
+    const char *group_id;   /* or NULL */
+    int64_t amount_minor;
+    const char *currency;
+} recon_export_row;
+
+typedef enum { RECON_EXPORT_MATCHES, RECON_EXPORT_EXCEPTIONS, RECON_EXPORT_UNMATCHED } recon_export_kind;
+
+/* Calls cb for every row of the export, in a stable order. Strings are
+ * valid only during the call. */
+int recon_export_each(recon_db *db, recon_export_kind kind,
+                      int (*cb)(const recon_export_row *row, void *payload), void *payload);
+
+/* ---------------------------------------------------------------------------
  * Summary
  * ------------------------------------------------------------------------- */
 

@@ -25,4 +25,7 @@ typedef struct {
 extern const rc_builtin_profile rc_builtin_profiles[];
 extern const size_t rc_nbuiltin_profiles;
 
+/* The bundled default match rules (data/rules/default.ini). */
+extern const char rc_default_rules[];
+
 #endif

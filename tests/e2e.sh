@@ -262,7 +262,7 @@ check "good file: payout group nets to zero" "6|0" "$(sql "SELECT count(*), sum(
 check "good file: quoted description unquoted" "Order 1003, 1x Tote" "$(sql "SELECT description FROM transactions WHERE external_id = 'ch_A3'")"
 check "good file: raw row kept as in the file" "$(sed -n 4p e2e_psp_small.csv)" "$(sql "SELECT raw FROM transactions WHERE external_id = 'ch_A3'")"
 check "good file: net = amount - fee everywhere" 0 "$(sql 'SELECT count(*) FROM transactions WHERE net_minor != amount_minor - fee_minor')"
-check "good file: status unmatched" "unmatched|10" "$(sql 'SELECT status, count(*) FROM transactions GROUP BY status')"
+check "good file: status unmatched" "unmatched|10" "$(sql 'SELECT status, count(*) FROM v_transaction_status GROUP BY status')"
 check "good file: source" "1|psp|psp" "$(sql 'SELECT id, name, type FROM sources')"
 check "good file: import record" "1|1|e2e_psp_small.csv|$(wc -c <e2e_psp_small.csv | tr -d ' ')|generic_psp|10|10|0|0|ok" \
     "$(sql 'SELECT id, source_id, file_name, file_size, profile, rows_read, rows_inserted, rows_duplicate, rows_rejected, status FROM imports')"

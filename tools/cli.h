@@ -40,5 +40,9 @@ int parse_id(const char *v, int64_t *out);
 
 int cmd_errors(const cli *c);
 int cmd_failures(const cli *c);
+int cmd_match(const cli *c);
+int cmd_ignore(const cli *c);
+int cmd_explain(const cli *c);
+int cmd_export(const cli *c);
 
 #endif

@@ -27,6 +27,10 @@ static const char USAGE[] =
     "  failures       list, record, summarize and resolve failures (rejected rows,\n"
     "                 provider errors, failed payments)\n"
     "  errors         classify provider errors with the unified error table\n"
+    "  match          match transactions with rules; add, undo manual matches\n"
+    "  ignore         leave a transaction out of matching (unignore takes it back)\n"
+    "  explain        why a transaction is matched, or why not\n"
+    "  export         matches, exceptions or unmatched transactions as CSV or JSON\n"
     "  summary        transactions and amounts per source and currency\n"
     "  profiles       list, show and detect the built-in layouts\n"
     "  help [COMMAND] show help for a command\n"
@@ -84,6 +88,32 @@ static const struct {
      "provider's row for the status, else the HTTP class, else UNKNOWN (matched says\n"
      "which). Providers: ledge, tabapay, modulate, ingenico_connect, shop_gateway.\n"
      "parse reads a raw error response body first. Needs no database.\n"},
+    {"match",
+     "usage: recon --db FILE match [--rules FILE] [--dry-run] [--actor NAME] [--format text|json]\n"
+     "       recon --db FILE match add --left TX... --right TX... --note TEXT [--force]\n"
+     "                                 [--actor NAME]\n"
+     "       recon --db FILE match undo MATCH_ID --note TEXT [--actor NAME]\n"
+     "\n"
+     "Runs the rules (default: the bundled rules, docs/MATCHING.md) over everything not\n"
+     "yet matched or ignored, in priority order, in one transaction; items with two\n"
+     "equally good candidates become exceptions. Running it again changes nothing.\n"
+     "TX is a transaction id or SOURCE:EXTERNAL_ID. A manual match is refused when\n"
+     "currencies differ or amounts do not balance, unless --force (with the note).\n"
+     "Undone matches stay in the history.\n"},
+    {"ignore",
+     "usage: recon --db FILE ignore TX --note TEXT [--actor NAME]\n"
+     "       recon --db FILE unignore TX --note TEXT [--actor NAME]\n"},
+    {"explain",
+     "usage: recon --db FILE explain (--source S --id EXTERNAL_ID | TX) [--rules FILE]\n"
+     "                               [--format text|json]\n"
+     "\n"
+     "If matched: the rule, the evidence and the other side. If not: per rule that\n"
+     "could take it, the closest candidates and the first criterion each failed.\n"},
+    {"export",
+     "usage: recon --db FILE export matches|exceptions|unmatched [--format csv|json]\n"
+     "\n"
+     "One row per item: match_id, rule, status, side, source, external_id, group_id,\n"
+     "amount_minor, currency.\n"},
     {"summary",
      "usage: recon --db FILE summary [--format text|csv|json]\n"
      "\n"
@@ -463,6 +493,14 @@ int main(int argc, char **argv) {
         return cmd_failures(&c);
     if (!strcmp(cmd, "errors"))
         return cmd_errors(&c);
+    if (!strcmp(cmd, "match"))
+        return cmd_match(&c);
+    if (!strcmp(cmd, "ignore") || !strcmp(cmd, "unignore"))
+        return cmd_ignore(&c);
+    if (!strcmp(cmd, "explain"))
+        return cmd_explain(&c);
+    if (!strcmp(cmd, "export"))
+        return cmd_export(&c);
     if (!strcmp(cmd, "summary"))
         return cmd_summary(&c);
     if (!strcmp(cmd, "profiles"))

@@ -1,0 +1,1230 @@
+/* match: the matching engine. For each rule, in priority order:
+ *
+ *   1. load both sides' candidates (everything not matched or ignored, of
+ *      the rule's sources and kinds) into arrays of units: a unit is one
+ *      transaction, or on an aggregated side a group of transactions with
+ *      the same key and currency (its amount the sum, its date the latest);
+ *   2. index the right units by sorting them (by reference hash, by key
+ *      prefix, or by currency, amount and date): every candidate search is
+ *      a binary search, never a loop over the other side;
+ *   3. judge each (left, right) pair found, and keep a pair only when each
+ *      is the other's single best: an item with two equally good
+ *      candidates, or whose candidate fits another item as well, is an
+ *      exception listing them; so are near misses (same reference but the
+ *      amount or date off; same amount but the date off);
+ *   4. mark the matched transactions as taken for the later rules.
+ *
+ * Decisions depend on values only (sets, not row order), so the result is
+ * the same whatever order the data came in. Everything is written in one
+ * transaction: the run, the matches and their items, and the exceptions
+ * that changed (an identical open exception is kept, a stale one closed),
+ * so a second run on the same data changes nothing. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match.h"
+#include "profile.h"
+#include "timefmt.h"
+
+#define MIN_PREFIX 10    /* a key cut short in bank text: at least this many characters */
+#define MAX_CANDIDATES 8 /* listed in an exception */
+#define NEAR_DAYS 7      /* a date this far outside the window is a near miss */
+
+/* ---- small containers --------------------------------------------------------------------- */
+
+int rc_bitset_init(rc_bitset *b, int64_t max) {
+    b->max = max < 0 ? 0 : max;
+    b->bits = calloc((size_t)(b->max / 8 + 1), 1);
+    return b->bits ? 0 : -1;
+}
+
+void rc_bitset_free(rc_bitset *b) {
+    free(b->bits);
+    b->bits = NULL;
+}
+
+void rc_bitset_set(rc_bitset *b, int64_t id) {
+    if (id >= 0 && id <= b->max)
+        b->bits[id / 8] |= (uint8_t)(1u << (id % 8));
+}
+
+int rc_bitset_has(const rc_bitset *b, int64_t id) {
+    return id >= 0 && id <= b->max && (b->bits[id / 8] >> (id % 8) & 1);
+}
+
+static int pool_add(rc_pool *p, const char *s, size_t n, uint32_t *out) {
+    if (p->len + n + 1 > p->cap) {
+        size_t cap = p->cap ? p->cap : 4096;
+        while (cap < p->len + n + 1)
+            cap *= 2;
+        if (cap > UINT32_MAX)
+            return -1;
+        char *g = realloc(p->s, cap);
+        if (!g)
+            return -1;
+        p->s = g;
+        p->cap = cap;
+    }
+    *out = (uint32_t)p->len;
+    if (n)
+        memcpy(p->s + p->len, s, n);
+    p->s[p->len + n] = '\0';
+    p->len += n + 1;
+    return 0;
+}
+
+static int units_push(rc_units *u, const rc_unit *it) {
+    if (u->n == u->cap) {
+        size_t cap = u->cap ? 2 * u->cap : 1024;
+        rc_unit *g = realloc(u->u, cap * sizeof *g);
+        if (!g)
+            return -1;
+        u->u = g;
+        u->cap = cap;
+    }
+    u->u[u->n++] = *it;
+    return 0;
+}
+
+void rc_units_free(rc_units *u) {
+    free(u->u);
+    free(u->member);
+    free(u->pool.s);
+    memset(u, 0, sizeof *u);
+}
+
+int rc_kind_from_name(const char *name) {
+    for (int k = 0; name && k < RC_K_COUNT; k++)
+        if (!strcmp(rc_kind_name((rc_kind)k), name))
+            return k;
+    return -1;
+}
+
+/* FNV-1a: a cheap, well-spread hash for sorting and finding texts. */
+static uint64_t hash_n(const char *s, size_t n) {
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
+    return h | 1; /* 0 stays "no text" */
+}
+
+/* Days since 1970-01-01 of "YYYY-MM-DD...". */
+static int32_t day_of(const char *s) {
+    if (!s || strlen(s) < 10)
+        return RC_NO_DATE;
+    return (int32_t)rc_days_from_civil(atoi(s), (unsigned)atoi(s + 5), (unsigned)atoi(s + 8));
+}
+
+/* Business days since a Monday long ago: weekends count as the Monday
+ * after them, so Friday to Monday is one business day. */
+static int64_t business_index(int32_t d) {
+    int64_t m = (int64_t)d + 3; /* 1970-01-01 was a Thursday: make day 0 a Monday */
+    int64_t w = m >= 0 ? m / 7 : (m - 6) / 7;
+    int64_t r = m - 7 * w;
+    return w * 5 + (r < 5 ? r : 5);
+}
+
+int rc_day_distance(int32_t a, int32_t b, int business) {
+    if (!business)
+        return a - b;
+    return (int)(business_index(a) - business_index(b));
+}
+
+/* ---- loading ------------------------------------------------------------------------------ */
+
+int rc_match_taken(recon_db *db, rc_bitset *b) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db, "SELECT coalesce(max(id), 0) FROM transactions", &st);
+    if (rc)
+        return rc;
+    int64_t max = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (rc_bitset_init(b, max))
+        return rc_fail(db, RECON_ENOMEM, "matching: out of memory");
+    rc = rc_prepare(db,
+                    "SELECT mi.transaction_id FROM match_items mi JOIN matches m"
+                    " ON m.id = mi.match_id WHERE m.undone_at IS NULL"
+                    " UNION ALL SELECT transaction_id FROM ignores WHERE undone_at IS NULL",
+                    &st);
+    if (rc)
+        return rc;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        rc_bitset_set(b, sqlite3_column_int64(st, 0));
+    sqlite3_finalize(st);
+    return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(db, "reading matched transactions");
+}
+
+static const char *const TEXT_COLUMN[RC_TF_COUNT] = {
+    "t.reference", "t.group_id", "t.external_id", "t.description", "t.counterparty"};
+static const char *const VALUE_COLUMN[3] = {"t.amount_minor", "t.net_minor", "t.fee_minor"};
+
+/* The text a side compares: normalized when the rule compares normalized
+ * (or looks for one side's key inside the other's text). */
+static int unit_text(const rc_rule *r, const char *raw, rc_units *u, rc_unit *it) {
+    char norm[512];
+    const char *t = raw ? raw : "";
+    size_t n = strlen(t);
+    if (r->ref == RC_REF_NORMALIZED || r->ref == RC_REF_CONTAINS) {
+        n = rc_ref_normalize(t, n, norm, sizeof norm);
+        t = norm;
+    }
+    it->hash = n ? hash_n(t, n) : 0;
+    if (!n) {
+        it->text = RC_NO_TEXT;
+        return 0;
+    }
+    return pool_add(&u->pool, t, n, &it->text);
+}
+
+/* Units compare by their sort key text (a group key), then currency, then
+ * id; sk points into the pool, set once the pool no longer moves. */
+static int cmp_key(const rc_unit *x, const rc_unit *y) {
+    int c = strcmp(x->sk, y->sk);
+    return c ? c : memcmp(x->currency, y->currency, 3);
+}
+
+static int cmp_group(const void *a, const void *b) {
+    const rc_unit *x = a, *y = b;
+    int c = cmp_key(x, y);
+    return c ? c : (x->id > y->id) - (x->id < y->id);
+}
+
+/* Turns the loaded transactions of an aggregated side into groups: one
+ * unit per (key, currency), its value the sum, its date the latest. */
+static int make_groups(rc_units *u) {
+    for (size_t i = 0; i < u->n; i++)
+        u->u[i].sk = u->pool.s + u->u[i].key;
+    qsort(u->u, u->n, sizeof *u->u, cmp_group);
+    if (u->n && !(u->member = malloc(u->n * sizeof *u->member)))
+        return -1;
+    size_t out = 0;
+    for (size_t i = 0; i < u->n;) {
+        rc_unit g = u->u[i];
+        g.first = (uint32_t)u->nmember;
+        g.count = 0;
+        g.value = 0;
+        size_t j = i;
+        for (; j < u->n && !cmp_key(&u->u[j], &u->u[i]); j++) {
+            if (__builtin_add_overflow(g.value, u->u[j].value, &g.value))
+                g.overflow = 1;
+            if (u->u[j].date != RC_NO_DATE && (g.date == RC_NO_DATE || u->u[j].date > g.date))
+                g.date = u->u[j].date;
+            u->member[u->nmember++] = u->u[j].id;
+            g.count++;
+        }
+        g.external_id = g.key; /* a group is named by its key */
+        u->u[out++] = g;
+        i = j;
+    }
+    u->n = out;
+    return 0;
+}
+
+int rc_match_load(recon_db *db, const rc_rule *r, int left, const rc_bitset *taken,
+                  rc_units *u) {
+    const rc_side *side = left ? &r->left : &r->right;
+    int grouped = left ? r->card == RC_CARD_MANY_TO_ONE : r->card == RC_CARD_ONE_TO_MANY;
+    rc_textfield tf = grouped ? r->group_by : left ? r->ref_left : r->ref_right;
+    rc_valfield vf = left ? r->value_left : r->value_right;
+    rc_datefield df = left ? r->date_left : r->date_right;
+    char sql[640];
+    snprintf(sql, sizeof sql,
+             "SELECT t.id, t.kind, t.currency, %s, t.occurred_at, t.settled_at, %s, s.name,"
+             " t.external_id, t.group_id FROM transactions t JOIN sources s ON s.id = t.source_id"
+             " WHERE %s",
+             VALUE_COLUMN[vf], TEXT_COLUMN[tf],
+             side->type ? "s.type = ?1" : "s.name IN (SELECT value FROM json_each(?1))");
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db, sql, &st);
+    if (rc)
+        return rc;
+    char names[4096] = "[";
+    if (side->type) {
+        sqlite3_bind_text(st, 1, recon_source_type_name(side->type), -1, SQLITE_STATIC);
+    } else {
+        /* Names go through json_each: no SQL built from user text. */
+        for (size_t i = 0; i < side->nsources; i++) {
+            size_t used = strlen(names);
+            if (strpbrk(side->sources[i], "\"\\"))
+                continue; /* not a name a source can have through the CLI; skip */
+            snprintf(names + used, sizeof names - used, "%s\"%s\"", i ? "," : "",
+                     side->sources[i]);
+        }
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "]");
+        sqlite3_bind_text(st, 1, names, -1, SQLITE_STATIC);
+    }
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        int k = rc_kind_from_name((const char *)sqlite3_column_text(st, 1));
+        if (k < 0 || !(side->kinds & (1u << k)) || rc_bitset_has(taken, id))
+            continue;
+        const char *text = (const char *)sqlite3_column_text(st, 6);
+        if (grouped && (!text || !*text))
+            continue; /* an aggregated side needs its key */
+        rc_unit it;
+        memset(&it, 0, sizeof it);
+        it.id = id;
+        memcpy(it.currency, sqlite3_column_text(st, 2), 3);
+        it.value = sqlite3_column_int64(st, 3);
+        const char *occ = (const char *)sqlite3_column_text(st, 4);
+        const char *set = (const char *)sqlite3_column_text(st, 5);
+        /* A settled date the row lacks falls back to when it occurred. */
+        it.date = day_of(df == RC_DATE_SETTLED && set ? set : occ);
+        it.key = RC_NO_TEXT;
+        it.count = 1;
+        /* A payout row keeps its group id, for attaching its items. */
+        const char *gid = (const char *)sqlite3_column_text(st, 9);
+        int keep_gid = !grouped && !left && r->attach_group && gid;
+        if (pool_add(&u->pool, (const char *)sqlite3_column_text(st, 7),
+                     (size_t)sqlite3_column_bytes(st, 7), &it.source) ||
+            pool_add(&u->pool, (const char *)sqlite3_column_text(st, 8),
+                     (size_t)sqlite3_column_bytes(st, 8), &it.external_id) ||
+            unit_text(r, text, u, &it) ||
+            (grouped && pool_add(&u->pool, text, strlen(text), &it.key)) ||
+            (keep_gid && pool_add(&u->pool, gid, strlen(gid), &it.key)) || units_push(u, &it)) {
+            sqlite3_finalize(st);
+            return rc_fail(db, RECON_ENOMEM, "matching: out of memory");
+        }
+    }
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE)
+        return rc_fail_sql(db, "loading transactions to match");
+    if (grouped && make_groups(u))
+        return rc_fail(db, RECON_ENOMEM, "matching: out of memory");
+    return RECON_OK;
+}
+
+/* ---- judging a pair ------------------------------------------------------------------------- */
+
+/* Is the right key inside the left text: whole (3), or cut off by the end
+ * of the text after at least MIN_PREFIX characters (4)? 0 when not. */
+static int contains_key(const char *text, const char *key) {
+    if (!*key)
+        return 0;
+    if (strstr(text, key))
+        return 3;
+    size_t k = strlen(key), n = strlen(text);
+    if (k <= MIN_PREFIX)
+        return 0;
+    for (size_t i = 0; i + MIN_PREFIX <= n; i++) {
+        size_t rest = n - i;
+        if (rest < k && memcmp(text + i, key, rest) == 0)
+            return 4;
+    }
+    return 0;
+}
+
+rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l,
+                          const rc_units *R, const rc_unit *ri) {
+    rc_verdict v = {RC_FAIL_NONE, 1000, 0, 0, 0};
+    if (!r->any_currency && memcmp(l->currency, ri->currency, 3) != 0) {
+        v.failed = RC_FAIL_CURRENCY;
+        return v;
+    }
+    const char *lt = rc_pool_str(L, l->text), *rt = rc_pool_str(R, ri->text);
+    switch (r->ref) {
+    case RC_REF_NONE:
+        v.score -= 100; /* amount and date alone: weaker than any reference */
+        break;
+    case RC_REF_EQUAL:
+    case RC_REF_NORMALIZED:
+        v.ref_how = r->ref == RC_REF_EQUAL ? 1 : 2;
+        if (!*lt || strcmp(lt, rt) != 0)
+            v.failed = RC_FAIL_REFERENCE;
+        v.score -= r->ref == RC_REF_EQUAL ? 0 : 2;
+        break;
+    case RC_REF_CONTAINS:
+        v.ref_how = contains_key(lt, rt);
+        if (!v.ref_how)
+            v.failed = RC_FAIL_REFERENCE;
+        v.score -= v.ref_how == 4 ? 20 : 5;
+        break;
+    }
+    if (v.failed)
+        return v;
+    int64_t right = r->opposite ? -ri->value : ri->value;
+    if (ri->overflow || __builtin_sub_overflow(l->value, right, &v.difference)) {
+        v.failed = RC_FAIL_AMOUNT;
+        return v;
+    }
+    uint64_t diff = v.difference < 0 ? 0 - (uint64_t)v.difference : (uint64_t)v.difference;
+    uint64_t big = (uint64_t)(l->value < 0 ? -l->value : l->value);
+    uint64_t tol = (uint64_t)r->tol_minor;
+    if (r->tol_bps && big / 10000 * (uint64_t)r->tol_bps + big % 10000 * (uint64_t)r->tol_bps /
+                                                               10000 > tol)
+        tol = big / 10000 * (uint64_t)r->tol_bps + big % 10000 * (uint64_t)r->tol_bps / 10000;
+    if (diff > tol) {
+        v.failed = RC_FAIL_AMOUNT;
+        return v;
+    }
+    if (diff) {
+        uint64_t bps = big ? diff * 10000 / big : 10000;
+        v.score -= 1 + (int)(bps > 300 ? 300 : bps);
+    }
+    if (r->use_date) {
+        if (l->date == RC_NO_DATE || ri->date == RC_NO_DATE) {
+            v.failed = RC_FAIL_DATE;
+            return v;
+        }
+        v.days = rc_day_distance(l->date, ri->date, r->business_days);
+        if (v.days < r->win_min || v.days > r->win_max)
+            v.failed = RC_FAIL_DATE;
+    }
+    return v;
+}
+
+static void put_date(char *out, int32_t d) {
+    char iso[RC_TIME_BUF];
+    if (d == RC_NO_DATE) {
+        snprintf(out, 16, "null");
+        return;
+    }
+    /* Back from days to the calendar through the same arithmetic. */
+    rc_time_format f;
+    rc_time_format_compile("epoch", &f);
+    char secs[32];
+    snprintf(secs, sizeof secs, "%lld", (long long)d * 86400);
+    rc_time_parse(secs, strlen(secs), &f, 0, iso);
+    snprintf(out, 16, "\"%.10s\"", iso);
+}
+
+/* JSON string content: the texts here are ids and keys, but escape anyway. */
+static void json_text(char *out, size_t size, const char *s) {
+    size_t n = 0;
+    for (; *s && n + 7 < size; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            out[n++] = '\\', out[n++] = (char)c;
+        else if (c < 0x20)
+            n += (size_t)snprintf(out + n, size - n, "\\u%04x", c);
+        else
+            out[n++] = (char)c;
+    }
+    out[n] = '\0';
+}
+
+void rc_match_evidence(const rc_rule *r, const rc_units *L, const rc_unit *l, const rc_units *R,
+                       const rc_unit *ri, const rc_verdict *v, char *buf, size_t size) {
+    static const char *const how[] = {"none", "equal", "normalized", "contains", "truncated"};
+    char ld[16], rd[16], lt[256], rt[256];
+    put_date(ld, l->date);
+    put_date(rd, ri->date);
+    json_text(lt, sizeof lt, rc_pool_str(L, l->text));
+    json_text(rt, sizeof rt, rc_pool_str(R, ri->text));
+    snprintf(buf, size,
+             "{\"reference\": {\"how\": \"%s\", \"left\": \"%s\", \"right\": \"%s\"},"
+             " \"amount\": {\"left\": %lld, \"right\": %lld, \"difference\": %lld,"
+             " \"sign\": \"%s\"}, \"currency\": \"%.3s\","
+             " \"date\": {\"left\": %s, \"right\": %s, \"days\": %d, \"business_days\": %s,"
+             " \"window\": [%d, %d], \"used\": %s}, \"left_items\": %u, \"right_items\": %u}",
+             how[v->ref_how], r->ref == RC_REF_NONE ? "" : lt, r->ref == RC_REF_NONE ? "" : rt,
+             (long long)l->value, (long long)ri->value, (long long)v->difference,
+             r->opposite ? "opposite" : "same", l->currency, ld, rd, v->days,
+             r->business_days ? "true" : "false", r->win_min, r->win_max,
+             r->use_date ? "true" : "false", l->count, ri->count);
+}
+
+/* ---- finding candidates -------------------------------------------------------------------- */
+
+/* An index over the right units: positions sorted by the search key. */
+typedef struct {
+    uint32_t *pos;
+    uint64_t *key; /* the sort key of pos[i] */
+    uint64_t *tie; /* and its second key (amount index: currency and date) */
+    size_t n;
+    size_t prefix_lens[8]; /* contains: the prefix lengths indexed */
+    size_t nprefix;
+} rc_index;
+
+/* Sorting (key, position) pairs packed as two arrays: build an array of
+ * 128-bit records, sort, unpack. */
+typedef struct {
+    uint64_t key;
+    uint64_t tie; /* position, or amount/date for the amount index */
+    uint32_t pos;
+} keyed;
+
+static int cmp_keyed(const void *a, const void *b) {
+    const keyed *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    if (x->tie != y->tie)
+        return x->tie < y->tie ? -1 : 1;
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static int index_build(keyed *k, size_t n, rc_index *ix) {
+    qsort(k, n, sizeof *k, cmp_keyed);
+    ix->pos = malloc((n ? n : 1) * sizeof *ix->pos);
+    ix->key = malloc((n ? n : 1) * sizeof *ix->key);
+    ix->tie = malloc((n ? n : 1) * sizeof *ix->tie);
+    if (!ix->pos || !ix->key || !ix->tie)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        ix->pos[i] = k[i].pos;
+        ix->key[i] = k[i].key;
+        ix->tie[i] = k[i].tie;
+    }
+    ix->n = n;
+    return 0;
+}
+
+static void index_free(rc_index *ix) {
+    free(ix->pos);
+    free(ix->key);
+    free(ix->tie);
+    memset(ix, 0, sizeof *ix);
+}
+
+/* First index entry with key >= k. */
+static size_t lower_bound(const rc_index *ix, uint64_t k) {
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ix->key[mid] < k)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* First entry with (key, tie) >= (k, t). */
+static size_t lower_bound2(const rc_index *ix, uint64_t k, uint64_t t) {
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ix->key[mid] < k || (ix->key[mid] == k && ix->tie[mid] < t))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The amount index orders by currency, then value (as an unsigned key that
+ * keeps signed order), then date. */
+static uint64_t value_key(int64_t v) {
+    return (uint64_t)v ^ 0x8000000000000000u;
+}
+
+static uint64_t currency_key(const char *c) {
+    return ((uint64_t)(unsigned char)c[0] << 16) | ((uint64_t)(unsigned char)c[1] << 8) |
+           (unsigned char)c[2];
+}
+
+static int build_index(const rc_rule *r, const rc_units *R, rc_index *ix) {
+    memset(ix, 0, sizeof *ix);
+    keyed *k = malloc((R->n ? R->n : 1) * sizeof *k);
+    if (!k)
+        return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < R->n; i++) {
+        const rc_unit *u = &R->u[i];
+        if (r->ref == RC_REF_NONE) {
+            /* Sorted by value, then currency and date: the value range is
+             * scanned per distinct value, currency and dates by bisection. */
+            k[n++] = (keyed){value_key(u->value),
+                             (currency_key(u->currency) << 32) |
+                                 (uint32_t)((int64_t)u->date - INT32_MIN),
+                             (uint32_t)i};
+        } else if (r->ref == RC_REF_CONTAINS) {
+            const char *t = rc_pool_str(R, u->text);
+            size_t len = strlen(t), p = len < MIN_PREFIX ? len : MIN_PREFIX;
+            if (!p)
+                continue;
+            size_t j = 0;
+            while (j < ix->nprefix && ix->prefix_lens[j] != p)
+                j++;
+            if (j == ix->nprefix && ix->nprefix < 8)
+                ix->prefix_lens[ix->nprefix++] = p;
+            k[n++] = (keyed){hash_n(t, p), 0, (uint32_t)i};
+        } else if (u->hash) {
+            k[n++] = (keyed){u->hash, 0, (uint32_t)i};
+        }
+    }
+    int rc = index_build(k, n, ix);
+    free(k);
+    return rc;
+}
+
+/* Calls fn for every right unit the index offers for left unit l: the same
+ * reference hash; a key prefix found in l's text; or an amount in range
+ * (dates are checked by the judge). widen_days widens the amount search's
+ * date range (for near misses). */
+typedef int (*visit_fn)(size_t right, void *ctx);
+
+static int visit_candidates(const rc_rule *r, const rc_units *L, const rc_unit *l,
+                            const rc_units *R, const rc_index *ix, int widen_days,
+                            visit_fn fn, void *ctx) {
+    if (r->ref == RC_REF_EQUAL || r->ref == RC_REF_NORMALIZED) {
+        if (!l->hash)
+            return 0;
+        for (size_t i = lower_bound(ix, l->hash); i < ix->n && ix->key[i] == l->hash; i++)
+            if (fn(ix->pos[i], ctx))
+                return 1;
+        return 0;
+    }
+    if (r->ref == RC_REF_CONTAINS) {
+        const char *t = rc_pool_str(L, l->text);
+        size_t n = strlen(t);
+        for (size_t p = 0; p < ix->nprefix; p++) {
+            size_t len = ix->prefix_lens[p];
+            for (size_t at = 0; at + len <= n; at++) {
+                uint64_t h = hash_n(t + at, len);
+                for (size_t i = lower_bound(ix, h); i < ix->n && ix->key[i] == h; i++)
+                    if (fn(ix->pos[i], ctx))
+                        return 1;
+            }
+        }
+        return 0;
+    }
+    /* By amount: every right value v with |l - (±v)| <= tolerance. */
+    uint64_t big = (uint64_t)(l->value < 0 ? -l->value : l->value);
+    uint64_t tol = (uint64_t)r->tol_minor;
+    uint64_t bps = big / 10000 * (uint64_t)r->tol_bps + big % 10000 * (uint64_t)r->tol_bps / 10000;
+    if (bps > tol)
+        tol = bps;
+    if (tol > INT64_MAX / 4)
+        tol = INT64_MAX / 4;
+    int64_t lo, hi, target = l->value;
+    if (r->opposite)
+        target = target == INT64_MIN ? INT64_MAX : -target;
+    if (__builtin_sub_overflow(target, (int64_t)tol, &lo))
+        lo = INT64_MIN;
+    if (__builtin_add_overflow(target, (int64_t)tol, &hi))
+        hi = INT64_MAX;
+    /* Per distinct value in range: a binary search to this currency and the
+     * first date that can be in the window, then a scan to the last one. A
+     * calendar range generous enough for business days too. */
+    int64_t slack = (int64_t)widen_days + 3 + (r->business_days ? 2 + (r->win_max - r->win_min) : 0);
+    int64_t dlo = INT32_MIN, dhi = INT32_MAX;
+    if (r->use_date && l->date != RC_NO_DATE) {
+        int64_t span_lo = r->business_days ? (int64_t)r->win_min * 7 / 5 - 3 : r->win_min;
+        int64_t span_hi = r->business_days ? (int64_t)r->win_max * 7 / 5 + 3 : r->win_max;
+        dlo = (int64_t)l->date - span_hi - slack;
+        dhi = (int64_t)l->date - span_lo + slack;
+    }
+    uint64_t cur = r->any_currency ? 0 : currency_key(l->currency);
+    uint64_t tlo = (cur << 32) | (uint32_t)(dlo - INT32_MIN);
+    uint64_t thi = r->any_currency ? UINT64_MAX : (cur << 32) | (uint32_t)(dhi - INT32_MIN);
+    size_t i = lower_bound(ix, value_key(lo));
+    while (i < ix->n && ix->key[i] <= value_key(hi)) {
+        uint64_t v = ix->key[i];
+        for (size_t j = lower_bound2(ix, v, r->any_currency ? 0 : tlo);
+             j < ix->n && ix->key[j] == v && ix->tie[j] <= thi; j++) {
+            const rc_unit *ru = &R->u[ix->pos[j]];
+            if (r->any_currency && r->use_date && l->date != RC_NO_DATE &&
+                ru->date != RC_NO_DATE && (ru->date < dlo || ru->date > dhi))
+                continue;
+            if (fn(ix->pos[j], ctx))
+                return 1;
+        }
+        if (v == UINT64_MAX)
+            break;
+        i = lower_bound(ix, v + 1);
+    }
+    return 0;
+}
+
+/* ---- one rule ------------------------------------------------------------------------------ */
+
+/* The best a unit has found: its score, how many candidates reach it, and
+ * the one (when single). */
+typedef struct {
+    int score;
+    int count;
+    size_t other;
+} best;
+
+/* A pair or exception decided by a rule, before it is written. */
+typedef struct {
+    const rc_rule *rule;
+    size_t rule_index;
+    rc_units *L, *R; /* the rule's sides (kept until the run is written) */
+    size_t l, r;
+    rc_verdict v;
+    rc_units *G;     /* attach_group: the groups of items, and the one attached */
+    size_t g;
+    int attached;
+} pair;
+
+typedef struct {
+    const rc_rule *rule;
+    int64_t transaction_id;
+    const char *reason;
+    char *candidates; /* JSON, malloc'd */
+    const char *sort_source, *sort_id;
+} exception_rec;
+
+typedef struct {
+    recon_db *db;
+    const recon_rules *rules;
+    rc_bitset taken;
+    rc_units *sides;   /* 3 per rule: left, right, and the items to attach */
+    pair *pairs;
+    size_t npairs, cap_pairs;
+    exception_rec *exc;
+    size_t nexc, cap_exc;
+    int oom;
+} run_state;
+
+static void add_pair(run_state *s, const pair *p) {
+    if (s->npairs == s->cap_pairs) {
+        size_t cap = s->cap_pairs ? 2 * s->cap_pairs : 1024;
+        pair *g = realloc(s->pairs, cap * sizeof *g);
+        if (!g) {
+            s->oom = 1;
+            return;
+        }
+        s->pairs = g;
+        s->cap_pairs = cap;
+    }
+    s->pairs[s->npairs++] = *p;
+}
+
+/* Candidate bookkeeping for one left unit. */
+typedef struct {
+    const rc_rule *r;
+    const rc_units *L, *R;
+    const rc_unit *l;
+    size_t li;
+    best *bl, *br;
+    /* near-miss collection */
+    rc_fail_at want;
+    size_t found[MAX_CANDIDATES];
+    rc_fail_at found_how[MAX_CANDIDATES];
+    size_t nfound;
+    int best_only;
+    int best_score;
+} visit_ctx;
+
+static void note(best *b, int score, size_t other) {
+    if (score > b->score) {
+        b->score = score;
+        b->count = 1;
+        b->other = other;
+    } else if (score == b->score) {
+        b->count++;
+    }
+}
+
+static int on_candidate(size_t ri, void *p) {
+    visit_ctx *c = p;
+    rc_verdict v = rc_match_judge(c->r, c->L, c->l, c->R, &c->R->u[ri]);
+    if (v.failed)
+        return 0;
+    note(&c->bl[c->li], v.score, ri);
+    note(&c->br[ri], v.score, c->li);
+    return 0;
+}
+
+/* Collects the right units of an exception: the passing ones at the best
+ * score (ambiguous), or the ones failing only at c->want (near misses). */
+static int on_listed(size_t ri, void *p) {
+    visit_ctx *c = p;
+    rc_verdict v = rc_match_judge(c->r, c->L, c->l, c->R, &c->R->u[ri]);
+    int keep = c->best_only ? !v.failed && v.score == c->best_score
+                            : v.failed == c->want ||
+                                  (c->want == RC_FAIL_AMOUNT && v.failed == RC_FAIL_DATE);
+    if (keep && c->nfound < MAX_CANDIDATES) {
+        for (size_t i = 0; i < c->nfound; i++)
+            if (c->found[i] == ri)
+                return 0;
+        c->found_how[c->nfound] = v.failed;
+        c->found[c->nfound++] = ri;
+    }
+    return 0;
+}
+
+static int cmp_size(const void *a, const void *b) {
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The candidates of an exception as JSON: each right unit's id, source,
+ * external id (or group key), amount, currency, items, and the first
+ * criterion it failed (for near misses). */
+static char *candidates_json(visit_ctx *c) {
+    static const char *const fail[] = {"", "currency", "reference", "amount", "date"};
+    size_t cap = 256 + c->nfound * 512, n = 0;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    /* Stable order: by source and external id, not by row id. */
+    size_t order[MAX_CANDIDATES];
+    memcpy(order, c->found, c->nfound * sizeof *order);
+    qsort(order, c->nfound, sizeof *order, cmp_size);
+    n += (size_t)snprintf(out + n, cap - n, "[");
+    for (size_t i = 0; i < c->nfound; i++) {
+        const rc_unit *u = &c->R->u[order[i]];
+        char src[256], ext[256];
+        json_text(src, sizeof src, rc_pool_str(c->R, u->source));
+        json_text(ext, sizeof ext, rc_pool_str(c->R, u->external_id));
+        size_t k = 0;
+        while (c->found[k] != order[i])
+            k++;
+        n += (size_t)snprintf(out + n, cap - n,
+                              "%s{\"transaction_id\": %lld, \"source\": \"%s\", \"%s\": \"%s\","
+                              " \"amount_minor\": %lld, \"currency\": \"%.3s\", \"items\": %u%s%s%s}",
+                              i ? ", " : "", (long long)u->id, src,
+                              u->key != RC_NO_TEXT ? "group" : "external_id", ext,
+                              (long long)u->value, u->currency, u->count,
+                              c->found_how[k] ? ", \"failed\": \"" : "", fail[c->found_how[k]],
+                              c->found_how[k] ? "\"" : "");
+    }
+    snprintf(out + n, cap - n, "]");
+    return out;
+}
+
+static void add_exception(run_state *s, const rc_rule *r, const rc_units *L, const rc_unit *l,
+                          const char *reason, visit_ctx *c) {
+    if (!c->nfound)
+        return;
+    if (s->nexc == s->cap_exc) {
+        size_t cap = s->cap_exc ? 2 * s->cap_exc : 256;
+        exception_rec *g = realloc(s->exc, cap * sizeof *g);
+        if (!g) {
+            s->oom = 1;
+            return;
+        }
+        s->exc = g;
+        s->cap_exc = cap;
+    }
+    char *json = candidates_json(c);
+    if (!json) {
+        s->oom = 1;
+        return;
+    }
+    s->exc[s->nexc++] = (exception_rec){r, l->id, reason, json, rc_pool_str(L, l->source),
+                                        rc_pool_str(L, l->external_id)};
+}
+
+/* Lists near misses for a left unit with no candidate at all. */
+static void near_misses(run_state *s, visit_ctx *c, const rc_index *ix) {
+    const rc_rule *r = c->r;
+    c->best_only = 0;
+    c->nfound = 0;
+    if (r->ref != RC_REF_NONE) {
+        c->want = RC_FAIL_AMOUNT; /* same reference: amount (or date) off */
+        visit_candidates(r, c->L, c->l, c->R, ix, 0, on_listed, c);
+        int date_only = 1;
+        for (size_t i = 0; i < c->nfound; i++)
+            date_only &= c->found_how[i] == RC_FAIL_DATE;
+        add_exception(s, r, c->L, c->l, date_only ? "near_miss_date" : "near_miss_amount", c);
+    } else if (r->use_date) {
+        c->want = RC_FAIL_DATE; /* same amount: date a little outside the window */
+        visit_candidates(r, c->L, c->l, c->R, ix, NEAR_DAYS, on_listed, c);
+        size_t keep = 0;
+        for (size_t i = 0; i < c->nfound; i++) {
+            rc_verdict v = rc_match_judge(r, c->L, c->l, c->R, &c->R->u[c->found[i]]);
+            if (v.days >= r->win_min - NEAR_DAYS && v.days <= r->win_max + NEAR_DAYS)
+                c->found[keep] = c->found[i], c->found_how[keep++] = c->found_how[i];
+        }
+        c->nfound = keep;
+        add_exception(s, r, c->L, c->l, "near_miss_date", c);
+    }
+}
+
+/* attach_group: a payout row matched to its bank credit brings its items
+ * into the match: the other rows of its source with the same group key and
+ * currency, when their nets sum to what the payout paid. Otherwise they
+ * stay unmatched, and the payout's flow check says why. */
+static int attach_groups(run_state *s, size_t ri, size_t first_pair) {
+    rc_rule items = s->rules->rule[ri];
+    items.card = RC_CARD_ONE_TO_MANY;
+    items.right.kinds = ((1u << RC_K_COUNT) - 1) & ~items.right.kinds;
+    items.value_right = RC_VAL_NET;
+    items.ref = RC_REF_NONE;
+    items.attach_group = 0;
+    rc_units *G = &s->sides[3 * ri + 2];
+    int rc = rc_match_load(s->db, &items, 0, &s->taken, G);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < G->n; i++)
+        G->u[i].sk = rc_pool_str(G, G->u[i].key);
+    for (size_t k = first_pair; k < s->npairs; k++) {
+        pair *p = &s->pairs[k];
+        rc_unit *payout = &p->R->u[p->r];
+        if (payout->key == RC_NO_TEXT)
+            continue;
+        rc_unit want;
+        memset(&want, 0, sizeof want);
+        want.sk = rc_pool_str(p->R, payout->key);
+        memcpy(want.currency, payout->currency, 4);
+        size_t lo = 0, hi = G->n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (cmp_key(&G->u[mid], &want) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == G->n || cmp_key(&G->u[lo], &want) != 0)
+            continue;
+        rc_unit *g = &G->u[lo];
+        int64_t owed;
+        if (g->overflow || __builtin_sub_overflow(0, payout->value, &owed) || g->value != owed)
+            continue;
+        p->G = G;
+        p->g = lo;
+        p->attached = 1;
+        for (uint32_t m = 0; m < g->count; m++)
+            rc_bitset_set(&s->taken, G->member[g->first + m]);
+    }
+    return RECON_OK;
+}
+
+static int run_rule(run_state *s, size_t ri) {
+    const rc_rule *r = &s->rules->rule[ri];
+    rc_units *L = &s->sides[3 * ri], *R = &s->sides[3 * ri + 1];
+    int rc = rc_match_load(s->db, r, 1, &s->taken, L);
+    if (!rc)
+        rc = rc_match_load(s->db, r, 0, &s->taken, R);
+    if (rc)
+        return rc;
+    rc_index ix;
+    best *bl = calloc(L->n + 1, sizeof *bl), *br = calloc(R->n + 1, sizeof *br);
+    if (!bl || !br || build_index(r, R, &ix)) {
+        free(bl);
+        free(br);
+        return rc_fail(s->db, RECON_ENOMEM, "matching: out of memory");
+    }
+    for (size_t i = 0; i < L->n; i++)
+        bl[i].score = -1;
+    for (size_t i = 0; i < R->n; i++)
+        br[i].score = -1;
+    visit_ctx c = {r, L, R, NULL, 0, bl, br, RC_FAIL_NONE, {0}, {0}, 0, 0, 0};
+    size_t first_pair = s->npairs;
+    for (size_t i = 0; i < L->n; i++) {
+        if (L->u[i].overflow)
+            continue;
+        c.l = &L->u[i];
+        c.li = i;
+        visit_candidates(r, L, c.l, R, &ix, 0, on_candidate, &c);
+    }
+    /* A pair stands when each is the other's single best. */
+    for (size_t i = 0; i < L->n; i++) {
+        c.l = &L->u[i];
+        c.li = i;
+        if (bl[i].count == 0) {
+            near_misses(s, &c, &ix);
+            continue;
+        }
+        size_t j = bl[i].other;
+        if (bl[i].count == 1 && br[j].count == 1 && br[j].other == i) {
+            pair p = {r, ri, L, R, i, j, rc_match_judge(r, L, &L->u[i], R, &R->u[j]), NULL, 0, 0};
+            add_pair(s, &p);
+            for (uint32_t m = 0; m < L->u[i].count; m++)
+                rc_bitset_set(&s->taken, L->member ? L->member[L->u[i].first + m] : L->u[i].id);
+            for (uint32_t m = 0; m < R->u[j].count; m++)
+                rc_bitset_set(&s->taken, R->member ? R->member[R->u[j].first + m] : R->u[j].id);
+            continue;
+        }
+        /* Not single on one side or the other: list the best candidates. */
+        c.best_only = 1;
+        c.best_score = bl[i].score;
+        c.nfound = 0;
+        visit_candidates(r, L, c.l, R, &ix, 0, on_listed, &c);
+        add_exception(s, r, L, c.l, bl[i].count > 1 ? "ambiguous" : "contested", &c);
+    }
+    index_free(&ix);
+    free(bl);
+    free(br);
+    if (!s->oom && r->attach_group)
+        return attach_groups(s, ri, first_pair);
+    return s->oom ? rc_fail(s->db, RECON_ENOMEM, "matching: out of memory") : RECON_OK;
+}
+
+/* ---- writing the run ----------------------------------------------------------------------- */
+
+/* Pairs are written in an order that does not depend on row ids: by rule,
+ * then the left unit's source and external id (or group key). */
+static int cmp_pairs(const void *a, const void *b) {
+    const pair *x = a, *y = b;
+    if (x->rule_index != y->rule_index)
+        return x->rule_index < y->rule_index ? -1 : 1;
+    const rc_unit *lx = &x->L->u[x->l], *ly = &y->L->u[y->l];
+    int c = strcmp(rc_pool_str(x->L, lx->source), rc_pool_str(y->L, ly->source));
+    if (!c)
+        c = strcmp(rc_pool_str(x->L, lx->external_id), rc_pool_str(y->L, ly->external_id));
+    return c ? c : memcmp(lx->currency, ly->currency, 3);
+}
+
+static int cmp_exc(const void *a, const void *b) {
+    const exception_rec *x = a, *y = b;
+    int c = strcmp(x->rule->name, y->rule->name);
+    if (!c)
+        c = strcmp(x->sort_source, y->sort_source);
+    if (!c)
+        c = strcmp(x->sort_id, y->sort_id);
+    return c ? c : strcmp(x->reason, y->reason);
+}
+
+static int insert_items(recon_db *db, sqlite3_stmt *st, int64_t match_id, const rc_units *u,
+                        const rc_unit *it, const char *side) {
+    for (uint32_t m = 0; m < it->count; m++) {
+        sqlite3_bind_int64(st, 1, match_id);
+        sqlite3_bind_int64(st, 2, u->member ? u->member[it->first + m] : it->id);
+        sqlite3_bind_text(st, 3, side, -1, SQLITE_STATIC);
+        int step = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (step != SQLITE_DONE)
+            return rc_fail_sql(db, "storing a match item");
+    }
+    return RECON_OK;
+}
+
+static int write_pairs(run_state *s, int64_t run_id, const char *actor, const char *now,
+                       recon_match_result *out) {
+    sqlite3_stmt *m = NULL, *mi = NULL;
+    int rc = rc_prepare(s->db,
+                        "INSERT INTO matches(run_id, rule, origin, score, evidence, created_at,"
+                        " created_by) VALUES (?1, ?2, 'auto', ?3, ?4, ?5, ?6)",
+                        &m);
+    if (!rc)
+        rc = rc_prepare(s->db,
+                        "INSERT INTO match_items(match_id, transaction_id, side) VALUES (?1, ?2, ?3)",
+                        &mi);
+    char evidence[2048];
+    for (size_t i = 0; !rc && i < s->npairs; i++) {
+        const pair *p = &s->pairs[i];
+        const rc_unit *l = &p->L->u[p->l], *r = &p->R->u[p->r];
+        rc_match_evidence(p->rule, p->L, l, p->R, r, &p->v, evidence, sizeof evidence);
+        if (p->attached) {
+            size_t n = strlen(evidence);
+            snprintf(evidence + n - 1, sizeof evidence - n + 1,
+                     ", \"attached_items\": %u, \"attached_net\": %lld}", p->G->u[p->g].count,
+                     (long long)p->G->u[p->g].value);
+        }
+        sqlite3_bind_int64(m, 1, run_id);
+        sqlite3_bind_text(m, 2, p->rule->name, -1, SQLITE_STATIC);
+        sqlite3_bind_int(m, 3, p->v.score);
+        sqlite3_bind_text(m, 4, evidence, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(m, 5, now, -1, SQLITE_STATIC);
+        sqlite3_bind_text(m, 6, actor, -1, SQLITE_STATIC);
+        int step = sqlite3_step(m);
+        sqlite3_reset(m);
+        if (step != SQLITE_DONE) {
+            rc = rc_fail_sql(s->db, "storing a match");
+            break;
+        }
+        int64_t id = sqlite3_last_insert_rowid(s->db->sql);
+        rc = insert_items(s->db, mi, id, p->L, l, "left");
+        if (!rc)
+            rc = insert_items(s->db, mi, id, p->R, r, "right");
+        if (!rc && p->attached)
+            rc = insert_items(s->db, mi, id, p->G, &p->G->u[p->g], "right");
+        out->matches++;
+        out->items_matched += l->count + r->count + (p->attached ? p->G->u[p->g].count : 0);
+    }
+    sqlite3_finalize(m);
+    sqlite3_finalize(mi);
+    return rc;
+}
+
+/* Open exceptions that this run finds again stay as they are; new ones are
+ * opened; those it no longer finds (or whose item got matched) are closed. */
+static int write_exceptions(run_state *s, int64_t run_id, const char *now,
+                            recon_match_result *out) {
+    sqlite3_stmt *find = NULL, *ins = NULL, *close_all = NULL, *keep = NULL;
+    int rc = rc_exec(s->db, "CREATE TEMP TABLE IF NOT EXISTS rc_kept_exc(id INTEGER PRIMARY KEY);"
+                            "DELETE FROM temp.rc_kept_exc;");
+    if (!rc)
+        rc = rc_prepare(s->db,
+                        "SELECT id FROM exceptions WHERE closed_at IS NULL AND rule = ?1 AND"
+                        " transaction_id = ?2 AND reason = ?3 AND candidates = ?4",
+                        &find);
+    if (!rc)
+        rc = rc_prepare(s->db,
+                        "INSERT INTO exceptions(run_id, rule, transaction_id, reason, candidates,"
+                        " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        &ins);
+    if (!rc)
+        rc = rc_prepare(s->db, "INSERT OR IGNORE INTO temp.rc_kept_exc(id) VALUES (?1)", &keep);
+    for (size_t i = 0; !rc && i < s->nexc; i++) {
+        const exception_rec *e = &s->exc[i];
+        if (rc_bitset_has(&s->taken, e->transaction_id))
+            continue; /* a later rule matched it */
+        sqlite3_bind_text(find, 1, e->rule->name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(find, 2, e->transaction_id);
+        sqlite3_bind_text(find, 3, e->reason, -1, SQLITE_STATIC);
+        sqlite3_bind_text(find, 4, e->candidates, -1, SQLITE_STATIC);
+        int step = sqlite3_step(find);
+        int64_t id = step == SQLITE_ROW ? sqlite3_column_int64(find, 0) : 0;
+        sqlite3_reset(find);
+        if (step != SQLITE_ROW && step != SQLITE_DONE) {
+            rc = rc_fail_sql(s->db, "looking up an exception");
+            break;
+        }
+        if (!id) {
+            sqlite3_bind_int64(ins, 1, run_id);
+            sqlite3_bind_text(ins, 2, e->rule->name, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(ins, 3, e->transaction_id);
+            sqlite3_bind_text(ins, 4, e->reason, -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins, 5, e->candidates, -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins, 6, now, -1, SQLITE_STATIC);
+            step = sqlite3_step(ins);
+            sqlite3_reset(ins);
+            if (step != SQLITE_DONE) {
+                rc = rc_fail_sql(s->db, "storing an exception");
+                break;
+            }
+            id = sqlite3_last_insert_rowid(s->db->sql);
+            out->exceptions_opened++;
+        }
+        sqlite3_bind_int64(keep, 1, id);
+        step = sqlite3_step(keep);
+        sqlite3_reset(keep);
+        if (step != SQLITE_DONE)
+            rc = rc_fail_sql(s->db, "tracking exceptions");
+    }
+    if (!rc)
+        rc = rc_prepare(s->db,
+                        "UPDATE exceptions SET closed_at = ?1, closed_by_run = ?2"
+                        " WHERE closed_at IS NULL AND id NOT IN (SELECT id FROM temp.rc_kept_exc)",
+                        &close_all);
+    if (!rc) {
+        sqlite3_bind_text(close_all, 1, now, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(close_all, 2, run_id);
+        if (sqlite3_step(close_all) != SQLITE_DONE)
+            rc = rc_fail_sql(s->db, "closing exceptions");
+        else
+            out->exceptions_closed = (uint64_t)sqlite3_changes(s->db->sql);
+    }
+    sqlite3_finalize(find);
+    sqlite3_finalize(ins);
+    sqlite3_finalize(keep);
+    sqlite3_finalize(close_all);
+    return rc;
+}
+
+static int count_after(recon_db *db, recon_match_result *out) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db,
+                        "SELECT (SELECT count(*) FROM exceptions WHERE closed_at IS NULL),"
+                        " (SELECT count(*) FROM v_transaction_status WHERE status = 'unmatched')",
+                        &st);
+    if (rc)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        out->exceptions_open = (uint64_t)sqlite3_column_int64(st, 0);
+        out->unmatched = (uint64_t)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    return RECON_OK;
+}
+
+static int start_run(recon_db *db, const recon_rules *rules, const char *actor, const char *now,
+                     int64_t *out) {
+    char names[4096] = "";
+    for (size_t i = 0; i < rules->n; i++) {
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "", rules->rule[i].name);
+    }
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db, "INSERT INTO match_runs(started_at, actor, rules) VALUES (?1, ?2, ?3)",
+                        &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, names, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE)
+        return rc_fail_sql(db, "recording the match run");
+    *out = sqlite3_last_insert_rowid(db->sql);
+    return RECON_OK;
+}
+
+static int finish_run(recon_db *db, int64_t run_id, const recon_match_result *r) {
+    sqlite3_stmt *st;
+    char now[21];
+    rc_now_utc(now);
+    int rc = rc_prepare(db,
+                        "UPDATE match_runs SET finished_at = ?2, matches = ?3,"
+                        " exceptions_opened = ?4, exceptions_closed = ?5 WHERE id = ?1",
+                        &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)r->matches);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)r->exceptions_opened);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)r->exceptions_closed);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(db, "finishing the match run");
+}
+
+static void state_free(run_state *s) {
+    for (size_t i = 0; s->sides && i < 3 * s->rules->n; i++)
+        rc_units_free(&s->sides[i]);
+    free(s->sides);
+    free(s->pairs);
+    for (size_t i = 0; i < s->nexc; i++)
+        free(s->exc[i].candidates);
+    free(s->exc);
+    rc_bitset_free(&s->taken);
+}
+
+int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_result *out) {
+    const recon_match_opts defaults = RECON_MATCH_OPTS_INIT;
+    const recon_match_opts *o = opts ? opts : &defaults;
+    if (!db || !out || o->version != RECON_MATCH_OPTS_VERSION)
+        return rc_fail(db, RECON_EMISUSE, "recon_match_run: invalid argument");
+    memset(out, 0, sizeof *out);
+    recon_rules *own = NULL;
+    const recon_rules *rules = o->rules;
+    recon_error err;
+    if (!rules) {
+        if (recon_rules_default(&err, &own) != RECON_OK)
+            return rc_fail(db, RECON_ERROR, "the default rules are invalid: %s", err.message);
+        rules = own;
+    }
+    const char *actor = o->actor && *o->actor ? o->actor : "recon";
+    char now[21];
+    rc_now_utc(now);
+    run_state s;
+    memset(&s, 0, sizeof s);
+    s.db = db;
+    s.rules = rules;
+    int64_t run_id = 0;
+    int rc = rc_begin(db);
+    if (!rc)
+        rc = rc_match_taken(db, &s.taken);
+    if (!rc && !(s.sides = calloc(3 * rules->n + 1, sizeof *s.sides)))
+        rc = rc_fail(db, RECON_ENOMEM, "matching: out of memory");
+    for (size_t i = 0; !rc && i < rules->n; i++)
+        rc = run_rule(&s, i);
+    if (!rc) {
+        qsort(s.pairs, s.npairs, sizeof *s.pairs, cmp_pairs);
+        qsort(s.exc, s.nexc, sizeof *s.exc, cmp_exc);
+        rc = start_run(db, rules, actor, now, &run_id);
+    }
+    if (!rc)
+        rc = write_pairs(&s, run_id, actor, now, out);
+    if (!rc)
+        rc = write_exceptions(&s, run_id, now, out);
+    if (!rc)
+        rc = finish_run(db, run_id, out);
+    if (!rc)
+        rc = count_after(db, out);
+    if (rc == RECON_OK && !o->dry_run) {
+        out->run_id = run_id;
+        rc = rc_commit(db);
+    } else {
+        rc_rollback(db);
+    }
+    state_free(&s);
+    recon_rules_free(own);
+    if (rc != RECON_OK)
+        memset(out, 0, sizeof *out);
+    return rc;
+}

@@ -1,0 +1,98 @@
+/* match: the engine's internal structures, shared with matchops.c (manual
+ * matches, explain, exports), which evaluates the same criteria. */
+#ifndef RECON_MATCH_H
+#define RECON_MATCH_H
+
+#include <stdint.h>
+
+#include "internal.h"
+#include "rules.h"
+
+#define RC_NO_DATE INT32_MIN
+#define RC_NO_TEXT UINT32_MAX
+
+/* Strings of one side, packed: units refer to them by offset. */
+typedef struct {
+    char *s;
+    size_t len, cap;
+} rc_pool;
+
+/* One transaction, or on an aggregated side one group of them. */
+typedef struct {
+    int64_t id;          /* transaction id; for a group, its first member's */
+    int64_t value;       /* the amount the rule compares (a group: the sum) */
+    uint64_t hash;       /* of text, for sorting and lookup; 0 when no text */
+    int32_t date;        /* days since 1970-01-01 (a group: the latest), or RC_NO_DATE */
+    uint32_t text;       /* the reference text as compared (normalized if the rule says) */
+    uint32_t key;        /* a group's key as written, else RC_NO_TEXT */
+    uint32_t source;     /* source name */
+    uint32_t external_id;
+    uint32_t first, count; /* a group's members: member[first .. first+count) */
+    char currency[4];
+    int overflow;        /* a group whose sum overflowed: never matched */
+    const char *sk;      /* sort key text, set (into the pool) just before a sort */
+} rc_unit;
+
+typedef struct {
+    rc_unit *u;
+    size_t n, cap;
+    int64_t *member;     /* transaction ids of the groups' members */
+    size_t nmember;
+    rc_pool pool;
+} rc_units;
+
+/* One bit per transaction id: taken (matched or ignored), or matched now. */
+typedef struct {
+    uint8_t *bits;
+    int64_t max;
+} rc_bitset;
+
+int rc_bitset_init(rc_bitset *b, int64_t max);
+void rc_bitset_free(rc_bitset *b);
+void rc_bitset_set(rc_bitset *b, int64_t id);
+int rc_bitset_has(const rc_bitset *b, int64_t id);
+
+/* Everything matched (in an active match) or ignored, into b. */
+int rc_match_taken(recon_db *db, rc_bitset *b);
+
+/* Loads one side of a rule: left (1) or right (0), skipping taken ids. */
+int rc_match_load(recon_db *db, const rc_rule *r, int left, const rc_bitset *taken,
+                  rc_units *out);
+void rc_units_free(rc_units *u);
+
+static inline const char *rc_pool_str(const rc_units *u, uint32_t off) {
+    return off == RC_NO_TEXT ? "" : u->pool.s + off;
+}
+
+/* How a pair fares under a rule's criteria. */
+typedef enum {
+    RC_FAIL_NONE = 0,
+    RC_FAIL_CURRENCY,
+    RC_FAIL_REFERENCE,
+    RC_FAIL_AMOUNT,
+    RC_FAIL_DATE
+} rc_fail_at;
+
+typedef struct {
+    rc_fail_at failed;   /* the first criterion that failed, or none */
+    int score;           /* 0..1000 when all pass */
+    int64_t difference;  /* left - (±right) */
+    int days;            /* left date - right date (business days if the rule says) */
+    int ref_how;         /* 0 none, 1 equal, 2 normalized, 3 contains, 4 truncated */
+} rc_verdict;
+
+/* Checks every criterion in order: currency, reference, amount, date. */
+rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l,
+                          const rc_units *R, const rc_unit *ri);
+
+/* Business days from day b to day a (Monday-Friday; weekends count as the
+ * next Monday), or calendar days. */
+int rc_day_distance(int32_t a, int32_t b, int business);
+
+/* The evidence of a pair as JSON, into buf. */
+void rc_match_evidence(const rc_rule *r, const rc_units *L, const rc_unit *l, const rc_units *R,
+                       const rc_unit *ri, const rc_verdict *v, char *buf, size_t size);
+
+int rc_kind_from_name(const char *name);
+
+#endif

@@ -1,0 +1,355 @@
+/* matchops: what people do around the engine: manual matches and their
+ * undoing, ignoring transactions (each with an audit row), explaining why
+ * something is or is not matched, and exporting matches, exceptions and
+ * what is left unmatched. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match.h"
+#include "profile.h"
+
+static const char *who(const char *actor) {
+    return actor && *actor ? actor : "unknown";
+}
+
+static int audit(recon_db *db, const char *now, const char *actor, const char *action,
+                 int64_t match_id, int64_t tx_id, const char *note) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db,
+                        "INSERT INTO match_audit(at, actor, action, match_id, transaction_id, note)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, who(actor), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
+    if (match_id)
+        sqlite3_bind_int64(st, 4, match_id);
+    else
+        sqlite3_bind_null(st, 4);
+    if (tx_id)
+        sqlite3_bind_int64(st, 5, tx_id);
+    else
+        sqlite3_bind_null(st, 5);
+    sqlite3_bind_text(st, 6, note, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(db, "writing the audit trail");
+}
+
+/* The status of a transaction, and its currency and amount. */
+typedef struct {
+    int exists;
+    char status[16];
+    char currency[4];
+    int64_t amount;
+} tx_info;
+
+static int tx_lookup(recon_db *db, int64_t id, tx_info *out) {
+    sqlite3_stmt *st;
+    memset(out, 0, sizeof *out);
+    int rc = rc_prepare(db,
+                        "SELECT s.status, t.currency, t.amount_minor FROM transactions t"
+                        " JOIN v_transaction_status s ON s.transaction_id = t.id WHERE t.id = ?1",
+                        &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        out->exists = 1;
+        snprintf(out->status, sizeof out->status, "%s", sqlite3_column_text(st, 0));
+        memcpy(out->currency, sqlite3_column_text(st, 1), 3);
+        out->amount = sqlite3_column_int64(st, 2);
+    }
+    sqlite3_finalize(st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? RECON_OK
+                                                     : rc_fail_sql(db, "reading a transaction");
+}
+
+/* Checks the ids of one side: each exists once and is free; sums them. */
+static int check_side(recon_db *db, const int64_t *ids, size_t n, const char *side,
+                      char currency[4], int64_t *sum, int *mixed) {
+    for (size_t i = 0; i < n; i++) {
+        tx_info t;
+        int rc = tx_lookup(db, ids[i], &t);
+        if (rc)
+            return rc;
+        if (!t.exists)
+            return rc_fail(db, RECON_ENOTFOUND, "no transaction %lld (%s)", (long long)ids[i],
+                           side);
+        for (size_t k = 0; k < i; k++)
+            if (ids[k] == ids[i])
+                return rc_fail(db, RECON_EMISUSE, "transaction %lld given twice",
+                               (long long)ids[i]);
+        if (!strcmp(t.status, "matched") || !strcmp(t.status, "ignored"))
+            return rc_fail(db, RECON_ECONFLICT, "transaction %lld is %s already",
+                           (long long)ids[i], t.status);
+        if (!currency[0])
+            memcpy(currency, t.currency, 4);
+        else if (memcmp(currency, t.currency, 3) != 0)
+            *mixed = 1;
+        if (__builtin_add_overflow(*sum, t.amount, sum))
+            return rc_fail(db, RECON_ECONFLICT, "the amounts overflow");
+    }
+    return RECON_OK;
+}
+
+static int insert_manual(recon_db *db, const char *now, const char *actor, const char *note,
+                         int force, const char *evidence, int64_t *out) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db,
+                        "INSERT INTO matches(rule, origin, score, evidence, created_at, created_by,"
+                        " note, forced) VALUES ('manual', 'manual', 1000, ?1, ?2, ?3, ?4, ?5)",
+                        &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, evidence, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, who(actor), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 5, force);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE)
+        return rc_fail_sql(db, "storing a manual match");
+    *out = sqlite3_last_insert_rowid(db->sql);
+    return RECON_OK;
+}
+
+static int insert_side(recon_db *db, int64_t match_id, const int64_t *ids, size_t n,
+                       const char *side) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db,
+                        "INSERT INTO match_items(match_id, transaction_id, side) VALUES (?1, ?2, ?3)",
+                        &st);
+    for (size_t i = 0; !rc && i < n; i++) {
+        sqlite3_bind_int64(st, 1, match_id);
+        sqlite3_bind_int64(st, 2, ids[i]);
+        sqlite3_bind_text(st, 3, side, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = rc_fail_sql(db, "storing a match item");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int recon_match_add(recon_db *db, const int64_t *left, size_t nleft, const int64_t *right,
+                    size_t nright, const char *note, const char *actor, int force,
+                    int64_t *out_match_id) {
+    if (!db || !left || !right || !nleft || !nright || !note || !*note)
+        return rc_fail(db, RECON_EMISUSE,
+                       "recon_match_add: left and right transactions and a note are required");
+    char now[21], cur_l[4] = "", cur_r[4] = "", evidence[256];
+    int64_t sum_l = 0, sum_r = 0, id = 0;
+    int mixed = 0;
+    rc_now_utc(now);
+    int rc = rc_begin(db);
+    if (rc)
+        return rc;
+    rc = check_side(db, left, nleft, "left", cur_l, &sum_l, &mixed);
+    if (!rc)
+        rc = check_side(db, right, nright, "right", cur_r, &sum_r, &mixed);
+    if (!rc && !force) {
+        if (mixed || memcmp(cur_l, cur_r, 3) != 0)
+            rc = rc_fail(db, RECON_ECONFLICT,
+                         "the currencies differ (%s, %s): use force with a note to match anyway",
+                         cur_l, cur_r);
+        else if (sum_l != sum_r && sum_l != -sum_r)
+            rc = rc_fail(db, RECON_ECONFLICT,
+                         "the amounts do not balance: left %lld, right %lld (minor units, %s);"
+                         " use force with a note to match anyway",
+                         (long long)sum_l, (long long)sum_r, cur_l);
+    }
+    snprintf(evidence, sizeof evidence,
+             "{\"manual\": true, \"left_sum\": %lld, \"right_sum\": %lld, \"currency\": \"%s\","
+             " \"forced\": %s}",
+             (long long)sum_l, (long long)sum_r, cur_l, force ? "true" : "false");
+    if (!rc)
+        rc = insert_manual(db, now, actor, note, force ? 1 : 0, evidence, &id);
+    if (!rc)
+        rc = insert_side(db, id, left, nleft, "left");
+    if (!rc)
+        rc = insert_side(db, id, right, nright, "right");
+    if (!rc)
+        rc = audit(db, now, actor, "match_add", id, 0, note);
+    if (!rc)
+        rc = rc_commit(db);
+    else
+        rc_rollback(db);
+    if (!rc && out_match_id)
+        *out_match_id = id;
+    return rc;
+}
+
+int recon_match_undo(recon_db *db, int64_t match_id, const char *note, const char *actor) {
+    if (!db || match_id <= 0 || !note || !*note)
+        return rc_fail(db, RECON_EMISUSE, "recon_match_undo: a match id and a note are required");
+    char now[21];
+    rc_now_utc(now);
+    int rc = rc_begin(db);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st;
+    if ((rc = rc_prepare(db, "SELECT undone_at IS NOT NULL FROM matches WHERE id = ?1", &st)))
+        goto done;
+    sqlite3_bind_int64(st, 1, match_id);
+    int step = sqlite3_step(st);
+    int undone = step == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_finalize(st);
+    if (undone < 0) {
+        rc = rc_fail(db, RECON_ENOTFOUND, "no match %lld", (long long)match_id);
+        goto done;
+    }
+    if (undone) {
+        rc = rc_fail(db, RECON_ECONFLICT, "match %lld is undone already", (long long)match_id);
+        goto done;
+    }
+    if ((rc = rc_prepare(db,
+                         "UPDATE matches SET undone_at = ?2, undone_by = ?3, undo_note = ?4"
+                         " WHERE id = ?1",
+                         &st)))
+        goto done;
+    sqlite3_bind_int64(st, 1, match_id);
+    sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, who(actor), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
+    step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    rc = step == SQLITE_DONE ? audit(db, now, actor, "match_undo", match_id, 0, note)
+                             : rc_fail_sql(db, "undoing a match");
+done:
+    if (!rc)
+        return rc_commit(db);
+    rc_rollback(db);
+    return rc;
+}
+
+static int set_ignored(recon_db *db, int64_t tx, const char *note, const char *actor, int on) {
+    if (!db || tx <= 0 || !note || !*note)
+        return rc_fail(db, RECON_EMISUSE, "a transaction id and a note are required");
+    char now[21];
+    rc_now_utc(now);
+    tx_info t;
+    int rc = rc_begin(db);
+    if (!rc)
+        rc = tx_lookup(db, tx, &t);
+    if (!rc && !t.exists)
+        rc = rc_fail(db, RECON_ENOTFOUND, "no transaction %lld", (long long)tx);
+    if (!rc && on && strcmp(t.status, "ignored") != 0 && strcmp(t.status, "matched") == 0)
+        rc = rc_fail(db, RECON_ECONFLICT, "transaction %lld is matched: undo the match first",
+                     (long long)tx);
+    if (!rc && on == !strcmp(t.status, "ignored"))
+        rc = rc_fail(db, RECON_ECONFLICT, "transaction %lld is %s", (long long)tx,
+                     on ? "ignored already" : "not ignored");
+    sqlite3_stmt *st = NULL;
+    if (!rc)
+        rc = rc_prepare(db,
+                        on ? "INSERT INTO ignores(transaction_id, created_at, created_by, note)"
+                             " VALUES (?1, ?2, ?3, ?4)"
+                           : "UPDATE ignores SET undone_at = ?2, undone_by = ?3, undo_note = ?4"
+                             " WHERE transaction_id = ?1 AND undone_at IS NULL",
+                        &st);
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, tx);
+        sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, who(actor), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = rc_fail_sql(db, "recording the ignore");
+    }
+    sqlite3_finalize(st);
+    if (!rc)
+        rc = audit(db, now, actor, on ? "ignore" : "unignore", 0, tx, note);
+    if (!rc)
+        return rc_commit(db);
+    rc_rollback(db);
+    return rc;
+}
+
+int recon_ignore(recon_db *db, int64_t transaction_id, const char *note, const char *actor) {
+    return set_ignored(db, transaction_id, note, actor, 1);
+}
+
+int recon_unignore(recon_db *db, int64_t transaction_id, const char *note, const char *actor) {
+    return set_ignored(db, transaction_id, note, actor, 0);
+}
+
+int recon_transaction_find(recon_db *db, const char *source, const char *external_id,
+                           int64_t *out) {
+    if (!db || !source || !external_id || !out)
+        return rc_fail(db, RECON_EMISUSE, "recon_transaction_find: invalid argument");
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db,
+                        "SELECT t.id FROM transactions t JOIN sources s ON s.id = t.source_id"
+                        " WHERE s.name = ?1 AND t.external_id = ?2",
+                        &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, external_id, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (step == SQLITE_ROW)
+        return RECON_OK;
+    if (step == SQLITE_DONE)
+        return rc_fail(db, RECON_ENOTFOUND, "no transaction '%s' in source '%s'", external_id,
+                       source);
+    return rc_fail_sql(db, "finding a transaction");
+}
+
+void recon_string_free(char *s) {
+    free(s);
+}
+
+/* ---- export ------------------------------------------------------------------------------- */
+
+int recon_export_each(recon_db *db, recon_export_kind kind,
+                      int (*cb)(const recon_export_row *row, void *payload), void *payload) {
+    static const char *const SQL[] = {
+        "SELECT m.id, m.rule, CASE WHEN m.undone_at IS NULL THEN 'active' ELSE 'undone' END,"
+        " mi.side, s.name, t.external_id, t.group_id, t.amount_minor, t.currency"
+        " FROM matches m JOIN match_items mi ON mi.match_id = m.id"
+        " JOIN transactions t ON t.id = mi.transaction_id JOIN sources s ON s.id = t.source_id"
+        " ORDER BY m.id, mi.side, s.name, t.external_id",
+        "SELECT e.id, e.rule, e.reason, 'left', s.name, t.external_id, t.group_id,"
+        " t.amount_minor, t.currency"
+        " FROM exceptions e JOIN transactions t ON t.id = e.transaction_id"
+        " JOIN sources s ON s.id = t.source_id WHERE e.closed_at IS NULL"
+        " ORDER BY e.id",
+        "SELECT 0, '', 'unmatched', '', s.name, t.external_id, t.group_id, t.amount_minor,"
+        " t.currency FROM transactions t JOIN v_transaction_status v ON v.transaction_id = t.id"
+        " JOIN sources s ON s.id = t.source_id WHERE v.status = 'unmatched'"
+        " ORDER BY s.name, t.external_id"};
+    if (!db || !cb || (unsigned)kind > RECON_EXPORT_UNMATCHED)
+        return rc_fail(db, RECON_EMISUSE, "recon_export_each: invalid argument");
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db, SQL[kind], &st);
+    if (rc)
+        return rc;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        recon_export_row r = {sqlite3_column_int64(st, 0),
+                              (const char *)sqlite3_column_text(st, 1),
+                              (const char *)sqlite3_column_text(st, 2),
+                              (const char *)sqlite3_column_text(st, 3),
+                              (const char *)sqlite3_column_text(st, 4),
+                              (const char *)sqlite3_column_text(st, 5),
+                              (const char *)sqlite3_column_text(st, 6),
+                              sqlite3_column_int64(st, 7),
+                              (const char *)sqlite3_column_text(st, 8)};
+        int stop = cb(&r, payload);
+        if (stop) {
+            sqlite3_finalize(st);
+            return stop;
+        }
+    }
+    sqlite3_finalize(st);
+    return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(db, "exporting");
+}

@@ -1,0 +1,482 @@
+/* rules: reading and validating match rules ([rule NAME] sections of an
+ * INI file, parsed with inih like profiles), the bundled default rule set,
+ * and the reference normalizer the matcher compares with. */
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "builtin.h"
+#include "internal.h"
+#include "profile.h"
+#include "rules.h"
+
+#define MAX_RULES 256
+#define MAX_RULES_BYTES (1024 * 1024)
+
+static const char *const TEXT_FIELDS[RC_TF_COUNT] = {"reference", "group_id", "external_id",
+                                                     "description", "counterparty"};
+
+const char *rc_textfield_name(rc_textfield f) {
+    return (unsigned)f < RC_TF_COUNT ? TEXT_FIELDS[f] : "?";
+}
+
+const char *rc_cardinality_name(rc_cardinality c) {
+    return c == RC_CARD_ONE_TO_MANY ? "one_to_many"
+           : c == RC_CARD_MANY_TO_ONE ? "many_to_one"
+                                      : "one_to_one";
+}
+
+const char *rc_refmode_name(rc_refmode m) {
+    static const char *const names[] = {"none", "equal", "normalized", "contains"};
+    return (unsigned)m < 4 ? names[m] : "?";
+}
+
+size_t rc_ref_normalize(const char *s, size_t len, char *out, size_t size) {
+    size_t n = 0;
+    int in_digits = 0, leading = 0;
+    for (size_t i = 0; i < len && n + 1 < size; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!isalnum(c)) {
+            in_digits = 0; /* punctuation and spaces end a digit run, and vanish */
+            continue;
+        }
+        if (isdigit(c)) {
+            if (!in_digits) {
+                in_digits = 1;
+                leading = 1;
+            }
+            /* Zeros at the start of a digit run go, but a run of zeros keeps one. */
+            if (leading && c == '0' && i + 1 < len && isdigit((unsigned char)s[i + 1]))
+                continue;
+            leading = 0;
+        } else {
+            in_digits = 0;
+        }
+        out[n++] = (char)toupper(c);
+    }
+    out[n] = '\0';
+    return n;
+}
+
+/* ---- parsing ---------------------------------------------------------------------------- */
+
+struct parse_ctx {
+    recon_rules *rules;
+    rc_rule *cur;       /* the rule of the section being read */
+    char section[128];
+    char err[512];
+    int has_window;
+};
+
+static int bad(struct parse_ctx *c, const char *name, const char *fmt, ...) RC_PRINTF(3, 4);
+
+static int bad(struct parse_ctx *c, const char *name, const char *fmt, ...) {
+    if (!c->err[0]) {
+        char what[256];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof what, fmt, ap);
+        va_end(ap);
+        snprintf(c->err, sizeof c->err, "[%s] %s: %s", c->section, name, what);
+    }
+    return 0;
+}
+
+static int lookup(const char *const *names, int n, const char *s) {
+    for (int i = 0; i < n; i++)
+        if (!strcmp(names[i], s))
+            return i;
+    return -1;
+}
+
+/* Calls fn for each comma-separated, trimmed, non-empty item. */
+static int each_item(const char *v, int (*fn)(const char *item, void *ctx), void *ctx) {
+    char buf[256];
+    while (*v) {
+        const char *end = strchr(v, ',');
+        size_t n = end ? (size_t)(end - v) : strlen(v);
+        const char *s = v;
+        size_t len = n;
+        while (len && isspace((unsigned char)*s))
+            s++, len--;
+        while (len && isspace((unsigned char)s[len - 1]))
+            len--;
+        if (len >= sizeof buf)
+            return -1;
+        memcpy(buf, s, len);
+        buf[len] = '\0';
+        if (len && fn(buf, ctx) != 0)
+            return -1;
+        v += n + (end != NULL);
+    }
+    return 0;
+}
+
+static int add_source(const char *item, void *ctx) {
+    rc_side *s = ctx;
+    char **grown = realloc(s->sources, (s->nsources + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    s->sources = grown;
+    return (s->sources[s->nsources] = strdup(item)) ? (s->nsources++, 0) : -1;
+}
+
+/* "type:bank", "type:psp", "type:ledger", or source names. */
+static int parse_side(struct parse_ctx *c, const char *name, const char *v, rc_side *s) {
+    if (s->type || s->nsources)
+        return bad(c, name, "given twice");
+    if (!strncmp(v, "type:", 5)) {
+        const char *t = v + 5;
+        s->type = !strcmp(t, "psp")      ? RECON_SOURCE_PSP
+                  : !strcmp(t, "bank")   ? RECON_SOURCE_BANK
+                  : !strcmp(t, "ledger") ? RECON_SOURCE_LEDGER
+                                         : (recon_source_type)0;
+        if (!s->type)
+            return bad(c, name, "'%s' is not type:psp, type:bank or type:ledger", v);
+        return 1;
+    }
+    if (each_item(v, add_source, s) != 0 || !s->nsources)
+        return bad(c, name, "needs type:psp|bank|ledger or source names");
+    return 1;
+}
+
+/* Kinds: a list, '*' for all, or "!kind" items taken out of all. */
+struct kinds_ctx {
+    unsigned *mask;
+    int bad_kind;
+    char which[64];
+};
+
+static int add_kind(const char *item, void *ctx) {
+    struct kinds_ctx *k = ctx;
+    int exclude = item[0] == '!';
+    const char *name = item + exclude;
+    if (!strcmp(name, "*")) {
+        *k->mask = (1u << RC_K_COUNT) - 1;
+        return 0;
+    }
+    int kind = -1;
+    for (int i = 0; i < RC_K_COUNT; i++)
+        if (!strcmp(rc_kind_name((rc_kind)i), name))
+            kind = i;
+    if (kind < 0) {
+        snprintf(k->which, sizeof k->which, "%s", name);
+        k->bad_kind = 1;
+        return -1;
+    }
+    if (exclude) {
+        if (!*k->mask)
+            *k->mask = (1u << RC_K_COUNT) - 1;
+        *k->mask &= ~(1u << kind);
+    } else {
+        *k->mask |= 1u << kind;
+    }
+    return 0;
+}
+
+static int parse_kinds(struct parse_ctx *c, const char *name, const char *v, unsigned *mask) {
+    struct kinds_ctx k = {mask, 0, ""};
+    *mask = 0;
+    if (each_item(v, add_kind, &k) != 0)
+        return bad(c, name, "'%s' is not a canonical kind (or '*', or !kind)", k.which);
+    if (!*mask)
+        return bad(c, name, "selects no kind");
+    return 1;
+}
+
+static int parse_int(const char *v, long min, long max, long *out) {
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (end == v || *end || errno || n < min || n > max)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+/* "MIN..MAX" days, e.g. "0..3" or "-2..5". */
+static int parse_window(const char *v, int *lo, int *hi) {
+    const char *dots = strstr(v, "..");
+    char a[32];
+    long x, y;
+    if (!dots || (size_t)(dots - v) >= sizeof a)
+        return -1;
+    memcpy(a, v, (size_t)(dots - v));
+    a[dots - v] = '\0';
+    if (parse_int(a, -3650, 3650, &x) || parse_int(dots + 2, -3650, 3650, &y) || x > y)
+        return -1;
+    *lo = (int)x;
+    *hi = (int)y;
+    return 0;
+}
+
+static int pick(struct parse_ctx *c, const char *name, const char *v, const char *const *names,
+                int n, int *out) {
+    int i = lookup(names, n, v);
+    if (i < 0) {
+        char list[160] = "";
+        for (int k = 0; k < n; k++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "",
+                     names[k]);
+        return bad(c, name, "'%s' is not one of: %s", v, list);
+    }
+    *out = i;
+    return 1;
+}
+
+static int on_key(struct parse_ctx *c, const char *name, const char *v) {
+    static const char *const cards[] = {"one_to_one", "one_to_many", "many_to_one"};
+    static const char *const refs[] = {"none", "equal", "normalized", "contains"};
+    static const char *const vals[] = {"amount", "net", "fee"};
+    static const char *const dates[] = {"occurred", "settled"};
+    static const char *const signs[] = {"same", "opposite"};
+    static const char *const amounts[] = {"equal", "tolerance"};
+    static const char *const currencies[] = {"equal", "any"};
+    static const char *const yesno[] = {"no", "yes"};
+    static const char *const datemodes[] = {"none", "window"};
+    rc_rule *r = c->cur;
+    int i = 0;
+    long n;
+    if (!strcmp(name, "priority")) {
+        if (parse_int(v, -1000000, 1000000, &n))
+            return bad(c, name, "'%s' is not a whole number", v);
+        r->priority = (int)n;
+        return 1;
+    }
+    if (!strcmp(name, "left"))
+        return parse_side(c, name, v, &r->left);
+    if (!strcmp(name, "right"))
+        return parse_side(c, name, v, &r->right);
+    if (!strcmp(name, "left_kinds"))
+        return parse_kinds(c, name, v, &r->left.kinds);
+    if (!strcmp(name, "right_kinds"))
+        return parse_kinds(c, name, v, &r->right.kinds);
+    if (!strcmp(name, "cardinality"))
+        return pick(c, name, v, cards, 3, &i) ? (r->card = (rc_cardinality)i, 1) : 0;
+    if (!strcmp(name, "group_by"))
+        return pick(c, name, v, TEXT_FIELDS, RC_TF_COUNT, &i) ? (r->group_by = (rc_textfield)i, 1)
+                                                              : 0;
+    if (!strcmp(name, "amount")) {
+        if (!pick(c, name, v, amounts, 2, &i))
+            return 0;
+        if (i == 0)
+            r->tol_minor = r->tol_bps = 0;
+        return 1;
+    }
+    if (!strcmp(name, "tolerance_minor")) {
+        if (parse_int(v, 0, 1000000000, &n))
+            return bad(c, name, "'%s' is not a whole number of minor units", v);
+        r->tol_minor = n;
+        return 1;
+    }
+    if (!strcmp(name, "tolerance_bps")) {
+        if (parse_int(v, 0, 10000, &n))
+            return bad(c, name, "'%s' is not 0 to 10000 basis points", v);
+        r->tol_bps = (int)n;
+        return 1;
+    }
+    if (!strcmp(name, "amount_left"))
+        return pick(c, name, v, vals, 3, &i) ? (r->value_left = (rc_valfield)i, 1) : 0;
+    if (!strcmp(name, "amount_right"))
+        return pick(c, name, v, vals, 3, &i) ? (r->value_right = (rc_valfield)i, 1) : 0;
+    if (!strcmp(name, "amount_sign"))
+        return pick(c, name, v, signs, 2, &i) ? (r->opposite = i, 1) : 0;
+    if (!strcmp(name, "currency"))
+        return pick(c, name, v, currencies, 2, &i) ? (r->any_currency = i, 1) : 0;
+    if (!strcmp(name, "reference"))
+        return pick(c, name, v, refs, 4, &i) ? (r->ref = (rc_refmode)i, 1) : 0;
+    if (!strcmp(name, "reference_left"))
+        return pick(c, name, v, TEXT_FIELDS, RC_TF_COUNT, &i) ? (r->ref_left = (rc_textfield)i, 1)
+                                                              : 0;
+    if (!strcmp(name, "reference_right"))
+        return pick(c, name, v, TEXT_FIELDS, RC_TF_COUNT, &i)
+                   ? (r->ref_right = (rc_textfield)i, 1)
+                   : 0;
+    if (!strcmp(name, "date"))
+        return pick(c, name, v, datemodes, 2, &i) ? (r->use_date = i, 1) : 0;
+    if (!strcmp(name, "date_left"))
+        return pick(c, name, v, dates, 2, &i) ? (r->date_left = (rc_datefield)i, 1) : 0;
+    if (!strcmp(name, "date_right"))
+        return pick(c, name, v, dates, 2, &i) ? (r->date_right = (rc_datefield)i, 1) : 0;
+    if (!strcmp(name, "date_window")) {
+        if (parse_window(v, &r->win_min, &r->win_max))
+            return bad(c, name, "'%s' is not MIN..MAX days (e.g. 0..3, -2..5)", v);
+        r->use_date = 1;
+        return 1;
+    }
+    if (!strcmp(name, "business_days"))
+        return pick(c, name, v, yesno, 2, &i) ? (r->business_days = i, 1) : 0;
+    if (!strcmp(name, "attach_group"))
+        return pick(c, name, v, yesno, 2, &i) ? (r->attach_group = i, 1) : 0;
+    return bad(c, name, "unknown key (see docs/MATCHING.md)");
+}
+
+static rc_rule *new_rule(struct parse_ctx *c, const char *name) {
+    recon_rules *rs = c->rules;
+    if (rs->n == MAX_RULES)
+        return NULL;
+    rc_rule *grown = realloc(rs->rule, (rs->n + 1) * sizeof *grown);
+    if (!grown)
+        return NULL;
+    rs->rule = grown;
+    rc_rule *r = &rs->rule[rs->n];
+    memset(r, 0, sizeof *r);
+    if (!(r->name = strdup(name)))
+        return NULL;
+    r->order = (int)rs->n;
+    r->priority = 100 * ((int)rs->n + 1);
+    r->value_left = r->value_right = RC_VAL_AMOUNT;
+    r->ref_left = r->ref_right = RC_TF_REFERENCE;
+    r->group_by = RC_TF_GROUP_ID;
+    r->date_right = r->date_left = RC_DATE_OCCURRED;
+    rs->n++;
+    return r;
+}
+
+static int on_ini(void *user, const char *section, const char *name, const char *value) {
+    struct parse_ctx *c = user;
+    if (strncmp(section, "rule ", 5) != 0 || !section[5])
+        return snprintf(c->section, sizeof c->section, "%s", section),
+               bad(c, name, "sections are [rule NAME]");
+    if (strcmp(section, c->section) != 0) {
+        snprintf(c->section, sizeof c->section, "%s", section);
+        const char *rname = section + 5;
+        for (size_t i = 0; i < c->rules->n; i++)
+            if (!strcmp(c->rules->rule[i].name, rname))
+                return bad(c, name, "a second rule named '%s'", rname);
+        for (const char *p = rname; *p; p++)
+            if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+                return bad(c, name, "rule names are letters, digits, _ and -");
+        if (!(c->cur = new_rule(c, rname)))
+            return bad(c, name, "out of memory or more than %d rules", MAX_RULES);
+    }
+    return on_key(c, name, value);
+}
+
+/* ---- whole-rule validation --------------------------------------------------------------- */
+
+static const char *validate_rule(const rc_rule *r, char *buf, size_t size) {
+    const char *problem = NULL;
+    if (!r->left.type && !r->left.nsources)
+        problem = "left is missing (type:psp|bank|ledger or source names)";
+    else if (!r->right.type && !r->right.nsources)
+        problem = "right is missing";
+    else if (r->ref == RC_REF_NONE && !r->use_date)
+        problem = "a rule without a reference needs a date window: amount alone is too weak";
+    else if (r->attach_group && r->card != RC_CARD_ONE_TO_ONE)
+        problem = "attach_group is for one_to_one rules (a payout row and its items)";
+    if (problem) {
+        snprintf(buf, size, "[rule %s] %s", r->name, problem);
+        return buf;
+    }
+    return NULL;
+}
+
+static int cmp_rules(const void *a, const void *b) {
+    const rc_rule *x = a, *y = b;
+    if (x->priority != y->priority)
+        return x->priority < y->priority ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+void recon_rules_free(recon_rules *rules) {
+    if (!rules)
+        return;
+    for (size_t i = 0; i < rules->n; i++) {
+        rc_rule *r = &rules->rule[i];
+        free(r->name);
+        for (size_t k = 0; k < r->left.nsources; k++)
+            free(r->left.sources[k]);
+        for (size_t k = 0; k < r->right.nsources; k++)
+            free(r->right.sources[k]);
+        free(r->left.sources);
+        free(r->right.sources);
+    }
+    free(rules->rule);
+    free(rules);
+}
+
+int recon_rules_parse(const char *text, const char *origin, recon_error *err,
+                      recon_rules **out) {
+    if (!text || !out)
+        return rc_error_set(err, RECON_EMISUSE, "recon_rules_parse: NULL argument");
+    *out = NULL;
+    if (!origin)
+        origin = "rules";
+    struct parse_ctx c;
+    memset(&c, 0, sizeof c);
+    if (!(c.rules = calloc(1, sizeof *c.rules)))
+        return rc_error_set(err, RECON_ENOMEM, "%s: out of memory", origin);
+    int line = ini_parse_string(text, on_ini, &c);
+    char why[512];
+    const char *invalid = NULL;
+    for (size_t i = 0; line == 0 && !invalid && i < c.rules->n; i++) {
+        rc_rule *r = &c.rules->rule[i];
+        if (!r->left.kinds)
+            r->left.kinds = (1u << RC_K_COUNT) - 1;
+        if (!r->right.kinds)
+            r->right.kinds = (1u << RC_K_COUNT) - 1;
+        invalid = validate_rule(r, why, sizeof why);
+    }
+    if (line == 0 && !invalid && c.rules->n == 0)
+        invalid = "no [rule NAME] sections";
+    if (line != 0 || invalid) {
+        int rc = line < 0 ? RECON_ENOMEM : RECON_EPROFILE;
+        if (line > 0)
+            rc_error_set(err, rc, "%s:%d: %s", origin, line,
+                         c.err[0] ? c.err : "not a key = value line");
+        else if (line < 0)
+            rc_error_set(err, rc, "%s: out of memory", origin);
+        else
+            rc_error_set(err, rc, "%s: %s", origin, invalid);
+        recon_rules_free(c.rules);
+        return rc;
+    }
+    qsort(c.rules->rule, c.rules->n, sizeof *c.rules->rule, cmp_rules);
+    *out = c.rules;
+    return RECON_OK;
+}
+
+int recon_rules_load(const char *path, recon_error *err, recon_rules **out) {
+    if (!path || !out)
+        return rc_error_set(err, RECON_EMISUSE, "recon_rules_load: NULL argument");
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return rc_error_set(err, RECON_EIO, "%s: cannot open: %s", path, strerror(errno));
+    char *buf = malloc(MAX_RULES_BYTES + 1);
+    size_t n = buf ? fread(buf, 1, MAX_RULES_BYTES + 1, f) : 0;
+    int failed = ferror(f);
+    fclose(f);
+    int rc;
+    if (!buf)
+        rc = rc_error_set(err, RECON_ENOMEM, "%s: out of memory", path);
+    else if (failed)
+        rc = rc_error_set(err, RECON_EIO, "%s: read error", path);
+    else if (n > MAX_RULES_BYTES || memchr(buf, '\0', n))
+        rc = rc_error_set(err, RECON_EPROFILE, "%s: not a rules file (binary or over 1 MiB)",
+                          path);
+    else {
+        buf[n] = '\0';
+        rc = recon_rules_parse(buf, path, err, out);
+    }
+    free(buf);
+    return rc;
+}
+
+int recon_rules_default(recon_error *err, recon_rules **out) {
+    return recon_rules_parse(rc_default_rules, "default.ini", err, out);
+}
+
+size_t recon_rules_count(const recon_rules *rules) {
+    return rules ? rules->n : 0;
+}
+
+const char *recon_rules_name(const recon_rules *rules, size_t index) {
+    return rules && index < rules->n ? rules->rule[index].name : NULL;
+}

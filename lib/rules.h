@@ -1,0 +1,71 @@
+/* rules: match rules, from INI text ([rule NAME] sections, docs/MATCHING.md)
+ * or files, validated as a whole with messages naming the rule and the
+ * key. The matcher (match.c) reads the structures directly. */
+#ifndef RECON_RULES_H
+#define RECON_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "recon.h"
+
+typedef enum { RC_CARD_ONE_TO_ONE, RC_CARD_ONE_TO_MANY, RC_CARD_MANY_TO_ONE } rc_cardinality;
+typedef enum { RC_REF_NONE, RC_REF_EQUAL, RC_REF_NORMALIZED, RC_REF_CONTAINS } rc_refmode;
+typedef enum { RC_VAL_AMOUNT, RC_VAL_NET, RC_VAL_FEE } rc_valfield;
+typedef enum {
+    RC_TF_REFERENCE,
+    RC_TF_GROUP_ID,
+    RC_TF_EXTERNAL_ID,
+    RC_TF_DESCRIPTION,
+    RC_TF_COUNTERPARTY,
+    RC_TF_COUNT
+} rc_textfield;
+typedef enum { RC_DATE_OCCURRED, RC_DATE_SETTLED } rc_datefield;
+
+/* One side of a rule: which transactions it takes. */
+typedef struct {
+    recon_source_type type; /* 0 when named sources select */
+    char **sources;
+    size_t nsources;
+    unsigned kinds;         /* bit per rc_kind; all bits when any kind */
+} rc_side;
+
+typedef struct {
+    char *name;
+    int priority;
+    int order;              /* position in its file: ties of priority keep file order */
+    rc_side left, right;
+    rc_cardinality card;
+    rc_textfield group_by;  /* the key of the aggregated side (1:n right, n:1 left) */
+    rc_valfield value_left, value_right;
+    int opposite;           /* amounts compare as left = -right */
+    int64_t tol_minor;      /* tolerance: |difference| <= tol_minor ... */
+    int tol_bps;            /* ... or <= tol_bps basis points of the larger amount */
+    int any_currency;
+    rc_refmode ref;
+    rc_textfield ref_left, ref_right; /* for an aggregated side: its group key */
+    int use_date;
+    rc_datefield date_left, date_right;
+    int win_min, win_max;   /* left date - right date, in (business) days */
+    int business_days;
+    int attach_group;       /* one_to_one with single payout rows on the right: the
+                               payout's items (same group key and currency, other kinds)
+                               join the match when their nets sum to the payout */
+} rc_rule;
+
+struct recon_rules {
+    rc_rule *rule;          /* sorted by priority, then file order */
+    size_t n;
+};
+
+const char *rc_textfield_name(rc_textfield f);
+const char *rc_cardinality_name(rc_cardinality c);
+const char *rc_refmode_name(rc_refmode m);
+
+/* Normalized reference text: upper-case ASCII letters and digits only,
+ * leading zeros of a digit run at the start dropped ("INV-000123 " and
+ * "inv123" are both INV123). Writes at most size-1 bytes; returns the
+ * length. */
+size_t rc_ref_normalize(const char *s, size_t len, char *out, size_t size);
+
+#endif

@@ -1,0 +1,395 @@
+/* recon match ..., ignore, explain, export: the matching engine and the
+ * work around it, from the shell. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int load_rules(const char *path, recon_rules **out) {
+    recon_error err;
+    int rc = path ? recon_rules_load(path, &err, out) : recon_rules_default(&err, out);
+    if (rc != RECON_OK) {
+        fprintf(stderr, "recon: %s\n", err.message);
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
+}
+
+/* A transaction given as its id, or as SOURCE:EXTERNAL_ID. */
+static int resolve_tx(recon_db *db, const char *arg, int64_t *out) {
+    if (parse_id(arg, out) == 0)
+        return RECON_OK;
+    const char *colon = strchr(arg, ':');
+    if (!colon || colon == arg || !colon[1]) {
+        fprintf(stderr, "recon: '%s' is not a transaction id or SOURCE:EXTERNAL_ID\n", arg);
+        return RECON_EMISUSE;
+    }
+    char source[256];
+    snprintf(source, sizeof source, "%.*s", (int)(colon - arg), arg);
+    int rc = recon_transaction_find(db, source, colon + 1, out);
+    if (rc != RECON_OK)
+        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+    return rc;
+}
+
+static int match_run(const cli *c) {
+    const char *rules_path = NULL, *actor = NULL, *fmtv = NULL;
+    int dry = 0, fmt = FMT_TEXT;
+    for (int i = 1; i < c->argc; i++) {
+        int r;
+        if (!strcmp(c->argv[i], "--dry-run")) {
+            dry = 1;
+            continue;
+        }
+        if ((r = opt_value(c, &i, "--rules", &rules_path)) ||
+            (r = opt_value(c, &i, "--actor", &actor)) ||
+            (r = opt_value(c, &i, "--format", &fmtv))) {
+            if (r < 0)
+                return EXIT_USAGE;
+            continue;
+        }
+        return usage_error("match: unknown option '%s'", c->argv[i]);
+    }
+    if (fmtv && parse_format(fmtv, 0, &fmt))
+        return usage_error("match: --format is text or json");
+    recon_rules *rules = NULL;
+    int status = load_rules(rules_path, &rules);
+    if (status != EXIT_OK)
+        return status;
+    recon_db *db = NULL;
+    if ((status = open_db(c, &db)) != EXIT_OK) {
+        recon_rules_free(rules);
+        return status;
+    }
+    recon_match_opts o = RECON_MATCH_OPTS_INIT;
+    o.rules = rules;
+    o.dry_run = dry;
+    o.actor = actor;
+    recon_match_result res;
+    if (recon_match_run(db, &o, &res) != RECON_OK) {
+        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+        status = EXIT_FAIL;
+    } else if (fmt == FMT_JSON) {
+        printf("{\"run_id\": %lld, \"dry_run\": %s, \"matches\": %llu, \"items_matched\": %llu,"
+               " \"exceptions_opened\": %llu, \"exceptions_closed\": %llu,"
+               " \"exceptions_open\": %llu, \"unmatched\": %llu}\n",
+               (long long)res.run_id, dry ? "true" : "false", (unsigned long long)res.matches,
+               (unsigned long long)res.items_matched, (unsigned long long)res.exceptions_opened,
+               (unsigned long long)res.exceptions_closed, (unsigned long long)res.exceptions_open,
+               (unsigned long long)res.unmatched);
+    } else {
+        printf("%s%llu new matches (%llu transactions), %llu exceptions opened, %llu closed\n",
+               dry ? "dry run, nothing written: " : "", (unsigned long long)res.matches,
+               (unsigned long long)res.items_matched, (unsigned long long)res.exceptions_opened,
+               (unsigned long long)res.exceptions_closed);
+        printf("now: %llu open exceptions, %llu unmatched transactions\n",
+               (unsigned long long)res.exceptions_open, (unsigned long long)res.unmatched);
+    }
+    recon_close(db);
+    recon_rules_free(rules);
+    return status;
+}
+
+/* --left ID... --right ID...: ids up to the next option. */
+static int collect_ids(recon_db *db, const cli *c, int *i, int64_t **ids, size_t *n) {
+    while (*i + 1 < c->argc && strncmp(c->argv[*i + 1], "--", 2) != 0) {
+        int64_t id;
+        if (resolve_tx(db, c->argv[++*i], &id) != RECON_OK)
+            return -1;
+        int64_t *g = realloc(*ids, (*n + 1) * sizeof *g);
+        if (!g)
+            return -1;
+        *ids = g;
+        (*ids)[(*n)++] = id;
+    }
+    return 0;
+}
+
+static int match_add(const cli *c) {
+    const char *note = NULL, *actor = NULL;
+    int force = 0, status;
+    int64_t *left = NULL, *right = NULL;
+    size_t nl = 0, nr = 0;
+    recon_db *db = NULL;
+    if ((status = open_db(c, &db)) != EXIT_OK)
+        return status;
+    for (int i = 2; i < c->argc && status == EXIT_OK; i++) {
+        int r;
+        if (!strcmp(c->argv[i], "--left") || !strcmp(c->argv[i], "--right")) {
+            int is_left = c->argv[i][2] == 'l';
+            if (collect_ids(db, c, &i, is_left ? &left : &right, is_left ? &nl : &nr))
+                status = EXIT_FAIL;
+        } else if (!strcmp(c->argv[i], "--force")) {
+            force = 1;
+        } else if ((r = opt_value(c, &i, "--note", &note)) ||
+                   (r = opt_value(c, &i, "--actor", &actor))) {
+            if (r < 0)
+                status = EXIT_USAGE;
+        } else {
+            status = usage_error("match add: unknown option '%s'", c->argv[i]);
+        }
+    }
+    if (status == EXIT_OK && (!nl || !nr || !note))
+        status = usage_error("match add: give --left ID..., --right ID... and --note TEXT");
+    int64_t id = 0;
+    if (status == EXIT_OK) {
+        if (recon_match_add(db, left, nl, right, nr, note, actor, force, &id) != RECON_OK) {
+            fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+            status = EXIT_FAIL;
+        } else {
+            printf("match %lld%s\n", (long long)id, force ? " (forced)" : "");
+        }
+    }
+    free(left);
+    free(right);
+    recon_close(db);
+    return status;
+}
+
+/* match undo MATCH_ID / ignore ID / unignore ID, each with --note. */
+static int with_note(const cli *c, int first, const char *what,
+                     int (*fn)(recon_db *, int64_t, const char *, const char *)) {
+    const char *note = NULL, *actor = NULL, *target = NULL;
+    for (int i = first; i < c->argc; i++) {
+        int r;
+        if ((r = opt_value(c, &i, "--note", &note)) || (r = opt_value(c, &i, "--actor", &actor))) {
+            if (r < 0)
+                return EXIT_USAGE;
+        } else if (!target) {
+            target = c->argv[i];
+        } else {
+            return usage_error("%s: unexpected '%s'", what, c->argv[i]);
+        }
+    }
+    if (!target || !note || !*note)
+        return usage_error("%s: give an id and --note TEXT", what);
+    recon_db *db = NULL;
+    int status = open_db(c, &db);
+    if (status != EXIT_OK)
+        return status;
+    int64_t id;
+    int is_match = !strcmp(what, "match undo");
+    if (is_match ? parse_id(target, &id) != 0 : resolve_tx(db, target, &id) != RECON_OK) {
+        recon_close(db);
+        return is_match ? usage_error("match undo: '%s' is not a match id", target) : EXIT_FAIL;
+    }
+    if (fn(db, id, note, actor) != RECON_OK) {
+        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+        status = EXIT_FAIL;
+    } else {
+        printf("%s %lld: done\n", what, (long long)id);
+    }
+    recon_close(db);
+    return status;
+}
+
+int cmd_match(const cli *c) {
+    const char *sub = c->argc > 1 ? c->argv[1] : "";
+    if (!strcmp(sub, "add"))
+        return match_add(c);
+    if (!strcmp(sub, "undo"))
+        return with_note(c, 2, "match undo", recon_match_undo);
+    return match_run(c);
+}
+
+int cmd_ignore(const cli *c) {
+    return with_note(c, 1, !strcmp(c->argv[0], "unignore") ? "unignore" : "ignore",
+                     !strcmp(c->argv[0], "unignore") ? recon_unignore : recon_ignore);
+}
+
+/* ---- explain ------------------------------------------------------------------------------- */
+
+static const char *str(json_t *o, const char *k) {
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : "-";
+}
+
+static long long num(json_t *o, const char *k) {
+    return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static void explain_text(const char *doc) {
+    json_error_t e;
+    json_t *d = json_loads(doc, 0, &e);
+    if (!d) {
+        fputs(doc, stdout);
+        return;
+    }
+    json_t *t = json_object_get(d, "transaction");
+    char amount[40];
+    money(num(t, "amount_minor"), str(t, "currency"), amount, sizeof amount);
+    printf("%s %s: %s %s %s on %.10s: %s\n", str(t, "source"), str(t, "external_id"),
+           str(t, "kind"), amount, str(t, "currency"), str(t, "occurred_at"), str(d, "status"));
+    json_t *m = json_object_get(d, "match");
+    if (json_is_object(m)) {
+        printf("  matched by %s (match %lld, %s, score %lld)%s%s\n", str(m, "rule"),
+               num(m, "id"), str(m, "origin"), num(m, "score"),
+               json_is_string(json_object_get(m, "note")) ? ": " : "",
+               json_is_string(json_object_get(m, "note")) ? str(m, "note") : "");
+        char *ev = json_dumps(json_object_get(m, "evidence"), JSON_COMPACT);
+        printf("  evidence: %s\n", ev ? ev : "-");
+        free(ev);
+        size_t i;
+        json_t *it;
+        json_array_foreach(json_object_get(m, "items"), i, it) {
+            money(num(it, "amount_minor"), str(it, "currency"), amount, sizeof amount);
+            printf("  %-5s %s %s %s %s\n", str(it, "side"), str(it, "source"),
+                   str(it, "external_id"), amount, str(it, "currency"));
+        }
+    }
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(d, "exceptions"), i, x) {
+        char *cands = json_dumps(json_object_get(x, "candidates"), JSON_COMPACT);
+        printf("  exception %lld (%s, %s): %s\n", num(x, "id"), str(x, "rule"),
+               str(x, "reason"), cands ? cands : "-");
+        free(cands);
+    }
+    json_array_foreach(json_object_get(d, "rules"), i, x) {
+        printf("  rule %s (%s side, %s): compared %lld over %lld item(s)\n", str(x, "rule"),
+               str(x, "side"), str(x, "cardinality"), num(x, "compared"), num(x, "items"));
+        size_t k;
+        json_t *cand;
+        if (!json_array_size(json_object_get(x, "candidates")))
+            printf("    no candidates on the other side\n");
+        json_array_foreach(json_object_get(x, "candidates"), k, cand) {
+            const char *id = json_is_string(json_object_get(cand, "group"))
+                                 ? str(cand, "group")
+                                 : str(cand, "external_id");
+            printf("    %s %s %lld %s: %s%s (difference %lld, %lld days)\n", str(cand, "source"),
+                   id, num(cand, "amount_minor"), str(cand, "currency"),
+                   strcmp(str(cand, "failed"), "none") ? "fails " : "passes every criterion",
+                   strcmp(str(cand, "failed"), "none") ? str(cand, "failed") : "",
+                   num(cand, "difference"), num(cand, "days"));
+        }
+    }
+    json_decref(d);
+}
+
+int cmd_explain(const cli *c) {
+    const char *source = NULL, *ext = NULL, *rules_path = NULL, *fmtv = NULL, *idv = NULL;
+    int fmt = FMT_TEXT;
+    for (int i = 1; i < c->argc; i++) {
+        int r;
+        if ((r = opt_value(c, &i, "--source", &source)) || (r = opt_value(c, &i, "--id", &ext)) ||
+            (r = opt_value(c, &i, "--rules", &rules_path)) ||
+            (r = opt_value(c, &i, "--format", &fmtv))) {
+            if (r < 0)
+                return EXIT_USAGE;
+        } else if (!idv) {
+            idv = c->argv[i];
+        } else {
+            return usage_error("explain: unexpected '%s'", c->argv[i]);
+        }
+    }
+    if (fmtv && parse_format(fmtv, 0, &fmt))
+        return usage_error("explain: --format is text or json");
+    if (!idv && !(source && ext))
+        return usage_error("explain: give --source S --id EXTERNAL_ID (or a transaction id)");
+    recon_rules *rules = NULL;
+    int status = rules_path ? load_rules(rules_path, &rules) : EXIT_OK;
+    recon_db *db = NULL;
+    if (status == EXIT_OK)
+        status = open_db(c, &db);
+    int64_t id = 0;
+    if (status == EXIT_OK) {
+        int rc = idv ? resolve_tx(db, idv, &id) : recon_transaction_find(db, source, ext, &id);
+        if (rc != RECON_OK) {
+            if (!idv)
+                fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+            status = EXIT_FAIL;
+        }
+    }
+    char *doc = NULL;
+    if (status == EXIT_OK && recon_explain(db, id, rules, &doc) != RECON_OK) {
+        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+        status = EXIT_FAIL;
+    }
+    if (doc) {
+        if (fmt == FMT_JSON)
+            printf("%s\n", doc);
+        else
+            explain_text(doc);
+    }
+    recon_string_free(doc);
+    recon_close(db);
+    recon_rules_free(rules);
+    return status;
+}
+
+/* ---- export ---------------------------------------------------------------------------------- */
+
+typedef struct {
+    int fmt;
+    long count;
+} export_state;
+
+static int print_export(const recon_export_row *r, void *payload) {
+    export_state *s = payload;
+    char id[24], amount[24];
+    snprintf(id, sizeof id, "%lld", (long long)r->match_id);
+    snprintf(amount, sizeof amount, "%lld", (long long)r->amount_minor);
+    if (s->fmt == FMT_JSON) {
+        printf("%s\n  {\"match_id\": %lld, \"rule\": ", s->count ? "," : "",
+               (long long)r->match_id);
+        json_str(stdout, r->rule);
+        printf(", \"status\": ");
+        json_str(stdout, r->status);
+        printf(", \"side\": ");
+        json_str(stdout, r->side);
+        printf(", \"source\": ");
+        json_str(stdout, r->source);
+        printf(", \"external_id\": ");
+        json_str(stdout, r->external_id);
+        printf(", \"group_id\": ");
+        json_str(stdout, r->group_id);
+        printf(", \"amount_minor\": %lld, \"currency\": ", (long long)r->amount_minor);
+        json_str(stdout, r->currency);
+        printf("}");
+    } else {
+        const char *cells[] = {id,          r->rule,     r->status, r->side,    r->source,
+                               r->external_id, r->group_id, amount,   r->currency};
+        for (int i = 0; i < 9; i++) {
+            csv_str(stdout, cells[i]);
+            putchar(i == 8 ? '\n' : ',');
+        }
+    }
+    s->count++;
+    return 0;
+}
+
+int cmd_export(const cli *c) {
+    const char *what = c->argc > 1 ? c->argv[1] : "";
+    recon_export_kind kind = !strcmp(what, "matches")      ? RECON_EXPORT_MATCHES
+                             : !strcmp(what, "exceptions") ? RECON_EXPORT_EXCEPTIONS
+                             : !strcmp(what, "unmatched")  ? RECON_EXPORT_UNMATCHED
+                                                           : (recon_export_kind)-1;
+    if ((int)kind < 0)
+        return usage_error("export: expected matches, exceptions or unmatched");
+    export_state s = {FMT_CSV, 0};
+    for (int i = 2; i < c->argc; i++) {
+        const char *v;
+        int r = opt_value(c, &i, "--format", &v);
+        if (r < 0)
+            return EXIT_USAGE;
+        if (!r || parse_format(v, 1, &s.fmt) || s.fmt == FMT_TEXT)
+            return usage_error("export: only --format csv|json");
+    }
+    recon_db *db = NULL;
+    int status = open_db(c, &db);
+    if (status != EXIT_OK)
+        return status;
+    if (s.fmt == FMT_CSV)
+        puts("match_id,rule,status,side,source,external_id,group_id,amount_minor,currency");
+    else
+        printf("[");
+    if (recon_export_each(db, kind, print_export, &s) != RECON_OK) {
+        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+        status = EXIT_FAIL;
+    }
+    if (s.fmt == FMT_JSON)
+        printf("\n]\n");
+    recon_close(db);
+    return status;
+}
