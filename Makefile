@@ -117,6 +117,11 @@ run: all
 	@$(B)/recon --db $(DEMO_DB) failures list
 	@echo "== summary"
 	@$(B)/recon --db $(DEMO_DB) summary
+	@echo "== matching with the default rules (data/rules/default.ini)"
+	@$(B)/recon --db $(DEMO_DB) match
+	@echo "== why one bank credit matched: recon explain"
+	@$(B)/recon --db $(DEMO_DB) explain --source bank --id BR2403110022 | head -n 6
+	@echo "   ... (recon --db $(DEMO_DB) export matches|exceptions|unmatched for the rest)"
 
 # ---- tests ------------------------------------------------------------------
 # The suite runs twice: a normal build, then an ASan+UBSan build in build/asan.

@@ -581,7 +581,11 @@ typedef struct {
     uint64_t exceptions_opened; /* new open exceptions */
     uint64_t exceptions_closed; /* exceptions this run no longer finds */
     uint64_t exceptions_open;   /* open after the run */
-    uint64_t unmatched;         /* transactions neither matched, ignored nor in an exception */
+    /* Every transaction by its status after the run (v_transaction_status). */
+    uint64_t matched;           /* in an active match */
+    uint64_t in_exception;      /* named by an open exception */
+    uint64_t ignored;
+    uint64_t unmatched;         /* neither matched, ignored nor in an exception */
 } recon_match_result;
 
 /* Runs the rules over everything not yet matched or ignored, in one

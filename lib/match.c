@@ -197,7 +197,8 @@ static int cmp_group(const void *a, const void *b) {
 static int make_groups(rc_units *u) {
     for (size_t i = 0; i < u->n; i++)
         u->u[i].sk = u->pool.s + u->u[i].key;
-    qsort(u->u, u->n, sizeof *u->u, cmp_group);
+    if (u->n)
+        qsort(u->u, u->n, sizeof *u->u, cmp_group);
     if (u->n && !(u->member = malloc(u->n * sizeof *u->member)))
         return -1;
     size_t out = 0;
@@ -437,7 +438,7 @@ typedef struct {
     uint64_t *key; /* the sort key of pos[i] */
     uint64_t *tie; /* and its second key (amount index: currency and date) */
     size_t n;
-    size_t prefix_lens[8]; /* contains: the prefix lengths indexed */
+    size_t prefix_lens[MIN_PREFIX]; /* contains: the prefix lengths indexed (1..MIN_PREFIX) */
     size_t nprefix;
 } rc_index;
 
@@ -541,8 +542,8 @@ static int build_index(const rc_rule *r, const rc_units *R, rc_index *ix) {
             size_t j = 0;
             while (j < ix->nprefix && ix->prefix_lens[j] != p)
                 j++;
-            if (j == ix->nprefix && ix->nprefix < 8)
-                ix->prefix_lens[ix->nprefix++] = p;
+            if (j == ix->nprefix)
+                ix->prefix_lens[ix->nprefix++] = p; /* p <= MIN_PREFIX: always room */
             k[n++] = (keyed){hash_n(t, p), 0, (uint32_t)i};
         } else if (u->hash) {
             k[n++] = (keyed){u->hash, 0, (uint32_t)i};
@@ -662,10 +663,22 @@ typedef struct {
     const char *sort_source, *sort_id;
 } exception_rec;
 
+/* The items of undone matches, sorted by (transaction, match): a pair a
+ * person took apart is never made again automatically. */
+typedef struct {
+    int64_t tx, match;
+} veto_item;
+
+typedef struct {
+    veto_item *v;
+    size_t n;
+} vetoes;
+
 typedef struct {
     recon_db *db;
     const recon_rules *rules;
     rc_bitset taken;
+    vetoes veto;
     rc_units *sides;   /* 3 per rule: left, right, and the items to attach */
     pair *pairs;
     size_t npairs, cap_pairs;
@@ -702,7 +715,49 @@ typedef struct {
     size_t nfound;
     int best_only;
     int best_score;
+    const vetoes *veto;
 } visit_ctx;
+
+static size_t veto_find(const vetoes *v, int64_t tx, int64_t match) {
+    size_t lo = 0, hi = v->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const veto_item *x = &v->v[mid];
+        if (x->tx < tx || (x->tx == tx && x->match < match))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int64_t unit_member(const rc_units *u, const rc_unit *it, uint32_t m) {
+    return u->member ? u->member[it->first + m] : it->id;
+}
+
+/* Was every transaction of this pair in one match that was undone? */
+static int vetoed(const visit_ctx *c, size_t ri) {
+    const vetoes *v = c->veto;
+    if (!v->n)
+        return 0;
+    const rc_unit *r = &c->R->u[ri];
+    int64_t first = unit_member(c->L, c->l, 0);
+    for (size_t i = veto_find(v, first, INT64_MIN); i < v->n && v->v[i].tx == first; i++) {
+        int64_t m = v->v[i].match;
+        int all = 1;
+        for (uint32_t k = 0; all && k < c->l->count; k++) {
+            size_t at = veto_find(v, unit_member(c->L, c->l, k), m);
+            all = at < v->n && v->v[at].tx == unit_member(c->L, c->l, k) && v->v[at].match == m;
+        }
+        for (uint32_t k = 0; all && k < r->count; k++) {
+            size_t at = veto_find(v, unit_member(c->R, r, k), m);
+            all = at < v->n && v->v[at].tx == unit_member(c->R, r, k) && v->v[at].match == m;
+        }
+        if (all)
+            return 1;
+    }
+    return 0;
+}
 
 static void note(best *b, int score, size_t other) {
     if (score > b->score) {
@@ -717,66 +772,78 @@ static void note(best *b, int score, size_t other) {
 static int on_candidate(size_t ri, void *p) {
     visit_ctx *c = p;
     rc_verdict v = rc_match_judge(c->r, c->L, c->l, c->R, &c->R->u[ri]);
-    if (v.failed)
+    if (v.failed || vetoed(c, ri))
         return 0;
     note(&c->bl[c->li], v.score, ri);
     note(&c->br[ri], v.score, c->li);
     return 0;
 }
 
+/* Orders right units by source, external id (or group key) and currency:
+ * values, not row ids, so an exception lists the same candidates whatever
+ * order the data was imported in. */
+static int unit_order(const rc_units *R, size_t a, size_t b) {
+    const rc_unit *x = &R->u[a], *y = &R->u[b];
+    int c = strcmp(rc_pool_str(R, x->source), rc_pool_str(R, y->source));
+    if (!c)
+        c = strcmp(rc_pool_str(R, x->external_id), rc_pool_str(R, y->external_id));
+    if (!c)
+        c = memcmp(x->currency, y->currency, 3);
+    return c ? c : (a > b) - (a < b);
+}
+
 /* Collects the right units of an exception: the passing ones at the best
- * score (ambiguous), or the ones failing only at c->want (near misses). */
+ * score (ambiguous), or the ones failing only at c->want (near misses).
+ * The list is kept sorted and, when there are more than MAX_CANDIDATES,
+ * holds the first ones in that order. */
 static int on_listed(size_t ri, void *p) {
     visit_ctx *c = p;
     rc_verdict v = rc_match_judge(c->r, c->L, c->l, c->R, &c->R->u[ri]);
     int keep = c->best_only ? !v.failed && v.score == c->best_score
                             : v.failed == c->want ||
                                   (c->want == RC_FAIL_AMOUNT && v.failed == RC_FAIL_DATE);
-    if (keep && c->nfound < MAX_CANDIDATES) {
-        for (size_t i = 0; i < c->nfound; i++)
-            if (c->found[i] == ri)
-                return 0;
-        c->found_how[c->nfound] = v.failed;
-        c->found[c->nfound++] = ri;
-    }
+    if (!keep || (c->best_only && vetoed(c, ri)))
+        return 0;
+    size_t at = 0;
+    while (at < c->nfound && unit_order(c->R, c->found[at], ri) < 0)
+        at++;
+    if (at < c->nfound && c->found[at] == ri)
+        return 0; /* offered twice (two prefixes of one text) */
+    if (at == MAX_CANDIDATES)
+        return 0;
+    size_t last = c->nfound < MAX_CANDIDATES ? c->nfound : MAX_CANDIDATES - 1;
+    memmove(&c->found[at + 1], &c->found[at], (last - at) * sizeof *c->found);
+    memmove(&c->found_how[at + 1], &c->found_how[at], (last - at) * sizeof *c->found_how);
+    c->found[at] = ri;
+    c->found_how[at] = v.failed;
+    if (c->nfound < MAX_CANDIDATES)
+        c->nfound++;
     return 0;
 }
 
-static int cmp_size(const void *a, const void *b) {
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* The candidates of an exception as JSON: each right unit's id, source,
- * external id (or group key), amount, currency, items, and the first
- * criterion it failed (for near misses). */
+/* The candidates of an exception as JSON, in the order collected: each
+ * right unit's id, source, external id (or group key), amount, currency,
+ * items, and the first criterion it failed (for near misses). */
 static char *candidates_json(visit_ctx *c) {
     static const char *const fail[] = {"", "currency", "reference", "amount", "date"};
     size_t cap = 256 + c->nfound * 512, n = 0;
     char *out = malloc(cap);
     if (!out)
         return NULL;
-    /* Stable order: by source and external id, not by row id. */
-    size_t order[MAX_CANDIDATES];
-    memcpy(order, c->found, c->nfound * sizeof *order);
-    qsort(order, c->nfound, sizeof *order, cmp_size);
     n += (size_t)snprintf(out + n, cap - n, "[");
     for (size_t i = 0; i < c->nfound; i++) {
-        const rc_unit *u = &c->R->u[order[i]];
+        const rc_unit *u = &c->R->u[c->found[i]];
         char src[256], ext[256];
         json_text(src, sizeof src, rc_pool_str(c->R, u->source));
         json_text(ext, sizeof ext, rc_pool_str(c->R, u->external_id));
-        size_t k = 0;
-        while (c->found[k] != order[i])
-            k++;
+        rc_fail_at how = c->found_how[i];
         n += (size_t)snprintf(out + n, cap - n,
                               "%s{\"transaction_id\": %lld, \"source\": \"%s\", \"%s\": \"%s\","
                               " \"amount_minor\": %lld, \"currency\": \"%.3s\", \"items\": %u%s%s%s}",
                               i ? ", " : "", (long long)u->id, src,
                               u->key != RC_NO_TEXT ? "group" : "external_id", ext,
                               (long long)u->value, u->currency, u->count,
-                              c->found_how[k] ? ", \"failed\": \"" : "", fail[c->found_how[k]],
-                              c->found_how[k] ? "\"" : "");
+                              how ? ", \"failed\": \"" : "", fail[how], how ? "\"" : "");
     }
     snprintf(out + n, cap - n, "]");
     return out;
@@ -880,12 +947,28 @@ static int attach_groups(run_state *s, size_t ri, size_t first_pair) {
     return RECON_OK;
 }
 
+/* Loads a rule's right side without what its left side holds: sides that
+ * overlap (ledger against ledger, or a source named on one side that is of
+ * the type the other selects) must never match a transaction with itself. */
+static int load_right(run_state *s, const rc_rule *r, const rc_units *L, rc_units *R) {
+    rc_bitset except;
+    if (rc_bitset_init(&except, s->taken.max))
+        return rc_fail(s->db, RECON_ENOMEM, "matching: out of memory");
+    memcpy(except.bits, s->taken.bits, (size_t)(s->taken.max / 8 + 1));
+    for (size_t i = 0; i < L->n; i++)
+        for (uint32_t m = 0; m < L->u[i].count; m++)
+            rc_bitset_set(&except, L->member ? L->member[L->u[i].first + m] : L->u[i].id);
+    int rc = rc_match_load(s->db, r, 0, &except, R);
+    rc_bitset_free(&except);
+    return rc;
+}
+
 static int run_rule(run_state *s, size_t ri) {
     const rc_rule *r = &s->rules->rule[ri];
     rc_units *L = &s->sides[3 * ri], *R = &s->sides[3 * ri + 1];
     int rc = rc_match_load(s->db, r, 1, &s->taken, L);
     if (!rc)
-        rc = rc_match_load(s->db, r, 0, &s->taken, R);
+        rc = load_right(s, r, L, R);
     if (rc)
         return rc;
     rc_index ix;
@@ -899,7 +982,7 @@ static int run_rule(run_state *s, size_t ri) {
         bl[i].score = -1;
     for (size_t i = 0; i < R->n; i++)
         br[i].score = -1;
-    visit_ctx c = {r, L, R, NULL, 0, bl, br, RC_FAIL_NONE, {0}, {0}, 0, 0, 0};
+    visit_ctx c = {r, L, R, NULL, 0, bl, br, RC_FAIL_NONE, {0}, {0}, 0, 0, 0, &s->veto};
     size_t first_pair = s->npairs;
     for (size_t i = 0; i < L->n; i++) {
         if (L->u[i].overflow)
@@ -1108,14 +1191,21 @@ static int count_after(recon_db *db, recon_match_result *out) {
     sqlite3_stmt *st;
     int rc = rc_prepare(db,
                         "SELECT (SELECT count(*) FROM exceptions WHERE closed_at IS NULL),"
-                        " (SELECT count(*) FROM v_transaction_status WHERE status = 'unmatched')",
+                        " count(*) FILTER (WHERE status = 'matched'),"
+                        " count(*) FILTER (WHERE status = 'exception'),"
+                        " count(*) FILTER (WHERE status = 'ignored'),"
+                        " count(*) FILTER (WHERE status = 'unmatched') FROM v_transaction_status",
                         &st);
     if (rc)
         return rc;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        out->exceptions_open = (uint64_t)sqlite3_column_int64(st, 0);
-        out->unmatched = (uint64_t)sqlite3_column_int64(st, 1);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return rc_fail_sql(db, "counting transactions by status");
     }
+    uint64_t *to[] = {&out->exceptions_open, &out->matched, &out->in_exception, &out->ignored,
+                      &out->unmatched};
+    for (int i = 0; i < 5; i++)
+        *to[i] = (uint64_t)sqlite3_column_int64(st, i);
     sqlite3_finalize(st);
     return RECON_OK;
 }
@@ -1163,7 +1253,45 @@ static int finish_run(recon_db *db, int64_t run_id, const recon_match_result *r)
     return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(db, "finishing the match run");
 }
 
+static int cmp_veto(const void *a, const void *b) {
+    const veto_item *x = a, *y = b;
+    if (x->tx != y->tx)
+        return x->tx < y->tx ? -1 : 1;
+    return (x->match > y->match) - (x->match < y->match);
+}
+
+static int load_vetoes(recon_db *db, vetoes *v) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db,
+                        "SELECT mi.transaction_id, mi.match_id FROM match_items mi JOIN matches m"
+                        " ON m.id = mi.match_id WHERE m.undone_at IS NOT NULL",
+                        &st);
+    if (rc)
+        return rc;
+    size_t cap = 0;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (v->n == cap) {
+            cap = cap ? 2 * cap : 64;
+            veto_item *g = realloc(v->v, cap * sizeof *g);
+            if (!g) {
+                sqlite3_finalize(st);
+                return rc_fail(db, RECON_ENOMEM, "matching: out of memory");
+            }
+            v->v = g;
+        }
+        v->v[v->n++] = (veto_item){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)};
+    }
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE)
+        return rc_fail_sql(db, "loading undone matches");
+    if (v->n)
+        qsort(v->v, v->n, sizeof *v->v, cmp_veto);
+    return RECON_OK;
+}
+
 static void state_free(run_state *s) {
+    free(s->veto.v);
     for (size_t i = 0; s->sides && i < 3 * s->rules->n; i++)
         rc_units_free(&s->sides[i]);
     free(s->sides);
@@ -1199,13 +1327,17 @@ int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_resu
     int rc = rc_begin(db);
     if (!rc)
         rc = rc_match_taken(db, &s.taken);
+    if (!rc)
+        rc = load_vetoes(db, &s.veto);
     if (!rc && !(s.sides = calloc(3 * rules->n + 1, sizeof *s.sides)))
         rc = rc_fail(db, RECON_ENOMEM, "matching: out of memory");
     for (size_t i = 0; !rc && i < rules->n; i++)
         rc = run_rule(&s, i);
     if (!rc) {
-        qsort(s.pairs, s.npairs, sizeof *s.pairs, cmp_pairs);
-        qsort(s.exc, s.nexc, sizeof *s.exc, cmp_exc);
+        if (s.npairs)
+            qsort(s.pairs, s.npairs, sizeof *s.pairs, cmp_pairs);
+        if (s.nexc)
+            qsort(s.exc, s.nexc, sizeof *s.exc, cmp_exc);
         rc = start_run(db, rules, actor, now, &run_id);
     }
     if (!rc)

@@ -3,6 +3,7 @@
  * something is or is not matched, and exporting matches, exceptions and
  * what is left unmatched. */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,13 @@ int recon_match_add(recon_db *db, const int64_t *left, size_t nleft, const int64
     int rc = rc_begin(db);
     if (rc)
         return rc;
+    for (size_t i = 0; i < nleft; i++)
+        for (size_t k = 0; k < nright; k++)
+            if (left[i] == right[k]) {
+                rc_rollback(db);
+                return rc_fail(db, RECON_EMISUSE, "transaction %lld is on both sides",
+                               (long long)left[i]);
+            }
     rc = check_side(db, left, nleft, "left", cur_l, &sum_l, &mixed);
     if (!rc)
         rc = check_side(db, right, nright, "right", cur_r, &sum_r, &mixed);
@@ -159,11 +167,15 @@ int recon_match_add(recon_db *db, const int64_t *left, size_t nleft, const int64
             rc = rc_fail(db, RECON_ECONFLICT,
                          "the currencies differ (%s, %s): use force with a note to match anyway",
                          cur_l, cur_r);
-        else if (sum_l != sum_r && sum_l != -sum_r)
+        else if (sum_l != sum_r && (sum_r == INT64_MIN || sum_l != -sum_r)) {
+            char ml[32], mr[32];
+            recon_money_format(sum_l, cur_l, ml, sizeof ml);
+            recon_money_format(sum_r, cur_r, mr, sizeof mr);
             rc = rc_fail(db, RECON_ECONFLICT,
-                         "the amounts do not balance: left %lld, right %lld (minor units, %s);"
+                         "the amounts do not balance: left %s, right %s %s;"
                          " use force with a note to match anyway",
-                         (long long)sum_l, (long long)sum_r, cur_l);
+                         ml, mr, cur_l);
+        }
     }
     snprintf(evidence, sizeof evidence,
              "{\"manual\": true, \"left_sum\": %lld, \"right_sum\": %lld, \"currency\": \"%s\","

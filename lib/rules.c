@@ -150,14 +150,16 @@ struct kinds_ctx {
     unsigned *mask;
     int bad_kind;
     char which[64];
+    int seen; /* items read so far: a list that starts with !kind starts from all */
 };
 
 static int add_kind(const char *item, void *ctx) {
     struct kinds_ctx *k = ctx;
     int exclude = item[0] == '!';
     const char *name = item + exclude;
+    int first = !k->seen++;
     if (!strcmp(name, "*")) {
-        *k->mask = (1u << RC_K_COUNT) - 1;
+        *k->mask = exclude ? 0 : (1u << RC_K_COUNT) - 1;
         return 0;
     }
     int kind = -1;
@@ -170,7 +172,7 @@ static int add_kind(const char *item, void *ctx) {
         return -1;
     }
     if (exclude) {
-        if (!*k->mask)
+        if (first)
             *k->mask = (1u << RC_K_COUNT) - 1;
         *k->mask &= ~(1u << kind);
     } else {
@@ -180,7 +182,7 @@ static int add_kind(const char *item, void *ctx) {
 }
 
 static int parse_kinds(struct parse_ctx *c, const char *name, const char *v, unsigned *mask) {
-    struct kinds_ctx k = {mask, 0, ""};
+    struct kinds_ctx k = {mask, 0, "", 0};
     *mask = 0;
     if (each_item(v, add_kind, &k) != 0)
         return bad(c, name, "'%s' is not a canonical kind (or '*', or !kind)", k.which);
@@ -264,8 +266,7 @@ static int on_key(struct parse_ctx *c, const char *name, const char *v) {
     if (!strcmp(name, "amount")) {
         if (!pick(c, name, v, amounts, 2, &i))
             return 0;
-        if (i == 0)
-            r->tol_minor = r->tol_bps = 0;
+        r->tolerant = i;
         return 1;
     }
     if (!strcmp(name, "tolerance_minor")) {
@@ -368,6 +369,10 @@ static const char *validate_rule(const rc_rule *r, char *buf, size_t size) {
         problem = "right is missing";
     else if (r->ref == RC_REF_NONE && !r->use_date)
         problem = "a rule without a reference needs a date window: amount alone is too weak";
+    else if (r->tolerant && !r->tol_minor && !r->tol_bps)
+        problem = "amount = tolerance needs tolerance_minor or tolerance_bps";
+    else if (!r->tolerant && (r->tol_minor || r->tol_bps))
+        problem = "tolerance_minor and tolerance_bps need amount = tolerance";
     else if (r->attach_group && r->card != RC_CARD_ONE_TO_ONE)
         problem = "attach_group is for one_to_one rules (a payout row and its items)";
     if (problem) {

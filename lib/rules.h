@@ -39,8 +39,9 @@ typedef struct {
     rc_textfield group_by;  /* the key of the aggregated side (1:n right, n:1 left) */
     rc_valfield value_left, value_right;
     int opposite;           /* amounts compare as left = -right */
+    int tolerant;           /* amount = tolerance (else equal) */
     int64_t tol_minor;      /* tolerance: |difference| <= tol_minor ... */
-    int tol_bps;            /* ... or <= tol_bps basis points of the larger amount */
+    int tol_bps;            /* ... or <= tol_bps basis points of the left amount */
     int any_currency;
     rc_refmode ref;
     rc_textfield ref_left, ref_right; /* for an aggregated side: its group key */

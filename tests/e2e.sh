@@ -872,6 +872,73 @@ check "profiles show: the INI text" "$(cat "$ROOT/data/profiles/paypal_settlemen
 run "$RECON" profiles show nosuch
 check "profiles show unknown: exit 2" 2 "$rc"
 
+# ---- matching (issue 5) ---------------------------------------------------------------------
+db=$T/match.db
+MATCH=$FIX/match
+r import --profile generic_psp --source stripe "$MATCH/psp.csv"
+r import --profile generic_bank --source bank "$MATCH/bank.csv"
+r match --dry-run
+check "match --dry-run: exit 0" 0 "$rc"
+check_has "match --dry-run: says so" "dry run, nothing written: 3 new matches (9 transactions), 2 exceptions opened" "$out"
+check "match --dry-run: nothing written" "0|0|0" "$(sql 'SELECT (SELECT count(*) FROM matches), (SELECT count(*) FROM exceptions), (SELECT count(*) FROM match_runs)')"
+r match --actor nightly
+check "match: exit 0" 0 "$rc"
+check "match: counts" "3 new matches (9 transactions), 2 exceptions opened, 0 closed
+transactions: 9 matched, 4 unmatched, 2 in exceptions, 0 ignored; 2 open exceptions" "$out"
+check "match: payout items by the id in the bank text" "payout_items_to_bank_credit|bk_1|ch_1,ch_2,re_1" \
+    "$(sql "SELECT m.rule, (SELECT external_id FROM transactions t JOIN match_items mi ON mi.transaction_id = t.id WHERE mi.match_id = m.id AND mi.side = 'left'), (SELECT group_concat(external_id, ',') FROM (SELECT t.external_id FROM transactions t JOIN match_items mi ON mi.transaction_id = t.id WHERE mi.match_id = m.id AND mi.side = 'right' ORDER BY 1)) FROM matches m WHERE m.id = 1")"
+check "match: the run is recorded" "nightly|3|2" "$(sql 'SELECT actor, matches, exceptions_opened FROM match_runs')"
+r match
+check "match again: nothing new" "0 new matches (0 transactions), 0 exceptions opened, 0 closed" "$(head -n 1 "$T/out")"
+check "match again: same matches" 3 "$(sql 'SELECT count(*) FROM matches')"
+r match --format json
+check "match --format json" "0 9 4 2" "$(py_json "$T/out" '" ".join(str(x) for x in (d["matches"], d["transactions"]["matched"], d["transactions"]["unmatched"], d["transactions"]["exception"]))')"
+r export matches
+check "export matches: exit 0" 0 "$rc"
+check "export matches: exactly the columns" "match_id,rule,status,side,source,external_id,group_id,amount_minor,currency" "$(head -n 1 "$T/out")"
+check "export matches: one row per item" 10 "$(wc -l <"$T/out" | tr -d ' ')"
+check_has "export matches: a right item" "1,payout_items_to_bank_credit,active,right,stripe,ch_1,po_1AAAAAAAAAAAA,10000,EUR" "$out"
+r export exceptions
+check "export exceptions" "match_id,rule,status,side,source,external_id,group_id,amount_minor,currency
+1,transaction_to_bank_line,ambiguous,left,bank,bk_4,,6000,EUR
+2,transaction_to_bank_line,near_miss_amount,left,bank,bk_5,,3350,EUR" "$out"
+r export unmatched --format json
+check "export unmatched --format json" "bk_6 ch_6 ch_7 ch_8|unmatched" "$(py_json "$T/out" '" ".join(x["external_id"] for x in d) + "|" + d[0]["status"]')"
+r export everything
+check "export of an unknown set: exit 2" 2 "$rc"
+r explain --source bank --id bk_5
+check "explain: exit 0" 0 "$rc"
+check_has "explain: status" "bank bk_5: bank_credit 33.50 EUR on 2024-03-10: exception" "$out"
+check_has "explain: the best candidate and why it failed" "stripe ch_8 33.00 EUR: fails amount (difference 0.50, 0 days)" "$out"
+r explain stripe:ch_1 --format json
+check "explain --format json: matched, by which rule, with the other side" "matched payout_items_to_bank_credit bk_1" \
+    "$(py_json "$T/out" 'd["status"] + " " + d["match"]["rule"] + " " + [i["external_id"] for i in d["match"]["items"] if i["side"] == "left"][0]')"
+r explain --source bank --id nosuch
+check "explain unknown: exit 1" 1 "$rc"
+check_has "explain unknown: says so" "no transaction 'nosuch' in source 'bank'" "$err"
+r match add --left bank:bk_5 --right stripe:ch_8 --note "short paid"
+check "match add unbalanced: exit 1" 1 "$rc"
+check_has "match add unbalanced: says why" "the amounts do not balance: left 33.50, right 33.00 EUR" "$err"
+r match add --left bank:bk_5 --right stripe:ch_8 --note "customer short-paid 0.50, written off" --force --actor ann
+check "match add --force: exit 0" 0 "$rc"
+check "match add --force: recorded" "manual|ann|1|customer short-paid 0.50, written off" "$(sql "SELECT origin, created_by, forced, note FROM matches WHERE origin = 'manual'")"
+r ignore bank:bk_6 --note "monthly fee, booked in the ledger" --actor ann
+check "ignore: exit 0" 0 "$rc"
+r match undo 1 --note "wrong payout" --actor bob
+check "match undo: exit 0" 0 "$rc"
+check "match undo: kept with who and why" "bob|wrong payout" "$(sql 'SELECT undone_by, undo_note FROM matches WHERE id = 1')"
+r match undo 1 --note "again"
+check "match undo twice: exit 1" 1 "$rc"
+check "audit trail" "match_add ann|ignore ann|match_undo bob" "$(sql "SELECT group_concat(action || ' ' || actor, '|') FROM (SELECT * FROM match_audit ORDER BY id)")"
+check "statuses" "exception|1 ignored|1 matched|7 unmatched|6" \
+    "$(sql "SELECT group_concat(status || '|' || n, ' ') FROM (SELECT status, count(*) AS n FROM v_transaction_status GROUP BY status ORDER BY status)")"
+r match
+check "match after undo: the undone pair is not made again" "0 new matches (0 transactions), 0 exceptions opened, 1 closed" "$(head -n 1 "$T/out")"
+printf '[rule a]\nleft = bank\nright = stripe\nreference = equal\nfuzzy = yes\n' >bad_rules.ini
+r match --rules bad_rules.ini
+check "match with invalid rules: exit 1, like a bad profile" 1 "$rc"
+check_has "match with invalid rules: names the file, line, rule and key" "bad_rules.ini:5: [rule a] fuzzy: unknown key" "$err"
+
 run python3 "$ROOT/tools/errdoc.py" --check
 check "docs/ERROR_CODES.md is generated from the data it documents (errdoc)" 0 "$rc"
 # The demo samples are generated from the generic fixtures.

@@ -73,18 +73,23 @@ static int match_run(const cli *c) {
     } else if (fmt == FMT_JSON) {
         printf("{\"run_id\": %lld, \"dry_run\": %s, \"matches\": %llu, \"items_matched\": %llu,"
                " \"exceptions_opened\": %llu, \"exceptions_closed\": %llu,"
-               " \"exceptions_open\": %llu, \"unmatched\": %llu}\n",
+               " \"exceptions_open\": %llu, \"transactions\": {\"matched\": %llu,"
+               " \"exception\": %llu, \"ignored\": %llu, \"unmatched\": %llu}}\n",
                (long long)res.run_id, dry ? "true" : "false", (unsigned long long)res.matches,
                (unsigned long long)res.items_matched, (unsigned long long)res.exceptions_opened,
                (unsigned long long)res.exceptions_closed, (unsigned long long)res.exceptions_open,
-               (unsigned long long)res.unmatched);
+               (unsigned long long)res.matched, (unsigned long long)res.in_exception,
+               (unsigned long long)res.ignored, (unsigned long long)res.unmatched);
     } else {
         printf("%s%llu new matches (%llu transactions), %llu exceptions opened, %llu closed\n",
                dry ? "dry run, nothing written: " : "", (unsigned long long)res.matches,
                (unsigned long long)res.items_matched, (unsigned long long)res.exceptions_opened,
                (unsigned long long)res.exceptions_closed);
-        printf("now: %llu open exceptions, %llu unmatched transactions\n",
-               (unsigned long long)res.exceptions_open, (unsigned long long)res.unmatched);
+        printf("transactions: %llu matched, %llu unmatched, %llu in exceptions, %llu ignored;"
+               " %llu open exceptions\n",
+               (unsigned long long)res.matched, (unsigned long long)res.unmatched,
+               (unsigned long long)res.in_exception, (unsigned long long)res.ignored,
+               (unsigned long long)res.exceptions_open);
     }
     recon_close(db);
     recon_rules_free(rules);
@@ -246,22 +251,32 @@ static void explain_text(const char *doc) {
                str(x, "reason"), cands ? cands : "-");
         free(cands);
     }
+    const char *cur = str(t, "currency");
     json_array_foreach(json_object_get(d, "rules"), i, x) {
-        printf("  rule %s (%s side, %s): compared %lld over %lld item(s)\n", str(x, "rule"),
-               str(x, "side"), str(x, "cardinality"), num(x, "compared"), num(x, "items"));
+        money(num(x, "compared"), cur, amount, sizeof amount);
+        printf("  rule %s (%s side, %s): compares %s %s over %lld item(s)\n", str(x, "rule"),
+               str(x, "side"), str(x, "cardinality"), amount, cur, num(x, "items"));
         size_t k;
         json_t *cand;
         if (!json_array_size(json_object_get(x, "candidates")))
-            printf("    no candidates on the other side\n");
+            printf("    no unmatched candidates on the other side\n");
         json_array_foreach(json_object_get(x, "candidates"), k, cand) {
             const char *id = json_is_string(json_object_get(cand, "group"))
                                  ? str(cand, "group")
                                  : str(cand, "external_id");
-            printf("    %s %s %lld %s: %s%s (difference %lld, %lld days)\n", str(cand, "source"),
-                   id, num(cand, "amount_minor"), str(cand, "currency"),
-                   strcmp(str(cand, "failed"), "none") ? "fails " : "passes every criterion",
-                   strcmp(str(cand, "failed"), "none") ? str(cand, "failed") : "",
-                   num(cand, "difference"), num(cand, "days"));
+            char theirs[40], diff[40];
+            money(num(cand, "amount_minor"), str(cand, "currency"), theirs, sizeof theirs);
+            money(num(cand, "difference"), str(cand, "currency"), diff, sizeof diff);
+            const char *f = str(cand, "failed");
+            int failed = strcmp(f, "none") != 0;
+            /* Difference and days are only measured once currency and
+             * reference pass. */
+            int measured = !failed || !strcmp(f, "amount") || !strcmp(f, "date");
+            printf("    %s %s %s %s: %s%s", str(cand, "source"), id, theirs, str(cand, "currency"),
+                   failed ? "fails " : "passes every criterion", failed ? f : "");
+            if (measured)
+                printf(" (difference %s, %lld days)", diff, num(cand, "days"));
+            putchar('\n');
         }
     }
     json_decref(d);
