@@ -89,9 +89,9 @@ rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l,
  * next Monday), or calendar days. */
 int rc_day_distance(int32_t a, int32_t b, int business);
 
-/* The evidence of a pair as JSON, into buf. */
-void rc_match_evidence(const rc_rule *r, const rc_units *L, const rc_unit *l, const rc_units *R,
-                       const rc_unit *ri, const rc_verdict *v, char *buf, size_t size);
+/* The evidence of a pair as compact JSON, into buf (docs/MATCHING.md). */
+void rc_match_evidence(const rc_rule *r, const rc_unit *l, const rc_unit *ri,
+                       const rc_verdict *v, char *buf, size_t size);
 
 int rc_kind_from_name(const char *name);
 

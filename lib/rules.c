@@ -403,6 +403,7 @@ void recon_rules_free(recon_rules *rules) {
         free(r->right.sources);
     }
     free(rules->rule);
+    free(rules->text);
     free(rules);
 }
 
@@ -441,6 +442,10 @@ int recon_rules_parse(const char *text, const char *origin, recon_error *err,
             rc_error_set(err, rc, "%s: %s", origin, invalid);
         recon_rules_free(c.rules);
         return rc;
+    }
+    if (!(c.rules->text = strdup(text))) {
+        recon_rules_free(c.rules);
+        return rc_error_set(err, RECON_ENOMEM, "%s: out of memory", origin);
     }
     qsort(c.rules->rule, c.rules->n, sizeof *c.rules->rule, cmp_rules);
     *out = c.rules;

@@ -57,6 +57,7 @@ typedef struct {
 struct recon_rules {
     rc_rule *rule;          /* sorted by priority, then file order */
     size_t n;
+    char *text;             /* the INI text parsed: recorded with each run */
 };
 
 const char *rc_textfield_name(rc_textfield f);

@@ -152,7 +152,8 @@ static const char MIGRATION_1[] =
     "  started_at  TEXT NOT NULL,"
     "  finished_at TEXT,"
     "  actor       TEXT NOT NULL,"
-    "  rules       TEXT NOT NULL,"
+    "  rules       TEXT NOT NULL,"      /* the rule names, in the order they ran */
+    "  rules_text  TEXT NOT NULL,"      /* the rules file as given: every setting used */
     "  matches     INTEGER NOT NULL DEFAULT 0,"
     "  exceptions_opened INTEGER NOT NULL DEFAULT 0,"
     "  exceptions_closed INTEGER NOT NULL DEFAULT 0"
