@@ -189,23 +189,29 @@ static json_t *rule_json(const rc_rule *r, int on_left, const rc_units *mine, co
 /* Judges the transaction again under every rule that could take it. */
 static int rules_json(recon_db *db, int64_t id, const recon_rules *rules, json_t *out) {
     rc_bitset taken;
+    rc_rows rows;
+    memset(&rows, 0, sizeof rows);
     int rc = rc_match_taken(db, &taken);
+    if (!rc)
+        rc = rc_rows_load(db, rules, &taken, &rows);
     for (size_t i = 0; !rc && i < rules->n; i++) {
         const rc_rule *r = &rules->rule[i];
         for (int side = 1; !rc && side >= 0; side--) {
             rc_units mine, other;
             memset(&mine, 0, sizeof mine);
             memset(&other, 0, sizeof other);
-            rc = rc_match_load(db, r, side, &taken, &mine);
+            if (rc_match_load(&rows, r, side, &taken, &mine))
+                rc = rc_fail(db, RECON_ENOMEM, "explain: out of memory");
             const rc_unit *me = rc ? NULL : unit_of(&mine, id);
-            if (me)
-                rc = rc_match_load(db, r, !side, &taken, &other);
+            if (me && rc_match_load(&rows, r, !side, &taken, &other))
+                rc = rc_fail(db, RECON_ENOMEM, "explain: out of memory");
             if (!rc && me)
                 json_array_append_new(out, rule_json(r, side, &mine, me, &other));
             rc_units_free(&mine);
             rc_units_free(&other);
         }
     }
+    rc_rows_free(&rows);
     rc_bitset_free(&taken);
     return rc;
 }

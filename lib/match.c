@@ -159,7 +159,6 @@ int rc_match_taken(recon_db *db, rc_bitset *b) {
 
 static const char *const TEXT_COLUMN[RC_TF_COUNT] = {
     "t.reference", "t.group_id", "t.external_id", "t.description", "t.counterparty"};
-static const char *const VALUE_COLUMN[3] = {"t.amount_minor", "t.net_minor", "t.fee_minor"};
 
 /* The text a side compares: normalized when the rule compares normalized
  * (or looks for one side's key inside the other's text). */
@@ -224,80 +223,209 @@ static int make_groups(rc_units *u) {
     return 0;
 }
 
-int rc_match_load(recon_db *db, const rc_rule *r, int left, const rc_bitset *taken,
+void rc_rows_free(rc_rows *rows) {
+    free(rows->row);
+    free(rows->pool.s);
+    for (size_t i = 0; i < rows->nsrc; i++)
+        free(rows->src[i].name);
+    free(rows->src);
+    memset(rows, 0, sizeof *rows);
+}
+
+/* Sources by id: rows refer to them by index. */
+static int load_sources(recon_db *db, rc_rows *rows, uint32_t **by_id, int64_t *max_id) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db, "SELECT id, name, type FROM sources ORDER BY id", &st);
+    if (rc)
+        return rc;
+    size_t cap = 0;
+    *max_id = 0;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (rows->nsrc == cap) {
+            cap = cap ? 2 * cap : 16;
+            rc_source *g = realloc(rows->src, cap * sizeof *g);
+            if (!g)
+                break;
+            rows->src = g;
+        }
+        const char *type = (const char *)sqlite3_column_text(st, 2);
+        rc_source *src = &rows->src[rows->nsrc];
+        src->type = 0;
+        for (int t = RECON_SOURCE_PSP; t <= RECON_SOURCE_LEDGER; t++)
+            if (type && !strcmp(type, recon_source_type_name((recon_source_type)t)))
+                src->type = (recon_source_type)t;
+        if (!(src->name = strdup((const char *)sqlite3_column_text(st, 1))))
+            break;
+        rows->nsrc++;
+        if (id > *max_id)
+            *max_id = id;
+    }
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE && step != SQLITE_ROW)
+        return rc_fail_sql(db, "reading sources");
+    if (step == SQLITE_ROW || !(*by_id = calloc((size_t)*max_id + 1, sizeof **by_id)))
+        return rc_fail(db, RECON_ENOMEM, "matching: out of memory");
+    /* Second pass for the id map: sources are few. */
+    rc = rc_prepare(db, "SELECT id FROM sources ORDER BY id", &st);
+    if (rc)
+        return rc;
+    for (uint32_t i = 0; sqlite3_step(st) == SQLITE_ROW && i < rows->nsrc; i++)
+        (*by_id)[sqlite3_column_int64(st, 0)] = i;
+    sqlite3_finalize(st);
+    return RECON_OK;
+}
+
+/* The text fields some rule reads: the others are not loaded. */
+static unsigned fields_used(const recon_rules *rules) {
+    unsigned f = 1u << RC_TF_EXTERNAL_ID | 1u << RC_TF_GROUP_ID; /* names, attach_group */
+    for (size_t i = 0; i < rules->n; i++) {
+        const rc_rule *r = &rules->rule[i];
+        f |= 1u << r->group_by;
+        if (r->ref != RC_REF_NONE)
+            f |= 1u << r->ref_left | 1u << r->ref_right;
+    }
+    return f;
+}
+
+static int push_row(rc_rows *rows, const rc_row *row) {
+    if (rows->n == rows->cap) {
+        size_t cap = rows->cap ? 2 * rows->cap : 4096;
+        rc_row *g = realloc(rows->row, cap * sizeof *g);
+        if (!g)
+            return -1;
+        rows->row = g;
+        rows->cap = cap;
+    }
+    rows->row[rows->n++] = *row;
+    return 0;
+}
+
+/* One row from the current statement row; 0, or -1 when out of memory. */
+static int read_row(sqlite3_stmt *st, const uint32_t *src_by_id, int64_t max_src, unsigned fields,
+                    rc_rows *rows) {
+    rc_row row;
+    row.id = sqlite3_column_int64(st, 0);
+    int64_t sid = sqlite3_column_int64(st, 1);
+    row.source = sid >= 0 && sid <= max_src ? src_by_id[sid] : 0;
+    row.kind = rc_kind_from_name((const char *)sqlite3_column_text(st, 2));
+    memcpy(row.currency, sqlite3_column_text(st, 3), 3);
+    row.currency[3] = '\0';
+    for (int v = 0; v < 3; v++)
+        row.value[v] = sqlite3_column_int64(st, 4 + v);
+    const char *occ = (const char *)sqlite3_column_text(st, 7);
+    const char *set = (const char *)sqlite3_column_text(st, 8);
+    row.day[RC_DATE_OCCURRED] = day_of(occ);
+    /* A settled date the row lacks falls back to when it occurred. */
+    row.day[RC_DATE_SETTLED] = set ? day_of(set) : row.day[RC_DATE_OCCURRED];
+    for (int f = 0; f < RC_TF_COUNT; f++) {
+        row.text[f] = RC_NO_TEXT;
+        const char *t = (const char *)sqlite3_column_text(st, 9 + f);
+        size_t n = (size_t)sqlite3_column_bytes(st, 9 + f);
+        if ((fields & (1u << f)) && t && n && pool_add(&rows->pool, t, n, &row.text[f]))
+            return -1;
+    }
+    return push_row(rows, &row);
+}
+
+int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken, rc_rows *rows) {
+    memset(rows, 0, sizeof *rows);
+    uint32_t *src_by_id = NULL;
+    int64_t max_src = 0;
+    int rc = load_sources(db, rows, &src_by_id, &max_src);
+    if (rc) {
+        free(src_by_id);
+        return rc;
+    }
+    unsigned fields = fields_used(rules);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT t.id, t.source_id, t.kind, t.currency, t.amount_minor, t.net_minor,"
+             " t.fee_minor, t.occurred_at, t.settled_at, %s, %s, %s, %s, %s FROM transactions t",
+             fields & 1u << 0 ? TEXT_COLUMN[0] : "NULL", fields & 1u << 1 ? TEXT_COLUMN[1] : "NULL",
+             fields & 1u << 2 ? TEXT_COLUMN[2] : "NULL", fields & 1u << 3 ? TEXT_COLUMN[3] : "NULL",
+             fields & 1u << 4 ? TEXT_COLUMN[4] : "NULL");
+    sqlite3_stmt *st;
+    if ((rc = rc_prepare(db, sql, &st)) != RECON_OK) {
+        free(src_by_id);
+        return rc;
+    }
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (rc_bitset_has(taken, sqlite3_column_int64(st, 0)))
+            continue;
+        if (read_row(st, src_by_id, max_src, fields, rows)) {
+            rc = rc_fail(db, RECON_ENOMEM, "matching: out of memory");
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    free(src_by_id);
+    if (!rc && step != SQLITE_DONE)
+        rc = rc_fail_sql(db, "loading transactions to match");
+    return rc;
+}
+
+/* Does a rule's side take rows of this source? */
+static int side_has_source(const rc_side *side, const rc_source *src) {
+    if (side->type)
+        return side->type == src->type;
+    for (size_t i = 0; i < side->nsources; i++)
+        if (!strcmp(side->sources[i], src->name))
+            return 1;
+    return 0;
+}
+
+int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bitset *taken,
                   rc_units *u) {
     const rc_side *side = left ? &r->left : &r->right;
     int grouped = left ? r->card == RC_CARD_MANY_TO_ONE : r->card == RC_CARD_ONE_TO_MANY;
     rc_textfield tf = grouped ? r->group_by : left ? r->ref_left : r->ref_right;
     rc_valfield vf = left ? r->value_left : r->value_right;
     rc_datefield df = left ? r->date_left : r->date_right;
-    char sql[640];
-    snprintf(sql, sizeof sql,
-             "SELECT t.id, t.kind, t.currency, %s, t.occurred_at, t.settled_at, %s, s.name,"
-             " t.external_id, t.group_id FROM transactions t JOIN sources s ON s.id = t.source_id"
-             " WHERE %s",
-             VALUE_COLUMN[vf], TEXT_COLUMN[tf],
-             side->type ? "s.type = ?1" : "s.name IN (SELECT value FROM json_each(?1))");
-    sqlite3_stmt *st;
-    int rc = rc_prepare(db, sql, &st);
-    if (rc)
-        return rc;
-    char names[4096] = "[";
-    if (side->type) {
-        sqlite3_bind_text(st, 1, recon_source_type_name(side->type), -1, SQLITE_STATIC);
-    } else {
-        /* Names go through json_each: no SQL built from user text. */
-        for (size_t i = 0; i < side->nsources; i++) {
-            size_t used = strlen(names);
-            if (strpbrk(side->sources[i], "\"\\"))
-                continue; /* not a name a source can have through the CLI; skip */
-            snprintf(names + used, sizeof names - used, "%s\"%s\"", i ? "," : "",
-                     side->sources[i]);
-        }
-        size_t used = strlen(names);
-        snprintf(names + used, sizeof names - used, "]");
-        sqlite3_bind_text(st, 1, names, -1, SQLITE_STATIC);
-    }
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 0);
-        int k = rc_kind_from_name((const char *)sqlite3_column_text(st, 1));
-        if (k < 0 || !(side->kinds & (1u << k)) || rc_bitset_has(taken, id))
+    /* Which sources this side takes, decided once, not per row. */
+    unsigned char *in = calloc(rows->nsrc + 1, 1);
+    if (!in)
+        return -1;
+    for (size_t i = 0; i < rows->nsrc; i++)
+        in[i] = (unsigned char)side_has_source(side, &rows->src[i]);
+    /* A payout row keeps its group id, for attaching its items. */
+    int keep_gid = !grouped && !left && r->attach_group;
+    int rc = 0;
+    for (size_t i = 0; !rc && i < rows->n; i++) {
+        const rc_row *row = &rows->row[i];
+        if (!in[row->source] || row->kind < 0 || !(side->kinds & (1u << row->kind)) ||
+            rc_bitset_has(taken, row->id))
             continue;
-        const char *text = (const char *)sqlite3_column_text(st, 6);
-        if (grouped && (!text || !*text))
+        const char *text = row->text[tf] == RC_NO_TEXT ? NULL : rows->pool.s + row->text[tf];
+        if (grouped && !text)
             continue; /* an aggregated side needs its key */
         rc_unit it;
         memset(&it, 0, sizeof it);
-        it.id = id;
-        memcpy(it.currency, sqlite3_column_text(st, 2), 3);
-        it.value = sqlite3_column_int64(st, 3);
-        const char *occ = (const char *)sqlite3_column_text(st, 4);
-        const char *set = (const char *)sqlite3_column_text(st, 5);
-        /* A settled date the row lacks falls back to when it occurred. */
-        it.date = day_of(df == RC_DATE_SETTLED && set ? set : occ);
+        it.id = row->id;
+        memcpy(it.currency, row->currency, 4);
+        it.value = row->value[vf];
+        it.date = row->day[df];
         it.key = RC_NO_TEXT;
         it.count = 1;
-        /* A payout row keeps its group id, for attaching its items. */
-        const char *gid = (const char *)sqlite3_column_text(st, 9);
-        int keep_gid = !grouped && !left && r->attach_group && gid;
-        if (pool_add(&u->pool, (const char *)sqlite3_column_text(st, 7),
-                     (size_t)sqlite3_column_bytes(st, 7), &it.source) ||
-            pool_add(&u->pool, (const char *)sqlite3_column_text(st, 8),
-                     (size_t)sqlite3_column_bytes(st, 8), &it.external_id) ||
-            unit_text(r, text, u, &it) ||
-            (grouped && pool_add(&u->pool, text, strlen(text), &it.key)) ||
-            (keep_gid && pool_add(&u->pool, gid, strlen(gid), &it.key)) || units_push(u, &it)) {
-            sqlite3_finalize(st);
-            return rc_fail(db, RECON_ENOMEM, "matching: out of memory");
-        }
+        const rc_source *src = &rows->src[row->source];
+        const char *ext = row->text[RC_TF_EXTERNAL_ID] == RC_NO_TEXT
+                              ? ""
+                              : rows->pool.s + row->text[RC_TF_EXTERNAL_ID];
+        const char *gid = row->text[RC_TF_GROUP_ID] == RC_NO_TEXT
+                              ? NULL
+                              : rows->pool.s + row->text[RC_TF_GROUP_ID];
+        rc = pool_add(&u->pool, src->name, strlen(src->name), &it.source) ||
+             pool_add(&u->pool, ext, strlen(ext), &it.external_id) || unit_text(r, text, u, &it) ||
+             (grouped && pool_add(&u->pool, text, strlen(text), &it.key)) ||
+             (keep_gid && gid && pool_add(&u->pool, gid, strlen(gid), &it.key)) ||
+             units_push(u, &it);
     }
-    sqlite3_finalize(st);
-    if (step != SQLITE_DONE)
-        return rc_fail_sql(db, "loading transactions to match");
-    if (grouped && make_groups(u))
-        return rc_fail(db, RECON_ENOMEM, "matching: out of memory");
-    return RECON_OK;
+    free(in);
+    if (!rc && grouped && make_groups(u))
+        rc = -1;
+    return rc ? -1 : 0;
 }
 
 /* ---- judging a pair ------------------------------------------------------------------------- */
@@ -644,6 +772,7 @@ typedef struct {
     recon_db *db;
     const recon_rules *rules;
     rc_bitset taken;
+    rc_rows rows;  /* everything not taken at the start, read once */
     vetoes veto;
     rc_units *sides;   /* 3 per rule: left, right, and the items to attach */
     pair *pairs;
@@ -893,9 +1022,8 @@ static int attach_groups(run_state *s, size_t ri, size_t first_pair) {
     items.ref = RC_REF_NONE;
     items.attach_group = 0;
     rc_units *G = &s->sides[3 * ri + 2];
-    int rc = rc_match_load(s->db, &items, 0, &s->taken, G);
-    if (rc)
-        return rc;
+    if (rc_match_load(&s->rows, &items, 0, &s->taken, G))
+        return rc_fail(s->db, RECON_ENOMEM, "matching: out of memory");
     for (size_t i = 0; i < G->n; i++)
         G->u[i].sk = rc_pool_str(G, G->u[i].key);
     for (size_t k = first_pair; k < s->npairs; k++) {
@@ -941,17 +1069,17 @@ static int load_right(run_state *s, const rc_rule *r, const rc_units *L, rc_unit
     for (size_t i = 0; i < L->n; i++)
         for (uint32_t m = 0; m < L->u[i].count; m++)
             rc_bitset_set(&except, L->member ? L->member[L->u[i].first + m] : L->u[i].id);
-    int rc = rc_match_load(s->db, r, 0, &except, R);
+    int rc = rc_match_load(&s->rows, r, 0, &except, R);
     rc_bitset_free(&except);
-    return rc;
+    return rc ? rc_fail(s->db, RECON_ENOMEM, "matching: out of memory") : RECON_OK;
 }
 
 static int run_rule(run_state *s, size_t ri) {
     const rc_rule *r = &s->rules->rule[ri];
     rc_units *L = &s->sides[3 * ri], *R = &s->sides[3 * ri + 1];
-    int rc = rc_match_load(s->db, r, 1, &s->taken, L);
-    if (!rc)
-        rc = load_right(s, r, L, R);
+    int rc = rc_match_load(&s->rows, r, 1, &s->taken, L)
+                 ? rc_fail(s->db, RECON_ENOMEM, "matching: out of memory")
+                 : load_right(s, r, L, R);
     if (rc)
         return rc;
     rc_index ix;
@@ -1302,6 +1430,7 @@ static int load_vetoes(recon_db *db, vetoes *v) {
 
 static void state_free(run_state *s) {
     free(s->veto.v);
+    rc_rows_free(&s->rows);
     for (size_t i = 0; s->sides && i < 3 * s->rules->n; i++)
         rc_units_free(&s->sides[i]);
     free(s->sides);
@@ -1339,6 +1468,8 @@ int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_resu
         rc = rc_match_taken(db, &s.taken);
     if (!rc)
         rc = load_vetoes(db, &s.veto);
+    if (!rc)
+        rc = rc_rows_load(db, rules, &s.taken, &s.rows);
     if (!rc && !(s.sides = calloc(3 * rules->n + 1, sizeof *s.sides)))
         rc = rc_fail(db, RECON_ENOMEM, "matching: out of memory");
     for (size_t i = 0; !rc && i < rules->n; i++)

@@ -55,8 +55,37 @@ int rc_bitset_has(const rc_bitset *b, int64_t id);
 /* Everything matched (in an active match) or ignored, into b. */
 int rc_match_taken(recon_db *db, rc_bitset *b);
 
-/* Loads one side of a rule: left (1) or right (0), skipping taken ids. */
-int rc_match_load(recon_db *db, const rc_rule *r, int left, const rc_bitset *taken,
+/* Every transaction not taken when the run starts, read once: the rules
+ * then pick their sides from memory instead of scanning the table each. */
+typedef struct {
+    int64_t id;
+    int64_t value[3];            /* amount, net, fee (rc_valfield order) */
+    int32_t day[2];              /* occurred, settled (rc_datefield order), or RC_NO_DATE */
+    uint32_t text[RC_TF_COUNT];  /* into pool; RC_NO_TEXT when empty or not needed */
+    uint32_t source;             /* index into srcs */
+    int kind;                    /* rc_kind, or -1 */
+    char currency[4];
+} rc_row;
+
+typedef struct {
+    char *name;
+    recon_source_type type;
+} rc_source;
+
+typedef struct {
+    rc_row *row;
+    size_t n, cap;
+    rc_pool pool;
+    rc_source *src;
+    size_t nsrc;
+} rc_rows;
+
+/* Loads the rows the rules can use (their text fields only). */
+int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken, rc_rows *out);
+void rc_rows_free(rc_rows *rows);
+
+/* One side of a rule: left (1) or right (0), skipping taken ids. */
+int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bitset *taken,
                   rc_units *out);
 void rc_units_free(rc_units *u);
 
