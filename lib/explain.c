@@ -172,9 +172,8 @@ static json_t *rule_json(const rc_rule *r, int on_left, const rc_units *mine, co
         const rc_unit *o = &other->u[top[i].index];
         json_array_append_new(
             cands, json_pack("{s:s, s:s, s:I, s:s#, s:i, s:s, s:I, s:i, s:i}", "source",
-                             rc_pool_str(other, o->source), o->key != RC_NO_TEXT ? "group"
-                                                                                 : "external_id",
-                             rc_pool_str(other, o->external_id), "amount_minor",
+                             rc_unit_source(other, o), other->grouped ? "group" : "external_id",
+                             rc_unit_name(other, o), "amount_minor",
                              (json_int_t)o->value, "currency", o->currency, (int)3, "items",
                              (int)o->count, "failed", failed[top[i].v.failed], "difference",
                              (json_int_t)top[i].v.difference, "days", top[i].v.days, "score",

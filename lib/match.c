@@ -215,7 +215,6 @@ static int make_groups(rc_units *u) {
             u->member[u->nmember++] = u->u[j].id;
             g.count++;
         }
-        g.external_id = g.key; /* a group is named by its key */
         u->u[out++] = g;
         i = j;
     }
@@ -392,6 +391,8 @@ int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bits
         in[i] = (unsigned char)side_has_source(side, &rows->src[i]);
     /* A payout row keeps its group id, for attaching its items. */
     int keep_gid = !grouped && !left && r->attach_group;
+    u->rows = rows;
+    u->grouped = grouped;
     int rc = 0;
     for (size_t i = 0; !rc && i < rows->n; i++) {
         const rc_row *row = &rows->row[i];
@@ -409,15 +410,12 @@ int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bits
         it.date = row->day[df];
         it.key = RC_NO_TEXT;
         it.count = 1;
-        const rc_source *src = &rows->src[row->source];
-        const char *ext = row->text[RC_TF_EXTERNAL_ID] == RC_NO_TEXT
-                              ? ""
-                              : rows->pool.s + row->text[RC_TF_EXTERNAL_ID];
+        it.source = row->source;
+        it.external_id = row->text[RC_TF_EXTERNAL_ID];
         const char *gid = row->text[RC_TF_GROUP_ID] == RC_NO_TEXT
                               ? NULL
                               : rows->pool.s + row->text[RC_TF_GROUP_ID];
-        rc = pool_add(&u->pool, src->name, strlen(src->name), &it.source) ||
-             pool_add(&u->pool, ext, strlen(ext), &it.external_id) || unit_text(r, text, u, &it) ||
+        rc = unit_text(r, text, u, &it) ||
              (grouped && pool_add(&u->pool, text, strlen(text), &it.key)) ||
              (keep_gid && gid && pool_add(&u->pool, gid, strlen(gid), &it.key)) ||
              units_push(u, &it);
@@ -733,20 +731,21 @@ static int visit_candidates(const rc_rule *r, const rc_units *L, const rc_unit *
  * the one (when single). */
 typedef struct {
     int score;
-    int count;
-    size_t other;
+    uint32_t count;
+    uint32_t other;
 } best;
 
-/* A pair or exception decided by a rule, before it is written. */
+/* A pair decided by a rule, until its rule's matches are written: small,
+ * since a run can hold a million of them. Its sides are the rule's units
+ * (run_state.sides[3 * rule .. + 2]: left, right, attached groups). */
 typedef struct {
-    const rc_rule *rule;
-    size_t rule_index;
-    rc_units *L, *R; /* the rule's sides (kept until the run is written) */
-    size_t l, r;
-    rc_verdict v;
-    rc_units *G;     /* attach_group: the groups of items, and the one attached */
-    size_t g;
-    int attached;
+    const rc_units *L;  /* for sorting: the left side */
+    uint32_t l, r, g;   /* units on the left, right and attached sides */
+    uint8_t ref_how;    /* the verdict, kept in short */
+    uint8_t attached;
+    int16_t score;
+    int32_t days;
+    int64_t difference;
 } pair;
 
 typedef struct {
@@ -754,7 +753,8 @@ typedef struct {
     int64_t transaction_id;
     const char *reason;
     char *candidates; /* JSON, malloc'd */
-    const char *sort_source, *sort_id;
+    const char *sort_source; /* lives as long as the run's rows */
+    char *sort_id;           /* malloc'd: a group's key dies with its rule's units */
 } exception_rec;
 
 /* The items of undone matches, sorted by (transaction, match): a pair a
@@ -879,9 +879,9 @@ static int on_candidate(size_t ri, void *p) {
  * order the data was imported in. */
 static int unit_order(const rc_units *R, size_t a, size_t b) {
     const rc_unit *x = &R->u[a], *y = &R->u[b];
-    int c = strcmp(rc_pool_str(R, x->source), rc_pool_str(R, y->source));
+    int c = strcmp(rc_unit_source(R, x), rc_unit_source(R, y));
     if (!c)
-        c = strcmp(rc_pool_str(R, x->external_id), rc_pool_str(R, y->external_id));
+        c = strcmp(rc_unit_name(R, x), rc_unit_name(R, y));
     if (!c)
         c = memcmp(x->currency, y->currency, 3);
     return c ? c : (a > b) - (a < b);
@@ -946,14 +946,14 @@ static char *candidates_json(visit_ctx *c) {
     for (size_t i = 0; i < c->nfound; i++) {
         const rc_unit *u = &c->R->u[c->found[i]];
         char src[256], ext[256];
-        json_text(src, sizeof src, rc_pool_str(c->R, u->source));
-        json_text(ext, sizeof ext, rc_pool_str(c->R, u->external_id));
+        json_text(src, sizeof src, rc_unit_source(c->R, u));
+        json_text(ext, sizeof ext, rc_unit_name(c->R, u));
         rc_fail_at how = c->found_how[i];
         n += (size_t)snprintf(out + n, cap - n,
                               "%s{\"transaction_id\": %lld, \"source\": \"%s\", \"%s\": \"%s\","
                               " \"amount_minor\": %lld, \"currency\": \"%.3s\", \"items\": %u%s%s%s}",
                               i ? ", " : "", (long long)u->id, src,
-                              u->key != RC_NO_TEXT ? "group" : "external_id", ext,
+                              c->R->grouped ? "group" : "external_id", ext,
                               (long long)u->value, u->currency, u->count,
                               how ? ", \"failed\": \"" : "", fail[how], how ? "\"" : "");
     }
@@ -976,12 +976,14 @@ static void add_exception(run_state *s, const rc_rule *r, const rc_units *L, con
         s->cap_exc = cap;
     }
     char *json = candidates_json(c);
-    if (!json) {
+    char *id = strdup(rc_unit_name(L, l));
+    if (!json || !id) {
+        free(json);
+        free(id);
         s->oom = 1;
         return;
     }
-    s->exc[s->nexc++] = (exception_rec){r, l->id, reason, json, rc_pool_str(L, l->source),
-                                        rc_pool_str(L, l->external_id)};
+    s->exc[s->nexc++] = (exception_rec){r, l->id, reason, json, rc_unit_source(L, l), id};
 }
 
 /* Lists near misses for a left unit with no candidate at all. */
@@ -1028,12 +1030,13 @@ static int attach_groups(run_state *s, size_t ri, size_t first_pair) {
         G->u[i].sk = rc_pool_str(G, G->u[i].key);
     for (size_t k = first_pair; k < s->npairs; k++) {
         pair *p = &s->pairs[k];
-        rc_unit *payout = &p->R->u[p->r];
+        const rc_units *R = &s->sides[3 * ri + 1];
+        rc_unit *payout = &R->u[p->r];
         if (payout->key == RC_NO_TEXT)
             continue;
         rc_unit want;
         memset(&want, 0, sizeof want);
-        want.sk = rc_pool_str(p->R, payout->key);
+        want.sk = rc_pool_str(R, payout->key);
         memcpy(want.currency, payout->currency, 4);
         size_t lo = 0, hi = G->n;
         while (lo < hi) {
@@ -1049,8 +1052,7 @@ static int attach_groups(run_state *s, size_t ri, size_t first_pair) {
         int64_t owed;
         if (g->overflow || __builtin_sub_overflow(0, payout->value, &owed) || g->value != owed)
             continue;
-        p->G = G;
-        p->g = lo;
+        p->g = (uint32_t)lo;
         p->attached = 1;
         for (uint32_t m = 0; m < g->count; m++)
             rc_bitset_set(&s->taken, G->member[g->first + m]);
@@ -1112,7 +1114,9 @@ static int run_rule(run_state *s, size_t ri) {
         }
         size_t j = bl[i].other;
         if (bl[i].count == 1 && br[j].count == 1 && br[j].other == i) {
-            pair p = {r, ri, L, R, i, j, rc_match_judge(r, L, &L->u[i], R, &R->u[j]), NULL, 0, 0};
+            rc_verdict v = rc_match_judge(r, L, &L->u[i], R, &R->u[j]);
+            pair p = {L, (uint32_t)i, (uint32_t)j, 0, (uint8_t)v.ref_how, 0, (int16_t)v.score,
+                      v.days, v.difference};
             add_pair(s, &p);
             for (uint32_t m = 0; m < L->u[i].count; m++)
                 rc_bitset_set(&s->taken, L->member ? L->member[L->u[i].first + m] : L->u[i].id);
@@ -1141,12 +1145,10 @@ static int run_rule(run_state *s, size_t ri) {
  * then the left unit's source and external id (or group key). */
 static int cmp_pairs(const void *a, const void *b) {
     const pair *x = a, *y = b;
-    if (x->rule_index != y->rule_index)
-        return x->rule_index < y->rule_index ? -1 : 1;
     const rc_unit *lx = &x->L->u[x->l], *ly = &y->L->u[y->l];
-    int c = strcmp(rc_pool_str(x->L, lx->source), rc_pool_str(y->L, ly->source));
+    int c = strcmp(rc_unit_source(x->L, lx), rc_unit_source(y->L, ly));
     if (!c)
-        c = strcmp(rc_pool_str(x->L, lx->external_id), rc_pool_str(y->L, ly->external_id));
+        c = strcmp(rc_unit_name(x->L, lx), rc_unit_name(y->L, ly));
     return c ? c : memcmp(lx->currency, ly->currency, 3);
 }
 
@@ -1160,65 +1162,221 @@ static int cmp_exc(const void *a, const void *b) {
     return c ? c : strcmp(x->reason, y->reason);
 }
 
-static int insert_items(recon_db *db, sqlite3_stmt *st, int64_t match_id, const rc_units *u,
-                        const rc_unit *it, const char *side) {
+/* Matches go in batches too, with ids assigned here (the run holds the
+ * write lock, so max(id) + 1 onwards is ours): their items can then be
+ * written before the match rows are, as long as the matches are flushed
+ * first (the items' foreign key checks them). */
+#define MATCH_BATCH 32
+#define EVIDENCE_MAX 256
+
+typedef struct {
+    recon_db *db;
+    sqlite3_stmt *one, *many;
+    int64_t next_id, run_id;
+    const char *rule, *now, *actor;
+    int64_t id[MATCH_BATCH];
+    int score[MATCH_BATCH];
+    char evidence[MATCH_BATCH][EVIDENCE_MAX];
+    int n;
+} match_writer;
+
+static int matches_open(match_writer *w, recon_db *db) {
+    memset(w, 0, sizeof *w);
+    w->db = db;
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db, "SELECT coalesce(max(id), 0) + 1 FROM matches", &st);
+    if (rc)
+        return rc;
+    w->next_id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 1;
+    sqlite3_finalize(st);
+    char sql[160 + MATCH_BATCH * 40] = "INSERT INTO matches(id, run_id, rule, origin, score,"
+                                       " evidence, created_at, created_by) VALUES ";
+    size_t n = strlen(sql);
+    for (int i = 0; i < MATCH_BATCH; i++)
+        n += (size_t)snprintf(sql + n, sizeof sql - n, "%s(?,?,?,'auto',?,?,?,?)", i ? "," : "");
+    rc = rc_prepare(db, sql, &w->many);
+    if (!rc)
+        rc = rc_prepare(db,
+                        "INSERT INTO matches(id, run_id, rule, origin, score, evidence, created_at,"
+                        " created_by) VALUES (?,?,?,'auto',?,?,?,?)",
+                        &w->one);
+    return rc;
+}
+
+static int matches_step(match_writer *w, sqlite3_stmt *st, int from, int count) {
+    for (int i = 0; i < count; i++) {
+        int k = 7 * i;
+        sqlite3_bind_int64(st, k + 1, w->id[from + i]);
+        sqlite3_bind_int64(st, k + 2, w->run_id);
+        sqlite3_bind_text(st, k + 3, w->rule, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, k + 4, w->score[from + i]);
+        sqlite3_bind_text(st, k + 5, w->evidence[from + i], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, k + 6, w->now, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, k + 7, w->actor, -1, SQLITE_STATIC);
+    }
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(w->db, "storing a match");
+}
+
+static int matches_flush(match_writer *w) {
+    int rc = RECON_OK;
+    if (w->n == MATCH_BATCH)
+        rc = matches_step(w, w->many, 0, MATCH_BATCH);
+    else
+        for (int i = 0; !rc && i < w->n; i++)
+            rc = matches_step(w, w->one, i, 1);
+    w->n = 0;
+    return rc;
+}
+
+/* Queues a match; its id, for its items, into *id. The evidence buffer
+ * of the slot is returned for the caller to fill. */
+static int match_add(match_writer *w, int score, int64_t *id, char **evidence) {
+    if (w->n == MATCH_BATCH) {
+        int rc = matches_flush(w);
+        if (rc)
+            return rc;
+    }
+    *id = w->id[w->n] = w->next_id++;
+    w->score[w->n] = score;
+    *evidence = w->evidence[w->n++];
+    return RECON_OK;
+}
+
+static int matches_close(match_writer *w, int rc) {
+    if (!rc)
+        rc = matches_flush(w);
+    sqlite3_finalize(w->one);
+    sqlite3_finalize(w->many);
+    return rc;
+}
+
+/* Match items go in batches of ITEM_BATCH rows per INSERT: a payout of a
+ * thousand charges is a thousand rows, and one statement step per row spent
+ * a quarter of the write time in statement overhead. */
+#define ITEM_BATCH 64
+
+typedef struct {
+    recon_db *db;
+    match_writer *matches; /* flushed before any item that may refer to them */
+    sqlite3_stmt *one, *many;
+    int64_t match[ITEM_BATCH], tx[ITEM_BATCH];
+    const char *side[ITEM_BATCH];
+    int n;
+} item_writer;
+
+static int items_open(item_writer *w, recon_db *db, match_writer *matches) {
+    memset(w, 0, sizeof *w);
+    w->db = db;
+    w->matches = matches;
+    char sql[64 + ITEM_BATCH * 12] = "INSERT INTO match_items(match_id, transaction_id, side) VALUES ";
+    size_t n = strlen(sql);
+    for (int i = 0; i < ITEM_BATCH; i++)
+        n += (size_t)snprintf(sql + n, sizeof sql - n, "%s(?,?,?)", i ? "," : "");
+    int rc = rc_prepare(db, sql, &w->many);
+    if (!rc)
+        rc = rc_prepare(db,
+                        "INSERT INTO match_items(match_id, transaction_id, side) VALUES (?1, ?2, ?3)",
+                        &w->one);
+    return rc;
+}
+
+static int items_step(item_writer *w, sqlite3_stmt *st, int from, int count) {
+    for (int i = 0; i < count; i++) {
+        sqlite3_bind_int64(st, 3 * i + 1, w->match[from + i]);
+        sqlite3_bind_int64(st, 3 * i + 2, w->tx[from + i]);
+        sqlite3_bind_text(st, 3 * i + 3, w->side[from + i], -1, SQLITE_STATIC);
+    }
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(w->db, "storing a match item");
+}
+
+/* Writes what is buffered: a full batch at once, a remainder row by row. */
+static int items_flush(item_writer *w) {
+    int rc = matches_flush(w->matches);
+    if (rc)
+        return rc;
+    if (w->n == ITEM_BATCH)
+        rc = items_step(w, w->many, 0, ITEM_BATCH);
+    else
+        for (int i = 0; !rc && i < w->n; i++)
+            rc = items_step(w, w->one, i, 1);
+    w->n = 0;
+    return rc;
+}
+
+static int items_close(item_writer *w, int rc) {
+    if (!rc)
+        rc = items_flush(w);
+    sqlite3_finalize(w->one);
+    sqlite3_finalize(w->many);
+    return rc;
+}
+
+static int insert_items(item_writer *w, int64_t match_id, const rc_units *u, const rc_unit *it,
+                        const char *side) {
     for (uint32_t m = 0; m < it->count; m++) {
-        sqlite3_bind_int64(st, 1, match_id);
-        sqlite3_bind_int64(st, 2, u->member ? u->member[it->first + m] : it->id);
-        sqlite3_bind_text(st, 3, side, -1, SQLITE_STATIC);
-        int step = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (step != SQLITE_DONE)
-            return rc_fail_sql(db, "storing a match item");
+        w->match[w->n] = match_id;
+        w->tx[w->n] = u->member ? u->member[it->first + m] : it->id;
+        w->side[w->n++] = side;
+        if (w->n == ITEM_BATCH) {
+            int rc = items_flush(w);
+            if (rc)
+                return rc;
+        }
     }
     return RECON_OK;
 }
 
-static int write_pairs(run_state *s, int64_t run_id, const char *actor, const char *now,
-                       recon_match_result *out) {
-    sqlite3_stmt *m = NULL, *mi = NULL;
-    int rc = rc_prepare(s->db,
-                        "INSERT INTO matches(run_id, rule, origin, score, evidence, created_at,"
-                        " created_by) VALUES (?1, ?2, 'auto', ?3, ?4, ?5, ?6)",
-                        &m);
+/* Writes the pairs of rule ri (sorted) with their items. */
+static int write_pairs(run_state *s, size_t ri, int64_t run_id, const char *actor,
+                       const char *now, recon_match_result *out) {
+    const rc_rule *rule = &s->rules->rule[ri];
+    const rc_units *L = &s->sides[3 * ri], *R = L + 1, *G = L + 2;
+    match_writer *mw = malloc(sizeof *mw);
+    item_writer *w = malloc(sizeof *w);
+    if (!mw || !w) {
+        free(mw);
+        free(w);
+        return rc_fail(s->db, RECON_ENOMEM, "matching: out of memory");
+    }
+    int rc = matches_open(mw, s->db);
+    int rcw = items_open(w, s->db, mw);
     if (!rc)
-        rc = rc_prepare(s->db,
-                        "INSERT INTO match_items(match_id, transaction_id, side) VALUES (?1, ?2, ?3)",
-                        &mi);
-    char evidence[256];
+        rc = rcw;
+    mw->run_id = run_id;
+    mw->rule = rule->name;
+    mw->now = now;
+    mw->actor = actor;
     for (size_t i = 0; !rc && i < s->npairs; i++) {
         const pair *p = &s->pairs[i];
-        const rc_unit *l = &p->L->u[p->l], *r = &p->R->u[p->r];
-        rc_match_evidence(p->rule, l, r, &p->v, evidence, sizeof evidence);
-        if (p->attached) {
-            size_t n = strlen(evidence);
-            snprintf(evidence + n - 1, sizeof evidence - n + 1,
-                     ",\"attached_items\":%u,\"attached_net\":%lld}", p->G->u[p->g].count,
-                     (long long)p->G->u[p->g].value);
-        }
-        sqlite3_bind_int64(m, 1, run_id);
-        sqlite3_bind_text(m, 2, p->rule->name, -1, SQLITE_STATIC);
-        sqlite3_bind_int(m, 3, p->v.score);
-        sqlite3_bind_text(m, 4, evidence, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(m, 5, now, -1, SQLITE_STATIC);
-        sqlite3_bind_text(m, 6, actor, -1, SQLITE_STATIC);
-        int step = sqlite3_step(m);
-        sqlite3_reset(m);
-        if (step != SQLITE_DONE) {
-            rc = rc_fail_sql(s->db, "storing a match");
+        const rc_unit *l = &L->u[p->l], *r = &R->u[p->r], *g = p->attached ? &G->u[p->g] : NULL;
+        int64_t id;
+        char *evidence;
+        if ((rc = match_add(mw, p->score, &id, &evidence)) != RECON_OK)
             break;
+        rc_verdict v = {RC_FAIL_NONE, p->score, p->difference, p->days, p->ref_how};
+        rc_match_evidence(rule, l, r, &v, evidence, EVIDENCE_MAX);
+        if (g) {
+            size_t n = strlen(evidence);
+            snprintf(evidence + n - 1, EVIDENCE_MAX - n + 1,
+                     ",\"attached_items\":%u,\"attached_net\":%lld}", g->count,
+                     (long long)g->value);
         }
-        int64_t id = sqlite3_last_insert_rowid(s->db->sql);
-        rc = insert_items(s->db, mi, id, p->L, l, "left");
+        rc = insert_items(w, id, L, l, "left");
         if (!rc)
-            rc = insert_items(s->db, mi, id, p->R, r, "right");
-        if (!rc && p->attached)
-            rc = insert_items(s->db, mi, id, p->G, &p->G->u[p->g], "right");
+            rc = insert_items(w, id, R, r, "right");
+        if (!rc && g)
+            rc = insert_items(w, id, G, g, "right");
         out->matches++;
-        out->items_matched += l->count + r->count + (p->attached ? p->G->u[p->g].count : 0);
+        out->items_matched += l->count + r->count + (g ? g->count : 0);
     }
-    sqlite3_finalize(m);
-    sqlite3_finalize(mi);
+    rc = items_close(w, rc); /* flushes the matches first */
+    rc = matches_close(mw, rc);
+    free(w);
+    free(mw);
     return rc;
 }
 
@@ -1435,8 +1593,10 @@ static void state_free(run_state *s) {
         rc_units_free(&s->sides[i]);
     free(s->sides);
     free(s->pairs);
-    for (size_t i = 0; i < s->nexc; i++)
+    for (size_t i = 0; i < s->nexc; i++) {
         free(s->exc[i].candidates);
+        free(s->exc[i].sort_id);
+    }
     free(s->exc);
     rc_bitset_free(&s->taken);
 }
@@ -1472,17 +1632,22 @@ int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_resu
         rc = rc_rows_load(db, rules, &s.taken, &s.rows);
     if (!rc && !(s.sides = calloc(3 * rules->n + 1, sizeof *s.sides)))
         rc = rc_fail(db, RECON_ENOMEM, "matching: out of memory");
-    for (size_t i = 0; !rc && i < rules->n; i++)
-        rc = run_rule(&s, i);
-    if (!rc) {
-        if (s.npairs)
-            qsort(s.pairs, s.npairs, sizeof *s.pairs, cmp_pairs);
-        if (s.nexc)
-            qsort(s.exc, s.nexc, sizeof *s.exc, cmp_exc);
-        rc = start_run(db, rules, actor, now, &run_id);
-    }
     if (!rc)
-        rc = write_pairs(&s, run_id, actor, now, out);
+        rc = start_run(db, rules, actor, now, &run_id);
+    /* Each rule's matches are written as soon as it is done and its units
+     * freed: memory holds one rule's sides at a time, not all of them. */
+    for (size_t i = 0; !rc && i < rules->n; i++) {
+        rc = run_rule(&s, i);
+        if (!rc && s.npairs) {
+            qsort(s.pairs, s.npairs, sizeof *s.pairs, cmp_pairs);
+            rc = write_pairs(&s, i, run_id, actor, now, out);
+        }
+        s.npairs = 0;
+        for (size_t k = 3 * i; k < 3 * i + 3; k++)
+            rc_units_free(&s.sides[k]);
+    }
+    if (!rc && s.nexc)
+        qsort(s.exc, s.nexc, sizeof *s.exc, cmp_exc);
     if (!rc)
         rc = write_exceptions(&s, run_id, now, out);
     if (!rc)

@@ -25,20 +25,24 @@ typedef struct {
     int32_t date;        /* days since 1970-01-01 (a group: the latest), or RC_NO_DATE */
     uint32_t text;       /* the reference text as compared (normalized if the rule says) */
     uint32_t key;        /* a group's key as written, else RC_NO_TEXT */
-    uint32_t source;     /* source name */
-    uint32_t external_id;
+    uint32_t source;     /* index into the rows' sources */
+    uint32_t external_id; /* into the rows' pool, or RC_NO_TEXT */
     uint32_t first, count; /* a group's members: member[first .. first+count) */
     char currency[4];
     int overflow;        /* a group whose sum overflowed: never matched */
     const char *sk;      /* sort key text, set (into the pool) just before a sort */
 } rc_unit;
 
+struct rc_rows_s;
+
 typedef struct {
     rc_unit *u;
     size_t n, cap;
     int64_t *member;     /* transaction ids of the groups' members */
     size_t nmember;
-    rc_pool pool;
+    int grouped;         /* an aggregated side: units are groups named by their key */
+    rc_pool pool;        /* compared texts and group keys */
+    const struct rc_rows_s *rows; /* source names and external ids */
 } rc_units;
 
 /* One bit per transaction id: taken (matched or ignored), or matched now. */
@@ -72,13 +76,14 @@ typedef struct {
     recon_source_type type;
 } rc_source;
 
-typedef struct {
+typedef struct rc_rows_s {
     rc_row *row;
     size_t n, cap;
     rc_pool pool;
     rc_source *src;
     size_t nsrc;
 } rc_rows;
+
 
 /* Loads the rows the rules can use (their text fields only). */
 int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken, rc_rows *out);
@@ -91,6 +96,17 @@ void rc_units_free(rc_units *u);
 
 static inline const char *rc_pool_str(const rc_units *u, uint32_t off) {
     return off == RC_NO_TEXT ? "" : u->pool.s + off;
+}
+
+/* A unit's source name, and its name: the external id, or a group's key. */
+static inline const char *rc_unit_source(const rc_units *u, const rc_unit *it) {
+    return u->rows->src[it->source].name;
+}
+
+static inline const char *rc_unit_name(const rc_units *u, const rc_unit *it) {
+    if (u->grouped)
+        return rc_pool_str(u, it->key);
+    return it->external_id == RC_NO_TEXT ? "" : u->rows->pool.s + it->external_id;
 }
 
 /* How a pair fares under a rule's criteria. */

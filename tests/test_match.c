@@ -665,7 +665,8 @@ static void rows_free(rows_t *r) {
 }
 
 static void make_scenario(rows_t *p, rows_t *b) {
-    for (int k = 0; k < 30; k++) {
+    /* 70 payouts: more than one batch of matches and of items is written. */
+    for (int k = 0; k < 70; k++) {
         long net = 0;
         for (int i = 0; i < 4; i++) {
             long cents = 1000 + 37 * k + 101 * i;
