@@ -811,6 +811,7 @@ typedef struct {
     int best_only;
     int best_score;
     const vetoes *veto;
+    const uint8_t *used_r; /* right units paired earlier in this rule */
 } visit_ctx;
 
 static size_t veto_find(const vetoes *v, int64_t tx, int64_t match) {
@@ -866,6 +867,8 @@ static void note(best *b, int score, size_t other) {
 
 static int on_candidate(size_t ri, void *p) {
     visit_ctx *c = p;
+    if (c->used_r[ri])
+        return 0;
     rc_verdict v = rc_match_judge(c->r, c->L, c->l, c->R, &c->R->u[ri]);
     if (v.failed || vetoed(c, ri))
         return 0;
@@ -893,6 +896,8 @@ static int unit_order(const rc_units *R, size_t a, size_t b) {
  * holds the first ones in that order. */
 static int on_listed(size_t ri, void *p) {
     visit_ctx *c = p;
+    if (c->used_r[ri])
+        return 0;
     rc_verdict v = rc_match_judge(c->r, c->L, c->l, c->R, &c->R->u[ri]);
     int keep = c->best_only ? !v.failed && v.score == c->best_score
                             : v.failed == c->want ||
@@ -1076,6 +1081,67 @@ static int load_right(run_state *s, const rc_rule *r, const rc_units *L, rc_unit
     return rc ? rc_fail(s->db, RECON_ENOMEM, "matching: out of memory") : RECON_OK;
 }
 
+/* Pairs the left units whose single best is a right unit whose single
+ * best they are, in rounds: a pair made takes its right unit away from the
+ * others, which can leave one of them a single best it did not have (it was
+ * ambiguous between the taken unit and another). Rounds go on until none
+ * forms a pair, so a second run finds nothing a first one could have made:
+ * runs are idempotent. Returns the number of pairs made. */
+static size_t pair_round(run_state *s, visit_ctx *c, const rc_index *ix, uint8_t *used_l,
+                         uint8_t *used_r) {
+    const rc_units *L = c->L, *R = c->R;
+    best *bl = c->bl, *br = c->br;
+    for (size_t i = 0; i < L->n; i++)
+        bl[i] = (best){-1, 0, 0};
+    for (size_t i = 0; i < R->n; i++)
+        br[i] = (best){-1, 0, 0};
+    for (size_t i = 0; i < L->n; i++) {
+        if (used_l[i])
+            continue;
+        c->l = &L->u[i];
+        c->li = i;
+        visit_candidates(c->r, L, c->l, R, ix, 0, on_candidate, c);
+    }
+    size_t made = 0;
+    for (size_t i = 0; i < L->n; i++) {
+        size_t j = bl[i].other;
+        if (used_l[i] || bl[i].count != 1 || br[j].count != 1 || br[j].other != i)
+            continue;
+        rc_verdict v = rc_match_judge(c->r, L, &L->u[i], R, &R->u[j]);
+        pair p = {L, (uint32_t)i, (uint32_t)j, 0, (uint8_t)v.ref_how, 0, (int16_t)v.score,
+                  v.days, v.difference};
+        add_pair(s, &p);
+        used_l[i] = used_r[j] = 1;
+        for (uint32_t m = 0; m < L->u[i].count; m++)
+            rc_bitset_set(&s->taken, L->member ? L->member[L->u[i].first + m] : L->u[i].id);
+        for (uint32_t m = 0; m < R->u[j].count; m++)
+            rc_bitset_set(&s->taken, R->member ? R->member[R->u[j].first + m] : R->u[j].id);
+        made++;
+    }
+    return made;
+}
+
+/* Exceptions for the left units left over after the last round. */
+static void rule_exceptions(run_state *s, visit_ctx *c, const rc_index *ix,
+                            const uint8_t *used_l) {
+    for (size_t i = 0; i < c->L->n; i++) {
+        if (used_l[i])
+            continue;
+        c->l = &c->L->u[i];
+        c->li = i;
+        if (c->bl[i].count == 0) {
+            near_misses(s, c, ix);
+            continue;
+        }
+        /* Not single on one side or the other: list the best candidates. */
+        c->best_only = 1;
+        c->best_score = c->bl[i].score;
+        c->nfound = 0;
+        visit_candidates(c->r, c->L, c->l, c->R, ix, 0, on_listed, c);
+        add_exception(s, c->r, c->L, c->l, c->bl[i].count > 1 ? "ambiguous" : "contested", c);
+    }
+}
+
 static int run_rule(run_state *s, size_t ri) {
     const rc_rule *r = &s->rules->rule[ri];
     rc_units *L = &s->sides[3 * ri], *R = &s->sides[3 * ri + 1];
@@ -1086,57 +1152,32 @@ static int run_rule(run_state *s, size_t ri) {
         return rc;
     rc_index ix;
     best *bl = calloc(L->n + 1, sizeof *bl), *br = calloc(R->n + 1, sizeof *br);
-    if (!bl || !br || build_index(r, R, &ix)) {
-        free(bl);
-        free(br);
-        return rc_fail(s->db, RECON_ENOMEM, "matching: out of memory");
+    uint8_t *used_l = calloc(L->n + 1, 1), *used_r = calloc(R->n + 1, 1);
+    int ok = bl && br && used_l && used_r && !build_index(r, R, &ix);
+    if (ok) {
+        /* A sum that overflowed never matches: treat it as used up. */
+        for (size_t i = 0; i < L->n; i++)
+            used_l[i] = (uint8_t)(L->u[i].overflow != 0);
+        visit_ctx c = {r, L, R, NULL, 0, bl, br, RC_FAIL_NONE, {0}, {0}, 0, 0, 0, &s->veto,
+                       used_r};
+        size_t first_pair = s->npairs;
+        while (pair_round(s, &c, &ix, used_l, used_r) && !s->oom)
+            ;
+        for (size_t i = 0; i < L->n; i++)
+            if (L->u[i].overflow)
+                used_l[i] = 0, bl[i].count = 0; /* no candidates: maybe a near miss */
+        rule_exceptions(s, &c, &ix, used_l);
+        index_free(&ix);
+        if (!s->oom && r->attach_group)
+            rc = attach_groups(s, ri, first_pair);
     }
-    for (size_t i = 0; i < L->n; i++)
-        bl[i].score = -1;
-    for (size_t i = 0; i < R->n; i++)
-        br[i].score = -1;
-    visit_ctx c = {r, L, R, NULL, 0, bl, br, RC_FAIL_NONE, {0}, {0}, 0, 0, 0, &s->veto};
-    size_t first_pair = s->npairs;
-    for (size_t i = 0; i < L->n; i++) {
-        if (L->u[i].overflow)
-            continue;
-        c.l = &L->u[i];
-        c.li = i;
-        visit_candidates(r, L, c.l, R, &ix, 0, on_candidate, &c);
-    }
-    /* A pair stands when each is the other's single best. */
-    for (size_t i = 0; i < L->n; i++) {
-        c.l = &L->u[i];
-        c.li = i;
-        if (bl[i].count == 0) {
-            near_misses(s, &c, &ix);
-            continue;
-        }
-        size_t j = bl[i].other;
-        if (bl[i].count == 1 && br[j].count == 1 && br[j].other == i) {
-            rc_verdict v = rc_match_judge(r, L, &L->u[i], R, &R->u[j]);
-            pair p = {L, (uint32_t)i, (uint32_t)j, 0, (uint8_t)v.ref_how, 0, (int16_t)v.score,
-                      v.days, v.difference};
-            add_pair(s, &p);
-            for (uint32_t m = 0; m < L->u[i].count; m++)
-                rc_bitset_set(&s->taken, L->member ? L->member[L->u[i].first + m] : L->u[i].id);
-            for (uint32_t m = 0; m < R->u[j].count; m++)
-                rc_bitset_set(&s->taken, R->member ? R->member[R->u[j].first + m] : R->u[j].id);
-            continue;
-        }
-        /* Not single on one side or the other: list the best candidates. */
-        c.best_only = 1;
-        c.best_score = bl[i].score;
-        c.nfound = 0;
-        visit_candidates(r, L, c.l, R, &ix, 0, on_listed, &c);
-        add_exception(s, r, L, c.l, bl[i].count > 1 ? "ambiguous" : "contested", &c);
-    }
-    index_free(&ix);
     free(bl);
     free(br);
-    if (!s->oom && r->attach_group)
-        return attach_groups(s, ri, first_pair);
-    return s->oom ? rc_fail(s->db, RECON_ENOMEM, "matching: out of memory") : RECON_OK;
+    free(used_l);
+    free(used_r);
+    if (!ok || s->oom)
+        return rc_fail(s->db, RECON_ENOMEM, "matching: out of memory");
+    return rc;
 }
 
 /* ---- writing the run ----------------------------------------------------------------------- */

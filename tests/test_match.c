@@ -481,13 +481,19 @@ START_TEST(test_one_to_many_sums_a_group_by_net) {
     /* A group is per currency: EUR and USD rows of one payout never add up. */
     FATE_IS("b3", "items:c3");
     FATE_IS("c4", "unmatched");
-    /* The right key, the wrong sum: a near miss for a person. */
-    FATE_IS("b2", "exception");
-    TU_ASSERT_Q(sq, "near_miss_amount|po_B2|700", "SELECT reason || '|' || json_extract(candidates,"
+    /* With b3 gone, b2 is a near miss of the same group: a person looks. */
+    psp("c5,charge,2024-03-01,,9.00,0,,USD,po_C3,,\n");
+    bank("b4,2024-03-04,,STRIPE PAYOUT PO_C3,9.50,USD,\n");
+    res = run(ONE_TO_MANY);
+    ck_assert_uint_eq(res.matches, 0);
+    TU_ASSERT_Q(sq, "near_miss_amount|po_C3|900", "SELECT reason || '|' || json_extract(candidates,"
                                                   " '$[0].group') || '|' || json_extract("
                                                   "candidates, '$[0].amount_minor') FROM"
                                                   " exceptions WHERE transaction_id = %lld",
-                (long long)tx("b2"));
+                (long long)tx("b4"));
+    /* The right key but the wrong sum, and the group is b3's: unmatched
+     * (near misses list only candidates still free). */
+    FATE_IS("b2", "unmatched");
     TU_ASSERT_Q(sq, "1|3", "SELECT json_extract(evidence, '$.left_items') || '|' ||"
                            " json_extract(evidence, '$.right_items') FROM matches m JOIN"
                            " match_items mi ON mi.match_id = m.id WHERE mi.transaction_id = %lld",
@@ -573,6 +579,26 @@ START_TEST(test_best_candidate_wins_over_a_weaker_one) {
     ck_assert_uint_eq(res.matches, 1);
     FATE_IS("b1", "r:p1");
     FATE_IS("p2", "unmatched");
+}
+END_TEST
+
+/* b1 is torn between p1 and p2 until b2 takes p1 (its exact match); then
+ * p2 is b1's only candidate. The run must see that itself: a second run
+ * finding new matches would not be idempotent. */
+START_TEST(test_a_pair_made_can_settle_a_tie_in_the_same_run) {
+    psp("p1,charge,2024-03-01,,10.00,0,,USD,,,\n"
+        "p2,charge,2024-03-01,,10.02,0,,USD,,,\n");
+    bank("b1,2024-03-01,,x,10.01,USD,\n"
+         "b2,2024-03-01,,y,10.00,USD,\n");
+    const char *rules =
+        ONE_TO_ONE "date_window = 0..0\namount = tolerance\ntolerance_minor = 5\n";
+    recon_match_result res = run(rules);
+    ck_assert_uint_eq(res.matches, 2);
+    ck_assert_uint_eq(res.exceptions_open, 0);
+    FATE_IS("b2", "r:p1");
+    FATE_IS("b1", "r:p2");
+    res = run(rules);
+    ck_assert_uint_eq(res.matches, 0);
 }
 END_TEST
 
@@ -1157,6 +1183,7 @@ static Suite *match_suite(void) {
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, test_two_equal_candidates_are_an_exception_not_a_guess);
     tcase_add_test(t, test_best_candidate_wins_over_a_weaker_one);
+    tcase_add_test(t, test_a_pair_made_can_settle_a_tie_in_the_same_run);
     tcase_add_test(t, test_near_miss_date_without_reference);
     tcase_add_test(t, test_exceptions_close_when_resolved_and_reopen_only_when_new);
     suite_add_tcase(s, t);
