@@ -1627,6 +1627,37 @@ static int load_vetoes(recon_db *db, vetoes *v) {
     return RECON_OK;
 }
 
+/* Runs rule i and writes its matches at once, then frees its units:
+ * memory holds one rule's sides at a time, not all of them. */
+static int run_pass_rule(run_state *s, size_t i, int64_t run_id, const char *actor,
+                         const char *now, recon_match_result *out) {
+    int rc = run_rule(s, i);
+    if (!rc && s->npairs) {
+        qsort(s->pairs, s->npairs, sizeof *s->pairs, cmp_pairs);
+        rc = write_pairs(s, i, run_id, actor, now, out);
+    }
+    for (size_t k = 3 * i; k < 3 * i + 3; k++)
+        rc_units_free(&s->sides[k]);
+    return rc;
+}
+
+/* Rows matched in a pass are nobody's candidates in the next. */
+static void drop_taken_rows(run_state *s) {
+    size_t keep = 0;
+    for (size_t i = 0; i < s->rows.n; i++)
+        if (!rc_bitset_has(&s->taken, s->rows.row[i].id))
+            s->rows.row[keep++] = s->rows.row[i];
+    s->rows.n = keep;
+}
+
+static void clear_exceptions(run_state *s) {
+    for (size_t i = 0; i < s->nexc; i++) {
+        free(s->exc[i].candidates);
+        free(s->exc[i].sort_id);
+    }
+    s->nexc = 0;
+}
+
 static void state_free(run_state *s) {
     free(s->veto.v);
     rc_rows_free(&s->rows);
@@ -1634,10 +1665,7 @@ static void state_free(run_state *s) {
         rc_units_free(&s->sides[i]);
     free(s->sides);
     free(s->pairs);
-    for (size_t i = 0; i < s->nexc; i++) {
-        free(s->exc[i].candidates);
-        free(s->exc[i].sort_id);
-    }
+    clear_exceptions(s);
     free(s->exc);
     rc_bitset_free(&s->taken);
 }
@@ -1675,17 +1703,20 @@ int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_resu
         rc = rc_fail(db, RECON_ENOMEM, "matching: out of memory");
     if (!rc)
         rc = start_run(db, rules, actor, now, &run_id);
-    /* Each rule's matches are written as soon as it is done and its units
-     * freed: memory holds one rule's sides at a time, not all of them. */
-    for (size_t i = 0; !rc && i < rules->n; i++) {
-        rc = run_rule(&s, i);
-        if (!rc && s.npairs) {
-            qsort(s.pairs, s.npairs, sizeof *s.pairs, cmp_pairs);
-            rc = write_pairs(&s, i, run_id, actor, now, out);
+    /* Passes over all rules until one makes no match: a later rule taking
+     * a candidate can settle an earlier rule's tie, and leaving that to the
+     * next run would make runs not idempotent. Each pass only sees what is
+     * left, so the second pass is small; only the last pass's exceptions
+     * stand. */
+    for (int made = 1; !rc && made;) {
+        made = 0;
+        clear_exceptions(&s);
+        drop_taken_rows(&s);
+        for (size_t i = 0; !rc && i < rules->n; i++) {
+            rc = run_pass_rule(&s, i, run_id, actor, now, out);
+            made += s.npairs > 0;
+            s.npairs = 0;
         }
-        s.npairs = 0;
-        for (size_t k = 3 * i; k < 3 * i + 3; k++)
-            rc_units_free(&s.sides[k]);
     }
     if (!rc && s.nexc)
         qsort(s.exc, s.nexc, sizeof *s.exc, cmp_exc);

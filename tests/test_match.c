@@ -602,6 +602,26 @@ START_TEST(test_a_pair_made_can_settle_a_tie_in_the_same_run) {
 }
 END_TEST
 
+/* Rule a leaves b1 torn between p1 and p2; rule b then gives p1 to b2 (of
+ * another source). The same run must come back to rule a, where b1 now has
+ * one candidate, or the next run would find a match this one did not. */
+START_TEST(test_a_later_rule_can_settle_an_earlier_rules_tie) {
+    psp("p1,charge,2024-03-01,,10.00,0,,USD,,R,\n"
+        "p2,charge,2024-03-10,,10.00,0,,USD,,R,\n");
+    bank("b1,2024-03-01,,x,10.00,USD,R\n");
+    import_into(db, "generic_bank", "bank2", BANK_HEADER, "b2,2024-03-01,,y,10.00,USD,\n");
+    const char *rules = "[rule a]\nleft = bank\nright = psp\nreference = equal\n"
+                        "[rule b]\nleft = bank2\nright = psp\ndate_window = 0..0\n";
+    recon_match_result res = run(rules);
+    ck_assert_uint_eq(res.matches, 2);
+    ck_assert_uint_eq(res.exceptions_open, 0);
+    FATE_IS("b2", "b:p1");
+    FATE_IS("b1", "a:p2");
+    res = run(rules);
+    ck_assert_uint_eq(res.matches, 0);
+}
+END_TEST
+
 /* Same amount, date just outside the window: a near miss worth a look. */
 START_TEST(test_near_miss_date_without_reference) {
     psp("p1,charge,2024-03-01,,10.00,0,,USD,,,\n");
@@ -1184,6 +1204,7 @@ static Suite *match_suite(void) {
     tcase_add_test(t, test_two_equal_candidates_are_an_exception_not_a_guess);
     tcase_add_test(t, test_best_candidate_wins_over_a_weaker_one);
     tcase_add_test(t, test_a_pair_made_can_settle_a_tie_in_the_same_run);
+    tcase_add_test(t, test_a_later_rule_can_settle_an_earlier_rules_tie);
     tcase_add_test(t, test_near_miss_date_without_reference);
     tcase_add_test(t, test_exceptions_close_when_resolved_and_reopen_only_when_new);
     suite_add_tcase(s, t);
