@@ -119,16 +119,8 @@ static rc_expr *node(rc_xop op) {
 
 static int parse_arg(parser *p, rc_expr **out);
 
-static int parse_call(parser *p, rc_expr **out) {
-    int k;
-    size_t n = call_at(p->s + p->i, &k);
-    if (!n)
-        return fail(p, "expected concat(, coalesce(, if(, neg( or sum(");
-    p->i += n;
-    rc_expr *x = node(CALLS[k].op);
-    if (!x)
-        return fail(p, "out of memory");
-    *out = x;
+/* The arguments up to the closing ')', appended to x. */
+static int parse_args(parser *p, rc_expr *x) {
     for (;;) {
         rc_expr *a = NULL;
         if (parse_arg(p, &a) != 0)
@@ -147,17 +139,36 @@ static int parse_call(parser *p, rc_expr **out) {
         }
         if (p->s[p->i] == ')') {
             p->i++;
-            break;
+            return 0;
         }
         return fail(p, "expected ',' or ')'");
+    }
+}
+
+/* Like every parse_* function, sets *out only on success: on failure what
+ * was built is freed here, so a failing nested call leaks nothing. */
+static int parse_call(parser *p, rc_expr **out) {
+    int k;
+    size_t n = call_at(p->s + p->i, &k);
+    if (!n)
+        return fail(p, "expected concat(, coalesce(, if(, neg( or sum(");
+    p->i += n;
+    rc_expr *x = node(CALLS[k].op);
+    if (!x)
+        return fail(p, "out of memory");
+    if (parse_args(p, x) != 0) {
+        rc_expr_free(x);
+        return -1;
     }
     if (x->nargs < CALLS[k].min_args || x->nargs > CALLS[k].max_args) {
         char msg[96];
         snprintf(msg, sizeof msg, "%s() takes %zu%s argument%s", CALLS[k].name, CALLS[k].min_args,
                  CALLS[k].max_args > CALLS[k].min_args ? " or more" : "",
                  CALLS[k].min_args == 1 ? "" : "s");
+        rc_expr_free(x);
         return fail(p, msg);
     }
+    *out = x;
     return 0;
 }
 

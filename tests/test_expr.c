@@ -138,6 +138,16 @@ START_TEST(test_syntax_errors_say_where) {
 }
 END_TEST
 
+/* A nested call that fails after it was allocated is freed with everything
+ * parsed so far (LeakSanitizer fails the test otherwise). */
+START_TEST(test_failed_nested_calls_leak_nothing) {
+    parse_bad("concat(a, neg(b, c))", "neg() takes 1 argument");
+    parse_bad("concat(a, coalesce(b, if(c)))", "if() takes 2 arguments");
+    parse_bad("concat(a, neg(b", "expected ',' or ')'");
+    parse_bad("coalesce(concat(a, \"x), b)", "unterminated");
+}
+END_TEST
+
 START_TEST(test_slot_table_is_bounded) {
     char text[2048] = "concat(";
     for (int i = 0; i < RC_MAX_SLOTS + 1; i++)
@@ -157,6 +167,7 @@ static Suite *expr_suite(void) {
     tcase_add_test(t, test_coalesce_if_and_neg);
     tcase_add_test(t, test_nested_calls_and_missing_columns);
     tcase_add_test(t, test_syntax_errors_say_where);
+    tcase_add_test(t, test_failed_nested_calls_leak_nothing);
     tcase_add_test(t, test_slot_table_is_bounded);
     suite_add_tcase(s, t);
     return s;
