@@ -273,6 +273,55 @@ static int put(rc_strbuf *b, const char *s, size_t n) {
     return 0;
 }
 
+static int is_blank(char ch) {
+    return ch == ' ' || ch == '\t';
+}
+
+/* A byte that may not start or end the digits of an amount once its one
+ * sign marker is gone: a second marker, or a blank between marker and
+ * digits. */
+static int bad_edge(char ch) {
+    return is_blank(ch) || ch == '+' || ch == '-' || ch == '(' || ch == ')';
+}
+
+/* Flips the sign of the amount in b from start on, whichever sign marker
+ * rc_money_parse accepts it carries (a leading '+' or '-', a trailing '-',
+ * parentheses), and writes it canonically: "-DIGITS" or "DIGITS". A text
+ * the money parser would refuse (two markers, an unbalanced parenthesis, a
+ * marker alone) is left as it is, so that neg() never makes a bad amount
+ * look good. Returns -1 when out of memory. */
+static int negate_text(rc_strbuf *b, size_t start) {
+    const char *s = b->s + start;
+    size_t from = 0, to = b->len - start;
+    while (from < to && is_blank(s[from]))
+        from++;
+    while (to > from && is_blank(s[to - 1]))
+        to--;
+    int neg = 0;
+    if (to - from >= 2 && s[from] == '(' && s[to - 1] == ')') {
+        neg = 1;
+        from++, to--;
+    } else if (from < to && (s[from] == '+' || s[from] == '-')) {
+        neg = s[from] == '-';
+        from++;
+    } else if (from < to && s[to - 1] == '-') {
+        neg = 1;
+        to--;
+    }
+    if (from == to || bad_edge(s[from]) || bad_edge(s[to - 1]))
+        return 0;
+    size_t body = to - from;
+    if (!neg && put(b, "-", 1)) /* room for the '-' in front */
+        return -1;
+    char *d = b->s + start;
+    memmove(d + !neg, d + from, body);
+    if (!neg)
+        d[0] = '-';
+    b->len = start + !neg + body;
+    b->s[b->len] = '\0';
+    return 0;
+}
+
 const char *rc_cells_get(const rc_cells *c, int slot, size_t *len) {
     long i = slot >= 0 ? c->slot_index[slot] : -1;
     if (i < 0 || (size_t)i >= c->nfields) {
@@ -339,16 +388,7 @@ int rc_expr_eval(const rc_expr *x, const rc_cells *c, rc_strbuf *out) {
         int r = rc_expr_eval(x->args[0], c, out);
         if (r <= 0)
             return r;
-        if (out->s[start] == '-') {
-            memmove(out->s + start, out->s + start + 1, out->len - start);
-            out->len--;
-        } else {
-            if (put(out, "-", 1))
-                return -1;
-            memmove(out->s + start + 1, out->s + start, out->len - start - 1);
-            out->s[start] = '-';
-        }
-        return 1;
+        return negate_text(out, start) ? -1 : 1;
     }
     case RC_X_SUM:
         return -2;

@@ -5,7 +5,9 @@
  *   concat(A, "|", B)     the texts joined (empty when every column is empty)
  *   coalesce(A, B)        the first non-empty
  *   if(A, B)              B when A is not empty, else empty
- *   neg(A)                A with its sign flipped (text: "12.00" -> "-12.00")
+ *   neg(A)                A with its sign flipped, whichever sign marker the money
+ *                         parser accepts it has: "12.00" -> "-12.00",
+ *                         "(12.00)" and "12.00-" -> "12.00", "+5" -> "-5"
  *   sum(A, B, ...)        amounts only: the sum, empty cells counting as 0
  *
  * Arguments are column names (any text without a top-level comma; balanced
