@@ -344,10 +344,10 @@ int rc_expr_eval(const rc_expr *x, const rc_cells *c, rc_strbuf *out) {
     case RC_X_COL: {
         size_t n;
         const char *s = rc_cells_get(c, x->slot, &n);
-        return put(out, s, n) ? -1 : n > 0;
+        return put(out, s, n) ? RC_EXPR_ENOMEM : n > 0;
     }
     case RC_X_LIT:
-        return put(out, x->text, strlen(x->text)) ? -1 : x->text[0] != '\0';
+        return put(out, x->text, strlen(x->text)) ? RC_EXPR_ENOMEM : x->text[0] != '\0';
     case RC_X_CONCAT: {
         int any = 0;
         for (size_t i = 0; i < x->nargs; i++) {
@@ -388,10 +388,10 @@ int rc_expr_eval(const rc_expr *x, const rc_cells *c, rc_strbuf *out) {
         int r = rc_expr_eval(x->args[0], c, out);
         if (r <= 0)
             return r;
-        return negate_text(out, start) ? -1 : 1;
+        return negate_text(out, start) ? RC_EXPR_ENOMEM : 1;
     }
     case RC_X_SUM:
-        return -2;
+        return RC_EXPR_NOT_TEXT;
     }
-    return -1;
+    return RC_EXPR_NOT_TEXT; /* not an op: no text, and no allocation failed */
 }

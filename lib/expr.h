@@ -79,9 +79,14 @@ void rc_strbuf_free(rc_strbuf *b);
 /* A slot's cell, trimmed of spaces and tabs; len 0 when absent or blank. */
 const char *rc_cells_get(const rc_cells *c, int slot, size_t *len);
 
+/* Results of rc_expr_eval besides 0 (empty) and 1 (not empty). */
+#define RC_EXPR_ENOMEM (-1)
+#define RC_EXPR_NOT_TEXT (-2) /* an RC_X_SUM: the caller adds its parts */
+
 /* Appends x's value to out. Returns 1 if the value is not empty, 0 if it
- * is, -1 when out of memory. An RC_X_SUM is not text: the caller evaluates
- * its arguments one by one and adds the amounts (so does ingest). */
+ * is, RC_EXPR_ENOMEM when out of memory. An RC_X_SUM is not text: it
+ * returns RC_EXPR_NOT_TEXT and the caller evaluates its arguments one by
+ * one and adds the amounts (so does ingest). */
 int rc_expr_eval(const rc_expr *x, const rc_cells *c, rc_strbuf *out);
 
 #endif

@@ -87,7 +87,7 @@ typedef struct {
      * importer may still be written through. */
     rc_strbuf *fbuf;
     rc_strbuf *tmp;
-    int oom;
+    int oom;                /* an expression ran out of memory: the import fails */
     rc_bai2 *bai2;          /* the BAI2 reader over the CSV reader, for format = bai2 */
     int bound;              /* a header binds the columns (records: a header record came) */
     /* [rows] fill_down: the last value of each column, and the row's cells
@@ -129,17 +129,17 @@ static rc_cells cells_of(const importer *im, const rc_csv_row *row) {
     return c;
 }
 
-/* The value of an expression, trimmed, in buffer b. */
+/* The value of an expression, trimmed, in buffer b. Only running out of
+ * memory is an error; a sum() read as text (its parts are added by
+ * money_field) has no text, like an empty cell. */
 static span eval_into(const importer *im, const rc_csv_row *row, const rc_expr *x, rc_strbuf *b) {
     span none = {NULL, 0};
     rc_cells c = cells_of(im, row);
     b->len = 0;
     int r = rc_expr_eval(x, &c, b);
-    if (r < 0) {
+    if (r == RC_EXPR_ENOMEM)
         ((importer *)im)->oom = 1;
-        return none;
-    }
-    return r ? trim(b->s, b->len) : none;
+    return r > 0 ? trim(b->s, b->len) : none;
 }
 
 /* The trimmed value of field f: its cell, or its expression's value; an
@@ -301,8 +301,10 @@ static int map_value(const importer *im, const rc_csv_row *row, canon *c, int ex
     if (money_field(im, row, RC_F_AMOUNT, exponent, c->currency, out, &present, r))
         return -1;
     if (!present) {
-        span a = cell(im, row, RC_F_AMOUNT);
-        return parse_money(im, a, exponent, out, RC_F_AMOUNT, c->currency, r);
+        /* An empty cell, or a sum() whose parts are all empty: the amount
+         * is missing, and the money parser says so. */
+        span none = {NULL, 0};
+        return parse_money(im, none, exponent, out, RC_F_AMOUNT, c->currency, r);
     }
     if (p->sign == RC_SIGN_DIRECTION) {
         span dir = cell(im, row, RC_F_DIRECTION);
@@ -482,10 +484,12 @@ static int map_row(importer *im, const rc_csv_row *row, canon *c, reject *r) {
         c->text[f] = cell(im, row, (rc_field)f);
     c->ext_id = cell(im, row, RC_F_EXTERNAL_ID);
     c->generated = c->ext_id.s == NULL;
-    if (im->oom || content_hash(im, c) != 0) {
+    if (im->oom)
+        return -1;
+    if (content_hash(im, c) != 0) {
         r->field = RC_F_COUNT;
         r->reason = "internal";
-        snprintf(r->message, sizeof r->message, "%s", im->oom ? "out of memory" : "hashing failed");
+        snprintf(r->message, sizeof r->message, "hashing failed");
         return -1;
     }
     return 0;
@@ -1017,8 +1021,13 @@ static int process_row(importer *im, const rc_csv_row *in) {
         return RECON_OK;
     }
     canon c;
-    if (map_row(im, &row, &c, &r) != 0)
+    if (map_row(im, &row, &c, &r) != 0) {
+        /* Out of memory is no fault of the row: rejecting it would lose it
+         * for good (the file counts as imported), so the import fails. */
+        if (im->oom)
+            return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
         return store_failure(im, &row, &r);
+    }
     accumulate(im, &c);
     return store_row(im, &row, &c);
 }

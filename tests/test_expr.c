@@ -149,7 +149,7 @@ START_TEST(test_nested_calls_and_missing_columns) {
     ck_assert_int_eq(rc_expr_eval(x, &(rc_cells){r1, (size_t[]){0, 1, 1}, 3,
                                                  (long[RC_MAX_SLOTS]){0, 1}},
                                   &buf),
-                     -2);
+                     RC_EXPR_NOT_TEXT);
 }
 END_TEST
 

@@ -1179,6 +1179,28 @@ START_TEST(test_reject_amount_empty) {
 }
 END_TEST
 
+/* sum() with every part empty is a missing amount, like an empty cell: that
+ * row is rejected, and the rows after it import (it used to be taken for
+ * an out-of-memory error that then rejected every later row). */
+START_TEST(test_reject_all_empty_sum_as_amount_empty_and_go_on) {
+    recon_profile *p = parse("[profile]\nname = sums\nsource_type = psp\n"
+                             "[columns]\nexternal_id = id\nkind = type\noccurred_at = created\n"
+                             "amount = sum(a, b)\ncurrency = currency\n"
+                             "[kinds]\ncharge = charge\n");
+    recon_import_result r = import_ok("sum.csv",
+                                      "id,type,created,a,b,currency\n"
+                                      "t1,charge,2024-03-01,,,USD\n"
+                                      "t2,charge,2024-03-01,1.00,2.00,USD\n"
+                                      "t3,charge,2024-03-01,5.00,,USD\n",
+                                      p, NULL);
+    recon_profile_free(p);
+    assert_counts(&r, 3, 2, 0, 1);
+    assert_failure(r.import_id, 2, "amount_empty", "amount", "a", ANY);
+    ck_assert_int_eq(tx_int("t2", "amount_minor"), 300);
+    ck_assert_int_eq(tx_int("t3", "amount_minor"), 500);
+}
+END_TEST
+
 START_TEST(test_reject_currency_unknown) {
     reject_one("b1,charge,2024-05-01,,1.00,,,XYZ,x", "currency_unknown", "currency", "currency");
 }
@@ -1930,6 +1952,7 @@ static Suite *ingest_suite(void) {
     tcase_add_test(rej, test_reject_amount_overflow);
     tcase_add_test(rej, test_reject_net_overflow_when_computed);
     tcase_add_test(rej, test_reject_amount_empty);
+    tcase_add_test(rej, test_reject_all_empty_sum_as_amount_empty_and_go_on);
     tcase_add_test(rej, test_reject_currency_unknown);
     tcase_add_test(rej, test_reject_currency_not_three_letters);
     tcase_add_test(rej, test_reject_currency_missing);
