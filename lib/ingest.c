@@ -191,6 +191,18 @@ static int reject_field(reject *r, rc_field f, const char *reason, const char *f
 
 /* ---- mapping a row to the canonical record ---------------------------------- */
 
+/* A trimmed currency cell as an upper-case, NUL-terminated code in out
+ * (reports differ in case: "usd" in Stripe exports; ISO codes are upper
+ * case). Returns -1 when it is not three characters long. */
+static int normalize_currency(span v, char out[4]) {
+    if (v.len != 3)
+        return -1;
+    for (int i = 0; i < 3; i++)
+        out[i] = (char)((v.s[i] >= 'a' && v.s[i] <= 'z') ? v.s[i] - 32 : v.s[i]);
+    out[3] = '\0';
+    return 0;
+}
+
 static int map_currency(const importer *im, const rc_csv_row *row, canon *c, reject *r,
                         int *exponent) {
     span v = cell(im, row, RC_F_CURRENCY);
@@ -198,14 +210,8 @@ static int map_currency(const importer *im, const rc_csv_row *row, canon *c, rej
         if (!im->p->currency[0])
             return reject_field(r, RC_F_CURRENCY, "currency_missing", "currency is empty");
         memcpy(c->currency, im->p->currency, 4);
-    } else {
-        /* Reports differ in case ("usd" in Stripe exports); ISO codes are
-         * upper case. */
-        if (v.len != 3)
-            return reject_field(r, RC_F_CURRENCY, "currency_unknown", SHOWF " is not an ISO 4217 currency code", SHOWA(v));
-        for (int i = 0; i < 3; i++)
-            c->currency[i] = (char)((v.s[i] >= 'a' && v.s[i] <= 'z') ? v.s[i] - 32 : v.s[i]);
-        c->currency[3] = '\0';
+    } else if (normalize_currency(v, c->currency)) {
+        return reject_field(r, RC_F_CURRENCY, "currency_unknown", SHOWF " is not an ISO 4217 currency code", SHOWA(v));
     }
     *exponent = rc_currency_exponent(c->currency, 3);
     if (*exponent < 0)
@@ -829,9 +835,11 @@ static int check_totals(importer *im, const rc_csv_row *row) {
     char currency[4] = "";
     size_t n;
     const char *cur = rc_cells_get(&cl, p->totals_slot[RC_TOT_CURRENCY], &n);
-    if (n == 3)
-        for (int i = 0; i < 4; i++)
-            currency[i] = (char)(i < 3 && cur[i] >= 'a' && cur[i] <= 'z' ? cur[i] - 32 : cur[i]);
+    span v = {cur, n};
+    /* A currency cell is read like the rows' (a code that is not one is
+     * refused, not replaced by a guess); an empty one falls back. */
+    if (n)
+        normalize_currency(v, currency);
     else if (p->currency[0])
         memcpy(currency, p->currency, 4);
     else if (im->nacc == 1)

@@ -1784,6 +1784,45 @@ START_TEST(test_builtin_generic_bank_imports_a_statement) {
 }
 END_TEST
 
+/* ---- totals rows -------------------------------------------------------------------------------- */
+
+/* A PSP layout whose rows of type "total" carry the sum of the rows above. */
+static const char TOTALS_INI[] = "[profile]\nname = tot\nsource_type = psp\n"
+                                 "[columns]\nexternal_id = id\nkind = type\n"
+                                 "occurred_at = created\namount = amount\ncurrency = currency\n"
+                                 "[kinds]\ncharge = charge\n"
+                                 "[totals]\nwhen = type: total\ncurrency = currency\n"
+                                 "amount = amount\n";
+
+static recon_import_result import_totals(const char *name, const char *text) {
+    recon_profile *p = parse(TOTALS_INI);
+    recon_import_result r = import_ok(name, text, p, NULL);
+    recon_profile_free(p);
+    return r;
+}
+
+/* The totals row's currency cell is trimmed and upper-cased like a row's:
+ * "USD\t" was copied with the tab and no terminating NUL. */
+START_TEST(test_totals_currency_is_read_like_the_rows) {
+    recon_import_result r = import_totals("tot.csv", "id,type,created,amount,currency\n"
+                                                     "t1,charge,2024-03-01,10.00,USD\n"
+                                                     ",total,,10.00,USD\t\n"
+                                                     "t2,charge,2024-03-02,5.00,usd\n"
+                                                     ",total,,5.00, usd \n");
+    ck_assert_int_eq(r.checks_passed, 2);
+    ck_assert_int_eq(r.checks_failed, 0);
+    ck_assert_int_eq(count("failures"), 0);
+    /* A cell that is not a currency code is not replaced by a guess. */
+    r = import_totals("euro.csv", "id,type,created,amount,currency\n"
+                                  "t3,charge,2024-03-03,1.00,EUR\n"
+                                  ",total,,1.00,EURO\n");
+    ck_assert_int_eq(r.checks_failed, 1);
+    char *msg = qtext("SELECT message FROM failures WHERE import_id = %lld", (long long)r.import_id);
+    ck_assert_msg(strstr(msg, "cannot tell its currency ('EURO')") != NULL, "%s", msg);
+    free(msg);
+}
+END_TEST
+
 /* ---- a large file ------------------------------------------------------------------------------
  */
 
@@ -2003,6 +2042,12 @@ static Suite *ingest_suite(void) {
     tcase_add_test(lay, test_builtin_generic_psp_imports_a_settlement_report);
     tcase_add_test(lay, test_builtin_generic_bank_imports_a_statement);
     suite_add_tcase(s, lay);
+
+    TCase *tot = tcase_create("totals");
+    tcase_add_unchecked_fixture(tot, base_setup, base_teardown);
+    tcase_add_checked_fixture(tot, setup, teardown);
+    tcase_add_test(tot, test_totals_currency_is_read_like_the_rows);
+    suite_add_tcase(s, tot);
 
     TCase *big = tcase_create("large");
     tcase_add_unchecked_fixture(big, base_setup, base_teardown);
