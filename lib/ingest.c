@@ -63,6 +63,13 @@ typedef struct {
     char message[512];
 } reject;
 
+/* The sums of one currency's rows that a totals row is checked against. */
+typedef struct {
+    char currency[4];
+    int64_t v[RC_TOT_COUNT];
+    unsigned char overflow[RC_TOT_COUNT]; /* the sum left int64_t: it can agree with nothing */
+} totals_acc;
+
 typedef struct {
     recon_db *db;
     const recon_profile *p;
@@ -97,10 +104,7 @@ typedef struct {
     size_t *cell_lens;
     size_t cells_cap;
     /* [totals]: the sums of the rows since the last totals row, per currency. */
-    struct {
-        char currency[4];
-        int64_t v[RC_TOT_COUNT];
-    } acc[16];
+    totals_acc acc[16];
     size_t nacc;
 } importer;
 
@@ -790,27 +794,42 @@ static void reject_cell(const importer *im, const rc_csv_row *row, reject *r) {
 /* ---- totals rows ---------------------------------------------------------------------- */
 
 /* The running sums of one currency (a new, zeroed entry if need be). */
-static int64_t *acc_for(importer *im, const char *currency) {
+static totals_acc *acc_for(importer *im, const char *currency) {
     for (size_t i = 0; i < im->nacc; i++)
         if (!strcmp(im->acc[i].currency, currency))
-            return im->acc[i].v;
+            return &im->acc[i];
     if (im->nacc == sizeof im->acc / sizeof im->acc[0])
         return NULL;
     memset(&im->acc[im->nacc], 0, sizeof im->acc[0]);
     memcpy(im->acc[im->nacc].currency, currency, 4);
-    return im->acc[im->nacc++].v;
+    return &im->acc[im->nacc++];
+}
+
+/* Adds v to sum k. A sum that leaves int64_t is marked, not wrapped: a
+ * wrapped sum could agree with a wrong totals row. */
+static void acc_add(totals_acc *a, int k, int64_t v) {
+    if (__builtin_add_overflow(a->v[k], v, &a->v[k]))
+        a->overflow[k] = 1;
+}
+
+/* Adds |v| to sum k (|INT64_MIN| does not fit: marked like an overflow). */
+static void acc_add_magnitude(totals_acc *a, int k, int64_t v) {
+    if (v == INT64_MIN)
+        a->overflow[k] = 1;
+    else
+        acc_add(a, k, v < 0 ? -v : v);
 }
 
 /* Adds a mapped row to the sums its totals row will be checked against. */
 static void accumulate(importer *im, const canon *c) {
     if (!im->p->totals_when)
         return;
-    int64_t *v = acc_for(im, c->currency);
-    if (!v)
+    totals_acc *a = acc_for(im, c->currency);
+    if (!a)
         return; /* more currencies than we track: check_totals says so */
-    v[RC_TOT_AMOUNT] += c->amount;
-    v[c->amount >= 0 ? RC_TOT_CREDITS : RC_TOT_DEBITS] += c->amount >= 0 ? c->amount : -c->amount;
-    v[c->fee >= 0 ? RC_TOT_FEE_DEBITS : RC_TOT_FEE_CREDITS] += c->fee >= 0 ? c->fee : -c->fee;
+    acc_add(a, RC_TOT_AMOUNT, c->amount);
+    acc_add_magnitude(a, c->amount >= 0 ? RC_TOT_CREDITS : RC_TOT_DEBITS, c->amount);
+    acc_add_magnitude(a, c->fee >= 0 ? RC_TOT_FEE_DEBITS : RC_TOT_FEE_CREDITS, c->fee);
 }
 
 static int is_totals_row(const importer *im, const rc_csv_row *row) {
@@ -845,7 +864,7 @@ static int check_totals(importer *im, const rc_csv_row *row) {
     else if (im->nacc == 1)
         memcpy(currency, im->acc[0].currency, 4);
     int exponent = currency[0] ? rc_currency_exponent(currency, 3) : -1;
-    int64_t *acc = exponent >= 0 ? acc_for(im, currency) : NULL;
+    totals_acc *acc = exponent >= 0 ? acc_for(im, currency) : NULL;
     if (!acc) {
         snprintf(r.message, sizeof r.message, "totals row: cannot tell its currency ('%.*s'), "
                  "or too many currencies to check", (int)(n > 8 ? 8 : n), cur);
@@ -861,9 +880,15 @@ static int check_totals(importer *im, const rc_csv_row *row) {
                 used += (size_t)snprintf(r.message + used, sizeof r.message - used,
                                          "%s'%.*s' is not an amount (%s)", used ? "; " : "",
                                          (int)(n > 30 ? 30 : n), t, what[k]);
-            } else if (want != acc[k]) {
+            } else if (acc->overflow[k]) {
                 rc_money_format(want, exponent, a, sizeof a);
-                rc_money_format(acc[k], exponent, b, sizeof b);
+                used += (size_t)snprintf(r.message + used, sizeof r.message - used,
+                                         "%s%s %s %s in the totals row, but the rows' %s "
+                                         "overflow 64-bit minor units",
+                                         used ? "; " : "", what[k], a, currency, what[k]);
+            } else if (want != acc->v[k]) {
+                rc_money_format(want, exponent, a, sizeof a);
+                rc_money_format(acc->v[k], exponent, b, sizeof b);
                 used += (size_t)snprintf(r.message + used, sizeof r.message - used,
                                          "%s%s %s %s in the totals row, %s in the rows",
                                          used ? "; " : "", what[k], a, currency, b);
@@ -871,7 +896,8 @@ static int check_totals(importer *im, const rc_csv_row *row) {
             if (used >= sizeof r.message)
                 break;
         }
-        memset(acc, 0, sizeof(int64_t) * RC_TOT_COUNT);
+        memset(acc->v, 0, sizeof acc->v);
+        memset(acc->overflow, 0, sizeof acc->overflow);
     }
     if (!r.message[0]) {
         im->res->checks_passed++;

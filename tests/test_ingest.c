@@ -1823,6 +1823,42 @@ START_TEST(test_totals_currency_is_read_like_the_rows) {
 }
 END_TEST
 
+/* Sums that leave int64_t never agree: two rows of 5e18 minor units wrap
+ * to exactly what this wrong totals row claims. */
+START_TEST(test_totals_that_overflow_never_agree) {
+    recon_import_result r = import_totals("wrap.csv",
+                                          "id,type,created,amount,currency\n"
+                                          "t1,charge,2024-03-01,50000000000000000.00,USD\n"
+                                          "t2,charge,2024-03-01,50000000000000000.00,USD\n"
+                                          ",total,,-84467440737095516.16,USD\n");
+    ck_assert_int_eq(r.checks_passed, 0);
+    ck_assert_int_eq(r.checks_failed, 1);
+    char *msg = qtext("SELECT message FROM failures WHERE import_id = %lld", (long long)r.import_id);
+    ck_assert_str_eq(msg, "amount -84467440737095516.16 USD in the totals row, but the rows' "
+                          "amount overflow 64-bit minor units");
+    free(msg);
+    /* The smallest amount has no magnitude in int64_t: its debits sum
+     * overflows (and is not negated), while its amount sum is exact. */
+    recon_profile *p = parse("[profile]\nname = totdc\nsource_type = psp\n"
+                             "[columns]\nexternal_id = id\nkind = type\n"
+                             "occurred_at = created\namount = amount\ncurrency = currency\n"
+                             "[kinds]\ncharge = charge\n[totals]\nwhen = type: total\n"
+                             "amount = amount\ndebits = debits\n");
+    r = import_ok("min.csv",
+                  "id,type,created,amount,currency,debits\n"
+                  "t3,charge,2024-03-01,-92233720368547758.08,USD,\n"
+                  ",total,,-92233720368547758.08,USD,0.00\n",
+                  p, NULL);
+    recon_profile_free(p);
+    ck_assert_int_eq(r.rows_inserted, 1);
+    ck_assert_int_eq(r.checks_failed, 1);
+    msg = qtext("SELECT message FROM failures WHERE import_id = %lld", (long long)r.import_id);
+    ck_assert_str_eq(msg, "debits 0.00 USD in the totals row, but the rows' debits overflow "
+                          "64-bit minor units");
+    free(msg);
+}
+END_TEST
+
 /* ---- a large file ------------------------------------------------------------------------------
  */
 
@@ -2047,6 +2083,7 @@ static Suite *ingest_suite(void) {
     tcase_add_unchecked_fixture(tot, base_setup, base_teardown);
     tcase_add_checked_fixture(tot, setup, teardown);
     tcase_add_test(tot, test_totals_currency_is_read_like_the_rows);
+    tcase_add_test(tot, test_totals_that_overflow_never_agree);
     suite_add_tcase(s, tot);
 
     TCase *big = tcase_create("large");
