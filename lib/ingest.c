@@ -287,11 +287,14 @@ static int direction_of(const recon_profile *p, span v) {
 }
 
 /* The signed value the amount columns carry (gross, or net with
- * [amounts] value = net), into *out. */
+ * [amounts] value = net), into *out. *flipped is 1 when the profile's
+ * sign rule negated the number the file wrote (invert, a debit, a debit
+ * direction): the file's net column needs the same. */
 static int map_value(const importer *im, const rc_csv_row *row, canon *c, int exponent,
-                     int64_t *out, reject *r) {
+                     int64_t *out, int *flipped, reject *r) {
     const recon_profile *p = im->p;
     int present;
+    *flipped = 0;
     if (p->sign == RC_SIGN_DEBIT_CREDIT) {
         int64_t debit, credit;
         int has_d, has_k;
@@ -303,6 +306,7 @@ static int map_value(const importer *im, const rc_csv_row *row, canon *c, int ex
         if (debit != 0 && credit != 0)
             return reject_field(r, RC_F_AMOUNT, "debit_and_credit", "row has both a debit and a credit amount");
         /* A debit is money out whichever way the bank writes its sign. */
+        *flipped = !credit && debit > 0;
         if (debit < 0 && negate(&debit))
             return reject_field(r, RC_F_DEBIT, "amount_overflow", "the debit overflows");
         *out = credit ? credit : -debit;
@@ -324,11 +328,34 @@ static int map_value(const importer *im, const rc_csv_row *row, canon *c, int ex
         if (*out < 0)
             return reject_field(r, RC_F_AMOUNT, "amount_invalid",
                                 "the amount is negative but the direction column gives the sign");
+        *flipped = d < 0;
         if (d < 0)
             *out = -*out;
-    } else if (p->invert && negate(out)) {
-        return reject_field(r, RC_F_AMOUNT, "amount_overflow", "the amount overflows");
+    } else if (p->invert) {
+        *flipped = 1;
+        if (negate(out))
+            return reject_field(r, RC_F_AMOUNT, "amount_overflow", "the amount overflows");
     }
+    return 0;
+}
+
+/* The net: the file's net column signed like the amount (the profile's
+ * sign rule, when it negated the file's amount, and a money-out row type
+ * apply to it as to the gross), else amount minus fee. */
+static int map_net(const importer *im, const rc_csv_row *row, canon *c, int exponent,
+                   int flipped, reject *r) {
+    int has_net;
+    if (money_field(im, row, RC_F_NET, exponent, c->currency, &c->net, &has_net, r))
+        return -1;
+    if (!has_net) {
+        if (__builtin_sub_overflow(c->amount, c->fee, &c->net))
+            return reject_field(r, RC_F_NET, "amount_overflow", "amount minus fee overflows");
+        return 0;
+    }
+    if (flipped && negate(&c->net))
+        return reject_field(r, RC_F_NET, "amount_overflow", "the net overflows");
+    if (c->negate && c->net > 0)
+        c->net = -c->net;
     return 0;
 }
 
@@ -339,8 +366,8 @@ static int map_amounts(const importer *im, const rc_csv_row *row, canon *c, int 
                        reject *r) {
     const recon_profile *p = im->p;
     int64_t value;
-    int has_fee, has_net;
-    if (map_value(im, row, c, exponent, &value, r))
+    int has_fee, flipped;
+    if (map_value(im, row, c, exponent, &value, &flipped, r))
         return -1;
     if (c->negate) {
         if (value < 0)
@@ -369,16 +396,7 @@ static int map_amounts(const importer *im, const rc_csv_row *row, canon *c, int 
         return 0;
     }
     c->amount = value;
-    if (money_field(im, row, RC_F_NET, exponent, c->currency, &c->net, &has_net, r))
-        return -1;
-    if (has_net) {
-        if (c->negate && c->net > 0)
-            c->net = -c->net;
-        return 0;
-    }
-    if (__builtin_sub_overflow(c->amount, c->fee, &c->net))
-        return reject_field(r, RC_F_NET, "amount_overflow", "amount minus fee overflows");
-    return 0;
+    return map_net(im, row, c, exponent, flipped, r);
 }
 
 static int map_date(const importer *im, const rc_csv_row *row, const canon *c, rc_field f,

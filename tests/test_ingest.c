@@ -507,6 +507,52 @@ START_TEST(test_invert_negates_signed_amounts) {
 }
 END_TEST
 
+/* A file's net column is written like its amount column: whatever sign rule
+ * negates the amount negates the net too, so that net = amount - fee. */
+START_TEST(test_file_net_is_signed_like_the_amount) {
+    char ini[2048];
+    /* invert: a report from the other party's side (their -10 is our +10;
+     * the fee is a cost either way). */
+    snprintf(ini, sizeof ini, "%s[amounts]\ninvert = yes\n", PSP_INI);
+    recon_profile *p = parse(ini);
+    import_ok("inv.csv", "id,type,created,amount,fee,net,currency\n"
+                         "i1,charge,2024-05-01,-10.00,1.00,-9.00,EUR\n", p, NULL);
+    recon_profile_free(p);
+    ck_assert_int_eq(tx_int("i1", "amount_minor"), 1000);
+    ck_assert_int_eq(tx_int("i1", "fee_minor"), 100);
+    ck_assert_int_eq(tx_int("i1", "net_minor"), 900);
+    /* sign = direction: unsigned amount and net, a debit row. */
+    p = parse("[profile]\nname = dirnet\nsource_type = bank\n[columns]\nexternal_id = ref\n"
+              "occurred_at = date\namount = amount\nfee = fee\nnet = net\ndirection = dc\n"
+              "currency = ccy\n[amounts]\nsign = direction\ncredit_values = C\n"
+              "debit_values = D\n[kinds]\nfrom_sign = bank_credit, bank_debit\n");
+    import_ok("dir.csv", "ref,date,amount,fee,net,dc,ccy\n"
+                         "d1,2024-05-01,10.00,0.50,10.50,D,EUR\n"
+                         "c1,2024-05-01,10.00,0.50,9.50,C,EUR\n", p, NULL);
+    recon_profile_free(p);
+    ck_assert_int_eq(tx_int("d1", "amount_minor"), -1000);
+    ck_assert_int_eq(tx_int("d1", "net_minor"), -1050);
+    ck_assert_int_eq(tx_int("c1", "net_minor"), 950);
+    /* sign = debit_credit: the debit column is money out, and so is its net;
+     * a debit written negative already carries its sign, and so does its net. */
+    p = parse("[profile]\nname = dcnet\nsource_type = bank\n[columns]\nexternal_id = ref\n"
+              "occurred_at = date\ndebit = debit\ncredit = credit\nfee = fee\nnet = net\n"
+              "currency = ccy\n[amounts]\nsign = debit_credit\n"
+              "[kinds]\nfrom_sign = bank_credit, bank_debit\n");
+    import_ok("dc.csv", "ref,date,debit,credit,fee,net,ccy\n"
+                        "x1,2024-05-01,10.00,,0.50,10.50,EUR\n"
+                        "x2,2024-05-01,-10.00,,0.50,-10.50,EUR\n"
+                        "x3,2024-05-01,,10.00,0.50,9.50,EUR\n", p, NULL);
+    recon_profile_free(p);
+    ck_assert_int_eq(tx_int("x1", "net_minor"), -1050);
+    ck_assert_int_eq(tx_int("x2", "net_minor"), -1050);
+    ck_assert_int_eq(tx_int("x3", "net_minor"), 950);
+    ck_assert_int_eq(qint("SELECT count(*) FROM transactions WHERE net_minor != amount_minor -"
+                          " fee_minor"),
+                     0);
+}
+END_TEST
+
 START_TEST(test_minor_units_are_taken_as_is) {
     char ini[2048];
     snprintf(ini, sizeof ini, "%s[amounts]\nunits = minor\n", PSP_INI);
@@ -1975,6 +2021,7 @@ static Suite *ingest_suite(void) {
     tcase_add_test(m, test_net_is_amount_minus_fee_when_absent_and_as_given_otherwise);
     tcase_add_test(m, test_signed_fee_is_stored_as_a_cost);
     tcase_add_test(m, test_invert_negates_signed_amounts);
+    tcase_add_test(m, test_file_net_is_signed_like_the_amount);
     tcase_add_test(m, test_minor_units_are_taken_as_is);
     tcase_add_test(m, test_unknown_kind_maps_to_other_when_profile_says_so);
     tcase_add_test(m, test_kind_from_sign_and_default_kind);
