@@ -341,7 +341,8 @@ static int map_value(const importer *im, const rc_csv_row *row, canon *c, int ex
 
 /* The net: the file's net column signed like the amount (the profile's
  * sign rule, when it negated the file's amount, and a money-out row type
- * apply to it as to the gross), else amount minus fee. */
+ * apply to it as to the gross), else amount minus fee. Either way, net =
+ * amount - fee holds for every stored row. */
 static int map_net(const importer *im, const rc_csv_row *row, canon *c, int exponent,
                    int flipped, reject *r) {
     int has_net;
@@ -356,6 +357,18 @@ static int map_net(const importer *im, const rc_csv_row *row, canon *c, int expo
         return reject_field(r, RC_F_NET, "amount_overflow", "the net overflows");
     if (c->negate && c->net > 0)
         c->net = -c->net;
+    /* A row whose own figures disagree (or that the profile signs wrongly)
+     * would store a net that matching trusts: refuse it, naming all three. */
+    int64_t want;
+    if (__builtin_sub_overflow(c->amount, c->fee, &want) || want != c->net) {
+        char a[32], f[32], n[32];
+        rc_money_format(c->amount, exponent, a, sizeof a);
+        rc_money_format(c->fee, exponent, f, sizeof f);
+        rc_money_format(c->net, exponent, n, sizeof n);
+        return reject_field(r, RC_F_NET, "net_mismatch",
+                            "net %s is not amount %s minus fee %s (%s, signs applied)", n, a, f,
+                            c->currency);
+    }
     return 0;
 }
 

@@ -265,6 +265,7 @@ START_TEST(test_import_reject_reasons_are_unified) {
         {"kind_empty", "DATA_MISSING_VALUE"},      {"amount_invalid", "DATA_INVALID_AMOUNT"},
         {"amount_precision", "DATA_INVALID_AMOUNT"}, {"amount_overflow", "DATA_INVALID_AMOUNT"},
         {"debit_and_credit", "DATA_INVALID_AMOUNT"}, {"direction_unknown", "DATA_INVALID_AMOUNT"},
+        {"net_mismatch", "DATA_INVALID_AMOUNT"},
         {"currency_unknown", "DATA_INVALID_CURRENCY"}, {"date_invalid", "DATA_INVALID_DATE"},
         {"date_out_of_range", "DATA_INVALID_DATE"}, {"kind_unknown", "DATA_UNKNOWN_KIND"},
         {"duplicate_conflict", "DATA_CONFLICT"},  {"record_unknown", "DATA_MALFORMED_ROW"},

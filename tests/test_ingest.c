@@ -1247,6 +1247,31 @@ START_TEST(test_reject_all_empty_sum_as_amount_empty_and_go_on) {
 }
 END_TEST
 
+/* net = amount - fee holds for every stored row: a file whose net says
+ * otherwise, as written or once the profile's signs are applied, is refused. */
+START_TEST(test_reject_net_mismatch) {
+    recon_profile *p = psp();
+    long long id = reject_one_with(p, REJ_HEADER, REJ_GOOD,
+                                   "b1,charge,2024-05-01,,10.00,1.00,8.00,USD,x", "net_mismatch",
+                                   "net", "net");
+    recon_profile_free(p);
+    char *msg = qtext("SELECT message FROM failures WHERE import_id = %lld", id);
+    ck_assert_str_eq(msg, "net 8.00 is not amount 10.00 minus fee 1.00 (USD, signs applied)");
+    free(msg);
+}
+END_TEST
+
+START_TEST(test_reject_net_mismatch_after_invert) {
+    char ini[2048];
+    snprintf(ini, sizeof ini, "%s[amounts]\ninvert = yes\n", PSP_INI);
+    recon_profile *p = parse(ini);
+    reject_one_with(p, "id,type,created,amount,fee,net,currency",
+                    "ok,charge,2024-03-01,-10.00,1.00,-9.00,USD",
+                    "t1,charge,2024-03-01,10.00,1.00,9.00,USD", "net_mismatch", "net", "net");
+    recon_profile_free(p);
+}
+END_TEST
+
 START_TEST(test_reject_currency_unknown) {
     reject_one("b1,charge,2024-05-01,,1.00,,,XYZ,x", "currency_unknown", "currency", "currency");
 }
@@ -2075,6 +2100,8 @@ static Suite *ingest_suite(void) {
     tcase_add_test(rej, test_reject_net_overflow_when_computed);
     tcase_add_test(rej, test_reject_amount_empty);
     tcase_add_test(rej, test_reject_all_empty_sum_as_amount_empty_and_go_on);
+    tcase_add_test(rej, test_reject_net_mismatch);
+    tcase_add_test(rej, test_reject_net_mismatch_after_invert);
     tcase_add_test(rej, test_reject_currency_unknown);
     tcase_add_test(rej, test_reject_currency_not_three_letters);
     tcase_add_test(rej, test_reject_currency_missing);
