@@ -39,6 +39,11 @@ int rc_bai2_next(rc_bai2 *b, rc_csv_row *row);
 /* The message of the last check or structural error; owned by b. */
 const char *rc_bai2_message(const rc_bai2 *b);
 
+/* The reject reason of the last structural error: "record_unknown" (a
+ * record BAI2 does not allow there) or "record_invalid" (a count field
+ * that is not one). */
+const char *rc_bai2_reason(const rc_bai2 *b);
+
 void rc_bai2_close(rc_bai2 *b);
 
 #endif

@@ -1344,9 +1344,10 @@ static int bai2_check(importer *im, const rc_csv_row *row) {
     return rc;
 }
 
-/* A record BAI2 does not allow where it stands: a rejected row, named. */
+/* A record BAI2 does not allow where it stands, or with a count field
+ * that is not one: a rejected row, named. */
 static int bai2_structure(importer *im, const rc_csv_row *row) {
-    reject r = {RC_F_COUNT, NULL, "record_unknown", ""};
+    reject r = {RC_F_COUNT, NULL, rc_bai2_reason(im->bai2), ""};
     snprintf(r.message, sizeof r.message, "%s", rc_bai2_message(im->bai2));
     im->res->rows_read++;
     return store_failure(im, row, &r);

@@ -269,6 +269,7 @@ START_TEST(test_import_reject_reasons_are_unified) {
         {"currency_unknown", "DATA_INVALID_CURRENCY"}, {"date_invalid", "DATA_INVALID_DATE"},
         {"date_out_of_range", "DATA_INVALID_DATE"}, {"kind_unknown", "DATA_UNKNOWN_KIND"},
         {"duplicate_conflict", "DATA_CONFLICT"},  {"record_unknown", "DATA_MALFORMED_ROW"},
+        {"record_invalid", "DATA_MALFORMED_ROW"},
         {"timezone_unknown", "DATA_INVALID_DATE"}, {"totals_mismatch", "DATA_TOTALS_MISMATCH"},
     };
     for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++) {

@@ -268,6 +268,52 @@ START_TEST(test_bai2_trailers_are_checked) {
 }
 END_TEST
 
+/* Imports BAI2 text with the built-in profile into source `source`. */
+static recon_import_result import_bai2(const char *name, const char *text, const char *source) {
+    char path[600];
+    tu_write_file(tmp, name, text, strlen(text), path, sizeof path);
+    recon_profile *p;
+    ck_assert_int_eq(recon_profile_builtin("bai2", NULL, &p), RECON_OK);
+    recon_import_opts o = RECON_IMPORT_OPTS_INIT;
+    o.source = source;
+    recon_import_result r;
+    ck_assert_msg(recon_import_file(db, path, p, &o, &r) == RECON_OK, "%s", recon_errmsg(db));
+    recon_profile_free(p);
+    return r;
+}
+
+/* A funds type D distribution count that is not a count (negative: the
+ * field walk used to go backwards forever; too large; junk) rejects its
+ * record, naming the field; the rest of the file imports. */
+START_TEST(test_bai2_bad_distribution_counts_reject_the_record) {
+    recon_import_result r =
+        import_bai2("hang.bai",
+                    "01,BANK,ME,240301,0800,1,,,2/\n"
+                    "02,ME,BANK,1,240301,,USD,2/\n"
+                    "03,12345,USD,010,100,1,S,0,0,0,015,100,1,D,-6/\n"
+                    "16,451,100,D,99,1,100,R1,,TOO MANY PAIRS\n"
+                    "16,451,200,D,x,R2,,JUNK COUNT\n"
+                    "16,451,300,D,1,2,300,R3,,ONE PAIR\n"
+                    "49,800,5/\n"
+                    "98,800,1,7/\n"
+                    "99,800,1,9/\n",
+                    "hang");
+    ck_assert_int_eq(r.rows_inserted, 1);
+    ck_assert_int_eq(r.rows_rejected, 3);
+    ck_assert_int_eq(r.checks_passed, 3);
+    TU_ASSERT_Q(sq, "R3", "SELECT external_id FROM transactions");
+    TU_ASSERT_Q(sq,
+                "3|record_invalid|03 record, field 15: the distribution count of funds type D "
+                "is '-6', not the number of (days, amount) pairs that follow\n"
+                "4|record_invalid|16 record, field 5: the distribution count of funds type D is "
+                "'99', not the number of (days, amount) pairs that follow\n"
+                "5|record_invalid|16 record, field 5: the distribution count of funds type D is "
+                "'x', not the number of (days, amount) pairs that follow",
+                "SELECT group_concat(line || '|' || provider_code || '|' || message, char(10))"
+                " FROM (SELECT * FROM failures ORDER BY line)");
+}
+END_TEST
+
 START_TEST(test_amazon_summary_row_is_the_payout) {
     import_as("amazon_settlement", FIXTURE("layouts/amazon_settlement.csv"));
     /* The payout and its components net to zero: the summary was right. */
@@ -316,6 +362,7 @@ static Suite *layouts_suite(void) {
     tcase_add_test(t, test_filtered_rows_are_counted_not_stored);
     tcase_add_test(t, test_paypal_totals_rows_are_checked);
     tcase_add_test(t, test_bai2_trailers_are_checked);
+    tcase_add_test(t, test_bai2_bad_distribution_counts_reject_the_record);
     tcase_add_test(t, test_amazon_summary_row_is_the_payout);
     tcase_add_test(t, test_table_totals_footer_is_checked_not_imported);
     suite_add_tcase(s, t);
