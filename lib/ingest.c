@@ -1391,7 +1391,12 @@ static int import_locked(importer *im, int fd, const char *source) {
         im->res->already_imported = earlier != 0;
         return rc;
     }
-    rc_csv_opts co = {im->p->delim, im->p->skip_lines, 0, 0, on_bytes, im->file_md};
+    /* BAI2 has no quoting: a '"' in a 16's text must not swallow the file. */
+    rc_csv_opts co = {.delim = im->p->delim,
+                      .skip_lines = im->p->skip_lines,
+                      .on_bytes = on_bytes,
+                      .payload = im->file_md,
+                      .no_quotes = im->p->format == RC_FORMAT_BAI2};
     rc_csv *r = NULL;
     if (!EVP_DigestInit_ex(im->file_md, im->sha256, NULL))
         return rc_fail(im->db, RECON_ERROR, "sha256 unavailable");

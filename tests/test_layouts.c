@@ -314,6 +314,28 @@ START_TEST(test_bai2_bad_distribution_counts_reject_the_record) {
 }
 END_TEST
 
+/* BAI2 has no quoting: a '"' in a 16's text is text, and the records after
+ * it are records (they used to be swallowed into one bad CSV row). */
+START_TEST(test_bai2_quote_in_text_is_text) {
+    recon_import_result r = import_bai2("q.bai",
+                                        "01,BANK,ME,240301,0800,1,,,2/\n"
+                                        "02,ME,BANK,1,240301,,USD,2/\n"
+                                        "03,12345,USD,/\n"
+                                        "16,451,100,0,REF1,,PIPE 12\" STEEL\n"
+                                        "16,451,200,0,REF2,,RENT\n"
+                                        "16,451,300,0,REF3,,OTHER\n"
+                                        "49,600,5/\n"
+                                        "98,600,1,7/\n"
+                                        "99,600,1,9/\n",
+                                        "q");
+    ck_assert_int_eq(r.rows_inserted, 3);
+    ck_assert_int_eq(r.rows_rejected, 0);
+    ck_assert_int_eq(r.checks_passed, 3);
+    ck_assert_int_eq(r.checks_failed, 0);
+    TU_ASSERT_Q(sq, "PIPE 12\" STEEL", "SELECT description FROM transactions WHERE line = 4");
+}
+END_TEST
+
 START_TEST(test_amazon_summary_row_is_the_payout) {
     import_as("amazon_settlement", FIXTURE("layouts/amazon_settlement.csv"));
     /* The payout and its components net to zero: the summary was right. */
@@ -363,6 +385,7 @@ static Suite *layouts_suite(void) {
     tcase_add_test(t, test_paypal_totals_rows_are_checked);
     tcase_add_test(t, test_bai2_trailers_are_checked);
     tcase_add_test(t, test_bai2_bad_distribution_counts_reject_the_record);
+    tcase_add_test(t, test_bai2_quote_in_text_is_text);
     tcase_add_test(t, test_amazon_summary_row_is_the_payout);
     tcase_add_test(t, test_table_totals_footer_is_checked_not_imported);
     suite_add_tcase(s, t);
