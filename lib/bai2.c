@@ -33,6 +33,8 @@ struct rc_bai2 {
     rc_strbuf account;
     char account_currency[4];
     int in_group, in_account, last_type;
+    int in_file;      /* a record came after the last 99 (or there is no 99 yet) */
+    int eof_checked;  /* the end of the input was checked for missing trailers */
     /* The detail being built; emitted when a record that is not 88 comes. */
     int pending;
     rc_strbuf col[RC_BAI2_COLUMNS];
@@ -304,6 +306,7 @@ static int handle(rc_bai2 *b, const record *r, rc_csv_row *row) {
     b->file_records++;
     b->group_records++;
     b->acct_records++;
+    b->in_file = 1;
     int prev = b->last_type;
     size_t bad;
     b->last_type = r->type;
@@ -372,10 +375,35 @@ static int handle(rc_bai2 *b, const record *r, rc_csv_row *row) {
         add(b, &b->file_sum, b->group_sum);
         return check(b, r, "group", b->group_sum, b->group_records, 3, row);
     case 99:
+        b->in_file = 0;
         return check(b, r, "file", b->file_sum, b->file_records, 3, row);
     default:
         return structure_error(b, r, "not a BAI2 record type (01 02 03 16 88 49 98 99)", row);
     }
+}
+
+/* At the end of the input: a file cut short (no 49, 98 or 99 for what it
+ * opened) would otherwise import as if complete, its totals never
+ * checked. Its last record gets a failed check that says what is missing. */
+static int check_end(rc_bai2 *b, rc_csv_row *row) {
+    char what[128] = "";
+    size_t used = 0;
+    b->eof_checked = 1;
+    if (!b->in_file && !b->in_group && !b->in_account)
+        return RC_CSV_EOF;
+    if (b->in_account)
+        used += (size_t)snprintf(what, sizeof what, "the account trailer (49) of account %.40s",
+                                 b->account.s ? b->account.s : "");
+    if (b->in_group)
+        used += (size_t)snprintf(what + used, sizeof what - used, "%sthe group trailer (98)",
+                                 used ? ", " : "");
+    if (b->in_file)
+        snprintf(what + used, sizeof what - used, "%sthe file trailer (99)", used ? ", " : "");
+    snprintf(b->msg, sizeof b->msg,
+             "the file ends at line %llu without %s: it is truncated, its totals unchecked",
+             (unsigned long long)b->cur.line, what);
+    emit_about(b, &b->cur, RC_BAI2_CHECK_FAILED, row);
+    return RC_CSV_HAVE_ROW;
 }
 
 int rc_bai2_next(rc_bai2 *b, rc_csv_row *row) {
@@ -388,7 +416,7 @@ int rc_bai2_next(rc_bai2 *b, rc_csv_row *row) {
                     emit_detail(b, row);
                     return RC_CSV_HAVE_ROW;
                 }
-                return RC_CSV_EOF;
+                return b->eof_checked ? RC_CSV_EOF : check_end(b, row);
             }
             if (rc < 0)
                 return rc;

@@ -13,7 +13,8 @@
  *   #10 customer reference   #11 text (continuations joined by a space)
  *
  * and checks every trailer's control total and record count, yielding the
- * verdict as a row of its own (RC_BAI2_CHECK_OK / _FAILED). */
+ * verdict as a row of its own (RC_BAI2_CHECK_OK / _FAILED); a file that
+ * ends before the trailers of what it opened yields a failed check too. */
 #ifndef RECON_BAI2_H
 #define RECON_BAI2_H
 

@@ -336,6 +336,42 @@ START_TEST(test_bai2_quote_in_text_is_text) {
 }
 END_TEST
 
+/* A file cut short is a failed check on its last line naming each missing
+ * trailer, never a clean import. */
+START_TEST(test_bai2_truncated_file_fails_its_check) {
+    recon_import_result r = import_bai2("trunc.bai",
+                                        "01,BANK,ME,240301,0800,1,,,2/\n"
+                                        "02,ME,BANK,1,240301,,USD,2/\n"
+                                        "03,12345,USD,/\n"
+                                        "16,451,100,0,REF1,,PIPE STEEL\n"
+                                        "16,451,200,0,REF2,,RENT\n",
+                                        "trunc");
+    ck_assert_int_eq(r.rows_inserted, 2);
+    ck_assert_int_eq(r.checks_passed, 0);
+    ck_assert_int_eq(r.checks_failed, 1);
+    TU_ASSERT_Q(sq,
+                "5|totals_mismatch|the file ends at line 5 without the account trailer (49) of "
+                "account 12345, the group trailer (98), the file trailer (99): it is truncated, "
+                "its totals unchecked",
+                "SELECT line || '|' || provider_code || '|' || message FROM failures");
+    /* Cut after the account trailer: only what is still open is named. */
+    r = import_bai2("trunc2.bai",
+                    "01,BANK,ME,240301,0800,1,,,2/\n"
+                    "02,ME,BANK,1,240301,,USD,2/\n"
+                    "03,12345,USD,/\n"
+                    "16,451,100,0,REF1,,PIPE STEEL\n"
+                    "49,100,3/\n",
+                    "trunc2");
+    ck_assert_int_eq(r.checks_passed, 1);
+    ck_assert_int_eq(r.checks_failed, 1);
+    TU_ASSERT_Q(sq,
+                "5|the file ends at line 5 without the group trailer (98), the file trailer "
+                "(99): it is truncated, its totals unchecked",
+                "SELECT line || '|' || message FROM failures WHERE import_id = %lld",
+                (long long)r.import_id);
+}
+END_TEST
+
 START_TEST(test_amazon_summary_row_is_the_payout) {
     import_as("amazon_settlement", FIXTURE("layouts/amazon_settlement.csv"));
     /* The payout and its components net to zero: the summary was right. */
@@ -386,6 +422,7 @@ static Suite *layouts_suite(void) {
     tcase_add_test(t, test_bai2_trailers_are_checked);
     tcase_add_test(t, test_bai2_bad_distribution_counts_reject_the_record);
     tcase_add_test(t, test_bai2_quote_in_text_is_text);
+    tcase_add_test(t, test_bai2_truncated_file_fails_its_check);
     tcase_add_test(t, test_amazon_summary_row_is_the_payout);
     tcase_add_test(t, test_table_totals_footer_is_checked_not_imported);
     suite_add_tcase(s, t);
