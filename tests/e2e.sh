@@ -742,14 +742,18 @@ check "demo: the deliberate bad rows" "stripe|127|amount_precision|DATA_INVALID_
 stripe|205|currency_unknown|DATA_INVALID_CURRENCY
 bank|360|amount_invalid|DATA_INVALID_AMOUNT" \
     "$(sql 'SELECT s.name, f.line, f.provider_code, f.unified_code FROM failures f JOIN sources s ON s.id = f.source_id ORDER BY f.id')"
+# A PSP row's group_id is its payout; a BAI2 line's is its account.
+stripe_rows="source_id = (SELECT id FROM sources WHERE name = 'stripe')"
 check "demo: 8 payouts, netting to the 22,925.07 the payouts paid (generic fixture)" "8|2292507" \
-    "$(sql "SELECT count(*), sum(n) FROM (SELECT group_id, sum(net_minor) AS n FROM transactions WHERE group_id IS NOT NULL GROUP BY group_id)")"
+    "$(sql "SELECT count(*), sum(n) FROM (SELECT group_id, sum(net_minor) AS n FROM transactions WHERE group_id IS NOT NULL AND $stripe_rows GROUP BY group_id)")"
 check "demo: each payout's net is a bank credit of the same currency" 8 \
     "$(sql "SELECT count(*) FROM (SELECT group_id, currency, sum(net_minor) AS n FROM transactions
-        WHERE group_id IS NOT NULL GROUP BY group_id, currency) p
+        WHERE group_id IS NOT NULL AND $stripe_rows GROUP BY group_id, currency) p
         WHERE EXISTS (SELECT 1 FROM transactions b WHERE b.kind = 'bank_credit' AND b.currency = p.currency AND b.amount_minor = p.n)")"
 check "demo: bank kinds from the type codes (39 credits, 111 debits less the bad one)" "bank_credit|39 bank_debit|110" \
     "$(sql "SELECT group_concat(kind || '|' || n, ' ') FROM (SELECT kind, count(*) AS n FROM transactions WHERE kind LIKE 'bank%' GROUP BY kind ORDER BY kind)")"
+check "demo: every bank line names its account (group_id)" 0 \
+    "$(sql "SELECT count(*) FROM transactions WHERE kind LIKE 'bank%' AND group_id IS NULL")"
 r summary
 check "demo: summary rows" 5 "$(printf '%s\n' "$out" | wc -l | tr -d ' ')"
 

@@ -372,6 +372,30 @@ START_TEST(test_bai2_truncated_file_fails_its_check) {
 }
 END_TEST
 
+/* The same fee line (no bank reference) on two accounts is two rows: the
+ * account is stored, as group_id, and so is part of the content hash. */
+START_TEST(test_bai2_account_tells_identical_lines_apart) {
+    static const char file[] = "01,BANK,ME,240301,0800,1,,,2/\n"
+                               "02,ME,BANK,1,240301,,USD,2/\n"
+                               "03,%s,USD,/\n"
+                               "16,451,1500,0,,,MONTHLY ACCOUNT FEE\n"
+                               "49,1500,3/\n"
+                               "98,1500,1,5/\n"
+                               "99,1500,1,7/\n";
+    char text[512];
+    snprintf(text, sizeof text, file, "111");
+    recon_import_result r = import_bai2("acct111.bai", text, "bank");
+    ck_assert_int_eq(r.rows_inserted, 1);
+    snprintf(text, sizeof text, file, "222");
+    r = import_bai2("acct222.bai", text, "bank");
+    ck_assert_int_eq(r.rows_inserted, 1);
+    ck_assert_int_eq(r.rows_duplicate, 0);
+    TU_ASSERT_Q(sq, "111 -1500,222 -1500",
+                "SELECT group_concat(group_id || ' ' || amount_minor, ',') FROM"
+                " (SELECT * FROM transactions ORDER BY group_id)");
+}
+END_TEST
+
 START_TEST(test_amazon_summary_row_is_the_payout) {
     import_as("amazon_settlement", FIXTURE("layouts/amazon_settlement.csv"));
     /* The payout and its components net to zero: the summary was right. */
@@ -423,6 +447,7 @@ static Suite *layouts_suite(void) {
     tcase_add_test(t, test_bai2_bad_distribution_counts_reject_the_record);
     tcase_add_test(t, test_bai2_quote_in_text_is_text);
     tcase_add_test(t, test_bai2_truncated_file_fails_its_check);
+    tcase_add_test(t, test_bai2_account_tells_identical_lines_apart);
     tcase_add_test(t, test_amazon_summary_row_is_the_payout);
     tcase_add_test(t, test_table_totals_footer_is_checked_not_imported);
     suite_add_tcase(s, t);
