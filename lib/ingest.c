@@ -27,6 +27,7 @@
 #include "csvread.h"
 #include "internal.h"
 #include "profile.h"
+#include "utf8.h"
 
 #define PROGRESS_EVERY 65536
 #define HASH_LEN 32
@@ -164,16 +165,10 @@ static const char *column_name(const importer *im, rc_field f) {
     return f < RC_F_COUNT ? im->bind.names[f] : NULL;
 }
 
-/* How much of a cell a message shows: at most 60 bytes, cut before a UTF-8
- * continuation byte so that the message stays valid UTF-8. */
+/* How much of a cell a message shows: at most 60 bytes, cut at a character
+ * boundary so that the message stays valid UTF-8. */
 static int show_len(span v) {
-    size_t n = v.len;
-    if (n > 60) {
-        n = 60;
-        while (n > 0 && ((unsigned char)v.s[n] & 0xc0) == 0x80)
-            n--;
-    }
-    return (int)n;
+    return (int)rc_utf8_cut(v.s, v.len, 60);
 }
 
 /* A cell's value for messages: quoted, cut at about 60 bytes. */
