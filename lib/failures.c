@@ -35,9 +35,11 @@ static const char SELECT_FAILURES[] =
     "   AND (?3 IS NULL OR f.category = ?3)"
     "   AND (?4 IS NULL OR f.provider = ?4)"
     "   AND (?5 IS NULL OR s.name = ?5)"
-    /* A bound that is a date covers that whole day: compare prefixes. */
+    /* `to` is exclusive, but a date covers that whole day: a date bound
+     * compares prefixes, a time bound compares strictly. */
     "   AND (?6 IS NULL OR f.last_seen >= ?6)"
-    "   AND (?7 IS NULL OR substr(f.first_seen, 1, length(?7)) <= ?7)"
+    "   AND (?7 IS NULL OR CASE WHEN length(?7) <= 10"
+    "        THEN substr(f.first_seen, 1, length(?7)) <= ?7 ELSE f.first_seen < ?7 END)"
     "   AND (?8 = 0 OR (?8 = 1 AND f.resolved_at IS NULL)"
     "        OR (?8 = 2 AND f.resolved_at IS NOT NULL))"
     " ORDER BY f.id";

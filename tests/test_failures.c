@@ -243,8 +243,14 @@ START_TEST(test_query_by_every_filter) {
     char *today = tu_qtext(sq, "SELECT substr(first_seen, 1, 10) FROM failures WHERE id = 1");
     ck_assert_str_eq(ids(&f), strcmp(today, "2024-05-05") > 0 ? "3,4" : "1,3,4");
     free(today);
+    /* A time bound `to` is exclusive, as documented: first_seen < to. */
     f.from = "2024-05-01T10:00:00Z";
+    f.to = "2024-05-01T10:00:01Z";
+    ck_assert_str_eq(ids(&f), "2");
     f.to = "2024-05-01T10:00:00Z";
+    ck_assert_str_eq(ids(&f), "");
+    f.from = "2024-05-01";
+    f.to = "2024-05-03T10:00:00Z"; /* failure 3's first_seen: not before it */
     ck_assert_str_eq(ids(&f), "2");
     f.from = "2030-01-01";
     f.to = NULL;
