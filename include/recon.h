@@ -657,7 +657,10 @@ typedef struct {
     int64_t amount_minor;    /* sum of amounts (gross) in minor units */
     int64_t net_minor;       /* sum of net amounts */
     int64_t imports;         /* imports into the source */
-    int64_t failures;        /* rejected rows of the source */
+    int64_t failures;        /* open (unresolved) failures of the source, of every origin:
+                                rejected rows and failed totals checks of its imports,
+                                failed payments its reports carried, provider errors
+                                recorded for it; the same on each of its rows */
 } recon_summary_row;
 
 /* Calls cb once per (source, currency), ordered by source then currency;

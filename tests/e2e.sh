@@ -666,6 +666,15 @@ check "summary json: psp EUR" "psp psp EUR 1 6 331 3.31 0 0.00 0" \
 check "summary json: 9 rows, minor sums" "9 -230041 -4400 0 -35000 7 2500 331 1500 16999" \
     "$(py_json "$T/out" '" ".join([str(len(d))] + [str(r["amount_minor"]) for r in d])')"
 
+# failures counts the source's open failures of every origin: a provider error
+# recorded for psp counts, the ledger's rejected row no longer once resolved.
+r failures record --provider modulate --http 429 --code RATE_LIMIT_EXCEEDED --source psp
+r failures resolve "$(sql "SELECT id FROM failures WHERE origin = 'import'")" --note fixed
+r summary --format csv
+check "summary csv: open failures of every origin" \
+    "ledger,EUR,0 ledger,JPY,0 ledger,USD,0 psp,EUR,1 psp,JPY,1 psp,USD,1" \
+    "$(printf '%s\n' "$out" | grep -E '^(ledger|psp),' | cut -d, -f1,3,8 | tr '\n' ' ' | sed 's/ $//')"
+
 # ---- import --format json --------------------------------------------------------------------------
 db=$T/json.db
 r import --format json --profile generic_psp --source psp e2e_psp_small.csv e2e_bad_header.csv

@@ -119,7 +119,8 @@ static const struct {
     {"summary",
      "usage: recon --db FILE summary [--format text|csv|json]\n"
      "\n"
-     "Per source and currency: imports, transactions, gross and net amounts, failures.\n"},
+     "Per source and currency: imports, transactions, gross and net amounts, and the\n"
+     "source's open failures (what failures list --source S --open lists).\n"},
     {"profiles",
      "usage: recon profiles list [--format text|json]\n"
      "       recon profiles show NAME\n"
