@@ -86,6 +86,7 @@ typedef struct {
     EVP_MD_CTX *file_md, *row_md;
     recon_import_result *res;
     const recon_import_opts *opts;
+    uint64_t progress_at;   /* rows_read at the last progress report */
     uint64_t file_size;
     char now[21];
     char *esc;          /* scratch for escaped raw text */
@@ -1325,6 +1326,17 @@ static void report_progress(const importer *im, const rc_csv *r) {
     im->opts->progress(&pr, im->opts->payload);
 }
 
+/* Reports progress once per PROGRESS_EVERY rows read. Records that are not
+ * rows (headers, trailers, totals rows) leave rows_read as it is: they
+ * must not report again, least of all all those before the first row. */
+static void progress_tick(importer *im, const rc_csv *r) {
+    uint64_t n = im->res->rows_read;
+    if (n == 0 || n % PROGRESS_EVERY != 0 || n == im->progress_at)
+        return;
+    im->progress_at = n;
+    report_progress(im, r);
+}
+
 /* A BAI2 trailer's verdict: counted, and a failure when it disagrees. */
 static int bai2_check(importer *im, const rc_csv_row *row) {
     if (row->error == RC_BAI2_CHECK_OK) {
@@ -1364,8 +1376,7 @@ static int read_rows(importer *im, rc_csv *r) {
             rc = process_row(im, &row);
         if (rc != RECON_OK)
             return rc;
-        if (im->res->rows_read % PROGRESS_EVERY == 0)
-            report_progress(im, r);
+        progress_tick(im, r);
     }
     if (rc != RC_CSV_EOF)
         return read_fail(im, rc, r);

@@ -813,6 +813,30 @@ START_TEST(test_progress_reports_the_file_size) {
 }
 END_TEST
 
+/* Records that are not rows (here totals rows before any row) do not each
+ * report progress: a small file reports once, at its end. */
+START_TEST(test_progress_is_not_reported_per_record_before_the_first_row) {
+    recon_profile *p = parse("[profile]\nname = tot\nsource_type = psp\n"
+                             "[columns]\nexternal_id = id\nkind = type\n"
+                             "occurred_at = created\namount = amount\ncurrency = currency\n"
+                             "[kinds]\ncharge = charge\n"
+                             "[totals]\nwhen = type: total\ncurrency = currency\namount = amount\n");
+    progress_log log = {0, 0, 0, 0, 1};
+    recon_import_opts o = RECON_IMPORT_OPTS_INIT;
+    o.progress = on_progress;
+    o.payload = &log;
+    recon_import_result r = import_ok("pre.csv",
+                                      "id,type,created,amount,currency\n"
+                                      ",total,,0.00,EUR\n,total,,0.00,EUR\n,total,,0.00,EUR\n"
+                                      "a,charge,2024-05-01,1.00,EUR\n",
+                                      p, &o);
+    ck_assert_int_eq(r.checks_passed, 3);
+    ck_assert_int_eq(log.calls, 1);
+    ck_assert_uint_eq(log.last_rows, 1);
+    recon_profile_free(p);
+}
+END_TEST
+
 /* ---- idempotency: files --------------------------------------------------------------- */
 
 static const char THREE[] = "id,type,created,amount,currency\n"
@@ -2063,6 +2087,7 @@ static Suite *ingest_suite(void) {
     tcase_add_test(im, test_source_and_file_name_options_are_recorded);
     tcase_add_test(im, test_sha256_is_the_digest_of_the_file_bytes);
     tcase_add_test(im, test_progress_reports_the_file_size);
+    tcase_add_test(im, test_progress_is_not_reported_per_record_before_the_first_row);
     suite_add_tcase(s, im);
 
     TCase *idem = tcase_create("idempotency");
