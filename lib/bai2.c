@@ -20,6 +20,7 @@ typedef struct {
     rc_strbuf raw;
     uint64_t line;
     int error;
+    size_t error_field; /* the record's field the reader's error is about */
     int type;          /* 01, 02, 03, 16, 88, 49, 98, 99; -1 when not a number */
 } record;
 
@@ -86,6 +87,7 @@ static int copy_record(record *r, const rc_csv_row *row) {
     r->nfields = 0;
     r->line = row->line;
     r->error = row->error;
+    r->error_field = row->error_field;
     if (set(&r->raw, row->raw, row->raw_len))
         return -1;
     for (size_t i = 0; i < row->nfields; i++) {
@@ -253,9 +255,12 @@ static void emit_detail(rc_bai2 *b, rc_csv_row *row) {
     b->pending = 0;
 }
 
-/* A row that reports on the record r: a check, or a structural error. */
+/* A row that reports on the record r: a check, a structural error, or the
+ * reader's error (whose error_field is then a field of the record, not one
+ * of the row's columns). */
 static void emit_about(rc_bai2 *b, const record *r, int error, rc_csv_row *row) {
-    *row = (rc_csv_row){0, b->fields, b->lens, r->raw.s, r->raw.len, r->line, error, 0};
+    *row = (rc_csv_row){0,       b->fields, b->lens, r->raw.s,
+                        r->raw.len, r->line,  error,   r->error_field};
 }
 
 /* Compares a trailer's control total and count with what was read. */

@@ -33,7 +33,8 @@ int rc_bai2_open(rc_csv *csv, rc_bai2 **out);
 
 /* Like rc_csv_next: RC_CSV_HAVE_ROW, RC_CSV_EOF or a negative RC_CSV_E*.
  * A row's error is RC_CSV_ROW_OK for a detail, a reader error for a bad
- * record (RC_CSV_ROW_SYNTAX also for a record BAI2 does not allow there),
+ * record (its error_field counts the record's fields, not the row's
+ * columns; RC_CSV_ROW_SYNTAX also for a record BAI2 does not allow there),
  * or RC_BAI2_CHECK_*: then rc_bai2_message says what was checked. */
 int rc_bai2_next(rc_bai2 *b, rc_csv_row *row);
 

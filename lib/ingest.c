@@ -809,6 +809,12 @@ static int store_row(importer *im, const rc_csv_row *row, canon *c) {
  * the canonical field that column feeds, and named by its header. */
 static void reject_cell(const importer *im, const rc_csv_row *row, reject *r) {
     size_t i = row->error_field;
+    if (im->bai2) {
+        /* A BAI2 record's fields are not the row's columns: name the field. */
+        snprintf(r->message, sizeof r->message, "%s (field %zu of the record)",
+                 rc_csv_row_errmsg(row->error), i + 1);
+        return;
+    }
     for (int f = 0; f < RC_F_COUNT; f++)
         if (im->bind.index[f] == (long)i)
             r->field = (rc_field)f;

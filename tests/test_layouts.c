@@ -396,6 +396,27 @@ START_TEST(test_bai2_account_tells_identical_lines_apart) {
 }
 END_TEST
 
+/* A reader error in a BAI2 record names the record's field, and no column
+ * of the row (field 7 of a 16 is not the profile's column #7). */
+START_TEST(test_bai2_reader_errors_name_the_record_field) {
+    recon_import_result r = import_bai2("utf8.bai",
+                                        "01,BANK,ME,240301,0800,1,,,2/\n"
+                                        "02,ME,BANK,1,240301,,USD,2/\n"
+                                        "03,12345,USD,/\n"
+                                        "16,451,100,0,REF1,,BAD \xff TEXT\n"
+                                        "49,100,3/\n"
+                                        "98,100,1,5/\n"
+                                        "99,100,1,7/\n",
+                                        "utf8");
+    ck_assert_int_eq(r.rows_rejected, 1);
+    TU_ASSERT_Q(sq,
+                "4|invalid_utf8|NULL|NULL|field is not valid UTF-8 text or contains a NUL byte "
+                "(field 7 of the record)",
+                "SELECT line || '|' || provider_code || '|' || coalesce(field, 'NULL') || '|' ||"
+                " coalesce(column_name, 'NULL') || '|' || message FROM failures");
+}
+END_TEST
+
 START_TEST(test_amazon_summary_row_is_the_payout) {
     import_as("amazon_settlement", FIXTURE("layouts/amazon_settlement.csv"));
     /* The payout and its components net to zero: the summary was right. */
@@ -448,6 +469,7 @@ static Suite *layouts_suite(void) {
     tcase_add_test(t, test_bai2_quote_in_text_is_text);
     tcase_add_test(t, test_bai2_truncated_file_fails_its_check);
     tcase_add_test(t, test_bai2_account_tells_identical_lines_apart);
+    tcase_add_test(t, test_bai2_reader_errors_name_the_record_field);
     tcase_add_test(t, test_amazon_summary_row_is_the_payout);
     tcase_add_test(t, test_table_totals_footer_is_checked_not_imported);
     suite_add_tcase(s, t);
