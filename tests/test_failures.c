@@ -116,6 +116,40 @@ START_TEST(test_repeats_count_occurrences_while_open) {
 }
 END_TEST
 
+/* Failures that differ only past 1 KiB of context, or whose context and
+ * field differ only in where a \x1f stands, are different failures; the
+ * fingerprint of an ordinary one keeps the joined form databases hold. */
+START_TEST(test_fingerprints_are_never_cut_or_ambiguous) {
+    char ctx[1200];
+    memset(ctx, 'c', sizeof ctx - 1);
+    ctx[sizeof ctx - 1] = '\0';
+    int64_t a = record("tabapay", 503, NULL, "down", ctx, NULL);
+    ctx[sizeof ctx - 2] = 'd';
+    int64_t b = record("tabapay", 503, NULL, "down", ctx, NULL);
+    ck_assert_int_ne(a, b);
+    ck_assert_int_eq(record("tabapay", 503, NULL, "down", ctx, NULL), b);
+    recon_failure_input in = RECON_FAILURE_INPUT_INIT;
+    in.provider = "tabapay";
+    in.http_status = 503;
+    in.context = "x\x1fy";
+    in.field = "";
+    int64_t c = 0, d = 0;
+    ck_assert_int_eq(recon_failure_record(db, &in, &c), RECON_OK);
+    in.context = "x";
+    in.field = "y\x1f";
+    ck_assert_int_eq(recon_failure_record(db, &in, &d), RECON_OK);
+    ck_assert_int_ne(c, d);
+    int64_t e = record("tabapay", 503, NULL, "down", "fetch", NULL);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM failures WHERE fingerprint LIKE 'sha256:%%'"),
+                     4);
+    ck_assert_int_eq(tu_qint(sq, "SELECT fingerprint = 'tabapay' || char(31) || '503' || char(31)"
+                                 " || char(31) || unified_code || char(31) || '0' || char(31) ||"
+                                 " 'fetch' || char(31) FROM failures WHERE id = %lld",
+                             (long long)e),
+                     1);
+}
+END_TEST
+
 START_TEST(test_record_with_a_parsed_response_and_a_source) {
     /* A source named must exist. */
     recon_failure_input in = RECON_FAILURE_INPUT_INIT;
@@ -398,6 +432,7 @@ static Suite *failures_suite(void) {
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, test_record_stores_the_classification);
     tcase_add_test(t, test_repeats_count_occurrences_while_open);
+    tcase_add_test(t, test_fingerprints_are_never_cut_or_ambiguous);
     tcase_add_test(t, test_record_with_a_parsed_response_and_a_source);
     tcase_add_test(t, test_record_refuses_bad_input);
     tcase_add_test(t, test_resolve_with_note_and_actor);
