@@ -246,9 +246,14 @@ static int bump_open(recon_db *db, const char *fp, const recon_failure_input *in
                      const char *seen, int64_t *out_id) {
     sqlite3_stmt *st;
     int rc = rc_prepare(db,
+                        /* The right-hand sides see the row as it was: an occurrence
+                         * older than the last one keeps the latest message. */
                         "UPDATE failures SET occurrences = occurrences + 1,"
                         " last_seen = max(last_seen, ?2), first_seen = min(first_seen, ?2),"
-                        " message = coalesce(?3, message), request_id = coalesce(?4, request_id)"
+                        " message = CASE WHEN ?2 >= last_seen THEN coalesce(?3, message)"
+                        "   ELSE message END,"
+                        " request_id = CASE WHEN ?2 >= last_seen THEN coalesce(?4, request_id)"
+                        "   ELSE request_id END"
                         " WHERE fingerprint = ?1 AND resolved_at IS NULL RETURNING id",
                         &st);
     if (rc)

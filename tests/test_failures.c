@@ -95,13 +95,27 @@ END_TEST
 START_TEST(test_repeats_count_occurrences_while_open) {
     int64_t a = record("tabapay", 503, NULL, "down", "fetch", "2024-05-01T10:00:00Z");
     int64_t b = record("tabapay", 503, NULL, "still down", "fetch", "2024-05-01T10:05:00Z");
+    /* Recorded late but seen earlier: counted, but not the latest message. */
     int64_t c = record("tabapay", 503, NULL, "down again", "fetch", "2024-05-01T09:00:00Z");
     ck_assert_int_eq(a, b);
     ck_assert_int_eq(a, c);
-    TU_ASSERT_Q(sq, "3|2024-05-01T09:00:00Z|2024-05-01T10:05:00Z|down again",
+    TU_ASSERT_Q(sq, "3|2024-05-01T09:00:00Z|2024-05-01T10:05:00Z|still down",
                 "SELECT occurrences || '|' || first_seen || '|' || last_seen || '|' || message"
                 " FROM failures WHERE id = %lld",
                 (long long)a);
+    /* The same for the request id. */
+    recon_failure_input in = RECON_FAILURE_INPUT_INIT;
+    in.provider = "tabapay";
+    in.http_status = 503;
+    in.context = "fetch";
+    in.request_id = "req_new";
+    in.seen_at = "2024-05-01T10:06:00Z";
+    ck_assert_int_eq(recon_failure_record(db, &in, NULL), RECON_OK);
+    in.request_id = "req_old";
+    in.seen_at = "2024-05-01T09:30:00Z";
+    ck_assert_int_eq(recon_failure_record(db, &in, NULL), RECON_OK);
+    TU_ASSERT_Q(sq, "5|req_new", "SELECT occurrences || '|' || request_id FROM failures WHERE"
+                                 " id = %lld", (long long)a);
     /* Another context, status or provider is another failure. */
     ck_assert_int_ne(record("tabapay", 503, NULL, "down", "post payout", NULL), a);
     ck_assert_int_ne(record("tabapay", 504, NULL, "slow", "fetch", NULL), a);
