@@ -885,6 +885,17 @@ check "profiles show: the INI text" "$(cat "$ROOT/data/profiles/paypal_settlemen
 run "$RECON" profiles show nosuch
 check "profiles show unknown: exit 2" 2 "$rc"
 
+# The table compiler refuses a closed set without UNKNOWN (the classifier's
+# answer when nothing matches), even when no row of the table refers to it.
+MKERR=$ROOT/build/host/mkerrtable
+grep -v '^UNKNOWN,' "$ROOT/data/unified_codes.csv" >no_unknown.csv
+printf 'provider,http_status,provider_code,cause,unified_code,category,retryable,retry_policy,action,description,spec\nacme,200,,,SUCCESS,success,no,none,none,ok,\n' >one_row.csv
+run "$MKERR" no_unknown.csv one_row.csv
+check "mkerrtable: a closed set without UNKNOWN is refused" "1|yes" \
+    "$rc|$(printf '%s' "$err" | grep -q 'no UNKNOWN code' && echo yes)"
+run "$MKERR" "$ROOT/data/unified_codes.csv" one_row.csv
+check "mkerrtable: the same table with UNKNOWN compiles" 0 "$rc"
+
 run python3 "$ROOT/tools/errdoc.py" --check
 check "docs/ERROR_CODES.md is generated from the data it documents (errdoc)" 0 "$rc"
 # The demo samples are generated from the generic fixtures.
