@@ -211,7 +211,8 @@ static int map_currency(const importer *im, const rc_csv_row *row, canon *c, rej
             return reject_field(r, RC_F_CURRENCY, "currency_missing", "currency is empty");
         memcpy(c->currency, im->p->currency, 4);
     } else if (normalize_currency(v, c->currency)) {
-        return reject_field(r, RC_F_CURRENCY, "currency_unknown", SHOWF " is not an ISO 4217 currency code", SHOWA(v));
+        return reject_field(r, RC_F_CURRENCY, "currency_unknown",
+                            SHOWF " is not an ISO 4217 currency code", SHOWA(v));
     }
     *exponent = rc_currency_exponent(c->currency, 3);
     if (*exponent < 0)

@@ -110,13 +110,23 @@ END_TEST
  * result canonically; what the parser would refuse stays refusable. */
 START_TEST(test_neg_knows_every_sign_marker) {
     static const char *const cases[][2] = {
-        {"12.00", "-12.00"},    {"-12.00", "12.00"},   {"(12.00)", "12.00"},
-        {"12.00-", "12.00"},    {"+5", "-5"},          {"1,234.50", "-1,234.50"},
-        {"(1,234.50)", "1,234.50"}, {"0", "-0"},
+        {"12.00", "-12.00"},
+        {"-12.00", "12.00"},
+        {"(12.00)", "12.00"},
+        {"12.00-", "12.00"},
+        {"+5", "-5"},
+        {"1,234.50", "-1,234.50"},
+        {"(1,234.50)", "1,234.50"},
+        {"0", "-0"},
         /* Not amounts the parser takes: left alone, refused later. */
-        {"--5", "--5"},         {"(5", "(5"},          {"5)", "5)"},
-        {"-(5)", "-(5)"},       {"+-1", "+-1"},        {"( 5)", "( 5)"},
-        {"-", "-"},             {"()", "()"},
+        {"--5", "--5"},
+        {"(5", "(5"},
+        {"5)", "5)"},
+        {"-(5)", "-(5)"},
+        {"+-1", "+-1"},
+        {"( 5)", "( 5)"},
+        {"-", "-"},
+        {"()", "()"},
     };
     parse_ok("neg(a)");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -146,10 +156,9 @@ START_TEST(test_nested_calls_and_missing_columns) {
     /* sum() is not text: the caller adds its parts. */
     teardown();
     parse_ok("sum(a, b)");
-    ck_assert_int_eq(rc_expr_eval(x, &(rc_cells){r1, (size_t[]){0, 1, 1}, 3,
-                                                 (long[RC_MAX_SLOTS]){0, 1}},
-                                  &buf),
-                     RC_EXPR_NOT_TEXT);
+    ck_assert_int_eq(
+        rc_expr_eval(x, &(rc_cells){r1, (size_t[]){0, 1, 1}, 3, (long[RC_MAX_SLOTS]){0, 1}}, &buf),
+        RC_EXPR_NOT_TEXT);
 }
 END_TEST
 

@@ -114,8 +114,10 @@ START_TEST(test_repeats_count_occurrences_while_open) {
     in.request_id = "req_old";
     in.seen_at = "2024-05-01T09:30:00Z";
     ck_assert_int_eq(recon_failure_record(db, &in, NULL), RECON_OK);
-    TU_ASSERT_Q(sq, "5|req_new", "SELECT occurrences || '|' || request_id FROM failures WHERE"
-                                 " id = %lld", (long long)a);
+    TU_ASSERT_Q(sq, "5|req_new",
+                "SELECT occurrences || '|' || request_id FROM failures WHERE"
+                " id = %lld",
+                (long long)a);
     /* Another context, status or provider is another failure. */
     ck_assert_int_ne(record("tabapay", 503, NULL, "down", "post payout", NULL), a);
     ck_assert_int_ne(record("tabapay", 504, NULL, "slow", "fetch", NULL), a);
@@ -154,11 +156,12 @@ START_TEST(test_fingerprints_are_never_cut_or_ambiguous) {
     ck_assert_int_eq(recon_failure_record(db, &in, &d), RECON_OK);
     ck_assert_int_ne(c, d);
     int64_t e = record("tabapay", 503, NULL, "down", "fetch", NULL);
-    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM failures WHERE fingerprint LIKE 'sha256:%%'"),
-                     4);
-    ck_assert_int_eq(tu_qint(sq, "SELECT fingerprint = 'tabapay' || char(31) || '503' || char(31)"
-                                 " || char(31) || unified_code || char(31) || '0' || char(31) ||"
-                                 " 'fetch' || char(31) FROM failures WHERE id = %lld",
+    ck_assert_int_eq(
+        tu_qint(sq, "SELECT count(*) FROM failures WHERE fingerprint LIKE 'sha256:%%'"), 4);
+    ck_assert_int_eq(tu_qint(sq,
+                             "SELECT fingerprint = 'tabapay' || char(31) || '503' || char(31)"
+                             " || char(31) || unified_code || char(31) || '0' || char(31) ||"
+                             " 'fetch' || char(31) FROM failures WHERE id = %lld",
                              (long long)e),
                      1);
 }

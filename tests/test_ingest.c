@@ -515,8 +515,10 @@ START_TEST(test_file_net_is_signed_like_the_amount) {
      * the fee is a cost either way). */
     snprintf(ini, sizeof ini, "%s[amounts]\ninvert = yes\n", PSP_INI);
     recon_profile *p = parse(ini);
-    import_ok("inv.csv", "id,type,created,amount,fee,net,currency\n"
-                         "i1,charge,2024-05-01,-10.00,1.00,-9.00,EUR\n", p, NULL);
+    import_ok("inv.csv",
+              "id,type,created,amount,fee,net,currency\n"
+              "i1,charge,2024-05-01,-10.00,1.00,-9.00,EUR\n",
+              p, NULL);
     recon_profile_free(p);
     ck_assert_int_eq(tx_int("i1", "amount_minor"), 1000);
     ck_assert_int_eq(tx_int("i1", "fee_minor"), 100);
@@ -526,9 +528,11 @@ START_TEST(test_file_net_is_signed_like_the_amount) {
               "occurred_at = date\namount = amount\nfee = fee\nnet = net\ndirection = dc\n"
               "currency = ccy\n[amounts]\nsign = direction\ncredit_values = C\n"
               "debit_values = D\n[kinds]\nfrom_sign = bank_credit, bank_debit\n");
-    import_ok("dir.csv", "ref,date,amount,fee,net,dc,ccy\n"
-                         "d1,2024-05-01,10.00,0.50,10.50,D,EUR\n"
-                         "c1,2024-05-01,10.00,0.50,9.50,C,EUR\n", p, NULL);
+    import_ok("dir.csv",
+              "ref,date,amount,fee,net,dc,ccy\n"
+              "d1,2024-05-01,10.00,0.50,10.50,D,EUR\n"
+              "c1,2024-05-01,10.00,0.50,9.50,C,EUR\n",
+              p, NULL);
     recon_profile_free(p);
     ck_assert_int_eq(tx_int("d1", "amount_minor"), -1000);
     ck_assert_int_eq(tx_int("d1", "net_minor"), -1050);
@@ -539,10 +543,12 @@ START_TEST(test_file_net_is_signed_like_the_amount) {
               "occurred_at = date\ndebit = debit\ncredit = credit\nfee = fee\nnet = net\n"
               "currency = ccy\n[amounts]\nsign = debit_credit\n"
               "[kinds]\nfrom_sign = bank_credit, bank_debit\n");
-    import_ok("dc.csv", "ref,date,debit,credit,fee,net,ccy\n"
-                        "x1,2024-05-01,10.00,,0.50,10.50,EUR\n"
-                        "x2,2024-05-01,-10.00,,0.50,-10.50,EUR\n"
-                        "x3,2024-05-01,,10.00,0.50,9.50,EUR\n", p, NULL);
+    import_ok("dc.csv",
+              "ref,date,debit,credit,fee,net,ccy\n"
+              "x1,2024-05-01,10.00,,0.50,10.50,EUR\n"
+              "x2,2024-05-01,-10.00,,0.50,-10.50,EUR\n"
+              "x3,2024-05-01,,10.00,0.50,9.50,EUR\n",
+              p, NULL);
     recon_profile_free(p);
     ck_assert_int_eq(tx_int("x1", "net_minor"), -1050);
     ck_assert_int_eq(tx_int("x2", "net_minor"), -1050);
@@ -816,11 +822,12 @@ END_TEST
 /* Records that are not rows (here totals rows before any row) do not each
  * report progress: a small file reports once, at its end. */
 START_TEST(test_progress_is_not_reported_per_record_before_the_first_row) {
-    recon_profile *p = parse("[profile]\nname = tot\nsource_type = psp\n"
-                             "[columns]\nexternal_id = id\nkind = type\n"
-                             "occurred_at = created\namount = amount\ncurrency = currency\n"
-                             "[kinds]\ncharge = charge\n"
-                             "[totals]\nwhen = type: total\ncurrency = currency\namount = amount\n");
+    recon_profile *p =
+        parse("[profile]\nname = tot\nsource_type = psp\n"
+              "[columns]\nexternal_id = id\nkind = type\n"
+              "occurred_at = created\namount = amount\ncurrency = currency\n"
+              "[kinds]\ncharge = charge\n"
+              "[totals]\nwhen = type: total\ncurrency = currency\namount = amount\n");
     progress_log log = {0, 0, 0, 0, 1};
     recon_import_opts o = RECON_IMPORT_OPTS_INIT;
     o.progress = on_progress;
@@ -1275,9 +1282,9 @@ END_TEST
  * otherwise, as written or once the profile's signs are applied, is refused. */
 START_TEST(test_reject_net_mismatch) {
     recon_profile *p = psp();
-    long long id = reject_one_with(p, REJ_HEADER, REJ_GOOD,
-                                   "b1,charge,2024-05-01,,10.00,1.00,8.00,USD,x", "net_mismatch",
-                                   "net", "net");
+    long long id =
+        reject_one_with(p, REJ_HEADER, REJ_GOOD, "b1,charge,2024-05-01,,10.00,1.00,8.00,USD,x",
+                        "net_mismatch", "net", "net");
     recon_profile_free(p);
     char *msg = qtext("SELECT message FROM failures WHERE import_id = %lld", id);
     ck_assert_str_eq(msg, "net 8.00 is not amount 10.00 minus fee 1.00 (USD, signs applied)");
@@ -1879,7 +1886,8 @@ START_TEST(test_builtin_generic_bank_imports_a_statement) {
 }
 END_TEST
 
-/* ---- totals rows -------------------------------------------------------------------------------- */
+/* ---- totals rows --------------------------------------------------------------------------------
+ */
 
 /* A PSP layout whose rows of type "total" carry the sum of the rows above. */
 static const char TOTALS_INI[] = "[profile]\nname = tot\nsource_type = psp\n"
@@ -1912,7 +1920,8 @@ START_TEST(test_totals_currency_is_read_like_the_rows) {
                                   "t3,charge,2024-03-03,1.00,EUR\n"
                                   ",total,,1.00,EURO\n");
     ck_assert_int_eq(r.checks_failed, 1);
-    char *msg = qtext("SELECT message FROM failures WHERE import_id = %lld", (long long)r.import_id);
+    char *msg =
+        qtext("SELECT message FROM failures WHERE import_id = %lld", (long long)r.import_id);
     ck_assert_msg(strstr(msg, "cannot tell its currency ('EURO')") != NULL, "%s", msg);
     free(msg);
 }
@@ -1921,14 +1930,15 @@ END_TEST
 /* Sums that leave int64_t never agree: two rows of 5e18 minor units wrap
  * to exactly what this wrong totals row claims. */
 START_TEST(test_totals_that_overflow_never_agree) {
-    recon_import_result r = import_totals("wrap.csv",
-                                          "id,type,created,amount,currency\n"
-                                          "t1,charge,2024-03-01,50000000000000000.00,USD\n"
-                                          "t2,charge,2024-03-01,50000000000000000.00,USD\n"
-                                          ",total,,-84467440737095516.16,USD\n");
+    recon_import_result r =
+        import_totals("wrap.csv", "id,type,created,amount,currency\n"
+                                  "t1,charge,2024-03-01,50000000000000000.00,USD\n"
+                                  "t2,charge,2024-03-01,50000000000000000.00,USD\n"
+                                  ",total,,-84467440737095516.16,USD\n");
     ck_assert_int_eq(r.checks_passed, 0);
     ck_assert_int_eq(r.checks_failed, 1);
-    char *msg = qtext("SELECT message FROM failures WHERE import_id = %lld", (long long)r.import_id);
+    char *msg =
+        qtext("SELECT message FROM failures WHERE import_id = %lld", (long long)r.import_id);
     ck_assert_str_eq(msg, "amount -84467440737095516.16 USD in the totals row, but the rows' "
                           "amount overflow 64-bit minor units");
     free(msg);

@@ -286,18 +286,17 @@ static recon_import_result import_bai2(const char *name, const char *text, const
  * field walk used to go backwards forever; too large; junk) rejects its
  * record, naming the field; the rest of the file imports. */
 START_TEST(test_bai2_bad_distribution_counts_reject_the_record) {
-    recon_import_result r =
-        import_bai2("hang.bai",
-                    "01,BANK,ME,240301,0800,1,,,2/\n"
-                    "02,ME,BANK,1,240301,,USD,2/\n"
-                    "03,12345,USD,010,100,1,S,0,0,0,015,100,1,D,-6/\n"
-                    "16,451,100,D,99,1,100,R1,,TOO MANY PAIRS\n"
-                    "16,451,200,D,x,R2,,JUNK COUNT\n"
-                    "16,451,300,D,1,2,300,R3,,ONE PAIR\n"
-                    "49,800,5/\n"
-                    "98,800,1,7/\n"
-                    "99,800,1,9/\n",
-                    "hang");
+    recon_import_result r = import_bai2("hang.bai",
+                                        "01,BANK,ME,240301,0800,1,,,2/\n"
+                                        "02,ME,BANK,1,240301,,USD,2/\n"
+                                        "03,12345,USD,010,100,1,S,0,0,0,015,100,1,D,-6/\n"
+                                        "16,451,100,D,99,1,100,R1,,TOO MANY PAIRS\n"
+                                        "16,451,200,D,x,R2,,JUNK COUNT\n"
+                                        "16,451,300,D,1,2,300,R3,,ONE PAIR\n"
+                                        "49,800,5/\n"
+                                        "98,800,1,7/\n"
+                                        "99,800,1,9/\n",
+                                        "hang");
     ck_assert_int_eq(r.rows_inserted, 1);
     ck_assert_int_eq(r.rows_rejected, 3);
     ck_assert_int_eq(r.checks_passed, 3);

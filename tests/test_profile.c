@@ -641,8 +641,8 @@ END_TEST
 START_TEST(test_repeated_or_empty_text_keys_keep_the_profile_sound) {
     recon_profile *p = parse_ok("[profile]\nname = dbl\nsource_type = psp\n"
                                 "detect_first = id\ndetect_line = xx\n"
-                                "provider = Acme\nprovider = Beta\n" L_COLUMNS L_ID L_DATE
-                                    L_AMOUNT L_CURRENCY L_KINDS L_DEFAULT);
+                                "provider = Acme\nprovider = Beta\n" L_COLUMNS L_ID L_DATE L_AMOUNT
+                                    L_CURRENCY L_KINDS L_DEFAULT);
     ck_assert_str_eq(p->detect_first, "id"); /* detect_line used to free it */
     ck_assert_str_eq(p->detect_line, "xx");
     ck_assert_str_eq(p->provider, "beta");
@@ -651,8 +651,8 @@ START_TEST(test_repeated_or_empty_text_keys_keep_the_profile_sound) {
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
         char text[512];
         snprintf(text, sizeof text,
-                 "[profile]\nname = first\nsource_type = psp\n%s = first\n%s =\n" L_COLUMNS
-                     L_ID L_DATE L_AMOUNT L_CURRENCY L_KINDS L_DEFAULT,
+                 "[profile]\nname = first\nsource_type = psp\n%s = first\n%s =\n" L_COLUMNS L_ID
+                     L_DATE L_AMOUNT L_CURRENCY L_KINDS L_DEFAULT,
                  keys[k], keys[k]);
         expect_refused(text, "bad.ini:5:", keys[k], "must not be empty", NULL);
     }

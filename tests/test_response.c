@@ -159,11 +159,9 @@ END_TEST
 static int utf8_whole(const char *s) {
     for (const unsigned char *u = (const unsigned char *)s; *u;) {
         int more = *u < 0x80 ? 0 : *u >= 0xf0 ? 3 : *u >= 0xe0 ? 2 : *u >= 0xc0 ? 1 : -1;
-        if (more < 0)
-            return 0;
+        if (more < 0) return 0;
         for (u++; more > 0; more--, u++)
-            if ((*u & 0xc0) != 0x80)
-                return 0;
+            if ((*u & 0xc0) != 0x80) return 0;
     }
     return 1;
 }
