@@ -299,9 +299,11 @@ typedef enum {
 } recon_error_match;
 
 typedef struct {
-    char provider[32];        /* as asked, lower-cased (cut at 31 bytes) */
+    char provider[32];        /* as asked, lower-cased (cut to 31 bytes at most, between
+                                 UTF-8 characters) */
     int http_status;          /* as asked; 0 when there is none (a report row) */
-    char provider_code[64];   /* as asked ("" when none; cut at 63 bytes) */
+    char provider_code[64];   /* as asked ("" when none; cut to 63 bytes at most, between
+                                 UTF-8 characters) */
     const char *unified_code; /* "RATE_LIMITED", ...: never NULL */
     const char *category;     /* "throttle", "auth", ... */
     int retryable;            /* 1: retrying the same request may succeed */
@@ -361,7 +363,8 @@ int64_t recon_retry_delay_ms(const recon_error_info *info, int attempt, int retr
 /* A provider's error response, parsed. */
 typedef struct {
     recon_error_info info;  /* the classification, with the body's code and message */
-    char message[512];      /* the provider's message (first error), or "" */
+    char message[512];      /* the provider's message (first error), or ""; texts too long
+                               for their field are cut between UTF-8 characters */
     char field[256];        /* the field it names (Modulate field, Ingenico propertyName,
                                shop gateway resource.field), or "" */
     char request_id[128];   /* Modulate meta.request_id, Ingenico errorId, or "" */
@@ -658,7 +661,10 @@ typedef struct {
     int64_t amount_minor;    /* sum of amounts (gross) in minor units */
     int64_t net_minor;       /* sum of net amounts */
     int64_t imports;         /* imports into the source */
-    int64_t failures;        /* rejected rows of the source */
+    int64_t failures;        /* open (unresolved) failures of the source, of every origin:
+                                rejected rows and failed totals checks of its imports,
+                                failed payments its reports carried, provider errors
+                                recorded for it; the same on each of its rows */
 } recon_summary_row;
 
 /* Calls cb once per (source, currency), ordered by source then currency;

@@ -4,6 +4,7 @@
  * detail being built; nothing grows with the file. */
 #include "bai2.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@ typedef struct {
     rc_strbuf raw;
     uint64_t line;
     int error;
+    size_t error_field; /* the record's field the reader's error is about */
     int type;          /* 01, 02, 03, 16, 88, 49, 98, 99; -1 when not a number */
 } record;
 
@@ -32,6 +34,8 @@ struct rc_bai2 {
     rc_strbuf account;
     char account_currency[4];
     int in_group, in_account, last_type;
+    int in_file;      /* a record came after the last 99 (or there is no 99 yet) */
+    int eof_checked;  /* the end of the input was checked for missing trailers */
     /* The detail being built; emitted when a record that is not 88 comes. */
     int pending;
     rc_strbuf col[RC_BAI2_COLUMNS];
@@ -45,6 +49,7 @@ struct rc_bai2 {
     const char *fields[RC_BAI2_COLUMNS];
     size_t lens[RC_BAI2_COLUMNS];
     char msg[256];
+    const char *reason; /* of the last structural error */
 };
 
 static int put(rc_strbuf *b, const char *s, size_t n) {
@@ -82,6 +87,7 @@ static int copy_record(record *r, const rc_csv_row *row) {
     r->nfields = 0;
     r->line = row->line;
     r->error = row->error;
+    r->error_field = row->error_field;
     if (set(&r->raw, row->raw, row->raw_len))
         return -1;
     for (size_t i = 0; i < row->nfields; i++) {
@@ -123,14 +129,38 @@ static int amount(const char *s, int64_t *out) {
     return 0;
 }
 
+/* A count or code field: digits only, at most max. -1 for anything else
+ * (empty, a sign, junk, too large): a count read loosely (atoi) could be
+ * negative or huge and send the field walk backwards or nowhere. */
+static long count_of(const char *s, long max) {
+    long n = 0;
+    if (!*s)
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || n > (max - (*s - '0')) / 10)
+            return -1;
+        n = n * 10 + (*s - '0');
+    }
+    return n;
+}
+
+/* The number of (days, amount) pairs of a funds type D whose count is
+ * field i; -1 when that field is not a count, or counts more pairs than
+ * the record has fields left. */
+static long distributions(const record *r, size_t i) {
+    long room = i < r->nfields ? (long)((r->nfields - i - 1) / 2) : 0;
+    return count_of(field(r, i), room);
+}
+
 static void add(rc_bai2 *b, int64_t *sum, int64_t v) {
     if (__builtin_add_overflow(*sum, v, sum))
         b->overflow = 1;
 }
 
 /* Sums the amounts of an 03 record's (or its 88's) summary groups: type,
- * amount, item count, funds type and the funds type's own fields. */
-static void sum_summaries(rc_bai2 *b, const record *r, size_t from) {
+ * amount, item count, funds type and the funds type's own fields. Returns
+ * 0, or the index of a distribution count that is not one. */
+static size_t sum_summaries(rc_bai2 *b, const record *r, size_t from) {
     size_t i = from;
     while (i + 1 < r->nfields) {
         int64_t v;
@@ -138,13 +168,18 @@ static void sum_summaries(rc_bai2 *b, const record *r, size_t from) {
             add(b, &b->acct_sum, v);
         const char *funds = field(r, i + 3);
         i += 4;
-        if (funds[0] == 'S' || funds[0] == 's')
+        if (funds[0] == 'S' || funds[0] == 's') {
             i += 3;
-        else if (funds[0] == 'V' || funds[0] == 'v')
+        } else if (funds[0] == 'V' || funds[0] == 'v') {
             i += 2;
-        else if (funds[0] == 'D' || funds[0] == 'd')
-            i += 1 + 2 * (size_t)atoi(field(r, i));
+        } else if (funds[0] == 'D' || funds[0] == 'd') {
+            long n = distributions(r, i);
+            if (n < 0)
+                return i;
+            i += 1 + 2 * (size_t)n;
+        }
     }
+    return 0;
 }
 
 /* 100-399 and 920-959 are credits, 400-699 and 960-999 debits (BAI2 type
@@ -157,21 +192,29 @@ static const char *direction(int code) {
     return "";
 }
 
-/* Builds the pending detail from a 16 record. */
-static int start_detail(rc_bai2 *b, const record *r) {
+/* Where a 16 record's bank reference is: after the funds type's own
+ * fields. 0 when funds type D's distribution count (field 4) is not one. */
+static size_t detail_refs(const record *r) {
     const char *funds = field(r, 3);
-    size_t i = 4;
-    const char *value_date = "";
-    if (funds[0] == 'V' || funds[0] == 'v') {
-        value_date = field(r, 4);
-        i = 6;
-    } else if (funds[0] == 'S' || funds[0] == 's') {
-        i = 7;
-    } else if (funds[0] == 'D' || funds[0] == 'd') {
-        i = 5 + 2 * (size_t)atoi(field(r, 4));
+    if (funds[0] == 'V' || funds[0] == 'v')
+        return 6;
+    if (funds[0] == 'S' || funds[0] == 's')
+        return 7;
+    if (funds[0] == 'D' || funds[0] == 'd') {
+        long n = distributions(r, 4);
+        return n < 0 ? 0 : 5 + 2 * (size_t)n;
     }
+    return 4;
+}
+
+/* Builds the pending detail from a 16 record whose bank reference is
+ * field i. */
+static int start_detail(rc_bai2 *b, const record *r, size_t i) {
+    const char *funds = field(r, 3);
+    const char *value_date = funds[0] == 'V' || funds[0] == 'v' ? field(r, 4) : "";
     const char *vals[RC_BAI2_COLUMNS] = {b->account.s ? b->account.s : "", b->account_currency,
-                                         b->as_of, field(r, 1), direction(atoi(field(r, 1))),
+                                         b->as_of, field(r, 1),
+                                         direction((int)count_of(field(r, 1), 999)),
                                          field(r, 2), funds, value_date, field(r, i),
                                          field(r, i + 1), ""};
     for (int k = 0; k < RC_BAI2_COLUMNS - 1; k++)
@@ -187,9 +230,6 @@ static int start_detail(rc_bai2 *b, const record *r) {
             return -1;
     if (set(&b->raw, r->raw.s, r->raw.len))
         return -1;
-    int64_t v;
-    if (amount(field(r, 2), &v) == 0)
-        add(b, &b->acct_sum, v);
     b->pending_line = r->line;
     b->pending = 1;
     return 0;
@@ -215,16 +255,19 @@ static void emit_detail(rc_bai2 *b, rc_csv_row *row) {
     b->pending = 0;
 }
 
-/* A row that reports on the record r: a check, or a structural error. */
+/* A row that reports on the record r: a check, a structural error, or the
+ * reader's error (whose error_field is then a field of the record, not one
+ * of the row's columns). */
 static void emit_about(rc_bai2 *b, const record *r, int error, rc_csv_row *row) {
-    *row = (rc_csv_row){0, b->fields, b->lens, r->raw.s, r->raw.len, r->line, error, 0};
+    *row = (rc_csv_row){0,       b->fields, b->lens, r->raw.s,
+                        r->raw.len, r->line,  error,   r->error_field};
 }
 
 /* Compares a trailer's control total and count with what was read. */
 static int check(rc_bai2 *b, const record *r, const char *what, int64_t sum, long records,
                  size_t count_field, rc_csv_row *row) {
     int64_t total;
-    long want = atol(field(r, count_field));
+    long want = count_of(field(r, count_field), LONG_MAX);
     int ok = amount(field(r, 1), &total) == 0 && total == sum && want == records && !b->overflow;
     if (ok)
         snprintf(b->msg, sizeof b->msg, "%s control total %lld and %ld records agree", what,
@@ -240,6 +283,19 @@ static int check(rc_bai2 *b, const record *r, const char *what, int64_t sum, lon
 
 static int structure_error(rc_bai2 *b, const record *r, const char *why, rc_csv_row *row) {
     snprintf(b->msg, sizeof b->msg, "%s", why);
+    b->reason = "record_unknown";
+    emit_about(b, r, RC_CSV_ROW_SYNTAX, row);
+    return RC_CSV_HAVE_ROW;
+}
+
+/* A record whose funds type D distribution count (field i) is not a count
+ * of the pairs that follow: the record is rejected, named. */
+static int bad_count(rc_bai2 *b, const record *r, size_t i, rc_csv_row *row) {
+    snprintf(b->msg, sizeof b->msg,
+             "%02d record, field %zu: the distribution count of funds type D is '%.20s', not "
+             "the number of (days, amount) pairs that follow",
+             r->type, i + 1, field(r, i));
+    b->reason = "record_invalid";
     emit_about(b, r, RC_CSV_ROW_SYNTAX, row);
     return RC_CSV_HAVE_ROW;
 }
@@ -255,7 +311,9 @@ static int handle(rc_bai2 *b, const record *r, rc_csv_row *row) {
     b->file_records++;
     b->group_records++;
     b->acct_records++;
+    b->in_file = 1;
     int prev = b->last_type;
+    size_t bad;
     b->last_type = r->type;
     switch (r->type) {
     case 1:
@@ -282,19 +340,28 @@ static int handle(rc_bai2 *b, const record *r, rc_csv_row *row) {
             return RC_CSV_ENOMEM;
         snprintf(b->account_currency, sizeof b->account_currency, "%.3s",
                  field(r, 2)[0] ? field(r, 2) : b->group_currency);
-        sum_summaries(b, r, 3);
+        if ((bad = sum_summaries(b, r, 3)) != 0)
+            return bad_count(b, r, bad, row);
         return 0;
-    case 16:
+    case 16: {
         if (!b->in_account)
             return structure_error(b, r, "a detail record (16) outside an account (03)", row);
-        return start_detail(b, r) ? RC_CSV_ENOMEM : 0;
+        /* The control total counts the record whatever becomes of its row. */
+        int64_t v;
+        if (amount(field(r, 2), &v) == 0)
+            add(b, &b->acct_sum, v);
+        size_t refs = detail_refs(r);
+        if (!refs)
+            return bad_count(b, r, 4, row);
+        return start_detail(b, r, refs) ? RC_CSV_ENOMEM : 0;
+    }
     case 88:
         /* A chain of 88s continues the same record: keep its type. */
         b->last_type = prev;
         if (prev == 16 && b->pending)
             return continue_detail(b, r) ? RC_CSV_ENOMEM : 0;
-        if (prev == 3)
-            sum_summaries(b, r, 1);
+        if (prev == 3 && (bad = sum_summaries(b, r, 1)) != 0)
+            return bad_count(b, r, bad, row);
         return 0;
     case 49: {
         if (!b->in_account)
@@ -313,10 +380,35 @@ static int handle(rc_bai2 *b, const record *r, rc_csv_row *row) {
         add(b, &b->file_sum, b->group_sum);
         return check(b, r, "group", b->group_sum, b->group_records, 3, row);
     case 99:
+        b->in_file = 0;
         return check(b, r, "file", b->file_sum, b->file_records, 3, row);
     default:
         return structure_error(b, r, "not a BAI2 record type (01 02 03 16 88 49 98 99)", row);
     }
+}
+
+/* At the end of the input: a file cut short (no 49, 98 or 99 for what it
+ * opened) would otherwise import as if complete, its totals never
+ * checked. Its last record gets a failed check that says what is missing. */
+static int check_end(rc_bai2 *b, rc_csv_row *row) {
+    char what[128] = "";
+    size_t used = 0;
+    b->eof_checked = 1;
+    if (!b->in_file && !b->in_group && !b->in_account)
+        return RC_CSV_EOF;
+    if (b->in_account)
+        used += (size_t)snprintf(what, sizeof what, "the account trailer (49) of account %.40s",
+                                 b->account.s ? b->account.s : "");
+    if (b->in_group)
+        used += (size_t)snprintf(what + used, sizeof what - used, "%sthe group trailer (98)",
+                                 used ? ", " : "");
+    if (b->in_file)
+        snprintf(what + used, sizeof what - used, "%sthe file trailer (99)", used ? ", " : "");
+    snprintf(b->msg, sizeof b->msg,
+             "the file ends at line %llu without %s: it is truncated, its totals unchecked",
+             (unsigned long long)b->cur.line, what);
+    emit_about(b, &b->cur, RC_BAI2_CHECK_FAILED, row);
+    return RC_CSV_HAVE_ROW;
 }
 
 int rc_bai2_next(rc_bai2 *b, rc_csv_row *row) {
@@ -329,7 +421,7 @@ int rc_bai2_next(rc_bai2 *b, rc_csv_row *row) {
                     emit_detail(b, row);
                     return RC_CSV_HAVE_ROW;
                 }
-                return RC_CSV_EOF;
+                return b->eof_checked ? RC_CSV_EOF : check_end(b, row);
             }
             if (rc < 0)
                 return rc;
@@ -363,6 +455,10 @@ int rc_bai2_open(rc_csv *csv, rc_bai2 **out) {
 
 const char *rc_bai2_message(const rc_bai2 *b) {
     return b->msg;
+}
+
+const char *rc_bai2_reason(const rc_bai2 *b) {
+    return b->reason ? b->reason : "record_unknown";
 }
 
 static void free_record(record *r) {

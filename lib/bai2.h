@@ -13,7 +13,8 @@
  *   #10 customer reference   #11 text (continuations joined by a space)
  *
  * and checks every trailer's control total and record count, yielding the
- * verdict as a row of its own (RC_BAI2_CHECK_OK / _FAILED). */
+ * verdict as a row of its own (RC_BAI2_CHECK_OK / _FAILED); a file that
+ * ends before the trailers of what it opened yields a failed check too. */
 #ifndef RECON_BAI2_H
 #define RECON_BAI2_H
 
@@ -32,12 +33,18 @@ int rc_bai2_open(rc_csv *csv, rc_bai2 **out);
 
 /* Like rc_csv_next: RC_CSV_HAVE_ROW, RC_CSV_EOF or a negative RC_CSV_E*.
  * A row's error is RC_CSV_ROW_OK for a detail, a reader error for a bad
- * record (RC_CSV_ROW_SYNTAX also for a record BAI2 does not allow there),
+ * record (its error_field counts the record's fields, not the row's
+ * columns; RC_CSV_ROW_SYNTAX also for a record BAI2 does not allow there),
  * or RC_BAI2_CHECK_*: then rc_bai2_message says what was checked. */
 int rc_bai2_next(rc_bai2 *b, rc_csv_row *row);
 
 /* The message of the last check or structural error; owned by b. */
 const char *rc_bai2_message(const rc_bai2 *b);
+
+/* The reject reason of the last structural error: "record_unknown" (a
+ * record BAI2 does not allow there) or "record_invalid" (a count field
+ * that is not one). */
+const char *rc_bai2_reason(const rc_bai2 *b);
 
 void rc_bai2_close(rc_bai2 *b);
 

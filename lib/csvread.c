@@ -56,6 +56,7 @@ struct rc_csv {
 
     /* Options with their defaults applied. */
     unsigned char delim;
+    bool no_quotes;
     size_t max_field, max_record, skip_left;
 
     /* The current chunk, with one spare byte past cap so that a record
@@ -376,8 +377,12 @@ static size_t scan_record(rc_csv *r) {
         if (i == len) break;
         const unsigned k = byte_class[b[i]];
         if (k == B_QUOTE) {
-            in_q = !in_q;
-            r->quoted = true;
+            /* Without quoting a '"' is data: the record stays unquoted
+             * (split_plain takes it) and ends at its line's end. */
+            if (!r->no_quotes) {
+                in_q = !in_q;
+                r->quoted = true;
+            }
         } else if (!in_q) {
             break;
         } else if (k == B_CR || !(i > from ? b[i - 1] == '\r' : r->prev_cr)) {
@@ -553,6 +558,7 @@ static int open_common(const rc_csv_opts *opts, size_t cap, rc_csv **out) {
     const rc_csv_opts none = {0};
     if (!opts) opts = &none;
     r->delim = opts->delim ? (unsigned char)opts->delim : ',';
+    r->no_quotes = opts->no_quotes != 0;
     r->skip_left = opts->skip_lines;
     r->max_field = opts->max_field ? opts->max_field : RC_CSV_MAX_FIELD;
     r->max_record = opts->max_record ? opts->max_record : RC_CSV_MAX_RECORD;

@@ -27,6 +27,10 @@ typedef struct {
      * the file while it streams). May be NULL. */
     void (*on_bytes)(const void *buf, size_t len, void *payload);
     void *payload;
+    /* 1: '"' is an ordinary character, never a quote, so every record is
+     * one physical line and fields are what lies between delimiters (BAI2,
+     * whose free text may hold a lone '"', has no quoting). */
+    int no_quotes;
 } rc_csv_opts;
 
 #define RC_CSV_MAX_FIELD (1024 * 1024)

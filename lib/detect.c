@@ -46,7 +46,7 @@ static int starts_with_line(const char *buf, size_t len, const char *prefix) {
 /* The first record the profile would read (after its preamble lines). */
 static int first_record(const recon_profile *p, const char *buf, size_t len, rc_csv **r,
                         rc_csv_row *row) {
-    rc_csv_opts o = {p->delim, p->skip_lines, 0, 0, NULL, NULL};
+    rc_csv_opts o = {.delim = p->delim, .skip_lines = p->skip_lines};
     if (rc_csv_open_mem(buf, len, &o, r) != 0)
         return -1;
     if (rc_csv_next(*r, row) != RC_CSV_HAVE_ROW || row->error != RC_CSV_ROW_OK)

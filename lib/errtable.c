@@ -19,12 +19,13 @@
 #include <strings.h>
 
 #include "errtable.h"
+#include "utf8.h"
 
 static void copy_lower(char *dst, size_t size, const char *src) {
-    size_t i = 0;
-    for (; src && src[i] && i + 1 < size; i++)
+    size_t n = src ? rc_utf8_cut(src, strlen(src), size - 1) : 0;
+    for (size_t i = 0; i < n; i++)
         dst[i] = (char)tolower((unsigned char)src[i]);
-    dst[i] = '\0';
+    dst[n] = '\0';
 }
 
 static void copy_trimmed(char *dst, size_t size, const char *src) {
@@ -33,8 +34,7 @@ static void copy_trimmed(char *dst, size_t size, const char *src) {
     size_t n = src ? strlen(src) : 0;
     while (n && isspace((unsigned char)src[n - 1]))
         n--;
-    if (n >= size)
-        n = size - 1;
+    n = rc_utf8_cut(src, n, size - 1);
     if (n)
         memcpy(dst, src, n);
     dst[n] = '\0';

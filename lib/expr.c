@@ -119,16 +119,8 @@ static rc_expr *node(rc_xop op) {
 
 static int parse_arg(parser *p, rc_expr **out);
 
-static int parse_call(parser *p, rc_expr **out) {
-    int k;
-    size_t n = call_at(p->s + p->i, &k);
-    if (!n)
-        return fail(p, "expected concat(, coalesce(, if(, neg( or sum(");
-    p->i += n;
-    rc_expr *x = node(CALLS[k].op);
-    if (!x)
-        return fail(p, "out of memory");
-    *out = x;
+/* The arguments up to the closing ')', appended to x. */
+static int parse_args(parser *p, rc_expr *x) {
     for (;;) {
         rc_expr *a = NULL;
         if (parse_arg(p, &a) != 0)
@@ -147,17 +139,36 @@ static int parse_call(parser *p, rc_expr **out) {
         }
         if (p->s[p->i] == ')') {
             p->i++;
-            break;
+            return 0;
         }
         return fail(p, "expected ',' or ')'");
+    }
+}
+
+/* Like every parse_* function, sets *out only on success: on failure what
+ * was built is freed here, so a failing nested call leaks nothing. */
+static int parse_call(parser *p, rc_expr **out) {
+    int k;
+    size_t n = call_at(p->s + p->i, &k);
+    if (!n)
+        return fail(p, "expected concat(, coalesce(, if(, neg( or sum(");
+    p->i += n;
+    rc_expr *x = node(CALLS[k].op);
+    if (!x)
+        return fail(p, "out of memory");
+    if (parse_args(p, x) != 0) {
+        rc_expr_free(x);
+        return -1;
     }
     if (x->nargs < CALLS[k].min_args || x->nargs > CALLS[k].max_args) {
         char msg[96];
         snprintf(msg, sizeof msg, "%s() takes %zu%s argument%s", CALLS[k].name, CALLS[k].min_args,
                  CALLS[k].max_args > CALLS[k].min_args ? " or more" : "",
                  CALLS[k].min_args == 1 ? "" : "s");
+        rc_expr_free(x);
         return fail(p, msg);
     }
+    *out = x;
     return 0;
 }
 
@@ -262,6 +273,55 @@ static int put(rc_strbuf *b, const char *s, size_t n) {
     return 0;
 }
 
+static int is_blank(char ch) {
+    return ch == ' ' || ch == '\t';
+}
+
+/* A byte that may not start or end the digits of an amount once its one
+ * sign marker is gone: a second marker, or a blank between marker and
+ * digits. */
+static int bad_edge(char ch) {
+    return is_blank(ch) || ch == '+' || ch == '-' || ch == '(' || ch == ')';
+}
+
+/* Flips the sign of the amount in b from start on, whichever sign marker
+ * rc_money_parse accepts it carries (a leading '+' or '-', a trailing '-',
+ * parentheses), and writes it canonically: "-DIGITS" or "DIGITS". A text
+ * the money parser would refuse (two markers, an unbalanced parenthesis, a
+ * marker alone) is left as it is, so that neg() never makes a bad amount
+ * look good. Returns -1 when out of memory. */
+static int negate_text(rc_strbuf *b, size_t start) {
+    const char *s = b->s + start;
+    size_t from = 0, to = b->len - start;
+    while (from < to && is_blank(s[from]))
+        from++;
+    while (to > from && is_blank(s[to - 1]))
+        to--;
+    int neg = 0;
+    if (to - from >= 2 && s[from] == '(' && s[to - 1] == ')') {
+        neg = 1;
+        from++, to--;
+    } else if (from < to && (s[from] == '+' || s[from] == '-')) {
+        neg = s[from] == '-';
+        from++;
+    } else if (from < to && s[to - 1] == '-') {
+        neg = 1;
+        to--;
+    }
+    if (from == to || bad_edge(s[from]) || bad_edge(s[to - 1]))
+        return 0;
+    size_t body = to - from;
+    if (!neg && put(b, "-", 1)) /* room for the '-' in front */
+        return -1;
+    char *d = b->s + start;
+    memmove(d + !neg, d + from, body);
+    if (!neg)
+        d[0] = '-';
+    b->len = start + !neg + body;
+    b->s[b->len] = '\0';
+    return 0;
+}
+
 const char *rc_cells_get(const rc_cells *c, int slot, size_t *len) {
     long i = slot >= 0 ? c->slot_index[slot] : -1;
     if (i < 0 || (size_t)i >= c->nfields) {
@@ -284,10 +344,10 @@ int rc_expr_eval(const rc_expr *x, const rc_cells *c, rc_strbuf *out) {
     case RC_X_COL: {
         size_t n;
         const char *s = rc_cells_get(c, x->slot, &n);
-        return put(out, s, n) ? -1 : n > 0;
+        return put(out, s, n) ? RC_EXPR_ENOMEM : n > 0;
     }
     case RC_X_LIT:
-        return put(out, x->text, strlen(x->text)) ? -1 : x->text[0] != '\0';
+        return put(out, x->text, strlen(x->text)) ? RC_EXPR_ENOMEM : x->text[0] != '\0';
     case RC_X_CONCAT: {
         int any = 0;
         for (size_t i = 0; i < x->nargs; i++) {
@@ -328,19 +388,10 @@ int rc_expr_eval(const rc_expr *x, const rc_cells *c, rc_strbuf *out) {
         int r = rc_expr_eval(x->args[0], c, out);
         if (r <= 0)
             return r;
-        if (out->s[start] == '-') {
-            memmove(out->s + start, out->s + start + 1, out->len - start);
-            out->len--;
-        } else {
-            if (put(out, "-", 1))
-                return -1;
-            memmove(out->s + start + 1, out->s + start, out->len - start - 1);
-            out->s[start] = '-';
-        }
-        return 1;
+        return negate_text(out, start) ? RC_EXPR_ENOMEM : 1;
     }
     case RC_X_SUM:
-        return -2;
+        return RC_EXPR_NOT_TEXT;
     }
-    return -1;
+    return RC_EXPR_NOT_TEXT; /* not an op: no text, and no allocation failed */
 }

@@ -5,7 +5,9 @@
  *   concat(A, "|", B)     the texts joined (empty when every column is empty)
  *   coalesce(A, B)        the first non-empty
  *   if(A, B)              B when A is not empty, else empty
- *   neg(A)                A with its sign flipped (text: "12.00" -> "-12.00")
+ *   neg(A)                A with its sign flipped, whichever sign marker the money
+ *                         parser accepts it has: "12.00" -> "-12.00",
+ *                         "(12.00)" and "12.00-" -> "12.00", "+5" -> "-5"
  *   sum(A, B, ...)        amounts only: the sum, empty cells counting as 0
  *
  * Arguments are column names (any text without a top-level comma; balanced
@@ -77,9 +79,14 @@ void rc_strbuf_free(rc_strbuf *b);
 /* A slot's cell, trimmed of spaces and tabs; len 0 when absent or blank. */
 const char *rc_cells_get(const rc_cells *c, int slot, size_t *len);
 
+/* Results of rc_expr_eval besides 0 (empty) and 1 (not empty). */
+#define RC_EXPR_ENOMEM (-1)
+#define RC_EXPR_NOT_TEXT (-2) /* an RC_X_SUM: the caller adds its parts */
+
 /* Appends x's value to out. Returns 1 if the value is not empty, 0 if it
- * is, -1 when out of memory. An RC_X_SUM is not text: the caller evaluates
- * its arguments one by one and adds the amounts (so does ingest). */
+ * is, RC_EXPR_ENOMEM when out of memory. An RC_X_SUM is not text: it
+ * returns RC_EXPR_NOT_TEXT and the caller evaluates its arguments one by
+ * one and adds the amounts (so does ingest). */
 int rc_expr_eval(const rc_expr *x, const rc_cells *c, rc_strbuf *out);
 
 #endif

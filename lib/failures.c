@@ -2,6 +2,7 @@
  * by ingest inside the import's transaction; this module records provider
  * failures for jobs, resolves failures, and reads the log back for the CLI,
  * for programs and for the summary view. */
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,9 +36,11 @@ static const char SELECT_FAILURES[] =
     "   AND (?3 IS NULL OR f.category = ?3)"
     "   AND (?4 IS NULL OR f.provider = ?4)"
     "   AND (?5 IS NULL OR s.name = ?5)"
-    /* A bound that is a date covers that whole day: compare prefixes. */
+    /* `to` is exclusive, but a date covers that whole day: a date bound
+     * compares prefixes, a time bound compares strictly. */
     "   AND (?6 IS NULL OR f.last_seen >= ?6)"
-    "   AND (?7 IS NULL OR substr(f.first_seen, 1, length(?7)) <= ?7)"
+    "   AND (?7 IS NULL OR CASE WHEN length(?7) <= 10"
+    "        THEN substr(f.first_seen, 1, length(?7)) <= ?7 ELSE f.first_seen < ?7 END)"
     "   AND (?8 = 0 OR (?8 = 1 AND f.resolved_at IS NULL)"
     "        OR (?8 = 2 AND f.resolved_at IS NOT NULL))"
     " ORDER BY f.id";
@@ -162,14 +165,66 @@ static int source_id(recon_db *db, const char *name, int64_t *out) {
     return rc_fail_sql(db, "looking up a source");
 }
 
+#define FP_FIELDS 7
+#define FP_SEP '\x1f'
+
+/* Feeds one field to the digest as its length, then its bytes: no content
+ * can imitate a boundary. */
+static void digest_field(EVP_MD_CTX *md, const char *s) {
+    char len[24];
+    size_t n = strlen(s);
+    int k = snprintf(len, sizeof len, "%zu:", n);
+    EVP_DigestUpdate(md, len, (size_t)k);
+    EVP_DigestUpdate(md, s, n);
+}
+
+/* "sha256:" and the hex digest of the length-prefixed fields. */
+static int hashed_fingerprint(const char *const *f, char *out, size_t size) {
+    static const char hexd[] = "0123456789abcdef";
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    for (int i = 0; ok && i < FP_FIELDS; i++)
+        digest_field(md, f[i]);
+    ok = ok && EVP_DigestFinal_ex(md, d, &n) && size > 7 + 2 * (size_t)n;
+    EVP_MD_CTX_free(md);
+    if (!ok)
+        return -1;
+    memcpy(out, "sha256:", 7);
+    for (unsigned int i = 0; i < n; i++) {
+        out[7 + 2 * i] = hexd[d[i] >> 4];
+        out[8 + 2 * i] = hexd[d[i] & 15];
+    }
+    out[7 + 2 * n] = '\0';
+    return 0;
+}
+
 /* What makes two records the same failure: everything that identifies it,
- * not what varies between occurrences (time, message, request id). Fields
- * are separated by a byte no text contains. */
-static void fingerprint(const recon_failure_input *in, const recon_error_info *e, int64_t sid,
-                        char *out, size_t size) {
-    snprintf(out, size, "%s\x1f%d\x1f%s\x1f%s\x1f%lld\x1f%s\x1f%s", e->provider, in->http_status,
-             e->provider_code, e->unified_code, (long long)sid, in->context ? in->context : "",
-             in->field ? in->field : "");
+ * not what varies between occurrences (time, message, request id). The
+ * fields joined by \x1f, as databases already store it, when that is
+ * unambiguous: no field holds the separator and the whole fits. Otherwise
+ * (a long context, a field with \x1f in it) a digest of the fields, which
+ * can neither be cut short nor confused with a joined one (it has no
+ * \x1f). Returns -1 when hashing fails. */
+static int fingerprint(const recon_failure_input *in, const recon_error_info *e, int64_t sid,
+                       char *out, size_t size) {
+    char status[16], source[24];
+    snprintf(status, sizeof status, "%d", in->http_status);
+    snprintf(source, sizeof source, "%lld", (long long)sid);
+    const char *const f[FP_FIELDS] = {e->provider,  status, e->provider_code, e->unified_code,
+                                      source,       in->context ? in->context : "",
+                                      in->field ? in->field : ""};
+    size_t used = 0;
+    for (int i = 0; i < FP_FIELDS; i++) {
+        size_t n = strlen(f[i]);
+        if (memchr(f[i], FP_SEP, n) || used + n + 1 > size)
+            return hashed_fingerprint(f, out, size);
+        memcpy(out + used, f[i], n);
+        used += n;
+        out[used++] = i + 1 < FP_FIELDS ? FP_SEP : '\0';
+    }
+    return 0;
 }
 
 static int normalize_seen(recon_db *db, const char *seen, char out[RC_TIME_BUF]) {
@@ -191,9 +246,14 @@ static int bump_open(recon_db *db, const char *fp, const recon_failure_input *in
                      const char *seen, int64_t *out_id) {
     sqlite3_stmt *st;
     int rc = rc_prepare(db,
+                        /* The right-hand sides see the row as it was: an occurrence
+                         * older than the last one keeps the latest message. */
                         "UPDATE failures SET occurrences = occurrences + 1,"
                         " last_seen = max(last_seen, ?2), first_seen = min(first_seen, ?2),"
-                        " message = coalesce(?3, message), request_id = coalesce(?4, request_id)"
+                        " message = CASE WHEN ?2 >= last_seen THEN coalesce(?3, message)"
+                        "   ELSE message END,"
+                        " request_id = CASE WHEN ?2 >= last_seen THEN coalesce(?4, request_id)"
+                        "   ELSE request_id END"
                         " WHERE fingerprint = ?1 AND resolved_at IS NULL RETURNING id",
                         &st);
     if (rc)
@@ -270,8 +330,10 @@ int recon_failure_record(recon_db *db, const recon_failure_input *in, int64_t *o
     if (rc)
         return rc;
     if ((rc = source_id(db, in->source, &sid)) == RECON_OK) {
-        fingerprint(in, e, sid, fp, sizeof fp);
-        rc = bump_open(db, fp, in, seen, &id);
+        if (fingerprint(in, e, sid, fp, sizeof fp) != 0)
+            rc = rc_fail(db, RECON_ERROR, "sha256 unavailable");
+        else
+            rc = bump_open(db, fp, in, seen, &id);
         if (rc == RECON_OK && !id)
             rc = insert_new(db, fp, in, e, sid, seen, &id);
     }

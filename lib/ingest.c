@@ -27,6 +27,7 @@
 #include "csvread.h"
 #include "internal.h"
 #include "profile.h"
+#include "utf8.h"
 
 #define PROGRESS_EVERY 65536
 #define HASH_LEN 32
@@ -63,6 +64,13 @@ typedef struct {
     char message[512];
 } reject;
 
+/* The sums of one currency's rows that a totals row is checked against. */
+typedef struct {
+    char currency[4];
+    int64_t v[RC_TOT_COUNT];
+    unsigned char overflow[RC_TOT_COUNT]; /* the sum left int64_t: it can agree with nothing */
+} totals_acc;
+
 typedef struct {
     recon_db *db;
     const recon_profile *p;
@@ -78,6 +86,7 @@ typedef struct {
     EVP_MD_CTX *file_md, *row_md;
     recon_import_result *res;
     const recon_import_opts *opts;
+    uint64_t progress_at;   /* rows_read at the last progress report */
     uint64_t file_size;
     char now[21];
     char *esc;          /* scratch for escaped raw text */
@@ -87,7 +96,7 @@ typedef struct {
      * importer may still be written through. */
     rc_strbuf *fbuf;
     rc_strbuf *tmp;
-    int oom;
+    int oom;                /* an expression ran out of memory: the import fails */
     rc_bai2 *bai2;          /* the BAI2 reader over the CSV reader, for format = bai2 */
     int bound;              /* a header binds the columns (records: a header record came) */
     /* [rows] fill_down: the last value of each column, and the row's cells
@@ -97,10 +106,7 @@ typedef struct {
     size_t *cell_lens;
     size_t cells_cap;
     /* [totals]: the sums of the rows since the last totals row, per currency. */
-    struct {
-        char currency[4];
-        int64_t v[RC_TOT_COUNT];
-    } acc[16];
+    totals_acc acc[16];
     size_t nacc;
 } importer;
 
@@ -129,17 +135,17 @@ static rc_cells cells_of(const importer *im, const rc_csv_row *row) {
     return c;
 }
 
-/* The value of an expression, trimmed, in buffer b. */
+/* The value of an expression, trimmed, in buffer b. Only running out of
+ * memory is an error; a sum() read as text (its parts are added by
+ * money_field) has no text, like an empty cell. */
 static span eval_into(const importer *im, const rc_csv_row *row, const rc_expr *x, rc_strbuf *b) {
     span none = {NULL, 0};
     rc_cells c = cells_of(im, row);
     b->len = 0;
     int r = rc_expr_eval(x, &c, b);
-    if (r < 0) {
+    if (r == RC_EXPR_ENOMEM)
         ((importer *)im)->oom = 1;
-        return none;
-    }
-    return r ? trim(b->s, b->len) : none;
+    return r > 0 ? trim(b->s, b->len) : none;
 }
 
 /* The trimmed value of field f: its cell, or its expression's value; an
@@ -160,16 +166,10 @@ static const char *column_name(const importer *im, rc_field f) {
     return f < RC_F_COUNT ? im->bind.names[f] : NULL;
 }
 
-/* How much of a cell a message shows: at most 60 bytes, cut before a UTF-8
- * continuation byte so that the message stays valid UTF-8. */
+/* How much of a cell a message shows: at most 60 bytes, cut at a character
+ * boundary so that the message stays valid UTF-8. */
 static int show_len(span v) {
-    size_t n = v.len;
-    if (n > 60) {
-        n = 60;
-        while (n > 0 && ((unsigned char)v.s[n] & 0xc0) == 0x80)
-            n--;
-    }
-    return (int)n;
+    return (int)rc_utf8_cut(v.s, v.len, 60);
 }
 
 /* A cell's value for messages: quoted, cut at about 60 bytes. */
@@ -191,6 +191,18 @@ static int reject_field(reject *r, rc_field f, const char *reason, const char *f
 
 /* ---- mapping a row to the canonical record ---------------------------------- */
 
+/* A trimmed currency cell as an upper-case, NUL-terminated code in out
+ * (reports differ in case: "usd" in Stripe exports; ISO codes are upper
+ * case). Returns -1 when it is not three characters long. */
+static int normalize_currency(span v, char out[4]) {
+    if (v.len != 3)
+        return -1;
+    for (int i = 0; i < 3; i++)
+        out[i] = (char)((v.s[i] >= 'a' && v.s[i] <= 'z') ? v.s[i] - 32 : v.s[i]);
+    out[3] = '\0';
+    return 0;
+}
+
 static int map_currency(const importer *im, const rc_csv_row *row, canon *c, reject *r,
                         int *exponent) {
     span v = cell(im, row, RC_F_CURRENCY);
@@ -198,14 +210,9 @@ static int map_currency(const importer *im, const rc_csv_row *row, canon *c, rej
         if (!im->p->currency[0])
             return reject_field(r, RC_F_CURRENCY, "currency_missing", "currency is empty");
         memcpy(c->currency, im->p->currency, 4);
-    } else {
-        /* Reports differ in case ("usd" in Stripe exports); ISO codes are
-         * upper case. */
-        if (v.len != 3)
-            return reject_field(r, RC_F_CURRENCY, "currency_unknown", SHOWF " is not an ISO 4217 currency code", SHOWA(v));
-        for (int i = 0; i < 3; i++)
-            c->currency[i] = (char)((v.s[i] >= 'a' && v.s[i] <= 'z') ? v.s[i] - 32 : v.s[i]);
-        c->currency[3] = '\0';
+    } else if (normalize_currency(v, c->currency)) {
+        return reject_field(r, RC_F_CURRENCY, "currency_unknown",
+                            SHOWF " is not an ISO 4217 currency code", SHOWA(v));
     }
     *exponent = rc_currency_exponent(c->currency, 3);
     if (*exponent < 0)
@@ -277,11 +284,14 @@ static int direction_of(const recon_profile *p, span v) {
 }
 
 /* The signed value the amount columns carry (gross, or net with
- * [amounts] value = net), into *out. */
+ * [amounts] value = net), into *out. *flipped is 1 when the profile's
+ * sign rule negated the number the file wrote (invert, a debit, a debit
+ * direction): the file's net column needs the same. */
 static int map_value(const importer *im, const rc_csv_row *row, canon *c, int exponent,
-                     int64_t *out, reject *r) {
+                     int64_t *out, int *flipped, reject *r) {
     const recon_profile *p = im->p;
     int present;
+    *flipped = 0;
     if (p->sign == RC_SIGN_DEBIT_CREDIT) {
         int64_t debit, credit;
         int has_d, has_k;
@@ -293,6 +303,7 @@ static int map_value(const importer *im, const rc_csv_row *row, canon *c, int ex
         if (debit != 0 && credit != 0)
             return reject_field(r, RC_F_AMOUNT, "debit_and_credit", "row has both a debit and a credit amount");
         /* A debit is money out whichever way the bank writes its sign. */
+        *flipped = !credit && debit > 0;
         if (debit < 0 && negate(&debit))
             return reject_field(r, RC_F_DEBIT, "amount_overflow", "the debit overflows");
         *out = credit ? credit : -debit;
@@ -301,8 +312,10 @@ static int map_value(const importer *im, const rc_csv_row *row, canon *c, int ex
     if (money_field(im, row, RC_F_AMOUNT, exponent, c->currency, out, &present, r))
         return -1;
     if (!present) {
-        span a = cell(im, row, RC_F_AMOUNT);
-        return parse_money(im, a, exponent, out, RC_F_AMOUNT, c->currency, r);
+        /* An empty cell, or a sum() whose parts are all empty: the amount
+         * is missing, and the money parser says so. */
+        span none = {NULL, 0};
+        return parse_money(im, none, exponent, out, RC_F_AMOUNT, c->currency, r);
     }
     if (p->sign == RC_SIGN_DIRECTION) {
         span dir = cell(im, row, RC_F_DIRECTION);
@@ -312,10 +325,46 @@ static int map_value(const importer *im, const rc_csv_row *row, canon *c, int ex
         if (*out < 0)
             return reject_field(r, RC_F_AMOUNT, "amount_invalid",
                                 "the amount is negative but the direction column gives the sign");
+        *flipped = d < 0;
         if (d < 0)
             *out = -*out;
-    } else if (p->invert && negate(out)) {
-        return reject_field(r, RC_F_AMOUNT, "amount_overflow", "the amount overflows");
+    } else if (p->invert) {
+        *flipped = 1;
+        if (negate(out))
+            return reject_field(r, RC_F_AMOUNT, "amount_overflow", "the amount overflows");
+    }
+    return 0;
+}
+
+/* The net: the file's net column signed like the amount (the profile's
+ * sign rule, when it negated the file's amount, and a money-out row type
+ * apply to it as to the gross), else amount minus fee. Either way, net =
+ * amount - fee holds for every stored row. */
+static int map_net(const importer *im, const rc_csv_row *row, canon *c, int exponent,
+                   int flipped, reject *r) {
+    int has_net;
+    if (money_field(im, row, RC_F_NET, exponent, c->currency, &c->net, &has_net, r))
+        return -1;
+    if (!has_net) {
+        if (__builtin_sub_overflow(c->amount, c->fee, &c->net))
+            return reject_field(r, RC_F_NET, "amount_overflow", "amount minus fee overflows");
+        return 0;
+    }
+    if (flipped && negate(&c->net))
+        return reject_field(r, RC_F_NET, "amount_overflow", "the net overflows");
+    if (c->negate && c->net > 0)
+        c->net = -c->net;
+    /* A row whose own figures disagree (or that the profile signs wrongly)
+     * would store a net that matching trusts: refuse it, naming all three. */
+    int64_t want;
+    if (__builtin_sub_overflow(c->amount, c->fee, &want) || want != c->net) {
+        char a[32], f[32], n[32];
+        rc_money_format(c->amount, exponent, a, sizeof a);
+        rc_money_format(c->fee, exponent, f, sizeof f);
+        rc_money_format(c->net, exponent, n, sizeof n);
+        return reject_field(r, RC_F_NET, "net_mismatch",
+                            "net %s is not amount %s minus fee %s (%s, signs applied)", n, a, f,
+                            c->currency);
     }
     return 0;
 }
@@ -327,8 +376,8 @@ static int map_amounts(const importer *im, const rc_csv_row *row, canon *c, int 
                        reject *r) {
     const recon_profile *p = im->p;
     int64_t value;
-    int has_fee, has_net;
-    if (map_value(im, row, c, exponent, &value, r))
+    int has_fee, flipped;
+    if (map_value(im, row, c, exponent, &value, &flipped, r))
         return -1;
     if (c->negate) {
         if (value < 0)
@@ -357,16 +406,7 @@ static int map_amounts(const importer *im, const rc_csv_row *row, canon *c, int 
         return 0;
     }
     c->amount = value;
-    if (money_field(im, row, RC_F_NET, exponent, c->currency, &c->net, &has_net, r))
-        return -1;
-    if (has_net) {
-        if (c->negate && c->net > 0)
-            c->net = -c->net;
-        return 0;
-    }
-    if (__builtin_sub_overflow(c->amount, c->fee, &c->net))
-        return reject_field(r, RC_F_NET, "amount_overflow", "amount minus fee overflows");
-    return 0;
+    return map_net(im, row, c, exponent, flipped, r);
 }
 
 static int map_date(const importer *im, const rc_csv_row *row, const canon *c, rc_field f,
@@ -482,10 +522,12 @@ static int map_row(importer *im, const rc_csv_row *row, canon *c, reject *r) {
         c->text[f] = cell(im, row, (rc_field)f);
     c->ext_id = cell(im, row, RC_F_EXTERNAL_ID);
     c->generated = c->ext_id.s == NULL;
-    if (im->oom || content_hash(im, c) != 0) {
+    if (im->oom)
+        return -1;
+    if (content_hash(im, c) != 0) {
         r->field = RC_F_COUNT;
         r->reason = "internal";
-        snprintf(r->message, sizeof r->message, "%s", im->oom ? "out of memory" : "hashing failed");
+        snprintf(r->message, sizeof r->message, "hashing failed");
         return -1;
     }
     return 0;
@@ -768,6 +810,12 @@ static int store_row(importer *im, const rc_csv_row *row, canon *c) {
  * the canonical field that column feeds, and named by its header. */
 static void reject_cell(const importer *im, const rc_csv_row *row, reject *r) {
     size_t i = row->error_field;
+    if (im->bai2) {
+        /* A BAI2 record's fields are not the row's columns: name the field. */
+        snprintf(r->message, sizeof r->message, "%s (field %zu of the record)",
+                 rc_csv_row_errmsg(row->error), i + 1);
+        return;
+    }
     for (int f = 0; f < RC_F_COUNT; f++)
         if (im->bind.index[f] == (long)i)
             r->field = (rc_field)f;
@@ -780,27 +828,42 @@ static void reject_cell(const importer *im, const rc_csv_row *row, reject *r) {
 /* ---- totals rows ---------------------------------------------------------------------- */
 
 /* The running sums of one currency (a new, zeroed entry if need be). */
-static int64_t *acc_for(importer *im, const char *currency) {
+static totals_acc *acc_for(importer *im, const char *currency) {
     for (size_t i = 0; i < im->nacc; i++)
         if (!strcmp(im->acc[i].currency, currency))
-            return im->acc[i].v;
+            return &im->acc[i];
     if (im->nacc == sizeof im->acc / sizeof im->acc[0])
         return NULL;
     memset(&im->acc[im->nacc], 0, sizeof im->acc[0]);
     memcpy(im->acc[im->nacc].currency, currency, 4);
-    return im->acc[im->nacc++].v;
+    return &im->acc[im->nacc++];
+}
+
+/* Adds v to sum k. A sum that leaves int64_t is marked, not wrapped: a
+ * wrapped sum could agree with a wrong totals row. */
+static void acc_add(totals_acc *a, int k, int64_t v) {
+    if (__builtin_add_overflow(a->v[k], v, &a->v[k]))
+        a->overflow[k] = 1;
+}
+
+/* Adds |v| to sum k (|INT64_MIN| does not fit: marked like an overflow). */
+static void acc_add_magnitude(totals_acc *a, int k, int64_t v) {
+    if (v == INT64_MIN)
+        a->overflow[k] = 1;
+    else
+        acc_add(a, k, v < 0 ? -v : v);
 }
 
 /* Adds a mapped row to the sums its totals row will be checked against. */
 static void accumulate(importer *im, const canon *c) {
     if (!im->p->totals_when)
         return;
-    int64_t *v = acc_for(im, c->currency);
-    if (!v)
+    totals_acc *a = acc_for(im, c->currency);
+    if (!a)
         return; /* more currencies than we track: check_totals says so */
-    v[RC_TOT_AMOUNT] += c->amount;
-    v[c->amount >= 0 ? RC_TOT_CREDITS : RC_TOT_DEBITS] += c->amount >= 0 ? c->amount : -c->amount;
-    v[c->fee >= 0 ? RC_TOT_FEE_DEBITS : RC_TOT_FEE_CREDITS] += c->fee >= 0 ? c->fee : -c->fee;
+    acc_add(a, RC_TOT_AMOUNT, c->amount);
+    acc_add_magnitude(a, c->amount >= 0 ? RC_TOT_CREDITS : RC_TOT_DEBITS, c->amount);
+    acc_add_magnitude(a, c->fee >= 0 ? RC_TOT_FEE_DEBITS : RC_TOT_FEE_CREDITS, c->fee);
 }
 
 static int is_totals_row(const importer *im, const rc_csv_row *row) {
@@ -825,15 +888,17 @@ static int check_totals(importer *im, const rc_csv_row *row) {
     char currency[4] = "";
     size_t n;
     const char *cur = rc_cells_get(&cl, p->totals_slot[RC_TOT_CURRENCY], &n);
-    if (n == 3)
-        for (int i = 0; i < 4; i++)
-            currency[i] = (char)(i < 3 && cur[i] >= 'a' && cur[i] <= 'z' ? cur[i] - 32 : cur[i]);
+    span v = {cur, n};
+    /* A currency cell is read like the rows' (a code that is not one is
+     * refused, not replaced by a guess); an empty one falls back. */
+    if (n)
+        normalize_currency(v, currency);
     else if (p->currency[0])
         memcpy(currency, p->currency, 4);
     else if (im->nacc == 1)
         memcpy(currency, im->acc[0].currency, 4);
     int exponent = currency[0] ? rc_currency_exponent(currency, 3) : -1;
-    int64_t *acc = exponent >= 0 ? acc_for(im, currency) : NULL;
+    totals_acc *acc = exponent >= 0 ? acc_for(im, currency) : NULL;
     if (!acc) {
         snprintf(r.message, sizeof r.message, "totals row: cannot tell its currency ('%.*s'), "
                  "or too many currencies to check", (int)(n > 8 ? 8 : n), cur);
@@ -849,9 +914,15 @@ static int check_totals(importer *im, const rc_csv_row *row) {
                 used += (size_t)snprintf(r.message + used, sizeof r.message - used,
                                          "%s'%.*s' is not an amount (%s)", used ? "; " : "",
                                          (int)(n > 30 ? 30 : n), t, what[k]);
-            } else if (want != acc[k]) {
+            } else if (acc->overflow[k]) {
                 rc_money_format(want, exponent, a, sizeof a);
-                rc_money_format(acc[k], exponent, b, sizeof b);
+                used += (size_t)snprintf(r.message + used, sizeof r.message - used,
+                                         "%s%s %s %s in the totals row, but the rows' %s "
+                                         "overflow 64-bit minor units",
+                                         used ? "; " : "", what[k], a, currency, what[k]);
+            } else if (want != acc->v[k]) {
+                rc_money_format(want, exponent, a, sizeof a);
+                rc_money_format(acc->v[k], exponent, b, sizeof b);
                 used += (size_t)snprintf(r.message + used, sizeof r.message - used,
                                          "%s%s %s %s in the totals row, %s in the rows",
                                          used ? "; " : "", what[k], a, currency, b);
@@ -859,7 +930,8 @@ static int check_totals(importer *im, const rc_csv_row *row) {
             if (used >= sizeof r.message)
                 break;
         }
-        memset(acc, 0, sizeof(int64_t) * RC_TOT_COUNT);
+        memset(acc->v, 0, sizeof acc->v);
+        memset(acc->overflow, 0, sizeof acc->overflow);
     }
     if (!r.message[0]) {
         im->res->checks_passed++;
@@ -1017,8 +1089,13 @@ static int process_row(importer *im, const rc_csv_row *in) {
         return RECON_OK;
     }
     canon c;
-    if (map_row(im, &row, &c, &r) != 0)
+    if (map_row(im, &row, &c, &r) != 0) {
+        /* Out of memory is no fault of the row: rejecting it would lose it
+         * for good (the file counts as imported), so the import fails. */
+        if (im->oom)
+            return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
         return store_failure(im, &row, &r);
+    }
     accumulate(im, &c);
     return store_row(im, &row, &c);
 }
@@ -1256,6 +1333,17 @@ static void report_progress(const importer *im, const rc_csv *r) {
     im->opts->progress(&pr, im->opts->payload);
 }
 
+/* Reports progress once per PROGRESS_EVERY rows read. Records that are not
+ * rows (headers, trailers, totals rows) leave rows_read as it is: they
+ * must not report again, least of all all those before the first row. */
+static void progress_tick(importer *im, const rc_csv *r) {
+    uint64_t n = im->res->rows_read;
+    if (n == 0 || n % PROGRESS_EVERY != 0 || n == im->progress_at)
+        return;
+    im->progress_at = n;
+    report_progress(im, r);
+}
+
 /* A BAI2 trailer's verdict: counted, and a failure when it disagrees. */
 static int bai2_check(importer *im, const rc_csv_row *row) {
     if (row->error == RC_BAI2_CHECK_OK) {
@@ -1270,9 +1358,10 @@ static int bai2_check(importer *im, const rc_csv_row *row) {
     return rc;
 }
 
-/* A record BAI2 does not allow where it stands: a rejected row, named. */
+/* A record BAI2 does not allow where it stands, or with a count field
+ * that is not one: a rejected row, named. */
 static int bai2_structure(importer *im, const rc_csv_row *row) {
-    reject r = {RC_F_COUNT, NULL, "record_unknown", ""};
+    reject r = {RC_F_COUNT, NULL, rc_bai2_reason(im->bai2), ""};
     snprintf(r.message, sizeof r.message, "%s", rc_bai2_message(im->bai2));
     im->res->rows_read++;
     return store_failure(im, row, &r);
@@ -1294,8 +1383,7 @@ static int read_rows(importer *im, rc_csv *r) {
             rc = process_row(im, &row);
         if (rc != RECON_OK)
             return rc;
-        if (im->res->rows_read % PROGRESS_EVERY == 0)
-            report_progress(im, r);
+        progress_tick(im, r);
     }
     if (rc != RC_CSV_EOF)
         return read_fail(im, rc, r);
@@ -1316,7 +1404,12 @@ static int import_locked(importer *im, int fd, const char *source) {
         im->res->already_imported = earlier != 0;
         return rc;
     }
-    rc_csv_opts co = {im->p->delim, im->p->skip_lines, 0, 0, on_bytes, im->file_md};
+    /* BAI2 has no quoting: a '"' in a 16's text must not swallow the file. */
+    rc_csv_opts co = {.delim = im->p->delim,
+                      .skip_lines = im->p->skip_lines,
+                      .on_bytes = on_bytes,
+                      .payload = im->file_md,
+                      .no_quotes = im->p->format == RC_FORMAT_BAI2};
     rc_csv *r = NULL;
     if (!EVP_DigestInit_ex(im->file_md, im->sha256, NULL))
         return rc_fail(im->db, RECON_ERROR, "sha256 unavailable");

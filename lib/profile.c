@@ -185,20 +185,37 @@ static int delim_from_name(const char *v, char *out) {
 static int push_test(struct parse_ctx *c, const char *section, const char *name, const char *v,
                      rc_row_test **list, size_t *n);
 
+/* Replaces *slot with a copy of v. The old value is freed only once the
+ * copy exists, and the slot never dangles: recon_profile_free frees it
+ * again whatever happened to this key. */
+static int replace_string(char **slot, const char *v) {
+    char *copy = strdup(v);
+    if (!copy)
+        return -1;
+    free(*slot);
+    *slot = copy;
+    return 0;
+}
+
+/* A key whose value must not be empty, copied into *slot. */
+static int set_text_key(struct parse_ctx *c, const char *name, const char *v, char **slot) {
+    if (!*v)
+        return bad(c, "profile", name, "must not be empty");
+    if (replace_string(slot, v))
+        return bad(c, "profile", name, "out of memory");
+    return 1;
+}
+
 static int on_profile(struct parse_ctx *c, const char *name, const char *v) {
     recon_profile *p = c->p;
     if (!strcmp(name, "name")) {
-        free(p->name);
-        if (!*v || !(p->name = strdup(v)))
-            return bad(c, "profile", name, "must not be empty");
+        return set_text_key(c, name, v, &p->name);
     } else if (!strcmp(name, "description")) {
-        free(p->description);
-        if (!(p->description = strdup(v)))
+        if (replace_string(&p->description, v))
             return bad(c, "profile", name, "out of memory");
     } else if (!strcmp(name, "provider")) {
-        free(p->provider);
-        if (!*v || !(p->provider = strdup(v)))
-            return bad(c, "profile", name, "must not be empty");
+        if (!set_text_key(c, name, v, &p->provider))
+            return 0;
         lower_in_place(p->provider);
     } else if (!strcmp(name, "failed_status")) {
         struct strlist l = {&p->failed_values, &p->nfailed, 1};
@@ -209,14 +226,9 @@ static int on_profile(struct parse_ctx *c, const char *name, const char *v) {
         if (each_item(v, push_item, &l) != 0 || p->ndetect == 0)
             return bad(c, "profile", name, "needs at least one header name");
     } else if (!strcmp(name, "detect_first")) {
-        free(p->detect_first);
-        if (!*v || !(p->detect_first = strdup(v)))
-            return bad(c, "profile", name, "must not be empty");
+        return set_text_key(c, name, v, &p->detect_first);
     } else if (!strcmp(name, "detect_line")) {
-        free(p->detect_line);
-    free(p->detect_first);
-        if (!*v || !(p->detect_line = strdup(v)))
-            return bad(c, "profile", name, "must not be empty");
+        return set_text_key(c, name, v, &p->detect_line);
     } else if (!strcmp(name, "detect_row")) {
         return push_test(c, "profile", name, v, &p->detect_row, &p->ndetect_row);
     } else if (!strcmp(name, "format")) {

@@ -15,7 +15,10 @@ int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, voi
                         " SELECT s.name, s.type, coalesce(t.currency, ''), coalesce(t.n, 0),"
                         "  coalesce(t.amount, 0), coalesce(t.net, 0),"
                         "  (SELECT count(*) FROM imports i WHERE i.source_id = s.id),"
-                        "  (SELECT count(*) FROM failures f WHERE f.source_id = s.id)"
+                        /* What still needs looking at, of every origin: the number
+                         * `failures list --source S --open` lists. */
+                        "  (SELECT count(*) FROM failures f WHERE f.source_id = s.id"
+                        "   AND f.resolved_at IS NULL)"
                         " FROM sources s LEFT JOIN totals t ON t.source_id = s.id"
                         " ORDER BY s.name, t.currency",
                         &st);

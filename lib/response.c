@@ -9,14 +9,20 @@
 #include <string.h>
 
 #include "errtable.h"
+#include "utf8.h"
 
 /* Bodies over this are not parsed (classified by status): an error
  * response has no business being that large, and parsing it would cost
  * memory the caller did not plan for. */
 #define MAX_BODY (1024 * 1024)
 
+/* Copies src into dst, cut to fit at a character boundary: the fields
+ * are shown and stored as text, and half a character is not text. */
 static void put(char *dst, size_t size, const char *src) {
-    snprintf(dst, size, "%s", src ? src : "");
+    size_t n = src ? rc_utf8_cut(src, strlen(src), size - 1) : 0;
+    if (n)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
 }
 
 /* A JSON string, or a number written as text (the shop gateway sends
@@ -100,8 +106,11 @@ static void read_shop(json_t *root, recon_provider_failure *f, char *code, size_
     const char *res = json_string_value(json_object_get(e, "resource"));
     const char *fld = json_string_value(json_object_get(e, "field"));
     const char *type = json_string_value(json_object_get(e, "type"));
-    snprintf(f->field, sizeof f->field, "%s%s%s%s%s%s", res ? res : "", res && fld ? "." : "",
+    /* Joined in a buffer larger than the field, so that put makes the cut. */
+    char joined[2 * sizeof f->field];
+    snprintf(joined, sizeof joined, "%s%s%s%s%s%s", res ? res : "", res && fld ? "." : "",
              fld ? fld : "", type ? " (" : "", type ? type : "", type ? ")" : "");
+    put(f->field, sizeof f->field, joined);
 }
 
 /* Anything else: the keys most APIs use. */

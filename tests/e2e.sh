@@ -666,6 +666,15 @@ check "summary json: psp EUR" "psp psp EUR 1 6 331 3.31 0 0.00 0" \
 check "summary json: 9 rows, minor sums" "9 -230041 -4400 0 -35000 7 2500 331 1500 16999" \
     "$(py_json "$T/out" '" ".join([str(len(d))] + [str(r["amount_minor"]) for r in d])')"
 
+# failures counts the source's open failures of every origin: a provider error
+# recorded for psp counts, the ledger's rejected row no longer once resolved.
+r failures record --provider modulate --http 429 --code RATE_LIMIT_EXCEEDED --source psp
+r failures resolve "$(sql "SELECT id FROM failures WHERE origin = 'import'")" --note fixed
+r summary --format csv
+check "summary csv: open failures of every origin" \
+    "ledger,EUR,0 ledger,JPY,0 ledger,USD,0 psp,EUR,1 psp,JPY,1 psp,USD,1" \
+    "$(printf '%s\n' "$out" | grep -E '^(ledger|psp),' | cut -d, -f1,3,8 | tr '\n' ' ' | sed 's/ $//')"
+
 # ---- import --format json --------------------------------------------------------------------------
 db=$T/json.db
 r import --format json --profile generic_psp --source psp e2e_psp_small.csv e2e_bad_header.csv
@@ -742,14 +751,18 @@ check "demo: the deliberate bad rows" "stripe|127|amount_precision|DATA_INVALID_
 stripe|205|currency_unknown|DATA_INVALID_CURRENCY
 bank|360|amount_invalid|DATA_INVALID_AMOUNT" \
     "$(sql 'SELECT s.name, f.line, f.provider_code, f.unified_code FROM failures f JOIN sources s ON s.id = f.source_id ORDER BY f.id')"
+# A PSP row's group_id is its payout; a BAI2 line's is its account.
+stripe_rows="source_id = (SELECT id FROM sources WHERE name = 'stripe')"
 check "demo: 8 payouts, netting to the 22,925.07 the payouts paid (generic fixture)" "8|2292507" \
-    "$(sql "SELECT count(*), sum(n) FROM (SELECT group_id, sum(net_minor) AS n FROM transactions WHERE group_id IS NOT NULL GROUP BY group_id)")"
+    "$(sql "SELECT count(*), sum(n) FROM (SELECT group_id, sum(net_minor) AS n FROM transactions WHERE group_id IS NOT NULL AND $stripe_rows GROUP BY group_id)")"
 check "demo: each payout's net is a bank credit of the same currency" 8 \
     "$(sql "SELECT count(*) FROM (SELECT group_id, currency, sum(net_minor) AS n FROM transactions
-        WHERE group_id IS NOT NULL GROUP BY group_id, currency) p
+        WHERE group_id IS NOT NULL AND $stripe_rows GROUP BY group_id, currency) p
         WHERE EXISTS (SELECT 1 FROM transactions b WHERE b.kind = 'bank_credit' AND b.currency = p.currency AND b.amount_minor = p.n)")"
 check "demo: bank kinds from the type codes (39 credits, 111 debits less the bad one)" "bank_credit|39 bank_debit|110" \
     "$(sql "SELECT group_concat(kind || '|' || n, ' ') FROM (SELECT kind, count(*) AS n FROM transactions WHERE kind LIKE 'bank%' GROUP BY kind ORDER BY kind)")"
+check "demo: every bank line names its account (group_id)" 0 \
+    "$(sql "SELECT count(*) FROM transactions WHERE kind LIKE 'bank%' AND group_id IS NULL")"
 r summary
 check "demo: summary rows" 5 "$(printf '%s\n' "$out" | wc -l | tr -d ' ')"
 
@@ -938,6 +951,17 @@ printf '[rule a]\nleft = bank\nright = stripe\nreference = equal\nfuzzy = yes\n'
 r match --rules bad_rules.ini
 check "match with invalid rules: exit 1, like a bad profile" 1 "$rc"
 check_has "match with invalid rules: names the file, line, rule and key" "bad_rules.ini:5: [rule a] fuzzy: unknown key" "$err"
+
+# The table compiler refuses a closed set without UNKNOWN (the classifier's
+# answer when nothing matches), even when no row of the table refers to it.
+MKERR=$ROOT/build/host/mkerrtable
+grep -v '^UNKNOWN,' "$ROOT/data/unified_codes.csv" >no_unknown.csv
+printf 'provider,http_status,provider_code,cause,unified_code,category,retryable,retry_policy,action,description,spec\nacme,200,,,SUCCESS,success,no,none,none,ok,\n' >one_row.csv
+run "$MKERR" no_unknown.csv one_row.csv
+check "mkerrtable: a closed set without UNKNOWN is refused" "1|yes" \
+    "$rc|$(printf '%s' "$err" | grep -q 'no UNKNOWN code' && echo yes)"
+run "$MKERR" "$ROOT/data/unified_codes.csv" one_row.csv
+check "mkerrtable: the same table with UNKNOWN compiles" 0 "$rc"
 
 run python3 "$ROOT/tools/errdoc.py" --check
 check "docs/ERROR_CODES.md is generated from the data it documents (errdoc)" 0 "$rc"

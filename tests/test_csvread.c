@@ -528,6 +528,27 @@ START_TEST(fixture_stray_quote_pair_joins_lines_into_one_bad_row) {
 }
 END_TEST
 
+/* With quoting off (BAI2) the same file is four plain records: a '"' is
+ * data wherever it stands, and never joins lines. */
+START_TEST(fixture_stray_quotes_are_data_without_quoting) {
+    rd d;
+    const rc_csv_opts o = {.no_quotes = 1};
+    rd_file(&d, CSV_FIXTURE("stray_quote.csv"), &o);
+    EXPECT_ROW(&d, 1, "a,b", "a", "b");
+    EXPECT_ROW(&d, 2, "1,\"x", "1", "\"x");
+    EXPECT_ROW(&d, 3, "2\"3,4", "2\"3", "4");
+    EXPECT_ROW(&d, 4, "c,d", "c", "d");
+    EXPECT_EOF(&d);
+    rd_close(&d);
+    rd_str(&d, "16,451,100,0,R1,,PIPE 12\" STEEL\n\"q\",\"a,b\"\n", &o);
+    EXPECT_ROW(&d, 1, "16,451,100,0,R1,,PIPE 12\" STEEL", "16", "451", "100", "0", "R1", "",
+               "PIPE 12\" STEEL");
+    EXPECT_ROW(&d, 2, "\"q\",\"a,b\"", "\"q\"", "\"a", "b\"");
+    EXPECT_EOF(&d);
+    rd_close(&d);
+}
+END_TEST
+
 START_TEST(fixture_utf16_and_binary_files_are_refused) {
     static const char *const names[] = {CSV_FIXTURE("utf16le.csv"), CSV_FIXTURE("binary.csv")};
     for (size_t i = 0; i < 2; i++) {
@@ -1391,6 +1412,7 @@ static Suite *csvread_suite(void) {
     tcase_add_test(tc, fixture_spaces_trimmed_outside_quotes_only);
     tcase_add_test(tc, fixture_mixed_line_terminators);
     tcase_add_test(tc, fixture_stray_quote_pair_joins_lines_into_one_bad_row);
+    tcase_add_test(tc, fixture_stray_quotes_are_data_without_quoting);
     tcase_add_test(tc, fixture_utf16_and_binary_files_are_refused);
     tcase_add_test(tc, fixture_empty_and_bom_only_files_are_eof);
     suite_add_tcase(s, tc);

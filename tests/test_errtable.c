@@ -258,17 +258,18 @@ END_TEST
 
 START_TEST(test_import_reject_reasons_are_unified) {
     static const char *const reasons[][2] = {
-        {"csv_syntax", "DATA_MALFORMED_ROW"},      {"ragged_row", "DATA_MALFORMED_ROW"},
-        {"invalid_utf8", "DATA_MALFORMED_ROW"},    {"field_too_large", "DATA_MALFORMED_ROW"},
-        {"row_too_large", "DATA_MALFORMED_ROW"},   {"amount_empty", "DATA_MISSING_VALUE"},
-        {"currency_missing", "DATA_MISSING_VALUE"}, {"date_empty", "DATA_MISSING_VALUE"},
-        {"kind_empty", "DATA_MISSING_VALUE"},      {"amount_invalid", "DATA_INVALID_AMOUNT"},
+        {"csv_syntax", "DATA_MALFORMED_ROW"},        {"ragged_row", "DATA_MALFORMED_ROW"},
+        {"invalid_utf8", "DATA_MALFORMED_ROW"},      {"field_too_large", "DATA_MALFORMED_ROW"},
+        {"row_too_large", "DATA_MALFORMED_ROW"},     {"amount_empty", "DATA_MISSING_VALUE"},
+        {"currency_missing", "DATA_MISSING_VALUE"},  {"date_empty", "DATA_MISSING_VALUE"},
+        {"kind_empty", "DATA_MISSING_VALUE"},        {"amount_invalid", "DATA_INVALID_AMOUNT"},
         {"amount_precision", "DATA_INVALID_AMOUNT"}, {"amount_overflow", "DATA_INVALID_AMOUNT"},
         {"debit_and_credit", "DATA_INVALID_AMOUNT"}, {"direction_unknown", "DATA_INVALID_AMOUNT"},
-        {"currency_unknown", "DATA_INVALID_CURRENCY"}, {"date_invalid", "DATA_INVALID_DATE"},
-        {"date_out_of_range", "DATA_INVALID_DATE"}, {"kind_unknown", "DATA_UNKNOWN_KIND"},
-        {"duplicate_conflict", "DATA_CONFLICT"},  {"record_unknown", "DATA_MALFORMED_ROW"},
-        {"timezone_unknown", "DATA_INVALID_DATE"}, {"totals_mismatch", "DATA_TOTALS_MISMATCH"},
+        {"net_mismatch", "DATA_INVALID_AMOUNT"},     {"currency_unknown", "DATA_INVALID_CURRENCY"},
+        {"date_invalid", "DATA_INVALID_DATE"},       {"date_out_of_range", "DATA_INVALID_DATE"},
+        {"kind_unknown", "DATA_UNKNOWN_KIND"},       {"duplicate_conflict", "DATA_CONFLICT"},
+        {"record_unknown", "DATA_MALFORMED_ROW"},    {"record_invalid", "DATA_MALFORMED_ROW"},
+        {"timezone_unknown", "DATA_INVALID_DATE"},   {"totals_mismatch", "DATA_TOTALS_MISMATCH"},
     };
     for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++) {
         recon_error_info e = classify("librecon", 0, reasons[i][0]);

@@ -106,6 +106,45 @@ START_TEST(test_coalesce_if_and_neg) {
 }
 END_TEST
 
+/* neg() flips every sign marker the money parser accepts and writes the
+ * result canonically; what the parser would refuse stays refusable. */
+START_TEST(test_neg_knows_every_sign_marker) {
+    static const char *const cases[][2] = {
+        {"12.00", "-12.00"},
+        {"-12.00", "12.00"},
+        {"(12.00)", "12.00"},
+        {"12.00-", "12.00"},
+        {"+5", "-5"},
+        {"1,234.50", "-1,234.50"},
+        {"(1,234.50)", "1,234.50"},
+        {"0", "-0"},
+        /* Not amounts the parser takes: left alone, refused later. */
+        {"--5", "--5"},
+        {"(5", "(5"},
+        {"5)", "5)"},
+        {"-(5)", "-(5)"},
+        {"+-1", "+-1"},
+        {"( 5)", "( 5)"},
+        {"-", "-"},
+        {"()", "()"},
+    };
+    parse_ok("neg(a)");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int ne;
+        const char *row[] = {cases[i][0]};
+        ck_assert_msg(!strcmp(eval(row, 1, &ne), cases[i][1]), "neg(%s): got '%s', want '%s'",
+                      cases[i][0], buf.s, cases[i][1]);
+        ck_assert_int_eq(ne, 1);
+    }
+    /* Inside concat(): only neg()'s own part changes. */
+    teardown();
+    parse_ok("concat(\"x \", neg(a))");
+    int ne;
+    const char *row[] = {"(3.10)"};
+    ck_assert_str_eq(eval(row, 1, &ne), "x 3.10");
+}
+END_TEST
+
 START_TEST(test_nested_calls_and_missing_columns) {
     parse_ok("concat(coalesce(a, b), \"/\", c)");
     int ne;
@@ -117,10 +156,9 @@ START_TEST(test_nested_calls_and_missing_columns) {
     /* sum() is not text: the caller adds its parts. */
     teardown();
     parse_ok("sum(a, b)");
-    ck_assert_int_eq(rc_expr_eval(x, &(rc_cells){r1, (size_t[]){0, 1, 1}, 3,
-                                                 (long[RC_MAX_SLOTS]){0, 1}},
-                                  &buf),
-                     -2);
+    ck_assert_int_eq(
+        rc_expr_eval(x, &(rc_cells){r1, (size_t[]){0, 1, 1}, 3, (long[RC_MAX_SLOTS]){0, 1}}, &buf),
+        RC_EXPR_NOT_TEXT);
 }
 END_TEST
 
@@ -135,6 +173,16 @@ START_TEST(test_syntax_errors_say_where) {
     parse_bad("frob(a)", "expected concat(");
     /* Positions count from 1. */
     parse_bad("concat(a b", "character 11");
+}
+END_TEST
+
+/* A nested call that fails after it was allocated is freed with everything
+ * parsed so far (LeakSanitizer fails the test otherwise). */
+START_TEST(test_failed_nested_calls_leak_nothing) {
+    parse_bad("concat(a, neg(b, c))", "neg() takes 1 argument");
+    parse_bad("concat(a, coalesce(b, if(c)))", "if() takes 2 arguments");
+    parse_bad("concat(a, neg(b", "expected ',' or ')'");
+    parse_bad("coalesce(concat(a, \"x), b)", "unterminated");
 }
 END_TEST
 
@@ -155,8 +203,10 @@ static Suite *expr_suite(void) {
     tcase_add_test(t, test_names_with_parentheses_and_positions);
     tcase_add_test(t, test_concat_joins_and_is_empty_without_columns);
     tcase_add_test(t, test_coalesce_if_and_neg);
+    tcase_add_test(t, test_neg_knows_every_sign_marker);
     tcase_add_test(t, test_nested_calls_and_missing_columns);
     tcase_add_test(t, test_syntax_errors_say_where);
+    tcase_add_test(t, test_failed_nested_calls_leak_nothing);
     tcase_add_test(t, test_slot_table_is_bounded);
     suite_add_tcase(s, t);
     return s;

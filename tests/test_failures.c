@@ -95,12 +95,28 @@ END_TEST
 START_TEST(test_repeats_count_occurrences_while_open) {
     int64_t a = record("tabapay", 503, NULL, "down", "fetch", "2024-05-01T10:00:00Z");
     int64_t b = record("tabapay", 503, NULL, "still down", "fetch", "2024-05-01T10:05:00Z");
+    /* Recorded late but seen earlier: counted, but not the latest message. */
     int64_t c = record("tabapay", 503, NULL, "down again", "fetch", "2024-05-01T09:00:00Z");
     ck_assert_int_eq(a, b);
     ck_assert_int_eq(a, c);
-    TU_ASSERT_Q(sq, "3|2024-05-01T09:00:00Z|2024-05-01T10:05:00Z|down again",
+    TU_ASSERT_Q(sq, "3|2024-05-01T09:00:00Z|2024-05-01T10:05:00Z|still down",
                 "SELECT occurrences || '|' || first_seen || '|' || last_seen || '|' || message"
                 " FROM failures WHERE id = %lld",
+                (long long)a);
+    /* The same for the request id. */
+    recon_failure_input in = RECON_FAILURE_INPUT_INIT;
+    in.provider = "tabapay";
+    in.http_status = 503;
+    in.context = "fetch";
+    in.request_id = "req_new";
+    in.seen_at = "2024-05-01T10:06:00Z";
+    ck_assert_int_eq(recon_failure_record(db, &in, NULL), RECON_OK);
+    in.request_id = "req_old";
+    in.seen_at = "2024-05-01T09:30:00Z";
+    ck_assert_int_eq(recon_failure_record(db, &in, NULL), RECON_OK);
+    TU_ASSERT_Q(sq, "5|req_new",
+                "SELECT occurrences || '|' || request_id FROM failures WHERE"
+                " id = %lld",
                 (long long)a);
     /* Another context, status or provider is another failure. */
     ck_assert_int_ne(record("tabapay", 503, NULL, "down", "post payout", NULL), a);
@@ -112,6 +128,41 @@ START_TEST(test_repeats_count_occurrences_while_open) {
     int64_t d = record("tabapay", 503, NULL, "down", "fetch", NULL);
     ck_assert_int_ne(d, a);
     ck_assert_int_eq(tu_qint(sq, "SELECT occurrences FROM failures WHERE id = %lld", (long long)d),
+                     1);
+}
+END_TEST
+
+/* Failures that differ only past 1 KiB of context, or whose context and
+ * field differ only in where a \x1f stands, are different failures; the
+ * fingerprint of an ordinary one keeps the joined form databases hold. */
+START_TEST(test_fingerprints_are_never_cut_or_ambiguous) {
+    char ctx[1200];
+    memset(ctx, 'c', sizeof ctx - 1);
+    ctx[sizeof ctx - 1] = '\0';
+    int64_t a = record("tabapay", 503, NULL, "down", ctx, NULL);
+    ctx[sizeof ctx - 2] = 'd';
+    int64_t b = record("tabapay", 503, NULL, "down", ctx, NULL);
+    ck_assert_int_ne(a, b);
+    ck_assert_int_eq(record("tabapay", 503, NULL, "down", ctx, NULL), b);
+    recon_failure_input in = RECON_FAILURE_INPUT_INIT;
+    in.provider = "tabapay";
+    in.http_status = 503;
+    in.context = "x\x1fy";
+    in.field = "";
+    int64_t c = 0, d = 0;
+    ck_assert_int_eq(recon_failure_record(db, &in, &c), RECON_OK);
+    in.context = "x";
+    in.field = "y\x1f";
+    ck_assert_int_eq(recon_failure_record(db, &in, &d), RECON_OK);
+    ck_assert_int_ne(c, d);
+    int64_t e = record("tabapay", 503, NULL, "down", "fetch", NULL);
+    ck_assert_int_eq(
+        tu_qint(sq, "SELECT count(*) FROM failures WHERE fingerprint LIKE 'sha256:%%'"), 4);
+    ck_assert_int_eq(tu_qint(sq,
+                             "SELECT fingerprint = 'tabapay' || char(31) || '503' || char(31)"
+                             " || char(31) || unified_code || char(31) || '0' || char(31) ||"
+                             " 'fetch' || char(31) FROM failures WHERE id = %lld",
+                             (long long)e),
                      1);
 }
 END_TEST
@@ -243,8 +294,14 @@ START_TEST(test_query_by_every_filter) {
     char *today = tu_qtext(sq, "SELECT substr(first_seen, 1, 10) FROM failures WHERE id = 1");
     ck_assert_str_eq(ids(&f), strcmp(today, "2024-05-05") > 0 ? "3,4" : "1,3,4");
     free(today);
+    /* A time bound `to` is exclusive, as documented: first_seen < to. */
     f.from = "2024-05-01T10:00:00Z";
+    f.to = "2024-05-01T10:00:01Z";
+    ck_assert_str_eq(ids(&f), "2");
     f.to = "2024-05-01T10:00:00Z";
+    ck_assert_str_eq(ids(&f), "");
+    f.from = "2024-05-01";
+    f.to = "2024-05-03T10:00:00Z"; /* failure 3's first_seen: not before it */
     ck_assert_str_eq(ids(&f), "2");
     f.from = "2030-01-01";
     f.to = NULL;
@@ -392,6 +449,7 @@ static Suite *failures_suite(void) {
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, test_record_stores_the_classification);
     tcase_add_test(t, test_repeats_count_occurrences_while_open);
+    tcase_add_test(t, test_fingerprints_are_never_cut_or_ambiguous);
     tcase_add_test(t, test_record_with_a_parsed_response_and_a_source);
     tcase_add_test(t, test_record_refuses_bad_input);
     tcase_add_test(t, test_resolve_with_note_and_actor);

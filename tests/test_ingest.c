@@ -507,6 +507,58 @@ START_TEST(test_invert_negates_signed_amounts) {
 }
 END_TEST
 
+/* A file's net column is written like its amount column: whatever sign rule
+ * negates the amount negates the net too, so that net = amount - fee. */
+START_TEST(test_file_net_is_signed_like_the_amount) {
+    char ini[2048];
+    /* invert: a report from the other party's side (their -10 is our +10;
+     * the fee is a cost either way). */
+    snprintf(ini, sizeof ini, "%s[amounts]\ninvert = yes\n", PSP_INI);
+    recon_profile *p = parse(ini);
+    import_ok("inv.csv",
+              "id,type,created,amount,fee,net,currency\n"
+              "i1,charge,2024-05-01,-10.00,1.00,-9.00,EUR\n",
+              p, NULL);
+    recon_profile_free(p);
+    ck_assert_int_eq(tx_int("i1", "amount_minor"), 1000);
+    ck_assert_int_eq(tx_int("i1", "fee_minor"), 100);
+    ck_assert_int_eq(tx_int("i1", "net_minor"), 900);
+    /* sign = direction: unsigned amount and net, a debit row. */
+    p = parse("[profile]\nname = dirnet\nsource_type = bank\n[columns]\nexternal_id = ref\n"
+              "occurred_at = date\namount = amount\nfee = fee\nnet = net\ndirection = dc\n"
+              "currency = ccy\n[amounts]\nsign = direction\ncredit_values = C\n"
+              "debit_values = D\n[kinds]\nfrom_sign = bank_credit, bank_debit\n");
+    import_ok("dir.csv",
+              "ref,date,amount,fee,net,dc,ccy\n"
+              "d1,2024-05-01,10.00,0.50,10.50,D,EUR\n"
+              "c1,2024-05-01,10.00,0.50,9.50,C,EUR\n",
+              p, NULL);
+    recon_profile_free(p);
+    ck_assert_int_eq(tx_int("d1", "amount_minor"), -1000);
+    ck_assert_int_eq(tx_int("d1", "net_minor"), -1050);
+    ck_assert_int_eq(tx_int("c1", "net_minor"), 950);
+    /* sign = debit_credit: the debit column is money out, and so is its net;
+     * a debit written negative already carries its sign, and so does its net. */
+    p = parse("[profile]\nname = dcnet\nsource_type = bank\n[columns]\nexternal_id = ref\n"
+              "occurred_at = date\ndebit = debit\ncredit = credit\nfee = fee\nnet = net\n"
+              "currency = ccy\n[amounts]\nsign = debit_credit\n"
+              "[kinds]\nfrom_sign = bank_credit, bank_debit\n");
+    import_ok("dc.csv",
+              "ref,date,debit,credit,fee,net,ccy\n"
+              "x1,2024-05-01,10.00,,0.50,10.50,EUR\n"
+              "x2,2024-05-01,-10.00,,0.50,-10.50,EUR\n"
+              "x3,2024-05-01,,10.00,0.50,9.50,EUR\n",
+              p, NULL);
+    recon_profile_free(p);
+    ck_assert_int_eq(tx_int("x1", "net_minor"), -1050);
+    ck_assert_int_eq(tx_int("x2", "net_minor"), -1050);
+    ck_assert_int_eq(tx_int("x3", "net_minor"), 950);
+    ck_assert_int_eq(qint("SELECT count(*) FROM transactions WHERE net_minor != amount_minor -"
+                          " fee_minor"),
+                     0);
+}
+END_TEST
+
 START_TEST(test_minor_units_are_taken_as_is) {
     char ini[2048];
     snprintf(ini, sizeof ini, "%s[amounts]\nunits = minor\n", PSP_INI);
@@ -763,6 +815,31 @@ START_TEST(test_progress_reports_the_file_size) {
     ck_assert_uint_eq(log.last_done, strlen(text));
     ck_assert_uint_eq(log.last_rows, r.rows_read);
     ck_assert(log.monotonic);
+    recon_profile_free(p);
+}
+END_TEST
+
+/* Records that are not rows (here totals rows before any row) do not each
+ * report progress: a small file reports once, at its end. */
+START_TEST(test_progress_is_not_reported_per_record_before_the_first_row) {
+    recon_profile *p =
+        parse("[profile]\nname = tot\nsource_type = psp\n"
+              "[columns]\nexternal_id = id\nkind = type\n"
+              "occurred_at = created\namount = amount\ncurrency = currency\n"
+              "[kinds]\ncharge = charge\n"
+              "[totals]\nwhen = type: total\ncurrency = currency\namount = amount\n");
+    progress_log log = {0, 0, 0, 0, 1};
+    recon_import_opts o = RECON_IMPORT_OPTS_INIT;
+    o.progress = on_progress;
+    o.payload = &log;
+    recon_import_result r = import_ok("pre.csv",
+                                      "id,type,created,amount,currency\n"
+                                      ",total,,0.00,EUR\n,total,,0.00,EUR\n,total,,0.00,EUR\n"
+                                      "a,charge,2024-05-01,1.00,EUR\n",
+                                      p, &o);
+    ck_assert_int_eq(r.checks_passed, 3);
+    ck_assert_int_eq(log.calls, 1);
+    ck_assert_uint_eq(log.last_rows, 1);
     recon_profile_free(p);
 }
 END_TEST
@@ -1176,6 +1253,53 @@ END_TEST
 
 START_TEST(test_reject_amount_empty) {
     reject_one("b1,charge,2024-05-01,,,,,USD,x", "amount_empty", "amount", "amount");
+}
+END_TEST
+
+/* sum() with every part empty is a missing amount, like an empty cell: that
+ * row is rejected, and the rows after it import (it used to be taken for
+ * an out-of-memory error that then rejected every later row). */
+START_TEST(test_reject_all_empty_sum_as_amount_empty_and_go_on) {
+    recon_profile *p = parse("[profile]\nname = sums\nsource_type = psp\n"
+                             "[columns]\nexternal_id = id\nkind = type\noccurred_at = created\n"
+                             "amount = sum(a, b)\ncurrency = currency\n"
+                             "[kinds]\ncharge = charge\n");
+    recon_import_result r = import_ok("sum.csv",
+                                      "id,type,created,a,b,currency\n"
+                                      "t1,charge,2024-03-01,,,USD\n"
+                                      "t2,charge,2024-03-01,1.00,2.00,USD\n"
+                                      "t3,charge,2024-03-01,5.00,,USD\n",
+                                      p, NULL);
+    recon_profile_free(p);
+    assert_counts(&r, 3, 2, 0, 1);
+    assert_failure(r.import_id, 2, "amount_empty", "amount", "a", ANY);
+    ck_assert_int_eq(tx_int("t2", "amount_minor"), 300);
+    ck_assert_int_eq(tx_int("t3", "amount_minor"), 500);
+}
+END_TEST
+
+/* net = amount - fee holds for every stored row: a file whose net says
+ * otherwise, as written or once the profile's signs are applied, is refused. */
+START_TEST(test_reject_net_mismatch) {
+    recon_profile *p = psp();
+    long long id =
+        reject_one_with(p, REJ_HEADER, REJ_GOOD, "b1,charge,2024-05-01,,10.00,1.00,8.00,USD,x",
+                        "net_mismatch", "net", "net");
+    recon_profile_free(p);
+    char *msg = qtext("SELECT message FROM failures WHERE import_id = %lld", id);
+    ck_assert_str_eq(msg, "net 8.00 is not amount 10.00 minus fee 1.00 (USD, signs applied)");
+    free(msg);
+}
+END_TEST
+
+START_TEST(test_reject_net_mismatch_after_invert) {
+    char ini[2048];
+    snprintf(ini, sizeof ini, "%s[amounts]\ninvert = yes\n", PSP_INI);
+    recon_profile *p = parse(ini);
+    reject_one_with(p, "id,type,created,amount,fee,net,currency",
+                    "ok,charge,2024-03-01,-10.00,1.00,-9.00,USD",
+                    "t1,charge,2024-03-01,10.00,1.00,9.00,USD", "net_mismatch", "net", "net");
+    recon_profile_free(p);
 }
 END_TEST
 
@@ -1762,6 +1886,84 @@ START_TEST(test_builtin_generic_bank_imports_a_statement) {
 }
 END_TEST
 
+/* ---- totals rows --------------------------------------------------------------------------------
+ */
+
+/* A PSP layout whose rows of type "total" carry the sum of the rows above. */
+static const char TOTALS_INI[] = "[profile]\nname = tot\nsource_type = psp\n"
+                                 "[columns]\nexternal_id = id\nkind = type\n"
+                                 "occurred_at = created\namount = amount\ncurrency = currency\n"
+                                 "[kinds]\ncharge = charge\n"
+                                 "[totals]\nwhen = type: total\ncurrency = currency\n"
+                                 "amount = amount\n";
+
+static recon_import_result import_totals(const char *name, const char *text) {
+    recon_profile *p = parse(TOTALS_INI);
+    recon_import_result r = import_ok(name, text, p, NULL);
+    recon_profile_free(p);
+    return r;
+}
+
+/* The totals row's currency cell is trimmed and upper-cased like a row's:
+ * "USD\t" was copied with the tab and no terminating NUL. */
+START_TEST(test_totals_currency_is_read_like_the_rows) {
+    recon_import_result r = import_totals("tot.csv", "id,type,created,amount,currency\n"
+                                                     "t1,charge,2024-03-01,10.00,USD\n"
+                                                     ",total,,10.00,USD\t\n"
+                                                     "t2,charge,2024-03-02,5.00,usd\n"
+                                                     ",total,,5.00, usd \n");
+    ck_assert_int_eq(r.checks_passed, 2);
+    ck_assert_int_eq(r.checks_failed, 0);
+    ck_assert_int_eq(count("failures"), 0);
+    /* A cell that is not a currency code is not replaced by a guess. */
+    r = import_totals("euro.csv", "id,type,created,amount,currency\n"
+                                  "t3,charge,2024-03-03,1.00,EUR\n"
+                                  ",total,,1.00,EURO\n");
+    ck_assert_int_eq(r.checks_failed, 1);
+    char *msg =
+        qtext("SELECT message FROM failures WHERE import_id = %lld", (long long)r.import_id);
+    ck_assert_msg(strstr(msg, "cannot tell its currency ('EURO')") != NULL, "%s", msg);
+    free(msg);
+}
+END_TEST
+
+/* Sums that leave int64_t never agree: two rows of 5e18 minor units wrap
+ * to exactly what this wrong totals row claims. */
+START_TEST(test_totals_that_overflow_never_agree) {
+    recon_import_result r =
+        import_totals("wrap.csv", "id,type,created,amount,currency\n"
+                                  "t1,charge,2024-03-01,50000000000000000.00,USD\n"
+                                  "t2,charge,2024-03-01,50000000000000000.00,USD\n"
+                                  ",total,,-84467440737095516.16,USD\n");
+    ck_assert_int_eq(r.checks_passed, 0);
+    ck_assert_int_eq(r.checks_failed, 1);
+    char *msg =
+        qtext("SELECT message FROM failures WHERE import_id = %lld", (long long)r.import_id);
+    ck_assert_str_eq(msg, "amount -84467440737095516.16 USD in the totals row, but the rows' "
+                          "amount overflow 64-bit minor units");
+    free(msg);
+    /* The smallest amount has no magnitude in int64_t: its debits sum
+     * overflows (and is not negated), while its amount sum is exact. */
+    recon_profile *p = parse("[profile]\nname = totdc\nsource_type = psp\n"
+                             "[columns]\nexternal_id = id\nkind = type\n"
+                             "occurred_at = created\namount = amount\ncurrency = currency\n"
+                             "[kinds]\ncharge = charge\n[totals]\nwhen = type: total\n"
+                             "amount = amount\ndebits = debits\n");
+    r = import_ok("min.csv",
+                  "id,type,created,amount,currency,debits\n"
+                  "t3,charge,2024-03-01,-92233720368547758.08,USD,\n"
+                  ",total,,-92233720368547758.08,USD,0.00\n",
+                  p, NULL);
+    recon_profile_free(p);
+    ck_assert_int_eq(r.rows_inserted, 1);
+    ck_assert_int_eq(r.checks_failed, 1);
+    msg = qtext("SELECT message FROM failures WHERE import_id = %lld", (long long)r.import_id);
+    ck_assert_str_eq(msg, "debits 0.00 USD in the totals row, but the rows' debits overflow "
+                          "64-bit minor units");
+    free(msg);
+}
+END_TEST
+
 /* ---- a large file ------------------------------------------------------------------------------
  */
 
@@ -1878,6 +2080,7 @@ static Suite *ingest_suite(void) {
     tcase_add_test(m, test_net_is_amount_minus_fee_when_absent_and_as_given_otherwise);
     tcase_add_test(m, test_signed_fee_is_stored_as_a_cost);
     tcase_add_test(m, test_invert_negates_signed_amounts);
+    tcase_add_test(m, test_file_net_is_signed_like_the_amount);
     tcase_add_test(m, test_minor_units_are_taken_as_is);
     tcase_add_test(m, test_unknown_kind_maps_to_other_when_profile_says_so);
     tcase_add_test(m, test_kind_from_sign_and_default_kind);
@@ -1894,6 +2097,7 @@ static Suite *ingest_suite(void) {
     tcase_add_test(im, test_source_and_file_name_options_are_recorded);
     tcase_add_test(im, test_sha256_is_the_digest_of_the_file_bytes);
     tcase_add_test(im, test_progress_reports_the_file_size);
+    tcase_add_test(im, test_progress_is_not_reported_per_record_before_the_first_row);
     suite_add_tcase(s, im);
 
     TCase *idem = tcase_create("idempotency");
@@ -1930,6 +2134,9 @@ static Suite *ingest_suite(void) {
     tcase_add_test(rej, test_reject_amount_overflow);
     tcase_add_test(rej, test_reject_net_overflow_when_computed);
     tcase_add_test(rej, test_reject_amount_empty);
+    tcase_add_test(rej, test_reject_all_empty_sum_as_amount_empty_and_go_on);
+    tcase_add_test(rej, test_reject_net_mismatch);
+    tcase_add_test(rej, test_reject_net_mismatch_after_invert);
     tcase_add_test(rej, test_reject_currency_unknown);
     tcase_add_test(rej, test_reject_currency_not_three_letters);
     tcase_add_test(rej, test_reject_currency_missing);
@@ -1980,6 +2187,13 @@ static Suite *ingest_suite(void) {
     tcase_add_test(lay, test_builtin_generic_psp_imports_a_settlement_report);
     tcase_add_test(lay, test_builtin_generic_bank_imports_a_statement);
     suite_add_tcase(s, lay);
+
+    TCase *tot = tcase_create("totals");
+    tcase_add_unchecked_fixture(tot, base_setup, base_teardown);
+    tcase_add_checked_fixture(tot, setup, teardown);
+    tcase_add_test(tot, test_totals_currency_is_read_like_the_rows);
+    tcase_add_test(tot, test_totals_that_overflow_never_agree);
+    suite_add_tcase(s, tot);
 
     TCase *big = tcase_create("large");
     tcase_add_unchecked_fixture(big, base_setup, base_teardown);

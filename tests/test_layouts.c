@@ -268,6 +268,154 @@ START_TEST(test_bai2_trailers_are_checked) {
 }
 END_TEST
 
+/* Imports BAI2 text with the built-in profile into source `source`. */
+static recon_import_result import_bai2(const char *name, const char *text, const char *source) {
+    char path[600];
+    tu_write_file(tmp, name, text, strlen(text), path, sizeof path);
+    recon_profile *p;
+    ck_assert_int_eq(recon_profile_builtin("bai2", NULL, &p), RECON_OK);
+    recon_import_opts o = RECON_IMPORT_OPTS_INIT;
+    o.source = source;
+    recon_import_result r;
+    ck_assert_msg(recon_import_file(db, path, p, &o, &r) == RECON_OK, "%s", recon_errmsg(db));
+    recon_profile_free(p);
+    return r;
+}
+
+/* A funds type D distribution count that is not a count (negative: the
+ * field walk used to go backwards forever; too large; junk) rejects its
+ * record, naming the field; the rest of the file imports. */
+START_TEST(test_bai2_bad_distribution_counts_reject_the_record) {
+    recon_import_result r = import_bai2("hang.bai",
+                                        "01,BANK,ME,240301,0800,1,,,2/\n"
+                                        "02,ME,BANK,1,240301,,USD,2/\n"
+                                        "03,12345,USD,010,100,1,S,0,0,0,015,100,1,D,-6/\n"
+                                        "16,451,100,D,99,1,100,R1,,TOO MANY PAIRS\n"
+                                        "16,451,200,D,x,R2,,JUNK COUNT\n"
+                                        "16,451,300,D,1,2,300,R3,,ONE PAIR\n"
+                                        "49,800,5/\n"
+                                        "98,800,1,7/\n"
+                                        "99,800,1,9/\n",
+                                        "hang");
+    ck_assert_int_eq(r.rows_inserted, 1);
+    ck_assert_int_eq(r.rows_rejected, 3);
+    ck_assert_int_eq(r.checks_passed, 3);
+    TU_ASSERT_Q(sq, "R3", "SELECT external_id FROM transactions");
+    TU_ASSERT_Q(sq,
+                "3|record_invalid|03 record, field 15: the distribution count of funds type D "
+                "is '-6', not the number of (days, amount) pairs that follow\n"
+                "4|record_invalid|16 record, field 5: the distribution count of funds type D is "
+                "'99', not the number of (days, amount) pairs that follow\n"
+                "5|record_invalid|16 record, field 5: the distribution count of funds type D is "
+                "'x', not the number of (days, amount) pairs that follow",
+                "SELECT group_concat(line || '|' || provider_code || '|' || message, char(10))"
+                " FROM (SELECT * FROM failures ORDER BY line)");
+}
+END_TEST
+
+/* BAI2 has no quoting: a '"' in a 16's text is text, and the records after
+ * it are records (they used to be swallowed into one bad CSV row). */
+START_TEST(test_bai2_quote_in_text_is_text) {
+    recon_import_result r = import_bai2("q.bai",
+                                        "01,BANK,ME,240301,0800,1,,,2/\n"
+                                        "02,ME,BANK,1,240301,,USD,2/\n"
+                                        "03,12345,USD,/\n"
+                                        "16,451,100,0,REF1,,PIPE 12\" STEEL\n"
+                                        "16,451,200,0,REF2,,RENT\n"
+                                        "16,451,300,0,REF3,,OTHER\n"
+                                        "49,600,5/\n"
+                                        "98,600,1,7/\n"
+                                        "99,600,1,9/\n",
+                                        "q");
+    ck_assert_int_eq(r.rows_inserted, 3);
+    ck_assert_int_eq(r.rows_rejected, 0);
+    ck_assert_int_eq(r.checks_passed, 3);
+    ck_assert_int_eq(r.checks_failed, 0);
+    TU_ASSERT_Q(sq, "PIPE 12\" STEEL", "SELECT description FROM transactions WHERE line = 4");
+}
+END_TEST
+
+/* A file cut short is a failed check on its last line naming each missing
+ * trailer, never a clean import. */
+START_TEST(test_bai2_truncated_file_fails_its_check) {
+    recon_import_result r = import_bai2("trunc.bai",
+                                        "01,BANK,ME,240301,0800,1,,,2/\n"
+                                        "02,ME,BANK,1,240301,,USD,2/\n"
+                                        "03,12345,USD,/\n"
+                                        "16,451,100,0,REF1,,PIPE STEEL\n"
+                                        "16,451,200,0,REF2,,RENT\n",
+                                        "trunc");
+    ck_assert_int_eq(r.rows_inserted, 2);
+    ck_assert_int_eq(r.checks_passed, 0);
+    ck_assert_int_eq(r.checks_failed, 1);
+    TU_ASSERT_Q(sq,
+                "5|totals_mismatch|the file ends at line 5 without the account trailer (49) of "
+                "account 12345, the group trailer (98), the file trailer (99): it is truncated, "
+                "its totals unchecked",
+                "SELECT line || '|' || provider_code || '|' || message FROM failures");
+    /* Cut after the account trailer: only what is still open is named. */
+    r = import_bai2("trunc2.bai",
+                    "01,BANK,ME,240301,0800,1,,,2/\n"
+                    "02,ME,BANK,1,240301,,USD,2/\n"
+                    "03,12345,USD,/\n"
+                    "16,451,100,0,REF1,,PIPE STEEL\n"
+                    "49,100,3/\n",
+                    "trunc2");
+    ck_assert_int_eq(r.checks_passed, 1);
+    ck_assert_int_eq(r.checks_failed, 1);
+    TU_ASSERT_Q(sq,
+                "5|the file ends at line 5 without the group trailer (98), the file trailer "
+                "(99): it is truncated, its totals unchecked",
+                "SELECT line || '|' || message FROM failures WHERE import_id = %lld",
+                (long long)r.import_id);
+}
+END_TEST
+
+/* The same fee line (no bank reference) on two accounts is two rows: the
+ * account is stored, as group_id, and so is part of the content hash. */
+START_TEST(test_bai2_account_tells_identical_lines_apart) {
+    static const char file[] = "01,BANK,ME,240301,0800,1,,,2/\n"
+                               "02,ME,BANK,1,240301,,USD,2/\n"
+                               "03,%s,USD,/\n"
+                               "16,451,1500,0,,,MONTHLY ACCOUNT FEE\n"
+                               "49,1500,3/\n"
+                               "98,1500,1,5/\n"
+                               "99,1500,1,7/\n";
+    char text[512];
+    snprintf(text, sizeof text, file, "111");
+    recon_import_result r = import_bai2("acct111.bai", text, "bank");
+    ck_assert_int_eq(r.rows_inserted, 1);
+    snprintf(text, sizeof text, file, "222");
+    r = import_bai2("acct222.bai", text, "bank");
+    ck_assert_int_eq(r.rows_inserted, 1);
+    ck_assert_int_eq(r.rows_duplicate, 0);
+    TU_ASSERT_Q(sq, "111 -1500,222 -1500",
+                "SELECT group_concat(group_id || ' ' || amount_minor, ',') FROM"
+                " (SELECT * FROM transactions ORDER BY group_id)");
+}
+END_TEST
+
+/* A reader error in a BAI2 record names the record's field, and no column
+ * of the row (field 7 of a 16 is not the profile's column #7). */
+START_TEST(test_bai2_reader_errors_name_the_record_field) {
+    recon_import_result r = import_bai2("utf8.bai",
+                                        "01,BANK,ME,240301,0800,1,,,2/\n"
+                                        "02,ME,BANK,1,240301,,USD,2/\n"
+                                        "03,12345,USD,/\n"
+                                        "16,451,100,0,REF1,,BAD \xff TEXT\n"
+                                        "49,100,3/\n"
+                                        "98,100,1,5/\n"
+                                        "99,100,1,7/\n",
+                                        "utf8");
+    ck_assert_int_eq(r.rows_rejected, 1);
+    TU_ASSERT_Q(sq,
+                "4|invalid_utf8|NULL|NULL|field is not valid UTF-8 text or contains a NUL byte "
+                "(field 7 of the record)",
+                "SELECT line || '|' || provider_code || '|' || coalesce(field, 'NULL') || '|' ||"
+                " coalesce(column_name, 'NULL') || '|' || message FROM failures");
+}
+END_TEST
+
 START_TEST(test_amazon_summary_row_is_the_payout) {
     import_as("amazon_settlement", FIXTURE("layouts/amazon_settlement.csv"));
     /* The payout and its components net to zero: the summary was right. */
@@ -316,6 +464,11 @@ static Suite *layouts_suite(void) {
     tcase_add_test(t, test_filtered_rows_are_counted_not_stored);
     tcase_add_test(t, test_paypal_totals_rows_are_checked);
     tcase_add_test(t, test_bai2_trailers_are_checked);
+    tcase_add_test(t, test_bai2_bad_distribution_counts_reject_the_record);
+    tcase_add_test(t, test_bai2_quote_in_text_is_text);
+    tcase_add_test(t, test_bai2_truncated_file_fails_its_check);
+    tcase_add_test(t, test_bai2_account_tells_identical_lines_apart);
+    tcase_add_test(t, test_bai2_reader_errors_name_the_record_field);
     tcase_add_test(t, test_amazon_summary_row_is_the_payout);
     tcase_add_test(t, test_table_totals_footer_is_checked_not_imported);
     suite_add_tcase(s, t);

@@ -635,6 +635,30 @@ START_TEST(test_bad_values_in_profile_section) {
 }
 END_TEST
 
+/* A text key given again, or given empty after a valid value, must neither
+ * lose the other keys nor leave a freed pointer for recon_profile_free to
+ * free again (ASan turns that into a failure here). */
+START_TEST(test_repeated_or_empty_text_keys_keep_the_profile_sound) {
+    recon_profile *p = parse_ok("[profile]\nname = dbl\nsource_type = psp\n"
+                                "detect_first = id\ndetect_line = xx\n"
+                                "provider = Acme\nprovider = Beta\n" L_COLUMNS L_ID L_DATE L_AMOUNT
+                                    L_CURRENCY L_KINDS L_DEFAULT);
+    ck_assert_str_eq(p->detect_first, "id"); /* detect_line used to free it */
+    ck_assert_str_eq(p->detect_line, "xx");
+    ck_assert_str_eq(p->provider, "beta");
+    recon_profile_free(p);
+    static const char *const keys[] = {"name", "provider", "detect_first", "detect_line"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "[profile]\nname = first\nsource_type = psp\n%s = first\n%s =\n" L_COLUMNS L_ID
+                     L_DATE L_AMOUNT L_CURRENCY L_KINDS L_DEFAULT,
+                 keys[k], keys[k]);
+        expect_refused(text, "bad.ini:5:", keys[k], "must not be empty", NULL);
+    }
+}
+END_TEST
+
 START_TEST(test_bad_values_in_amounts_section) {
     expect_refused(MINIMAL "[amounts]\nsign = plus\n", "bad.ini:12:", "[amounts] sign", "plus",
                    NULL);
@@ -1266,6 +1290,7 @@ static Suite *profile_suite(void) {
     tcase_add_test(i, test_unknown_key_is_refused_with_line_section_and_key);
     tcase_add_test(i, test_unknown_column_field_is_refused);
     tcase_add_test(i, test_bad_values_in_profile_section);
+    tcase_add_test(i, test_repeated_or_empty_text_keys_keep_the_profile_sound);
     tcase_add_test(i, test_bad_values_in_amounts_section);
     tcase_add_test(i, test_bad_fixed_currency_is_refused);
     tcase_add_test(i, test_bad_date_format_is_refused);

@@ -155,6 +155,45 @@ START_TEST(test_bad_bodies_still_classify) {
 }
 END_TEST
 
+/* Complete sequences only: a lead byte followed by its continuation bytes. */
+static int utf8_whole(const char *s) {
+    for (const unsigned char *u = (const unsigned char *)s; *u;) {
+        int more = *u < 0x80 ? 0 : *u >= 0xf0 ? 3 : *u >= 0xe0 ? 2 : *u >= 0xc0 ? 1 : -1;
+        if (more < 0) return 0;
+        for (u++; more > 0; more--, u++)
+            if ((*u & 0xc0) != 0x80) return 0;
+    }
+    return 1;
+}
+
+/* Text cut to fit its field is cut between characters, never inside one. */
+START_TEST(test_long_texts_are_cut_at_character_boundaries) {
+    char a[600], body[2048];
+    memset(a, 'a', sizeof a);
+    /* 510 + 2 bytes of "é" is one byte over message[512]: the é goes whole. */
+    snprintf(body, sizeof body,
+             "{\"errors\": [{\"code\": \"%.62s\u00e9\", \"message\": \"%.510s\u00e9 tail\","
+             " \"field\": \"%.254s\u20ac\"}], \"meta\": {\"request_id\": \"%.126s\u00e9\"}}",
+             a, a, a, a);
+    recon_provider_failure f = parse("modulate", 400, body);
+    ck_assert_int_eq(f.parsed, 1);
+    ck_assert_uint_eq(strlen(f.message), 510);
+    ck_assert_uint_eq(strlen(f.field), 254);
+    ck_assert_uint_eq(strlen(f.request_id), 126);
+    ck_assert_uint_eq(strlen(f.info.provider_code), 62);
+    ck_assert(utf8_whole(f.message) && utf8_whole(f.field) && utf8_whole(f.request_id) &&
+              utf8_whole(f.info.provider_code));
+    /* The shop gateway's joined resource.field (type) too. */
+    snprintf(body, sizeof body,
+             "{\"code\": 1001, \"message\": \"m\", \"errors\": [{\"resource\": \"%.251s\","
+             " \"field\": \"\u00e9\u00e9\", \"type\": \"t\"}]}",
+             a);
+    f = parse("shop_gateway", 400, body);
+    ck_assert_uint_eq(strlen(f.field), 254); /* 251 + '.' + one é of two */
+    ck_assert(utf8_whole(f.field));
+}
+END_TEST
+
 START_TEST(test_binary_and_huge_bodies) {
     /* Binary junk with NUL bytes, and a body cut inside a UTF-8 sequence. */
     const char junk[] = "{\"errors\":[{\"code\":\"A\0B\",\"message\":\"\xff\xfe\"}]}";
@@ -198,6 +237,7 @@ static Suite *response_suite(void) {
     tcase_add_test(t, test_other_providers_by_common_keys);
     tcase_add_test(t, test_bad_bodies_still_classify);
     tcase_add_test(t, test_binary_and_huge_bodies);
+    tcase_add_test(t, test_long_texts_are_cut_at_character_boundaries);
     suite_add_tcase(s, t);
     return s;
 }

@@ -77,7 +77,9 @@ static const struct {
      "report carried; each with its unified code (docs/ERROR_CODES.md). record\n"
      "classifies and stores one provider failure (--body FILE parses the provider's\n"
      "response body); the same failure again while open counts an occurrence. summary\n"
-     "shows open failures by unified code and provider. resolve closes one with a note.\n"},
+     "shows open failures by unified code and provider. resolve closes one with a note.\n"
+     "list --from/--to: last seen at or after FROM, first seen before TO (exclusive); a\n"
+     "date (YYYY-MM-DD) as TO covers that whole day.\n"},
     {"errors",
      "usage: recon errors classify --provider P --http N [--code C] [--message M]\n"
      "                             [--format text|json]\n"
@@ -117,7 +119,8 @@ static const struct {
     {"summary",
      "usage: recon --db FILE summary [--format text|csv|json]\n"
      "\n"
-     "Per source and currency: imports, transactions, gross and net amounts, failures.\n"},
+     "Per source and currency: imports, transactions, gross and net amounts, and the\n"
+     "source's open failures (what failures list --source S --open lists).\n"},
     {"profiles",
      "usage: recon profiles list [--format text|json]\n"
      "       recon profiles show NAME\n"
