@@ -676,6 +676,8 @@ typedef struct {
     size_t n;
 } rows_t;
 
+static void rows_add(rows_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void rows_add(rows_t *r, const char *fmt, ...) {
     char buf[512];
     va_list ap;
