@@ -52,27 +52,9 @@ struct rc_bai2 {
     const char *reason; /* of the last structural error */
 };
 
-static int put(rc_strbuf *b, const char *s, size_t n) {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *g = realloc(b->s, cap);
-        if (!g)
-            return -1;
-        b->s = g;
-        b->cap = cap;
-    }
-    if (n)
-        memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-    return 0;
-}
-
 static int set(rc_strbuf *b, const char *s, size_t n) {
     b->len = 0;
-    return put(b, s, n);
+    return rc_strbuf_put(b, s, n);
 }
 
 static const char *field(const record *r, size_t i) {
@@ -95,10 +77,11 @@ static int copy_record(record *r, const rc_csv_row *row) {
             r->off[r->nfields++] = r->text.len;
         } else {
             r->text.len--; /* joined to the last field, after its NUL is dropped */
-            if (put(&r->text, ",", 1))
+            if (rc_strbuf_put(&r->text, ",", 1))
                 return -1;
         }
-        if (put(&r->text, row->fields[i], row->lens[i]) || put(&r->text, "\0", 1))
+        if (rc_strbuf_put(&r->text, row->fields[i], row->lens[i]) ||
+            rc_strbuf_put(&r->text, "\0", 1))
             return -1;
     }
     if (r->nfields) {
@@ -222,11 +205,11 @@ static int start_detail(rc_bai2 *b, const record *r, size_t i) {
             return -1;
     /* The text is the rest of the record, commas and all. */
     b->col[10].len = 0;
-    if (put(&b->col[10], "", 0))
+    if (rc_strbuf_put(&b->col[10], "", 0))
         return -1;
     for (size_t k = i + 2; k < r->nfields; k++)
-        if ((k > i + 2 && put(&b->col[10], ",", 1)) ||
-            put(&b->col[10], field(r, k), strlen(field(r, k))))
+        if ((k > i + 2 && rc_strbuf_put(&b->col[10], ",", 1)) ||
+            rc_strbuf_put(&b->col[10], field(r, k), strlen(field(r, k))))
             return -1;
     if (set(&b->raw, r->raw.s, r->raw.len))
         return -1;
@@ -239,10 +222,11 @@ static int continue_detail(rc_bai2 *b, const record *r) {
     rc_strbuf *text = &b->col[10];
     for (size_t k = 1; k < r->nfields; k++) {
         const char *f = field(r, k);
-        if ((text->len && put(text, k == 1 ? " " : ",", 1)) || put(text, f, strlen(f)))
+        if ((text->len && rc_strbuf_put(text, k == 1 ? " " : ",", 1)) ||
+            rc_strbuf_put(text, f, strlen(f)))
             return -1;
     }
-    return put(&b->raw, "\n", 1) || put(&b->raw, r->raw.s, r->raw.len) ? -1 : 0;
+    return rc_strbuf_put(&b->raw, "\n", 1) || rc_strbuf_put(&b->raw, r->raw.s, r->raw.len) ? -1 : 0;
 }
 
 static void emit_detail(rc_bai2 *b, rc_csv_row *row) {

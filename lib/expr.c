@@ -255,7 +255,7 @@ void rc_strbuf_free(rc_strbuf *b) {
     b->len = b->cap = 0;
 }
 
-static int put(rc_strbuf *b, const char *s, size_t n) {
+int rc_strbuf_put(rc_strbuf *b, const char *s, size_t n) {
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
         while (cap < b->len + n + 1)
@@ -311,7 +311,7 @@ static int negate_text(rc_strbuf *b, size_t start) {
     if (from == to || bad_edge(s[from]) || bad_edge(s[to - 1]))
         return 0;
     size_t body = to - from;
-    if (!neg && put(b, "-", 1)) /* room for the '-' in front */
+    if (!neg && rc_strbuf_put(b, "-", 1)) /* room for the '-' in front */
         return -1;
     char *d = b->s + start;
     memmove(d + !neg, d + from, body);
@@ -344,10 +344,10 @@ int rc_expr_eval(const rc_expr *x, const rc_cells *c, rc_strbuf *out) {
     case RC_X_COL: {
         size_t n;
         const char *s = rc_cells_get(c, x->slot, &n);
-        return put(out, s, n) ? RC_EXPR_ENOMEM : n > 0;
+        return rc_strbuf_put(out, s, n) ? RC_EXPR_ENOMEM : n > 0;
     }
     case RC_X_LIT:
-        return put(out, x->text, strlen(x->text)) ? RC_EXPR_ENOMEM : x->text[0] != '\0';
+        return rc_strbuf_put(out, x->text, strlen(x->text)) ? RC_EXPR_ENOMEM : x->text[0] != '\0';
     case RC_X_CONCAT: {
         int any = 0;
         for (size_t i = 0; i < x->nargs; i++) {

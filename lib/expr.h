@@ -75,6 +75,8 @@ typedef struct {
 } rc_strbuf;
 
 void rc_strbuf_free(rc_strbuf *b);
+/* Appends n bytes (keeping a NUL after them); -1 when out of memory. */
+int rc_strbuf_put(rc_strbuf *b, const char *s, size_t n);
 
 /* A slot's cell, trimmed of spaces and tabs; len 0 when absent or blank. */
 const char *rc_cells_get(const rc_cells *c, int slot, size_t *len);
