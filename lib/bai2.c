@@ -14,19 +14,19 @@
 
 /* A record, copied out of the CSV reader (whose row the next read reuses). */
 typedef struct {
-    rc_strbuf text;    /* the fields, each NUL-terminated, one after another */
-    size_t off[64];    /* where each field starts in text */
-    size_t nfields;    /* fields beyond 64 are joined into the last (16 text) */
+    rc_strbuf text; /* the fields, each NUL-terminated, one after another */
+    size_t off[64]; /* where each field starts in text */
+    size_t nfields; /* fields beyond 64 are joined into the last (16 text) */
     rc_strbuf raw;
     uint64_t line;
     int error;
     size_t error_field; /* the record's field the reader's error is about */
-    int type;          /* 01, 02, 03, 16, 88, 49, 98, 99; -1 when not a number */
+    int type;           /* 01, 02, 03, 16, 88, 49, 98, 99; -1 when not a number */
 } record;
 
 struct rc_bai2 {
     rc_csv *csv;
-    record ahead;      /* the record read but not yet handled */
+    record ahead; /* the record read but not yet handled */
     int have_ahead;
     record cur;
     /* Context from the headers. */
@@ -34,8 +34,8 @@ struct rc_bai2 {
     rc_strbuf account;
     char account_currency[4];
     int in_group, in_account, last_type;
-    int in_file;      /* a record came after the last 99 (or there is no 99 yet) */
-    int eof_checked;  /* the end of the input was checked for missing trailers */
+    int in_file;     /* a record came after the last 99 (or there is no 99 yet) */
+    int eof_checked; /* the end of the input was checked for missing trailers */
     /* The detail being built; emitted when a record that is not 88 comes. */
     int pending;
     rc_strbuf col[RC_BAI2_COLUMNS];
@@ -70,15 +70,13 @@ static int copy_record(record *r, const rc_csv_row *row) {
     r->line = row->line;
     r->error = row->error;
     r->error_field = row->error_field;
-    if (set(&r->raw, row->raw, row->raw_len))
-        return -1;
+    if (set(&r->raw, row->raw, row->raw_len)) return -1;
     for (size_t i = 0; i < row->nfields; i++) {
         if (i < 64) {
             r->off[r->nfields++] = r->text.len;
         } else {
             r->text.len--; /* joined to the last field, after its NUL is dropped */
-            if (rc_strbuf_put(&r->text, ",", 1))
-                return -1;
+            if (rc_strbuf_put(&r->text, ",", 1)) return -1;
         }
         if (rc_strbuf_put(&r->text, row->fields[i], row->lens[i]) ||
             rc_strbuf_put(&r->text, "\0", 1))
@@ -87,8 +85,7 @@ static int copy_record(record *r, const rc_csv_row *row) {
     if (r->nfields) {
         char *last = r->text.s + r->off[r->nfields - 1];
         size_t n = strlen(last);
-        if (n && last[n - 1] == '/')
-            last[n - 1] = '\0';
+        if (n && last[n - 1] == '/') last[n - 1] = '\0';
     }
     const char *t = field(r, 0);
     r->type = (strlen(t) == 2 && t[0] >= '0' && t[0] <= '9' && t[1] >= '0' && t[1] <= '9')
@@ -101,8 +98,7 @@ static int copy_record(record *r, const rc_csv_row *row) {
 static int amount(const char *s, int64_t *out) {
     int neg = 0;
     int64_t v = 0;
-    if (*s == '+' || *s == '-')
-        neg = *s++ == '-';
+    if (*s == '+' || *s == '-') neg = *s++ == '-';
     for (; *s; s++) {
         if (*s < '0' || *s > '9' || __builtin_mul_overflow(v, 10, &v) ||
             __builtin_add_overflow(v, *s - '0', &v))
@@ -117,11 +113,9 @@ static int amount(const char *s, int64_t *out) {
  * negative or huge and send the field walk backwards or nowhere. */
 static long count_of(const char *s, long max) {
     long n = 0;
-    if (!*s)
-        return -1;
+    if (!*s) return -1;
     for (; *s; s++) {
-        if (*s < '0' || *s > '9' || n > (max - (*s - '0')) / 10)
-            return -1;
+        if (*s < '0' || *s > '9' || n > (max - (*s - '0')) / 10) return -1;
         n = n * 10 + (*s - '0');
     }
     return n;
@@ -136,8 +130,7 @@ static long distributions(const record *r, size_t i) {
 }
 
 static void add(rc_bai2 *b, int64_t *sum, int64_t v) {
-    if (__builtin_add_overflow(*sum, v, sum))
-        b->overflow = 1;
+    if (__builtin_add_overflow(*sum, v, sum)) b->overflow = 1;
 }
 
 /* Sums the amounts of an 03 record's (or its 88's) summary groups: type,
@@ -147,8 +140,7 @@ static size_t sum_summaries(rc_bai2 *b, const record *r, size_t from) {
     size_t i = from;
     while (i + 1 < r->nfields) {
         int64_t v;
-        if (amount(field(r, i + 1), &v) == 0)
-            add(b, &b->acct_sum, v);
+        if (amount(field(r, i + 1), &v) == 0) add(b, &b->acct_sum, v);
         const char *funds = field(r, i + 3);
         i += 4;
         if (funds[0] == 'S' || funds[0] == 's') {
@@ -157,8 +149,7 @@ static size_t sum_summaries(rc_bai2 *b, const record *r, size_t from) {
             i += 2;
         } else if (funds[0] == 'D' || funds[0] == 'd') {
             long n = distributions(r, i);
-            if (n < 0)
-                return i;
+            if (n < 0) return i;
             i += 1 + 2 * (size_t)n;
         }
     }
@@ -168,10 +159,8 @@ static size_t sum_summaries(rc_bai2 *b, const record *r, size_t from) {
 /* 100-399 and 920-959 are credits, 400-699 and 960-999 debits (BAI2 type
  * code ranges; the custom 9xx halves as most banks use them). */
 static const char *direction(int code) {
-    if ((code >= 100 && code <= 399) || (code >= 920 && code <= 959))
-        return "C";
-    if ((code >= 400 && code <= 699) || (code >= 960 && code <= 999))
-        return "D";
+    if ((code >= 100 && code <= 399) || (code >= 920 && code <= 959)) return "C";
+    if ((code >= 400 && code <= 699) || (code >= 960 && code <= 999)) return "D";
     return "";
 }
 
@@ -179,10 +168,8 @@ static const char *direction(int code) {
  * fields. 0 when funds type D's distribution count (field 4) is not one. */
 static size_t detail_refs(const record *r) {
     const char *funds = field(r, 3);
-    if (funds[0] == 'V' || funds[0] == 'v')
-        return 6;
-    if (funds[0] == 'S' || funds[0] == 's')
-        return 7;
+    if (funds[0] == 'V' || funds[0] == 'v') return 6;
+    if (funds[0] == 'S' || funds[0] == 's') return 7;
     if (funds[0] == 'D' || funds[0] == 'd') {
         long n = distributions(r, 4);
         return n < 0 ? 0 : 5 + 2 * (size_t)n;
@@ -195,24 +182,27 @@ static size_t detail_refs(const record *r) {
 static int start_detail(rc_bai2 *b, const record *r, size_t i) {
     const char *funds = field(r, 3);
     const char *value_date = funds[0] == 'V' || funds[0] == 'v' ? field(r, 4) : "";
-    const char *vals[RC_BAI2_COLUMNS] = {b->account.s ? b->account.s : "", b->account_currency,
-                                         b->as_of, field(r, 1),
+    const char *vals[RC_BAI2_COLUMNS] = {b->account.s ? b->account.s : "",
+                                         b->account_currency,
+                                         b->as_of,
+                                         field(r, 1),
                                          direction((int)count_of(field(r, 1), 999)),
-                                         field(r, 2), funds, value_date, field(r, i),
-                                         field(r, i + 1), ""};
+                                         field(r, 2),
+                                         funds,
+                                         value_date,
+                                         field(r, i),
+                                         field(r, i + 1),
+                                         ""};
     for (int k = 0; k < RC_BAI2_COLUMNS - 1; k++)
-        if (set(&b->col[k], vals[k], strlen(vals[k])))
-            return -1;
+        if (set(&b->col[k], vals[k], strlen(vals[k]))) return -1;
     /* The text is the rest of the record, commas and all. */
     b->col[10].len = 0;
-    if (rc_strbuf_put(&b->col[10], "", 0))
-        return -1;
+    if (rc_strbuf_put(&b->col[10], "", 0)) return -1;
     for (size_t k = i + 2; k < r->nfields; k++)
         if ((k > i + 2 && rc_strbuf_put(&b->col[10], ",", 1)) ||
             rc_strbuf_put(&b->col[10], field(r, k), strlen(field(r, k))))
             return -1;
-    if (set(&b->raw, r->raw.s, r->raw.len))
-        return -1;
+    if (set(&b->raw, r->raw.s, r->raw.len)) return -1;
     b->pending_line = r->line;
     b->pending = 1;
     return 0;
@@ -234,8 +224,8 @@ static void emit_detail(rc_bai2 *b, rc_csv_row *row) {
         b->fields[k] = b->col[k].s ? b->col[k].s : "";
         b->lens[k] = b->col[k].len;
     }
-    *row = (rc_csv_row){RC_BAI2_COLUMNS, b->fields, b->lens, b->raw.s, b->raw.len,
-                        b->pending_line, RC_CSV_ROW_OK, 0};
+    *row = (rc_csv_row){RC_BAI2_COLUMNS, b->fields,       b->lens,       b->raw.s,
+                        b->raw.len,      b->pending_line, RC_CSV_ROW_OK, 0};
     b->pending = 0;
 }
 
@@ -243,8 +233,8 @@ static void emit_detail(rc_bai2 *b, rc_csv_row *row) {
  * reader's error (whose error_field is then a field of the record, not one
  * of the row's columns). */
 static void emit_about(rc_bai2 *b, const record *r, int error, rc_csv_row *row) {
-    *row = (rc_csv_row){0,       b->fields, b->lens, r->raw.s,
-                        r->raw.len, r->line,  error,   r->error_field};
+    *row =
+        (rc_csv_row){0, b->fields, b->lens, r->raw.s, r->raw.len, r->line, error, r->error_field};
 }
 
 /* Compares a trailer's control total and count with what was read. */
@@ -320,32 +310,26 @@ static int handle(rc_bai2 *b, const record *r, rc_csv_row *row) {
         b->acct_records = 1;
         b->acct_sum = 0;
         b->overflow = 0;
-        if (set(&b->account, field(r, 1), strlen(field(r, 1))))
-            return RC_CSV_ENOMEM;
+        if (set(&b->account, field(r, 1), strlen(field(r, 1)))) return RC_CSV_ENOMEM;
         snprintf(b->account_currency, sizeof b->account_currency, "%.3s",
                  field(r, 2)[0] ? field(r, 2) : b->group_currency);
-        if ((bad = sum_summaries(b, r, 3)) != 0)
-            return bad_count(b, r, bad, row);
+        if ((bad = sum_summaries(b, r, 3)) != 0) return bad_count(b, r, bad, row);
         return 0;
     case 16: {
         if (!b->in_account)
             return structure_error(b, r, "a detail record (16) outside an account (03)", row);
         /* The control total counts the record whatever becomes of its row. */
         int64_t v;
-        if (amount(field(r, 2), &v) == 0)
-            add(b, &b->acct_sum, v);
+        if (amount(field(r, 2), &v) == 0) add(b, &b->acct_sum, v);
         size_t refs = detail_refs(r);
-        if (!refs)
-            return bad_count(b, r, 4, row);
+        if (!refs) return bad_count(b, r, 4, row);
         return start_detail(b, r, refs) ? RC_CSV_ENOMEM : 0;
     }
     case 88:
         /* A chain of 88s continues the same record: keep its type. */
         b->last_type = prev;
-        if (prev == 16 && b->pending)
-            return continue_detail(b, r) ? RC_CSV_ENOMEM : 0;
-        if (prev == 3 && (bad = sum_summaries(b, r, 1)) != 0)
-            return bad_count(b, r, bad, row);
+        if (prev == 16 && b->pending) return continue_detail(b, r) ? RC_CSV_ENOMEM : 0;
+        if (prev == 3 && (bad = sum_summaries(b, r, 1)) != 0) return bad_count(b, r, bad, row);
         return 0;
     case 49: {
         if (!b->in_account)
@@ -357,8 +341,7 @@ static int handle(rc_bai2 *b, const record *r, rc_csv_row *row) {
         return check(b, r, "account", sum, b->acct_records, 2, row);
     }
     case 98:
-        if (!b->in_group)
-            return structure_error(b, r, "a group trailer (98) without a group", row);
+        if (!b->in_group) return structure_error(b, r, "a group trailer (98) without a group", row);
         b->in_group = 0;
         b->file_groups++;
         add(b, &b->file_sum, b->group_sum);
@@ -378,8 +361,7 @@ static int check_end(rc_bai2 *b, rc_csv_row *row) {
     char what[128] = "";
     size_t used = 0;
     b->eof_checked = 1;
-    if (!b->in_file && !b->in_group && !b->in_account)
-        return RC_CSV_EOF;
+    if (!b->in_file && !b->in_group && !b->in_account) return RC_CSV_EOF;
     if (b->in_account)
         used += (size_t)snprintf(what, sizeof what, "the account trailer (49) of account %.40s",
                                  b->account.s ? b->account.s : "");
@@ -407,10 +389,8 @@ int rc_bai2_next(rc_bai2 *b, rc_csv_row *row) {
                 }
                 return b->eof_checked ? RC_CSV_EOF : check_end(b, row);
             }
-            if (rc < 0)
-                return rc;
-            if (copy_record(&b->ahead, &raw))
-                return RC_CSV_ENOMEM;
+            if (rc < 0) return rc;
+            if (copy_record(&b->ahead, &raw)) return RC_CSV_ENOMEM;
             b->have_ahead = 1;
         }
         /* A detail is complete when anything but a continuation follows. */
@@ -423,15 +403,13 @@ int rc_bai2_next(rc_bai2 *b, rc_csv_row *row) {
         b->ahead = tmp;
         b->have_ahead = 0;
         int rc = handle(b, &b->cur, row);
-        if (rc != 0)
-            return rc;
+        if (rc != 0) return rc;
     }
 }
 
 int rc_bai2_open(rc_csv *csv, rc_bai2 **out) {
     *out = calloc(1, sizeof **out);
-    if (!*out)
-        return RC_CSV_ENOMEM;
+    if (!*out) return RC_CSV_ENOMEM;
     (*out)->csv = csv;
     (*out)->last_type = -1;
     return 0;
@@ -451,8 +429,7 @@ static void free_record(record *r) {
 }
 
 void rc_bai2_close(rc_bai2 *b) {
-    if (!b)
-        return;
+    if (!b) return;
     free_record(&b->ahead);
     free_record(&b->cur);
     rc_strbuf_free(&b->account);

@@ -25,9 +25,9 @@ static json_t *tx_json(recon_db *db, int64_t id, char status[16]) {
     sqlite3_bind_int64(st, 1, id);
     json_t *o = NULL;
     if (sqlite3_step(st) == SQLITE_ROW) {
-        static const char *const keys[] = {"source",   "external_id", "kind",     "amount_minor",
-                                           "net_minor", "currency",   "occurred_at", "settled_at",
-                                           "group_id",  "reference",  "description"};
+        static const char *const keys[] = {
+            "source",      "external_id", "kind",     "amount_minor", "net_minor",  "currency",
+            "occurred_at", "settled_at",  "group_id", "reference",    "description"};
         o = json_object();
         json_object_set_new(o, "id", json_integer(id));
         for (int i = 0; i < 11; i++) {
@@ -63,12 +63,11 @@ static json_t *match_json(recon_db *db, int64_t id) {
         m = json_pack("{s:I, s:s, s:s, s:i, s:o, s:s, s:s, s:s?}", "id", (json_int_t)mid, "rule",
                       sqlite3_column_text(st, 1), "origin", sqlite3_column_text(st, 2), "score",
                       sqlite3_column_int(st, 3), "evidence", ev ? ev : json_null(), "created_at",
-                      sqlite3_column_text(st, 5), "created_by", sqlite3_column_text(st, 6),
-                      "note", sqlite3_column_text(st, 7));
+                      sqlite3_column_text(st, 5), "created_by", sqlite3_column_text(st, 6), "note",
+                      sqlite3_column_text(st, 7));
     }
     sqlite3_finalize(st);
-    if (!m)
-        return NULL;
+    if (!m) return NULL;
     json_t *items = json_array();
     if (!rc_prepare(db,
                     "SELECT mi.side, s.name, t.external_id, t.amount_minor, t.currency, t.id"
@@ -103,12 +102,11 @@ static json_t *exceptions_json(recon_db *db, int64_t id) {
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_error_t e;
         json_t *c = json_loads((const char *)sqlite3_column_text(st, 3), 0, &e);
-        json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:o, s:s}", "id",
-                                           (json_int_t)sqlite3_column_int64(st, 0), "rule",
-                                           sqlite3_column_text(st, 1), "reason",
-                                           sqlite3_column_text(st, 2), "candidates",
-                                           c ? c : json_array(), "created_at",
-                                           sqlite3_column_text(st, 4)));
+        json_array_append_new(
+            a, json_pack("{s:I, s:s, s:s, s:o, s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+                         "rule", sqlite3_column_text(st, 1), "reason", sqlite3_column_text(st, 2),
+                         "candidates", c ? c : json_array(), "created_at",
+                         sqlite3_column_text(st, 4)));
     }
     sqlite3_finalize(st);
     return a;
@@ -119,11 +117,9 @@ static json_t *exceptions_json(recon_db *db, int64_t id) {
 static const rc_unit *unit_of(const rc_units *u, int64_t id) {
     for (size_t i = 0; i < u->n; i++) {
         const rc_unit *it = &u->u[i];
-        if (!u->member && it->id == id)
-            return it;
+        if (!u->member && it->id == id) return it;
         for (uint32_t m = 0; u->member && m < it->count; m++)
-            if (u->member[it->first + m] == id)
-                return it;
+            if (u->member[it->first + m] == id) return it;
     }
     return NULL;
 }
@@ -141,11 +137,9 @@ static int closeness(const rc_verdict *v) {
 
 static int better(const ranked *a, const ranked *b) {
     int ca = closeness(&a->v), cb = closeness(&b->v);
-    if (ca != cb)
-        return ca > cb;
+    if (ca != cb) return ca > cb;
     int64_t da = llabs(a->v.difference), db = llabs(b->v.difference);
-    if (da != db)
-        return da < db;
+    if (da != db) return da < db;
     return abs(a->v.days) < abs(b->v.days);
 }
 
@@ -160,12 +154,10 @@ static json_t *rule_json(const rc_rule *r, int on_left, const rc_units *mine, co
                                : rc_match_judge(r, other, o, mine, me)};
         size_t at = n < SHOW ? n++ : SHOW;
         while (at > 0 && better(&c, &top[at - 1])) {
-            if (at < SHOW)
-                top[at] = top[at - 1];
+            if (at < SHOW) top[at] = top[at - 1];
             at--;
         }
-        if (at < SHOW)
-            top[at] = c;
+        if (at < SHOW) top[at] = c;
     }
     json_t *cands = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -173,11 +165,10 @@ static json_t *rule_json(const rc_rule *r, int on_left, const rc_units *mine, co
         json_array_append_new(
             cands, json_pack("{s:s, s:s, s:I, s:s#, s:i, s:s, s:I, s:i, s:i}", "source",
                              rc_unit_source(other, o), other->grouped ? "group" : "external_id",
-                             rc_unit_name(other, o), "amount_minor",
-                             (json_int_t)o->value, "currency", o->currency, (int)3, "items",
-                             (int)o->count, "failed", failed[top[i].v.failed], "difference",
-                             (json_int_t)top[i].v.difference, "days", top[i].v.days, "score",
-                             top[i].v.failed ? 0 : top[i].v.score));
+                             rc_unit_name(other, o), "amount_minor", (json_int_t)o->value,
+                             "currency", o->currency, (int)3, "items", (int)o->count, "failed",
+                             failed[top[i].v.failed], "difference", (json_int_t)top[i].v.difference,
+                             "days", top[i].v.days, "score", top[i].v.failed ? 0 : top[i].v.score));
     }
     return json_pack("{s:s, s:s, s:s, s:i, s:I, s:o}", "rule", r->name, "side",
                      on_left ? "left" : "right", "cardinality", rc_cardinality_name(r->card),
@@ -191,8 +182,7 @@ static int rules_json(recon_db *db, int64_t id, const recon_rules *rules, json_t
     rc_rows rows;
     memset(&rows, 0, sizeof rows);
     int rc = rc_match_taken(db, &taken);
-    if (!rc)
-        rc = rc_rows_load(db, rules, &taken, &rows);
+    if (!rc) rc = rc_rows_load(db, rules, &taken, &rows);
     for (size_t i = 0; !rc && i < rules->n; i++) {
         const rc_rule *r = &rules->rule[i];
         for (int side = 1; !rc && side >= 0; side--) {
@@ -204,8 +194,7 @@ static int rules_json(recon_db *db, int64_t id, const recon_rules *rules, json_t
             const rc_unit *me = rc ? NULL : unit_of(&mine, id);
             if (me && rc_match_load(&rows, r, !side, &taken, &other))
                 rc = rc_fail(db, RECON_ENOMEM, "explain: out of memory");
-            if (!rc && me)
-                json_array_append_new(out, rule_json(r, side, &mine, me, &other));
+            if (!rc && me) json_array_append_new(out, rule_json(r, side, &mine, me, &other));
             rc_units_free(&mine);
             rc_units_free(&other);
         }
@@ -216,8 +205,7 @@ static int rules_json(recon_db *db, int64_t id, const recon_rules *rules, json_t
 }
 
 int recon_explain(recon_db *db, int64_t transaction_id, const recon_rules *rules, char **out) {
-    if (!db || !out)
-        return rc_fail(db, RECON_EMISUSE, "recon_explain: invalid argument");
+    if (!db || !out) return rc_fail(db, RECON_EMISUSE, "recon_explain: invalid argument");
     *out = NULL;
     recon_rules *own = NULL;
     recon_error err;
@@ -240,8 +228,7 @@ int recon_explain(recon_db *db, int64_t transaction_id, const recon_rules *rules
     json_object_set_new(doc, "rules", per_rule);
     if (!rc) {
         *out = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (!*out)
-            rc = rc_fail(db, RECON_ENOMEM, "explain: out of memory");
+        if (!*out) rc = rc_fail(db, RECON_ENOMEM, "explain: out of memory");
     }
     json_decref(doc);
     recon_rules_free(own);

@@ -14,9 +14,8 @@ static const struct {
     rc_xop op;
     size_t min_args, max_args;
 } CALLS[] = {
-    {"concat", RC_X_CONCAT, 1, 32}, {"coalesce", RC_X_COALESCE, 1, 32},
-    {"if", RC_X_IF, 2, 2},          {"neg", RC_X_NEG, 1, 1},
-    {"sum", RC_X_SUM, 1, 32},
+    {"concat", RC_X_CONCAT, 1, 32}, {"coalesce", RC_X_COALESCE, 1, 32}, {"if", RC_X_IF, 2, 2},
+    {"neg", RC_X_NEG, 1, 1},        {"sum", RC_X_SUM, 1, 32},
 };
 
 /* Length of a call name at s followed by '(' (spaces allowed), and its
@@ -24,8 +23,7 @@ static const struct {
 static size_t call_at(const char *s, int *which) {
     for (size_t k = 0; k < sizeof CALLS / sizeof CALLS[0]; k++) {
         size_t n = strlen(CALLS[k].name);
-        if (strncasecmp(s, CALLS[k].name, n) != 0)
-            continue;
+        if (strncasecmp(s, CALLS[k].name, n) != 0) continue;
         size_t i = n;
         while (s[i] == ' ' || s[i] == '\t')
             i++;
@@ -49,22 +47,18 @@ int rc_slot_add(rc_slots *slots, const char *ref, size_t len, int optional) {
         ref++, len--;
     while (len && isspace((unsigned char)ref[len - 1]))
         len--;
-    if (!len || slots->n == RC_MAX_SLOTS)
-        return -1;
+    if (!len || slots->n == RC_MAX_SLOTS) return -1;
     rc_slot s = {NULL, 0, optional};
     if (ref[0] == '#') {
         size_t pos = 0;
         for (size_t i = 1; i < len; i++) {
-            if (!isdigit((unsigned char)ref[i]) || pos > 100000)
-                return -1;
+            if (!isdigit((unsigned char)ref[i]) || pos > 100000) return -1;
             pos = pos * 10 + (size_t)(ref[i] - '0');
         }
-        if (pos == 0)
-            return -1;
+        if (pos == 0) return -1;
         s.position = pos;
     } else {
-        if (!(s.name = malloc(len + 1)))
-            return -1;
+        if (!(s.name = malloc(len + 1))) return -1;
         memcpy(s.name, ref, len);
         s.name[len] = '\0';
     }
@@ -79,8 +73,7 @@ void rc_slots_free(rc_slots *slots) {
 }
 
 void rc_expr_free(rc_expr *x) {
-    if (!x)
-        return;
+    if (!x) return;
     for (size_t i = 0; i < x->nargs; i++)
         rc_expr_free(x->args[i]);
     free(x->args);
@@ -100,8 +93,7 @@ typedef struct {
 } parser;
 
 static int fail(parser *p, const char *what) {
-    if (!p->err[0])
-        snprintf(p->err, p->errsize, "%s at character %zu", what, p->i + 1);
+    if (!p->err[0]) snprintf(p->err, p->errsize, "%s at character %zu", what, p->i + 1);
     return -1;
 }
 
@@ -112,8 +104,7 @@ static void skip_ws(parser *p) {
 
 static rc_expr *node(rc_xop op) {
     rc_expr *x = calloc(1, sizeof(rc_expr));
-    if (x)
-        x->op = op;
+    if (x) x->op = op;
     return x;
 }
 
@@ -123,8 +114,7 @@ static int parse_arg(parser *p, rc_expr **out);
 static int parse_args(parser *p, rc_expr *x) {
     for (;;) {
         rc_expr *a = NULL;
-        if (parse_arg(p, &a) != 0)
-            return -1;
+        if (parse_arg(p, &a) != 0) return -1;
         rc_expr **grown = realloc(x->args, (x->nargs + 1) * sizeof *grown);
         if (!grown) {
             rc_expr_free(a);
@@ -150,12 +140,10 @@ static int parse_args(parser *p, rc_expr *x) {
 static int parse_call(parser *p, rc_expr **out) {
     int k;
     size_t n = call_at(p->s + p->i, &k);
-    if (!n)
-        return fail(p, "expected concat(, coalesce(, if(, neg( or sum(");
+    if (!n) return fail(p, "expected concat(, coalesce(, if(, neg( or sum(");
     p->i += n;
     rc_expr *x = node(CALLS[k].op);
-    if (!x)
-        return fail(p, "out of memory");
+    if (!x) return fail(p, "out of memory");
     if (parse_args(p, x) != 0) {
         rc_expr_free(x);
         return -1;
@@ -176,8 +164,7 @@ static int parse_literal(parser *p, rc_expr **out) {
     size_t start = ++p->i;
     while (p->s[p->i] && p->s[p->i] != '"')
         p->i++;
-    if (p->s[p->i] != '"')
-        return fail(p, "unterminated \"literal\"");
+    if (p->s[p->i] != '"') return fail(p, "unterminated \"literal\"");
     rc_expr *x = node(RC_X_LIT);
     char *t = malloc(p->i - start + 1);
     if (!x || !t) {
@@ -211,8 +198,7 @@ static int parse_column(parser *p, rc_expr **out) {
         return fail(p, p->slots->n == RC_MAX_SLOTS ? "too many column references"
                                                    : "expected a column name or #N");
     rc_expr *x = node(RC_X_COL);
-    if (!x)
-        return fail(p, "out of memory");
+    if (!x) return fail(p, "out of memory");
     x->slot = slot;
     *out = x;
     return 0;
@@ -221,10 +207,8 @@ static int parse_column(parser *p, rc_expr **out) {
 static int parse_arg(parser *p, rc_expr **out) {
     skip_ws(p);
     int k;
-    if (p->s[p->i] == '"')
-        return parse_literal(p, out);
-    if (call_at(p->s + p->i, &k))
-        return parse_call(p, out);
+    if (p->s[p->i] == '"') return parse_literal(p, out);
+    if (call_at(p->s + p->i, &k)) return parse_call(p, out);
     return parse_column(p, out);
 }
 
@@ -237,8 +221,7 @@ int rc_expr_parse(const char *text, rc_slots *slots, int optional, rc_expr **out
     int rc = parse_call(&p, out);
     if (rc == 0) {
         skip_ws(&p);
-        if (p.s[p.i])
-            rc = fail(&p, "unexpected text after the call");
+        if (p.s[p.i]) rc = fail(&p, "unexpected text after the call");
     }
     if (rc != 0) {
         rc_expr_free(*out);
@@ -261,13 +244,11 @@ int rc_strbuf_put(rc_strbuf *b, const char *s, size_t n) {
         while (cap < b->len + n + 1)
             cap *= 2;
         char *grown = realloc(b->s, cap);
-        if (!grown)
-            return -1;
+        if (!grown) return -1;
         b->s = grown;
         b->cap = cap;
     }
-    if (n)
-        memcpy(b->s + b->len, s, n);
+    if (n) memcpy(b->s + b->len, s, n);
     b->len += n;
     b->s[b->len] = '\0';
     return 0;
@@ -308,15 +289,13 @@ static int negate_text(rc_strbuf *b, size_t start) {
         neg = 1;
         to--;
     }
-    if (from == to || bad_edge(s[from]) || bad_edge(s[to - 1]))
-        return 0;
+    if (from == to || bad_edge(s[from]) || bad_edge(s[to - 1])) return 0;
     size_t body = to - from;
     if (!neg && rc_strbuf_put(b, "-", 1)) /* room for the '-' in front */
         return -1;
     char *d = b->s + start;
     memmove(d + !neg, d + from, body);
-    if (!neg)
-        d[0] = '-';
+    if (!neg) d[0] = '-';
     b->len = start + !neg + body;
     b->s[b->len] = '\0';
     return 0;
@@ -352,42 +331,34 @@ int rc_expr_eval(const rc_expr *x, const rc_cells *c, rc_strbuf *out) {
         int any = 0;
         for (size_t i = 0; i < x->nargs; i++) {
             int r = rc_expr_eval(x->args[i], c, out);
-            if (r < 0)
-                return r;
-            if (x->args[i]->op != RC_X_LIT)
-                any |= r;
+            if (r < 0) return r;
+            if (x->args[i]->op != RC_X_LIT) any |= r;
         }
         /* Only literals: the row has nothing for this field. */
-        if (!any)
-            out->len = start;
-        if (out->s)
-            out->s[out->len] = '\0';
+        if (!any) out->len = start;
+        if (out->s) out->s[out->len] = '\0';
         return any;
     }
     case RC_X_COALESCE:
         for (size_t i = 0; i < x->nargs; i++) {
             int r = rc_expr_eval(x->args[i], c, out);
-            if (r != 0)
-                return r;
+            if (r != 0) return r;
             out->len = start;
         }
-        if (out->s)
-            out->s[start] = '\0';
+        if (out->s) out->s[start] = '\0';
         return 0;
     case RC_X_IF: {
         int r = rc_expr_eval(x->args[0], c, out);
         out->len = start;
         if (r <= 0) {
-            if (out->s)
-                out->s[start] = '\0';
+            if (out->s) out->s[start] = '\0';
             return r;
         }
         return rc_expr_eval(x->args[1], c, out);
     }
     case RC_X_NEG: {
         int r = rc_expr_eval(x->args[0], c, out);
-        if (r <= 0)
-            return r;
+        if (r <= 0) return r;
         return negate_text(out, start) ? RC_EXPR_ENOMEM : 1;
     }
     case RC_X_SUM:

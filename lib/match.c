@@ -46,8 +46,7 @@ void rc_bitset_free(rc_bitset *b) {
 }
 
 void rc_bitset_set(rc_bitset *b, int64_t id) {
-    if (id >= 0 && id <= b->max)
-        b->bits[id / 8] |= (uint8_t)(1u << (id % 8));
+    if (id >= 0 && id <= b->max) b->bits[id / 8] |= (uint8_t)(1u << (id % 8));
 }
 
 int rc_bitset_has(const rc_bitset *b, int64_t id) {
@@ -59,17 +58,14 @@ static int pool_add(rc_pool *p, const char *s, size_t n, uint32_t *out) {
         size_t cap = p->cap ? p->cap : 4096;
         while (cap < p->len + n + 1)
             cap *= 2;
-        if (cap > UINT32_MAX)
-            return -1;
+        if (cap > UINT32_MAX) return -1;
         char *g = realloc(p->s, cap);
-        if (!g)
-            return -1;
+        if (!g) return -1;
         p->s = g;
         p->cap = cap;
     }
     *out = (uint32_t)p->len;
-    if (n)
-        memcpy(p->s + p->len, s, n);
+    if (n) memcpy(p->s + p->len, s, n);
     p->s[p->len + n] = '\0';
     p->len += n + 1;
     return 0;
@@ -79,8 +75,7 @@ static int units_push(rc_units *u, const rc_unit *it) {
     if (u->n == u->cap) {
         size_t cap = u->cap ? 2 * u->cap : 1024;
         rc_unit *g = realloc(u->u, cap * sizeof *g);
-        if (!g)
-            return -1;
+        if (!g) return -1;
         u->u = g;
         u->cap = cap;
     }
@@ -97,8 +92,7 @@ void rc_units_free(rc_units *u) {
 
 int rc_kind_from_name(const char *name) {
     for (int k = 0; name && k < RC_K_COUNT; k++)
-        if (!strcmp(rc_kind_name((rc_kind)k), name))
-            return k;
+        if (!strcmp(rc_kind_name((rc_kind)k), name)) return k;
     return -1;
 }
 
@@ -112,8 +106,7 @@ static uint64_t hash_n(const char *s, size_t n) {
 
 /* Days since 1970-01-01 of "YYYY-MM-DD...". */
 static int32_t day_of(const char *s) {
-    if (!s || strlen(s) < 10)
-        return RC_NO_DATE;
+    if (!s || strlen(s) < 10) return RC_NO_DATE;
     return (int32_t)rc_days_from_civil(atoi(s), (unsigned)atoi(s + 5), (unsigned)atoi(s + 8));
 }
 
@@ -127,8 +120,7 @@ static int64_t business_index(int32_t d) {
 }
 
 int rc_day_distance(int32_t a, int32_t b, int business) {
-    if (!business)
-        return a - b;
+    if (!business) return a - b;
     return (int)(business_index(a) - business_index(b));
 }
 
@@ -137,19 +129,16 @@ int rc_day_distance(int32_t a, int32_t b, int business) {
 int rc_match_taken(recon_db *db, rc_bitset *b) {
     sqlite3_stmt *st;
     int rc = rc_prepare(db, "SELECT coalesce(max(id), 0) FROM transactions", &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     int64_t max = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_finalize(st);
-    if (rc_bitset_init(b, max))
-        return rc_fail(db, RECON_ENOMEM, "matching: out of memory");
+    if (rc_bitset_init(b, max)) return rc_fail(db, RECON_ENOMEM, "matching: out of memory");
     rc = rc_prepare(db,
                     "SELECT mi.transaction_id FROM match_items mi JOIN matches m"
                     " ON m.id = mi.match_id WHERE m.undone_at IS NULL"
                     " UNION ALL SELECT transaction_id FROM ignores WHERE undone_at IS NULL",
                     &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW)
         rc_bitset_set(b, sqlite3_column_int64(st, 0));
@@ -157,8 +146,8 @@ int rc_match_taken(recon_db *db, rc_bitset *b) {
     return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(db, "reading matched transactions");
 }
 
-static const char *const TEXT_COLUMN[RC_TF_COUNT] = {
-    "t.reference", "t.group_id", "t.external_id", "t.description", "t.counterparty"};
+static const char *const TEXT_COLUMN[RC_TF_COUNT] = {"t.reference", "t.group_id", "t.external_id",
+                                                     "t.description", "t.counterparty"};
 
 /* The text a side compares: normalized when the rule compares normalized
  * (or looks for one side's key inside the other's text). */
@@ -196,10 +185,8 @@ static int cmp_group(const void *a, const void *b) {
 static int make_groups(rc_units *u) {
     for (size_t i = 0; i < u->n; i++)
         u->u[i].sk = u->pool.s + u->u[i].key;
-    if (u->n)
-        qsort(u->u, u->n, sizeof *u->u, cmp_group);
-    if (u->n && !(u->member = malloc(u->n * sizeof *u->member)))
-        return -1;
+    if (u->n) qsort(u->u, u->n, sizeof *u->u, cmp_group);
+    if (u->n && !(u->member = malloc(u->n * sizeof *u->member))) return -1;
     size_t out = 0;
     for (size_t i = 0; i < u->n;) {
         rc_unit g = u->u[i];
@@ -208,8 +195,7 @@ static int make_groups(rc_units *u) {
         g.value = 0;
         size_t j = i;
         for (; j < u->n && !cmp_key(&u->u[j], &u->u[i]); j++) {
-            if (__builtin_add_overflow(g.value, u->u[j].value, &g.value))
-                g.overflow = 1;
+            if (__builtin_add_overflow(g.value, u->u[j].value, &g.value)) g.overflow = 1;
             if (u->u[j].date != RC_NO_DATE && (g.date == RC_NO_DATE || u->u[j].date > g.date))
                 g.date = u->u[j].date;
             u->member[u->nmember++] = u->u[j].id;
@@ -235,8 +221,7 @@ void rc_rows_free(rc_rows *rows) {
 static int load_sources(recon_db *db, rc_rows *rows, uint32_t **by_id, int64_t *max_id) {
     sqlite3_stmt *st;
     int rc = rc_prepare(db, "SELECT id, name, type FROM sources ORDER BY id", &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     size_t cap = 0;
     *max_id = 0;
     int step;
@@ -245,8 +230,7 @@ static int load_sources(recon_db *db, rc_rows *rows, uint32_t **by_id, int64_t *
         if (rows->nsrc == cap) {
             cap = cap ? 2 * cap : 16;
             rc_source *g = realloc(rows->src, cap * sizeof *g);
-            if (!g)
-                break;
+            if (!g) break;
             rows->src = g;
         }
         const char *type = (const char *)sqlite3_column_text(st, 2);
@@ -255,21 +239,17 @@ static int load_sources(recon_db *db, rc_rows *rows, uint32_t **by_id, int64_t *
         for (int t = RECON_SOURCE_PSP; t <= RECON_SOURCE_LEDGER; t++)
             if (type && !strcmp(type, recon_source_type_name((recon_source_type)t)))
                 src->type = (recon_source_type)t;
-        if (!(src->name = strdup((const char *)sqlite3_column_text(st, 1))))
-            break;
+        if (!(src->name = strdup((const char *)sqlite3_column_text(st, 1)))) break;
         rows->nsrc++;
-        if (id > *max_id)
-            *max_id = id;
+        if (id > *max_id) *max_id = id;
     }
     sqlite3_finalize(st);
-    if (step != SQLITE_DONE && step != SQLITE_ROW)
-        return rc_fail_sql(db, "reading sources");
+    if (step != SQLITE_DONE && step != SQLITE_ROW) return rc_fail_sql(db, "reading sources");
     if (step == SQLITE_ROW || !(*by_id = calloc((size_t)*max_id + 1, sizeof **by_id)))
         return rc_fail(db, RECON_ENOMEM, "matching: out of memory");
     /* Second pass for the id map: sources are few. */
     rc = rc_prepare(db, "SELECT id FROM sources ORDER BY id", &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     for (uint32_t i = 0; sqlite3_step(st) == SQLITE_ROW && i < rows->nsrc; i++)
         (*by_id)[sqlite3_column_int64(st, 0)] = i;
     sqlite3_finalize(st);
@@ -282,8 +262,7 @@ static unsigned fields_used(const recon_rules *rules) {
     for (size_t i = 0; i < rules->n; i++) {
         const rc_rule *r = &rules->rule[i];
         f |= 1u << r->group_by;
-        if (r->ref != RC_REF_NONE)
-            f |= 1u << r->ref_left | 1u << r->ref_right;
+        if (r->ref != RC_REF_NONE) f |= 1u << r->ref_left | 1u << r->ref_right;
     }
     return f;
 }
@@ -292,8 +271,7 @@ static int push_row(rc_rows *rows, const rc_row *row) {
     if (rows->n == rows->cap) {
         size_t cap = rows->cap ? 2 * rows->cap : 4096;
         rc_row *g = realloc(rows->row, cap * sizeof *g);
-        if (!g)
-            return -1;
+        if (!g) return -1;
         rows->row = g;
         rows->cap = cap;
     }
@@ -322,8 +300,7 @@ static int read_row(sqlite3_stmt *st, const uint32_t *src_by_id, int64_t max_src
         row.text[f] = RC_NO_TEXT;
         const char *t = (const char *)sqlite3_column_text(st, 9 + f);
         size_t n = (size_t)sqlite3_column_bytes(st, 9 + f);
-        if ((fields & (1u << f)) && t && n && pool_add(&rows->pool, t, n, &row.text[f]))
-            return -1;
+        if ((fields & (1u << f)) && t && n && pool_add(&rows->pool, t, n, &row.text[f])) return -1;
     }
     return push_row(rows, &row);
 }
@@ -352,8 +329,7 @@ int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken,
     }
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (rc_bitset_has(taken, sqlite3_column_int64(st, 0)))
-            continue;
+        if (rc_bitset_has(taken, sqlite3_column_int64(st, 0))) continue;
         if (read_row(st, src_by_id, max_src, fields, rows)) {
             rc = rc_fail(db, RECON_ENOMEM, "matching: out of memory");
             break;
@@ -361,18 +337,15 @@ int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken,
     }
     sqlite3_finalize(st);
     free(src_by_id);
-    if (!rc && step != SQLITE_DONE)
-        rc = rc_fail_sql(db, "loading transactions to match");
+    if (!rc && step != SQLITE_DONE) rc = rc_fail_sql(db, "loading transactions to match");
     return rc;
 }
 
 /* Does a rule's side take rows of this source? */
 static int side_has_source(const rc_side *side, const rc_source *src) {
-    if (side->type)
-        return side->type == src->type;
+    if (side->type) return side->type == src->type;
     for (size_t i = 0; i < side->nsources; i++)
-        if (!strcmp(side->sources[i], src->name))
-            return 1;
+        if (!strcmp(side->sources[i], src->name)) return 1;
     return 0;
 }
 
@@ -385,8 +358,7 @@ int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bits
     rc_datefield df = left ? r->date_left : r->date_right;
     /* Which sources this side takes, decided once, not per row. */
     unsigned char *in = calloc(rows->nsrc + 1, 1);
-    if (!in)
-        return -1;
+    if (!in) return -1;
     for (size_t i = 0; i < rows->nsrc; i++)
         in[i] = (unsigned char)side_has_source(side, &rows->src[i]);
     /* A payout row keeps its group id, for attaching its items. */
@@ -400,8 +372,7 @@ int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bits
             rc_bitset_has(taken, row->id))
             continue;
         const char *text = row->text[tf] == RC_NO_TEXT ? NULL : rows->pool.s + row->text[tf];
-        if (grouped && !text)
-            continue; /* an aggregated side needs its key */
+        if (grouped && !text) continue; /* an aggregated side needs its key */
         rc_unit it;
         memset(&it, 0, sizeof it);
         it.id = row->id;
@@ -421,8 +392,7 @@ int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bits
              units_push(u, &it);
     }
     free(in);
-    if (!rc && grouped && make_groups(u))
-        rc = -1;
+    if (!rc && grouped && make_groups(u)) rc = -1;
     return rc ? -1 : 0;
 }
 
@@ -431,23 +401,19 @@ int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bits
 /* Is the right key inside the left text: whole (3), or cut off by the end
  * of the text after at least MIN_PREFIX characters (4)? 0 when not. */
 static int contains_key(const char *text, const char *key) {
-    if (!*key)
-        return 0;
-    if (strstr(text, key))
-        return 3;
+    if (!*key) return 0;
+    if (strstr(text, key)) return 3;
     size_t k = strlen(key), n = strlen(text);
-    if (k <= MIN_PREFIX)
-        return 0;
+    if (k <= MIN_PREFIX) return 0;
     for (size_t i = 0; i + MIN_PREFIX <= n; i++) {
         size_t rest = n - i;
-        if (rest < k && memcmp(text + i, key, rest) == 0)
-            return 4;
+        if (rest < k && memcmp(text + i, key, rest) == 0) return 4;
     }
     return 0;
 }
 
-rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l,
-                          const rc_units *R, const rc_unit *ri) {
+rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l, const rc_units *R,
+                          const rc_unit *ri) {
     rc_verdict v = {RC_FAIL_NONE, 1000, 0, 0, 0};
     if (!r->any_currency && memcmp(l->currency, ri->currency, 3) != 0) {
         v.failed = RC_FAIL_CURRENCY;
@@ -461,19 +427,16 @@ rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l,
     case RC_REF_EQUAL:
     case RC_REF_NORMALIZED:
         v.ref_how = r->ref == RC_REF_EQUAL ? 1 : 2;
-        if (!*lt || strcmp(lt, rt) != 0)
-            v.failed = RC_FAIL_REFERENCE;
+        if (!*lt || strcmp(lt, rt) != 0) v.failed = RC_FAIL_REFERENCE;
         v.score -= r->ref == RC_REF_EQUAL ? 0 : 2;
         break;
     case RC_REF_CONTAINS:
         v.ref_how = contains_key(lt, rt);
-        if (!v.ref_how)
-            v.failed = RC_FAIL_REFERENCE;
+        if (!v.ref_how) v.failed = RC_FAIL_REFERENCE;
         v.score -= v.ref_how == 4 ? 20 : 5;
         break;
     }
-    if (v.failed)
-        return v;
+    if (v.failed) return v;
     int64_t right = r->opposite ? -ri->value : ri->value;
     if (ri->overflow || __builtin_sub_overflow(l->value, right, &v.difference)) {
         v.failed = RC_FAIL_AMOUNT;
@@ -482,8 +445,8 @@ rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l,
     uint64_t diff = v.difference < 0 ? 0 - (uint64_t)v.difference : (uint64_t)v.difference;
     uint64_t big = (uint64_t)(l->value < 0 ? -l->value : l->value);
     uint64_t tol = (uint64_t)r->tol_minor;
-    if (r->tol_bps && big / 10000 * (uint64_t)r->tol_bps + big % 10000 * (uint64_t)r->tol_bps /
-                                                               10000 > tol)
+    if (r->tol_bps &&
+        big / 10000 * (uint64_t)r->tol_bps + big % 10000 * (uint64_t)r->tol_bps / 10000 > tol)
         tol = big / 10000 * (uint64_t)r->tol_bps + big % 10000 * (uint64_t)r->tol_bps / 10000;
     if (diff > tol) {
         v.failed = RC_FAIL_AMOUNT;
@@ -499,8 +462,7 @@ rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l,
             return v;
         }
         v.days = rc_day_distance(l->date, ri->date, r->business_days);
-        if (v.days < r->win_min || v.days > r->win_max)
-            v.failed = RC_FAIL_DATE;
+        if (v.days < r->win_min || v.days > r->win_max) v.failed = RC_FAIL_DATE;
     }
     return v;
 }
@@ -510,8 +472,8 @@ rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l,
  * distance as the rule counts it, the sizes of both sides). Amounts, dates
  * and texts are the items' own; the rule's settings are in the run's
  * rules_text. Small on purpose: a million matches write a million of these. */
-void rc_match_evidence(const rc_rule *r, const rc_unit *l, const rc_unit *ri,
-                       const rc_verdict *v, char *buf, size_t size) {
+void rc_match_evidence(const rc_rule *r, const rc_unit *l, const rc_unit *ri, const rc_verdict *v,
+                       char *buf, size_t size) {
     static const char *const how[] = {"none", "equal", "normalized", "contains", "truncated"};
     int n = snprintf(buf, size, "{\"reference\":\"%s\",\"difference\":%lld", how[v->ref_how],
                      (long long)v->difference);
@@ -544,10 +506,8 @@ typedef struct {
 
 static int cmp_keyed(const void *a, const void *b) {
     const keyed *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
-    if (x->tie != y->tie)
-        return x->tie < y->tie ? -1 : 1;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    if (x->tie != y->tie) return x->tie < y->tie ? -1 : 1;
     return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
@@ -556,8 +516,7 @@ static int index_build(keyed *k, size_t n, rc_index *ix) {
     ix->pos = malloc((n ? n : 1) * sizeof *ix->pos);
     ix->key = malloc((n ? n : 1) * sizeof *ix->key);
     ix->tie = malloc((n ? n : 1) * sizeof *ix->tie);
-    if (!ix->pos || !ix->key || !ix->tie)
-        return -1;
+    if (!ix->pos || !ix->key || !ix->tie) return -1;
     for (size_t i = 0; i < n; i++) {
         ix->pos[i] = k[i].pos;
         ix->key[i] = k[i].key;
@@ -614,8 +573,7 @@ static uint64_t currency_key(const char *c) {
 static int build_index(const rc_rule *r, const rc_units *R, rc_index *ix) {
     memset(ix, 0, sizeof *ix);
     keyed *k = malloc((R->n ? R->n : 1) * sizeof *k);
-    if (!k)
-        return -1;
+    if (!k) return -1;
     size_t n = 0;
     for (size_t i = 0; i < R->n; i++) {
         const rc_unit *u = &R->u[i];
@@ -629,8 +587,7 @@ static int build_index(const rc_rule *r, const rc_units *R, rc_index *ix) {
         } else if (r->ref == RC_REF_CONTAINS) {
             const char *t = rc_pool_str(R, u->text);
             size_t len = strlen(t), p = len < MIN_PREFIX ? len : MIN_PREFIX;
-            if (!p)
-                continue;
+            if (!p) continue;
             size_t j = 0;
             while (j < ix->nprefix && ix->prefix_lens[j] != p)
                 j++;
@@ -653,14 +610,12 @@ static int build_index(const rc_rule *r, const rc_units *R, rc_index *ix) {
 typedef int (*visit_fn)(size_t right, void *ctx);
 
 static int visit_candidates(const rc_rule *r, const rc_units *L, const rc_unit *l,
-                            const rc_units *R, const rc_index *ix, int widen_days,
-                            visit_fn fn, void *ctx) {
+                            const rc_units *R, const rc_index *ix, int widen_days, visit_fn fn,
+                            void *ctx) {
     if (r->ref == RC_REF_EQUAL || r->ref == RC_REF_NORMALIZED) {
-        if (!l->hash)
-            return 0;
+        if (!l->hash) return 0;
         for (size_t i = lower_bound(ix, l->hash); i < ix->n && ix->key[i] == l->hash; i++)
-            if (fn(ix->pos[i], ctx))
-                return 1;
+            if (fn(ix->pos[i], ctx)) return 1;
         return 0;
     }
     if (r->ref == RC_REF_CONTAINS) {
@@ -671,8 +626,7 @@ static int visit_candidates(const rc_rule *r, const rc_units *L, const rc_unit *
             for (size_t at = 0; at + len <= n; at++) {
                 uint64_t h = hash_n(t + at, len);
                 for (size_t i = lower_bound(ix, h); i < ix->n && ix->key[i] == h; i++)
-                    if (fn(ix->pos[i], ctx))
-                        return 1;
+                    if (fn(ix->pos[i], ctx)) return 1;
             }
         }
         return 0;
@@ -681,21 +635,17 @@ static int visit_candidates(const rc_rule *r, const rc_units *L, const rc_unit *
     uint64_t big = (uint64_t)(l->value < 0 ? -l->value : l->value);
     uint64_t tol = (uint64_t)r->tol_minor;
     uint64_t bps = big / 10000 * (uint64_t)r->tol_bps + big % 10000 * (uint64_t)r->tol_bps / 10000;
-    if (bps > tol)
-        tol = bps;
-    if (tol > INT64_MAX / 4)
-        tol = INT64_MAX / 4;
+    if (bps > tol) tol = bps;
+    if (tol > INT64_MAX / 4) tol = INT64_MAX / 4;
     int64_t lo, hi, target = l->value;
-    if (r->opposite)
-        target = target == INT64_MIN ? INT64_MAX : -target;
-    if (__builtin_sub_overflow(target, (int64_t)tol, &lo))
-        lo = INT64_MIN;
-    if (__builtin_add_overflow(target, (int64_t)tol, &hi))
-        hi = INT64_MAX;
+    if (r->opposite) target = target == INT64_MIN ? INT64_MAX : -target;
+    if (__builtin_sub_overflow(target, (int64_t)tol, &lo)) lo = INT64_MIN;
+    if (__builtin_add_overflow(target, (int64_t)tol, &hi)) hi = INT64_MAX;
     /* Per distinct value in range: a binary search to this currency and the
      * first date that can be in the window, then a scan to the last one. A
      * calendar range generous enough for business days too. */
-    int64_t slack = (int64_t)widen_days + 3 + (r->business_days ? 2 + (r->win_max - r->win_min) : 0);
+    int64_t slack =
+        (int64_t)widen_days + 3 + (r->business_days ? 2 + (r->win_max - r->win_min) : 0);
     int64_t dlo = INT32_MIN, dhi = INT32_MAX;
     if (r->use_date && l->date != RC_NO_DATE) {
         int64_t span_lo = r->business_days ? (int64_t)r->win_min * 7 / 5 - 3 : r->win_min;
@@ -712,14 +662,12 @@ static int visit_candidates(const rc_rule *r, const rc_units *L, const rc_unit *
         for (size_t j = lower_bound2(ix, v, r->any_currency ? 0 : tlo);
              j < ix->n && ix->key[j] == v && ix->tie[j] <= thi; j++) {
             const rc_unit *ru = &R->u[ix->pos[j]];
-            if (r->any_currency && r->use_date && l->date != RC_NO_DATE &&
-                ru->date != RC_NO_DATE && (ru->date < dlo || ru->date > dhi))
+            if (r->any_currency && r->use_date && l->date != RC_NO_DATE && ru->date != RC_NO_DATE &&
+                (ru->date < dlo || ru->date > dhi))
                 continue;
-            if (fn(ix->pos[j], ctx))
-                return 1;
+            if (fn(ix->pos[j], ctx)) return 1;
         }
-        if (v == UINT64_MAX)
-            break;
+        if (v == UINT64_MAX) break;
         i = lower_bound(ix, v + 1);
     }
     return 0;
@@ -739,9 +687,9 @@ typedef struct {
  * since a run can hold a million of them. Its sides are the rule's units
  * (run_state.sides[3 * rule .. + 2]: left, right, attached groups). */
 typedef struct {
-    const rc_units *L;  /* for sorting: the left side */
-    uint32_t l, r, g;   /* units on the left, right and attached sides */
-    uint8_t ref_how;    /* the verdict, kept in short */
+    const rc_units *L; /* for sorting: the left side */
+    uint32_t l, r, g;  /* units on the left, right and attached sides */
+    uint8_t ref_how;   /* the verdict, kept in short */
     uint8_t attached;
     int16_t score;
     int32_t days;
@@ -752,7 +700,7 @@ typedef struct {
     const rc_rule *rule;
     int64_t transaction_id;
     const char *reason;
-    char *candidates; /* JSON, malloc'd */
+    char *candidates;        /* JSON, malloc'd */
     const char *sort_source; /* lives as long as the run's rows */
     char *sort_id;           /* malloc'd: a group's key dies with its rule's units */
 } exception_rec;
@@ -772,9 +720,9 @@ typedef struct {
     recon_db *db;
     const recon_rules *rules;
     rc_bitset taken;
-    rc_rows rows;  /* everything not taken at the start, read once */
+    rc_rows rows; /* everything not taken at the start, read once */
     vetoes veto;
-    rc_units *sides;   /* 3 per rule: left, right, and the items to attach */
+    rc_units *sides; /* 3 per rule: left, right, and the items to attach */
     pair *pairs;
     size_t npairs, cap_pairs;
     exception_rec *exc;
@@ -834,8 +782,7 @@ static int64_t unit_member(const rc_units *u, const rc_unit *it, uint32_t m) {
 /* Was every transaction of this pair in one match that was undone? */
 static int vetoed(const visit_ctx *c, size_t ri) {
     const vetoes *v = c->veto;
-    if (!v->n)
-        return 0;
+    if (!v->n) return 0;
     const rc_unit *r = &c->R->u[ri];
     int64_t first = unit_member(c->L, c->l, 0);
     for (size_t i = veto_find(v, first, INT64_MIN); i < v->n && v->v[i].tx == first; i++) {
@@ -849,8 +796,7 @@ static int vetoed(const visit_ctx *c, size_t ri) {
             size_t at = veto_find(v, unit_member(c->R, r, k), m);
             all = at < v->n && v->v[at].tx == unit_member(c->R, r, k) && v->v[at].match == m;
         }
-        if (all)
-            return 1;
+        if (all) return 1;
     }
     return 0;
 }
@@ -867,11 +813,9 @@ static void note(best *b, int score, size_t other) {
 
 static int on_candidate(size_t ri, void *p) {
     visit_ctx *c = p;
-    if (c->used_r[ri])
-        return 0;
+    if (c->used_r[ri]) return 0;
     rc_verdict v = rc_match_judge(c->r, c->L, c->l, c->R, &c->R->u[ri]);
-    if (v.failed || vetoed(c, ri))
-        return 0;
+    if (v.failed || vetoed(c, ri)) return 0;
     note(&c->bl[c->li], v.score, ri);
     note(&c->br[ri], v.score, c->li);
     return 0;
@@ -883,10 +827,8 @@ static int on_candidate(size_t ri, void *p) {
 static int unit_order(const rc_units *R, size_t a, size_t b) {
     const rc_unit *x = &R->u[a], *y = &R->u[b];
     int c = strcmp(rc_unit_source(R, x), rc_unit_source(R, y));
-    if (!c)
-        c = strcmp(rc_unit_name(R, x), rc_unit_name(R, y));
-    if (!c)
-        c = memcmp(x->currency, y->currency, 3);
+    if (!c) c = strcmp(rc_unit_name(R, x), rc_unit_name(R, y));
+    if (!c) c = memcmp(x->currency, y->currency, 3);
     return c ? c : (a > b) - (a < b);
 }
 
@@ -896,28 +838,24 @@ static int unit_order(const rc_units *R, size_t a, size_t b) {
  * holds the first ones in that order. */
 static int on_listed(size_t ri, void *p) {
     visit_ctx *c = p;
-    if (c->used_r[ri])
-        return 0;
+    if (c->used_r[ri]) return 0;
     rc_verdict v = rc_match_judge(c->r, c->L, c->l, c->R, &c->R->u[ri]);
-    int keep = c->best_only ? !v.failed && v.score == c->best_score
-                            : v.failed == c->want ||
-                                  (c->want == RC_FAIL_AMOUNT && v.failed == RC_FAIL_DATE);
-    if (!keep || (c->best_only && vetoed(c, ri)))
-        return 0;
+    int keep = c->best_only
+                   ? !v.failed && v.score == c->best_score
+                   : v.failed == c->want || (c->want == RC_FAIL_AMOUNT && v.failed == RC_FAIL_DATE);
+    if (!keep || (c->best_only && vetoed(c, ri))) return 0;
     size_t at = 0;
     while (at < c->nfound && unit_order(c->R, c->found[at], ri) < 0)
         at++;
     if (at < c->nfound && c->found[at] == ri)
         return 0; /* offered twice (two prefixes of one text) */
-    if (at == MAX_CANDIDATES)
-        return 0;
+    if (at == MAX_CANDIDATES) return 0;
     size_t last = c->nfound < MAX_CANDIDATES ? c->nfound : MAX_CANDIDATES - 1;
     memmove(&c->found[at + 1], &c->found[at], (last - at) * sizeof *c->found);
     memmove(&c->found_how[at + 1], &c->found_how[at], (last - at) * sizeof *c->found_how);
     c->found[at] = ri;
     c->found_how[at] = v.failed;
-    if (c->nfound < MAX_CANDIDATES)
-        c->nfound++;
+    if (c->nfound < MAX_CANDIDATES) c->nfound++;
     return 0;
 }
 
@@ -945,8 +883,7 @@ static char *candidates_json(visit_ctx *c) {
     static const char *const fail[] = {"", "currency", "reference", "amount", "date"};
     size_t cap = 256 + c->nfound * 512, n = 0;
     char *out = malloc(cap);
-    if (!out)
-        return NULL;
+    if (!out) return NULL;
     n += (size_t)snprintf(out + n, cap - n, "[");
     for (size_t i = 0; i < c->nfound; i++) {
         const rc_unit *u = &c->R->u[c->found[i]];
@@ -954,13 +891,13 @@ static char *candidates_json(visit_ctx *c) {
         json_text(src, sizeof src, rc_unit_source(c->R, u));
         json_text(ext, sizeof ext, rc_unit_name(c->R, u));
         rc_fail_at how = c->found_how[i];
-        n += (size_t)snprintf(out + n, cap - n,
-                              "%s{\"transaction_id\": %lld, \"source\": \"%s\", \"%s\": \"%s\","
-                              " \"amount_minor\": %lld, \"currency\": \"%.3s\", \"items\": %u%s%s%s}",
-                              i ? ", " : "", (long long)u->id, src,
-                              c->R->grouped ? "group" : "external_id", ext,
-                              (long long)u->value, u->currency, u->count,
-                              how ? ", \"failed\": \"" : "", fail[how], how ? "\"" : "");
+        n += (size_t)snprintf(
+            out + n, cap - n,
+            "%s{\"transaction_id\": %lld, \"source\": \"%s\", \"%s\": \"%s\","
+            " \"amount_minor\": %lld, \"currency\": \"%.3s\", \"items\": %u%s%s%s}",
+            i ? ", " : "", (long long)u->id, src, c->R->grouped ? "group" : "external_id", ext,
+            (long long)u->value, u->currency, u->count, how ? ", \"failed\": \"" : "", fail[how],
+            how ? "\"" : "");
     }
     snprintf(out + n, cap - n, "]");
     return out;
@@ -968,8 +905,7 @@ static char *candidates_json(visit_ctx *c) {
 
 static void add_exception(run_state *s, const rc_rule *r, const rc_units *L, const rc_unit *l,
                           const char *reason, visit_ctx *c) {
-    if (!c->nfound)
-        return;
+    if (!c->nfound) return;
     if (s->nexc == s->cap_exc) {
         size_t cap = s->cap_exc ? 2 * s->cap_exc : 256;
         exception_rec *g = realloc(s->exc, cap * sizeof *g);
@@ -1037,8 +973,7 @@ static int attach_groups(run_state *s, size_t ri, size_t first_pair) {
         pair *p = &s->pairs[k];
         const rc_units *R = &s->sides[3 * ri + 1];
         rc_unit *payout = &R->u[p->r];
-        if (payout->key == RC_NO_TEXT)
-            continue;
+        if (payout->key == RC_NO_TEXT) continue;
         rc_unit want;
         memset(&want, 0, sizeof want);
         want.sk = rc_pool_str(R, payout->key);
@@ -1051,8 +986,7 @@ static int attach_groups(run_state *s, size_t ri, size_t first_pair) {
             else
                 hi = mid;
         }
-        if (lo == G->n || cmp_key(&G->u[lo], &want) != 0)
-            continue;
+        if (lo == G->n || cmp_key(&G->u[lo], &want) != 0) continue;
         rc_unit *g = &G->u[lo];
         int64_t owed;
         if (g->overflow || __builtin_sub_overflow(0, payout->value, &owed) || g->value != owed)
@@ -1096,8 +1030,7 @@ static size_t pair_round(run_state *s, visit_ctx *c, const rc_index *ix, uint8_t
     for (size_t i = 0; i < R->n; i++)
         br[i] = (best){-1, 0, 0};
     for (size_t i = 0; i < L->n; i++) {
-        if (used_l[i])
-            continue;
+        if (used_l[i]) continue;
         c->l = &L->u[i];
         c->li = i;
         visit_candidates(c->r, L, c->l, R, ix, 0, on_candidate, c);
@@ -1105,11 +1038,10 @@ static size_t pair_round(run_state *s, visit_ctx *c, const rc_index *ix, uint8_t
     size_t made = 0;
     for (size_t i = 0; i < L->n; i++) {
         size_t j = bl[i].other;
-        if (used_l[i] || bl[i].count != 1 || br[j].count != 1 || br[j].other != i)
-            continue;
+        if (used_l[i] || bl[i].count != 1 || br[j].count != 1 || br[j].other != i) continue;
         rc_verdict v = rc_match_judge(c->r, L, &L->u[i], R, &R->u[j]);
-        pair p = {L, (uint32_t)i, (uint32_t)j, 0, (uint8_t)v.ref_how, 0, (int16_t)v.score,
-                  v.days, v.difference};
+        pair p = {L, (uint32_t)i,      (uint32_t)j, 0,           (uint8_t)v.ref_how,
+                  0, (int16_t)v.score, v.days,      v.difference};
         add_pair(s, &p);
         used_l[i] = used_r[j] = 1;
         for (uint32_t m = 0; m < L->u[i].count; m++)
@@ -1122,11 +1054,9 @@ static size_t pair_round(run_state *s, visit_ctx *c, const rc_index *ix, uint8_t
 }
 
 /* Exceptions for the left units left over after the last round. */
-static void rule_exceptions(run_state *s, visit_ctx *c, const rc_index *ix,
-                            const uint8_t *used_l) {
+static void rule_exceptions(run_state *s, visit_ctx *c, const rc_index *ix, const uint8_t *used_l) {
     for (size_t i = 0; i < c->L->n; i++) {
-        if (used_l[i])
-            continue;
+        if (used_l[i]) continue;
         c->l = &c->L->u[i];
         c->li = i;
         if (c->bl[i].count == 0) {
@@ -1148,8 +1078,7 @@ static int run_rule(run_state *s, size_t ri) {
     int rc = rc_match_load(&s->rows, r, 1, &s->taken, L)
                  ? rc_fail(s->db, RECON_ENOMEM, "matching: out of memory")
                  : load_right(s, r, L, R);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     rc_index ix;
     best *bl = calloc(L->n + 1, sizeof *bl), *br = calloc(R->n + 1, sizeof *br);
     uint8_t *used_l = calloc(L->n + 1, 1), *used_r = calloc(R->n + 1, 1);
@@ -1158,8 +1087,7 @@ static int run_rule(run_state *s, size_t ri) {
         /* A sum that overflowed never matches: treat it as used up. */
         for (size_t i = 0; i < L->n; i++)
             used_l[i] = (uint8_t)(L->u[i].overflow != 0);
-        visit_ctx c = {r, L, R, NULL, 0, bl, br, RC_FAIL_NONE, {0}, {0}, 0, 0, 0, &s->veto,
-                       used_r};
+        visit_ctx c = {r, L, R, NULL, 0, bl, br, RC_FAIL_NONE, {0}, {0}, 0, 0, 0, &s->veto, used_r};
         size_t first_pair = s->npairs;
         while (pair_round(s, &c, &ix, used_l, used_r) && !s->oom)
             ;
@@ -1168,15 +1096,13 @@ static int run_rule(run_state *s, size_t ri) {
                 used_l[i] = 0, bl[i].count = 0; /* no candidates: maybe a near miss */
         rule_exceptions(s, &c, &ix, used_l);
         index_free(&ix);
-        if (!s->oom && r->attach_group)
-            rc = attach_groups(s, ri, first_pair);
+        if (!s->oom && r->attach_group) rc = attach_groups(s, ri, first_pair);
     }
     free(bl);
     free(br);
     free(used_l);
     free(used_r);
-    if (!ok || s->oom)
-        return rc_fail(s->db, RECON_ENOMEM, "matching: out of memory");
+    if (!ok || s->oom) return rc_fail(s->db, RECON_ENOMEM, "matching: out of memory");
     return rc;
 }
 
@@ -1188,18 +1114,15 @@ static int cmp_pairs(const void *a, const void *b) {
     const pair *x = a, *y = b;
     const rc_unit *lx = &x->L->u[x->l], *ly = &y->L->u[y->l];
     int c = strcmp(rc_unit_source(x->L, lx), rc_unit_source(y->L, ly));
-    if (!c)
-        c = strcmp(rc_unit_name(x->L, lx), rc_unit_name(y->L, ly));
+    if (!c) c = strcmp(rc_unit_name(x->L, lx), rc_unit_name(y->L, ly));
     return c ? c : memcmp(lx->currency, ly->currency, 3);
 }
 
 static int cmp_exc(const void *a, const void *b) {
     const exception_rec *x = a, *y = b;
     int c = strcmp(x->rule->name, y->rule->name);
-    if (!c)
-        c = strcmp(x->sort_source, y->sort_source);
-    if (!c)
-        c = strcmp(x->sort_id, y->sort_id);
+    if (!c) c = strcmp(x->sort_source, y->sort_source);
+    if (!c) c = strcmp(x->sort_id, y->sort_id);
     return c ? c : strcmp(x->reason, y->reason);
 }
 
@@ -1226,8 +1149,7 @@ static int matches_open(match_writer *w, recon_db *db) {
     w->db = db;
     sqlite3_stmt *st;
     int rc = rc_prepare(db, "SELECT coalesce(max(id), 0) + 1 FROM matches", &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     w->next_id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 1;
     sqlite3_finalize(st);
     char sql[160 + MATCH_BATCH * 40] = "INSERT INTO matches(id, run_id, rule, origin, score,"
@@ -1276,8 +1198,7 @@ static int matches_flush(match_writer *w) {
 static int match_add(match_writer *w, int score, int64_t *id, char **evidence) {
     if (w->n == MATCH_BATCH) {
         int rc = matches_flush(w);
-        if (rc)
-            return rc;
+        if (rc) return rc;
     }
     *id = w->id[w->n] = w->next_id++;
     w->score[w->n] = score;
@@ -1286,8 +1207,7 @@ static int match_add(match_writer *w, int score, int64_t *id, char **evidence) {
 }
 
 static int matches_close(match_writer *w, int rc) {
-    if (!rc)
-        rc = matches_flush(w);
+    if (!rc) rc = matches_flush(w);
     sqlite3_finalize(w->one);
     sqlite3_finalize(w->many);
     return rc;
@@ -1311,15 +1231,16 @@ static int items_open(item_writer *w, recon_db *db, match_writer *matches) {
     memset(w, 0, sizeof *w);
     w->db = db;
     w->matches = matches;
-    char sql[64 + ITEM_BATCH * 12] = "INSERT INTO match_items(match_id, transaction_id, side) VALUES ";
+    char sql[64 + ITEM_BATCH * 12] =
+        "INSERT INTO match_items(match_id, transaction_id, side) VALUES ";
     size_t n = strlen(sql);
     for (int i = 0; i < ITEM_BATCH; i++)
         n += (size_t)snprintf(sql + n, sizeof sql - n, "%s(?,?,?)", i ? "," : "");
     int rc = rc_prepare(db, sql, &w->many);
     if (!rc)
-        rc = rc_prepare(db,
-                        "INSERT INTO match_items(match_id, transaction_id, side) VALUES (?1, ?2, ?3)",
-                        &w->one);
+        rc = rc_prepare(
+            db, "INSERT INTO match_items(match_id, transaction_id, side) VALUES (?1, ?2, ?3)",
+            &w->one);
     return rc;
 }
 
@@ -1337,8 +1258,7 @@ static int items_step(item_writer *w, sqlite3_stmt *st, int from, int count) {
 /* Writes what is buffered: a full batch at once, a remainder row by row. */
 static int items_flush(item_writer *w) {
     int rc = matches_flush(w->matches);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (w->n == ITEM_BATCH)
         rc = items_step(w, w->many, 0, ITEM_BATCH);
     else
@@ -1349,8 +1269,7 @@ static int items_flush(item_writer *w) {
 }
 
 static int items_close(item_writer *w, int rc) {
-    if (!rc)
-        rc = items_flush(w);
+    if (!rc) rc = items_flush(w);
     sqlite3_finalize(w->one);
     sqlite3_finalize(w->many);
     return rc;
@@ -1364,16 +1283,15 @@ static int insert_items(item_writer *w, int64_t match_id, const rc_units *u, con
         w->side[w->n++] = side;
         if (w->n == ITEM_BATCH) {
             int rc = items_flush(w);
-            if (rc)
-                return rc;
+            if (rc) return rc;
         }
     }
     return RECON_OK;
 }
 
 /* Writes the pairs of rule ri (sorted) with their items. */
-static int write_pairs(run_state *s, size_t ri, int64_t run_id, const char *actor,
-                       const char *now, recon_match_result *out) {
+static int write_pairs(run_state *s, size_t ri, int64_t run_id, const char *actor, const char *now,
+                       recon_match_result *out) {
     const rc_rule *rule = &s->rules->rule[ri];
     const rc_units *L = &s->sides[3 * ri], *R = L + 1, *G = L + 2;
     match_writer *mw = malloc(sizeof *mw);
@@ -1385,8 +1303,7 @@ static int write_pairs(run_state *s, size_t ri, int64_t run_id, const char *acto
     }
     int rc = matches_open(mw, s->db);
     int rcw = items_open(w, s->db, mw);
-    if (!rc)
-        rc = rcw;
+    if (!rc) rc = rcw;
     mw->run_id = run_id;
     mw->rule = rule->name;
     mw->now = now;
@@ -1396,8 +1313,7 @@ static int write_pairs(run_state *s, size_t ri, int64_t run_id, const char *acto
         const rc_unit *l = &L->u[p->l], *r = &R->u[p->r], *g = p->attached ? &G->u[p->g] : NULL;
         int64_t id;
         char *evidence;
-        if ((rc = match_add(mw, p->score, &id, &evidence)) != RECON_OK)
-            break;
+        if ((rc = match_add(mw, p->score, &id, &evidence)) != RECON_OK) break;
         rc_verdict v = {RC_FAIL_NONE, p->score, p->difference, p->days, p->ref_how};
         rc_match_evidence(rule, l, r, &v, evidence, EVIDENCE_MAX);
         if (g) {
@@ -1407,10 +1323,8 @@ static int write_pairs(run_state *s, size_t ri, int64_t run_id, const char *acto
                      (long long)g->value);
         }
         rc = insert_items(w, id, L, l, "left");
-        if (!rc)
-            rc = insert_items(w, id, R, r, "right");
-        if (!rc && g)
-            rc = insert_items(w, id, G, g, "right");
+        if (!rc) rc = insert_items(w, id, R, r, "right");
+        if (!rc && g) rc = insert_items(w, id, G, g, "right");
         out->matches++;
         out->items_matched += l->count + r->count + (g ? g->count : 0);
     }
@@ -1442,8 +1356,7 @@ static int write_exceptions(run_state *s, int64_t run_id, const char *now,
         rc = rc_prepare(s->db, "INSERT OR IGNORE INTO temp.rc_kept_exc(id) VALUES (?1)", &keep);
     for (size_t i = 0; !rc && i < s->nexc; i++) {
         const exception_rec *e = &s->exc[i];
-        if (rc_bitset_has(&s->taken, e->transaction_id))
-            continue; /* a later rule matched it */
+        if (rc_bitset_has(&s->taken, e->transaction_id)) continue; /* a later rule matched it */
         sqlite3_bind_text(find, 1, e->rule->name, -1, SQLITE_STATIC);
         sqlite3_bind_int64(find, 2, e->transaction_id);
         sqlite3_bind_text(find, 3, e->reason, -1, SQLITE_STATIC);
@@ -1474,8 +1387,7 @@ static int write_exceptions(run_state *s, int64_t run_id, const char *now,
         sqlite3_bind_int64(keep, 1, id);
         step = sqlite3_step(keep);
         sqlite3_reset(keep);
-        if (step != SQLITE_DONE)
-            rc = rc_fail_sql(s->db, "tracking exceptions");
+        if (step != SQLITE_DONE) rc = rc_fail_sql(s->db, "tracking exceptions");
     }
     if (!rc)
         rc = rc_prepare(s->db,
@@ -1501,8 +1413,7 @@ static int write_exceptions(run_state *s, int64_t run_id, const char *now,
 static int query_int(recon_db *db, const char *sql, int64_t *out) {
     sqlite3_stmt *st;
     int rc = rc_prepare(db, sql, &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     int step = sqlite3_step(st);
     *out = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_finalize(st);
@@ -1522,17 +1433,14 @@ static int count_after(run_state *s, recon_match_result *out) {
         rc = query_int(s->db, "SELECT count(*) FROM exceptions WHERE closed_at IS NULL", &open_exc);
     sqlite3_stmt *st = NULL;
     if (!rc)
-        rc = rc_prepare(s->db,
-                        "SELECT DISTINCT transaction_id FROM exceptions WHERE closed_at IS NULL",
-                        &st);
-    if (rc)
-        return rc;
+        rc = rc_prepare(
+            s->db, "SELECT DISTINCT transaction_id FROM exceptions WHERE closed_at IS NULL", &st);
+    if (rc) return rc;
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW)
         in_exc += !rc_bitset_has(&s->taken, sqlite3_column_int64(st, 0));
     sqlite3_finalize(st);
-    if (step != SQLITE_DONE)
-        return rc_fail_sql(s->db, "counting exceptions");
+    if (step != SQLITE_DONE) return rc_fail_sql(s->db, "counting exceptions");
     uint64_t taken = 0;
     for (int64_t i = 0; i <= s->taken.max / 8; i++)
         taken += (uint64_t)__builtin_popcount(s->taken.bits[i]);
@@ -1556,16 +1464,14 @@ static int start_run(recon_db *db, const recon_rules *rules, const char *actor, 
                         "INSERT INTO match_runs(started_at, actor, rules, rules_text)"
                         " VALUES (?1, ?2, ?3, ?4)",
                         &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, names, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, rules->text, -1, SQLITE_STATIC);
     int step = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (step != SQLITE_DONE)
-        return rc_fail_sql(db, "recording the match run");
+    if (step != SQLITE_DONE) return rc_fail_sql(db, "recording the match run");
     *out = sqlite3_last_insert_rowid(db->sql);
     return RECON_OK;
 }
@@ -1578,8 +1484,7 @@ static int finish_run(recon_db *db, int64_t run_id, const recon_match_result *r)
                         "UPDATE match_runs SET finished_at = ?2, matches = ?3,"
                         " exceptions_opened = ?4, exceptions_closed = ?5 WHERE id = ?1",
                         &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_bind_int64(st, 1, run_id);
     sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)r->matches);
@@ -1592,8 +1497,7 @@ static int finish_run(recon_db *db, int64_t run_id, const recon_match_result *r)
 
 static int cmp_veto(const void *a, const void *b) {
     const veto_item *x = a, *y = b;
-    if (x->tx != y->tx)
-        return x->tx < y->tx ? -1 : 1;
+    if (x->tx != y->tx) return x->tx < y->tx ? -1 : 1;
     return (x->match > y->match) - (x->match < y->match);
 }
 
@@ -1603,8 +1507,7 @@ static int load_vetoes(recon_db *db, vetoes *v) {
                         "SELECT mi.transaction_id, mi.match_id FROM match_items mi JOIN matches m"
                         " ON m.id = mi.match_id WHERE m.undone_at IS NOT NULL",
                         &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     size_t cap = 0;
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1620,17 +1523,15 @@ static int load_vetoes(recon_db *db, vetoes *v) {
         v->v[v->n++] = (veto_item){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)};
     }
     sqlite3_finalize(st);
-    if (step != SQLITE_DONE)
-        return rc_fail_sql(db, "loading undone matches");
-    if (v->n)
-        qsort(v->v, v->n, sizeof *v->v, cmp_veto);
+    if (step != SQLITE_DONE) return rc_fail_sql(db, "loading undone matches");
+    if (v->n) qsort(v->v, v->n, sizeof *v->v, cmp_veto);
     return RECON_OK;
 }
 
 /* Runs rule i and writes its matches at once, then frees its units:
  * memory holds one rule's sides at a time, not all of them. */
-static int run_pass_rule(run_state *s, size_t i, int64_t run_id, const char *actor,
-                         const char *now, recon_match_result *out) {
+static int run_pass_rule(run_state *s, size_t i, int64_t run_id, const char *actor, const char *now,
+                         recon_match_result *out) {
     int rc = run_rule(s, i);
     if (!rc && s->npairs) {
         qsort(s->pairs, s->npairs, sizeof *s->pairs, cmp_pairs);
@@ -1645,8 +1546,7 @@ static int run_pass_rule(run_state *s, size_t i, int64_t run_id, const char *act
 static void drop_taken_rows(run_state *s) {
     size_t keep = 0;
     for (size_t i = 0; i < s->rows.n; i++)
-        if (!rc_bitset_has(&s->taken, s->rows.row[i].id))
-            s->rows.row[keep++] = s->rows.row[i];
+        if (!rc_bitset_has(&s->taken, s->rows.row[i].id)) s->rows.row[keep++] = s->rows.row[i];
     s->rows.n = keep;
 }
 
@@ -1693,16 +1593,12 @@ int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_resu
     s.rules = rules;
     int64_t run_id = 0;
     int rc = rc_begin(db);
-    if (!rc)
-        rc = rc_match_taken(db, &s.taken);
-    if (!rc)
-        rc = load_vetoes(db, &s.veto);
-    if (!rc)
-        rc = rc_rows_load(db, rules, &s.taken, &s.rows);
+    if (!rc) rc = rc_match_taken(db, &s.taken);
+    if (!rc) rc = load_vetoes(db, &s.veto);
+    if (!rc) rc = rc_rows_load(db, rules, &s.taken, &s.rows);
     if (!rc && !(s.sides = calloc(3 * rules->n + 1, sizeof *s.sides)))
         rc = rc_fail(db, RECON_ENOMEM, "matching: out of memory");
-    if (!rc)
-        rc = start_run(db, rules, actor, now, &run_id);
+    if (!rc) rc = start_run(db, rules, actor, now, &run_id);
     /* Passes over all rules until one makes no match: a later rule taking
      * a candidate can settle an earlier rule's tie, and leaving that to the
      * next run would make runs not idempotent. Each pass only sees what is
@@ -1718,14 +1614,10 @@ int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_resu
             s.npairs = 0;
         }
     }
-    if (!rc && s.nexc)
-        qsort(s.exc, s.nexc, sizeof *s.exc, cmp_exc);
-    if (!rc)
-        rc = write_exceptions(&s, run_id, now, out);
-    if (!rc)
-        rc = finish_run(db, run_id, out);
-    if (!rc)
-        rc = count_after(&s, out);
+    if (!rc && s.nexc) qsort(s.exc, s.nexc, sizeof *s.exc, cmp_exc);
+    if (!rc) rc = write_exceptions(&s, run_id, now, out);
+    if (!rc) rc = finish_run(db, run_id, out);
+    if (!rc) rc = count_after(&s, out);
     if (rc == RECON_OK && !o->dry_run) {
         out->run_id = run_id;
         rc = rc_commit(db);
@@ -1734,7 +1626,6 @@ int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_resu
     }
     state_free(&s);
     recon_rules_free(own);
-    if (rc != RECON_OK)
-        memset(out, 0, sizeof *out);
+    if (rc != RECON_OK) memset(out, 0, sizeof *out);
     return rc;
 }

@@ -19,18 +19,18 @@ typedef struct {
 
 /* One transaction, or on an aggregated side one group of them. */
 typedef struct {
-    int64_t id;          /* transaction id; for a group, its first member's */
-    int64_t value;       /* the amount the rule compares (a group: the sum) */
-    uint64_t hash;       /* of text, for sorting and lookup; 0 when no text */
-    int32_t date;        /* days since 1970-01-01 (a group: the latest), or RC_NO_DATE */
-    uint32_t text;       /* the reference text as compared (normalized if the rule says) */
-    uint32_t key;        /* a group's key as written, else RC_NO_TEXT */
-    uint32_t source;     /* index into the rows' sources */
-    uint32_t external_id; /* into the rows' pool, or RC_NO_TEXT */
+    int64_t id;            /* transaction id; for a group, its first member's */
+    int64_t value;         /* the amount the rule compares (a group: the sum) */
+    uint64_t hash;         /* of text, for sorting and lookup; 0 when no text */
+    int32_t date;          /* days since 1970-01-01 (a group: the latest), or RC_NO_DATE */
+    uint32_t text;         /* the reference text as compared (normalized if the rule says) */
+    uint32_t key;          /* a group's key as written, else RC_NO_TEXT */
+    uint32_t source;       /* index into the rows' sources */
+    uint32_t external_id;  /* into the rows' pool, or RC_NO_TEXT */
     uint32_t first, count; /* a group's members: member[first .. first+count) */
     char currency[4];
-    int overflow;        /* a group whose sum overflowed: never matched */
-    const char *sk;      /* sort key text, set (into the pool) just before a sort */
+    int overflow;   /* a group whose sum overflowed: never matched */
+    const char *sk; /* sort key text, set (into the pool) just before a sort */
 } rc_unit;
 
 struct rc_rows_s;
@@ -38,10 +38,10 @@ struct rc_rows_s;
 typedef struct {
     rc_unit *u;
     size_t n, cap;
-    int64_t *member;     /* transaction ids of the groups' members */
+    int64_t *member; /* transaction ids of the groups' members */
     size_t nmember;
-    int grouped;         /* an aggregated side: units are groups named by their key */
-    rc_pool pool;        /* compared texts and group keys */
+    int grouped;                  /* an aggregated side: units are groups named by their key */
+    rc_pool pool;                 /* compared texts and group keys */
     const struct rc_rows_s *rows; /* source names and external ids */
 } rc_units;
 
@@ -63,11 +63,11 @@ int rc_match_taken(recon_db *db, rc_bitset *b);
  * then pick their sides from memory instead of scanning the table each. */
 typedef struct {
     int64_t id;
-    int64_t value[3];            /* amount, net, fee (rc_valfield order) */
-    int32_t day[2];              /* occurred, settled (rc_datefield order), or RC_NO_DATE */
-    uint32_t text[RC_TF_COUNT];  /* into pool; RC_NO_TEXT when empty or not needed */
-    uint32_t source;             /* index into srcs */
-    int kind;                    /* rc_kind, or -1 */
+    int64_t value[3];           /* amount, net, fee (rc_valfield order) */
+    int32_t day[2];             /* occurred, settled (rc_datefield order), or RC_NO_DATE */
+    uint32_t text[RC_TF_COUNT]; /* into pool; RC_NO_TEXT when empty or not needed */
+    uint32_t source;            /* index into srcs */
+    int kind;                   /* rc_kind, or -1 */
     char currency[4];
 } rc_row;
 
@@ -83,7 +83,6 @@ typedef struct rc_rows_s {
     rc_source *src;
     size_t nsrc;
 } rc_rows;
-
 
 /* Loads the rows the rules can use (their text fields only). */
 int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken, rc_rows *out);
@@ -104,8 +103,7 @@ static inline const char *rc_unit_source(const rc_units *u, const rc_unit *it) {
 }
 
 static inline const char *rc_unit_name(const rc_units *u, const rc_unit *it) {
-    if (u->grouped)
-        return rc_pool_str(u, it->key);
+    if (u->grouped) return rc_pool_str(u, it->key);
     return it->external_id == RC_NO_TEXT ? "" : u->rows->pool.s + it->external_id;
 }
 
@@ -119,24 +117,24 @@ typedef enum {
 } rc_fail_at;
 
 typedef struct {
-    rc_fail_at failed;   /* the first criterion that failed, or none */
-    int score;           /* 0..1000 when all pass */
-    int64_t difference;  /* left - (±right) */
-    int days;            /* left date - right date (business days if the rule says) */
-    int ref_how;         /* 0 none, 1 equal, 2 normalized, 3 contains, 4 truncated */
+    rc_fail_at failed;  /* the first criterion that failed, or none */
+    int score;          /* 0..1000 when all pass */
+    int64_t difference; /* left - (±right) */
+    int days;           /* left date - right date (business days if the rule says) */
+    int ref_how;        /* 0 none, 1 equal, 2 normalized, 3 contains, 4 truncated */
 } rc_verdict;
 
 /* Checks every criterion in order: currency, reference, amount, date. */
-rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l,
-                          const rc_units *R, const rc_unit *ri);
+rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l, const rc_units *R,
+                          const rc_unit *ri);
 
 /* Business days from day b to day a (Monday-Friday; weekends count as the
  * next Monday), or calendar days. */
 int rc_day_distance(int32_t a, int32_t b, int business);
 
 /* The evidence of a pair as compact JSON, into buf (docs/MATCHING.md). */
-void rc_match_evidence(const rc_rule *r, const rc_unit *l, const rc_unit *ri,
-                       const rc_verdict *v, char *buf, size_t size);
+void rc_match_evidence(const rc_rule *r, const rc_unit *l, const rc_unit *ri, const rc_verdict *v,
+                       char *buf, size_t size);
 
 int rc_kind_from_name(const char *name);
 

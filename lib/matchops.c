@@ -22,8 +22,7 @@ static int audit(recon_db *db, const char *now, const char *actor, const char *a
                         "INSERT INTO match_audit(at, actor, action, match_id, transaction_id, note)"
                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                         &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, who(actor), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
@@ -56,8 +55,7 @@ static int tx_lookup(recon_db *db, int64_t id, tx_info *out) {
                         "SELECT s.status, t.currency, t.amount_minor FROM transactions t"
                         " JOIN v_transaction_status s ON s.transaction_id = t.id WHERE t.id = ?1",
                         &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_bind_int64(st, 1, id);
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW) {
@@ -77,8 +75,7 @@ static int check_side(recon_db *db, const int64_t *ids, size_t n, const char *si
     for (size_t i = 0; i < n; i++) {
         tx_info t;
         int rc = tx_lookup(db, ids[i], &t);
-        if (rc)
-            return rc;
+        if (rc) return rc;
         if (!t.exists)
             return rc_fail(db, RECON_ENOTFOUND, "no transaction %lld (%s)", (long long)ids[i],
                            side);
@@ -87,8 +84,8 @@ static int check_side(recon_db *db, const int64_t *ids, size_t n, const char *si
                 return rc_fail(db, RECON_EMISUSE, "transaction %lld given twice",
                                (long long)ids[i]);
         if (!strcmp(t.status, "matched") || !strcmp(t.status, "ignored"))
-            return rc_fail(db, RECON_ECONFLICT, "transaction %lld is %s already",
-                           (long long)ids[i], t.status);
+            return rc_fail(db, RECON_ECONFLICT, "transaction %lld is %s already", (long long)ids[i],
+                           t.status);
         if (!currency[0])
             memcpy(currency, t.currency, 4);
         else if (memcmp(currency, t.currency, 3) != 0)
@@ -106,8 +103,7 @@ static int insert_manual(recon_db *db, const char *now, const char *actor, const
                         "INSERT INTO matches(rule, origin, score, evidence, created_at, created_by,"
                         " note, forced) VALUES ('manual', 'manual', 1000, ?1, ?2, ?3, ?4, ?5)",
                         &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_bind_text(st, 1, evidence, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, who(actor), -1, SQLITE_STATIC);
@@ -115,8 +111,7 @@ static int insert_manual(recon_db *db, const char *now, const char *actor, const
     sqlite3_bind_int(st, 5, force);
     int step = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (step != SQLITE_DONE)
-        return rc_fail_sql(db, "storing a manual match");
+    if (step != SQLITE_DONE) return rc_fail_sql(db, "storing a manual match");
     *out = sqlite3_last_insert_rowid(db->sql);
     return RECON_OK;
 }
@@ -124,15 +119,13 @@ static int insert_manual(recon_db *db, const char *now, const char *actor, const
 static int insert_side(recon_db *db, int64_t match_id, const int64_t *ids, size_t n,
                        const char *side) {
     sqlite3_stmt *st;
-    int rc = rc_prepare(db,
-                        "INSERT INTO match_items(match_id, transaction_id, side) VALUES (?1, ?2, ?3)",
-                        &st);
+    int rc = rc_prepare(
+        db, "INSERT INTO match_items(match_id, transaction_id, side) VALUES (?1, ?2, ?3)", &st);
     for (size_t i = 0; !rc && i < n; i++) {
         sqlite3_bind_int64(st, 1, match_id);
         sqlite3_bind_int64(st, 2, ids[i]);
         sqlite3_bind_text(st, 3, side, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = rc_fail_sql(db, "storing a match item");
+        if (sqlite3_step(st) != SQLITE_DONE) rc = rc_fail_sql(db, "storing a match item");
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
@@ -150,8 +143,7 @@ int recon_match_add(recon_db *db, const int64_t *left, size_t nleft, const int64
     int mixed = 0;
     rc_now_utc(now);
     int rc = rc_begin(db);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     for (size_t i = 0; i < nleft; i++)
         for (size_t k = 0; k < nright; k++)
             if (left[i] == right[k]) {
@@ -160,8 +152,7 @@ int recon_match_add(recon_db *db, const int64_t *left, size_t nleft, const int64
                                (long long)left[i]);
             }
     rc = check_side(db, left, nleft, "left", cur_l, &sum_l, &mixed);
-    if (!rc)
-        rc = check_side(db, right, nright, "right", cur_r, &sum_r, &mixed);
+    if (!rc) rc = check_side(db, right, nright, "right", cur_r, &sum_r, &mixed);
     if (!rc && !force) {
         if (mixed || memcmp(cur_l, cur_r, 3) != 0)
             rc = rc_fail(db, RECON_ECONFLICT,
@@ -181,20 +172,15 @@ int recon_match_add(recon_db *db, const int64_t *left, size_t nleft, const int64
              "{\"manual\": true, \"left_sum\": %lld, \"right_sum\": %lld, \"currency\": \"%s\","
              " \"forced\": %s}",
              (long long)sum_l, (long long)sum_r, cur_l, force ? "true" : "false");
-    if (!rc)
-        rc = insert_manual(db, now, actor, note, force ? 1 : 0, evidence, &id);
-    if (!rc)
-        rc = insert_side(db, id, left, nleft, "left");
-    if (!rc)
-        rc = insert_side(db, id, right, nright, "right");
-    if (!rc)
-        rc = audit(db, now, actor, "match_add", id, 0, note);
+    if (!rc) rc = insert_manual(db, now, actor, note, force ? 1 : 0, evidence, &id);
+    if (!rc) rc = insert_side(db, id, left, nleft, "left");
+    if (!rc) rc = insert_side(db, id, right, nright, "right");
+    if (!rc) rc = audit(db, now, actor, "match_add", id, 0, note);
     if (!rc)
         rc = rc_commit(db);
     else
         rc_rollback(db);
-    if (!rc && out_match_id)
-        *out_match_id = id;
+    if (!rc && out_match_id) *out_match_id = id;
     return rc;
 }
 
@@ -204,8 +190,7 @@ int recon_match_undo(recon_db *db, int64_t match_id, const char *note, const cha
     char now[21];
     rc_now_utc(now);
     int rc = rc_begin(db);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_stmt *st;
     if ((rc = rc_prepare(db, "SELECT undone_at IS NOT NULL FROM matches WHERE id = ?1", &st)))
         goto done;
@@ -235,8 +220,7 @@ int recon_match_undo(recon_db *db, int64_t match_id, const char *note, const cha
     rc = step == SQLITE_DONE ? audit(db, now, actor, "match_undo", match_id, 0, note)
                              : rc_fail_sql(db, "undoing a match");
 done:
-    if (!rc)
-        return rc_commit(db);
+    if (!rc) return rc_commit(db);
     rc_rollback(db);
     return rc;
 }
@@ -248,10 +232,8 @@ static int set_ignored(recon_db *db, int64_t tx, const char *note, const char *a
     rc_now_utc(now);
     tx_info t;
     int rc = rc_begin(db);
-    if (!rc)
-        rc = tx_lookup(db, tx, &t);
-    if (!rc && !t.exists)
-        rc = rc_fail(db, RECON_ENOTFOUND, "no transaction %lld", (long long)tx);
+    if (!rc) rc = tx_lookup(db, tx, &t);
+    if (!rc && !t.exists) rc = rc_fail(db, RECON_ENOTFOUND, "no transaction %lld", (long long)tx);
     if (!rc && on && strcmp(t.status, "ignored") != 0 && strcmp(t.status, "matched") == 0)
         rc = rc_fail(db, RECON_ECONFLICT, "transaction %lld is matched: undo the match first",
                      (long long)tx);
@@ -271,14 +253,11 @@ static int set_ignored(recon_db *db, int64_t tx, const char *note, const char *a
         sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, who(actor), -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = rc_fail_sql(db, "recording the ignore");
+        if (sqlite3_step(st) != SQLITE_DONE) rc = rc_fail_sql(db, "recording the ignore");
     }
     sqlite3_finalize(st);
-    if (!rc)
-        rc = audit(db, now, actor, on ? "ignore" : "unignore", 0, tx, note);
-    if (!rc)
-        return rc_commit(db);
+    if (!rc) rc = audit(db, now, actor, on ? "ignore" : "unignore", 0, tx, note);
+    if (!rc) return rc_commit(db);
     rc_rollback(db);
     return rc;
 }
@@ -300,16 +279,13 @@ int recon_transaction_find(recon_db *db, const char *source, const char *externa
                         "SELECT t.id FROM transactions t JOIN sources s ON s.id = t.source_id"
                         " WHERE s.name = ?1 AND t.external_id = ?2",
                         &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, external_id, -1, SQLITE_STATIC);
     int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
+    if (step == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    if (step == SQLITE_ROW)
-        return RECON_OK;
+    if (step == SQLITE_ROW) return RECON_OK;
     if (step == SQLITE_DONE)
         return rc_fail(db, RECON_ENOTFOUND, "no transaction '%s' in source '%s'", external_id,
                        source);
@@ -343,8 +319,7 @@ int recon_export_each(recon_db *db, recon_export_kind kind,
         return rc_fail(db, RECON_EMISUSE, "recon_export_each: invalid argument");
     sqlite3_stmt *st;
     int rc = rc_prepare(db, SQL[kind], &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         recon_export_row r = {sqlite3_column_int64(st, 0),

@@ -26,7 +26,7 @@ const char *rc_textfield_name(rc_textfield f) {
 }
 
 const char *rc_cardinality_name(rc_cardinality c) {
-    return c == RC_CARD_ONE_TO_MANY ? "one_to_many"
+    return c == RC_CARD_ONE_TO_MANY   ? "one_to_many"
            : c == RC_CARD_MANY_TO_ONE ? "many_to_one"
                                       : "one_to_one";
 }
@@ -51,8 +51,7 @@ size_t rc_ref_normalize(const char *s, size_t len, char *out, size_t size) {
                 leading = 1;
             }
             /* Zeros at the start of a digit run go, but a run of zeros keeps one. */
-            if (leading && c == '0' && i + 1 < len && isdigit((unsigned char)s[i + 1]))
-                continue;
+            if (leading && c == '0' && i + 1 < len && isdigit((unsigned char)s[i + 1])) continue;
             leading = 0;
         } else {
             in_digits = 0;
@@ -67,7 +66,7 @@ size_t rc_ref_normalize(const char *s, size_t len, char *out, size_t size) {
 
 struct parse_ctx {
     recon_rules *rules;
-    rc_rule *cur;       /* the rule of the section being read */
+    rc_rule *cur; /* the rule of the section being read */
     char section[128];
     char err[512];
     int has_window;
@@ -89,8 +88,7 @@ static int bad(struct parse_ctx *c, const char *name, const char *fmt, ...) {
 
 static int lookup(const char *const *names, int n, const char *s) {
     for (int i = 0; i < n; i++)
-        if (!strcmp(names[i], s))
-            return i;
+        if (!strcmp(names[i], s)) return i;
     return -1;
 }
 
@@ -106,12 +104,10 @@ static int each_item(const char *v, int (*fn)(const char *item, void *ctx), void
             s++, len--;
         while (len && isspace((unsigned char)s[len - 1]))
             len--;
-        if (len >= sizeof buf)
-            return -1;
+        if (len >= sizeof buf) return -1;
         memcpy(buf, s, len);
         buf[len] = '\0';
-        if (len && fn(buf, ctx) != 0)
-            return -1;
+        if (len && fn(buf, ctx) != 0) return -1;
         v += n + (end != NULL);
     }
     return 0;
@@ -120,24 +116,21 @@ static int each_item(const char *v, int (*fn)(const char *item, void *ctx), void
 static int add_source(const char *item, void *ctx) {
     rc_side *s = ctx;
     char **grown = realloc(s->sources, (s->nsources + 1) * sizeof *grown);
-    if (!grown)
-        return -1;
+    if (!grown) return -1;
     s->sources = grown;
     return (s->sources[s->nsources] = strdup(item)) ? (s->nsources++, 0) : -1;
 }
 
 /* "type:bank", "type:psp", "type:ledger", or source names. */
 static int parse_side(struct parse_ctx *c, const char *name, const char *v, rc_side *s) {
-    if (s->type || s->nsources)
-        return bad(c, name, "given twice");
+    if (s->type || s->nsources) return bad(c, name, "given twice");
     if (!strncmp(v, "type:", 5)) {
         const char *t = v + 5;
         s->type = !strcmp(t, "psp")      ? RECON_SOURCE_PSP
                   : !strcmp(t, "bank")   ? RECON_SOURCE_BANK
                   : !strcmp(t, "ledger") ? RECON_SOURCE_LEDGER
                                          : (recon_source_type)0;
-        if (!s->type)
-            return bad(c, name, "'%s' is not type:psp, type:bank or type:ledger", v);
+        if (!s->type) return bad(c, name, "'%s' is not type:psp, type:bank or type:ledger", v);
         return 1;
     }
     if (each_item(v, add_source, s) != 0 || !s->nsources)
@@ -164,16 +157,14 @@ static int add_kind(const char *item, void *ctx) {
     }
     int kind = -1;
     for (int i = 0; i < RC_K_COUNT; i++)
-        if (!strcmp(rc_kind_name((rc_kind)i), name))
-            kind = i;
+        if (!strcmp(rc_kind_name((rc_kind)i), name)) kind = i;
     if (kind < 0) {
         snprintf(k->which, sizeof k->which, "%s", name);
         k->bad_kind = 1;
         return -1;
     }
     if (exclude) {
-        if (first)
-            *k->mask = (1u << RC_K_COUNT) - 1;
+        if (first) *k->mask = (1u << RC_K_COUNT) - 1;
         *k->mask &= ~(1u << kind);
     } else {
         *k->mask |= 1u << kind;
@@ -186,8 +177,7 @@ static int parse_kinds(struct parse_ctx *c, const char *name, const char *v, uns
     *mask = 0;
     if (each_item(v, add_kind, &k) != 0)
         return bad(c, name, "'%s' is not a canonical kind (or '*', or !kind)", k.which);
-    if (!*mask)
-        return bad(c, name, "selects no kind");
+    if (!*mask) return bad(c, name, "selects no kind");
     return 1;
 }
 
@@ -195,8 +185,7 @@ static int parse_int(const char *v, long min, long max, long *out) {
     char *end;
     errno = 0;
     long n = strtol(v, &end, 10);
-    if (end == v || *end || errno || n < min || n > max)
-        return -1;
+    if (end == v || *end || errno || n < min || n > max) return -1;
     *out = n;
     return 0;
 }
@@ -206,12 +195,10 @@ static int parse_window(const char *v, int *lo, int *hi) {
     const char *dots = strstr(v, "..");
     char a[32];
     long x, y;
-    if (!dots || (size_t)(dots - v) >= sizeof a)
-        return -1;
+    if (!dots || (size_t)(dots - v) >= sizeof a) return -1;
     memcpy(a, v, (size_t)(dots - v));
     a[dots - v] = '\0';
-    if (parse_int(a, -3650, 3650, &x) || parse_int(dots + 2, -3650, 3650, &y) || x > y)
-        return -1;
+    if (parse_int(a, -3650, 3650, &x) || parse_int(dots + 2, -3650, 3650, &y) || x > y) return -1;
     *lo = (int)x;
     *hi = (int)y;
     return 0;
@@ -250,22 +237,17 @@ static int on_key(struct parse_ctx *c, const char *name, const char *v) {
         r->priority = (int)n;
         return 1;
     }
-    if (!strcmp(name, "left"))
-        return parse_side(c, name, v, &r->left);
-    if (!strcmp(name, "right"))
-        return parse_side(c, name, v, &r->right);
-    if (!strcmp(name, "left_kinds"))
-        return parse_kinds(c, name, v, &r->left.kinds);
-    if (!strcmp(name, "right_kinds"))
-        return parse_kinds(c, name, v, &r->right.kinds);
+    if (!strcmp(name, "left")) return parse_side(c, name, v, &r->left);
+    if (!strcmp(name, "right")) return parse_side(c, name, v, &r->right);
+    if (!strcmp(name, "left_kinds")) return parse_kinds(c, name, v, &r->left.kinds);
+    if (!strcmp(name, "right_kinds")) return parse_kinds(c, name, v, &r->right.kinds);
     if (!strcmp(name, "cardinality"))
         return pick(c, name, v, cards, 3, &i) ? (r->card = (rc_cardinality)i, 1) : 0;
     if (!strcmp(name, "group_by"))
         return pick(c, name, v, TEXT_FIELDS, RC_TF_COUNT, &i) ? (r->group_by = (rc_textfield)i, 1)
                                                               : 0;
     if (!strcmp(name, "amount")) {
-        if (!pick(c, name, v, amounts, 2, &i))
-            return 0;
+        if (!pick(c, name, v, amounts, 2, &i)) return 0;
         r->tolerant = i;
         return 1;
     }
@@ -295,11 +277,9 @@ static int on_key(struct parse_ctx *c, const char *name, const char *v) {
         return pick(c, name, v, TEXT_FIELDS, RC_TF_COUNT, &i) ? (r->ref_left = (rc_textfield)i, 1)
                                                               : 0;
     if (!strcmp(name, "reference_right"))
-        return pick(c, name, v, TEXT_FIELDS, RC_TF_COUNT, &i)
-                   ? (r->ref_right = (rc_textfield)i, 1)
-                   : 0;
-    if (!strcmp(name, "date"))
-        return pick(c, name, v, datemodes, 2, &i) ? (r->use_date = i, 1) : 0;
+        return pick(c, name, v, TEXT_FIELDS, RC_TF_COUNT, &i) ? (r->ref_right = (rc_textfield)i, 1)
+                                                              : 0;
+    if (!strcmp(name, "date")) return pick(c, name, v, datemodes, 2, &i) ? (r->use_date = i, 1) : 0;
     if (!strcmp(name, "date_left"))
         return pick(c, name, v, dates, 2, &i) ? (r->date_left = (rc_datefield)i, 1) : 0;
     if (!strcmp(name, "date_right"))
@@ -319,16 +299,13 @@ static int on_key(struct parse_ctx *c, const char *name, const char *v) {
 
 static rc_rule *new_rule(struct parse_ctx *c, const char *name) {
     recon_rules *rs = c->rules;
-    if (rs->n == MAX_RULES)
-        return NULL;
+    if (rs->n == MAX_RULES) return NULL;
     rc_rule *grown = realloc(rs->rule, (rs->n + 1) * sizeof *grown);
-    if (!grown)
-        return NULL;
+    if (!grown) return NULL;
     rs->rule = grown;
     rc_rule *r = &rs->rule[rs->n];
     memset(r, 0, sizeof *r);
-    if (!(r->name = strdup(name)))
-        return NULL;
+    if (!(r->name = strdup(name))) return NULL;
     r->order = (int)rs->n;
     r->priority = 100 * ((int)rs->n + 1);
     r->value_left = r->value_right = RC_VAL_AMOUNT;
@@ -384,14 +361,12 @@ static const char *validate_rule(const rc_rule *r, char *buf, size_t size) {
 
 static int cmp_rules(const void *a, const void *b) {
     const rc_rule *x = a, *y = b;
-    if (x->priority != y->priority)
-        return x->priority < y->priority ? -1 : 1;
+    if (x->priority != y->priority) return x->priority < y->priority ? -1 : 1;
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
 void recon_rules_free(recon_rules *rules) {
-    if (!rules)
-        return;
+    if (!rules) return;
     for (size_t i = 0; i < rules->n; i++) {
         rc_rule *r = &rules->rule[i];
         free(r->name);
@@ -407,13 +382,10 @@ void recon_rules_free(recon_rules *rules) {
     free(rules);
 }
 
-int recon_rules_parse(const char *text, const char *origin, recon_error *err,
-                      recon_rules **out) {
-    if (!text || !out)
-        return rc_error_set(err, RECON_EMISUSE, "recon_rules_parse: NULL argument");
+int recon_rules_parse(const char *text, const char *origin, recon_error *err, recon_rules **out) {
+    if (!text || !out) return rc_error_set(err, RECON_EMISUSE, "recon_rules_parse: NULL argument");
     *out = NULL;
-    if (!origin)
-        origin = "rules";
+    if (!origin) origin = "rules";
     struct parse_ctx c;
     memset(&c, 0, sizeof c);
     if (!(c.rules = calloc(1, sizeof *c.rules)))
@@ -423,14 +395,11 @@ int recon_rules_parse(const char *text, const char *origin, recon_error *err,
     const char *invalid = NULL;
     for (size_t i = 0; line == 0 && !invalid && i < c.rules->n; i++) {
         rc_rule *r = &c.rules->rule[i];
-        if (!r->left.kinds)
-            r->left.kinds = (1u << RC_K_COUNT) - 1;
-        if (!r->right.kinds)
-            r->right.kinds = (1u << RC_K_COUNT) - 1;
+        if (!r->left.kinds) r->left.kinds = (1u << RC_K_COUNT) - 1;
+        if (!r->right.kinds) r->right.kinds = (1u << RC_K_COUNT) - 1;
         invalid = validate_rule(r, why, sizeof why);
     }
-    if (line == 0 && !invalid && c.rules->n == 0)
-        invalid = "no [rule NAME] sections";
+    if (line == 0 && !invalid && c.rules->n == 0) invalid = "no [rule NAME] sections";
     if (line != 0 || invalid) {
         int rc = line < 0 ? RECON_ENOMEM : RECON_EPROFILE;
         if (line > 0)
@@ -453,12 +422,10 @@ int recon_rules_parse(const char *text, const char *origin, recon_error *err,
 }
 
 int recon_rules_load(const char *path, recon_error *err, recon_rules **out) {
-    if (!path || !out)
-        return rc_error_set(err, RECON_EMISUSE, "recon_rules_load: NULL argument");
+    if (!path || !out) return rc_error_set(err, RECON_EMISUSE, "recon_rules_load: NULL argument");
     *out = NULL;
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return rc_error_set(err, RECON_EIO, "%s: cannot open: %s", path, strerror(errno));
+    if (!f) return rc_error_set(err, RECON_EIO, "%s: cannot open: %s", path, strerror(errno));
     char *buf = malloc(MAX_RULES_BYTES + 1);
     size_t n = buf ? fread(buf, 1, MAX_RULES_BYTES + 1, f) : 0;
     int failed = ferror(f);
@@ -469,8 +436,7 @@ int recon_rules_load(const char *path, recon_error *err, recon_rules **out) {
     else if (failed)
         rc = rc_error_set(err, RECON_EIO, "%s: read error", path);
     else if (n > MAX_RULES_BYTES || memchr(buf, '\0', n))
-        rc = rc_error_set(err, RECON_EPROFILE, "%s: not a rules file (binary or over 1 MiB)",
-                          path);
+        rc = rc_error_set(err, RECON_EPROFILE, "%s: not a rules file (binary or over 1 MiB)", path);
     else {
         buf[n] = '\0';
         rc = recon_rules_parse(buf, path, err, out);

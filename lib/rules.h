@@ -27,37 +27,37 @@ typedef struct {
     recon_source_type type; /* 0 when named sources select */
     char **sources;
     size_t nsources;
-    unsigned kinds;         /* bit per rc_kind; all bits when any kind */
+    unsigned kinds; /* bit per rc_kind; all bits when any kind */
 } rc_side;
 
 typedef struct {
     char *name;
     int priority;
-    int order;              /* position in its file: ties of priority keep file order */
+    int order; /* position in its file: ties of priority keep file order */
     rc_side left, right;
     rc_cardinality card;
-    rc_textfield group_by;  /* the key of the aggregated side (1:n right, n:1 left) */
+    rc_textfield group_by; /* the key of the aggregated side (1:n right, n:1 left) */
     rc_valfield value_left, value_right;
-    int opposite;           /* amounts compare as left = -right */
-    int tolerant;           /* amount = tolerance (else equal) */
-    int64_t tol_minor;      /* tolerance: |difference| <= tol_minor ... */
-    int tol_bps;            /* ... or <= tol_bps basis points of the left amount */
+    int opposite;      /* amounts compare as left = -right */
+    int tolerant;      /* amount = tolerance (else equal) */
+    int64_t tol_minor; /* tolerance: |difference| <= tol_minor ... */
+    int tol_bps;       /* ... or <= tol_bps basis points of the left amount */
     int any_currency;
     rc_refmode ref;
     rc_textfield ref_left, ref_right; /* for an aggregated side: its group key */
     int use_date;
     rc_datefield date_left, date_right;
-    int win_min, win_max;   /* left date - right date, in (business) days */
+    int win_min, win_max; /* left date - right date, in (business) days */
     int business_days;
-    int attach_group;       /* one_to_one with single payout rows on the right: the
-                               payout's items (same group key and currency, other kinds)
-                               join the match when their nets sum to the payout */
+    int attach_group; /* one_to_one with single payout rows on the right: the
+                         payout's items (same group key and currency, other kinds)
+                         join the match when their nets sum to the payout */
 } rc_rule;
 
 struct recon_rules {
-    rc_rule *rule;          /* sorted by priority, then file order */
+    rc_rule *rule; /* sorted by priority, then file order */
     size_t n;
-    char *text;             /* the INI text parsed: recorded with each run */
+    char *text; /* the INI text parsed: recorded with each run */
 };
 
 const char *rc_textfield_name(rc_textfield f);

@@ -6,8 +6,8 @@
  * explain, and exports. Every test imports real CSV files through the
  * generic profiles into a real database and reads the outcome back with
  * plain SQL. */
-#include "recon.h"
 #include "match.h"
+#include "recon.h"
 #include "rules.h"
 #include "testdb.h"
 
@@ -32,7 +32,8 @@ static void teardown(void) {
     tu_rm_tree(tmp);
 }
 
-#define PSP_HEADER "id,type,created,available_on,amount,fee,net,currency,payout_id,reference,description\n"
+#define PSP_HEADER                                                                                 \
+    "id,type,created,available_on,amount,fee,net,currency,payout_id,reference,description\n"
 #define BANK_HEADER "id,date,value_date,description,amount,currency,reference\n"
 
 /* Imports rows (after the header) with a built-in profile into a source. */
@@ -105,11 +106,11 @@ static char *fate_in(sqlite3 *s, const char *ext) {
         ext);
 }
 
-#define FATE_IS(ext, want)                                                                      \
-    do {                                                                                        \
-        char *f_ = fate_in(sq, (ext));                                                          \
-        ck_assert_msg(!strcmp(f_, (want)), "%s: got '%s', want '%s'", (ext), f_, (want));       \
-        free(f_);                                                                               \
+#define FATE_IS(ext, want)                                                                         \
+    do {                                                                                           \
+        char *f_ = fate_in(sq, (ext));                                                             \
+        ck_assert_msg(!strcmp(f_, (want)), "%s: got '%s', want '%s'", (ext), f_, (want));          \
+        free(f_);                                                                                  \
     } while (0)
 
 static int64_t tx(const char *ext) {
@@ -163,10 +164,10 @@ START_TEST(test_invalid_rules_are_refused_naming_rule_and_key) {
          "tolerance_minor", "minor units"},
         {"[rule a]\nleft = bank\nright = psp\nreference = equal\ntolerance_bps = 10001\n",
          "tolerance_bps", "basis points"},
-        {"[rule a]\nleft = bank\nright = psp\nreference = equal\ntolerance_minor = 5\n",
-         "[rule a]", "need amount = tolerance"},
-        {"[rule a]\nleft = bank\nright = psp\nreference = equal\namount = tolerance\n",
-         "[rule a]", "needs tolerance_minor or tolerance_bps"},
+        {"[rule a]\nleft = bank\nright = psp\nreference = equal\ntolerance_minor = 5\n", "[rule a]",
+         "need amount = tolerance"},
+        {"[rule a]\nleft = bank\nright = psp\nreference = equal\namount = tolerance\n", "[rule a]",
+         "needs tolerance_minor or tolerance_bps"},
         {"[rule a]\nleft = bank\nright = psp\n", "[rule a]", "needs a date window"},
         {"[rule a]\nright = psp\nreference = equal\n", "[rule a]", "left is missing"},
         {"[rule a]\nleft = bank\nright = psp\nreference = equal\ncardinality = one_to_many\n"
@@ -219,10 +220,18 @@ END_TEST
 /* The documented normalizer: case, white space, punctuation, leading zeros. */
 START_TEST(test_reference_normalizer) {
     static const char *const cases[][2] = {
-        {"inv-001", "INV1"},       {"INV 1", "INV1"},     {" Inv.0001 ", "INV1"},
-        {"A 000", "A0"},           {"00", "0"},           {"ab.c/12", "ABC12"},
-        {"PO_1AbC", "PO1ABC"},     {"1007", "1007"},      {"ORDER#00420-7", "ORDER4207"},
-        {"", ""},                  {"--", ""},            {"x\xc3\xa9y", "XY"},
+        {"inv-001", "INV1"},
+        {"INV 1", "INV1"},
+        {" Inv.0001 ", "INV1"},
+        {"A 000", "A0"},
+        {"00", "0"},
+        {"ab.c/12", "ABC12"},
+        {"PO_1AbC", "PO1ABC"},
+        {"1007", "1007"},
+        {"ORDER#00420-7", "ORDER4207"},
+        {"", ""},
+        {"--", ""},
+        {"x\xc3\xa9y", "XY"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char out[64];
@@ -284,28 +293,31 @@ START_TEST(test_reference_contains_whole_and_truncated) {
     bank("b1,2024-03-02,,STRIPE TRANSFER PO_1OABCDEFGHIJKL ACME,10.00,USD,\n"
          "b2,2024-03-02,,STRIPE TRANSFER PO1ZZYYXXWWV,20.00,USD,\n"
          "b3,2024-03-02,,STRIPE TRANSFER PO_SHO,30.00,USD,\n");
-    recon_match_result res =
-        run(ONE_TO_ONE "reference = contains\nreference_left = description\n"
-                       "reference_right = group_id\namount_sign = opposite\n");
+    recon_match_result res = run(ONE_TO_ONE "reference = contains\nreference_left = description\n"
+                                            "reference_right = group_id\namount_sign = opposite\n");
     ck_assert_uint_eq(res.matches, 2);
     FATE_IS("b1", "r:a1");
     FATE_IS("b2", "r:a2");
     /* A short key cut short is not evidence: too many ids share a prefix. */
     FATE_IS("b3", "unmatched");
-    TU_ASSERT_Q(sq, "contains", "SELECT json_extract(evidence, '$.reference') FROM matches"
-                                " m JOIN match_items mi ON mi.match_id = m.id WHERE"
-                                " mi.transaction_id = %lld",
+    TU_ASSERT_Q(sq, "contains",
+                "SELECT json_extract(evidence, '$.reference') FROM matches"
+                " m JOIN match_items mi ON mi.match_id = m.id WHERE"
+                " mi.transaction_id = %lld",
                 (long long)tx("b1"));
-    TU_ASSERT_Q(sq, "truncated", "SELECT json_extract(evidence, '$.reference') FROM matches"
-                                 " m JOIN match_items mi ON mi.match_id = m.id WHERE"
-                                 " mi.transaction_id = %lld",
+    TU_ASSERT_Q(sq, "truncated",
+                "SELECT json_extract(evidence, '$.reference') FROM matches"
+                " m JOIN match_items mi ON mi.match_id = m.id WHERE"
+                " mi.transaction_id = %lld",
                 (long long)tx("b2"));
     /* A whole key scores above a cut one. */
-    ck_assert_int_gt(tu_qint(sq, "SELECT score FROM matches m JOIN match_items mi ON mi.match_id"
-                                 " = m.id WHERE mi.transaction_id = %lld",
+    ck_assert_int_gt(tu_qint(sq,
+                             "SELECT score FROM matches m JOIN match_items mi ON mi.match_id"
+                             " = m.id WHERE mi.transaction_id = %lld",
                              (long long)tx("b1")),
-                     tu_qint(sq, "SELECT score FROM matches m JOIN match_items mi ON mi.match_id"
-                                 " = m.id WHERE mi.transaction_id = %lld",
+                     tu_qint(sq,
+                             "SELECT score FROM matches m JOIN match_items mi ON mi.match_id"
+                             " = m.id WHERE mi.transaction_id = %lld",
                              (long long)tx("b2")));
 }
 END_TEST
@@ -349,8 +361,9 @@ START_TEST(test_amount_tolerance_in_minor_units_and_bps) {
     FATE_IS("b2", "exception");
     FATE_IS("b3", "r:p3");
     FATE_IS("b4", "exception");
-    TU_ASSERT_Q(sq, "5", "SELECT json_extract(evidence, '$.difference') FROM matches m"
-                         " JOIN match_items mi ON mi.match_id = m.id WHERE mi.transaction_id = %lld",
+    TU_ASSERT_Q(sq, "5",
+                "SELECT json_extract(evidence, '$.difference') FROM matches m"
+                " JOIN match_items mi ON mi.match_id = m.id WHERE mi.transaction_id = %lld",
                 (long long)tx("b1"));
     /* A difference costs score: an exact pair would rank above. */
     ck_assert_int_lt(tu_qint(sq, "SELECT max(score) FROM matches"), 1000);
@@ -388,17 +401,19 @@ START_TEST(test_date_window_calendar_and_business_days) {
          "b2,2024-02-29,,x,20.00,USD,R2\n");
     recon_match_result res = run(ONE_TO_ONE "reference = equal\ndate_window = 0..2\n");
     ck_assert_uint_eq(res.matches, 0);
-    TU_ASSERT_Q(sq, "near_miss_date|date", "SELECT reason || '|' || json_extract(candidates,"
-                                           " '$[0].failed') FROM exceptions WHERE transaction_id"
-                                           " = %lld",
+    TU_ASSERT_Q(sq, "near_miss_date|date",
+                "SELECT reason || '|' || json_extract(candidates,"
+                " '$[0].failed') FROM exceptions WHERE transaction_id"
+                " = %lld",
                 (long long)tx("b1"));
     res = run(ONE_TO_ONE "reference = equal\ndate_window = 0..2\nbusiness_days = yes\n");
     ck_assert_uint_eq(res.matches, 1);
     FATE_IS("b1", "r:p1");
     TU_ASSERT_Q(sq, "1", "SELECT json_extract(evidence, '$.days') FROM matches");
     /* The run keeps the rules it ran, so "1 day" can be read as business days. */
-    TU_ASSERT_Q(sq, "1", "SELECT instr(rules_text, 'business_days = yes') > 0 FROM match_runs"
-                         " WHERE id = (SELECT run_id FROM matches)");
+    TU_ASSERT_Q(sq, "1",
+                "SELECT instr(rules_text, 'business_days = yes') > 0 FROM match_runs"
+                " WHERE id = (SELECT run_id FROM matches)");
     /* The bank a day before: outside 0..2, inside -1..2. */
     FATE_IS("b2", "exception");
     res = run(ONE_TO_ONE "reference = equal\ndate_window = -1..2\n");
@@ -411,12 +426,12 @@ END_TEST
 
 START_TEST(test_business_day_distance) {
     /* Days since 1970-01-01: 19783 is Friday 2024-03-01. */
-    ck_assert_int_eq(rc_day_distance(19786, 19783, 1), 1);  /* Mon - Fri */
+    ck_assert_int_eq(rc_day_distance(19786, 19783, 1), 1); /* Mon - Fri */
     ck_assert_int_eq(rc_day_distance(19786, 19783, 0), 3);
-    ck_assert_int_eq(rc_day_distance(19784, 19783, 1), 1);  /* Sat counts as Monday */
-    ck_assert_int_eq(rc_day_distance(19785, 19784, 1), 0);  /* Sun - Sat */
+    ck_assert_int_eq(rc_day_distance(19784, 19783, 1), 1); /* Sat counts as Monday */
+    ck_assert_int_eq(rc_day_distance(19785, 19784, 1), 0); /* Sun - Sat */
     ck_assert_int_eq(rc_day_distance(19783, 19786, 1), -1);
-    ck_assert_int_eq(rc_day_distance(19790, 19783, 1), 5);  /* Fri - Fri */
+    ck_assert_int_eq(rc_day_distance(19790, 19783, 1), 5); /* Fri - Fri */
 }
 END_TEST
 
@@ -450,9 +465,11 @@ END_TEST
 
 /* A side can name its sources by type, whatever they are called. */
 START_TEST(test_sides_by_source_type) {
-    import_into(db, "generic_psp", "stripe-eu", PSP_HEADER, "p1,charge,2024-03-01,,10.00,0,,USD,,R1,\n");
+    import_into(db, "generic_psp", "stripe-eu", PSP_HEADER,
+                "p1,charge,2024-03-01,,10.00,0,,USD,,R1,\n");
     import_into(db, "generic_bank", "hsbc", BANK_HEADER, "b1,2024-03-01,,x,10.00,USD,R1\n");
-    recon_match_result res = run("[rule t]\nleft = type:bank\nright = type:psp\nreference = equal\n");
+    recon_match_result res =
+        run("[rule t]\nleft = type:bank\nright = type:psp\nreference = equal\n");
     ck_assert_uint_eq(res.matches, 1);
     FATE_IS("b1", "t:p1");
 }
@@ -460,9 +477,9 @@ END_TEST
 
 /* ---- cardinalities -------------------------------------------------------------------- */
 
-#define ONE_TO_MANY                                                                         \
-    "[rule items]\nleft = bank\nright = psp\ncardinality = one_to_many\ngroup_by = group_id\n" \
-    "amount_right = net\nreference = contains\nreference_left = description\n"               \
+#define ONE_TO_MANY                                                                                \
+    "[rule items]\nleft = bank\nright = psp\ncardinality = one_to_many\ngroup_by = group_id\n"     \
+    "amount_right = net\nreference = contains\nreference_left = description\n"                     \
     "reference_right = group_id\n"
 
 START_TEST(test_one_to_many_sums_a_group_by_net) {
@@ -486,17 +503,19 @@ START_TEST(test_one_to_many_sums_a_group_by_net) {
     bank("b4,2024-03-04,,STRIPE PAYOUT PO_C3,9.50,USD,\n");
     res = run(ONE_TO_MANY);
     ck_assert_uint_eq(res.matches, 0);
-    TU_ASSERT_Q(sq, "near_miss_amount|po_C3|900", "SELECT reason || '|' || json_extract(candidates,"
-                                                  " '$[0].group') || '|' || json_extract("
-                                                  "candidates, '$[0].amount_minor') FROM"
-                                                  " exceptions WHERE transaction_id = %lld",
+    TU_ASSERT_Q(sq, "near_miss_amount|po_C3|900",
+                "SELECT reason || '|' || json_extract(candidates,"
+                " '$[0].group') || '|' || json_extract("
+                "candidates, '$[0].amount_minor') FROM"
+                " exceptions WHERE transaction_id = %lld",
                 (long long)tx("b4"));
     /* The right key but the wrong sum, and the group is b3's: unmatched
      * (near misses list only candidates still free). */
     FATE_IS("b2", "unmatched");
-    TU_ASSERT_Q(sq, "1|3", "SELECT json_extract(evidence, '$.left_items') || '|' ||"
-                           " json_extract(evidence, '$.right_items') FROM matches m JOIN"
-                           " match_items mi ON mi.match_id = m.id WHERE mi.transaction_id = %lld",
+    TU_ASSERT_Q(sq, "1|3",
+                "SELECT json_extract(evidence, '$.left_items') || '|' ||"
+                " json_extract(evidence, '$.right_items') FROM matches m JOIN"
+                " match_items mi ON mi.match_id = m.id WHERE mi.transaction_id = %lld",
                 (long long)tx("b1"));
 }
 END_TEST
@@ -532,9 +551,10 @@ START_TEST(test_attach_group_brings_the_payouts_items) {
     FATE_IS("b1", "payout_to_bank_credit:c1,c2,po_1");
     FATE_IS("b2", "payout_to_bank_credit:po_2");
     FATE_IS("c3", "unmatched");
-    TU_ASSERT_Q(sq, "2|2853", "SELECT json_extract(evidence, '$.attached_items') || '|' ||"
-                              " json_extract(evidence, '$.attached_net') FROM matches m JOIN"
-                              " match_items mi ON mi.match_id = m.id WHERE mi.transaction_id = %lld",
+    TU_ASSERT_Q(sq, "2|2853",
+                "SELECT json_extract(evidence, '$.attached_items') || '|' ||"
+                " json_extract(evidence, '$.attached_net') FROM matches m JOIN"
+                " match_items mi ON mi.match_id = m.id WHERE mi.transaction_id = %lld",
                 (long long)tx("b1"));
 }
 END_TEST
@@ -562,9 +582,10 @@ START_TEST(test_two_equal_candidates_are_an_exception_not_a_guess) {
     ck_assert_uint_eq(res.matches, 0);
     FATE_IS("b2", "exception");
     FATE_IS("b3", "exception");
-    TU_ASSERT_Q(sq, "contested|p3", "SELECT reason || '|' || json_extract(candidates,"
-                                    " '$[0].external_id') FROM exceptions WHERE"
-                                    " transaction_id = %lld",
+    TU_ASSERT_Q(sq, "contested|p3",
+                "SELECT reason || '|' || json_extract(candidates,"
+                " '$[0].external_id') FROM exceptions WHERE"
+                " transaction_id = %lld",
                 (long long)tx("b2"));
 }
 END_TEST
@@ -590,8 +611,7 @@ START_TEST(test_a_pair_made_can_settle_a_tie_in_the_same_run) {
         "p2,charge,2024-03-01,,10.02,0,,USD,,,\n");
     bank("b1,2024-03-01,,x,10.01,USD,\n"
          "b2,2024-03-01,,y,10.00,USD,\n");
-    const char *rules =
-        ONE_TO_ONE "date_window = 0..0\namount = tolerance\ntolerance_minor = 5\n";
+    const char *rules = ONE_TO_ONE "date_window = 0..0\namount = tolerance\ntolerance_minor = 5\n";
     recon_match_result res = run(rules);
     ck_assert_uint_eq(res.matches, 2);
     ck_assert_uint_eq(res.exceptions_open, 0);
@@ -629,10 +649,11 @@ START_TEST(test_near_miss_date_without_reference) {
          "b2,2024-04-30,,x,10.00,USD,\n");
     recon_match_result res = run(ONE_TO_ONE "date_window = 0..2\n");
     ck_assert_uint_eq(res.matches, 0);
-    TU_ASSERT_Q(sq, "near_miss_date|p1|date", "SELECT reason || '|' || json_extract(candidates,"
-                                              " '$[0].external_id') || '|' || json_extract("
-                                              "candidates, '$[0].failed') FROM exceptions WHERE"
-                                              " transaction_id = %lld",
+    TU_ASSERT_Q(sq, "near_miss_date|p1|date",
+                "SELECT reason || '|' || json_extract(candidates,"
+                " '$[0].external_id') || '|' || json_extract("
+                "candidates, '$[0].failed') FROM exceptions WHERE"
+                " transaction_id = %lld",
                 (long long)tx("b1"));
     /* Two months off is not near. */
     FATE_IS("b2", "unmatched");
@@ -659,8 +680,9 @@ START_TEST(test_exceptions_close_when_resolved_and_reopen_only_when_new) {
     ck_assert_uint_eq(res.matches, 1);
     ck_assert_uint_eq(res.exceptions_closed, 1);
     ck_assert_uint_eq(res.exceptions_open, 0);
-    TU_ASSERT_Q(sq, "1", "SELECT closed_at IS NOT NULL AND closed_by_run = %lld FROM exceptions"
-                         " WHERE id = %lld",
+    TU_ASSERT_Q(sq, "1",
+                "SELECT closed_at IS NOT NULL AND closed_by_run = %lld FROM exceptions"
+                " WHERE id = %lld",
                 (long long)res.run_id, (long long)exc);
     FATE_IS("b1", "r:p1");
     FATE_IS("p2", "ignored");
@@ -723,10 +745,9 @@ static void make_scenario(rows_t *p, rows_t *b) {
             net += cents - 30;
         }
         if (k % 3 == 0) /* some payouts have a payout row */
-            rows_add(p, "po_%04d,payout,2024-03-%02d,,-%ld.%02ld,0,,USD,po_%04d,,\n", k,
-                     2 + k % 20, net / 100, net % 100, k);
-        if (k % 10 == 7)
-            continue; /* a payout that never arrived */
+            rows_add(p, "po_%04d,payout,2024-03-%02d,,-%ld.%02ld,0,,USD,po_%04d,,\n", k, 2 + k % 20,
+                     net / 100, net % 100, k);
+        if (k % 10 == 7) continue; /* a payout that never arrived */
         char desc[64];
         if (k % 4 == 1)
             snprintf(desc, sizeof desc, "TRANSFER"); /* no id: amount and date only */
@@ -749,17 +770,16 @@ static void make_scenario(rows_t *p, rows_t *b) {
  * candidates' external ids. */
 static char *outcome(sqlite3 *s) {
     return tu_qtext(
-        s,
-        "SELECT coalesce((SELECT group_concat(line, char(10)) FROM (SELECT line FROM ("
-        " SELECT m.rule || ' ' || (SELECT group_concat(x, ',') FROM (SELECT t.external_id AS x"
-        "  FROM match_items mi JOIN transactions t ON t.id = mi.transaction_id"
-        "  WHERE mi.match_id = m.id ORDER BY x)) || ' ' || m.score AS line"
-        " FROM matches m WHERE m.undone_at IS NULL"
-        " UNION ALL SELECT 'exception ' || e.rule || ' ' || t.external_id || ' ' || e.reason ||"
-        "  ' ' || (SELECT group_concat(coalesce(json_extract(c.value, '$.external_id'),"
-        "  json_extract(c.value, '$.group')), ',') FROM json_each(e.candidates) c)"
-        " FROM exceptions e JOIN transactions t ON t.id = e.transaction_id"
-        " WHERE e.closed_at IS NULL) ORDER BY line)), '')");
+        s, "SELECT coalesce((SELECT group_concat(line, char(10)) FROM (SELECT line FROM ("
+           " SELECT m.rule || ' ' || (SELECT group_concat(x, ',') FROM (SELECT t.external_id AS x"
+           "  FROM match_items mi JOIN transactions t ON t.id = mi.transaction_id"
+           "  WHERE mi.match_id = m.id ORDER BY x)) || ' ' || m.score AS line"
+           " FROM matches m WHERE m.undone_at IS NULL"
+           " UNION ALL SELECT 'exception ' || e.rule || ' ' || t.external_id || ' ' || e.reason ||"
+           "  ' ' || (SELECT group_concat(coalesce(json_extract(c.value, '$.external_id'),"
+           "  json_extract(c.value, '$.group')), ',') FROM json_each(e.candidates) c)"
+           " FROM exceptions e JOIN transactions t ON t.id = e.transaction_id"
+           " WHERE e.closed_at IS NULL) ORDER BY line)), '')");
 }
 
 START_TEST(test_same_result_whatever_the_import_order) {
@@ -773,11 +793,9 @@ START_TEST(test_same_result_whatever_the_import_order) {
         recon_db *d = NULL;
         ck_assert_int_eq(recon_open(path, NULL, &d), RECON_OK);
         /* Bank first on odd seeds: import order must not matter either. */
-        if (seed % 2)
-            import_into(d, "generic_bank", "bank", BANK_HEADER, btext);
+        if (seed % 2) import_into(d, "generic_bank", "bank", BANK_HEADER, btext);
         import_into(d, "generic_psp", "psp", PSP_HEADER, ptext);
-        if (!(seed % 2))
-            import_into(d, "generic_bank", "bank", BANK_HEADER, btext);
+        if (!(seed % 2)) import_into(d, "generic_bank", "bank", BANK_HEADER, btext);
         recon_match_result res = run_on(d, NULL);
         ck_assert_uint_gt(res.matches, 20);
         sqlite3 *s;
@@ -841,10 +859,11 @@ START_TEST(test_rerun_changes_nothing_and_new_imports_match_incrementally) {
     ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM matches WHERE id <= %lld AND run_id = %lld",
                              old_max, (long long)first.run_id),
                      old_max);
-    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM matches m WHERE id > %lld AND NOT EXISTS"
-                                 " (SELECT 1 FROM match_items mi JOIN transactions t ON t.id ="
-                                 " mi.transaction_id JOIN sources s ON s.id = t.source_id WHERE"
-                                 " mi.match_id = m.id AND s.name = 'bank' AND t.import_id = 3)",
+    ck_assert_int_eq(tu_qint(sq,
+                             "SELECT count(*) FROM matches m WHERE id > %lld AND NOT EXISTS"
+                             " (SELECT 1 FROM match_items mi JOIN transactions t ON t.id ="
+                             " mi.transaction_id JOIN sources s ON s.id = t.source_id WHERE"
+                             " mi.match_id = m.id AND s.name = 'bank' AND t.import_id = 3)",
                              old_max),
                      0);
     /* And the result equals matching everything at once. */
@@ -903,8 +922,9 @@ START_TEST(test_run_is_recorded_with_actor_and_counts) {
                 " '|' || exceptions_closed || '|' || (finished_at >= started_at) FROM match_runs"
                 " WHERE id = %lld",
                 (long long)res.run_id);
-    TU_ASSERT_Q(sq, "auto|tester|1", "SELECT origin || '|' || created_by || '|' || (run_id = %lld)"
-                                     " FROM matches",
+    TU_ASSERT_Q(sq, "auto|tester|1",
+                "SELECT origin || '|' || created_by || '|' || (run_id = %lld)"
+                " FROM matches",
                 (long long)res.run_id);
     ck_assert_uint_eq(res.unmatched, 0);
 }
@@ -934,9 +954,9 @@ START_TEST(test_manual_match_balances_or_needs_force) {
     ck_assert_msg(strstr(recon_errmsg(db), "currenc") != NULL, "%s", recon_errmsg(db));
     ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM matches"), 0);
     /* The balanced one goes in, with who and why. */
-    ck_assert_int_eq(recon_match_add(db, left, 1, right, 2, "customer paid two orders at once",
-                                     "ann", 0, &id),
-                     RECON_OK);
+    ck_assert_int_eq(
+        recon_match_add(db, left, 1, right, 2, "customer paid two orders at once", "ann", 0, &id),
+        RECON_OK);
     ck_assert_int_gt(id, 0);
     FATE_IS("b1", "manual:p1,p2");
     TU_ASSERT_Q(sq, "manual|ann|customer paid two orders at once|0",
@@ -959,8 +979,7 @@ START_TEST(test_manual_match_balances_or_needs_force) {
                 (long long)id);
     /* Unknown ids are refused. */
     int64_t ghost[] = {999999};
-    ck_assert_int_eq(recon_match_add(db, ghost, 1, right, 1, "x", "ann", 1, &id),
-                     RECON_ENOTFOUND);
+    ck_assert_int_eq(recon_match_add(db, ghost, 1, right, 1, "x", "ann", 1, &id), RECON_ENOTFOUND);
 }
 END_TEST
 
@@ -1019,13 +1038,15 @@ START_TEST(test_ignore_and_unignore_with_audit) {
     /* Matched items cannot be ignored. */
     ck_assert_int_eq(recon_ignore(db, tx("b1"), "x", "ann"), RECON_ECONFLICT);
     ck_assert_int_eq(recon_ignore(db, 999999, "x", "ann"), RECON_ENOTFOUND);
-    TU_ASSERT_Q(sq, "ignore ann bank fee, booked in the ledger|ignore ann test payment|"
-                    "unignore bob it was real",
+    TU_ASSERT_Q(sq,
+                "ignore ann bank fee, booked in the ledger|ignore ann test payment|"
+                "unignore bob it was real",
                 "SELECT group_concat(a, '|') FROM (SELECT action || ' ' || actor || ' ' || note AS"
                 " a FROM match_audit ORDER BY id)");
     /* The history of the ignore stays. */
-    TU_ASSERT_Q(sq, "2|1", "SELECT count(*) || '|' || sum(undone_at IS NOT NULL) FROM ignores"
-                           " WHERE transaction_id IN (%lld, %lld)",
+    TU_ASSERT_Q(sq, "2|1",
+                "SELECT count(*) || '|' || sum(undone_at IS NOT NULL) FROM ignores"
+                " WHERE transaction_id IN (%lld, %lld)",
                 (long long)tx("p1"), (long long)fee);
 }
 END_TEST
@@ -1071,7 +1092,8 @@ START_TEST(test_explain_matched_and_unmatched) {
     sqlite3_bind_text(st, 1, json, -1, SQLITE_TRANSIENT);
     ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
     ck_assert_msg(!strcmp((const char *)sqlite3_column_text(st, 0), "exception"), "%s", json);
-    ck_assert_msg(sqlite3_column_text(st, 1) && !strcmp((const char *)sqlite3_column_text(st, 1), "r"),
+    ck_assert_msg(sqlite3_column_text(st, 1) &&
+                      !strcmp((const char *)sqlite3_column_text(st, 1), "r"),
                   "%s", json);
     ck_assert_msg(sqlite3_column_text(st, 2) &&
                       !strcmp((const char *)sqlite3_column_text(st, 2), "p2"),
@@ -1135,8 +1157,7 @@ END_TEST
 static void *match_in_thread(void *arg) {
     const char *path = arg;
     recon_db *d = NULL;
-    if (recon_open(path, NULL, &d) != RECON_OK)
-        return (void *)1;
+    if (recon_open(path, NULL, &d) != RECON_OK) return (void *)1;
     recon_match_result res;
     int rc = recon_match_run(d, NULL, &res);
     recon_close(d);

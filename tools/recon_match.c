@@ -18,8 +18,7 @@ static int load_rules(const char *path, recon_rules **out) {
 
 /* A transaction given as its id, or as SOURCE:EXTERNAL_ID. */
 static int resolve_tx(recon_db *db, const char *arg, int64_t *out) {
-    if (parse_id(arg, out) == 0)
-        return RECON_OK;
+    if (parse_id(arg, out) == 0) return RECON_OK;
     const char *colon = strchr(arg, ':');
     if (!colon || colon == arg || !colon[1]) {
         fprintf(stderr, "recon: '%s' is not a transaction id or SOURCE:EXTERNAL_ID\n", arg);
@@ -28,8 +27,7 @@ static int resolve_tx(recon_db *db, const char *arg, int64_t *out) {
     char source[256];
     snprintf(source, sizeof source, "%.*s", (int)(colon - arg), arg);
     int rc = recon_transaction_find(db, source, colon + 1, out);
-    if (rc != RECON_OK)
-        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+    if (rc != RECON_OK) fprintf(stderr, "recon: %s\n", recon_errmsg(db));
     return rc;
 }
 
@@ -45,18 +43,15 @@ static int match_run(const cli *c) {
         if ((r = opt_value(c, &i, "--rules", &rules_path)) ||
             (r = opt_value(c, &i, "--actor", &actor)) ||
             (r = opt_value(c, &i, "--format", &fmtv))) {
-            if (r < 0)
-                return EXIT_USAGE;
+            if (r < 0) return EXIT_USAGE;
             continue;
         }
         return usage_error("match: unknown option '%s'", c->argv[i]);
     }
-    if (fmtv && parse_format(fmtv, 0, &fmt))
-        return usage_error("match: --format is text or json");
+    if (fmtv && parse_format(fmtv, 0, &fmt)) return usage_error("match: --format is text or json");
     recon_rules *rules = NULL;
     int status = load_rules(rules_path, &rules);
-    if (status != EXIT_OK)
-        return status;
+    if (status != EXIT_OK) return status;
     recon_db *db = NULL;
     if ((status = open_db(c, &db)) != EXIT_OK) {
         recon_rules_free(rules);
@@ -100,11 +95,9 @@ static int match_run(const cli *c) {
 static int collect_ids(recon_db *db, const cli *c, int *i, int64_t **ids, size_t *n) {
     while (*i + 1 < c->argc && strncmp(c->argv[*i + 1], "--", 2) != 0) {
         int64_t id;
-        if (resolve_tx(db, c->argv[++*i], &id) != RECON_OK)
-            return -1;
+        if (resolve_tx(db, c->argv[++*i], &id) != RECON_OK) return -1;
         int64_t *g = realloc(*ids, (*n + 1) * sizeof *g);
-        if (!g)
-            return -1;
+        if (!g) return -1;
         *ids = g;
         (*ids)[(*n)++] = id;
     }
@@ -117,8 +110,7 @@ static int match_add(const cli *c) {
     int64_t *left = NULL, *right = NULL;
     size_t nl = 0, nr = 0;
     recon_db *db = NULL;
-    if ((status = open_db(c, &db)) != EXIT_OK)
-        return status;
+    if ((status = open_db(c, &db)) != EXIT_OK) return status;
     for (int i = 2; i < c->argc && status == EXIT_OK; i++) {
         int r;
         if (!strcmp(c->argv[i], "--left") || !strcmp(c->argv[i], "--right")) {
@@ -129,8 +121,7 @@ static int match_add(const cli *c) {
             force = 1;
         } else if ((r = opt_value(c, &i, "--note", &note)) ||
                    (r = opt_value(c, &i, "--actor", &actor))) {
-            if (r < 0)
-                status = EXIT_USAGE;
+            if (r < 0) status = EXIT_USAGE;
         } else {
             status = usage_error("match add: unknown option '%s'", c->argv[i]);
         }
@@ -159,20 +150,17 @@ static int with_note(const cli *c, int first, const char *what,
     for (int i = first; i < c->argc; i++) {
         int r;
         if ((r = opt_value(c, &i, "--note", &note)) || (r = opt_value(c, &i, "--actor", &actor))) {
-            if (r < 0)
-                return EXIT_USAGE;
+            if (r < 0) return EXIT_USAGE;
         } else if (!target) {
             target = c->argv[i];
         } else {
             return usage_error("%s: unexpected '%s'", what, c->argv[i]);
         }
     }
-    if (!target || !note || !*note)
-        return usage_error("%s: give an id and --note TEXT", what);
+    if (!target || !note || !*note) return usage_error("%s: give an id and --note TEXT", what);
     recon_db *db = NULL;
     int status = open_db(c, &db);
-    if (status != EXIT_OK)
-        return status;
+    if (status != EXIT_OK) return status;
     int64_t id;
     int is_match = !strcmp(what, "match undo");
     if (is_match ? parse_id(target, &id) != 0 : resolve_tx(db, target, &id) != RECON_OK) {
@@ -191,10 +179,8 @@ static int with_note(const cli *c, int first, const char *what,
 
 int cmd_match(const cli *c) {
     const char *sub = c->argc > 1 ? c->argv[1] : "";
-    if (!strcmp(sub, "add"))
-        return match_add(c);
-    if (!strcmp(sub, "undo"))
-        return with_note(c, 2, "match undo", recon_match_undo);
+    if (!strcmp(sub, "add")) return match_add(c);
+    if (!strcmp(sub, "undo")) return with_note(c, 2, "match undo", recon_match_undo);
     return match_run(c);
 }
 
@@ -228,8 +214,8 @@ static void explain_text(const char *doc) {
            str(t, "kind"), amount, str(t, "currency"), str(t, "occurred_at"), str(d, "status"));
     json_t *m = json_object_get(d, "match");
     if (json_is_object(m)) {
-        printf("  matched by %s (match %lld, %s, score %lld)%s%s\n", str(m, "rule"),
-               num(m, "id"), str(m, "origin"), num(m, "score"),
+        printf("  matched by %s (match %lld, %s, score %lld)%s%s\n", str(m, "rule"), num(m, "id"),
+               str(m, "origin"), num(m, "score"),
                json_is_string(json_object_get(m, "note")) ? ": " : "",
                json_is_string(json_object_get(m, "note")) ? str(m, "note") : "");
         char *ev = json_dumps(json_object_get(m, "evidence"), JSON_COMPACT);
@@ -247,8 +233,8 @@ static void explain_text(const char *doc) {
     json_t *x;
     json_array_foreach(json_object_get(d, "exceptions"), i, x) {
         char *cands = json_dumps(json_object_get(x, "candidates"), JSON_COMPACT);
-        printf("  exception %lld (%s, %s): %s\n", num(x, "id"), str(x, "rule"),
-               str(x, "reason"), cands ? cands : "-");
+        printf("  exception %lld (%s, %s): %s\n", num(x, "id"), str(x, "rule"), str(x, "reason"),
+               cands ? cands : "-");
         free(cands);
     }
     const char *cur = str(t, "currency");
@@ -274,8 +260,7 @@ static void explain_text(const char *doc) {
             int measured = !failed || !strcmp(f, "amount") || !strcmp(f, "date");
             printf("    %s %s %s %s: %s%s", str(cand, "source"), id, theirs, str(cand, "currency"),
                    failed ? "fails " : "passes every criterion", failed ? f : "");
-            if (measured)
-                printf(" (difference %s, %lld days)", diff, num(cand, "days"));
+            if (measured) printf(" (difference %s, %lld days)", diff, num(cand, "days"));
             putchar('\n');
         }
     }
@@ -290,8 +275,7 @@ int cmd_explain(const cli *c) {
         if ((r = opt_value(c, &i, "--source", &source)) || (r = opt_value(c, &i, "--id", &ext)) ||
             (r = opt_value(c, &i, "--rules", &rules_path)) ||
             (r = opt_value(c, &i, "--format", &fmtv))) {
-            if (r < 0)
-                return EXIT_USAGE;
+            if (r < 0) return EXIT_USAGE;
         } else if (!idv) {
             idv = c->argv[i];
         } else {
@@ -305,14 +289,12 @@ int cmd_explain(const cli *c) {
     recon_rules *rules = NULL;
     int status = rules_path ? load_rules(rules_path, &rules) : EXIT_OK;
     recon_db *db = NULL;
-    if (status == EXIT_OK)
-        status = open_db(c, &db);
+    if (status == EXIT_OK) status = open_db(c, &db);
     int64_t id = 0;
     if (status == EXIT_OK) {
         int rc = idv ? resolve_tx(db, idv, &id) : recon_transaction_find(db, source, ext, &id);
         if (rc != RECON_OK) {
-            if (!idv)
-                fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+            if (!idv) fprintf(stderr, "recon: %s\n", recon_errmsg(db));
             status = EXIT_FAIL;
         }
     }
@@ -363,8 +345,8 @@ static int print_export(const recon_export_row *r, void *payload) {
         json_str(stdout, r->currency);
         printf("}");
     } else {
-        const char *cells[] = {id,          r->rule,     r->status, r->side,    r->source,
-                               r->external_id, r->group_id, amount,   r->currency};
+        const char *cells[] = {id,          r->rule, r->status,  r->side, r->source, r->external_id,
+                               r->group_id, amount,  r->currency};
         for (int i = 0; i < 9; i++) {
             csv_str(stdout, cells[i]);
             putchar(i == 8 ? '\n' : ',');
@@ -380,21 +362,18 @@ int cmd_export(const cli *c) {
                              : !strcmp(what, "exceptions") ? RECON_EXPORT_EXCEPTIONS
                              : !strcmp(what, "unmatched")  ? RECON_EXPORT_UNMATCHED
                                                            : (recon_export_kind)-1;
-    if ((int)kind < 0)
-        return usage_error("export: expected matches, exceptions or unmatched");
+    if ((int)kind < 0) return usage_error("export: expected matches, exceptions or unmatched");
     export_state s = {FMT_CSV, 0};
     for (int i = 2; i < c->argc; i++) {
         const char *v;
         int r = opt_value(c, &i, "--format", &v);
-        if (r < 0)
-            return EXIT_USAGE;
+        if (r < 0) return EXIT_USAGE;
         if (!r || parse_format(v, 1, &s.fmt) || s.fmt == FMT_TEXT)
             return usage_error("export: only --format csv|json");
     }
     recon_db *db = NULL;
     int status = open_db(c, &db);
-    if (status != EXIT_OK)
-        return status;
+    if (status != EXIT_OK) return status;
     if (s.fmt == FMT_CSV)
         puts("match_id,rule,status,side,source,external_id,group_id,amount_minor,currency");
     else
@@ -403,8 +382,7 @@ int cmd_export(const cli *c) {
         fprintf(stderr, "recon: %s\n", recon_errmsg(db));
         status = EXIT_FAIL;
     }
-    if (s.fmt == FMT_JSON)
-        printf("\n]\n");
+    if (s.fmt == FMT_JSON) printf("\n]\n");
     recon_close(db);
     return status;
 }
