@@ -100,6 +100,12 @@ $(B)/tools/%: tools/%.c $(B)/librecon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/librecon.a $(LIBS)
 
+# The benchmark programs share their process, timing and report helpers.
+BENCH_TOOLS := $(B)/tools/bench
+$(BENCH_TOOLS): $(B)/tools/%: tools/%.c tools/benchutil.c tools/benchutil.h $(B)/librecon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itools -o $@ $< tools/benchutil.c $(B)/librecon.a $(LIBS)
+
 # ---- demo -------------------------------------------------------------------
 DEMO_DB := build/demo.db
 run: all
