@@ -93,7 +93,8 @@ int copy_db(const char *src, const char *dst) {
     int in = open(src, O_RDONLY);
     int out = in < 0 ? -1 : open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     char *buf = out < 0 ? NULL : malloc(COPY_CHUNK);
-    int rc = buf ? copy_fd(in, out, buf) : -1;
+    /* Synced, so that writing the copy back does not overlap the timed run. */
+    int rc = buf && !copy_fd(in, out, buf) && !fsync(out) ? 0 : -1;
     int err = errno;
     free(buf);
     if (out >= 0 && close(out) != 0 && !rc) {

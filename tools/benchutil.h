@@ -39,8 +39,8 @@ long long file_size(const char *path);
 /* Removes a database and its companions so a run starts from nothing. */
 int remove_db(const char *db);
 
-/* Copies a database file to dst after removing dst and its companions:
- * the source must have been checkpointed (no -wal of its own). */
+/* Copies a database file to dst, synced to disk, after removing dst and
+ * its companions: the source must have been checkpointed (no -wal). */
 int copy_db(const char *src, const char *dst);
 
 /* Runs argv to completion, timing fork to reaped exit; stdin from in_path,
