@@ -6,7 +6,7 @@
  *   matchgen one_to_one N DIR     DIR/psp.csv, DIR/bank.csv, DIR/onetoone.ini
  *   matchgen one_to_many N P DIR  DIR/psp.csv, DIR/bank.csv
  *
- * quality:     a year and a half of one merchant's books. 500 Stripe-like
+ * quality:     fourteen months of one merchant's books: 500 Stripe-like
  *              payouts of 20-60 charges, refunds and fees (half itemized,
  *              half with a payout row that pays minus the items' net sum),
  *              each credited by the bank 0-3 business days after it
