@@ -3,7 +3,8 @@
 #   make          build/librecon.a, build/librecon.so, build/recon
 #   make run      build, then run the demo reconciliation on data/samples
 #   make check    build and run every test, then again under ASan+UBSan
-#   make bench    generate 1M-row files and time recon against sqlite3 .import
+#   make bench    time recon import against sqlite3 .import on 1M-row files, then
+#                 matching: quality on known answers, speed at 1M rows
 #   make install  PREFIX=/usr/local DESTDIR= : header, libraries, librecon.pc
 #
 # Missing Debian packages are installed by tools/install-deps.sh before the
@@ -100,6 +101,12 @@ $(B)/tools/%: tools/%.c $(B)/librecon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/librecon.a $(LIBS)
 
+# The benchmark programs share their process, timing and report helpers.
+BENCH_TOOLS := $(B)/tools/bench $(B)/tools/matchbench
+$(BENCH_TOOLS): $(B)/tools/%: tools/%.c tools/benchutil.c tools/benchutil.h $(B)/librecon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itools -o $@ $< tools/benchutil.c $(B)/librecon.a $(LIBS)
+
 # ---- demo -------------------------------------------------------------------
 DEMO_DB := build/demo.db
 run: all
@@ -134,8 +141,14 @@ check-asan: | $(DEPS_OK)
 	@$(MAKE) --no-print-directory B=build/asan SAN=1 OPT="-O1 -g" check-unit
 
 # ---- benchmark --------------------------------------------------------------
-bench: all $(B)/tools/gen $(B)/tools/bench
+# Import speed (tools/bench.c), then matching quality and speed
+# (tools/matchbench.c, BENCHMARKS.md "Matching"). MATCHBENCH_FLAGS for a
+# quick run: make bench MATCHBENCH_FLAGS="--match-rows 100000".
+MATCHBENCH_FLAGS ?=
+bench: all $(B)/tools/gen $(B)/tools/bench $(B)/tools/matchgen $(B)/tools/matchbench
 	$(B)/tools/bench --recon $(B)/recon --gen $(B)/tools/gen --dir build/bench
+	$(B)/tools/matchbench --recon $(B)/recon --gen $(B)/tools/matchgen --dir build/bench/match \
+	    $(MATCHBENCH_FLAGS)
 
 # ---- install ----------------------------------------------------------------
 install: all
