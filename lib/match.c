@@ -155,8 +155,11 @@ static int unit_text(const rc_rule *r, const char *raw, rc_units *u, rc_unit *it
     char norm[512];
     const char *t = raw ? raw : "";
     size_t n = strlen(t);
-    if (r->ref == RC_REF_NORMALIZED || r->ref == RC_REF_CONTAINS) {
+    if (r->ref == RC_REF_NORMALIZED) {
         n = rc_ref_normalize(t, n, norm, sizeof norm);
+        t = norm;
+    } else if (r->ref == RC_REF_CONTAINS) {
+        n = rc_ref_fold(t, n, norm, sizeof norm);
         t = norm;
     }
     it->hash = n ? hash_n(t, n) : 0;
@@ -327,9 +330,17 @@ int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken,
         free(src_by_id);
         return rc;
     }
+    /* Rows of a skip_groups_with kind are kept even when taken: a matched
+     * payout row still stands for its items. */
+    unsigned keep = 0;
+    for (size_t i = 0; i < rules->n; i++)
+        keep |= rules->rule[i].skip_groups_with;
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (rc_bitset_has(taken, sqlite3_column_int64(st, 0))) continue;
+        if (rc_bitset_has(taken, sqlite3_column_int64(st, 0))) {
+            int k = rc_kind_from_name((const char *)sqlite3_column_text(st, 2));
+            if (k < 0 || !(keep & (1u << k))) continue;
+        }
         if (read_row(st, src_by_id, max_src, fields, rows)) {
             rc = rc_fail(db, RECON_ENOMEM, "matching: out of memory");
             break;
@@ -349,6 +360,51 @@ static int side_has_source(const rc_side *side, const rc_source *src) {
     return 0;
 }
 
+/* A group key that a skip_groups_with row holds. */
+typedef struct {
+    const char *key;
+    uint32_t source;
+    char currency[4];
+} marker;
+
+static int cmp_marker(const void *a, const void *b) {
+    const marker *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    if (!c) c = memcmp(x->currency, y->currency, 3);
+    return c ? c : (x->source > y->source) - (x->source < y->source);
+}
+
+/* The (source, key, currency) of every row of the side's sources whose
+ * kind is in mask; sorted for bsearch. NULL with *n 0 when none. */
+static marker *find_markers(const rc_rows *rows, const unsigned char *in, unsigned mask,
+                            rc_textfield tf, size_t *n) {
+    *n = 0;
+    marker *m = NULL;
+    size_t cap = 0;
+    for (size_t i = 0; mask && i < rows->n; i++) {
+        const rc_row *row = &rows->row[i];
+        if (!in[row->source] || row->kind < 0 || !(mask & (1u << row->kind)) ||
+            row->text[tf] == RC_NO_TEXT)
+            continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 64;
+            marker *g = realloc(m, cap * sizeof *g);
+            if (!g) {
+                free(m);
+                *n = SIZE_MAX;
+                return NULL;
+            }
+            m = g;
+        }
+        m[*n].key = rows->pool.s + row->text[tf];
+        m[*n].source = row->source;
+        memcpy(m[*n].currency, row->currency, 4);
+        (*n)++;
+    }
+    if (*n) qsort(m, *n, sizeof *m, cmp_marker);
+    return m;
+}
+
 int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bitset *taken,
                   rc_units *u) {
     const rc_side *side = left ? &r->left : &r->right;
@@ -365,7 +421,9 @@ int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bits
     int keep_gid = !grouped && !left && r->attach_group;
     u->rows = rows;
     u->grouped = grouped;
-    int rc = 0;
+    size_t nmark = 0;
+    marker *mark = grouped ? find_markers(rows, in, r->skip_groups_with, tf, &nmark) : NULL;
+    int rc = nmark == SIZE_MAX;
     for (size_t i = 0; !rc && i < rows->n; i++) {
         const rc_row *row = &rows->row[i];
         if (!in[row->source] || row->kind < 0 || !(side->kinds & (1u << row->kind)) ||
@@ -373,6 +431,11 @@ int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bits
             continue;
         const char *text = row->text[tf] == RC_NO_TEXT ? NULL : rows->pool.s + row->text[tf];
         if (grouped && !text) continue; /* an aggregated side needs its key */
+        if (nmark) {
+            marker want = {text, row->source, {0}};
+            memcpy(want.currency, row->currency, 4);
+            if (bsearch(&want, mark, nmark, sizeof *mark, cmp_marker)) continue;
+        }
         rc_unit it;
         memset(&it, 0, sizeof it);
         it.id = row->id;
@@ -392,6 +455,7 @@ int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bits
              units_push(u, &it);
     }
     free(in);
+    free(mark);
     if (!rc && grouped && make_groups(u)) rc = -1;
     return rc ? -1 : 0;
 }
@@ -1096,7 +1160,10 @@ static int run_rule(run_state *s, size_t ri) {
                 used_l[i] = 0, bl[i].count = 0; /* no candidates: maybe a near miss */
         rule_exceptions(s, &c, &ix, used_l);
         index_free(&ix);
-        if (!s->oom && r->attach_group) rc = attach_groups(s, ri, first_pair);
+        /* Loading and grouping every item costs half a second on a million
+         * rows: only worth it when the rule matched a payout row. */
+        if (!s->oom && r->attach_group && s->npairs > first_pair)
+            rc = attach_groups(s, ri, first_pair);
     }
     free(bl);
     free(br);

@@ -62,6 +62,15 @@ size_t rc_ref_normalize(const char *s, size_t len, char *out, size_t size) {
     return n;
 }
 
+size_t rc_ref_fold(const char *s, size_t len, char *out, size_t size) {
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 1 < size; i++)
+        if (isalnum((unsigned char)s[i]))
+            out[n++] = (char)toupper((unsigned char)s[i]);
+    out[n] = '\0';
+    return n;
+}
+
 /* ---- parsing ---------------------------------------------------------------------------- */
 
 struct parse_ctx {
@@ -292,6 +301,8 @@ static int on_key(struct parse_ctx *c, const char *name, const char *v) {
     }
     if (!strcmp(name, "business_days"))
         return pick(c, name, v, yesno, 2, &i) ? (r->business_days = i, 1) : 0;
+    if (!strcmp(name, "skip_groups_with"))
+        return parse_kinds(c, name, v, &r->skip_groups_with);
     if (!strcmp(name, "attach_group"))
         return pick(c, name, v, yesno, 2, &i) ? (r->attach_group = i, 1) : 0;
     return bad(c, name, "unknown key (see docs/MATCHING.md)");
@@ -350,6 +361,8 @@ static const char *validate_rule(const rc_rule *r, char *buf, size_t size) {
         problem = "amount = tolerance needs tolerance_minor or tolerance_bps";
     else if (!r->tolerant && (r->tol_minor || r->tol_bps))
         problem = "tolerance_minor and tolerance_bps need amount = tolerance";
+    else if (r->skip_groups_with && r->card == RC_CARD_ONE_TO_ONE)
+        problem = "skip_groups_with is for one_to_many and many_to_one rules";
     else if (r->attach_group && r->card != RC_CARD_ONE_TO_ONE)
         problem = "attach_group is for one_to_one rules (a payout row and its items)";
     if (problem) {

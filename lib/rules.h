@@ -49,6 +49,9 @@ typedef struct {
     rc_datefield date_left, date_right;
     int win_min, win_max; /* left date - right date, in (business) days */
     int business_days;
+    unsigned skip_groups_with; /* kinds: on an aggregated side, a group some row of which
+                                  (same source, key and currency, any status) has one of
+                                  these kinds is left out: that row stands for it */
     int attach_group; /* one_to_one with single payout rows on the right: the
                          payout's items (same group key and currency, other kinds)
                          join the match when their nets sum to the payout */
@@ -69,5 +72,9 @@ const char *rc_refmode_name(rc_refmode m);
  * "inv123" are both INV123). Writes at most size-1 bytes; returns the
  * length. */
 size_t rc_ref_normalize(const char *s, size_t len, char *out, size_t size);
+/* The same without dropping leading zeros: for ids looked for inside bank
+ * text, where a cut can end in the middle of a run of digits ("PO_ABC00"
+ * for po_ABC007) and dropping its zeros would lose the prefix. */
+size_t rc_ref_fold(const char *s, size_t len, char *out, size_t size);
 
 #endif

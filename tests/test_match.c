@@ -240,6 +240,10 @@ START_TEST(test_reference_normalizer) {
                       cases[i][1]);
         ck_assert_uint_eq(n, strlen(cases[i][1]));
     }
+    /* For looking inside bank text, only case and punctuation fold. */
+    char folded[64];
+    ck_assert_uint_eq(rc_ref_fold("po_ABC-007 x", 12, folded, sizeof folded), 9);
+    ck_assert_str_eq(folded, "POABC007X");
     /* Bounded by the output size, always terminated. */
     char small[4];
     ck_assert_uint_eq(rc_ref_normalize("abcdefgh", 8, small, sizeof small), 3);
@@ -289,15 +293,19 @@ END_TEST
 START_TEST(test_reference_contains_whole_and_truncated) {
     psp("a1,payout,2024-03-01,,-10.00,0,,USD,po_1OaBcDeFgHiJkL,,\n"
         "a2,payout,2024-03-01,,-20.00,0,,USD,po_1ZzYyXxWwVvUu,,\n"
-        "a3,payout,2024-03-01,,-30.00,0,,USD,po_short,,\n");
+        "a3,payout,2024-03-01,,-30.00,0,,USD,po_short,,\n"
+        "a4,payout,2024-03-01,,-40.00,0,,USD,po_ABCDEFGHIJ007XYZ,,\n");
     bank("b1,2024-03-02,,STRIPE TRANSFER PO_1OABCDEFGHIJKL ACME,10.00,USD,\n"
          "b2,2024-03-02,,STRIPE TRANSFER PO1ZZYYXXWWV,20.00,USD,\n"
-         "b3,2024-03-02,,STRIPE TRANSFER PO_SHO,30.00,USD,\n");
+         "b3,2024-03-02,,STRIPE TRANSFER PO_SHO,30.00,USD,\n"
+         "b4,2024-03-02,,STRIPE TRANSFER PO_ABCDEFGHIJ00,40.00,USD,\n");
     recon_match_result res = run(ONE_TO_ONE "reference = contains\nreference_left = description\n"
                                             "reference_right = group_id\namount_sign = opposite\n");
-    ck_assert_uint_eq(res.matches, 2);
+    ck_assert_uint_eq(res.matches, 3);
     FATE_IS("b1", "r:a1");
     FATE_IS("b2", "r:a2");
+    /* Cut in a run of digits: the zeros are the id's own, not padding. */
+    FATE_IS("b4", "r:a4");
     /* A short key cut short is not evidence: too many ids share a prefix. */
     FATE_IS("b3", "unmatched");
     TU_ASSERT_Q(sq, "contains",
@@ -556,6 +564,31 @@ START_TEST(test_attach_group_brings_the_payouts_items) {
                 " json_extract(evidence, '$.attached_net') FROM matches m JOIN"
                 " match_items mi ON mi.match_id = m.id WHERE mi.transaction_id = %lld",
                 (long long)tx("b1"));
+}
+END_TEST
+
+/* A payout with a payout row is matched through that row, never through
+ * its items alone: that would leave the row behind, and its bank credit
+ * with nothing (or with a stranger). Here k2 names no payout and equals
+ * both payouts; the items rules must not give it po_B's items. */
+START_TEST(test_items_of_a_payout_with_a_payout_row_are_not_matched_alone) {
+    psp("a1,charge,2024-03-01,2024-03-04,100.00,0,100.00,USD,po_AAAAAAAAAAAAAAAAAAAAAAAA,,\n"
+        "b1,charge,2024-03-01,2024-03-04,100.00,0,100.00,USD,po_BBBBBBBBBBBBBBBBBBBBBBBB,,\n"
+        "bp,payout,2024-03-04,2024-03-04,-100.00,0,-100.00,USD,po_BBBBBBBBBBBBBBBBBBBBBBBB,,\n");
+    bank("k1,2024-03-05,,STRIPE PAYOUT PO_AAAAAAAAAAAAAAAAAAAAAAAA,100.00,USD,\n"
+         "k2,2024-03-05,,STRIPE TRANSFER,100.00,USD,\n");
+    recon_match_result res = run(NULL);
+    ck_assert_uint_eq(res.matches, 2);
+    FATE_IS("k1", "payout_items_to_bank_credit:a1");
+    FATE_IS("k2", "payout_to_bank_credit_by_amount:b1,bp");
+    ck_assert_uint_eq(res.exceptions_open, 0);
+    /* And the key is refused where it means nothing. */
+    recon_error err;
+    recon_rules *r = NULL;
+    ck_assert_int_eq(recon_rules_parse(ONE_TO_ONE "reference = equal\nskip_groups_with = payout\n",
+                                       "t.ini", &err, &r),
+                     RECON_EPROFILE);
+    ck_assert_msg(strstr(err.message, "skip_groups_with") != NULL, "%s", err.message);
 }
 END_TEST
 
@@ -1221,6 +1254,7 @@ static Suite *match_suite(void) {
     tcase_add_test(t, test_one_to_many_sums_a_group_by_net);
     tcase_add_test(t, test_many_to_one_is_the_mirror);
     tcase_add_test(t, test_attach_group_brings_the_payouts_items);
+    tcase_add_test(t, test_items_of_a_payout_with_a_payout_row_are_not_matched_alone);
     suite_add_tcase(s, t);
     t = tcase_create("exceptions");
     tcase_add_checked_fixture(t, setup, teardown);
