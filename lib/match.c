@@ -149,25 +149,29 @@ int rc_match_taken(recon_db *db, rc_bitset *b) {
 static const char *const TEXT_COLUMN[RC_TF_COUNT] = {"t.reference", "t.group_id", "t.external_id",
                                                      "t.description", "t.counterparty"};
 
-/* The text a side compares: normalized when the rule compares normalized
- * (or looks for one side's key inside the other's text). */
-static int unit_text(const rc_rule *r, const char *raw, rc_units *u, rc_unit *it) {
+/* The text a side compares: normalized when the rule compares normalized,
+ * folded when it looks for one side's key inside the other's text, and
+ * otherwise the stored text itself (no copy: it stays in the rows' pool).
+ * raw is NULL or points into the rows' pool. */
+static int unit_text(const rc_rule *r, const rc_rows *rows, const char *raw, rc_units *u,
+                     rc_unit *it) {
     char norm[512];
-    const char *t = raw ? raw : "";
-    size_t n = strlen(t);
-    if (r->ref == RC_REF_NORMALIZED) {
-        n = rc_ref_normalize(t, n, norm, sizeof norm);
-        t = norm;
-    } else if (r->ref == RC_REF_CONTAINS) {
-        n = rc_ref_fold(t, n, norm, sizeof norm);
-        t = norm;
-    }
-    it->hash = n ? hash_n(t, n) : 0;
-    if (!n) {
-        it->text = RC_NO_TEXT;
+    size_t n = raw ? strlen(raw) : 0;
+    it->text = RC_NO_TEXT;
+    it->hash = 0;
+    if (r->ref == RC_REF_NONE || !n) return 0; /* nothing compared */
+    if (r->ref == RC_REF_NORMALIZED)
+        n = rc_ref_normalize(raw, n, norm, sizeof norm);
+    else if (r->ref == RC_REF_CONTAINS)
+        n = rc_ref_fold(raw, n, norm, sizeof norm);
+    if (!n) return 0;
+    uint64_t h = hash_n(r->ref == RC_REF_EQUAL ? raw : norm, n);
+    it->hash = (uint32_t)(h ^ (h >> 32)) | 1;
+    if (r->ref == RC_REF_EQUAL) {
+        it->text = (uint32_t)(raw - rows->pool.s);
         return 0;
     }
-    return pool_add(&u->pool, t, n, &it->text);
+    return pool_add(&u->pool, norm, n, &it->text);
 }
 
 /* Units compare by their sort key text (a group key), then currency, then
@@ -421,6 +425,7 @@ int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bits
     int keep_gid = !grouped && !left && r->attach_group;
     u->rows = rows;
     u->grouped = grouped;
+    u->text_in_rows = r->ref == RC_REF_EQUAL;
     size_t nmark = 0;
     marker *mark = grouped ? find_markers(rows, in, r->skip_groups_with, tf, &nmark) : NULL;
     int rc = nmark == SIZE_MAX;
@@ -449,7 +454,7 @@ int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bits
         const char *gid = row->text[RC_TF_GROUP_ID] == RC_NO_TEXT
                               ? NULL
                               : rows->pool.s + row->text[RC_TF_GROUP_ID];
-        rc = unit_text(r, text, u, &it) ||
+        rc = unit_text(r, rows, text, u, &it) ||
              (grouped && pool_add(&u->pool, text, strlen(text), &it.key)) ||
              (keep_gid && gid && pool_add(&u->pool, gid, strlen(gid), &it.key)) ||
              units_push(u, &it);
@@ -483,7 +488,7 @@ rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l,
         v.failed = RC_FAIL_CURRENCY;
         return v;
     }
-    const char *lt = rc_pool_str(L, l->text), *rt = rc_pool_str(R, ri->text);
+    const char *lt = rc_unit_text(L, l), *rt = rc_unit_text(R, ri);
     switch (r->ref) {
     case RC_REF_NONE:
         v.score -= 100; /* amount and date alone: weaker than any reference */
@@ -550,23 +555,21 @@ void rc_match_evidence(const rc_rule *r, const rc_unit *l, const rc_unit *ri, co
 
 /* ---- finding candidates -------------------------------------------------------------------- */
 
-/* An index over the right units: positions sorted by the search key. */
+/* An index entry: a right unit's position and its sort keys. */
 typedef struct {
-    uint32_t *pos;
-    uint64_t *key; /* the sort key of pos[i] */
-    uint64_t *tie; /* and its second key (amount index: currency and date) */
+    uint64_t key;
+    uint64_t tie; /* second key (amount index: currency and date), else 0 */
+    uint32_t pos;
+} keyed;
+
+/* An index over the right units: entries sorted by (key, tie, pos), kept
+ * as sorted (one array, no copy: at a million units a copy was 20 MiB). */
+typedef struct {
+    keyed *k;
     size_t n;
     size_t prefix_lens[MIN_PREFIX]; /* contains: the prefix lengths indexed (1..MIN_PREFIX) */
     size_t nprefix;
 } rc_index;
-
-/* Sorting (key, position) pairs packed as two arrays: build an array of
- * 128-bit records, sort, unpack. */
-typedef struct {
-    uint64_t key;
-    uint64_t tie; /* position, or amount/date for the amount index */
-    uint32_t pos;
-} keyed;
 
 static int cmp_keyed(const void *a, const void *b) {
     const keyed *x = a, *y = b;
@@ -575,25 +578,8 @@ static int cmp_keyed(const void *a, const void *b) {
     return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
-static int index_build(keyed *k, size_t n, rc_index *ix) {
-    qsort(k, n, sizeof *k, cmp_keyed);
-    ix->pos = malloc((n ? n : 1) * sizeof *ix->pos);
-    ix->key = malloc((n ? n : 1) * sizeof *ix->key);
-    ix->tie = malloc((n ? n : 1) * sizeof *ix->tie);
-    if (!ix->pos || !ix->key || !ix->tie) return -1;
-    for (size_t i = 0; i < n; i++) {
-        ix->pos[i] = k[i].pos;
-        ix->key[i] = k[i].key;
-        ix->tie[i] = k[i].tie;
-    }
-    ix->n = n;
-    return 0;
-}
-
 static void index_free(rc_index *ix) {
-    free(ix->pos);
-    free(ix->key);
-    free(ix->tie);
+    free(ix->k);
     memset(ix, 0, sizeof *ix);
 }
 
@@ -602,7 +588,7 @@ static size_t lower_bound(const rc_index *ix, uint64_t k) {
     size_t lo = 0, hi = ix->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (ix->key[mid] < k)
+        if (ix->k[mid].key < k)
             lo = mid + 1;
         else
             hi = mid;
@@ -615,7 +601,7 @@ static size_t lower_bound2(const rc_index *ix, uint64_t k, uint64_t t) {
     size_t lo = 0, hi = ix->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (ix->key[mid] < k || (ix->key[mid] == k && ix->tie[mid] < t))
+        if (ix->k[mid].key < k || (ix->k[mid].key == k && ix->k[mid].tie < t))
             lo = mid + 1;
         else
             hi = mid;
@@ -649,7 +635,7 @@ static int build_index(const rc_rule *r, const rc_units *R, rc_index *ix) {
                                  (uint32_t)((int64_t)u->date - INT32_MIN),
                              (uint32_t)i};
         } else if (r->ref == RC_REF_CONTAINS) {
-            const char *t = rc_pool_str(R, u->text);
+            const char *t = rc_unit_text(R, u);
             size_t len = strlen(t), p = len < MIN_PREFIX ? len : MIN_PREFIX;
             if (!p) continue;
             size_t j = 0;
@@ -662,9 +648,10 @@ static int build_index(const rc_rule *r, const rc_units *R, rc_index *ix) {
             k[n++] = (keyed){u->hash, 0, (uint32_t)i};
         }
     }
-    int rc = index_build(k, n, ix);
-    free(k);
-    return rc;
+    if (n) qsort(k, n, sizeof *k, cmp_keyed);
+    ix->k = k;
+    ix->n = n;
+    return 0;
 }
 
 /* Calls fn for every right unit the index offers for left unit l: the same
@@ -678,19 +665,19 @@ static int visit_candidates(const rc_rule *r, const rc_units *L, const rc_unit *
                             void *ctx) {
     if (r->ref == RC_REF_EQUAL || r->ref == RC_REF_NORMALIZED) {
         if (!l->hash) return 0;
-        for (size_t i = lower_bound(ix, l->hash); i < ix->n && ix->key[i] == l->hash; i++)
-            if (fn(ix->pos[i], ctx)) return 1;
+        for (size_t i = lower_bound(ix, l->hash); i < ix->n && ix->k[i].key == l->hash; i++)
+            if (fn(ix->k[i].pos, ctx)) return 1;
         return 0;
     }
     if (r->ref == RC_REF_CONTAINS) {
-        const char *t = rc_pool_str(L, l->text);
+        const char *t = rc_unit_text(L, l);
         size_t n = strlen(t);
         for (size_t p = 0; p < ix->nprefix; p++) {
             size_t len = ix->prefix_lens[p];
             for (size_t at = 0; at + len <= n; at++) {
                 uint64_t h = hash_n(t + at, len);
-                for (size_t i = lower_bound(ix, h); i < ix->n && ix->key[i] == h; i++)
-                    if (fn(ix->pos[i], ctx)) return 1;
+                for (size_t i = lower_bound(ix, h); i < ix->n && ix->k[i].key == h; i++)
+                    if (fn(ix->k[i].pos, ctx)) return 1;
             }
         }
         return 0;
@@ -721,15 +708,15 @@ static int visit_candidates(const rc_rule *r, const rc_units *L, const rc_unit *
     uint64_t tlo = (cur << 32) | (uint32_t)(dlo - INT32_MIN);
     uint64_t thi = r->any_currency ? UINT64_MAX : (cur << 32) | (uint32_t)(dhi - INT32_MIN);
     size_t i = lower_bound(ix, value_key(lo));
-    while (i < ix->n && ix->key[i] <= value_key(hi)) {
-        uint64_t v = ix->key[i];
+    while (i < ix->n && ix->k[i].key <= value_key(hi)) {
+        uint64_t v = ix->k[i].key;
         for (size_t j = lower_bound2(ix, v, r->any_currency ? 0 : tlo);
-             j < ix->n && ix->key[j] == v && ix->tie[j] <= thi; j++) {
-            const rc_unit *ru = &R->u[ix->pos[j]];
+             j < ix->n && ix->k[j].key == v && ix->k[j].tie <= thi; j++) {
+            const rc_unit *ru = &R->u[ix->k[j].pos];
             if (r->any_currency && r->use_date && l->date != RC_NO_DATE && ru->date != RC_NO_DATE &&
                 (ru->date < dlo || ru->date > dhi))
                 continue;
-            if (fn(ix->pos[j], ctx)) return 1;
+            if (fn(ix->k[j].pos, ctx)) return 1;
         }
         if (v == UINT64_MAX) break;
         i = lower_bound(ix, v + 1);

@@ -21,17 +21,19 @@ typedef struct {
 typedef struct {
     int64_t id;            /* transaction id; for a group, its first member's */
     int64_t value;         /* the amount the rule compares (a group: the sum) */
-    uint64_t hash;         /* of text, for sorting and lookup; 0 when no text */
+    const char *sk;        /* sort key text, set (into the pool) just before a sort */
+    uint32_t hash;         /* of text, for sorting and lookup (the judge compares the
+                              texts themselves); 0 when no text */
     int32_t date;          /* days since 1970-01-01 (a group: the latest), or RC_NO_DATE */
-    uint32_t text;         /* the reference text as compared (normalized if the rule says) */
+    uint32_t text;         /* the reference text as compared (normalized if the rule
+                              says): in the units' pool, or the rows' (text_in_rows) */
     uint32_t key;          /* a group's key as written, else RC_NO_TEXT */
     uint32_t source;       /* index into the rows' sources */
     uint32_t external_id;  /* into the rows' pool, or RC_NO_TEXT */
     uint32_t first, count; /* a group's members: member[first .. first+count) */
     char currency[4];
-    int overflow;   /* a group whose sum overflowed: never matched */
-    const char *sk; /* sort key text, set (into the pool) just before a sort */
-} rc_unit;
+    int overflow; /* a group whose sum overflowed: never matched */
+} rc_unit;        /* 64 bytes: a run can hold two million */
 
 struct rc_rows_s;
 
@@ -41,6 +43,7 @@ typedef struct {
     int64_t *member; /* transaction ids of the groups' members */
     size_t nmember;
     int grouped;                  /* an aggregated side: units are groups named by their key */
+    int text_in_rows;             /* texts compared as stored: they point into the rows' pool */
     rc_pool pool;                 /* compared texts and group keys */
     const struct rc_rows_s *rows; /* source names and external ids */
 } rc_units;
@@ -95,6 +98,12 @@ void rc_units_free(rc_units *u);
 
 static inline const char *rc_pool_str(const rc_units *u, uint32_t off) {
     return off == RC_NO_TEXT ? "" : u->pool.s + off;
+}
+
+/* The text a unit compares ("" when none). */
+static inline const char *rc_unit_text(const rc_units *u, const rc_unit *it) {
+    if (it->text == RC_NO_TEXT) return "";
+    return u->text_in_rows ? u->rows->pool.s + it->text : u->pool.s + it->text;
 }
 
 /* A unit's source name, and its name: the external id, or a group's key. */
