@@ -1596,11 +1596,19 @@ static int run_pass_rule(run_state *s, size_t i, int64_t run_id, const char *act
     return rc;
 }
 
-/* Rows matched in a pass are nobody's candidates in the next. */
+/* Rows matched in a pass are nobody's candidates in the next; rows of a
+ * skip_groups_with kind stay (as when loading), still standing for their
+ * groups. */
 static void drop_taken_rows(run_state *s) {
+    unsigned marks = 0;
+    for (size_t i = 0; i < s->rules->n; i++)
+        marks |= s->rules->rule[i].skip_groups_with;
     size_t keep = 0;
-    for (size_t i = 0; i < s->rows.n; i++)
-        if (!rc_bitset_has(&s->taken, s->rows.row[i].id)) s->rows.row[keep++] = s->rows.row[i];
+    for (size_t i = 0; i < s->rows.n; i++) {
+        const rc_row *row = &s->rows.row[i];
+        if (!rc_bitset_has(&s->taken, row->id) || (row->kind >= 0 && (marks & (1u << row->kind))))
+            s->rows.row[keep++] = *row;
+    }
     s->rows.n = keep;
 }
 

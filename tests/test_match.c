@@ -582,6 +582,18 @@ START_TEST(test_items_of_a_payout_with_a_payout_row_are_not_matched_alone) {
     FATE_IS("k1", "payout_items_to_bank_credit:a1");
     FATE_IS("k2", "payout_to_bank_credit_by_amount:b1,bp");
     ck_assert_uint_eq(res.exceptions_open, 0);
+    /* A payout row matched without its items (they do not add up to it)
+     * still stands for them, in this pass and the next: an unnamed credit
+     * of the items' sum must not take them. */
+    psp("c1,charge,2024-04-01,2024-04-02,100.00,0,100.00,USD,po_CCCCCCCCCCCCCCCCCCCCCCCC,,\n"
+        "cp,payout,2024-04-02,2024-04-02,-90.00,0,-90.00,USD,po_CCCCCCCCCCCCCCCCCCCCCCCC,,\n");
+    bank("k3,2024-04-03,,STRIPE PAYOUT PO_CCCCCCCCCCCCCCCCCCCCCCCC,90.00,USD,\n"
+         "k4,2024-04-03,,STRIPE TRANSFER,100.00,USD,\n");
+    res = run(NULL);
+    ck_assert_uint_eq(res.matches, 1);
+    FATE_IS("k3", "payout_to_bank_credit:cp");
+    FATE_IS("c1", "unmatched");
+    FATE_IS("k4", "unmatched");
     /* And the key is refused where it means nothing. */
     recon_error err;
     recon_rules *r = NULL;
