@@ -23,6 +23,7 @@
  * - Memory input is copied through the same chunk buffer as fd input, so
  *   both take the same code path and on_bytes sees it chunk by chunk. */
 #include "csvread.h"
+#include "internal.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -139,7 +140,7 @@ static bool ascii8_nonul(const unsigned char *s) {
 /* Strict UTF-8: no overlongs, no surrogates, nothing past U+10FFFF, no
  * truncated sequence. NUL is refused too: it is valid UTF-8 but never
  * legitimate in a text field, and it would cut the C string short. */
-static bool utf8_valid(const unsigned char *s, size_t n) {
+bool rc_utf8_valid(const unsigned char *s, size_t n) {
     size_t i = 0;
     while (i < n) {
         while (n - i >= 8 && ascii8_nonul(s + i))
@@ -420,9 +421,9 @@ static int check_fields(rc_csv *r, rc_csv_row *row, const unsigned char *data, s
     /* Unquoting only drops ASCII bytes at the edges of fields and splits at
      * ASCII bytes, so the fields are valid UTF-8 exactly when the record is:
      * one pass over the record, and a pass per field only to name the culprit. */
-    if (!utf8_valid(data, n)) {
+    if (!rc_utf8_valid(data, n)) {
         for (size_t i = 0; i < r->nf; i++) {
-            if (!utf8_valid((const unsigned char *)r->fields[i], r->lens[i])) {
+            if (!rc_utf8_valid((const unsigned char *)r->fields[i], r->lens[i])) {
                 row->error = RC_CSV_ROW_UTF8;
                 row->error_field = i;
                 return RC_CSV_HAVE_ROW;

@@ -53,6 +53,20 @@ int rc_fail_sql(recon_db *db, const char *doing) {
     return rc_fail(db, code, "%s: %s (sqlite %d)", doing, sqlite3_errmsg(db->sql), ext);
 }
 
+int rc_ini_long_line(const char *text) {
+    int line = 1;
+    size_t len = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p == '\n') {
+            line++;
+            len = 0;
+        } else if (++len > RC_INI_LINE_MAX && *p != '\r') {
+            return line;
+        }
+    }
+    return 0;
+}
+
 int rc_error_set(recon_error *err, int code, const char *fmt, ...) {
     if (err) {
         va_list ap;
@@ -240,6 +254,13 @@ const char *recon_errmsg(const recon_db *db) {
 
 int rc_source_get_or_create(recon_db *db, const char *name, recon_source_type type,
                             int64_t *out_id) {
+    /* Names go into reports, JSON and messages: text, and short. */
+    size_t len = strlen(name);
+    if (!len || len > 255 || !rc_utf8_valid((const unsigned char *)name, len))
+        return rc_fail(db, RECON_EMISUSE, "a source name is 1 to 255 bytes of UTF-8");
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+            return rc_fail(db, RECON_EMISUSE, "a source name has no control characters");
     sqlite3_stmt *st;
     int rc = rc_prepare(db, "SELECT id, type FROM sources WHERE name = ?1", &st);
     if (rc)

@@ -185,19 +185,19 @@ static int rules_json(recon_db *db, int64_t id, const recon_rules *rules, json_t
     if (!rc) rc = rc_rows_load(db, rules, &taken, &rows);
     for (size_t i = 0; !rc && i < rules->n; i++) {
         const rc_rule *r = &rules->rule[i];
+        /* The sides exactly as a run loads them. */
+        rc_units L, R;
+        memset(&L, 0, sizeof L);
+        memset(&R, 0, sizeof R);
+        if (rc_match_load_sides(&rows, r, &taken, &L, &R))
+            rc = rc_fail(db, RECON_ENOMEM, "explain: out of memory");
         for (int side = 1; !rc && side >= 0; side--) {
-            rc_units mine, other;
-            memset(&mine, 0, sizeof mine);
-            memset(&other, 0, sizeof other);
-            if (rc_match_load(&rows, r, side, &taken, &mine))
-                rc = rc_fail(db, RECON_ENOMEM, "explain: out of memory");
-            const rc_unit *me = rc ? NULL : unit_of(&mine, id);
-            if (me && rc_match_load(&rows, r, !side, &taken, &other))
-                rc = rc_fail(db, RECON_ENOMEM, "explain: out of memory");
-            if (!rc && me) json_array_append_new(out, rule_json(r, side, &mine, me, &other));
-            rc_units_free(&mine);
-            rc_units_free(&other);
+            const rc_units *mine = side ? &L : &R, *other = side ? &R : &L;
+            const rc_unit *me = unit_of(mine, id);
+            if (me) json_array_append_new(out, rule_json(r, side, mine, me, other));
         }
+        rc_units_free(&L);
+        rc_units_free(&R);
     }
     rc_rows_free(&rows);
     rc_bitset_free(&taken);

@@ -3,6 +3,8 @@
 #ifndef RECON_INTERNAL_H
 #define RECON_INTERNAL_H
 
+#include <stdbool.h>
+
 #include <sqlite3.h>
 #include <stdarg.h>
 
@@ -29,6 +31,16 @@ int rc_fail_sql(recon_db *db, const char *doing);
 
 /* Fills an optional recon_error and returns code. */
 int rc_error_set(recon_error *err, int code, const char *fmt, ...) RC_PRINTF(3, 4);
+
+/* INI text (profiles, rules) goes through inih, which reads a line of
+ * INI_MAX_LINE (200) bytes at most and parses the rest as a line of its
+ * own: a long comment could turn into a key. Lines must stay under it.
+ * Returns the first line that is too long, or 0. */
+#define RC_INI_LINE_MAX 198
+
+/* Strict UTF-8 without NUL (csvread.c, which checks every field with it). */
+bool rc_utf8_valid(const unsigned char *s, size_t n);
+int rc_ini_long_line(const char *text);
 
 /* Runs SQL without results; on failure sets the message. */
 int rc_exec(recon_db *db, const char *sql);

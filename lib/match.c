@@ -175,10 +175,13 @@ static int unit_text(const rc_rule *r, const rc_rows *rows, const char *raw, rc_
 }
 
 /* Units compare by their sort key text (a group key), then currency, then
- * id; sk points into the pool, set once the pool no longer moves. */
+ * source, then id; sk points into the pool, set once the pool no longer
+ * moves. */
 static int cmp_key(const rc_unit *x, const rc_unit *y) {
     int c = strcmp(x->sk, y->sk);
-    return c ? c : memcmp(x->currency, y->currency, 3);
+    if (!c) c = memcmp(x->currency, y->currency, 3);
+    /* One source's payout never takes in another source's rows. */
+    return c ? c : (x->source > y->source) - (x->source < y->source);
 }
 
 static int cmp_group(const void *a, const void *b) {
@@ -203,6 +206,7 @@ static int make_groups(rc_units *u) {
         size_t j = i;
         for (; j < u->n && !cmp_key(&u->u[j], &u->u[i]); j++) {
             if (__builtin_add_overflow(g.value, u->u[j].value, &g.value)) g.overflow = 1;
+            if (g.value == INT64_MIN) g.overflow = 1; /* no opposite, no magnitude */
             if (u->u[j].date != RC_NO_DATE && (g.date == RC_NO_DATE || u->u[j].date > g.date))
                 g.date = u->u[j].date;
             u->member[u->nmember++] = u->u[j].id;
@@ -467,18 +471,56 @@ int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bits
 
 /* ---- judging a pair ------------------------------------------------------------------------- */
 
-/* Is the right key inside the left text: whole (3), or cut off by the end
- * of the text after at least MIN_PREFIX characters (4)? 0 when not. */
+/* Is the right key inside the left text, both folded (rc_ref_fold), as
+ * whole tokens? The key must start where a token of the text starts; a
+ * space of the key (a separator in the id) may match one space of the text
+ * or none (banks drop punctuation), but the text may have no space where
+ * the key has none ("12-03" is not 1203); and the key must end where a
+ * token ends ("45120" does not hold 4512). 3 when whole; 4 when the text
+ * ends inside the key after at least MIN_PREFIX of its characters
+ * (statements cut long ids at their field width); 0 when not. */
 static int contains_key(const char *text, const char *key) {
-    if (!*key) return 0;
-    if (strstr(text, key)) return 3;
-    size_t k = strlen(key), n = strlen(text);
-    if (k <= MIN_PREFIX) return 0;
-    for (size_t i = 0; i + MIN_PREFIX <= n; i++) {
-        size_t rest = n - i;
-        if (rest < k && memcmp(text + i, key, rest) == 0) return 4;
+    size_t kchars = 0;
+    for (const char *k = key; *k; k++)
+        kchars += *k != ' ';
+    if (!kchars) return 0;
+    for (const char *t = text; *t; t++) {
+        if (t != text && t[-1] != ' ') continue; /* not a token start */
+        const char *a = t, *b = key;
+        size_t got = 0;
+        for (;;) {
+            if (*b == ' ') {
+                b++;
+                if (*a == ' ') a++;
+                continue;
+            }
+            if (!*b) {
+                if (!*a || *a == ' ') return 3;
+                break;
+            }
+            if (!*a) {
+                if (kchars > MIN_PREFIX && got >= MIN_PREFIX) return 4;
+                break;
+            }
+            if (*a != *b) break;
+            a++, b++, got++;
+        }
     }
     return 0;
+}
+
+/* s without its spaces, into out (for prefix hashing). */
+static size_t unspaced(const char *s, char *out, size_t size) {
+    size_t n = 0;
+    for (; *s && n + 1 < size; s++)
+        if (*s != ' ') out[n++] = *s;
+    out[n] = '\0';
+    return n;
+}
+
+/* |v| without overflow, INT64_MIN included. */
+static uint64_t magnitude(int64_t v) {
+    return v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
 }
 
 rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l, const rc_units *R,
@@ -506,13 +548,16 @@ rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l,
         break;
     }
     if (v.failed) return v;
-    int64_t right = r->opposite ? -ri->value : ri->value;
-    if (ri->overflow || __builtin_sub_overflow(l->value, right, &v.difference)) {
+    /* INT64_MIN has no opposite: such a unit is never matched, like an
+     * overflowed sum. */
+    int64_t right = r->opposite && ri->value != INT64_MIN ? -ri->value : ri->value;
+    if (ri->overflow || l->overflow || ri->value == INT64_MIN || l->value == INT64_MIN ||
+        __builtin_sub_overflow(l->value, right, &v.difference)) {
         v.failed = RC_FAIL_AMOUNT;
         return v;
     }
     uint64_t diff = v.difference < 0 ? 0 - (uint64_t)v.difference : (uint64_t)v.difference;
-    uint64_t big = (uint64_t)(l->value < 0 ? -l->value : l->value);
+    uint64_t big = magnitude(l->value);
     uint64_t tol = (uint64_t)r->tol_minor;
     if (r->tol_bps &&
         big / 10000 * (uint64_t)r->tol_bps + big % 10000 * (uint64_t)r->tol_bps / 10000 > tol)
@@ -635,8 +680,9 @@ static int build_index(const rc_rule *r, const rc_units *R, rc_index *ix) {
                                  (uint32_t)((int64_t)u->date - INT32_MIN),
                              (uint32_t)i};
         } else if (r->ref == RC_REF_CONTAINS) {
-            const char *t = rc_unit_text(R, u);
-            size_t len = strlen(t), p = len < MIN_PREFIX ? len : MIN_PREFIX;
+            char t[512];
+            size_t len = unspaced(rc_unit_text(R, u), t, sizeof t);
+            size_t p = len < MIN_PREFIX ? len : MIN_PREFIX;
             if (!p) continue;
             size_t j = 0;
             while (j < ix->nprefix && ix->prefix_lens[j] != p)
@@ -670,8 +716,10 @@ static int visit_candidates(const rc_rule *r, const rc_units *L, const rc_unit *
         return 0;
     }
     if (r->ref == RC_REF_CONTAINS) {
-        const char *t = rc_unit_text(L, l);
-        size_t n = strlen(t);
+        /* Every window of the text, spaces left out, that could be a key's
+         * first characters: the judge then checks the tokens. */
+        char t[512];
+        size_t n = unspaced(rc_unit_text(L, l), t, sizeof t);
         for (size_t p = 0; p < ix->nprefix; p++) {
             size_t len = ix->prefix_lens[p];
             for (size_t at = 0; at + len <= n; at++) {
@@ -683,7 +731,7 @@ static int visit_candidates(const rc_rule *r, const rc_units *L, const rc_unit *
         return 0;
     }
     /* By amount: every right value v with |l - (±v)| <= tolerance. */
-    uint64_t big = (uint64_t)(l->value < 0 ? -l->value : l->value);
+    uint64_t big = magnitude(l->value);
     uint64_t tol = (uint64_t)r->tol_minor;
     uint64_t bps = big / 10000 * (uint64_t)r->tol_bps + big % 10000 * (uint64_t)r->tol_bps / 10000;
     if (bps > tol) tol = bps;
@@ -811,6 +859,9 @@ typedef struct {
     int best_score;
     const vetoes *veto;
     const uint8_t *used_r; /* right units paired earlier in this rule */
+    uint32_t *seen;        /* per right unit: the stamp of the last left unit it was noted
+                              for (a key repeated in one bank text is offered twice) */
+    uint32_t stamp;
 } visit_ctx;
 
 static size_t veto_find(const vetoes *v, int64_t tx, int64_t match) {
@@ -864,7 +915,8 @@ static void note(best *b, int score, size_t other) {
 
 static int on_candidate(size_t ri, void *p) {
     visit_ctx *c = p;
-    if (c->used_r[ri]) return 0;
+    if (c->used_r[ri] || c->seen[ri] == c->stamp) return 0;
+    c->seen[ri] = c->stamp;
     rc_verdict v = rc_match_judge(c->r, c->L, c->l, c->R, &c->R->u[ri]);
     if (v.failed || vetoed(c, ri)) return 0;
     note(&c->bl[c->li], v.score, ri);
@@ -932,11 +984,13 @@ static void json_text(char *out, size_t size, const char *s) {
  * items, and the first criterion it failed (for near misses). */
 static char *candidates_json(visit_ctx *c) {
     static const char *const fail[] = {"", "currency", "reference", "amount", "date"};
-    size_t cap = 256 + c->nfound * 512, n = 0;
+    /* An entry is at most ~180 bytes of its own plus two texts of at most
+     * 255 bytes each (json_text's buffers): 1 KiB an entry always fits. */
+    size_t cap = 16 + c->nfound * 1024, n = 0;
     char *out = malloc(cap);
     if (!out) return NULL;
     n += (size_t)snprintf(out + n, cap - n, "[");
-    for (size_t i = 0; i < c->nfound; i++) {
+    for (size_t i = 0; i < c->nfound && n < cap; i++) {
         const rc_unit *u = &c->R->u[c->found[i]];
         char src[256], ext[256];
         json_text(src, sizeof src, rc_unit_source(c->R, u));
@@ -949,6 +1003,10 @@ static char *candidates_json(visit_ctx *c) {
             i ? ", " : "", (long long)u->id, src, c->R->grouped ? "group" : "external_id", ext,
             (long long)u->value, u->currency, u->count, how ? ", \"failed\": \"" : "", fail[how],
             how ? "\"" : "");
+    }
+    if (n + 2 > cap) { /* cannot happen (see cap); never write past it */
+        free(out);
+        return NULL;
     }
     snprintf(out + n, cap - n, "]");
     return out;
@@ -1008,6 +1066,24 @@ static void near_misses(run_state *s, visit_ctx *c, const rc_index *ix) {
  * into the match: the other rows of its source with the same group key and
  * currency, when their nets sum to what the payout paid. Otherwise they
  * stay unmatched, and the payout's flow check says why. */
+/* The group of G with the payout unit's key, currency and source, or -1. */
+static long find_group(const rc_units *G, const rc_units *R, const rc_unit *payout) {
+    rc_unit want;
+    memset(&want, 0, sizeof want);
+    want.sk = rc_pool_str(R, payout->key);
+    memcpy(want.currency, payout->currency, 4);
+    want.source = payout->source;
+    size_t lo = 0, hi = G->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp_key(&G->u[mid], &want) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < G->n && cmp_key(&G->u[lo], &want) == 0 ? (long)lo : -1;
+}
+
 static int attach_groups(run_state *s, size_t ri, size_t first_pair) {
     rc_rule items = s->rules->rule[ri];
     items.card = RC_CARD_ONE_TO_MANY;
@@ -1015,55 +1091,55 @@ static int attach_groups(run_state *s, size_t ri, size_t first_pair) {
     items.value_right = RC_VAL_NET;
     items.ref = RC_REF_NONE;
     items.attach_group = 0;
+    items.skip_groups_with = 0;
     rc_units *G = &s->sides[3 * ri + 2];
+    const rc_units *R = &s->sides[3 * ri + 1];
     if (rc_match_load(&s->rows, &items, 0, &s->taken, G))
         return rc_fail(s->db, RECON_ENOMEM, "matching: out of memory");
     for (size_t i = 0; i < G->n; i++)
         G->u[i].sk = rc_pool_str(G, G->u[i].key);
+    /* Two payout rows with one group key (a provider reusing ids) would
+     * both claim its items: then neither gets them, and a person decides. */
+    uint8_t *claims = calloc(G->n + 1, 1);
+    if (!claims) return rc_fail(s->db, RECON_ENOMEM, "matching: out of memory");
+    for (size_t k = first_pair; k < s->npairs; k++) {
+        const rc_unit *payout = &R->u[s->pairs[k].r];
+        long g = payout->key == RC_NO_TEXT ? -1 : find_group(G, R, payout);
+        if (g >= 0 && claims[g] < 2) claims[g]++;
+    }
     for (size_t k = first_pair; k < s->npairs; k++) {
         pair *p = &s->pairs[k];
-        const rc_units *R = &s->sides[3 * ri + 1];
-        rc_unit *payout = &R->u[p->r];
-        if (payout->key == RC_NO_TEXT) continue;
-        rc_unit want;
-        memset(&want, 0, sizeof want);
-        want.sk = rc_pool_str(R, payout->key);
-        memcpy(want.currency, payout->currency, 4);
-        size_t lo = 0, hi = G->n;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (cmp_key(&G->u[mid], &want) < 0)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        if (lo == G->n || cmp_key(&G->u[lo], &want) != 0) continue;
-        rc_unit *g = &G->u[lo];
+        const rc_unit *payout = &R->u[p->r];
+        long gi = payout->key == RC_NO_TEXT ? -1 : find_group(G, R, payout);
+        if (gi < 0 || claims[gi] != 1) continue;
+        const rc_unit *g = &G->u[gi];
         int64_t owed;
         if (g->overflow || __builtin_sub_overflow(0, payout->value, &owed) || g->value != owed)
             continue;
-        p->g = (uint32_t)lo;
+        p->g = (uint32_t)gi;
         p->attached = 1;
         for (uint32_t m = 0; m < g->count; m++)
             rc_bitset_set(&s->taken, G->member[g->first + m]);
     }
+    free(claims);
     return RECON_OK;
 }
 
-/* Loads a rule's right side without what its left side holds: sides that
+/* Both sides of a rule, the right without what the left holds: sides that
  * overlap (ledger against ledger, or a source named on one side that is of
  * the type the other selects) must never match a transaction with itself. */
-static int load_right(run_state *s, const rc_rule *r, const rc_units *L, rc_units *R) {
+int rc_match_load_sides(const rc_rows *rows, const rc_rule *r, const rc_bitset *taken,
+                        rc_units *L, rc_units *R) {
+    if (rc_match_load(rows, r, 1, taken, L)) return -1;
     rc_bitset except;
-    if (rc_bitset_init(&except, s->taken.max))
-        return rc_fail(s->db, RECON_ENOMEM, "matching: out of memory");
-    memcpy(except.bits, s->taken.bits, (size_t)(s->taken.max / 8 + 1));
+    if (rc_bitset_init(&except, taken->max)) return -1;
+    memcpy(except.bits, taken->bits, (size_t)(taken->max / 8 + 1));
     for (size_t i = 0; i < L->n; i++)
         for (uint32_t m = 0; m < L->u[i].count; m++)
             rc_bitset_set(&except, L->member ? L->member[L->u[i].first + m] : L->u[i].id);
-    int rc = rc_match_load(&s->rows, r, 0, &except, R);
+    int rc = rc_match_load(rows, r, 0, &except, R);
     rc_bitset_free(&except);
-    return rc ? rc_fail(s->db, RECON_ENOMEM, "matching: out of memory") : RECON_OK;
+    return rc;
 }
 
 /* Pairs the left units whose single best is a right unit whose single
@@ -1084,6 +1160,7 @@ static size_t pair_round(run_state *s, visit_ctx *c, const rc_index *ix, uint8_t
         if (used_l[i]) continue;
         c->l = &L->u[i];
         c->li = i;
+        c->stamp++;
         visit_candidates(c->r, L, c->l, R, ix, 0, on_candidate, c);
     }
     size_t made = 0;
@@ -1126,19 +1203,20 @@ static void rule_exceptions(run_state *s, visit_ctx *c, const rc_index *ix, cons
 static int run_rule(run_state *s, size_t ri) {
     const rc_rule *r = &s->rules->rule[ri];
     rc_units *L = &s->sides[3 * ri], *R = &s->sides[3 * ri + 1];
-    int rc = rc_match_load(&s->rows, r, 1, &s->taken, L)
-                 ? rc_fail(s->db, RECON_ENOMEM, "matching: out of memory")
-                 : load_right(s, r, L, R);
-    if (rc) return rc;
+    if (rc_match_load_sides(&s->rows, r, &s->taken, L, R))
+        return rc_fail(s->db, RECON_ENOMEM, "matching: out of memory");
+    int rc = RECON_OK;
     rc_index ix;
     best *bl = calloc(L->n + 1, sizeof *bl), *br = calloc(R->n + 1, sizeof *br);
     uint8_t *used_l = calloc(L->n + 1, 1), *used_r = calloc(R->n + 1, 1);
-    int ok = bl && br && used_l && used_r && !build_index(r, R, &ix);
+    uint32_t *seen = calloc(R->n + 1, sizeof *seen);
+    int ok = bl && br && used_l && used_r && seen && !build_index(r, R, &ix);
     if (ok) {
         /* A sum that overflowed never matches: treat it as used up. */
         for (size_t i = 0; i < L->n; i++)
             used_l[i] = (uint8_t)(L->u[i].overflow != 0);
-        visit_ctx c = {r, L, R, NULL, 0, bl, br, RC_FAIL_NONE, {0}, {0}, 0, 0, 0, &s->veto, used_r};
+        visit_ctx c = {r,  L, R, NULL, 0, bl, br, RC_FAIL_NONE, {0}, {0}, 0, 0, 0, &s->veto,
+                       used_r, seen, 0};
         size_t first_pair = s->npairs;
         while (pair_round(s, &c, &ix, used_l, used_r) && !s->oom)
             ;
@@ -1156,6 +1234,7 @@ static int run_rule(run_state *s, size_t ri) {
     free(br);
     free(used_l);
     free(used_r);
+    free(seen);
     if (!ok || s->oom) return rc_fail(s->db, RECON_ENOMEM, "matching: out of memory");
     return rc;
 }

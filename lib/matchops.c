@@ -69,6 +69,22 @@ static int tx_lookup(recon_db *db, int64_t id, tx_info *out) {
                                                      : rc_fail_sql(db, "reading a transaction");
 }
 
+/* A person matched or ignored the transaction: its open exceptions are
+ * settled now, not at the next run (closed_by_run stays NULL: no run did). */
+static int close_exceptions(recon_db *db, int64_t tx, const char *now) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db,
+                        "UPDATE exceptions SET closed_at = ?2 WHERE transaction_id = ?1"
+                        " AND closed_at IS NULL",
+                        &st);
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, tx);
+    sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(db, "closing exceptions");
+}
+
 /* Checks the ids of one side: each exists once and is free; sums them. */
 static int check_side(recon_db *db, const int64_t *ids, size_t n, const char *side,
                       char currency[4], int64_t *sum, int *mixed) {
@@ -176,6 +192,10 @@ int recon_match_add(recon_db *db, const int64_t *left, size_t nleft, const int64
     if (!rc) rc = insert_side(db, id, left, nleft, "left");
     if (!rc) rc = insert_side(db, id, right, nright, "right");
     if (!rc) rc = audit(db, now, actor, "match_add", id, 0, note);
+    for (size_t i = 0; !rc && i < nleft; i++)
+        rc = close_exceptions(db, left[i], now);
+    for (size_t i = 0; !rc && i < nright; i++)
+        rc = close_exceptions(db, right[i], now);
     if (!rc)
         rc = rc_commit(db);
     else
@@ -257,6 +277,7 @@ static int set_ignored(recon_db *db, int64_t tx, const char *note, const char *a
     }
     sqlite3_finalize(st);
     if (!rc) rc = audit(db, now, actor, on ? "ignore" : "unignore", 0, tx, note);
+    if (!rc && on) rc = close_exceptions(db, tx, now);
     if (!rc) return rc_commit(db);
     rc_rollback(db);
     return rc;

@@ -769,6 +769,12 @@ int recon_profile_parse(const char *text, const char *origin, recon_error *err,
     struct parse_ctx c = {0};
     if (!(c.p = profile_new()))
         return rc_error_set(err, RECON_ENOMEM, "%s: out of memory", origin);
+    int long_line = rc_ini_long_line(text);
+    if (long_line) {
+        recon_profile_free(c.p);
+        return rc_error_set(err, RECON_EPROFILE, "%s:%d: line longer than %d bytes", origin,
+                            long_line, RC_INI_LINE_MAX);
+    }
     int line = ini_parse_string(text, on_ini, &c);
     const char *invalid = NULL;
     char why[256];

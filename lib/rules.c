@@ -64,9 +64,17 @@ size_t rc_ref_normalize(const char *s, size_t len, char *out, size_t size) {
 
 size_t rc_ref_fold(const char *s, size_t len, char *out, size_t size) {
     size_t n = 0;
-    for (size_t i = 0; i < len && n + 1 < size; i++)
-        if (isalnum((unsigned char)s[i]))
-            out[n++] = (char)toupper((unsigned char)s[i]);
+    int gap = 0;
+    for (size_t i = 0; i < len && n + 2 < size; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!isalnum(c)) {
+            gap = n > 0; /* a run of anything else is one space, none at the ends */
+            continue;
+        }
+        if (gap) out[n++] = ' ';
+        gap = 0;
+        out[n++] = (char)toupper(c);
+    }
     out[n] = '\0';
     return n;
 }
@@ -403,6 +411,12 @@ int recon_rules_parse(const char *text, const char *origin, recon_error *err, re
     memset(&c, 0, sizeof c);
     if (!(c.rules = calloc(1, sizeof *c.rules)))
         return rc_error_set(err, RECON_ENOMEM, "%s: out of memory", origin);
+    int long_line = rc_ini_long_line(text);
+    if (long_line) {
+        recon_rules_free(c.rules);
+        return rc_error_set(err, RECON_EPROFILE, "%s:%d: line longer than %d bytes", origin,
+                            long_line, RC_INI_LINE_MAX);
+    }
     int line = ini_parse_string(text, on_ini, &c);
     char why[512];
     const char *invalid = NULL;

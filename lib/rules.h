@@ -68,13 +68,14 @@ const char *rc_cardinality_name(rc_cardinality c);
 const char *rc_refmode_name(rc_refmode m);
 
 /* Normalized reference text: upper-case ASCII letters and digits only,
- * leading zeros of a digit run at the start dropped ("INV-000123 " and
+ * the leading zeros of every run of digits dropped ("INV-000123 " and
  * "inv123" are both INV123). Writes at most size-1 bytes; returns the
  * length. */
 size_t rc_ref_normalize(const char *s, size_t len, char *out, size_t size);
-/* The same without dropping leading zeros: for ids looked for inside bank
- * text, where a cut can end in the middle of a run of digits ("PO_ABC00"
- * for po_ABC007) and dropping its zeros would lose the prefix. */
+/* For ids looked for inside bank text: upper-case ASCII letters and
+ * digits, every run of other bytes one space (none at the ends), and no
+ * zeros dropped (a cut can end inside a run of digits: "PO_ABC00" for
+ * po_ABC007). "Stripe: po_1Ab-c" is "STRIPE PO 1AB C". */
 size_t rc_ref_fold(const char *s, size_t len, char *out, size_t size);
 
 #endif

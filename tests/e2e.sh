@@ -946,7 +946,8 @@ check "audit trail" "match_add ann|ignore ann|match_undo bob" "$(sql "SELECT gro
 check "statuses" "exception|1 ignored|1 matched|7 unmatched|6" \
     "$(sql "SELECT group_concat(status || '|' || n, ' ') FROM (SELECT status, count(*) AS n FROM v_transaction_status GROUP BY status ORDER BY status)")"
 r match
-check "match after undo: the undone pair is not made again" "0 new matches (0 transactions), 0 exceptions opened, 1 closed" "$(head -n 1 "$T/out")"
+check "match after undo: the undone pair is not made again" "0 new matches (0 transactions), 0 exceptions opened, 0 closed" "$(head -n 1 "$T/out")"
+check "match add closed the exception it settled" "1|-" "$(sql "SELECT count(*), coalesce(closed_by_run, '-') FROM exceptions e JOIN transactions t ON t.id = e.transaction_id WHERE t.external_id = 'bk_5' AND e.closed_at IS NOT NULL")"
 printf '[rule a]\nleft = bank\nright = stripe\nreference = equal\nfuzzy = yes\n' >bad_rules.ini
 r match --rules bad_rules.ini
 check "match with invalid rules: exit 1, like a bad profile" 1 "$rc"

@@ -185,6 +185,12 @@ START_TEST(test_invalid_rules_are_refused_naming_rule_and_key) {
          "amount_right", "net"},
         {"[rule a]\nleft = bank\nright = psp\nreference = equal\npriority = high\n", "priority",
          "whole number"},
+        /* inih would split it and read "tolerance_bps = 10000" as a key */
+        {"[rule a]\nleft = bank\nright = psp\nreference = equal\n# "
+         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+         "xxxxxxxxxxxxxxxxx tolerance_bps = 10000\n",
+         "test.ini:5", "line longer than 198 bytes"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         recon_error err;
@@ -242,8 +248,8 @@ START_TEST(test_reference_normalizer) {
     }
     /* For looking inside bank text, only case and punctuation fold. */
     char folded[64];
-    ck_assert_uint_eq(rc_ref_fold("po_ABC-007 x", 12, folded, sizeof folded), 9);
-    ck_assert_str_eq(folded, "POABC007X");
+    ck_assert_uint_eq(rc_ref_fold(" po_ABC--007 x.", 15, folded, sizeof folded), 12);
+    ck_assert_str_eq(folded, "PO ABC 007 X");
     /* Bounded by the output size, always terminated. */
     char small[4];
     ck_assert_uint_eq(rc_ref_normalize("abcdefgh", 8, small, sizeof small), 3);
@@ -398,6 +404,31 @@ START_TEST(test_currency_equal_unless_the_rule_says_any) {
     FATE_IS("b1", "unmatched"); /* another currency is not even a near miss */
     res = run(ONE_TO_ONE "reference = equal\ncurrency = any\n");
     ck_assert_uint_eq(res.matches, 1);
+}
+END_TEST
+
+/* A key found inside bank text must be whole tokens of it: not the start
+ * of a longer number, not pieced together across a separator the id does
+ * not have, not glued to a word before it. */
+START_TEST(test_reference_contains_needs_token_boundaries) {
+    psp("a1,payout,2024-03-01,,-10.00,0,,EUR,4512,,\n"
+        "a2,payout,2024-03-01,,-20.00,0,,EUR,1203,,\n"
+        "a3,payout,2024-03-01,,-30.00,0,,EUR,po_1AbC,,\n"
+        "a4,payout,2024-03-01,,-40.00,0,,EUR,po_9XyZ,,\n"
+        "a5,payout,2024-03-01,,-50.00,0,,EUR,7788,,\n");
+    bank("b1,2024-03-02,,ADYEN BATCH 45120,10.00,EUR,\n"
+         "b2,2024-03-02,,TRANSFER 2024-12-03,20.00,EUR,\n"
+         "b3,2024-03-02,,STRIPE PO1ABC,30.00,EUR,\n"
+         "b4,2024-03-02,,STRIPEPO_9XYZ,40.00,EUR,\n"
+         "b5,2024-03-02,,ADYEN BATCH 7788/EUR,50.00,EUR,\n");
+    recon_match_result res = run(ONE_TO_ONE "reference = contains\nreference_left = description\n"
+                                            "reference_right = group_id\namount_sign = opposite\n");
+    ck_assert_uint_eq(res.matches, 2);
+    FATE_IS("b1", "unmatched");
+    FATE_IS("b2", "unmatched");
+    FATE_IS("b3", "r:a3"); /* the id's '_' may be dropped by the bank */
+    FATE_IS("b4", "unmatched");
+    FATE_IS("b5", "r:a5");
 }
 END_TEST
 
@@ -604,6 +635,35 @@ START_TEST(test_items_of_a_payout_with_a_payout_row_are_not_matched_alone) {
 }
 END_TEST
 
+/* Groups never span sources: two PSPs using one settlement label are two
+ * payouts, and a payout row takes in its own source's items only, once. */
+START_TEST(test_groups_and_attached_items_stay_within_their_source) {
+    import_into(db, "generic_psp", "psp_a", PSP_HEADER,
+                "ch_a,charge,2024-03-01,,60.00,0,,USD,SETTLEMENT-20240304,,\n");
+    import_into(db, "generic_psp", "psp_b", PSP_HEADER,
+                "ch_b,charge,2024-03-01,,40.00,0,,USD,SETTLEMENT-20240304,,\n");
+    bank("k1,2024-03-04,,PAYOUT SETTLEMENT-20240304,100.00,USD,\n");
+    recon_match_result res = run(ONE_TO_MANY);
+    ck_assert_uint_eq(res.matches, 0);
+    FATE_IS("ch_a", "unmatched");
+    /* Two sources' payout rows under one id, items in one of them. */
+    import_into(db, "generic_psp", "psp_c", PSP_HEADER,
+                "po_c,payout,2024-03-10,,-100.00,0,,USD,PAYOUT-2024-03,,\n"
+                "ch_c,charge,2024-03-09,,100.00,0,,USD,PAYOUT-2024-03,,\n");
+    import_into(db, "generic_psp", "psp_d", PSP_HEADER,
+                "po_d,payout,2024-03-31,,-100.00,0,,USD,PAYOUT-2024-03,,\n");
+    bank("k2,2024-03-11,,STRIPE PAYOUT-2024-03,100.00,USD,\n"
+         "k3,2024-04-01,,STRIPE PAYOUT-2024-03,100.00,USD,\n");
+    res = run(NULL);
+    FATE_IS("k2", "payout_to_bank_credit:ch_c,po_c");
+    FATE_IS("k3", "payout_to_bank_credit:po_d");
+    ck_assert_int_eq(tu_qint(sq, "SELECT max(n) FROM (SELECT count(*) AS n FROM match_items mi JOIN"
+                                 " matches m ON m.id = mi.match_id WHERE m.undone_at IS NULL"
+                                 " GROUP BY mi.transaction_id)"),
+                     1);
+}
+END_TEST
+
 /* ---- ties and exceptions -------------------------------------------------------------- */
 
 START_TEST(test_two_equal_candidates_are_an_exception_not_a_guess) {
@@ -684,6 +744,57 @@ START_TEST(test_a_later_rule_can_settle_an_earlier_rules_tie) {
     FATE_IS("b1", "a:p2");
     res = run(rules);
     ck_assert_uint_eq(res.matches, 0);
+}
+END_TEST
+
+/* A bank text naming one payout twice offers it twice: still one
+ * candidate, not a tie with itself. */
+START_TEST(test_a_key_repeated_in_the_text_is_one_candidate) {
+    psp("pa,payout,2024-03-01,,-10.00,0,,USD,po_1AAAAAAAAAAAA,,\n"
+        "pb,payout,2024-03-01,,-10.00,0,,USD,po_1BBBBBBBBBBBB,,\n");
+    bank("k1,2024-03-02,,STRIPE PO_1AAAAAAAAAAAA REF PO_1AAAAAAAAAAAA,10.00,USD,\n");
+    recon_match_result res = run(ONE_TO_ONE "reference = contains\nreference_left = description\n"
+                                            "reference_right = group_id\namount_sign = opposite\n");
+    ck_assert_uint_eq(res.matches, 1);
+    FATE_IS("k1", "r:pa");
+}
+END_TEST
+
+/* The smallest amount has no opposite: never matched, never undefined. */
+START_TEST(test_the_smallest_amount_is_never_matched) {
+    psp("p1,charge,2024-03-01,,-92233720368547758.08,0,-92233720368547758.08,USD,,R1,\n"
+        "p2,charge,2024-03-01,,92233720368547758.07,0,92233720368547758.07,USD,,R2,\n");
+    bank("b1,2024-03-01,,x,-92233720368547758.08,USD,R1\n"
+         "b2,2024-03-01,,y,-92233720368547758.07,USD,R2\n");
+    recon_match_result res = run(ONE_TO_ONE "reference = equal\namount_sign = opposite\n");
+    ck_assert_uint_eq(res.matches, 1);
+    FATE_IS("b2", "r:p2");
+    FATE_IS("b1", "exception");
+    res = run(ONE_TO_ONE "date_window = 0..0\namount = tolerance\ntolerance_bps = 10000\n");
+    ck_assert_uint_eq(res.matches, 0);
+}
+END_TEST
+
+/* Long source names and ids fill an exception's candidate list: it grows
+ * to fit (this overflowed a fixed buffer under ASan). */
+START_TEST(test_exceptions_with_long_names) {
+    char name[241], rows[8 * 400] = "";
+    memset(name, 's', 240);
+    name[240] = '\0';
+    for (int i = 0; i < 8; i++) {
+        char id[241];
+        memset(id, 'a' + i, 240);
+        id[240] = '\0';
+        size_t n = strlen(rows);
+        snprintf(rows + n, sizeof rows - n, "%s,charge,2024-03-01,,10.00,0,,USD,,INV-8,\n", id);
+    }
+    import_into(db, "generic_psp", name, PSP_HEADER, rows);
+    bank("b1,2024-03-01,,x,10.00,USD,INV8\n");
+    recon_match_result res =
+        run("[rule r]\nleft = bank\nright = type:psp\nreference = normalized\n");
+    ck_assert_uint_eq(res.matches, 0);
+    TU_ASSERT_Q(sq, "ambiguous|8", "SELECT reason || '|' || json_array_length(candidates) FROM"
+                                   " exceptions");
 }
 END_TEST
 
@@ -1096,6 +1207,44 @@ START_TEST(test_ignore_and_unignore_with_audit) {
 }
 END_TEST
 
+/* A person settling an exception closes it at once: exports and status
+ * never show an open exception on a matched or ignored transaction. */
+START_TEST(test_manual_work_closes_the_exceptions_it_settles) {
+    psp("p1,charge,2024-03-01,,10.00,0,,USD,,,\n"
+        "p2,charge,2024-03-01,,10.00,0,,USD,,,\n"
+        "p3,charge,2024-03-02,,20.00,0,,USD,,,\n"
+        "p4,charge,2024-03-02,,20.00,0,,USD,,,\n");
+    bank("b1,2024-03-01,,x,10.00,USD,\n"
+         "b2,2024-03-02,,y,20.00,USD,\n");
+    run(ONE_TO_ONE "date_window = 0..0\n");
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM exceptions WHERE closed_at IS NULL"), 2);
+    int64_t l[] = {tx("b1")}, r[] = {tx("p2")}, id;
+    ck_assert_int_eq(recon_match_add(db, l, 1, r, 1, "p2 is the order", "ann", 0, &id), RECON_OK);
+    ck_assert_int_eq(recon_ignore(db, tx("b2"), "a refund, booked elsewhere", "ann"), RECON_OK);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM exceptions WHERE closed_at IS NULL"), 0);
+    TU_ASSERT_Q(sq, "2|0", "SELECT count(*) || '|' || count(closed_by_run) FROM exceptions");
+}
+END_TEST
+
+/* A source name is text: it ends up in reports, JSON and messages. */
+START_TEST(test_source_names_must_be_utf8_text) {
+    char path[600];
+    const char *text = PSP_HEADER "p1,charge,2024-03-01,,10.00,0,,USD,,,\n";
+    tu_write_file(tmp, "p.csv", text, strlen(text), path, sizeof path);
+    recon_profile *p = NULL;
+    ck_assert_int_eq(recon_profile_builtin("generic_psp", NULL, &p), RECON_OK);
+    static const char *const bad[] = {"caf\xe9", "tab\there", ""};
+    for (size_t i = 0; i < 3; i++) {
+        recon_import_opts o = RECON_IMPORT_OPTS_INIT;
+        o.source = bad[i];
+        recon_import_result r;
+        ck_assert_int_eq(recon_import_file(db, path, p, &o, &r), RECON_EMISUSE);
+    }
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM sources"), 0);
+    recon_profile_free(p);
+}
+END_TEST
+
 /* ---- explain and export --------------------------------------------------------------- */
 
 START_TEST(test_explain_matched_and_unmatched) {
@@ -1149,6 +1298,23 @@ START_TEST(test_explain_matched_and_unmatched) {
     sqlite3_finalize(st);
     recon_string_free(json);
     ck_assert_int_eq(recon_explain(db, 999999, r, &json), RECON_ENOTFOUND);
+    recon_rules_free(r);
+    /* Explain sees the sides as a run does: never a row as its own candidate. */
+    r = rules_of("[rule self]\nleft = psp\nright = psp\nreference = equal\n");
+    ck_assert_int_eq(recon_explain(db, tx("p1"), r, &json), RECON_OK);
+    {
+        sqlite3_stmt *q;
+        ck_assert_int_eq(sqlite3_prepare_v2(sq,
+                                            "SELECT count(*) FROM json_each(?1, '$.rules[0].candidates')"
+                                            " WHERE json_extract(value, '$.external_id') = 'p1'",
+                                            -1, &q, NULL),
+                         SQLITE_OK);
+        sqlite3_bind_text(q, 1, json, -1, SQLITE_TRANSIENT);
+        ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+        ck_assert_int_eq(sqlite3_column_int(q, 0), 0);
+        sqlite3_finalize(q);
+    }
+    recon_string_free(json);
     recon_rules_free(r);
 }
 END_TEST
@@ -1251,6 +1417,7 @@ static Suite *match_suite(void) {
     tcase_add_test(t, test_reference_equal_is_exact);
     tcase_add_test(t, test_reference_normalized_ignores_case_punctuation_and_zeros);
     tcase_add_test(t, test_reference_contains_whole_and_truncated);
+    tcase_add_test(t, test_reference_contains_needs_token_boundaries);
     tcase_add_test(t, test_amount_equal_and_sign);
     tcase_add_test(t, test_amount_tolerance_in_minor_units_and_bps);
     tcase_add_test(t, test_amount_field_net);
@@ -1267,6 +1434,7 @@ static Suite *match_suite(void) {
     tcase_add_test(t, test_many_to_one_is_the_mirror);
     tcase_add_test(t, test_attach_group_brings_the_payouts_items);
     tcase_add_test(t, test_items_of_a_payout_with_a_payout_row_are_not_matched_alone);
+    tcase_add_test(t, test_groups_and_attached_items_stay_within_their_source);
     suite_add_tcase(s, t);
     t = tcase_create("exceptions");
     tcase_add_checked_fixture(t, setup, teardown);
@@ -1274,6 +1442,9 @@ static Suite *match_suite(void) {
     tcase_add_test(t, test_best_candidate_wins_over_a_weaker_one);
     tcase_add_test(t, test_a_pair_made_can_settle_a_tie_in_the_same_run);
     tcase_add_test(t, test_a_later_rule_can_settle_an_earlier_rules_tie);
+    tcase_add_test(t, test_a_key_repeated_in_the_text_is_one_candidate);
+    tcase_add_test(t, test_the_smallest_amount_is_never_matched);
+    tcase_add_test(t, test_exceptions_with_long_names);
     tcase_add_test(t, test_near_miss_date_without_reference);
     tcase_add_test(t, test_exceptions_close_when_resolved_and_reopen_only_when_new);
     suite_add_tcase(s, t);
@@ -1292,6 +1463,8 @@ static Suite *match_suite(void) {
     tcase_add_test(t, test_undo_keeps_history_and_frees_the_items);
     tcase_add_test(t, test_ignore_and_unignore_with_audit);
     tcase_add_test(t, test_explain_matched_and_unmatched);
+    tcase_add_test(t, test_manual_work_closes_the_exceptions_it_settles);
+    tcase_add_test(t, test_source_names_must_be_utf8_text);
     tcase_add_test(t, test_export_matches_exceptions_unmatched);
     suite_add_tcase(s, t);
     return s;

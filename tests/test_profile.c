@@ -581,6 +581,15 @@ START_TEST(test_unknown_section_is_refused_with_line) {
 }
 END_TEST
 
+/* inih reads 200 bytes of a line and parses the rest as a line of its
+ * own: a long comment must not turn into a key. */
+START_TEST(test_a_line_too_long_for_the_ini_reader_is_refused) {
+    char text[1024];
+    snprintf(text, sizeof text, "%s; %0*d amount = fee\n", MINIMAL, 200, 0);
+    expect_refused(text, "bad.ini:11:", "line longer than 198 bytes", NULL);
+}
+END_TEST
+
 START_TEST(test_unknown_key_is_refused_with_line_section_and_key) {
     expect_refused(
         L_PROFILE L_NAME
@@ -1287,6 +1296,7 @@ static Suite *profile_suite(void) {
 
     TCase *i = tcase_create("invalid");
     tcase_add_test(i, test_unknown_section_is_refused_with_line);
+    tcase_add_test(i, test_a_line_too_long_for_the_ini_reader_is_refused);
     tcase_add_test(i, test_unknown_key_is_refused_with_line_section_and_key);
     tcase_add_test(i, test_unknown_column_field_is_refused);
     tcase_add_test(i, test_bad_values_in_profile_section);
