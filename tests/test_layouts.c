@@ -9,11 +9,12 @@
 #include "testdb.h"
 
 static const char *const LAYOUTS[] = {
-    "adyen_settlement_details", "amazon_settlement",      "bai2",
-    "bank_debit_credit",        "braintree_transactions", "checkout_financial_actions",
-    "klarna_settlement",        "mercury",                "paypal_activity",
-    "paypal_settlement",        "recurly_transactions",   "stripe_balance_itemized",
-    "stripe_payout_itemized",   "wells_fargo",            "worldpay_settlement",
+    "adyen_settlement_details",   "amazon_pay_settlement",  "amazon_settlement",
+    "bai2",                       "bank_debit_credit",      "braintree_transactions",
+    "checkout_financial_actions", "klarna_settlement",      "mercury",
+    "paypal_activity",            "paypal_settlement",      "recurly_transactions",
+    "stripe_balance_itemized",    "stripe_payout_itemized", "wells_fargo",
+    "worldpay_settlement",
 };
 #define NLAYOUTS (sizeof LAYOUTS / sizeof LAYOUTS[0])
 
@@ -425,6 +426,55 @@ START_TEST(test_amazon_summary_row_is_the_payout) {
 }
 END_TEST
 
+/* Amazon Pay: five preamble lines before the header are not rows; fees sit
+ * on the capture's own row (negative, so a cost; positive on a refund, a fee
+ * returned); the Transfer is the payout. The documentation's date form
+ * (no space before the offset, "-0000") reads as well as the files' one. */
+START_TEST(test_amazon_pay_preamble_fees_and_transfer) {
+    recon_import_result r =
+        import_as("amazon_pay_settlement", FIXTURE("layouts/amazon_pay_settlement.csv"));
+    ck_assert_int_eq(r.rows_read, 11);
+    TU_ASSERT_Q(sq, "7", "SELECT min(line) FROM transactions");
+    TU_ASSERT_Q(sq, "378|-116",
+                "SELECT (SELECT fee_minor FROM transactions WHERE line = 8) || '|' ||"
+                " (SELECT fee_minor FROM transactions WHERE kind = 'refund')");
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM transactions"
+                                 " WHERE net_minor != amount_minor - fee_minor"),
+                     0);
+    /* In the fixture the Transfer pays out the settlement's whole balance. */
+    TU_ASSERT_Q(sq, "-140745|0",
+                "SELECT (SELECT amount_minor FROM transactions WHERE kind ="
+                " 'payout') || '|' || sum(net_minor) FROM transactions");
+    static const char doc[] =
+        "\"Amazon Payments Advanced\"\n\"Settlement Report\"\n\"SellerId\",\"A1XX111XXX111XXX\"\n"
+        "\"SettlementStartDate\",\"2015-05-18T14:37:01-0700\"\n"
+        "\"SettlementEndDate\",\"2015-05-21T14:37:03-0700\"\n"
+        "\"TransactionPostedDate\",\"SettlementId\",\"AmazonTransactionId\",\"SellerReferenceId\","
+        "\"TransactionType\",\"AmazonOrderReferenceId\",\"SellerOrderId\",\"StoreName\","
+        "\"CurrencyCode\",\"TransactionDescription\",\"TransactionAmount\","
+        "\"TransactionPercentageFee\",\"TransactionFixedFee\",\"TotalTransactionFee\","
+        "\"NetTransactionAmount\"\n"
+        "\"2015-05-18T15:48:50-0000\",\"5044561311\",\"P01-2400747-7777779-C084595\","
+        "\"OALP12345678\",\"Capture\",\"P01-2400747-7777779\",\"\",\"Shop\",\"USD\",\"\","
+        "\"10.00\",\"-0.29\",\"-0.30\",\"-0.59\",\"9.41\"\n";
+    char path[600];
+    tu_write_file(tmp, "doc.csv", doc, sizeof doc - 1, path, sizeof path);
+    recon_profile *p;
+    recon_error err;
+    ck_assert_msg(recon_profile_detect(path, &err, &p) == RECON_OK, "%s", err.message);
+    ck_assert_str_eq(recon_profile_name(p), "amazon_pay_settlement");
+    recon_import_opts o = RECON_IMPORT_OPTS_INIT;
+    o.source = "amazon_pay_doc";
+    ck_assert_int_eq(recon_import_file(db, path, p, &o, &r), RECON_OK);
+    recon_profile_free(p);
+    ck_assert_int_eq(r.rows_inserted, 1);
+    TU_ASSERT_Q(sq, "2015-05-18T15:48:50Z|1000|59|OALP12345678",
+                "SELECT occurred_at || '|' || amount_minor || '|' || fee_minor || '|' || reference"
+                " FROM transactions WHERE source_id = (SELECT id FROM sources WHERE name ="
+                " 'amazon_pay_doc')");
+}
+END_TEST
+
 /* A table's own footer row ("Total") through [totals]: not a transaction,
  * checked against the net sum of the rows above it. */
 START_TEST(test_table_totals_footer_is_checked_not_imported) {
@@ -470,6 +520,7 @@ static Suite *layouts_suite(void) {
     tcase_add_test(t, test_bai2_account_tells_identical_lines_apart);
     tcase_add_test(t, test_bai2_reader_errors_name_the_record_field);
     tcase_add_test(t, test_amazon_summary_row_is_the_payout);
+    tcase_add_test(t, test_amazon_pay_preamble_fees_and_transfer);
     tcase_add_test(t, test_table_totals_footer_is_checked_not_imported);
     suite_add_tcase(s, t);
     return s;
