@@ -97,7 +97,7 @@ $(B)/tests/%: tests/%.c tests/testutil.h tests/testdb.h $(B)/librecon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/librecon.a $(LIBS) $(CHECK_LIBS)
 
-$(B)/tools/%: tools/%.c $(B)/librecon.a
+$(B)/tools/%: tools/%.c tools/rng.h $(B)/librecon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/librecon.a $(LIBS)
 

@@ -38,6 +38,10 @@ int rc_error_set(recon_error *err, int code, const char *fmt, ...) RC_PRINTF(3, 
  * Returns the first line that is too long, or 0. */
 #define RC_INI_LINE_MAX 198
 
+/* Calls fn for each comma-separated, space-trimmed, non-empty item of v
+ * (the lists of profile and rules files). Returns -1 if fn fails. */
+int rc_each_item(const char *v, int (*fn)(const char *item, size_t len, void *ctx), void *ctx);
+
 /* Strict UTF-8 without NUL (csvread.c, which checks every field with it). */
 bool rc_utf8_valid(const unsigned char *s, size_t n);
 int rc_ini_long_line(const char *text);

@@ -87,10 +87,7 @@ static int parse_size(const char *v, size_t max, size_t *out) {
     return 0;
 }
 
-/* Calls fn for each comma-separated, trimmed, non-empty item of v.
- * Returns -1 if fn fails. */
-static int each_item(const char *v, int (*fn)(const char *item, size_t len, void *ctx),
-                     void *ctx) {
+int rc_each_item(const char *v, int (*fn)(const char *item, size_t len, void *ctx), void *ctx) {
     while (*v) {
         const char *end = strchr(v, ',');
         size_t n = end ? (size_t)(end - v) : strlen(v);
@@ -219,11 +216,11 @@ static int on_profile(struct parse_ctx *c, const char *name, const char *v) {
         lower_in_place(p->provider);
     } else if (!strcmp(name, "failed_status")) {
         struct strlist l = {&p->failed_values, &p->nfailed, 1};
-        if (each_item(v, push_item, &l) != 0 || p->nfailed == 0)
+        if (rc_each_item(v, push_item, &l) != 0 || p->nfailed == 0)
             return bad(c, "profile", name, "needs at least one status value");
     } else if (!strcmp(name, "detect")) {
         struct strlist l = {&p->detect, &p->ndetect, 0};
-        if (each_item(v, push_item, &l) != 0 || p->ndetect == 0)
+        if (rc_each_item(v, push_item, &l) != 0 || p->ndetect == 0)
             return bad(c, "profile", name, "needs at least one header name");
     } else if (!strcmp(name, "detect_first")) {
         return set_text_key(c, name, v, &p->detect_first);
@@ -297,7 +294,7 @@ static int on_columns(struct parse_ctx *c, const char *name, const char *v) {
     }
     /* Repeated keys (or inih continuation lines) add aliases. */
     struct strlist l = {&col->aliases, &col->naliases, 0};
-    if (each_item(v, push_item, &l) != 0 || col->naliases == 0)
+    if (rc_each_item(v, push_item, &l) != 0 || col->naliases == 0)
         return bad(c, "columns", name, "needs at least one column name");
     return 1;
 }
@@ -360,7 +357,7 @@ static int on_amounts(struct parse_ctx *c, const char *name, const char *v) {
         int credit = name[0] == 'c';
         struct strlist l = {credit ? &p->credit_values : &p->debit_values,
                             credit ? &p->ncredit : &p->ndebit, 1};
-        if (each_item(v, push_item, &l) != 0)
+        if (rc_each_item(v, push_item, &l) != 0)
             return bad(c, "amounts", name, "needs at least one value");
     } else {
         return bad(c, "amounts", name, "unknown key");
@@ -448,7 +445,7 @@ static int on_kinds(struct parse_ctx *c, const char *name, const char *v) {
     }
     if (!strcmp(name, "from_sign")) {
         struct sign_kinds sk = {p, 0, 0};
-        if (each_item(v, push_sign_kind, &sk) != 0 || sk.n != 2)
+        if (rc_each_item(v, push_sign_kind, &sk) != 0 || sk.n != 2)
             return bad(c, "kinds", name,
                        "'%s' must name two kinds: for amounts >= 0, then for amounts < 0", v);
         p->from_sign = 1;
@@ -466,7 +463,7 @@ static int on_kinds(struct parse_ctx *c, const char *name, const char *v) {
     if (k < 0)
         return bad(c, "kinds", name, "not a canonical kind (see docs/PROFILES.md)");
     struct kind_push kp = {p, (rc_kind)k};
-    if (each_item(v, push_kind, &kp) != 0)
+    if (rc_each_item(v, push_kind, &kp) != 0)
         return bad(c, "kinds", name, "out of memory");
     return 1;
 }
@@ -483,7 +480,7 @@ static int parse_test(struct parse_ctx *c, const char *section, const char *name
         return bad(c, section, name, "'%.*s' is not a column name or #N (or too many columns)",
                    (int)(colon - v), v);
     struct strlist l = {&t->values, &t->nvalues, 1};
-    if (each_item(colon + 1, push_item, &l) != 0 || t->nvalues == 0)
+    if (rc_each_item(colon + 1, push_item, &l) != 0 || t->nvalues == 0)
         return bad(c, section, name, "'%s' needs at least one value after the colon", v);
     for (size_t i = 0; i < t->nvalues; i++)
         if (!strcmp(t->values[i], "\"\""))
@@ -541,7 +538,7 @@ static int on_records(struct parse_ctx *c, const char *name, const char *v) {
         l = (struct strlist){&p->rec_ignore, &p->nrec_ignore, 1};
     else
         return bad(c, "records", name, "unknown key (type, header, data, ignore)");
-    if (each_item(v, push_item, &l) != 0)
+    if (rc_each_item(v, push_item, &l) != 0)
         return bad(c, "records", name, "out of memory");
     return 1;
 }

@@ -109,25 +109,24 @@ static int lookup(const char *const *names, int n, const char *s) {
     return -1;
 }
 
-/* Calls fn for each comma-separated, trimmed, non-empty item. */
-static int each_item(const char *v, int (*fn)(const char *item, void *ctx), void *ctx) {
+/* rc_each_item, with each item as a C string (up to 255 bytes). */
+struct item_call {
+    int (*fn)(const char *item, void *ctx);
+    void *ctx;
+};
+
+static int call_with_string(const char *item, size_t len, void *p) {
+    const struct item_call *c = p;
     char buf[256];
-    while (*v) {
-        const char *end = strchr(v, ',');
-        size_t n = end ? (size_t)(end - v) : strlen(v);
-        const char *s = v;
-        size_t len = n;
-        while (len && isspace((unsigned char)*s))
-            s++, len--;
-        while (len && isspace((unsigned char)s[len - 1]))
-            len--;
-        if (len >= sizeof buf) return -1;
-        memcpy(buf, s, len);
-        buf[len] = '\0';
-        if (len && fn(buf, ctx) != 0) return -1;
-        v += n + (end != NULL);
-    }
-    return 0;
+    if (len >= sizeof buf) return -1;
+    memcpy(buf, item, len);
+    buf[len] = '\0';
+    return c->fn(buf, c->ctx);
+}
+
+static int each_item(const char *v, int (*fn)(const char *item, void *ctx), void *ctx) {
+    struct item_call c = {fn, ctx};
+    return rc_each_item(v, call_with_string, &c);
 }
 
 static int add_source(const char *item, void *ctx) {

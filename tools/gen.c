@@ -30,24 +30,7 @@
 
 /* ---- PRNG ------------------------------------------------------------------- */
 
-typedef struct {
-    uint64_t s;
-} rng;
-
-/* splitmix64: tiny, fast, passes BigCrush, and fully specified by the seed.
- * Callers never draw twice within one expression or argument list: C leaves
- * that order unspecified, and gcc and clang do pick different orders. */
-static uint64_t next_u64(rng *r) {
-    uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-/* Uniform in [0, n); the modulo bias is irrelevant for test data. */
-static uint64_t below(rng *r, uint64_t n) {
-    return next_u64(r) % n;
-}
+#include "rng.h"
 
 static uint64_t between(rng *r, uint64_t lo, uint64_t hi) {
     return lo + below(r, hi - lo + 1);
