@@ -11,30 +11,12 @@
 
 #include "internal.h"
 #include "recon.h"
-#include "testutil.h"
+#include "testdb.h"
 
 static char tmp[256];
 static char dbpath[512];
 
 /* ---- helpers ---------------------------------------------------------------- */
-
-static void rm_tree(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char path[1024];
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            rm_tree(path);
-        else
-            unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 static void setup(void) {
     tu_tmpdir(tmp, sizeof tmp);
@@ -42,30 +24,7 @@ static void setup(void) {
 }
 
 static void teardown(void) {
-    rm_tree(tmp);
-}
-
-/* Every test's directory lives under one per test case, made and removed by
- * the runner's process (an unchecked fixture): a failed assertion ends the
- * test's own process before its teardown, and its files go anyway. */
-static char base[256];
-static char *saved_tmpdir;
-
-static void base_setup(void) {
-    const char *t = getenv("TMPDIR");
-    saved_tmpdir = t ? strdup(t) : NULL;
-    tu_tmpdir(base, sizeof base);
-    setenv("TMPDIR", base, 1);
-}
-
-static void base_teardown(void) {
-    rm_tree(base);
-    if (saved_tmpdir)
-        setenv("TMPDIR", saved_tmpdir, 1);
-    else
-        unsetenv("TMPDIR");
-    free(saved_tmpdir);
-    saved_tmpdir = NULL;
+    tu_rm_tree(tmp);
 }
 
 static recon_db *open_ok(const char *path, const recon_open_opts *opts) {
@@ -726,7 +685,7 @@ static Suite *db_suite(void) {
     Suite *s = suite_create("db");
 
     TCase *schema = tcase_create("schema");
-    tcase_add_unchecked_fixture(schema, base_setup, base_teardown);
+    tcase_add_unchecked_fixture(schema, tu_base_setup, tu_base_teardown);
     tcase_add_checked_fixture(schema, setup, teardown);
     tcase_add_test(schema, test_open_creates_the_four_tables);
     tcase_add_test(schema, test_open_sets_user_version_to_schema_version);
@@ -744,7 +703,7 @@ static Suite *db_suite(void) {
     suite_add_tcase(s, schema);
 
     TCase *api = tcase_create("api");
-    tcase_add_unchecked_fixture(api, base_setup, base_teardown);
+    tcase_add_unchecked_fixture(api, tu_base_setup, tu_base_teardown);
     tcase_add_checked_fixture(api, setup, teardown);
     tcase_add_test(api, test_open_with_null_path_is_misuse);
     tcase_add_test(api, test_open_with_bad_options_version_is_misuse);
@@ -757,7 +716,7 @@ static Suite *db_suite(void) {
     suite_add_tcase(s, api);
 
     TCase *conc = tcase_create("concurrency");
-    tcase_add_unchecked_fixture(conc, base_setup, base_teardown);
+    tcase_add_unchecked_fixture(conc, tu_base_setup, tu_base_teardown);
     tcase_add_checked_fixture(conc, setup, teardown);
     tcase_set_timeout(conc, 60);
     tcase_add_test(conc, test_two_handles_in_two_threads_import_concurrently_with_generic_psp);

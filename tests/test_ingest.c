@@ -14,7 +14,7 @@
 
 #include "profile.h"
 #include "recon.h"
-#include "testutil.h"
+#include "testdb.h"
 
 /* ---- environment: a temp dir, a database, a reader connection ----------------- */
 
@@ -22,24 +22,6 @@ static char tmp[256];
 static char dbpath[512];
 static recon_db *db;
 static sqlite3 *sq; /* second connection, for reading back */
-
-static void rm_tree(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char path[1024];
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            rm_tree(path);
-        else
-            unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 static void setup(void) {
     tu_tmpdir(tmp, sizeof tmp);
@@ -53,30 +35,7 @@ static void setup(void) {
 static void teardown(void) {
     sqlite3_close(sq);
     recon_close(db);
-    rm_tree(tmp);
-}
-
-/* Every test's directory lives under one per test case, made and removed by
- * the runner's process (an unchecked fixture): a failed assertion ends the
- * test's own process before its teardown, and its files go anyway. */
-static char base[256];
-static char *saved_tmpdir;
-
-static void base_setup(void) {
-    const char *t = getenv("TMPDIR");
-    saved_tmpdir = t ? strdup(t) : NULL;
-    tu_tmpdir(base, sizeof base);
-    setenv("TMPDIR", base, 1);
-}
-
-static void base_teardown(void) {
-    rm_tree(base);
-    if (saved_tmpdir)
-        setenv("TMPDIR", saved_tmpdir, 1);
-    else
-        unsetenv("TMPDIR");
-    free(saved_tmpdir);
-    saved_tmpdir = NULL;
+    tu_rm_tree(tmp);
 }
 
 /* ---- SQL helpers -------------------------------------------------------------- */
@@ -2073,7 +2032,7 @@ static Suite *ingest_suite(void) {
     Suite *s = suite_create("ingest");
 
     TCase *m = tcase_create("mapping");
-    tcase_add_unchecked_fixture(m, base_setup, base_teardown);
+    tcase_add_unchecked_fixture(m, tu_base_setup, tu_base_teardown);
     tcase_add_checked_fixture(m, setup, teardown);
     tcase_add_test(m, test_psp_rows_are_stored_with_exact_values);
     tcase_add_test(m, test_amounts_use_each_currency_exponent);
@@ -2091,7 +2050,7 @@ static Suite *ingest_suite(void) {
     suite_add_tcase(s, m);
 
     TCase *im = tcase_create("import_record");
-    tcase_add_unchecked_fixture(im, base_setup, base_teardown);
+    tcase_add_unchecked_fixture(im, tu_base_setup, tu_base_teardown);
     tcase_add_checked_fixture(im, setup, teardown);
     tcase_add_test(im, test_import_record_has_counts_status_and_times);
     tcase_add_test(im, test_source_and_file_name_options_are_recorded);
@@ -2101,7 +2060,7 @@ static Suite *ingest_suite(void) {
     suite_add_tcase(s, im);
 
     TCase *idem = tcase_create("idempotency");
-    tcase_add_unchecked_fixture(idem, base_setup, base_teardown);
+    tcase_add_unchecked_fixture(idem, tu_base_setup, tu_base_teardown);
     tcase_add_checked_fixture(idem, setup, teardown);
     tcase_add_test(idem, test_reimport_of_the_same_file_is_a_noop);
     tcase_add_test(idem, test_reimport_with_rejected_rows_does_not_duplicate_failures);
@@ -2123,7 +2082,7 @@ static Suite *ingest_suite(void) {
     suite_add_tcase(s, idem);
 
     TCase *rej = tcase_create("rejections");
-    tcase_add_unchecked_fixture(rej, base_setup, base_teardown);
+    tcase_add_unchecked_fixture(rej, tu_base_setup, tu_base_teardown);
     tcase_add_checked_fixture(rej, setup, teardown);
     tcase_set_timeout(rej, 30);
     tcase_add_test(rej, test_reject_amount_invalid);
@@ -2162,7 +2121,7 @@ static Suite *ingest_suite(void) {
     suite_add_tcase(s, rej);
 
     TCase *ref = tcase_create("refusals");
-    tcase_add_unchecked_fixture(ref, base_setup, base_teardown);
+    tcase_add_unchecked_fixture(ref, tu_base_setup, tu_base_teardown);
     tcase_add_checked_fixture(ref, setup, teardown);
     tcase_add_test(ref, test_header_mismatch_is_refused_listing_missing_columns);
     tcase_add_test(ref, test_empty_file_is_format_error);
@@ -2178,7 +2137,7 @@ static Suite *ingest_suite(void) {
     suite_add_tcase(s, ref);
 
     TCase *lay = tcase_create("layouts");
-    tcase_add_unchecked_fixture(lay, base_setup, base_teardown);
+    tcase_add_unchecked_fixture(lay, tu_base_setup, tu_base_teardown);
     tcase_add_checked_fixture(lay, setup, teardown);
     tcase_add_test(lay, test_preamble_lines_are_skipped);
     tcase_add_test(lay, test_header_less_profile_uses_positions);
@@ -2189,14 +2148,14 @@ static Suite *ingest_suite(void) {
     suite_add_tcase(s, lay);
 
     TCase *tot = tcase_create("totals");
-    tcase_add_unchecked_fixture(tot, base_setup, base_teardown);
+    tcase_add_unchecked_fixture(tot, tu_base_setup, tu_base_teardown);
     tcase_add_checked_fixture(tot, setup, teardown);
     tcase_add_test(tot, test_totals_currency_is_read_like_the_rows);
     tcase_add_test(tot, test_totals_that_overflow_never_agree);
     suite_add_tcase(s, tot);
 
     TCase *big = tcase_create("large");
-    tcase_add_unchecked_fixture(big, base_setup, base_teardown);
+    tcase_add_unchecked_fixture(big, tu_base_setup, tu_base_teardown);
     tcase_add_checked_fixture(big, setup, teardown);
     tcase_set_timeout(big, 120);
     tcase_add_test(big, test_large_file_streams_in_bounded_memory);

@@ -8,7 +8,7 @@
 
 #include "profile.h"
 #include "recon.h"
-#include "testutil.h"
+#include "testdb.h"
 
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -1135,53 +1135,12 @@ END_TEST
 
 /* ---- suite ---------------------------------------------------------------------- */
 
-static void rm_tree(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char path[1024];
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            rm_tree(path);
-        else
-            unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static void setup(void) {
     tu_tmpdir(tmp, sizeof tmp);
 }
 
 static void teardown(void) {
-    rm_tree(tmp);
-}
-
-/* Every test's directory lives under one per test case, made and removed by
- * the runner's process (an unchecked fixture): a failed assertion ends the
- * test's own process before its teardown, and its files go anyway. */
-static char base[256];
-static char *saved_tmpdir;
-
-static void base_setup(void) {
-    const char *t = getenv("TMPDIR");
-    saved_tmpdir = t ? strdup(t) : NULL;
-    tu_tmpdir(base, sizeof base);
-    setenv("TMPDIR", base, 1);
-}
-
-static void base_teardown(void) {
-    rm_tree(base);
-    if (saved_tmpdir)
-        setenv("TMPDIR", saved_tmpdir, 1);
-    else
-        unsetenv("TMPDIR");
-    free(saved_tmpdir);
-    saved_tmpdir = NULL;
+    tu_rm_tree(tmp);
 }
 
 /* ---- the newer sections ---------------------------------------------------------- */
@@ -1331,7 +1290,7 @@ static Suite *profile_suite(void) {
     suite_add_tcase(s, i);
 
     TCase *l = tcase_create("load");
-    tcase_add_unchecked_fixture(l, base_setup, base_teardown);
+    tcase_add_unchecked_fixture(l, tu_base_setup, tu_base_teardown);
     tcase_add_checked_fixture(l, setup, teardown);
     tcase_add_test(l, test_load_valid_file);
     tcase_add_test(l, test_load_invalid_file_names_path_and_line);

@@ -29,6 +29,30 @@ static inline void tu_rm_tree(const char *dir) {
     rmdir(dir);
 }
 
+/* Every test's directory lives under one per test case, made and removed by
+ * the runner's process (an unchecked fixture): a failed assertion ends the
+ * test's own process before its teardown, and its files go anyway. Each
+ * suite that includes this header gets its own copy of this state. */
+static char tu_base[256];
+static char *tu_saved_tmpdir;
+
+static inline void tu_base_setup(void) {
+    const char *t = getenv("TMPDIR");
+    tu_saved_tmpdir = t ? strdup(t) : NULL;
+    tu_tmpdir(tu_base, sizeof tu_base);
+    setenv("TMPDIR", tu_base, 1);
+}
+
+static inline void tu_base_teardown(void) {
+    tu_rm_tree(tu_base);
+    if (tu_saved_tmpdir)
+        setenv("TMPDIR", tu_saved_tmpdir, 1);
+    else
+        unsetenv("TMPDIR");
+    free(tu_saved_tmpdir);
+    tu_saved_tmpdir = NULL;
+}
+
 static inline sqlite3_stmt *tu_vquery(sqlite3 *s, const char *fmt, va_list ap) {
     char *sql = sqlite3_vmprintf(fmt, ap);
     sqlite3_stmt *st = NULL;
