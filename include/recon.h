@@ -103,7 +103,7 @@ typedef struct {
 #define RECON_OPEN_OPTS_INIT {RECON_OPEN_OPTS_VERSION, 5000, 0, 0}
 
 /* The schema version this library writes (PRAGMA user_version). */
-#define RECON_SCHEMA_VERSION 1
+#define RECON_SCHEMA_VERSION 2
 
 /* Opens (creating if needed) the database at `path` and brings its schema
  * up to RECON_SCHEMA_VERSION, in one transaction. Turns on WAL, foreign

@@ -222,7 +222,7 @@ int recon_open(const char *path, const recon_open_opts *opts, recon_db **out) {
     if (rc == RECON_OK)
         rc = rc_schema_migrate(db);
     if (rc == RECON_OK && !o->read_only)
-        rc = rc_schema_sync_error_table(db);
+        rc = rc_schema_sync_mirrors(db);
     if (rc == RECON_OK)
         rc = set_cache(db, o);
     if (rc != RECON_OK) {

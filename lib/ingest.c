@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +41,7 @@ typedef struct {
 } span;
 
 /* One row mapped to the canonical record. */
-typedef struct {
+typedef struct canon_s {
     span ext_id;
     int generated;
     rc_kind kind;
@@ -62,6 +63,7 @@ typedef struct {
     const char *column; /* the file's column when no canonical field names it */
     const char *reason;
     char message[512];
+    const struct canon_s *c; /* the row as far as it was mapped, or NULL */
 } reject;
 
 /* The sums of one currency's rows that a totals row is checked against. */
@@ -608,6 +610,31 @@ static const char *escaped_raw(importer *im, const char *s, size_t n, size_t *ou
     return im->esc;
 }
 
+/* What a payout check needs of a rejected row (v_payouts): the payout
+ * (group id) it belonged to, its currency when that was read, and for a
+ * net mismatch the three figures that disagree. NULL when the row names
+ * no group; a malloc'd compact JSON object otherwise. */
+static char *reject_context(const importer *im, const rc_csv_row *row, const reject *r) {
+    if (!r->c)
+        return NULL;
+    span g = cell(im, row, RC_F_GROUP_ID);
+    json_t *o = g.s && g.len ? json_object() : NULL;
+    if (!o || json_object_set_new(o, "group_id", json_stringn(g.s, g.len)) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    if (rc_currency_exponent(r->c->currency, strnlen(r->c->currency, 4)) >= 0)
+        json_object_set_new(o, "currency", json_string(r->c->currency));
+    if (r->reason && strcmp(r->reason, "net_mismatch") == 0) {
+        json_object_set_new(o, "amount_minor", json_integer(r->c->amount));
+        json_object_set_new(o, "fee_minor", json_integer(r->c->fee));
+        json_object_set_new(o, "net_minor", json_integer(r->c->net));
+    }
+    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    return text;
+}
+
 static int store_failure(importer *im, const rc_csv_row *row, const reject *r) {
     sqlite3_stmt *st = im->ins_fail;
     size_t raw_len;
@@ -630,8 +657,14 @@ static int store_failure(importer *im, const rc_csv_row *row, const reject *r) {
     sqlite3_bind_text(st, 9, im->now, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 10, e.unified_code, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 11, e.category, -1, SQLITE_STATIC);
+    char *context = reject_context(im, row, r);
+    if (context)
+        sqlite3_bind_text(st, 12, context, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 12);
     int step = sqlite3_step(st);
     sqlite3_reset(st);
+    free(context);
     if (step != SQLITE_DONE)
         return rc_fail_sql(im->db, "storing a rejected row");
     im->res->rows_rejected++;
@@ -798,7 +831,7 @@ static int store_row(importer *im, const rc_csv_row *row, canon *c) {
     }
     /* Same id, different content: the provider changed the row, or the file
      * repeats an id. Never overwrite stored money silently. */
-    reject r = {RC_F_EXTERNAL_ID, NULL, "duplicate_conflict", ""};
+    reject r = {RC_F_EXTERNAL_ID, NULL, "duplicate_conflict", "", c};
     snprintf(r.message, sizeof r.message,
              "id '%.*s' is already stored (import %lld, line %lld) with different content",
              (int)(c->ext_id.len > 100 ? 100 : c->ext_id.len), c->ext_id.s,
@@ -884,7 +917,7 @@ static int check_totals(importer *im, const rc_csv_row *row) {
                                                    "fee credits", "fee debits"};
     const recon_profile *p = im->p;
     rc_cells cl = cells_of(im, row);
-    reject r = {RC_F_COUNT, NULL, "totals_mismatch", ""};
+    reject r = {RC_F_COUNT, NULL, "totals_mismatch", "", NULL};
     char currency[4] = "";
     size_t n;
     const char *cur = rc_cells_get(&cl, p->totals_slot[RC_TOT_CURRENCY], &n);
@@ -974,7 +1007,7 @@ static int route_record(importer *im, const rc_csv_row *row, int *done) {
         return RECON_OK;
     }
     reject r = {RC_F_COUNT, NULL, row->error ? rc_csv_row_errcode(row->error) : "record_unknown",
-                ""};
+                "", NULL};
     im->res->rows_read++;
     if (row->error)
         snprintf(r.message, sizeof r.message, "%s", rc_csv_row_errmsg(row->error));
@@ -1057,7 +1090,7 @@ static int filtered_out(const importer *im, const rc_csv_row *row) {
 }
 
 static int process_row(importer *im, const rc_csv_row *in) {
-    reject r = {RC_F_COUNT, NULL, NULL, ""};
+    reject r = {RC_F_COUNT, NULL, NULL, "", NULL};
     if (im->p->record_slot >= 0) {
         int done, rc = route_record(im, in, &done);
         if (done || rc != RECON_OK)
@@ -1094,6 +1127,7 @@ static int process_row(importer *im, const rc_csv_row *in) {
          * for good (the file counts as imported), so the import fails. */
         if (im->oom)
             return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
+        r.c = &c;
         return store_failure(im, &row, &r);
     }
     accumulate(im, &c);
@@ -1129,9 +1163,9 @@ static int prepare_all(importer *im) {
         rc = rc_prepare(db,
                         "INSERT INTO failures(origin, import_id, source_id, line, field,"
                         " column_name, provider, provider_code, message, raw, first_seen,"
-                        " last_seen, unified_code, category)"
+                        " last_seen, unified_code, category, context)"
                         " VALUES ('import', ?1, ?2, ?3, ?4, ?5, 'librecon', ?6, ?7, ?8, ?9, ?9,"
-                        " ?10, ?11)",
+                        " ?10, ?11, ?12)",
                         &im->ins_fail);
     if (!rc)
         rc = rc_prepare(db,
@@ -1350,7 +1384,7 @@ static int bai2_check(importer *im, const rc_csv_row *row) {
         im->res->checks_passed++;
         return RECON_OK;
     }
-    reject r = {RC_F_COUNT, NULL, "totals_mismatch", ""};
+    reject r = {RC_F_COUNT, NULL, "totals_mismatch", "", NULL};
     snprintf(r.message, sizeof r.message, "%s", rc_bai2_message(im->bai2));
     im->res->checks_failed++;
     int rc = store_failure(im, row, &r);
@@ -1361,7 +1395,7 @@ static int bai2_check(importer *im, const rc_csv_row *row) {
 /* A record BAI2 does not allow where it stands, or with a count field
  * that is not one: a rejected row, named. */
 static int bai2_structure(importer *im, const rc_csv_row *row) {
-    reject r = {RC_F_COUNT, NULL, rc_bai2_reason(im->bai2), ""};
+    reject r = {RC_F_COUNT, NULL, rc_bai2_reason(im->bai2), "", NULL};
     snprintf(r.message, sizeof r.message, "%s", rc_bai2_message(im->bai2));
     im->res->rows_read++;
     return store_failure(im, row, &r);

@@ -64,9 +64,9 @@ void rc_now_utc(char buf[21]);
 /* Brings the schema up to RECON_SCHEMA_VERSION (schema.c). */
 int rc_schema_migrate(recon_db *db);
 
-/* Refreshes the mirrored error-code tables when the compiled-in table
- * changed (schema.c). Read-write handles only. */
-int rc_schema_sync_error_table(recon_db *db);
+/* Refreshes the mirrored tables (error codes, currencies) when the
+ * compiled-in ones changed (schema.c). Read-write handles only. */
+int rc_schema_sync_mirrors(recon_db *db);
 
 /* Finds the source `name`, creating it with `type` if absent. A source that
  * exists with another type is RECON_ECONFLICT. Inside a transaction. */

@@ -5,9 +5,11 @@
  * The tables are a public interface (reporting tools query them), so they
  * are STRICT, use integer minor units and ISO 8601 text times, and keep to
  * SQL that PostgreSQL would also accept where that costs nothing. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "builtin.h"
 #include "errtable.h"
 #include "internal.h"
 
@@ -233,7 +235,258 @@ static const char MIGRATION_1[] =
     "  FROM failures WHERE resolved_at IS NULL"
     "  GROUP BY unified_code, category, provider;";
 
-static const char *const MIGRATIONS[] = {MIGRATION_1};
+/* A money column as text in major units, exact: "-12.05" for -1205 EUR.
+ * Needs the currency's row of `currencies` joined as `cu`. Written with
+ * division and remainder rather than abs(x), which overflows on INT64_MIN. */
+#define MAJOR(x)                                                                             \
+    "CASE WHEN (" x ") IS NULL THEN NULL WHEN cu.exponent = 0 THEN printf('%d', " x ")"        \
+    " ELSE printf('%s%d.%0*d', iif(" x " < 0, '-', ''), abs((" x ") / cu.unit), cu.exponent,"  \
+    " abs((" x ") % cu.unit)) END"
+
+/* Version 2: the reporting interface (docs/REPORTING.md). Views are a
+ * public, versioned interface: columns are only ever added at the end;
+ * meta 'views_version' says which documented version a database has.
+ * Report settings live in meta so that a reporting tool reading the views
+ * sees the figures the CLI prints. */
+static const char MIGRATION_2[] =
+    /* ISO 4217, mirrored from the library like the error table, so that
+     * reporting tools can turn minor units into major ones. */
+    "CREATE TABLE currencies ("
+    "  code      TEXT PRIMARY KEY CHECK (length(code) = 3),"
+    "  numeric   INTEGER NOT NULL,"
+    "  exponent  INTEGER NOT NULL CHECK (exponent BETWEEN 0 AND 4),"
+    "  unit      INTEGER NOT NULL"     /* 10^exponent minor units make one major unit */
+    ") STRICT;"
+    "INSERT INTO meta(key, value) VALUES ('views_version', '1');"
+
+    /* One row: the date ages count to (today unless 'report.as_of' pins
+     * it, e.g. to a month end) and the days after which a payout that has
+     * not reached the bank is late. */
+    "CREATE VIEW v_report_settings AS SELECT"
+    "  coalesce((SELECT value FROM meta WHERE key = 'report.as_of'), date('now')) AS as_of,"
+    "  coalesce((SELECT CAST(value AS INTEGER) FROM meta"
+    "            WHERE key = 'report.payout_late_days'), 3) AS payout_late_days;"
+
+    /* Every stored transaction with its source, status and age. */
+    "CREATE VIEW v_transactions AS"
+    "  SELECT x.id AS transaction_id, s.name AS source, s.type AS source_type,"
+    "    x.import_id, x.line, x.external_id, x.kind, x.group_id, x.reference,"
+    "    x.description, x.counterparty, date(x.occurred_at) AS day, x.occurred_at,"
+    "    x.settled_at, x.currency, cu.exponent, x.amount_minor, x.fee_minor, x.net_minor,"
+    "    " MAJOR("x.amount_minor") " AS amount,"
+    "    " MAJOR("x.net_minor") " AS net,"
+    "    CASE WHEN x.match_id IS NOT NULL THEN 'matched'"
+    "         WHEN EXISTS (SELECT 1 FROM ignores i WHERE i.transaction_id = x.id"
+    "                      AND i.undone_at IS NULL) THEN 'ignored'"
+    "         WHEN EXISTS (SELECT 1 FROM exceptions e WHERE e.transaction_id = x.id"
+    "                      AND e.closed_at IS NULL) THEN 'exception'"
+    "         ELSE 'unmatched' END AS status,"
+    "    x.match_id,"
+    "    CAST(julianday(rs.as_of) - julianday(date(x.occurred_at)) AS INTEGER) AS age_days"
+    "  FROM (SELECT t.*, (SELECT min(mi.match_id) FROM match_items mi"
+    "                     JOIN matches m ON m.id = mi.match_id"
+    "                     WHERE mi.transaction_id = t.id AND m.undone_at IS NULL) AS match_id"
+    "        FROM transactions t) x"
+    "  JOIN sources s ON s.id = x.source_id"
+    "  LEFT JOIN currencies cu ON cu.code = x.currency"
+    "  CROSS JOIN v_report_settings rs;"
+
+    /* What still needs reconciling: unmatched, or held in an open
+     * exception. */
+    "CREATE VIEW v_unmatched AS"
+    "  SELECT transaction_id, source, source_type, external_id, kind, group_id, reference,"
+    "    description, day, currency, exponent, amount_minor, amount, status, age_days,"
+    "    CASE WHEN age_days <= 2 THEN '0-2' WHEN age_days <= 7 THEN '3-7'"
+    "         WHEN age_days <= 30 THEN '8-30' ELSE 'over 30' END AS age_bucket"
+    "  FROM v_transactions WHERE status = 'unmatched' OR status = 'exception';"
+
+    "CREATE VIEW v_aging AS"
+    "  SELECT a.source, a.currency, a.age_bucket,"
+    "    CASE a.age_bucket WHEN '0-2' THEN 1 WHEN '3-7' THEN 2 WHEN '8-30' THEN 3 ELSE 4 END"
+    "      AS bucket_order,"
+    "    a.items, a.amount_minor, a.gross_minor,"
+    "    " MAJOR("a.amount_minor") " AS amount,"
+    "    " MAJOR("a.gross_minor") " AS gross,"
+    "    a.oldest_day"
+    "  FROM (SELECT source, currency, age_bucket, count(*) AS items,"
+    "          sum(amount_minor) AS amount_minor, sum(abs(amount_minor)) AS gross_minor,"
+    "          min(day) AS oldest_day"
+    "        FROM v_unmatched GROUP BY source, currency, age_bucket) a"
+    "  LEFT JOIN currencies cu ON cu.code = a.currency;"
+
+    "CREATE VIEW v_exceptions AS"
+    "  SELECT e.id AS exception_id, e.run_id, e.rule, e.reason,"
+    "    CASE WHEN e.closed_at IS NULL THEN 'open' ELSE 'closed' END AS status,"
+    "    e.transaction_id, s.name AS source, t.external_id, t.kind,"
+    "    date(t.occurred_at) AS day, t.currency, t.amount_minor,"
+    "    " MAJOR("t.amount_minor") " AS amount,"
+    "    e.candidates, e.created_at, e.closed_at, e.closed_by_run"
+    "  FROM exceptions e"
+    "  JOIN transactions t ON t.id = e.transaction_id"
+    "  JOIN sources s ON s.id = t.source_id"
+    "  LEFT JOIN currencies cu ON cu.code = t.currency;"
+
+    "CREATE VIEW v_matches AS"
+    "  SELECT m.id AS match_id, m.run_id, m.rule, m.origin,"
+    "    CASE WHEN m.undone_at IS NULL THEN 'active' ELSE 'undone' END AS status,"
+    "    m.score, m.evidence, m.created_at, m.created_by, m.note, m.forced,"
+    "    m.undone_at, m.undone_by, m.undo_note,"
+    "    a.left_source, a.right_source, a.left_items, a.right_items, a.currency,"
+    "    a.left_amount_minor, a.left_net_minor, a.right_amount_minor, a.right_net_minor,"
+    "    a.first_day, a.last_day"
+    "  FROM matches m LEFT JOIN ("
+    "    SELECT mi.match_id,"
+    "      min(s.name) FILTER (WHERE mi.side = 'left') AS left_source,"
+    "      min(s.name) FILTER (WHERE mi.side = 'right') AS right_source,"
+    "      count(*) FILTER (WHERE mi.side = 'left') AS left_items,"
+    "      count(*) FILTER (WHERE mi.side = 'right') AS right_items,"
+    "      min(t.currency) AS currency,"
+    "      coalesce(sum(t.amount_minor) FILTER (WHERE mi.side = 'left'), 0) AS left_amount_minor,"
+    "      coalesce(sum(t.net_minor) FILTER (WHERE mi.side = 'left'), 0) AS left_net_minor,"
+    "      coalesce(sum(t.amount_minor) FILTER (WHERE mi.side = 'right'), 0)"
+    "        AS right_amount_minor,"
+    "      coalesce(sum(t.net_minor) FILTER (WHERE mi.side = 'right'), 0) AS right_net_minor,"
+    "      min(date(t.occurred_at)) AS first_day, max(date(t.occurred_at)) AS last_day"
+    "    FROM match_items mi"
+    "    JOIN transactions t ON t.id = mi.transaction_id"
+    "    JOIN sources s ON s.id = t.source_id"
+    "    GROUP BY mi.match_id) a ON a.match_id = m.id;"
+
+    "CREATE VIEW v_daily_summary AS"
+    "  SELECT d.*,"
+    "    " MAJOR("d.matched_minor") " AS matched,"
+    "    " MAJOR("d.unmatched_minor") " AS unmatched,"
+    "    " MAJOR("d.exception_minor") " AS exception"
+    "  FROM (SELECT source, day, currency, count(*) AS transactions,"
+    "          count(*) FILTER (WHERE status = 'matched') AS matched_count,"
+    "          coalesce(sum(amount_minor) FILTER (WHERE status = 'matched'), 0) AS matched_minor,"
+    "          count(*) FILTER (WHERE status = 'unmatched') AS unmatched_count,"
+    "          coalesce(sum(amount_minor) FILTER (WHERE status = 'unmatched'), 0)"
+    "            AS unmatched_minor,"
+    "          count(*) FILTER (WHERE status = 'exception') AS exception_count,"
+    "          coalesce(sum(amount_minor) FILTER (WHERE status = 'exception'), 0)"
+    "            AS exception_minor,"
+    "          count(*) FILTER (WHERE status = 'ignored') AS ignored_count,"
+    "          coalesce(sum(amount_minor) FILTER (WHERE status = 'ignored'), 0) AS ignored_minor"
+    "        FROM v_transactions GROUP BY source, day, currency) d"
+    "  LEFT JOIN currencies cu ON cu.code = d.currency;"
+
+    /* Payout flows: one row per PSP payout (group id) and currency. The
+     * classes and their amounts are documented in docs/REPORTING.md;
+     * recon_flows_check reads this view. */
+    "CREATE VIEW v_payouts AS"
+    "  WITH g AS ("
+    "    SELECT t.source_id, t.group_id, t.currency,"
+    "      count(*) FILTER (WHERE t.kind <> 'payout') AS items,"
+    "      coalesce(sum(t.amount_minor) FILTER (WHERE t.kind <> 'payout'), 0) AS items_gross_minor,"
+    "      coalesce(sum(t.fee_minor) FILTER (WHERE t.kind <> 'payout'), 0) AS items_fee_minor,"
+    "      coalesce(sum(t.net_minor) FILTER (WHERE t.kind <> 'payout'), 0) AS items_net_minor,"
+    "      min(t.id) FILTER (WHERE t.kind = 'payout') AS payout_transaction_id,"
+    "      -sum(t.amount_minor) FILTER (WHERE t.kind = 'payout') AS payout_minor,"
+    "      max(date(coalesce(t.settled_at, t.occurred_at))) FILTER (WHERE t.kind = 'payout')"
+    "        AS payout_row_day,"
+    "      max(date(coalesce(t.settled_at, t.occurred_at))) AS items_day"
+    "    FROM transactions t JOIN sources s ON s.id = t.source_id AND s.type = 'psp'"
+    "    WHERE t.group_id IS NOT NULL AND t.group_id <> ''"
+    "    GROUP BY t.source_id, t.group_id, t.currency),"
+    /* Per payout id: how many currencies, and the payout row's currency. */
+    "  gc AS (SELECT source_id, group_id, count(*) AS currencies,"
+    "           min(currency) FILTER (WHERE payout_transaction_id IS NOT NULL) AS payout_currency"
+    "         FROM g GROUP BY source_id, group_id),"
+    /* The bank records in active matches with any row of the payout. */
+    "  l AS (SELECT DISTINCT t.source_id, t.group_id, t.currency, mb.transaction_id AS bank_id"
+    "    FROM transactions t JOIN sources s ON s.id = t.source_id AND s.type = 'psp'"
+    "    JOIN match_items mi ON mi.transaction_id = t.id"
+    "    JOIN matches m ON m.id = mi.match_id AND m.undone_at IS NULL"
+    "    JOIN match_items mb ON mb.match_id = m.id AND mb.side <> mi.side"
+    "    JOIN transactions b ON b.id = mb.transaction_id"
+    "    JOIN sources bs ON bs.id = b.source_id AND bs.type = 'bank'"
+    "    WHERE t.group_id IS NOT NULL AND t.group_id <> ''),"
+    "  bk AS (SELECT l.source_id, l.group_id, l.currency, count(*) AS bank_records,"
+    "           min(b.id) AS bank_transaction_id, sum(b.amount_minor) AS bank_minor,"
+    "           min(b.currency) AS bank_currency, max(b.currency) AS bank_currency_max,"
+    "           max(date(b.occurred_at)) AS bank_day"
+    "         FROM l JOIN transactions b ON b.id = l.bank_id"
+    "         GROUP BY l.source_id, l.group_id, l.currency),"
+    /* Open import rejects of the payout's rows (ingest records the group
+     * id, currency and figures of a rejected row in its context). */
+    "  rj AS (SELECT f.source_id, json_extract(f.context, '$.group_id') AS group_id,"
+    "           json_extract(f.context, '$.currency') AS currency, count(*) AS rejected_items,"
+    "           count(*) FILTER (WHERE f.provider_code = 'net_mismatch') AS fee_mismatch_items,"
+    "           coalesce(sum(json_extract(f.context, '$.amount_minor')"
+    "             - json_extract(f.context, '$.fee_minor') - json_extract(f.context, '$.net_minor'))"
+    "             FILTER (WHERE f.provider_code = 'net_mismatch'), 0) AS fee_mismatch_minor"
+    "         FROM failures f"
+    "         WHERE f.origin = 'import' AND f.resolved_at IS NULL AND json_valid(f.context)"
+    "         GROUP BY 1, 2, 3),"
+    /* A reject whose currency could not be read counts in every currency
+     * of its payout. */
+    "  rjg AS (SELECT g.source_id, g.group_id, g.currency, sum(rj.rejected_items) AS rejected_items,"
+    "            sum(rj.fee_mismatch_items) AS fee_mismatch_items,"
+    "            sum(rj.fee_mismatch_minor) AS fee_mismatch_minor"
+    "          FROM g JOIN rj ON rj.source_id = g.source_id AND rj.group_id = g.group_id"
+    "            AND (rj.currency = g.currency OR rj.currency IS NULL)"
+    "          GROUP BY g.source_id, g.group_id, g.currency),"
+    "  p AS (SELECT s.name AS source, g.group_id AS payout_id, g.currency,"
+    "      g.payout_transaction_id, coalesce(g.payout_row_day, g.items_day) AS payout_day,"
+    "      g.payout_minor, g.items, g.items_gross_minor, g.items_fee_minor, g.items_net_minor,"
+    "      coalesce(g.payout_minor, g.items_net_minor) AS expected_minor,"
+    "      coalesce(rj.rejected_items, 0) AS rejected_items,"
+    "      coalesce(rj.fee_mismatch_items, 0) AS fee_mismatch_items,"
+    "      coalesce(rj.fee_mismatch_minor, 0) AS fee_mismatch_minor,"
+    "      bk.bank_transaction_id, bt.external_id AS bank_external_id,"
+    "      coalesce(bk.bank_records, 0) AS bank_records, bk.bank_day, bk.bank_currency,"
+    "      bk.bank_minor, bk.bank_currency_max,"
+    "      gc.currencies, gc.payout_currency, rs.as_of, rs.payout_late_days"
+    "    FROM g JOIN sources s ON s.id = g.source_id"
+    "    JOIN gc ON gc.source_id = g.source_id AND gc.group_id = g.group_id"
+    "    LEFT JOIN bk ON bk.source_id = g.source_id AND bk.group_id = g.group_id"
+    "      AND bk.currency = g.currency"
+    "    LEFT JOIN transactions bt ON bt.id = bk.bank_transaction_id"
+    "    LEFT JOIN rjg rj ON rj.source_id = g.source_id AND rj.group_id = g.group_id"
+    "      AND rj.currency = g.currency"
+    "    CROSS JOIN v_report_settings rs),"
+    /* Which classes break the chain (flags; their amounts follow below). */
+    "  c AS (SELECT p.*,"
+    "      CAST(julianday(bank_day) - julianday(payout_day) AS INTEGER) AS days_to_arrive,"
+    "      CAST(julianday(as_of) - julianday(payout_day) AS INTEGER) AS age_days,"
+    "      coalesce((payout_currency IS NOT NULL AND payout_currency <> currency)"
+    "        OR (bank_records > 0 AND (bank_currency <> currency OR bank_currency_max <> currency))"
+    "        OR (payout_currency IS NULL AND currencies > 1 AND bank_records = 0), 0) AS f_cur,"
+    "      coalesce(bank_records = 0 AND julianday(as_of) - julianday(payout_day)"
+    "        > payout_late_days, 0) AS f_bank,"
+    "      coalesce(bank_records > 0 AND bank_currency = currency AND bank_currency_max = currency"
+    "        AND bank_minor <> expected_minor, 0) AS f_amount,"
+    "      coalesce((payout_minor IS NOT NULL AND (items > 0 OR rejected_items > 0)"
+    "        AND payout_minor <> items_net_minor) OR rejected_items > fee_mismatch_items, 0)"
+    "        AS f_items,"
+    "      fee_mismatch_items > 0 AS f_fee,"
+    "      coalesce(julianday(bank_day) - julianday(payout_day) > payout_late_days, 0) AS f_late"
+    "    FROM p)"
+    "  SELECT source, payout_id, c.currency, cu.exponent, payout_day, payout_transaction_id,"
+    "    payout_minor, items, items_gross_minor, items_fee_minor, items_net_minor, expected_minor,"
+    "    bank_transaction_id, bank_external_id, bank_records, bank_day, bank_currency, bank_minor,"
+    "    CASE WHEN bank_records > 0 THEN bank_minor - expected_minor END AS difference_minor,"
+    "    days_to_arrive, age_days, payout_late_days, rejected_items, fee_mismatch_items,"
+    "    iif(f_fee, fee_mismatch_minor, 0) AS fee_mismatch_minor,"
+    "    iif(f_items, coalesce(payout_minor - items_net_minor, 0), 0) AS missing_items_minor,"
+    "    iif(f_bank, expected_minor, 0) AS missing_bank_credit_minor,"
+    "    iif(f_amount, bank_minor - expected_minor, 0) AS amount_difference_minor,"
+    "    iif(f_cur, expected_minor, 0) AS currency_mismatch_minor,"
+    "    f_late AS late,"
+    "    CASE WHEN f_cur THEN 'currency_mismatch' WHEN f_bank THEN 'missing_bank_credit'"
+    "         WHEN f_amount THEN 'amount_difference' WHEN f_items THEN 'missing_items'"
+    "         WHEN f_fee THEN 'fee_mismatch' WHEN f_late THEN 'late'"
+    "         WHEN bank_records = 0 THEN 'in_transit' ELSE 'ok' END AS status,"
+    "    ltrim(iif(f_cur, ',currency_mismatch', '') || iif(f_bank, ',missing_bank_credit', '')"
+    "      || iif(f_amount, ',amount_difference', '') || iif(f_items, ',missing_items', '')"
+    "      || iif(f_fee, ',fee_mismatch', '') || iif(f_late, ',late', ''), ',') AS issues,"
+    "    " MAJOR("expected_minor") " AS expected,"
+    "    " MAJOR("bank_minor") " AS bank,"
+    "    " MAJOR("CASE WHEN bank_records > 0 THEN bank_minor - expected_minor END") " AS difference"
+    "  FROM c LEFT JOIN currencies cu ON cu.code = c.currency;";
+
+static const char *const MIGRATIONS[] = {MIGRATION_1, MIGRATION_2};
 #define NMIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 
 static int user_version(recon_db *db, int *out) {
@@ -362,32 +615,99 @@ static int fill_error_codes(recon_db *db) {
     return rc;
 }
 
-/* Replaces the mirrored table when the library's differs from the one the
- * database holds (a new database, or a newer librecon). A plain read when
- * they agree, which is every open but the first after an upgrade. */
-int rc_schema_sync_error_table(recon_db *db) {
+static int meta_set(recon_db *db, const char *key, const char *value) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db, "INSERT INTO meta(key, value) VALUES (?1, ?2)"
+                            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = rc_fail_sql(db, "recording a mirrored table's version");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The compiled-in currency table's signature (FNV-1a over every field):
+ * it changes whenever a code, number or exponent does. */
+static void currency_signature(char *out, size_t size) {
+    uint64_t h = 1469598103934665603u;
+    for (size_t i = 0; i < rc_ncurrencies; i++) {
+        const rc_currency *c = &rc_currencies[i];
+        unsigned char b[11];
+        memcpy(b, c->code, 3);
+        for (int k = 0; k < 4; k++) {
+            b[3 + k] = (unsigned char)((unsigned)c->numeric >> (8 * k));
+            b[7 + k] = (unsigned char)((unsigned)c->exponent >> (8 * k));
+        }
+        for (size_t k = 0; k < sizeof b; k++)
+            h = (h ^ b[k]) * 1099511628211u;
+    }
+    snprintf(out, size, "%zu-%016llx", rc_ncurrencies, (unsigned long long)h);
+}
+
+static int fill_currencies(recon_db *db) {
+    int rc = rc_exec(db, "DELETE FROM currencies");
+    sqlite3_stmt *st;
+    if (rc || (rc = rc_prepare(db, "INSERT INTO currencies VALUES (?1, ?2, ?3, ?4)", &st)))
+        return rc;
+    for (size_t i = 0; rc == RECON_OK && i < rc_ncurrencies; i++) {
+        const rc_currency *c = &rc_currencies[i];
+        int64_t unit = 1;
+        for (int k = 0; k < c->exponent; k++)
+            unit *= 10;
+        sqlite3_bind_text(st, 1, c->code, 3, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, c->numeric);
+        sqlite3_bind_int(st, 3, c->exponent);
+        sqlite3_bind_int64(st, 4, unit);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = rc_fail_sql(db, "mirroring the currencies");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Which mirrored tables differ from the library's: bit 1 the error table,
+ * bit 2 the currencies. */
+static int stale_mirrors(recon_db *db, const char *currencies, int *out) {
     char have[64];
     int rc = meta_get(db, "error_table", have, sizeof have);
-    if (rc || strcmp(have, rc_error_table_hash) == 0)
+    if (rc)
+        return rc;
+    *out = strcmp(have, rc_error_table_hash) != 0;
+    if ((rc = meta_get(db, "currencies", have, sizeof have)) != RECON_OK)
+        return rc;
+    *out |= (strcmp(have, currencies) != 0) << 1;
+    return RECON_OK;
+}
+
+/* Replaces a mirrored table (error codes, currencies) when the library's
+ * differs from the one the database holds (a new database, or a newer
+ * librecon). A plain read when they agree, which is every open but the
+ * first after an upgrade. */
+int rc_schema_sync_mirrors(recon_db *db) {
+    char currencies[64];
+    currency_signature(currencies, sizeof currencies);
+    int stale;
+    int rc = stale_mirrors(db, currencies, &stale);
+    if (rc || !stale)
         return rc;
     if ((rc = rc_begin(db)) != RECON_OK)
         return rc;
     /* Re-read under the write lock: another process may have done it. */
-    if ((rc = meta_get(db, "error_table", have, sizeof have)) != RECON_OK ||
-        strcmp(have, rc_error_table_hash) == 0)
+    if ((rc = stale_mirrors(db, currencies, &stale)) != RECON_OK)
         goto done;
-    if ((rc = rc_exec(db, "DELETE FROM unified_codes; DELETE FROM error_codes;")) ||
-        (rc = fill_unified(db)) || (rc = fill_error_codes(db)))
+    if ((stale & 1) &&
+        ((rc = rc_exec(db, "DELETE FROM unified_codes; DELETE FROM error_codes;")) ||
+         (rc = fill_unified(db)) || (rc = fill_error_codes(db)) ||
+         (rc = meta_set(db, "error_table", rc_error_table_hash))))
         goto done;
-    sqlite3_stmt *st;
-    if ((rc = rc_prepare(db, "INSERT INTO meta(key, value) VALUES ('error_table', ?1)"
-                             " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                         &st)) != RECON_OK)
+    if ((stale & 2) &&
+        ((rc = fill_currencies(db)) || (rc = meta_set(db, "currencies", currencies))))
         goto done;
-    sqlite3_bind_text(st, 1, rc_error_table_hash, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        rc = rc_fail_sql(db, "recording the error table version");
-    sqlite3_finalize(st);
 done:
     if (rc == RECON_OK)
         return rc_commit(db);

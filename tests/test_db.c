@@ -284,6 +284,47 @@ START_TEST(test_reopen_keeps_data_and_schema) {
 }
 END_TEST
 
+/* A database written by the first release (schema 1, committed as
+ * tests/fixtures/schema_v1.db: the demo, imported and matched) opens with
+ * this one: migrated to the current schema in place, every row kept, and
+ * the reporting views answer over the old data. */
+START_TEST(test_schema_1_database_is_migrated_keeping_its_data) {
+    FILE *in = fopen("tests/fixtures/schema_v1.db", "rb");
+    ck_assert_ptr_nonnull(in);
+    FILE *out = fopen(dbpath, "wb");
+    ck_assert_ptr_nonnull(out);
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    ck_assert_int_eq(fclose(out), 0);
+
+    sqlite3 *s = raw_open(dbpath);
+    ck_assert_int_eq(q_int(s, "PRAGMA user_version"), 1);
+    sqlite3_close(s);
+    recon_close(open_ok(dbpath, NULL));
+
+    s = raw_open(dbpath);
+    ck_assert_int_eq(q_int(s, "PRAGMA user_version"), RECON_SCHEMA_VERSION);
+    ck_assert_int_eq(q_int(s, "SELECT count(*) FROM transactions"), 379);
+    ck_assert_int_eq(q_int(s, "SELECT sum(amount_minor) FROM transactions"), 8339048);
+    ck_assert_int_eq(q_int(s, "SELECT count(*) FROM matches WHERE undone_at IS NULL"), 8);
+    ck_assert_int_eq(q_int(s, "SELECT count(*) FROM failures"), 3);
+    ck_assert_int_eq(q_int(s, "SELECT count(*) FROM currencies WHERE code = 'JPY' AND unit = 1"),
+                     1);
+    ck_assert_int_eq(q_int(s, "SELECT count(*) FROM v_transactions WHERE status = 'matched'"),
+                     238);
+    ck_assert_int_eq(q_int(s, "SELECT count(*) FROM v_payouts WHERE status = 'ok'"), 8);
+    char *v = q_text(s, "SELECT value FROM meta WHERE key = 'views_version'");
+    ck_assert_str_eq(v, "1");
+    free(v);
+    ck_assert_int_eq(q_int(s, "SELECT count(*) FROM pragma_integrity_check"
+                              " WHERE integrity_check <> 'ok'"), 0);
+    sqlite3_close(s);
+}
+END_TEST
+
 START_TEST(test_newer_schema_is_refused_naming_both_versions) {
     sqlite3 *s = raw_open(dbpath);
     exec_ok(s, "CREATE TABLE future(x INTEGER); PRAGMA user_version = 42;");
@@ -695,6 +736,7 @@ static Suite *db_suite(void) {
     tcase_add_test(schema, test_transactions_refuses_text_in_amount_minor);
     tcase_add_test(schema, test_schema_checks_kind_and_currency);
     tcase_add_test(schema, test_reopen_keeps_data_and_schema);
+    tcase_add_test(schema, test_schema_1_database_is_migrated_keeping_its_data);
     tcase_add_test(schema, test_newer_schema_is_refused_naming_both_versions);
     tcase_add_test(schema, test_read_only_open_of_missing_file_fails_with_message);
     tcase_add_test(schema, test_read_only_open_of_existing_db_reads_but_does_not_write);
