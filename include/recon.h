@@ -673,6 +673,138 @@ typedef struct {
 int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, void *payload),
                        void *payload);
 
+
+/* ---------------------------------------------------------------------------
+ * Reports, payout flows and job status (docs/REPORTING.md)
+ *
+ *     recon_report_filter f = {"2024-03-01", "2024-03-31", NULL};
+ *     recon_report_each(db, RECON_REPORT_PAYOUTS, &f, print_row, stdout);
+ *
+ *     recon_flows_totals t;
+ *     recon_flows_check(db, NULL, NULL, NULL, &t);
+ *     if (t.broken) printf("%lld payouts break their chain\n", (long long)t.broken);
+ *
+ * Every figure comes from the documented views, so a reporting tool that
+ * queries them sees what these functions return.
+ * ------------------------------------------------------------------------- */
+
+/* Report settings, stored in the database (meta) where the views read them:
+ *   "report.as_of"            YYYY-MM-DD ages count to (default: today)
+ *   "report.payout_late_days" days after its payout date a payout must have
+ *                             reached the bank (default 3)
+ * recon_setting_set with value NULL removes the setting (back to the
+ * default). Unknown keys and malformed values are RECON_EINVAL. */
+int recon_setting_set(recon_db *db, const char *key, const char *value);
+/* The effective value (the default when unset) into buf. */
+int recon_setting_get(recon_db *db, const char *key, char *buf, size_t size);
+
+/* Narrows a report: from/to are inclusive YYYY-MM-DD days (the transaction
+ * day, the payout day, the day a failure was last seen), source a source
+ * name. NULL members (or a NULL filter) do not narrow. */
+typedef struct {
+    const char *from;
+    const char *to;
+    const char *source;
+} recon_report_filter;
+
+typedef enum {
+    RECON_REPORT_SUMMARY,    /* per source and currency: matched, unmatched, exceptions */
+    RECON_REPORT_UNMATCHED,  /* every unreconciled transaction, oldest first */
+    RECON_REPORT_EXCEPTIONS, /* open exceptions */
+    RECON_REPORT_PAYOUTS,    /* payout flows (v_payouts) */
+    RECON_REPORT_AGING,      /* unmatched by age bucket */
+    RECON_REPORT_FAILURES    /* open failures by unified code */
+} recon_report_kind;
+
+typedef enum {
+    RECON_COL_TEXT,
+    RECON_COL_INT,   /* a decimal integer */
+    RECON_COL_MONEY  /* major units, exact: "-12.05"; the row's currency column says which */
+} recon_col_type;
+
+/* One row of a report: every row of a kind has the same columns. values[i]
+ * is NULL where the cell is empty (a payout not yet at the bank has no bank
+ * amount). Valid only during the callback. */
+typedef struct {
+    size_t ncolumns;
+    const char *const *names;
+    const recon_col_type *types;
+    const char *const *values;
+} recon_report_row;
+
+/* Calls cb for every row of the report, in a stable order; a non-zero
+ * return from cb stops and is returned. */
+int recon_report_each(recon_db *db, recon_report_kind kind, const recon_report_filter *filter,
+                      int (*cb)(const recon_report_row *row, void *payload), void *payload);
+/* "summary", "unmatched", ...; NULL for an unknown kind. */
+const char *recon_report_name(recon_report_kind kind);
+/* RECON_OK and *out, or RECON_EINVAL for a name that is no report. */
+int recon_report_kind_from_name(const char *name, recon_report_kind *out);
+
+/* Where a payout's chain (items -> payout -> bank credit) breaks. */
+#define RECON_FLOW_CURRENCY_MISMATCH   0x01u /* items or bank credit in another currency */
+#define RECON_FLOW_MISSING_BANK_CREDIT 0x02u /* no bank credit, later than the late days */
+#define RECON_FLOW_AMOUNT_DIFFERENCE   0x04u /* the bank credit differs from what was paid */
+#define RECON_FLOW_MISSING_ITEMS       0x08u /* items do not add up to the payout, or were rejected */
+#define RECON_FLOW_FEE_MISMATCH        0x10u /* an item's gross - fee != net (rejected at import) */
+#define RECON_FLOW_LATE                0x20u /* reached the bank after the late days */
+
+typedef struct {
+    const char *source;
+    const char *payout_id;       /* the PSP's payout (group) id */
+    const char *currency;
+    const char *payout_day;      /* YYYY-MM-DD */
+    int has_payout_row;          /* the report has a payout row, not only items */
+    int64_t payout_minor;        /* what the payout row says was paid (0 without one) */
+    int64_t items;               /* item rows stored */
+    int64_t items_net_minor;     /* the sum of their nets */
+    int64_t expected_minor;      /* what the bank should receive: the payout row, else the items */
+    int has_bank;                /* matched to a bank record */
+    const char *bank_external_id;/* the bank record, or NULL */
+    const char *bank_day;        /* or NULL */
+    int64_t bank_minor;          /* amount received (0 without a bank record) */
+    int64_t difference_minor;    /* bank - expected (0 without a bank record) */
+    int days_to_arrive;          /* bank day - payout day (0 without a bank record) */
+    int64_t rejected_items;      /* the payout's rows rejected at import (open) */
+    unsigned issues;             /* RECON_FLOW_* bits */
+    /* The amount each class is off by, in minor units of `currency`. */
+    int64_t currency_mismatch_minor, missing_bank_credit_minor, amount_difference_minor,
+        missing_items_minor, fee_mismatch_minor;
+    const char *status;          /* the worst class's name, "late", "in_transit" or "ok" */
+} recon_payout_flow;
+
+typedef struct {
+    int64_t payouts, ok, in_transit, broken; /* broken: any issue but late */
+    int64_t late;
+    int64_t by_class[6];                     /* payouts per RECON_FLOW_* bit, lowest first */
+} recon_flows_totals;
+
+/* Checks every payout (narrowed by filter on payout day and source): calls
+ * cb per payout when cb is not NULL, ordered by source, payout day, payout
+ * id, currency; fills *totals when not NULL. */
+int recon_flows_check(recon_db *db, const recon_report_filter *filter,
+                      int (*cb)(const recon_payout_flow *flow, void *payload), void *payload,
+                      recon_flows_totals *totals);
+/* "currency_mismatch", ...: the name of one RECON_FLOW_* bit. */
+const char *recon_flow_issue_name(unsigned issue);
+
+/* What a scheduler needs to decide whether to alert. */
+typedef struct {
+    int64_t unmatched;            /* unmatched or in an open exception */
+    int64_t oldest_unmatched_days;/* age of the oldest of them; -1 when none */
+    int64_t open_exceptions;
+    int64_t open_failures;
+    int64_t payouts_broken;       /* payouts whose chain breaks (not counting late) */
+} recon_status;
+
+int recon_status_get(recon_db *db, recon_status *out);
+
+/* One self-contained HTML page (inline CSS and SVG; no scripts, fonts or
+ * network) with the headline figures, matched against unmatched by day,
+ * payouts, aging and failures. *out is malloc'd: free with
+ * recon_string_free. */
+int recon_report_html(recon_db *db, const recon_report_filter *filter, char **out);
+
 #ifdef __cplusplus
 }
 #endif
