@@ -693,7 +693,7 @@ int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, voi
  *   "report.payout_late_days" days after its payout date a payout must have
  *                             reached the bank (default 3)
  * recon_setting_set with value NULL removes the setting (back to the
- * default). Unknown keys and malformed values are RECON_EINVAL. */
+ * default). Unknown keys and malformed values are RECON_EMISUSE. */
 int recon_setting_set(recon_db *db, const char *key, const char *value);
 /* The effective value (the default when unset) into buf. */
 int recon_setting_get(recon_db *db, const char *key, char *buf, size_t size);
@@ -738,7 +738,7 @@ int recon_report_each(recon_db *db, recon_report_kind kind, const recon_report_f
                       int (*cb)(const recon_report_row *row, void *payload), void *payload);
 /* "summary", "unmatched", ...; NULL for an unknown kind. */
 const char *recon_report_name(recon_report_kind kind);
-/* RECON_OK and *out, or RECON_EINVAL for a name that is no report. */
+/* RECON_OK and *out, or RECON_EMISUSE for a name that is no report. */
 int recon_report_kind_from_name(const char *name, recon_report_kind *out);
 
 /* Where a payout's chain (items -> payout -> bank credit) breaks. */

@@ -5,5 +5,5 @@ int recon_report_html(recon_db *db, const recon_report_filter *filter, char **ou
     (void)filter;
     if (out)
         *out = NULL;
-    return rc_fail(db, RECON_EINVAL, "recon_report_html: not built yet");
+    return rc_fail(db, RECON_EMISUSE, "recon_report_html: not built yet");
 }
