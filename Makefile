@@ -89,7 +89,8 @@ $(B)/librecon.so: $(LIB_OBJ) lib/librecon.map
 	$(CC) $(CFLAGS_ALL) -shared -Wl,-soname,librecon.so.$(SOVERSION) \
 	    -Wl,--version-script=lib/librecon.map -o $@ $(LIB_OBJ) $(LIBS)
 
-CLI_SRC := tools/recon.c tools/cli.c tools/recon_failures.c tools/recon_match.c
+CLI_SRC := tools/recon.c tools/cli.c tools/recon_failures.c tools/recon_match.c \
+           tools/recon_report.c
 $(B)/recon: $(CLI_SRC) tools/cli.h $(B)/librecon.a
 	$(CC) $(CFLAGS_ALL) -Itools -o $@ $(CLI_SRC) $(B)/librecon.a $(LIBS)
 

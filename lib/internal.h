@@ -19,6 +19,10 @@ struct recon_db {
 #define RC_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define RC_PRINTF(a, b)
+/* Binds a report filter to ?1 (from), ?2 (to) and ?3 (source), refusing
+ * malformed days (report.c). */
+int rc_bind_filter(recon_db *db, sqlite3_stmt *st, const recon_report_filter *f);
+
 #endif
 
 /* Sets the handle's message and returns `code`, so callers can write
@@ -72,5 +76,9 @@ int rc_schema_sync_mirrors(recon_db *db);
  * exists with another type is RECON_ECONFLICT. Inside a transaction. */
 int rc_source_get_or_create(recon_db *db, const char *name, recon_source_type type,
                             int64_t *out_id);
+
+/* Binds a report filter to ?1 (from), ?2 (to) and ?3 (source), refusing
+ * malformed days (report.c). */
+int rc_bind_filter(recon_db *db, sqlite3_stmt *st, const recon_report_filter *f);
 
 #endif

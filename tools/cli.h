@@ -8,7 +8,7 @@
 
 #include "recon.h"
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_REJECTS = 3 };
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_REJECTS = 3, EXIT_ALERT = 4 };
 enum { FMT_TEXT, FMT_CSV, FMT_JSON };
 
 typedef struct {
@@ -44,5 +44,8 @@ int cmd_match(const cli *c);
 int cmd_ignore(const cli *c);
 int cmd_explain(const cli *c);
 int cmd_export(const cli *c);
+int cmd_report(const cli *c);
+int cmd_status(const cli *c);
+int cmd_settings(const cli *c);
 
 #endif

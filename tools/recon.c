@@ -2,8 +2,8 @@
  * command parses its options, makes a few library calls and prints the
  * result as text (aligned for a terminal), CSV or JSON.
  *
- * Exit status: 0 clean, 3 imported with rejected rows, 2 usage error,
- * 1 failure. */
+ * Exit status: 0 clean, 3 imported with rejected rows, 4 a status
+ * threshold crossed, 2 usage error, 1 failure. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +32,10 @@ static const char USAGE[] =
     "  explain        why a transaction is matched, or why not\n"
     "  export         matches, exceptions or unmatched transactions as CSV or JSON\n"
     "  summary        transactions and amounts per source and currency\n"
+    "  report         reconciliation reports: summary, unmatched, exceptions, payouts,\n"
+    "                 aging, failures (text, CSV, JSON), or one HTML page\n"
+    "  status         exit 4 when unmatched age, open failures, ... cross thresholds\n"
+    "  settings       the report settings: as-of date, payout late days\n"
     "  profiles       list, show and detect the built-in layouts\n"
     "  help [COMMAND] show help for a command\n"
     "\n"
@@ -39,7 +43,8 @@ static const char USAGE[] =
     "  --db FILE      the SQLite database (default: $RECON_DB); created if missing\n"
     "  --version      print the version\n"
     "\n"
-    "exit status: 0 ok, 3 imported with rejected rows, 2 usage error, 1 failure\n";
+    "exit status: 0 ok, 3 imported with rejected rows, 4 status thresholds crossed,\n"
+    "             2 usage error, 1 failure\n";
 
 static const struct {
     const char *name;
@@ -121,6 +126,32 @@ static const struct {
      "\n"
      "Per source and currency: imports, transactions, gross and net amounts, and the\n"
      "source's open failures (what failures list --source S --open lists).\n"},
+    {"report",
+     "usage: recon --db FILE report summary|unmatched|exceptions|payouts|aging|failures\n"
+     "                              [--from DAY] [--to DAY] [--source NAME]\n"
+     "                              [--format text|csv|json]\n"
+     "       recon --db FILE report html -o FILE [--from DAY] [--to DAY] [--source NAME]\n"
+     "\n"
+     "Reports over the reporting views (docs/REPORTING.md). Amounts are exact, in major\n"
+     "units of their currency (strings in JSON). DAY is YYYY-MM-DD, inclusive: the\n"
+     "transaction's day, the payout day, or the day a failure was last seen. payouts\n"
+     "checks each payout's chain (items, payout, bank credit) and names where it\n"
+     "breaks. html writes one self-contained page (no scripts, no network).\n"},
+    {"status",
+     "usage: recon --db FILE status [--max-unmatched-age DAYS] [--max-unmatched N]\n"
+     "                              [--max-open-exceptions N] [--max-open-failures N]\n"
+     "                              [--max-broken-payouts N] [--format text|json]\n"
+     "\n"
+     "Prints the figures a scheduler alerts on; exits 4 when any given threshold is\n"
+     "exceeded (each crossed one is named), 0 otherwise.\n"},
+    {"settings",
+     "usage: recon --db FILE settings [list]\n"
+     "       recon --db FILE settings set KEY VALUE\n"
+     "       recon --db FILE settings unset KEY\n"
+     "\n"
+     "report.as_of             the day ages count to (YYYY-MM-DD; default today)\n"
+     "report.payout_late_days  days a payout may take to reach the bank (default 3)\n"
+     "Stored in the database, so the views and every report use them.\n"},
     {"profiles",
      "usage: recon profiles list [--format text|json]\n"
      "       recon profiles show NAME\n"
@@ -506,6 +537,12 @@ int main(int argc, char **argv) {
         return cmd_export(&c);
     if (!strcmp(cmd, "summary"))
         return cmd_summary(&c);
+    if (!strcmp(cmd, "report"))
+        return cmd_report(&c);
+    if (!strcmp(cmd, "status"))
+        return cmd_status(&c);
+    if (!strcmp(cmd, "settings"))
+        return cmd_settings(&c);
     if (!strcmp(cmd, "profiles"))
         return cmd_profiles(&c);
     return usage_error("unknown command '%s'", cmd);
