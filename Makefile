@@ -130,6 +130,11 @@ run: all
 	@echo "== why one bank credit matched: recon explain"
 	@$(B)/recon --db $(DEMO_DB) explain --source bank --id BR2403110022 | head -n 6
 	@echo "   ... (recon --db $(DEMO_DB) export matches|exceptions|unmatched for the rest)"
+	@echo "== reports as of the end of the sample month (recon settings set report.as_of)"
+	@$(B)/recon --db $(DEMO_DB) settings set report.as_of 2024-04-30
+	@$(B)/recon --db $(DEMO_DB) report summary
+	@echo "== payouts: items -> payout -> bank credit, and where each chain breaks"
+	@$(B)/recon --db $(DEMO_DB) report payouts
 
 # ---- tests ------------------------------------------------------------------
 # The suite runs twice: a normal build, then an ASan+UBSan build in build/asan.

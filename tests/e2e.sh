@@ -146,7 +146,8 @@ check "help: exit 0" 0 "$rc"
 check_has "help: usage line" "usage: recon [--db FILE] COMMAND [ARGS]" "$out"
 check_has "help: lists failures" "failures       list, record, summarize and resolve failures" "$out"
 check_has "help: lists errors" "errors         classify provider errors" "$out"
-check_has "help: explains exit status" "exit status: 0 ok, 3 imported with rejected rows, 2 usage error, 1 failure" "$out"
+check_has "help: explains exit status" "exit status: 0 ok, 3 imported with rejected rows, 4 status thresholds crossed,
+             2 usage error, 1 failure" "$out"
 
 run "$RECON" --help
 check "--help: exit 0" 0 "$rc"
@@ -952,6 +953,89 @@ printf '[rule a]\nleft = bank\nright = stripe\nreference = equal\nfuzzy = yes\n'
 r match --rules bad_rules.ini
 check "match with invalid rules: exit 1, like a bad profile" 1 "$rc"
 check_has "match with invalid rules: names the file, line, rule and key" "bad_rules.ini:5: [rule a] fuzzy: unknown key" "$err"
+
+# ---- reports, status, settings (docs/REPORTING.md) ----------------------------
+# tests/fixtures/reports: eleven payouts, each breaking its chain in one
+# known way (tests/test_report.c has the arithmetic).
+db=$T/reports.db
+r import --source psp --profile generic_psp "$FIX/reports/psp.csv"
+check "reports fixture: the PSP file imports with its one bad row" 3 "$rc"
+r import --source bank --profile generic_bank "$FIX/reports/bank.csv"
+r match
+r match add --left bank:b_04 --right psp:po_diff --note "short by 0.50" --force
+check "reports fixture: the forced manual match" 0 "$rc"
+r settings set report.as_of 2024-05-20
+check "settings set report.as_of" 0 "$rc"
+r settings
+check "settings list shows the values in effect" "report.as_of = 2024-05-20
+report.payout_late_days = 3" "$out"
+r settings set report.as_of 2024-02-30
+check "settings: an impossible day is a usage error" 2 "$rc"
+check_has "settings: names the key and the value" "report.as_of: '2024-02-30' is not a YYYY-MM-DD date" "$err"
+r settings set report.colour red
+check "settings: an unknown key is a usage error" "2" "$rc"
+
+r report payouts
+check "report payouts: exit 0" 0 "$rc"
+check "report payouts text: header aligned" "source  payout_id  payout_day  currency  items  rejected  expected  bank_id  bank_day    bank    difference  days  status               issues" "$(sed -n 1p "$T/out")"
+check "report payouts text: amount difference row, right-aligned numbers" "psp     po_diff    2024-05-06  EUR           1         0     78.00  b_04     2024-05-07   77.50       -0.50     1  amount_difference    amount_difference" "$(sed -n 4p "$T/out")"
+check "report payouts text: totals line" "11 payouts: 3 ok, 1 in transit, 6 broken, 1 late; currency_mismatch 1; missing_bank_credit 3; amount_difference 1; missing_items 2; fee_mismatch 1" "$(tail -n 1 "$T/out")"
+r report payouts --format csv
+check "report payouts csv: header" "source,payout_id,payout_day,currency,items,rejected,expected,bank_id,bank_day,bank,difference,days,status,issues" "$(sed -n 1p "$T/out")"
+check "report payouts csv: the fee mismatch row, issues quoted" 'psp,po_fee,2024-05-08,EUR,1,1,86.90,b_07,2024-05-09,86.90,0.00,1,missing_items,"missing_items,fee_mismatch"' "$(grep po_fee "$T/out")"
+check "report payouts csv: 12 lines" 12 "$(wc -l <"$T/out" | tr -d ' ')"
+r report payouts --format json
+check_true "report payouts json: valid JSON" "valid JSON" json_valid "$T/out"
+check "report payouts json: money as exact strings, counts as numbers" "11|-0.50|1|None" \
+    "$(py_json "$T/out" "'%d|%s|%d|%s' % (len(d), [x for x in d if x['payout_id'] == 'po_diff'][0]['difference'], [x for x in d if x['payout_id'] == 'po_diff'][0]['items'], [x for x in d if x['payout_id'] == 'po_new'][0]['bank'])")"
+r report payouts --from 2024-05-08 --to 2024-05-10 --format csv
+check "report payouts --from/--to: four payouts in the range" 5 "$(wc -l <"$T/out" | tr -d ' ')"
+r report summary --format csv
+check "report summary csv" "source,currency,transactions,matched,match_rate,matched_amount,unmatched,unmatched_amount,exceptions,exception_amount,ignored
+bank,EUR,13,7,53.8%,645.55,4,-1572.39,2,110.00,0
+psp,EUR,21,12,57.1%,-113.75,9,184.65,0,0.00,0
+psp,USD,1,0,0.0%,0.00,1,10.00,0,0.00,0" "$out"
+r report summary --source bank --from 2024-05-09 --to 2024-05-09
+check "report summary text narrowed to a day and a source" "source  currency  transactions  matched  match_rate  matched_amount  unmatched  unmatched_amount  exceptions  exception_amount  ignored
+bank    EUR                  3        3  100.0%              321.00          0              0.00           0              0.00        0" "$out"
+r report aging --format csv
+check "report aging csv: oldest bucket first per source" "bank,EUR,over 30,1,-42.00,42.00,2024-04-01" "$(sed -n 2p "$T/out")"
+r report unmatched --source psp --format json
+check "report unmatched json: ten PSP rows, oldest first" "10|ch_4|17" "$(py_json "$T/out" "'%d|%s|%d' % (len(d), d[0]['external_id'], d[0]['age_days'])")"
+r report exceptions
+check "report exceptions: two open, one per line under the header" 3 "$(wc -l <"$T/out" | tr -d ' ')"
+r report failures --format csv
+check_has "report failures csv: the net mismatch reject by unified code" "DATA_INVALID_AMOUNT,data,librecon,1,1," "$out"
+r report unmatched --from 2024-5-1
+check "report: a malformed day is a usage error" 2 "$rc"
+check_has "report: names the option and the value" "from: '2024-5-1' is not a YYYY-MM-DD date" "$err"
+r report payout
+check "report: an unknown kind is a usage error" 2 "$rc"
+r report html
+check "report html without -o is a usage error" 2 "$rc"
+r report summary --format xml
+check "report: an unknown format is a usage error" 2 "$rc"
+r report summary --source nowhere
+check "report for an unknown source: no rows, exit 0" "0|(no rows)" "$rc|$out"
+
+r status
+check "status without thresholds: exit 0 and the figures" "0|unmatched 16 (oldest 49 days), open exceptions 2, open failures 1, broken payouts 6" "$rc|$out"
+r status --max-unmatched-age 49 --max-open-failures 1 --max-broken-payouts 6 --max-open-exceptions 2 --max-unmatched 16
+check "status at the thresholds (not over): exit 0" 0 "$rc"
+r status --max-unmatched-age 30 --max-open-failures 0
+check "status over two thresholds: exit 4" 4 "$rc"
+check "status names each crossed threshold" "ALERT: oldest unmatched item (days) 49 exceeds --max-unmatched-age 30
+ALERT: open failures 1 exceeds --max-open-failures 0" "$(sed -n '2,$p' "$T/out")"
+r status --max-broken-payouts 5 --format json
+check "status json: the crossed threshold and exit 4" "4|6|payouts_broken|max-broken-payouts" \
+    "$rc|$(py_json "$T/out" "'%d|%s|%s' % (d['payouts_broken'], 'payouts_broken', d['crossed'][0]['threshold'])")"
+r status --max-unmatched-age soon
+check "status: a threshold that is not a number is a usage error" 2 "$rc"
+r settings set report.payout_late_days 7
+r status --max-broken-payouts 5
+check "status follows the late-days setting: po_amb is in transit at 7 days" "0|unmatched 16 (oldest 49 days), open exceptions 2, open failures 1, broken payouts 5" "$rc|$out"
+run "$RECON" --db "$T/nonexistent-dir/x.db" status
+check "status on a database that cannot be opened: exit 1" 1 "$rc"
 
 # The table compiler refuses a closed set without UNKNOWN (the classifier's
 # answer when nothing matches), even when no row of the table refers to it.

@@ -132,11 +132,15 @@ static void print_text(const table *t) {
             w[c] = TEXT_CELL_MAX;
     }
     for (long r = -1; r < t->rows; r++) {
-        for (size_t c = 0; c < t->ncols; c++) {
+        /* No trailing blanks: the line ends at its last non-empty cell. */
+        size_t end = t->ncols;
+        while (r >= 0 && end > 1 && !*t->cells[(size_t)r * t->ncols + end - 1])
+            end--;
+        for (size_t c = 0; c < end; c++) {
             const char *v = r < 0 ? t->names[c] : t->cells[(size_t)r * t->ncols + c];
             size_t len = fit(v, w[c]), shown = width(v) < w[c] ? width(v) : w[c];
             int right = r >= 0 && t->types[c] != RECON_COL_TEXT;
-            int last = c + 1 == t->ncols;
+            int last = c + 1 == end;
             if (right)
                 printf("%*s", (int)(w[c] - shown), "");
             printf("%.*s", (int)len, v);
