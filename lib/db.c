@@ -52,6 +52,19 @@ int rc_fail_sql(recon_db *db, const char *doing) {
         code = RECON_ENOMEM;
     /* "database is locked" alone reads like a permanent state; say that
      * another connection held it for the whole timeout, and which one. */
+    /* An I/O error says what the system said (ENOSPC, EFBIG, EACCES, ...):
+     * "disk I/O error" alone names no problem anyone can fix. */
+    int sys = sqlite3_system_errno(db->sql);
+    if (sys && (primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN))
+        return rc_fail(db, code, "%s: %s (sqlite %d: %s)", doing, sqlite3_errmsg(db->sql), ext,
+                       strerror(sys));
+    /* SQLite does not always keep the errno of a failed write: say what a
+     * failed write most likely is. */
+    if (ext == SQLITE_IOERR_WRITE || ext == SQLITE_IOERR_SHMSIZE || ext == SQLITE_IOERR_FSYNC ||
+        ext == SQLITE_IOERR_TRUNCATE)
+        return rc_fail(db, code, "%s: %s (sqlite %d): a write to the database failed: is the "
+                       "disk full, or the file over a size limit?",
+                       doing, sqlite3_errmsg(db->sql), ext);
     if (code == RECON_EBUSY)
         return rc_fail(db, code,
                        "%s: database is busy: another connection kept it locked for longer than "

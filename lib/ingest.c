@@ -1526,8 +1526,12 @@ int recon_import_file(recon_db *db, const char *path, const recon_profile *profi
     }
     int fd = -1;
     int rc = open_file(&im, path, &fd);
-    if (!rc)
-        rc = rc_begin(db);
+    if (!rc && (rc = rc_begin(db)) != RECON_OK) {
+        /* Say which file waited: the CLI imports several in a row. */
+        char msg[sizeof db->errmsg];
+        memcpy(msg, db->errmsg, sizeof msg);
+        snprintf(db->errmsg, sizeof db->errmsg, "%.256s: %.700s", im.file_name, msg);
+    }
     if (!rc) {
         rc = import_locked(&im, fd, source);
         finalize_all(&im);
