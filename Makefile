@@ -179,3 +179,17 @@ format:
 
 clean:
 	rm -rf build
+
+# ---- reliability ------------------------------------------------------------
+# Crash consistency (SIGKILL during import and match), concurrent importers
+# with a reader, and resource faults (full disk, read-only, corrupt or
+# foreign database, bad input files), all against $(B)/recon: programs in
+# tests/reliability/, run by tests/reliability/run.sh (docs/LIMITS.md).
+REL_BIN := $(B)/reliability/crash $(B)/reliability/concurrency $(B)/reliability/faults
+$(REL_BIN): $(B)/reliability/%: tests/reliability/%.c tests/reliability/relutil.h | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< -lsqlite3
+
+.PHONY: check-reliability
+check-reliability: all $(B)/tools/matchgen $(REL_BIN)
+	@sh tests/reliability/run.sh $(B)

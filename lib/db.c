@@ -50,6 +50,26 @@ int rc_fail_sql(recon_db *db, const char *doing) {
         code = RECON_EBUSY;
     else if (primary == SQLITE_NOMEM)
         code = RECON_ENOMEM;
+    /* "database is locked" alone reads like a permanent state; say that
+     * another connection held it for the whole timeout, and which one. */
+    /* An I/O error says what the system said (ENOSPC, EFBIG, EACCES, ...):
+     * "disk I/O error" alone names no problem anyone can fix. */
+    int sys = sqlite3_system_errno(db->sql);
+    if (sys && (primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN))
+        return rc_fail(db, code, "%s: %s (sqlite %d: %s)", doing, sqlite3_errmsg(db->sql), ext,
+                       strerror(sys));
+    /* SQLite does not always keep the errno of a failed write: say what a
+     * failed write most likely is. */
+    if (ext == SQLITE_IOERR_WRITE || ext == SQLITE_IOERR_SHMSIZE || ext == SQLITE_IOERR_FSYNC ||
+        ext == SQLITE_IOERR_TRUNCATE)
+        return rc_fail(db, code, "%s: %s (sqlite %d): a write to the database failed: is the "
+                       "disk full, or the file over a size limit?",
+                       doing, sqlite3_errmsg(db->sql), ext);
+    if (code == RECON_EBUSY)
+        return rc_fail(db, code,
+                       "%s: database is busy: another connection kept it locked for longer than "
+                       "the busy timeout (%d ms): %s (sqlite %d)",
+                       doing, db->busy_timeout_ms, sqlite3_errmsg(db->sql), ext);
     return rc_fail(db, code, "%s: %s (sqlite %d)", doing, sqlite3_errmsg(db->sql), ext);
 }
 
@@ -162,6 +182,7 @@ static int enable_wal(recon_db *db, int timeout_ms) {
 
 static int apply_pragmas(recon_db *db, const recon_open_opts *o) {
     sqlite3_busy_timeout(db->sql, o->busy_timeout_ms);
+    db->busy_timeout_ms = o->busy_timeout_ms;
     int rc;
     if (o->read_only)
         return rc_exec(db, "PRAGMA foreign_keys = ON");

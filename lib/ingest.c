@@ -90,6 +90,7 @@ typedef struct {
     const recon_import_opts *opts;
     uint64_t progress_at;   /* rows_read at the last progress report */
     uint64_t file_size;
+    struct stat opened;     /* the file as it was when opened, to notice a change */
     char now[21];
     char *esc;          /* scratch for escaped raw text */
     size_t esc_cap;
@@ -1427,6 +1428,26 @@ static int read_rows(importer *im, rc_csv *r) {
     return RECON_OK;
 }
 
+/* The rows and the digest describe the bytes read; the import record
+ * describes the file. They are the same file only if it did not change
+ * while it was read: appended to (more bytes than it had), truncated (a row
+ * cut short may even parse, with a wrong amount) or rewritten. Such an
+ * import is refused whole, like any unreadable file. */
+static int check_unchanged(importer *im, int fd, uint64_t bytes_read) {
+    struct stat now;
+    if (fstat(fd, &now) != 0)
+        return rc_fail(im->db, RECON_EIO, "%s: cannot stat: %s", im->file_name, strerror(errno));
+    if (bytes_read == im->file_size && (uint64_t)now.st_size == im->file_size &&
+        now.st_mtim.tv_sec == im->opened.st_mtim.tv_sec &&
+        now.st_mtim.tv_nsec == im->opened.st_mtim.tv_nsec)
+        return RECON_OK;
+    return rc_fail(im->db, RECON_EIO,
+                   "%s: the file changed while it was being read (%llu bytes when opened, %llu "
+                   "read, %llu now): nothing imported; import it again once it is complete",
+                   im->file_name, (unsigned long long)im->file_size,
+                   (unsigned long long)bytes_read, (unsigned long long)now.st_size);
+}
+
 /* Everything between BEGIN and COMMIT. */
 static int import_locked(importer *im, int fd, const char *source) {
     int rc = rc_source_get_or_create(im->db, source, im->p->source_type, &im->source_id);
@@ -1459,6 +1480,8 @@ static int import_locked(importer *im, int fd, const char *source) {
         rc = prepare_all(im);
     if (!rc)
         rc = read_rows(im, r);
+    if (!rc)
+        rc = check_unchanged(im, fd, rc_csv_bytes(r));
     rc_bai2_close(im->bai2);
     im->bai2 = NULL;
     rc_csv_close(r);
@@ -1486,6 +1509,7 @@ static int open_file(importer *im, const char *path, int *out_fd) {
         return rc_fail(im->db, RECON_EFORMAT, "%s: empty file", im->file_name);
     }
     im->file_size = (uint64_t)stbuf.st_size;
+    im->opened = stbuf;
     *out_fd = fd;
     return RECON_OK;
 }
@@ -1536,8 +1560,12 @@ int recon_import_file(recon_db *db, const char *path, const recon_profile *profi
     }
     int fd = -1;
     int rc = open_file(&im, path, &fd);
-    if (!rc)
-        rc = rc_begin(db);
+    if (!rc && (rc = rc_begin(db)) != RECON_OK) {
+        /* Say which file waited: the CLI imports several in a row. */
+        char msg[sizeof db->errmsg];
+        memcpy(msg, db->errmsg, sizeof msg);
+        snprintf(db->errmsg, sizeof db->errmsg, "%.256s: %.700s", im.file_name, msg);
+    }
     if (!rc) {
         rc = import_locked(&im, fd, source);
         finalize_all(&im);

@@ -12,6 +12,7 @@
 
 struct recon_db {
     sqlite3 *sql;
+    int busy_timeout_ms; /* as opened: named in "database is busy" messages */
     char errmsg[1024];
 };
 

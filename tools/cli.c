@@ -79,7 +79,10 @@ int open_db(const cli *c, recon_db **db) {
         usage_error("no database: give --db FILE or set RECON_DB");
         return EXIT_USAGE;
     }
-    if (recon_open(c->db_path, NULL, db) != RECON_OK) {
+    recon_open_opts oo = RECON_OPEN_OPTS_INIT;
+    if (c->busy_timeout_ms >= 0)
+        oo.busy_timeout_ms = c->busy_timeout_ms;
+    if (recon_open(c->db_path, &oo, db) != RECON_OK) {
         fprintf(stderr, "recon: %s\n", recon_errmsg(*db));
         recon_close(*db);
         *db = NULL;

@@ -15,6 +15,7 @@ typedef struct {
     const char *db_path;
     int argc;
     char **argv;
+    int busy_timeout_ms; /* --busy-timeout MS; -1: the library's default */
 } cli;
 
 /* Prints "recon: MESSAGE" and a hint on stderr; returns EXIT_USAGE. */

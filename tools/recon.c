@@ -41,6 +41,9 @@ static const char USAGE[] =
     "\n"
     "options:\n"
     "  --db FILE      the SQLite database (default: $RECON_DB); created if missing\n"
+    "  --busy-timeout MS\n"
+    "                 how long to wait for another process's write to finish before\n"
+    "                 failing with \"database is busy\" (default 5000)\n"
     "  --version      print the version\n"
     "\n"
     "exit status: 0 ok, 3 imported with rejected rows, 4 status thresholds crossed,\n"
@@ -496,7 +499,7 @@ static int cmd_profiles(const cli *c) {
 /* ---- main -------------------------------------------------------------------------- */
 
 int main(int argc, char **argv) {
-    cli c = {getenv("RECON_DB"), 0, NULL};
+    cli c = {getenv("RECON_DB"), 0, NULL, -1};
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--version")) {
@@ -508,6 +511,12 @@ int main(int argc, char **argv) {
             if (++i >= argc)
                 return usage_error("--db needs a file name");
             c.db_path = argv[i];
+        } else if (!strcmp(argv[i], "--busy-timeout")) {
+            char *end;
+            long ms = ++i < argc ? strtol(argv[i], &end, 10) : -1;
+            if (i >= argc || !*argv[i] || *end || ms < 0 || ms > 86400000L)
+                return usage_error("--busy-timeout needs milliseconds, 0 to 86400000");
+            c.busy_timeout_ms = (int)ms;
         } else {
             return usage_error("unknown option '%s'", argv[i]);
         }
