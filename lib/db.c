@@ -50,8 +50,6 @@ int rc_fail_sql(recon_db *db, const char *doing) {
         code = RECON_EBUSY;
     else if (primary == SQLITE_NOMEM)
         code = RECON_ENOMEM;
-    /* "database is locked" alone reads like a permanent state; say that
-     * another connection held it for the whole timeout, and which one. */
     /* An I/O error says what the system said (ENOSPC, EFBIG, EACCES, ...):
      * "disk I/O error" alone names no problem anyone can fix. */
     int sys = sqlite3_system_errno(db->sql);
@@ -65,6 +63,8 @@ int rc_fail_sql(recon_db *db, const char *doing) {
         return rc_fail(db, code, "%s: %s (sqlite %d): a write to the database failed: is the "
                        "disk full, or the file over a size limit?",
                        doing, sqlite3_errmsg(db->sql), ext);
+    /* "database is locked" alone reads like a permanent state: say that
+     * another connection held it for the whole timeout. */
     if (code == RECON_EBUSY)
         return rc_fail(db, code,
                        "%s: database is busy: another connection kept it locked for longer than "
