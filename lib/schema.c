@@ -298,7 +298,9 @@ static const char MIGRATION_2[] =
     "    description, day, currency, exponent, amount_minor, amount, status, age_days,"
     "    CASE WHEN age_days <= 2 THEN '0-2' WHEN age_days <= 7 THEN '3-7'"
     "         WHEN age_days <= 30 THEN '8-30' ELSE 'over 30' END AS age_bucket"
-    "  FROM v_transactions WHERE status = 'unmatched' OR status = 'exception';"
+    /* IN, not OR: each mention of status would evaluate its subqueries
+     * again. */
+    "  FROM v_transactions WHERE status IN ('unmatched', 'exception');"
 
     "CREATE VIEW v_aging AS"
     "  SELECT a.source, a.currency, a.age_bucket,"
@@ -352,7 +354,11 @@ static const char MIGRATION_2[] =
     "    JOIN sources s ON s.id = t.source_id"
     "    GROUP BY mi.match_id) a ON a.match_id = m.id;"
 
+    /* The statuses are materialized once: each FILTER would otherwise
+     * evaluate them (three index lookups a row) again. */
     "CREATE VIEW v_daily_summary AS"
+    "  WITH tx AS MATERIALIZED (SELECT source, day, currency, amount_minor, status"
+    "                           FROM v_transactions)"
     "  SELECT d.*,"
     "    " MAJOR("d.matched_minor") " AS matched,"
     "    " MAJOR("d.unmatched_minor") " AS unmatched,"
@@ -368,40 +374,49 @@ static const char MIGRATION_2[] =
     "            AS exception_minor,"
     "          count(*) FILTER (WHERE status = 'ignored') AS ignored_count,"
     "          coalesce(sum(amount_minor) FILTER (WHERE status = 'ignored'), 0) AS ignored_minor"
-    "        FROM v_transactions GROUP BY source, day, currency) d"
+    "        FROM tx GROUP BY source, day, currency) d"
     "  LEFT JOIN currencies cu ON cu.code = d.currency;"
 
     /* Payout flows: one row per PSP payout (group id) and currency. The
      * classes and their amounts are documented in docs/REPORTING.md;
      * recon_flows_check reads this view. */
     "CREATE VIEW v_payouts AS"
-    "  WITH g AS ("
-    "    SELECT t.source_id, t.group_id, t.currency,"
-    "      count(*) FILTER (WHERE t.kind <> 'payout') AS items,"
-    "      coalesce(sum(t.amount_minor) FILTER (WHERE t.kind <> 'payout'), 0) AS items_gross_minor,"
-    "      coalesce(sum(t.fee_minor) FILTER (WHERE t.kind <> 'payout'), 0) AS items_fee_minor,"
-    "      coalesce(sum(t.net_minor) FILTER (WHERE t.kind <> 'payout'), 0) AS items_net_minor,"
-    "      min(t.id) FILTER (WHERE t.kind = 'payout') AS payout_transaction_id,"
-    "      -sum(t.amount_minor) FILTER (WHERE t.kind = 'payout') AS payout_minor,"
-    "      max(date(coalesce(t.settled_at, t.occurred_at))) FILTER (WHERE t.kind = 'payout')"
-    "        AS payout_row_day,"
-    "      max(date(coalesce(t.settled_at, t.occurred_at))) AS items_day"
-    "    FROM transactions t JOIN sources s ON s.id = t.source_id AND s.type = 'psp'"
+    /* The PSP rows with a payout id, read once in table order (NOT
+     * INDEXED: through the (source, id) index every row would be a random
+     * read), each with its active match. */
+    "  WITH pt AS MATERIALIZED ("
+    "    SELECT t.id, t.source_id, t.group_id, t.currency, t.kind, t.amount_minor, t.fee_minor,"
+    "      t.net_minor, date(coalesce(t.settled_at, t.occurred_at)) AS day,"
+    "      (SELECT min(mi.match_id) FROM match_items mi JOIN matches m ON m.id = mi.match_id"
+    "       WHERE mi.transaction_id = t.id AND m.undone_at IS NULL) AS match_id"
+    "    FROM transactions t NOT INDEXED"
     "    WHERE t.group_id IS NOT NULL AND t.group_id <> ''"
-    "    GROUP BY t.source_id, t.group_id, t.currency),"
+    "      AND t.source_id IN (SELECT id FROM sources WHERE type = 'psp')),"
+    "  g AS ("
+    "    SELECT source_id, group_id, currency,"
+    "      count(*) FILTER (WHERE kind <> 'payout') AS items,"
+    "      coalesce(sum(amount_minor) FILTER (WHERE kind <> 'payout'), 0) AS items_gross_minor,"
+    "      coalesce(sum(fee_minor) FILTER (WHERE kind <> 'payout'), 0) AS items_fee_minor,"
+    "      coalesce(sum(net_minor) FILTER (WHERE kind <> 'payout'), 0) AS items_net_minor,"
+    "      min(id) FILTER (WHERE kind = 'payout') AS payout_transaction_id,"
+    "      -sum(amount_minor) FILTER (WHERE kind = 'payout') AS payout_minor,"
+    "      max(day) FILTER (WHERE kind = 'payout') AS payout_row_day,"
+    "      max(day) AS items_day"
+    "    FROM pt GROUP BY source_id, group_id, currency),"
     /* Per payout id: how many currencies, and the payout row's currency. */
     "  gc AS (SELECT source_id, group_id, count(*) AS currencies,"
     "           min(currency) FILTER (WHERE payout_transaction_id IS NOT NULL) AS payout_currency"
     "         FROM g GROUP BY source_id, group_id),"
-    /* The bank records in active matches with any row of the payout. */
-    "  l AS (SELECT DISTINCT t.source_id, t.group_id, t.currency, mb.transaction_id AS bank_id"
-    "    FROM transactions t JOIN sources s ON s.id = t.source_id AND s.type = 'psp'"
-    "    JOIN match_items mi ON mi.transaction_id = t.id"
-    "    JOIN matches m ON m.id = mi.match_id AND m.undone_at IS NULL"
-    "    JOIN match_items mb ON mb.match_id = m.id AND mb.side <> mi.side"
+    /* The bank records in active matches with any row of the payout:
+     * per (payout, match), one of its rows tells the payout's side, and
+     * the other side's bank rows are the credit. */
+    "  gm AS (SELECT source_id, group_id, currency, match_id, min(id) AS any_id FROM pt"
+    "         WHERE match_id IS NOT NULL GROUP BY source_id, group_id, currency, match_id),"
+    "  l AS (SELECT DISTINCT gm.source_id, gm.group_id, gm.currency, mb.transaction_id AS bank_id"
+    "    FROM gm JOIN match_items me ON me.match_id = gm.match_id AND me.transaction_id = gm.any_id"
+    "    JOIN match_items mb ON mb.match_id = gm.match_id AND mb.side <> me.side"
     "    JOIN transactions b ON b.id = mb.transaction_id"
-    "    JOIN sources bs ON bs.id = b.source_id AND bs.type = 'bank'"
-    "    WHERE t.group_id IS NOT NULL AND t.group_id <> ''),"
+    "    JOIN sources bs ON bs.id = b.source_id AND bs.type = 'bank'),"
     "  bk AS (SELECT l.source_id, l.group_id, l.currency, count(*) AS bank_records,"
     "           min(b.id) AS bank_transaction_id, sum(b.amount_minor) AS bank_minor,"
     "           min(b.currency) AS bank_currency, max(b.currency) AS bank_currency_max,"
