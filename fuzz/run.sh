@@ -10,13 +10,18 @@
 # and BUILD_DIR/corpus/T (what earlier runs found; new inputs go there),
 # with fuzz/dict/T.dict when there is one. A crash, leak, hang (over 10 s)
 # or sanitizer report leaves its input in BUILD_DIR/artifacts/T/ and makes
-# the exit status 1. Extra libFuzzer flags: FUZZ_ARGS.
+# the exit status 1. Extra libFuzzer flags: FUZZ_ARGS. Temporary files go
+# to $TMPDIR, else /dev/shm when writable.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 B=$1
 secs=$2
 shift 2
 ntargets=$#
+# The import harness writes a database per input: on tmpfs, fsync is free.
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+    export TMPDIR=/dev/shm
+fi
 total=0
 crashes=0
 bad=""
