@@ -193,3 +193,51 @@ $(REL_BIN): $(B)/reliability/%: tests/reliability/%.c tests/reliability/relutil.
 .PHONY: check-reliability
 check-reliability: all $(B)/tools/matchgen $(REL_BIN)
 	@sh tests/reliability/run.sh $(B)
+
+# ---- fuzzing ----------------------------------------------------------------
+# libFuzzer harnesses, one per input-facing parser (fuzz/, docs/FUZZING.md),
+# built with clang, ASan and UBSan into build/fuzz against an instrumented
+# copy of the library. `make fuzz` runs each for FUZZ_SECONDS, `make
+# fuzz-smoke` (CI) for FUZZ_SMOKE_SECONDS; both print one "fuzz-summary"
+# line per target and fail on any crash, leak or hang. tests/test_fuzz.c
+# replays the committed corpus and regressions through the same harnesses
+# in make check, with the compilers of the normal and ASan builds.
+FUZZ_CC            ?= clang
+FUZZ_B             := build/fuzz
+FUZZ_TARGETS       := csv money time profile rules response import
+FUZZ_SECONDS       ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+FUZZ_BIN           := $(patsubst %,$(FUZZ_B)/fuzz_%,$(FUZZ_TARGETS))
+FUZZ_SAN           := -fsanitize=address,undefined -fno-sanitize-recover=all \
+                      -fno-omit-frame-pointer
+
+.PHONY: fuzz fuzz-smoke fuzz-build
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: $(FUZZ_BIN)
+	@sh fuzz/run.sh $(FUZZ_B) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: $(FUZZ_BIN)
+	@sh fuzz/run.sh $(FUZZ_B) $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+
+$(FUZZ_B)/.deps-ok: fuzz/install-deps.sh | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	@sh fuzz/install-deps.sh $(FUZZ_CC)
+	@touch $@
+
+# The instrumented library is built by the rules above in a sub-make (which
+# must not see this rule: there it is $(B)/librecon.a).
+ifneq ($(B),$(FUZZ_B))
+$(FUZZ_B)/librecon.a: $(LIB_SRC) $(wildcard lib/*.h) include/recon.h tools/embed.sh \
+                      tools/mkerrtable.c $(wildcard data/*.csv data/profiles/*.ini) \
+                      data/rules/default.ini | $(FUZZ_B)/.deps-ok
+	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=$(FUZZ_CC) SAN=1 OPT="-O1 -g" \
+	    CFLAGS="-fsanitize=fuzzer-no-link" $@
+endif
+
+$(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_B)/librecon.a
+	$(FUZZ_CC) $(STD) $(WARN) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -Iinclude -Ilib -o $@ $< \
+	    $(FUZZ_B)/librecon.a $(LIBS)
+
+# The replay suite compiles the harnesses in.
+$(B)/tests/test_fuzz: $(wildcard fuzz/*.c fuzz/*.h)

@@ -337,10 +337,13 @@ static rc_rule *new_rule(struct parse_ctx *c, const char *name) {
 static int on_ini(void *user, const char *section, const char *name, const char *value) {
     struct parse_ctx *c = user;
     if (strncmp(section, "rule ", 5) != 0 || !section[5])
-        return snprintf(c->section, sizeof c->section, "%s", section),
+        return snprintf(c->section, sizeof c->section, "%s", section), c->cur = NULL,
                bad(c, name, "sections are [rule NAME]");
     if (strcmp(section, c->section) != 0) {
         snprintf(c->section, sizeof c->section, "%s", section);
+        /* inih goes on after an error: until a rule is made, this
+         * section's keys have none to go to. */
+        c->cur = NULL;
         const char *rname = section + 5;
         for (size_t i = 0; i < c->rules->n; i++)
             if (!strcmp(c->rules->rule[i].name, rname))
@@ -351,6 +354,7 @@ static int on_ini(void *user, const char *section, const char *name, const char 
         if (!(c->cur = new_rule(c, rname)))
             return bad(c, name, "out of memory or more than %d rules", MAX_RULES);
     }
+    if (!c->cur) return 0; /* the section was refused; its error is the one reported */
     return on_key(c, name, value);
 }
 

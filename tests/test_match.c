@@ -204,6 +204,25 @@ START_TEST(test_invalid_rules_are_refused_naming_rule_and_key) {
 }
 END_TEST
 
+/* Found by fuzzing (fuzz/regressions/rules/): inih goes on after an error,
+ * and the keys of a section whose rule name was refused had no rule to go
+ * to (a NULL dereference), or went to the rule before it. */
+START_TEST(test_keys_after_a_refused_rule_name_go_nowhere) {
+    static const char *const texts[] = {
+        "[rule a b]\nleft = bank\nright = psp\nreference = equal\n",
+        "[rule a]\nleft = bank\nright = psp\nreference = equal\n[rule a b]\nleft = psp\n"
+        "cardinality = many_to_one\n",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        recon_error err;
+        recon_rules *r = (recon_rules *)1;
+        ck_assert_int_eq(recon_rules_parse(texts[i], "test.ini", &err, &r), RECON_EPROFILE);
+        ck_assert_ptr_null(r);
+        ck_assert_msg(strstr(err.message, "letters") != NULL, "case %zu: %s", i, err.message);
+    }
+}
+END_TEST
+
 START_TEST(test_rules_load_from_a_file_and_refuse_binary) {
     char path[600];
     const char *text = ONE_TO_ONE "reference = equal\n";
@@ -1409,6 +1428,7 @@ static Suite *match_suite(void) {
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, test_default_rules_load_in_priority_order);
     tcase_add_test(t, test_invalid_rules_are_refused_naming_rule_and_key);
+    tcase_add_test(t, test_keys_after_a_refused_rule_name_go_nowhere);
     tcase_add_test(t, test_rules_load_from_a_file_and_refuse_binary);
     tcase_add_test(t, test_reference_normalizer);
     suite_add_tcase(s, t);

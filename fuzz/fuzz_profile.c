@@ -1,0 +1,85 @@
+/* Fuzz target: profile files (recon_profile_parse, lib/profile.c and the
+ * column expressions of lib/expr.c).
+ *
+ * The input is the INI text (cut at its first NUL, as a C string would
+ * be). Checked: a refusal says why and returns nothing; a profile parsed
+ * twice gives the same name, description and source type; a header row
+ * made of the profile's own column names (first alias of each mapped
+ * column, name of each slot) binds, with every index inside the row; and
+ * a parsed profile is freed without leaks (ASan). */
+#include <string.h>
+
+#include "fuzz.h"
+#include "profile.h"
+#include "recon.h"
+
+/* Binds the profile to a header of its own names. */
+static void profile_fuzz_bind_self(const recon_profile *p) {
+    const char *header[RC_F_COUNT + RC_MAX_SLOTS];
+    size_t lens[RC_F_COUNT + RC_MAX_SLOTS];
+    size_t n = 0;
+    for (int f = 0; f < RC_F_COUNT; f++) {
+        const rc_column *col = &p->cols[f];
+        if (col->configured && !col->expr && col->naliases > 0) {
+            header[n] = col->aliases[0];
+            lens[n] = strlen(col->aliases[0]);
+            n++;
+        }
+    }
+    for (size_t s = 0; s < p->slots.n; s++) {
+        if (p->slots.slot[s].name != NULL) {
+            header[n] = p->slots.slot[s].name;
+            lens[n] = strlen(p->slots.slot[s].name);
+            n++;
+        }
+    }
+    rc_binding b;
+    char msg[512];
+    const int rc = rc_profile_bind(p, p->header ? header : NULL, p->header ? lens : NULL,
+                                   p->header ? n : 0, &b, msg, sizeof msg);
+    FUZZ_ASSERT(strlen(msg) < sizeof msg);
+    if (!p->header) return;
+    if (rc != RECON_OK) {
+        fprintf(stderr, "own header does not bind: %s\n", msg);
+        FUZZ_ASSERT(rc == RECON_OK);
+    }
+    for (int f = 0; f < RC_F_COUNT; f++)
+        FUZZ_ASSERT(b.index[f] < (long)n);
+    for (size_t s = 0; s < p->slots.n; s++)
+        FUZZ_ASSERT(b.slot_index[s] < (long)n);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    char *text = malloc(size + 1);
+    FUZZ_ASSERT(text != NULL);
+    memcpy(text, data, size);
+    text[size] = '\0';
+
+    recon_error err;
+    recon_profile *p = (recon_profile *)1;
+    const int rc = recon_profile_parse(text, "fuzz.ini", &err, &p);
+    if (rc != RECON_OK) {
+        FUZZ_ASSERT(rc == RECON_EPROFILE || rc == RECON_ENOMEM);
+        FUZZ_ASSERT(p == NULL && err.code == rc && err.message[0] != '\0');
+        FUZZ_ASSERT(strnlen(err.message, sizeof err.message) < sizeof err.message);
+        free(text);
+        return 0;
+    }
+    FUZZ_ASSERT(p != NULL && recon_profile_name(p) != NULL);
+    FUZZ_ASSERT(recon_profile_description(p) != NULL);
+    const recon_source_type type = recon_profile_source_type(p);
+    FUZZ_ASSERT(strcmp(recon_source_type_name(type), "?") != 0);
+
+    recon_profile *again = NULL;
+    FUZZ_ASSERT(recon_profile_parse(text, "fuzz.ini", NULL, &again) == RECON_OK);
+    FUZZ_ASSERT(strcmp(recon_profile_name(p), recon_profile_name(again)) == 0);
+    FUZZ_ASSERT(strcmp(recon_profile_description(p), recon_profile_description(again)) == 0);
+    FUZZ_ASSERT(recon_profile_source_type(again) == type);
+    recon_profile_free(again);
+
+    profile_fuzz_bind_self(p);
+    recon_profile_free(p);
+    free(text);
+    return 0;
+}

@@ -1,0 +1,46 @@
+#!/bin/sh
+# Installs what the fuzz harnesses need besides tools/install-deps.sh's
+# packages: clang and its libFuzzer runtime (libclang-rt-N-dev on Debian,
+# which clang does not pull in). Called by make before the first fuzz
+# build, with sudo when not root; does nothing when a trivial fuzzer
+# already links.
+set -eu
+CC=${1:-clang}
+
+links() {
+    command -v "$CC" >/dev/null 2>&1 || return 1
+    dir=$(mktemp -d)
+    printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+        'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
+        'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' \
+        > "$dir/t.c"
+    ok=0
+    "$CC" -fsanitize=fuzzer,address,undefined -o "$dir/t" "$dir/t.c" >/dev/null 2>&1 || ok=1
+    rm -rf "$dir"
+    return $ok
+}
+
+links && exit 0
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO="sudo"
+    else
+        echo "fuzz/install-deps.sh: need root or sudo to install clang and libclang-rt" >&2
+        exit 1
+    fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+if ! command -v "$CC" >/dev/null 2>&1; then
+    echo "fuzz/install-deps.sh: installing clang" >&2
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends clang >&2
+fi
+links && exit 0
+major=$("$CC" -dumpversion | cut -d. -f1)
+echo "fuzz/install-deps.sh: installing libclang-rt-$major-dev (libFuzzer runtime)" >&2
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "libclang-rt-$major-dev" >&2 ||
+    $SUDO apt-get install -y -qq --no-install-recommends libclang-rt-dev >&2
+links || { echo "fuzz/install-deps.sh: $CC still cannot link a libFuzzer target" >&2; exit 1; }
