@@ -28,8 +28,7 @@ typedef struct {
 /* ---- output ----------------------------------------------------------------------------- */
 
 static void putn(page *p, const char *s, size_t n) {
-    if (!p->oom && rc_strbuf_put(&p->b, s, n))
-        p->oom = 1;
+    if (!p->oom && rc_strbuf_put(&p->b, s, n)) p->oom = 1;
 }
 
 static void put(page *p, const char *s) {
@@ -54,18 +53,28 @@ static void putf(page *p, const char *fmt, ...) {
 /* Text as HTML: the five characters that can end a text node or an
  * attribute value are written as references. NULL is empty. */
 static void esc(page *p, const char *s) {
-    if (!s)
-        return;
+    if (!s) return;
     const char *run = s;
     for (; *s; s++) {
         const char *ref = NULL;
         switch (*s) {
-        case '&': ref = "&amp;"; break;
-        case '<': ref = "&lt;"; break;
-        case '>': ref = "&gt;"; break;
-        case '"': ref = "&quot;"; break;
-        case '\'': ref = "&#39;"; break;
-        default: continue;
+        case '&':
+            ref = "&amp;";
+            break;
+        case '<':
+            ref = "&lt;";
+            break;
+        case '>':
+            ref = "&gt;";
+            break;
+        case '"':
+            ref = "&quot;";
+            break;
+        case '\'':
+            ref = "&#39;";
+            break;
+        default:
+            continue;
         }
         putn(p, run, (size_t)(s - run));
         put(p, ref);
@@ -88,11 +97,9 @@ static void money(page *p, int64_t minor, int exponent) {
     }
     const char *digits = plain[0] == '-' ? plain + 1 : plain;
     size_t whole = strcspn(digits, ".");
-    if (digits != plain)
-        put(p, "&minus;");
+    if (digits != plain) put(p, "&minus;");
     for (size_t i = 0; i < whole; i++) {
-        if (i > 0 && (whole - i) % 3 == 0)
-            put(p, ",");
+        if (i > 0 && (whole - i) % 3 == 0) put(p, ",");
         putn(p, digits + i, 1);
     }
     put(p, digits + whole);
@@ -103,8 +110,7 @@ static void count(page *p, int64_t n) {
     snprintf(plain, sizeof plain, "%lld", (long long)n);
     size_t len = strlen(plain);
     for (size_t i = 0; i < len; i++) {
-        if (i > 0 && plain[i - 1] != '-' && (len - i) % 3 == 0)
-            put(p, ",");
+        if (i > 0 && plain[i - 1] != '-' && (len - i) % 3 == 0) put(p, ",");
         putn(p, plain + i, 1);
     }
 }
@@ -113,14 +119,13 @@ static void count(page *p, int64_t n) {
 
 /* The filter as SQL over a day column and a source column: parameters ?1
  * (from), ?2 (to) and ?3 (source), NULL meaning no narrowing. */
-#define FILTER(day, source)                                                                    \
-    " (?1 IS NULL OR " day " >= ?1) AND (?2 IS NULL OR " day " <= ?2)"                         \
+#define FILTER(day, source)                                                                        \
+    " (?1 IS NULL OR " day " >= ?1) AND (?2 IS NULL OR " day " <= ?2)"                             \
     " AND (?3 IS NULL OR " source " = ?3) "
 
 static int prepare(page *p, const char *sql, sqlite3_stmt **st) {
     int rc = rc_prepare(p->db, sql, st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     const recon_report_filter *f = p->filter;
     const char *v[3] = {f ? f->from : NULL, f ? f->to : NULL, f ? f->source : NULL};
     int n = sqlite3_bind_parameter_count(*st);
@@ -184,11 +189,9 @@ static const char STYLE[] =
 static int head(page *p) {
     sqlite3_stmt *st;
     int rc = prepare(p, "SELECT as_of, payout_late_days FROM v_report_settings", &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     int step = sqlite3_step(st);
-    if (step != SQLITE_ROW)
-        return finish(p, st, step, "reading the report settings");
+    if (step != SQLITE_ROW) return finish(p, st, step, "reading the report settings");
     const recon_report_filter *f = p->filter;
     char now[21];
     rc_now_utc(now);
@@ -216,8 +219,9 @@ static int head(page *p) {
         else
             put(p, "all");
     }
-    putf(p, " &middot; payouts late after %d days &middot; generated %s by librecon %s</p>\n"
-            "</header>\n",
+    putf(p,
+         " &middot; payouts late after %d days &middot; generated %s by librecon %s</p>\n"
+         "</header>\n",
          sqlite3_column_int(st, 1), now, recon_version());
     return finish(p, st, SQLITE_DONE, "reading the report settings");
 }
@@ -229,10 +233,8 @@ static int head(page *p) {
  * a controller reads those two as "all" and "none". */
 static void percent(page *p, int64_t matched, int64_t all) {
     int64_t tenths = (matched * 1000 + all / 2) / all;
-    if (tenths == 1000 && matched < all)
-        tenths = 999;
-    if (tenths == 0 && matched > 0)
-        tenths = 1;
+    if (tenths == 1000 && matched < all) tenths = 999;
+    if (tenths == 0 && matched > 0) tenths = 1;
     putf(p, "%lld.%lld%%", (long long)(tenths / 10), (long long)(tenths % 10));
 }
 
@@ -242,11 +244,9 @@ static int card_match_rate(page *p) {
                      "SELECT count(*), count(*) FILTER (WHERE status = 'matched')"
                      " FROM v_transactions WHERE" FILTER("day", "source"),
                      &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     int step = sqlite3_step(st);
-    if (step != SQLITE_ROW)
-        return finish(p, st, step, "counting transactions");
+    if (step != SQLITE_ROW) return finish(p, st, step, "counting transactions");
     int64_t all = sqlite3_column_int64(st, 0), matched = sqlite3_column_int64(st, 1);
     put(p, "<div class=\"card\" id=\"match-rate\"><div class=\"label\">Match rate</div>"
            "<div class=\"value\">");
@@ -269,8 +269,7 @@ static int card_unmatched(page *p) {
                      " FROM v_unmatched u LEFT JOIN currencies cu ON cu.code = u.currency"
                      " WHERE" FILTER("u.day", "u.source") "GROUP BY u.currency ORDER BY u.currency",
                      &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     put(p, "<div class=\"card alert\" id=\"unmatched\"><div class=\"label\">Unmatched amount"
            "</div><div class=\"value small\">");
     int step, rows = 0;
@@ -284,8 +283,7 @@ static int card_unmatched(page *p) {
         put(p, "</span>");
         items += sqlite3_column_int64(st, 1);
     }
-    if (!rows)
-        put(p, "0");
+    if (!rows) put(p, "0");
     put(p, "</div><div class=\"sub\">");
     count(p, items);
     put(p, " transactions unmatched or in exceptions (absolute amounts)</div></div>\n");
@@ -297,11 +295,9 @@ static int card_count(page *p, const char *id, const char *label, const char *su
                       const char *sql) {
     sqlite3_stmt *st;
     int rc = prepare(p, sql, &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     int step = sqlite3_step(st);
-    if (step != SQLITE_ROW)
-        return finish(p, st, step, label);
+    if (step != SQLITE_ROW) return finish(p, st, step, label);
     int64_t n = sqlite3_column_int64(st, 0);
     putf(p, "<div class=\"card%s\" id=\"%s\"><div class=\"label\">%s</div><div class=\"value\">",
          n ? " alert" : "", id, label);
@@ -312,20 +308,19 @@ static int card_count(page *p, const char *id, const char *label, const char *su
 
 /* Failures have no day column: the day one was last seen narrows them, as
  * in recon_report_each. */
-#define FAILURES_FROM                                                                          \
-    " FROM failures f LEFT JOIN sources s ON s.id = f.source_id"                               \
-    " LEFT JOIN unified_codes uc ON uc.code = f.unified_code"                                  \
+#define FAILURES_FROM                                                                              \
+    " FROM failures f LEFT JOIN sources s ON s.id = f.source_id"                                   \
+    " LEFT JOIN unified_codes uc ON uc.code = f.unified_code"                                      \
     " WHERE f.resolved_at IS NULL AND" FILTER("date(f.last_seen)", "s.name")
 
 static int cards(page *p) {
     put(p, "<section class=\"cards\">\n");
     int rc = card_match_rate(p);
+    if (!rc) rc = card_unmatched(p);
     if (!rc)
-        rc = card_unmatched(p);
-    if (!rc)
-        rc = card_count(p, "exceptions", "Open exceptions", "ambiguous or near matches to decide",
-                        "SELECT count(*) FROM v_exceptions WHERE status = 'open' AND"
-                        FILTER("day", "source"));
+        rc = card_count(
+            p, "exceptions", "Open exceptions", "ambiguous or near matches to decide",
+            "SELECT count(*) FROM v_exceptions WHERE status = 'open' AND" FILTER("day", "source"));
     if (!rc)
         rc = card_count(p, "failures", "Open failures",
                         "rejected rows and provider errors not resolved",
@@ -404,22 +399,21 @@ typedef struct {
     char first_day[11], last_day[11];
 } chart_frame;
 
-#define DAILY                                                                                  \
-    "WITH d AS (SELECT day, sum(matched_count) AS m, sum(unmatched_count) AS u,"               \
-    "  sum(exception_count) AS e FROM v_daily_summary"                                         \
+#define DAILY                                                                                      \
+    "WITH d AS (SELECT day, sum(matched_count) AS m, sum(unmatched_count) AS u,"                   \
+    "  sum(exception_count) AS e FROM v_daily_summary"                                             \
     "  WHERE day IS NOT NULL AND" FILTER("day", "source") "GROUP BY day) "
 
 static int chart_frame_read(page *p, chart_frame *c) {
     sqlite3_stmt *st;
-    int rc = prepare(p, DAILY "SELECT count(*), min(day), max(day),"
-                              " CAST(julianday(max(day)) - julianday(min(day)) AS INTEGER) + 1,"
-                              " max(m + u + e), sum(m), sum(u), sum(e) FROM d",
+    int rc = prepare(p,
+                     DAILY "SELECT count(*), min(day), max(day),"
+                           " CAST(julianday(max(day)) - julianday(min(day)) AS INTEGER) + 1,"
+                           " max(m + u + e), sum(m), sum(u), sum(e) FROM d",
                      &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     int step = sqlite3_step(st);
-    if (step != SQLITE_ROW)
-        return finish(p, st, step, "reading the daily summary");
+    if (step != SQLITE_ROW) return finish(p, st, step, "reading the daily summary");
     memset(c, 0, sizeof *c);
     c->days = sqlite3_column_int64(st, 0);
     const char *first = (const char *)sqlite3_column_text(st, 1);
@@ -437,8 +431,7 @@ static int chart_frame_read(page *p, chart_frame *c) {
     } else {
         c->days = 0;
     }
-    if (c->span < 1)
-        c->span = 1;
+    if (c->span < 1) c->span = 1;
     return finish(p, st, SQLITE_DONE, "reading the daily summary");
 }
 
@@ -504,8 +497,7 @@ static void chart_bar(page *p, const chart_frame *c, int64_t top, sqlite3_stmt *
          (long long)v[2], (long long)v[1]);
     int64_t base = PT + PH, sum = 0;
     for (int k = 0; k < 3; k++) {
-        if (!v[k])
-            continue;
+        if (!v[k]) continue;
         sum += v[k];
         int64_t y = PT + PH - sum * PH / top;
         rect(p, cls[k], x0 + gap / 2, y, w - gap > 10 ? w - gap : 10, base - y);
@@ -517,8 +509,7 @@ static void chart_bar(page *p, const chart_frame *c, int64_t top, sqlite3_stmt *
 static int chart(page *p) {
     chart_frame c;
     int rc = chart_frame_read(p, &c);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     put(p, "<section class=\"chart\" id=\"daily\">\n<h2>Matched and unmatched transactions by day"
            "</h2>\n");
     if (c.days == 0) {
@@ -527,10 +518,10 @@ static int chart(page *p) {
     }
     int64_t step = nice_step((c.max + 3) / 4 > 0 ? (c.max + 3) / 4 : 1);
     int64_t top = (c.max + step - 1) / step * step;
-    if (top < step)
-        top = step;
-    putf(p, "<svg viewBox=\"0 0 %d %d\" role=\"img\" "
-            "aria-labelledby=\"daily-title\">",
+    if (top < step) top = step;
+    putf(p,
+         "<svg viewBox=\"0 0 %d %d\" role=\"img\" "
+         "aria-labelledby=\"daily-title\">",
          CW / 10, CH / 10);
     put(p, "<title id=\"daily-title\">Transactions per day, ");
     esc(p, c.first_day);
@@ -545,8 +536,9 @@ static int chart(page *p) {
     chart_axes(p, &c, top, step);
     chart_legend(p, &c);
     sqlite3_stmt *st;
-    if ((rc = prepare(p, DAILY "SELECT day, CAST(julianday(day) - julianday(?4) AS INTEGER),"
-                               " m, u, e FROM d ORDER BY day",
+    if ((rc = prepare(p,
+                      DAILY "SELECT day, CAST(julianday(day) - julianday(?4) AS INTEGER),"
+                            " m, u, e FROM d ORDER BY day",
                       &st)))
         return rc;
     sqlite3_bind_text(st, 4, c.first_day, -1, SQLITE_STATIC);
@@ -572,12 +564,9 @@ static void table_head(page *p, const char *const *cols, size_t n) {
 }
 
 static const char *payout_class(const char *status) {
-    if (!status || !strcmp(status, "ok"))
-        return "ok";
-    if (!strcmp(status, "late"))
-        return "late";
-    if (!strcmp(status, "in_transit"))
-        return "in_transit";
+    if (!status || !strcmp(status, "ok")) return "ok";
+    if (!strcmp(status, "late")) return "late";
+    if (!strcmp(status, "in_transit")) return "in_transit";
     return "broken";
 }
 
@@ -586,8 +575,7 @@ static void esc_list(page *p, const char *s) {
     for (; s && *s; s++) {
         char ch[2] = {*s, '\0'};
         esc(p, ch);
-        if (*s == ',')
-            put(p, " ");
+        if (*s == ',') put(p, " ");
     }
 }
 
@@ -605,12 +593,10 @@ static void payout_row(page *p, sqlite3_stmt *st) {
     put(p, "</td><td class=\"num\">");
     money(p, sqlite3_column_int64(st, 5), exponent);
     put(p, "</td><td class=\"num\">");
-    if (sqlite3_column_type(st, 6) != SQLITE_NULL)
-        money(p, sqlite3_column_int64(st, 6), exponent);
+    if (sqlite3_column_type(st, 6) != SQLITE_NULL) money(p, sqlite3_column_int64(st, 6), exponent);
     int diff = sqlite3_column_type(st, 7) != SQLITE_NULL && sqlite3_column_int64(st, 7) != 0;
     put(p, diff ? "</td><td class=\"num diff\">" : "</td><td class=\"num\">");
-    if (sqlite3_column_type(st, 7) != SQLITE_NULL)
-        money(p, sqlite3_column_int64(st, 7), exponent);
+    if (sqlite3_column_type(st, 7) != SQLITE_NULL) money(p, sqlite3_column_int64(st, 7), exponent);
     put(p, "</td><td class=\"num\">");
     if (sqlite3_column_type(st, 8) != SQLITE_NULL)
         putf(p, "%lld", (long long)sqlite3_column_int64(st, 8));
@@ -622,24 +608,22 @@ static void payout_row(page *p, sqlite3_stmt *st) {
 }
 
 static int payouts(page *p) {
-    static const char *const cols[] = {"Payout",      "Source", "Day",           "Currency",
-                                       "#Expected",   "#Bank",  "#Difference",   "#Days to arrive",
-                                       "Status",      "Issues"};
+    static const char *const cols[] = {"Payout",    "Source", "Day",         "Currency",
+                                       "#Expected", "#Bank",  "#Difference", "#Days to arrive",
+                                       "Status",    "Issues"};
     sqlite3_stmt *st;
-    int rc = prepare(p,
-                     "SELECT source, payout_id, payout_day, currency, exponent, expected_minor,"
-                     " CASE WHEN bank_records > 0 THEN bank_minor END, difference_minor,"
-                     " days_to_arrive, status, issues FROM v_payouts"
-                     " WHERE" FILTER("payout_day", "source")
-                     "ORDER BY payout_day, source, payout_id, currency",
-                     &st);
-    if (rc)
-        return rc;
+    int rc = prepare(
+        p,
+        "SELECT source, payout_id, payout_day, currency, exponent, expected_minor,"
+        " CASE WHEN bank_records > 0 THEN bank_minor END, difference_minor,"
+        " days_to_arrive, status, issues FROM v_payouts"
+        " WHERE" FILTER("payout_day", "source") "ORDER BY payout_day, source, payout_id, currency",
+        &st);
+    if (rc) return rc;
     put(p, "<section id=\"payouts\">\n<h2>Payouts</h2>\n");
     int step, rows = 0;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (!rows++)
-            table_head(p, cols, sizeof cols / sizeof cols[0]);
+        if (!rows++) table_head(p, cols, sizeof cols / sizeof cols[0]);
         payout_row(p, st);
     }
     if (rows)
@@ -654,25 +638,24 @@ static int payouts(page *p) {
 
 /* v_aging cannot be narrowed by day: the same figures from v_unmatched. */
 static int aging(page *p) {
-    static const char *const cols[] = {"Age (days)", "Currency", "#Items", "#Amount",
-                                       "Oldest day"};
+    static const char *const cols[] = {"Age (days)", "Currency", "#Items", "#Amount", "Oldest day"};
     sqlite3_stmt *st;
-    int rc = prepare(p,
-                     "SELECT u.age_bucket, u.currency, count(*), sum(abs(u.amount_minor)),"
-                     " cu.exponent, min(u.day),"
-                     " CASE u.age_bucket WHEN '0-2' THEN 1 WHEN '3-7' THEN 2 WHEN '8-30' THEN 3"
-                     " ELSE 4 END AS bucket_order"
-                     " FROM v_unmatched u LEFT JOIN currencies cu ON cu.code = u.currency"
-                     " WHERE" FILTER("u.day", "u.source")
-                     "GROUP BY u.age_bucket, u.currency ORDER BY bucket_order, u.currency",
-                     &st);
-    if (rc)
-        return rc;
+    int rc = prepare(
+        p,
+        "SELECT u.age_bucket, u.currency, count(*), sum(abs(u.amount_minor)),"
+        " cu.exponent, min(u.day),"
+        " CASE u.age_bucket WHEN '0-2' THEN 1 WHEN '3-7' THEN 2 WHEN '8-30' THEN 3"
+        " ELSE 4 END AS bucket_order"
+        " FROM v_unmatched u LEFT JOIN currencies cu ON cu.code = u.currency"
+        " WHERE" FILTER(
+            "u.day",
+            "u.source") "GROUP BY u.age_bucket, u.currency ORDER BY bucket_order, u.currency",
+        &st);
+    if (rc) return rc;
     put(p, "<section id=\"aging\">\n<h2>Aging of unmatched transactions</h2>\n");
     int step, rows = 0;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (!rows++)
-            table_head(p, cols, sizeof cols / sizeof cols[0]);
+        if (!rows++) table_head(p, cols, sizeof cols / sizeof cols[0]);
         put(p, "<tr><td>");
         esc_col(p, st, 0);
         put(p, "</td><td>");
@@ -697,7 +680,7 @@ static int aging(page *p) {
 /* v_failures_summary has no source or day: the same grouping over the
  * table, narrowed, with each unified code's meaning. */
 static int failures(page *p) {
-    static const char *const cols[] = {"Unified code", "Category", "Provider", "#Failures",
+    static const char *const cols[] = {"Unified code", "Category",  "Provider", "#Failures",
                                        "#Occurrences", "Last seen", "Meaning"};
     sqlite3_stmt *st;
     int rc = prepare(p,
@@ -706,13 +689,11 @@ static int failures(page *p) {
                      "GROUP BY f.unified_code, f.category, f.provider"
                      " ORDER BY count(*) DESC, f.unified_code, f.provider",
                      &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     put(p, "<section id=\"failures-by-code\">\n<h2>Open failures by unified code</h2>\n");
     int step, rows = 0;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (!rows++)
-            table_head(p, cols, sizeof cols / sizeof cols[0]);
+        if (!rows++) table_head(p, cols, sizeof cols / sizeof cols[0]);
         put(p, "<tr><td class=\"nw\">");
         esc_col(p, st, 0);
         put(p, "</td><td>");
@@ -745,36 +726,27 @@ static int is_day(const char *s) {
     static const char shape[] = "dddd-dd-dd";
     for (size_t i = 0; i < sizeof shape - 1; i++) {
         int digit = s[i] >= '0' && s[i] <= '9';
-        if (shape[i] == 'd' ? !digit : s[i] != '-')
-            return 0;
+        if (shape[i] == 'd' ? !digit : s[i] != '-') return 0;
     }
     return s[sizeof shape - 1] == '\0';
 }
 
 int recon_report_html(recon_db *db, const recon_report_filter *filter, char **out) {
-    if (out)
-        *out = NULL;
-    if (!db || !out)
-        return rc_fail(db, RECON_EMISUSE, "recon_report_html: invalid argument");
+    if (out) *out = NULL;
+    if (!db || !out) return rc_fail(db, RECON_EMISUSE, "recon_report_html: invalid argument");
     if (filter && ((filter->from && !is_day(filter->from)) || (filter->to && !is_day(filter->to))))
         return rc_fail(db, RECON_EMISUSE, "recon_report_html: from and to must be YYYY-MM-DD");
     page p = {.db = db, .filter = filter};
     int rc = head(&p);
-    if (!rc)
-        rc = cards(&p);
-    if (!rc)
-        rc = chart(&p);
-    if (!rc)
-        rc = payouts(&p);
-    if (!rc)
-        rc = aging(&p);
-    if (!rc)
-        rc = failures(&p);
+    if (!rc) rc = cards(&p);
+    if (!rc) rc = chart(&p);
+    if (!rc) rc = payouts(&p);
+    if (!rc) rc = aging(&p);
+    if (!rc) rc = failures(&p);
     put(&p, "<footer>Figures from the librecon reporting views (v_transactions, v_unmatched, "
             "v_daily_summary, v_payouts, failures); amounts are exact, in major units of "
             "each currency.</footer>\n</body>\n</html>\n");
-    if (!rc && p.oom)
-        rc = rc_fail(db, RECON_ENOMEM, "recon_report_html: out of memory");
+    if (!rc && p.oom) rc = rc_fail(db, RECON_ENOMEM, "recon_report_html: out of memory");
     if (rc) {
         rc_strbuf_free(&p.b);
         return rc;

@@ -21,8 +21,9 @@ static void setup(void) {
     ck_assert_msg(recon_open(dbpath, NULL, &db) == RECON_OK, "%s", recon_errmsg(db));
     ck_assert_int_eq(sqlite3_open_v2(dbpath, &sq, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
     sqlite3_busy_timeout(sq, 5000);
-    ck_assert_int_eq(sqlite3_exec(sq, "INSERT INTO meta(key, value) VALUES"
-                                      " ('report.as_of', '2024-04-15')",
+    ck_assert_int_eq(sqlite3_exec(sq,
+                                  "INSERT INTO meta(key, value) VALUES"
+                                  " ('report.as_of', '2024-04-15')",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
 }
@@ -65,8 +66,8 @@ static int64_t tx(const char *source, const char *id) {
  * manual match balances gross amounts. */
 static void pair(const char *bank_id, const char *psp_id) {
     int64_t l = tx("bank", bank_id), r = tx(EVIL_SOURCE, psp_id);
-    ck_assert_msg(recon_match_add(db, &l, 1, &r, 1, "payout", "test", 1, NULL) == RECON_OK,
-                  "%s", recon_errmsg(db));
+    ck_assert_msg(recon_match_add(db, &l, 1, &r, 1, "payout", "test", 1, NULL) == RECON_OK, "%s",
+                  recon_errmsg(db));
 }
 
 /* tests/fixtures/report: payouts ok, late (7 days), short by 0.50 and one
@@ -120,7 +121,7 @@ static int occurrences(const char *s, const char *what) {
 
 /* Nothing that runs or loads: no scripts, no links, no remote anything. */
 static void assert_self_contained(const char *html) {
-    static const char *const banned[] = {"<script", "http://", "https://", " src=", " href=",
+    static const char *const banned[] = {"<script", "http://", "https://", " src=",   " href=",
                                          "<link",   "<img",    "<iframe",  "@import", "url("};
     for (size_t i = 0; i < sizeof banned / sizeof banned[0]; i++)
         ck_assert_msg(strstr(html, banned[i]) == NULL, "the page contains %s", banned[i]);
@@ -272,8 +273,8 @@ START_TEST(test_chart_is_svg_with_legend_axes_and_tooltips) {
     ck_assert_ptr_nonnull(strstr(html, ">03-01</text>"));
     /* Every <g> and <rect> is closed: the SVG is well formed. */
     ck_assert_int_eq(occurrences(html, "<g>"), occurrences(html, "</g>"));
-    ck_assert_int_eq(occurrences(html, "<rect "), occurrences(html, "\"/>") -
-                                                       occurrences(html, "<line "));
+    ck_assert_int_eq(occurrences(html, "<rect "),
+                     occurrences(html, "\"/>") - occurrences(html, "<line "));
     recon_string_free(html);
 }
 END_TEST
@@ -313,8 +314,7 @@ START_TEST(test_chart_of_four_hundred_days_stays_readable) {
         fprintf(f, "c%d,charge,%04d-%02d-%02d,1.00,EUR\n", i, y, m + 1, d);
         if (++d > mdays[m] + (m == 1 && y % 4 == 0)) {
             d = 1;
-            if (++m == 12)
-                m = 0, y++;
+            if (++m == 12) m = 0, y++;
         }
     }
     ck_assert_int_eq(fclose(f), 0);
