@@ -123,15 +123,15 @@ static void count(page *p, int64_t n) {
     " (?1 IS NULL OR " day " >= ?1) AND (?2 IS NULL OR " day " <= ?2)"                             \
     " AND (?3 IS NULL OR " source " = ?3) "
 
+/* Prepares and binds the filter (rc_bind_filter, which refuses a day that
+ * is no YYYY-MM-DD date, as every report does). */
 static int prepare(page *p, const char *sql, sqlite3_stmt **st) {
     int rc = rc_prepare(p->db, sql, st);
-    if (rc) return rc;
-    const recon_report_filter *f = p->filter;
-    const char *v[3] = {f ? f->from : NULL, f ? f->to : NULL, f ? f->source : NULL};
-    int n = sqlite3_bind_parameter_count(*st);
-    for (int i = 0; i < 3 && i < n; i++)
-        sqlite3_bind_text(*st, i + 1, v[i], -1, SQLITE_STATIC); /* NULL binds NULL */
-    return RECON_OK;
+    if (!rc && (rc = rc_bind_filter(p->db, *st, p->filter)) != RECON_OK) {
+        sqlite3_finalize(*st);
+        *st = NULL;
+    }
+    return rc;
 }
 
 /* Ends a statement's loop: the step's error, if any, becomes the message. */
@@ -722,20 +722,9 @@ static int failures(page *p) {
 
 /* ---- the page --------------------------------------------------------------------------- */
 
-static int is_day(const char *s) {
-    static const char shape[] = "dddd-dd-dd";
-    for (size_t i = 0; i < sizeof shape - 1; i++) {
-        int digit = s[i] >= '0' && s[i] <= '9';
-        if (shape[i] == 'd' ? !digit : s[i] != '-') return 0;
-    }
-    return s[sizeof shape - 1] == '\0';
-}
-
 int recon_report_html(recon_db *db, const recon_report_filter *filter, char **out) {
     if (out) *out = NULL;
     if (!db || !out) return rc_fail(db, RECON_EMISUSE, "recon_report_html: invalid argument");
-    if (filter && ((filter->from && !is_day(filter->from)) || (filter->to && !is_day(filter->to))))
-        return rc_fail(db, RECON_EMISUSE, "recon_report_html: from and to must be YYYY-MM-DD");
     page p = {.db = db, .filter = filter};
     int rc = head(&p);
     if (!rc) rc = cards(&p);

@@ -1,6 +1,6 @@
 /* Check suite for lib/report_html.c: the HTML report on real databases
  * built from committed files (the bundled samples, the matching fixture and
- * tests/fixtures/report), with report.as_of pinned so ages are fixed. It
+ * tests/fixtures/report_html), with report.as_of pinned so ages are fixed. It
  * pins the headline figures, the filter, HTML escaping of values from
  * files, exact money, the chart for 0, 1 and ~400 days, that the page
  * loads nothing, and clean failures. */
@@ -70,12 +70,12 @@ static void pair(const char *bank_id, const char *psp_id) {
                   recon_errmsg(db));
 }
 
-/* tests/fixtures/report: payouts ok, late (7 days), short by 0.50 and one
+/* tests/fixtures/report_html: payouts ok, late (7 days), short by 0.50 and one
  * never paid whose id is markup; unmatched EUR, JPY and KWD; one open and
  * one resolved provider failure. */
 static void load_fixture(void) {
-    import(FIXTURE("report/psp.csv"), "generic_psp", EVIL_SOURCE);
-    import(FIXTURE("report/bank.csv"), "generic_bank", "bank");
+    import(FIXTURE("report_html/psp.csv"), "generic_psp", EVIL_SOURCE);
+    import(FIXTURE("report_html/bank.csv"), "generic_bank", "bank");
     pair("bk_1", "ch_1");
     pair("bk_2", "ch_2");
     pair("bk_3", "ch_3");
@@ -354,6 +354,8 @@ START_TEST(test_invalid_arguments_are_misuse) {
     ck_assert_int_eq(recon_report_html(db, &f, &html), RECON_EMISUSE);
     ck_assert_ptr_null(html);
     ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "YYYY-MM-DD"));
+    f.from = "2024-02-30"; /* the shape of a day, but no day */
+    ck_assert_int_eq(recon_report_html(db, &f, &html), RECON_EMISUSE);
     f.from = NULL;
     f.to = "2024-03-01' OR 1=1 --";
     ck_assert_int_eq(recon_report_html(db, &f, &html), RECON_EMISUSE);
