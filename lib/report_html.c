@@ -607,30 +607,92 @@ static void payout_row(page *p, sqlite3_stmt *st) {
     put(p, "</td></tr>\n");
 }
 
+/* A page is not a ledger: up to PAYOUTS_ALL payouts are all listed; beyond
+ * that only those that need a look (not ok), at most PAYOUTS_MAX, and the
+ * rest are counted. `recon report payouts` lists every one. */
+enum { PAYOUTS_ALL = 200, PAYOUTS_MAX = 500 };
+
+typedef struct {
+    int64_t all, ok, late, in_transit;
+} payout_counts;
+
+static int payout_counts_read(page *p, payout_counts *c) {
+    sqlite3_stmt *st;
+    int rc = prepare(p,
+                     "SELECT count(*), count(*) FILTER (WHERE status = 'ok'),"
+                     " count(*) FILTER (WHERE status = 'late'),"
+                     " count(*) FILTER (WHERE status = 'in_transit')"
+                     " FROM v_payouts WHERE" FILTER("payout_day", "source"),
+                     &st);
+    if (rc) return rc;
+    int step = sqlite3_step(st);
+    if (step != SQLITE_ROW) return finish(p, st, step, "counting the payouts");
+    c->all = sqlite3_column_int64(st, 0);
+    c->ok = sqlite3_column_int64(st, 1);
+    c->late = sqlite3_column_int64(st, 2);
+    c->in_transit = sqlite3_column_int64(st, 3);
+    return finish(p, st, SQLITE_DONE, "counting the payouts");
+}
+
+static void payout_summary(page *p, const payout_counts *c, int listed, int only_open) {
+    put(p, "<p class=\"note\" id=\"payout-counts\">");
+    count(p, c->all);
+    put(p, c->all == 1 ? " payout: " : " payouts: ");
+    count(p, c->ok);
+    put(p, " ok, ");
+    count(p, c->all - c->ok - c->late - c->in_transit);
+    put(p, " broken, ");
+    count(p, c->late);
+    put(p, " late, ");
+    count(p, c->in_transit);
+    put(p, " in transit.");
+    if (only_open) {
+        put(p, " Listed: ");
+        count(p, listed);
+        put(p, " that are not ok");
+        put(p, listed < c->all - c->ok ? " (the first ones by day)" : "");
+        put(p, "; <code>recon report payouts</code> lists every payout.");
+    }
+    put(p, "</p>\n");
+}
+
 static int payouts(page *p) {
     static const char *const cols[] = {"Payout",    "Source", "Day",         "Currency",
                                        "#Expected", "#Bank",  "#Difference", "#Days to arrive",
                                        "Status",    "Issues"};
+    payout_counts c = {0, 0, 0, 0};
+    int rc = payout_counts_read(p, &c);
+    if (rc) return rc;
+    int only_open = c.all > PAYOUTS_ALL;
     sqlite3_stmt *st;
-    int rc = prepare(
+    rc = prepare(
         p,
         "SELECT source, payout_id, payout_day, currency, exponent, expected_minor,"
         " CASE WHEN bank_records > 0 THEN bank_minor END, difference_minor,"
         " days_to_arrive, status, issues FROM v_payouts"
-        " WHERE" FILTER("payout_day", "source") "ORDER BY payout_day, source, payout_id, currency",
+        " WHERE" FILTER("payout_day",
+                        "source") "AND (?4 = 0 OR status <> 'ok')"
+                                  " ORDER BY payout_day, source, payout_id, currency LIMIT ?5",
         &st);
     if (rc) return rc;
+    sqlite3_bind_int(st, 4, only_open);
+    sqlite3_bind_int(st, 5, PAYOUTS_MAX);
     put(p, "<section id=\"payouts\">\n<h2>Payouts</h2>\n");
     int step, rows = 0;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (!rows++) table_head(p, cols, sizeof cols / sizeof cols[0]);
+        if (!rows++) {
+            payout_summary(p, &c, 0, 0);
+            table_head(p, cols, sizeof cols / sizeof cols[0]);
+        }
         payout_row(p, st);
     }
     if (rows)
         put(p, "</tbody>\n</table>\n<p class=\"note\">Difference is what the bank received minus "
                "what was expected. Red rows break the chain (items &rarr; payout &rarr; bank "
                "credit), amber rows reached the bank late, grey rows are still in transit.</p>\n");
-    else
+    if (only_open)
+        payout_summary(p, &c, rows, 1);
+    else if (!rows)
         put(p, "<p class=\"empty\">No payouts in this period.</p>\n");
     put(p, "</section>\n");
     return finish(p, st, step, "reading the payouts");

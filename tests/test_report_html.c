@@ -332,6 +332,41 @@ START_TEST(test_chart_of_four_hundred_days_stays_readable) {
 }
 END_TEST
 
+START_TEST(test_many_payouts_list_only_those_not_ok) {
+    /* 210 payouts paid to the bank the next day, one never paid: over the
+     * 200 a page lists, so only the one that needs a look is a row. */
+    char psp[600], bank[600];
+    snprintf(psp, sizeof psp, "%s/many_psp.csv", tmp);
+    snprintf(bank, sizeof bank, "%s/many_bank.csv", tmp);
+    FILE *fp = fopen(psp, "w"), *fb = fopen(bank, "w");
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_ptr_nonnull(fb);
+    fputs("id,type,created,available_on,amount,fee,net,currency,payout_id\n", fp);
+    fputs("id,date,value_date,description,amount,currency,reference\n", fb);
+    for (int i = 0; i <= 210; i++) {
+        fprintf(fp,
+                "ch_%d,charge,2024-03-%02dT10:00:00Z,2024-03-%02d,%d.00,0.00,%d.00,EUR,"
+                "po_%04dXYZXYZXYZ\n",
+                i, 1 + i % 20, 2 + i % 20, 100 + i, 100 + i, i);
+        if (i < 210)
+            fprintf(fb,
+                    "bk_%d,2024-03-%02d,2024-03-%02d,STRIPE PAYOUT PO_%04dXYZXYZXYZ,%d.00,EUR,\n",
+                    i, 3 + i % 20, 3 + i % 20, i, 100 + i);
+    }
+    ck_assert_int_eq(fclose(fp), 0);
+    ck_assert_int_eq(fclose(fb), 0);
+    import(psp, "generic_psp", "stripe");
+    import(bank, "generic_bank", "bank");
+    match_defaults();
+    char *html = report(NULL, NULL, NULL);
+    ck_assert_ptr_nonnull(strstr(html, "211 payouts: 210 ok, 1 broken, 0 late, 0 in transit. "
+                                       "Listed: 1 that are not ok;"));
+    ck_assert_int_eq(occurrences(html, "<td class=\"id\">po_"), 1);
+    ck_assert_ptr_nonnull(strstr(html, "<td class=\"id\">po_0210XYZXYZXYZ</td>"));
+    recon_string_free(html);
+}
+END_TEST
+
 /* ---- failures --------------------------------------------------------------------------- */
 
 START_TEST(test_sql_error_fails_cleanly) {
@@ -388,6 +423,7 @@ static Suite *suite(void) {
     tcase_add_test(tc, test_chart_without_days_says_so);
     tcase_add_test(tc, test_chart_of_one_day_is_one_bar);
     tcase_add_test(tc, test_chart_of_four_hundred_days_stays_readable);
+    tcase_add_test(tc, test_many_payouts_list_only_those_not_ok);
     tcase_add_test(tc, test_sql_error_fails_cleanly);
     tcase_add_test(tc, test_invalid_arguments_are_misuse);
     tcase_add_test(tc, test_empty_database_renders);
