@@ -146,6 +146,36 @@ check-unit: all $(TEST_BIN)
 check-asan: | $(DEPS_OK)
 	@$(MAKE) --no-print-directory B=build/asan SAN=1 OPT="-O1 -g" check-unit
 
+# ---- html report ----------------------------------------------------------
+# The controller's HTML report (recon_report_html) in a real browser.
+# tools/htmlreport DB OUT writes the report of a database. Chromium (the
+# Debian package, a few hundred MB) is installed on first use by
+# tools/install-chromium.sh, only for these two targets: `make` and
+# `make check` never need it. .ci/run runs check-browser.
+#   make check-browser  render the samples' report in headless Chromium: loads without
+#                       console errors, shows the headline figures, screenshots
+#   make screenshot     build/demo-report.png from build/demo.db (`make run` first if
+#                       missing; its report.as_of, the end of the sample month)
+.PHONY: check-browser screenshot install-chromium
+HTMLREPORT      := $(B)/tools/htmlreport
+DEMO_REPORT     := build/demo-report
+CHROMIUM_FLAGS  := --headless --disable-gpu --no-sandbox --hide-scrollbars \
+                   --user-data-dir=build/chromium-profile
+
+install-chromium:
+	@sh tools/install-chromium.sh
+
+check-browser: all $(HTMLREPORT) | install-chromium
+	@sh tests/browser.sh $(B)
+
+screenshot: all $(HTMLREPORT) | install-chromium
+	@[ -f $(DEMO_DB) ] || $(MAKE) --no-print-directory run >/dev/null
+	@$(HTMLREPORT) $(DEMO_DB) $(DEMO_REPORT).html
+	@timeout 90 chromium $(CHROMIUM_FLAGS) --window-size=1200,1700 \
+	    --screenshot=$(CURDIR)/$(DEMO_REPORT).png file://$(CURDIR)/$(DEMO_REPORT).html 2>/dev/null
+	@rm -rf build/chromium-profile
+	@test -s $(DEMO_REPORT).png && echo "wrote $(DEMO_REPORT).png (from $(DEMO_REPORT).html)"
+
 # ---- benchmark --------------------------------------------------------------
 # Import speed (tools/bench.c), then matching quality and speed
 # (tools/matchbench.c, BENCHMARKS.md "Matching"). MATCHBENCH_FLAGS for a
