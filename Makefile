@@ -135,6 +135,8 @@ run: all
 	@$(B)/recon --db $(DEMO_DB) report summary
 	@echo "== payouts: items -> payout -> bank credit, and where each chain breaks"
 	@$(B)/recon --db $(DEMO_DB) report payouts
+	@$(B)/recon --db $(DEMO_DB) report html -o build/demo-report.html
+	@echo "== wrote build/demo-report.html (one self-contained page; make screenshot renders it)"
 
 # ---- tests ------------------------------------------------------------------
 # The suite runs twice: a normal build, then an ASan+UBSan build in build/asan.
@@ -148,7 +150,7 @@ check-asan: | $(DEPS_OK)
 
 # ---- html report ----------------------------------------------------------
 # The controller's HTML report (recon_report_html) in a real browser.
-# tools/htmlreport DB OUT writes the report of a database. Chromium (the
+# `recon --db DB report html -o OUT` writes the report of a database. Chromium (the
 # Debian package, a few hundred MB) is installed on first use by
 # tools/install-chromium.sh, only for these two targets: `make` and
 # `make check` never need it. .ci/run runs check-browser.
@@ -157,7 +159,6 @@ check-asan: | $(DEPS_OK)
 #   make screenshot     build/demo-report.png from build/demo.db (`make run` first if
 #                       missing; its report.as_of, the end of the sample month)
 .PHONY: check-browser screenshot install-chromium
-HTMLREPORT      := $(B)/tools/htmlreport
 DEMO_REPORT     := build/demo-report
 CHROMIUM_FLAGS  := --headless --disable-gpu --no-sandbox --hide-scrollbars \
                    --user-data-dir=build/chromium-profile
@@ -165,12 +166,12 @@ CHROMIUM_FLAGS  := --headless --disable-gpu --no-sandbox --hide-scrollbars \
 install-chromium:
 	@sh tools/install-chromium.sh
 
-check-browser: all $(HTMLREPORT) | install-chromium
+check-browser: all | install-chromium
 	@sh tests/browser.sh $(B)
 
-screenshot: all $(HTMLREPORT) | install-chromium
+screenshot: all | install-chromium
 	@[ -f $(DEMO_DB) ] || $(MAKE) --no-print-directory run >/dev/null
-	@$(HTMLREPORT) $(DEMO_DB) $(DEMO_REPORT).html
+	@$(B)/recon --db $(DEMO_DB) report html -o $(DEMO_REPORT).html
 	@timeout 90 chromium $(CHROMIUM_FLAGS) --window-size=1200,1700 \
 	    --screenshot=$(CURDIR)/$(DEMO_REPORT).png file://$(CURDIR)/$(DEMO_REPORT).html 2>/dev/null
 	@rm -rf build/chromium-profile

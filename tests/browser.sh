@@ -9,7 +9,7 @@
 #   - a screenshot is a non-empty PNG of the requested width.
 # A control page with a script and a remote image proves the console check
 # sees what it must refuse.
-# Usage: tests/browser.sh BUILD_DIR   (needs BUILD_DIR/recon, BUILD_DIR/tools/htmlreport)
+# Usage: tests/browser.sh BUILD_DIR   (needs BUILD_DIR/recon)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 B=${1:-build}
@@ -40,7 +40,7 @@ for f in data/samples/stripe_payouts_2024-03.csv data/samples/bank_2024-03.bai; 
 done
 "$B/recon" --db "$db" match >/dev/null || { echo "browser: match failed"; exit 1; }
 sqlite3 "$db" "INSERT INTO meta(key, value) VALUES ('report.as_of', '2024-04-15')"
-"$B/tools/htmlreport" "$db" "$T/report.html" || { echo "browser: no report"; exit 1; }
+"$B/recon" --db "$db" report html -o "$T/report.html" || { echo "browser: no report"; exit 1; }
 
 browse "$T/dom.html" "$T/dom.err" --dump-dom "file://$T/report.html"
 if [ $? -eq 0 ]; then ok; else bad "chromium --dump-dom exits 0" "$(tail -n 5 "$T/dom.err")"; fi
