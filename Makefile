@@ -173,3 +173,10 @@ format:
 
 clean:
 	rm -rf build
+
+# ---- hostile input / valgrind -------------------------------------------------
+# test_cli unit-tests the CLI's shared output helpers, so it links tools/cli.c
+# (the pattern rule for tests/ links only the library).
+$(B)/tests/test_cli: tests/test_cli.c tools/cli.c tools/cli.h tests/testutil.h $(B)/librecon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itools -o $@ tests/test_cli.c tools/cli.c $(B)/librecon.a $(LIBS) $(CHECK_LIBS)

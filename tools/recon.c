@@ -341,10 +341,13 @@ static int print_summary_row(const recon_summary_row *r, void *payload) {
                (long long)r->imports, (long long)r->transactions, (long long)r->amount_minor,
                amount, (long long)r->net_minor, net, (long long)r->failures);
     } else if (ls->fmt == FMT_CSV) {
-        csv_str(stdout, r->source);
-        printf(",%s,%s,%lld,%lld,%s,%s,%lld\n", r->source_type, r->currency,
-               (long long)r->imports, (long long)r->transactions, amount, net,
-               (long long)r->failures);
+        char imports[24], transactions[24], failures[24];
+        snprintf(imports, sizeof imports, "%lld", (long long)r->imports);
+        snprintf(transactions, sizeof transactions, "%lld", (long long)r->transactions);
+        snprintf(failures, sizeof failures, "%lld", (long long)r->failures);
+        const char *cells[] = {r->source, r->source_type, r->currency, imports,
+                               transactions, amount, net, failures};
+        csv_row(stdout, cells, 8);
     } else {
         printf("%-20s %-6s %-8s %7lld %12lld %18s %18s %8lld\n", r->source, r->source_type,
                r->currency[0] ? r->currency : "-", (long long)r->imports,
