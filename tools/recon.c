@@ -329,6 +329,11 @@ static int print_summary_row(const recon_summary_row *r, void *payload) {
     money(r->net_minor, r->currency, net, sizeof net);
     if (!r->currency[0])
         amount[0] = net[0] = '\0';
+    /* Totals past int64_t minor units: said, never a wrapped number. */
+    if (r->overflow) {
+        snprintf(amount, sizeof amount, "overflow");
+        snprintf(net, sizeof net, "overflow");
+    }
     if (ls->fmt == FMT_JSON) {
         printf("%s\n  {\"source\": ", ls->count ? "," : "");
         json_str(stdout, r->source);
@@ -336,10 +341,16 @@ static int print_summary_row(const recon_summary_row *r, void *payload) {
         json_str(stdout, r->source_type);
         printf(", \"currency\": ");
         json_str(stdout, r->currency);
-        printf(", \"imports\": %lld, \"transactions\": %lld, \"amount_minor\": %lld, "
-               "\"amount\": \"%s\", \"net_minor\": %lld, \"net\": \"%s\", \"failures\": %lld}",
-               (long long)r->imports, (long long)r->transactions, (long long)r->amount_minor,
-               amount, (long long)r->net_minor, net, (long long)r->failures);
+        char amount_minor[24] = "null", net_minor[24] = "null";
+        if (!r->overflow) {
+            snprintf(amount_minor, sizeof amount_minor, "%lld", (long long)r->amount_minor);
+            snprintf(net_minor, sizeof net_minor, "%lld", (long long)r->net_minor);
+        }
+        printf(", \"imports\": %lld, \"transactions\": %lld, \"amount_minor\": %s, "
+               "\"amount\": \"%s\", \"net_minor\": %s, \"net\": \"%s\", \"failures\": %lld, "
+               "\"overflow\": %s}",
+               (long long)r->imports, (long long)r->transactions, amount_minor, amount, net_minor,
+               net, (long long)r->failures, r->overflow ? "true" : "false");
     } else if (ls->fmt == FMT_CSV) {
         char imports[24], transactions[24], failures[24];
         snprintf(imports, sizeof imports, "%lld", (long long)r->imports);
