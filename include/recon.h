@@ -665,6 +665,9 @@ typedef struct {
                                 rejected rows and failed totals checks of its imports,
                                 failed payments its reports carried, provider errors
                                 recorded for it; the same on each of its rows */
+    int overflow;            /* 1 when the sum of amounts or of nets does not fit in
+                                int64_t minor units: amount_minor and net_minor are
+                                then 0 and mean nothing */
 } recon_summary_row;
 
 /* Calls cb once per (source, currency), ordered by source then currency;

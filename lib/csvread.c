@@ -272,6 +272,12 @@ static int start(rc_csv *r) {
         if (rc < 0) return rc;
     }
     const size_t sniff = r->len < SNIFF_SIZE ? r->len : SNIFF_SIZE;
+    /* UTF-16 (Excel's "Unicode text") is text, but not ours: say so rather
+     * than call it binary. A UTF-32LE BOM starts like UTF-16LE's. */
+    const bool le = r->len >= 2 && memcmp(r->chunk, "\xFF\xFE", 2) == 0;
+    const bool be = r->len >= 2 && memcmp(r->chunk, "\xFE\xFF", 2) == 0;
+    if ((le && !(r->len >= 4 && memcmp(r->chunk + 2, "\0\0", 2) == 0)) || be)
+        return RC_CSV_EUTF16;
     if (sniff && memchr(r->chunk, 0, sniff)) return RC_CSV_EBINARY;
     if (r->len >= 3 && memcmp(r->chunk, "\xEF\xBB\xBF", 3) == 0) r->pos = 3;
     return RC_CSV_HAVE_ROW;
@@ -605,6 +611,10 @@ int rc_csv_next(rc_csv *r, rc_csv_row *row) {
     if (rc < 0) r->status = rc;
     if (rc == RC_CSV_EOF) r->done = true;
     return rc;
+}
+
+const char *rc_csv_bom(const rc_csv *r) {
+    return r->len >= 2 && r->chunk[0] == 0xFE ? "FE FF" : "FF FE";
 }
 
 uint64_t rc_csv_bytes(const rc_csv *r) {

@@ -68,6 +68,7 @@ typedef struct {
 #define RC_CSV_EIO (-1)     /* read(2) failed: errno is kept in rc_csv_errno */
 #define RC_CSV_EBINARY (-2) /* NUL bytes in the first 8 KiB: not a text file */
 #define RC_CSV_ENOMEM (-3)
+#define RC_CSV_EUTF16 (-4)  /* starts with a UTF-16 byte order mark: rc_csv_bom tells which */
 
 /* Opens a reader on a file descriptor (not closed by the reader) or on a
  * memory buffer (not copied; must outlive the reader). Returns 0 or
@@ -79,6 +80,9 @@ int rc_csv_open_mem(const void *buf, size_t len, const rc_csv_opts *opts, rc_csv
  * is skipped; CRLF, LF and CR all end lines; blank lines are skipped but
  * counted. Returns RC_CSV_HAVE_ROW, RC_CSV_EOF or a negative RC_CSV_E*. */
 int rc_csv_next(rc_csv *r, rc_csv_row *row);
+
+/* After RC_CSV_EUTF16: "FF FE" (little-endian) or "FE FF" (big-endian). */
+const char *rc_csv_bom(const rc_csv *r);
 
 /* Bytes consumed so far (for progress reports). */
 uint64_t rc_csv_bytes(const rc_csv *r);

@@ -159,6 +159,11 @@ static int read_start(const char *path, char *buf, size_t *len, recon_error *err
     close(fd);
     if (n == 0)
         return rc_error_set(err, RECON_EFORMAT, "%s: empty file", path);
+    const int le = n >= 2 && memcmp(buf, "\xFF\xFE", 2) == 0, be = n >= 2 && memcmp(buf, "\xFE\xFF", 2) == 0;
+    if ((le && !(n >= 4 && memcmp(buf + 2, "\0\0", 2) == 0)) || be)
+        return rc_error_set(err, RECON_EFORMAT,
+                            "%s: UTF-16 text (byte order mark %s): not UTF-8; save the file as UTF-8",
+                            path, le ? "FF FE" : "FE FF");
     if (memchr(buf, '\0', n < 8192 ? n : 8192))
         return rc_error_set(err, RECON_EFORMAT, "%s: binary data (NUL bytes): not a text file",
                             path);

@@ -1309,6 +1309,10 @@ static int copy_header(importer *im, const rc_csv_row *row) {
 }
 
 static int read_fail(importer *im, int rc, rc_csv *r) {
+    if (rc == RC_CSV_EUTF16)
+        return rc_fail(im->db, RECON_EFORMAT,
+                       "%s: UTF-16 text (byte order mark %s): not UTF-8; save the file as UTF-8",
+                       im->file_name, rc_csv_bom(r));
     if (rc == RC_CSV_EBINARY)
         return rc_fail(im->db, RECON_EFORMAT, "%s: binary data (NUL bytes): not a CSV text file",
                        im->file_name);
@@ -1336,7 +1340,7 @@ static int bind_header(importer *im, const rc_csv_row *row) {
     if (rc_profile_bind(im->p, (const char *const *)im->header, row->lens, row->nfields,
                         &im->bind, msg, sizeof msg) != RECON_OK)
         return rc_fail(im->db, RECON_EHEADER,
-                       "%s:%llu: header does not fit profile %s: missing column(s): %s",
+                       "%s:%llu: header does not fit profile %s: %s",
                        im->file_name, (unsigned long long)row->line, im->p->name, msg);
     im->bound = 1;
     return RECON_OK;

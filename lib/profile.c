@@ -14,6 +14,7 @@
 #include "builtin.h"
 #include "internal.h"
 #include "profile.h"
+#include "utf8.h"
 
 #define MAX_PROFILE_BYTES (1024 * 1024)
 
@@ -952,11 +953,43 @@ static long find_column(const rc_column *col, const char *const *header, const s
     return -1;
 }
 
-static void append_missing(char *msg, size_t size, rc_field f, const rc_column *col) {
+/* The header cell other than column `at` that carries the same name, or -1:
+ * two columns both called "amount" leave no way to tell which one is meant,
+ * and taking the first would be a guess about money. */
+static void trim_cell(const char **s, size_t *len) {
+    while (*len && (**s == ' ' || **s == '\t'))
+        ++*s, --*len;
+    while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
+        --*len;
+}
+
+static long other_column(const char *const *header, const size_t *lens, size_t nfields, size_t at) {
+    const char *a = header[at];
+    size_t alen = lens[at];
+    trim_cell(&a, &alen);
+    for (size_t i = 0; i < nfields; i++) {
+        const char *b = header[i];
+        size_t blen = lens[i];
+        trim_cell(&b, &blen);
+        if (i != at && alen == blen && strncasecmp(a, b, alen) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+/* Starts the "missing column(s): " list, or continues it. */
+static size_t missing_sep(char *msg, size_t size) {
     size_t used = strlen(msg);
+    if (used + 1 < size)
+        snprintf(msg + used, size - used, "%s", used ? ", " : "missing column(s): ");
+    return strlen(msg);
+}
+
+static void append_missing(char *msg, size_t size, rc_field f, const rc_column *col) {
+    size_t used = missing_sep(msg, size);
     if (used + 1 >= size)
         return;
-    snprintf(msg + used, size - used, "%s%s (one of:", used ? ", " : "", FIELD_NAMES[f]);
+    snprintf(msg + used, size - used, "%s (one of:", FIELD_NAMES[f]);
     for (size_t a = 0; a < col->naliases; a++) {
         used = strlen(msg);
         snprintf(msg + used, size - used, "%s %s", a ? "," : "", col->aliases[a]);
@@ -991,8 +1024,8 @@ static void bind_slots(const recon_profile *p, const char *const *header, const 
             if (header_eq(header[k], lens[k], sl->name))
                 out->slot_index[i] = (long)k;
         if (out->slot_index[i] < 0 && !sl->optional) {
-            size_t used = strlen(msg);
-            snprintf(msg + used, msgsize - used, "%s%s", used ? ", " : "", sl->name);
+            size_t used = missing_sep(msg, msgsize);
+            snprintf(msg + used, msgsize - used, "%s", sl->name);
         }
     }
 }
@@ -1018,6 +1051,21 @@ int rc_profile_bind(const recon_profile *p, const char *const *header, const siz
             append_missing(msg, msgsize, (rc_field)f, col);
     }
     bind_slots(p, header, lens, nfields, out, msg, msgsize);
+    if (msg[0])
+        return RECON_EHEADER;
+    /* Every column the profile reads must be named once. */
+    for (int f = 0; p->header && f < RC_F_COUNT + (int)p->slots.n; f++) {
+        long i = f < RC_F_COUNT ? out->index[f] : out->slot_index[f - RC_F_COUNT];
+        long j = i >= 0 && (size_t)i < nfields ? other_column(header, lens, nfields, (size_t)i) : -1;
+        if (j >= 0) {
+            snprintf(msg, msgsize,
+                     "column \"%.*s\" is named twice (columns %ld and %ld): cannot tell which "
+                     "one to read",
+                     (int)rc_utf8_cut(header[i], lens[i], 60), header[i], (i < j ? i : j) + 1,
+                     (i < j ? j : i) + 1);
+            return RECON_EHEADER;
+        }
+    }
     /* A computed field is named in messages by its first column. */
     for (int f = 0; f < RC_F_COUNT; f++) {
         int slot = p->cols[f].expr ? first_col_slot(p->cols[f].expr) : -1;

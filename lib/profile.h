@@ -162,8 +162,9 @@ typedef struct {
     long slot_index[RC_MAX_SLOTS]; /* the column of each slot, -1 when absent */
 } rc_binding;
 
-/* Binds a header row to the profile. On failure writes into msg the
- * missing columns ("amount (one of: amount, gross), currency") and returns
+/* Binds a header row to the profile. On failure writes into msg why
+ * ("missing column(s): amount (one of: amount, gross), currency", or
+ * 'column "amount" is named twice (columns 4 and 5): ...') and returns
  * RECON_EHEADER. For header = no profiles pass nfields = 0 and header =
  * NULL. */
 int rc_profile_bind(const recon_profile *p, const char *const *header, const size_t *lens,

@@ -662,7 +662,7 @@ check "summary text: 10 lines" 10 "$(printf '%s\n' "$out" | wc -l | tr -d ' ')"
 r summary --format json
 check "summary json: exit 0" 0 "$rc"
 check_true "summary json: valid JSON" "valid JSON" json_valid "$T/out"
-check "summary json: psp EUR" "psp psp EUR 1 6 331 3.31 0 0.00 0" \
+check "summary json: psp EUR" "psp psp EUR 1 6 331 3.31 0 0.00 0 False" \
     "$(py_json "$T/out" '" ".join(str(x) for x in [r for r in d if r["source"] == "psp" and r["currency"] == "EUR"][0].values())')"
 check "summary json: 9 rows, minor sums" "9 -230041 -4400 0 -35000 7 2500 331 1500 16999" \
     "$(py_json "$T/out" '" ".join([str(len(d))] + [str(r["amount_minor"]) for r in d])')"

@@ -30,24 +30,27 @@ for t in "$B"/tests/test_*; do
     fi
 done
 
-if [ -f tests/e2e.sh ]; then
-    out=$(RECON="$B/recon" sh tests/e2e.sh 2>&1)
+# The CLI scripts: tests/e2e.sh, then tests/hostile.sh (the hostile input
+# catalog); each ends with "NAME: N passed, M failed".
+for script in e2e hostile; do
+    [ -f tests/$script.sh ] || continue
+    out=$(RECON="$B/recon" sh tests/$script.sh 2>&1)
     rc=$?
     summary=$(printf '%s\n' "$out" | tail -n 1)
-    echo "e2e ($B): $summary"
-    n=$(printf '%s\n' "$summary" | sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+    echo "$script ($B): $summary"
+    n=$(printf '%s\n' "$summary" | sed -n "s/^$script: \([0-9]*\) passed, \([0-9]*\) failed\$/\1 \2/p")
     if [ -z "$n" ]; then
         printf '%s\n' "$out" | tail -n 40
-        failed=$((failed + 1)); bad="$bad e2e"
+        failed=$((failed + 1)); bad="$bad $script"
     else
         set -- $n
         passed=$((passed + $1)); failed=$((failed + $2))
         if [ "$rc" -ne 0 ] || [ "$2" -ne 0 ]; then
             printf '%s\n' "$out" | grep -E '^(FAIL|  )' | head -n 60
-            bad="$bad e2e"
+            bad="$bad $script"
         fi
     fi
-fi
+done
 
 [ -n "$bad" ] && echo "failing:$bad"
 echo "check ($B): $passed passed, $failed failed"

@@ -551,12 +551,31 @@ END_TEST
 
 START_TEST(fixture_utf16_and_binary_files_are_refused) {
     static const char *const names[] = {CSV_FIXTURE("utf16le.csv"), CSV_FIXTURE("binary.csv")};
+    static const int want[] = {RC_CSV_EUTF16, RC_CSV_EBINARY};
     for (size_t i = 0; i < 2; i++) {
         rd d;
         rd_file(&d, names[i], NULL);
-        EXPECT_RC(&d, RC_CSV_EBINARY);
+        EXPECT_RC(&d, want[i]);
+        ck_assert_str_eq(rc_csv_bom(d.r), "FF FE");
         rd_close(&d);
     }
+}
+END_TEST
+
+/* A UTF-16 byte order mark is named as such (not "binary") in either byte
+ * order; UTF-32LE, whose mark starts like UTF-16LE's, stays binary. */
+START_TEST(utf16_byte_order_marks_are_told_apart_from_binary) {
+    rd d;
+    rd_mem(&d, "\xFE\xFF\0a\0,\0b\0\n", 10, NULL);
+    EXPECT_RC(&d, RC_CSV_EUTF16);
+    ck_assert_str_eq(rc_csv_bom(d.r), "FE FF");
+    rd_close(&d);
+    rd_mem(&d, "\xFF\xFE\0\0a\0\0\0", 8, NULL);
+    EXPECT_RC(&d, RC_CSV_EBINARY);
+    rd_close(&d);
+    rd_mem(&d, "\xFF\xFE" "a", 3, NULL); /* no NUL: the mark alone decides */
+    EXPECT_RC(&d, RC_CSV_EUTF16);
+    rd_close(&d);
 }
 END_TEST
 
@@ -1414,6 +1433,7 @@ static Suite *csvread_suite(void) {
     tcase_add_test(tc, fixture_stray_quote_pair_joins_lines_into_one_bad_row);
     tcase_add_test(tc, fixture_stray_quotes_are_data_without_quoting);
     tcase_add_test(tc, fixture_utf16_and_binary_files_are_refused);
+    tcase_add_test(tc, utf16_byte_order_marks_are_told_apart_from_binary);
     tcase_add_test(tc, fixture_empty_and_bom_only_files_are_eof);
     suite_add_tcase(s, tc);
 

@@ -2028,6 +2028,61 @@ END_TEST
 
 /* ---- suite --------------------------------------------------------------------------------- */
 
+/* ---- summary over hostile amounts ---------------------------------------------------- */
+
+typedef struct {
+    int rows;
+    int64_t amount[4], net[4];
+    int overflow[4];
+} summary_seen;
+
+static int collect_summary(const recon_summary_row *r, void *payload) {
+    summary_seen *s = payload;
+    ck_assert_int_lt(s->rows, 4);
+    s->amount[s->rows] = r->amount_minor;
+    s->net[s->rows] = r->net_minor;
+    s->overflow[s->rows] = r->overflow;
+    s->rows++;
+    return 0;
+}
+
+/* Rows may each hold up to INT64_MAX minor units, so a source's total can
+ * leave int64_t. That source is flagged, and every other source is still
+ * summed: SQLite's sum() would have stopped the whole summary. Totals that
+ * pass through the edge and come back are exact. */
+START_TEST(test_summary_flags_totals_past_int64_and_keeps_the_rest) {
+    recon_profile *p = psp();
+    const char *h = "id,type,created,amount,fee,currency\n";
+    char text[1024];
+    recon_import_opts o = RECON_IMPORT_OPTS_INIT;
+    o.source = "a_big";
+    snprintf(text, sizeof text, "%sb1,charge,2024-03-01,92233720368547758.07,0,EUR\n"
+             "b2,charge,2024-03-01,0.01,0,EUR\n", h);
+    import_ok("big.csv", text, p, &o);
+    o.source = "b_edge";
+    snprintf(text, sizeof text, "%se1,charge,2024-03-01,92233720368547758.07,0,EUR\n"
+             "e2,charge,2024-03-01,92233720368547758.07,0,EUR\n"
+             "e3,refund,2024-03-01,-92233720368547758.08,0,EUR\n"
+             "e4,refund,2024-03-01,-92233720368547758.08,0,EUR\n"
+             "e5,charge,2024-03-01,12.34,0,EUR\n", h);
+    import_ok("edge.csv", text, p, &o);
+    o.source = "c_small";
+    snprintf(text, sizeof text, "%ss1,refund,2024-03-01,-12.50,0,EUR\n", h);
+    import_ok("small.csv", text, p, &o);
+    summary_seen seen = {0};
+    ck_assert_int_eq(recon_summary_each(db, collect_summary, &seen), RECON_OK);
+    ck_assert_int_eq(seen.rows, 3);
+    ck_assert_int_eq(seen.overflow[0], 1);
+    ck_assert_int_eq(seen.amount[0], 0);
+    ck_assert_int_eq(seen.overflow[1], 0);
+    ck_assert_int_eq(seen.amount[1], 1234 - 2);
+    ck_assert_int_eq(seen.net[1], 1234 - 2);
+    ck_assert_int_eq(seen.overflow[2], 0);
+    ck_assert_int_eq(seen.amount[2], -1250);
+    recon_profile_free(p);
+}
+END_TEST
+
 static Suite *ingest_suite(void) {
     Suite *s = suite_create("ingest");
 
@@ -2152,6 +2207,7 @@ static Suite *ingest_suite(void) {
     tcase_add_checked_fixture(tot, setup, teardown);
     tcase_add_test(tot, test_totals_currency_is_read_like_the_rows);
     tcase_add_test(tot, test_totals_that_overflow_never_agree);
+    tcase_add_test(tot, test_summary_flags_totals_past_int64_and_keeps_the_rest);
     suite_add_tcase(s, tot);
 
     TCase *big = tcase_create("large");

@@ -1095,6 +1095,24 @@ START_TEST(test_bind_lists_missing_required_columns_with_aliases) {
 }
 END_TEST
 
+/* Two columns with the name the profile reads (after case folding and
+ * trimming) leave no way to tell which holds the money: refused, both
+ * named. A repeated column the profile does not read is harmless. */
+START_TEST(test_bind_refuses_a_column_it_reads_named_twice) {
+    recon_profile *p = bind_profile();
+    static const char *const dup[] = {"id", "type", "created", "amount", " Amount", "currency"};
+    static const char *const harmless[] = {"id",     "type", "created", "amount",
+                                           "currency", "note", "note"};
+    rc_binding b;
+    char msg[512];
+    ck_assert_int_eq(bind_cells(p, dup, 6, &b, msg, sizeof msg), RECON_EHEADER);
+    ck_assert_str_eq(msg, "column \"amount\" is named twice (columns 4 and 5): cannot tell which "
+                          "one to read");
+    ck_assert_int_eq(bind_cells(p, harmless, 7, &b, msg, sizeof msg), RECON_OK);
+    recon_profile_free(p);
+}
+END_TEST
+
 START_TEST(test_bind_allows_optional_columns_to_be_absent) {
     recon_profile *p = bind_profile();
     static const char *const header[] = {"id", "type", "created", "amount", "currency"};
@@ -1305,6 +1323,7 @@ static Suite *profile_suite(void) {
     tcase_add_test(h, test_bind_uses_lengths_not_nul_terminators);
     tcase_add_test(h, test_bind_prefers_earlier_alias_over_earlier_column);
     tcase_add_test(h, test_bind_lists_missing_required_columns_with_aliases);
+    tcase_add_test(h, test_bind_refuses_a_column_it_reads_named_twice);
     tcase_add_test(h, test_bind_allows_optional_columns_to_be_absent);
     tcase_add_test(h, test_bind_header_no_uses_positions);
     suite_add_tcase(s, h);

@@ -40,20 +40,62 @@ void json_str(FILE *f, const char *s) {
     fputc('"', f);
 }
 
+/* A cell that is entirely an optional minus, digits and an optional
+ * fraction ("-12.50", "1250"): a number to a spreadsheet, never a formula,
+ * so amounts stay summable. "+5", "-1e5", "-.5" and "1,250" are not. */
+static int plain_number(const char *s) {
+    if (*s == '-')
+        s++;
+    if (*s < '0' || *s > '9')
+        return 0;
+    while (*s >= '0' && *s <= '9')
+        s++;
+    if (*s == '.') {
+        s++;
+        if (*s < '0' || *s > '9')
+            return 0;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    return *s == '\0';
+}
+
+int csv_formula_risk(const char *s) {
+    const unsigned char *u = (const unsigned char *)s;
+    if (!s || plain_number(s))
+        return 0;
+    if (u[0] && strchr("=+-@\t\r", u[0]))
+        return 1;
+    /* The fullwidth forms (U+FF1D = U+FF0B + U+FF0D - U+FF20 @), which some
+     * spreadsheets in East Asian locales turn into their ASCII twins. */
+    return u[0] == 0xEF && u[1] == 0xBC &&
+           (u[2] == 0x9D || u[2] == 0x8B || u[2] == 0x8D || u[2] == 0xA0);
+}
+
 void csv_str(FILE *f, const char *s) {
     if (!s)
         return;
-    if (!strpbrk(s, ",\"\r\n")) {
+    const int risk = csv_formula_risk(s);
+    if (!risk && !strpbrk(s, ",\"\r\n")) {
         fputs(s, f);
         return;
     }
     fputc('"', f);
+    if (risk)
+        fputc('\'', f);
     for (; *s; s++) {
         if (*s == '"')
             fputc('"', f);
         fputc(*s, f);
     }
     fputc('"', f);
+}
+
+void csv_row(FILE *f, const char *const *cells, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        csv_str(f, cells[i]);
+        fputc(i + 1 == n ? '\n' : ',', f);
+    }
 }
 
 int parse_format(const char *v, int allow_csv, int *out) {

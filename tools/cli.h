@@ -23,8 +23,17 @@ int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A JSON string literal (null for NULL). */
 void json_str(FILE *f, const char *s);
-/* A CSV cell, quoted when it must be (nothing for NULL). */
+/* A CSV cell, quoted when it must be (nothing for NULL). Every CSV the CLI
+ * writes goes through here, because cells hold text from imported files: a
+ * cell a spreadsheet would run as a formula (first character = + - @, tab
+ * or CR, or a fullwidth = + - @) is written quoted with a ' in front
+ * ("'=HYPERLINK(...)"), unless the whole cell is a plain number such as
+ * -12.50 or -1250 (amounts must stay numbers). docs/LIMITS.md, "CSV output". */
 void csv_str(FILE *f, const char *s);
+/* 1 when csv_str would neutralize s as a formula. */
+int csv_formula_risk(const char *s);
+/* n cells through csv_str, comma-separated, then a line end. */
+void csv_row(FILE *f, const char *const *cells, size_t n);
 /* "text", "json" and, when allow_csv, "csv". Returns 0 or -1. */
 int parse_format(const char *v, int allow_csv, int *out);
 /* Minor units as major-unit text, e.g. "-12.50". */

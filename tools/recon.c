@@ -363,6 +363,11 @@ static int print_summary_row(const recon_summary_row *r, void *payload) {
     money(r->net_minor, r->currency, net, sizeof net);
     if (!r->currency[0])
         amount[0] = net[0] = '\0';
+    /* Totals past int64_t minor units: said, never a wrapped number. */
+    if (r->overflow) {
+        snprintf(amount, sizeof amount, "overflow");
+        snprintf(net, sizeof net, "overflow");
+    }
     if (ls->fmt == FMT_JSON) {
         printf("%s\n  {\"source\": ", ls->count ? "," : "");
         json_str(stdout, r->source);
@@ -370,15 +375,24 @@ static int print_summary_row(const recon_summary_row *r, void *payload) {
         json_str(stdout, r->source_type);
         printf(", \"currency\": ");
         json_str(stdout, r->currency);
-        printf(", \"imports\": %lld, \"transactions\": %lld, \"amount_minor\": %lld, "
-               "\"amount\": \"%s\", \"net_minor\": %lld, \"net\": \"%s\", \"failures\": %lld}",
-               (long long)r->imports, (long long)r->transactions, (long long)r->amount_minor,
-               amount, (long long)r->net_minor, net, (long long)r->failures);
+        char amount_minor[24] = "null", net_minor[24] = "null";
+        if (!r->overflow) {
+            snprintf(amount_minor, sizeof amount_minor, "%lld", (long long)r->amount_minor);
+            snprintf(net_minor, sizeof net_minor, "%lld", (long long)r->net_minor);
+        }
+        printf(", \"imports\": %lld, \"transactions\": %lld, \"amount_minor\": %s, "
+               "\"amount\": \"%s\", \"net_minor\": %s, \"net\": \"%s\", \"failures\": %lld, "
+               "\"overflow\": %s}",
+               (long long)r->imports, (long long)r->transactions, amount_minor, amount, net_minor,
+               net, (long long)r->failures, r->overflow ? "true" : "false");
     } else if (ls->fmt == FMT_CSV) {
-        csv_str(stdout, r->source);
-        printf(",%s,%s,%lld,%lld,%s,%s,%lld\n", r->source_type, r->currency,
-               (long long)r->imports, (long long)r->transactions, amount, net,
-               (long long)r->failures);
+        char imports[24], transactions[24], failures[24];
+        snprintf(imports, sizeof imports, "%lld", (long long)r->imports);
+        snprintf(transactions, sizeof transactions, "%lld", (long long)r->transactions);
+        snprintf(failures, sizeof failures, "%lld", (long long)r->failures);
+        const char *cells[] = {r->source, r->source_type, r->currency, imports,
+                               transactions, amount, net, failures};
+        csv_row(stdout, cells, 8);
     } else {
         printf("%-20s %-6s %-8s %7lld %12lld %18s %18s %8lld\n", r->source, r->source_type,
                r->currency[0] ? r->currency : "-", (long long)r->imports,

@@ -205,10 +205,7 @@ static int errors_list(const cli *c) {
                                            "unified_code", "category", "retryable",
                                            "retry_policy", "action", "description", "spec"};
         if (fmt == FMT_CSV) {
-            for (int i = 0; i < 11; i++) {
-                csv_str(stdout, cells[i]);
-                putchar(i == 10 ? '\n' : ',');
-            }
+            csv_row(stdout, cells, 11);
         } else if (fmt == FMT_JSON) {
             printf("%s\n  {", n ? "," : "");
             for (int i = 0; i < 11; i++) {
@@ -332,10 +329,7 @@ static int print_failure(const recon_failure *f, void *payload) {
         }
         printf("}");
     } else if (ls->fmt == FMT_CSV) {
-        for (int i = 0; i < NCOLS; i++) {
-            csv_str(stdout, cells[i]);
-            putchar(i == NCOLS - 1 ? '\n' : ',');
-        }
+        csv_row(stdout, cells, NCOLS);
     } else {
         print_failure_text(f);
     }
@@ -499,10 +493,12 @@ static int print_summary(const recon_failure_summary_row *r, void *payload) {
         json_str(stdout, r->last_seen);
         printf("}");
     } else if (ls->fmt == FMT_CSV) {
-        printf("%s,%s,", r->unified_code, r->category);
-        csv_str(stdout, r->provider);
-        printf(",%lld,%lld,%s,%s\n", (long long)r->failures, (long long)r->occurrences,
-               r->first_seen, r->last_seen);
+        char failures[24], occurrences[24];
+        snprintf(failures, sizeof failures, "%lld", (long long)r->failures);
+        snprintf(occurrences, sizeof occurrences, "%lld", (long long)r->occurrences);
+        const char *cells[] = {r->unified_code, r->category,    r->provider, failures,
+                               occurrences,     r->first_seen, r->last_seen};
+        csv_row(stdout, cells, 7);
     } else {
         printf("%-22s %-10s %-18s %8lld %11lld  %s  %s\n", r->unified_code, r->category,
                r->provider, (long long)r->failures, (long long)r->occurrences, r->first_seen,

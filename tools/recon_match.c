@@ -347,10 +347,7 @@ static int print_export(const recon_export_row *r, void *payload) {
     } else {
         const char *cells[] = {id,          r->rule, r->status,  r->side, r->source, r->external_id,
                                r->group_id, amount,  r->currency};
-        for (int i = 0; i < 9; i++) {
-            csv_str(stdout, cells[i]);
-            putchar(i == 8 ? '\n' : ',');
-        }
+        csv_row(stdout, cells, 9);
     }
     s->count++;
     return 0;
