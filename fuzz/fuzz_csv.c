@@ -98,7 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         rows++;
         FUZZ_ASSERT(rows <= size);
     }
-    FUZZ_ASSERT(rc == RC_CSV_EOF || rc == RC_CSV_EBINARY);
+    FUZZ_ASSERT(rc == RC_CSV_EOF || rc == RC_CSV_EBINARY || rc == RC_CSV_EUTF16);
     if (rc == RC_CSV_EOF) {
         FUZZ_ASSERT(echo.seen == size);
         FUZZ_ASSERT(rc_csv_bytes(r) == size);

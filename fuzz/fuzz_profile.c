@@ -8,10 +8,23 @@
  * column, name of each slot) binds, with every index inside the row; and
  * a parsed profile is freed without leaks (ASan). */
 #include <string.h>
+#include <strings.h>
 
 #include "fuzz.h"
 #include "profile.h"
 #include "recon.h"
+
+/* Adds a column name to a header unless it is there already: a real file
+ * names a column once, however many fields read it (a header naming a
+ * column twice is refused when the profile reads it). */
+static void profile_fuzz_add(const char **header, size_t *lens, size_t *n, const char *name) {
+    for (size_t i = 0; i < *n; i++)
+        if (strcasecmp(header[i], name) == 0)
+            return;
+    header[*n] = name;
+    lens[*n] = strlen(name);
+    (*n)++;
+}
 
 /* Binds the profile to a header of its own names. */
 static void profile_fuzz_bind_self(const recon_profile *p) {
@@ -20,19 +33,12 @@ static void profile_fuzz_bind_self(const recon_profile *p) {
     size_t n = 0;
     for (int f = 0; f < RC_F_COUNT; f++) {
         const rc_column *col = &p->cols[f];
-        if (col->configured && !col->expr && col->naliases > 0) {
-            header[n] = col->aliases[0];
-            lens[n] = strlen(col->aliases[0]);
-            n++;
-        }
+        if (col->configured && !col->expr && col->naliases > 0)
+            profile_fuzz_add(header, lens, &n, col->aliases[0]);
     }
-    for (size_t s = 0; s < p->slots.n; s++) {
-        if (p->slots.slot[s].name != NULL) {
-            header[n] = p->slots.slot[s].name;
-            lens[n] = strlen(p->slots.slot[s].name);
-            n++;
-        }
-    }
+    for (size_t s = 0; s < p->slots.n; s++)
+        if (p->slots.slot[s].name != NULL)
+            profile_fuzz_add(header, lens, &n, p->slots.slot[s].name);
     rc_binding b;
     char msg[512];
     const int rc = rc_profile_bind(p, p->header ? header : NULL, p->header ? lens : NULL,
