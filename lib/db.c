@@ -63,6 +63,11 @@ int rc_fail_sql(recon_db *db, const char *doing) {
         return rc_fail(db, code, "%s: %s (sqlite %d): a write to the database failed: is the "
                        "disk full, or the file over a size limit?",
                        doing, sqlite3_errmsg(db->sql), ext);
+    /* SQLite's sum() refuses a total past int64_t: say which totals. */
+    if (primary == SQLITE_ERROR && strcmp(sqlite3_errmsg(db->sql), "integer overflow") == 0)
+        return rc_fail(db, code, "%s: integer overflow: a total of amounts is beyond what "
+                       "64-bit minor units hold (rows with amounts near the limit, "
+                       "docs/LIMITS.md)", doing);
     /* "database is locked" alone reads like a permanent state: say that
      * another connection held it for the whole timeout. */
     if (code == RECON_EBUSY)

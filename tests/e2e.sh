@@ -1037,6 +1037,17 @@ check "status follows the late-days setting: po_amb is in transit at 7 days" "0|
 run "$RECON" --db "$T/nonexistent-dir/x.db" status
 check "status on a database that cannot be opened: exit 1" 1 "$rc"
 
+# Two amounts at the int64 limit: every report that adds them up says so
+# (exit 1, no wrapped total); the rows themselves still list.
+db=$T/overflow-report.db
+printf 'id,type,created,amount,currency\na,charge,2024-01-01,92233720368547758.07,EUR\nb,charge,2024-01-02,92233720368547758.07,EUR\n' >big_amounts.csv
+r import --profile generic_psp --source p big_amounts.csv
+r report summary
+check "report summary past int64: exit 1" 1 "$rc"
+check_has "report summary past int64: says which totals" "integer overflow: a total of amounts is beyond what 64-bit minor units hold" "$err"
+r report unmatched --format csv
+check "report unmatched past int64: the rows still list" "0|3" "$rc|$(wc -l <"$T/out" | tr -d ' ')"
+
 # The table compiler refuses a closed set without UNKNOWN (the classifier's
 # answer when nothing matches), even when no row of the table refers to it.
 MKERR=$ROOT/build/host/mkerrtable

@@ -55,14 +55,8 @@ static void emit_json(const recon_report_row *r, long n) {
 
 static void emit_csv(const recon_report_row *r, long n) {
     if (n == 0)
-        for (size_t i = 0; i < r->ncolumns; i++) {
-            csv_str(stdout, r->names[i]);
-            putchar(i + 1 == r->ncolumns ? '\n' : ',');
-        }
-    for (size_t i = 0; i < r->ncolumns; i++) {
-        csv_str(stdout, r->values[i]);
-        putchar(i + 1 == r->ncolumns ? '\n' : ',');
-    }
+        csv_row(stdout, r->names, r->ncolumns);
+    csv_row(stdout, r->values, r->ncolumns);
 }
 
 static int keep_text(table *t, const recon_report_row *r) {
