@@ -1048,6 +1048,20 @@ check_has "report summary past int64: says which totals" "integer overflow: a to
 r report unmatched --format csv
 check "report unmatched past int64: the rows still list" "0|3" "$rc|$(wc -l <"$T/out" | tr -d ' ')"
 
+# The match rate is never rounded to 100.0% while something is unmatched,
+# nor to 0.0% once something matched: 2000 of 2001, then 1 of 2001.
+db=$T/rate.db
+python3 -c "
+print('id,type,created,amount,currency')
+for i in range(2001): print(f'c{i},charge,2024-01-01,1.00,EUR')" >rate.csv
+r import --profile generic_psp --source p rate.csv
+sql "INSERT INTO matches(id, rule, origin, score, evidence, created_at, created_by) VALUES (1, 'test', 'manual', 0, '{}', 'now', 'test'); INSERT INTO match_items SELECT 1, id, 'left' FROM transactions WHERE external_id <> 'c0'" >/dev/null
+r report summary --format csv
+check "report summary: 2000 of 2001 matched is 99.9%, not 100.0%" "p,EUR,2001,2000,99.9%" "$(sed -n 2p "$T/out" | cut -d, -f1-5)"
+sql "DELETE FROM match_items WHERE transaction_id > (SELECT min(id) + 1 FROM transactions)" >/dev/null
+r report summary --format csv
+check "report summary: 1 of 2001 matched is 0.1%, not 0.0%" "p,EUR,2001,1,0.1%" "$(sed -n 2p "$T/out" | cut -d, -f1-5)"
+
 # The table compiler refuses a closed set without UNKNOWN (the classifier's
 # answer when nothing matches), even when no row of the table refers to it.
 MKERR=$ROOT/build/host/mkerrtable
