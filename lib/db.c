@@ -63,6 +63,10 @@ int rc_fail_sql(recon_db *db, const char *doing) {
         return rc_fail(db, code, "%s: %s (sqlite %d): a write to the database failed: is the "
                        "disk full, or the file over a size limit?",
                        doing, sqlite3_errmsg(db->sql), ext);
+    /* Name the file: the fix (permissions, a read-only mount) is there. */
+    if (primary == SQLITE_READONLY)
+        return rc_fail(db, code, "%s: %s (sqlite %d): %s is read-only to this process", doing,
+                       sqlite3_errmsg(db->sql), ext, sqlite3_db_filename(db->sql, "main"));
     /* SQLite's sum() refuses a total past int64_t: say which totals. */
     if (primary == SQLITE_ERROR && strcmp(sqlite3_errmsg(db->sql), "integer overflow") == 0)
         return rc_fail(db, code, "%s: integer overflow: a total of amounts is beyond what "

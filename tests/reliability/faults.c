@@ -120,7 +120,7 @@ static void read_only(void) {
     chmod(db, 0444);
     rl_spawn_opts o = {NULL, err_file, 0, 1};
     int st = import_into(db, early_csv, &o);
-    verdict("read-only database file", st, "readonly", db, saved, digest);
+    verdict("read-only database file", st, "books.db is read-only to this process", db, saved, digest);
 }
 
 static void not_sqlite(void) {
