@@ -49,7 +49,7 @@ all: $(B)/librecon.a $(B)/librecon.so $(B)/recon
 # Builds the test programs without running them.
 tests: $(TEST_BIN)
 
-$(DEPS_OK): tools/install-deps.sh
+$(DEPS_OK): tools/install-deps.sh tools/apt-install.sh
 	@mkdir -p build
 	@sh tools/install-deps.sh
 	@touch $@

@@ -22,25 +22,12 @@ links() {
 
 links && exit 0
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then
-        SUDO="sudo"
-    else
-        echo "fuzz/install-deps.sh: need root or sudo to install clang and libclang-rt" >&2
-        exit 1
-    fi
-fi
-export DEBIAN_FRONTEND=noninteractive
+APT="$(dirname "$0")/../tools/apt-install.sh"
 if ! command -v "$CC" >/dev/null 2>&1; then
-    echo "fuzz/install-deps.sh: installing clang" >&2
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq --no-install-recommends clang >&2
+    sh "$APT" fuzz/install-deps.sh clang
 fi
 links && exit 0
 major=$("$CC" -dumpversion | cut -d. -f1)
-echo "fuzz/install-deps.sh: installing libclang-rt-$major-dev (libFuzzer runtime)" >&2
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "libclang-rt-$major-dev" >&2 ||
-    $SUDO apt-get install -y -qq --no-install-recommends libclang-rt-dev >&2
+sh "$APT" fuzz/install-deps.sh "libclang-rt-$major-dev" ||
+    sh "$APT" fuzz/install-deps.sh libclang-rt-dev
 links || { echo "fuzz/install-deps.sh: $CC still cannot link a libFuzzer target" >&2; exit 1; }

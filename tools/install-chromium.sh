@@ -8,16 +8,4 @@ set -eu
 
 command -v chromium >/dev/null 2>&1 && exit 0
 
-echo "install-chromium: installing the Debian package chromium" >&2
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then
-        SUDO="sudo"
-    else
-        echo "install-chromium: need root or sudo to install chromium" >&2
-        exit 1
-    fi
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends chromium >&2
+sh "$(dirname "$0")/apt-install.sh" install-chromium chromium

@@ -26,17 +26,5 @@ done
 
 [ -z "$missing" ] && exit 0
 
-echo "install-deps: installing missing Debian packages:$missing" >&2
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then
-        SUDO="sudo"
-    else
-        echo "install-deps: need root or sudo to install:$missing" >&2
-        exit 1
-    fi
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >&2
+sh "$(dirname "$0")/apt-install.sh" install-deps $missing
