@@ -11,18 +11,11 @@ static recon_db *db;
 static sqlite3 *sq;
 
 static void setup(void) {
-    tu_tmpdir(tmp, sizeof tmp);
-    snprintf(dbpath, sizeof dbpath, "%s/books.db", tmp);
-    db = NULL;
-    ck_assert_msg(recon_open(dbpath, NULL, &db) == RECON_OK, "%s", recon_errmsg(db));
-    ck_assert_int_eq(sqlite3_open_v2(dbpath, &sq, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(sq, 5000);
+    tu_books_open(tmp, sizeof tmp, dbpath, sizeof dbpath, &db, &sq);
 }
 
 static void teardown(void) {
-    sqlite3_close(sq);
-    recon_close(db);
-    tu_rm_tree(tmp);
+    tu_books_close(tmp, db, sq);
 }
 
 static int64_t record(const char *provider, int status, const char *code, const char *message,

@@ -27,9 +27,7 @@ static void setup(void) {
 }
 
 static void teardown(void) {
-    sqlite3_close(sq);
-    recon_close(db);
-    tu_rm_tree(tmp);
+    tu_books_close(tmp, db, sq);
 }
 
 #define PSP_HEADER                                                                                 \

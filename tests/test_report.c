@@ -14,14 +14,7 @@ static sqlite3 *sq;
 
 static void import_fixture(const char *file, const char *profile, const char *source,
                            uint64_t rejected) {
-    recon_profile *p = NULL;
-    ck_assert_int_eq(recon_profile_builtin(profile, NULL, &p), RECON_OK);
-    recon_import_opts o = RECON_IMPORT_OPTS_INIT;
-    o.source = source;
-    recon_import_result r;
-    ck_assert_msg(recon_import_file(db, file, p, &o, &r) == RECON_OK, "%s", recon_errmsg(db));
-    ck_assert_uint_eq(r.rows_rejected, rejected);
-    recon_profile_free(p);
+    ck_assert_uint_eq(tu_import(db, file, profile, source).rows_rejected, rejected);
 }
 
 static int64_t tx(const char *source, const char *id) {
@@ -31,10 +24,7 @@ static int64_t tx(const char *source, const char *id) {
 }
 
 static void setup(void) {
-    tu_tmpdir(tmp, sizeof tmp);
-    snprintf(dbpath, sizeof dbpath, "%s/books.db", tmp);
-    db = NULL;
-    ck_assert_msg(recon_open(dbpath, NULL, &db) == RECON_OK, "%s", recon_errmsg(db));
+    tu_books_open(tmp, sizeof tmp, dbpath, sizeof dbpath, &db, &sq);
     /* ch_9's net is not its gross minus its fee: the one reject. */
     import_fixture("tests/fixtures/reports/psp.csv", "generic_psp", "psp", 1);
     import_fixture("tests/fixtures/reports/bank.csv", "generic_bank", "bank", 0);
@@ -50,14 +40,10 @@ static void setup(void) {
     ck_assert_msg(recon_match_add(db, &l, 1, &r, 1, "short by 0.50", "test", 1, &id) == RECON_OK,
                   "%s", recon_errmsg(db));
     ck_assert_int_eq(recon_setting_set(db, "report.as_of", "2024-05-20"), RECON_OK);
-    ck_assert_int_eq(sqlite3_open_v2(dbpath, &sq, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(sq, 5000);
 }
 
 static void teardown(void) {
-    sqlite3_close(sq);
-    recon_close(db);
-    tu_rm_tree(tmp);
+    tu_books_close(tmp, db, sq);
 }
 
 /* ---- views --------------------------------------------------------------------------- */

@@ -15,12 +15,7 @@ static sqlite3 *sq;
 #define EVIL_SOURCE "psp <script>x</script> & \"co\""
 
 static void setup(void) {
-    tu_tmpdir(tmp, sizeof tmp);
-    snprintf(dbpath, sizeof dbpath, "%s/books.db", tmp);
-    db = NULL;
-    ck_assert_msg(recon_open(dbpath, NULL, &db) == RECON_OK, "%s", recon_errmsg(db));
-    ck_assert_int_eq(sqlite3_open_v2(dbpath, &sq, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(sq, 5000);
+    tu_books_open(tmp, sizeof tmp, dbpath, sizeof dbpath, &db, &sq);
     ck_assert_int_eq(sqlite3_exec(sq,
                                   "INSERT INTO meta(key, value) VALUES"
                                   " ('report.as_of', '2024-04-15')",
@@ -29,19 +24,11 @@ static void setup(void) {
 }
 
 static void teardown(void) {
-    sqlite3_close(sq);
-    recon_close(db);
-    tu_rm_tree(tmp);
+    tu_books_close(tmp, db, sq);
 }
 
 static void import(const char *path, const char *profile, const char *source) {
-    recon_profile *p = NULL;
-    ck_assert_int_eq(recon_profile_builtin(profile, NULL, &p), RECON_OK);
-    recon_import_opts o = RECON_IMPORT_OPTS_INIT;
-    o.source = source;
-    recon_import_result r;
-    ck_assert_msg(recon_import_file(db, path, p, &o, &r) == RECON_OK, "%s", recon_errmsg(db));
-    recon_profile_free(p);
+    tu_import(db, path, profile, source);
 }
 
 static void match_defaults(void) {

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 
+#include "recon.h"
 #include "testutil.h"
 
 /* Removes a directory tree (test scratch space). */
@@ -27,6 +28,40 @@ static inline void tu_rm_tree(const char *dir) {
     }
     closedir(d);
     rmdir(dir);
+}
+
+/* The usual fixture of a suite: a fresh directory `tmp` (tu_tmpdir), the
+ * database `dbpath` in it opened through the library as *db, and a second,
+ * plain connection *sq to read it back with SQL. */
+static inline void tu_books_open(char *tmp, size_t tmp_size, char *dbpath, size_t dbpath_size,
+                                 recon_db **db, sqlite3 **sq) {
+    tu_tmpdir(tmp, tmp_size);
+    snprintf(dbpath, dbpath_size, "%s/books.db", tmp);
+    *db = NULL;
+    ck_assert_msg(recon_open(dbpath, NULL, db) == RECON_OK, "%s", recon_errmsg(*db));
+    ck_assert_int_eq(sqlite3_open_v2(dbpath, sq, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(*sq, 5000);
+}
+
+static inline void tu_books_close(const char *tmp, recon_db *db, sqlite3 *sq) {
+    sqlite3_close(sq);
+    recon_close(db);
+    tu_rm_tree(tmp);
+}
+
+/* Imports a file with a built-in profile into `source` (NULL: the
+ * profile's name); the import must succeed. Returns its result. */
+static inline recon_import_result tu_import(recon_db *db, const char *path, const char *profile,
+                                            const char *source) {
+    recon_profile *p = NULL;
+    ck_assert_int_eq(recon_profile_builtin(profile, NULL, &p), RECON_OK);
+    recon_import_opts o = RECON_IMPORT_OPTS_INIT;
+    o.source = source;
+    recon_import_result r;
+    ck_assert_msg(recon_import_file(db, path, p, &o, &r) == RECON_OK, "%s: %s", path,
+                  recon_errmsg(db));
+    recon_profile_free(p);
+    return r;
 }
 
 /* Every test's directory lives under one per test case, made and removed by
