@@ -17,13 +17,8 @@ static sqlite3 *sq;
 static int nfiles;
 
 static void setup(void) {
-    tu_tmpdir(tmp, sizeof tmp);
-    snprintf(dbpath, sizeof dbpath, "%s/books.db", tmp);
-    db = NULL;
+    tu_books_open(tmp, sizeof tmp, dbpath, sizeof dbpath, &db, &sq);
     nfiles = 0;
-    ck_assert_msg(recon_open(dbpath, NULL, &db) == RECON_OK, "%s", recon_errmsg(db));
-    ck_assert_int_eq(sqlite3_open_v2(dbpath, &sq, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(sq, 5000);
 }
 
 static void teardown(void) {
