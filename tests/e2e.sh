@@ -1062,6 +1062,70 @@ sql "DELETE FROM match_items WHERE transaction_id > (SELECT min(id) + 1 FROM tra
 r report summary --format csv
 check "report summary: 1 of 2001 matched is 0.1%, not 0.0%" "p,EUR,2001,1,0.1%" "$(sed -n 2p "$T/out" | cut -d, -f1-5)"
 
+# ---- terminal output: control characters from files are shown escaped -----------------------
+# terminal_escapes.csv (tests/fixtures/hostile) holds ESC[2J, ESC]0;title BEL,
+# U+009B, backspaces and a bare CR in ids, payout ids, references, customers,
+# descriptions and an amount. Text output must carry none of those bytes
+# (docs/LIMITS.md, "Terminal output"); the database keeps them as written.
+db=$T/tty.db
+# The file's own name carries an escape too (import report, failures list).
+tty_file=$(printf 'te\033[1m.csv')
+cp "$FIX/hostile/terminal_escapes.csv" "$tty_file"
+# no_controls FILE: no ESC, BEL, BS, CR or 0x9b byte (C1 CSI in UTF-8 or alone).
+no_controls() {
+    python3 -c '
+import sys
+b = open(sys.argv[1], "rb").read()
+sys.exit(any(c in b for c in (b"\x1b", b"\x07", b"\x08", b"\r", b"\x9b")))' "$1"
+}
+r import --profile generic_psp --source psp "$tty_file"
+check "terminal: import exits 3 (one bad amount)" 3 "$rc"
+check_true "terminal: import report has no control bytes" "no control bytes" no_controls "$T/out"
+check_has "terminal: import report shows the file name escaped" 'te\x1b[1m.csv: import 1 into source psp' "$out"
+check "terminal: the database keeps the id as written" "74311B5B324A|706F1B5D303B70776E656407" \
+    "$(sql "SELECT hex(external_id), hex(group_id) FROM transactions WHERE line = 2")"
+r failures list
+check_true "terminal: failures list has no control bytes" "no control bytes" no_controls "$T/out"
+check_has "terminal: failures list quotes the cell escaped" "te\\x1b[1m.csv:5: amount_invalid: field amount (column \"amount\"): '1.00\\x1b[2J'" "$out"
+check_has "terminal: failures list raw row escaped" 'raw: t3,charge,2024-03-01T10:02:00Z,2024-03-03,1.00\x1b[2J,0.00,1.00,EUR,po_3,r3\u009b2J,c3\x08\x08,bad amount\x07' "$out"
+check "terminal: failures list stays one failure on two lines" 3 "$(wc -l <"$T/out" | tr -d ' ')"
+r report unmatched
+check_true "terminal: report unmatched has no control bytes" "no control bytes" no_controls "$T/out"
+check_has "terminal: report unmatched shows the description escaped" 'desc\x1b[31mred\rFAKE OK\x08' "$out"
+# cols.py FILE: each row of a text table cut at the header's column starts.
+cat >cols.py <<'PY'
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+h = lines[0]
+starts = [i for i in range(len(h)) if h[i] != " " and (i == 0 or h[i - 2:i] == "  ")]
+for line in lines[1:]:
+    print("|".join(line[a:b].strip() for a, b in zip(starts, starts[1:] + [None])))
+PY
+check "terminal: report unmatched columns stay aligned on the escaped text" \
+    '2024-03-01|999|over 30|psp|unmatched|charge|t1\x1b[2J|po\x1b]0;pwned\x07|EUR|1.00|desc\x1b[31mred\rFAKE OK\x08
+2024-03-01|999|over 30|psp|unmatched|charge|t2|po_2|EUR|2.00|plain' "$(python3 cols.py "$T/out" 2>&1)"
+r explain 1
+check_true "terminal: explain has no control bytes" "no control bytes" no_controls "$T/out"
+check_has "terminal: explain shows the source and id escaped" 'psp t1\x1b[2J: charge 1.00 EUR' "$out"
+r summary
+check_true "terminal: summary has no control bytes" "no control bytes" no_controls "$T/out"
+r explain --source psp --id "$(printf 'x\033]0;t\007')"
+check "terminal: an error quoting an argument exits 1" 1 "$rc"
+check_true "terminal: the error on stderr has no control bytes" "no control bytes" no_controls "$T/err"
+check_has "terminal: the error shows the argument escaped" "'x\\x1b]0;t\\x07'" "$err"
+r report "$(printf 'sum\033[2J')" --format csv
+check "terminal: a usage error quoting an argument exits 2" 2 "$rc"
+check_true "terminal: the usage error has no control bytes" "no control bytes" no_controls "$T/err"
+r failures list --format json
+check_true "terminal: failures list json has no control bytes" "no control bytes" no_controls "$T/out"
+check "terminal: failures list json keeps the raw row exact" "True" \
+    "$(py_json "$T/out" '"1.00\x1b[2J" in d[0]["raw"] and "r3\u009b2J" in d[0]["raw"]')"
+r export unmatched
+check "terminal: CSV keeps values exact (not a terminal format)" "$(printf 't1\033[2J')" \
+    "$(python3 -c '
+import csv, sys
+print(list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))[1][5])' "$T/out" 2>&1)"
+
 # The table compiler refuses a closed set without UNKNOWN (the classifier's
 # answer when nothing matches), even when no row of the table refers to it.
 MKERR=$ROOT/build/host/mkerrtable

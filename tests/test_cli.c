@@ -96,6 +96,100 @@ START_TEST(test_csv_row_joins_cells_and_ends_the_line) {
 }
 END_TEST
 
+/* What text_str writes for s, in a static buffer. */
+static const char *shown(const char *s) {
+    static char out[256];
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    text_str(f, s);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_uint_lt(len, sizeof out);
+    memcpy(out, buf, len + 1);
+    free(buf);
+    return out;
+}
+
+START_TEST(test_text_shows_c0_controls_and_del_escaped) {
+    ck_assert_str_eq(shown("\x1b[2Jclear"), "\\x1b[2Jclear");
+    ck_assert_str_eq(shown("\x1b]0;title\x07"), "\\x1b]0;title\\x07");
+    ck_assert_str_eq(shown("ab\b\bxx"), "ab\\x08\\x08xx");
+    ck_assert_str_eq(shown("\x01\x1f\x7f"), "\\x01\\x1f\\x7f");
+    /* A value stays on its line: line ends and tabs inside it are shown. */
+    ck_assert_str_eq(shown("a\nb\rc\td"), "a\\nb\\rc\\td");
+}
+END_TEST
+
+START_TEST(test_text_shows_c1_and_bidi_controls_escaped) {
+    ck_assert_str_eq(shown("\xc2\x9b" "31m"), "\\u009b31m");  /* U+009B CSI */
+    ck_assert_str_eq(shown("\xc2\x80\xc2\x9f"), "\\u0080\\u009f");
+    ck_assert_str_eq(shown("\xe2\x80\xae" "fdp.exe"), "\\u202efdp.exe"); /* RLO */
+    ck_assert_str_eq(shown("\xe2\x81\xa6x\xe2\x81\xa9"), "\\u2066x\\u2069");
+    ck_assert_str_eq(shown("a\xe2\x80\xa8" "b"), "a\\u2028b");
+}
+END_TEST
+
+START_TEST(test_text_keeps_printable_utf8_and_backslashes) {
+    ck_assert_str_eq(shown("Caf\xc3\xa9 cr\xc3\xa8me \xe2\x82\xac" "5"), "Caf\xc3\xa9 cr\xc3\xa8me \xe2\x82\xac" "5");
+    ck_assert_str_eq(shown("\xc2\xa0nbsp \xf0\x9f\x98\x80"), "\xc2\xa0nbsp \xf0\x9f\x98\x80");
+    ck_assert_str_eq(shown("C:\\dir\\x1b"), "C:\\dir\\x1b"); /* backslashes as they are */
+    ck_assert_str_eq(shown(""), "");
+    ck_assert_str_eq(shown(NULL), "-");
+}
+END_TEST
+
+START_TEST(test_text_shows_bytes_that_are_not_utf8_escaped) {
+    ck_assert_str_eq(shown("\x9b" "2J"), "\\x9b2J"); /* a lone 8-bit CSI */
+    ck_assert_str_eq(shown("Caf\xe9"), "Caf\\xe9");
+    ck_assert_str_eq(shown("\xc0\xaf"), "\\xc0\\xaf");             /* overlong */
+    ck_assert_str_eq(shown("\xed\xa0\x80"), "\\xed\\xa0\\x80"); /* a surrogate */
+    ck_assert_str_eq(shown("\xe2\x82"), "\\xe2\\x82");             /* truncated */
+}
+END_TEST
+
+START_TEST(test_text_dup_and_text_arg_agree_with_text_str) {
+    const char *s = "t1\x1b[2J \xc2\x9b \xc3\xa9";
+    char *d = text_dup(s);
+    ck_assert_str_eq(d, shown(s));
+    free(d);
+    text_args ta = {0};
+    const char *clean = "plain \xc3\xa9";
+    ck_assert_ptr_eq(text_arg(&ta, clean), clean); /* nothing to escape: no copy */
+    ck_assert_ptr_null(text_arg(&ta, NULL));
+    ck_assert_str_eq(text_arg(&ta, s), shown(s));
+    ck_assert_uint_eq(ta.n, 1);
+    for (int i = 1; i < TEXT_ARGS_MAX; i++)
+        text_arg(&ta, "\x1b");
+    ck_assert_str_eq(text_arg(&ta, "\x1b"), "?"); /* past the slots: never the raw value */
+    text_args_free(&ta);
+    ck_assert_uint_eq(ta.n, 0);
+}
+END_TEST
+
+/* What json_str writes for s, in a static buffer. */
+static const char *json(const char *s) {
+    static char out[256];
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    json_str(f, s);
+    ck_assert_int_eq(fclose(f), 0);
+    memcpy(out, buf, len + 1);
+    free(buf);
+    return out;
+}
+
+START_TEST(test_json_escapes_every_control) {
+    ck_assert_str_eq(json("\x1b[2J\x07\b\x01"), "\"\\u001b[2J\\u0007\\u0008\\u0001\"");
+    ck_assert_str_eq(json("a\nb\rc\td"), "\"a\\nb\\rc\\td\"");
+    ck_assert_str_eq(json("\xc2\x9b" "31m"), "\"\\u009b31m\"");
+    ck_assert_str_eq(json("a\xe2\x80\xa8" "b\xe2\x80\xa9"), "\"a\\u2028b\\u2029\"");
+    ck_assert_str_eq(json("\x7f \xc3\xa9"), "\"\x7f \xc3\xa9\""); /* DEL is valid JSON */
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("cli");
     TCase *csv = tcase_create("csv");
@@ -107,5 +201,13 @@ int main(void) {
     tcase_add_test(csv, test_almost_numbers_are_escaped);
     tcase_add_test(csv, test_csv_row_joins_cells_and_ends_the_line);
     suite_add_tcase(s, csv);
+    TCase *text = tcase_create("text");
+    tcase_add_test(text, test_text_shows_c0_controls_and_del_escaped);
+    tcase_add_test(text, test_text_shows_c1_and_bidi_controls_escaped);
+    tcase_add_test(text, test_text_keeps_printable_utf8_and_backslashes);
+    tcase_add_test(text, test_text_shows_bytes_that_are_not_utf8_escaped);
+    tcase_add_test(text, test_text_dup_and_text_arg_agree_with_text_str);
+    tcase_add_test(text, test_json_escapes_every_control);
+    suite_add_tcase(s, text);
     return tu_run(s);
 }

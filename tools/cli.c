@@ -1,18 +1,168 @@
 /* Helpers shared by the recon CLI's commands (tools/cli.h). */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
+/* "recon: MESSAGE" on stderr, the message escaped (it may quote a file
+ * name, an argument or a cell value); the caller ends the line. */
+__attribute__((format(printf, 1, 0))) static void error_text(const char *fmt, va_list ap) {
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *msg = n < 0 ? NULL : malloc((size_t)n + 1);
+    fputs("recon: ", stderr);
+    if (msg) {
+        vsnprintf(msg, (size_t)n + 1, fmt, again);
+        text_str(stderr, msg);
+    } else {
+        fputs("(out of memory formatting the message)", stderr);
+    }
+    va_end(again);
+    free(msg);
+}
+
 int usage_error(const char *fmt, ...) {
     va_list ap;
-    fputs("recon: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    error_text(fmt, ap);
     va_end(ap);
     fputs("\n(recon help shows the commands)\n", stderr);
     return EXIT_USAGE;
+}
+
+void cli_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    error_text(fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* ---- text output ------------------------------------------------------------------ */
+
+/* The code point that starts at p and its length in bytes; 0 when p does
+ * not start a valid UTF-8 sequence (a NUL ends any sequence). */
+static size_t utf8_next(const unsigned char *p, uint32_t *cp) {
+    size_t n;
+    uint32_t c;
+    if (p[0] < 0x80) {
+        *cp = p[0];
+        return 1;
+    }
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        n = 2;
+        c = p[0] & 0x1fu;
+    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        n = 3;
+        c = p[0] & 0x0fu;
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        n = 4;
+        c = p[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        c = c << 6 | (p[i] & 0x3fu);
+    }
+    if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+        (n == 4 && (c < 0x10000 || c > 0x10ffff)))
+        return 0;
+    *cp = c;
+    return n;
+}
+
+/* The character at p as text output shows it: its escape in esc (empty
+ * when it is shown as it is); returns the bytes it takes. */
+static size_t text_char(const unsigned char *p, char esc[12]) {
+    uint32_t c;
+    const size_t n = utf8_next(p, &c);
+    esc[0] = '\0';
+    if (!n)
+        snprintf(esc, 12, "\\x%02x", p[0]);
+    else if (c == '\t' || c == '\n' || c == '\r')
+        snprintf(esc, 12, "\\%c", c == '\t' ? 't' : c == '\n' ? 'n' : 'r');
+    else if (c < 0x20 || c == 0x7f)
+        snprintf(esc, 12, "\\x%02x", (unsigned)c);
+    else if ((c >= 0x80 && c <= 0x9f) || (c >= 0x2028 && c <= 0x202e) ||
+             (c >= 0x2066 && c <= 0x2069))
+        snprintf(esc, 12, "\\u%04x", (unsigned)c);
+    return n ? n : 1;
+}
+
+/* The escaped length of s; *clean set when that is s as it is. */
+static size_t text_len(const char *s, int *clean) {
+    size_t len = 0;
+    char esc[12];
+    *clean = 1;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = text_char(p, esc);
+        if (esc[0]) {
+            *clean = 0;
+            len += strlen(esc);
+        } else {
+            len += n;
+        }
+        p += n;
+    }
+    return len;
+}
+
+char *text_dup(const char *s) {
+    int clean;
+    char *out = malloc(text_len(s, &clean) + 1), *o = out, esc[12];
+    if (!out)
+        return NULL;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = text_char(p, esc);
+        if (esc[0]) {
+            o = stpcpy(o, esc);
+        } else {
+            memcpy(o, p, n);
+            o += n;
+        }
+        p += n;
+    }
+    *o = '\0';
+    return out;
+}
+
+void text_str(FILE *f, const char *s) {
+    char esc[12];
+    if (!s) {
+        fputc('-', f);
+        return;
+    }
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = text_char(p, esc);
+        if (esc[0])
+            fputs(esc, f);
+        else
+            fwrite(p, 1, n, f);
+        p += n;
+    }
+}
+
+const char *text_arg(text_args *ta, const char *s) {
+    int clean;
+    if (!s)
+        return NULL;
+    text_len(s, &clean);
+    if (clean)
+        return s;
+    if (ta->n == TEXT_ARGS_MAX || !(ta->owned[ta->n] = text_dup(s)))
+        return "?";
+    return ta->owned[ta->n++];
+}
+
+void text_args_free(text_args *ta) {
+    for (size_t i = 0; i < ta->n; i++)
+        free(ta->owned[i]);
+    ta->n = 0;
 }
 
 /* ---- output helpers ----------------------------------------------------------- */
@@ -33,7 +183,12 @@ void json_str(FILE *f, const char *s) {
         default:
             if (*p < 0x20)
                 fprintf(f, "\\u%04x", *p);
-            else
+            else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) /* C1 */
+                fprintf(f, "\\u%04x", *++p);
+            else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+                fprintf(f, "\\u%04x", 0x2000 | (p[2] & 0x3f)); /* U+2028, U+2029 */
+                p += 2;
+            } else
                 fputc(*p, f);
         }
     }
@@ -125,7 +280,7 @@ int open_db(const cli *c, recon_db **db) {
     if (c->busy_timeout_ms >= 0)
         oo.busy_timeout_ms = c->busy_timeout_ms;
     if (recon_open(c->db_path, &oo, db) != RECON_OK) {
-        fprintf(stderr, "recon: %s\n", recon_errmsg(*db));
+        cli_error("%s", recon_errmsg(*db));
         recon_close(*db);
         *db = NULL;
         return EXIT_FAIL;

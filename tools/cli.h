@@ -21,8 +21,48 @@ typedef struct {
 /* Prints "recon: MESSAGE" and a hint on stderr; returns EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* A JSON string literal (null for NULL). */
+/* A JSON string literal (null for NULL). Every C0 control is escaped
+ * (\n, \t, \u001b...), and so are the C1 controls U+0080..U+009F and
+ * U+2028/U+2029, which are valid JSON but not harmless in a terminal or a
+ * JavaScript string. */
 void json_str(FILE *f, const char *s);
+
+/* Text output (a terminal's): values from imported files may hold control
+ * characters (ESC, CSI, BEL, CR...) that would drive the operator's
+ * terminal. Every untrusted value the CLI prints in text mode, to stdout
+ * or stderr, goes through one of these, which write it on one line with
+ * each control character shown as an escape: C0 controls and DEL as \xHH
+ * (\x1b), except \t, \n and \r; C1 controls (U+0080..U+009F) as \u009b;
+ * the bidirectional overrides and isolates (U+202A..U+202E,
+ * U+2066..U+2069) and U+2028/U+2029 as \u202e; a byte that is not part of
+ * valid UTF-8 as \xHH. Backslashes are left as they are: the text form is
+ * for reading, not for parsing back (JSON and CSV keep values exact).
+ * docs/LIMITS.md, "Terminal output". */
+
+/* An escaped copy of s, malloc'd (the caller frees it); NULL when out of
+ * memory. Its display width is its code points: every escape is ASCII. */
+char *text_dup(const char *s);
+/* Writes s escaped ("-" for NULL). */
+void text_str(FILE *f, const char *s);
+
+/* Escaped values for one printf call that prints several:
+ *   text_args ta = {0};
+ *   printf("%s: %s\n", text_arg(&ta, file), text_arg(&ta, message));
+ *   text_args_free(&ta);
+ * text_arg returns s itself when nothing in it needs escaping (NULL for
+ * NULL), else a copy ta owns; "?" when out of memory or past
+ * TEXT_ARGS_MAX copies, never the raw value. */
+enum { TEXT_ARGS_MAX = 16 };
+typedef struct {
+    char *owned[TEXT_ARGS_MAX];
+    size_t n;
+} text_args;
+const char *text_arg(text_args *ta, const char *s);
+void text_args_free(text_args *ta);
+
+/* Prints "recon: MESSAGE" and a line end on stderr, the message escaped as
+ * text_str does: library messages quote file names and cell values. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A CSV cell, quoted when it must be (nothing for NULL). Every CSV the CLI
  * writes goes through here, because cells hold text from imported files: a
  * cell a spreadsheet would run as a formula (first character = + - @, tab

@@ -188,19 +188,27 @@ typedef struct {
 static void on_progress(const recon_progress *p, void *payload) {
     progress_state *ps = payload;
     unsigned pct = p->bytes_total ? (unsigned)(p->bytes_done * 100 / p->bytes_total) : 0;
-    fprintf(stderr, "\r%s: %3u%%  %llu rows", ps->file, pct, (unsigned long long)p->rows);
+    fputc('\r', stderr);
+    text_str(stderr, ps->file);
+    fprintf(stderr, ": %3u%%  %llu rows", pct, (unsigned long long)p->rows);
     ps->shown = 1;
 }
 
 static void print_import_text(const char *file, const char *source, const char *profile,
                               const recon_import_result *r) {
-    if (r->already_imported) {
+    text_args ta = {0};
+    file = text_arg(&ta, file);
+    source = text_arg(&ta, source);
+    profile = text_arg(&ta, profile);
+    if (r->already_imported)
         printf("%s: already imported into source %s as import %lld: nothing to do\n", file,
                source, (long long)r->import_id);
+    else
+        printf("%s: import %lld into source %s (profile %s)\n", file, (long long)r->import_id,
+               source, profile);
+    text_args_free(&ta);
+    if (r->already_imported)
         return;
-    }
-    printf("%s: import %lld into source %s (profile %s)\n", file, (long long)r->import_id,
-           source, profile);
     printf("  rows read %llu, inserted %llu, duplicate %llu, rejected %llu\n",
            (unsigned long long)r->rows_read, (unsigned long long)r->rows_inserted,
            (unsigned long long)r->rows_duplicate, (unsigned long long)r->rows_rejected);
@@ -250,7 +258,7 @@ static int load_profile(const char *name, const char *file, recon_profile **out)
     recon_error err = {0};
     int rc = file ? recon_profile_load(file, &err, out) : recon_profile_builtin(name, &err, out);
     if (rc != RECON_OK) {
-        fprintf(stderr, "recon: %s\n", err.message);
+        cli_error("%s", err.message);
         return rc == RECON_ENOTFOUND ? EXIT_USAGE : EXIT_FAIL;
     }
     return EXIT_OK;
@@ -273,7 +281,7 @@ static int import_one(recon_db *db, const char *file, const recon_profile *profi
     if (fmt == FMT_JSON)
         print_import_json(file, source, recon_profile_name(profile), &res, error, first);
     else if (error)
-        fprintf(stderr, "recon: %s\n", error);
+        cli_error("%s", error);
     else
         print_import_text(file, source, recon_profile_name(profile), &res);
     if (error)
@@ -332,12 +340,16 @@ static int cmd_import(const cli *c) {
                 if (fmt == FMT_JSON)
                     print_import_json(c->argv[i], source, NULL, NULL, err.message, first);
                 else
-                    fprintf(stderr, "recon: %s\n", err.message);
+                    cli_error("%s", err.message);
                 status = EXIT_FAIL;
                 continue;
             }
-            if (fmt == FMT_TEXT)
-                printf("%s: detected profile %s\n", c->argv[i], recon_profile_name(detected));
+            if (fmt == FMT_TEXT) {
+                text_args ta = {0};
+                printf("%s: detected profile %s\n", text_arg(&ta, c->argv[i]),
+                       text_arg(&ta, recon_profile_name(detected)));
+                text_args_free(&ta);
+            }
         }
         const recon_profile *use = profile ? profile : detected;
         one = import_one(db, c->argv[i], use, source ? source : recon_profile_name(use), fmt,
@@ -394,9 +406,12 @@ static int print_summary_row(const recon_summary_row *r, void *payload) {
                                transactions, amount, net, failures};
         csv_row(stdout, cells, 8);
     } else {
-        printf("%-20s %-6s %-8s %7lld %12lld %18s %18s %8lld\n", r->source, r->source_type,
-               r->currency[0] ? r->currency : "-", (long long)r->imports,
-               (long long)r->transactions, amount, net, (long long)r->failures);
+        text_args ta = {0};
+        printf("%-20s %-6s %-8s %7lld %12lld %18s %18s %8lld\n", text_arg(&ta, r->source),
+               text_arg(&ta, r->source_type), r->currency[0] ? text_arg(&ta, r->currency) : "-",
+               (long long)r->imports, (long long)r->transactions, amount, net,
+               (long long)r->failures);
+        text_args_free(&ta);
     }
     ls->count++;
     return 0;
@@ -422,7 +437,7 @@ static int cmd_summary(const cli *c) {
     else
         printf("[");
     if (recon_summary_each(db, print_summary_row, &ls) != RECON_OK) {
-        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+        cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     }
     if (ls.fmt == FMT_JSON)
@@ -447,7 +462,7 @@ static int profiles_list(const cli *c) {
         recon_profile *p;
         recon_error err;
         if (recon_profile_builtin(recon_profile_builtin_name(i), &err, &p) != RECON_OK) {
-            fprintf(stderr, "recon: built-in profile is invalid: %s\n", err.message);
+            cli_error("built-in profile is invalid: %s", err.message);
             return EXIT_FAIL;
         }
         const char *type = recon_source_type_name(recon_profile_source_type(p));
@@ -488,12 +503,14 @@ static int profiles_detect(const cli *c) {
         recon_profile *p = NULL;
         recon_error err;
         if (recon_profile_detect(c->argv[i], &err, &p) != RECON_OK) {
-            fprintf(stderr, "recon: %s\n", err.message);
+            cli_error("%s", err.message);
             status = EXIT_FAIL;
             continue;
         }
-        printf("%s: %s (%s)\n", c->argv[i], recon_profile_name(p),
+        text_args ta = {0};
+        printf("%s: %s (%s)\n", text_arg(&ta, c->argv[i]), text_arg(&ta, recon_profile_name(p)),
                recon_source_type_name(recon_profile_source_type(p)));
+        text_args_free(&ta);
         recon_profile_free(p);
     }
     return status;

@@ -30,13 +30,20 @@ static void print_info_json(const recon_error_info *e, int close) {
         printf("}\n");
 }
 
+/* The provider and its code come from the command line or a response
+ * body: escaped like every other untrusted text (text_arg). */
 static void print_info_text(const recon_error_info *e) {
-    printf("%s %d%s%s -> %s (%s), matched %s%s%s%s\n", e->provider[0] ? e->provider : "-",
-           e->http_status, e->provider_code[0] ? " " : "", e->provider_code, e->unified_code,
-           e->category, recon_error_match_name(e->matched), e->row_code[0] ? " [" : "",
-           e->row_code, e->row_code[0] ? "]" : "");
+    text_args ta = {0};
+    printf("%s %d%s%s -> %s (%s), matched %s%s%s%s\n",
+           e->provider[0] ? text_arg(&ta, e->provider) : "-", e->http_status,
+           e->provider_code[0] ? " " : "", text_arg(&ta, e->provider_code),
+           text_arg(&ta, e->unified_code), text_arg(&ta, e->category),
+           recon_error_match_name(e->matched), e->row_code[0] ? " [" : "",
+           text_arg(&ta, e->row_code), e->row_code[0] ? "]" : "");
     printf("  retry: %s (%s)\n  action: %s\n  %s\n", e->retryable ? "yes" : "no",
-           recon_retry_policy_name(e->retry_policy), e->action, e->description);
+           recon_retry_policy_name(e->retry_policy), text_arg(&ta, e->action),
+           text_arg(&ta, e->description));
+    text_args_free(&ta);
 }
 
 typedef struct {
@@ -58,7 +65,7 @@ static int parse_http(const char *v, int *out) {
 static char *read_body(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        fprintf(stderr, "recon: %s: cannot open: %s\n", path, strerror(errno));
+        cli_error("%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
     size_t cap = 4096, n = 0;
@@ -68,7 +75,7 @@ static char *read_body(const char *path, size_t *len) {
         if (n == cap) {
             char *grown = cap < (64u << 20) ? realloc(buf, cap *= 2) : NULL;
             if (!grown) {
-                fprintf(stderr, "recon: %s: too large for a response body\n", path);
+                cli_error("%s: too large for a response body", path);
                 free(buf);
                 buf = NULL;
             }
@@ -76,7 +83,7 @@ static char *read_body(const char *path, size_t *len) {
         }
     }
     if (buf && ferror(f)) {
-        fprintf(stderr, "recon: %s: read error\n", path);
+        cli_error("%s: read error", path);
         free(buf);
         buf = NULL;
     }
@@ -159,9 +166,12 @@ static int errors_parse(const cli *c) {
         printf("}\n");
     } else {
         print_info_text(&f.info);
-        printf("  body: %s; message: %s; field: %s; request id: %s", f.parsed ? "parsed" : "not parsed",
-               f.message[0] ? f.message : "-", f.field[0] ? f.field : "-",
-               f.request_id[0] ? f.request_id : "-");
+        text_args ta = {0};
+        printf("  body: %s; message: %s; field: %s; request id: %s",
+               f.parsed ? "parsed" : "not parsed", f.message[0] ? text_arg(&ta, f.message) : "-",
+               f.field[0] ? text_arg(&ta, f.field) : "-",
+               f.request_id[0] ? text_arg(&ta, f.request_id) : "-");
+        text_args_free(&ta);
         if (f.retry_after_seconds)
             printf("; retry after %d s", f.retry_after_seconds);
         putchar('\n');
@@ -256,34 +266,49 @@ static const char *const FAILURE_COLS[NCOLS] = {
     "request_id", "context",     "occurrences",   "first_seen",   "last_seen",
     "resolved_at", "resolved_by", "resolution_note"};
 
+/* Every text field of a failure can come from an imported file or a
+ * provider's answer (the raw row, the column name, the message quoting a
+ * cell), so each is printed through text_arg. */
+static void print_failure_import(const recon_failure *f) {
+    text_args ta = {0};
+    printf("%s:%lld: %s: ", f->file_name ? text_arg(&ta, f->file_name) : "-",
+           (long long)f->line, text_arg(&ta, f->provider_code));
+    if (f->field && f->column)
+        printf("field %s (column \"%s\"): ", text_arg(&ta, f->field), text_arg(&ta, f->column));
+    else if (f->field)
+        printf("field %s: ", text_arg(&ta, f->field));
+    printf("%s\n    import %lld, source %s, %s; raw: %s\n", text_arg(&ta, f->message),
+           (long long)f->import_id, f->source ? text_arg(&ta, f->source) : "-",
+           text_arg(&ta, f->unified_code), f->raw ? text_arg(&ta, f->raw) : "");
+    text_args_free(&ta);
+}
+
 static void print_failure_text(const recon_failure *f) {
     if (!strcmp(f->origin, "import")) {
-        printf("%s:%lld: %s: ", f->file_name ? f->file_name : "-", (long long)f->line,
-               f->provider_code);
-        if (f->field && f->column)
-            printf("field %s (column \"%s\"): ", f->field, f->column);
-        else if (f->field)
-            printf("field %s: ", f->field);
-        printf("%s\n    import %lld, source %s, %s; raw: %s\n", f->message,
-               (long long)f->import_id, f->source ? f->source : "-", f->unified_code,
-               f->raw ? f->raw : "");
+        print_failure_import(f);
         return;
     }
-    printf("#%lld %s %s", (long long)f->id, f->origin, f->provider);
+    text_args ta = {0};
+    printf("#%lld %s %s", (long long)f->id, text_arg(&ta, f->origin), text_arg(&ta, f->provider));
     if (f->http_status)
         printf(" %d", f->http_status);
     if (f->provider_code)
-        printf(" %s", f->provider_code);
-    printf(" -> %s (%s), %lld time%s, %s..%s%s\n    %s\n", f->unified_code, f->category,
-           (long long)f->occurrences, f->occurrences == 1 ? "" : "s", f->first_seen,
-           f->last_seen, f->resolved_at ? ", resolved" : "", f->message);
+        printf(" %s", text_arg(&ta, f->provider_code));
+    printf(" -> %s (%s), %lld time%s, %s..%s%s\n    %s\n", text_arg(&ta, f->unified_code),
+           text_arg(&ta, f->category), (long long)f->occurrences, f->occurrences == 1 ? "" : "s",
+           text_arg(&ta, f->first_seen), text_arg(&ta, f->last_seen),
+           f->resolved_at ? ", resolved" : "", text_arg(&ta, f->message));
+    text_args_free(&ta);
     if (f->source || f->context || f->field || f->request_id)
-        printf("    source %s; context %s; field %s; request %s\n", f->source ? f->source : "-",
-               f->context ? f->context : "-", f->field ? f->field : "-",
-               f->request_id ? f->request_id : "-");
+        printf("    source %s; context %s; field %s; request %s\n",
+               f->source ? text_arg(&ta, f->source) : "-",
+               f->context ? text_arg(&ta, f->context) : "-",
+               f->field ? text_arg(&ta, f->field) : "-",
+               f->request_id ? text_arg(&ta, f->request_id) : "-");
     if (f->resolved_at)
-        printf("    resolved %s by %s: %s\n", f->resolved_at, f->resolved_by,
-               f->resolution_note);
+        printf("    resolved %s by %s: %s\n", text_arg(&ta, f->resolved_at),
+               text_arg(&ta, f->resolved_by), text_arg(&ta, f->resolution_note));
+    text_args_free(&ta);
 }
 
 static int print_failure(const recon_failure *f, void *payload) {
@@ -377,7 +402,7 @@ static int failures_list(const cli *c) {
     if (ls.fmt == FMT_JSON)
         printf("\n]\n");
     if (rc != RECON_OK) {
-        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+        cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     } else if (ls.fmt == FMT_TEXT) {
         printf("%ld failure%s\n", ls.count, ls.count == 1 ? "" : "s");
@@ -437,7 +462,7 @@ static int failures_record(const cli *c) {
         return status;
     int64_t id;
     if (recon_failure_record(db, &in, &id) != RECON_OK) {
-        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+        cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     } else {
         printf("failure %lld\n", (long long)id);
@@ -468,7 +493,7 @@ static int failures_resolve(const cli *c) {
         return status;
     int rc = recon_failure_resolve(db, id, note, actor);
     if (rc != RECON_OK) {
-        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+        cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     } else {
         printf("failure %lld resolved\n", (long long)id);
@@ -500,9 +525,12 @@ static int print_summary(const recon_failure_summary_row *r, void *payload) {
                                occurrences,     r->first_seen, r->last_seen};
         csv_row(stdout, cells, 7);
     } else {
-        printf("%-22s %-10s %-18s %8lld %11lld  %s  %s\n", r->unified_code, r->category,
-               r->provider, (long long)r->failures, (long long)r->occurrences, r->first_seen,
-               r->last_seen);
+        text_args ta = {0};
+        printf("%-22s %-10s %-18s %8lld %11lld  %s  %s\n", text_arg(&ta, r->unified_code),
+               text_arg(&ta, r->category), text_arg(&ta, r->provider), (long long)r->failures,
+               (long long)r->occurrences, text_arg(&ta, r->first_seen),
+               text_arg(&ta, r->last_seen));
+        text_args_free(&ta);
     }
     ls->count++;
     return 0;
@@ -530,7 +558,7 @@ static int failures_summary(const cli *c) {
     else
         printf("[");
     if (recon_failures_summary_each(db, print_summary, &ls) != RECON_OK) {
-        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+        cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     }
     if (ls.fmt == FMT_JSON)

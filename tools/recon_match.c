@@ -10,7 +10,7 @@ static int load_rules(const char *path, recon_rules **out) {
     recon_error err;
     int rc = path ? recon_rules_load(path, &err, out) : recon_rules_default(&err, out);
     if (rc != RECON_OK) {
-        fprintf(stderr, "recon: %s\n", err.message);
+        cli_error("%s", err.message);
         return EXIT_FAIL;
     }
     return EXIT_OK;
@@ -21,13 +21,13 @@ static int resolve_tx(recon_db *db, const char *arg, int64_t *out) {
     if (parse_id(arg, out) == 0) return RECON_OK;
     const char *colon = strchr(arg, ':');
     if (!colon || colon == arg || !colon[1]) {
-        fprintf(stderr, "recon: '%s' is not a transaction id or SOURCE:EXTERNAL_ID\n", arg);
+        cli_error("'%s' is not a transaction id or SOURCE:EXTERNAL_ID", arg);
         return RECON_EMISUSE;
     }
     char source[256];
     snprintf(source, sizeof source, "%.*s", (int)(colon - arg), arg);
     int rc = recon_transaction_find(db, source, colon + 1, out);
-    if (rc != RECON_OK) fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+    if (rc != RECON_OK) cli_error("%s", recon_errmsg(db));
     return rc;
 }
 
@@ -63,7 +63,7 @@ static int match_run(const cli *c) {
     o.actor = actor;
     recon_match_result res;
     if (recon_match_run(db, &o, &res) != RECON_OK) {
-        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+        cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     } else if (fmt == FMT_JSON) {
         printf("{\"run_id\": %lld, \"dry_run\": %s, \"matches\": %llu, \"items_matched\": %llu,"
@@ -131,7 +131,7 @@ static int match_add(const cli *c) {
     int64_t id = 0;
     if (status == EXIT_OK) {
         if (recon_match_add(db, left, nl, right, nr, note, actor, force, &id) != RECON_OK) {
-            fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+            cli_error("%s", recon_errmsg(db));
             status = EXIT_FAIL;
         } else {
             printf("match %lld%s\n", (long long)id, force ? " (forced)" : "");
@@ -168,7 +168,7 @@ static int with_note(const cli *c, int first, const char *what,
         return is_match ? usage_error("match undo: '%s' is not a match id", target) : EXIT_FAIL;
     }
     if (fn(db, id, note, actor) != RECON_OK) {
-        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+        cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     } else {
         printf("%s %lld: done\n", what, (long long)id);
@@ -196,74 +196,106 @@ static const char *str(json_t *o, const char *k) {
     return s ? s : "-";
 }
 
+/* str, escaped for the terminal: every string in the document can come
+ * from an imported file (ids, sources, notes, even rule names). */
+static const char *tstr(text_args *ta, json_t *o, const char *k) {
+    return text_arg(ta, str(o, k));
+}
+
 static long long num(json_t *o, const char *k) {
     return (long long)json_integer_value(json_object_get(o, k));
+}
+
+/* A JSON value printed compactly: jansson escapes C0 controls, not C1. */
+static void print_json_value(json_t *v) {
+    char *s = json_dumps(v, JSON_COMPACT);
+    text_str(stdout, s ? s : "-");
+    free(s);
+}
+
+static void explain_match(json_t *m) {
+    text_args ta = {0};
+    char amount[40];
+    int noted = json_is_string(json_object_get(m, "note"));
+    printf("  matched by %s (match %lld, %s, score %lld)%s%s\n", tstr(&ta, m, "rule"),
+           num(m, "id"), tstr(&ta, m, "origin"), num(m, "score"), noted ? ": " : "",
+           noted ? tstr(&ta, m, "note") : "");
+    text_args_free(&ta);
+    fputs("  evidence: ", stdout);
+    print_json_value(json_object_get(m, "evidence"));
+    putchar('\n');
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(m, "items"), i, it) {
+        money(num(it, "amount_minor"), str(it, "currency"), amount, sizeof amount);
+        printf("  %-5s %s %s %s %s\n", tstr(&ta, it, "side"), tstr(&ta, it, "source"),
+               tstr(&ta, it, "external_id"), amount, tstr(&ta, it, "currency"));
+        text_args_free(&ta);
+    }
+}
+
+static void explain_candidate(json_t *cand) {
+    text_args ta = {0};
+    const char *id = json_is_string(json_object_get(cand, "group")) ? tstr(&ta, cand, "group")
+                                                                    : tstr(&ta, cand, "external_id");
+    char theirs[40], diff[40];
+    money(num(cand, "amount_minor"), str(cand, "currency"), theirs, sizeof theirs);
+    money(num(cand, "difference"), str(cand, "currency"), diff, sizeof diff);
+    const char *f = str(cand, "failed");
+    int failed = strcmp(f, "none") != 0;
+    /* Difference and days are only measured once currency and
+     * reference pass. */
+    int measured = !failed || !strcmp(f, "amount") || !strcmp(f, "date");
+    printf("    %s %s %s %s: %s%s", tstr(&ta, cand, "source"), id, theirs,
+           tstr(&ta, cand, "currency"), failed ? "fails " : "passes every criterion",
+           failed ? text_arg(&ta, f) : "");
+    if (measured) printf(" (difference %s, %lld days)", diff, num(cand, "days"));
+    putchar('\n');
+    text_args_free(&ta);
 }
 
 static void explain_text(const char *doc) {
     json_error_t e;
     json_t *d = json_loads(doc, 0, &e);
     if (!d) {
-        fputs(doc, stdout);
+        text_str(stdout, doc);
+        putchar('\n');
         return;
     }
+    text_args ta = {0};
     json_t *t = json_object_get(d, "transaction");
     char amount[40];
     money(num(t, "amount_minor"), str(t, "currency"), amount, sizeof amount);
-    printf("%s %s: %s %s %s on %.10s: %s\n", str(t, "source"), str(t, "external_id"),
-           str(t, "kind"), amount, str(t, "currency"), str(t, "occurred_at"), str(d, "status"));
+    printf("%s %s: %s %s %s on %.10s: %s\n", tstr(&ta, t, "source"), tstr(&ta, t, "external_id"),
+           tstr(&ta, t, "kind"), amount, tstr(&ta, t, "currency"), tstr(&ta, t, "occurred_at"),
+           tstr(&ta, d, "status"));
+    text_args_free(&ta);
     json_t *m = json_object_get(d, "match");
-    if (json_is_object(m)) {
-        printf("  matched by %s (match %lld, %s, score %lld)%s%s\n", str(m, "rule"), num(m, "id"),
-               str(m, "origin"), num(m, "score"),
-               json_is_string(json_object_get(m, "note")) ? ": " : "",
-               json_is_string(json_object_get(m, "note")) ? str(m, "note") : "");
-        char *ev = json_dumps(json_object_get(m, "evidence"), JSON_COMPACT);
-        printf("  evidence: %s\n", ev ? ev : "-");
-        free(ev);
-        size_t i;
-        json_t *it;
-        json_array_foreach(json_object_get(m, "items"), i, it) {
-            money(num(it, "amount_minor"), str(it, "currency"), amount, sizeof amount);
-            printf("  %-5s %s %s %s %s\n", str(it, "side"), str(it, "source"),
-                   str(it, "external_id"), amount, str(it, "currency"));
-        }
-    }
+    if (json_is_object(m)) explain_match(m);
     size_t i;
     json_t *x;
     json_array_foreach(json_object_get(d, "exceptions"), i, x) {
-        char *cands = json_dumps(json_object_get(x, "candidates"), JSON_COMPACT);
-        printf("  exception %lld (%s, %s): %s\n", num(x, "id"), str(x, "rule"), str(x, "reason"),
-               cands ? cands : "-");
-        free(cands);
+        printf("  exception %lld (%s, %s): ", num(x, "id"), tstr(&ta, x, "rule"),
+               tstr(&ta, x, "reason"));
+        text_args_free(&ta);
+        print_json_value(json_object_get(x, "candidates"));
+        putchar('\n');
     }
-    const char *cur = str(t, "currency");
+    const char *cur = tstr(&ta, t, "currency");
     json_array_foreach(json_object_get(d, "rules"), i, x) {
-        money(num(x, "compared"), cur, amount, sizeof amount);
-        printf("  rule %s (%s side, %s): compares %s %s over %lld item(s)\n", str(x, "rule"),
-               str(x, "side"), str(x, "cardinality"), amount, cur, num(x, "items"));
+        money(num(x, "compared"), str(t, "currency"), amount, sizeof amount);
+        text_args rule = {0};
+        printf("  rule %s (%s side, %s): compares %s %s over %lld item(s)\n",
+               tstr(&rule, x, "rule"), tstr(&rule, x, "side"), tstr(&rule, x, "cardinality"),
+               amount, cur, num(x, "items"));
+        text_args_free(&rule);
         size_t k;
         json_t *cand;
         if (!json_array_size(json_object_get(x, "candidates")))
             printf("    no unmatched candidates on the other side\n");
-        json_array_foreach(json_object_get(x, "candidates"), k, cand) {
-            const char *id = json_is_string(json_object_get(cand, "group"))
-                                 ? str(cand, "group")
-                                 : str(cand, "external_id");
-            char theirs[40], diff[40];
-            money(num(cand, "amount_minor"), str(cand, "currency"), theirs, sizeof theirs);
-            money(num(cand, "difference"), str(cand, "currency"), diff, sizeof diff);
-            const char *f = str(cand, "failed");
-            int failed = strcmp(f, "none") != 0;
-            /* Difference and days are only measured once currency and
-             * reference pass. */
-            int measured = !failed || !strcmp(f, "amount") || !strcmp(f, "date");
-            printf("    %s %s %s %s: %s%s", str(cand, "source"), id, theirs, str(cand, "currency"),
-                   failed ? "fails " : "passes every criterion", failed ? f : "");
-            if (measured) printf(" (difference %s, %lld days)", diff, num(cand, "days"));
-            putchar('\n');
-        }
+        json_array_foreach(json_object_get(x, "candidates"), k, cand) explain_candidate(cand);
     }
+    text_args_free(&ta);
     json_decref(d);
 }
 
@@ -294,13 +326,13 @@ int cmd_explain(const cli *c) {
     if (status == EXIT_OK) {
         int rc = idv ? resolve_tx(db, idv, &id) : recon_transaction_find(db, source, ext, &id);
         if (rc != RECON_OK) {
-            if (!idv) fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+            if (!idv) cli_error("%s", recon_errmsg(db));
             status = EXIT_FAIL;
         }
     }
     char *doc = NULL;
     if (status == EXIT_OK && recon_explain(db, id, rules, &doc) != RECON_OK) {
-        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+        cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     }
     if (doc) {
@@ -376,7 +408,7 @@ int cmd_export(const cli *c) {
     else
         printf("[");
     if (recon_export_each(db, kind, print_export, &s) != RECON_OK) {
-        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+        cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     }
     if (s.fmt == FMT_JSON) printf("\n]\n");

@@ -1,5 +1,6 @@
 /* recon report | status | settings: the reports over the reporting views,
  * the exit status a scheduler alerts on, and the report settings. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,9 @@
 
 /* ---- table output ------------------------------------------------------------------ */
 
-/* Text tables are buffered to align them; CSV and JSON stream. */
+/* Text tables are buffered to align them; CSV and JSON stream. A text
+ * table keeps each cell escaped (text_dup), so widths are measured on what
+ * the terminal is shown. */
 typedef struct {
     int fmt;
     long rows;
@@ -72,8 +75,7 @@ static int keep_text(table *t, const recon_report_row *r) {
         t->cap = cap;
     }
     for (size_t i = 0; i < t->ncols; i++) {
-        const char *v = r->values[i] ? r->values[i] : "";
-        char *copy = strdup(v);
+        char *copy = text_dup(r->values[i] ? r->values[i] : "");
         if (!copy) {
             /* Keep the table rectangular for table_free. */
             while (i < t->ncols)
@@ -92,7 +94,7 @@ static int keep_columns(table *t, const recon_report_row *r) {
     t->ncols = r->ncolumns < 16 ? r->ncolumns : 16;
     for (size_t i = 0; i < t->ncols; i++) {
         t->types[i] = r->types[i];
-        if (!(t->names[i] = strdup(r->names[i])))
+        if (!(t->names[i] = text_dup(r->names[i])))
             return t->oom = 1;
     }
     return 0;
@@ -192,13 +194,13 @@ static int write_file(const char *path, const char *text) {
 static int report_html(recon_db *db, const recon_report_filter *f, const char *out) {
     char *html = NULL;
     if (recon_report_html(db, f, &html) != RECON_OK) {
-        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+        cli_error("%s", recon_errmsg(db));
         return EXIT_FAIL;
     }
     int rc = write_file(out, html);
     recon_string_free(html);
     if (rc) {
-        perror(out);
+        cli_error("%s: %s", out, strerror(errno));
         return EXIT_FAIL;
     }
     return EXIT_OK;
@@ -259,7 +261,7 @@ int cmd_report(const cli *c) {
         fprintf(stderr, "recon: report: out of memory\n");
         status = EXIT_FAIL;
     } else if (rc != RECON_OK) {
-        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+        cli_error("%s", recon_errmsg(db));
         status = strstr(recon_errmsg(db), "is not a YYYY-MM-DD") ? EXIT_USAGE : EXIT_FAIL;
     }
     table_free(&t);
@@ -313,7 +315,7 @@ int cmd_status(const cli *c) {
         return status;
     recon_status s;
     if (recon_status_get(db, &s) != RECON_OK) {
-        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+        cli_error("%s", recon_errmsg(db));
         recon_close(db);
         return EXIT_FAIL;
     }
@@ -364,11 +366,14 @@ int cmd_settings(const cli *c) {
         rc = recon_setting_set(db, c->argv[2], set ? c->argv[3] : NULL);
     for (size_t i = 0; rc == RECON_OK && !set && !unset && i < 2; i++) {
         char v[64];
-        if ((rc = recon_setting_get(db, KEYS[i], v, sizeof v)) == RECON_OK)
-            printf("%s = %s\n", KEYS[i], v);
+        if ((rc = recon_setting_get(db, KEYS[i], v, sizeof v)) == RECON_OK) {
+            printf("%s = ", KEYS[i]);
+            text_str(stdout, v);
+            putchar('\n');
+        }
     }
     if (rc != RECON_OK) {
-        fprintf(stderr, "recon: %s\n", recon_errmsg(db));
+        cli_error("%s", recon_errmsg(db));
         status = rc == RECON_EMISUSE ? EXIT_USAGE : EXIT_FAIL;
     }
     recon_close(db);
