@@ -64,39 +64,8 @@ case $RECON in
 *) RECON=$(pwd)/$RECON ;;
 esac
 unset RECON_DB
-pass=0
-fail=0
+. "$ROOT/tests/checks.sh"
 
-flat() {
-    printf '%s' "$1" | head -c 400 | awk 'NR > 1 { printf "\\n" } { printf "%s", $0 }'
-}
-ok() {
-    pass=$((pass + 1))
-    echo "ok: $1"
-}
-not_ok() {
-    fail=$((fail + 1))
-    echo "FAIL: $1 ($2)"
-}
-check() {
-    if [ "$2" = "$3" ]; then
-        ok "$1"
-    else
-        not_ok "$1" "expected '$(flat "$2")', got '$(flat "$3")'"
-    fi
-}
-run() {
-    "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-    out=$(cat "$T/out")
-    err=$(cat "$T/err")
-}
-r() {
-    run "$RECON" --db "$db" "$@"
-}
-sql() {
-    sqlite3 -batch -noheader -nullvalue - "$db" "$1" 2>&1
-}
 # csv_ok FILE: parses as CSV, strictly UTF-8, every record as wide as the header.
 csv_ok() {
     python3 -c '
@@ -104,9 +73,6 @@ import csv, sys
 csv.field_size_limit(1 << 30)
 rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
 sys.exit(len(rows) < 1 or len(set(len(r) for r in rows)) != 1)' "$1"
-}
-json_ok() {
-    python3 -c 'import json, sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))' "$1"
 }
 
 for tool in sqlite3 python3; do
@@ -193,13 +159,13 @@ EOT
     csv_ok "$T/out" && ok "$file: failures list csv parses" || not_ok "$file: failures list csv parses" "a rectangular UTF-8 CSV"
     if [ -z "${HOSTILE_LEAN:-}" ]; then
         r failures list --format json
-        json_ok "$T/out" && ok "$file: failures list json parses" || not_ok "$file: failures list json parses" "UTF-8 JSON"
+        json_valid "$T/out" && ok "$file: failures list json parses" || not_ok "$file: failures list json parses" "UTF-8 JSON"
         r summary --format json
         check "$file: summary exits 0" 0 "$rc"
     fi
     r export unmatched --format json
     check "$file: export unmatched json exits 0" 0 "$rc"
-    json_ok "$T/out" && ok "$file: export unmatched json parses" || not_ok "$file: export unmatched json parses" "UTF-8 JSON"
+    json_valid "$T/out" && ok "$file: export unmatched json parses" || not_ok "$file: export unmatched json parses" "UTF-8 JSON"
     rm -f "$file" "$db"
 done <"$T/cases"
 check "catalog: cases run" "$(wc -l <"$T/cases" | tr -d ' ')" "$n"
