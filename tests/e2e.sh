@@ -941,6 +941,29 @@ check_has "report failures csv: the net mismatch reject by unified code" "DATA_I
 r report unmatched --from 2024-5-1
 check "report: a malformed day is a usage error" 2 "$rc"
 check_has "report: names the option and the value" "from: '2024-5-1' is not a YYYY-MM-DD date" "$err"
+# Every report in every format: the same rows in each (CSV: a header and a
+# row per line, every line as wide as the header; JSON: an array with one
+# object per row; text: a header line and a line per row, plus the payouts'
+# totals line).
+for kind in summary unmatched exceptions payouts aging failures; do
+    r report "$kind" --format csv
+    csv_rc=$rc
+    csv_rows=$(python3 -c '
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
+print(len(rows) - 1 if len(set(len(x) for x in rows)) == 1 else "ragged")' "$T/out")
+    r report "$kind" --format json
+    json_rc=$rc
+    json_rows=$(py_json "$T/out" "len(d)")
+    r report "$kind"
+    text_rows=$(($(wc -l <"$T/out") - 1))
+    [ "$kind" = payouts ] && text_rows=$((text_rows - 1))
+    check "report $kind: csv, json and text agree on the rows" "0|0|$csv_rows|$csv_rows" \
+        "$csv_rc|$json_rc|$json_rows|$text_rows"
+done
+check "report rows per kind (csv), as worked out from the fixture" "3 16 2 11 8 1" \
+    "$(for k in summary unmatched exceptions payouts aging failures; do r report $k --format csv; printf '%s ' $(($(wc -l <"$T/out") - 1)); done | sed 's/ $//')"
+
 r report payout
 check "report: an unknown kind is a usage error" 2 "$rc"
 r report html

@@ -196,6 +196,25 @@ START_TEST(test_settings_refuse_bad_keys_and_values) {
 }
 END_TEST
 
+START_TEST(test_v_failures_summary_and_reject_context) {
+    /* ch_9's reject: one open failure, named by its unified code, and the
+     * context that ties it to po_fee with the three figures. */
+    TU_ASSERT_Q(sq, "DATA_INVALID_AMOUNT|data|librecon|1|1",
+                "SELECT unified_code || '|' || category || '|' || provider || '|' || failures"
+                " || '|' || occurrences FROM v_failures_summary");
+    TU_ASSERT_Q(sq, "{\"amount_minor\":2000,\"currency\":\"EUR\",\"fee_minor\":60,"
+                    "\"group_id\":\"po_fee\",\"net_minor\":1900}",
+                "SELECT context FROM failures WHERE provider_code = 'net_mismatch'");
+    /* Resolved, it leaves the summary and the payout's check. */
+    ck_assert_int_eq(recon_failure_resolve(db, tu_qint(sq, "SELECT id FROM failures"),
+                                           "corrected at the PSP", "test"),
+                     RECON_OK);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM v_failures_summary"), 0);
+    TU_ASSERT_Q(sq, "missing_items|0", "SELECT issues || '|' || rejected_items FROM v_payouts"
+                                       " WHERE payout_id = 'po_fee'");
+}
+END_TEST
+
 /* ---- flows --------------------------------------------------------------------------- */
 
 typedef struct {
@@ -472,6 +491,7 @@ static Suite *report_suite(void) {
     tcase_add_test(tc, test_v_payouts_classifies_every_break);
     tcase_add_test(tc, test_late_days_setting_moves_payouts_between_classes);
     tcase_add_test(tc, test_settings_refuse_bad_keys_and_values);
+    tcase_add_test(tc, test_v_failures_summary_and_reject_context);
     tcase_add_test(tc, test_flows_check_reports_each_class_with_its_amount);
     tcase_add_test(tc, test_flows_check_filter_and_bad_days);
     tcase_add_test(tc, test_flows_currency_mismatch_at_the_bank);
