@@ -85,9 +85,11 @@ static void judge_header(const recon_profile *p, const rc_csv_row *row, verdict 
         int first_ok = !p->detect_first ||
                        (row->nfields && strlen(p->detect_first) == row->lens[0] &&
                         strncasecmp(row->fields[0], p->detect_first, row->lens[0]) == 0);
-        if (have == p->ndetect && first_ok &&
-            rc_profile_bind(p, row->fields, row->lens, row->nfields, &b, msg, sizeof msg) == 0) {
-            v->score = SCORE_DETECT + 10 * (int)p->ndetect + (p->detect_first ? 5 : 0);
+        if (have == p->ndetect && first_ok) {
+            if (rc_profile_bind(p, row->fields, row->lens, row->nfields, &b, msg, sizeof msg) == 0)
+                v->score = SCORE_DETECT + 10 * (int)p->ndetect + (p->detect_first ? 5 : 0);
+            else /* the layout's columns are there, but it cannot read them (e.g. one twice) */
+                snprintf(v->near, sizeof v->near, "%.250s", msg);
         } else if (2 * have >= p->ndetect) {
             snprintf(v->near, sizeof v->near, "%zu of %zu columns%s%s%s", have, p->ndetect,
                      missing[0] ? "; missing " : "", missing,

@@ -812,6 +812,17 @@ check_has "import of a file no profile fits: says so" "nothing.csv: no built-in 
 run "$RECON" profiles detect "$LAYOUTS/klarna_settlement.csv" "$LAYOUTS/wells_fargo.csv"
 check "profiles detect" "$LAYOUTS/klarna_settlement.csv: klarna_settlement (psp)
 $LAYOUTS/wells_fargo.csv: wells_fargo (bank)" "$out"
+# A Stripe report with its gross column twice: detection says why the
+# layout whose columns are all there cannot read it.
+python3 -c '
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+i = rows[0].index("gross")
+csv.writer(open("dup_gross.csv", "w", newline="")).writerows(r + [r[i]] for r in rows)' "$LAYOUTS/stripe_payout_itemized.csv"
+run "$RECON" profiles detect dup_gross.csv
+check "profiles detect, a column named twice: exit 1" 1 "$rc"
+check_has "profiles detect, a column named twice: names it for the layout it fits" \
+    "stripe_payout_itemized (column \"gross\" is named twice (columns 10 and 28): cannot tell which one to read)" "$err"
 run "$RECON" profiles show paypal_settlement
 check "profiles show: exit 0" 0 "$rc"
 check "profiles show: the INI text" "$(cat "$ROOT/data/profiles/paypal_settlement.ini")" "$out"
