@@ -129,6 +129,12 @@ typedef struct {
     rc_verdict v;
 } ranked;
 
+/* A unit's amount as JSON: null when its items' sum left int64_t (such a
+ * unit never matches), never a wrapped number. */
+static json_t *unit_value(const rc_unit *u) {
+    return u->overflow ? json_null() : json_integer((json_int_t)u->value);
+}
+
 /* Later failures are closer: a candidate that fails only the date beats one
  * failing the amount; then the smaller difference, then fewer days. */
 static int closeness(const rc_verdict *v) {
@@ -163,17 +169,19 @@ static json_t *rule_json(const rc_rule *r, int on_left, const rc_units *mine, co
     for (size_t i = 0; i < n; i++) {
         const rc_unit *o = &other->u[top[i].index];
         json_array_append_new(
-            cands, json_pack("{s:s, s:s, s:I, s:s#, s:i, s:s, s:I, s:i, s:i}", "source",
+            cands, json_pack("{s:s, s:s, s:o, s:s#, s:i, s:s, s:o, s:i, s:i}", "source",
                              rc_unit_source(other, o), other->grouped ? "group" : "external_id",
-                             rc_unit_name(other, o), "amount_minor", (json_int_t)o->value,
+                             rc_unit_name(other, o), "amount_minor", unit_value(o),
                              "currency", o->currency, (int)3, "items", (int)o->count, "failed",
-                             failed[top[i].v.failed], "difference", (json_int_t)top[i].v.difference,
+                             failed[top[i].v.failed], "difference",
+                             o->overflow || me->overflow
+                                 ? json_null()
+                                 : json_integer((json_int_t)top[i].v.difference),
                              "days", top[i].v.days, "score", top[i].v.failed ? 0 : top[i].v.score));
     }
-    return json_pack("{s:s, s:s, s:s, s:i, s:I, s:o}", "rule", r->name, "side",
+    return json_pack("{s:s, s:s, s:s, s:i, s:o, s:o}", "rule", r->name, "side",
                      on_left ? "left" : "right", "cardinality", rc_cardinality_name(r->card),
-                     "items", (int)me->count, "compared", (json_int_t)me->value, "candidates",
-                     cands);
+                     "items", (int)me->count, "compared", unit_value(me), "candidates", cands);
 }
 
 /* Judges the transaction again under every rule that could take it. */

@@ -996,12 +996,19 @@ static char *candidates_json(visit_ctx *c) {
         json_text(src, sizeof src, rc_unit_source(c->R, u));
         json_text(ext, sizeof ext, rc_unit_name(c->R, u));
         rc_fail_at how = c->found_how[i];
+        /* A group whose sum left int64_t has no amount to show: null, never
+         * the wrapped value. */
+        char amount[32];
+        if (u->overflow)
+            snprintf(amount, sizeof amount, "null, \"overflow\": true");
+        else
+            snprintf(amount, sizeof amount, "%lld", (long long)u->value);
         n += (size_t)snprintf(
             out + n, cap - n,
             "%s{\"transaction_id\": %lld, \"source\": \"%s\", \"%s\": \"%s\","
-            " \"amount_minor\": %lld, \"currency\": \"%.3s\", \"items\": %u%s%s%s}",
+            " \"amount_minor\": %s, \"currency\": \"%.3s\", \"items\": %u%s%s%s}",
             i ? ", " : "", (long long)u->id, src, c->R->grouped ? "group" : "external_id", ext,
-            (long long)u->value, u->currency, u->count, how ? ", \"failed\": \"" : "", fail[how],
+            amount, u->currency, u->count, how ? ", \"failed\": \"" : "", fail[how],
             how ? "\"" : "");
     }
     if (n + 2 > cap) { /* cannot happen (see cap); never write past it */

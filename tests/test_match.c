@@ -1259,6 +1259,35 @@ END_TEST
 
 /* ---- explain and export --------------------------------------------------------------- */
 
+/* A group whose items add up past int64_t never matches, and no figure of
+ * it is ever shown wrapped: the exception lists it with a null amount and
+ * "overflow", and explain shows no amount and no difference for it. */
+START_TEST(test_overflowed_group_shows_no_wrapped_amount) {
+    psp("c1,charge,2024-03-01,,92233720368547758.07,0,,EUR,po_BIG,,\n"
+        "c2,charge,2024-03-01,,92233720368547758.07,0,,EUR,po_BIG,,\n");
+    bank("b1,2024-03-04,,STRIPE PAYOUT PO_BIG,10.00,EUR,\n");
+    recon_match_result res = run(ONE_TO_MANY);
+    ck_assert_uint_eq(res.matches, 0);
+    TU_ASSERT_Q(sq, "near_miss_amount|po_BIG|NULL|1|2",
+                "SELECT reason || '|' || json_extract(candidates, '$[0].group') || '|'"
+                " || coalesce(json_extract(candidates, '$[0].amount_minor'), 'NULL') || '|'"
+                " || json_extract(candidates, '$[0].overflow') || '|'"
+                " || json_extract(candidates, '$[0].items') FROM exceptions");
+    recon_rules *r = rules_of(ONE_TO_MANY);
+    char *json = NULL;
+    ck_assert_int_eq(recon_explain(db, tx("b1"), r, &json), RECON_OK);
+    TU_ASSERT_Q(sq, "po_BIG|null|null|amount|1000",
+                "SELECT json_extract(%Q, '$.rules[0].candidates[0].group') || '|'"
+                " || json_type(%Q, '$.rules[0].candidates[0].amount_minor') || '|'"
+                " || json_type(%Q, '$.rules[0].candidates[0].difference') || '|'"
+                " || json_extract(%Q, '$.rules[0].candidates[0].failed') || '|'"
+                " || json_extract(%Q, '$.rules[0].compared')",
+                json, json, json, json, json);
+    recon_string_free(json);
+    recon_rules_free(r);
+}
+END_TEST
+
 START_TEST(test_explain_matched_and_unmatched) {
     psp("p1,charge,2024-03-01,,10.00,0,,USD,,R1,\n"
         "p2,charge,2024-03-01,,20.00,0,,USD,,R2,\n");
@@ -1444,6 +1473,7 @@ static Suite *match_suite(void) {
     t = tcase_create("cardinality");
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, test_one_to_many_sums_a_group_by_net);
+    tcase_add_test(t, test_overflowed_group_shows_no_wrapped_amount);
     tcase_add_test(t, test_many_to_one_is_the_mirror);
     tcase_add_test(t, test_attach_group_brings_the_payouts_items);
     tcase_add_test(t, test_items_of_a_payout_with_a_payout_row_are_not_matched_alone);

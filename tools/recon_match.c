@@ -234,18 +234,30 @@ static void explain_match(json_t *m) {
     }
 }
 
+/* An amount of the explain document, or what it is when the sum of its
+ * items overflowed (null in the document). */
+static const char *amount_of(json_t *o, const char *key, const char *currency, char *buf,
+                             size_t size) {
+    if (json_is_null(json_object_get(o, key))) {
+        snprintf(buf, size, "(a sum past the int64 limit)");
+        return buf;
+    }
+    return money(num(o, key), currency, buf, size);
+}
+
 static void explain_candidate(json_t *cand) {
     text_args ta = {0};
     const char *id = json_is_string(json_object_get(cand, "group")) ? tstr(&ta, cand, "group")
                                                                     : tstr(&ta, cand, "external_id");
     char theirs[40], diff[40];
-    money(num(cand, "amount_minor"), str(cand, "currency"), theirs, sizeof theirs);
+    amount_of(cand, "amount_minor", str(cand, "currency"), theirs, sizeof theirs);
     money(num(cand, "difference"), str(cand, "currency"), diff, sizeof diff);
     const char *f = str(cand, "failed");
     int failed = strcmp(f, "none") != 0;
     /* Difference and days are only measured once currency and
      * reference pass. */
-    int measured = !failed || !strcmp(f, "amount") || !strcmp(f, "date");
+    int measured = (!failed || !strcmp(f, "amount") || !strcmp(f, "date")) &&
+                   !json_is_null(json_object_get(cand, "difference"));
     printf("    %s %s %s %s: %s%s", tstr(&ta, cand, "source"), id, theirs,
            tstr(&ta, cand, "currency"), failed ? "fails " : "passes every criterion",
            failed ? text_arg(&ta, f) : "");
@@ -283,7 +295,7 @@ static void explain_text(const char *doc) {
     }
     const char *cur = tstr(&ta, t, "currency");
     json_array_foreach(json_object_get(d, "rules"), i, x) {
-        money(num(x, "compared"), str(t, "currency"), amount, sizeof amount);
+        amount_of(x, "compared", str(t, "currency"), amount, sizeof amount);
         text_args rule = {0};
         printf("  rule %s (%s side, %s): compares %s %s over %lld item(s)\n",
                tstr(&rule, x, "rule"), tstr(&rule, x, "side"), tstr(&rule, x, "cardinality"),
