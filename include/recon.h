@@ -700,6 +700,8 @@ int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, voi
 int recon_setting_set(recon_db *db, const char *key, const char *value);
 /* The effective value (the default when unset) into buf. */
 int recon_setting_get(recon_db *db, const char *key, char *buf, size_t size);
+/* The setting keys, for listing them: index 0, 1, ... until NULL. */
+const char *recon_setting_key(size_t index);
 
 /* Narrows a report: from/to are inclusive YYYY-MM-DD days (the transaction
  * day, the payout day, the day a failure was last seen), source a source

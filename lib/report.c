@@ -77,18 +77,17 @@ int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, voi
 
 /* ---- settings ----------------------------------------------------------------------- */
 
-/* The settings the views read (v_report_settings), with their defaults. */
-static const struct {
-    const char *key;
-    const char *fallback; /* NULL: computed (today) */
-} SETTINGS[] = {
-    {"report.as_of", NULL},
-    {"report.payout_late_days", "3"},
-};
+/* The settings the views read (v_report_settings, which holds their
+ * defaults). */
+static const char *const SETTINGS[] = {"report.as_of", "report.payout_late_days"};
+
+const char *recon_setting_key(size_t index) {
+    return index < sizeof SETTINGS / sizeof SETTINGS[0] ? SETTINGS[index] : NULL;
+}
 
 static int setting_index(const char *key) {
     for (size_t i = 0; key && i < sizeof SETTINGS / sizeof SETTINGS[0]; i++)
-        if (strcmp(key, SETTINGS[i].key) == 0)
+        if (strcmp(key, SETTINGS[i]) == 0)
             return (int)i;
     return -1;
 }
@@ -138,7 +137,7 @@ int recon_setting_set(recon_db *db, const char *key, const char *value) {
                                          : "DELETE FROM meta WHERE key = ?1",
                                &st)))
         return rc;
-    sqlite3_bind_text(st, 1, SETTINGS[k].key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, SETTINGS[k], -1, SQLITE_STATIC);
     if (value)
         sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)

@@ -175,6 +175,9 @@ START_TEST(test_late_days_setting_moves_payouts_between_classes) {
     ck_assert_int_eq(recon_setting_set(db, "report.payout_late_days", NULL), RECON_OK);
     ck_assert_int_eq(recon_setting_get(db, "report.payout_late_days", v, sizeof v), RECON_OK);
     ck_assert_str_eq(v, "3");
+    ck_assert_str_eq(recon_setting_key(0), "report.as_of");
+    ck_assert_str_eq(recon_setting_key(1), "report.payout_late_days");
+    ck_assert_ptr_null(recon_setting_key(2));
 }
 END_TEST
 

@@ -351,7 +351,6 @@ int cmd_status(const cli *c) {
 /* ---- settings ----------------------------------------------------------------------- */
 
 int cmd_settings(const cli *c) {
-    static const char *const KEYS[] = {"report.as_of", "report.payout_late_days"};
     const char *verb = c->argc > 1 ? c->argv[1] : "list";
     int set = !strcmp(verb, "set"), unset = !strcmp(verb, "unset");
     if (!(set && c->argc == 4) && !(unset && c->argc == 3) &&
@@ -364,10 +363,11 @@ int cmd_settings(const cli *c) {
     int rc = RECON_OK;
     if (set || unset)
         rc = recon_setting_set(db, c->argv[2], set ? c->argv[3] : NULL);
-    for (size_t i = 0; rc == RECON_OK && !set && !unset && i < 2; i++) {
+    const char *key;
+    for (size_t i = 0; rc == RECON_OK && !set && !unset && (key = recon_setting_key(i)); i++) {
         char v[64];
-        if ((rc = recon_setting_get(db, KEYS[i], v, sizeof v)) == RECON_OK) {
-            printf("%s = ", KEYS[i]);
+        if ((rc = recon_setting_get(db, key, v, sizeof v)) == RECON_OK) {
+            printf("%s = ", key);
             text_str(stdout, v);
             putchar('\n');
         }
