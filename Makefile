@@ -288,10 +288,7 @@ $(B)/tests/test_cli: tests/test_cli.c tools/cli.c tools/cli.h tests/testutil.h $
 VG_LOG := build/valgrind
 VG_SCRIPTS ?= tests/hostile.sh
 check-valgrind: all
-	@command -v valgrind >/dev/null 2>&1 || { \
-	    SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
-	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	    $$SUDO apt-get install -y -qq --no-install-recommends valgrind >&2; }
+	@command -v valgrind >/dev/null 2>&1 || sh tools/apt-install.sh check-valgrind valgrind
 	@rm -rf $(VG_LOG) && mkdir -p $(VG_LOG)
 	@status=0; for s in $(VG_SCRIPTS); do \
 	    HOSTILE_LEAN=1 VG_RECON=$(CURDIR)/$(B)/recon VG_LOG=$(CURDIR)/$(VG_LOG) \

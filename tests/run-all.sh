@@ -9,6 +9,16 @@ passed=0
 failed=0
 bad=""
 
+# In a sanitizer build every process (each Check test's fork, every recon
+# run of the CLI scripts) writes what AddressSanitizer, LeakSanitizer or
+# UBSan find to a file of its own here rather than to a stderr a test may
+# not look at: a file at the end fails the run. Leak checking is on, so the
+# whole suite is also a LeakSanitizer run. Normal builds ignore these.
+sanlog=$(mktemp -d "${TMPDIR:-/tmp}/recon-sanitizers.XXXXXX") || exit 1
+trap 'rm -rf "$sanlog"' EXIT
+export ASAN_OPTIONS="detect_leaks=1:log_path=$sanlog/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="print_stacktrace=1:log_path=$sanlog/ubsan${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+
 for t in "$B"/tests/test_*; do
     [ -x "$t" ] || continue
     out=$("$t" 2>&1)
@@ -51,6 +61,15 @@ for script in e2e hostile; do
         fi
     fi
 done
+
+reports=$(find "$sanlog" -type f | wc -l)
+case $B in
+*asan*) echo "sanitizers ($B): $reports reports (ASan, LeakSanitizer, UBSan) over every test process" ;;
+esac
+if [ "$reports" -ne 0 ]; then
+    for f in $(find "$sanlog" -type f | head -n 3); do head -n 30 "$f"; done
+    failed=$((failed + 1)); bad="$bad sanitizers"
+fi
 
 [ -n "$bad" ] && echo "failing:$bad"
 echo "check ($B): $passed passed, $failed failed"
