@@ -1426,7 +1426,13 @@ static int read_rows(importer *im, rc_csv *r) {
     }
     if (rc != RC_CSV_EOF)
         return read_fail(im, rc, r);
-    if (!im->p->header && im->res->rows_read == 0)
+    /* A header-less file with no rows is nothing to import; but a BAI2
+     * file with its trailers is a statement of a day without transactions
+     * (a bank sends one on quiet days): an import of 0 rows (with the
+     * trailers' disagreements as failures, if any), not an error a nightly
+     * job would have to tell from a broken file. */
+    if (!im->p->header && im->res->rows_read == 0 &&
+        !(im->bai2 && im->res->checks_passed + im->res->checks_failed > 0))
         return rc_fail(im->db, RECON_EFORMAT, "%s: empty file: no rows", im->file_name);
     report_progress(im, r);
     return RECON_OK;

@@ -283,6 +283,37 @@ static recon_import_result import_bai2(const char *name, const char *text, const
     return r;
 }
 
+/* A statement of a quiet day: balances (03) and trailers, no detail (16)
+ * record. It imports as 0 rows with its trailers checked, so a nightly job
+ * does not fail on a day without transactions; a trailer that disagrees is
+ * recorded as usual. A header-less file with no rows at all stays refused. */
+START_TEST(test_bai2_statement_without_details_imports_empty) {
+    static const char quiet[] = "01,121000248,ACMEOUTDR,240313,0615,1,80,,2/\n"
+                                "02,ACMEOUTDR,121000248,1,240312,2400,USD,2/\n"
+                                "03,0975312468,,010,4510023,,,015,6155818,,,040,4400000,,/\n"
+                                "49,15065841,2/\n"
+                                "98,15065841,1,4/\n"
+                                "99,15065841,1,6/\n";
+    recon_import_result r = import_bai2("quiet.bai", quiet, "bank");
+    ck_assert_uint_eq(r.rows_read, 0);
+    ck_assert_uint_eq(r.checks_passed, 3);
+    ck_assert_uint_eq(r.checks_failed, 0);
+    TU_ASSERT_Q(sq, "ok|0", "SELECT status || '|' || rows_read FROM imports");
+    char off[sizeof quiet];
+    memcpy(off, quiet, sizeof quiet);
+    memcpy(strstr(off, "49,15065841"), "49,15065840", 11);
+    r = import_bai2("off.bai", off, "bank");
+    ck_assert_uint_eq(r.checks_failed, 1);
+    TU_ASSERT_Q(sq, "4|totals_mismatch", "SELECT line || '|' || provider_code FROM failures");
+    char path[600];
+    tu_write_file(tmp, "blank.bai", "\n\n", 2, path, sizeof path);
+    recon_profile *p;
+    ck_assert_int_eq(recon_profile_builtin("bai2", NULL, &p), RECON_OK);
+    ck_assert_int_eq(recon_import_file(db, path, p, NULL, &r), RECON_EFORMAT);
+    recon_profile_free(p);
+}
+END_TEST
+
 /* A funds type D distribution count that is not a count (negative: the
  * field walk used to go backwards forever; too large; junk) rejects its
  * record, naming the field; the rest of the file imports. */
@@ -514,6 +545,7 @@ static Suite *layouts_suite(void) {
     tcase_add_test(t, test_filtered_rows_are_counted_not_stored);
     tcase_add_test(t, test_paypal_totals_rows_are_checked);
     tcase_add_test(t, test_bai2_trailers_are_checked);
+    tcase_add_test(t, test_bai2_statement_without_details_imports_empty);
     tcase_add_test(t, test_bai2_bad_distribution_counts_reject_the_record);
     tcase_add_test(t, test_bai2_quote_in_text_is_text);
     tcase_add_test(t, test_bai2_truncated_file_fails_its_check);
