@@ -1019,28 +1019,34 @@ static char *candidates_json(visit_ctx *c) {
     return out;
 }
 
+/* An exception holds every transaction of the unit: each member of a group
+ * (many_to_one) gets its row, so none of them reads as plainly unmatched. */
 static void add_exception(run_state *s, const rc_rule *r, const rc_units *L, const rc_unit *l,
                           const char *reason, visit_ctx *c) {
     if (!c->nfound) return;
-    if (s->nexc == s->cap_exc) {
-        size_t cap = s->cap_exc ? 2 * s->cap_exc : 256;
-        exception_rec *g = realloc(s->exc, cap * sizeof *g);
-        if (!g) {
+    size_t n = L->grouped ? l->count : 1;
+    for (size_t k = 0; k < n; k++) {
+        if (s->nexc == s->cap_exc) {
+            size_t cap = s->cap_exc ? 2 * s->cap_exc : 256;
+            exception_rec *g = realloc(s->exc, cap * sizeof *g);
+            if (!g) {
+                s->oom = 1;
+                return;
+            }
+            s->exc = g;
+            s->cap_exc = cap;
+        }
+        char *json = candidates_json(c);
+        char *id = strdup(rc_unit_name(L, l));
+        if (!json || !id) {
+            free(json);
+            free(id);
             s->oom = 1;
             return;
         }
-        s->exc = g;
-        s->cap_exc = cap;
+        int64_t tx = L->grouped ? L->member[l->first + k] : l->id;
+        s->exc[s->nexc++] = (exception_rec){r, tx, reason, json, rc_unit_source(L, l), id};
     }
-    char *json = candidates_json(c);
-    char *id = strdup(rc_unit_name(L, l));
-    if (!json || !id) {
-        free(json);
-        free(id);
-        s->oom = 1;
-        return;
-    }
-    s->exc[s->nexc++] = (exception_rec){r, l->id, reason, json, rc_unit_source(L, l), id};
 }
 
 /* Lists near misses for a left unit with no candidate at all. */
@@ -1263,7 +1269,9 @@ static int cmp_exc(const void *a, const void *b) {
     int c = strcmp(x->rule->name, y->rule->name);
     if (!c) c = strcmp(x->sort_source, y->sort_source);
     if (!c) c = strcmp(x->sort_id, y->sort_id);
-    return c ? c : strcmp(x->reason, y->reason);
+    if (!c) c = strcmp(x->reason, y->reason);
+    /* The members of one group: in transaction order. */
+    return c ? c : (x->transaction_id > y->transaction_id) - (x->transaction_id < y->transaction_id);
 }
 
 /* Matches go in batches too, with ids assigned here (the run holds the

@@ -586,6 +586,34 @@ START_TEST(test_many_to_one_is_the_mirror) {
 }
 END_TEST
 
+/* A many_to_one group with two equal candidates: an exception holds every
+ * member of the group, not only its first. */
+START_TEST(test_many_to_one_exception_holds_every_member) {
+    psp("a1,payout,2024-03-01,,-30.00,0,,USD,Batch-0009,,\n"
+        "a2,payout,2024-03-01,,-30.00,0,,USD,Batch-0009,,\n");
+    bank("b1,2024-03-04,,part 1,10.00,USD,batch 9\n"
+         "b2,2024-03-05,,part 2,20.00,USD,batch 9\n");
+    recon_match_result res =
+        run("[rule split]\nleft = bank\nright = psp\ncardinality = many_to_one\n"
+            "group_by = reference\namount_sign = opposite\nreference = normalized\n"
+            "reference_right = group_id\n");
+    ck_assert_uint_eq(res.matches, 0);
+    ck_assert_uint_eq(res.exceptions_opened, 2);
+    FATE_IS("b1", "exception");
+    FATE_IS("b2", "exception");
+    TU_ASSERT_Q(sq, "b1,b2|ambiguous|1",
+                "SELECT group_concat(t.external_id) || '|' || min(e.reason) || '|'"
+                " || count(DISTINCT e.candidates) FROM (SELECT * FROM exceptions ORDER BY id) e"
+                " JOIN transactions t ON t.id = e.transaction_id");
+    /* Run again: the same exceptions stay open, none is added. */
+    res = run("[rule split]\nleft = bank\nright = psp\ncardinality = many_to_one\n"
+              "group_by = reference\namount_sign = opposite\nreference = normalized\n"
+              "reference_right = group_id\n");
+    ck_assert_uint_eq(res.exceptions_opened, 0);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM exceptions WHERE closed_at IS NULL"), 2);
+}
+END_TEST
+
 /* A payout row against its bank credit brings its items along when they
  * add up to it; when they do not, the payout still matches and the items
  * stay for a human. */
@@ -1475,6 +1503,7 @@ static Suite *match_suite(void) {
     tcase_add_test(t, test_one_to_many_sums_a_group_by_net);
     tcase_add_test(t, test_overflowed_group_shows_no_wrapped_amount);
     tcase_add_test(t, test_many_to_one_is_the_mirror);
+    tcase_add_test(t, test_many_to_one_exception_holds_every_member);
     tcase_add_test(t, test_attach_group_brings_the_payouts_items);
     tcase_add_test(t, test_items_of_a_payout_with_a_payout_row_are_not_matched_alone);
     tcase_add_test(t, test_groups_and_attached_items_stay_within_their_source);
