@@ -112,6 +112,118 @@ static json_t *exceptions_json(recon_db *db, int64_t id) {
     return a;
 }
 
+/* Matches of the transaction that a person undid: the engine never makes
+ * those pairs again (a veto), so each is listed with who, when, why, and
+ * the transactions it may not be paired with. */
+static json_t *undone_json(recon_db *db, int64_t id) {
+    json_t *a = json_array();
+    sqlite3_stmt *st, *items;
+    if (rc_prepare(db,
+                   "SELECT m.id, m.rule, m.undone_at, m.undone_by, m.undo_note, mi.side"
+                   " FROM matches m JOIN match_items mi ON mi.match_id = m.id"
+                   " WHERE mi.transaction_id = ?1 AND m.undone_at IS NOT NULL ORDER BY m.id",
+                   &st))
+        return a;
+    if (rc_prepare(db,
+                   "SELECT s.name, t.external_id FROM match_items mi"
+                   " JOIN transactions t ON t.id = mi.transaction_id"
+                   " JOIN sources s ON s.id = t.source_id"
+                   " WHERE mi.match_id = ?1 AND mi.side <> ?2 ORDER BY s.name, t.external_id",
+                   &items)) {
+        sqlite3_finalize(st);
+        return a;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *not_with = json_array();
+        sqlite3_bind_int64(items, 1, sqlite3_column_int64(st, 0));
+        sqlite3_bind_text(items, 2, (const char *)sqlite3_column_text(st, 5), -1,
+                          SQLITE_TRANSIENT);
+        while (sqlite3_step(items) == SQLITE_ROW)
+            json_array_append_new(not_with,
+                                  json_pack("{s:s, s:s}", "source", sqlite3_column_text(items, 0),
+                                            "external_id", sqlite3_column_text(items, 1)));
+        sqlite3_reset(items);
+        json_array_append_new(
+            a, json_pack("{s:I, s:s, s:s, s:s, s:s?, s:o}", "id",
+                         (json_int_t)sqlite3_column_int64(st, 0), "rule",
+                         sqlite3_column_text(st, 1), "undone_at", sqlite3_column_text(st, 2),
+                         "undone_by", sqlite3_column_text(st, 3), "note",
+                         sqlite3_column_text(st, 4), "not_with", not_with));
+    }
+    sqlite3_finalize(items);
+    sqlite3_finalize(st);
+    return a;
+}
+
+/* The transactions of each undone match of the transaction explained,
+ * sorted by (match, transaction): the engine's vetoes, to mark the
+ * candidates it will never pair with it again. */
+typedef struct {
+    int64_t match, tx;
+} undone_item;
+
+typedef struct {
+    undone_item *v;
+    size_t n;
+} undone_items;
+
+static int cmp_undone(const void *a, const void *b) {
+    const undone_item *x = a, *y = b;
+    if (x->match != y->match) return x->match < y->match ? -1 : 1;
+    return (x->tx > y->tx) - (x->tx < y->tx);
+}
+
+static int load_undone(recon_db *db, int64_t id, undone_items *out) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db,
+                        "SELECT mi.match_id, mi.transaction_id FROM match_items mi"
+                        " WHERE mi.match_id IN (SELECT m.id FROM matches m JOIN match_items x"
+                        "   ON x.match_id = m.id WHERE x.transaction_id = ?1"
+                        "   AND m.undone_at IS NOT NULL)"
+                        " ORDER BY mi.match_id, mi.transaction_id",
+                        &st);
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, id);
+    size_t cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (out->n == cap) {
+            cap = cap ? 2 * cap : 16;
+            undone_item *g = realloc(out->v, cap * sizeof *g);
+            if (!g) {
+                sqlite3_finalize(st);
+                return rc_fail(db, RECON_ENOMEM, "explain: out of memory");
+            }
+            out->v = g;
+        }
+        out->v[out->n++] = (undone_item){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)};
+    }
+    sqlite3_finalize(st);
+    return RECON_OK;
+}
+
+static int in_undone(const undone_items *u, int64_t match, int64_t tx) {
+    undone_item key = {match, tx};
+    return u->n && bsearch(&key, u->v, u->n, sizeof key, cmp_undone) != NULL;
+}
+
+/* Whether one undone match held every transaction of both units: the
+ * engine's rule (match.c, vetoed) for a pair it never makes again. */
+static int unit_vetoed(const undone_items *u, const rc_units *mine, const rc_unit *me,
+                       const rc_units *other, const rc_unit *o) {
+    for (size_t i = 0; i < u->n; i++) {
+        if (i && u->v[i].match == u->v[i - 1].match) continue;
+        int64_t m = u->v[i].match;
+        int all = 1;
+        for (uint32_t k = 0; all && k < me->count; k++)
+            all = in_undone(u, m, rc_unit_member(mine, me, k));
+        for (uint32_t k = 0; all && k < o->count; k++)
+            all = in_undone(u, m, rc_unit_member(other, o, k));
+        if (all) return 1;
+    }
+    return 0;
+}
+
 /* The unit of side u holding transaction id (its group on an aggregated
  * side), or NULL. */
 static const rc_unit *unit_of(const rc_units *u, int64_t id) {
@@ -150,7 +262,7 @@ static int better(const ranked *a, const ranked *b) {
 }
 
 static json_t *rule_json(const rc_rule *r, int on_left, const rc_units *mine, const rc_unit *me,
-                         const rc_units *other) {
+                         const rc_units *other, const undone_items *undone) {
     static const char *const failed[] = {"none", "currency", "reference", "amount", "date"};
     ranked top[SHOW];
     size_t n = 0;
@@ -178,6 +290,8 @@ static json_t *rule_json(const rc_rule *r, int on_left, const rc_units *mine, co
                                  ? json_null()
                                  : json_integer((json_int_t)top[i].v.difference),
                              "days", top[i].v.days, "score", top[i].v.failed ? 0 : top[i].v.score));
+        json_object_set_new(json_array_get(cands, i), "vetoed",
+                            json_boolean(unit_vetoed(undone, mine, me, other, o)));
     }
     return json_pack("{s:s, s:s, s:s, s:i, s:o, s:o}", "rule", r->name, "side",
                      on_left ? "left" : "right", "cardinality", rc_cardinality_name(r->card),
@@ -188,8 +302,11 @@ static json_t *rule_json(const rc_rule *r, int on_left, const rc_units *mine, co
 static int rules_json(recon_db *db, int64_t id, const recon_rules *rules, json_t *out) {
     rc_bitset taken;
     rc_rows rows;
+    undone_items undone = {NULL, 0};
     memset(&rows, 0, sizeof rows);
-    int rc = rc_match_taken(db, &taken);
+    int rc = load_undone(db, id, &undone);
+    if (rc) return rc;
+    rc = rc_match_taken(db, &taken);
     if (!rc) rc = rc_rows_load(db, rules, &taken, &rows);
     for (size_t i = 0; !rc && i < rules->n; i++) {
         const rc_rule *r = &rules->rule[i];
@@ -202,13 +319,14 @@ static int rules_json(recon_db *db, int64_t id, const recon_rules *rules, json_t
         for (int side = 1; !rc && side >= 0; side--) {
             const rc_units *mine = side ? &L : &R, *other = side ? &R : &L;
             const rc_unit *me = unit_of(mine, id);
-            if (me) json_array_append_new(out, rule_json(r, side, mine, me, other));
+            if (me) json_array_append_new(out, rule_json(r, side, mine, me, other, &undone));
         }
         rc_units_free(&L);
         rc_units_free(&R);
     }
     rc_rows_free(&rows);
     rc_bitset_free(&taken);
+    free(undone.v);
     return rc;
 }
 
@@ -229,6 +347,7 @@ int recon_explain(recon_db *db, int64_t transaction_id, const recon_rules *rules
     json_t *m = match_json(db, transaction_id);
     json_object_set_new(doc, "match", m ? m : json_null());
     json_object_set_new(doc, "exceptions", exceptions_json(db, transaction_id));
+    json_object_set_new(doc, "undone", undone_json(db, transaction_id));
     json_t *per_rule = json_array();
     int rc = RECON_OK;
     if (!m && strcmp(status, "ignored") != 0)

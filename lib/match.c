@@ -877,26 +877,24 @@ static size_t veto_find(const vetoes *v, int64_t tx, int64_t match) {
     return lo;
 }
 
-static int64_t unit_member(const rc_units *u, const rc_unit *it, uint32_t m) {
-    return u->member ? u->member[it->first + m] : it->id;
-}
-
 /* Was every transaction of this pair in one match that was undone? */
 static int vetoed(const visit_ctx *c, size_t ri) {
     const vetoes *v = c->veto;
     if (!v->n) return 0;
     const rc_unit *r = &c->R->u[ri];
-    int64_t first = unit_member(c->L, c->l, 0);
+    int64_t first = rc_unit_member(c->L, c->l, 0);
     for (size_t i = veto_find(v, first, INT64_MIN); i < v->n && v->v[i].tx == first; i++) {
         int64_t m = v->v[i].match;
         int all = 1;
         for (uint32_t k = 0; all && k < c->l->count; k++) {
-            size_t at = veto_find(v, unit_member(c->L, c->l, k), m);
-            all = at < v->n && v->v[at].tx == unit_member(c->L, c->l, k) && v->v[at].match == m;
+            int64_t tx = rc_unit_member(c->L, c->l, k);
+            size_t at = veto_find(v, tx, m);
+            all = at < v->n && v->v[at].tx == tx && v->v[at].match == m;
         }
         for (uint32_t k = 0; all && k < r->count; k++) {
-            size_t at = veto_find(v, unit_member(c->R, r, k), m);
-            all = at < v->n && v->v[at].tx == unit_member(c->R, r, k) && v->v[at].match == m;
+            int64_t tx = rc_unit_member(c->R, r, k);
+            size_t at = veto_find(v, tx, m);
+            all = at < v->n && v->v[at].tx == tx && v->v[at].match == m;
         }
         if (all) return 1;
     }

@@ -112,6 +112,11 @@ static inline const char *rc_unit_text(const rc_units *u, const rc_unit *it) {
     return u->text_in_rows ? u->rows->pool.s + it->text : u->pool.s + it->text;
 }
 
+/* The m-th transaction of a unit (a group's member; a single row's id). */
+static inline int64_t rc_unit_member(const rc_units *u, const rc_unit *it, uint32_t m) {
+    return u->member ? u->member[it->first + m] : it->id;
+}
+
 /* A unit's source name, and its name: the external id, or a group's key. */
 static inline const char *rc_unit_source(const rc_units *u, const rc_unit *it) {
     return u->rows->src[it->source].name;

@@ -1204,6 +1204,20 @@ START_TEST(test_undo_keeps_history_and_frees_the_items) {
     recon_match_result res = run(rules);
     ck_assert_uint_eq(res.matches, 0);
     FATE_IS("b1", "unmatched");
+    /* Explain says so: the undone match with who and why, and the one
+     * candidate that passes every criterion is marked vetoed. */
+    recon_rules *rr = rules_of(rules);
+    char *json = NULL;
+    ck_assert_int_eq(recon_explain(db, tx("b1"), rr, &json), RECON_OK);
+    TU_ASSERT_Q(sq, "ann|wrong customer|p1|none|1",
+                "SELECT json_extract(%Q, '$.undone[0].undone_by') || '|'"
+                " || json_extract(%Q, '$.undone[0].note') || '|'"
+                " || json_extract(%Q, '$.undone[0].not_with[0].external_id') || '|'"
+                " || json_extract(%Q, '$.rules[0].candidates[0].failed') || '|'"
+                " || json_extract(%Q, '$.rules[0].candidates[0].vetoed')",
+                json, json, json, json, json);
+    recon_string_free(json);
+    recon_rules_free(rr);
     /* A person can still match them by hand. */
     int64_t l[] = {tx("b1")}, r[] = {tx("p1")}, id;
     ck_assert_int_eq(recon_match_add(db, l, 1, r, 1, "checked with the customer", "bob", 0, &id),

@@ -261,6 +261,8 @@ static void explain_candidate(json_t *cand) {
     printf("    %s %s %s %s: %s%s", tstr(&ta, cand, "source"), id, theirs,
            tstr(&ta, cand, "currency"), failed ? "fails " : "passes every criterion",
            failed ? text_arg(&ta, f) : "");
+    if (json_is_true(json_object_get(cand, "vetoed")))
+        printf(", but a person undid this pair: never made again");
     if (measured) printf(" (difference %s, %lld days)", diff, num(cand, "days"));
     putchar('\n');
     text_args_free(&ta);
@@ -291,6 +293,20 @@ static void explain_text(const char *doc) {
                tstr(&ta, x, "reason"));
         text_args_free(&ta);
         print_json_value(json_object_get(x, "candidates"));
+        putchar('\n');
+    }
+    json_array_foreach(json_object_get(d, "undone"), i, x) {
+        printf("  undone match %lld (%s) by %s at %s%s%s: never made again with",
+               num(x, "id"), tstr(&ta, x, "rule"), tstr(&ta, x, "undone_by"),
+               tstr(&ta, x, "undone_at"), json_is_string(json_object_get(x, "note")) ? ": " : "",
+               json_is_string(json_object_get(x, "note")) ? tstr(&ta, x, "note") : "");
+        text_args_free(&ta);
+        size_t k;
+        json_t *w;
+        json_array_foreach(json_object_get(x, "not_with"), k, w) {
+            printf("%s %s %s", k ? "," : "", tstr(&ta, w, "source"), tstr(&ta, w, "external_id"));
+            text_args_free(&ta);
+        }
         putchar('\n');
     }
     const char *cur = tstr(&ta, t, "currency");
