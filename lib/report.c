@@ -240,20 +240,14 @@ static const col_def FAILURES_COLS[] = {
 static const report_def REPORTS[] = {
     [RECON_REPORT_SUMMARY] =
         {"summary",
-         "SELECT source, currency, n, matched, printf('%d.%d%%', r / 10, r % 10),"
+         "SELECT source, currency, n, matched, " RC_SQL_MATCH_RATE("matched", "n") ","
          "  matched_minor, unmatched, unmatched_minor, exceptions, exception_minor, ignored"
-         /* Tenths of a percent, rounded half up, but never 100.0 while
-          * something is unmatched nor 0.0 once something matched (as the
-          * HTML report). */
-         " FROM (SELECT *, CASE WHEN matched < n AND (matched * 1000 + n / 2) / n = 1000 THEN 999"
-         "   WHEN matched > 0 AND (matched * 1000 + n / 2) / n = 0 THEN 1"
-         "   ELSE (matched * 1000 + n / 2) / n END AS r"
          " FROM (SELECT source, currency, sum(transactions) AS n, sum(matched_count) AS matched,"
          "   sum(matched_minor) AS matched_minor, sum(unmatched_count) AS unmatched,"
          "   sum(unmatched_minor) AS unmatched_minor, sum(exception_count) AS exceptions,"
          "   sum(exception_minor) AS exception_minor, sum(ignored_count) AS ignored"
          "   FROM v_daily_summary WHERE" IN_RANGE("day", "source")
-         "   GROUP BY source, currency))"
+         "   GROUP BY source, currency)"
          " ORDER BY source, currency",
          COLS(SUMMARY_COLS)},
     [RECON_REPORT_UNMATCHED] =

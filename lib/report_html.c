@@ -228,21 +228,12 @@ static int head(page *p) {
 
 /* ---- headline figures ------------------------------------------------------------------- */
 
-/* matched / all as a percentage with one decimal, rounded half up, but
- * never 100.0 while something is unmatched nor 0.0 when something matched:
- * a controller reads those two as "all" and "none". */
-static void percent(page *p, int64_t matched, int64_t all) {
-    int64_t tenths = (matched * 1000 + all / 2) / all;
-    if (tenths == 1000 && matched < all) tenths = 999;
-    if (tenths == 0 && matched > 0) tenths = 1;
-    putf(p, "%lld.%lld%%", (long long)(tenths / 10), (long long)(tenths % 10));
-}
-
 static int card_match_rate(page *p) {
     sqlite3_stmt *st;
     int rc = prepare(p,
-                     "SELECT count(*), count(*) FILTER (WHERE status = 'matched')"
-                     " FROM v_transactions WHERE" FILTER("day", "source"),
+                     "SELECT n, matched, " RC_SQL_MATCH_RATE("matched", "n")
+                     " FROM (SELECT count(*) AS n, count(*) FILTER (WHERE status = 'matched')"
+                     " AS matched FROM v_transactions WHERE" FILTER("day", "source") ")",
                      &st);
     if (rc) return rc;
     int step = sqlite3_step(st);
@@ -251,7 +242,7 @@ static int card_match_rate(page *p) {
     put(p, "<div class=\"card\" id=\"match-rate\"><div class=\"label\">Match rate</div>"
            "<div class=\"value\">");
     if (all > 0)
-        percent(p, matched, all);
+        esc_col(p, st, 2);
     else
         put(p, "&ndash;");
     put(p, "</div><div class=\"sub\">");
