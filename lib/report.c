@@ -408,21 +408,22 @@ int recon_status_get(recon_db *db, recon_status *out) {
         return db ? rc_fail(db, RECON_EMISUSE, "recon_status_get: invalid argument")
                   : RECON_EMISUSE;
     memset(out, 0, sizeof *out);
-    int64_t v[4] = {0};
-    int rc = query_ints(db, "SELECT count(*), coalesce(max(age_days), -1) FROM v_unmatched", v, 2);
+    int64_t v[5] = {0};
+    /* One query, so the figures are of one state of the database. */
+    int rc = query_ints(db, "WITH u AS (SELECT count(*) AS n, coalesce(max(age_days), -1) AS age"
+                            "   FROM v_unmatched)"
+                            " SELECT u.n, u.age,"
+                            " (SELECT count(*) FROM exceptions WHERE closed_at IS NULL),"
+                            " (SELECT count(*) FROM failures WHERE resolved_at IS NULL),"
+                            " (SELECT count(*) FROM v_payouts"
+                            "  WHERE status NOT IN ('ok', 'late', 'in_transit')) FROM u",
+                        v, 5);
     if (rc)
         return rc;
     out->unmatched = v[0];
     out->oldest_unmatched_days = v[1];
-    rc = query_ints(db, "SELECT (SELECT count(*) FROM exceptions WHERE closed_at IS NULL),"
-                        " (SELECT count(*) FROM failures WHERE resolved_at IS NULL),"
-                        " (SELECT count(*) FROM v_payouts"
-                        "  WHERE status NOT IN ('ok', 'late', 'in_transit'))",
-                    v, 3);
-    if (rc)
-        return rc;
-    out->open_exceptions = v[0];
-    out->open_failures = v[1];
-    out->payouts_broken = v[2];
+    out->open_exceptions = v[2];
+    out->open_failures = v[3];
+    out->payouts_broken = v[4];
     return RECON_OK;
 }

@@ -146,6 +146,30 @@ START_TEST(test_samples_headline_figures_are_exact) {
 }
 END_TEST
 
+/* A reporting job opens the database read-only: the page is the same, and
+ * the handle is left usable (no transaction open, no table left behind). */
+START_TEST(test_read_only_handle_renders_the_same_page) {
+    load_samples();
+    recon_open_opts o = RECON_OPEN_OPTS_INIT;
+    o.read_only = 1;
+    recon_db *ro = NULL;
+    ck_assert_msg(recon_open(dbpath, &o, &ro) == RECON_OK, "%s", recon_errmsg(ro));
+    char *html = NULL;
+    ck_assert_msg(recon_report_html(ro, NULL, &html) == RECON_OK, "%s", recon_errmsg(ro));
+    assert_card(html, "match-rate", "<div class=\"value\">62.8%</div>");
+    assert_card(html, "unmatched", "EUR 232,596.42");
+    ck_assert_int_eq(occurrences(html, "<tr class=\"ok\">"), 7);
+    recon_string_free(html);
+    /* Twice on one handle: the temporary tables of the first are gone. */
+    ck_assert_msg(recon_report_html(ro, NULL, &html) == RECON_OK, "%s", recon_errmsg(ro));
+    recon_string_free(html);
+    recon_status st;
+    ck_assert_int_eq(recon_status_get(ro, &st), RECON_OK);
+    ck_assert_int_eq(st.unmatched, 141);
+    recon_close(ro);
+}
+END_TEST
+
 START_TEST(test_match_fixture_counts_open_exceptions) {
     import(FIXTURE("match/psp.csv"), "generic_psp", "stripe");
     import(FIXTURE("match/bank.csv"), "generic_bank", "bank");
@@ -363,6 +387,9 @@ START_TEST(test_sql_error_fails_cleanly) {
     ck_assert_int_eq(recon_report_html(db, NULL, &html), RECON_EDB);
     ck_assert_ptr_null(html);
     ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "v_payouts"));
+    /* The page's read transaction ended with the error: the handle writes. */
+    ck_assert_msg(recon_setting_set(db, "report.payout_late_days", "4") == RECON_OK, "%s",
+                  recon_errmsg(db));
 }
 END_TEST
 
@@ -400,6 +427,7 @@ static Suite *suite(void) {
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_samples_headline_figures_are_exact);
+    tcase_add_test(tc, test_read_only_handle_renders_the_same_page);
     tcase_add_test(tc, test_match_fixture_counts_open_exceptions);
     tcase_add_test(tc, test_money_is_exact_for_every_exponent);
     tcase_add_test(tc, test_payouts_are_highlighted_by_status);
