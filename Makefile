@@ -4,7 +4,8 @@
 #   make run      build, then run the demo reconciliation on data/samples
 #   make check    build and run every test, then again under ASan+UBSan
 #   make bench    time recon import against sqlite3 .import on 1M-row files, then
-#                 matching: quality on known answers, speed at 1M rows
+#                 matching: quality on known answers, speed at 1M rows, and the
+#                 reports on the matched million rows
 #   make install  PREFIX=/usr/local DESTDIR= : header, libraries, librecon.pc
 #
 # Missing Debian packages are installed by tools/install-deps.sh before the
