@@ -764,11 +764,15 @@ typedef struct {
     int64_t items;               /* item rows stored */
     int64_t items_net_minor;     /* the sum of their nets */
     int64_t expected_minor;      /* what the bank should receive: the payout row, else the items */
-    int has_bank;                /* matched to a bank record */
+    int has_bank;                /* matched to a bank record (dated by the as-of day) */
     const char *bank_external_id;/* the bank record, or NULL */
     const char *bank_day;        /* or NULL */
-    int64_t bank_minor;          /* amount received (0 without a bank record) */
-    int64_t difference_minor;    /* bank - expected (0 without a bank record) */
+    const char *bank_currency;   /* or NULL */
+    int64_t bank_minor;          /* amount received, in bank_currency: this payout's share of a
+                                    credit several payouts share; 0 without a bank record or
+                                    when the bank records are in two currencies */
+    int64_t difference_minor;    /* bank - expected when both are in `currency`, else 0 */
+    int bank_shared;             /* payouts sharing the bank credit (1: its own) */
     int days_to_arrive;          /* bank day - payout day (0 without a bank record) */
     int64_t rejected_items;      /* the payout's rows rejected at import (open) */
     unsigned issues;             /* RECON_FLOW_* bits */
@@ -776,7 +780,7 @@ typedef struct {
     int64_t currency_mismatch_minor, missing_bank_credit_minor, amount_difference_minor,
         missing_items_minor, fee_mismatch_minor;
     const char *status;          /* the worst class's name, "late", "in_transit" or "ok" */
-} recon_payout_flow;
+} recon_payout_flow; /* strings are valid only during the callback */
 
 typedef struct {
     int64_t payouts, ok, in_transit, broken; /* broken: any issue but late */
@@ -786,7 +790,8 @@ typedef struct {
 
 /* Checks every payout (narrowed by filter on payout day and source): calls
  * cb per payout when cb is not NULL, ordered by source, payout day, payout
- * id, currency; fills *totals when not NULL. */
+ * id, currency; fills *totals when not NULL. The flow's strings are valid
+ * only during the call. */
 int recon_flows_check(recon_db *db, const recon_report_filter *filter,
                       int (*cb)(const recon_payout_flow *flow, void *payload), void *payload,
                       recon_flows_totals *totals);

@@ -39,11 +39,11 @@ static const char FLOWS_SQL[] =
     "  bank_external_id, bank_day, coalesce(bank_minor, 0), coalesce(difference_minor, 0),"
     "  coalesce(days_to_arrive, 0), rejected_items, issues, currency_mismatch_minor,"
     "  missing_bank_credit_minor, amount_difference_minor, missing_items_minor,"
-    "  fee_mismatch_minor, status"
+    "  fee_mismatch_minor, status, bank_currency, bank_shared"
     " FROM v_payouts"
     " WHERE (?1 IS NULL OR payout_day >= ?1) AND (?2 IS NULL OR payout_day <= ?2)"
     "   AND (?3 IS NULL OR source = ?3)"
-    " ORDER BY source, payout_day, payout_id, currency";
+    " ORDER BY source, payout_day IS NULL, payout_day, payout_id, currency";
 
 #define TEXT(i) ((const char *)sqlite3_column_text(st, (i)))
 #define INT(i) ((int64_t)sqlite3_column_int64(st, (i)))
@@ -72,6 +72,8 @@ static void read_flow(sqlite3_stmt *st, recon_payout_flow *f) {
     f->missing_items_minor = INT(20);
     f->fee_mismatch_minor = INT(21);
     f->status = TEXT(22);
+    f->bank_currency = TEXT(23);
+    f->bank_shared = (int)INT(24);
 }
 
 static void count_flow(recon_flows_totals *t, const recon_payout_flow *f) {

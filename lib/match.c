@@ -1023,6 +1023,7 @@ static void add_exception(run_state *s, const rc_rule *r, const rc_units *L, con
                           const char *reason, visit_ctx *c) {
     if (!c->nfound) return;
     size_t n = L->grouped ? l->count : 1;
+    char *first = NULL; /* the candidates, written once; the other members get copies */
     for (size_t k = 0; k < n; k++) {
         if (s->nexc == s->cap_exc) {
             size_t cap = s->cap_exc ? 2 * s->cap_exc : 256;
@@ -1034,7 +1035,8 @@ static void add_exception(run_state *s, const rc_rule *r, const rc_units *L, con
             s->exc = g;
             s->cap_exc = cap;
         }
-        char *json = candidates_json(c);
+        char *json = first ? strdup(first) : candidates_json(c);
+        if (!first) first = json;
         char *id = strdup(rc_unit_name(L, l));
         if (!json || !id) {
             free(json);

@@ -218,7 +218,8 @@ static const col_def PAYOUTS_COLS[] = {
     {"items", RECON_COL_INT, 0},        {"rejected", RECON_COL_INT, 0},
     {"expected", RECON_COL_MONEY, 3},
     {"bank_id", RECON_COL_TEXT, 0},     {"bank_day", RECON_COL_TEXT, 0},
-    {"bank", RECON_COL_MONEY, 3},       {"difference", RECON_COL_MONEY, 3},
+    {"bank_currency", RECON_COL_TEXT, 0}, {"bank", RECON_COL_MONEY, 9},
+    {"difference", RECON_COL_MONEY, 3},
     {"days", RECON_COL_INT, 0},         {"status", RECON_COL_TEXT, 0},
     {"issues", RECON_COL_TEXT, 0},
 };
@@ -267,10 +268,10 @@ static const report_def REPORTS[] = {
     [RECON_REPORT_PAYOUTS] =
         {"payouts",
          "SELECT source, payout_id, payout_day, currency, items, rejected_items, expected_minor,"
-         "  bank_external_id, bank_day, bank_minor, difference_minor, days_to_arrive, status,"
-         "  issues"
+         "  bank_external_id, bank_day, bank_currency, bank_minor, difference_minor,"
+         "  days_to_arrive, status, issues"
          " FROM v_payouts WHERE" IN_RANGE("payout_day", "source")
-         " ORDER BY source, payout_day, payout_id, currency",
+         " ORDER BY source, payout_day IS NULL, payout_day, payout_id, currency",
          COLS(PAYOUTS_COLS)},
     /* v_aging, with the day range applied before bucketing. */
     [RECON_REPORT_AGING] =

@@ -233,7 +233,9 @@ static int card_match_rate(page *p) {
     int rc = prepare(p,
                      "SELECT n, matched, " RC_SQL_MATCH_RATE("matched", "n")
                      " FROM (SELECT count(*) AS n, count(*) FILTER (WHERE status = 'matched')"
-                     " AS matched FROM v_transactions WHERE" FILTER("day", "source") ")",
+                     " AS matched FROM v_transactions"
+                     /* As of the report's day, like the unmatched figures. */
+                     " WHERE age_days >= 0 AND" FILTER("day", "source") ")",
                      &st);
     if (rc) return rc;
     int step = sqlite3_step(st);
@@ -582,7 +584,16 @@ static void payout_row(page *p, sqlite3_stmt *st) {
     put(p, "</td><td class=\"num\">");
     money(p, sqlite3_column_int64(st, 5), exponent);
     put(p, "</td><td class=\"num\">");
-    if (sqlite3_column_type(st, 6) != SQLITE_NULL) money(p, sqlite3_column_int64(st, 6), exponent);
+    /* The bank amount in the bank's currency, named when it is another. */
+    if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
+        const char *cur = (const char *)sqlite3_column_text(st, 3);
+        const char *bank_cur = (const char *)sqlite3_column_text(st, 11);
+        if (bank_cur && cur && strcmp(bank_cur, cur) != 0) {
+            esc(p, bank_cur);
+            put(p, " ");
+        }
+        money(p, sqlite3_column_int64(st, 6), exponent_col(st, 12));
+    }
     int diff = sqlite3_column_type(st, 7) != SQLITE_NULL && sqlite3_column_int64(st, 7) != 0;
     put(p, diff ? "</td><td class=\"num diff\">" : "</td><td class=\"num\">");
     if (sqlite3_column_type(st, 7) != SQLITE_NULL) money(p, sqlite3_column_int64(st, 7), exponent);
@@ -658,7 +669,9 @@ static int payouts(page *p) {
         p,
         "SELECT source, payout_id, payout_day, currency, exponent, expected_minor,"
         " CASE WHEN bank_records > 0 THEN bank_minor END, difference_minor,"
-        " days_to_arrive, status, issues FROM temp.rc_html_payouts"
+        " days_to_arrive, status, issues, bank_currency,"
+        " (SELECT exponent FROM currencies WHERE code = bank_currency)"
+        " FROM temp.rc_html_payouts"
         " WHERE ?4 = 0 OR status <> 'ok'"
         " ORDER BY payout_day, source, payout_id, currency LIMIT ?5",
         &st);
@@ -817,8 +830,12 @@ int recon_report_html(recon_db *db, const recon_report_filter *filter, char **ou
      * an error's message is kept. */
     char msg[sizeof db->errmsg];
     memcpy(msg, db->errmsg, sizeof msg);
-    sqlite3_exec(db->sql, "DROP TABLE IF EXISTS temp.rc_html_daily;"
-                          "DROP TABLE IF EXISTS temp.rc_html_payouts; COMMIT", NULL, NULL, NULL);
+    sqlite3_exec(db->sql, "DROP TABLE IF EXISTS temp.rc_html_daily", NULL, NULL, NULL);
+    sqlite3_exec(db->sql, "DROP TABLE IF EXISTS temp.rc_html_payouts", NULL, NULL, NULL);
+    /* The transaction must end whatever happened: the handle is the
+     * caller's. */
+    if (sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
     memcpy(db->errmsg, msg, sizeof msg);
     if (rc) {
         rc_strbuf_free(&p.b);

@@ -238,10 +238,11 @@ static const char MIGRATION_1[] =
 /* A money column as text in major units, exact: "-12.05" for -1205 EUR.
  * Needs the currency's row of `currencies` joined as `cu`. Written with
  * division and remainder rather than abs(x), which overflows on INT64_MIN. */
-#define MAJOR(x)                                                                             \
-    "CASE WHEN (" x ") IS NULL THEN NULL WHEN cu.exponent = 0 THEN printf('%d', " x ")"        \
-    " ELSE printf('%s%d.%0*d', iif(" x " < 0, '-', ''), abs((" x ") / cu.unit), cu.exponent,"  \
-    " abs((" x ") % cu.unit)) END"
+#define MAJOR_IN(cu, x)                                                                      \
+    "CASE WHEN (" x ") IS NULL THEN NULL WHEN " cu ".exponent = 0 THEN printf('%d', " x ")"    \
+    " ELSE printf('%s%d.%0*d', iif(" x " < 0, '-', ''), abs((" x ") / " cu ".unit), " cu       \
+    ".exponent, abs((" x ") % " cu ".unit)) END"
+#define MAJOR(x) MAJOR_IN("cu", x)
 
 /* Version 2: the reporting interface (docs/REPORTING.md). Views are a
  * public, versioned interface: columns are only ever added at the end;
@@ -300,7 +301,7 @@ static const char MIGRATION_2[] =
     "         WHEN age_days <= 30 THEN '8-30' ELSE 'over 30' END AS age_bucket"
     /* IN, not OR: each mention of status would evaluate its subqueries
      * again. */
-    "  FROM v_transactions WHERE status IN ('unmatched', 'exception');"
+    "  FROM v_transactions WHERE status IN ('unmatched', 'exception') AND age_days >= 0;"
 
     "CREATE VIEW v_aging AS"
     "  SELECT a.source, a.currency, a.age_bucket,"
@@ -409,57 +410,89 @@ static const char MIGRATION_2[] =
     "         FROM g GROUP BY source_id, group_id),"
     /* The bank records in active matches with any row of the payout:
      * per (payout, match), one of its rows tells the payout's side, and
-     * the other side's bank rows are the credit. */
+     * the other side's bank rows are the credit. A credit dated after the
+     * as-of day has not arrived yet. */
     "  gm AS (SELECT source_id, group_id, currency, match_id, min(id) AS any_id FROM pt"
     "         WHERE match_id IS NOT NULL GROUP BY source_id, group_id, currency, match_id),"
     "  l AS (SELECT DISTINCT gm.source_id, gm.group_id, gm.currency, mb.transaction_id AS bank_id"
     "    FROM gm JOIN match_items me ON me.match_id = gm.match_id AND me.transaction_id = gm.any_id"
     "    JOIN match_items mb ON mb.match_id = gm.match_id AND mb.side <> me.side"
     "    JOIN transactions b ON b.id = mb.transaction_id"
-    "    JOIN sources bs ON bs.id = b.source_id AND bs.type = 'bank'),"
-    "  bk AS (SELECT l.source_id, l.group_id, l.currency, count(*) AS bank_records,"
-    "           min(b.id) AS bank_transaction_id, sum(b.amount_minor) AS bank_minor,"
+    "    JOIN sources bs ON bs.id = b.source_id AND bs.type = 'bank'"
+    "    WHERE date(b.occurred_at) <= (SELECT as_of FROM v_report_settings)),"
+    /* A credit that pays several payouts (one transfer for two, matched
+     * by hand) is shared out, never counted whole against each: every
+     * payout takes what it expected, the last (by source, id, currency)
+     * the rest, so a difference shows once and the shares add up to the
+     * credit. */
+    "  le AS (SELECT l.*, coalesce(g.payout_minor, g.items_net_minor) AS exp,"
+    "      count(*) OVER w AS n, row_number() OVER (w ORDER BY l.source_id, l.group_id,"
+    "        l.currency) AS k,"
+    "      sum(coalesce(g.payout_minor, g.items_net_minor)) OVER w AS exp_all"
+    "    FROM l JOIN g ON g.source_id = l.source_id AND g.group_id = l.group_id"
+    "      AND g.currency = l.currency"
+    "    WINDOW w AS (PARTITION BY l.bank_id)),"
+    "  bk AS (SELECT le.source_id, le.group_id, le.currency, count(*) AS bank_records,"
+    "           min(b.id) AS bank_transaction_id,"
+    "           sum(CASE WHEN le.n = 1 THEN b.amount_minor WHEN le.k < le.n THEN le.exp"
+    "               ELSE b.amount_minor - (le.exp_all - le.exp) END) AS bank_share,"
+    "           max(le.n) AS bank_shared,"
     "           min(b.currency) AS bank_currency, max(b.currency) AS bank_currency_max,"
     "           max(date(b.occurred_at)) AS bank_day"
-    "         FROM l JOIN transactions b ON b.id = l.bank_id"
-    "         GROUP BY l.source_id, l.group_id, l.currency),"
-    /* Open import rejects of the payout's rows (ingest records the group
-     * id, currency and figures of a rejected row in its context). */
+    "         FROM le JOIN transactions b ON b.id = le.bank_id"
+    "         GROUP BY le.source_id, le.group_id, le.currency),"
+    /* Open import rejects of a PSP's rows (ingest records the group id,
+     * currency and figures of a rejected row in its context); the size of
+     * each net mismatch, so two cannot cancel out. */
     "  rj AS (SELECT f.source_id, json_extract(f.context, '$.group_id') AS group_id,"
     "           json_extract(f.context, '$.currency') AS currency, count(*) AS rejected_items,"
     "           count(*) FILTER (WHERE f.provider_code = 'net_mismatch') AS fee_mismatch_items,"
-    "           coalesce(sum(json_extract(f.context, '$.amount_minor')"
-    "             - json_extract(f.context, '$.fee_minor') - json_extract(f.context, '$.net_minor'))"
+    "           coalesce(sum(abs(json_extract(f.context, '$.amount_minor')"
+    "             - json_extract(f.context, '$.fee_minor') - json_extract(f.context, '$.net_minor')))"
     "             FILTER (WHERE f.provider_code = 'net_mismatch'), 0) AS fee_mismatch_minor"
-    "         FROM failures f"
+    "         FROM failures f JOIN sources s ON s.id = f.source_id AND s.type = 'psp'"
     "         WHERE f.origin = 'import' AND f.resolved_at IS NULL AND json_valid(f.context)"
     "         GROUP BY 1, 2, 3),"
+    /* Every payout: the stored ones, and those known only from rejected
+     * rows (all of a payout's rows refused must not hide it). */
+    "  k AS (SELECT source_id, group_id, currency FROM g"
+    "        UNION SELECT source_id, group_id, currency FROM rj"
+    "        WHERE group_id IS NOT NULL AND currency IS NOT NULL),"
     /* A reject whose currency could not be read counts in every currency
      * of its payout. */
-    "  rjg AS (SELECT g.source_id, g.group_id, g.currency, sum(rj.rejected_items) AS rejected_items,"
+    "  rjg AS (SELECT k.source_id, k.group_id, k.currency, sum(rj.rejected_items) AS rejected_items,"
     "            sum(rj.fee_mismatch_items) AS fee_mismatch_items,"
     "            sum(rj.fee_mismatch_minor) AS fee_mismatch_minor"
-    "          FROM g JOIN rj ON rj.source_id = g.source_id AND rj.group_id = g.group_id"
-    "            AND (rj.currency = g.currency OR rj.currency IS NULL)"
-    "          GROUP BY g.source_id, g.group_id, g.currency),"
-    "  p AS (SELECT s.name AS source, g.group_id AS payout_id, g.currency,"
+    "          FROM k JOIN rj ON rj.source_id = k.source_id AND rj.group_id = k.group_id"
+    "            AND (rj.currency = k.currency OR rj.currency IS NULL)"
+    "          GROUP BY k.source_id, k.group_id, k.currency),"
+    "  p AS (SELECT s.name AS source, k.group_id AS payout_id, k.currency,"
     "      g.payout_transaction_id, coalesce(g.payout_row_day, g.items_day) AS payout_day,"
-    "      g.payout_minor, g.items, g.items_gross_minor, g.items_fee_minor, g.items_net_minor,"
-    "      coalesce(g.payout_minor, g.items_net_minor) AS expected_minor,"
+    "      g.payout_minor, coalesce(g.items, 0) AS items,"
+    "      coalesce(g.items_gross_minor, 0) AS items_gross_minor,"
+    "      coalesce(g.items_fee_minor, 0) AS items_fee_minor,"
+    "      coalesce(g.items_net_minor, 0) AS items_net_minor,"
+    "      coalesce(g.payout_minor, g.items_net_minor, 0) AS expected_minor,"
+    "      g.source_id IS NULL AS nothing_stored,"
     "      coalesce(rj.rejected_items, 0) AS rejected_items,"
     "      coalesce(rj.fee_mismatch_items, 0) AS fee_mismatch_items,"
     "      coalesce(rj.fee_mismatch_minor, 0) AS fee_mismatch_minor,"
     "      bk.bank_transaction_id, bt.external_id AS bank_external_id,"
     "      coalesce(bk.bank_records, 0) AS bank_records, bk.bank_day, bk.bank_currency,"
-    "      bk.bank_minor, bk.bank_currency_max,"
-    "      gc.currencies, gc.payout_currency, rs.as_of, rs.payout_late_days"
-    "    FROM g JOIN sources s ON s.id = g.source_id"
-    "    JOIN gc ON gc.source_id = g.source_id AND gc.group_id = g.group_id"
-    "    LEFT JOIN bk ON bk.source_id = g.source_id AND bk.group_id = g.group_id"
-    "      AND bk.currency = g.currency"
+    /* Amounts in two currencies do not add up: no bank amount then. */
+    "      CASE WHEN bk.bank_currency = bk.bank_currency_max THEN bk.bank_share END AS bank_minor,"
+    "      bk.bank_currency_max, coalesce(bk.bank_shared, 0) AS bank_shared,"
+    "      coalesce(gc.currencies, 1) AS currencies, gc.payout_currency, rs.as_of,"
+    "      rs.payout_late_days"
+    "    FROM k JOIN sources s ON s.id = k.source_id"
+    "    LEFT JOIN g ON g.source_id = k.source_id AND g.group_id = k.group_id"
+    "      AND g.currency = k.currency"
+    "    LEFT JOIN gc ON gc.source_id = k.source_id AND gc.group_id = k.group_id"
+    "    LEFT JOIN bk ON bk.source_id = k.source_id AND bk.group_id = k.group_id"
+    "      AND bk.currency = k.currency"
     "    LEFT JOIN transactions bt ON bt.id = bk.bank_transaction_id"
-    "    LEFT JOIN rjg rj ON rj.source_id = g.source_id AND rj.group_id = g.group_id"
-    "      AND rj.currency = g.currency"
+    "    LEFT JOIN rjg rj ON rj.source_id = k.source_id AND rj.group_id = k.group_id"
+    "      AND rj.currency = k.currency"
     "    CROSS JOIN v_report_settings rs),"
     /* Which classes break the chain (flags; their amounts follow below). */
     "  c AS (SELECT p.*,"
@@ -473,20 +506,23 @@ static const char MIGRATION_2[] =
     "      coalesce(bank_records > 0 AND bank_currency = currency AND bank_currency_max = currency"
     "        AND bank_minor <> expected_minor, 0) AS f_amount,"
     "      coalesce((payout_minor IS NOT NULL AND (items > 0 OR rejected_items > 0)"
-    "        AND payout_minor <> items_net_minor) OR rejected_items > fee_mismatch_items, 0)"
-    "        AS f_items,"
+    "        AND payout_minor <> items_net_minor) OR rejected_items > fee_mismatch_items"
+    "        OR nothing_stored, 0) AS f_items,"
     "      fee_mismatch_items > 0 AS f_fee,"
-    "      coalesce(julianday(bank_day) - julianday(payout_day) > payout_late_days, 0) AS f_late"
+    "      coalesce(julianday(bank_day) - julianday(payout_day) > payout_late_days, 0) AS f_late,"
+    /* The difference only between amounts of one currency. */
+    "      CASE WHEN bank_records > 0 AND bank_currency = currency AND bank_currency_max = currency"
+    "        THEN bank_minor - expected_minor END AS diff"
     "    FROM p)"
     "  SELECT source, payout_id, c.currency, cu.exponent, payout_day, payout_transaction_id,"
     "    payout_minor, items, items_gross_minor, items_fee_minor, items_net_minor, expected_minor,"
     "    bank_transaction_id, bank_external_id, bank_records, bank_day, bank_currency, bank_minor,"
-    "    CASE WHEN bank_records > 0 THEN bank_minor - expected_minor END AS difference_minor,"
+    "    diff AS difference_minor,"
     "    days_to_arrive, age_days, payout_late_days, rejected_items, fee_mismatch_items,"
     "    iif(f_fee, fee_mismatch_minor, 0) AS fee_mismatch_minor,"
     "    iif(f_items, coalesce(payout_minor - items_net_minor, 0), 0) AS missing_items_minor,"
     "    iif(f_bank, expected_minor, 0) AS missing_bank_credit_minor,"
-    "    iif(f_amount, bank_minor - expected_minor, 0) AS amount_difference_minor,"
+    "    iif(f_amount, diff, 0) AS amount_difference_minor,"
     "    iif(f_cur, expected_minor, 0) AS currency_mismatch_minor,"
     "    f_late AS late,"
     "    CASE WHEN f_cur THEN 'currency_mismatch' WHEN f_bank THEN 'missing_bank_credit'"
@@ -497,9 +533,14 @@ static const char MIGRATION_2[] =
     "      || iif(f_amount, ',amount_difference', '') || iif(f_items, ',missing_items', '')"
     "      || iif(f_fee, ',fee_mismatch', '') || iif(f_late, ',late', ''), ',') AS issues,"
     "    " MAJOR("expected_minor") " AS expected,"
-    "    " MAJOR("bank_minor") " AS bank,"
-    "    " MAJOR("CASE WHEN bank_records > 0 THEN bank_minor - expected_minor END") " AS difference"
-    "  FROM c LEFT JOIN currencies cu ON cu.code = c.currency;";
+    "    " MAJOR_IN("cb", "bank_minor") " AS bank,"
+    "    " MAJOR("diff") " AS difference,"
+    "    bank_shared"
+    "  FROM c LEFT JOIN currencies cu ON cu.code = c.currency"
+    "  LEFT JOIN currencies cb ON cb.code = c.bank_currency"
+    /* As of a day: the payouts paid by then (a payout known only from
+     * rejected rows has no day and is always listed). */
+    "  WHERE payout_day IS NULL OR payout_day <= as_of;";
 
 static const char *const MIGRATIONS[] = {MIGRATION_1, MIGRATION_2};
 #define NMIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

@@ -920,12 +920,12 @@ check "settings: an unknown key is a usage error" "2" "$rc"
 
 r report payouts
 check "report payouts: exit 0" 0 "$rc"
-check "report payouts text: header aligned" "source  payout_id  payout_day  currency  items  rejected  expected  bank_id  bank_day    bank    difference  days  status               issues" "$(sed -n 1p "$T/out")"
-check "report payouts text: amount difference row, right-aligned numbers" "psp     po_diff    2024-05-06  EUR           1         0     78.00  b_04     2024-05-07   77.50       -0.50     1  amount_difference    amount_difference" "$(sed -n 4p "$T/out")"
+check "report payouts text: header aligned" "source  payout_id  payout_day  currency  items  rejected  expected  bank_id  bank_day    bank_currency  bank    difference  days  status               issues" "$(sed -n 1p "$T/out")"
+check "report payouts text: amount difference row, right-aligned numbers" "psp     po_diff    2024-05-06  EUR           1         0     78.00  b_04     2024-05-07  EUR             77.50       -0.50     1  amount_difference    amount_difference" "$(sed -n 4p "$T/out")"
 check "report payouts text: totals line" "11 payouts: 3 ok, 1 in transit, 6 broken, 1 late; currency_mismatch 1; missing_bank_credit 3; amount_difference 1; missing_items 2; fee_mismatch 1" "$(tail -n 1 "$T/out")"
 r report payouts --format csv
-check "report payouts csv: header" "source,payout_id,payout_day,currency,items,rejected,expected,bank_id,bank_day,bank,difference,days,status,issues" "$(sed -n 1p "$T/out")"
-check "report payouts csv: the fee mismatch row, issues quoted" 'psp,po_fee,2024-05-08,EUR,1,1,86.90,b_07,2024-05-09,86.90,0.00,1,missing_items,"missing_items,fee_mismatch"' "$(grep po_fee "$T/out")"
+check "report payouts csv: header" "source,payout_id,payout_day,currency,items,rejected,expected,bank_id,bank_day,bank_currency,bank,difference,days,status,issues" "$(sed -n 1p "$T/out")"
+check "report payouts csv: the fee mismatch row, issues quoted" 'psp,po_fee,2024-05-08,EUR,1,1,86.90,b_07,2024-05-09,EUR,86.90,0.00,1,missing_items,"missing_items,fee_mismatch"' "$(grep po_fee "$T/out")"
 check "report payouts csv: 12 lines" 12 "$(wc -l <"$T/out" | tr -d ' ')"
 r report payouts --format json
 check_true "report payouts json: valid JSON" "valid JSON" json_valid "$T/out"

@@ -312,6 +312,87 @@ START_TEST(test_flows_currency_mismatch_at_the_bank) {
 }
 END_TEST
 
+/* One bank credit for two payouts (a combined transfer, matched by hand):
+ * it is shared out, not counted whole against each. po_x and po_y expect
+ * 10.00 and 20.00; the credit is 29.50: po_x takes 10.00, po_y the rest,
+ * 19.50, so the 0.50 short shows once. */
+START_TEST(test_a_credit_shared_by_two_payouts_is_split) {
+    char path[600];
+    const char *psp = "id,type,created,available_on,amount,fee,net,currency,payout_id\n"
+                      "po_x,payout,2024-05-13T00:00:00Z,2024-05-13,-10.00,0,-10.00,EUR,po_x\n"
+                      "po_y,payout,2024-05-13T00:00:00Z,2024-05-13,-20.00,0,-20.00,EUR,po_y\n";
+    tu_write_file(tmp, "xy.csv", psp, strlen(psp), path, sizeof path);
+    import_fixture(path, "generic_psp", "psp", 0);
+    const char *bank = "id,date,description,amount,currency\nb_xy,2024-05-14,TWO PAYOUTS,29.50,EUR\n";
+    tu_write_file(tmp, "bxy.csv", bank, strlen(bank), path, sizeof path);
+    import_fixture(path, "generic_bank", "bank", 0);
+    int64_t l = tx("bank", "b_xy"), r[2] = {tx("psp", "po_x"), tx("psp", "po_y")}, id;
+    ck_assert_int_eq(recon_match_add(db, &l, 1, r, 2, "one transfer", "test", 1, &id), RECON_OK);
+    TU_ASSERT_Q(sq, "po_x|10.00|0.00|ok|2;po_y|19.50|-0.50|amount_difference|2",
+                "SELECT group_concat(payout_id || '|' || bank || '|' || difference || '|' || status"
+                " || '|' || bank_shared, ';') FROM (SELECT * FROM v_payouts"
+                " WHERE payout_id IN ('po_x', 'po_y') ORDER BY payout_id)");
+}
+END_TEST
+
+/* A credit in another currency is shown in its own: no difference across
+ * currencies. */
+START_TEST(test_a_credit_in_another_currency_has_no_difference) {
+    char path[600];
+    const char *bank = "id,date,description,amount,currency\nb_jpy,2024-05-07,PO_LOST,12345,JPY\n";
+    tu_write_file(tmp, "jpy.csv", bank, strlen(bank), path, sizeof path);
+    import_fixture(path, "generic_bank", "bank", 0);
+    int64_t l = tx("bank", "b_jpy"), r = tx("psp", "po_lost"), id;
+    ck_assert_int_eq(recon_match_add(db, &l, 1, &r, 1, "wrong currency", "test", 1, &id), RECON_OK);
+    TU_ASSERT_Q(sq, "JPY|12345|12345|NULL|NULL|currency_mismatch|0",
+                "SELECT bank_currency || '|' || bank_minor || '|' || bank || '|'"
+                " || coalesce(difference_minor, 'NULL') || '|' || coalesce(difference, 'NULL')"
+                " || '|' || status || '|' || amount_difference_minor"
+                " FROM v_payouts WHERE payout_id = 'po_lost'");
+}
+END_TEST
+
+/* A payout all of whose rows were rejected is still listed: missing
+ * items, with its rejects counted; a bank reject names no payout. */
+START_TEST(test_a_payout_known_only_from_rejects_is_listed) {
+    char path[600];
+    const char *psp = "id,type,created,available_on,amount,fee,net,currency,payout_id\n"
+                      "ch_r,charge,2024-05-10T00:00:00Z,2024-05-12,10.00,0.30,9.00,EUR,po_gone\n"
+                      "po_gone,payout,2024-05-12T00:00:00Z,2024-05-12,-9.70,0,-9.00,EUR,po_gone\n";
+    tu_write_file(tmp, "gone.csv", psp, strlen(psp), path, sizeof path);
+    import_fixture(path, "generic_psp", "psp", 2);
+    TU_ASSERT_Q(sq, "NULL|0|2|missing_items,fee_mismatch|0.00",
+                "SELECT coalesce(payout_day, 'NULL') || '|' || items || '|' || rejected_items"
+                " || '|' || issues || '|' || expected FROM v_payouts WHERE payout_id = 'po_gone'");
+    recon_flows_totals t;
+    ck_assert_int_eq(recon_flows_check(db, NULL, NULL, NULL, &t), RECON_OK);
+    ck_assert_int_eq(t.payouts, 12);
+    const char *bank = "id,date,description,amount,currency\nb_bad,2024-05-10,x,1.0.0,EUR\n";
+    tu_write_file(tmp, "bbad.csv", bank, strlen(bank), path, sizeof path);
+    import_fixture(path, "generic_bank", "bank", 1);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM v_payouts"), 12);
+}
+END_TEST
+
+/* As of a day: what is dated after it is not yet due. Pinned to
+ * 2024-05-08: po_short, po_fee (paid that day) stay, po_fx and later go;
+ * b_06, b_07 (credited on the 9th) have not arrived, so po_short has no
+ * bank credit yet (but not late: only its items are short), and po_late
+ * (paid the 2nd, credited the 9th) is missing its credit. */
+START_TEST(test_as_of_leaves_out_what_is_dated_after_it) {
+    ck_assert_int_eq(recon_setting_set(db, "report.as_of", "2024-05-08"), RECON_OK);
+    TU_ASSERT_Q(sq, "po_diff,po_fee,po_late,po_lost,po_ok,po_short",
+                "SELECT group_concat(payout_id) FROM (SELECT payout_id FROM v_payouts"
+                " WHERE payout_day IS NOT NULL ORDER BY payout_id)");
+    TU_ASSERT_Q(sq, "0|missing_items", "SELECT bank_records || '|' || issues FROM v_payouts"
+                                       " WHERE payout_id = 'po_short'");
+    TU_ASSERT_Q(sq, "missing_bank_credit", "SELECT status FROM v_payouts"
+                                           " WHERE payout_id = 'po_late'");
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM v_unmatched WHERE day > '2024-05-08'"), 0);
+    ck_assert_int_eq(tu_qint(sq, "SELECT min(age_days) FROM v_unmatched"), 0);
+}
+END_TEST
+
 /* ---- reports ------------------------------------------------------------------------- */
 
 typedef struct {
@@ -404,10 +485,10 @@ START_TEST(test_report_payouts_and_names) {
     report_seen s = report(RECON_REPORT_PAYOUTS, NULL);
     ck_assert_int_eq(s.rows, 11);
     ck_assert_str_eq(s.header, "source|payout_id|payout_day|currency|items|rejected|expected|"
-                               "bank_id|bank_day|bank|difference|days|status|issues");
-    ck_assert_str_eq(s.first, "psp|po_late|2024-05-02|EUR|1|0|195.00|b_05|2024-05-09|195.00|"
+                               "bank_id|bank_day|bank_currency|bank|difference|days|status|issues");
+    ck_assert_str_eq(s.first, "psp|po_late|2024-05-02|EUR|1|0|195.00|b_05|2024-05-09|EUR|195.00|"
                               "0.00|7|late|late");
-    ck_assert_str_eq(s.last, "psp|po_new|2024-05-19|EUR|1|0|38.80|~|~|~|~|~|in_transit|");
+    ck_assert_str_eq(s.last, "psp|po_new|2024-05-19|EUR|1|0|38.80|~|~|~|~|~|~|in_transit|");
     for (int k = RECON_REPORT_SUMMARY; k <= RECON_REPORT_FAILURES; k++) {
         recon_report_kind back;
         ck_assert_int_eq(recon_report_kind_from_name(recon_report_name(k), &back), RECON_OK);
@@ -498,6 +579,10 @@ static Suite *report_suite(void) {
     tcase_add_test(tc, test_flows_check_reports_each_class_with_its_amount);
     tcase_add_test(tc, test_flows_check_filter_and_bad_days);
     tcase_add_test(tc, test_flows_currency_mismatch_at_the_bank);
+    tcase_add_test(tc, test_a_credit_shared_by_two_payouts_is_split);
+    tcase_add_test(tc, test_a_credit_in_another_currency_has_no_difference);
+    tcase_add_test(tc, test_a_payout_known_only_from_rejects_is_listed);
+    tcase_add_test(tc, test_as_of_leaves_out_what_is_dated_after_it);
     tcase_add_test(tc, test_report_summary);
     tcase_add_test(tc, test_report_unmatched_exceptions_aging_failures);
     tcase_add_test(tc, test_report_payouts_and_names);
