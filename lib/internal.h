@@ -20,22 +20,6 @@ struct recon_db {
 #define RC_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define RC_PRINTF(a, b)
-/* SQL for matched / all as a percentage with one decimal, "98.4%": tenths
- * rounded half up, but never 100.0% while something is unmatched nor 0.0%
- * once something matched (a reader takes those for "all" and "none"); NULL
- * when all is 0. One definition for the reports and the HTML page. */
-#define RC_SQL_MATCH_RATE(matched, all)                                                      \
-    "(SELECT printf('%d.%d%%', r / 10, r % 10) FROM (SELECT CASE"                             \
-    " WHEN (" matched ") < (" all ") AND ((" matched ") * 1000 + (" all ") / 2) / (" all ")"  \
-    "   = 1000 THEN 999"                                                                      \
-    " WHEN (" matched ") > 0 AND ((" matched ") * 1000 + (" all ") / 2) / (" all ") = 0"      \
-    "   THEN 1"                                                                               \
-    " ELSE ((" matched ") * 1000 + (" all ") / 2) / (" all ") END AS r))"
-
-/* Binds a report filter to ?1 (from), ?2 (to) and ?3 (source), refusing
- * malformed days (report.c). */
-int rc_bind_filter(recon_db *db, sqlite3_stmt *st, const recon_report_filter *f);
-
 #endif
 
 /* Sets the handle's message and returns `code`, so callers can write
