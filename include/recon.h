@@ -692,7 +692,9 @@ int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, voi
  * ------------------------------------------------------------------------- */
 
 /* Report settings, stored in the database (meta) where the views read them:
- *   "report.as_of"            YYYY-MM-DD ages count to (default: today)
+ *   "report.as_of"            YYYY-MM-DD the reports are as of (default: today):
+ *                             ages count to it; unmatched rows, payouts and
+ *                             bank credits dated after it are left out
  *   "report.payout_late_days" days after its payout date a payout must have
  *                             reached the bank (default 3)
  * recon_setting_set with value NULL removes the setting (back to the
