@@ -775,6 +775,8 @@ typedef struct {
                                     when the bank records are in two currencies */
     int64_t difference_minor;    /* bank - expected when both are in `currency`, else 0 */
     int bank_shared;             /* payouts sharing the bank credit (1: its own) */
+    int overflow;                /* a sum of the payout's rows leaves int64: its amounts are
+                                    unknown (0 here, NULL in v_payouts), never wrapped */
     int days_to_arrive;          /* bank day - payout day (0 without a bank record) */
     int64_t rejected_items;      /* the payout's rows rejected at import (open) */
     unsigned issues;             /* RECON_FLOW_* bits */

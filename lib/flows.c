@@ -39,7 +39,7 @@ static const char FLOWS_SQL[] =
     "  bank_external_id, bank_day, coalesce(bank_minor, 0), coalesce(difference_minor, 0),"
     "  coalesce(days_to_arrive, 0), rejected_items, issues, currency_mismatch_minor,"
     "  missing_bank_credit_minor, amount_difference_minor, missing_items_minor,"
-    "  fee_mismatch_minor, status, bank_currency, bank_shared"
+    "  fee_mismatch_minor, status, bank_currency, bank_shared, expected_minor IS NULL"
     " FROM v_payouts"
     " WHERE (?1 IS NULL OR payout_day >= ?1) AND (?2 IS NULL OR payout_day <= ?2)"
     "   AND (?3 IS NULL OR source = ?3)"
@@ -74,6 +74,7 @@ static void read_flow(sqlite3_stmt *st, recon_payout_flow *f) {
     f->status = TEXT(22);
     f->bank_currency = TEXT(23);
     f->bank_shared = (int)INT(24);
+    f->overflow = (int)INT(25);
 }
 
 static void count_flow(recon_flows_totals *t, const recon_payout_flow *f) {

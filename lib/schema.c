@@ -244,6 +244,19 @@ static const char MIGRATION_1[] =
     ".exponent, abs((" x ") % " cu ".unit)) END"
 #define MAJOR(x) MAJOR_IN("cu", x)
 
+/* sum(x) as SQL that is NULL, not an error, when the total leaves int64:
+ * SQLite's sum() stops the whole query with "integer overflow", and one
+ * file of absurd amounts would take every payout (and `recon status`) down
+ * with it. The high and low 32 bits are summed apart (neither can
+ * overflow) and joined with SQLite's arithmetic, which turns an overflow
+ * into a REAL that typeof() tells apart. WHERE f filters like FILTER. */
+#define SSUM_F(x, f)                                                                         \
+    "CASE WHEN typeof(sum((" x ") >> 32) FILTER (WHERE " f ") * 4294967296"                   \
+    " + sum((" x ") & 4294967295) FILTER (WHERE " f ")) = 'integer'"                          \
+    " THEN sum((" x ") >> 32) FILTER (WHERE " f ") * 4294967296"                               \
+    " + sum((" x ") & 4294967295) FILTER (WHERE " f ") END"
+#define SSUM(x) SSUM_F(x, "1")
+
 /* Version 2: the reporting interface (docs/REPORTING.md). Views are a
  * public, versioned interface: columns are only ever added at the end;
  * meta 'views_version' says which documented version a database has.
@@ -396,11 +409,17 @@ static const char MIGRATION_2[] =
     "  g AS ("
     "    SELECT source_id, group_id, currency,"
     "      count(*) FILTER (WHERE kind <> 'payout') AS items,"
-    "      coalesce(sum(amount_minor) FILTER (WHERE kind <> 'payout'), 0) AS items_gross_minor,"
-    "      coalesce(sum(fee_minor) FILTER (WHERE kind <> 'payout'), 0) AS items_fee_minor,"
-    "      coalesce(sum(net_minor) FILTER (WHERE kind <> 'payout'), 0) AS items_net_minor,"
+    /* 0 when there are no items; NULL when their sum leaves int64. */
+    "      iif(count(*) FILTER (WHERE kind <> 'payout') = 0, 0,"
+    "        " SSUM_F("amount_minor", "kind <> 'payout'") ") AS items_gross_minor,"
+    "      iif(count(*) FILTER (WHERE kind <> 'payout') = 0, 0,"
+    "        " SSUM_F("fee_minor", "kind <> 'payout'") ") AS items_fee_minor,"
+    "      iif(count(*) FILTER (WHERE kind <> 'payout') = 0, 0,"
+    "        " SSUM_F("net_minor", "kind <> 'payout'") ") AS items_net_minor,"
     "      min(id) FILTER (WHERE kind = 'payout') AS payout_transaction_id,"
-    "      -sum(amount_minor) FILTER (WHERE kind = 'payout') AS payout_minor,"
+    /* The payout row's amount, sign turned (INT64_MIN has no opposite). */
+    "      CASE WHEN typeof(-(" SSUM_F("amount_minor", "kind = 'payout'") ")) = 'integer'"
+    "        THEN -(" SSUM_F("amount_minor", "kind = 'payout'") ") END AS payout_minor,"
     "      max(day) FILTER (WHERE kind = 'payout') AS payout_row_day,"
     "      max(day) AS items_day"
     "    FROM pt GROUP BY source_id, group_id, currency),"
@@ -428,14 +447,18 @@ static const char MIGRATION_2[] =
     "  le AS (SELECT l.*, coalesce(g.payout_minor, g.items_net_minor) AS exp,"
     "      count(*) OVER w AS n, row_number() OVER (w ORDER BY l.source_id, l.group_id,"
     "        l.currency) AS k,"
-    "      sum(coalesce(g.payout_minor, g.items_net_minor)) OVER w AS exp_all"
+    "      CASE WHEN typeof(sum(coalesce(g.payout_minor, g.items_net_minor) >> 32) OVER w"
+    "        * 4294967296 + sum(coalesce(g.payout_minor, g.items_net_minor) & 4294967295) OVER w)"
+    "        = 'integer' THEN sum(coalesce(g.payout_minor, g.items_net_minor) >> 32) OVER w"
+    "        * 4294967296 + sum(coalesce(g.payout_minor, g.items_net_minor) & 4294967295) OVER w"
+    "        END AS exp_all"
     "    FROM l JOIN g ON g.source_id = l.source_id AND g.group_id = l.group_id"
     "      AND g.currency = l.currency"
     "    WINDOW w AS (PARTITION BY l.bank_id)),"
     "  bk AS (SELECT le.source_id, le.group_id, le.currency, count(*) AS bank_records,"
     "           min(b.id) AS bank_transaction_id,"
-    "           sum(CASE WHEN le.n = 1 THEN b.amount_minor WHEN le.k < le.n THEN le.exp"
-    "               ELSE b.amount_minor - (le.exp_all - le.exp) END) AS bank_share,"
+    "           " SSUM("CASE WHEN le.n = 1 THEN b.amount_minor WHEN le.k < le.n THEN le.exp"
+    "               ELSE b.amount_minor - (le.exp_all - le.exp) END") " AS bank_share,"
     "           max(le.n) AS bank_shared,"
     "           min(b.currency) AS bank_currency, max(b.currency) AS bank_currency_max,"
     "           max(date(b.occurred_at)) AS bank_day"
@@ -447,8 +470,11 @@ static const char MIGRATION_2[] =
     "  rj AS (SELECT f.source_id, json_extract(f.context, '$.group_id') AS group_id,"
     "           json_extract(f.context, '$.currency') AS currency, count(*) AS rejected_items,"
     "           count(*) FILTER (WHERE f.provider_code = 'net_mismatch') AS fee_mismatch_items,"
-    "           coalesce(sum(abs(json_extract(f.context, '$.amount_minor')"
-    "             - json_extract(f.context, '$.fee_minor') - json_extract(f.context, '$.net_minor')))"
+    /* max(d, -d), not abs(d): abs() of INT64_MIN is an error. */
+    "           coalesce(sum(max(json_extract(f.context, '$.amount_minor')"
+    "             - json_extract(f.context, '$.fee_minor') - json_extract(f.context, '$.net_minor'),"
+    "             json_extract(f.context, '$.fee_minor') + json_extract(f.context, '$.net_minor')"
+    "             - json_extract(f.context, '$.amount_minor')))"
     "             FILTER (WHERE f.provider_code = 'net_mismatch'), 0) AS fee_mismatch_minor"
     "         FROM failures f JOIN sources s ON s.id = f.source_id AND s.type = 'psp'"
     "         WHERE f.origin = 'import' AND f.resolved_at IS NULL AND json_valid(f.context)"
@@ -468,11 +494,14 @@ static const char MIGRATION_2[] =
     "          GROUP BY k.source_id, k.group_id, k.currency),"
     "  p AS (SELECT s.name AS source, k.group_id AS payout_id, k.currency,"
     "      g.payout_transaction_id, coalesce(g.payout_row_day, g.items_day) AS payout_day,"
+    /* Sums are NULL when they leave int64, never 0: only a payout with
+     * nothing stored has 0 items. */
     "      g.payout_minor, coalesce(g.items, 0) AS items,"
-    "      coalesce(g.items_gross_minor, 0) AS items_gross_minor,"
-    "      coalesce(g.items_fee_minor, 0) AS items_fee_minor,"
-    "      coalesce(g.items_net_minor, 0) AS items_net_minor,"
-    "      coalesce(g.payout_minor, g.items_net_minor, 0) AS expected_minor,"
+    "      iif(g.source_id IS NULL, 0, g.items_gross_minor) AS items_gross_minor,"
+    "      iif(g.source_id IS NULL, 0, g.items_fee_minor) AS items_fee_minor,"
+    "      iif(g.source_id IS NULL, 0, g.items_net_minor) AS items_net_minor,"
+    "      CASE WHEN g.source_id IS NULL THEN 0 WHEN g.payout_transaction_id IS NOT NULL"
+    "        THEN g.payout_minor ELSE g.items_net_minor END AS expected_minor,"
     "      g.source_id IS NULL AS nothing_stored,"
     "      coalesce(rj.rejected_items, 0) AS rejected_items,"
     "      coalesce(rj.fee_mismatch_items, 0) AS fee_mismatch_items,"

@@ -1013,6 +1013,15 @@ check "report summary past int64: exit 1" 1 "$rc"
 check_has "report summary past int64: says which totals" "integer overflow: a total of amounts is beyond what 64-bit minor units hold" "$err"
 r report unmatched --format csv
 check "report unmatched past int64: the rows still list" "0|3" "$rc|$(wc -l <"$T/out" | tr -d ' ')"
+# In one payout: the payouts and the status still come out, that payout
+# with no amount (never a wrapped one).
+printf 'id,type,created,amount,currency,payout_id\nc,charge,2024-01-01,90000000000000000.00,EUR,po_big\nd,charge,2024-01-02,90000000000000000.00,EUR,po_big\n' >big_payout.csv
+r import --profile generic_psp --source q big_payout.csv
+r report payouts --format csv
+check "report payouts past int64: that payout has no expected amount" "0|q,po_big,2024-01-02,EUR,2,0,,,,,,,,missing_bank_credit" \
+    "$rc|$(grep po_big "$T/out" | cut -d, -f1-14)"
+r status
+check "status with a payout past int64: exit 0 with the figures" "0|broken payouts 1" "$rc|$(grep -o 'broken payouts 1' "$T/out")"
 
 # The match rate is never rounded to 100.0% while something is unmatched,
 # nor to 0.0% once something matched: 2000 of 2001, then 1 of 2001.

@@ -374,6 +374,36 @@ START_TEST(test_a_payout_known_only_from_rejects_is_listed) {
 }
 END_TEST
 
+/* Items whose sum leaves int64: the payout's amounts are unknown (NULL in
+ * the view, overflow in the flow), never wrapped, and the other payouts,
+ * the totals and the status still come out. */
+static int find_big(const recon_payout_flow *f, void *payload) {
+    if (!strcmp(f->payout_id, "po_big"))
+        *(int *)payload = f->overflow * 10 + (f->expected_minor == 0);
+    return 0;
+}
+
+START_TEST(test_a_payout_whose_sum_overflows_has_no_amount) {
+    char path[600];
+    const char *psp = "id,type,created,available_on,amount,currency,payout_id\n"
+                      "big1,charge,2024-05-10T00:00:00Z,2024-05-12,90000000000000000.00,EUR,po_big\n"
+                      "big2,charge,2024-05-10T00:00:00Z,2024-05-12,90000000000000000.00,EUR,po_big\n";
+    tu_write_file(tmp, "big.csv", psp, strlen(psp), path, sizeof path);
+    import_fixture(path, "generic_psp", "psp", 0);
+    TU_ASSERT_Q(sq, "NULL|NULL|2", "SELECT coalesce(expected_minor, 'NULL') || '|'"
+                                   " || coalesce(items_net_minor, 'NULL') || '|' || items"
+                                   " FROM v_payouts WHERE payout_id = 'po_big'");
+    int seen = -1;
+    recon_flows_totals t;
+    ck_assert_int_eq(recon_flows_check(db, NULL, find_big, &seen, &t), RECON_OK);
+    ck_assert_int_eq(seen, 11);
+    ck_assert_int_eq(t.payouts, 12);
+    recon_status st;
+    ck_assert_int_eq(recon_status_get(db, &st), RECON_OK);
+    ck_assert_int_eq(st.payouts_broken, 7); /* the six before, and po_big: no bank credit */
+}
+END_TEST
+
 /* As of a day: what is dated after it is not yet due. Pinned to
  * 2024-05-08: po_short, po_fee (paid that day) stay, po_fx and later go;
  * b_06, b_07 (credited on the 9th) have not arrived, so po_short has no
@@ -583,6 +613,7 @@ static Suite *report_suite(void) {
     tcase_add_test(tc, test_a_credit_in_another_currency_has_no_difference);
     tcase_add_test(tc, test_a_payout_known_only_from_rejects_is_listed);
     tcase_add_test(tc, test_as_of_leaves_out_what_is_dated_after_it);
+    tcase_add_test(tc, test_a_payout_whose_sum_overflows_has_no_amount);
     tcase_add_test(tc, test_report_summary);
     tcase_add_test(tc, test_report_unmatched_exceptions_aging_failures);
     tcase_add_test(tc, test_report_payouts_and_names);
