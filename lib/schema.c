@@ -481,9 +481,12 @@ static const char MIGRATION_2[] =
     "         GROUP BY 1, 2, 3),"
     /* Every payout: the stored ones, and those known only from rejected
      * rows (all of a payout's rows refused must not hide it). */
-    "  k AS (SELECT source_id, group_id, currency FROM g"
-    "        UNION SELECT source_id, group_id, currency FROM rj"
-    "        WHERE group_id IS NOT NULL AND currency IS NOT NULL),"
+    "  k AS (SELECT g.*, 0 AS nothing_stored FROM g"
+    "        UNION ALL SELECT rj.source_id, rj.group_id, rj.currency, 0, 0, 0, 0, NULL, NULL,"
+    "          NULL, NULL, 1 FROM rj"
+    "        WHERE rj.group_id IS NOT NULL AND rj.currency IS NOT NULL AND NOT EXISTS (SELECT 1"
+    "          FROM g WHERE g.source_id = rj.source_id AND g.group_id = rj.group_id"
+    "          AND g.currency = rj.currency)),"
     /* A reject whose currency could not be read counts in every currency
      * of its payout. */
     "  rjg AS (SELECT k.source_id, k.group_id, k.currency, sum(rj.rejected_items) AS rejected_items,"
@@ -493,16 +496,13 @@ static const char MIGRATION_2[] =
     "            AND (rj.currency = k.currency OR rj.currency IS NULL)"
     "          GROUP BY k.source_id, k.group_id, k.currency),"
     "  p AS (SELECT s.name AS source, k.group_id AS payout_id, k.currency,"
-    "      g.payout_transaction_id, coalesce(g.payout_row_day, g.items_day) AS payout_day,"
-    /* Sums are NULL when they leave int64, never 0: only a payout with
-     * nothing stored has 0 items. */
-    "      g.payout_minor, coalesce(g.items, 0) AS items,"
-    "      iif(g.source_id IS NULL, 0, g.items_gross_minor) AS items_gross_minor,"
-    "      iif(g.source_id IS NULL, 0, g.items_fee_minor) AS items_fee_minor,"
-    "      iif(g.source_id IS NULL, 0, g.items_net_minor) AS items_net_minor,"
-    "      CASE WHEN g.source_id IS NULL THEN 0 WHEN g.payout_transaction_id IS NOT NULL"
-    "        THEN g.payout_minor ELSE g.items_net_minor END AS expected_minor,"
-    "      g.source_id IS NULL AS nothing_stored,"
+    "      k.payout_transaction_id, coalesce(k.payout_row_day, k.items_day) AS payout_day,"
+    /* Sums are NULL when they leave int64, never 0 (a payout with nothing
+     * stored has 0 items and 0 of each). */
+    "      k.payout_minor, k.items, k.items_gross_minor, k.items_fee_minor, k.items_net_minor,"
+    "      CASE WHEN k.nothing_stored THEN 0 WHEN k.payout_transaction_id IS NOT NULL"
+    "        THEN k.payout_minor ELSE k.items_net_minor END AS expected_minor,"
+    "      k.nothing_stored,"
     "      coalesce(rj.rejected_items, 0) AS rejected_items,"
     "      coalesce(rj.fee_mismatch_items, 0) AS fee_mismatch_items,"
     "      coalesce(rj.fee_mismatch_minor, 0) AS fee_mismatch_minor,"
@@ -514,8 +514,6 @@ static const char MIGRATION_2[] =
     "      coalesce(gc.currencies, 1) AS currencies, gc.payout_currency, rs.as_of,"
     "      rs.payout_late_days"
     "    FROM k JOIN sources s ON s.id = k.source_id"
-    "    LEFT JOIN g ON g.source_id = k.source_id AND g.group_id = k.group_id"
-    "      AND g.currency = k.currency"
     "    LEFT JOIN gc ON gc.source_id = k.source_id AND gc.group_id = k.group_id"
     "    LEFT JOIN bk ON bk.source_id = k.source_id AND bk.group_id = k.group_id"
     "      AND bk.currency = k.currency"
