@@ -4,19 +4,23 @@
 #include "cli.h"
 #include "testutil.h"
 
-/* What csv_str writes for s, in a static buffer. */
-static const char *cell(const char *s) {
+/* What a writer (csv_str, text_str) writes for s, in a static buffer. */
+static const char *written(void (*write)(FILE *, const char *), const char *s) {
     static char out[256];
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     ck_assert_ptr_nonnull(f);
-    csv_str(f, s);
+    write(f, s);
     ck_assert_int_eq(fclose(f), 0);
     ck_assert_uint_lt(len, sizeof out);
     memcpy(out, buf, len + 1);
     free(buf);
     return out;
+}
+
+static const char *cell(const char *s) {
+    return written(csv_str, s);
 }
 
 START_TEST(test_plain_text_is_written_as_is) {
@@ -96,19 +100,8 @@ START_TEST(test_csv_row_joins_cells_and_ends_the_line) {
 }
 END_TEST
 
-/* What text_str writes for s, in a static buffer. */
 static const char *shown(const char *s) {
-    static char out[256];
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ck_assert_ptr_nonnull(f);
-    text_str(f, s);
-    ck_assert_int_eq(fclose(f), 0);
-    ck_assert_uint_lt(len, sizeof out);
-    memcpy(out, buf, len + 1);
-    free(buf);
-    return out;
+    return written(text_str, s);
 }
 
 START_TEST(test_text_shows_c0_controls_and_del_escaped) {
