@@ -86,6 +86,29 @@ int rc_source_get_or_create(recon_db *db, const char *name, recon_source_type ty
     "   THEN 1"                                                                               \
     " ELSE ((" matched ") * 1000 + (" all ") / 2) / (" all ") END AS r))"
 
+/* Sums of money in SQL that never stop a query. SQLite's sum() fails the
+ * whole statement with "integer overflow" when a total leaves int64, so
+ * one file of absurd amounts would take every report down. These add the
+ * high and low 32 bits apart (neither can overflow) and join them with
+ * SQLite's arithmetic, which turns an overflow into a REAL that typeof()
+ * tells apart. RC_SQL_SUM_F(x, f) is the sum of x over the rows where f
+ * holds: 0 when there are none, NULL when the total leaves int64 or an x
+ * is NULL (an unknown part makes the whole unknown), never a wrapped or
+ * partial number. */
+#define RC_SQL_SUM_HI_LO(x, f)                                                               \
+    "(sum((" x ") >> 32) FILTER (WHERE " f ") * 4294967296"                                   \
+    " + sum((" x ") & 4294967295) FILTER (WHERE " f "))"
+#define RC_SQL_SUM_F(x, f)                                                                   \
+    "(CASE WHEN count(*) FILTER (WHERE " f ") = 0 THEN 0"                                     \
+    " WHEN count(" x ") FILTER (WHERE " f ") < count(*) FILTER (WHERE " f ") THEN NULL"       \
+    " WHEN typeof(" RC_SQL_SUM_HI_LO(x, f) ") = 'integer' THEN " RC_SQL_SUM_HI_LO(x, f)       \
+    " END)"
+#define RC_SQL_SUM(x) RC_SQL_SUM_F(x, "1")
+/* |x|, NULL for INT64_MIN (its magnitude is no int64). */
+#define RC_SQL_ABS(x)                                                                        \
+    "(CASE WHEN (" x ") = -9223372036854775807 - 1 THEN NULL WHEN (" x ") < 0 THEN -(" x ")" \
+    " ELSE (" x ") END)"
+
 /* Binds a report filter to ?1 (from), ?2 (to) and ?3 (source), refusing
  * malformed days (report.c). */
 int rc_bind_filter(recon_db *db, sqlite3_stmt *st, const recon_report_filter *f);

@@ -244,9 +244,10 @@ static const report_def REPORTS[] = {
          "SELECT source, currency, n, matched, " RC_SQL_MATCH_RATE("matched", "n") ","
          "  matched_minor, unmatched, unmatched_minor, exceptions, exception_minor, ignored"
          " FROM (SELECT source, currency, sum(transactions) AS n, sum(matched_count) AS matched,"
-         "   sum(matched_minor) AS matched_minor, sum(unmatched_count) AS unmatched,"
-         "   sum(unmatched_minor) AS unmatched_minor, sum(exception_count) AS exceptions,"
-         "   sum(exception_minor) AS exception_minor, sum(ignored_count) AS ignored"
+         "   " RC_SQL_SUM("matched_minor") " AS matched_minor, sum(unmatched_count) AS unmatched,"
+         "   " RC_SQL_SUM("unmatched_minor") " AS unmatched_minor,"
+         "   sum(exception_count) AS exceptions,"
+         "   " RC_SQL_SUM("exception_minor") " AS exception_minor, sum(ignored_count) AS ignored"
          "   FROM v_daily_summary WHERE" IN_RANGE("day", "source")
          "   GROUP BY source, currency)"
          " ORDER BY source, currency",
@@ -276,8 +277,8 @@ static const report_def REPORTS[] = {
     /* v_aging, with the day range applied before bucketing. */
     [RECON_REPORT_AGING] =
         {"aging",
-         "SELECT source, currency, age_bucket, count(*), sum(amount_minor),"
-         "  sum(abs(amount_minor)), min(day)"
+         "SELECT source, currency, age_bucket, count(*), " RC_SQL_SUM("amount_minor") ","
+         "  " RC_SQL_SUM(RC_SQL_ABS("amount_minor")) ", min(day)"
          " FROM v_unmatched WHERE" IN_RANGE("day", "source")
          " GROUP BY source, currency, age_bucket"
          " ORDER BY source, currency, min(age_days) DESC",

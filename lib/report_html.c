@@ -105,6 +105,15 @@ static void money(page *p, int64_t minor, int exponent) {
     put(p, digits + whole);
 }
 
+/* A money column of a statement: NULL is a sum that left the int64 range
+ * (RC_SQL_SUM), said so rather than shown as a number. */
+static void money_col(page *p, sqlite3_stmt *st, int col, int exponent) {
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        put(p, "<span class=\"diff\">past the int64 limit</span>");
+    else
+        money(p, sqlite3_column_int64(st, col), exponent);
+}
+
 static void count(page *p, int64_t n) {
     char plain[24];
     snprintf(plain, sizeof plain, "%lld", (long long)n);
@@ -258,7 +267,8 @@ static int card_match_rate(page *p) {
 static int card_unmatched(page *p) {
     sqlite3_stmt *st;
     int rc = prepare(p,
-                     "SELECT u.currency, count(*), sum(abs(u.amount_minor)), cu.exponent"
+                     "SELECT u.currency, count(*), " RC_SQL_SUM(RC_SQL_ABS("u.amount_minor"))
+                     ", cu.exponent"
                      " FROM v_unmatched u LEFT JOIN currencies cu ON cu.code = u.currency"
                      " WHERE" FILTER("u.day", "u.source") "GROUP BY u.currency ORDER BY u.currency",
                      &st);
@@ -272,7 +282,7 @@ static int card_unmatched(page *p) {
         put(p, "<span class=\"amount\">");
         esc_col(p, st, 0);
         put(p, " ");
-        money(p, sqlite3_column_int64(st, 2), exponent_col(st, 3));
+        money_col(p, st, 2, exponent_col(st, 3));
         put(p, "</span>");
         items += sqlite3_column_int64(st, 1);
     }
@@ -582,7 +592,7 @@ static void payout_row(page *p, sqlite3_stmt *st) {
     put(p, "</td><td>");
     esc_col(p, st, 3);
     put(p, "</td><td class=\"num\">");
-    money(p, sqlite3_column_int64(st, 5), exponent);
+    money_col(p, st, 5, exponent);
     put(p, "</td><td class=\"num\">");
     /* The bank amount in the bank's currency, named when it is another. */
     if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
@@ -705,7 +715,7 @@ static int aging(page *p) {
     sqlite3_stmt *st;
     int rc = prepare(
         p,
-        "SELECT u.age_bucket, u.currency, count(*), sum(abs(u.amount_minor)),"
+        "SELECT u.age_bucket, u.currency, count(*), " RC_SQL_SUM(RC_SQL_ABS("u.amount_minor")) ","
         " cu.exponent, min(u.day),"
         " CASE u.age_bucket WHEN '0-2' THEN 1 WHEN '3-7' THEN 2 WHEN '8-30' THEN 3"
         " ELSE 4 END AS bucket_order"
@@ -726,7 +736,7 @@ static int aging(page *p) {
         put(p, "</td><td class=\"num\">");
         count(p, sqlite3_column_int64(st, 2));
         put(p, "</td><td class=\"num\">");
-        money(p, sqlite3_column_int64(st, 3), exponent_col(st, 4));
+        money_col(p, st, 3, exponent_col(st, 4));
         put(p, "</td><td>");
         esc_col(p, st, 5);
         put(p, "</td></tr>\n");

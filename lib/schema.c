@@ -244,18 +244,10 @@ static const char MIGRATION_1[] =
     ".exponent, abs((" x ") % " cu ".unit)) END"
 #define MAJOR(x) MAJOR_IN("cu", x)
 
-/* sum(x) as SQL that is NULL, not an error, when the total leaves int64:
- * SQLite's sum() stops the whole query with "integer overflow", and one
- * file of absurd amounts would take every payout (and `recon status`) down
- * with it. The high and low 32 bits are summed apart (neither can
- * overflow) and joined with SQLite's arithmetic, which turns an overflow
- * into a REAL that typeof() tells apart. WHERE f filters like FILTER. */
-#define SSUM_F(x, f)                                                                         \
-    "CASE WHEN typeof(sum((" x ") >> 32) FILTER (WHERE " f ") * 4294967296"                   \
-    " + sum((" x ") & 4294967295) FILTER (WHERE " f ")) = 'integer'"                          \
-    " THEN sum((" x ") >> 32) FILTER (WHERE " f ") * 4294967296"                               \
-    " + sum((" x ") & 4294967295) FILTER (WHERE " f ") END"
-#define SSUM(x) SSUM_F(x, "1")
+/* The payout row's amount: NULL without a payout row (RC_SQL_SUM_F would
+ * say 0) or past int64. */
+#define PAYOUT_SUM(x, f)                                                                     \
+    "CASE WHEN typeof(" RC_SQL_SUM_HI_LO(x, f) ") = 'integer' THEN " RC_SQL_SUM_HI_LO(x, f) " END"
 
 /* Version 2: the reporting interface (docs/REPORTING.md). Views are a
  * public, versioned interface: columns are only ever added at the end;
@@ -325,7 +317,8 @@ static const char MIGRATION_2[] =
     "    " MAJOR("a.gross_minor") " AS gross,"
     "    a.oldest_day"
     "  FROM (SELECT source, currency, age_bucket, count(*) AS items,"
-    "          sum(amount_minor) AS amount_minor, sum(abs(amount_minor)) AS gross_minor,"
+    "          " RC_SQL_SUM("amount_minor") " AS amount_minor,"
+    "          " RC_SQL_SUM(RC_SQL_ABS("amount_minor")) " AS gross_minor,"
     "          min(day) AS oldest_day"
     "        FROM v_unmatched GROUP BY source, currency, age_bucket) a"
     "  LEFT JOIN currencies cu ON cu.code = a.currency;"
@@ -357,11 +350,10 @@ static const char MIGRATION_2[] =
     "      count(*) FILTER (WHERE mi.side = 'left') AS left_items,"
     "      count(*) FILTER (WHERE mi.side = 'right') AS right_items,"
     "      min(t.currency) AS currency,"
-    "      coalesce(sum(t.amount_minor) FILTER (WHERE mi.side = 'left'), 0) AS left_amount_minor,"
-    "      coalesce(sum(t.net_minor) FILTER (WHERE mi.side = 'left'), 0) AS left_net_minor,"
-    "      coalesce(sum(t.amount_minor) FILTER (WHERE mi.side = 'right'), 0)"
-    "        AS right_amount_minor,"
-    "      coalesce(sum(t.net_minor) FILTER (WHERE mi.side = 'right'), 0) AS right_net_minor,"
+    "      " RC_SQL_SUM_F("t.amount_minor", "mi.side = 'left'") " AS left_amount_minor,"
+    "      " RC_SQL_SUM_F("t.net_minor", "mi.side = 'left'") " AS left_net_minor,"
+    "      " RC_SQL_SUM_F("t.amount_minor", "mi.side = 'right'") " AS right_amount_minor,"
+    "      " RC_SQL_SUM_F("t.net_minor", "mi.side = 'right'") " AS right_net_minor,"
     "      min(date(t.occurred_at)) AS first_day, max(date(t.occurred_at)) AS last_day"
     "    FROM match_items mi"
     "    JOIN transactions t ON t.id = mi.transaction_id"
@@ -379,15 +371,13 @@ static const char MIGRATION_2[] =
     "    " MAJOR("d.exception_minor") " AS exception"
     "  FROM (SELECT source, day, currency, count(*) AS transactions,"
     "          count(*) FILTER (WHERE status = 'matched') AS matched_count,"
-    "          coalesce(sum(amount_minor) FILTER (WHERE status = 'matched'), 0) AS matched_minor,"
+    "          " RC_SQL_SUM_F("amount_minor", "status = 'matched'") " AS matched_minor,"
     "          count(*) FILTER (WHERE status = 'unmatched') AS unmatched_count,"
-    "          coalesce(sum(amount_minor) FILTER (WHERE status = 'unmatched'), 0)"
-    "            AS unmatched_minor,"
+    "          " RC_SQL_SUM_F("amount_minor", "status = 'unmatched'") " AS unmatched_minor,"
     "          count(*) FILTER (WHERE status = 'exception') AS exception_count,"
-    "          coalesce(sum(amount_minor) FILTER (WHERE status = 'exception'), 0)"
-    "            AS exception_minor,"
+    "          " RC_SQL_SUM_F("amount_minor", "status = 'exception'") " AS exception_minor,"
     "          count(*) FILTER (WHERE status = 'ignored') AS ignored_count,"
-    "          coalesce(sum(amount_minor) FILTER (WHERE status = 'ignored'), 0) AS ignored_minor"
+    "          " RC_SQL_SUM_F("amount_minor", "status = 'ignored'") " AS ignored_minor"
     "        FROM tx GROUP BY source, day, currency) d"
     "  LEFT JOIN currencies cu ON cu.code = d.currency;"
 
@@ -410,16 +400,13 @@ static const char MIGRATION_2[] =
     "    SELECT source_id, group_id, currency,"
     "      count(*) FILTER (WHERE kind <> 'payout') AS items,"
     /* 0 when there are no items; NULL when their sum leaves int64. */
-    "      iif(count(*) FILTER (WHERE kind <> 'payout') = 0, 0,"
-    "        " SSUM_F("amount_minor", "kind <> 'payout'") ") AS items_gross_minor,"
-    "      iif(count(*) FILTER (WHERE kind <> 'payout') = 0, 0,"
-    "        " SSUM_F("fee_minor", "kind <> 'payout'") ") AS items_fee_minor,"
-    "      iif(count(*) FILTER (WHERE kind <> 'payout') = 0, 0,"
-    "        " SSUM_F("net_minor", "kind <> 'payout'") ") AS items_net_minor,"
+    "      " RC_SQL_SUM_F("amount_minor", "kind <> 'payout'") " AS items_gross_minor,"
+    "      " RC_SQL_SUM_F("fee_minor", "kind <> 'payout'") " AS items_fee_minor,"
+    "      " RC_SQL_SUM_F("net_minor", "kind <> 'payout'") " AS items_net_minor,"
     "      min(id) FILTER (WHERE kind = 'payout') AS payout_transaction_id,"
     /* The payout row's amount, sign turned (INT64_MIN has no opposite). */
-    "      CASE WHEN typeof(-(" SSUM_F("amount_minor", "kind = 'payout'") ")) = 'integer'"
-    "        THEN -(" SSUM_F("amount_minor", "kind = 'payout'") ") END AS payout_minor,"
+    "      CASE WHEN typeof(-(" PAYOUT_SUM("amount_minor", "kind = 'payout'") ")) = 'integer'"
+    "        THEN -(" PAYOUT_SUM("amount_minor", "kind = 'payout'") ") END AS payout_minor,"
     "      max(day) FILTER (WHERE kind = 'payout') AS payout_row_day,"
     "      max(day) AS items_day"
     "    FROM pt GROUP BY source_id, group_id, currency),"
@@ -447,7 +434,9 @@ static const char MIGRATION_2[] =
     "  le AS (SELECT l.*, coalesce(g.payout_minor, g.items_net_minor) AS exp,"
     "      count(*) OVER w AS n, row_number() OVER (w ORDER BY l.source_id, l.group_id,"
     "        l.currency) AS k,"
-    "      CASE WHEN typeof(sum(coalesce(g.payout_minor, g.items_net_minor) >> 32) OVER w"
+    "      CASE WHEN count(coalesce(g.payout_minor, g.items_net_minor)) OVER w < count(*) OVER w"
+    "        THEN NULL"
+    "        WHEN typeof(sum(coalesce(g.payout_minor, g.items_net_minor) >> 32) OVER w"
     "        * 4294967296 + sum(coalesce(g.payout_minor, g.items_net_minor) & 4294967295) OVER w)"
     "        = 'integer' THEN sum(coalesce(g.payout_minor, g.items_net_minor) >> 32) OVER w"
     "        * 4294967296 + sum(coalesce(g.payout_minor, g.items_net_minor) & 4294967295) OVER w"
@@ -457,7 +446,7 @@ static const char MIGRATION_2[] =
     "    WINDOW w AS (PARTITION BY l.bank_id)),"
     "  bk AS (SELECT le.source_id, le.group_id, le.currency, count(*) AS bank_records,"
     "           min(b.id) AS bank_transaction_id,"
-    "           " SSUM("CASE WHEN le.n = 1 THEN b.amount_minor WHEN le.k < le.n THEN le.exp"
+    "           " RC_SQL_SUM("CASE WHEN le.n = 1 THEN b.amount_minor WHEN le.k < le.n THEN le.exp"
     "               ELSE b.amount_minor - (le.exp_all - le.exp) END") " AS bank_share,"
     "           max(le.n) AS bank_shared,"
     "           min(b.currency) AS bank_currency, max(b.currency) AS bank_currency_max,"
