@@ -57,18 +57,13 @@ static void profile_fuzz_bind_self(const recon_profile *p) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    char *text = malloc(size + 1);
-    FUZZ_ASSERT(text != NULL);
-    memcpy(text, data, size);
-    text[size] = '\0';
+    char *text = fuzz_text(data, size);
 
     recon_error err;
     recon_profile *p = (recon_profile *)1;
     const int rc = recon_profile_parse(text, "fuzz.ini", &err, &p);
     if (rc != RECON_OK) {
-        FUZZ_ASSERT(rc == RECON_EPROFILE || rc == RECON_ENOMEM);
-        FUZZ_ASSERT(p == NULL && err.code == rc && err.message[0] != '\0');
-        FUZZ_ASSERT(strnlen(err.message, sizeof err.message) < sizeof err.message);
+        FUZZ_ASSERT_REFUSAL(rc, p, err);
         free(text);
         return 0;
     }
