@@ -799,6 +799,10 @@ typedef struct {
 int recon_flows_check(recon_db *db, const recon_report_filter *filter,
                       int (*cb)(const recon_payout_flow *flow, void *payload), void *payload,
                       recon_flows_totals *totals);
+/* Counts one payout into *t from its status and issues as v_payouts and
+ * the payouts report give them ("missing_items,late"): for totals of rows
+ * read some other way, e.g. recon_report_each. */
+void recon_flows_totals_add(recon_flows_totals *t, const char *status, const char *issues);
 /* "currency_mismatch", ...: the name of one RECON_FLOW_* bit. */
 const char *recon_flow_issue_name(unsigned issue);
 

@@ -77,19 +77,24 @@ static void read_flow(sqlite3_stmt *st, recon_payout_flow *f) {
     f->overflow = (int)INT(25);
 }
 
-static void count_flow(recon_flows_totals *t, const recon_payout_flow *f) {
+static void count_flow(recon_flows_totals *t, const char *status, unsigned issues) {
     t->payouts++;
-    if (strcmp(f->status, "ok") == 0)
+    if (strcmp(status, "ok") == 0)
         t->ok++;
-    else if (strcmp(f->status, "in_transit") == 0)
+    else if (strcmp(status, "in_transit") == 0)
         t->in_transit++;
-    if (f->issues & RECON_FLOW_LATE)
+    if (issues & RECON_FLOW_LATE)
         t->late++;
-    if (f->issues & ~RECON_FLOW_LATE)
+    if (issues & ~RECON_FLOW_LATE)
         t->broken++;
     for (unsigned i = 0; i < NISSUES; i++)
-        if (f->issues & (1u << i))
+        if (issues & (1u << i))
             t->by_class[i]++;
+}
+
+void recon_flows_totals_add(recon_flows_totals *t, const char *status, const char *issues) {
+    if (t && status)
+        count_flow(t, status, parse_issues(issues));
 }
 
 int recon_flows_check(recon_db *db, const recon_report_filter *filter,
@@ -111,7 +116,7 @@ int recon_flows_check(recon_db *db, const recon_report_filter *filter,
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         recon_payout_flow f;
         read_flow(st, &f);
-        count_flow(&t, &f);
+        count_flow(&t, f.status, f.issues);
         if (cb && (rc = cb(&f, payload)) != 0)
             break;
     }

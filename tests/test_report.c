@@ -281,6 +281,25 @@ START_TEST(test_flows_check_reports_each_class_with_its_amount) {
 }
 END_TEST
 
+/* Totals counted from the rows' status and issues text (as the CLI does
+ * from the payouts report) are the library's totals. */
+START_TEST(test_totals_from_status_and_issues_text_agree) {
+    recon_flows_totals want, got = {0};
+    ck_assert_int_eq(recon_flows_check(db, NULL, NULL, NULL, &want), RECON_OK);
+    sqlite3_stmt *st;
+    ck_assert_int_eq(sqlite3_prepare_v2(sq, "SELECT status, issues FROM v_payouts", -1, &st, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        recon_flows_totals_add(&got, (const char *)sqlite3_column_text(st, 0),
+                               (const char *)sqlite3_column_text(st, 1));
+    sqlite3_finalize(st);
+    ck_assert_int_eq(got.payouts, 11);
+    ck_assert_mem_eq(&got, &want, sizeof got);
+    recon_flows_totals_add(&got, NULL, "late"); /* no status: not a payout */
+    ck_assert_int_eq(got.payouts, 11);
+}
+END_TEST
+
 START_TEST(test_flows_check_filter_and_bad_days) {
     recon_flows_totals t;
     recon_report_filter f = {"2024-05-08", "2024-05-10", NULL};
@@ -608,6 +627,7 @@ static Suite *report_suite(void) {
     tcase_add_test(tc, test_v_failures_summary_and_reject_context);
     tcase_add_test(tc, test_flows_check_reports_each_class_with_its_amount);
     tcase_add_test(tc, test_flows_check_filter_and_bad_days);
+    tcase_add_test(tc, test_totals_from_status_and_issues_text_agree);
     tcase_add_test(tc, test_flows_currency_mismatch_at_the_bank);
     tcase_add_test(tc, test_a_credit_shared_by_two_payouts_is_split);
     tcase_add_test(tc, test_a_credit_in_another_currency_has_no_difference);

@@ -164,37 +164,21 @@ static int column_of(const table *t, const char *name) {
     return -1;
 }
 
-/* The payouts' totals line, counted from the rows just printed (the
- * library's classes in their status and issues columns), so it always
- * agrees with them: recon_flows_check in a second pass could see a later
- * state of the database. */
+/* The payouts' totals line, counted from the rows just printed, so it
+ * always agrees with them: recon_flows_check in a second pass could see a
+ * later state of the database. */
 static void print_flow_totals(const table *t) {
     int st = column_of(t, "status"), is = column_of(t, "issues");
-    long long ok = 0, transit = 0, broken = 0, late = 0, by_class[6] = {0};
-    for (long r = 0; st >= 0 && is >= 0 && r < t->rows; r++) {
-        const char *status = t->cells[(size_t)r * t->ncols + (size_t)st];
-        const char *issues = t->cells[(size_t)r * t->ncols + (size_t)is];
-        ok += !strcmp(status, "ok");
-        transit += !strcmp(status, "in_transit");
-        int any = 0;
-        for (unsigned i = 0; i < 6; i++) {
-            const char *name = recon_flow_issue_name(1u << i);
-            size_t n = strlen(name);
-            for (const char *p = strstr(issues, name); p; p = strstr(p + 1, name))
-                if ((p == issues || p[-1] == ',') && (p[n] == ',' || !p[n])) {
-                    by_class[i]++;
-                    any |= (1u << i) != RECON_FLOW_LATE;
-                    late += (1u << i) == RECON_FLOW_LATE;
-                    break;
-                }
-        }
-        broken += any;
-    }
-    printf("%ld payouts: %lld ok, %lld in transit, %lld broken, %lld late", t->rows, ok, transit,
-           broken, late);
+    recon_flows_totals tot = {0};
+    for (long r = 0; st >= 0 && is >= 0 && r < t->rows; r++)
+        recon_flows_totals_add(&tot, t->cells[(size_t)r * t->ncols + (size_t)st],
+                               t->cells[(size_t)r * t->ncols + (size_t)is]);
+    printf("%lld payouts: %lld ok, %lld in transit, %lld broken, %lld late",
+           (long long)tot.payouts, (long long)tot.ok, (long long)tot.in_transit,
+           (long long)tot.broken, (long long)tot.late);
     for (unsigned i = 0; i < 5; i++)
-        if (by_class[i])
-            printf("; %s %lld", recon_flow_issue_name(1u << i), by_class[i]);
+        if (tot.by_class[i])
+            printf("; %s %lld", recon_flow_issue_name(1u << i), (long long)tot.by_class[i]);
     printf("\n");
 }
 
