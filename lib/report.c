@@ -8,35 +8,20 @@
 #include "internal.h"
 #include "money.h"
 
-/* Each sum comes from SQLite in two halves, the high 32 bits (signed) and
- * the low 32 bits of every value added up separately, because sum() stops
- * the whole query with "integer overflow" when a total leaves int64_t: one
- * hostile file could otherwise break the summary of every source. Neither
- * half can overflow below 2^31 rows; joining them is checked here. */
-#define SPLIT_SUM(col)                                                                             \
-    "sum(" col " >> 32) AS " col "_hi, sum(" col " & 4294967295) AS " col "_lo"
-
-static int join_halves(int64_t hi, int64_t lo, int64_t *out) {
-    int64_t v;
-    if (hi > INT32_MAX || hi < INT32_MIN)
-        return -1;
-    v = hi * (INT64_C(1) << 32); /* |hi| < 2^31: cannot overflow */
-    return __builtin_add_overflow(v, lo, out) ? -1 : 0;
-}
-
 int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, void *payload),
                        void *payload) {
     if (!db || !cb)
         return rc_fail(db, RECON_EMISUSE, "recon_summary_each: invalid argument");
     sqlite3_stmt *st;
     int rc = rc_prepare(db,
+                        /* RC_SQL_SUM: a total past int64 is NULL, not an error
+                         * that would break the summary of every source. */
                         "WITH totals AS ("
-                        "  SELECT source_id, currency, count(*) AS n, " SPLIT_SUM("amount_minor") ","
-                        "         " SPLIT_SUM("net_minor")
-                        "  FROM transactions GROUP BY source_id, currency)"
+                        "  SELECT source_id, currency, count(*) AS n,"
+                        "  " RC_SQL_SUM("amount_minor") " AS amount, " RC_SQL_SUM("net_minor")
+                        "  AS net FROM transactions GROUP BY source_id, currency)"
                         " SELECT s.name, s.type, coalesce(t.currency, ''), coalesce(t.n, 0),"
-                        "  coalesce(t.amount_minor_hi, 0), coalesce(t.amount_minor_lo, 0),"
-                        "  coalesce(t.net_minor_hi, 0), coalesce(t.net_minor_lo, 0),"
+                        "  t.amount, t.net, t.n IS NOT NULL AND (t.amount IS NULL OR t.net IS NULL),"
                         "  (SELECT count(*) FROM imports i WHERE i.source_id = s.id),"
                         /* What still needs looking at, of every origin: the number
                          * `failures list --source S --open` lists. */
@@ -54,14 +39,13 @@ int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, voi
             .source_type = (const char *)sqlite3_column_text(st, 1),
             .currency = (const char *)sqlite3_column_text(st, 2),
             .transactions = sqlite3_column_int64(st, 3),
-            .imports = sqlite3_column_int64(st, 8),
-            .failures = sqlite3_column_int64(st, 9),
+            .imports = sqlite3_column_int64(st, 7),
+            .failures = sqlite3_column_int64(st, 8),
+            .overflow = sqlite3_column_int(st, 6),
         };
-        if (join_halves(sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
-                        &row.amount_minor) ||
-            join_halves(sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7), &row.net_minor)) {
-            row.amount_minor = row.net_minor = 0;
-            row.overflow = 1;
+        if (!row.overflow) { /* a total past int64 shows as 0, flagged */
+            row.amount_minor = sqlite3_column_int64(st, 4);
+            row.net_minor = sqlite3_column_int64(st, 5);
         }
         int stop = cb(&row, payload);
         if (stop) {
