@@ -41,9 +41,8 @@ static const char FLOWS_SQL[] =
     "  missing_bank_credit_minor, amount_difference_minor, missing_items_minor,"
     "  fee_mismatch_minor, status, bank_currency, bank_shared, expected_minor IS NULL"
     " FROM v_payouts"
-    " WHERE (?1 IS NULL OR payout_day >= ?1) AND (?2 IS NULL OR payout_day <= ?2)"
-    "   AND (?3 IS NULL OR source = ?3)"
-    " ORDER BY source, payout_day IS NULL, payout_day, payout_id, currency";
+    " WHERE" RC_SQL_FILTER("payout_day", "source")
+    "ORDER BY source, payout_day IS NULL, payout_day, payout_id, currency";
 
 #define TEXT(i) ((const char *)sqlite3_column_text(st, (i)))
 #define INT(i) ((int64_t)sqlite3_column_int64(st, (i)))

@@ -109,6 +109,13 @@ int rc_source_get_or_create(recon_db *db, const char *name, recon_source_type ty
     "(CASE WHEN (" x ") = -9223372036854775807 - 1 THEN NULL WHEN (" x ") < 0 THEN -(" x ")" \
     " ELSE (" x ") END)"
 
+/* A report filter as SQL over a day column and a source column: ?1
+ * (from), ?2 (to) and ?3 (source), NULL meaning no narrowing; bound by
+ * rc_bind_filter. */
+#define RC_SQL_FILTER(day, source)                                                           \
+    " (?1 IS NULL OR " day " >= ?1) AND (?2 IS NULL OR " day " <= ?2)"                        \
+    " AND (?3 IS NULL OR " source " = ?3) "
+
 /* Binds a report filter to ?1 (from), ?2 (to) and ?3 (source), refusing
  * malformed days (report.c). */
 int rc_bind_filter(recon_db *db, sqlite3_stmt *st, const recon_report_filter *f);

@@ -169,9 +169,6 @@ typedef struct {
     size_t ncols;
 } report_def;
 
-#define IN_RANGE(day, src)                                                                      \
-    " (?1 IS NULL OR " day " >= ?1) AND (?2 IS NULL OR " day " <= ?2)"                         \
-    " AND (?3 IS NULL OR " src " = ?3)"
 
 static const col_def SUMMARY_COLS[] = {
     {"source", RECON_COL_TEXT, 0},          {"currency", RECON_COL_TEXT, 0},
@@ -232,7 +229,7 @@ static const report_def REPORTS[] = {
          "   " RC_SQL_SUM("unmatched_minor") " AS unmatched_minor,"
          "   sum(exception_count) AS exceptions,"
          "   " RC_SQL_SUM("exception_minor") " AS exception_minor, sum(ignored_count) AS ignored"
-         "   FROM v_daily_summary WHERE" IN_RANGE("day", "source")
+         "   FROM v_daily_summary WHERE" RC_SQL_FILTER("day", "source")
          "   GROUP BY source, currency)"
          " ORDER BY source, currency",
          COLS(SUMMARY_COLS)},
@@ -240,14 +237,14 @@ static const report_def REPORTS[] = {
         {"unmatched",
          "SELECT day, age_days, age_bucket, source, status, kind, external_id, group_id,"
          "  currency, amount_minor, description"
-         " FROM v_unmatched WHERE" IN_RANGE("day", "source")
+         " FROM v_unmatched WHERE" RC_SQL_FILTER("day", "source")
          " ORDER BY day, source, transaction_id",
          COLS(UNMATCHED_COLS)},
     [RECON_REPORT_EXCEPTIONS] =
         {"exceptions",
          "SELECT exception_id, day, source, external_id, rule, reason, currency, amount_minor,"
          "  candidates"
-         " FROM v_exceptions WHERE status = 'open' AND" IN_RANGE("day", "source")
+         " FROM v_exceptions WHERE status = 'open' AND" RC_SQL_FILTER("day", "source")
          " ORDER BY day, source, exception_id",
          COLS(EXCEPTIONS_COLS)},
     [RECON_REPORT_PAYOUTS] =
@@ -255,7 +252,7 @@ static const report_def REPORTS[] = {
          "SELECT source, payout_id, payout_day, currency, items, rejected_items, expected_minor,"
          "  bank_external_id, bank_day, bank_currency, bank_minor, difference_minor,"
          "  days_to_arrive, status, issues"
-         " FROM v_payouts WHERE" IN_RANGE("payout_day", "source")
+         " FROM v_payouts WHERE" RC_SQL_FILTER("payout_day", "source")
          " ORDER BY source, payout_day IS NULL, payout_day, payout_id, currency",
          COLS(PAYOUTS_COLS)},
     /* v_aging, with the day range applied before bucketing. */
@@ -263,7 +260,7 @@ static const report_def REPORTS[] = {
         {"aging",
          "SELECT source, currency, age_bucket, count(*), " RC_SQL_SUM("amount_minor") ","
          "  " RC_SQL_SUM(RC_SQL_ABS("amount_minor")) ", min(day)"
-         " FROM v_unmatched WHERE" IN_RANGE("day", "source")
+         " FROM v_unmatched WHERE" RC_SQL_FILTER("day", "source")
          " GROUP BY source, currency, age_bucket"
          " ORDER BY source, currency, min(age_days) DESC",
          COLS(AGING_COLS)},
@@ -274,7 +271,7 @@ static const report_def REPORTS[] = {
          "  min(f.first_seen), max(f.last_seen), u.meaning"
          " FROM failures f LEFT JOIN sources s ON s.id = f.source_id"
          " LEFT JOIN unified_codes u ON u.code = f.unified_code"
-         " WHERE f.resolved_at IS NULL AND" IN_RANGE("date(f.last_seen)", "s.name")
+         " WHERE f.resolved_at IS NULL AND" RC_SQL_FILTER("date(f.last_seen)", "s.name")
          " GROUP BY f.unified_code, f.category, f.provider"
          " ORDER BY count(*) DESC, f.unified_code, f.provider",
          COLS(FAILURES_COLS)},

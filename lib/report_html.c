@@ -126,11 +126,6 @@ static void count(page *p, int64_t n) {
 
 /* ---- queries ---------------------------------------------------------------------------- */
 
-/* The filter as SQL over a day column and a source column: parameters ?1
- * (from), ?2 (to) and ?3 (source), NULL meaning no narrowing. */
-#define FILTER(day, source)                                                                        \
-    " (?1 IS NULL OR " day " >= ?1) AND (?2 IS NULL OR " day " <= ?2)"                             \
-    " AND (?3 IS NULL OR " source " = ?3) "
 
 /* Prepares and binds the filter (rc_bind_filter, which refuses a day that
  * is no YYYY-MM-DD date, as every report does). */
@@ -244,7 +239,7 @@ static int card_match_rate(page *p) {
                      " FROM (SELECT count(*) AS n, count(*) FILTER (WHERE status = 'matched')"
                      " AS matched FROM v_transactions"
                      /* As of the report's day, like the unmatched figures. */
-                     " WHERE age_days >= 0 AND" FILTER("day", "source") ")",
+                     " WHERE age_days >= 0 AND" RC_SQL_FILTER("day", "source") ")",
                      &st);
     if (rc) return rc;
     int step = sqlite3_step(st);
@@ -270,7 +265,7 @@ static int card_unmatched(page *p) {
                      "SELECT u.currency, count(*), " RC_SQL_SUM(RC_SQL_ABS("u.amount_minor"))
                      ", cu.exponent"
                      " FROM v_unmatched u LEFT JOIN currencies cu ON cu.code = u.currency"
-                     " WHERE" FILTER("u.day", "u.source") "GROUP BY u.currency ORDER BY u.currency",
+                     " WHERE" RC_SQL_FILTER("u.day", "u.source") "GROUP BY u.currency ORDER BY u.currency",
                      &st);
     if (rc) return rc;
     put(p, "<div class=\"card alert\" id=\"unmatched\"><div class=\"label\">Unmatched amount"
@@ -314,7 +309,7 @@ static int card_count(page *p, const char *id, const char *label, const char *su
 #define FAILURES_FROM                                                                              \
     " FROM failures f LEFT JOIN sources s ON s.id = f.source_id"                                   \
     " LEFT JOIN unified_codes uc ON uc.code = f.unified_code"                                      \
-    " WHERE f.resolved_at IS NULL AND" FILTER("date(f.last_seen)", "s.name")
+    " WHERE f.resolved_at IS NULL AND" RC_SQL_FILTER("date(f.last_seen)", "s.name")
 
 static int cards(page *p) {
     put(p, "<section class=\"cards\">\n");
@@ -323,7 +318,7 @@ static int cards(page *p) {
     if (!rc)
         rc = card_count(
             p, "exceptions", "Open exceptions", "ambiguous or near matches to decide",
-            "SELECT count(*) FROM v_exceptions WHERE status = 'open' AND" FILTER("day", "source"));
+            "SELECT count(*) FROM v_exceptions WHERE status = 'open' AND" RC_SQL_FILTER("day", "source"));
     if (!rc)
         rc = card_count(p, "failures", "Open failures",
                         "rejected rows and provider errors not resolved",
@@ -720,7 +715,7 @@ static int aging(page *p) {
         " CASE u.age_bucket WHEN '0-2' THEN 1 WHEN '3-7' THEN 2 WHEN '8-30' THEN 3"
         " ELSE 4 END AS bucket_order"
         " FROM v_unmatched u LEFT JOIN currencies cu ON cu.code = u.currency"
-        " WHERE" FILTER(
+        " WHERE" RC_SQL_FILTER(
             "u.day",
             "u.source") "GROUP BY u.age_bucket, u.currency ORDER BY bucket_order, u.currency",
         &st);
@@ -803,9 +798,9 @@ static int snapshot(page *p) {
         "CREATE TEMP TABLE rc_html_daily AS"
         " SELECT day, sum(matched_count) AS m, sum(unmatched_count) AS u,"
         " sum(exception_count) AS e FROM v_daily_summary"
-        " WHERE day IS NOT NULL AND" FILTER("day", "source") "GROUP BY day",
+        " WHERE day IS NOT NULL AND" RC_SQL_FILTER("day", "source") "GROUP BY day",
         "CREATE TEMP TABLE rc_html_payouts AS"
-        " SELECT * FROM v_payouts WHERE" FILTER("payout_day", "source"),
+        " SELECT * FROM v_payouts WHERE" RC_SQL_FILTER("payout_day", "source"),
     };
     int rc = rc_exec(p->db, "DROP TABLE IF EXISTS temp.rc_html_daily;"
                             "DROP TABLE IF EXISTS temp.rc_html_payouts;");
