@@ -2,10 +2,20 @@
 # The check helpers of the shell test suites (tests/e2e.sh,
 # tests/hostile.sh), sourced by them: each check prints "ok: NAME" or
 # "FAIL: NAME (...)" and counts into $pass and $fail. The sourcing script
-# sets $T (its scratch directory), $RECON and, for r and sql, $db.
+# sets $T (its scratch directory) and, for r and sql, $db; $RECON is made
+# absolute here.
 
 pass=0
 fail=0
+
+# The recon under test, as an absolute path (the scripts cd to scratch
+# space); the caller's RECON_DB must not pick the database.
+RECON=${RECON:-build/recon}
+case $RECON in
+/*) ;;
+*) RECON=$(pwd)/$RECON ;;
+esac
+unset RECON_DB
 
 # A value on one line for a report: newlines as \n, cut at 400 bytes.
 flat() {

@@ -11,14 +11,8 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd) || exit 1
-RECON=${RECON:-build/recon}
-case $RECON in
-/*) ;;
-*) RECON=$(pwd)/$RECON ;;
-esac
 FIX=$ROOT/tests/fixtures
 SAMPLES=$ROOT/data/samples
-unset RECON_DB
 
 # ---- helpers ----------------------------------------------------------------
 

@@ -58,12 +58,6 @@ if [ "${1:-}" = --table ]; then
     exit 0
 fi
 
-RECON=${RECON:-build/recon}
-case $RECON in
-/*) ;;
-*) RECON=$(pwd)/$RECON ;;
-esac
-unset RECON_DB
 . "$ROOT/tests/checks.sh"
 
 # csv_ok FILE: parses as CSV, strictly UTF-8, every record as wide as the header.
