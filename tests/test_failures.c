@@ -253,7 +253,11 @@ START_TEST(test_query_by_every_filter) {
     import_psp("a.csv",
                "id,type,created,amount,currency\nch_1,charge,2024-05-01T10:00:00Z,1.005,EUR\n",
                "psp_a");
-    /* failure 1: the reject above (librecon, DATA_INVALID_AMOUNT, source psp_a) */
+    /* failure 1: the reject above (librecon, DATA_INVALID_AMOUNT, source psp_a),
+     * first seen when the import ran: pinned here, so that the time
+     * filters below do not depend on the day the suite runs. */
+    tu_exec(sq, "UPDATE failures SET first_seen = '2024-04-30T09:00:00Z',"
+               " last_seen = '2024-04-30T09:00:00Z' WHERE id = 1");
     record("modulate", 429, "RATE_LIMIT_EXCEEDED", "slow down", "a", "2024-05-01T10:00:00Z"); /* 2 */
     record("tabapay", 401, NULL, "bad token", "b", "2024-05-03T10:00:00Z");                  /* 3 */
     int64_t four = record("ledge", 401, NULL, "bad key", "c", "2024-05-05T23:59:59Z");       /* 4 */
@@ -284,9 +288,7 @@ START_TEST(test_query_by_every_filter) {
     /* Time range: a date bound covers its whole day. */
     f.from = "2024-05-02";
     f.to = "2024-05-05";
-    char *today = tu_qtext(sq, "SELECT substr(first_seen, 1, 10) FROM failures WHERE id = 1");
-    ck_assert_str_eq(ids(&f), strcmp(today, "2024-05-05") > 0 ? "3,4" : "1,3,4");
-    free(today);
+    ck_assert_str_eq(ids(&f), "3,4");
     /* A time bound `to` is exclusive, as documented: first_seen < to. */
     f.from = "2024-05-01T10:00:00Z";
     f.to = "2024-05-01T10:00:01Z";

@@ -122,6 +122,14 @@ static inline char *tu_qtext(sqlite3 *s, const char *fmt, ...) {
     return v;
 }
 
+/* Runs SQL that must succeed (test set-up on the plain connection). */
+static inline void tu_exec(sqlite3 *s, const char *sql) {
+    char *err = NULL;
+    ck_assert_msg(sqlite3_exec(s, sql, NULL, NULL, &err) == SQLITE_OK, "%s: %s", sql,
+                  err ? err : "?");
+    sqlite3_free(err);
+}
+
 /* Asserts that a query's one text value is `want`. */
 #define TU_ASSERT_Q(s, want, ...)                                                             \
     do {                                                                                      \
