@@ -47,21 +47,6 @@ static void replay_on_abort(int sig) {
     raise(sig);
 }
 
-static uint8_t *replay_read(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "%s: cannot open", path);
-    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    ck_assert_int_ge(n, 0);
-    rewind(f);
-    uint8_t *buf = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 /* Feeds every regular file of dir to fn; returns how many. */
 static size_t replay_dir(const char *dir, fuzz_entry fn) {
     DIR *d = opendir(dir);
@@ -73,7 +58,7 @@ static size_t replay_dir(const char *dir, fuzz_entry fn) {
         struct stat st;
         if (e->d_name[0] == '.' || stat(replay_current, &st) != 0 || !S_ISREG(st.st_mode)) continue;
         size_t len;
-        uint8_t *data = replay_read(replay_current, &len);
+        uint8_t *data = (uint8_t *)tu_read_file(replay_current, &len);
         /* libFuzzer hands a harness exactly size bytes; so does this. */
         uint8_t *exact = malloc(len ? len : 1);
         ck_assert_ptr_nonnull(exact);

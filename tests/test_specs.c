@@ -31,13 +31,7 @@ static int have_specs(void) {
 static char *slurp(const char *name) {
     char path[256];
     snprintf(path, sizeof path, "%s/%s", SPECS, name);
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    static char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return strdup(buf);
+    return tu_read_file(path, NULL);
 }
 
 /* Calls fn(line, match groups) for every line matching the extended regex. */

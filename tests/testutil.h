@@ -36,4 +36,23 @@ static inline void tu_write_file(const char *dir, const char *name, const void *
     ck_assert_int_eq(fclose(f), 0);
 }
 
+/* A whole file, malloc'd with a NUL after its bytes (which may hold NULs
+ * of their own); its length in *len when len is not NULL. */
+static inline char *tu_read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "%s: cannot open", path);
+    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+    long n = ftell(f);
+    ck_assert_int_ge(n, 0);
+    rewind(f);
+    char *buf = malloc((size_t)n + 1);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    buf[n] = '\0';
+    if (len)
+        *len = (size_t)n;
+    return buf;
+}
+
 #endif
