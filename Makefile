@@ -56,11 +56,12 @@ $(DEPS_OK): tools/install-deps.sh tools/apt-install.sh
 	@touch $@
 
 $(B)/gen/builtin_data.c: tools/embed.sh data/currencies.csv $(wildcard data/profiles/*.ini) \
-                        data/rules/default.ini | $(DEPS_OK)
+                        data/rules/default.ini $(wildcard lib/store/sql/*.sql) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	sh tools/embed.sh data/currencies.csv data/profiles data/rules/default.ini > $@.tmp && mv $@.tmp $@
+	sh tools/embed.sh data/currencies.csv data/profiles data/rules/default.ini lib/store/sql \
+	    > $@.tmp && mv $@.tmp $@
 
-$(B)/obj/builtin_data.o: $(B)/gen/builtin_data.c lib/builtin.h
+$(B)/obj/builtin_data.o: $(B)/gen/builtin_data.c lib/builtin.h include/recon.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 

@@ -69,7 +69,8 @@ enum {
     RECON_EPROFILE = -8,  /* a profile is invalid; the message names the key */
     RECON_EHEADER = -9,   /* a file's header does not fit the profile */
     RECON_EFORMAT = -10,  /* not a usable CSV text file: empty, binary, bad header row */
-    RECON_ESCHEMA = -11,  /* the database was written by a newer librecon */
+    RECON_ESCHEMA = -11,  /* database schema newer than this library, or a migration a
+                             read-only handle cannot run */
     RECON_ECONFLICT = -12 /* e.g. a source exists with another type */
 };
 
@@ -102,13 +103,25 @@ typedef struct {
 #define RECON_OPEN_OPTS_VERSION 1
 #define RECON_OPEN_OPTS_INIT {RECON_OPEN_OPTS_VERSION, 5000, 0, 0}
 
-/* The schema version this library writes (PRAGMA user_version). */
+/* The schema version this library writes (PRAGMA user_version). A
+ * database of any lower version is upgraded in place when opened; one of a
+ * higher version (written by a later release) is refused with
+ * RECON_ESCHEMA and left untouched (docs/UPGRADING.md). */
 #define RECON_SCHEMA_VERSION 2
 
+/* The schema version of the library actually linked, which may differ
+ * from the RECON_SCHEMA_VERSION a program was compiled with. A program can
+ * compare it with a database's `PRAGMA user_version` before opening it. */
+int recon_schema_version(void);
+
 /* Opens (creating if needed) the database at `path` and brings its schema
- * up to RECON_SCHEMA_VERSION, in one transaction. Turns on WAL, foreign
- * keys and the busy timeout. A database written by a newer librecon is
- * refused with RECON_ESCHEMA rather than misread.
+ * up to RECON_SCHEMA_VERSION, in one transaction: migrations, views
+ * re-created when this library's differ, mirrored tables refreshed. Turns
+ * on WAL, foreign keys and the busy timeout. A database written by a newer
+ * librecon is refused with RECON_ESCHEMA, naming both versions, before
+ * anything is written to it. A read_only handle writes nothing: it
+ * refuses a database that needs a migration, and uses this library's
+ * views as TEMP views over a database whose views are outdated.
  *
  * On success *out is a new handle, to be closed with recon_close. On
  * failure *out is still set when a handle could be allocated, so that

@@ -1,5 +1,5 @@
-/* Data compiled into the library from data/ by tools/embed.sh: the ISO 4217
- * currency table and the built-in profiles. Compiling it in means an
+/* Data compiled into the library by tools/embed.sh: the ISO 4217 currency
+ * table, the built-in profiles and rules, and the schema migrations. Compiling it in means an
  * installed librecon needs no data directory at run time. */
 #ifndef RECON_BUILTIN_H
 #define RECON_BUILTIN_H
@@ -27,5 +27,10 @@ extern const size_t rc_nbuiltin_profiles;
 
 /* The bundled default match rules (data/rules/default.ini). */
 extern const char rc_default_rules[];
+
+/* The schema migrations, lib/store/sql/NNNN_*.sql in order: element k
+ * takes a database from schema version k to k + 1. Append-only. */
+extern const char *const rc_migrations[];
+extern const size_t rc_nmigrations;
 
 #endif

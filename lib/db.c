@@ -13,6 +13,10 @@ const char *recon_version(void) {
     return RECON_VERSION;
 }
 
+int recon_schema_version(void) {
+    return RECON_SCHEMA_VERSION;
+}
+
 const char *recon_strerror(int status) {
     switch (status) {
     case RECON_OK: return "ok";
@@ -26,7 +30,7 @@ const char *recon_strerror(int status) {
     case RECON_EPROFILE: return "invalid profile";
     case RECON_EHEADER: return "file header does not fit the profile";
     case RECON_EFORMAT: return "not a usable CSV file";
-    case RECON_ESCHEMA: return "database was written by a newer librecon";
+    case RECON_ESCHEMA: return "database schema cannot be used by this librecon";
     case RECON_ECONFLICT: return "conflict with stored data";
     default: return "unknown status";
     }
@@ -190,8 +194,6 @@ static int enable_wal(recon_db *db, int timeout_ms) {
 }
 
 static int apply_pragmas(recon_db *db, const recon_open_opts *o) {
-    sqlite3_busy_timeout(db->sql, o->busy_timeout_ms);
-    db->busy_timeout_ms = o->busy_timeout_ms;
     int rc;
     if (o->read_only)
         return rc_exec(db, "PRAGMA foreign_keys = ON");
@@ -248,11 +250,15 @@ int recon_open(const char *path, const recon_open_opts *opts, recon_db **out) {
                        sqlite3_errmsg(db->sql));
     }
     sqlite3_extended_result_codes(db->sql, 1);
-    int rc = apply_pragmas(db, o);
+    sqlite3_busy_timeout(db->sql, o->busy_timeout_ms);
+    db->busy_timeout_ms = o->busy_timeout_ms;
+    /* A newer database is refused before the pragmas: turning on WAL
+     * rewrites the file header, and such a file must stay as it was. */
+    int rc = rc_schema_check_version(db);
     if (rc == RECON_OK)
-        rc = rc_schema_migrate(db);
-    if (rc == RECON_OK && !o->read_only)
-        rc = rc_schema_sync_mirrors(db);
+        rc = apply_pragmas(db, o);
+    if (rc == RECON_OK)
+        rc = rc_schema_update(db, o->read_only);
     if (rc == RECON_OK)
         rc = set_cache(db, o);
     if (rc != RECON_OK) {

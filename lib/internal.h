@@ -62,12 +62,32 @@ void rc_rollback(recon_db *db);
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */
 void rc_now_utc(char buf[21]);
 
-/* Brings the schema up to RECON_SCHEMA_VERSION (schema.c). */
-int rc_schema_migrate(recon_db *db);
+/* Refuses (RECON_ESCHEMA, naming both versions) a database whose schema
+ * version is above this library's. Reads only: recon_open calls it before
+ * any pragma, so that such a file is left byte for byte as it was
+ * (schema.c). */
+int rc_schema_check_version(recon_db *db);
 
-/* Refreshes the mirrored tables (error codes, currencies) when the
- * compiled-in ones changed (schema.c). Read-write handles only. */
-int rc_schema_sync_mirrors(recon_db *db);
+/* Brings the database to this library's schema in one transaction:
+ * migrations up to RECON_SCHEMA_VERSION, the views when their text
+ * changed, the mirrored tables when theirs did. A read-only handle writes
+ * nothing: outdated views are shadowed by TEMP ones, and a database that
+ * needs a migration is refused (schema.c). */
+int rc_schema_update(recon_db *db, int read_only);
+
+/* Migration `version` (1 = the first) as compiled in, or NULL. */
+const char *rc_schema_migration(int version);
+
+/* The SHA-256 (hex) of the views' text, as recorded in meta
+ * 'views_sha256' of a database that has them (schema.c). */
+void rc_views_hash(char out[65]);
+
+/* The views (views.c): statement i is "CREATE VIEW name AS ...", in
+ * creation order; RC_VIEWS_VERSION is the documented interface version
+ * (docs/REPORTING.md), raised when a column is added. */
+#define RC_VIEWS_VERSION 1
+size_t rc_views_count(void);
+const char *rc_view_sql(size_t i);
 
 /* Finds the source `name`, creating it with `type` if absent. A source that
  * exists with another type is RECON_ECONFLICT. Inside a transaction. */

@@ -65,7 +65,7 @@ cd "$T" || exit 1
 
 run "$RECON" --version
 check "--version: exit 0" 0 "$rc"
-check "--version: text" "recon 0.1.0 (librecon 0.1.0)" "$out"
+check "--version: text" "recon 0.1.0 (librecon 0.1.0, database schema 2)" "$out"
 
 run "$RECON" help
 check "help: exit 0" 0 "$rc"

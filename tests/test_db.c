@@ -66,12 +66,6 @@ static char *q_text(sqlite3 *s, const char *sql) {
     return v;
 }
 
-static void exec_ok(sqlite3 *s, const char *sql) {
-    char *err = NULL;
-    ck_assert_msg(sqlite3_exec(s, sql, NULL, NULL, &err) == SQLITE_OK, "%s: %s", sql,
-                  err ? err : "?");
-}
-
 static int file_exists(const char *path) {
     struct stat st;
     return stat(path, &st) == 0;
@@ -198,7 +192,7 @@ START_TEST(test_transactions_refuses_text_in_amount_minor) {
     recon_db *db = open_ok(dbpath, NULL);
     recon_close(db);
     sqlite3 *s = raw_open(dbpath);
-    exec_ok(s, "INSERT INTO sources(id, name, type, created_at)"
+    tu_exec(s, "INSERT INTO sources(id, name, type, created_at)"
                " VALUES (1, 'psp', 'psp', '2024-05-01T00:00:00Z');"
                "INSERT INTO imports(id, source_id, file_name, file_size, profile, started_at,"
                " status) VALUES (1, 1, 'f.csv', 10, 'p', '2024-05-01T00:00:00Z', 'ok');");
@@ -219,7 +213,7 @@ START_TEST(test_transactions_refuses_text_in_amount_minor) {
     sqlite3_free(sql);
     /* The same row with an integer goes in: the type was the only problem. */
     sql = sqlite3_mprintf(insert, "t4", "1250");
-    exec_ok(s, sql);
+    tu_exec(s, sql);
     sqlite3_free(sql);
     ck_assert_int_eq(q_int(s, "SELECT count(*) FROM transactions"), 1);
     ck_assert_int_eq(q_int(s, "SELECT amount_minor FROM transactions"), 1250);
@@ -232,7 +226,7 @@ START_TEST(test_schema_checks_kind_and_currency) {
     recon_db *db = open_ok(dbpath, NULL);
     recon_close(db);
     sqlite3 *s = raw_open(dbpath);
-    exec_ok(s, "INSERT INTO sources(id, name, type, created_at)"
+    tu_exec(s, "INSERT INTO sources(id, name, type, created_at)"
                " VALUES (1, 'psp', 'psp', '2024-05-01T00:00:00Z');"
                "INSERT INTO imports(id, source_id, file_name, file_size, profile, started_at,"
                " status) VALUES (1, 1, 'f.csv', 10, 'p', '2024-05-01T00:00:00Z', 'ok');");
@@ -253,7 +247,7 @@ START_TEST(test_schema_checks_kind_and_currency) {
                      SQLITE_CONSTRAINT);
     /* (source, external_id) is unique. */
     sql = sqlite3_mprintf(insert, "c", "charge", "EUR");
-    exec_ok(s, sql);
+    tu_exec(s, sql);
     ck_assert_int_eq(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_CONSTRAINT);
     sqlite3_free(sql);
     sqlite3_close(s);
@@ -313,6 +307,8 @@ START_TEST(test_schema_1_database_is_migrated_keeping_its_data) {
     ck_assert_int_eq(q_int(s, "SELECT count(*) FROM failures"), 3);
     ck_assert_int_eq(q_int(s, "SELECT count(*) FROM currencies WHERE code = 'JPY' AND unit = 1"),
                      1);
+    /* The figures below are as of the end of the demo month, not today. */
+    tu_exec(s, "INSERT INTO meta(key, value) VALUES ('report.as_of', '2024-04-30')");
     ck_assert_int_eq(q_int(s, "SELECT count(*) FROM v_transactions WHERE status = 'matched'"),
                      238);
     ck_assert_int_eq(q_int(s, "SELECT count(*) FROM v_payouts WHERE status = 'ok'"), 8);
@@ -327,7 +323,7 @@ END_TEST
 
 START_TEST(test_newer_schema_is_refused_naming_both_versions) {
     sqlite3 *s = raw_open(dbpath);
-    exec_ok(s, "CREATE TABLE future(x INTEGER); PRAGMA user_version = 42;");
+    tu_exec(s, "CREATE TABLE future(x INTEGER); PRAGMA user_version = 42;");
     sqlite3_close(s);
 
     recon_db *db = NULL;
@@ -390,7 +386,7 @@ END_TEST
 
 START_TEST(test_read_only_open_of_unmigrated_db_is_refused) {
     sqlite3 *s = raw_open(dbpath);
-    exec_ok(s, "CREATE TABLE other(x INTEGER)");
+    tu_exec(s, "CREATE TABLE other(x INTEGER)");
     sqlite3_close(s);
     recon_open_opts o = RECON_OPEN_OPTS_INIT;
     o.read_only = 1;
@@ -481,7 +477,7 @@ START_TEST(test_cache_size_is_kib_not_pages) {
     recon_open_opts o = RECON_OPEN_OPTS_INIT;
     o.cache_kib = 1024;
     recon_db *db = open_ok(dbpath, &o);
-    exec_ok(db->sql, "CREATE TABLE big(x BLOB); BEGIN;"
+    tu_exec(db->sql, "CREATE TABLE big(x BLOB); BEGIN;"
                      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)"
                      " INSERT INTO big SELECT randomblob(500) FROM n; COMMIT;");
     int cur = 0, high = 0;
@@ -532,6 +528,7 @@ END_TEST
 
 START_TEST(test_version_matches_header) {
     ck_assert_str_eq(recon_version(), RECON_VERSION);
+    ck_assert_int_eq(recon_schema_version(), RECON_SCHEMA_VERSION);
 }
 END_TEST
 
@@ -628,7 +625,7 @@ static double seconds_since(const struct timespec *t0) {
  * timeout and then succeed, as opening under any other lock does. */
 START_TEST(test_open_waits_for_a_writer_before_switching_to_wal) {
     sqlite3 *s = raw_open(dbpath);
-    exec_ok(s, "BEGIN IMMEDIATE; CREATE TABLE other_app(x INTEGER);");
+    tu_exec(s, "BEGIN IMMEDIATE; CREATE TABLE other_app(x INTEGER);");
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, commit_later, s), 0);
     struct timespec t0;
@@ -699,7 +696,7 @@ END_TEST
 START_TEST(test_writer_past_busy_timeout_is_ebusy_and_writes_nothing) {
     recon_close(open_ok(dbpath, NULL));
     sqlite3 *s = raw_open(dbpath);
-    exec_ok(s, "BEGIN IMMEDIATE"); /* another writer holds the lock */
+    tu_exec(s, "BEGIN IMMEDIATE"); /* another writer holds the lock */
     recon_open_opts o = RECON_OPEN_OPTS_INIT;
     o.busy_timeout_ms = 50;
     recon_db *db = open_ok(dbpath, &o);
@@ -709,7 +706,7 @@ START_TEST(test_writer_past_busy_timeout_is_ebusy_and_writes_nothing) {
     recon_import_result res;
     ck_assert_int_eq(recon_import_file(db, csv, p, NULL, &res), RECON_EBUSY);
     ck_assert_uint_gt(strlen(recon_errmsg(db)), 0);
-    exec_ok(s, "COMMIT");
+    tu_exec(s, "COMMIT");
     ck_assert_int_eq(q_int(s, "SELECT count(*) FROM imports"), 0);
     /* Once the lock is gone the same handle imports fine. */
     ck_assert_msg(recon_import_file(db, csv, p, NULL, &res) == RECON_OK, "%s", recon_errmsg(db));

@@ -534,7 +534,8 @@ int main(int argc, char **argv) {
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--version")) {
-            printf("recon %s (librecon %s)\n", RECON_VERSION, recon_version());
+            printf("recon %s (librecon %s, database schema %d)\n", RECON_VERSION,
+                   recon_version(), recon_schema_version());
             return EXIT_OK;
         } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             return cmd_help(NULL);
