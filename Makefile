@@ -43,7 +43,7 @@ TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 DEPS_OK   := build/.deps-ok
 
-.PHONY: all tests run check check-unit check-asan bench install uninstall clean format \
+.PHONY: all tests run check check-unit check-asan check-clock bench install uninstall clean format \
         check-valgrind check-valgrind-full
 all: $(B)/librecon.a $(B)/librecon.so $(B)/recon
 
@@ -150,6 +150,12 @@ check-unit: all $(TEST_BIN)
 
 check-asan: | $(DEPS_OK)
 	@$(MAKE) --no-print-directory B=build/asan SAN=1 OPT="-O1 -g" check-unit
+
+# The whole suite again under faketime, years ahead and years back, in
+# time zones on either side of UTC (tests/clock.sh): no test may depend on
+# the day it runs or the machine's zone. .ci/run runs it.
+check-clock: all $(TEST_BIN)
+	@sh tests/clock.sh $(B)
 
 # ---- html report ----------------------------------------------------------
 # The controller's HTML report (recon_report_html) in a real browser.
