@@ -40,9 +40,10 @@ for t in "$B"/tests/test_*; do
     fi
 done
 
-# The CLI scripts: tests/e2e.sh, then tests/hostile.sh (the hostile input
-# catalog); each ends with "NAME: N passed, M failed".
-for script in e2e hostile; do
+# The CLI scripts: tests/e2e.sh, tests/hostile.sh (the hostile input
+# catalog), then tests/upgrade.sh (databases of earlier releases); each
+# ends with "NAME: N passed, M failed".
+for script in e2e hostile upgrade; do
     [ -f tests/$script.sh ] || continue
     out=$(RECON="$B/recon" sh tests/$script.sh 2>&1)
     rc=$?

@@ -1,0 +1,387 @@
+/* Check suite for schema upgrades (lib/schema.c, lib/views.c): migrations
+ * are append-only (each one's SHA-256 is held here), databases written by
+ * earlier releases (tests/fixtures/upgrade/, the SQL an old build left)
+ * open and answer recon_flows_check with the figures a fresh database
+ * gives, outdated views are replaced (or shadowed on a read-only handle),
+ * newer views and newer schemas are left alone, and an up-to-date
+ * database is not written to by opening it. tests/upgrade.sh drives every
+ * CLI command over the same fixtures. */
+#include <openssl/evp.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+#include "recon.h"
+#include "testdb.h"
+
+static char tmp[256];
+static char dbpath[512];
+
+static void setup(void) {
+    tu_tmpdir(tmp, sizeof tmp);
+    snprintf(dbpath, sizeof dbpath, "%s/books.db", tmp);
+}
+
+static void teardown(void) {
+    tu_rm_tree(tmp);
+}
+
+/* The SHA-256 of every migration as it shipped. A migration is never
+ * edited: a database in the field was built by it. A schema change is a
+ * new lib/store/sql/NNNN_*.sql file and a new line here. */
+static const char *const MIGRATION_SHA256[] = {
+    "d732e80a5f37f424953c76370a8f22645323c1e8a4f236857101b3db10d2c5d5", /* 0001_tables.sql */
+    "87e89f101622734e4f2e20d389138cb37c9b42a9912f413dcebb130a5fef2e16", /* 0002_reporting.sql */
+};
+
+static void sha256_hex(const void *data, size_t len, char out[65]) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    ck_assert(EVP_Digest(data, len, md, &n, EVP_sha256(), NULL));
+    for (unsigned i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static void file_sha256(const char *path, char out[65]) {
+    size_t n;
+    char *buf = tu_read_file(path, &n);
+    sha256_hex(buf, n, out);
+    free(buf);
+}
+
+/* A fixture (tests/fixtures/upgrade/NAME.sql) loaded into dbpath with the
+ * file settings librecon gives its own databases. */
+static void load_fixture(const char *name) {
+    char path[256];
+    snprintf(path, sizeof path, "tests/fixtures/upgrade/%s.sql", name);
+    char *sql = tu_read_file(path, NULL);
+    sqlite3 *s = NULL;
+    ck_assert_int_eq(sqlite3_open(dbpath, &s), SQLITE_OK);
+    tu_exec(s, "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL");
+    tu_exec(s, sql);
+    sqlite3_close(s);
+    free(sql);
+}
+
+static sqlite3 *raw_open(void) {
+    sqlite3 *s = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(dbpath, &s, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(s, 5000);
+    return s;
+}
+
+static recon_db *open_ok(int read_only) {
+    recon_open_opts o = RECON_OPEN_OPTS_INIT;
+    o.read_only = read_only;
+    recon_db *db = NULL;
+    int rc = recon_open(dbpath, &o, &db);
+    ck_assert_msg(rc == RECON_OK, "recon_open: %d %s", rc, recon_errmsg(db));
+    return db;
+}
+
+/* Every stored row a release writes, as one SHA-256. */
+static char *rows_digest(void) {
+    sqlite3 *s = raw_open();
+    static const char *const TABLES[] = {"sources", "imports", "transactions", "failures",
+                                         "match_runs", "matches", "match_items", "exceptions",
+                                         "ignores", "match_audit"};
+    char *all = sqlite3_mprintf("%s", "");
+    /* Every value with its type, table by table in key order. */
+    for (size_t i = 0; i < sizeof TABLES / sizeof TABLES[0]; i++) {
+        sqlite3_stmt *st = NULL;
+        char *q = sqlite3_mprintf("SELECT * FROM %s ORDER BY 1, 2", TABLES[i]);
+        ck_assert_int_eq(sqlite3_prepare_v2(s, q, -1, &st, NULL), SQLITE_OK);
+        sqlite3_free(q);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            for (int c = 0; c < sqlite3_column_count(st); c++) {
+                char *next;
+                if (sqlite3_column_type(st, c) == SQLITE_NULL)
+                    next = sqlite3_mprintf("%s,NULL", all);
+                else
+                    next = sqlite3_mprintf("%s,%d:%s", all, sqlite3_column_type(st, c),
+                                           (const char *)sqlite3_column_text(st, c));
+                sqlite3_free(all);
+                all = next;
+            }
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(s);
+    char hex[65];
+    sha256_hex(all, strlen(all), hex);
+    sqlite3_free(all);
+    return strdup(hex);
+}
+
+static void flows(recon_db *db, recon_flows_totals *t) {
+    int rc = recon_flows_check(db, NULL, NULL, NULL, t);
+    ck_assert_msg(rc == RECON_OK, "recon_flows_check: %s", recon_errmsg(db));
+}
+
+/* ---- migrations are append-only -------------------------------------------------- */
+
+START_TEST(test_every_migration_keeps_the_text_it_shipped_with) {
+    ck_assert_int_eq(sizeof MIGRATION_SHA256 / sizeof MIGRATION_SHA256[0],
+                     RECON_SCHEMA_VERSION);
+    for (int v = 1; v <= RECON_SCHEMA_VERSION; v++) {
+        const char *m = rc_schema_migration(v);
+        ck_assert_ptr_nonnull(m);
+        char hex[65];
+        sha256_hex(m, strlen(m), hex);
+        ck_assert_msg(!strcmp(hex, MIGRATION_SHA256[v - 1]),
+                      "migration %d was edited (sha256 %s, shipped %s): a shipped migration "
+                      "never changes; add a new one instead",
+                      v, hex, MIGRATION_SHA256[v - 1]);
+    }
+    ck_assert_ptr_null(rc_schema_migration(0));
+    ck_assert_ptr_null(rc_schema_migration(RECON_SCHEMA_VERSION + 1));
+}
+END_TEST
+
+/* The compiled-in text is the file in the tree, byte for byte. */
+START_TEST(test_migrations_are_the_sql_files_of_the_tree) {
+    static const char *const FILES[] = {"lib/store/sql/0001_tables.sql",
+                                        "lib/store/sql/0002_reporting.sql"};
+    ck_assert_int_eq(sizeof FILES / sizeof FILES[0], RECON_SCHEMA_VERSION);
+    for (int v = 1; v <= RECON_SCHEMA_VERSION; v++) {
+        char hex[65];
+        file_sha256(FILES[v - 1], hex);
+        ck_assert_str_eq(hex, MIGRATION_SHA256[v - 1]);
+    }
+}
+END_TEST
+
+/* Views are derived: none is created by a migration, every one by the
+ * views script, each statement named as schema.c expects. */
+START_TEST(test_views_live_outside_the_migrations) {
+    for (int v = 1; v <= RECON_SCHEMA_VERSION; v++)
+        ck_assert_msg(strstr(rc_schema_migration(v), "CREATE VIEW") == NULL,
+                      "migration %d creates a view", v);
+    ck_assert_uint_ge(rc_views_count(), 10);
+    for (size_t i = 0; i < rc_views_count(); i++)
+        ck_assert_msg(!strncmp(rc_view_sql(i), "CREATE VIEW v_", 14), "%s", rc_view_sql(i));
+    ck_assert_ptr_null(rc_view_sql(rc_views_count()));
+}
+END_TEST
+
+/* ---- databases of earlier releases ------------------------------------------------ */
+
+/* The fixtures' payout figures as of the end of the sample month: eight
+ * payouts, one of which had a row rejected at import (missing_items). */
+static void check_flows_of(const char *fixture, int64_t broken) {
+    load_fixture(fixture);
+    char *before = rows_digest();
+    recon_db *db = open_ok(0);
+    ck_assert_int_eq(recon_setting_set(db, "report.as_of", "2024-04-30"), RECON_OK);
+    recon_flows_totals t;
+    flows(db, &t);
+    ck_assert_int_eq(t.payouts, 8);
+    ck_assert_int_eq(t.broken, broken);
+    ck_assert_int_eq(t.ok, 8 - broken);
+    ck_assert_int_eq(t.in_transit, 0);
+    ck_assert_int_eq(recon_close(db), RECON_OK);
+    char *after = rows_digest();
+    ck_assert_str_eq(before, after);
+    free(before);
+    free(after);
+
+    sqlite3 *s = raw_open();
+    ck_assert_int_eq(tu_qint(s, "PRAGMA user_version"), RECON_SCHEMA_VERSION);
+    char hash[65];
+    rc_views_hash(hash);
+    TU_ASSERT_Q(s, hash, "SELECT value FROM meta WHERE key = 'views_sha256'");
+    TU_ASSERT_Q(s, "1", "SELECT value FROM meta WHERE key = 'views_version'");
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM pragma_table_info('v_payouts')"
+                                " WHERE name = 'bank_shared'"),
+                     1);
+    sqlite3_close(s);
+}
+
+START_TEST(test_schema_2_database_of_5205da4_answers_the_flows_check) {
+    /* The database of issue 13: its views predate bank_shared. */
+    check_flows_of("schema2-5205da4", 1);
+}
+END_TEST
+
+START_TEST(test_schema_2_database_of_the_last_release_answers_the_flows_check) {
+    check_flows_of("schema2-5e6e069", 1);
+}
+END_TEST
+
+START_TEST(test_schema_1_database_is_migrated_and_answers_the_flows_check) {
+    /* Schema 1 did not record a reject's payout: its payout shows no
+     * missing item (tests/fixtures/upgrade/README.md). */
+    check_flows_of("schema1-46ffddc", 0);
+}
+END_TEST
+
+/* A read-only handle writes nothing: the outdated views are shadowed by
+ * this library's as TEMP views, and the file stays as it was. */
+START_TEST(test_read_only_handle_on_outdated_views_uses_temp_views_and_writes_nothing) {
+    load_fixture("schema2-5205da4");
+    sqlite3 *s = raw_open();
+    tu_exec(s, "PRAGMA journal_mode = DELETE;"
+               " INSERT INTO meta(key, value) VALUES ('report.as_of', '2024-04-30')");
+    sqlite3_close(s);
+    char before[65], after[65];
+    file_sha256(dbpath, before);
+
+    recon_db *db = open_ok(1);
+    recon_flows_totals t;
+    flows(db, &t);
+    ck_assert_int_eq(t.payouts, 8);
+    ck_assert_int_eq(t.broken, 1);
+    ck_assert_int_eq(recon_close(db), RECON_OK);
+
+    file_sha256(dbpath, after);
+    ck_assert_str_eq(before, after);
+    s = raw_open();
+    /* The views in the file are still the old ones. */
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM pragma_table_info('v_payouts')"
+                                " WHERE name = 'bank_shared'"),
+                     0);
+    sqlite3_close(s);
+}
+END_TEST
+
+/* A read-only handle cannot migrate: refused, naming what to do. */
+START_TEST(test_read_only_handle_on_an_older_schema_is_refused) {
+    load_fixture("schema1-46ffddc");
+    recon_open_opts o = RECON_OPEN_OPTS_INIT;
+    o.read_only = 1;
+    recon_db *db = NULL;
+    ck_assert_int_eq(recon_open(dbpath, &o, &db), RECON_ESCHEMA);
+    ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "needs migrating to 2"));
+    recon_close(db);
+}
+END_TEST
+
+/* Views of a later interface version come from a newer librecon: they are
+ * kept (columns are only ever added), not taken back a version. */
+START_TEST(test_views_of_a_newer_interface_version_are_kept) {
+    recon_close(open_ok(0));
+    sqlite3 *s = raw_open();
+    tu_exec(s, "DROP VIEW v_report_settings;"
+               " CREATE VIEW v_report_settings AS SELECT '2030-01-01' AS as_of,"
+               " 3 AS payout_late_days, 'newer' AS extra;"
+               " UPDATE meta SET value = '2' WHERE key = 'views_version';"
+               " UPDATE meta SET value = 'abc' WHERE key = 'views_sha256'");
+    sqlite3_close(s);
+    recon_close(open_ok(0));
+    s = raw_open();
+    TU_ASSERT_Q(s, "newer", "SELECT extra FROM v_report_settings");
+    TU_ASSERT_Q(s, "2", "SELECT value FROM meta WHERE key = 'views_version'");
+    /* The same interface version with another text: replaced. */
+    tu_exec(s, "UPDATE meta SET value = '1' WHERE key = 'views_version'");
+    sqlite3_close(s);
+    recon_close(open_ok(0));
+    s = raw_open();
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM pragma_table_info('v_report_settings')"
+                                " WHERE name = 'extra'"),
+                     0);
+    sqlite3_close(s);
+}
+END_TEST
+
+/* A view edited by hand (or by another build) comes back as this
+ * library's at the next open, inside the open's one transaction. */
+START_TEST(test_a_changed_view_is_recreated_at_open) {
+    recon_close(open_ok(0));
+    sqlite3 *s = raw_open();
+    tu_exec(s, "DROP VIEW v_unmatched; CREATE VIEW v_unmatched AS SELECT 1 AS broken;"
+               " UPDATE meta SET value = 'old' WHERE key = 'views_sha256'");
+    sqlite3_close(s);
+    recon_close(open_ok(0));
+    s = raw_open();
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM pragma_table_info('v_unmatched')"
+                                " WHERE name = 'age_bucket'"),
+                     1);
+    sqlite3_close(s);
+}
+END_TEST
+
+/* Opening an up-to-date database writes nothing: no transaction, no
+ * change to the file (reporting jobs open it every few minutes). */
+START_TEST(test_opening_an_up_to_date_database_writes_nothing) {
+    recon_close(open_ok(0));
+    sqlite3 *s = raw_open();
+    tu_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)");
+    sqlite3_close(s);
+    char before[65], after[65];
+    file_sha256(dbpath, before);
+    recon_db *db = open_ok(0);
+    /* Nothing in the WAL either, while the handle is open. */
+    char wal[600];
+    snprintf(wal, sizeof wal, "%s-wal", dbpath);
+    struct stat st;
+    ck_assert(stat(wal, &st) != 0 || st.st_size == 0);
+    recon_close(db);
+    file_sha256(dbpath, after);
+    ck_assert_str_eq(before, after);
+}
+END_TEST
+
+/* A database of a later schema: refused naming both versions, and the
+ * file (here in rollback-journal mode, which WAL would rewrite) is byte
+ * for byte as it was, with nothing left beside it. */
+START_TEST(test_newer_schema_leaves_the_file_byte_for_byte_unchanged) {
+    load_fixture("schema2-5e6e069");
+    sqlite3 *s = raw_open();
+    char sql[96];
+    snprintf(sql, sizeof sql, "PRAGMA journal_mode = DELETE; PRAGMA user_version = %d",
+             RECON_SCHEMA_VERSION + 1);
+    tu_exec(s, sql);
+    sqlite3_close(s);
+    char before[65], after[65];
+    file_sha256(dbpath, before);
+
+    for (int ro = 0; ro <= 1; ro++) {
+        recon_open_opts o = RECON_OPEN_OPTS_INIT;
+        o.read_only = ro;
+        recon_db *db = NULL;
+        ck_assert_int_eq(recon_open(dbpath, &o, &db), RECON_ESCHEMA);
+        char want[128];
+        snprintf(want, sizeof want, "schema version %d is newer than this librecon's (%d)",
+                 RECON_SCHEMA_VERSION + 1, RECON_SCHEMA_VERSION);
+        ck_assert_msg(strstr(recon_errmsg(db), want) != NULL, "%s", recon_errmsg(db));
+        ck_assert_int_eq(recon_close(db), RECON_OK);
+    }
+    file_sha256(dbpath, after);
+    ck_assert_str_eq(before, after);
+    char side[600];
+    struct stat st;
+    snprintf(side, sizeof side, "%s-wal", dbpath);
+    ck_assert_int_ne(stat(side, &st), 0);
+    snprintf(side, sizeof side, "%s-journal", dbpath);
+    ck_assert_int_ne(stat(side, &st), 0);
+}
+END_TEST
+
+static Suite *upgrade_suite(void) {
+    Suite *s = suite_create("upgrade");
+    TCase *m = tcase_create("migrations");
+    tcase_add_test(m, test_every_migration_keeps_the_text_it_shipped_with);
+    tcase_add_test(m, test_migrations_are_the_sql_files_of_the_tree);
+    tcase_add_test(m, test_views_live_outside_the_migrations);
+    suite_add_tcase(s, m);
+
+    TCase *old = tcase_create("old databases");
+    tcase_add_unchecked_fixture(old, tu_base_setup, tu_base_teardown);
+    tcase_add_checked_fixture(old, setup, teardown);
+    tcase_set_timeout(old, 60);
+    tcase_add_test(old, test_schema_2_database_of_5205da4_answers_the_flows_check);
+    tcase_add_test(old, test_schema_2_database_of_the_last_release_answers_the_flows_check);
+    tcase_add_test(old, test_schema_1_database_is_migrated_and_answers_the_flows_check);
+    tcase_add_test(old, test_read_only_handle_on_outdated_views_uses_temp_views_and_writes_nothing);
+    tcase_add_test(old, test_read_only_handle_on_an_older_schema_is_refused);
+    tcase_add_test(old, test_views_of_a_newer_interface_version_are_kept);
+    tcase_add_test(old, test_a_changed_view_is_recreated_at_open);
+    tcase_add_test(old, test_opening_an_up_to_date_database_writes_nothing);
+    tcase_add_test(old, test_newer_schema_leaves_the_file_byte_for_byte_unchanged);
+    suite_add_tcase(s, old);
+    return s;
+}
+
+int main(void) {
+    return tu_run(upgrade_suite());
+}
