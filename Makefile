@@ -36,7 +36,8 @@ LIBS       := -lsqlite3 -lcsv -linih -ljansson -lcrypto -lm
 # been installed by the deps step.
 CHECK_LIBS  = $$(pkg-config --libs check)
 
-LIB_SRC   := $(wildcard lib/*.c)
+LIB_SRC   := $(wildcard lib/*/*.c)
+LIB_HDR   := $(wildcard lib/*.h lib/*/*.h)
 LIB_OBJ   := $(patsubst lib/%.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/builtin_data.o \
              $(B)/obj/error_table.o
 TEST_SRC  := $(wildcard tests/test_*.c)
@@ -61,7 +62,7 @@ $(B)/gen/builtin_data.c: tools/embed.sh data/currencies.csv $(wildcard data/prof
 	sh tools/embed.sh data/currencies.csv data/profiles data/rules/default.ini lib/store/sql \
 	    > $@.tmp && mv $@.tmp $@
 
-$(B)/obj/builtin_data.o: $(B)/gen/builtin_data.c lib/builtin.h include/recon.h
+$(B)/obj/builtin_data.o: $(B)/gen/builtin_data.c lib/util/builtin.h include/recon.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
@@ -76,11 +77,11 @@ $(B)/gen/error_table.c: $(HOST_TOOL) data/unified_codes.csv data/error_codes.csv
 	@mkdir -p $(dir $@)
 	$(HOST_TOOL) data/unified_codes.csv data/error_codes.csv > $@.tmp && mv $@.tmp $@
 
-$(B)/obj/error_table.o: $(B)/gen/error_table.c lib/errtable.h include/recon.h
+$(B)/obj/error_table.o: $(B)/gen/error_table.c lib/errors/errtable.h include/recon.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
-$(B)/obj/%.o: lib/%.c $(wildcard lib/*.h) include/recon.h | $(DEPS_OK)
+$(B)/obj/%.o: lib/%.c $(LIB_HDR) include/recon.h | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
@@ -215,7 +216,7 @@ uninstall:
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/librecon.pc
 
 format:
-	clang-format -i include/*.h lib/*.c lib/*.h tools/*.c tests/*.c tests/*.h
+	clang-format -i include/*.h lib/*/*.c lib/*.h lib/*/*.h tools/*.c tests/*.c tests/*.h
 
 clean:
 	rm -rf build
@@ -268,7 +269,7 @@ $(FUZZ_B)/.deps-ok: fuzz/install-deps.sh | $(DEPS_OK)
 # The instrumented library is built by the rules above in a sub-make (which
 # must not see this rule: there it is $(B)/librecon.a).
 ifneq ($(B),$(FUZZ_B))
-$(FUZZ_B)/librecon.a: $(LIB_SRC) $(wildcard lib/*.h) include/recon.h tools/embed.sh \
+$(FUZZ_B)/librecon.a: $(LIB_SRC) $(LIB_HDR) include/recon.h tools/embed.sh \
                       tools/mkerrtable.c $(wildcard data/*.csv data/profiles/*.ini) \
                       data/rules/default.ini | $(FUZZ_B)/.deps-ok
 	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=$(FUZZ_CC) SAN=1 OPT="-O1 -g" \

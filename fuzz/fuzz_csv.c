@@ -10,7 +10,7 @@
  * exactly the input, in order, and rc_csv_bytes counts all of it. */
 #include <string.h>
 
-#include "csvread.h"
+#include "formats/csvread.h"
 #include "fuzz.h"
 #include "internal.h"
 

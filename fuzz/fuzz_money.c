@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "money.h"
+#include "util/money.h"
 #include "recon.h"
 
 #define MONEY_FUZZ_UNTOUCHED INT64_C(0x5EED5EED5EED)

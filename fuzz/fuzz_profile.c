@@ -11,7 +11,7 @@
 #include <strings.h>
 
 #include "fuzz.h"
-#include "profile.h"
+#include "profile/profile.h"
 #include "recon.h"
 
 /* Adds a column name to a header unless it is there already: a real file

@@ -8,7 +8,7 @@
 
 #include "fuzz.h"
 #include "recon.h"
-#include "rules.h"
+#include "match/rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

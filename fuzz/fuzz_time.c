@@ -12,7 +12,7 @@
 
 #include "fuzz.h"
 #include "recon.h"
-#include "timefmt.h"
+#include "util/timefmt.h"
 
 static const char *const time_fuzz_formats[] = {
     "iso8601",

@@ -2,7 +2,7 @@
  * in tests/fixtures/csv/, line numbers and raw text, limits, chunk
  * boundaries (through real files and through sockets that deliver a few
  * bytes per read), binary detection, the hashing hook, and a fuzz loop. */
-#include "csvread.h"
+#include "formats/csvread.h"
 #include "testutil.h"
 
 #include <errno.h>

@@ -5,7 +5,7 @@
  * provider says it; retry delays follow each policy. */
 #include <stdarg.h>
 
-#include "errtable.h"
+#include "errors/errtable.h"
 #include "recon.h"
 #include "testutil.h"
 

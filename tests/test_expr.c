@@ -1,7 +1,7 @@
 /* Check suite for lib/expr.c: parsing column expressions (calls, names with
  * parentheses, #N, literals, errors with their position) and evaluating
  * them over a row (the empty-value rules of each call). */
-#include "expr.h"
+#include "profile/expr.h"
 #include "testutil.h"
 
 static rc_slots slots;

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "profile.h"
+#include "profile/profile.h"
 #include "recon.h"
 #include "testdb.h"
 

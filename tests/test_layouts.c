@@ -4,7 +4,7 @@
  * detection picks the right profile for every fixture and refuses files
  * that fit none or several; the layouts' quirks (filtered rows, totals
  * rows, BAI2 trailers, summary rows) behave as documented. */
-#include "csvread.h"
+#include "formats/csvread.h"
 #include "recon.h"
 #include "testdb.h"
 

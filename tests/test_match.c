@@ -6,9 +6,9 @@
  * explain, and exports. Every test imports real CSV files through the
  * generic profiles into a real database and reads the outcome back with
  * plain SQL. */
-#include "match.h"
+#include "match/match.h"
 #include "recon.h"
-#include "rules.h"
+#include "match/rules.h"
 #include "testdb.h"
 
 static char tmp[256], dbpath[512];

@@ -3,8 +3,8 @@
  * floating point is used anywhere, on purpose. */
 #include <stdint.h>
 
-#include "builtin.h"
-#include "money.h"
+#include "util/builtin.h"
+#include "util/money.h"
 #include "testutil.h"
 
 /* The public wrappers; include/recon.h declares them for library users. */

@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 
-#include "profile.h"
+#include "profile/profile.h"
 #include "recon.h"
 #include "testdb.h"
 

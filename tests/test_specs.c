@@ -17,7 +17,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "errtable.h"
+#include "errors/errtable.h"
 #include "recon.h"
 #include "testutil.h"
 

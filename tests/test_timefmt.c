@@ -2,7 +2,7 @@
  * arithmetic behind the normalized UTC text. */
 #include "testutil.h"
 #include "recon.h"
-#include "timefmt.h"
+#include "util/timefmt.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "builtin.h"
+#include "util/builtin.h"
 #include "internal.h"
-#include "profile.h"
-#include "utf8.h"
+#include "profile/profile.h"
+#include "util/utf8.h"
 
 #define MAX_PROFILE_BYTES (1024 * 1024)
 

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expr.h"
+#include "profile/expr.h"
 #include "internal.h"
-#include "money.h"
+#include "util/money.h"
 
 typedef struct {
     recon_db *db;

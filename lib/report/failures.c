@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "errtable.h"
+#include "errors/errtable.h"
 #include "internal.h"
-#include "timefmt.h"
+#include "util/timefmt.h"
 
 static const char *col_text(sqlite3_stmt *st, int i) {
     return (const char *)sqlite3_column_text(st, i);

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "money.h"
+#include "util/money.h"
 
 int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, void *payload),
                        void *payload) {

@@ -24,11 +24,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bai2.h"
-#include "csvread.h"
+#include "formats/bai2.h"
+#include "formats/csvread.h"
 #include "internal.h"
-#include "profile.h"
-#include "utf8.h"
+#include "profile/profile.h"
+#include "util/utf8.h"
 
 #define PROGRESS_EVERY 65536
 #define HASH_LEN 32

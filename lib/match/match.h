@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "internal.h"
-#include "rules.h"
+#include "match/rules.h"
 
 #define RC_NO_DATE INT32_MIN
 #define RC_NO_TEXT UINT32_MAX

@@ -1,7 +1,7 @@
 /* expr: parsing and evaluating the column expressions of profiles (see
  * expr.h for the language). Evaluation appends into a caller's buffer and
  * never allocates per row once the buffer has grown to the row's size. */
-#include "expr.h"
+#include "profile/expr.h"
 
 #include <ctype.h>
 #include <stdio.h>

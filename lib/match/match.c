@@ -24,9 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "match.h"
-#include "profile.h"
-#include "timefmt.h"
+#include "match/match.h"
+#include "profile/profile.h"
+#include "util/timefmt.h"
 
 #define MIN_PREFIX 10    /* a key cut short in bank text: at least this many characters */
 #define MAX_CANDIDATES 8 /* listed in an exception */

@@ -18,8 +18,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "builtin.h"
-#include "errtable.h"
+#include "util/builtin.h"
+#include "errors/errtable.h"
 #include "internal.h"
 
 static int user_version(recon_db *db, int *out) {

@@ -8,12 +8,12 @@
  * the row. Anything ambiguous (a misplaced separator, two sign markers,
  * digits the currency cannot hold) is refused with a reason, never guessed
  * or rounded. */
-#include "money.h"
+#include "util/money.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "builtin.h"
+#include "util/builtin.h"
 #include "recon.h"
 
 /* ISO 4217 minor units never exceed 4 (CLF, UYW). */

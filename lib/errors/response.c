@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "errtable.h"
-#include "utf8.h"
+#include "errors/errtable.h"
+#include "util/utf8.h"
 
 /* Bodies over this are not parsed (classified by status): an error
  * response has no business being that large, and parsing it would cost

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "match.h"
-#include "profile.h"
+#include "match/match.h"
+#include "profile/profile.h"
 
 #define SHOW 3
 

@@ -21,10 +21,10 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "builtin.h"
-#include "csvread.h"
+#include "util/builtin.h"
+#include "formats/csvread.h"
 #include "internal.h"
-#include "profile.h"
+#include "profile/profile.h"
 
 #define SNIFF_BYTES (64 * 1024)
 

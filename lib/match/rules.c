@@ -10,10 +10,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "builtin.h"
+#include "util/builtin.h"
 #include "internal.h"
-#include "profile.h"
-#include "rules.h"
+#include "profile/profile.h"
+#include "match/rules.h"
 
 #define MAX_RULES 256
 #define MAX_RULES_BYTES (1024 * 1024)

@@ -18,8 +18,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "errtable.h"
-#include "utf8.h"
+#include "errors/errtable.h"
+#include "util/utf8.h"
 
 static void copy_lower(char *dst, size_t size, const char *src) {
     size_t n = src ? rc_utf8_cut(src, strlen(src), size - 1) : 0;

@@ -4,7 +4,7 @@
  * Hinnant's days_from_civil / civil_from_days): no locale, no TZ, no libc
  * time functions, no allocation and no mutable state, so it is thread-safe
  * and cheap enough to run on every row of a large file. */
-#include "timefmt.h"
+#include "util/timefmt.h"
 #include "recon.h"
 
 #include <stdbool.h>

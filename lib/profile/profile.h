@@ -6,10 +6,10 @@
 
 #include <stddef.h>
 
-#include "expr.h"
-#include "money.h"
+#include "profile/expr.h"
+#include "util/money.h"
 #include "recon.h"
-#include "timefmt.h"
+#include "util/timefmt.h"
 
 /* Canonical fields a column can feed. */
 typedef enum {

@@ -22,7 +22,7 @@
  *   raw text is cut to RC_CSV_RAW_KEEP bytes like a TOO_LARGE row).
  * - Memory input is copied through the same chunk buffer as fd input, so
  *   both take the same code path and on_bytes sees it chunk by chunk. */
-#include "csvread.h"
+#include "formats/csvread.h"
 #include "internal.h"
 
 #include <csv.h>

@@ -2,7 +2,7 @@
  * trailers' control totals and record counts checked as the file streams.
  * Memory: one record of lookahead (a 16 may be continued by 88s) and the
  * detail being built; nothing grows with the file. */
-#include "bai2.h"
+#include "formats/bai2.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expr.h"
+#include "profile/expr.h"
 
 /* A record, copied out of the CSV reader (whose row the next read reuses). */
 typedef struct {

@@ -18,7 +18,7 @@
 #ifndef RECON_BAI2_H
 #define RECON_BAI2_H
 
-#include "csvread.h"
+#include "formats/csvread.h"
 
 #define RC_BAI2_COLUMNS 11
 

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "match.h"
-#include "profile.h"
+#include "match/match.h"
+#include "profile/profile.h"
 
 static const char *who(const char *actor) {
     return actor && *actor ? actor : "unknown";
