@@ -44,7 +44,7 @@ TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 DEPS_OK   := build/.deps-ok
 
-.PHONY: all tests run check check-unit check-asan check-clock bench install uninstall clean format \
+.PHONY: all tests run check lint check-unit check-asan check-clock bench install uninstall clean format \
         check-valgrind check-valgrind-full
 all: $(B)/librecon.a $(B)/librecon.so $(B)/recon
 
@@ -143,8 +143,15 @@ run: all
 	@echo "== wrote build/demo-report.html (one self-contained page; make screenshot renders it)"
 
 # ---- tests ------------------------------------------------------------------
-# The suite runs twice: a normal build, then an ASan+UBSan build in build/asan.
-check: check-unit check-asan
+# The suite runs twice: a normal build, then an ASan+UBSan build in build/asan,
+# after the lint checks.
+check: lint check-unit check-asan
+
+# The architecture's rules that a compiler does not check: lib/'s layers call
+# only the layers below them, no include cycle, SQL only in store/ and the
+# named adapters (scripts/check-layers.py, docs/ARCHITECTURE.md).
+lint: | $(DEPS_OK)
+	@python3 scripts/check-layers.py
 
 check-unit: all $(TEST_BIN)
 	@sh tests/run-all.sh $(B)

@@ -12,7 +12,7 @@
 
 #include "formats/csvread.h"
 #include "fuzz.h"
-#include "internal.h"
+#include "util/utf8.h"
 
 typedef struct {
     const uint8_t *data;

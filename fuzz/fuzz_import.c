@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "internal.h"
+#include "store/store.h"
 #include "recon.h"
 
 /* One integer from a query on the handle's own connection. */

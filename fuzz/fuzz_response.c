@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "internal.h"
+#include "util/utf8.h"
 #include "recon.h"
 
 static const char *const response_fuzz_providers[8] = {

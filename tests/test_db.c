@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "internal.h"
+#include "store/store.h"
 #include "recon.h"
 #include "testdb.h"
 

@@ -10,7 +10,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
-#include "internal.h"
+#include "store/store.h"
 #include "recon.h"
 #include "testdb.h"
 

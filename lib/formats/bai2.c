@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile/expr.h"
+#include "util/strbuf.h"
 
 /* A record, copied out of the CSV reader (whose row the next read reuses). */
 typedef struct {

@@ -26,7 +26,7 @@
 
 #include "formats/bai2.h"
 #include "formats/csvread.h"
-#include "internal.h"
+#include "store/store.h"
 #include "profile/profile.h"
 #include "util/utf8.h"
 

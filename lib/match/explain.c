@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "match/match.h"
-#include "profile/profile.h"
+#include "util/record.h"
 
 #define SHOW 3
 

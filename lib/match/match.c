@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "match/match.h"
-#include "profile/profile.h"
+#include "util/record.h"
 #include "util/timefmt.h"
 
 #define MIN_PREFIX 10    /* a key cut short in bank text: at least this many characters */
@@ -88,12 +88,6 @@ void rc_units_free(rc_units *u) {
     free(u->member);
     free(u->pool.s);
     memset(u, 0, sizeof *u);
-}
-
-int rc_kind_from_name(const char *name) {
-    for (int k = 0; name && k < RC_K_COUNT; k++)
-        if (!strcmp(rc_kind_name((rc_kind)k), name)) return k;
-    return -1;
 }
 
 /* FNV-1a: a cheap, well-spread hash for sorting and finding texts. */

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "internal.h"
+#include "store/store.h"
 #include "match/rules.h"
 
 #define RC_NO_DATE INT32_MIN
@@ -155,7 +155,5 @@ int rc_day_distance(int32_t a, int32_t b, int business);
 /* The evidence of a pair as compact JSON, into buf (docs/MATCHING.md). */
 void rc_match_evidence(const rc_rule *r, const rc_unit *l, const rc_unit *ri, const rc_verdict *v,
                        char *buf, size_t size);
-
-int rc_kind_from_name(const char *name);
 
 #endif

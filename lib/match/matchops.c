@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "match/match.h"
-#include "profile/profile.h"
+#include "util/record.h"
 
 static const char *who(const char *actor) {
     return actor && *actor ? actor : "unknown";

@@ -11,8 +11,9 @@
 #include <strings.h>
 
 #include "util/builtin.h"
-#include "internal.h"
-#include "profile/profile.h"
+#include "util/error.h"
+#include "util/ini.h"
+#include "util/record.h"
 #include "match/rules.h"
 
 #define MAX_RULES 256

@@ -23,7 +23,7 @@
 
 #include "util/builtin.h"
 #include "formats/csvread.h"
-#include "internal.h"
+#include "util/error.h"
 #include "profile/profile.h"
 
 #define SNIFF_BYTES (64 * 1024)

@@ -232,28 +232,6 @@ int rc_expr_parse(const char *text, rc_slots *slots, int optional, rc_expr **out
 
 /* ---- evaluation --------------------------------------------------------------------- */
 
-void rc_strbuf_free(rc_strbuf *b) {
-    free(b->s);
-    b->s = NULL;
-    b->len = b->cap = 0;
-}
-
-int rc_strbuf_put(rc_strbuf *b, const char *s, size_t n) {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *grown = realloc(b->s, cap);
-        if (!grown) return -1;
-        b->s = grown;
-        b->cap = cap;
-    }
-    if (n) memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-    return 0;
-}
-
 static int is_blank(char ch) {
     return ch == ' ' || ch == '\t';
 }

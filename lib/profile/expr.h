@@ -20,6 +20,8 @@
 
 #include <stddef.h>
 
+#include "util/strbuf.h"
+
 #define RC_MAX_SLOTS 64
 
 typedef enum { RC_X_COL, RC_X_LIT, RC_X_CONCAT, RC_X_COALESCE, RC_X_IF, RC_X_NEG, RC_X_SUM } rc_xop;
@@ -67,16 +69,6 @@ typedef struct {
     size_t nfields;
     const long *slot_index; /* column of each slot, -1 when the file lacks it */
 } rc_cells;
-
-/* A growable text buffer. */
-typedef struct {
-    char *s;
-    size_t len, cap;
-} rc_strbuf;
-
-void rc_strbuf_free(rc_strbuf *b);
-/* Appends n bytes (keeping a NUL after them); -1 when out of memory. */
-int rc_strbuf_put(rc_strbuf *b, const char *s, size_t n);
 
 /* A slot's cell, trimmed of spaces and tabs; len 0 when absent or blank. */
 const char *rc_cells_get(const rc_cells *c, int slot, size_t *len);

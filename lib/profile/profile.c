@@ -12,7 +12,8 @@
 #include <strings.h>
 
 #include "util/builtin.h"
-#include "internal.h"
+#include "util/error.h"
+#include "util/ini.h"
 #include "profile/profile.h"
 #include "util/utf8.h"
 
@@ -24,25 +25,8 @@ static const char *const FIELD_NAMES[RC_F_COUNT] = {
     "description", "counterparty", "provider_status", "provider_code", "debit",
     "credit",      "direction",    "fee_direction",   "timezone"};
 
-static const char *const KIND_NAMES[RC_K_COUNT] = {
-    "charge",   "refund",      "fee",        "payout",      "chargeback", "chargeback_reversal",
-    "adjustment", "transfer", "bank_credit", "bank_debit", "other"};
-
 const char *rc_field_name(rc_field f) {
     return (unsigned)f < RC_F_COUNT ? FIELD_NAMES[f] : "?";
-}
-
-const char *rc_kind_name(rc_kind k) {
-    return (unsigned)k < RC_K_COUNT ? KIND_NAMES[k] : "?";
-}
-
-const char *recon_source_type_name(recon_source_type type) {
-    switch (type) {
-    case RECON_SOURCE_PSP: return "psp";
-    case RECON_SOURCE_BANK: return "bank";
-    case RECON_SOURCE_LEDGER: return "ledger";
-    }
-    return "?";
 }
 
 static int lookup(const char *const *names, int n, const char *s) {
@@ -85,25 +69,6 @@ static int parse_size(const char *v, size_t max, size_t *out) {
     if (!isdigit((unsigned char)*v) || *end || errno || n > max)
         return -1;
     *out = (size_t)n;
-    return 0;
-}
-
-int rc_each_item(const char *v, int (*fn)(const char *item, size_t len, void *ctx), void *ctx) {
-    while (*v) {
-        const char *end = strchr(v, ',');
-        size_t n = end ? (size_t)(end - v) : strlen(v);
-        const char *s = v;
-        size_t len = n;
-        while (len && isspace((unsigned char)*s))
-            s++, len--;
-        while (len && isspace((unsigned char)s[len - 1]))
-            len--;
-        if (len && fn(s, len, ctx) != 0)
-            return -1;
-        v += n;
-        if (*v == ',')
-            v++;
-    }
     return 0;
 }
 
@@ -424,7 +389,7 @@ static int push_sign_kind(const char *s, size_t len, void *ctx) {
     }
     memcpy(name, s, len);
     name[len] = '\0';
-    int k = lookup(KIND_NAMES, RC_K_COUNT, name);
+    int k = rc_kind_from_name(name);
     if (k < 0) {
         sk->bad = 1;
         return -1;
@@ -453,14 +418,14 @@ static int on_kinds(struct parse_ctx *c, const char *name, const char *v) {
         return 1;
     }
     if (!strcmp(name, "default")) {
-        int k = lookup(KIND_NAMES, RC_K_COUNT, v);
+        int k = rc_kind_from_name(v);
         if (k < 0)
             return bad(c, "kinds", name, "'%s' is not a canonical kind", v);
         p->has_default_kind = 1;
         p->default_kind = (rc_kind)k;
         return 1;
     }
-    int k = lookup(KIND_NAMES, RC_K_COUNT, name);
+    int k = rc_kind_from_name(name);
     if (k < 0)
         return bad(c, "kinds", name, "not a canonical kind (see docs/PROFILES.md)");
     struct kind_push kp = {p, (rc_kind)k};

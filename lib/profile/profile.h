@@ -9,6 +9,7 @@
 #include "profile/expr.h"
 #include "util/money.h"
 #include "recon.h"
+#include "util/record.h"
 #include "util/timefmt.h"
 
 /* Canonical fields a column can feed. */
@@ -34,22 +35,6 @@ typedef enum {
     RC_F_TIMEZONE,      /* the zone of the row's local times (Adyen TimeZone) */
     RC_F_COUNT
 } rc_field;
-
-/* Canonical kinds, in the order of the schema's CHECK list. */
-typedef enum {
-    RC_K_CHARGE,
-    RC_K_REFUND,
-    RC_K_FEE,
-    RC_K_PAYOUT,
-    RC_K_CHARGEBACK,
-    RC_K_CHARGEBACK_REVERSAL,
-    RC_K_ADJUSTMENT,
-    RC_K_TRANSFER,
-    RC_K_BANK_CREDIT,
-    RC_K_BANK_DEBIT,
-    RC_K_OTHER,
-    RC_K_COUNT
-} rc_kind;
 
 typedef enum { RC_SIGN_SIGNED, RC_SIGN_DEBIT_CREDIT, RC_SIGN_DIRECTION } rc_sign_mode;
 
@@ -141,7 +126,6 @@ struct recon_profile {
 
 /* Canonical names ("external_id", "bank_credit"). */
 const char *rc_field_name(rc_field f);
-const char *rc_kind_name(rc_kind k);
 
 /* Maps a raw kind value (any case, trimmed by the caller) to a kind: an
  * exact value first, then wildcard values in file order. Returns 0 and sets

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "errors/errtable.h"
-#include "internal.h"
+#include "store/store.h"
 #include "util/timefmt.h"
 
 static const char *col_text(sqlite3_stmt *st, int i) {

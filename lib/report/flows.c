@@ -5,7 +5,7 @@
  * structs and counts. */
 #include <string.h>
 
-#include "internal.h"
+#include "report/report.h"
 
 static const char *const ISSUE_NAMES[] = {
     "currency_mismatch", "missing_bank_credit", "amount_difference",

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "report/report.h"
 #include "util/money.h"
 
 int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, void *payload),

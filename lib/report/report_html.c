@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile/expr.h"
-#include "internal.h"
+#include "util/strbuf.h"
+#include "report/report.h"
 #include "util/money.h"
 
 typedef struct {

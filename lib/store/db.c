@@ -7,7 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "store/store.h"
+#include "util/utf8.h"
 
 const char *recon_version(void) {
     return RECON_VERSION;
@@ -84,31 +85,6 @@ int rc_fail_sql(recon_db *db, const char *doing) {
                        "the busy timeout (%d ms): %s (sqlite %d)",
                        doing, db->busy_timeout_ms, sqlite3_errmsg(db->sql), ext);
     return rc_fail(db, code, "%s: %s (sqlite %d)", doing, sqlite3_errmsg(db->sql), ext);
-}
-
-int rc_ini_long_line(const char *text) {
-    int line = 1;
-    size_t len = 0;
-    for (const char *p = text; *p; p++) {
-        if (*p == '\n') {
-            line++;
-            len = 0;
-        } else if (++len > RC_INI_LINE_MAX && *p != '\r') {
-            return line;
-        }
-    }
-    return 0;
-}
-
-int rc_error_set(recon_error *err, int code, const char *fmt, ...) {
-    if (err) {
-        va_list ap;
-        err->code = code;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
-    return code;
 }
 
 int rc_exec(recon_db *db, const char *sql) {

@@ -20,7 +20,7 @@
 
 #include "util/builtin.h"
 #include "errors/errtable.h"
-#include "internal.h"
+#include "store/store.h"
 
 static int user_version(recon_db *db, int *out) {
     sqlite3_stmt *st;

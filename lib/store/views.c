@@ -15,7 +15,8 @@
  * creates them as TEMP views on a read-only handle. */
 #include <stddef.h>
 
-#include "internal.h"
+#include "store/sql.h"
+#include "store/store.h"
 
 /* A money column as text in major units, exact: "-12.05" for -1205 EUR.
  * Needs the currency's row of `currencies` joined as `cu`. Written with

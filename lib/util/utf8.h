@@ -1,10 +1,16 @@
-/* utf8: cutting text to a byte budget without splitting a character, so
- * that a message or code cut to fit its buffer stays valid UTF-8. Private,
- * header-only. */
+/* utf8: the one home of UTF-8 handling: strict validation (every field a
+ * reader hands on, source names) and cutting text to a byte budget without
+ * splitting a character, so that a message or code cut to fit its buffer
+ * stays valid UTF-8. */
 #ifndef RECON_UTF8_H
 #define RECON_UTF8_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+/* Strict UTF-8 without NUL: no overlongs, no surrogates, nothing past
+ * U+10FFFF, no truncated sequence (utf8.c). */
+bool rc_utf8_valid(const unsigned char *s, size_t n);
 
 /* The longest prefix of s[0..len) of at most max bytes that does not end
  * inside a multi-byte sequence: the cut moves back before any continuation

@@ -1,0 +1,78 @@
+/* store: the database handle and what every module that reads or writes
+ * SQL shares: error messages from SQLite, statements, transactions, the
+ * audit clock, and the schema's upkeep (schema.c, views.c). The only
+ * header that hands out sqlite3: a module that includes it is the store or
+ * one of the adapters docs/ARCHITECTURE.md names. */
+#ifndef RECON_STORE_H
+#define RECON_STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "recon.h"
+#include "util/error.h"
+
+struct recon_db {
+    sqlite3 *sql;
+    int busy_timeout_ms; /* as opened: named in "database is busy" messages */
+    char errmsg[1024];
+};
+
+/* Sets the handle's message and returns `code`, so callers can write
+ * `return rc_fail(db, RECON_EIO, "...")`. */
+int rc_fail(recon_db *db, int code, const char *fmt, ...) RC_PRINTF(3, 4);
+
+/* Maps the handle's last SQLite error to a status and message, prefixed by
+ * what we were doing. */
+int rc_fail_sql(recon_db *db, const char *doing);
+
+/* Runs SQL without results; on failure sets the message. */
+int rc_exec(recon_db *db, const char *sql);
+
+/* Prepares a statement, setting the message on failure. */
+int rc_prepare(recon_db *db, const char *sql, sqlite3_stmt **out);
+
+/* Transactions. rc_begin takes the write lock up front (BEGIN IMMEDIATE) so
+ * that two writers wait on the busy timeout instead of deadlocking. */
+int rc_begin(recon_db *db);
+int rc_commit(recon_db *db);
+void rc_rollback(recon_db *db);
+
+/* The audit clock: the current UTC time as "YYYY-MM-DDTHH:MM:SSZ", for the
+ * columns that say when a row was written. Nothing the engine decides
+ * reads it (docs/ARCHITECTURE.md, "Two kinds of time"). */
+void rc_now_utc(char buf[21]);
+
+/* Refuses (RECON_ESCHEMA, naming both versions) a database whose schema
+ * version is above this library's. Reads only: recon_open calls it before
+ * any pragma, so that such a file is left byte for byte as it was
+ * (schema.c). */
+int rc_schema_check_version(recon_db *db);
+
+/* Brings the database to this library's schema in one transaction:
+ * migrations up to RECON_SCHEMA_VERSION, the views when their text
+ * changed, the mirrored tables when theirs did. A read-only handle writes
+ * nothing: outdated views are shadowed by TEMP ones, and a database that
+ * needs a migration is refused (schema.c). */
+int rc_schema_update(recon_db *db, int read_only);
+
+/* Migration `version` (1 = the first) as compiled in, or NULL. */
+const char *rc_schema_migration(int version);
+
+/* The SHA-256 (hex) of the views' text, as recorded in meta
+ * 'views_sha256' of a database that has them (schema.c). */
+void rc_views_hash(char out[65]);
+
+/* The views (views.c): statement i is "CREATE VIEW name AS ...", in
+ * creation order; RC_VIEWS_VERSION is the documented interface version
+ * (docs/REPORTING.md), raised when a column is added. */
+#define RC_VIEWS_VERSION 1
+size_t rc_views_count(void);
+const char *rc_view_sql(size_t i);
+
+/* Finds the source `name`, creating it with `type` if absent. A source that
+ * exists with another type is RECON_ECONFLICT. Inside a transaction. */
+int rc_source_get_or_create(recon_db *db, const char *name, recon_source_type type,
+                            int64_t *out_id);
+
+#endif

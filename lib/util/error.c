@@ -1,0 +1,16 @@
+/* error: recon_error filling (util/error.h). */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "util/error.h"
+
+int rc_error_set(recon_error *err, int code, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        err->code = code;
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}

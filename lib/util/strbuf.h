@@ -1,0 +1,18 @@
+/* strbuf: a growable text buffer, always NUL-terminated, for building
+ * fields (expressions, BAI2 records), SQL and pages. Zero-initialise it;
+ * free it with rc_strbuf_free. */
+#ifndef RECON_UTIL_STRBUF_H
+#define RECON_UTIL_STRBUF_H
+
+#include <stddef.h>
+
+typedef struct {
+    char *s;
+    size_t len, cap;
+} rc_strbuf;
+
+void rc_strbuf_free(rc_strbuf *b);
+/* Appends n bytes (keeping a NUL after them); -1 when out of memory. */
+int rc_strbuf_put(rc_strbuf *b, const char *s, size_t n);
+
+#endif
