@@ -8,8 +8,11 @@
 #                 reports on the matched million rows
 #   make install  PREFIX=/usr/local DESTDIR= : header, libraries, librecon.pc
 #
-# Missing Debian packages are installed by tools/install-deps.sh before the
-# first compile (with sudo when not root).
+#   make deps     install the Debian packages the build needs (see below)
+#
+# Layout: lib/ the library in layers (docs/ARCHITECTURE.md), include/ its one
+# public header, cli/ the recon command, bench/ the benchmarks and their data
+# generators, scripts/ build, lint and install helpers, tests/ and fuzz/.
 
 VERSION   := 0.1.0
 SOVERSION := 0
@@ -42,24 +45,35 @@ LIB_OBJ   := $(patsubst lib/%.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/builtin_data.o
              $(B)/obj/error_table.o
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
-DEPS_OK   := build/.deps-ok
 
-.PHONY: all tests run check lint check-unit check-asan check-clock bench install uninstall clean format \
-        check-valgrind check-valgrind-full
+.PHONY: all deps tests run check lint check-unit check-asan check-clock bench install uninstall \
+        clean format check-valgrind check-valgrind-full
 all: $(B)/librecon.a $(B)/librecon.so $(B)/recon
+
+# Missing Debian packages are installed by scripts/install-deps.sh (with sudo
+# when not root) once per top-level make, before any rule runs, so that the
+# compile rules depend on sources and headers only and make -j is safe. It
+# checks one file per package: a few stat calls when nothing is missing.
+# Goals that need no package skip it.
+NO_DEPS_GOALS := clean format deps uninstall
+ifeq ($(MAKELEVEL),0)
+ifneq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifneq ($(shell sh scripts/install-deps.sh >&2 && echo ok),ok)
+$(error scripts/install-deps.sh could not install the packages the build needs)
+endif
+endif
+endif
+
+deps:
+	@sh scripts/install-deps.sh
 
 # Builds the test programs without running them.
 tests: $(TEST_BIN)
 
-$(DEPS_OK): tools/install-deps.sh tools/apt-install.sh
-	@mkdir -p build
-	@sh tools/install-deps.sh
-	@touch $@
-
-$(B)/gen/builtin_data.c: tools/embed.sh data/currencies.csv $(wildcard data/profiles/*.ini) \
-                        data/rules/default.ini $(wildcard lib/store/sql/*.sql) | $(DEPS_OK)
+$(B)/gen/builtin_data.c: scripts/embed.sh data/currencies.csv $(wildcard data/profiles/*.ini) \
+                        data/rules/default.ini $(wildcard lib/store/sql/*.sql)
 	@mkdir -p $(dir $@)
-	sh tools/embed.sh data/currencies.csv data/profiles data/rules/default.ini lib/store/sql \
+	sh scripts/embed.sh data/currencies.csv data/profiles data/rules/default.ini lib/store/sql \
 	    > $@.tmp && mv $@.tmp $@
 
 $(B)/obj/builtin_data.o: $(B)/gen/builtin_data.c lib/util/builtin.h include/recon.h
@@ -69,7 +83,7 @@ $(B)/obj/builtin_data.o: $(B)/gen/builtin_data.c lib/util/builtin.h include/reco
 # The error-code table: checked and compiled from data/ by a build tool that
 # is built without sanitizers (it runs at build time, not in the library).
 HOST_TOOL := build/host/mkerrtable
-$(HOST_TOOL): tools/mkerrtable.c | $(DEPS_OK)
+$(HOST_TOOL): scripts/mkerrtable.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O1 -o $@ $< -lcsv
 
@@ -81,7 +95,7 @@ $(B)/obj/error_table.o: $(B)/gen/error_table.c lib/errors/errtable.h include/rec
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
-$(B)/obj/%.o: lib/%.c $(LIB_HDR) include/recon.h | $(DEPS_OK)
+$(B)/obj/%.o: lib/%.c $(LIB_HDR) include/recon.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
@@ -93,24 +107,24 @@ $(B)/librecon.so: $(LIB_OBJ) lib/librecon.map
 	$(CC) $(CFLAGS_ALL) -shared -Wl,-soname,librecon.so.$(SOVERSION) \
 	    -Wl,--version-script=lib/librecon.map -o $@ $(LIB_OBJ) $(LIBS)
 
-CLI_SRC := tools/recon.c tools/cli.c tools/recon_failures.c tools/recon_match.c \
-           tools/recon_report.c
-$(B)/recon: $(CLI_SRC) tools/cli.h $(B)/librecon.a
-	$(CC) $(CFLAGS_ALL) -Itools -o $@ $(CLI_SRC) $(B)/librecon.a $(LIBS)
+CLI_SRC := cli/recon.c cli/cli.c cli/recon_failures.c cli/recon_match.c \
+           cli/recon_report.c
+$(B)/recon: $(CLI_SRC) cli/cli.h $(B)/librecon.a
+	$(CC) $(CFLAGS_ALL) -Icli -o $@ $(CLI_SRC) $(B)/librecon.a $(LIBS)
 
 $(B)/tests/%: tests/%.c tests/testutil.h tests/testdb.h $(B)/librecon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/librecon.a $(LIBS) $(CHECK_LIBS)
 
-$(B)/tools/%: tools/%.c tools/rng.h $(B)/librecon.a
+$(B)/bench/%: bench/%.c bench/rng.h $(B)/librecon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/librecon.a $(LIBS)
 
 # The benchmark programs share their process, timing and report helpers.
-BENCH_TOOLS := $(B)/tools/bench $(B)/tools/matchbench
-$(BENCH_TOOLS): $(B)/tools/%: tools/%.c tools/benchutil.c tools/benchutil.h $(B)/librecon.a
+BENCH_TOOLS := $(B)/bench/bench $(B)/bench/matchbench
+$(BENCH_TOOLS): $(B)/bench/%: bench/%.c bench/benchutil.c bench/benchutil.h $(B)/librecon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itools -o $@ $< tools/benchutil.c $(B)/librecon.a $(LIBS)
+	$(CC) $(CFLAGS_ALL) -Ibench -o $@ $< bench/benchutil.c $(B)/librecon.a $(LIBS)
 
 # ---- demo -------------------------------------------------------------------
 DEMO_DB := build/demo.db
@@ -150,13 +164,13 @@ check: lint check-unit check-asan
 # The architecture's rules that a compiler does not check: lib/'s layers call
 # only the layers below them, no include cycle, SQL only in store/ and the
 # named adapters (scripts/check-layers.py, docs/ARCHITECTURE.md).
-lint: | $(DEPS_OK)
+lint:
 	@python3 scripts/check-layers.py
 
 check-unit: all $(TEST_BIN)
 	@sh tests/run-all.sh $(B)
 
-check-asan: | $(DEPS_OK)
+check-asan:
 	@$(MAKE) --no-print-directory B=build/asan SAN=1 OPT="-O1 -g" check-unit
 
 # The whole suite again under faketime, years ahead and years back, in
@@ -169,7 +183,7 @@ check-clock: all $(TEST_BIN)
 # The controller's HTML report (recon_report_html) in a real browser.
 # `recon --db DB report html -o OUT` writes the report of a database. Chromium (the
 # Debian package, a few hundred MB) is installed on first use by
-# tools/install-chromium.sh, only for these two targets: `make` and
+# scripts/install-chromium.sh, only for these two targets: `make` and
 # `make check` never need it. .ci/run runs check-browser.
 #   make check-browser  render the samples' report in headless Chromium: loads without
 #                       console errors, shows the headline figures, screenshots
@@ -181,7 +195,7 @@ CHROMIUM_FLAGS  := --headless --disable-gpu --no-sandbox --hide-scrollbars \
                    --user-data-dir=build/chromium-profile
 
 install-chromium:
-	@sh tools/install-chromium.sh
+	@sh scripts/install-chromium.sh
 
 check-browser: all | install-chromium
 	@sh tests/browser.sh $(B)
@@ -195,13 +209,13 @@ screenshot: all | install-chromium
 	@test -s $(DEMO_REPORT).png && echo "wrote $(DEMO_REPORT).png (from $(DEMO_REPORT).html)"
 
 # ---- benchmark --------------------------------------------------------------
-# Import speed (tools/bench.c), then matching quality and speed
-# (tools/matchbench.c, BENCHMARKS.md "Matching"). MATCHBENCH_FLAGS for a
+# Import speed (bench/bench.c), then matching quality and speed
+# (bench/matchbench.c, BENCHMARKS.md "Matching"). MATCHBENCH_FLAGS for a
 # quick run: make bench MATCHBENCH_FLAGS="--match-rows 100000".
 MATCHBENCH_FLAGS ?=
-bench: all $(B)/tools/gen $(B)/tools/bench $(B)/tools/matchgen $(B)/tools/matchbench
-	$(B)/tools/bench --recon $(B)/recon --gen $(B)/tools/gen --dir build/bench
-	$(B)/tools/matchbench --recon $(B)/recon --gen $(B)/tools/matchgen --dir build/bench/match \
+bench: all $(B)/bench/gen $(B)/bench/bench $(B)/bench/matchgen $(B)/bench/matchbench
+	$(B)/bench/bench --recon $(B)/recon --gen $(B)/bench/gen --dir build/bench
+	$(B)/bench/matchbench --recon $(B)/recon --gen $(B)/bench/matchgen --dir build/bench/match \
 	    $(MATCHBENCH_FLAGS)
 
 # ---- install ----------------------------------------------------------------
@@ -223,7 +237,7 @@ uninstall:
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/librecon.pc
 
 format:
-	clang-format -i include/*.h lib/*/*.c lib/*.h lib/*/*.h tools/*.c tests/*.c tests/*.h
+	clang-format -i include/*.h lib/*/*.c lib/*/*.h cli/*.c cli/*.h bench/*.c bench/*.h tests/*.c tests/*.h
 
 clean:
 	rm -rf build
@@ -234,12 +248,12 @@ clean:
 # foreign database, bad input files), all against $(B)/recon: programs in
 # tests/reliability/, run by tests/reliability/run.sh (docs/LIMITS.md).
 REL_BIN := $(B)/reliability/crash $(B)/reliability/concurrency $(B)/reliability/faults
-$(REL_BIN): $(B)/reliability/%: tests/reliability/%.c tests/reliability/relutil.h | $(DEPS_OK)
+$(REL_BIN): $(B)/reliability/%: tests/reliability/%.c tests/reliability/relutil.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< -lsqlite3
 
 .PHONY: check-reliability
-check-reliability: all $(B)/tools/matchgen $(REL_BIN)
+check-reliability: all $(B)/bench/matchgen $(REL_BIN)
 	@sh tests/reliability/run.sh $(B)
 
 # ---- fuzzing ----------------------------------------------------------------
@@ -268,7 +282,7 @@ fuzz: $(FUZZ_BIN)
 fuzz-smoke: $(FUZZ_BIN)
 	@sh fuzz/run.sh $(FUZZ_B) $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
 
-$(FUZZ_B)/.deps-ok: fuzz/install-deps.sh | $(DEPS_OK)
+$(FUZZ_B)/.deps-ok: fuzz/install-deps.sh
 	@mkdir -p $(dir $@)
 	@sh fuzz/install-deps.sh $(FUZZ_CC)
 	@touch $@
@@ -276,8 +290,8 @@ $(FUZZ_B)/.deps-ok: fuzz/install-deps.sh | $(DEPS_OK)
 # The instrumented library is built by the rules above in a sub-make (which
 # must not see this rule: there it is $(B)/librecon.a).
 ifneq ($(B),$(FUZZ_B))
-$(FUZZ_B)/librecon.a: $(LIB_SRC) $(LIB_HDR) include/recon.h tools/embed.sh \
-                      tools/mkerrtable.c $(wildcard data/*.csv data/profiles/*.ini) \
+$(FUZZ_B)/librecon.a: $(LIB_SRC) $(LIB_HDR) include/recon.h scripts/embed.sh \
+                      scripts/mkerrtable.c $(wildcard data/*.csv data/profiles/*.ini) \
                       data/rules/default.ini | $(FUZZ_B)/.deps-ok
 	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=$(FUZZ_CC) SAN=1 OPT="-O1 -g" \
 	    CFLAGS="-fsanitize=fuzzer-no-link" $@
@@ -291,11 +305,11 @@ $(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_B)/librecon.a
 $(B)/tests/test_fuzz: $(wildcard fuzz/*.c fuzz/*.h)
 
 # ---- hostile input / valgrind -------------------------------------------------
-# test_cli unit-tests the CLI's shared output helpers, so it links tools/cli.c
+# test_cli unit-tests the CLI's shared output helpers, so it links cli/cli.c
 # (the pattern rule for tests/ links only the library).
-$(B)/tests/test_cli: tests/test_cli.c tools/cli.c tools/cli.h tests/testutil.h $(B)/librecon.a
+$(B)/tests/test_cli: tests/test_cli.c cli/cli.c cli/cli.h tests/testutil.h $(B)/librecon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itools -o $@ tests/test_cli.c tools/cli.c $(B)/librecon.a $(LIBS) $(CHECK_LIBS)
+	$(CC) $(CFLAGS_ALL) -Icli -o $@ tests/test_cli.c cli/cli.c $(B)/librecon.a $(LIBS) $(CHECK_LIBS)
 
 # Every recon run of the hostile input catalog (tests/hostile.sh, lean: ~130
 # runs, ~3.5 min) under valgrind memcheck: a memory error or leak fails the
@@ -304,7 +318,7 @@ $(B)/tests/test_cli: tests/test_cli.c tools/cli.c tools/cli.h tests/testutil.h $
 VG_LOG := build/valgrind
 VG_SCRIPTS ?= tests/hostile.sh
 check-valgrind: all
-	@command -v valgrind >/dev/null 2>&1 || sh tools/apt-install.sh check-valgrind valgrind
+	@command -v valgrind >/dev/null 2>&1 || sh scripts/apt-install.sh check-valgrind valgrind
 	@rm -rf $(VG_LOG) && mkdir -p $(VG_LOG)
 	@status=0; for s in $(VG_SCRIPTS); do \
 	    HOSTILE_LEAN=1 VG_RECON=$(CURDIR)/$(B)/recon VG_LOG=$(CURDIR)/$(VG_LOG) \

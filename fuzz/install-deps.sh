@@ -1,5 +1,5 @@
 #!/bin/sh
-# Installs what the fuzz harnesses need besides tools/install-deps.sh's
+# Installs what the fuzz harnesses need besides scripts/install-deps.sh's
 # packages: clang and its libFuzzer runtime (libclang-rt-N-dev on Debian,
 # which clang does not pull in). Called by make before the first fuzz
 # build, with sudo when not root; does nothing when a trivial fuzzer
@@ -22,7 +22,7 @@ links() {
 
 links && exit 0
 
-APT="$(dirname "$0")/../tools/apt-install.sh"
+APT="$(dirname "$0")/../scripts/apt-install.sh"
 if ! command -v "$CC" >/dev/null 2>&1; then
     sh "$APT" fuzz/install-deps.sh clang
 fi

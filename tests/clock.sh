@@ -12,8 +12,8 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 B=${1:-build}
 
-command -v faketime >/dev/null 2>&1 || sh tools/apt-install.sh check-clock faketime || exit 1
-[ -e /usr/share/zoneinfo/Pacific/Kiritimati ] || sh tools/apt-install.sh check-clock tzdata ||
+command -v faketime >/dev/null 2>&1 || sh scripts/apt-install.sh check-clock faketime || exit 1
+[ -e /usr/share/zoneinfo/Pacific/Kiritimati ] || sh scripts/apt-install.sh check-clock tzdata ||
     exit 1
 
 status=0

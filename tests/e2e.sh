@@ -1117,14 +1117,14 @@ check "mkerrtable: a closed set without UNKNOWN is refused" "1|yes" \
 run "$MKERR" "$ROOT/data/unified_codes.csv" one_row.csv
 check "mkerrtable: the same table with UNKNOWN compiles" 0 "$rc"
 
-run python3 "$ROOT/tools/errdoc.py" --check
+run python3 "$ROOT/scripts/errdoc.py" --check
 check "docs/ERROR_CODES.md is generated from the data it documents (errdoc)" 0 "$rc"
 # The demo samples are generated from the generic fixtures.
-mkdir -p "$T/samples-root/tools" "$T/samples-root/data/samples" "$T/samples-root/tests/fixtures"
-cp "$ROOT/tools/mksamples.py" "$T/samples-root/tools/"
+mkdir -p "$T/samples-root/scripts" "$T/samples-root/data/samples" "$T/samples-root/tests/fixtures"
+cp "$ROOT/scripts/mksamples.py" "$T/samples-root/scripts/"
 cp -r "$FIX/generic" "$T/samples-root/tests/fixtures/"
-run python3 "$T/samples-root/tools/mksamples.py"
-check "data/samples are what tools/mksamples.py writes" "0|same|same" "$rc|$(cmp -s "$T/samples-root/data/samples/stripe_payouts_2024-03.csv" "$SAMPLES/stripe_payouts_2024-03.csv" && echo same)|$(cmp -s "$T/samples-root/data/samples/bank_2024-03.bai" "$SAMPLES/bank_2024-03.bai" && echo same)"
+run python3 "$T/samples-root/scripts/mksamples.py"
+check "data/samples are what scripts/mksamples.py writes" "0|same|same" "$rc|$(cmp -s "$T/samples-root/data/samples/stripe_payouts_2024-03.csv" "$SAMPLES/stripe_payouts_2024-03.csv" && echo same)|$(cmp -s "$T/samples-root/data/samples/bank_2024-03.bai" "$SAMPLES/bank_2024-03.bai" && echo same)"
 
 echo "e2e: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,4 +1,4 @@
-/* Tests for the recon CLI's shared output helpers (tools/cli.c), above all
+/* Tests for the recon CLI's shared output helpers (cli/cli.c), above all
  * the CSV cell writer every CSV export goes through: quoting, and keeping a
  * spreadsheet from running a cell as a formula while amounts stay numbers. */
 #include "cli.h"

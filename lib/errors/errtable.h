@@ -1,5 +1,5 @@
 /* errtable: the unified error-code table, compiled in from
- * data/unified_codes.csv and data/error_codes.csv by tools/mkerrtable.
+ * data/unified_codes.csv and data/error_codes.csv by scripts/mkerrtable.
  * Private: programs reach it through recon_error_* in recon.h. */
 #ifndef RECON_ERRTABLE_H
 #define RECON_ERRTABLE_H

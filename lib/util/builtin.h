@@ -1,4 +1,4 @@
-/* Data compiled into the library by tools/embed.sh: the ISO 4217 currency
+/* Data compiled into the library by scripts/embed.sh: the ISO 4217 currency
  * table, the built-in profiles and rules, and the schema migrations. Compiling it in means an
  * installed librecon needs no data directory at run time. */
 #ifndef RECON_BUILTIN_H

@@ -12,7 +12,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/recon-reliability-XXXXXX") || exit 1
 chmod 755 "$T"
 status=0
 mkdir "$T/crash" "$T/concurrency" "$T/faults"
-"$B/reliability/crash" "$B/recon" "$B/tools/matchgen" "$T/crash" "$SEED" 40 16 || status=1
+"$B/reliability/crash" "$B/recon" "$B/bench/matchgen" "$T/crash" "$SEED" 40 16 || status=1
 "$B/reliability/concurrency" "$B/recon" "$T/concurrency" || status=1
 "$B/reliability/faults" "$B/recon" "$T/faults" || status=1
 rm -rf "$T"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the demo's sample files (data/samples/) from the generic fixtures.
 
-    python3 tools/mksamples.py
+    python3 scripts/mksamples.py
 
 The demo shows librecon on two real layouts: a Stripe itemized payout
 reconciliation report (data/samples/stripe_payouts_2024-03.csv) and the

@@ -1,5 +1,5 @@
 /* matchgen: writes matching scenarios with known answers for the matching
- * benchmark (tools/matchbench.c), in the generic_psp and generic_bank
+ * benchmark (bench/matchbench.c), in the generic_psp and generic_bank
  * layouts.
  *
  *   matchgen quality DIR          DIR/psp.csv, DIR/bank.csv, DIR/truth.csv
@@ -701,7 +701,7 @@ static void o2o_day(rng *r, FILE *psp, FILE *bank, int64_t day, settlement *toda
 }
 
 static const char ONE_TO_ONE_RULES[] =
-    "# The matching speed benchmark's rule (tools/matchbench.c): a bank line and\n"
+    "# The matching speed benchmark's rule (bench/matchbench.c): a bank line and\n"
     "# a PSP charge with the same reference, amount and currency.\n"
     "[rule one_to_one]\n"
     "left = type:bank\n"

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Installs Debian packages with apt-get, with sudo when not root: the one
-# place the build's installers (tools/install-deps.sh,
-# tools/install-chromium.sh, fuzz/install-deps.sh, .ci/run) do it.
-# Usage: tools/apt-install.sh WHO PACKAGE...   (WHO names the caller in messages)
+# place the build's installers (scripts/install-deps.sh,
+# scripts/install-chromium.sh, fuzz/install-deps.sh, .ci/run) do it.
+# Usage: scripts/apt-install.sh WHO PACKAGE...   (WHO names the caller in messages)
 set -eu
 who=$1
 shift

@@ -1,4 +1,4 @@
-/* rng: the benchmark generators' PRNG (tools/gen.c, tools/matchgen.c).
+/* rng: the benchmark generators' PRNG (bench/gen.c, bench/matchgen.c).
  * splitmix64: tiny, fast, passes BigCrush, and fully specified by the seed,
  * so generated files are the same bytes everywhere. Callers never draw
  * twice within one expression or argument list: C leaves that order

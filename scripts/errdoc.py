@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Renders the generated parts of docs/ERROR_CODES.md from the data files.
 
-    python3 tools/errdoc.py            rewrite the doc in place
-    python3 tools/errdoc.py --check    exit 1 if the doc is out of date
+    python3 scripts/errdoc.py            rewrite the doc in place
+    python3 scripts/errdoc.py --check    exit 1 if the doc is out of date
 
 The prose of the document is written by hand; the two tables between the
 markers <!-- BEGIN closed-set --> / <!-- END closed-set --> and
@@ -64,7 +64,7 @@ def main():
     new = render(old)
     if "--check" in sys.argv[1:]:
         if new != old:
-            print("errdoc: docs/ERROR_CODES.md is out of date: run python3 tools/errdoc.py")
+            print("errdoc: docs/ERROR_CODES.md is out of date: run python3 scripts/errdoc.py")
             sys.exit(1)
         return
     with open(DOC, "w") as f:

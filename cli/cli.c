@@ -1,4 +1,4 @@
-/* Helpers shared by the recon CLI's commands (tools/cli.h). */
+/* Helpers shared by the recon CLI's commands (cli/cli.h). */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* gen: writes synthetic CSV input for the benchmark (tools/bench.c).
+/* gen: writes synthetic CSV input for the benchmark (bench/bench.c).
  *
  *   gen psp|bank ROWS FILE
  *
