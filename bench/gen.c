@@ -31,6 +31,7 @@
 /* ---- PRNG ------------------------------------------------------------------- */
 
 #include "rng.h"
+#include "util/calendar.h"
 
 static uint64_t between(rng *r, uint64_t lo, uint64_t hi) {
     return lo + below(r, hi - lo + 1);
@@ -137,18 +138,12 @@ static void put_random(out *o, rng *r, const char *prefix, size_t n) {
 
 /* ---- dates ---------------------------------------------------------------------- */
 
-/* Days since 1970-01-01 to y/m/d (Hinnant's civil_from_days), so no gmtime or
- * time zone database can change the output. */
+/* y/m/d of a day count, by the library's calendar arithmetic: no gmtime,
+ * so no time zone database can change the output. */
 static void civil(int64_t days, int *y, int *m, int *d) {
-    days += 719468;
-    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    int64_t doe = days - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
+    int64_t year;
+    rc_civil_from_days(days, &year, m, d);
+    *y = (int)year;
 }
 
 static void put_date(out *o, int64_t days) {

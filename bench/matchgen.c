@@ -48,6 +48,7 @@
 /* ---- PRNG (the same splitmix64 as gen.c) --------------------------------------------- */
 
 #include "rng.h"
+#include "util/calendar.h"
 
 static int64_t between(rng *r, int64_t lo, int64_t hi) {
     return lo + (int64_t)below(r, (uint64_t)(hi - lo + 1));
@@ -71,29 +72,18 @@ static void random_id(rng *r, const char *prefix, char out[40]) {
 
 /* ---- dates and money ------------------------------------------------------------------ */
 
-/* Days since 1970-01-01 to y/m/d (Hinnant's civil_from_days): no gmtime,
+/* y/m/d of a day count, by the library's calendar arithmetic: no gmtime,
  * so no time zone database can change the output. */
 static void civil(int64_t days, int *y, int *m, int *d) {
-    days += 719468;
-    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    int64_t doe = days - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
-/* 0 = Monday ... 6 = Sunday; 1970-01-01 was a Thursday. */
-static int weekday(int64_t day) {
-    return (int)((day + 3) % 7);
+    int64_t year;
+    rc_civil_from_days(days, &year, m, d);
+    *y = (int)year;
 }
 
 /* n business days after day (weekends skipped), as banks credit. */
 static int64_t add_business_days(int64_t day, int64_t n) {
     while (n > 0)
-        if (weekday(++day) < 5) n--;
+        if (rc_weekday(++day) < 5) n--;
     return day;
 }
 
@@ -605,7 +595,7 @@ static int quality_day(quality *q, int64_t day, int business_day) {
         rc = invoice_settlement(q, day);
     int y, m, d, y1, m1, d1;
     civil(day, &y, &m, &d);
-    civil(day - 1 - (weekday(day) == 0 ? 2 : 0), &y1, &m1, &d1);
+    civil(day - 1 - (rc_weekday(day) == 0 ? 2 : 0), &y1, &m1, &d1);
     if (!rc && m != m1) /* the first business day of a month */
         rc = monthly_noise(q, day);
     return rc ? rc : daily_noise(q, day);
@@ -645,7 +635,7 @@ static int gen_quality(const char *dir) {
     }
     int64_t day = FIRST_DAY;
     for (int bd = 0; !rc && q.payouts < Q_PAYOUTS; day++) {
-        if (weekday(day) >= 5) continue;
+        if (rc_weekday(day) >= 5) continue;
         if (quality_day(&q, day, bd++)) rc = fail("building", "the scenario", ENOMEM);
     }
     if (!rc) write_statement(&q, bank);

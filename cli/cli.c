@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "util/utf8.h"
 
 /* "recon: MESSAGE" on stderr, the message escaped (it may quote a file
  * name, an argument or a cell value); the caller ends the line. */
@@ -43,44 +44,11 @@ void cli_error(const char *fmt, ...) {
 
 /* ---- text output ------------------------------------------------------------------ */
 
-/* The code point that starts at p and its length in bytes; 0 when p does
- * not start a valid UTF-8 sequence (a NUL ends any sequence). */
-static size_t utf8_next(const unsigned char *p, uint32_t *cp) {
-    size_t n;
-    uint32_t c;
-    if (p[0] < 0x80) {
-        *cp = p[0];
-        return 1;
-    }
-    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-        n = 2;
-        c = p[0] & 0x1fu;
-    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-        n = 3;
-        c = p[0] & 0x0fu;
-    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-        n = 4;
-        c = p[0] & 0x07u;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        c = c << 6 | (p[i] & 0x3fu);
-    }
-    if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-        (n == 4 && (c < 0x10000 || c > 0x10ffff)))
-        return 0;
-    *cp = c;
-    return n;
-}
-
 /* The character at p as text output shows it: its escape in esc (empty
  * when it is shown as it is); returns the bytes it takes. */
 static size_t text_char(const unsigned char *p, char esc[12]) {
     uint32_t c;
-    const size_t n = utf8_next(p, &c);
+    const size_t n = rc_utf8_decode(p, 4, &c);
     esc[0] = '\0';
     if (!n)
         snprintf(esc, 12, "\\x%02x", p[0]);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "util/utf8.h"
 
 /* ---- table output ------------------------------------------------------------------ */
 
@@ -22,24 +23,6 @@ typedef struct {
     size_t cap;
     int oom;
 } table;
-
-/* Display width: code points, not bytes (ids and descriptions are UTF-8). */
-static size_t width(const char *s) {
-    size_t n = 0;
-    for (; s && *s; s++)
-        n += ((unsigned char)*s & 0xc0) != 0x80;
-    return n;
-}
-
-/* Bytes of s that fit in max display columns. */
-static size_t fit(const char *s, size_t max) {
-    size_t cols = 0, i = 0;
-    for (; s[i]; i++) {
-        if (((unsigned char)s[i] & 0xc0) != 0x80 && cols++ == max)
-            break;
-    }
-    return i;
-}
 
 static void emit_json(const recon_report_row *r, long n) {
     printf("%s\n  {", n ? "," : "");
@@ -119,9 +102,9 @@ enum { TEXT_CELL_MAX = 40 }; /* longer text (descriptions) is cut in text tables
 static void print_text(const table *t) {
     size_t w[16] = {0};
     for (size_t c = 0; c < t->ncols; c++) {
-        w[c] = width(t->names[c]);
+        w[c] = rc_utf8_chars(t->names[c]);
         for (long r = 0; r < t->rows; r++) {
-            size_t n = width(t->cells[(size_t)r * t->ncols + c]);
+            size_t n = rc_utf8_chars(t->cells[(size_t)r * t->ncols + c]);
             w[c] = n > w[c] ? n : w[c];
         }
         if (w[c] > TEXT_CELL_MAX)
@@ -134,7 +117,8 @@ static void print_text(const table *t) {
             end--;
         for (size_t c = 0; c < end; c++) {
             const char *v = r < 0 ? t->names[c] : t->cells[(size_t)r * t->ncols + c];
-            size_t len = fit(v, w[c]), shown = width(v) < w[c] ? width(v) : w[c];
+            size_t chars = rc_utf8_chars(v), len = rc_utf8_prefix(v, w[c]);
+            size_t shown = chars < w[c] ? chars : w[c];
             int right = r >= 0 && t->types[c] != RECON_COL_TEXT;
             int last = c + 1 == end;
             if (right)

@@ -2,6 +2,7 @@
  * arithmetic behind the normalized UTC text. */
 #include "testutil.h"
 #include "recon.h"
+#include "util/calendar.h"
 #include "util/timefmt.h"
 
 #include <stdbool.h>
@@ -688,6 +689,31 @@ START_TEST(days_from_civil_known_values) {
 }
 END_TEST
 
+/* The inverse, weekdays and business days, on known days: 2024-05-17 was
+ * a Friday, 2024-02-29 a Thursday. */
+START_TEST(civil_weekday_and_business_days) {
+    int64_t y;
+    int m, d;
+    rc_civil_from_days(rc_days_from_civil(2024, 2, 29), &y, &m, &d);
+    ck_assert(y == 2024 && m == 2 && d == 29);
+    rc_civil_from_days(-1, &y, &m, &d);
+    ck_assert(y == 1969 && m == 12 && d == 31);
+    ck_assert_int_eq(rc_weekday(0), 3);
+    ck_assert_int_eq(rc_weekday(-1), 2);
+    ck_assert_int_eq(rc_weekday(rc_days_from_civil(2024, 5, 17)), 4);
+    ck_assert_int_eq(rc_days_in_month(2024, 2), 29);
+    ck_assert_int_eq(rc_days_in_month(1900, 2), 28);
+    ck_assert_int_eq(rc_days_in_month(2000, 2), 29);
+    ck_assert_int_eq(rc_day_of("2024-05-17T23:59:59Z"), rc_days_from_civil(2024, 5, 17));
+    ck_assert_int_eq(rc_day_of("2024-05"), RC_NO_DATE);
+    ck_assert_int_eq(rc_day_of(NULL), RC_NO_DATE);
+    int32_t fri = (int32_t)rc_days_from_civil(2024, 5, 17);
+    ck_assert_int_eq(rc_day_distance(fri + 3, fri, 1), 1); /* Monday after */
+    ck_assert_int_eq(rc_day_distance(fri + 3, fri, 0), 3);
+    ck_assert_int_eq(rc_day_distance(fri + 1, fri, 1), 1); /* Saturday counts as Monday */
+}
+END_TEST
+
 static int test_days_in_month(int y, int m) {
     static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) {
@@ -821,6 +847,7 @@ static Suite *timefmt_suite(void) {
     suite_add_tcase(s, api);
 
     TCase *calendar = tcase_create("calendar");
+    tcase_add_test(calendar, civil_weekday_and_business_days);
     tcase_add_test(calendar, days_from_civil_known_values);
     tcase_add_test(calendar, every_day_1970_to_2100_round_trips);
     tcase_add_test(calendar, every_year_boundary_round_trips_through_epoch);

@@ -548,31 +548,13 @@ static void bind_span(sqlite3_stmt *st, int i, span v) {
 /* Raw text as stored in failures: verbatim when it is valid UTF-8 without
  * NUL bytes, else with every offending byte written \xNN (and backslashes
  * doubled, so the escaping is unambiguous). */
-static int utf8_seq_len(const unsigned char *s, size_t n) {
-    unsigned char c = s[0];
-    if (c == 0)
-        return 0;
-    if (c < 0x80)
-        return 1;
-    int len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
-    if (!len || c > 0xf4 || (size_t)len > n)
-        return 0;
-    for (int i = 1; i < len; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0) || (c == 0xf0 && s[1] < 0x90) ||
-        (c == 0xf4 && s[1] >= 0x90))
-        return 0;
-    return len;
-}
-
 static int needs_escape(const char *s, size_t n) {
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
-        int l = utf8_seq_len(u + i, n - i);
+        size_t l = rc_utf8_decode(u + i, n - i, NULL);
         if (!l)
             return 1;
-        i += (size_t)l;
+        i += l;
     }
     return 0;
 }
@@ -592,11 +574,11 @@ static const char *escaped_raw(importer *im, const char *s, size_t n, size_t *ou
     const unsigned char *u = (const unsigned char *)s;
     size_t o = 0;
     for (size_t i = 0; i < n;) {
-        int l = utf8_seq_len(u + i, n - i);
+        size_t l = rc_utf8_decode(u + i, n - i, NULL);
         if (l && u[i] != '\\') {
-            memcpy(im->esc + o, u + i, (size_t)l);
-            o += (size_t)l;
-            i += (size_t)l;
+            memcpy(im->esc + o, u + i, l);
+            o += l;
+            i += l;
         } else if (l) {
             im->esc[o++] = '\\';
             im->esc[o++] = '\\';

@@ -19,6 +19,7 @@
  * transaction: the run, the matches and their items, and the exceptions
  * that changed (an identical open exception is kept, a stale one closed),
  * so a second run on the same data changes nothing. */
+#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@
 
 #include "match/match.h"
 #include "util/record.h"
-#include "util/timefmt.h"
+#include "util/calendar.h"
 
 #define MIN_PREFIX 10    /* a key cut short in bank text: at least this many characters */
 #define MAX_CANDIDATES 8 /* listed in an exception */
@@ -96,26 +97,6 @@ static uint64_t hash_n(const char *s, size_t n) {
     for (size_t i = 0; i < n; i++)
         h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
     return h | 1; /* 0 stays "no text" */
-}
-
-/* Days since 1970-01-01 of "YYYY-MM-DD...". */
-static int32_t day_of(const char *s) {
-    if (!s || strlen(s) < 10) return RC_NO_DATE;
-    return (int32_t)rc_days_from_civil(atoi(s), (unsigned)atoi(s + 5), (unsigned)atoi(s + 8));
-}
-
-/* Business days since a Monday long ago: weekends count as the Monday
- * after them, so Friday to Monday is one business day. */
-static int64_t business_index(int32_t d) {
-    int64_t m = (int64_t)d + 3; /* 1970-01-01 was a Thursday: make day 0 a Monday */
-    int64_t w = m >= 0 ? m / 7 : (m - 6) / 7;
-    int64_t r = m - 7 * w;
-    return w * 5 + (r < 5 ? r : 5);
-}
-
-int rc_day_distance(int32_t a, int32_t b, int business) {
-    if (!business) return a - b;
-    return (int)(business_index(a) - business_index(b));
 }
 
 /* ---- loading ------------------------------------------------------------------------------ */
@@ -298,9 +279,9 @@ static int read_row(sqlite3_stmt *st, const uint32_t *src_by_id, int64_t max_src
         row.value[v] = sqlite3_column_int64(st, 4 + v);
     const char *occ = (const char *)sqlite3_column_text(st, 7);
     const char *set = (const char *)sqlite3_column_text(st, 8);
-    row.day[RC_DATE_OCCURRED] = day_of(occ);
+    row.day[RC_DATE_OCCURRED] = rc_day_of(occ);
     /* A settled date the row lacks falls back to when it occurred. */
-    row.day[RC_DATE_SETTLED] = set ? day_of(set) : row.day[RC_DATE_OCCURRED];
+    row.day[RC_DATE_SETTLED] = set ? rc_day_of(set) : row.day[RC_DATE_OCCURRED];
     for (int f = 0; f < RC_TF_COUNT; f++) {
         row.text[f] = RC_NO_TEXT;
         const char *t = (const char *)sqlite3_column_text(st, 9 + f);
@@ -954,60 +935,38 @@ static int on_listed(size_t ri, void *p) {
     return 0;
 }
 
-/* JSON string content: the texts here are ids and keys, but escape anyway. */
-static void json_text(char *out, size_t size, const char *s) {
-    size_t n = 0;
-    for (; *s && n + 7 < size; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            out[n++] = '\\', out[n++] = (char)c;
-        else if (c < 0x20)
-            n += (size_t)snprintf(out + n, size - n, "\\u%04x", c);
-        else if (c >= 0xc0 && n + (c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2) + 7 >= size)
-            break; /* never cut a character in two */
-        else
-            out[n++] = (char)c;
-    }
-    out[n] = '\0';
-}
-
-/* The candidates of an exception as JSON, in the order collected: each
- * right unit's id, source, external id (or group key), amount, currency,
- * items, and the first criterion it failed (for near misses). */
+/* The candidates of an exception as JSON (Jansson), in the order
+ * collected: each right unit's id, source, external id (or group key),
+ * amount, currency, items, and the first criterion it failed (for near
+ * misses). NULL when out of memory. */
 static char *candidates_json(visit_ctx *c) {
     static const char *const fail[] = {"", "currency", "reference", "amount", "date"};
-    /* An entry is at most ~180 bytes of its own plus two texts of at most
-     * 255 bytes each (json_text's buffers): 1 KiB an entry always fits. */
-    size_t cap = 16 + c->nfound * 1024, n = 0;
-    char *out = malloc(cap);
-    if (!out) return NULL;
-    n += (size_t)snprintf(out + n, cap - n, "[");
-    for (size_t i = 0; i < c->nfound && n < cap; i++) {
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < c->nfound; i++) {
         const rc_unit *u = &c->R->u[c->found[i]];
-        char src[256], ext[256];
-        json_text(src, sizeof src, rc_unit_source(c->R, u));
-        json_text(ext, sizeof ext, rc_unit_name(c->R, u));
-        rc_fail_at how = c->found_how[i];
+        const char *src = rc_unit_source(c->R, u), *name = rc_unit_name(c->R, u);
+        json_t *o = json_object();
+        int bad = !o || json_array_append_new(list, o) ||
+                  json_object_set_new(o, "transaction_id", json_integer(u->id)) ||
+                  json_object_set_new(o, "source", json_stringn(src, strlen(src))) ||
+                  json_object_set_new(o, c->R->grouped ? "group" : "external_id",
+                                      json_stringn(name, strlen(name)));
         /* A group whose sum left int64_t has no amount to show: null, never
          * the wrapped value. */
-        char amount[32];
-        if (u->overflow)
-            snprintf(amount, sizeof amount, "null, \"overflow\": true");
-        else
-            snprintf(amount, sizeof amount, "%lld", (long long)u->value);
-        n += (size_t)snprintf(
-            out + n, cap - n,
-            "%s{\"transaction_id\": %lld, \"source\": \"%s\", \"%s\": \"%s\","
-            " \"amount_minor\": %s, \"currency\": \"%.3s\", \"items\": %u%s%s%s}",
-            i ? ", " : "", (long long)u->id, src, c->R->grouped ? "group" : "external_id", ext,
-            amount, u->currency, u->count, how ? ", \"failed\": \"" : "", fail[how],
-            how ? "\"" : "");
+        bad = bad || json_object_set_new(o, "amount_minor",
+                                         u->overflow ? json_null() : json_integer(u->value));
+        bad = bad || (u->overflow && json_object_set_new(o, "overflow", json_true()));
+        bad = bad || json_object_set_new(o, "currency", json_stringn(u->currency, 3)) ||
+              json_object_set_new(o, "items", json_integer(u->count));
+        bad = bad || (c->found_how[i] &&
+                      json_object_set_new(o, "failed", json_string(fail[c->found_how[i]])));
+        if (bad) {
+            json_decref(list);
+            list = NULL;
+        }
     }
-    if (n + 2 > cap) { /* cannot happen (see cap); never write past it */
-        free(out);
-        return NULL;
-    }
-    snprintf(out + n, cap - n, "]");
+    char *out = list ? json_dumps(list, JSON_PRESERVE_ORDER) : NULL;
+    json_decref(list);
     return out;
 }
 

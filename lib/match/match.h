@@ -7,8 +7,8 @@
 
 #include "store/store.h"
 #include "match/rules.h"
+#include "util/calendar.h"
 
-#define RC_NO_DATE INT32_MIN
 #define RC_NO_TEXT UINT32_MAX
 
 /* Strings of one side, packed: units refer to them by offset. */
@@ -147,10 +147,6 @@ typedef struct {
 /* Checks every criterion in order: currency, reference, amount, date. */
 rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l, const rc_units *R,
                           const rc_unit *ri);
-
-/* Business days from day b to day a (Monday-Friday; weekends count as the
- * next Monday), or calendar days. */
-int rc_day_distance(int32_t a, int32_t b, int business);
 
 /* The evidence of a pair as compact JSON, into buf (docs/MATCHING.md). */
 void rc_match_evidence(const rc_rule *r, const rc_unit *l, const rc_unit *ri, const rc_verdict *v,

@@ -154,7 +154,7 @@ int recon_match_add(recon_db *db, const int64_t *left, size_t nleft, const int64
     if (!db || !left || !right || !nleft || !nright || !note || !*note)
         return rc_fail(db, RECON_EMISUSE,
                        "recon_match_add: left and right transactions and a note are required");
-    char now[21], cur_l[4] = "", cur_r[4] = "", evidence[256];
+    char now[21], cur_l[4] = "", cur_r[4] = "";
     int64_t sum_l = 0, sum_r = 0, id = 0;
     int mixed = 0;
     rc_now_utc(now);
@@ -184,11 +184,13 @@ int recon_match_add(recon_db *db, const int64_t *left, size_t nleft, const int64
                          ml, mr, cur_l);
         }
     }
-    snprintf(evidence, sizeof evidence,
-             "{\"manual\": true, \"left_sum\": %lld, \"right_sum\": %lld, \"currency\": \"%s\","
-             " \"forced\": %s}",
-             (long long)sum_l, (long long)sum_r, cur_l, force ? "true" : "false");
+    json_t *ev = json_pack("{s:b, s:I, s:I, s:s, s:b}", "manual", 1, "left_sum", (json_int_t)sum_l,
+                           "right_sum", (json_int_t)sum_r, "currency", cur_l, "forced", force);
+    char *evidence = ev ? json_dumps(ev, JSON_PRESERVE_ORDER) : NULL;
+    json_decref(ev);
+    if (!rc && !evidence) rc = rc_fail(db, RECON_ENOMEM, "recording a manual match: out of memory");
     if (!rc) rc = insert_manual(db, now, actor, note, force ? 1 : 0, evidence, &id);
+    free(evidence);
     if (!rc) rc = insert_side(db, id, left, nleft, "left");
     if (!rc) rc = insert_side(db, id, right, nright, "right");
     if (!rc) rc = audit(db, now, actor, "match_add", id, 0, note);

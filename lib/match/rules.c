@@ -3,7 +3,6 @@
  * and the reference normalizer the matcher compares with. */
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +16,6 @@
 #include "match/rules.h"
 
 #define MAX_RULES 256
-#define MAX_RULES_BYTES (1024 * 1024)
 
 static const char *const TEXT_FIELDS[RC_TF_COUNT] = {"reference", "group_id", "external_id",
                                                      "description", "counterparty"};
@@ -415,31 +413,18 @@ int recon_rules_parse(const char *text, const char *origin, recon_error *err, re
     memset(&c, 0, sizeof c);
     if (!(c.rules = calloc(1, sizeof *c.rules)))
         return rc_error_set(err, RECON_ENOMEM, "%s: out of memory", origin);
-    int long_line = rc_ini_long_line(text);
-    if (long_line) {
-        recon_rules_free(c.rules);
-        return rc_error_set(err, RECON_EPROFILE, "%s:%d: line longer than %d bytes", origin,
-                            long_line, RC_INI_LINE_MAX);
-    }
-    int line = ini_parse_string(text, on_ini, &c);
+    int rc = rc_ini_parse(text, origin, on_ini, &c, c.err, err);
     char why[512];
     const char *invalid = NULL;
-    for (size_t i = 0; line == 0 && !invalid && i < c.rules->n; i++) {
+    for (size_t i = 0; rc == RECON_OK && !invalid && i < c.rules->n; i++) {
         rc_rule *r = &c.rules->rule[i];
         if (!r->left.kinds) r->left.kinds = (1u << RC_K_COUNT) - 1;
         if (!r->right.kinds) r->right.kinds = (1u << RC_K_COUNT) - 1;
         invalid = validate_rule(r, why, sizeof why);
     }
-    if (line == 0 && !invalid && c.rules->n == 0) invalid = "no [rule NAME] sections";
-    if (line != 0 || invalid) {
-        int rc = line < 0 ? RECON_ENOMEM : RECON_EPROFILE;
-        if (line > 0)
-            rc_error_set(err, rc, "%s:%d: %s", origin, line,
-                         c.err[0] ? c.err : "not a key = value line");
-        else if (line < 0)
-            rc_error_set(err, rc, "%s: out of memory", origin);
-        else
-            rc_error_set(err, rc, "%s: %s", origin, invalid);
+    if (rc == RECON_OK && !invalid && c.rules->n == 0) invalid = "no [rule NAME] sections";
+    if (rc == RECON_OK && invalid) rc = rc_error_set(err, RECON_EPROFILE, "%s: %s", origin, invalid);
+    if (rc != RECON_OK) {
         recon_rules_free(c.rules);
         return rc;
     }
@@ -455,24 +440,11 @@ int recon_rules_parse(const char *text, const char *origin, recon_error *err, re
 int recon_rules_load(const char *path, recon_error *err, recon_rules **out) {
     if (!path || !out) return rc_error_set(err, RECON_EMISUSE, "recon_rules_load: NULL argument");
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return rc_error_set(err, RECON_EIO, "%s: cannot open: %s", path, strerror(errno));
-    char *buf = malloc(MAX_RULES_BYTES + 1);
-    size_t n = buf ? fread(buf, 1, MAX_RULES_BYTES + 1, f) : 0;
-    int failed = ferror(f);
-    fclose(f);
-    int rc;
-    if (!buf)
-        rc = rc_error_set(err, RECON_ENOMEM, "%s: out of memory", path);
-    else if (failed)
-        rc = rc_error_set(err, RECON_EIO, "%s: read error", path);
-    else if (n > MAX_RULES_BYTES || memchr(buf, '\0', n))
-        rc = rc_error_set(err, RECON_EPROFILE, "%s: not a rules file (binary or over 1 MiB)", path);
-    else {
-        buf[n] = '\0';
-        rc = recon_rules_parse(buf, path, err, out);
-    }
-    free(buf);
+    int rc = RECON_OK;
+    char *text = rc_ini_read_file(path, "a rules file", err, &rc);
+    if (!text) return rc;
+    rc = recon_rules_parse(text, path, err, out);
+    free(text);
     return rc;
 }
 

@@ -4,7 +4,6 @@
  * record; it knows nothing about SQLite or about how rows are read. */
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +16,6 @@
 #include "profile/profile.h"
 #include "util/utf8.h"
 
-#define MAX_PROFILE_BYTES (1024 * 1024)
 
 static const char *const FIELD_NAMES[RC_F_COUNT] = {
     "external_id", "kind",        "occurred_at",  "settled_at",      "amount",
@@ -732,27 +730,14 @@ int recon_profile_parse(const char *text, const char *origin, recon_error *err,
     struct parse_ctx c = {0};
     if (!(c.p = profile_new()))
         return rc_error_set(err, RECON_ENOMEM, "%s: out of memory", origin);
-    int long_line = rc_ini_long_line(text);
-    if (long_line) {
-        recon_profile_free(c.p);
-        return rc_error_set(err, RECON_EPROFILE, "%s:%d: line longer than %d bytes", origin,
-                            long_line, RC_INI_LINE_MAX);
-    }
-    int line = ini_parse_string(text, on_ini, &c);
+    int rc = rc_ini_parse(text, origin, on_ini, &c, c.err, err);
     const char *invalid = NULL;
     char why[256];
-    if (line == 0)
-        invalid = validate(c.p, &c, why, sizeof why);
-    if (line != 0 || invalid) {
-        if (line > 0)
-            rc_error_set(err, RECON_EPROFILE, "%s:%d: %s", origin, line,
-                         c.err[0] ? c.err : "not a key = value line");
-        else if (line < 0)
-            rc_error_set(err, RECON_ENOMEM, "%s: out of memory", origin);
-        else
-            rc_error_set(err, RECON_EPROFILE, "%s: %s", origin, invalid);
+    if (rc == RECON_OK && (invalid = validate(c.p, &c, why, sizeof why)) != NULL)
+        rc = rc_error_set(err, RECON_EPROFILE, "%s: %s", origin, invalid);
+    if (rc != RECON_OK) {
         recon_profile_free(c.p);
-        return line < 0 ? RECON_ENOMEM : RECON_EPROFILE;
+        return rc;
     }
     if (!c.p->description && !(c.p->description = strdup(""))) {
         recon_profile_free(c.p);
@@ -762,39 +747,12 @@ int recon_profile_parse(const char *text, const char *origin, recon_error *err,
     return RECON_OK;
 }
 
-static char *read_small_file(const char *path, recon_error *err, int *rc) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *rc = rc_error_set(err, RECON_EIO, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = malloc(MAX_PROFILE_BYTES + 1);
-    size_t n = buf ? fread(buf, 1, MAX_PROFILE_BYTES + 1, f) : 0;
-    int failed = buf ? ferror(f) : 0;
-    fclose(f);
-    if (!buf) {
-        *rc = rc_error_set(err, RECON_ENOMEM, "%s: out of memory", path);
-    } else if (failed) {
-        *rc = rc_error_set(err, RECON_EIO, "%s: read error", path);
-    } else if (n > MAX_PROFILE_BYTES) {
-        *rc = rc_error_set(err, RECON_EPROFILE, "%s: larger than %d bytes: not a profile", path,
-                           MAX_PROFILE_BYTES);
-    } else if (memchr(buf, '\0', n)) {
-        *rc = rc_error_set(err, RECON_EPROFILE, "%s: contains NUL bytes: not a profile", path);
-    } else {
-        buf[n] = '\0';
-        return buf;
-    }
-    free(buf);
-    return NULL;
-}
-
 int recon_profile_load(const char *path, recon_error *err, recon_profile **out) {
     if (!path || !out)
         return rc_error_set(err, RECON_EMISUSE, "recon_profile_load: NULL argument");
     *out = NULL;
     int rc = RECON_OK;
-    char *text = read_small_file(path, err, &rc);
+    char *text = rc_ini_read_file(path, "a profile", err, &rc);
     if (!text)
         return rc;
     rc = recon_profile_parse(text, path, err, out);

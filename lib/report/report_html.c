@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/calendar.h"
 #include "util/strbuf.h"
 #include "report/report.h"
 #include "util/money.h"
@@ -333,25 +334,6 @@ static int cards(page *p) {
 enum { CW = 9600, CH = 3000, PL = 620, PR = 160, PT = 420, PB = 520 };
 enum { PW = CW - PL - PR, PH = CH - PT - PB };
 
-/* Days since 1970-01-01 of a civil date, and back (proleptic Gregorian;
- * H. Hinnant's algorithms), for the labels of days without data. */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400, yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
-static void civil_from_days(int64_t z, int *y, int *m, int *d) {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097, doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 /* The smallest 1, 2 or 5 times a power of ten that is at least v. */
 static int64_t nice_step(int64_t v) {
     int64_t base = 1;
@@ -414,11 +396,10 @@ static int chart_frame_read(page *p, chart_frame *c) {
     c->days = sqlite3_column_int64(st, 0);
     const char *first = (const char *)sqlite3_column_text(st, 1);
     const char *last = (const char *)sqlite3_column_text(st, 2);
-    int y, m, d;
-    if (c->days > 0 && first && last && sscanf(first, "%4d-%2d-%2d", &y, &m, &d) == 3) {
+    if (c->days > 0 && first && last && rc_day_of(first) != RC_NO_DATE) {
         snprintf(c->first_day, sizeof c->first_day, "%s", first);
         snprintf(c->last_day, sizeof c->last_day, "%s", last);
-        c->first = days_from_civil(y, m, d);
+        c->first = rc_day_of(first);
         c->span = sqlite3_column_int64(st, 3);
         c->max = sqlite3_column_int64(st, 4);
         c->matched = sqlite3_column_int64(st, 5);
@@ -447,12 +428,13 @@ static void chart_axes(page *p, const chart_frame *c, int64_t top, int64_t step)
     int64_t every = (c->span + 11) / 12;
     int same_year = !strncmp(c->first_day, c->last_day, 4);
     for (int64_t i = 0; i < c->span; i += every) {
-        int y, m, d;
-        civil_from_days(c->first + i, &y, &m, &d);
+        int64_t y;
+        int m, d;
+        rc_civil_from_days(c->first + i, &y, &m, &d);
         if (same_year)
             snprintf(label, sizeof label, "%02d-%02d", m, d);
         else
-            snprintf(label, sizeof label, "%04d-%02d-%02d", y % 10000, m, d);
+            snprintf(label, sizeof label, "%04d-%02d-%02d", (int)(y % 10000), m, d);
         int64_t x = PL + (2 * i + 1) * PW / (2 * c->span);
         text(p, "class=\"tick\" text-anchor=\"middle\"", x, PT + PH + 150, label);
     }

@@ -6,6 +6,7 @@
  * and cheap enough to run on every row of a large file. */
 #include "util/timefmt.h"
 #include "recon.h"
+#include "util/calendar.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -429,37 +430,6 @@ int rc_time_format_compile(const char *spec, rc_time_format *out) {
     return 0;
 }
 
-int64_t rc_days_from_civil(int64_t y, unsigned m, unsigned d) {
-    /* Hinnant's algorithm: years start in March so the leap day is last.
-     * Defined for |y| well below 2^40, far beyond any date we accept. */
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const int64_t yoe = y - era * 400;
-    const int64_t mp = m > 2 ? (int64_t)m - 3 : (int64_t)m + 9;
-    const int64_t doy = (153 * mp + 2) / 5 + (int64_t)d - 1;
-    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* Inverse of rc_days_from_civil. */
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
-    z += 719468;
-    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const int64_t doe = z - era * 146097;
-    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-static int days_in_month(int y, int m) {
-    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : days[m - 1];
-}
-
 static void put_digits(char *p, int v, int width) {
     for (int k = width - 1; k >= 0; k--) {
         p[k] = (char)('0' + v % 10);
@@ -487,7 +457,7 @@ static int write_instant(int64_t t, char *out) {
     int64_t y = 0;
     int m = 0;
     int d = 0;
-    civil_from_days(days, &y, &m, &d);
+    rc_civil_from_days(days, &y, &m, &d);
     if (y < YEAR_MIN || y > YEAR_MAX) {
         return RC_TIME_RANGE;
     }
@@ -530,7 +500,7 @@ static int finish(fields *f, int tz_offset_min, char *out) {
         return rc;
     }
     if (f->year < YEAR_MIN || f->year > YEAR_MAX || f->month < 1 || f->month > 12 || f->day < 1 ||
-        f->day > days_in_month(f->year, f->month)) {
+        f->day > rc_days_in_month(f->year, f->month)) {
         return RC_TIME_RANGE;
     }
     if (f->has_zone && !zone_in_range(f->zone)) {

@@ -57,7 +57,4 @@ int rc_time_zone_parse(const char *spec, int *out_minutes);
 const char *rc_time_errcode(int err);
 const char *rc_time_errmsg(int err);
 
-/* Days since 1970-01-01 for a proleptic Gregorian date (no time zones). */
-int64_t rc_days_from_civil(int64_t y, unsigned m, unsigned d);
-
 #endif

@@ -21,31 +21,12 @@ bool rc_utf8_valid(const unsigned char *s, size_t n) {
     while (i < n) {
         while (n - i >= 8 && ascii8_nonul(s + i))
             i += 8;
-        if (i == n) break;
-        const unsigned c = s[i];
-        if (c - 1u < 0x7Fu) {
-            i++;
-            continue;
-        }
-        size_t more;
-        unsigned lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-        if (c >= 0xC2 && c <= 0xDF) {
-            more = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            more = 2;
-            if (c == 0xE0) lo = 0xA0; /* overlong */
-            if (c == 0xED) hi = 0x9F; /* surrogates */
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            more = 3;
-            if (c == 0xF0) lo = 0x90; /* overlong */
-            if (c == 0xF4) hi = 0x8F; /* past U+10FFFF */
-        } else {
-            return false; /* NUL, continuation byte, C0/C1, F5..FF */
-        }
-        if (n - i <= more || s[i + 1] < lo || s[i + 1] > hi) return false;
-        for (size_t k = 2; k <= more; k++)
-            if ((s[i + k] & 0xC0) != 0x80) return false;
-        i += more + 1;
+        if (i == n)
+            break;
+        size_t len = rc_utf8_decode(s + i, n - i, NULL);
+        if (!len)
+            return false; /* NUL, C0/C1 lead, stray continuation, F5..FF, ... */
+        i += len;
     }
     return true;
 }
