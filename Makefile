@@ -42,7 +42,10 @@ CHECK_LIBS  = $$(pkg-config --libs check)
 LIB_SRC   := $(wildcard lib/*/*.c)
 LIB_HDR   := $(wildcard lib/*.h lib/*/*.h)
 LIB_OBJ   := $(patsubst lib/%.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/builtin_data.o \
-             $(B)/obj/error_table.o
+             $(B)/obj/error_table.o $(B)/obj/sql_views.o
+# The views and the SQL fragments the reports share, compiled from
+# lib/store/sql/ (scripts/sqlembed.py).
+SQL_GEN   := $(B)/gen/sql_views.c $(B)/gen/store/sql_fragments.h
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 
@@ -95,7 +98,15 @@ $(B)/obj/error_table.o: $(B)/gen/error_table.c lib/errors/errtable.h include/rec
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
-$(B)/obj/%.o: lib/%.c $(LIB_HDR) include/recon.h
+$(SQL_GEN) &: scripts/sqlembed.py lib/store/sql/fragments.sql lib/store/sql/views.sql
+	@mkdir -p $(B)/gen/store
+	python3 scripts/sqlembed.py lib/store/sql/fragments.sql lib/store/sql/views.sql $(SQL_GEN)
+
+$(B)/obj/sql_views.o: $(B)/gen/sql_views.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(B)/obj/%.o: lib/%.c $(LIB_HDR) include/recon.h $(B)/gen/store/sql_fragments.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
@@ -291,6 +302,7 @@ $(FUZZ_B)/.deps-ok: fuzz/install-deps.sh
 # must not see this rule: there it is $(B)/librecon.a).
 ifneq ($(B),$(FUZZ_B))
 $(FUZZ_B)/librecon.a: $(LIB_SRC) $(LIB_HDR) include/recon.h scripts/embed.sh \
+                      scripts/sqlembed.py $(wildcard lib/store/sql/*.sql) \
                       scripts/mkerrtable.c $(wildcard data/*.csv data/profiles/*.ini) \
                       data/rules/default.ini | $(FUZZ_B)/.deps-ok
 	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=$(FUZZ_CC) SAN=1 OPT="-O1 -g" \

@@ -1117,6 +1117,24 @@ check "mkerrtable: a closed set without UNKNOWN is refused" "1|yes" \
 run "$MKERR" "$ROOT/data/unified_codes.csv" one_row.csv
 check "mkerrtable: the same table with UNKNOWN compiles" 0 "$rc"
 
+# The SQL compiler of the views refuses what it cannot expand exactly.
+printf '@define TWICE(x)\n(x) + (x)\n' >frag.sql
+printf 'CREATE VIEW v AS SELECT @TWICE(1, 2);\n' >views_bad_args.sql
+run python3 "$ROOT/scripts/sqlembed.py" frag.sql views_bad_args.sql out.c out.h
+check "sqlembed: a fragment given the wrong number of arguments is refused" \
+    "1|views_bad_args.sql:1: @TWICE takes 1 arguments, got 2" "$rc|$(printf '%s' "$err" | sed 's/^sqlembed: //')"
+printf 'CREATE VIEW v AS SELECT @THRICE(1);\n' >views_unknown.sql
+run python3 "$ROOT/scripts/sqlembed.py" frag.sql views_unknown.sql out.c out.h
+check "sqlembed: an unknown fragment is refused" "1|yes" \
+    "$rc|$(printf '%s' "$err" | grep -q 'unknown fragment' && echo yes)"
+printf "CREATE VIEW v AS SELECT '@TWICE(9)' AS t, @TWICE(a + 1) AS n -- @TWICE(0)\n  FROM x;\n" >views_ok.sql
+run python3 "$ROOT/scripts/sqlembed.py" frag.sql views_ok.sql out.c out.h
+check "sqlembed: arguments go in whole, literals and comments are left alone" \
+    "0|    \"CREATE VIEW v AS SELECT '@TWICE(9)' AS t, (a + 1) + (a + 1) AS n -- @TWICE(0)\\n\"" \
+    "$rc|$(sed -n 6p out.c)"
+check "sqlembed: the fragment as a C macro" '#define RC_SQL_TWICE(x) "(" x ") + (" x ")"' \
+    "$(grep define out.h | grep TWICE)"
+
 run python3 "$ROOT/scripts/errdoc.py" --check
 check "docs/ERROR_CODES.md is generated from the data it documents (errdoc)" 0 "$rc"
 # The demo samples are generated from the generic fixtures.

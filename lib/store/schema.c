@@ -4,7 +4,7 @@
  * left half-upgraded:
  * - migrations (lib/store/sql/NNNN_*.sql, compiled in): the tables and
  *   indexes, append-only; PRAGMA user_version counts those applied;
- * - views (views.c): derived, so they are re-created whenever their text
+ * - views (lib/store/sql/views.sql): derived, so they are re-created whenever their text
  *   differs from the one the database records (meta 'views_sha256');
  * - mirrors of compiled-in tables (error codes, currencies), refreshed
  *   when their signature changes.
@@ -64,6 +64,18 @@ const char *rc_schema_migration(int version) {
 
 /* ---- views -------------------------------------------------------------------------- */
 
+/* Generated from lib/store/sql/views.sql (build/gen/sql_views.c). */
+extern const char *const rc_views[];
+extern const size_t rc_nviews;
+
+size_t rc_views_count(void) {
+    return rc_nviews;
+}
+
+const char *rc_view_sql(size_t i) {
+    return i < rc_nviews ? rc_views[i] : NULL;
+}
+
 /* The name in "CREATE VIEW name AS ...". */
 static int view_name(const char *sql, char out[64]) {
     static const char PREFIX[] = "CREATE VIEW ";
@@ -103,7 +115,7 @@ static int drop_views(recon_db *db) {
     for (size_t i = 0; i < rc_views_count(); i++) {
         char name[64], sql[128];
         if (view_name(rc_view_sql(i), name))
-            return rc_fail(db, RECON_ERROR, "views.c: statement %zu is not CREATE VIEW", i);
+            return rc_fail(db, RECON_ERROR, "views.sql: statement %zu is not CREATE VIEW", i);
         snprintf(sql, sizeof sql, "DROP VIEW IF EXISTS main.%s", name);
         int rc = rc_exec(db, sql);
         if (rc)

@@ -1,6 +1,6 @@
 /* store: the database handle and what every module that reads or writes
  * SQL shares: error messages from SQLite, statements, transactions, the
- * audit clock, and the schema's upkeep (schema.c, views.c). The only
+ * audit clock, and the schema's upkeep (schema.c). The only
  * header that hands out sqlite3: a module that includes it is the store or
  * one of the adapters docs/ARCHITECTURE.md names. */
 #ifndef RECON_STORE_H
@@ -63,9 +63,10 @@ const char *rc_schema_migration(int version);
  * 'views_sha256' of a database that has them (schema.c). */
 void rc_views_hash(char out[65]);
 
-/* The views (views.c): statement i is "CREATE VIEW name AS ...", in
- * creation order; RC_VIEWS_VERSION is the documented interface version
- * (docs/REPORTING.md), raised when a column is added. */
+/* The views (lib/store/sql/views.sql, compiled in by scripts/sqlembed.py):
+ * statement i is "CREATE VIEW name AS ...", in creation order.
+ * RC_VIEWS_VERSION is the documented interface version (docs/REPORTING.md),
+ * raised when a column is added. */
 #define RC_VIEWS_VERSION 1
 size_t rc_views_count(void);
 const char *rc_view_sql(size_t i);

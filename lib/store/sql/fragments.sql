@@ -1,0 +1,58 @@
+-- SQL fragments: expressions the views (views.sql) and the reports
+-- (lib/report/) share, so that a figure is computed one way wherever it is
+-- shown. scripts/sqlembed.py expands a use, @NAME(arg, ...), by putting
+-- each argument's text where its parameter stands (whole words), in
+-- views.sql at build time and, for C, as the string macro RC_SQL_NAME in the
+-- generated sql_fragments.h (store/sql.h includes it).
+--
+-- A definition is one "@define NAME(params) body" block: the body runs to
+-- the next blank line or definition; "--" lines are comments.
+
+-- Matched / all as a percentage with one decimal, '98.4%': tenths rounded
+-- half up, but never 100.0% while something is unmatched nor 0.0% once
+-- something matched (a reader takes those for "all" and "none"); NULL when
+-- all is 0.
+@define MATCH_RATE(matched, all)
+(SELECT printf('%d.%d%%', r / 10, r % 10) FROM (SELECT CASE
+ WHEN (matched) < (all) AND ((matched) * 1000 + (all) / 2) / (all) = 1000 THEN 999
+ WHEN (matched) > 0 AND ((matched) * 1000 + (all) / 2) / (all) = 0 THEN 1
+ ELSE ((matched) * 1000 + (all) / 2) / (all) END AS r))
+
+-- Sums of money that never stop a query. SQLite's sum() fails the whole
+-- statement with "integer overflow" when a total leaves int64, so one file
+-- of absurd amounts would take every report down. These add the high and
+-- low 32 bits apart (neither can overflow) and join them with SQLite's
+-- arithmetic, which turns an overflow into a REAL that typeof() tells
+-- apart. SUM_F(x, f) is the sum of x over the rows where f holds: 0 when
+-- there are none, NULL when the total leaves int64 or an x is NULL (an
+-- unknown part makes the whole unknown), never a wrapped or partial number.
+@define SUM_HI_LO(x, f)
+(sum((x) >> 32) FILTER (WHERE f) * 4294967296 + sum((x) & 4294967295) FILTER (WHERE f))
+
+@define SUM_F(x, f)
+(CASE WHEN count(*) FILTER (WHERE f) = 0 THEN 0
+ WHEN count(x) FILTER (WHERE f) < count(*) FILTER (WHERE f) THEN NULL
+ WHEN typeof(@SUM_HI_LO(x, f)) = 'integer' THEN @SUM_HI_LO(x, f) END)
+
+@define SUM(x)
+@SUM_F(x, 1)
+
+-- A payout row's amount: NULL without a payout row (SUM_F would say 0) or
+-- past int64.
+@define PAYOUT_SUM(x, f)
+CASE WHEN typeof(@SUM_HI_LO(x, f)) = 'integer' THEN @SUM_HI_LO(x, f) END
+
+-- |x|, NULL for INT64_MIN (its magnitude is no int64).
+@define ABS(x)
+(CASE WHEN (x) = -9223372036854775807 - 1 THEN NULL WHEN (x) < 0 THEN -(x) ELSE (x) END)
+
+-- A money column as exact text in major units, '-12.05' for -1205 EUR,
+-- with the currency's row of `currencies` joined as cu. Division and
+-- remainder rather than abs(x), which overflows on INT64_MIN.
+@define MAJOR_IN(cu, x)
+CASE WHEN (x) IS NULL THEN NULL WHEN cu.exponent = 0 THEN printf('%d', x)
+ ELSE printf('%s%d.%0*d', iif(x < 0, '-', ''), abs((x) / cu.unit), cu.exponent,
+ abs((x) % cu.unit)) END
+
+@define MAJOR(x)
+@MAJOR_IN(cu, x)
