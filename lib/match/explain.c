@@ -2,7 +2,10 @@
  * its match: rule, score, the evidence recorded, the other side. An
  * unmatched one is judged again, rule by rule, against everything the rule
  * would put on the other side: its closest candidates, and the first
- * criterion each failed (currency, reference, amount, date), closest first. */
+ * criterion each failed (currency, reference, amount, date), closest first.
+ * A store adapter: it reads with SQL, and loads, judges and checks vetoes
+ * with the engine's own functions (match/engine.h), so it cannot disagree
+ * with a run. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,72 +159,28 @@ static json_t *undone_json(recon_db *db, int64_t id) {
     return a;
 }
 
-/* The transactions of each undone match of the transaction explained,
- * sorted by (match, transaction): the engine's vetoes, to mark the
- * candidates it will never pair with it again. */
-typedef struct {
-    int64_t match, tx;
-} undone_item;
-
-typedef struct {
-    undone_item *v;
-    size_t n;
-} undone_items;
-
-static int cmp_undone(const void *a, const void *b) {
-    const undone_item *x = a, *y = b;
-    if (x->match != y->match) return x->match < y->match ? -1 : 1;
-    return (x->tx > y->tx) - (x->tx < y->tx);
-}
-
-static int load_undone(recon_db *db, int64_t id, undone_items *out) {
+/* The items of each undone match of the transaction explained: the
+ * engine's vetoes (rc_match_vetoed), to mark the candidates it will never
+ * pair with it again. */
+static int load_undone(recon_db *db, int64_t id, rc_vetoes *out) {
     sqlite3_stmt *st;
     int rc = rc_prepare(db,
-                        "SELECT mi.match_id, mi.transaction_id FROM match_items mi"
+                        "SELECT mi.transaction_id, mi.match_id FROM match_items mi"
                         " WHERE mi.match_id IN (SELECT m.id FROM matches m JOIN match_items x"
                         "   ON x.match_id = m.id WHERE x.transaction_id = ?1"
-                        "   AND m.undone_at IS NOT NULL)"
-                        " ORDER BY mi.match_id, mi.transaction_id",
+                        "   AND m.undone_at IS NOT NULL)",
                         &st);
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, id);
-    size_t cap = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        if (out->n == cap) {
-            cap = cap ? 2 * cap : 16;
-            undone_item *g = realloc(out->v, cap * sizeof *g);
-            if (!g) {
-                sqlite3_finalize(st);
-                return rc_fail(db, RECON_ENOMEM, "explain: out of memory");
-            }
-            out->v = g;
+        if (rc_vetoes_add(out, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1))) {
+            sqlite3_finalize(st);
+            return rc_fail(db, RECON_ENOMEM, "explain: out of memory");
         }
-        out->v[out->n++] = (undone_item){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)};
     }
     sqlite3_finalize(st);
+    rc_vetoes_sort(out);
     return RECON_OK;
-}
-
-static int in_undone(const undone_items *u, int64_t match, int64_t tx) {
-    undone_item key = {match, tx};
-    return u->n && bsearch(&key, u->v, u->n, sizeof key, cmp_undone) != NULL;
-}
-
-/* Whether one undone match held every transaction of both units: the
- * engine's rule (match.c, vetoed) for a pair it never makes again. */
-static int unit_vetoed(const undone_items *u, const rc_units *mine, const rc_unit *me,
-                       const rc_units *other, const rc_unit *o) {
-    for (size_t i = 0; i < u->n; i++) {
-        if (i && u->v[i].match == u->v[i - 1].match) continue;
-        int64_t m = u->v[i].match;
-        int all = 1;
-        for (uint32_t k = 0; all && k < me->count; k++)
-            all = in_undone(u, m, rc_unit_member(mine, me, k));
-        for (uint32_t k = 0; all && k < o->count; k++)
-            all = in_undone(u, m, rc_unit_member(other, o, k));
-        if (all) return 1;
-    }
-    return 0;
 }
 
 /* The unit of side u holding transaction id (its group on an aggregated
@@ -262,7 +221,7 @@ static int better(const ranked *a, const ranked *b) {
 }
 
 static json_t *rule_json(const rc_rule *r, int on_left, const rc_units *mine, const rc_unit *me,
-                         const rc_units *other, const undone_items *undone) {
+                         const rc_units *other, const rc_vetoes *undone) {
     static const char *const failed[] = {"none", "currency", "reference", "amount", "date"};
     ranked top[SHOW];
     size_t n = 0;
@@ -291,7 +250,7 @@ static json_t *rule_json(const rc_rule *r, int on_left, const rc_units *mine, co
                                  : json_integer((json_int_t)top[i].v.difference),
                              "days", top[i].v.days, "score", top[i].v.failed ? 0 : top[i].v.score));
         json_object_set_new(json_array_get(cands, i), "vetoed",
-                            json_boolean(unit_vetoed(undone, mine, me, other, o)));
+                            json_boolean(rc_match_vetoed(undone, mine, me, other, o)));
     }
     return json_pack("{s:s, s:s, s:s, s:i, s:o, s:o}", "rule", r->name, "side",
                      on_left ? "left" : "right", "cardinality", rc_cardinality_name(r->card),
@@ -302,7 +261,7 @@ static json_t *rule_json(const rc_rule *r, int on_left, const rc_units *mine, co
 static int rules_json(recon_db *db, int64_t id, const recon_rules *rules, json_t *out) {
     rc_bitset taken;
     rc_rows rows;
-    undone_items undone = {NULL, 0};
+    rc_vetoes undone = {NULL, 0, 0};
     memset(&rows, 0, sizeof rows);
     int rc = load_undone(db, id, &undone);
     if (rc) return rc;

@@ -1,103 +1,18 @@
-/* match: the matching engine. For each rule, in priority order:
- *
- *   1. load both sides' candidates (everything not matched or ignored, of
- *      the rule's sources and kinds) into arrays of units: a unit is one
- *      transaction, or on an aggregated side a group of transactions with
- *      the same key and currency (its amount the sum, its date the latest);
- *   2. index the right units by sorting them (by reference hash, by key
- *      prefix, or by currency, amount and date): every candidate search is
- *      a binary search, never a loop over the other side;
- *   3. judge each (left, right) pair found, and keep a pair only when each
- *      is the other's single best: an item with two equally good
- *      candidates, or whose candidate fits another item as well, is an
- *      exception listing them; so are near misses (same reference but the
- *      amount or date off; same amount but the date off);
- *   4. mark the matched transactions as taken for the later rules.
- *
- * Decisions depend on values only (sets, not row order), so the result is
- * the same whatever order the data came in. Everything is written in one
- * transaction: the run, the matches and their items, and the exceptions
- * that changed (an identical open exception is kept, a stale one closed),
- * so a second run on the same data changes nothing. */
-#include <jansson.h>
-#include <limits.h>
+/* match: the matching engine's store adapter, and recon_match_run. It
+ * reads what a run starts from (the transactions not matched or ignored,
+ * the taken set, the vetoes of undone matches) into the engine's
+ * structures, runs the engine (match/engine.c) rule by rule, and writes
+ * what it decided. Everything is written in one transaction: the run, the
+ * matches and their items, and the exceptions that changed (an identical
+ * open exception is kept, a stale one closed), so a second run on the same
+ * data changes nothing. May call: the store (SQLite), the engine, util/. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "match/match.h"
-#include "util/record.h"
 #include "util/calendar.h"
-
-#define MIN_PREFIX 10    /* a key cut short in bank text: at least this many characters */
-#define MAX_CANDIDATES 8 /* listed in an exception */
-#define NEAR_DAYS 7      /* a date this far outside the window is a near miss */
-
-/* ---- small containers --------------------------------------------------------------------- */
-
-int rc_bitset_init(rc_bitset *b, int64_t max) {
-    b->max = max < 0 ? 0 : max;
-    b->bits = calloc((size_t)(b->max / 8 + 1), 1);
-    return b->bits ? 0 : -1;
-}
-
-void rc_bitset_free(rc_bitset *b) {
-    free(b->bits);
-    b->bits = NULL;
-}
-
-void rc_bitset_set(rc_bitset *b, int64_t id) {
-    if (id >= 0 && id <= b->max) b->bits[id / 8] |= (uint8_t)(1u << (id % 8));
-}
-
-int rc_bitset_has(const rc_bitset *b, int64_t id) {
-    return id >= 0 && id <= b->max && (b->bits[id / 8] >> (id % 8) & 1);
-}
-
-static int pool_add(rc_pool *p, const char *s, size_t n, uint32_t *out) {
-    if (p->len + n + 1 > p->cap) {
-        size_t cap = p->cap ? p->cap : 4096;
-        while (cap < p->len + n + 1)
-            cap *= 2;
-        if (cap > UINT32_MAX) return -1;
-        char *g = realloc(p->s, cap);
-        if (!g) return -1;
-        p->s = g;
-        p->cap = cap;
-    }
-    *out = (uint32_t)p->len;
-    if (n) memcpy(p->s + p->len, s, n);
-    p->s[p->len + n] = '\0';
-    p->len += n + 1;
-    return 0;
-}
-
-static int units_push(rc_units *u, const rc_unit *it) {
-    if (u->n == u->cap) {
-        size_t cap = u->cap ? 2 * u->cap : 1024;
-        rc_unit *g = realloc(u->u, cap * sizeof *g);
-        if (!g) return -1;
-        u->u = g;
-        u->cap = cap;
-    }
-    u->u[u->n++] = *it;
-    return 0;
-}
-
-void rc_units_free(rc_units *u) {
-    free(u->u);
-    free(u->member);
-    free(u->pool.s);
-    memset(u, 0, sizeof *u);
-}
-
-/* FNV-1a: a cheap, well-spread hash for sorting and finding texts. */
-static uint64_t hash_n(const char *s, size_t n) {
-    uint64_t h = 0xcbf29ce484222325u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
-    return h | 1; /* 0 stays "no text" */
-}
+#include "util/record.h"
 
 /* ---- loading ------------------------------------------------------------------------------ */
 
@@ -124,109 +39,21 @@ int rc_match_taken(recon_db *db, rc_bitset *b) {
 static const char *const TEXT_COLUMN[RC_TF_COUNT] = {"t.reference", "t.group_id", "t.external_id",
                                                      "t.description", "t.counterparty"};
 
-/* The text a side compares: normalized when the rule compares normalized,
- * folded when it looks for one side's key inside the other's text, and
- * otherwise the stored text itself (no copy: it stays in the rows' pool).
- * raw is NULL or points into the rows' pool. */
-static int unit_text(const rc_rule *r, const rc_rows *rows, const char *raw, rc_units *u,
-                     rc_unit *it) {
-    char norm[512];
-    size_t n = raw ? strlen(raw) : 0;
-    it->text = RC_NO_TEXT;
-    it->hash = 0;
-    if (r->ref == RC_REF_NONE || !n) return 0; /* nothing compared */
-    if (r->ref == RC_REF_NORMALIZED)
-        n = rc_ref_normalize(raw, n, norm, sizeof norm);
-    else if (r->ref == RC_REF_CONTAINS)
-        n = rc_ref_fold(raw, n, norm, sizeof norm);
-    if (!n) return 0;
-    uint64_t h = hash_n(r->ref == RC_REF_EQUAL ? raw : norm, n);
-    it->hash = (uint32_t)(h ^ (h >> 32)) | 1;
-    if (r->ref == RC_REF_EQUAL) {
-        it->text = (uint32_t)(raw - rows->pool.s);
-        return 0;
-    }
-    return pool_add(&u->pool, norm, n, &it->text);
-}
-
-/* Units compare by their sort key text (a group key), then currency, then
- * source, then id; sk points into the pool, set once the pool no longer
- * moves. */
-static int cmp_key(const rc_unit *x, const rc_unit *y) {
-    int c = strcmp(x->sk, y->sk);
-    if (!c) c = memcmp(x->currency, y->currency, 3);
-    /* One source's payout never takes in another source's rows. */
-    return c ? c : (x->source > y->source) - (x->source < y->source);
-}
-
-static int cmp_group(const void *a, const void *b) {
-    const rc_unit *x = a, *y = b;
-    int c = cmp_key(x, y);
-    return c ? c : (x->id > y->id) - (x->id < y->id);
-}
-
-/* Turns the loaded transactions of an aggregated side into groups: one
- * unit per (key, currency), its value the sum, its date the latest. */
-static int make_groups(rc_units *u) {
-    for (size_t i = 0; i < u->n; i++)
-        u->u[i].sk = u->pool.s + u->u[i].key;
-    if (u->n) qsort(u->u, u->n, sizeof *u->u, cmp_group);
-    if (u->n && !(u->member = malloc(u->n * sizeof *u->member))) return -1;
-    size_t out = 0;
-    for (size_t i = 0; i < u->n;) {
-        rc_unit g = u->u[i];
-        g.first = (uint32_t)u->nmember;
-        g.count = 0;
-        g.value = 0;
-        size_t j = i;
-        for (; j < u->n && !cmp_key(&u->u[j], &u->u[i]); j++) {
-            if (__builtin_add_overflow(g.value, u->u[j].value, &g.value)) g.overflow = 1;
-            if (g.value == INT64_MIN) g.overflow = 1; /* no opposite, no magnitude */
-            if (u->u[j].date != RC_NO_DATE && (g.date == RC_NO_DATE || u->u[j].date > g.date))
-                g.date = u->u[j].date;
-            u->member[u->nmember++] = u->u[j].id;
-            g.count++;
-        }
-        u->u[out++] = g;
-        i = j;
-    }
-    u->n = out;
-    return 0;
-}
-
-void rc_rows_free(rc_rows *rows) {
-    free(rows->row);
-    free(rows->pool.s);
-    for (size_t i = 0; i < rows->nsrc; i++)
-        free(rows->src[i].name);
-    free(rows->src);
-    memset(rows, 0, sizeof *rows);
-}
-
 /* Sources by id: rows refer to them by index. */
 static int load_sources(recon_db *db, rc_rows *rows, uint32_t **by_id, int64_t *max_id) {
     sqlite3_stmt *st;
     int rc = rc_prepare(db, "SELECT id, name, type FROM sources ORDER BY id", &st);
     if (rc) return rc;
-    size_t cap = 0;
     *max_id = 0;
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(st, 0);
-        if (rows->nsrc == cap) {
-            cap = cap ? 2 * cap : 16;
-            rc_source *g = realloc(rows->src, cap * sizeof *g);
-            if (!g) break;
-            rows->src = g;
-        }
         const char *type = (const char *)sqlite3_column_text(st, 2);
-        rc_source *src = &rows->src[rows->nsrc];
-        src->type = 0;
+        recon_source_type src_type = 0;
         for (int t = RECON_SOURCE_PSP; t <= RECON_SOURCE_LEDGER; t++)
             if (type && !strcmp(type, recon_source_type_name((recon_source_type)t)))
-                src->type = (recon_source_type)t;
-        if (!(src->name = strdup((const char *)sqlite3_column_text(st, 1)))) break;
-        rows->nsrc++;
+                src_type = (recon_source_type)t;
+        if (rc_rows_add_source(rows, (const char *)sqlite3_column_text(st, 1), src_type)) break;
         if (id > *max_id) *max_id = id;
     }
     sqlite3_finalize(st);
@@ -240,29 +67,6 @@ static int load_sources(recon_db *db, rc_rows *rows, uint32_t **by_id, int64_t *
         (*by_id)[sqlite3_column_int64(st, 0)] = i;
     sqlite3_finalize(st);
     return RECON_OK;
-}
-
-/* The text fields some rule reads: the others are not loaded. */
-static unsigned fields_used(const recon_rules *rules) {
-    unsigned f = 1u << RC_TF_EXTERNAL_ID | 1u << RC_TF_GROUP_ID; /* names, attach_group */
-    for (size_t i = 0; i < rules->n; i++) {
-        const rc_rule *r = &rules->rule[i];
-        f |= 1u << r->group_by;
-        if (r->ref != RC_REF_NONE) f |= 1u << r->ref_left | 1u << r->ref_right;
-    }
-    return f;
-}
-
-static int push_row(rc_rows *rows, const rc_row *row) {
-    if (rows->n == rows->cap) {
-        size_t cap = rows->cap ? 2 * rows->cap : 4096;
-        rc_row *g = realloc(rows->row, cap * sizeof *g);
-        if (!g) return -1;
-        rows->row = g;
-        rows->cap = cap;
-    }
-    rows->row[rows->n++] = *row;
-    return 0;
 }
 
 /* One row from the current statement row; 0, or -1 when out of memory. */
@@ -286,9 +90,10 @@ static int read_row(sqlite3_stmt *st, const uint32_t *src_by_id, int64_t max_src
         row.text[f] = RC_NO_TEXT;
         const char *t = (const char *)sqlite3_column_text(st, 9 + f);
         size_t n = (size_t)sqlite3_column_bytes(st, 9 + f);
-        if ((fields & (1u << f)) && t && n && pool_add(&rows->pool, t, n, &row.text[f])) return -1;
+        if ((fields & (1u << f)) && t && n && rc_pool_add(&rows->pool, t, n, &row.text[f]))
+            return -1;
     }
-    return push_row(rows, &row);
+    return rc_rows_push(rows, &row);
 }
 
 int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken, rc_rows *rows) {
@@ -300,7 +105,7 @@ int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken,
         free(src_by_id);
         return rc;
     }
-    unsigned fields = fields_used(rules);
+    unsigned fields = rc_rules_text_fields(rules);
     char sql[512];
     snprintf(sql, sizeof sql,
              "SELECT t.id, t.source_id, t.kind, t.currency, t.amount_minor, t.net_minor,"
@@ -315,9 +120,7 @@ int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken,
     }
     /* Rows of a skip_groups_with kind are kept even when taken: a matched
      * payout row still stands for its items. */
-    unsigned keep = 0;
-    for (size_t i = 0; i < rules->n; i++)
-        keep |= rules->rule[i].skip_groups_with;
+    unsigned keep = rc_rules_kept_kinds(rules);
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         if (rc_bitset_has(taken, sqlite3_column_int64(st, 0))) {
@@ -335,897 +138,7 @@ int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken,
     return rc;
 }
 
-/* Does a rule's side take rows of this source? */
-static int side_has_source(const rc_side *side, const rc_source *src) {
-    if (side->type) return side->type == src->type;
-    for (size_t i = 0; i < side->nsources; i++)
-        if (!strcmp(side->sources[i], src->name)) return 1;
-    return 0;
-}
-
-/* A group key that a skip_groups_with row holds. */
-typedef struct {
-    const char *key;
-    uint32_t source;
-    char currency[4];
-} marker;
-
-static int cmp_marker(const void *a, const void *b) {
-    const marker *x = a, *y = b;
-    int c = strcmp(x->key, y->key);
-    if (!c) c = memcmp(x->currency, y->currency, 3);
-    return c ? c : (x->source > y->source) - (x->source < y->source);
-}
-
-/* The (source, key, currency) of every row of the side's sources whose
- * kind is in mask; sorted for bsearch. NULL with *n 0 when none. */
-static marker *find_markers(const rc_rows *rows, const unsigned char *in, unsigned mask,
-                            rc_textfield tf, size_t *n) {
-    *n = 0;
-    marker *m = NULL;
-    size_t cap = 0;
-    for (size_t i = 0; mask && i < rows->n; i++) {
-        const rc_row *row = &rows->row[i];
-        if (!in[row->source] || row->kind < 0 || !(mask & (1u << row->kind)) ||
-            row->text[tf] == RC_NO_TEXT)
-            continue;
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 64;
-            marker *g = realloc(m, cap * sizeof *g);
-            if (!g) {
-                free(m);
-                *n = SIZE_MAX;
-                return NULL;
-            }
-            m = g;
-        }
-        m[*n].key = rows->pool.s + row->text[tf];
-        m[*n].source = row->source;
-        memcpy(m[*n].currency, row->currency, 4);
-        (*n)++;
-    }
-    if (*n) qsort(m, *n, sizeof *m, cmp_marker);
-    return m;
-}
-
-int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bitset *taken,
-                  rc_units *u) {
-    const rc_side *side = left ? &r->left : &r->right;
-    int grouped = left ? r->card == RC_CARD_MANY_TO_ONE : r->card == RC_CARD_ONE_TO_MANY;
-    rc_textfield tf = grouped ? r->group_by : left ? r->ref_left : r->ref_right;
-    rc_valfield vf = left ? r->value_left : r->value_right;
-    rc_datefield df = left ? r->date_left : r->date_right;
-    /* Which sources this side takes, decided once, not per row. */
-    unsigned char *in = calloc(rows->nsrc + 1, 1);
-    if (!in) return -1;
-    for (size_t i = 0; i < rows->nsrc; i++)
-        in[i] = (unsigned char)side_has_source(side, &rows->src[i]);
-    /* A payout row keeps its group id, for attaching its items. */
-    int keep_gid = !grouped && !left && r->attach_group;
-    u->rows = rows;
-    u->grouped = grouped;
-    u->text_in_rows = r->ref == RC_REF_EQUAL;
-    size_t nmark = 0;
-    marker *mark = grouped ? find_markers(rows, in, r->skip_groups_with, tf, &nmark) : NULL;
-    int rc = nmark == SIZE_MAX;
-    for (size_t i = 0; !rc && i < rows->n; i++) {
-        const rc_row *row = &rows->row[i];
-        if (!in[row->source] || row->kind < 0 || !(side->kinds & (1u << row->kind)) ||
-            rc_bitset_has(taken, row->id))
-            continue;
-        const char *text = row->text[tf] == RC_NO_TEXT ? NULL : rows->pool.s + row->text[tf];
-        if (grouped && !text) continue; /* an aggregated side needs its key */
-        if (nmark) {
-            marker want = {text, row->source, {0}};
-            memcpy(want.currency, row->currency, 4);
-            if (bsearch(&want, mark, nmark, sizeof *mark, cmp_marker)) continue;
-        }
-        rc_unit it;
-        memset(&it, 0, sizeof it);
-        it.id = row->id;
-        memcpy(it.currency, row->currency, 4);
-        it.value = row->value[vf];
-        it.date = row->day[df];
-        it.key = RC_NO_TEXT;
-        it.count = 1;
-        it.source = row->source;
-        it.external_id = row->text[RC_TF_EXTERNAL_ID];
-        const char *gid = row->text[RC_TF_GROUP_ID] == RC_NO_TEXT
-                              ? NULL
-                              : rows->pool.s + row->text[RC_TF_GROUP_ID];
-        rc = unit_text(r, rows, text, u, &it) ||
-             (grouped && pool_add(&u->pool, text, strlen(text), &it.key)) ||
-             (keep_gid && gid && pool_add(&u->pool, gid, strlen(gid), &it.key)) ||
-             units_push(u, &it);
-    }
-    free(in);
-    free(mark);
-    if (!rc && grouped && make_groups(u)) rc = -1;
-    return rc ? -1 : 0;
-}
-
-/* ---- judging a pair ------------------------------------------------------------------------- */
-
-/* Is the right key inside the left text, both folded (rc_ref_fold), as
- * whole tokens? The key must start where a token of the text starts; a
- * space of the key (a separator in the id) may match one space of the text
- * or none (banks drop punctuation), but the text may have no space where
- * the key has none ("12-03" is not 1203); and the key must end where a
- * token ends ("45120" does not hold 4512). 3 when whole; 4 when the text
- * ends inside the key after at least MIN_PREFIX of its characters
- * (statements cut long ids at their field width); 0 when not. */
-static int contains_key(const char *text, const char *key) {
-    size_t kchars = 0;
-    for (const char *k = key; *k; k++)
-        kchars += *k != ' ';
-    if (!kchars) return 0;
-    for (const char *t = text; *t; t++) {
-        if (t != text && t[-1] != ' ') continue; /* not a token start */
-        const char *a = t, *b = key;
-        size_t got = 0;
-        for (;;) {
-            if (*b == ' ') {
-                b++;
-                if (*a == ' ') a++;
-                continue;
-            }
-            if (!*b) {
-                if (!*a || *a == ' ') return 3;
-                break;
-            }
-            if (!*a) {
-                if (kchars > MIN_PREFIX && got >= MIN_PREFIX) return 4;
-                break;
-            }
-            if (*a != *b) break;
-            a++, b++, got++;
-        }
-    }
-    return 0;
-}
-
-/* s without its spaces, into out (for prefix hashing). */
-static size_t unspaced(const char *s, char *out, size_t size) {
-    size_t n = 0;
-    for (; *s && n + 1 < size; s++)
-        if (*s != ' ') out[n++] = *s;
-    out[n] = '\0';
-    return n;
-}
-
-/* |v| without overflow, INT64_MIN included. */
-static uint64_t magnitude(int64_t v) {
-    return v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-}
-
-rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l, const rc_units *R,
-                          const rc_unit *ri) {
-    rc_verdict v = {RC_FAIL_NONE, 1000, 0, 0, 0};
-    if (!r->any_currency && memcmp(l->currency, ri->currency, 3) != 0) {
-        v.failed = RC_FAIL_CURRENCY;
-        return v;
-    }
-    const char *lt = rc_unit_text(L, l), *rt = rc_unit_text(R, ri);
-    switch (r->ref) {
-    case RC_REF_NONE:
-        v.score -= 100; /* amount and date alone: weaker than any reference */
-        break;
-    case RC_REF_EQUAL:
-    case RC_REF_NORMALIZED:
-        v.ref_how = r->ref == RC_REF_EQUAL ? 1 : 2;
-        if (!*lt || strcmp(lt, rt) != 0) v.failed = RC_FAIL_REFERENCE;
-        v.score -= r->ref == RC_REF_EQUAL ? 0 : 2;
-        break;
-    case RC_REF_CONTAINS:
-        v.ref_how = contains_key(lt, rt);
-        if (!v.ref_how) v.failed = RC_FAIL_REFERENCE;
-        v.score -= v.ref_how == 4 ? 20 : 5;
-        break;
-    }
-    if (v.failed) return v;
-    /* INT64_MIN has no opposite: such a unit is never matched, like an
-     * overflowed sum. */
-    int64_t right = r->opposite && ri->value != INT64_MIN ? -ri->value : ri->value;
-    if (ri->overflow || l->overflow || ri->value == INT64_MIN || l->value == INT64_MIN ||
-        __builtin_sub_overflow(l->value, right, &v.difference)) {
-        v.failed = RC_FAIL_AMOUNT;
-        return v;
-    }
-    uint64_t diff = v.difference < 0 ? 0 - (uint64_t)v.difference : (uint64_t)v.difference;
-    uint64_t big = magnitude(l->value);
-    uint64_t tol = (uint64_t)r->tol_minor;
-    if (r->tol_bps &&
-        big / 10000 * (uint64_t)r->tol_bps + big % 10000 * (uint64_t)r->tol_bps / 10000 > tol)
-        tol = big / 10000 * (uint64_t)r->tol_bps + big % 10000 * (uint64_t)r->tol_bps / 10000;
-    if (diff > tol) {
-        v.failed = RC_FAIL_AMOUNT;
-        return v;
-    }
-    if (diff) {
-        uint64_t bps = big ? diff * 10000 / big : 10000;
-        v.score -= 1 + (int)(bps > 300 ? 300 : bps);
-    }
-    if (r->use_date) {
-        if (l->date == RC_NO_DATE || ri->date == RC_NO_DATE) {
-            v.failed = RC_FAIL_DATE;
-            return v;
-        }
-        v.days = rc_day_distance(l->date, ri->date, r->business_days);
-        if (v.days < r->win_min || v.days > r->win_max) v.failed = RC_FAIL_DATE;
-    }
-    return v;
-}
-
-/* The evidence of a pair: the facts a run decided on that the data alone
- * does not keep (how the reference matched, the amount difference, the day
- * distance as the rule counts it, the sizes of both sides). Amounts, dates
- * and texts are the items' own; the rule's settings are in the run's
- * rules_text. Small on purpose: a million matches write a million of these. */
-void rc_match_evidence(const rc_rule *r, const rc_unit *l, const rc_unit *ri, const rc_verdict *v,
-                       char *buf, size_t size) {
-    static const char *const how[] = {"none", "equal", "normalized", "contains", "truncated"};
-    int n = snprintf(buf, size, "{\"reference\":\"%s\",\"difference\":%lld", how[v->ref_how],
-                     (long long)v->difference);
-    if (r->use_date && n > 0 && (size_t)n < size)
-        n += snprintf(buf + n, size - (size_t)n, ",\"days\":%d", v->days);
-    if (n > 0 && (size_t)n < size)
-        snprintf(buf + n, size - (size_t)n, ",\"left_items\":%u,\"right_items\":%u}", l->count,
-                 ri->count);
-}
-
-/* ---- finding candidates -------------------------------------------------------------------- */
-
-/* An index entry: a right unit's position and its sort keys. */
-typedef struct {
-    uint64_t key;
-    uint64_t tie; /* second key (amount index: currency and date), else 0 */
-    uint32_t pos;
-} keyed;
-
-/* An index over the right units: entries sorted by (key, tie, pos), kept
- * as sorted (one array, no copy: at a million units a copy was 20 MiB). */
-typedef struct {
-    keyed *k;
-    size_t n;
-    size_t prefix_lens[MIN_PREFIX]; /* contains: the prefix lengths indexed (1..MIN_PREFIX) */
-    size_t nprefix;
-} rc_index;
-
-static int cmp_keyed(const void *a, const void *b) {
-    const keyed *x = a, *y = b;
-    if (x->key != y->key) return x->key < y->key ? -1 : 1;
-    if (x->tie != y->tie) return x->tie < y->tie ? -1 : 1;
-    return (x->pos > y->pos) - (x->pos < y->pos);
-}
-
-static void index_free(rc_index *ix) {
-    free(ix->k);
-    memset(ix, 0, sizeof *ix);
-}
-
-/* First index entry with key >= k. */
-static size_t lower_bound(const rc_index *ix, uint64_t k) {
-    size_t lo = 0, hi = ix->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (ix->k[mid].key < k)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-/* First entry with (key, tie) >= (k, t). */
-static size_t lower_bound2(const rc_index *ix, uint64_t k, uint64_t t) {
-    size_t lo = 0, hi = ix->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (ix->k[mid].key < k || (ix->k[mid].key == k && ix->k[mid].tie < t))
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-/* The amount index orders by currency, then value (as an unsigned key that
- * keeps signed order), then date. */
-static uint64_t value_key(int64_t v) {
-    return (uint64_t)v ^ 0x8000000000000000u;
-}
-
-static uint64_t currency_key(const char *c) {
-    return ((uint64_t)(unsigned char)c[0] << 16) | ((uint64_t)(unsigned char)c[1] << 8) |
-           (unsigned char)c[2];
-}
-
-static int build_index(const rc_rule *r, const rc_units *R, rc_index *ix) {
-    memset(ix, 0, sizeof *ix);
-    keyed *k = malloc((R->n ? R->n : 1) * sizeof *k);
-    if (!k) return -1;
-    size_t n = 0;
-    for (size_t i = 0; i < R->n; i++) {
-        const rc_unit *u = &R->u[i];
-        if (r->ref == RC_REF_NONE) {
-            /* Sorted by value, then currency and date: the value range is
-             * scanned per distinct value, currency and dates by bisection. */
-            k[n++] = (keyed){value_key(u->value),
-                             (currency_key(u->currency) << 32) |
-                                 (uint32_t)((int64_t)u->date - INT32_MIN),
-                             (uint32_t)i};
-        } else if (r->ref == RC_REF_CONTAINS) {
-            char t[512];
-            size_t len = unspaced(rc_unit_text(R, u), t, sizeof t);
-            size_t p = len < MIN_PREFIX ? len : MIN_PREFIX;
-            if (!p) continue;
-            size_t j = 0;
-            while (j < ix->nprefix && ix->prefix_lens[j] != p)
-                j++;
-            if (j == ix->nprefix)
-                ix->prefix_lens[ix->nprefix++] = p; /* p <= MIN_PREFIX: always room */
-            k[n++] = (keyed){hash_n(t, p), 0, (uint32_t)i};
-        } else if (u->hash) {
-            k[n++] = (keyed){u->hash, 0, (uint32_t)i};
-        }
-    }
-    if (n) qsort(k, n, sizeof *k, cmp_keyed);
-    ix->k = k;
-    ix->n = n;
-    return 0;
-}
-
-/* Calls fn for every right unit the index offers for left unit l: the same
- * reference hash; a key prefix found in l's text; or an amount in range
- * (dates are checked by the judge). widen_days widens the amount search's
- * date range (for near misses). */
-typedef int (*visit_fn)(size_t right, void *ctx);
-
-static int visit_candidates(const rc_rule *r, const rc_units *L, const rc_unit *l,
-                            const rc_units *R, const rc_index *ix, int widen_days, visit_fn fn,
-                            void *ctx) {
-    if (r->ref == RC_REF_EQUAL || r->ref == RC_REF_NORMALIZED) {
-        if (!l->hash) return 0;
-        for (size_t i = lower_bound(ix, l->hash); i < ix->n && ix->k[i].key == l->hash; i++)
-            if (fn(ix->k[i].pos, ctx)) return 1;
-        return 0;
-    }
-    if (r->ref == RC_REF_CONTAINS) {
-        /* Every window of the text, spaces left out, that could be a key's
-         * first characters: the judge then checks the tokens. */
-        char t[512];
-        size_t n = unspaced(rc_unit_text(L, l), t, sizeof t);
-        for (size_t p = 0; p < ix->nprefix; p++) {
-            size_t len = ix->prefix_lens[p];
-            for (size_t at = 0; at + len <= n; at++) {
-                uint64_t h = hash_n(t + at, len);
-                for (size_t i = lower_bound(ix, h); i < ix->n && ix->k[i].key == h; i++)
-                    if (fn(ix->k[i].pos, ctx)) return 1;
-            }
-        }
-        return 0;
-    }
-    /* By amount: every right value v with |l - (±v)| <= tolerance. */
-    uint64_t big = magnitude(l->value);
-    uint64_t tol = (uint64_t)r->tol_minor;
-    uint64_t bps = big / 10000 * (uint64_t)r->tol_bps + big % 10000 * (uint64_t)r->tol_bps / 10000;
-    if (bps > tol) tol = bps;
-    if (tol > INT64_MAX / 4) tol = INT64_MAX / 4;
-    int64_t lo, hi, target = l->value;
-    if (r->opposite) target = target == INT64_MIN ? INT64_MAX : -target;
-    if (__builtin_sub_overflow(target, (int64_t)tol, &lo)) lo = INT64_MIN;
-    if (__builtin_add_overflow(target, (int64_t)tol, &hi)) hi = INT64_MAX;
-    /* Per distinct value in range: a binary search to this currency and the
-     * first date that can be in the window, then a scan to the last one. A
-     * calendar range generous enough for business days too. */
-    int64_t slack =
-        (int64_t)widen_days + 3 + (r->business_days ? 2 + (r->win_max - r->win_min) : 0);
-    int64_t dlo = INT32_MIN, dhi = INT32_MAX;
-    if (r->use_date && l->date != RC_NO_DATE) {
-        int64_t span_lo = r->business_days ? (int64_t)r->win_min * 7 / 5 - 3 : r->win_min;
-        int64_t span_hi = r->business_days ? (int64_t)r->win_max * 7 / 5 + 3 : r->win_max;
-        dlo = (int64_t)l->date - span_hi - slack;
-        dhi = (int64_t)l->date - span_lo + slack;
-    }
-    uint64_t cur = r->any_currency ? 0 : currency_key(l->currency);
-    uint64_t tlo = (cur << 32) | (uint32_t)(dlo - INT32_MIN);
-    uint64_t thi = r->any_currency ? UINT64_MAX : (cur << 32) | (uint32_t)(dhi - INT32_MIN);
-    size_t i = lower_bound(ix, value_key(lo));
-    while (i < ix->n && ix->k[i].key <= value_key(hi)) {
-        uint64_t v = ix->k[i].key;
-        for (size_t j = lower_bound2(ix, v, r->any_currency ? 0 : tlo);
-             j < ix->n && ix->k[j].key == v && ix->k[j].tie <= thi; j++) {
-            const rc_unit *ru = &R->u[ix->k[j].pos];
-            if (r->any_currency && r->use_date && l->date != RC_NO_DATE && ru->date != RC_NO_DATE &&
-                (ru->date < dlo || ru->date > dhi))
-                continue;
-            if (fn(ix->k[j].pos, ctx)) return 1;
-        }
-        if (v == UINT64_MAX) break;
-        i = lower_bound(ix, v + 1);
-    }
-    return 0;
-}
-
-/* ---- one rule ------------------------------------------------------------------------------ */
-
-/* The best a unit has found: its score, how many candidates reach it, and
- * the one (when single). */
-typedef struct {
-    int score;
-    uint32_t count;
-    uint32_t other;
-} best;
-
-/* A pair decided by a rule, until its rule's matches are written: small,
- * since a run can hold a million of them. Its sides are the rule's units
- * (run_state.sides[3 * rule .. + 2]: left, right, attached groups). */
-typedef struct {
-    const rc_units *L; /* for sorting: the left side */
-    uint32_t l, r, g;  /* units on the left, right and attached sides */
-    uint8_t ref_how;   /* the verdict, kept in short */
-    uint8_t attached;
-    int16_t score;
-    int32_t days;
-    int64_t difference;
-} pair;
-
-typedef struct {
-    const rc_rule *rule;
-    int64_t transaction_id;
-    const char *reason;
-    char *candidates;        /* JSON, malloc'd */
-    const char *sort_source; /* lives as long as the run's rows */
-    char *sort_id;           /* malloc'd: a group's key dies with its rule's units */
-} exception_rec;
-
-/* The items of undone matches, sorted by (transaction, match): a pair a
- * person took apart is never made again automatically. */
-typedef struct {
-    int64_t tx, match;
-} veto_item;
-
-typedef struct {
-    veto_item *v;
-    size_t n;
-} vetoes;
-
-typedef struct {
-    recon_db *db;
-    const recon_rules *rules;
-    rc_bitset taken;
-    rc_rows rows; /* everything not taken at the start, read once */
-    vetoes veto;
-    rc_units *sides; /* 3 per rule: left, right, and the items to attach */
-    pair *pairs;
-    size_t npairs, cap_pairs;
-    exception_rec *exc;
-    size_t nexc, cap_exc;
-    int oom;
-} run_state;
-
-static void add_pair(run_state *s, const pair *p) {
-    if (s->npairs == s->cap_pairs) {
-        size_t cap = s->cap_pairs ? 2 * s->cap_pairs : 1024;
-        pair *g = realloc(s->pairs, cap * sizeof *g);
-        if (!g) {
-            s->oom = 1;
-            return;
-        }
-        s->pairs = g;
-        s->cap_pairs = cap;
-    }
-    s->pairs[s->npairs++] = *p;
-}
-
-/* Candidate bookkeeping for one left unit. */
-typedef struct {
-    const rc_rule *r;
-    const rc_units *L, *R;
-    const rc_unit *l;
-    size_t li;
-    best *bl, *br;
-    /* near-miss collection */
-    rc_fail_at want;
-    size_t found[MAX_CANDIDATES];
-    rc_fail_at found_how[MAX_CANDIDATES];
-    size_t nfound;
-    int best_only;
-    int best_score;
-    const vetoes *veto;
-    const uint8_t *used_r; /* right units paired earlier in this rule */
-    uint32_t *seen;        /* per right unit: the stamp of the last left unit it was noted
-                              for (a key repeated in one bank text is offered twice) */
-    uint32_t stamp;
-} visit_ctx;
-
-static size_t veto_find(const vetoes *v, int64_t tx, int64_t match) {
-    size_t lo = 0, hi = v->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const veto_item *x = &v->v[mid];
-        if (x->tx < tx || (x->tx == tx && x->match < match))
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-/* Was every transaction of this pair in one match that was undone? */
-static int vetoed(const visit_ctx *c, size_t ri) {
-    const vetoes *v = c->veto;
-    if (!v->n) return 0;
-    const rc_unit *r = &c->R->u[ri];
-    int64_t first = rc_unit_member(c->L, c->l, 0);
-    for (size_t i = veto_find(v, first, INT64_MIN); i < v->n && v->v[i].tx == first; i++) {
-        int64_t m = v->v[i].match;
-        int all = 1;
-        for (uint32_t k = 0; all && k < c->l->count; k++) {
-            int64_t tx = rc_unit_member(c->L, c->l, k);
-            size_t at = veto_find(v, tx, m);
-            all = at < v->n && v->v[at].tx == tx && v->v[at].match == m;
-        }
-        for (uint32_t k = 0; all && k < r->count; k++) {
-            int64_t tx = rc_unit_member(c->R, r, k);
-            size_t at = veto_find(v, tx, m);
-            all = at < v->n && v->v[at].tx == tx && v->v[at].match == m;
-        }
-        if (all) return 1;
-    }
-    return 0;
-}
-
-static void note(best *b, int score, size_t other) {
-    if (score > b->score) {
-        b->score = score;
-        b->count = 1;
-        b->other = other;
-    } else if (score == b->score) {
-        b->count++;
-    }
-}
-
-static int on_candidate(size_t ri, void *p) {
-    visit_ctx *c = p;
-    if (c->used_r[ri] || c->seen[ri] == c->stamp) return 0;
-    c->seen[ri] = c->stamp;
-    rc_verdict v = rc_match_judge(c->r, c->L, c->l, c->R, &c->R->u[ri]);
-    if (v.failed || vetoed(c, ri)) return 0;
-    note(&c->bl[c->li], v.score, ri);
-    note(&c->br[ri], v.score, c->li);
-    return 0;
-}
-
-/* Orders right units by source, external id (or group key) and currency:
- * values, not row ids, so an exception lists the same candidates whatever
- * order the data was imported in. */
-static int unit_order(const rc_units *R, size_t a, size_t b) {
-    const rc_unit *x = &R->u[a], *y = &R->u[b];
-    int c = strcmp(rc_unit_source(R, x), rc_unit_source(R, y));
-    if (!c) c = strcmp(rc_unit_name(R, x), rc_unit_name(R, y));
-    if (!c) c = memcmp(x->currency, y->currency, 3);
-    return c ? c : (a > b) - (a < b);
-}
-
-/* Collects the right units of an exception: the passing ones at the best
- * score (ambiguous), or the ones failing only at c->want (near misses).
- * The list is kept sorted and, when there are more than MAX_CANDIDATES,
- * holds the first ones in that order. */
-static int on_listed(size_t ri, void *p) {
-    visit_ctx *c = p;
-    if (c->used_r[ri]) return 0;
-    rc_verdict v = rc_match_judge(c->r, c->L, c->l, c->R, &c->R->u[ri]);
-    int keep = c->best_only
-                   ? !v.failed && v.score == c->best_score
-                   : v.failed == c->want || (c->want == RC_FAIL_AMOUNT && v.failed == RC_FAIL_DATE);
-    if (!keep || (c->best_only && vetoed(c, ri))) return 0;
-    size_t at = 0;
-    while (at < c->nfound && unit_order(c->R, c->found[at], ri) < 0)
-        at++;
-    if (at < c->nfound && c->found[at] == ri)
-        return 0; /* offered twice (two prefixes of one text) */
-    if (at == MAX_CANDIDATES) return 0;
-    size_t last = c->nfound < MAX_CANDIDATES ? c->nfound : MAX_CANDIDATES - 1;
-    memmove(&c->found[at + 1], &c->found[at], (last - at) * sizeof *c->found);
-    memmove(&c->found_how[at + 1], &c->found_how[at], (last - at) * sizeof *c->found_how);
-    c->found[at] = ri;
-    c->found_how[at] = v.failed;
-    if (c->nfound < MAX_CANDIDATES) c->nfound++;
-    return 0;
-}
-
-/* The candidates of an exception as JSON (Jansson), in the order
- * collected: each right unit's id, source, external id (or group key),
- * amount, currency, items, and the first criterion it failed (for near
- * misses). NULL when out of memory. */
-static char *candidates_json(visit_ctx *c) {
-    static const char *const fail[] = {"", "currency", "reference", "amount", "date"};
-    json_t *list = json_array();
-    for (size_t i = 0; list && i < c->nfound; i++) {
-        const rc_unit *u = &c->R->u[c->found[i]];
-        const char *src = rc_unit_source(c->R, u), *name = rc_unit_name(c->R, u);
-        json_t *o = json_object();
-        int bad = !o || json_array_append_new(list, o) ||
-                  json_object_set_new(o, "transaction_id", json_integer(u->id)) ||
-                  json_object_set_new(o, "source", json_stringn(src, strlen(src))) ||
-                  json_object_set_new(o, c->R->grouped ? "group" : "external_id",
-                                      json_stringn(name, strlen(name)));
-        /* A group whose sum left int64_t has no amount to show: null, never
-         * the wrapped value. */
-        bad = bad || json_object_set_new(o, "amount_minor",
-                                         u->overflow ? json_null() : json_integer(u->value));
-        bad = bad || (u->overflow && json_object_set_new(o, "overflow", json_true()));
-        bad = bad || json_object_set_new(o, "currency", json_stringn(u->currency, 3)) ||
-              json_object_set_new(o, "items", json_integer(u->count));
-        bad = bad || (c->found_how[i] &&
-                      json_object_set_new(o, "failed", json_string(fail[c->found_how[i]])));
-        if (bad) {
-            json_decref(list);
-            list = NULL;
-        }
-    }
-    char *out = list ? json_dumps(list, JSON_PRESERVE_ORDER) : NULL;
-    json_decref(list);
-    return out;
-}
-
-/* An exception holds every transaction of the unit: each member of a group
- * (many_to_one) gets its row, so none of them reads as plainly unmatched. */
-static void add_exception(run_state *s, const rc_rule *r, const rc_units *L, const rc_unit *l,
-                          const char *reason, visit_ctx *c) {
-    if (!c->nfound) return;
-    size_t n = L->grouped ? l->count : 1;
-    char *first = NULL; /* the candidates, written once; the other members get copies */
-    for (size_t k = 0; k < n; k++) {
-        if (s->nexc == s->cap_exc) {
-            size_t cap = s->cap_exc ? 2 * s->cap_exc : 256;
-            exception_rec *g = realloc(s->exc, cap * sizeof *g);
-            if (!g) {
-                s->oom = 1;
-                return;
-            }
-            s->exc = g;
-            s->cap_exc = cap;
-        }
-        char *json = first ? strdup(first) : candidates_json(c);
-        if (!first) first = json;
-        char *id = strdup(rc_unit_name(L, l));
-        if (!json || !id) {
-            free(json);
-            free(id);
-            s->oom = 1;
-            return;
-        }
-        int64_t tx = L->grouped ? L->member[l->first + k] : l->id;
-        s->exc[s->nexc++] = (exception_rec){r, tx, reason, json, rc_unit_source(L, l), id};
-    }
-}
-
-/* Lists near misses for a left unit with no candidate at all. */
-static void near_misses(run_state *s, visit_ctx *c, const rc_index *ix) {
-    const rc_rule *r = c->r;
-    c->best_only = 0;
-    c->nfound = 0;
-    if (r->ref != RC_REF_NONE) {
-        c->want = RC_FAIL_AMOUNT; /* same reference: amount (or date) off */
-        visit_candidates(r, c->L, c->l, c->R, ix, 0, on_listed, c);
-        int date_only = 1;
-        for (size_t i = 0; i < c->nfound; i++)
-            date_only &= c->found_how[i] == RC_FAIL_DATE;
-        add_exception(s, r, c->L, c->l, date_only ? "near_miss_date" : "near_miss_amount", c);
-    } else if (r->use_date) {
-        c->want = RC_FAIL_DATE; /* same amount: date a little outside the window */
-        visit_candidates(r, c->L, c->l, c->R, ix, NEAR_DAYS, on_listed, c);
-        size_t keep = 0;
-        for (size_t i = 0; i < c->nfound; i++) {
-            rc_verdict v = rc_match_judge(r, c->L, c->l, c->R, &c->R->u[c->found[i]]);
-            if (v.days >= r->win_min - NEAR_DAYS && v.days <= r->win_max + NEAR_DAYS)
-                c->found[keep] = c->found[i], c->found_how[keep++] = c->found_how[i];
-        }
-        c->nfound = keep;
-        add_exception(s, r, c->L, c->l, "near_miss_date", c);
-    }
-}
-
-/* attach_group: a payout row matched to its bank credit brings its items
- * into the match: the other rows of its source with the same group key and
- * currency, when their nets sum to what the payout paid. Otherwise they
- * stay unmatched, and the payout's flow check says why. */
-/* The group of G with the payout unit's key, currency and source, or -1. */
-static long find_group(const rc_units *G, const rc_units *R, const rc_unit *payout) {
-    rc_unit want;
-    memset(&want, 0, sizeof want);
-    want.sk = rc_pool_str(R, payout->key);
-    memcpy(want.currency, payout->currency, 4);
-    want.source = payout->source;
-    size_t lo = 0, hi = G->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (cmp_key(&G->u[mid], &want) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < G->n && cmp_key(&G->u[lo], &want) == 0 ? (long)lo : -1;
-}
-
-static int attach_groups(run_state *s, size_t ri, size_t first_pair) {
-    rc_rule items = s->rules->rule[ri];
-    items.card = RC_CARD_ONE_TO_MANY;
-    items.right.kinds = ((1u << RC_K_COUNT) - 1) & ~items.right.kinds;
-    items.value_right = RC_VAL_NET;
-    items.ref = RC_REF_NONE;
-    items.attach_group = 0;
-    items.skip_groups_with = 0;
-    rc_units *G = &s->sides[3 * ri + 2];
-    const rc_units *R = &s->sides[3 * ri + 1];
-    if (rc_match_load(&s->rows, &items, 0, &s->taken, G))
-        return rc_fail(s->db, RECON_ENOMEM, "matching: out of memory");
-    for (size_t i = 0; i < G->n; i++)
-        G->u[i].sk = rc_pool_str(G, G->u[i].key);
-    /* Two payout rows with one group key (a provider reusing ids) would
-     * both claim its items: then neither gets them, and a person decides. */
-    uint8_t *claims = calloc(G->n + 1, 1);
-    if (!claims) return rc_fail(s->db, RECON_ENOMEM, "matching: out of memory");
-    for (size_t k = first_pair; k < s->npairs; k++) {
-        const rc_unit *payout = &R->u[s->pairs[k].r];
-        long g = payout->key == RC_NO_TEXT ? -1 : find_group(G, R, payout);
-        if (g >= 0 && claims[g] < 2) claims[g]++;
-    }
-    for (size_t k = first_pair; k < s->npairs; k++) {
-        pair *p = &s->pairs[k];
-        const rc_unit *payout = &R->u[p->r];
-        long gi = payout->key == RC_NO_TEXT ? -1 : find_group(G, R, payout);
-        if (gi < 0 || claims[gi] != 1) continue;
-        const rc_unit *g = &G->u[gi];
-        int64_t owed;
-        if (g->overflow || __builtin_sub_overflow(0, payout->value, &owed) || g->value != owed)
-            continue;
-        p->g = (uint32_t)gi;
-        p->attached = 1;
-        for (uint32_t m = 0; m < g->count; m++)
-            rc_bitset_set(&s->taken, G->member[g->first + m]);
-    }
-    free(claims);
-    return RECON_OK;
-}
-
-/* Both sides of a rule, the right without what the left holds: sides that
- * overlap (ledger against ledger, or a source named on one side that is of
- * the type the other selects) must never match a transaction with itself. */
-int rc_match_load_sides(const rc_rows *rows, const rc_rule *r, const rc_bitset *taken,
-                        rc_units *L, rc_units *R) {
-    if (rc_match_load(rows, r, 1, taken, L)) return -1;
-    rc_bitset except;
-    if (rc_bitset_init(&except, taken->max)) return -1;
-    memcpy(except.bits, taken->bits, (size_t)(taken->max / 8 + 1));
-    for (size_t i = 0; i < L->n; i++)
-        for (uint32_t m = 0; m < L->u[i].count; m++)
-            rc_bitset_set(&except, L->member ? L->member[L->u[i].first + m] : L->u[i].id);
-    int rc = rc_match_load(rows, r, 0, &except, R);
-    rc_bitset_free(&except);
-    return rc;
-}
-
-/* Pairs the left units whose single best is a right unit whose single
- * best they are, in rounds: a pair made takes its right unit away from the
- * others, which can leave one of them a single best it did not have (it was
- * ambiguous between the taken unit and another). Rounds go on until none
- * forms a pair, so a second run finds nothing a first one could have made:
- * runs are idempotent. Returns the number of pairs made. */
-static size_t pair_round(run_state *s, visit_ctx *c, const rc_index *ix, uint8_t *used_l,
-                         uint8_t *used_r) {
-    const rc_units *L = c->L, *R = c->R;
-    best *bl = c->bl, *br = c->br;
-    for (size_t i = 0; i < L->n; i++)
-        bl[i] = (best){-1, 0, 0};
-    for (size_t i = 0; i < R->n; i++)
-        br[i] = (best){-1, 0, 0};
-    for (size_t i = 0; i < L->n; i++) {
-        if (used_l[i]) continue;
-        c->l = &L->u[i];
-        c->li = i;
-        c->stamp++;
-        visit_candidates(c->r, L, c->l, R, ix, 0, on_candidate, c);
-    }
-    size_t made = 0;
-    for (size_t i = 0; i < L->n; i++) {
-        size_t j = bl[i].other;
-        if (used_l[i] || bl[i].count != 1 || br[j].count != 1 || br[j].other != i) continue;
-        rc_verdict v = rc_match_judge(c->r, L, &L->u[i], R, &R->u[j]);
-        pair p = {L, (uint32_t)i,      (uint32_t)j, 0,           (uint8_t)v.ref_how,
-                  0, (int16_t)v.score, v.days,      v.difference};
-        add_pair(s, &p);
-        used_l[i] = used_r[j] = 1;
-        for (uint32_t m = 0; m < L->u[i].count; m++)
-            rc_bitset_set(&s->taken, L->member ? L->member[L->u[i].first + m] : L->u[i].id);
-        for (uint32_t m = 0; m < R->u[j].count; m++)
-            rc_bitset_set(&s->taken, R->member ? R->member[R->u[j].first + m] : R->u[j].id);
-        made++;
-    }
-    return made;
-}
-
-/* Exceptions for the left units left over after the last round. */
-static void rule_exceptions(run_state *s, visit_ctx *c, const rc_index *ix, const uint8_t *used_l) {
-    for (size_t i = 0; i < c->L->n; i++) {
-        if (used_l[i]) continue;
-        c->l = &c->L->u[i];
-        c->li = i;
-        if (c->bl[i].count == 0) {
-            near_misses(s, c, ix);
-            continue;
-        }
-        /* Not single on one side or the other: list the best candidates. */
-        c->best_only = 1;
-        c->best_score = c->bl[i].score;
-        c->nfound = 0;
-        visit_candidates(c->r, c->L, c->l, c->R, ix, 0, on_listed, c);
-        add_exception(s, c->r, c->L, c->l, c->bl[i].count > 1 ? "ambiguous" : "contested", c);
-    }
-}
-
-static int run_rule(run_state *s, size_t ri) {
-    const rc_rule *r = &s->rules->rule[ri];
-    rc_units *L = &s->sides[3 * ri], *R = &s->sides[3 * ri + 1];
-    if (rc_match_load_sides(&s->rows, r, &s->taken, L, R))
-        return rc_fail(s->db, RECON_ENOMEM, "matching: out of memory");
-    int rc = RECON_OK;
-    rc_index ix;
-    best *bl = calloc(L->n + 1, sizeof *bl), *br = calloc(R->n + 1, sizeof *br);
-    uint8_t *used_l = calloc(L->n + 1, 1), *used_r = calloc(R->n + 1, 1);
-    uint32_t *seen = calloc(R->n + 1, sizeof *seen);
-    int ok = bl && br && used_l && used_r && seen && !build_index(r, R, &ix);
-    if (ok) {
-        /* A sum that overflowed never matches: treat it as used up. */
-        for (size_t i = 0; i < L->n; i++)
-            used_l[i] = (uint8_t)(L->u[i].overflow != 0);
-        visit_ctx c = {r,  L, R, NULL, 0, bl, br, RC_FAIL_NONE, {0}, {0}, 0, 0, 0, &s->veto,
-                       used_r, seen, 0};
-        size_t first_pair = s->npairs;
-        while (pair_round(s, &c, &ix, used_l, used_r) && !s->oom)
-            ;
-        for (size_t i = 0; i < L->n; i++)
-            if (L->u[i].overflow)
-                used_l[i] = 0, bl[i].count = 0; /* no candidates: maybe a near miss */
-        rule_exceptions(s, &c, &ix, used_l);
-        index_free(&ix);
-        /* Loading and grouping every item costs half a second on a million
-         * rows: only worth it when the rule matched a payout row. */
-        if (!s->oom && r->attach_group && s->npairs > first_pair)
-            rc = attach_groups(s, ri, first_pair);
-    }
-    free(bl);
-    free(br);
-    free(used_l);
-    free(used_r);
-    free(seen);
-    if (!ok || s->oom) return rc_fail(s->db, RECON_ENOMEM, "matching: out of memory");
-    return rc;
-}
-
 /* ---- writing the run ----------------------------------------------------------------------- */
-
-/* Pairs are written in an order that does not depend on row ids: by rule,
- * then the left unit's source and external id (or group key). */
-static int cmp_pairs(const void *a, const void *b) {
-    const pair *x = a, *y = b;
-    const rc_unit *lx = &x->L->u[x->l], *ly = &y->L->u[y->l];
-    int c = strcmp(rc_unit_source(x->L, lx), rc_unit_source(y->L, ly));
-    if (!c) c = strcmp(rc_unit_name(x->L, lx), rc_unit_name(y->L, ly));
-    return c ? c : memcmp(lx->currency, ly->currency, 3);
-}
-
-static int cmp_exc(const void *a, const void *b) {
-    const exception_rec *x = a, *y = b;
-    int c = strcmp(x->rule->name, y->rule->name);
-    if (!c) c = strcmp(x->sort_source, y->sort_source);
-    if (!c) c = strcmp(x->sort_id, y->sort_id);
-    if (!c) c = strcmp(x->reason, y->reason);
-    /* The members of one group: in transaction order. */
-    return c ? c : (x->transaction_id > y->transaction_id) - (x->transaction_id < y->transaction_id);
-}
 
 /* Matches go in batches too, with ids assigned here (the run holds the
  * write lock, so max(id) + 1 onwards is ours): their items can then be
@@ -1391,38 +304,30 @@ static int insert_items(item_writer *w, int64_t match_id, const rc_units *u, con
 }
 
 /* Writes the pairs of rule ri (sorted) with their items. */
-static int write_pairs(run_state *s, size_t ri, int64_t run_id, const char *actor, const char *now,
-                       recon_match_result *out) {
-    const rc_rule *rule = &s->rules->rule[ri];
-    const rc_units *L = &s->sides[3 * ri], *R = L + 1, *G = L + 2;
+static int write_pairs(recon_db *db, const rc_engine *e, size_t ri, int64_t run_id,
+                       const char *actor, const char *now, recon_match_result *out) {
+    const rc_units *L = &e->sides[3 * ri], *R = L + 1, *G = L + 2;
     match_writer *mw = malloc(sizeof *mw);
     item_writer *w = malloc(sizeof *w);
     if (!mw || !w) {
         free(mw);
         free(w);
-        return rc_fail(s->db, RECON_ENOMEM, "matching: out of memory");
+        return rc_fail(db, RECON_ENOMEM, "matching: out of memory");
     }
-    int rc = matches_open(mw, s->db);
-    int rcw = items_open(w, s->db, mw);
+    int rc = matches_open(mw, db);
+    int rcw = items_open(w, db, mw);
     if (!rc) rc = rcw;
     mw->run_id = run_id;
-    mw->rule = rule->name;
+    mw->rule = e->rules->rule[ri].name;
     mw->now = now;
     mw->actor = actor;
-    for (size_t i = 0; !rc && i < s->npairs; i++) {
-        const pair *p = &s->pairs[i];
+    for (size_t i = 0; !rc && i < e->npairs; i++) {
+        const rc_pair *p = &e->pairs[i];
         const rc_unit *l = &L->u[p->l], *r = &R->u[p->r], *g = p->attached ? &G->u[p->g] : NULL;
         int64_t id;
         char *evidence;
         if ((rc = match_add(mw, p->score, &id, &evidence)) != RECON_OK) break;
-        rc_verdict v = {RC_FAIL_NONE, p->score, p->difference, p->days, p->ref_how};
-        rc_match_evidence(rule, l, r, &v, evidence, EVIDENCE_MAX);
-        if (g) {
-            size_t n = strlen(evidence);
-            snprintf(evidence + n - 1, EVIDENCE_MAX - n + 1,
-                     ",\"attached_items\":%u,\"attached_net\":%lld}", g->count,
-                     (long long)g->value);
-        }
+        rc_engine_evidence(e, ri, p, evidence, EVIDENCE_MAX);
         rc = insert_items(w, id, L, l, "left");
         if (!rc) rc = insert_items(w, id, R, r, "right");
         if (!rc && g) rc = insert_items(w, id, G, g, "right");
@@ -1438,26 +343,24 @@ static int write_pairs(run_state *s, size_t ri, int64_t run_id, const char *acto
 
 /* Open exceptions that this run finds again stay as they are; new ones are
  * opened; those it no longer finds (or whose item got matched) are closed. */
-static int write_exceptions(run_state *s, int64_t run_id, const char *now,
+static int write_exceptions(recon_db *db, const rc_engine *s, int64_t run_id, const char *now,
                             recon_match_result *out) {
     sqlite3_stmt *find = NULL, *ins = NULL, *close_all = NULL, *keep = NULL;
-    int rc = rc_exec(s->db, "CREATE TEMP TABLE IF NOT EXISTS rc_kept_exc(id INTEGER PRIMARY KEY);"
-                            "DELETE FROM temp.rc_kept_exc;");
+    int rc = rc_exec(db, "CREATE TEMP TABLE IF NOT EXISTS rc_kept_exc(id INTEGER PRIMARY KEY);"
+                         "DELETE FROM temp.rc_kept_exc;");
     if (!rc)
-        rc = rc_prepare(s->db,
+        rc = rc_prepare(db,
                         "SELECT id FROM exceptions WHERE closed_at IS NULL AND rule = ?1 AND"
                         " transaction_id = ?2 AND reason = ?3 AND candidates = ?4",
                         &find);
     if (!rc)
-        rc = rc_prepare(s->db,
+        rc = rc_prepare(db,
                         "INSERT INTO exceptions(run_id, rule, transaction_id, reason, candidates,"
                         " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                         &ins);
-    if (!rc)
-        rc = rc_prepare(s->db, "INSERT OR IGNORE INTO temp.rc_kept_exc(id) VALUES (?1)", &keep);
+    if (!rc) rc = rc_prepare(db, "INSERT OR IGNORE INTO temp.rc_kept_exc(id) VALUES (?1)", &keep);
     for (size_t i = 0; !rc && i < s->nexc; i++) {
-        const exception_rec *e = &s->exc[i];
-        if (rc_bitset_has(&s->taken, e->transaction_id)) continue; /* a later rule matched it */
+        const rc_exception *e = &s->exc[i];
         sqlite3_bind_text(find, 1, e->rule->name, -1, SQLITE_STATIC);
         sqlite3_bind_int64(find, 2, e->transaction_id);
         sqlite3_bind_text(find, 3, e->reason, -1, SQLITE_STATIC);
@@ -1466,7 +369,7 @@ static int write_exceptions(run_state *s, int64_t run_id, const char *now,
         int64_t id = step == SQLITE_ROW ? sqlite3_column_int64(find, 0) : 0;
         sqlite3_reset(find);
         if (step != SQLITE_ROW && step != SQLITE_DONE) {
-            rc = rc_fail_sql(s->db, "looking up an exception");
+            rc = rc_fail_sql(db, "looking up an exception");
             break;
         }
         if (!id) {
@@ -1479,19 +382,19 @@ static int write_exceptions(run_state *s, int64_t run_id, const char *now,
             step = sqlite3_step(ins);
             sqlite3_reset(ins);
             if (step != SQLITE_DONE) {
-                rc = rc_fail_sql(s->db, "storing an exception");
+                rc = rc_fail_sql(db, "storing an exception");
                 break;
             }
-            id = sqlite3_last_insert_rowid(s->db->sql);
+            id = sqlite3_last_insert_rowid(db->sql);
             out->exceptions_opened++;
         }
         sqlite3_bind_int64(keep, 1, id);
         step = sqlite3_step(keep);
         sqlite3_reset(keep);
-        if (step != SQLITE_DONE) rc = rc_fail_sql(s->db, "tracking exceptions");
+        if (step != SQLITE_DONE) rc = rc_fail_sql(db, "tracking exceptions");
     }
     if (!rc)
-        rc = rc_prepare(s->db,
+        rc = rc_prepare(db,
                         "UPDATE exceptions SET closed_at = ?1, closed_by_run = ?2"
                         " WHERE closed_at IS NULL AND id NOT IN (SELECT id FROM temp.rc_kept_exc)",
                         &close_all);
@@ -1499,9 +402,9 @@ static int write_exceptions(run_state *s, int64_t run_id, const char *now,
         sqlite3_bind_text(close_all, 1, now, -1, SQLITE_STATIC);
         sqlite3_bind_int64(close_all, 2, run_id);
         if (sqlite3_step(close_all) != SQLITE_DONE)
-            rc = rc_fail_sql(s->db, "closing exceptions");
+            rc = rc_fail_sql(db, "closing exceptions");
         else
-            out->exceptions_closed = (uint64_t)sqlite3_changes(s->db->sql);
+            out->exceptions_closed = (uint64_t)sqlite3_changes(db->sql);
     }
     sqlite3_finalize(find);
     sqlite3_finalize(ins);
@@ -1525,26 +428,25 @@ static int query_int(recon_db *db, const char *sql, int64_t *out) {
  * without asking it: the view costs two index probes per transaction (three
  * seconds at two million), while the taken bitset already holds everything
  * matched or ignored. */
-static int count_after(run_state *s, recon_match_result *out) {
+static int count_after(recon_db *db, const rc_bitset *taken_set, recon_match_result *out) {
     int64_t total, ignored, open_exc, in_exc = 0;
-    int rc = query_int(s->db, "SELECT count(*) FROM transactions", &total);
+    int rc = query_int(db, "SELECT count(*) FROM transactions", &total);
+    if (!rc) rc = query_int(db, "SELECT count(*) FROM ignores WHERE undone_at IS NULL", &ignored);
     if (!rc)
-        rc = query_int(s->db, "SELECT count(*) FROM ignores WHERE undone_at IS NULL", &ignored);
-    if (!rc)
-        rc = query_int(s->db, "SELECT count(*) FROM exceptions WHERE closed_at IS NULL", &open_exc);
+        rc = query_int(db, "SELECT count(*) FROM exceptions WHERE closed_at IS NULL", &open_exc);
     sqlite3_stmt *st = NULL;
     if (!rc)
         rc = rc_prepare(
-            s->db, "SELECT DISTINCT transaction_id FROM exceptions WHERE closed_at IS NULL", &st);
+            db, "SELECT DISTINCT transaction_id FROM exceptions WHERE closed_at IS NULL", &st);
     if (rc) return rc;
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW)
-        in_exc += !rc_bitset_has(&s->taken, sqlite3_column_int64(st, 0));
+        in_exc += !rc_bitset_has(taken_set, sqlite3_column_int64(st, 0));
     sqlite3_finalize(st);
-    if (step != SQLITE_DONE) return rc_fail_sql(s->db, "counting exceptions");
+    if (step != SQLITE_DONE) return rc_fail_sql(db, "counting exceptions");
     uint64_t taken = 0;
-    for (int64_t i = 0; i <= s->taken.max / 8; i++)
-        taken += (uint64_t)__builtin_popcount(s->taken.bits[i]);
+    for (int64_t i = 0; i <= taken_set->max / 8; i++)
+        taken += (uint64_t)__builtin_popcount(taken_set->bits[i]);
     out->exceptions_open = (uint64_t)open_exc;
     out->ignored = (uint64_t)ignored;
     out->matched = taken - (uint64_t)ignored;
@@ -1596,87 +498,36 @@ static int finish_run(recon_db *db, int64_t run_id, const recon_match_result *r)
     return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(db, "finishing the match run");
 }
 
-static int cmp_veto(const void *a, const void *b) {
-    const veto_item *x = a, *y = b;
-    if (x->tx != y->tx) return x->tx < y->tx ? -1 : 1;
-    return (x->match > y->match) - (x->match < y->match);
-}
-
-static int load_vetoes(recon_db *db, vetoes *v) {
+static int load_vetoes(recon_db *db, rc_vetoes *v) {
     sqlite3_stmt *st;
     int rc = rc_prepare(db,
                         "SELECT mi.transaction_id, mi.match_id FROM match_items mi JOIN matches m"
                         " ON m.id = mi.match_id WHERE m.undone_at IS NOT NULL",
                         &st);
     if (rc) return rc;
-    size_t cap = 0;
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (v->n == cap) {
-            cap = cap ? 2 * cap : 64;
-            veto_item *g = realloc(v->v, cap * sizeof *g);
-            if (!g) {
-                sqlite3_finalize(st);
-                return rc_fail(db, RECON_ENOMEM, "matching: out of memory");
-            }
-            v->v = g;
+        if (rc_vetoes_add(v, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1))) {
+            sqlite3_finalize(st);
+            return rc_fail(db, RECON_ENOMEM, "matching: out of memory");
         }
-        v->v[v->n++] = (veto_item){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)};
     }
     sqlite3_finalize(st);
     if (step != SQLITE_DONE) return rc_fail_sql(db, "loading undone matches");
-    if (v->n) qsort(v->v, v->n, sizeof *v->v, cmp_veto);
+    rc_vetoes_sort(v);
     return RECON_OK;
 }
 
 /* Runs rule i and writes its matches at once, then frees its units:
- * memory holds one rule's sides at a time, not all of them. */
-static int run_pass_rule(run_state *s, size_t i, int64_t run_id, const char *actor, const char *now,
-                         recon_match_result *out) {
-    int rc = run_rule(s, i);
-    if (!rc && s->npairs) {
-        qsort(s->pairs, s->npairs, sizeof *s->pairs, cmp_pairs);
-        rc = write_pairs(s, i, run_id, actor, now, out);
-    }
-    for (size_t k = 3 * i; k < 3 * i + 3; k++)
-        rc_units_free(&s->sides[k]);
+ * memory holds one rule's sides at a time, not all of them. Counts the
+ * rule into *made when it paired something. */
+static int run_pass_rule(recon_db *db, rc_engine *e, size_t i, int64_t run_id, const char *actor,
+                         const char *now, recon_match_result *out, int *made) {
+    int rc = rc_engine_rule(e, i) ? rc_fail(db, RECON_ENOMEM, "matching: out of memory") : 0;
+    if (!rc && e->npairs) rc = write_pairs(db, e, i, run_id, actor, now, out);
+    *made += e->npairs > 0;
+    rc_engine_rule_done(e, i);
     return rc;
-}
-
-/* Rows matched in a pass are nobody's candidates in the next; rows of a
- * skip_groups_with kind stay (as when loading), still standing for their
- * groups. */
-static void drop_taken_rows(run_state *s) {
-    unsigned marks = 0;
-    for (size_t i = 0; i < s->rules->n; i++)
-        marks |= s->rules->rule[i].skip_groups_with;
-    size_t keep = 0;
-    for (size_t i = 0; i < s->rows.n; i++) {
-        const rc_row *row = &s->rows.row[i];
-        if (!rc_bitset_has(&s->taken, row->id) || (row->kind >= 0 && (marks & (1u << row->kind))))
-            s->rows.row[keep++] = *row;
-    }
-    s->rows.n = keep;
-}
-
-static void clear_exceptions(run_state *s) {
-    for (size_t i = 0; i < s->nexc; i++) {
-        free(s->exc[i].candidates);
-        free(s->exc[i].sort_id);
-    }
-    s->nexc = 0;
-}
-
-static void state_free(run_state *s) {
-    free(s->veto.v);
-    rc_rows_free(&s->rows);
-    for (size_t i = 0; s->sides && i < 3 * s->rules->n; i++)
-        rc_units_free(&s->sides[i]);
-    free(s->sides);
-    free(s->pairs);
-    clear_exceptions(s);
-    free(s->exc);
-    rc_bitset_free(&s->taken);
 }
 
 int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_result *out) {
@@ -1696,17 +547,14 @@ int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_resu
     const char *actor = o->actor && *o->actor ? o->actor : "recon";
     char now[21];
     rc_now_utc(now);
-    run_state s;
-    memset(&s, 0, sizeof s);
-    s.db = db;
-    s.rules = rules;
+    rc_engine s;
+    rc_engine_init(&s, rules);
     int64_t run_id = 0;
     int rc = rc_begin(db);
     if (!rc) rc = rc_match_taken(db, &s.taken);
     if (!rc) rc = load_vetoes(db, &s.veto);
     if (!rc) rc = rc_rows_load(db, rules, &s.taken, &s.rows);
-    if (!rc && !(s.sides = calloc(3 * rules->n + 1, sizeof *s.sides)))
-        rc = rc_fail(db, RECON_ENOMEM, "matching: out of memory");
+    if (!rc && rc_engine_start(&s)) rc = rc_fail(db, RECON_ENOMEM, "matching: out of memory");
     if (!rc) rc = start_run(db, rules, actor, now, &run_id);
     /* Passes over all rules until one makes no match: a later rule taking
      * a candidate can settle an earlier rule's tie, and leaving that to the
@@ -1715,25 +563,21 @@ int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_resu
      * stand. */
     for (int made = 1; !rc && made;) {
         made = 0;
-        clear_exceptions(&s);
-        drop_taken_rows(&s);
-        for (size_t i = 0; !rc && i < rules->n; i++) {
-            rc = run_pass_rule(&s, i, run_id, actor, now, out);
-            made += s.npairs > 0;
-            s.npairs = 0;
-        }
+        rc_engine_pass(&s);
+        for (size_t i = 0; !rc && i < rules->n; i++)
+            rc = run_pass_rule(db, &s, i, run_id, actor, now, out, &made);
     }
-    if (!rc && s.nexc) qsort(s.exc, s.nexc, sizeof *s.exc, cmp_exc);
-    if (!rc) rc = write_exceptions(&s, run_id, now, out);
+    if (!rc) rc_engine_finish(&s);
+    if (!rc) rc = write_exceptions(db, &s, run_id, now, out);
     if (!rc) rc = finish_run(db, run_id, out);
-    if (!rc) rc = count_after(&s, out);
+    if (!rc) rc = count_after(db, &s.taken, out);
     if (rc == RECON_OK && !o->dry_run) {
         out->run_id = run_id;
         rc = rc_commit(db);
     } else {
         rc_rollback(db);
     }
-    state_free(&s);
+    rc_engine_free(&s);
     recon_rules_free(own);
     if (rc != RECON_OK) memset(out, 0, sizeof *out);
     return rc;

@@ -1,0 +1,1191 @@
+/* engine: the matching engine's decisions, on rows in memory. For each
+ * rule, in priority order:
+ *
+ *   1. take both sides' candidates (the rows not matched or ignored, of the
+ *      rule's sources and kinds) into arrays of units: a unit is one
+ *      transaction, or on an aggregated side a group of transactions with
+ *      the same key and currency (its amount the sum, its date the latest);
+ *   2. index the right units by sorting them (by reference hash, by key
+ *      prefix, or by currency, amount and date): every candidate search is
+ *      a binary search, never a loop over the other side;
+ *   3. judge each (left, right) pair found, and keep a pair only when each
+ *      is the other's single best: an item with two equally good
+ *      candidates, or whose candidate fits another item as well, is an
+ *      exception listing them; so are near misses (same reference but the
+ *      amount or date off; same amount but the date off);
+ *   4. mark the matched transactions as taken for the later rules.
+ *
+ * Decisions depend on values only (sets, not row order), so the result is
+ * the same whatever order the data came in. No SQL here: match.c loads the
+ * rows, the taken set and the vetoes, and writes the pairs and exceptions
+ * decided. May call: util/ (calendar, record), match/rules.h, Jansson. */
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match/engine.h"
+#include "util/calendar.h"
+#include "util/record.h"
+
+/* make lint sees direct includes only: this catches SQLite arriving
+ * through another header (match/match.h, store/store.h). */
+#ifdef SQLITE_VERSION
+#error "the match engine must not see SQLite: loading and writing belong in match.c"
+#endif
+
+#define MIN_PREFIX 10    /* a key cut short in bank text: at least this many characters */
+#define MAX_CANDIDATES 8 /* listed in an exception */
+#define NEAR_DAYS 7      /* a date this far outside the window is a near miss */
+
+/* ---- small containers --------------------------------------------------------------------- */
+
+int rc_bitset_init(rc_bitset *b, int64_t max) {
+    b->max = max < 0 ? 0 : max;
+    b->bits = calloc((size_t)(b->max / 8 + 1), 1);
+    return b->bits ? 0 : -1;
+}
+
+void rc_bitset_free(rc_bitset *b) {
+    free(b->bits);
+    b->bits = NULL;
+}
+
+void rc_bitset_set(rc_bitset *b, int64_t id) {
+    if (id >= 0 && id <= b->max) b->bits[id / 8] |= (uint8_t)(1u << (id % 8));
+}
+
+int rc_bitset_has(const rc_bitset *b, int64_t id) {
+    return id >= 0 && id <= b->max && (b->bits[id / 8] >> (id % 8) & 1);
+}
+
+int rc_pool_add(rc_pool *p, const char *s, size_t n, uint32_t *out) {
+    if (p->len + n + 1 > p->cap) {
+        size_t cap = p->cap ? p->cap : 4096;
+        while (cap < p->len + n + 1)
+            cap *= 2;
+        if (cap > UINT32_MAX) return -1;
+        char *g = realloc(p->s, cap);
+        if (!g) return -1;
+        p->s = g;
+        p->cap = cap;
+    }
+    *out = (uint32_t)p->len;
+    if (n) memcpy(p->s + p->len, s, n);
+    p->s[p->len + n] = '\0';
+    p->len += n + 1;
+    return 0;
+}
+
+static int units_push(rc_units *u, const rc_unit *it) {
+    if (u->n == u->cap) {
+        size_t cap = u->cap ? 2 * u->cap : 1024;
+        rc_unit *g = realloc(u->u, cap * sizeof *g);
+        if (!g) return -1;
+        u->u = g;
+        u->cap = cap;
+    }
+    u->u[u->n++] = *it;
+    return 0;
+}
+
+void rc_units_free(rc_units *u) {
+    free(u->u);
+    free(u->member);
+    free(u->pool.s);
+    memset(u, 0, sizeof *u);
+}
+
+/* FNV-1a: a cheap, well-spread hash for sorting and finding texts. */
+static uint64_t hash_n(const char *s, size_t n) {
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
+    return h | 1; /* 0 stays "no text" */
+}
+
+/* ---- rows and units ----------------------------------------------------------------------- */
+
+/* The text a side compares: normalized when the rule compares normalized,
+ * folded when it looks for one side's key inside the other's text, and
+ * otherwise the stored text itself (no copy: it stays in the rows' pool).
+ * raw is NULL or points into the rows' pool. */
+static int unit_text(const rc_rule *r, const rc_rows *rows, const char *raw, rc_units *u,
+                     rc_unit *it) {
+    char norm[512];
+    size_t n = raw ? strlen(raw) : 0;
+    it->text = RC_NO_TEXT;
+    it->hash = 0;
+    if (r->ref == RC_REF_NONE || !n) return 0; /* nothing compared */
+    if (r->ref == RC_REF_NORMALIZED)
+        n = rc_ref_normalize(raw, n, norm, sizeof norm);
+    else if (r->ref == RC_REF_CONTAINS)
+        n = rc_ref_fold(raw, n, norm, sizeof norm);
+    if (!n) return 0;
+    uint64_t h = hash_n(r->ref == RC_REF_EQUAL ? raw : norm, n);
+    it->hash = (uint32_t)(h ^ (h >> 32)) | 1;
+    if (r->ref == RC_REF_EQUAL) {
+        it->text = (uint32_t)(raw - rows->pool.s);
+        return 0;
+    }
+    return rc_pool_add(&u->pool, norm, n, &it->text);
+}
+
+/* Units compare by their sort key text (a group key), then currency, then
+ * source, then id; sk points into the pool, set once the pool no longer
+ * moves. */
+static int cmp_key(const rc_unit *x, const rc_unit *y) {
+    int c = strcmp(x->sk, y->sk);
+    if (!c) c = memcmp(x->currency, y->currency, 3);
+    /* One source's payout never takes in another source's rows. */
+    return c ? c : (x->source > y->source) - (x->source < y->source);
+}
+
+static int cmp_group(const void *a, const void *b) {
+    const rc_unit *x = a, *y = b;
+    int c = cmp_key(x, y);
+    return c ? c : (x->id > y->id) - (x->id < y->id);
+}
+
+/* Turns the loaded transactions of an aggregated side into groups: one
+ * unit per (key, currency), its value the sum, its date the latest. */
+static int make_groups(rc_units *u) {
+    for (size_t i = 0; i < u->n; i++)
+        u->u[i].sk = u->pool.s + u->u[i].key;
+    if (u->n) qsort(u->u, u->n, sizeof *u->u, cmp_group);
+    if (u->n && !(u->member = malloc(u->n * sizeof *u->member))) return -1;
+    size_t out = 0;
+    for (size_t i = 0; i < u->n;) {
+        rc_unit g = u->u[i];
+        g.first = (uint32_t)u->nmember;
+        g.count = 0;
+        g.value = 0;
+        size_t j = i;
+        for (; j < u->n && !cmp_key(&u->u[j], &u->u[i]); j++) {
+            if (__builtin_add_overflow(g.value, u->u[j].value, &g.value)) g.overflow = 1;
+            if (g.value == INT64_MIN) g.overflow = 1; /* no opposite, no magnitude */
+            if (u->u[j].date != RC_NO_DATE && (g.date == RC_NO_DATE || u->u[j].date > g.date))
+                g.date = u->u[j].date;
+            u->member[u->nmember++] = u->u[j].id;
+            g.count++;
+        }
+        u->u[out++] = g;
+        i = j;
+    }
+    u->n = out;
+    return 0;
+}
+
+int rc_rows_push(rc_rows *rows, const rc_row *row) {
+    if (rows->n == rows->cap) {
+        size_t cap = rows->cap ? 2 * rows->cap : 4096;
+        rc_row *g = realloc(rows->row, cap * sizeof *g);
+        if (!g) return -1;
+        rows->row = g;
+        rows->cap = cap;
+    }
+    rows->row[rows->n++] = *row;
+    return 0;
+}
+
+int rc_rows_add_source(rc_rows *rows, const char *name, recon_source_type type) {
+    if (rows->nsrc == rows->capsrc) {
+        size_t cap = rows->capsrc ? 2 * rows->capsrc : 16;
+        rc_source *g = realloc(rows->src, cap * sizeof *g);
+        if (!g) return -1;
+        rows->src = g;
+        rows->capsrc = cap;
+    }
+    rc_source *src = &rows->src[rows->nsrc];
+    src->type = type;
+    if (!(src->name = strdup(name))) return -1;
+    rows->nsrc++;
+    return 0;
+}
+
+void rc_rows_free(rc_rows *rows) {
+    free(rows->row);
+    free(rows->pool.s);
+    for (size_t i = 0; i < rows->nsrc; i++)
+        free(rows->src[i].name);
+    free(rows->src);
+    memset(rows, 0, sizeof *rows);
+}
+
+unsigned rc_rules_text_fields(const recon_rules *rules) {
+    unsigned f = 1u << RC_TF_EXTERNAL_ID | 1u << RC_TF_GROUP_ID; /* names, attach_group */
+    for (size_t i = 0; i < rules->n; i++) {
+        const rc_rule *r = &rules->rule[i];
+        f |= 1u << r->group_by;
+        if (r->ref != RC_REF_NONE) f |= 1u << r->ref_left | 1u << r->ref_right;
+    }
+    return f;
+}
+
+unsigned rc_rules_kept_kinds(const recon_rules *rules) {
+    unsigned keep = 0;
+    for (size_t i = 0; i < rules->n; i++)
+        keep |= rules->rule[i].skip_groups_with;
+    return keep;
+}
+
+/* Does a rule's side take rows of this source? */
+static int side_has_source(const rc_side *side, const rc_source *src) {
+    if (side->type) return side->type == src->type;
+    for (size_t i = 0; i < side->nsources; i++)
+        if (!strcmp(side->sources[i], src->name)) return 1;
+    return 0;
+}
+
+/* A group key that a skip_groups_with row holds. */
+typedef struct {
+    const char *key;
+    uint32_t source;
+    char currency[4];
+} marker;
+
+static int cmp_marker(const void *a, const void *b) {
+    const marker *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    if (!c) c = memcmp(x->currency, y->currency, 3);
+    return c ? c : (x->source > y->source) - (x->source < y->source);
+}
+
+/* The (source, key, currency) of every row of the side's sources whose
+ * kind is in mask; sorted for bsearch. NULL with *n 0 when none. */
+static marker *find_markers(const rc_rows *rows, const unsigned char *in, unsigned mask,
+                            rc_textfield tf, size_t *n) {
+    *n = 0;
+    marker *m = NULL;
+    size_t cap = 0;
+    for (size_t i = 0; mask && i < rows->n; i++) {
+        const rc_row *row = &rows->row[i];
+        if (!in[row->source] || row->kind < 0 || !(mask & (1u << row->kind)) ||
+            row->text[tf] == RC_NO_TEXT)
+            continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 64;
+            marker *g = realloc(m, cap * sizeof *g);
+            if (!g) {
+                free(m);
+                *n = SIZE_MAX;
+                return NULL;
+            }
+            m = g;
+        }
+        m[*n].key = rows->pool.s + row->text[tf];
+        m[*n].source = row->source;
+        memcpy(m[*n].currency, row->currency, 4);
+        (*n)++;
+    }
+    if (*n) qsort(m, *n, sizeof *m, cmp_marker);
+    return m;
+}
+
+int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bitset *taken,
+                  rc_units *u) {
+    const rc_side *side = left ? &r->left : &r->right;
+    int grouped = left ? r->card == RC_CARD_MANY_TO_ONE : r->card == RC_CARD_ONE_TO_MANY;
+    rc_textfield tf = grouped ? r->group_by : left ? r->ref_left : r->ref_right;
+    rc_valfield vf = left ? r->value_left : r->value_right;
+    rc_datefield df = left ? r->date_left : r->date_right;
+    /* Which sources this side takes, decided once, not per row. */
+    unsigned char *in = calloc(rows->nsrc + 1, 1);
+    if (!in) return -1;
+    for (size_t i = 0; i < rows->nsrc; i++)
+        in[i] = (unsigned char)side_has_source(side, &rows->src[i]);
+    /* A payout row keeps its group id, for attaching its items. */
+    int keep_gid = !grouped && !left && r->attach_group;
+    u->rows = rows;
+    u->grouped = grouped;
+    u->text_in_rows = r->ref == RC_REF_EQUAL;
+    size_t nmark = 0;
+    marker *mark = grouped ? find_markers(rows, in, r->skip_groups_with, tf, &nmark) : NULL;
+    int rc = nmark == SIZE_MAX;
+    for (size_t i = 0; !rc && i < rows->n; i++) {
+        const rc_row *row = &rows->row[i];
+        if (!in[row->source] || row->kind < 0 || !(side->kinds & (1u << row->kind)) ||
+            rc_bitset_has(taken, row->id))
+            continue;
+        const char *text = row->text[tf] == RC_NO_TEXT ? NULL : rows->pool.s + row->text[tf];
+        if (grouped && !text) continue; /* an aggregated side needs its key */
+        if (nmark) {
+            marker want = {text, row->source, {0}};
+            memcpy(want.currency, row->currency, 4);
+            if (bsearch(&want, mark, nmark, sizeof *mark, cmp_marker)) continue;
+        }
+        rc_unit it;
+        memset(&it, 0, sizeof it);
+        it.id = row->id;
+        memcpy(it.currency, row->currency, 4);
+        it.value = row->value[vf];
+        it.date = row->day[df];
+        it.key = RC_NO_TEXT;
+        it.count = 1;
+        it.source = row->source;
+        it.external_id = row->text[RC_TF_EXTERNAL_ID];
+        const char *gid = row->text[RC_TF_GROUP_ID] == RC_NO_TEXT
+                              ? NULL
+                              : rows->pool.s + row->text[RC_TF_GROUP_ID];
+        rc = unit_text(r, rows, text, u, &it) ||
+             (grouped && rc_pool_add(&u->pool, text, strlen(text), &it.key)) ||
+             (keep_gid && gid && rc_pool_add(&u->pool, gid, strlen(gid), &it.key)) ||
+             units_push(u, &it);
+    }
+    free(in);
+    free(mark);
+    if (!rc && grouped && make_groups(u)) rc = -1;
+    return rc ? -1 : 0;
+}
+
+/* ---- judging a pair ------------------------------------------------------------------------- */
+
+/* Is the right key inside the left text, both folded (rc_ref_fold), as
+ * whole tokens? The key must start where a token of the text starts; a
+ * space of the key (a separator in the id) may match one space of the text
+ * or none (banks drop punctuation), but the text may have no space where
+ * the key has none ("12-03" is not 1203); and the key must end where a
+ * token ends ("45120" does not hold 4512). 3 when whole; 4 when the text
+ * ends inside the key after at least MIN_PREFIX of its characters
+ * (statements cut long ids at their field width); 0 when not. */
+static int contains_key(const char *text, const char *key) {
+    size_t kchars = 0;
+    for (const char *k = key; *k; k++)
+        kchars += *k != ' ';
+    if (!kchars) return 0;
+    for (const char *t = text; *t; t++) {
+        if (t != text && t[-1] != ' ') continue; /* not a token start */
+        const char *a = t, *b = key;
+        size_t got = 0;
+        for (;;) {
+            if (*b == ' ') {
+                b++;
+                if (*a == ' ') a++;
+                continue;
+            }
+            if (!*b) {
+                if (!*a || *a == ' ') return 3;
+                break;
+            }
+            if (!*a) {
+                if (kchars > MIN_PREFIX && got >= MIN_PREFIX) return 4;
+                break;
+            }
+            if (*a != *b) break;
+            a++, b++, got++;
+        }
+    }
+    return 0;
+}
+
+/* s without its spaces, into out (for prefix hashing). */
+static size_t unspaced(const char *s, char *out, size_t size) {
+    size_t n = 0;
+    for (; *s && n + 1 < size; s++)
+        if (*s != ' ') out[n++] = *s;
+    out[n] = '\0';
+    return n;
+}
+
+/* |v| without overflow, INT64_MIN included. */
+static uint64_t magnitude(int64_t v) {
+    return v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+}
+
+rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l, const rc_units *R,
+                          const rc_unit *ri) {
+    rc_verdict v = {RC_FAIL_NONE, 1000, 0, 0, 0};
+    if (!r->any_currency && memcmp(l->currency, ri->currency, 3) != 0) {
+        v.failed = RC_FAIL_CURRENCY;
+        return v;
+    }
+    const char *lt = rc_unit_text(L, l), *rt = rc_unit_text(R, ri);
+    switch (r->ref) {
+    case RC_REF_NONE:
+        v.score -= 100; /* amount and date alone: weaker than any reference */
+        break;
+    case RC_REF_EQUAL:
+    case RC_REF_NORMALIZED:
+        v.ref_how = r->ref == RC_REF_EQUAL ? 1 : 2;
+        if (!*lt || strcmp(lt, rt) != 0) v.failed = RC_FAIL_REFERENCE;
+        v.score -= r->ref == RC_REF_EQUAL ? 0 : 2;
+        break;
+    case RC_REF_CONTAINS:
+        v.ref_how = contains_key(lt, rt);
+        if (!v.ref_how) v.failed = RC_FAIL_REFERENCE;
+        v.score -= v.ref_how == 4 ? 20 : 5;
+        break;
+    }
+    if (v.failed) return v;
+    /* INT64_MIN has no opposite: such a unit is never matched, like an
+     * overflowed sum. */
+    int64_t right = r->opposite && ri->value != INT64_MIN ? -ri->value : ri->value;
+    if (ri->overflow || l->overflow || ri->value == INT64_MIN || l->value == INT64_MIN ||
+        __builtin_sub_overflow(l->value, right, &v.difference)) {
+        v.failed = RC_FAIL_AMOUNT;
+        return v;
+    }
+    uint64_t diff = v.difference < 0 ? 0 - (uint64_t)v.difference : (uint64_t)v.difference;
+    uint64_t big = magnitude(l->value);
+    uint64_t tol = (uint64_t)r->tol_minor;
+    if (r->tol_bps &&
+        big / 10000 * (uint64_t)r->tol_bps + big % 10000 * (uint64_t)r->tol_bps / 10000 > tol)
+        tol = big / 10000 * (uint64_t)r->tol_bps + big % 10000 * (uint64_t)r->tol_bps / 10000;
+    if (diff > tol) {
+        v.failed = RC_FAIL_AMOUNT;
+        return v;
+    }
+    if (diff) {
+        uint64_t bps = big ? diff * 10000 / big : 10000;
+        v.score -= 1 + (int)(bps > 300 ? 300 : bps);
+    }
+    if (r->use_date) {
+        if (l->date == RC_NO_DATE || ri->date == RC_NO_DATE) {
+            v.failed = RC_FAIL_DATE;
+            return v;
+        }
+        v.days = rc_day_distance(l->date, ri->date, r->business_days);
+        if (v.days < r->win_min || v.days > r->win_max) v.failed = RC_FAIL_DATE;
+    }
+    return v;
+}
+
+/* The evidence of a pair: the facts a run decided on that the data alone
+ * does not keep (how the reference matched, the amount difference, the day
+ * distance as the rule counts it, the sizes of both sides). Amounts, dates
+ * and texts are the items' own; the rule's settings are in the run's
+ * rules_text. Small on purpose: a million matches write a million of these. */
+void rc_match_evidence(const rc_rule *r, const rc_unit *l, const rc_unit *ri, const rc_verdict *v,
+                       char *buf, size_t size) {
+    static const char *const how[] = {"none", "equal", "normalized", "contains", "truncated"};
+    int n = snprintf(buf, size, "{\"reference\":\"%s\",\"difference\":%lld", how[v->ref_how],
+                     (long long)v->difference);
+    if (r->use_date && n > 0 && (size_t)n < size)
+        n += snprintf(buf + n, size - (size_t)n, ",\"days\":%d", v->days);
+    if (n > 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, ",\"left_items\":%u,\"right_items\":%u}", l->count,
+                 ri->count);
+}
+
+/* ---- finding candidates -------------------------------------------------------------------- */
+
+/* An index entry: a right unit's position and its sort keys. */
+typedef struct {
+    uint64_t key;
+    uint64_t tie; /* second key (amount index: currency and date), else 0 */
+    uint32_t pos;
+} keyed;
+
+/* An index over the right units: entries sorted by (key, tie, pos), kept
+ * as sorted (one array, no copy: at a million units a copy was 20 MiB). */
+typedef struct {
+    keyed *k;
+    size_t n;
+    size_t prefix_lens[MIN_PREFIX]; /* contains: the prefix lengths indexed (1..MIN_PREFIX) */
+    size_t nprefix;
+} rc_index;
+
+static int cmp_keyed(const void *a, const void *b) {
+    const keyed *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    if (x->tie != y->tie) return x->tie < y->tie ? -1 : 1;
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static void index_free(rc_index *ix) {
+    free(ix->k);
+    memset(ix, 0, sizeof *ix);
+}
+
+/* First index entry with key >= k. */
+static size_t lower_bound(const rc_index *ix, uint64_t k) {
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ix->k[mid].key < k)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* First entry with (key, tie) >= (k, t). */
+static size_t lower_bound2(const rc_index *ix, uint64_t k, uint64_t t) {
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ix->k[mid].key < k || (ix->k[mid].key == k && ix->k[mid].tie < t))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The amount index orders by currency, then value (as an unsigned key that
+ * keeps signed order), then date. */
+static uint64_t value_key(int64_t v) {
+    return (uint64_t)v ^ 0x8000000000000000u;
+}
+
+static uint64_t currency_key(const char *c) {
+    return ((uint64_t)(unsigned char)c[0] << 16) | ((uint64_t)(unsigned char)c[1] << 8) |
+           (unsigned char)c[2];
+}
+
+static int build_index(const rc_rule *r, const rc_units *R, rc_index *ix) {
+    memset(ix, 0, sizeof *ix);
+    keyed *k = malloc((R->n ? R->n : 1) * sizeof *k);
+    if (!k) return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < R->n; i++) {
+        const rc_unit *u = &R->u[i];
+        if (r->ref == RC_REF_NONE) {
+            /* Sorted by value, then currency and date: the value range is
+             * scanned per distinct value, currency and dates by bisection. */
+            k[n++] = (keyed){value_key(u->value),
+                             (currency_key(u->currency) << 32) |
+                                 (uint32_t)((int64_t)u->date - INT32_MIN),
+                             (uint32_t)i};
+        } else if (r->ref == RC_REF_CONTAINS) {
+            char t[512];
+            size_t len = unspaced(rc_unit_text(R, u), t, sizeof t);
+            size_t p = len < MIN_PREFIX ? len : MIN_PREFIX;
+            if (!p) continue;
+            size_t j = 0;
+            while (j < ix->nprefix && ix->prefix_lens[j] != p)
+                j++;
+            if (j == ix->nprefix)
+                ix->prefix_lens[ix->nprefix++] = p; /* p <= MIN_PREFIX: always room */
+            k[n++] = (keyed){hash_n(t, p), 0, (uint32_t)i};
+        } else if (u->hash) {
+            k[n++] = (keyed){u->hash, 0, (uint32_t)i};
+        }
+    }
+    if (n) qsort(k, n, sizeof *k, cmp_keyed);
+    ix->k = k;
+    ix->n = n;
+    return 0;
+}
+
+/* Calls fn for every right unit the index offers for left unit l: the same
+ * reference hash; a key prefix found in l's text; or an amount in range
+ * (dates are checked by the judge). widen_days widens the amount search's
+ * date range (for near misses). */
+typedef int (*visit_fn)(size_t right, void *ctx);
+
+static int visit_candidates(const rc_rule *r, const rc_units *L, const rc_unit *l,
+                            const rc_units *R, const rc_index *ix, int widen_days, visit_fn fn,
+                            void *ctx) {
+    if (r->ref == RC_REF_EQUAL || r->ref == RC_REF_NORMALIZED) {
+        if (!l->hash) return 0;
+        for (size_t i = lower_bound(ix, l->hash); i < ix->n && ix->k[i].key == l->hash; i++)
+            if (fn(ix->k[i].pos, ctx)) return 1;
+        return 0;
+    }
+    if (r->ref == RC_REF_CONTAINS) {
+        /* Every window of the text, spaces left out, that could be a key's
+         * first characters: the judge then checks the tokens. */
+        char t[512];
+        size_t n = unspaced(rc_unit_text(L, l), t, sizeof t);
+        for (size_t p = 0; p < ix->nprefix; p++) {
+            size_t len = ix->prefix_lens[p];
+            for (size_t at = 0; at + len <= n; at++) {
+                uint64_t h = hash_n(t + at, len);
+                for (size_t i = lower_bound(ix, h); i < ix->n && ix->k[i].key == h; i++)
+                    if (fn(ix->k[i].pos, ctx)) return 1;
+            }
+        }
+        return 0;
+    }
+    /* By amount: every right value v with |l - (±v)| <= tolerance. */
+    uint64_t big = magnitude(l->value);
+    uint64_t tol = (uint64_t)r->tol_minor;
+    uint64_t bps = big / 10000 * (uint64_t)r->tol_bps + big % 10000 * (uint64_t)r->tol_bps / 10000;
+    if (bps > tol) tol = bps;
+    if (tol > INT64_MAX / 4) tol = INT64_MAX / 4;
+    int64_t lo, hi, target = l->value;
+    if (r->opposite) target = target == INT64_MIN ? INT64_MAX : -target;
+    if (__builtin_sub_overflow(target, (int64_t)tol, &lo)) lo = INT64_MIN;
+    if (__builtin_add_overflow(target, (int64_t)tol, &hi)) hi = INT64_MAX;
+    /* Per distinct value in range: a binary search to this currency and the
+     * first date that can be in the window, then a scan to the last one. A
+     * calendar range generous enough for business days too. */
+    int64_t slack =
+        (int64_t)widen_days + 3 + (r->business_days ? 2 + (r->win_max - r->win_min) : 0);
+    int64_t dlo = INT32_MIN, dhi = INT32_MAX;
+    if (r->use_date && l->date != RC_NO_DATE) {
+        int64_t span_lo = r->business_days ? (int64_t)r->win_min * 7 / 5 - 3 : r->win_min;
+        int64_t span_hi = r->business_days ? (int64_t)r->win_max * 7 / 5 + 3 : r->win_max;
+        dlo = (int64_t)l->date - span_hi - slack;
+        dhi = (int64_t)l->date - span_lo + slack;
+    }
+    uint64_t cur = r->any_currency ? 0 : currency_key(l->currency);
+    uint64_t tlo = (cur << 32) | (uint32_t)(dlo - INT32_MIN);
+    uint64_t thi = r->any_currency ? UINT64_MAX : (cur << 32) | (uint32_t)(dhi - INT32_MIN);
+    size_t i = lower_bound(ix, value_key(lo));
+    while (i < ix->n && ix->k[i].key <= value_key(hi)) {
+        uint64_t v = ix->k[i].key;
+        for (size_t j = lower_bound2(ix, v, r->any_currency ? 0 : tlo);
+             j < ix->n && ix->k[j].key == v && ix->k[j].tie <= thi; j++) {
+            const rc_unit *ru = &R->u[ix->k[j].pos];
+            if (r->any_currency && r->use_date && l->date != RC_NO_DATE && ru->date != RC_NO_DATE &&
+                (ru->date < dlo || ru->date > dhi))
+                continue;
+            if (fn(ix->k[j].pos, ctx)) return 1;
+        }
+        if (v == UINT64_MAX) break;
+        i = lower_bound(ix, v + 1);
+    }
+    return 0;
+}
+
+/* ---- one rule ------------------------------------------------------------------------------ */
+
+/* The best a unit has found: its score, how many candidates reach it, and
+ * the one (when single). */
+typedef struct {
+    int score;
+    uint32_t count;
+    uint32_t other;
+} best;
+
+static void add_pair(rc_engine *s, const rc_pair *p) {
+    if (s->npairs == s->cap_pairs) {
+        size_t cap = s->cap_pairs ? 2 * s->cap_pairs : 1024;
+        rc_pair *g = realloc(s->pairs, cap * sizeof *g);
+        if (!g) {
+            s->oom = 1;
+            return;
+        }
+        s->pairs = g;
+        s->cap_pairs = cap;
+    }
+    s->pairs[s->npairs++] = *p;
+}
+
+/* Candidate bookkeeping for one left unit. */
+typedef struct {
+    const rc_rule *r;
+    const rc_units *L, *R;
+    const rc_unit *l;
+    size_t li;
+    best *bl, *br;
+    /* near-miss collection */
+    rc_fail_at want;
+    size_t found[MAX_CANDIDATES];
+    rc_fail_at found_how[MAX_CANDIDATES];
+    size_t nfound;
+    int best_only;
+    int best_score;
+    const rc_vetoes *veto;
+    const uint8_t *used_r; /* right units paired earlier in this rule */
+    uint32_t *seen;        /* per right unit: the stamp of the last left unit it was noted
+                              for (a key repeated in one bank text is offered twice) */
+    uint32_t stamp;
+} visit_ctx;
+
+/* Vetoes sorted by (transaction, match): the undone matches of a pair's
+ * first transaction are found by bisection, then each of its other
+ * transactions is looked up in them. */
+static int cmp_veto(const void *a, const void *b) {
+    const rc_veto *x = a, *y = b;
+    if (x->tx != y->tx) return x->tx < y->tx ? -1 : 1;
+    return (x->match > y->match) - (x->match < y->match);
+}
+
+int rc_vetoes_add(rc_vetoes *v, int64_t tx, int64_t match) {
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? 2 * v->cap : 64;
+        rc_veto *g = realloc(v->v, cap * sizeof *g);
+        if (!g) return -1;
+        v->v = g;
+        v->cap = cap;
+    }
+    v->v[v->n++] = (rc_veto){tx, match};
+    return 0;
+}
+
+void rc_vetoes_sort(rc_vetoes *v) {
+    if (v->n) qsort(v->v, v->n, sizeof *v->v, cmp_veto);
+}
+
+static size_t veto_find(const rc_vetoes *v, int64_t tx, int64_t match) {
+    size_t lo = 0, hi = v->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const rc_veto *x = &v->v[mid];
+        if (x->tx < tx || (x->tx == tx && x->match < match))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int rc_match_vetoed(const rc_vetoes *v, const rc_units *L, const rc_unit *l, const rc_units *R,
+                    const rc_unit *r) {
+    if (!v->n) return 0;
+    int64_t first = rc_unit_member(L, l, 0);
+    for (size_t i = veto_find(v, first, INT64_MIN); i < v->n && v->v[i].tx == first; i++) {
+        int64_t m = v->v[i].match;
+        int all = 1;
+        for (uint32_t k = 0; all && k < l->count; k++) {
+            int64_t tx = rc_unit_member(L, l, k);
+            size_t at = veto_find(v, tx, m);
+            all = at < v->n && v->v[at].tx == tx && v->v[at].match == m;
+        }
+        for (uint32_t k = 0; all && k < r->count; k++) {
+            int64_t tx = rc_unit_member(R, r, k);
+            size_t at = veto_find(v, tx, m);
+            all = at < v->n && v->v[at].tx == tx && v->v[at].match == m;
+        }
+        if (all) return 1;
+    }
+    return 0;
+}
+
+static int vetoed(const visit_ctx *c, size_t ri) {
+    return rc_match_vetoed(c->veto, c->L, c->l, c->R, &c->R->u[ri]);
+}
+
+static void note(best *b, int score, size_t other) {
+    if (score > b->score) {
+        b->score = score;
+        b->count = 1;
+        b->other = other;
+    } else if (score == b->score) {
+        b->count++;
+    }
+}
+
+static int on_candidate(size_t ri, void *p) {
+    visit_ctx *c = p;
+    if (c->used_r[ri] || c->seen[ri] == c->stamp) return 0;
+    c->seen[ri] = c->stamp;
+    rc_verdict v = rc_match_judge(c->r, c->L, c->l, c->R, &c->R->u[ri]);
+    if (v.failed || vetoed(c, ri)) return 0;
+    note(&c->bl[c->li], v.score, ri);
+    note(&c->br[ri], v.score, c->li);
+    return 0;
+}
+
+/* Orders right units by source, external id (or group key) and currency:
+ * values, not row ids, so an exception lists the same candidates whatever
+ * order the data was imported in. */
+static int unit_order(const rc_units *R, size_t a, size_t b) {
+    const rc_unit *x = &R->u[a], *y = &R->u[b];
+    int c = strcmp(rc_unit_source(R, x), rc_unit_source(R, y));
+    if (!c) c = strcmp(rc_unit_name(R, x), rc_unit_name(R, y));
+    if (!c) c = memcmp(x->currency, y->currency, 3);
+    return c ? c : (a > b) - (a < b);
+}
+
+/* Collects the right units of an exception: the passing ones at the best
+ * score (ambiguous), or the ones failing only at c->want (near misses).
+ * The list is kept sorted and, when there are more than MAX_CANDIDATES,
+ * holds the first ones in that order. */
+static int on_listed(size_t ri, void *p) {
+    visit_ctx *c = p;
+    if (c->used_r[ri]) return 0;
+    rc_verdict v = rc_match_judge(c->r, c->L, c->l, c->R, &c->R->u[ri]);
+    int keep = c->best_only
+                   ? !v.failed && v.score == c->best_score
+                   : v.failed == c->want || (c->want == RC_FAIL_AMOUNT && v.failed == RC_FAIL_DATE);
+    if (!keep || (c->best_only && vetoed(c, ri))) return 0;
+    size_t at = 0;
+    while (at < c->nfound && unit_order(c->R, c->found[at], ri) < 0)
+        at++;
+    if (at < c->nfound && c->found[at] == ri)
+        return 0; /* offered twice (two prefixes of one text) */
+    if (at == MAX_CANDIDATES) return 0;
+    size_t last = c->nfound < MAX_CANDIDATES ? c->nfound : MAX_CANDIDATES - 1;
+    memmove(&c->found[at + 1], &c->found[at], (last - at) * sizeof *c->found);
+    memmove(&c->found_how[at + 1], &c->found_how[at], (last - at) * sizeof *c->found_how);
+    c->found[at] = ri;
+    c->found_how[at] = v.failed;
+    if (c->nfound < MAX_CANDIDATES) c->nfound++;
+    return 0;
+}
+
+/* The candidates of an exception as JSON (Jansson), in the order
+ * collected: each right unit's id, source, external id (or group key),
+ * amount, currency, items, and the first criterion it failed (for near
+ * misses). NULL when out of memory. */
+static char *candidates_json(visit_ctx *c) {
+    static const char *const fail[] = {"", "currency", "reference", "amount", "date"};
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < c->nfound; i++) {
+        const rc_unit *u = &c->R->u[c->found[i]];
+        const char *src = rc_unit_source(c->R, u), *name = rc_unit_name(c->R, u);
+        json_t *o = json_object();
+        int bad = !o || json_array_append_new(list, o) ||
+                  json_object_set_new(o, "transaction_id", json_integer(u->id)) ||
+                  json_object_set_new(o, "source", json_stringn(src, strlen(src))) ||
+                  json_object_set_new(o, c->R->grouped ? "group" : "external_id",
+                                      json_stringn(name, strlen(name)));
+        /* A group whose sum left int64_t has no amount to show: null, never
+         * the wrapped value. */
+        bad = bad || json_object_set_new(o, "amount_minor",
+                                         u->overflow ? json_null() : json_integer(u->value));
+        bad = bad || (u->overflow && json_object_set_new(o, "overflow", json_true()));
+        bad = bad || json_object_set_new(o, "currency", json_stringn(u->currency, 3)) ||
+              json_object_set_new(o, "items", json_integer(u->count));
+        bad = bad || (c->found_how[i] &&
+                      json_object_set_new(o, "failed", json_string(fail[c->found_how[i]])));
+        if (bad) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    char *out = list ? json_dumps(list, JSON_PRESERVE_ORDER) : NULL;
+    json_decref(list);
+    return out;
+}
+
+/* An exception holds every transaction of the unit: each member of a group
+ * (many_to_one) gets its row, so none of them reads as plainly unmatched. */
+static void add_exception(rc_engine *s, const rc_rule *r, const rc_units *L, const rc_unit *l,
+                          const char *reason, visit_ctx *c) {
+    if (!c->nfound) return;
+    size_t n = L->grouped ? l->count : 1;
+    char *first = NULL; /* the candidates, written once; the other members get copies */
+    for (size_t k = 0; k < n; k++) {
+        if (s->nexc == s->cap_exc) {
+            size_t cap = s->cap_exc ? 2 * s->cap_exc : 256;
+            rc_exception *g = realloc(s->exc, cap * sizeof *g);
+            if (!g) {
+                s->oom = 1;
+                return;
+            }
+            s->exc = g;
+            s->cap_exc = cap;
+        }
+        char *json = first ? strdup(first) : candidates_json(c);
+        if (!first) first = json;
+        char *id = strdup(rc_unit_name(L, l));
+        if (!json || !id) {
+            free(json);
+            free(id);
+            s->oom = 1;
+            return;
+        }
+        int64_t tx = L->grouped ? L->member[l->first + k] : l->id;
+        s->exc[s->nexc++] = (rc_exception){r, tx, reason, json, rc_unit_source(L, l), id};
+    }
+}
+
+/* Lists near misses for a left unit with no candidate at all. */
+static void near_misses(rc_engine *s, visit_ctx *c, const rc_index *ix) {
+    const rc_rule *r = c->r;
+    c->best_only = 0;
+    c->nfound = 0;
+    if (r->ref != RC_REF_NONE) {
+        c->want = RC_FAIL_AMOUNT; /* same reference: amount (or date) off */
+        visit_candidates(r, c->L, c->l, c->R, ix, 0, on_listed, c);
+        int date_only = 1;
+        for (size_t i = 0; i < c->nfound; i++)
+            date_only &= c->found_how[i] == RC_FAIL_DATE;
+        add_exception(s, r, c->L, c->l, date_only ? "near_miss_date" : "near_miss_amount", c);
+    } else if (r->use_date) {
+        c->want = RC_FAIL_DATE; /* same amount: date a little outside the window */
+        visit_candidates(r, c->L, c->l, c->R, ix, NEAR_DAYS, on_listed, c);
+        size_t keep = 0;
+        for (size_t i = 0; i < c->nfound; i++) {
+            rc_verdict v = rc_match_judge(r, c->L, c->l, c->R, &c->R->u[c->found[i]]);
+            if (v.days >= r->win_min - NEAR_DAYS && v.days <= r->win_max + NEAR_DAYS)
+                c->found[keep] = c->found[i], c->found_how[keep++] = c->found_how[i];
+        }
+        c->nfound = keep;
+        add_exception(s, r, c->L, c->l, "near_miss_date", c);
+    }
+}
+
+/* attach_group: a payout row matched to its bank credit brings its items
+ * into the match: the other rows of its source with the same group key and
+ * currency, when their nets sum to what the payout paid. Otherwise they
+ * stay unmatched, and the payout's flow check says why. */
+/* The group of G with the payout unit's key, currency and source, or -1. */
+static long find_group(const rc_units *G, const rc_units *R, const rc_unit *payout) {
+    rc_unit want;
+    memset(&want, 0, sizeof want);
+    want.sk = rc_pool_str(R, payout->key);
+    memcpy(want.currency, payout->currency, 4);
+    want.source = payout->source;
+    size_t lo = 0, hi = G->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp_key(&G->u[mid], &want) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < G->n && cmp_key(&G->u[lo], &want) == 0 ? (long)lo : -1;
+}
+
+static int attach_groups(rc_engine *s, size_t ri, size_t first_pair) {
+    rc_rule items = s->rules->rule[ri];
+    items.card = RC_CARD_ONE_TO_MANY;
+    items.right.kinds = ((1u << RC_K_COUNT) - 1) & ~items.right.kinds;
+    items.value_right = RC_VAL_NET;
+    items.ref = RC_REF_NONE;
+    items.attach_group = 0;
+    items.skip_groups_with = 0;
+    rc_units *G = &s->sides[3 * ri + 2];
+    const rc_units *R = &s->sides[3 * ri + 1];
+    if (rc_match_load(&s->rows, &items, 0, &s->taken, G)) return -1;
+    for (size_t i = 0; i < G->n; i++)
+        G->u[i].sk = rc_pool_str(G, G->u[i].key);
+    /* Two payout rows with one group key (a provider reusing ids) would
+     * both claim its items: then neither gets them, and a person decides. */
+    uint8_t *claims = calloc(G->n + 1, 1);
+    if (!claims) return -1;
+    for (size_t k = first_pair; k < s->npairs; k++) {
+        const rc_unit *payout = &R->u[s->pairs[k].r];
+        long g = payout->key == RC_NO_TEXT ? -1 : find_group(G, R, payout);
+        if (g >= 0 && claims[g] < 2) claims[g]++;
+    }
+    for (size_t k = first_pair; k < s->npairs; k++) {
+        rc_pair *p = &s->pairs[k];
+        const rc_unit *payout = &R->u[p->r];
+        long gi = payout->key == RC_NO_TEXT ? -1 : find_group(G, R, payout);
+        if (gi < 0 || claims[gi] != 1) continue;
+        const rc_unit *g = &G->u[gi];
+        int64_t owed;
+        if (g->overflow || __builtin_sub_overflow(0, payout->value, &owed) || g->value != owed)
+            continue;
+        p->g = (uint32_t)gi;
+        p->attached = 1;
+        for (uint32_t m = 0; m < g->count; m++)
+            rc_bitset_set(&s->taken, G->member[g->first + m]);
+    }
+    free(claims);
+    return 0;
+}
+
+/* Both sides of a rule, the right without what the left holds: sides that
+ * overlap (ledger against ledger, or a source named on one side that is of
+ * the type the other selects) must never match a transaction with itself. */
+int rc_match_load_sides(const rc_rows *rows, const rc_rule *r, const rc_bitset *taken,
+                        rc_units *L, rc_units *R) {
+    if (rc_match_load(rows, r, 1, taken, L)) return -1;
+    rc_bitset except;
+    if (rc_bitset_init(&except, taken->max)) return -1;
+    memcpy(except.bits, taken->bits, (size_t)(taken->max / 8 + 1));
+    for (size_t i = 0; i < L->n; i++)
+        for (uint32_t m = 0; m < L->u[i].count; m++)
+            rc_bitset_set(&except, L->member ? L->member[L->u[i].first + m] : L->u[i].id);
+    int rc = rc_match_load(rows, r, 0, &except, R);
+    rc_bitset_free(&except);
+    return rc;
+}
+
+/* Pairs the left units whose single best is a right unit whose single
+ * best they are, in rounds: a pair made takes its right unit away from the
+ * others, which can leave one of them a single best it did not have (it was
+ * ambiguous between the taken unit and another). Rounds go on until none
+ * forms a pair, so a second run finds nothing a first one could have made:
+ * runs are idempotent. Returns the number of pairs made. */
+static size_t pair_round(rc_engine *s, visit_ctx *c, const rc_index *ix, uint8_t *used_l,
+                         uint8_t *used_r) {
+    const rc_units *L = c->L, *R = c->R;
+    best *bl = c->bl, *br = c->br;
+    for (size_t i = 0; i < L->n; i++)
+        bl[i] = (best){-1, 0, 0};
+    for (size_t i = 0; i < R->n; i++)
+        br[i] = (best){-1, 0, 0};
+    for (size_t i = 0; i < L->n; i++) {
+        if (used_l[i]) continue;
+        c->l = &L->u[i];
+        c->li = i;
+        c->stamp++;
+        visit_candidates(c->r, L, c->l, R, ix, 0, on_candidate, c);
+    }
+    size_t made = 0;
+    for (size_t i = 0; i < L->n; i++) {
+        size_t j = bl[i].other;
+        if (used_l[i] || bl[i].count != 1 || br[j].count != 1 || br[j].other != i) continue;
+        rc_verdict v = rc_match_judge(c->r, L, &L->u[i], R, &R->u[j]);
+        rc_pair p = {L, (uint32_t)i,      (uint32_t)j, 0,           (uint8_t)v.ref_how,
+                     0, (int16_t)v.score, v.days,      v.difference};
+        add_pair(s, &p);
+        used_l[i] = used_r[j] = 1;
+        for (uint32_t m = 0; m < L->u[i].count; m++)
+            rc_bitset_set(&s->taken, L->member ? L->member[L->u[i].first + m] : L->u[i].id);
+        for (uint32_t m = 0; m < R->u[j].count; m++)
+            rc_bitset_set(&s->taken, R->member ? R->member[R->u[j].first + m] : R->u[j].id);
+        made++;
+    }
+    return made;
+}
+
+/* Exceptions for the left units left over after the last round. */
+static void rule_exceptions(rc_engine *s, visit_ctx *c, const rc_index *ix, const uint8_t *used_l) {
+    for (size_t i = 0; i < c->L->n; i++) {
+        if (used_l[i]) continue;
+        c->l = &c->L->u[i];
+        c->li = i;
+        if (c->bl[i].count == 0) {
+            near_misses(s, c, ix);
+            continue;
+        }
+        /* Not single on one side or the other: list the best candidates. */
+        c->best_only = 1;
+        c->best_score = c->bl[i].score;
+        c->nfound = 0;
+        visit_candidates(c->r, c->L, c->l, c->R, ix, 0, on_listed, c);
+        add_exception(s, c->r, c->L, c->l, c->bl[i].count > 1 ? "ambiguous" : "contested", c);
+    }
+}
+
+static int run_rule(rc_engine *s, size_t ri) {
+    const rc_rule *r = &s->rules->rule[ri];
+    rc_units *L = &s->sides[3 * ri], *R = &s->sides[3 * ri + 1];
+    if (rc_match_load_sides(&s->rows, r, &s->taken, L, R)) return -1;
+    int rc = 0;
+    rc_index ix;
+    best *bl = calloc(L->n + 1, sizeof *bl), *br = calloc(R->n + 1, sizeof *br);
+    uint8_t *used_l = calloc(L->n + 1, 1), *used_r = calloc(R->n + 1, 1);
+    uint32_t *seen = calloc(R->n + 1, sizeof *seen);
+    int ok = bl && br && used_l && used_r && seen && !build_index(r, R, &ix);
+    if (ok) {
+        /* A sum that overflowed never matches: treat it as used up. */
+        for (size_t i = 0; i < L->n; i++)
+            used_l[i] = (uint8_t)(L->u[i].overflow != 0);
+        visit_ctx c = {r,  L, R, NULL, 0, bl, br, RC_FAIL_NONE, {0}, {0}, 0, 0, 0, &s->veto,
+                       used_r, seen, 0};
+        size_t first_pair = s->npairs;
+        while (pair_round(s, &c, &ix, used_l, used_r) && !s->oom)
+            ;
+        for (size_t i = 0; i < L->n; i++)
+            if (L->u[i].overflow)
+                used_l[i] = 0, bl[i].count = 0; /* no candidates: maybe a near miss */
+        rule_exceptions(s, &c, &ix, used_l);
+        index_free(&ix);
+        /* Loading and grouping every item costs half a second on a million
+         * rows: only worth it when the rule matched a payout row. */
+        if (!s->oom && r->attach_group && s->npairs > first_pair)
+            rc = attach_groups(s, ri, first_pair);
+    }
+    free(bl);
+    free(br);
+    free(used_l);
+    free(used_r);
+    free(seen);
+    return !ok || s->oom ? -1 : rc;
+}
+
+/* ---- the run ------------------------------------------------------------------------------ */
+
+/* Pairs are written in an order that does not depend on row ids: by rule,
+ * then the left unit's source and external id (or group key). */
+static int cmp_pairs(const void *a, const void *b) {
+    const rc_pair *x = a, *y = b;
+    const rc_unit *lx = &x->L->u[x->l], *ly = &y->L->u[y->l];
+    int c = strcmp(rc_unit_source(x->L, lx), rc_unit_source(y->L, ly));
+    if (!c) c = strcmp(rc_unit_name(x->L, lx), rc_unit_name(y->L, ly));
+    return c ? c : memcmp(lx->currency, ly->currency, 3);
+}
+
+static int cmp_exc(const void *a, const void *b) {
+    const rc_exception *x = a, *y = b;
+    int c = strcmp(x->rule->name, y->rule->name);
+    if (!c) c = strcmp(x->sort_source, y->sort_source);
+    if (!c) c = strcmp(x->sort_id, y->sort_id);
+    if (!c) c = strcmp(x->reason, y->reason);
+    /* The members of one group: in transaction order. */
+    return c ? c : (x->transaction_id > y->transaction_id) - (x->transaction_id < y->transaction_id);
+}
+
+void rc_engine_init(rc_engine *e, const recon_rules *rules) {
+    memset(e, 0, sizeof *e);
+    e->rules = rules;
+}
+
+int rc_engine_start(rc_engine *e) {
+    e->sides = calloc(3 * e->rules->n + 1, sizeof *e->sides);
+    return e->sides ? 0 : -1;
+}
+
+/* Rows matched in a pass are nobody's candidates in the next; rows of a
+ * skip_groups_with kind stay (as when loading), still standing for their
+ * groups. */
+static void drop_taken_rows(rc_engine *s) {
+    unsigned marks = rc_rules_kept_kinds(s->rules);
+    size_t keep = 0;
+    for (size_t i = 0; i < s->rows.n; i++) {
+        const rc_row *row = &s->rows.row[i];
+        if (!rc_bitset_has(&s->taken, row->id) || (row->kind >= 0 && (marks & (1u << row->kind))))
+            s->rows.row[keep++] = *row;
+    }
+    s->rows.n = keep;
+}
+
+static void clear_exceptions(rc_engine *s) {
+    for (size_t i = 0; i < s->nexc; i++) {
+        free(s->exc[i].candidates);
+        free(s->exc[i].sort_id);
+    }
+    s->nexc = 0;
+}
+
+/* Only the last pass's exceptions stand: a pass that made pairs is
+ * followed by one that finds them all again on what is left. */
+void rc_engine_pass(rc_engine *e) {
+    clear_exceptions(e);
+    drop_taken_rows(e);
+}
+
+int rc_engine_rule(rc_engine *e, size_t ri) {
+    if (run_rule(e, ri)) return -1;
+    if (e->npairs) qsort(e->pairs, e->npairs, sizeof *e->pairs, cmp_pairs);
+    return 0;
+}
+
+void rc_engine_evidence(const rc_engine *e, size_t ri, const rc_pair *p, char *buf, size_t size) {
+    const rc_units *L = &e->sides[3 * ri], *R = L + 1, *G = L + 2;
+    rc_verdict v = {RC_FAIL_NONE, p->score, p->difference, p->days, p->ref_how};
+    rc_match_evidence(&e->rules->rule[ri], &L->u[p->l], &R->u[p->r], &v, buf, size);
+    if (p->attached) {
+        const rc_unit *g = &G->u[p->g];
+        size_t n = strlen(buf);
+        snprintf(buf + n - 1, size - n + 1, ",\"attached_items\":%u,\"attached_net\":%lld}",
+                 g->count, (long long)g->value);
+    }
+}
+
+void rc_engine_rule_done(rc_engine *e, size_t ri) {
+    for (size_t k = 3 * ri; k < 3 * ri + 3; k++)
+        rc_units_free(&e->sides[k]);
+    e->npairs = 0;
+}
+
+/* An exception whose transaction a later rule of the pass matched is no
+ * longer one. */
+void rc_engine_finish(rc_engine *e) {
+    size_t keep = 0;
+    for (size_t i = 0; i < e->nexc; i++) {
+        if (rc_bitset_has(&e->taken, e->exc[i].transaction_id)) {
+            free(e->exc[i].candidates);
+            free(e->exc[i].sort_id);
+        } else {
+            e->exc[keep++] = e->exc[i];
+        }
+    }
+    e->nexc = keep;
+    if (e->nexc) qsort(e->exc, e->nexc, sizeof *e->exc, cmp_exc);
+}
+
+void rc_engine_free(rc_engine *e) {
+    free(e->veto.v);
+    rc_rows_free(&e->rows);
+    for (size_t i = 0; e->sides && i < 3 * e->rules->n; i++)
+        rc_units_free(&e->sides[i]);
+    free(e->sides);
+    free(e->pairs);
+    clear_exceptions(e);
+    free(e->exc);
+    rc_bitset_free(&e->taken);
+}
