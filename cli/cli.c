@@ -1,4 +1,5 @@
 /* Helpers shared by the recon CLI's commands (cli/cli.h). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -135,32 +136,105 @@ void text_args_free(text_args *ta) {
 
 /* ---- output helpers ----------------------------------------------------------- */
 
-void json_str(FILE *f, const char *s) {
-    if (!s) {
-        fputs("null", f);
-        return;
-    }
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default:
-            if (*p < 0x20)
-                fprintf(f, "\\u%04x", *p);
-            else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) /* C1 */
-                fprintf(f, "\\u%04x", *++p);
-            else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
-                fprintf(f, "\\u%04x", 0x2000 | (p[2] & 0x3f)); /* U+2028, U+2029 */
-                p += 2;
-            } else
-                fputc(*p, f);
+/* s (n bytes, not valid UTF-8) as text that is: each byte that does not
+ * start a valid character written \xNN, backslashes doubled so that the
+ * escaping is unambiguous (the library's raw rows, lib/ingest/ingest.c).
+ * malloc'd; NULL when out of memory. */
+static char *utf8_escaped(const char *s, size_t n) {
+    char *out = malloc(4 * n + 1), *o = out;
+    const unsigned char *u = (const unsigned char *)s;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n;) {
+        size_t len = rc_utf8_decode(u + i, n - i, NULL);
+        if (!len) {
+            o += sprintf(o, "\\x%02x", u[i++]);
+        } else if (u[i] == '\\') {
+            o = stpcpy(o, "\\\\");
+            i++;
+        } else {
+            memcpy(o, u + i, len);
+            o += len;
+            i += len;
         }
     }
-    fputc('"', f);
+    *o = '\0';
+    return out;
+}
+
+json_t *json_text(const char *s) {
+    if (!s)
+        return json_null();
+    const size_t n = strlen(s);
+    json_t *j = json_stringn(s, n);
+    if (j)
+        return j;
+    /* Jansson takes valid UTF-8 only (or it was out of memory). */
+    char *esc = utf8_escaped(s, n);
+    j = esc ? json_string(esc) : NULL;
+    free(esc);
+    return j;
+}
+
+json_t *json_int_text(const char *s) {
+    if (!s)
+        return json_null();
+    char *end;
+    errno = 0;
+    const long long n = strtoll(s, &end, 10);
+    if ((*s != '-' && (*s < '0' || *s > '9')) || *end || errno)
+        return json_text(s);
+    return json_integer(n);
+}
+
+/* The C1 control or U+2028/U+2029 that starts at p, else 0. Outside
+ * strings Jansson writes ASCII only, so every one found is in a string. */
+static unsigned raw_control(const unsigned char *p) {
+    if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+        return p[1];
+    if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+        return 0x2000u | (p[2] & 0x3fu);
+    return 0;
+}
+
+/* Writes before, then v as Jansson dumps it with raw_control's characters
+ * escaped; releases v. Nothing at all is written when the dump fails. */
+static int write_after(FILE *f, const char *before, json_t *v) {
+    char *text = v ? json_dumps(v, JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) : NULL;
+    json_decref(v);
+    if (!text) {
+        cli_error("out of memory writing JSON");
+        return -1;
+    }
+    fputs(before, f);
+    const unsigned char *run = (const unsigned char *)text, *p = run;
+    for (; *p; p++) {
+        const unsigned c = raw_control(p);
+        if (!c)
+            continue;
+        fwrite(run, 1, (size_t)(p - run), f);
+        fprintf(f, "\\u%04X", c); /* upper case, as Jansson writes \u001B */
+        p += c < 0x100 ? 1 : 2;
+        run = p + 1;
+    }
+    fwrite(run, 1, (size_t)(p - run), f);
+    free(text);
+    return 0;
+}
+
+int json_write(FILE *f, json_t *v) {
+    return write_after(f, "", v);
+}
+
+int json_line(FILE *f, json_t *v) {
+    if (json_write(f, v) != 0)
+        return -1;
+    fputc('\n', f);
+    return 0;
+}
+
+int json_row(FILE *f, json_t *row, int first) {
+    return write_after(f, first ? "\n  " : ",\n  ", row);
 }
 
 /* A cell that is entirely an optional minus, digits and an optional

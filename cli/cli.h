@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "recon.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_REJECTS = 3, EXIT_ALERT = 4 };
@@ -20,12 +22,6 @@ typedef struct {
 
 /* Prints "recon: MESSAGE" and a hint on stderr; returns EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* A JSON string literal (null for NULL). Every C0 control is escaped
- * (\n, \t, \u001b...), and so are the C1 controls U+0080..U+009F and
- * U+2028/U+2029, which are valid JSON but not harmless in a terminal or a
- * JavaScript string. */
-void json_str(FILE *f, const char *s);
 
 /* Text output (a terminal's): values from imported files may hold control
  * characters (ESC, CSI, BEL, CR...) that would drive the operator's
@@ -74,6 +70,38 @@ void csv_str(FILE *f, const char *s);
 int csv_formula_risk(const char *s);
 /* n cells through csv_str, comma-separated, then a line end. */
 void csv_row(FILE *f, const char *const *cells, size_t n);
+
+/* JSON output (--format json): every document is built with Jansson and
+ * written by json_write, in Jansson's layout ({"a": 1, "b": [2, 3]}, keys
+ * in the order they were added). Jansson escapes every C0 control (\n,
+ * \t, \u001B...); json_write escapes the C1 controls U+0080..U+009F and
+ * U+2028/U+2029 too, which are valid JSON but not harmless in a terminal
+ * or a JavaScript string. Lists stream, one object per row (json_row):
+ * a report of a million rows is never a million objects in memory. */
+
+/* A new JSON string of s; null for NULL. Text that is not valid UTF-8 (a
+ * file name or an argument: stored text always is) is kept the way the
+ * library keeps a raw row: each offending byte written \xNN and, then
+ * only, backslashes doubled. NULL when out of memory. */
+json_t *json_text(const char *s);
+/* A new JSON number of the decimal integer s ("-12": a report's count, a
+ * cell the CLI formatted); null for NULL. s that is not a whole int64
+ * stays a string, valid JSON rather than a guessed number. */
+json_t *json_int_text(const char *s);
+/* Writes v and releases it, so that json_write(f, json_pack(...)) is
+ * enough. Returns 0, or -1 when v is NULL (a build that failed) or out of
+ * memory: nothing is written then, and stderr says so. */
+int json_write(FILE *f, json_t *v);
+/* A whole document: json_write, then a line end (when written). */
+int json_line(FILE *f, json_t *v);
+/* One element of an array streamed row by row, written and released as
+ * json_write does, after "\n  " when first, else ",\n  ". The caller
+ * writes "[" before the rows and "\n]\n" after them. */
+int json_row(FILE *f, json_t *row, int first);
+/* What a recon_*_each callback returns when json_row failed: the walk
+ * stops and returns it, and stderr has said why already. */
+enum { WALK_STOPPED = 1 };
+
 /* "text", "json" and, when allow_csv, "csv". Returns 0 or -1. */
 int parse_format(const char *v, int allow_csv, int *out);
 /* Minor units as major-unit text, e.g. "-12.50". */

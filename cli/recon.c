@@ -227,31 +227,33 @@ static void print_import_text(const char *file, const char *source, const char *
                (unsigned long long)r->payments_failed, (long long)r->import_id);
 }
 
-static void print_import_json(const char *file, const char *source, const char *profile,
-                              const recon_import_result *r, const char *error, int first) {
+/* What became of an imported file, after its name in import's JSON. */
+static json_t *import_outcome(const recon_import_result *r) {
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "status",
+                     r->already_imported ? "already_imported" : "imported", "import_id",
+                     (json_int_t)r->import_id, "rows_read", (json_int_t)r->rows_read,
+                     "rows_inserted", (json_int_t)r->rows_inserted, "rows_duplicate",
+                     (json_int_t)r->rows_duplicate, "rows_rejected", (json_int_t)r->rows_rejected,
+                     "payments_failed", (json_int_t)r->payments_failed, "rows_skipped",
+                     (json_int_t)r->rows_skipped, "checks_passed", (json_int_t)r->checks_passed,
+                     "checks_failed", (json_int_t)r->checks_failed, "sha256", r->sha256);
+}
+
+/* One file, an element of import's JSON array; returns json_row's result. */
+static int print_import_json(const char *file, const char *source, const char *profile,
+                             const recon_import_result *r, const char *error, int first) {
     if (!source)
         source = profile;
-    printf("%s\n  {\"file\": ", first ? "" : ",");
-    json_str(stdout, file);
-    printf(", \"source\": ");
-    json_str(stdout, source);
-    printf(", \"profile\": ");
-    json_str(stdout, profile);
-    if (error) {
-        printf(", \"status\": \"failed\", \"error\": ");
-        json_str(stdout, error);
-        printf("}");
-        return;
+    json_t *o = json_pack("{s:o, s:o, s:o}", "file", json_text(file), "source", json_text(source),
+                          "profile", json_text(profile));
+    json_t *rest = error ? json_pack("{s:s, s:o}", "status", "failed", "error", json_text(error))
+                         : import_outcome(r);
+    if (json_object_update(o, rest) != 0) {
+        json_decref(o);
+        o = NULL;
     }
-    printf(", \"status\": \"%s\", \"import_id\": %lld, \"rows_read\": %llu, "
-           "\"rows_inserted\": %llu, \"rows_duplicate\": %llu, \"rows_rejected\": %llu, "
-           "\"payments_failed\": %llu, \"rows_skipped\": %llu, \"checks_passed\": %llu, "
-           "\"checks_failed\": %llu, \"sha256\": \"%s\"}",
-           r->already_imported ? "already_imported" : "imported", (long long)r->import_id,
-           (unsigned long long)r->rows_read, (unsigned long long)r->rows_inserted,
-           (unsigned long long)r->rows_duplicate, (unsigned long long)r->rows_rejected,
-           (unsigned long long)r->payments_failed, (unsigned long long)r->rows_skipped,
-           (unsigned long long)r->checks_passed, (unsigned long long)r->checks_failed, r->sha256);
+    json_decref(rest);
+    return json_row(stdout, o, first);
 }
 
 static int load_profile(const char *name, const char *file, recon_profile **out) {
@@ -278,13 +280,15 @@ static int import_one(recon_db *db, const char *file, const recon_profile *profi
     if (ps.shown)
         fputs("\r\033[K", stderr);
     const char *error = rc == RECON_OK ? NULL : recon_errmsg(db);
+    int unwritten = 0;
     if (fmt == FMT_JSON)
-        print_import_json(file, source, recon_profile_name(profile), &res, error, first);
+        unwritten =
+            print_import_json(file, source, recon_profile_name(profile), &res, error, first);
     else if (error)
         cli_error("%s", error);
     else
         print_import_text(file, source, recon_profile_name(profile), &res);
-    if (error)
+    if (error || unwritten)
         return EXIT_FAIL;
     return res.rows_rejected || res.checks_failed ? EXIT_REJECTS : EXIT_OK;
 }
@@ -368,6 +372,18 @@ static int cmd_import(const cli *c) {
 
 /* ---- summary ----------------------------------------------------------------------- */
 
+/* A row of summary's JSON: totals past int64_t are null, never wrapped. */
+static json_t *summary_json(const recon_summary_row *r, const char *amount, const char *net) {
+    json_t *amount_minor = r->overflow ? json_null() : json_integer(r->amount_minor);
+    json_t *net_minor = r->overflow ? json_null() : json_integer(r->net_minor);
+    return json_pack("{s:o, s:o, s:o, s:I, s:I, s:o, s:s, s:o, s:s, s:I, s:b}", "source",
+                     json_text(r->source), "type", json_text(r->source_type), "currency",
+                     json_text(r->currency), "imports", (json_int_t)r->imports, "transactions",
+                     (json_int_t)r->transactions, "amount_minor", amount_minor, "amount", amount,
+                     "net_minor", net_minor, "net", net, "failures", (json_int_t)r->failures,
+                     "overflow", r->overflow != 0);
+}
+
 static int print_summary_row(const recon_summary_row *r, void *payload) {
     list_state *ls = payload;
     char amount[40], net[40];
@@ -381,22 +397,8 @@ static int print_summary_row(const recon_summary_row *r, void *payload) {
         snprintf(net, sizeof net, "overflow");
     }
     if (ls->fmt == FMT_JSON) {
-        printf("%s\n  {\"source\": ", ls->count ? "," : "");
-        json_str(stdout, r->source);
-        printf(", \"type\": ");
-        json_str(stdout, r->source_type);
-        printf(", \"currency\": ");
-        json_str(stdout, r->currency);
-        char amount_minor[24] = "null", net_minor[24] = "null";
-        if (!r->overflow) {
-            snprintf(amount_minor, sizeof amount_minor, "%lld", (long long)r->amount_minor);
-            snprintf(net_minor, sizeof net_minor, "%lld", (long long)r->net_minor);
-        }
-        printf(", \"imports\": %lld, \"transactions\": %lld, \"amount_minor\": %s, "
-               "\"amount\": \"%s\", \"net_minor\": %s, \"net\": \"%s\", \"failures\": %lld, "
-               "\"overflow\": %s}",
-               (long long)r->imports, (long long)r->transactions, amount_minor, amount, net_minor,
-               net, (long long)r->failures, r->overflow ? "true" : "false");
+        if (json_row(stdout, summary_json(r, amount, net), ls->count == 0))
+            return WALK_STOPPED;
     } else if (ls->fmt == FMT_CSV) {
         char imports[24], transactions[24], failures[24];
         snprintf(imports, sizeof imports, "%lld", (long long)r->imports);
@@ -436,8 +438,10 @@ static int cmd_summary(const cli *c) {
         puts("source,type,currency,imports,transactions,amount,net,failures");
     else
         printf("[");
-    if (recon_summary_each(db, print_summary_row, &ls) != RECON_OK) {
-        cli_error("%s", recon_errmsg(db));
+    int rc = recon_summary_each(db, print_summary_row, &ls);
+    if (rc != RECON_OK) {
+        if (rc != WALK_STOPPED)
+            cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     }
     if (ls.fmt == FMT_JSON)
@@ -449,7 +453,7 @@ static int cmd_summary(const cli *c) {
 /* ---- profiles list ------------------------------------------------------------------ */
 
 static int profiles_list(const cli *c) {
-    int fmt = FMT_TEXT;
+    int fmt = FMT_TEXT, unwritten = 0;
     if (c->argc == 4 && !strcmp(c->argv[2], "--format")) {
         if (parse_format(c->argv[3], 0, &fmt))
             return usage_error("profiles list: --format is text or json");
@@ -467,11 +471,10 @@ static int profiles_list(const cli *c) {
         }
         const char *type = recon_source_type_name(recon_profile_source_type(p));
         if (fmt == FMT_JSON) {
-            printf("%s\n  {\"name\": ", i ? "," : "");
-            json_str(stdout, recon_profile_name(p));
-            printf(", \"source_type\": \"%s\", \"description\": ", type);
-            json_str(stdout, recon_profile_description(p));
-            printf("}");
+            json_t *o = json_pack("{s:o, s:s, s:o}", "name", json_text(recon_profile_name(p)),
+                                  "source_type", type, "description",
+                                  json_text(recon_profile_description(p)));
+            unwritten |= json_row(stdout, o, i == 0);
         } else {
             printf("%-26s %-6s %s\n", recon_profile_name(p), type, recon_profile_description(p));
         }
@@ -479,7 +482,7 @@ static int profiles_list(const cli *c) {
     }
     if (fmt == FMT_JSON)
         printf("\n]\n");
-    return EXIT_OK;
+    return unwritten ? EXIT_FAIL : EXIT_OK;
 }
 
 /* The mapping of a built-in profile is its INI text: the documented format,

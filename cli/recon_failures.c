@@ -9,25 +9,15 @@
 
 /* ---- errors classify / parse ------------------------------------------------------ */
 
-static void print_info_json(const recon_error_info *e, int close) {
-    printf("{\"provider\": ");
-    json_str(stdout, e->provider);
-    printf(", \"http_status\": %d, \"provider_code\": ", e->http_status);
-    json_str(stdout, e->provider_code);
-    printf(", \"unified_code\": ");
-    json_str(stdout, e->unified_code);
-    printf(", \"category\": ");
-    json_str(stdout, e->category);
-    printf(", \"retryable\": %s, \"retry_policy\": ", e->retryable ? "true" : "false");
-    json_str(stdout, recon_retry_policy_name(e->retry_policy));
-    printf(", \"action\": ");
-    json_str(stdout, e->action);
-    printf(", \"description\": ");
-    json_str(stdout, e->description);
-    printf(", \"matched\": ");
-    json_str(stdout, recon_error_match_name(e->matched));
-    if (close)
-        printf("}\n");
+/* A classification as JSON, the object errors parse adds its keys to. */
+static json_t *info_json(const recon_error_info *e) {
+    return json_pack("{s:o, s:i, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o}", "provider",
+                     json_text(e->provider), "http_status", e->http_status, "provider_code",
+                     json_text(e->provider_code), "unified_code", json_text(e->unified_code),
+                     "category", json_text(e->category), "retryable", e->retryable, "retry_policy",
+                     json_text(recon_retry_policy_name(e->retry_policy)), "action",
+                     json_text(e->action), "description", json_text(e->description), "matched",
+                     json_text(recon_error_match_name(e->matched)));
 }
 
 /* The provider and its code come from the command line or a response
@@ -135,9 +125,8 @@ static int errors_classify(const cli *c) {
     recon_error_info e;
     recon_error_classify_message(a.provider, status, a.code, a.message, &e);
     if (a.fmt == FMT_JSON)
-        print_info_json(&e, 1);
-    else
-        print_info_text(&e);
+        return json_line(stdout, info_json(&e)) ? EXIT_FAIL : EXIT_OK;
+    print_info_text(&e);
     return EXIT_OK;
 }
 
@@ -155,15 +144,16 @@ static int errors_parse(const cli *c) {
     recon_provider_failure f;
     recon_failure_from_response(a.provider, status, body, len, &f);
     free(body);
+    int result = EXIT_OK;
     if (a.fmt == FMT_JSON) {
-        print_info_json(&f.info, 0);
-        printf(", \"message\": ");
-        json_str(stdout, f.message);
-        printf(", \"field\": ");
-        json_str(stdout, f.field);
-        printf(", \"request_id\": ");
-        json_str(stdout, f.request_id);
-        printf("}\n");
+        json_t *doc = info_json(&f.info);
+        if (json_object_set_new(doc, "message", json_text(f.message)) ||
+            json_object_set_new(doc, "field", json_text(f.field)) ||
+            json_object_set_new(doc, "request_id", json_text(f.request_id))) {
+            json_decref(doc);
+            doc = NULL;
+        }
+        result = json_line(stdout, doc) ? EXIT_FAIL : EXIT_OK;
     } else {
         print_info_text(&f.info);
         text_args ta = {0};
@@ -176,7 +166,26 @@ static int errors_parse(const cli *c) {
             printf("; retry after %d s", f.retry_after_seconds);
         putchar('\n');
     }
-    return EXIT_OK;
+    return result;
+}
+
+/* A row of the error table as JSON: cells as errors list's CSV has them,
+ * but the status a number (or its class, "4xx") and retryable a boolean. */
+static json_t *error_row_json(const recon_error_row *r, const char *const cells[11]) {
+    static const char *const keys[] = {"provider", "http_status", "provider_code", "cause",
+                                       "unified_code", "category", "retryable",
+                                       "retry_policy", "action", "description", "spec"};
+    json_t *o = json_object();
+    for (int i = 0; i < 11; i++) {
+        json_t *v = i == 1 && r->http_status ? json_integer(r->http_status)
+                    : i == 6                 ? json_boolean(r->retryable)
+                                             : json_text(cells[i]);
+        if (json_object_set_new(o, keys[i], v) != 0) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
 }
 
 static int errors_list(const cli *c) {
@@ -211,23 +220,11 @@ static int errors_list(const cli *c) {
                                r.category, r.retryable ? "yes" : "no",
                                recon_retry_policy_name(r.retry_policy), r.action,
                                r.description, r.spec};
-        static const char *const keys[] = {"provider", "http_status", "provider_code", "cause",
-                                           "unified_code", "category", "retryable",
-                                           "retry_policy", "action", "description", "spec"};
         if (fmt == FMT_CSV) {
             csv_row(stdout, cells, 11);
         } else if (fmt == FMT_JSON) {
-            printf("%s\n  {", n ? "," : "");
-            for (int i = 0; i < 11; i++) {
-                printf("%s\"%s\": ", i ? ", " : "", keys[i]);
-                if (i == 1 && r.http_status)
-                    printf("%d", r.http_status);
-                else if (i == 6)
-                    printf("%s", r.retryable ? "true" : "false");
-                else
-                    json_str(stdout, cells[i]);
-            }
-            printf("}");
+            if (json_row(stdout, error_row_json(&r, cells), n == 0))
+                return EXIT_FAIL;
         } else {
             printf("%-16s %-4s %-26s %-22s %-10s %-3s %s\n", r.provider, status,
                    r.cause[0] ? r.cause : r.provider_code, r.unified_code, r.category,
@@ -311,6 +308,21 @@ static void print_failure_text(const recon_failure *f) {
     text_args_free(&ta);
 }
 
+/* A failure as JSON: its cells (print_failure), the ids and counts as
+ * numbers, absent ones as null. */
+static json_t *failure_json(const char *const cells[NCOLS]) {
+    json_t *o = json_object();
+    for (int i = 0; i < NCOLS; i++) {
+        const int number = i == 0 || i == 2 || i == 5 || i == 9 || i == 17;
+        if (json_object_set_new(o, FAILURE_COLS[i],
+                                number ? json_int_text(cells[i]) : json_text(cells[i])) != 0) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
 static int print_failure(const recon_failure *f, void *payload) {
     list_state *ls = payload;
     char id[24], imp[24], line[24], http[24], occ[24];
@@ -343,16 +355,8 @@ static int print_failure(const recon_failure *f, void *payload) {
                                 f->resolved_by,
                                 f->resolution_note};
     if (ls->fmt == FMT_JSON) {
-        printf("%s\n  {", ls->count ? "," : "");
-        for (int i = 0; i < NCOLS; i++) {
-            printf("%s\"%s\": ", i ? ", " : "", FAILURE_COLS[i]);
-            /* Numbers as numbers, absent ones as null. */
-            if (i == 0 || i == 2 || i == 5 || i == 9 || i == 17)
-                printf("%s", cells[i] ? cells[i] : "null");
-            else
-                json_str(stdout, cells[i]);
-        }
-        printf("}");
+        if (json_row(stdout, failure_json(cells), ls->count == 0))
+            return WALK_STOPPED;
     } else if (ls->fmt == FMT_CSV) {
         csv_row(stdout, cells, NCOLS);
     } else {
@@ -402,7 +406,8 @@ static int failures_list(const cli *c) {
     if (ls.fmt == FMT_JSON)
         printf("\n]\n");
     if (rc != RECON_OK) {
-        cli_error("%s", recon_errmsg(db));
+        if (rc != WALK_STOPPED)
+            cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     } else if (ls.fmt == FMT_TEXT) {
         printf("%ld failure%s\n", ls.count, ls.count == 1 ? "" : "s");
@@ -505,18 +510,13 @@ static int failures_resolve(const cli *c) {
 static int print_summary(const recon_failure_summary_row *r, void *payload) {
     list_state *ls = payload;
     if (ls->fmt == FMT_JSON) {
-        printf("%s\n  {\"unified_code\": ", ls->count ? "," : "");
-        json_str(stdout, r->unified_code);
-        printf(", \"category\": ");
-        json_str(stdout, r->category);
-        printf(", \"provider\": ");
-        json_str(stdout, r->provider);
-        printf(", \"failures\": %lld, \"occurrences\": %lld, \"first_seen\": ",
-               (long long)r->failures, (long long)r->occurrences);
-        json_str(stdout, r->first_seen);
-        printf(", \"last_seen\": ");
-        json_str(stdout, r->last_seen);
-        printf("}");
+        json_t *o = json_pack(
+            "{s:o, s:o, s:o, s:I, s:I, s:o, s:o}", "unified_code", json_text(r->unified_code),
+            "category", json_text(r->category), "provider", json_text(r->provider), "failures",
+            (json_int_t)r->failures, "occurrences", (json_int_t)r->occurrences, "first_seen",
+            json_text(r->first_seen), "last_seen", json_text(r->last_seen));
+        if (json_row(stdout, o, ls->count == 0))
+            return WALK_STOPPED;
     } else if (ls->fmt == FMT_CSV) {
         char failures[24], occurrences[24];
         snprintf(failures, sizeof failures, "%lld", (long long)r->failures);
@@ -557,8 +557,10 @@ static int failures_summary(const cli *c) {
         puts("unified_code,category,provider,failures,occurrences,first_seen,last_seen");
     else
         printf("[");
-    if (recon_failures_summary_each(db, print_summary, &ls) != RECON_OK) {
-        cli_error("%s", recon_errmsg(db));
+    int rc = recon_failures_summary_each(db, print_summary, &ls);
+    if (rc != RECON_OK) {
+        if (rc != WALK_STOPPED)
+            cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     }
     if (ls.fmt == FMT_JSON)

@@ -31,6 +31,19 @@ static int resolve_tx(recon_db *db, const char *arg, int64_t *out) {
     return rc;
 }
 
+/* match --format json: what the run did, then where the transactions stand. */
+static int print_run_json(const recon_match_result *r, int dry) {
+    json_t *doc = json_pack(
+        "{s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}", "run_id",
+        (json_int_t)r->run_id, "dry_run", dry, "matches", (json_int_t)r->matches, "items_matched",
+        (json_int_t)r->items_matched, "exceptions_opened", (json_int_t)r->exceptions_opened,
+        "exceptions_closed", (json_int_t)r->exceptions_closed, "exceptions_open",
+        (json_int_t)r->exceptions_open, "transactions", "matched", (json_int_t)r->matched,
+        "exception", (json_int_t)r->in_exception, "ignored", (json_int_t)r->ignored, "unmatched",
+        (json_int_t)r->unmatched);
+    return json_line(stdout, doc) ? EXIT_FAIL : EXIT_OK;
+}
+
 static int match_run(const cli *c) {
     const char *rules_path = NULL, *actor = NULL, *fmtv = NULL;
     int dry = 0, fmt = FMT_TEXT;
@@ -66,15 +79,7 @@ static int match_run(const cli *c) {
         cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     } else if (fmt == FMT_JSON) {
-        printf("{\"run_id\": %lld, \"dry_run\": %s, \"matches\": %llu, \"items_matched\": %llu,"
-               " \"exceptions_opened\": %llu, \"exceptions_closed\": %llu,"
-               " \"exceptions_open\": %llu, \"transactions\": {\"matched\": %llu,"
-               " \"exception\": %llu, \"ignored\": %llu, \"unmatched\": %llu}}\n",
-               (long long)res.run_id, dry ? "true" : "false", (unsigned long long)res.matches,
-               (unsigned long long)res.items_matched, (unsigned long long)res.exceptions_opened,
-               (unsigned long long)res.exceptions_closed, (unsigned long long)res.exceptions_open,
-               (unsigned long long)res.matched, (unsigned long long)res.in_exception,
-               (unsigned long long)res.ignored, (unsigned long long)res.unmatched);
+        status = print_run_json(&res, dry);
     } else {
         printf("%s%llu new matches (%llu transactions), %llu exceptions opened, %llu closed\n",
                dry ? "dry run, nothing written: " : "", (unsigned long long)res.matches,
@@ -388,22 +393,13 @@ static int print_export(const recon_export_row *r, void *payload) {
     snprintf(id, sizeof id, "%lld", (long long)r->match_id);
     snprintf(amount, sizeof amount, "%lld", (long long)r->amount_minor);
     if (s->fmt == FMT_JSON) {
-        printf("%s\n  {\"match_id\": %lld, \"rule\": ", s->count ? "," : "",
-               (long long)r->match_id);
-        json_str(stdout, r->rule);
-        printf(", \"status\": ");
-        json_str(stdout, r->status);
-        printf(", \"side\": ");
-        json_str(stdout, r->side);
-        printf(", \"source\": ");
-        json_str(stdout, r->source);
-        printf(", \"external_id\": ");
-        json_str(stdout, r->external_id);
-        printf(", \"group_id\": ");
-        json_str(stdout, r->group_id);
-        printf(", \"amount_minor\": %lld, \"currency\": ", (long long)r->amount_minor);
-        json_str(stdout, r->currency);
-        printf("}");
+        json_t *o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o}", "match_id",
+                              (json_int_t)r->match_id, "rule", json_text(r->rule), "status",
+                              json_text(r->status), "side", json_text(r->side), "source",
+                              json_text(r->source), "external_id", json_text(r->external_id),
+                              "group_id", json_text(r->group_id), "amount_minor",
+                              (json_int_t)r->amount_minor, "currency", json_text(r->currency));
+        if (json_row(stdout, o, s->count == 0)) return WALK_STOPPED;
     } else {
         const char *cells[] = {id,          r->rule, r->status,  r->side, r->source, r->external_id,
                                r->group_id, amount,  r->currency};
@@ -435,8 +431,9 @@ int cmd_export(const cli *c) {
         puts("match_id,rule,status,side,source,external_id,group_id,amount_minor,currency");
     else
         printf("[");
-    if (recon_export_each(db, kind, print_export, &s) != RECON_OK) {
-        cli_error("%s", recon_errmsg(db));
+    int rc = recon_export_each(db, kind, print_export, &s);
+    if (rc != RECON_OK) {
+        if (rc != WALK_STOPPED) cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     }
     if (s.fmt == FMT_JSON) printf("\n]\n");

@@ -24,19 +24,19 @@ typedef struct {
     int oom;
 } table;
 
-static void emit_json(const recon_report_row *r, long n) {
-    printf("%s\n  {", n ? "," : "");
+/* A report row as JSON: counts as numbers; money stays a string, exact
+ * in every JSON parser. */
+static json_t *row_json(const recon_report_row *r) {
+    json_t *o = json_object();
     for (size_t i = 0; i < r->ncolumns; i++) {
-        printf("%s", i ? ", " : "");
-        json_str(stdout, r->names[i]);
-        printf(": ");
-        /* Money stays a string: exact in every JSON parser. */
-        if (r->values[i] && r->types[i] == RECON_COL_INT)
-            fputs(r->values[i], stdout);
-        else
-            json_str(stdout, r->values[i]);
+        json_t *v =
+            r->types[i] == RECON_COL_INT ? json_int_text(r->values[i]) : json_text(r->values[i]);
+        if (json_object_set_new(o, r->names[i], v) != 0) {
+            json_decref(o);
+            return NULL;
+        }
     }
-    printf("}");
+    return o;
 }
 
 static void emit_csv(const recon_report_row *r, long n) {
@@ -87,12 +87,14 @@ static int on_row(const recon_report_row *r, void *payload) {
     table *t = payload;
     if (t->fmt == FMT_TEXT && t->rows == 0 && keep_columns(t, r))
         return 1;
-    if (t->fmt == FMT_JSON)
-        emit_json(r, t->rows);
-    else if (t->fmt == FMT_CSV)
+    if (t->fmt == FMT_JSON) {
+        if (json_row(stdout, row_json(r), t->rows == 0))
+            return WALK_STOPPED;
+    } else if (t->fmt == FMT_CSV) {
         emit_csv(r, t->rows);
-    else if (keep_text(t, r))
+    } else if (keep_text(t, r)) {
         return 1;
+    }
     t->rows++;
     return 0;
 }
@@ -255,6 +257,8 @@ int cmd_report(const cli *c) {
     if (t.oom) {
         fprintf(stderr, "recon: report: out of memory\n");
         status = EXIT_FAIL;
+    } else if (rc == WALK_STOPPED) {
+        status = EXIT_FAIL; /* json_row has said why */
     } else if (rc != RECON_OK) {
         cli_error("%s", recon_errmsg(db));
         status = strstr(recon_errmsg(db), "is not a YYYY-MM-DD") ? EXIT_USAGE : EXIT_FAIL;
@@ -271,6 +275,29 @@ typedef struct {
     const char *what;
     long long limit; /* -1: not set */
 } threshold;
+
+static int is_crossed(const threshold *t, long long have) {
+    return t->limit >= 0 && have > t->limit;
+}
+
+/* status --format json: the figures (have[] in th[]'s order), then each
+ * threshold crossed. */
+static json_t *status_json(const threshold *th, const long long *have, size_t n) {
+    json_t *crossed = json_array();
+    for (size_t k = 0; k < n; k++) {
+        if (is_crossed(&th[k], have[k]) &&
+            json_array_append_new(
+                crossed, json_pack("{s:s, s:I, s:I}", "threshold", th[k].option + 2, "limit",
+                                   (json_int_t)th[k].limit, "value", (json_int_t)have[k])) != 0) {
+            json_decref(crossed);
+            return NULL;
+        }
+    }
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}", "unmatched", (json_int_t)have[1],
+                     "oldest_unmatched_days", (json_int_t)have[0], "open_exceptions",
+                     (json_int_t)have[2], "open_failures", (json_int_t)have[3], "payouts_broken",
+                     (json_int_t)have[4], "crossed", crossed);
+}
 
 int cmd_status(const cli *c) {
     threshold th[] = {
@@ -317,29 +344,21 @@ int cmd_status(const cli *c) {
     recon_close(db);
     const long long have[NTH] = {s.oldest_unmatched_days, s.unmatched, s.open_exceptions,
                                  s.open_failures, s.payouts_broken};
-    int crossed = 0;
-    if (fmt == FMT_JSON)
-        printf("{\"unmatched\": %lld, \"oldest_unmatched_days\": %lld, \"open_exceptions\": %lld, "
-               "\"open_failures\": %lld, \"payouts_broken\": %lld, \"crossed\": [",
-               have[1], have[0], have[2], have[3], have[4]);
-    else
+    if (fmt == FMT_JSON && json_line(stdout, status_json(th, have, NTH)) != 0)
+        return EXIT_FAIL;
+    if (fmt == FMT_TEXT)
         printf("unmatched %lld (oldest %lld days), open exceptions %lld, open failures %lld, "
                "broken payouts %lld\n",
                have[1], have[0], have[2], have[3], have[4]);
+    int crossed = 0;
     for (size_t k = 0; k < NTH; k++) {
-        if (th[k].limit < 0 || have[k] <= th[k].limit)
+        if (!is_crossed(&th[k], have[k]))
             continue;
-        if (fmt == FMT_JSON) {
-            printf("%s{\"threshold\": \"%s\", \"limit\": %lld, \"value\": %lld}",
-                   crossed ? ", " : "", th[k].option + 2, th[k].limit, have[k]);
-        } else {
+        if (fmt == FMT_TEXT)
             printf("ALERT: %s %lld exceeds %s %lld\n", th[k].what, have[k], th[k].option,
                    th[k].limit);
-        }
         crossed++;
     }
-    if (fmt == FMT_JSON)
-        printf("]}\n");
     return crossed ? EXIT_ALERT : EXIT_OK;
 }
 

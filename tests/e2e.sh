@@ -620,6 +620,110 @@ check "import json with rejects: exit 3" 3 "$rc"
 check "import json with rejects: counts" "imported 23 4 1 18" \
     "$(py_json "$T/out" '" ".join(str(d[0][k]) for k in ("status", "rows_read", "rows_inserted", "rows_duplicate", "rows_rejected"))')"
 
+# ---- every --format json output on awkward text ---------------------------------------------------
+# Ids, references, descriptions, source and file names and provider answers
+# with quotes, backslashes, control characters (C0, DEL, C1, U+2028, a bidi
+# override) and non-ASCII. Every JSON output is built with Jansson and
+# written by one writer (cli/cli.c): each must parse as strict UTF-8 JSON,
+# keep the values exact and carry no raw control byte for a terminal
+# (docs/LIMITS.md, "Terminal output").
+python3 - <<'PY'
+import csv
+psp = [["id", "type", "created", "available_on", "amount", "fee", "net", "currency", "payout_id", "reference", "description"],
+       ['aw"1\\\x1b[2J', "charge", "2024-03-08T10:00:00Z", "", "25.00", "0.00", "25.00", "EUR", "", "INV-7", 'say "hi" C:\\dir\\x1b\x07\x08\r\nnext \x01\x7f'],
+       ["aw2 caf\u00e9 \u20ac", "charge", "2024-03-08T10:00:00Z", "", "60.00", "0.00", "60.00", "EUR", "", "INV-8", "\u009b31m red \u2028 \u2029 \U0001F600"],
+       ["aw3\t\u202e", "charge", "2024-03-08T10:00:00Z", "", "60.00", "0.00", "60.00", "EUR", "", "INV-8", "tab\there"],
+       ["aw4", "charge", "2024-03-08T10:00:00Z", "", "1.00\x1b[2J", "0.00", "1.00", "EUR", "", "r\\4", 'bad "amount" \\'],
+       ["aw5", "charge", "2024-03-08T10:00:00Z", "2024-03-10", "7.00", "0.50", "6.50", "EUR", 'po"5\\\u009b', "", "in a payout"]]
+bank = [["id", "date", "value_date", "description", "amount", "currency", "reference"],
+        ['bk"1\\', "2024-03-08", "2024-03-08", 'CARD "SETTLEMENT" \\ caf\u00e9', "25.00", "EUR", "inv 0007"],
+        ["bk2\u009b", "2024-03-08", "2024-03-08", "CARD SETTLEMENT\x1b]0;t\x07", "60.00", "EUR", "INV8"],
+        ["bk3\u2028", "2024-03-11", "2024-03-11", "FEE\tMONTHLY \u00e9", "-9.90", "EUR", ""]]
+for name, rows in (("awkward.csv", psp), ("awkward_bank.csv", bank)):
+    with open(name, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+PY
+# json_awkward NAME: $T/out parses as strict UTF-8 JSON and holds no raw C0
+# control but the line ends between rows, no C1 control, no U+2028/U+2029.
+json_awkward() {
+    check_true "awkward json: $1 parses, no raw control bytes" "UTF-8 JSON without raw controls" python3 -c '
+import json, re, sys
+b = open(sys.argv[1], "rb").read()
+json.loads(b.decode("utf-8"))
+sys.exit(re.search(rb"[\x00-\x09\x0b-\x1f]|\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]", b) is not None)' "$T/out"
+}
+db=$T/awkward.db
+aw_file=$(printf 'aw "q" \\ \033[1m\303\251.csv')
+cp awkward.csv "$aw_file"
+r import --format json --profile generic_psp --source 'ps"p\' "$aw_file"
+json_awkward "import"
+check "awkward json: import keeps the file and source names exact" "3 True" \
+    "$rc $(py_json "$T/out" 'd[0]["file"] == "aw \"q\" \\ \x1b[1m\u00e9.csv" and d[0]["source"] == "ps\"p\\"')"
+r import --format json --profile generic_bank --source "$(printf 'b\303\251nk\\')" awkward_bank.csv
+json_awkward "import, second file"
+r import --format json --profile generic_psp --source psp "$(printf 'no\033such\351.csv')"
+json_awkward "import of a file whose name is not UTF-8"
+check "awkward json: a name that is not UTF-8 keeps its bad byte as \\xNN" "1 True True" \
+    "$rc $(py_json "$T/out" 'str(d[0]["file"] == "no\x1bsuch\\xe9.csv") + " " + str("no\x1bsuch\\xe9.csv" in d[0]["error"])')"
+r match --format json
+json_awkward "match"
+check "awkward json: match" "1 1" "$(py_json "$T/out" 'str(d["matches"]) + " " + str(d["exceptions_opened"])')"
+r export matches --format json
+json_awkward "export matches"
+check "awkward json: export matches keeps ids and sources exact" "True" \
+    "$(py_json "$T/out" '[(x["source"], x["external_id"]) for x in d] == [("b\u00e9nk\\", "bk\"1\\"), ("ps\"p\\", "aw\"1\\\x1b[2J")]')"
+r export exceptions --format json
+json_awkward "export exceptions"
+check "awkward json: export exceptions" "True" "$(py_json "$T/out" 'd[0]["external_id"] == "bk2\u009b"')"
+r export unmatched --format json
+json_awkward "export unmatched"
+check "awkward json: export unmatched" "True" \
+    "$(py_json "$T/out" 'sorted(x["external_id"] for x in d) == ["aw2 caf\u00e9 \u20ac", "aw3\t\u202e", "aw5", "bk3\u2028"]')"
+r settings set report.as_of 2024-04-01
+for kind in summary unmatched exceptions payouts aging failures; do
+    r report "$kind" --format json
+    json_awkward "report $kind"
+done
+r report unmatched --format json
+check "awkward json: report unmatched keeps descriptions exact" "True" \
+    "$(py_json "$T/out" '"\u009b31m red \u2028 \u2029 \U0001F600" in [x["description"] for x in d] and "CARD SETTLEMENT\x1b]0;t\x07" in [x["description"] for x in d]')"
+r report exceptions --format json
+check "awkward json: report exceptions, the candidates text is JSON too" "True" \
+    "$(py_json "$T/out" 'sorted(c["external_id"] for c in json.loads(d[0]["candidates"])) == ["aw2 caf\u00e9 \u20ac", "aw3\t\u202e"]')"
+r report payouts --format json
+check "awkward json: report payouts keeps the payout id exact" "True 6.50" \
+    "$(py_json "$T/out" 'str(d[0]["payout_id"] == "po\"5\\\u009b") + " " + d[0]["expected"]')"
+r summary --format json
+json_awkward "summary"
+check "awkward json: summary keeps source names exact" "True" \
+    "$(py_json "$T/out" 'sorted(x["source"] for x in d) == ["b\u00e9nk\\", "ps\"p\\"]')"
+r failures record --provider "$(printf 'p"\\\033\302\233')" --http 402 --code "$(printf 'c\001"')" \
+    --message "$(printf 'm\n\t\\"\303\251')" --field 'f"' --request-id 'r\' --seen-at 2024-03-09T10:00:00Z
+r failures list --format json
+json_awkward "failures list"
+check "awkward json: failures list keeps the raw row and provider answers exact" "True True" \
+    "$(py_json "$T/out" 'str("1.00\x1b[2J" in d[0]["raw"] and "bad \"\"amount\"\" \\" in d[0]["raw"]) + " " + str((d[1]["provider"], d[1]["provider_code"], d[1]["message"], d[1]["field"], d[1]["request_id"]) == ("p\"\\\x1b\u009b", "c\x01\"", "m\n\t\\\"\u00e9", "f\"", "r\\"))')"
+r failures summary --format json
+json_awkward "failures summary"
+check "awkward json: failures summary" "True" "$(py_json "$T/out" '"p\"\\\x1b\u009b" in [x["provider"] for x in d]')"
+r status --format json --max-unmatched 0
+json_awkward "status"
+check "awkward json: status" "4 max-unmatched 5" "$rc $(py_json "$T/out" 'd["crossed"][0]["threshold"] + " " + str(d["unmatched"])')"
+run "$RECON" errors classify --provider "$(printf 'p"\\\033\302\233\342\200\250')" --http 402 \
+    --code "$(printf 'c\001"\303\251')" --format json
+json_awkward "errors classify"
+check "awkward json: errors classify keeps the provider and code exact" "True" \
+    "$(py_json "$T/out" '(d["provider"], d["provider_code"]) == ("p\"\\\x1b\u009b\u2028", "c\x01\"\u00e9")')"
+printf '{"errors": [{"code": "X\\u001b\\"\\\\", "message": "m\\u009b\\u2028 \303\251 \\"q\\"", "field": "f\\\\"}], "meta": {"request_id": "r\\t1"}}' >awkward_body.json
+run "$RECON" errors parse --provider modulate --http 400 --body awkward_body.json --format json
+json_awkward "errors parse"
+check "awkward json: errors parse keeps the body's texts exact" "True" \
+    "$(py_json "$T/out" '(d["provider_code"], d["message"], d["field"], d["request_id"]) == ("X\x1b\"\\", "m\u009b\u2028 \u00e9 \"q\"", "f\\", "r\t1")')"
+run "$RECON" errors list --format json
+json_awkward "errors list"
+run "$RECON" profiles list --format json
+json_awkward "profiles list"
+
 # ---- the generic sample files --------------------------------------------------------------
 # 250 PSP rows in 8 payouts (+ pending rows) and 150 bank rows; exactly two
 # bad PSP rows (12.345 USD, currency XYZ) and one bad bank row (2024-04-31).

@@ -1,6 +1,9 @@
 /* Tests for the recon CLI's shared output helpers (cli/cli.c), above all
  * the CSV cell writer every CSV export goes through: quoting, and keeping a
- * spreadsheet from running a cell as a formula while amounts stay numbers. */
+ * spreadsheet from running a cell as a formula while amounts stay numbers;
+ * then the text escaping for terminals and the JSON writer. */
+#include <fcntl.h>
+
 #include "cli.h"
 #include "testutil.h"
 
@@ -160,26 +163,104 @@ START_TEST(test_text_dup_and_text_arg_agree_with_text_str) {
 }
 END_TEST
 
-/* What json_str writes for s, in a static buffer. */
-static const char *json(const char *s) {
+/* What json_write writes for v (which it releases), in a static buffer. */
+static const char *json(json_t *v) {
     static char out[256];
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     ck_assert_ptr_nonnull(f);
-    json_str(f, s);
+    ck_assert_int_eq(json_write(f, v), 0);
     ck_assert_int_eq(fclose(f), 0);
+    ck_assert_uint_lt(len, sizeof out);
     memcpy(out, buf, len + 1);
     free(buf);
     return out;
 }
 
+static const char *json_of(const char *s) {
+    return json(json_text(s));
+}
+
 START_TEST(test_json_escapes_every_control) {
-    ck_assert_str_eq(json("\x1b[2J\x07\b\x01"), "\"\\u001b[2J\\u0007\\u0008\\u0001\"");
-    ck_assert_str_eq(json("a\nb\rc\td"), "\"a\\nb\\rc\\td\"");
-    ck_assert_str_eq(json("\xc2\x9b" "31m"), "\"\\u009b31m\"");
-    ck_assert_str_eq(json("a\xe2\x80\xa8" "b\xe2\x80\xa9"), "\"a\\u2028b\\u2029\"");
-    ck_assert_str_eq(json("\x7f \xc3\xa9"), "\"\x7f \xc3\xa9\""); /* DEL is valid JSON */
+    ck_assert_str_eq(json_of("\x1b[2J\x07\b\x01"), "\"\\u001B[2J\\u0007\\b\\u0001\"");
+    ck_assert_str_eq(json_of("a\nb\rc\td"), "\"a\\nb\\rc\\td\"");
+    ck_assert_str_eq(json_of("\xc2\x9b" "31m"), "\"\\u009B31m\"");
+    ck_assert_str_eq(json_of("\xc2\x80\xc2\x9f"), "\"\\u0080\\u009F\"");
+    ck_assert_str_eq(json_of("a\xe2\x80\xa8" "b\xe2\x80\xa9"), "\"a\\u2028b\\u2029\"");
+    ck_assert_str_eq(json_of("\x7f \xc3\xa9"), "\"\x7f \xc3\xa9\""); /* DEL is valid JSON */
+}
+END_TEST
+
+START_TEST(test_json_keeps_quotes_backslashes_and_utf8_exact) {
+    ck_assert_str_eq(json_of("say \"hi\" C:\\dir"), "\"say \\\"hi\\\" C:\\\\dir\"");
+    ck_assert_str_eq(json_of("Caf\xc3\xa9 \xe2\x82\xac" "5 \xf0\x9f\x98\x80"),
+                     "\"Caf\xc3\xa9 \xe2\x82\xac" "5 \xf0\x9f\x98\x80\"");
+    /* U+00A0 and U+202E are not C1 controls nor line separators: kept. */
+    ck_assert_str_eq(json_of("\xc2\xa0\xe2\x80\xae"), "\"\xc2\xa0\xe2\x80\xae\"");
+    ck_assert_str_eq(json_of(""), "\"\"");
+    ck_assert_str_eq(json_of(NULL), "null");
+}
+END_TEST
+
+START_TEST(test_json_text_that_is_not_utf8_stays_valid_and_unambiguous) {
+    /* Each offending byte as \xNN and, then only, backslashes doubled. */
+    ck_assert_str_eq(json_of("Caf\xe9 C:\\x"), "\"Caf\\\\xe9 C:\\\\\\\\x\"");
+    ck_assert_str_eq(json_of("\x9b" "2J"), "\"\\\\x9b2J\"");             /* a lone 8-bit CSI */
+    ck_assert_str_eq(json_of("\xc0\xaf \xed\xa0\x80"), "\"\\\\xc0\\\\xaf \\\\xed\\\\xa0\\\\x80\"");
+    ck_assert_str_eq(json_of("\xc3\xa9\xe2\x82"), "\"\xc3\xa9\\\\xe2\\\\x82\""); /* truncated */
+}
+END_TEST
+
+START_TEST(test_json_int_text_numbers_stay_numbers) {
+    ck_assert_str_eq(json(json_int_text("-1250")), "-1250");
+    ck_assert_str_eq(json(json_int_text("9223372036854775807")), "9223372036854775807");
+    ck_assert_str_eq(json(json_int_text(NULL)), "null");
+    /* Not a whole int64: a string, never a guessed number. */
+    ck_assert_str_eq(json(json_int_text("9223372036854775808")), "\"9223372036854775808\"");
+    ck_assert_str_eq(json(json_int_text("12.5")), "\"12.5\"");
+    ck_assert_str_eq(json(json_int_text(" 5")), "\" 5\"");
+    ck_assert_str_eq(json(json_int_text("")), "\"\"");
+}
+END_TEST
+
+START_TEST(test_json_rows_stream_with_jansson_separators) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    json_t *first = json_pack("{s:I, s:o, s:[]}", "id", (json_int_t)1, "note",
+                              json_text("a\x1b"), "list");
+    fputc('[', f);
+    ck_assert_int_eq(json_row(f, first, 1), 0);
+    ck_assert_int_eq(json_row(f, json_pack("{s:b, s:n}", "ok", 1, "none"), 0), 0);
+    fputs("\n]\n", f);
+    ck_assert_int_eq(json_line(f, json_pack("{s:{s:i}}", "nested", "n", 2)), 0);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_str_eq(buf, "[\n  {\"id\": 1, \"note\": \"a\\u001B\", \"list\": []},"
+                          "\n  {\"ok\": true, \"none\": null}\n]\n"
+                          "{\"nested\": {\"n\": 2}}\n");
+    free(buf);
+}
+END_TEST
+
+START_TEST(test_json_that_could_not_be_built_writes_nothing) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    /* Each says so on stderr: kept out of the test's output. */
+    const int saved = dup(STDERR_FILENO), devnull = open("/dev/null", O_WRONLY);
+    ck_assert_int_ge(dup2(devnull, STDERR_FILENO), 0);
+    ck_assert_int_eq(json_write(f, NULL), -1);
+    ck_assert_int_eq(json_row(f, NULL, 0), -1);
+    ck_assert_int_eq(json_line(f, NULL), -1);
+    ck_assert_int_ge(dup2(saved, STDERR_FILENO), 0);
+    close(saved);
+    close(devnull);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_uint_eq(len, 0);
+    free(buf);
 }
 END_TEST
 
@@ -200,7 +281,14 @@ int main(void) {
     tcase_add_test(text, test_text_keeps_printable_utf8_and_backslashes);
     tcase_add_test(text, test_text_shows_bytes_that_are_not_utf8_escaped);
     tcase_add_test(text, test_text_dup_and_text_arg_agree_with_text_str);
-    tcase_add_test(text, test_json_escapes_every_control);
     suite_add_tcase(s, text);
+    TCase *js = tcase_create("json");
+    tcase_add_test(js, test_json_escapes_every_control);
+    tcase_add_test(js, test_json_keeps_quotes_backslashes_and_utf8_exact);
+    tcase_add_test(js, test_json_text_that_is_not_utf8_stays_valid_and_unambiguous);
+    tcase_add_test(js, test_json_int_text_numbers_stay_numbers);
+    tcase_add_test(js, test_json_rows_stream_with_jansson_separators);
+    tcase_add_test(js, test_json_that_could_not_be_built_writes_nothing);
+    suite_add_tcase(s, js);
     return tu_run(s);
 }
