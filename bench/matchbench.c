@@ -517,9 +517,12 @@ static int bench_one_to_one(const options *o, one_to_one *b) {
 /* The reports timed on the matched one_to_many database (issue 6): each
  * reads the reporting views over a million rows. */
 enum { NREPORTS = 6 };
-static const char *const REPORT_NAMES[NREPORTS] = {
-    "report payouts --format csv", "report summary --format csv", "report unmatched --format csv",
-    "report aging --format csv",   "status",                      "report html -o FILE"};
+static const char *const REPORT_NAMES[NREPORTS] = {"report payouts --format csv",
+                                                   "report summary --format csv",
+                                                   "report unmatched --format csv",
+                                                   "report aging --format csv",
+                                                   "status",
+                                                   "report html -o FILE"};
 
 typedef struct {
     char dir[PATH_CAP], base[PATH_CAP], work[PATH_CAP], html[PATH_CAP];

@@ -84,8 +84,7 @@ static size_t text_len(const char *s, int *clean) {
 char *text_dup(const char *s) {
     int clean;
     char *out = malloc(text_len(s, &clean) + 1), *o = out, esc[12];
-    if (!out)
-        return NULL;
+    if (!out) return NULL;
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
         size_t n = text_char(p, esc);
         if (esc[0]) {
@@ -118,13 +117,10 @@ void text_str(FILE *f, const char *s) {
 
 const char *text_arg(text_args *ta, const char *s) {
     int clean;
-    if (!s)
-        return NULL;
+    if (!s) return NULL;
     text_len(s, &clean);
-    if (clean)
-        return s;
-    if (ta->n == TEXT_ARGS_MAX || !(ta->owned[ta->n] = text_dup(s)))
-        return "?";
+    if (clean) return s;
+    if (ta->n == TEXT_ARGS_MAX || !(ta->owned[ta->n] = text_dup(s))) return "?";
     return ta->owned[ta->n++];
 }
 
@@ -143,8 +139,7 @@ void text_args_free(text_args *ta) {
 static char *utf8_escaped(const char *s, size_t n) {
     char *out = malloc(4 * n + 1), *o = out;
     const unsigned char *u = (const unsigned char *)s;
-    if (!out)
-        return NULL;
+    if (!out) return NULL;
     for (size_t i = 0; i < n;) {
         size_t len = rc_utf8_decode(u + i, n - i, NULL);
         if (!len) {
@@ -163,12 +158,10 @@ static char *utf8_escaped(const char *s, size_t n) {
 }
 
 json_t *json_text(const char *s) {
-    if (!s)
-        return json_null();
+    if (!s) return json_null();
     const size_t n = strlen(s);
     json_t *j = json_stringn(s, n);
-    if (j)
-        return j;
+    if (j) return j;
     /* Jansson takes valid UTF-8 only (or it was out of memory). */
     char *esc = utf8_escaped(s, n);
     j = esc ? json_string(esc) : NULL;
@@ -177,21 +170,18 @@ json_t *json_text(const char *s) {
 }
 
 json_t *json_int_text(const char *s) {
-    if (!s)
-        return json_null();
+    if (!s) return json_null();
     char *end;
     errno = 0;
     const long long n = strtoll(s, &end, 10);
-    if ((*s != '-' && (*s < '0' || *s > '9')) || *end || errno)
-        return json_text(s);
+    if ((*s != '-' && (*s < '0' || *s > '9')) || *end || errno) return json_text(s);
     return json_integer(n);
 }
 
 /* The C1 control or U+2028/U+2029 that starts at p, else 0. Outside
  * strings Jansson writes ASCII only, so every one found is in a string. */
 static unsigned raw_control(const unsigned char *p) {
-    if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-        return p[1];
+    if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) return p[1];
     if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
         return 0x2000u | (p[2] & 0x3fu);
     return 0;
@@ -210,8 +200,7 @@ static int write_after(FILE *f, const char *before, json_t *v) {
     const unsigned char *run = (const unsigned char *)text, *p = run;
     for (; *p; p++) {
         const unsigned c = raw_control(p);
-        if (!c)
-            continue;
+        if (!c) continue;
         fwrite(run, 1, (size_t)(p - run), f);
         fprintf(f, "\\u%04X", c); /* upper case, as Jansson writes \u001B */
         p += c < 0x100 ? 1 : 2;
@@ -227,8 +216,7 @@ int json_write(FILE *f, json_t *v) {
 }
 
 int json_line(FILE *f, json_t *v) {
-    if (json_write(f, v) != 0)
-        return -1;
+    if (json_write(f, v) != 0) return -1;
     fputc('\n', f);
     return 0;
 }
@@ -241,16 +229,13 @@ int json_row(FILE *f, json_t *row, int first) {
  * fraction ("-12.50", "1250"): a number to a spreadsheet, never a formula,
  * so amounts stay summable. "+5", "-1e5", "-.5" and "1,250" are not. */
 static int plain_number(const char *s) {
-    if (*s == '-')
-        s++;
-    if (*s < '0' || *s > '9')
-        return 0;
+    if (*s == '-') s++;
+    if (*s < '0' || *s > '9') return 0;
     while (*s >= '0' && *s <= '9')
         s++;
     if (*s == '.') {
         s++;
-        if (*s < '0' || *s > '9')
-            return 0;
+        if (*s < '0' || *s > '9') return 0;
         while (*s >= '0' && *s <= '9')
             s++;
     }
@@ -259,10 +244,8 @@ static int plain_number(const char *s) {
 
 int csv_formula_risk(const char *s) {
     const unsigned char *u = (const unsigned char *)s;
-    if (!s || plain_number(s))
-        return 0;
-    if (u[0] && strchr("=+-@\t\r", u[0]))
-        return 1;
+    if (!s || plain_number(s)) return 0;
+    if (u[0] && strchr("=+-@\t\r", u[0])) return 1;
     /* The fullwidth forms (U+FF1D = U+FF0B + U+FF0D - U+FF20 @), which some
      * spreadsheets in East Asian locales turn into their ASCII twins. */
     return u[0] == 0xEF && u[1] == 0xBC &&
@@ -270,19 +253,16 @@ int csv_formula_risk(const char *s) {
 }
 
 void csv_str(FILE *f, const char *s) {
-    if (!s)
-        return;
+    if (!s) return;
     const int risk = csv_formula_risk(s);
     if (!risk && !strpbrk(s, ",\"\r\n")) {
         fputs(s, f);
         return;
     }
     fputc('"', f);
-    if (risk)
-        fputc('\'', f);
+    if (risk) fputc('\'', f);
     for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
+        if (*s == '"') fputc('"', f);
         fputc(*s, f);
     }
     fputc('"', f);
@@ -319,8 +299,7 @@ int open_db(const cli *c, recon_db **db) {
         return EXIT_USAGE;
     }
     recon_open_opts oo = RECON_OPEN_OPTS_INIT;
-    if (c->busy_timeout_ms >= 0)
-        oo.busy_timeout_ms = c->busy_timeout_ms;
+    if (c->busy_timeout_ms >= 0) oo.busy_timeout_ms = c->busy_timeout_ms;
     if (recon_open(c->db_path, &oo, db) != RECON_OK) {
         cli_error("%s", recon_errmsg(*db));
         recon_close(*db);
@@ -331,8 +310,7 @@ int open_db(const cli *c, recon_db **db) {
 }
 
 int opt_value(const cli *c, int *i, const char *name, const char **out) {
-    if (strcmp(c->argv[*i], name) != 0)
-        return 0;
+    if (strcmp(c->argv[*i], name) != 0) return 0;
     if (*i + 1 >= c->argc) {
         usage_error("%s: %s needs a value", c->argv[0], name);
         return -1;
@@ -344,8 +322,7 @@ int opt_value(const cli *c, int *i, const char *name, const char **out) {
 int parse_id(const char *v, int64_t *out) {
     char *end;
     long long n = strtoll(v, &end, 10);
-    if (!*v || *end || n <= 0)
-        return -1;
+    if (!*v || *end || n <= 0) return -1;
     *out = n;
     return 0;
 }

@@ -88,16 +88,15 @@ static const struct {
      "shows open failures by unified code and provider. resolve closes one with a note.\n"
      "list --from/--to: last seen at or after FROM, first seen before TO (exclusive); a\n"
      "date (YYYY-MM-DD) as TO covers that whole day.\n"},
-    {"errors",
-     "usage: recon errors classify --provider P --http N [--code C] [--message M]\n"
-     "                             [--format text|json]\n"
-     "       recon errors parse --provider P --http N --body FILE [--format text|json]\n"
-     "       recon errors list [--provider P] [--format text|csv|json]\n"
-     "\n"
-     "Classifies a provider answer with the unified error table: exact code, else the\n"
-     "provider's row for the status, else the HTTP class, else UNKNOWN (matched says\n"
-     "which). Providers: ledge, tabapay, modulate, ingenico_connect, shop_gateway.\n"
-     "parse reads a raw error response body first. Needs no database.\n"},
+    {"errors", "usage: recon errors classify --provider P --http N [--code C] [--message M]\n"
+               "                             [--format text|json]\n"
+               "       recon errors parse --provider P --http N --body FILE [--format text|json]\n"
+               "       recon errors list [--provider P] [--format text|csv|json]\n"
+               "\n"
+               "Classifies a provider answer with the unified error table: exact code, else the\n"
+               "provider's row for the status, else the HTTP class, else UNKNOWN (matched says\n"
+               "which). Providers: ledge, tabapay, modulate, ingenico_connect, shop_gateway.\n"
+               "parse reads a raw error response body first. Needs no database.\n"},
     {"match",
      "usage: recon --db FILE match [--rules FILE] [--dry-run] [--actor NAME] [--format text|json]\n"
      "       recon --db FILE match add --left TX... --right TX... --note TEXT [--force]\n"
@@ -110,25 +109,21 @@ static const struct {
      "TX is a transaction id or SOURCE:EXTERNAL_ID. A manual match is refused when\n"
      "currencies differ or amounts do not balance, unless --force (with the note).\n"
      "Undone matches stay in the history.\n"},
-    {"ignore",
-     "usage: recon --db FILE ignore TX --note TEXT [--actor NAME]\n"
-     "       recon --db FILE unignore TX --note TEXT [--actor NAME]\n"},
-    {"explain",
-     "usage: recon --db FILE explain (--source S --id EXTERNAL_ID | TX) [--rules FILE]\n"
-     "                               [--format text|json]\n"
-     "\n"
-     "If matched: the rule, the evidence and the other side. If not: per rule that\n"
-     "could take it, the closest candidates and the first criterion each failed.\n"},
-    {"export",
-     "usage: recon --db FILE export matches|exceptions|unmatched [--format csv|json]\n"
-     "\n"
-     "One row per item: match_id, rule, status, side, source, external_id, group_id,\n"
-     "amount_minor, currency.\n"},
-    {"summary",
-     "usage: recon --db FILE summary [--format text|csv|json]\n"
-     "\n"
-     "Per source and currency: imports, transactions, gross and net amounts, and the\n"
-     "source's open failures (what failures list --source S --open lists).\n"},
+    {"ignore", "usage: recon --db FILE ignore TX --note TEXT [--actor NAME]\n"
+               "       recon --db FILE unignore TX --note TEXT [--actor NAME]\n"},
+    {"explain", "usage: recon --db FILE explain (--source S --id EXTERNAL_ID | TX) [--rules FILE]\n"
+                "                               [--format text|json]\n"
+                "\n"
+                "If matched: the rule, the evidence and the other side. If not: per rule that\n"
+                "could take it, the closest candidates and the first criterion each failed.\n"},
+    {"export", "usage: recon --db FILE export matches|exceptions|unmatched [--format csv|json]\n"
+               "\n"
+               "One row per item: match_id, rule, status, side, source, external_id, group_id,\n"
+               "amount_minor, currency.\n"},
+    {"summary", "usage: recon --db FILE summary [--format text|csv|json]\n"
+                "\n"
+                "Per source and currency: imports, transactions, gross and net amounts, and the\n"
+                "source's open failures (what failures list --source S --open lists).\n"},
     {"report",
      "usage: recon --db FILE report summary|unmatched|exceptions|payouts|aging|failures\n"
      "                              [--from DAY] [--to DAY] [--source NAME]\n"
@@ -140,29 +135,26 @@ static const struct {
      "transaction's day, the payout day, or the day a failure was last seen. payouts\n"
      "checks each payout's chain (items, payout, bank credit) and names where it\n"
      "breaks. html writes one self-contained page (no scripts, no network).\n"},
-    {"status",
-     "usage: recon --db FILE status [--max-unmatched-age DAYS] [--max-unmatched N]\n"
-     "                              [--max-open-exceptions N] [--max-open-failures N]\n"
-     "                              [--max-broken-payouts N] [--format text|json]\n"
-     "\n"
-     "Prints the figures a scheduler alerts on; exits 4 when any given threshold is\n"
-     "exceeded (each crossed one is named), 0 otherwise.\n"},
-    {"settings",
-     "usage: recon --db FILE settings [list]\n"
-     "       recon --db FILE settings set KEY VALUE\n"
-     "       recon --db FILE settings unset KEY\n"
-     "\n"
-     "report.as_of             the day ages count to (YYYY-MM-DD; default today)\n"
-     "report.payout_late_days  days a payout may take to reach the bank (default 3)\n"
-     "Stored in the database, so the views and every report use them.\n"},
-    {"profiles",
-     "usage: recon profiles list [--format text|json]\n"
-     "       recon profiles show NAME\n"
-     "       recon profiles detect FILE...\n"
-     "\n"
-     "list: the built-in profiles with their source type and description. show: a\n"
-     "profile's mapping (its INI text, docs/PROFILES.md). detect: which profile each\n"
-     "file is written in, as import does when no --profile is given.\n"},
+    {"status", "usage: recon --db FILE status [--max-unmatched-age DAYS] [--max-unmatched N]\n"
+               "                              [--max-open-exceptions N] [--max-open-failures N]\n"
+               "                              [--max-broken-payouts N] [--format text|json]\n"
+               "\n"
+               "Prints the figures a scheduler alerts on; exits 4 when any given threshold is\n"
+               "exceeded (each crossed one is named), 0 otherwise.\n"},
+    {"settings", "usage: recon --db FILE settings [list]\n"
+                 "       recon --db FILE settings set KEY VALUE\n"
+                 "       recon --db FILE settings unset KEY\n"
+                 "\n"
+                 "report.as_of             the day ages count to (YYYY-MM-DD; default today)\n"
+                 "report.payout_late_days  days a payout may take to reach the bank (default 3)\n"
+                 "Stored in the database, so the views and every report use them.\n"},
+    {"profiles", "usage: recon profiles list [--format text|json]\n"
+                 "       recon profiles show NAME\n"
+                 "       recon profiles detect FILE...\n"
+                 "\n"
+                 "list: the built-in profiles with their source type and description. show: a\n"
+                 "profile's mapping (its INI text, docs/PROFILES.md). detect: which profile each\n"
+                 "file is written in, as import does when no --profile is given.\n"},
 };
 
 static int cmd_help(const char *topic) {
@@ -201,14 +193,13 @@ static void print_import_text(const char *file, const char *source, const char *
     source = text_arg(&ta, source);
     profile = text_arg(&ta, profile);
     if (r->already_imported)
-        printf("%s: already imported into source %s as import %lld: nothing to do\n", file,
-               source, (long long)r->import_id);
+        printf("%s: already imported into source %s as import %lld: nothing to do\n", file, source,
+               (long long)r->import_id);
     else
         printf("%s: import %lld into source %s (profile %s)\n", file, (long long)r->import_id,
                source, profile);
     text_args_free(&ta);
-    if (r->already_imported)
-        return;
+    if (r->already_imported) return;
     printf("  rows read %llu, inserted %llu, duplicate %llu, rejected %llu\n",
            (unsigned long long)r->rows_read, (unsigned long long)r->rows_inserted,
            (unsigned long long)r->rows_duplicate, (unsigned long long)r->rows_rejected);
@@ -242,8 +233,7 @@ static json_t *import_outcome(const recon_import_result *r) {
 /* One file, an element of import's JSON array; returns json_row's result. */
 static int print_import_json(const char *file, const char *source, const char *profile,
                              const recon_import_result *r, const char *error, int first) {
-    if (!source)
-        source = profile;
+    if (!source) source = profile;
     json_t *o = json_pack("{s:o, s:o, s:o}", "file", json_text(file), "source", json_text(source),
                           "profile", json_text(profile));
     json_t *rest = error ? json_pack("{s:s, s:o}", "status", "failed", "error", json_text(error))
@@ -277,8 +267,7 @@ static int import_one(recon_db *db, const char *file, const recon_profile *profi
         opts.payload = &ps;
     }
     int rc = recon_import_file(db, file, profile, &opts, &res);
-    if (ps.shown)
-        fputs("\r\033[K", stderr);
+    if (ps.shown) fputs("\r\033[K", stderr);
     const char *error = rc == RECON_OK ? NULL : recon_errmsg(db);
     int unwritten = 0;
     if (fmt == FMT_JSON)
@@ -288,8 +277,7 @@ static int import_one(recon_db *db, const char *file, const recon_profile *profi
         cli_error("%s", error);
     else
         print_import_text(file, source, recon_profile_name(profile), &res);
-    if (error || unwritten)
-        return EXIT_FAIL;
+    if (error || unwritten) return EXIT_FAIL;
     return res.rows_rejected || res.checks_failed ? EXIT_REJECTS : EXIT_OK;
 }
 
@@ -302,8 +290,7 @@ static int cmd_import(const cli *c) {
             i++;
             break;
         }
-        if (i + 1 >= c->argc)
-            return usage_error("import: %s needs a value", a);
+        if (i + 1 >= c->argc) return usage_error("import: %s needs a value", a);
         const char *v = c->argv[++i];
         if (!strcmp(a, "--profile"))
             profile_name = v;
@@ -319,8 +306,7 @@ static int cmd_import(const cli *c) {
     }
     if (profile_name && profile_file)
         return usage_error("import: give --profile NAME or --profile-file PATH, not both");
-    if (i >= c->argc)
-        return usage_error("import: no files given");
+    if (i >= c->argc) return usage_error("import: no files given");
 
     recon_profile *profile = NULL;
     int status = EXIT_OK;
@@ -332,8 +318,7 @@ static int cmd_import(const cli *c) {
         recon_profile_free(profile);
         return status;
     }
-    if (fmt == FMT_JSON)
-        printf("[");
+    if (fmt == FMT_JSON) printf("[");
     for (int first = 1; i < c->argc; i++, first = 0) {
         /* Without --profile each file's layout is detected on its own. */
         recon_profile *detected = NULL;
@@ -356,15 +341,13 @@ static int cmd_import(const cli *c) {
             }
         }
         const recon_profile *use = profile ? profile : detected;
-        one = import_one(db, c->argv[i], use, source ? source : recon_profile_name(use), fmt,
-                         first);
+        one =
+            import_one(db, c->argv[i], use, source ? source : recon_profile_name(use), fmt, first);
         recon_profile_free(detected);
         /* The worst outcome wins: failure over rejected rows over clean. */
-        if (one == EXIT_FAIL || (one == EXIT_REJECTS && status == EXIT_OK))
-            status = one;
+        if (one == EXIT_FAIL || (one == EXIT_REJECTS && status == EXIT_OK)) status = one;
     }
-    if (fmt == FMT_JSON)
-        printf("\n]\n");
+    if (fmt == FMT_JSON) printf("\n]\n");
     recon_close(db);
     recon_profile_free(profile);
     return status;
@@ -389,23 +372,21 @@ static int print_summary_row(const recon_summary_row *r, void *payload) {
     char amount[40], net[40];
     money(r->amount_minor, r->currency, amount, sizeof amount);
     money(r->net_minor, r->currency, net, sizeof net);
-    if (!r->currency[0])
-        amount[0] = net[0] = '\0';
+    if (!r->currency[0]) amount[0] = net[0] = '\0';
     /* Totals past int64_t minor units: said, never a wrapped number. */
     if (r->overflow) {
         snprintf(amount, sizeof amount, "overflow");
         snprintf(net, sizeof net, "overflow");
     }
     if (ls->fmt == FMT_JSON) {
-        if (json_row(stdout, summary_json(r, amount, net), ls->count == 0))
-            return WALK_STOPPED;
+        if (json_row(stdout, summary_json(r, amount, net), ls->count == 0)) return WALK_STOPPED;
     } else if (ls->fmt == FMT_CSV) {
         char imports[24], transactions[24], failures[24];
         snprintf(imports, sizeof imports, "%lld", (long long)r->imports);
         snprintf(transactions, sizeof transactions, "%lld", (long long)r->transactions);
         snprintf(failures, sizeof failures, "%lld", (long long)r->failures);
-        const char *cells[] = {r->source, r->source_type, r->currency, imports,
-                               transactions, amount, net, failures};
+        const char *cells[] = {r->source,    r->source_type, r->currency, imports,
+                               transactions, amount,         net,         failures};
         csv_row(stdout, cells, 8);
     } else {
         text_args ta = {0};
@@ -429,23 +410,20 @@ static int cmd_summary(const cli *c) {
     }
     recon_db *db = NULL;
     int status = open_db(c, &db);
-    if (status != EXIT_OK)
-        return status;
+    if (status != EXIT_OK) return status;
     if (ls.fmt == FMT_TEXT)
-        printf("%-20s %-6s %-8s %7s %12s %18s %18s %8s\n", "source", "type", "currency",
-               "imports", "transactions", "amount", "net", "failures");
+        printf("%-20s %-6s %-8s %7s %12s %18s %18s %8s\n", "source", "type", "currency", "imports",
+               "transactions", "amount", "net", "failures");
     else if (ls.fmt == FMT_CSV)
         puts("source,type,currency,imports,transactions,amount,net,failures");
     else
         printf("[");
     int rc = recon_summary_each(db, print_summary_row, &ls);
     if (rc != RECON_OK) {
-        if (rc != WALK_STOPPED)
-            cli_error("%s", recon_errmsg(db));
+        if (rc != WALK_STOPPED) cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     }
-    if (ls.fmt == FMT_JSON)
-        printf("\n]\n");
+    if (ls.fmt == FMT_JSON) printf("\n]\n");
     recon_close(db);
     return status;
 }
@@ -460,8 +438,7 @@ static int profiles_list(const cli *c) {
     } else if (c->argc != 2) {
         return usage_error("profiles list: unknown option '%s'", c->argv[2]);
     }
-    if (fmt == FMT_JSON)
-        printf("[");
+    if (fmt == FMT_JSON) printf("[");
     for (size_t i = 0; i < recon_profile_builtin_count(); i++) {
         recon_profile *p;
         recon_error err;
@@ -480,16 +457,14 @@ static int profiles_list(const cli *c) {
         }
         recon_profile_free(p);
     }
-    if (fmt == FMT_JSON)
-        printf("\n]\n");
+    if (fmt == FMT_JSON) printf("\n]\n");
     return unwritten ? EXIT_FAIL : EXIT_OK;
 }
 
 /* The mapping of a built-in profile is its INI text: the documented format,
  * with the comments that say why. */
 static int profiles_show(const cli *c) {
-    if (c->argc != 3)
-        return usage_error("profiles show: give one profile NAME");
+    if (c->argc != 3) return usage_error("profiles show: give one profile NAME");
     const char *text = recon_profile_builtin_text(c->argv[2]);
     if (!text)
         return usage_error("profiles show: no built-in profile '%s' (recon profiles list)",
@@ -500,8 +475,7 @@ static int profiles_show(const cli *c) {
 
 static int profiles_detect(const cli *c) {
     int status = EXIT_OK;
-    if (c->argc < 3)
-        return usage_error("profiles detect: give one or more FILEs");
+    if (c->argc < 3) return usage_error("profiles detect: give one or more FILEs");
     for (int i = 2; i < c->argc; i++) {
         recon_profile *p = NULL;
         recon_error err;
@@ -521,12 +495,9 @@ static int profiles_detect(const cli *c) {
 
 static int cmd_profiles(const cli *c) {
     const char *sub = c->argc > 1 ? c->argv[1] : "";
-    if (!strcmp(sub, "list"))
-        return profiles_list(c);
-    if (!strcmp(sub, "show"))
-        return profiles_show(c);
-    if (!strcmp(sub, "detect"))
-        return profiles_detect(c);
+    if (!strcmp(sub, "list")) return profiles_list(c);
+    if (!strcmp(sub, "show")) return profiles_show(c);
+    if (!strcmp(sub, "detect")) return profiles_detect(c);
     return usage_error("profiles: expected list, show or detect");
 }
 
@@ -537,14 +508,13 @@ int main(int argc, char **argv) {
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--version")) {
-            printf("recon %s (librecon %s, database schema %d)\n", RECON_VERSION,
-                   recon_version(), recon_schema_version());
+            printf("recon %s (librecon %s, database schema %d)\n", RECON_VERSION, recon_version(),
+                   recon_schema_version());
             return EXIT_OK;
         } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             return cmd_help(NULL);
         } else if (!strcmp(argv[i], "--db")) {
-            if (++i >= argc)
-                return usage_error("--db needs a file name");
+            if (++i >= argc) return usage_error("--db needs a file name");
             c.db_path = argv[i];
         } else if (!strcmp(argv[i], "--busy-timeout")) {
             char *end;
@@ -563,31 +533,18 @@ int main(int argc, char **argv) {
     c.argc = argc - i;
     c.argv = argv + i;
     const char *cmd = c.argv[0];
-    if (!strcmp(cmd, "help"))
-        return cmd_help(c.argc > 1 ? c.argv[1] : NULL);
-    if (!strcmp(cmd, "import"))
-        return cmd_import(&c);
-    if (!strcmp(cmd, "failures"))
-        return cmd_failures(&c);
-    if (!strcmp(cmd, "errors"))
-        return cmd_errors(&c);
-    if (!strcmp(cmd, "match"))
-        return cmd_match(&c);
-    if (!strcmp(cmd, "ignore") || !strcmp(cmd, "unignore"))
-        return cmd_ignore(&c);
-    if (!strcmp(cmd, "explain"))
-        return cmd_explain(&c);
-    if (!strcmp(cmd, "export"))
-        return cmd_export(&c);
-    if (!strcmp(cmd, "summary"))
-        return cmd_summary(&c);
-    if (!strcmp(cmd, "report"))
-        return cmd_report(&c);
-    if (!strcmp(cmd, "status"))
-        return cmd_status(&c);
-    if (!strcmp(cmd, "settings"))
-        return cmd_settings(&c);
-    if (!strcmp(cmd, "profiles"))
-        return cmd_profiles(&c);
+    if (!strcmp(cmd, "help")) return cmd_help(c.argc > 1 ? c.argv[1] : NULL);
+    if (!strcmp(cmd, "import")) return cmd_import(&c);
+    if (!strcmp(cmd, "failures")) return cmd_failures(&c);
+    if (!strcmp(cmd, "errors")) return cmd_errors(&c);
+    if (!strcmp(cmd, "match")) return cmd_match(&c);
+    if (!strcmp(cmd, "ignore") || !strcmp(cmd, "unignore")) return cmd_ignore(&c);
+    if (!strcmp(cmd, "explain")) return cmd_explain(&c);
+    if (!strcmp(cmd, "export")) return cmd_export(&c);
+    if (!strcmp(cmd, "summary")) return cmd_summary(&c);
+    if (!strcmp(cmd, "report")) return cmd_report(&c);
+    if (!strcmp(cmd, "status")) return cmd_status(&c);
+    if (!strcmp(cmd, "settings")) return cmd_settings(&c);
+    if (!strcmp(cmd, "profiles")) return cmd_profiles(&c);
     return usage_error("unknown command '%s'", cmd);
 }

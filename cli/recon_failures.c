@@ -45,8 +45,7 @@ static int parse_http(const char *v, int *out) {
     char *end;
     errno = 0;
     long n = strtol(v, &end, 10);
-    if (!*v || *end || errno || n < 0 || n > 999)
-        return -1;
+    if (!*v || *end || errno || n < 0 || n > 999) return -1;
     *out = (int)n;
     return 0;
 }
@@ -91,14 +90,11 @@ static int classify_opts(const cli *c, int from, classify_args *a, int need_body
             (r = opt_value(c, &i, "--code", &a->code)) ||
             (r = opt_value(c, &i, "--message", &a->message)) ||
             (r = opt_value(c, &i, "--body", &a->body))) {
-            if (r < 0)
-                return -1;
+            if (r < 0) return -1;
             continue;
         }
-        if ((r = opt_value(c, &i, "--format", &fmt)) < 0)
-            return -1;
-        if (r && parse_format(fmt, 0, &a->fmt) == 0)
-            continue;
+        if ((r = opt_value(c, &i, "--format", &fmt)) < 0) return -1;
+        if (r && parse_format(fmt, 0, &a->fmt) == 0) continue;
         usage_error("errors: unknown option or value '%s'", r ? fmt : c->argv[i]);
         return -1;
     }
@@ -117,15 +113,13 @@ static int classify_opts(const cli *c, int from, classify_args *a, int need_body
 static int errors_classify(const cli *c) {
     classify_args a = {0};
     int status;
-    if (classify_opts(c, 2, &a, 0) != 0)
-        return EXIT_USAGE;
+    if (classify_opts(c, 2, &a, 0) != 0) return EXIT_USAGE;
     if (parse_http(a.http, &status) != 0)
         return usage_error("errors classify: --http takes a status from 0 to 999, not '%s'",
                            a.http);
     recon_error_info e;
     recon_error_classify_message(a.provider, status, a.code, a.message, &e);
-    if (a.fmt == FMT_JSON)
-        return json_line(stdout, info_json(&e)) ? EXIT_FAIL : EXIT_OK;
+    if (a.fmt == FMT_JSON) return json_line(stdout, info_json(&e)) ? EXIT_FAIL : EXIT_OK;
     print_info_text(&e);
     return EXIT_OK;
 }
@@ -133,14 +127,12 @@ static int errors_classify(const cli *c) {
 static int errors_parse(const cli *c) {
     classify_args a = {0};
     int status;
-    if (classify_opts(c, 2, &a, 1) != 0)
-        return EXIT_USAGE;
+    if (classify_opts(c, 2, &a, 1) != 0) return EXIT_USAGE;
     if (parse_http(a.http, &status) != 0)
         return usage_error("errors parse: --http takes a status from 0 to 999, not '%s'", a.http);
     size_t len;
     char *body = read_body(a.body, &len);
-    if (!body)
-        return EXIT_FAIL;
+    if (!body) return EXIT_FAIL;
     recon_provider_failure f;
     recon_failure_from_response(a.provider, status, body, len, &f);
     free(body);
@@ -162,8 +154,7 @@ static int errors_parse(const cli *c) {
                f.field[0] ? text_arg(&ta, f.field) : "-",
                f.request_id[0] ? text_arg(&ta, f.request_id) : "-");
         text_args_free(&ta);
-        if (f.retry_after_seconds)
-            printf("; retry after %d s", f.retry_after_seconds);
+        if (f.retry_after_seconds) printf("; retry after %d s", f.retry_after_seconds);
         putchar('\n');
     }
     return result;
@@ -172,9 +163,9 @@ static int errors_parse(const cli *c) {
 /* A row of the error table as JSON: cells as errors list's CSV has them,
  * but the status a number (or its class, "4xx") and retryable a boolean. */
 static json_t *error_row_json(const recon_error_row *r, const char *const cells[11]) {
-    static const char *const keys[] = {"provider", "http_status", "provider_code", "cause",
-                                       "unified_code", "category", "retryable",
-                                       "retry_policy", "action", "description", "spec"};
+    static const char *const keys[] = {
+        "provider",  "http_status",  "provider_code", "cause",       "unified_code", "category",
+        "retryable", "retry_policy", "action",        "description", "spec"};
     json_t *o = json_object();
     for (int i = 0; i < 11; i++) {
         json_t *v = i == 1 && r->http_status ? json_integer(r->http_status)
@@ -196,35 +187,37 @@ static int errors_list(const cli *c) {
         if ((r = opt_value(c, &i, "--provider", &provider)) < 0 ||
             (!r && (r = opt_value(c, &i, "--format", &fmtv)) < 0))
             return EXIT_USAGE;
-        if (!r)
-            return usage_error("errors list: unknown option '%s'", c->argv[i]);
+        if (!r) return usage_error("errors list: unknown option '%s'", c->argv[i]);
     }
     if (fmtv && parse_format(fmtv, 1, &fmt))
         return usage_error("errors list: --format is text, csv or json");
     if (fmt == FMT_CSV)
         puts("provider,http_status,provider_code,cause,unified_code,category,retryable,"
              "retry_policy,action,description,spec");
-    if (fmt == FMT_JSON)
-        printf("[");
+    if (fmt == FMT_JSON) printf("[");
     int n = 0;
     for (size_t k = 0; k < recon_error_table_count(); k++) {
         recon_error_row r;
         recon_error_table_row(k, &r);
-        if (provider && strcasecmp(provider, r.provider) != 0)
-            continue;
+        if (provider && strcasecmp(provider, r.provider) != 0) continue;
         char status[8];
         snprintf(status, sizeof status, "%s", r.http_status ? "" : r.http_class);
-        if (r.http_status)
-            snprintf(status, sizeof status, "%d", r.http_status);
-        const char *cells[] = {r.provider, status, r.provider_code, r.cause, r.unified_code,
-                               r.category, r.retryable ? "yes" : "no",
-                               recon_retry_policy_name(r.retry_policy), r.action,
-                               r.description, r.spec};
+        if (r.http_status) snprintf(status, sizeof status, "%d", r.http_status);
+        const char *cells[] = {r.provider,
+                               status,
+                               r.provider_code,
+                               r.cause,
+                               r.unified_code,
+                               r.category,
+                               r.retryable ? "yes" : "no",
+                               recon_retry_policy_name(r.retry_policy),
+                               r.action,
+                               r.description,
+                               r.spec};
         if (fmt == FMT_CSV) {
             csv_row(stdout, cells, 11);
         } else if (fmt == FMT_JSON) {
-            if (json_row(stdout, error_row_json(&r, cells), n == 0))
-                return EXIT_FAIL;
+            if (json_row(stdout, error_row_json(&r, cells), n == 0)) return EXIT_FAIL;
         } else {
             printf("%-16s %-4s %-26s %-22s %-10s %-3s %s\n", r.provider, status,
                    r.cause[0] ? r.cause : r.provider_code, r.unified_code, r.category,
@@ -232,19 +225,15 @@ static int errors_list(const cli *c) {
         }
         n++;
     }
-    if (fmt == FMT_JSON)
-        printf("\n]\n");
+    if (fmt == FMT_JSON) printf("\n]\n");
     return EXIT_OK;
 }
 
 int cmd_errors(const cli *c) {
     const char *sub = c->argc > 1 ? c->argv[1] : "";
-    if (!strcmp(sub, "classify"))
-        return errors_classify(c);
-    if (!strcmp(sub, "parse"))
-        return errors_parse(c);
-    if (!strcmp(sub, "list"))
-        return errors_list(c);
+    if (!strcmp(sub, "classify")) return errors_classify(c);
+    if (!strcmp(sub, "parse")) return errors_parse(c);
+    if (!strcmp(sub, "list")) return errors_list(c);
     return usage_error("errors: expected classify, parse or list");
 }
 
@@ -257,19 +246,18 @@ typedef struct {
 
 #define NCOLS 23
 static const char *const FAILURE_COLS[NCOLS] = {
-    "id",         "origin",      "import_id",     "source",       "file",
-    "line",       "field",       "column",        "provider",     "http_status",
-    "provider_code", "unified_code", "category",  "message",      "raw",
-    "request_id", "context",     "occurrences",   "first_seen",   "last_seen",
-    "resolved_at", "resolved_by", "resolution_note"};
+    "id",         "origin",    "import_id",   "source",      "file",           "line",
+    "field",      "column",    "provider",    "http_status", "provider_code",  "unified_code",
+    "category",   "message",   "raw",         "request_id",  "context",        "occurrences",
+    "first_seen", "last_seen", "resolved_at", "resolved_by", "resolution_note"};
 
 /* Every text field of a failure can come from an imported file or a
  * provider's answer (the raw row, the column name, the message quoting a
  * cell), so each is printed through text_arg. */
 static void print_failure_import(const recon_failure *f) {
     text_args ta = {0};
-    printf("%s:%lld: %s: ", f->file_name ? text_arg(&ta, f->file_name) : "-",
-           (long long)f->line, text_arg(&ta, f->provider_code));
+    printf("%s:%lld: %s: ", f->file_name ? text_arg(&ta, f->file_name) : "-", (long long)f->line,
+           text_arg(&ta, f->provider_code));
     if (f->field && f->column)
         printf("field %s (column \"%s\"): ", text_arg(&ta, f->field), text_arg(&ta, f->column));
     else if (f->field)
@@ -287,10 +275,8 @@ static void print_failure_text(const recon_failure *f) {
     }
     text_args ta = {0};
     printf("#%lld %s %s", (long long)f->id, text_arg(&ta, f->origin), text_arg(&ta, f->provider));
-    if (f->http_status)
-        printf(" %d", f->http_status);
-    if (f->provider_code)
-        printf(" %s", text_arg(&ta, f->provider_code));
+    if (f->http_status) printf(" %d", f->http_status);
+    if (f->provider_code) printf(" %s", text_arg(&ta, f->provider_code));
     printf(" -> %s (%s), %lld time%s, %s..%s%s\n    %s\n", text_arg(&ta, f->unified_code),
            text_arg(&ta, f->category), (long long)f->occurrences, f->occurrences == 1 ? "" : "s",
            text_arg(&ta, f->first_seen), text_arg(&ta, f->last_seen),
@@ -355,8 +341,7 @@ static int print_failure(const recon_failure *f, void *payload) {
                                 f->resolved_by,
                                 f->resolution_note};
     if (ls->fmt == FMT_JSON) {
-        if (json_row(stdout, failure_json(cells), ls->count == 0))
-            return WALK_STOPPED;
+        if (json_row(stdout, failure_json(cells), ls->count == 0)) return WALK_STOPPED;
     } else if (ls->fmt == FMT_CSV) {
         csv_row(stdout, cells, NCOLS);
     } else {
@@ -390,24 +375,19 @@ static int failures_list(const cli *c) {
                    !(r = opt_value(c, &i, "--to", &filter.to))) {
             return usage_error("failures list: unknown option '%s'", c->argv[i]);
         }
-        if (r < 0)
-            return EXIT_USAGE;
+        if (r < 0) return EXIT_USAGE;
     }
     recon_db *db = NULL;
     int status = open_db(c, &db);
-    if (status != EXIT_OK)
-        return status;
+    if (status != EXIT_OK) return status;
     if (ls.fmt == FMT_CSV)
         for (int i = 0; i < NCOLS; i++)
             printf("%s%c", FAILURE_COLS[i], i == NCOLS - 1 ? '\n' : ',');
-    if (ls.fmt == FMT_JSON)
-        printf("[");
+    if (ls.fmt == FMT_JSON) printf("[");
     int rc = recon_failures_each(db, &filter, print_failure, &ls);
-    if (ls.fmt == FMT_JSON)
-        printf("\n]\n");
+    if (ls.fmt == FMT_JSON) printf("\n]\n");
     if (rc != RECON_OK) {
-        if (rc != WALK_STOPPED)
-            cli_error("%s", recon_errmsg(db));
+        if (rc != WALK_STOPPED) cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     } else if (ls.fmt == FMT_TEXT) {
         printf("%ld failure%s\n", ls.count, ls.count == 1 ? "" : "s");
@@ -433,38 +413,30 @@ static int failures_record(const cli *c) {
             (r = opt_value(c, &i, "--source", &in.source)) ||
             (r = opt_value(c, &i, "--seen-at", &in.seen_at)) ||
             (r = opt_value(c, &i, "--body", &body_path))) {
-            if (r < 0)
-                return EXIT_USAGE;
+            if (r < 0) return EXIT_USAGE;
             continue;
         }
         return usage_error("failures record: unknown option '%s'", c->argv[i]);
     }
-    if (!in.provider)
-        return usage_error("failures record: --provider is required");
+    if (!in.provider) return usage_error("failures record: --provider is required");
     if (http && parse_http(http, &in.http_status))
-        return usage_error("failures record: --http takes a status from 0 to 999, not '%s'",
-                           http);
+        return usage_error("failures record: --http takes a status from 0 to 999, not '%s'", http);
     recon_provider_failure pf;
     if (body_path) {
         size_t len;
         char *body = read_body(body_path, &len);
-        if (!body)
-            return EXIT_FAIL;
+        if (!body) return EXIT_FAIL;
         recon_failure_from_response(in.provider, in.http_status, body, len, &pf);
         free(body);
         /* What the command line says wins over what the body says. */
         in.info = in.provider_code ? NULL : &pf.info;
-        if (!in.message && pf.message[0])
-            in.message = pf.message;
-        if (!in.field && pf.field[0])
-            in.field = pf.field;
-        if (!in.request_id && pf.request_id[0])
-            in.request_id = pf.request_id;
+        if (!in.message && pf.message[0]) in.message = pf.message;
+        if (!in.field && pf.field[0]) in.field = pf.field;
+        if (!in.request_id && pf.request_id[0]) in.request_id = pf.request_id;
     }
     recon_db *db = NULL;
     int status = open_db(c, &db);
-    if (status != EXIT_OK)
-        return status;
+    if (status != EXIT_OK) return status;
     int64_t id;
     if (recon_failure_record(db, &in, &id) != RECON_OK) {
         cli_error("%s", recon_errmsg(db));
@@ -482,8 +454,7 @@ static int failures_resolve(const cli *c) {
     for (int i = 2; i < c->argc; i++) {
         int r;
         if ((r = opt_value(c, &i, "--note", &note)) || (r = opt_value(c, &i, "--actor", &actor))) {
-            if (r < 0)
-                return EXIT_USAGE;
+            if (r < 0) return EXIT_USAGE;
         } else if (!id && parse_id(c->argv[i], &id) == 0) {
             continue;
         } else {
@@ -494,8 +465,7 @@ static int failures_resolve(const cli *c) {
         return usage_error("failures resolve: give a failure ID and --note TEXT");
     recon_db *db = NULL;
     int status = open_db(c, &db);
-    if (status != EXIT_OK)
-        return status;
+    if (status != EXIT_OK) return status;
     int rc = recon_failure_resolve(db, id, note, actor);
     if (rc != RECON_OK) {
         cli_error("%s", recon_errmsg(db));
@@ -515,13 +485,12 @@ static int print_summary(const recon_failure_summary_row *r, void *payload) {
             "category", json_text(r->category), "provider", json_text(r->provider), "failures",
             (json_int_t)r->failures, "occurrences", (json_int_t)r->occurrences, "first_seen",
             json_text(r->first_seen), "last_seen", json_text(r->last_seen));
-        if (json_row(stdout, o, ls->count == 0))
-            return WALK_STOPPED;
+        if (json_row(stdout, o, ls->count == 0)) return WALK_STOPPED;
     } else if (ls->fmt == FMT_CSV) {
         char failures[24], occurrences[24];
         snprintf(failures, sizeof failures, "%lld", (long long)r->failures);
         snprintf(occurrences, sizeof occurrences, "%lld", (long long)r->occurrences);
-        const char *cells[] = {r->unified_code, r->category,    r->provider, failures,
+        const char *cells[] = {r->unified_code, r->category,   r->provider, failures,
                                occurrences,     r->first_seen, r->last_seen};
         csv_row(stdout, cells, 7);
     } else {
@@ -541,15 +510,13 @@ static int failures_summary(const cli *c) {
     for (int i = 2; i < c->argc; i++) {
         const char *v;
         int r = opt_value(c, &i, "--format", &v);
-        if (r < 0)
-            return EXIT_USAGE;
+        if (r < 0) return EXIT_USAGE;
         if (!r || parse_format(v, 1, &ls.fmt))
             return usage_error("failures summary: only --format text|csv|json");
     }
     recon_db *db = NULL;
     int status = open_db(c, &db);
-    if (status != EXIT_OK)
-        return status;
+    if (status != EXIT_OK) return status;
     if (ls.fmt == FMT_TEXT)
         printf("%-22s %-10s %-18s %8s %11s  %-20s  %s\n", "unified_code", "category", "provider",
                "failures", "occurrences", "first_seen", "last_seen");
@@ -559,25 +526,19 @@ static int failures_summary(const cli *c) {
         printf("[");
     int rc = recon_failures_summary_each(db, print_summary, &ls);
     if (rc != RECON_OK) {
-        if (rc != WALK_STOPPED)
-            cli_error("%s", recon_errmsg(db));
+        if (rc != WALK_STOPPED) cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     }
-    if (ls.fmt == FMT_JSON)
-        printf("\n]\n");
+    if (ls.fmt == FMT_JSON) printf("\n]\n");
     recon_close(db);
     return status;
 }
 
 int cmd_failures(const cli *c) {
     const char *sub = c->argc > 1 ? c->argv[1] : "";
-    if (!strcmp(sub, "list"))
-        return failures_list(c);
-    if (!strcmp(sub, "record"))
-        return failures_record(c);
-    if (!strcmp(sub, "summary"))
-        return failures_summary(c);
-    if (!strcmp(sub, "resolve"))
-        return failures_resolve(c);
+    if (!strcmp(sub, "list")) return failures_list(c);
+    if (!strcmp(sub, "record")) return failures_record(c);
+    if (!strcmp(sub, "summary")) return failures_summary(c);
+    if (!strcmp(sub, "resolve")) return failures_resolve(c);
     return usage_error("failures: expected list, record, summary or resolve");
 }

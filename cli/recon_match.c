@@ -222,8 +222,8 @@ static void explain_match(json_t *m) {
     text_args ta = {0};
     char amount[40];
     int noted = json_is_string(json_object_get(m, "note"));
-    printf("  matched by %s (match %lld, %s, score %lld)%s%s\n", tstr(&ta, m, "rule"),
-           num(m, "id"), tstr(&ta, m, "origin"), num(m, "score"), noted ? ": " : "",
+    printf("  matched by %s (match %lld, %s, score %lld)%s%s\n", tstr(&ta, m, "rule"), num(m, "id"),
+           tstr(&ta, m, "origin"), num(m, "score"), noted ? ": " : "",
            noted ? tstr(&ta, m, "note") : "");
     text_args_free(&ta);
     fputs("  evidence: ", stdout);
@@ -252,8 +252,9 @@ static const char *amount_of(json_t *o, const char *key, const char *currency, c
 
 static void explain_candidate(json_t *cand) {
     text_args ta = {0};
-    const char *id = json_is_string(json_object_get(cand, "group")) ? tstr(&ta, cand, "group")
-                                                                    : tstr(&ta, cand, "external_id");
+    const char *id = json_is_string(json_object_get(cand, "group"))
+                         ? tstr(&ta, cand, "group")
+                         : tstr(&ta, cand, "external_id");
     char theirs[40], diff[40];
     amount_of(cand, "amount_minor", str(cand, "currency"), theirs, sizeof theirs);
     money(num(cand, "difference"), str(cand, "currency"), diff, sizeof diff);
@@ -301,9 +302,9 @@ static void explain_text(const char *doc) {
         putchar('\n');
     }
     json_array_foreach(json_object_get(d, "undone"), i, x) {
-        printf("  undone match %lld (%s) by %s at %s%s%s: never made again with",
-               num(x, "id"), tstr(&ta, x, "rule"), tstr(&ta, x, "undone_by"),
-               tstr(&ta, x, "undone_at"), json_is_string(json_object_get(x, "note")) ? ": " : "",
+        printf("  undone match %lld (%s) by %s at %s%s%s: never made again with", num(x, "id"),
+               tstr(&ta, x, "rule"), tstr(&ta, x, "undone_by"), tstr(&ta, x, "undone_at"),
+               json_is_string(json_object_get(x, "note")) ? ": " : "",
                json_is_string(json_object_get(x, "note")) ? tstr(&ta, x, "note") : "");
         text_args_free(&ta);
         size_t k;

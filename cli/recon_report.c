@@ -17,7 +17,7 @@ typedef struct {
     int fmt;
     long rows;
     size_t ncols;
-    char *names[16];           /* text: copies, taken from the first row */
+    char *names[16]; /* text: copies, taken from the first row */
     recon_col_type types[16];
     char **cells; /* text: rows x ncols, owned */
     size_t cap;
@@ -40,8 +40,7 @@ static json_t *row_json(const recon_report_row *r) {
 }
 
 static void emit_csv(const recon_report_row *r, long n) {
-    if (n == 0)
-        csv_row(stdout, r->names, r->ncolumns);
+    if (n == 0) csv_row(stdout, r->names, r->ncolumns);
     csv_row(stdout, r->values, r->ncolumns);
 }
 
@@ -52,8 +51,7 @@ static int keep_text(table *t, const recon_report_row *r) {
         while (cap < need)
             cap *= 2;
         char **grown = realloc(t->cells, cap * sizeof *grown);
-        if (!grown)
-            return t->oom = 1;
+        if (!grown) return t->oom = 1;
         t->cells = grown;
         t->cap = cap;
     }
@@ -77,19 +75,16 @@ static int keep_columns(table *t, const recon_report_row *r) {
     t->ncols = r->ncolumns < 16 ? r->ncolumns : 16;
     for (size_t i = 0; i < t->ncols; i++) {
         t->types[i] = r->types[i];
-        if (!(t->names[i] = text_dup(r->names[i])))
-            return t->oom = 1;
+        if (!(t->names[i] = text_dup(r->names[i]))) return t->oom = 1;
     }
     return 0;
 }
 
 static int on_row(const recon_report_row *r, void *payload) {
     table *t = payload;
-    if (t->fmt == FMT_TEXT && t->rows == 0 && keep_columns(t, r))
-        return 1;
+    if (t->fmt == FMT_TEXT && t->rows == 0 && keep_columns(t, r)) return 1;
     if (t->fmt == FMT_JSON) {
-        if (json_row(stdout, row_json(r), t->rows == 0))
-            return WALK_STOPPED;
+        if (json_row(stdout, row_json(r), t->rows == 0)) return WALK_STOPPED;
     } else if (t->fmt == FMT_CSV) {
         emit_csv(r, t->rows);
     } else if (keep_text(t, r)) {
@@ -109,8 +104,7 @@ static void print_text(const table *t) {
             size_t n = rc_utf8_chars(t->cells[(size_t)r * t->ncols + c]);
             w[c] = n > w[c] ? n : w[c];
         }
-        if (w[c] > TEXT_CELL_MAX)
-            w[c] = TEXT_CELL_MAX;
+        if (w[c] > TEXT_CELL_MAX) w[c] = TEXT_CELL_MAX;
     }
     for (long r = -1; r < t->rows; r++) {
         /* No trailing blanks: the line ends at its last non-empty cell. */
@@ -123,11 +117,9 @@ static void print_text(const table *t) {
             size_t shown = chars < w[c] ? chars : w[c];
             int right = r >= 0 && t->types[c] != RECON_COL_TEXT;
             int last = c + 1 == end;
-            if (right)
-                printf("%*s", (int)(w[c] - shown), "");
+            if (right) printf("%*s", (int)(w[c] - shown), "");
             printf("%.*s", (int)len, v);
-            if (!right && !last)
-                printf("%*s", (int)(w[c] - shown), "");
+            if (!right && !last) printf("%*s", (int)(w[c] - shown), "");
             fputs(last ? "\n" : "  ", stdout);
         }
     }
@@ -145,8 +137,7 @@ static void table_free(table *t) {
 
 static int column_of(const table *t, const char *name) {
     for (size_t c = 0; c < t->ncols; c++)
-        if (strcmp(t->names[c], name) == 0)
-            return (int)c;
+        if (strcmp(t->names[c], name) == 0) return (int)c;
     return -1;
 }
 
@@ -159,9 +150,9 @@ static void print_flow_totals(const table *t) {
     for (long r = 0; st >= 0 && is >= 0 && r < t->rows; r++)
         recon_flows_totals_add(&tot, t->cells[(size_t)r * t->ncols + (size_t)st],
                                t->cells[(size_t)r * t->ncols + (size_t)is]);
-    printf("%lld payouts: %lld ok, %lld in transit, %lld broken, %lld late",
-           (long long)tot.payouts, (long long)tot.ok, (long long)tot.in_transit,
-           (long long)tot.broken, (long long)tot.late);
+    printf("%lld payouts: %lld ok, %lld in transit, %lld broken, %lld late", (long long)tot.payouts,
+           (long long)tot.ok, (long long)tot.in_transit, (long long)tot.broken,
+           (long long)tot.late);
     for (unsigned i = 0; i < 5; i++)
         if (tot.by_class[i])
             printf("; %s %lld", recon_flow_issue_name(1u << i), (long long)tot.by_class[i]);
@@ -173,17 +164,13 @@ static void print_flow_totals(const table *t) {
 static int write_file(const char *path, const char *text) {
     size_t n = strlen(path) + 8;
     char *tmp = malloc(n);
-    if (!tmp)
-        return -1;
+    if (!tmp) return -1;
     snprintf(tmp, n, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     int ok = f && fputs(text, f) >= 0;
-    if (f && fclose(f) != 0)
-        ok = 0;
-    if (ok && rename(tmp, path) != 0)
-        ok = 0;
-    if (!ok)
-        remove(tmp);
+    if (f && fclose(f) != 0) ok = 0;
+    if (ok && rename(tmp, path) != 0) ok = 0;
+    if (!ok) remove(tmp);
     free(tmp);
     return ok ? 0 : -1;
 }
@@ -221,8 +208,7 @@ int cmd_report(const cli *c) {
         if ((r = opt_value(c, &i, "--from", &f.from)) || (r = opt_value(c, &i, "--to", &f.to)) ||
             (r = opt_value(c, &i, "--source", &f.source)) ||
             (html && (r = opt_value(c, &i, "-o", &out)))) {
-            if (r < 0)
-                return EXIT_USAGE;
+            if (r < 0) return EXIT_USAGE;
         } else if (!html && (r = opt_value(c, &i, "--format", &v)) != 0) {
             if (r < 0 || parse_format(v, 1, &t.fmt))
                 return usage_error("report: --format is text, csv or json");
@@ -230,29 +216,24 @@ int cmd_report(const cli *c) {
             return usage_error("report: unknown option '%s'", c->argv[i]);
         }
     }
-    if (html && !out)
-        return usage_error("report html: -o FILE is required");
+    if (html && !out) return usage_error("report html: -o FILE is required");
     recon_db *db = NULL;
     int status = open_db(c, &db);
-    if (status != EXIT_OK)
-        return status;
+    if (status != EXIT_OK) return status;
     if (html) {
         status = report_html(db, &f, out);
         recon_close(db);
         return status;
     }
-    if (t.fmt == FMT_JSON)
-        printf("[");
+    if (t.fmt == FMT_JSON) printf("[");
     int rc = recon_report_each(db, kind, &f, on_row, &t);
-    if (t.fmt == FMT_JSON)
-        printf("%s]\n", t.rows ? "\n" : "");
+    if (t.fmt == FMT_JSON) printf("%s]\n", t.rows ? "\n" : "");
     if (rc == RECON_OK && t.fmt == FMT_TEXT) {
         if (t.rows)
             print_text(&t);
         else
             printf("(no rows)\n");
-        if (kind == RECON_REPORT_PAYOUTS && t.rows)
-            print_flow_totals(&t);
+        if (kind == RECON_REPORT_PAYOUTS && t.rows) print_flow_totals(&t);
     }
     if (t.oom) {
         fprintf(stderr, "recon: report: out of memory\n");
@@ -312,20 +293,16 @@ int cmd_status(const cli *c) {
     for (int i = 1; i < c->argc; i++) {
         const char *v;
         int r = opt_value(c, &i, "--format", &v);
-        if (r < 0)
-            return EXIT_USAGE;
+        if (r < 0) return EXIT_USAGE;
         if (r) {
-            if (parse_format(v, 0, &fmt))
-                return usage_error("status: --format is text or json");
+            if (parse_format(v, 0, &fmt)) return usage_error("status: --format is text or json");
             continue;
         }
         size_t k = 0;
         while (k < NTH && (r = opt_value(c, &i, th[k].option, &v)) == 0)
             k++;
-        if (r < 0)
-            return EXIT_USAGE;
-        if (k == NTH)
-            return usage_error("status: unknown option '%s'", c->argv[i]);
+        if (r < 0) return EXIT_USAGE;
+        if (k == NTH) return usage_error("status: unknown option '%s'", c->argv[i]);
         char *end;
         th[k].limit = strtoll(v, &end, 10);
         if (!*v || *end || th[k].limit < 0)
@@ -333,8 +310,7 @@ int cmd_status(const cli *c) {
     }
     recon_db *db = NULL;
     int status = open_db(c, &db);
-    if (status != EXIT_OK)
-        return status;
+    if (status != EXIT_OK) return status;
     recon_status s;
     if (recon_status_get(db, &s) != RECON_OK) {
         cli_error("%s", recon_errmsg(db));
@@ -344,16 +320,14 @@ int cmd_status(const cli *c) {
     recon_close(db);
     const long long have[NTH] = {s.oldest_unmatched_days, s.unmatched, s.open_exceptions,
                                  s.open_failures, s.payouts_broken};
-    if (fmt == FMT_JSON && json_line(stdout, status_json(th, have, NTH)) != 0)
-        return EXIT_FAIL;
+    if (fmt == FMT_JSON && json_line(stdout, status_json(th, have, NTH)) != 0) return EXIT_FAIL;
     if (fmt == FMT_TEXT)
         printf("unmatched %lld (oldest %lld days), open exceptions %lld, open failures %lld, "
                "broken payouts %lld\n",
                have[1], have[0], have[2], have[3], have[4]);
     int crossed = 0;
     for (size_t k = 0; k < NTH; k++) {
-        if (!is_crossed(&th[k], have[k]))
-            continue;
+        if (!is_crossed(&th[k], have[k])) continue;
         if (fmt == FMT_TEXT)
             printf("ALERT: %s %lld exceeds %s %lld\n", th[k].what, have[k], th[k].option,
                    th[k].limit);
@@ -372,11 +346,9 @@ int cmd_settings(const cli *c) {
         return usage_error("settings: expected list, set KEY VALUE or unset KEY");
     recon_db *db = NULL;
     int status = open_db(c, &db);
-    if (status != EXIT_OK)
-        return status;
+    if (status != EXIT_OK) return status;
     int rc = RECON_OK;
-    if (set || unset)
-        rc = recon_setting_set(db, c->argv[2], set ? c->argv[3] : NULL);
+    if (set || unset) rc = recon_setting_set(db, c->argv[2], set ? c->argv[3] : NULL);
     const char *key;
     for (size_t i = 0; rc == RECON_OK && !set && !unset && (key = recon_setting_key(i)); i++) {
         char v[64];

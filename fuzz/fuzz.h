@@ -36,8 +36,8 @@ static inline char *fuzz_text(const uint8_t *data, size_t size) {
 #define FUZZ_ASSERT_REFUSAL(rc, out, err)                                                          \
     do {                                                                                           \
         FUZZ_ASSERT((rc) == RECON_EPROFILE || (rc) == RECON_ENOMEM);                               \
-        FUZZ_ASSERT((out) == NULL && (err).code == (rc) && (err).message[0] != '\0');             \
-        FUZZ_ASSERT(strnlen((err).message, sizeof (err).message) < sizeof (err).message);         \
+        FUZZ_ASSERT((out) == NULL && (err).code == (rc) && (err).message[0] != '\0');              \
+        FUZZ_ASSERT(strnlen((err).message, sizeof(err).message) < sizeof(err).message);            \
     } while (0)
 
 #endif

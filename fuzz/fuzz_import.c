@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "store/store.h"
 #include "recon.h"
+#include "store/store.h"
 
 /* One integer from a query on the handle's own connection. */
 static long long import_fuzz_count(recon_db *db, const char *sql) {

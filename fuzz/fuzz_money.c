@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "util/money.h"
 #include "recon.h"
+#include "util/money.h"
 
 #define MONEY_FUZZ_UNTOUCHED INT64_C(0x5EED5EED5EED)
 

@@ -19,8 +19,7 @@
  * column twice is refused when the profile reads it). */
 static void profile_fuzz_add(const char **header, size_t *lens, size_t *n, const char *name) {
     for (size_t i = 0; i < *n; i++)
-        if (strcasecmp(header[i], name) == 0)
-            return;
+        if (strcasecmp(header[i], name) == 0) return;
     header[*n] = name;
     lens[*n] = strlen(name);
     (*n)++;

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "util/utf8.h"
 #include "recon.h"
+#include "util/utf8.h"
 
 static const char *const response_fuzz_providers[8] = {
     "modulate", "ingenico_connect", "tabapay",          "shop_gateway",

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "recon.h"
 #include "match/rules.h"
+#include "recon.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

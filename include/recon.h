@@ -101,7 +101,9 @@ typedef struct {
 } recon_open_opts;
 
 #define RECON_OPEN_OPTS_VERSION 1
+/* clang-format off */
 #define RECON_OPEN_OPTS_INIT {RECON_OPEN_OPTS_VERSION, 5000, 0, 0}
+/* clang-format on */
 
 /* The schema version this library writes (PRAGMA user_version). A
  * database of any lower version is upgraded in place when opened; one of a
@@ -167,7 +169,11 @@ int recon_time_normalize(const char *text, const char *format, const char *zone,
 typedef struct recon_profile recon_profile;
 
 /* What a source holds; a source takes its type from its profile. */
-typedef enum { RECON_SOURCE_PSP = 1, RECON_SOURCE_BANK = 2, RECON_SOURCE_LEDGER = 3 } recon_source_type;
+typedef enum {
+    RECON_SOURCE_PSP = 1,
+    RECON_SOURCE_BANK = 2,
+    RECON_SOURCE_LEDGER = 3
+} recon_source_type;
 
 /* Loads a built-in profile by name ("generic_psp", "generic_bank"). Returns
  * RECON_ENOTFOUND for an unknown name. Free the result with
@@ -233,26 +239,28 @@ typedef struct {
 } recon_import_opts;
 
 #define RECON_IMPORT_OPTS_VERSION 1
+/* clang-format off */
 #define RECON_IMPORT_OPTS_INIT {RECON_IMPORT_OPTS_VERSION, NULL, NULL, NULL, NULL}
+/* clang-format on */
 
 typedef struct {
-    int64_t import_id;      /* the new import, or the earlier one if already_imported */
-    int already_imported;   /* 1: this exact file (sha256) was imported into this
-                               source before; nothing was done */
-    uint64_t rows_read;     /* data rows in the file (header, preamble, blank lines and
-                               totals rows excluded) = inserted + duplicate + rejected
-                               + skipped */
-    uint64_t rows_inserted; /* new transactions */
-    uint64_t rows_duplicate;/* already stored (overlapping files), skipped */
-    uint64_t rows_rejected; /* kept in the failures table with the reason */
+    int64_t import_id;        /* the new import, or the earlier one if already_imported */
+    int already_imported;     /* 1: this exact file (sha256) was imported into this
+                                 source before; nothing was done */
+    uint64_t rows_read;       /* data rows in the file (header, preamble, blank lines and
+                                 totals rows excluded) = inserted + duplicate + rejected
+                                 + skipped */
+    uint64_t rows_inserted;   /* new transactions */
+    uint64_t rows_duplicate;  /* already stored (overlapping files), skipped */
+    uint64_t rows_rejected;   /* kept in the failures table with the reason */
     uint64_t payments_failed; /* inserted rows the report marks failed (the profile's
                                  failed_status), each linked to a failure */
-    uint64_t rows_skipped;  /* data rows the profile's [rows] filters leave out (memo
-                               lines, declined attempts): read, deliberately not stored */
-    uint64_t checks_passed; /* the file's own totals rows (or BAI2 trailers) that agree
-                               with the rows imported from it */
-    uint64_t checks_failed; /* ... that disagree: each is a failure (totals_mismatch) */
-    char sha256[65];        /* hex digest of the file's bytes */
+    uint64_t rows_skipped;    /* data rows the profile's [rows] filters leave out (memo
+                                 lines, declined attempts): read, deliberately not stored */
+    uint64_t checks_passed;   /* the file's own totals rows (or BAI2 trailers) that agree
+                                 with the rows imported from it */
+    uint64_t checks_failed;   /* ... that disagree: each is a failure (totals_mismatch) */
+    char sha256[65];          /* hex digest of the file's bytes */
 } recon_import_result;
 
 /* Imports one CSV file into the database as `opts->source`, mapping it with
@@ -321,10 +329,10 @@ typedef struct {
     const char *category;     /* "throttle", "auth", ... */
     int retryable;            /* 1: retrying the same request may succeed */
     recon_retry_policy retry_policy;
-    const char *action;       /* what the caller should do */
-    const char *description;  /* what the answer means, in our words */
-    const char *spec;         /* the provider document the row comes from, or "" */
-    const char *row_code;     /* the table's code that answered ("101x" for a family), or "" */
+    const char *action;      /* what the caller should do */
+    const char *description; /* what the answer means, in our words */
+    const char *spec;        /* the provider document the row comes from, or "" */
+    const char *row_code;    /* the table's code that answered ("101x" for a family), or "" */
     recon_error_match matched;
 } recon_error_info;
 
@@ -339,9 +347,8 @@ int recon_error_classify(const char *provider, int http_status, const char *prov
 /* The same, with the provider's message text, for statuses whose documented
  * causes are told apart by it (TabaPay's 422: "Transaction Limit",
  * "Destination Disabled", ...). message may be NULL. */
-int recon_error_classify_message(const char *provider, int http_status,
-                                 const char *provider_code, const char *message,
-                                 recon_error_info *out);
+int recon_error_classify_message(const char *provider, int http_status, const char *provider_code,
+                                 const char *message, recon_error_info *out);
 
 /* "none", "backoff", "retry_after", "verify_first"; "exact", "status",
  * "class", "unknown". Static strings. */
@@ -359,7 +366,9 @@ typedef struct {
 } recon_retry_opts;
 
 #define RECON_RETRY_OPTS_VERSION 1
+/* clang-format off */
 #define RECON_RETRY_OPTS_INIT {RECON_RETRY_OPTS_VERSION, 1000, 60000, 5, 0, 0}
+/* clang-format on */
 #define RECON_NO_RETRY (-1)
 
 /* The delay before retry number `attempt` (1 for the first retry) of a
@@ -375,18 +384,18 @@ int64_t recon_retry_delay_ms(const recon_error_info *info, int attempt, int retr
 
 /* A provider's error response, parsed. */
 typedef struct {
-    recon_error_info info;  /* the classification, with the body's code and message */
-    char message[512];      /* the provider's message (first error), or ""; texts too long
-                               for their field are cut between UTF-8 characters */
-    char field[256];        /* the field it names (Modulate field, Ingenico propertyName,
-                               shop gateway resource.field), or "" */
-    char request_id[128];   /* Modulate meta.request_id, Ingenico errorId, or "" */
-    int retry_after_seconds;/* from the body (Modulate), or 0 */
-    int body_retryable;     /* the body's own retryable flag: 1, 0, or -1 when absent */
-    int nerrors;            /* entries in the body's error list */
-    int parsed;             /* 1: the body was JSON and understood; 0: empty, malformed,
-                               too large (over 1 MiB) or XML: classified by status (and
-                               for XML by the documented XML causes) alone */
+    recon_error_info info;   /* the classification, with the body's code and message */
+    char message[512];       /* the provider's message (first error), or ""; texts too long
+                                for their field are cut between UTF-8 characters */
+    char field[256];         /* the field it names (Modulate field, Ingenico propertyName,
+                                shop gateway resource.field), or "" */
+    char request_id[128];    /* Modulate meta.request_id, Ingenico errorId, or "" */
+    int retry_after_seconds; /* from the body (Modulate), or 0 */
+    int body_retryable;      /* the body's own retryable flag: 1, 0, or -1 when absent */
+    int nerrors;             /* entries in the body's error list */
+    int parsed;              /* 1: the body was JSON and understood; 0: empty, malformed,
+                                too large (over 1 MiB) or XML: classified by status (and
+                                for XML by the documented XML causes) alone */
 } recon_provider_failure;
 
 /* Parses a provider's raw error response body (JSON; TabaPay's blocked-IP
@@ -401,11 +410,11 @@ int recon_failure_from_response(const char *provider, int http_status, const cha
 
 /* The table itself, for listing and for tools: rows in file order. */
 typedef struct {
-    const char *provider;     /* "*" for the HTTP class fallbacks, "librecon" for import rejects */
-    int http_status;          /* 0 when the row is a class or has no status */
-    const char *http_class;   /* "4xx", ... or "" */
-    const char *provider_code;/* "" when the status alone is the code; "101x" is a family */
-    const char *cause;        /* "", "body:xml" or "message:TEXT" */
+    const char *provider;      /* "*" for the HTTP class fallbacks, "librecon" for import rejects */
+    int http_status;           /* 0 when the row is a class or has no status */
+    const char *http_class;    /* "4xx", ... or "" */
+    const char *provider_code; /* "" when the status alone is the code; "101x" is a family */
+    const char *cause;         /* "", "body:xml" or "message:TEXT" */
     const char *unified_code;
     const char *category;
     int retryable;
@@ -437,28 +446,28 @@ int recon_unified_code_get(size_t index, recon_unified_code *out);
 
 typedef struct {
     int64_t id;
-    const char *origin;       /* "import" (a rejected row), "provider" (an API error a job
-                                 recorded) or "report" (a failed payment in a report) */
-    int64_t import_id;        /* 0 when not from an import */
-    int64_t transaction_id;   /* the imported row a "report" failure belongs to, or 0 */
-    const char *source;       /* source name, or NULL */
-    const char *file_name;    /* the import's file, or NULL */
-    int64_t line;             /* physical line in the file, 0 when not applicable */
-    const char *field;        /* canonical field ("amount") or the provider's field, or NULL */
-    const char *column;       /* the file's column name, or NULL */
-    const char *provider;     /* "librecon" for rejected rows */
-    int http_status;          /* 0 when none */
-    const char *provider_code;/* the provider's code, or the reject reason ("amount_invalid") */
-    const char *unified_code; /* from the closed set */
+    const char *origin;        /* "import" (a rejected row), "provider" (an API error a job
+                                  recorded) or "report" (a failed payment in a report) */
+    int64_t import_id;         /* 0 when not from an import */
+    int64_t transaction_id;    /* the imported row a "report" failure belongs to, or 0 */
+    const char *source;        /* source name, or NULL */
+    const char *file_name;     /* the import's file, or NULL */
+    int64_t line;              /* physical line in the file, 0 when not applicable */
+    const char *field;         /* canonical field ("amount") or the provider's field, or NULL */
+    const char *column;        /* the file's column name, or NULL */
+    const char *provider;      /* "librecon" for rejected rows */
+    int http_status;           /* 0 when none */
+    const char *provider_code; /* the provider's code, or the reject reason ("amount_invalid") */
+    const char *unified_code;  /* from the closed set */
     const char *category;
-    const char *message;      /* human-readable explanation */
-    const char *raw;          /* the raw row (invalid bytes shown as \xNN), or NULL */
-    const char *request_id;   /* the provider's request id, or NULL */
-    const char *context;      /* what the job was doing, or NULL */
-    int64_t occurrences;      /* how often this failure was recorded while open */
-    const char *first_seen;   /* UTC, ISO 8601 */
+    const char *message;    /* human-readable explanation */
+    const char *raw;        /* the raw row (invalid bytes shown as \xNN), or NULL */
+    const char *request_id; /* the provider's request id, or NULL */
+    const char *context;    /* what the job was doing, or NULL */
+    int64_t occurrences;    /* how often this failure was recorded while open */
+    const char *first_seen; /* UTC, ISO 8601 */
     const char *last_seen;
-    const char *resolved_at;  /* NULL while open */
+    const char *resolved_at; /* NULL while open */
     const char *resolved_by;
     const char *resolution_note;
 } recon_failure;
@@ -470,21 +479,23 @@ typedef enum {
 } recon_failure_state;
 
 typedef struct {
-    unsigned version;          /* RECON_FAILURE_FILTER_VERSION */
-    int64_t import_id;         /* 0: any import */
-    const char *unified_code;  /* NULL: any */
-    const char *category;      /* NULL: any */
-    const char *provider;      /* NULL: any */
-    const char *source;        /* source name; NULL: any */
-    const char *from;          /* last_seen >= from (a date or ISO time); NULL: no bound */
-    const char *to;            /* first_seen < the day after `to` for a date, or < `to`
-                                  for a time; NULL: no bound */
+    unsigned version;         /* RECON_FAILURE_FILTER_VERSION */
+    int64_t import_id;        /* 0: any import */
+    const char *unified_code; /* NULL: any */
+    const char *category;     /* NULL: any */
+    const char *provider;     /* NULL: any */
+    const char *source;       /* source name; NULL: any */
+    const char *from;         /* last_seen >= from (a date or ISO time); NULL: no bound */
+    const char *to;           /* first_seen < the day after `to` for a date, or < `to`
+                                 for a time; NULL: no bound */
     recon_failure_state state;
 } recon_failure_filter;
 
 #define RECON_FAILURE_FILTER_VERSION 1
+/* clang-format off */
 #define RECON_FAILURE_FILTER_INIT                                                             \
     {RECON_FAILURE_FILTER_VERSION, 0, NULL, NULL, NULL, NULL, NULL, NULL, RECON_FAILURES_ALL}
+/* clang-format on */
 
 /* Calls cb for every failure matching `filter` (NULL: all), oldest first.
  * The recon_failure and its strings are valid only during the call. A
@@ -494,23 +505,25 @@ int recon_failures_each(recon_db *db, const recon_failure_filter *filter,
 
 /* A provider failure to record, e.g. by a job that fetches reports. */
 typedef struct {
-    unsigned version;            /* RECON_FAILURE_INPUT_VERSION */
-    const char *provider;        /* required */
-    int http_status;             /* 0 when none */
-    const char *provider_code;   /* NULL or "" when none */
-    const char *message;         /* the provider's message; also picks documented causes */
+    unsigned version;          /* RECON_FAILURE_INPUT_VERSION */
+    const char *provider;      /* required */
+    int http_status;           /* 0 when none */
+    const char *provider_code; /* NULL or "" when none */
+    const char *message;       /* the provider's message; also picks documented causes */
     const char *field;
     const char *request_id;
-    const char *context;         /* what the job was doing: "fetch payouts 2024-05" */
-    const char *source;          /* an existing source's name, or NULL */
-    const char *seen_at;         /* ISO 8601 UTC time; NULL means now */
-    const recon_error_info *info;/* a classification to use (e.g. from
-                                    recon_failure_from_response); NULL: classify here */
+    const char *context;          /* what the job was doing: "fetch payouts 2024-05" */
+    const char *source;           /* an existing source's name, or NULL */
+    const char *seen_at;          /* ISO 8601 UTC time; NULL means now */
+    const recon_error_info *info; /* a classification to use (e.g. from
+                                     recon_failure_from_response); NULL: classify here */
 } recon_failure_input;
 
 #define RECON_FAILURE_INPUT_VERSION 1
+/* clang-format off */
 #define RECON_FAILURE_INPUT_INIT                                                              \
     {RECON_FAILURE_INPUT_VERSION, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
+/* clang-format on */
 
 /* Records a provider failure with its unified classification. The same
  * failure again while it is open (same provider, status, code, unified code,
@@ -571,8 +584,7 @@ typedef struct recon_rules recon_rules;
  * refused with RECON_EPROFILE and a message naming the file, line, rule and
  * key. Free with recon_rules_free. */
 int recon_rules_load(const char *path, recon_error *err, recon_rules **out);
-int recon_rules_parse(const char *text, const char *origin, recon_error *err,
-                      recon_rules **out);
+int recon_rules_parse(const char *text, const char *origin, recon_error *err, recon_rules **out);
 /* The bundled default rules (data/rules/default.ini, compiled in). */
 int recon_rules_default(recon_error *err, recon_rules **out);
 void recon_rules_free(recon_rules *rules);
@@ -581,14 +593,16 @@ size_t recon_rules_count(const recon_rules *rules);
 const char *recon_rules_name(const recon_rules *rules, size_t index);
 
 typedef struct {
-    unsigned version;          /* RECON_MATCH_OPTS_VERSION */
-    const recon_rules *rules;  /* NULL: the default rules */
-    int dry_run;               /* 1: decide everything, write nothing */
-    const char *actor;         /* recorded on the run; NULL: "recon" */
+    unsigned version;         /* RECON_MATCH_OPTS_VERSION */
+    const recon_rules *rules; /* NULL: the default rules */
+    int dry_run;              /* 1: decide everything, write nothing */
+    const char *actor;        /* recorded on the run; NULL: "recon" */
 } recon_match_opts;
 
 #define RECON_MATCH_OPTS_VERSION 1
+/* clang-format off */
 #define RECON_MATCH_OPTS_INIT {RECON_MATCH_OPTS_VERSION, NULL, 0, NULL}
+/* clang-format on */
 
 typedef struct {
     int64_t run_id;             /* 0 for a dry run */
@@ -598,10 +612,10 @@ typedef struct {
     uint64_t exceptions_closed; /* exceptions this run no longer finds */
     uint64_t exceptions_open;   /* open after the run */
     /* Every transaction by its status after the run (v_transaction_status). */
-    uint64_t matched;           /* in an active match */
-    uint64_t in_exception;      /* named by an open exception */
+    uint64_t matched;      /* in an active match */
+    uint64_t in_exception; /* named by an open exception */
     uint64_t ignored;
-    uint64_t unmatched;         /* neither matched, ignored nor in an exception */
+    uint64_t unmatched; /* neither matched, ignored nor in an exception */
 } recon_match_result;
 
 /* Runs the rules over everything not yet matched or ignored, in one
@@ -630,8 +644,7 @@ int recon_ignore(recon_db *db, int64_t transaction_id, const char *note, const c
 int recon_unignore(recon_db *db, int64_t transaction_id, const char *note, const char *actor);
 
 /* The transaction id of (source name, external id); RECON_ENOTFOUND. */
-int recon_transaction_find(recon_db *db, const char *source, const char *external_id,
-                           int64_t *out);
+int recon_transaction_find(recon_db *db, const char *source, const char *external_id, int64_t *out);
 
 /* Why a transaction is matched, or not: a JSON document (docs/MATCHING.md,
  * "Explain") with its status; if matched, the rule, the evidence and the
@@ -643,19 +656,23 @@ void recon_string_free(char *s);
 
 /* One exported row (recon export matches|exceptions|unmatched). */
 typedef struct {
-    int64_t match_id;       /* the match, or the exception id; 0 for unmatched */
-    const char *rule;       /* "" for unmatched */
-    const char *status;     /* matches: "active"/"undone"; exceptions: the reason;
-                               unmatched: "unmatched" */
-    const char *side;       /* "left"/"right"; "" for unmatched */
+    int64_t match_id;   /* the match, or the exception id; 0 for unmatched */
+    const char *rule;   /* "" for unmatched */
+    const char *status; /* matches: "active"/"undone"; exceptions: the reason;
+                           unmatched: "unmatched" */
+    const char *side;   /* "left"/"right"; "" for unmatched */
     const char *source;
     const char *external_id;
-    const char *group_id;   /* or NULL */
+    const char *group_id; /* or NULL */
     int64_t amount_minor;
     const char *currency;
 } recon_export_row;
 
-typedef enum { RECON_EXPORT_MATCHES, RECON_EXPORT_EXCEPTIONS, RECON_EXPORT_UNMATCHED } recon_export_kind;
+typedef enum {
+    RECON_EXPORT_MATCHES,
+    RECON_EXPORT_EXCEPTIONS,
+    RECON_EXPORT_UNMATCHED
+} recon_export_kind;
 
 /* Calls cb for every row of the export, in a stable order. Strings are
  * valid only during the call. */
@@ -688,7 +705,6 @@ typedef struct {
  * amounts. Strings are valid only during the call. */
 int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, void *payload),
                        void *payload);
-
 
 /* ---------------------------------------------------------------------------
  * Reports, payout flows and job status (docs/REPORTING.md)
@@ -738,8 +754,8 @@ typedef enum {
 
 typedef enum {
     RECON_COL_TEXT,
-    RECON_COL_INT,   /* a decimal integer */
-    RECON_COL_MONEY  /* major units, exact: "-12.05"; the row's currency column says which */
+    RECON_COL_INT,  /* a decimal integer */
+    RECON_COL_MONEY /* major units, exact: "-12.05"; the row's currency column says which */
 } recon_col_type;
 
 /* One row of a report: every row of a kind has the same columns. values[i]
@@ -762,47 +778,47 @@ const char *recon_report_name(recon_report_kind kind);
 int recon_report_kind_from_name(const char *name, recon_report_kind *out);
 
 /* Where a payout's chain (items -> payout -> bank credit) breaks. */
-#define RECON_FLOW_CURRENCY_MISMATCH   0x01u /* items or bank credit in another currency */
+#define RECON_FLOW_CURRENCY_MISMATCH 0x01u   /* items or bank credit in another currency */
 #define RECON_FLOW_MISSING_BANK_CREDIT 0x02u /* no bank credit, later than the late days */
-#define RECON_FLOW_AMOUNT_DIFFERENCE   0x04u /* the bank credit differs from what was paid */
-#define RECON_FLOW_MISSING_ITEMS       0x08u /* items do not add up to the payout, or were rejected */
-#define RECON_FLOW_FEE_MISMATCH        0x10u /* an item's gross - fee != net (rejected at import) */
-#define RECON_FLOW_LATE                0x20u /* reached the bank after the late days */
+#define RECON_FLOW_AMOUNT_DIFFERENCE 0x04u   /* the bank credit differs from what was paid */
+#define RECON_FLOW_MISSING_ITEMS 0x08u /* items do not add up to the payout, or were rejected */
+#define RECON_FLOW_FEE_MISMATCH 0x10u  /* an item's gross - fee != net (rejected at import) */
+#define RECON_FLOW_LATE 0x20u          /* reached the bank after the late days */
 
 typedef struct {
     const char *source;
-    const char *payout_id;       /* the PSP's payout (group) id */
+    const char *payout_id; /* the PSP's payout (group) id */
     const char *currency;
-    const char *payout_day;      /* YYYY-MM-DD */
-    int has_payout_row;          /* the report has a payout row, not only items */
-    int64_t payout_minor;        /* what the payout row says was paid (0 without one) */
-    int64_t items;               /* item rows stored */
-    int64_t items_net_minor;     /* the sum of their nets */
-    int64_t expected_minor;      /* what the bank should receive: the payout row, else the items */
-    int has_bank;                /* matched to a bank record (dated by the as-of day) */
-    const char *bank_external_id;/* the bank record, or NULL */
-    const char *bank_day;        /* or NULL */
-    const char *bank_currency;   /* or NULL */
-    int64_t bank_minor;          /* amount received, in bank_currency: this payout's share of a
-                                    credit several payouts share; 0 without a bank record or
-                                    when the bank records are in two currencies */
-    int64_t difference_minor;    /* bank - expected when both are in `currency`, else 0 */
-    int bank_shared;             /* payouts sharing the bank credit (1: its own) */
-    int overflow;                /* a sum of the payout's rows leaves int64: its amounts are
-                                    unknown (0 here, NULL in v_payouts), never wrapped */
-    int days_to_arrive;          /* bank day - payout day (0 without a bank record) */
-    int64_t rejected_items;      /* the payout's rows rejected at import (open) */
-    unsigned issues;             /* RECON_FLOW_* bits */
+    const char *payout_day;       /* YYYY-MM-DD */
+    int has_payout_row;           /* the report has a payout row, not only items */
+    int64_t payout_minor;         /* what the payout row says was paid (0 without one) */
+    int64_t items;                /* item rows stored */
+    int64_t items_net_minor;      /* the sum of their nets */
+    int64_t expected_minor;       /* what the bank should receive: the payout row, else the items */
+    int has_bank;                 /* matched to a bank record (dated by the as-of day) */
+    const char *bank_external_id; /* the bank record, or NULL */
+    const char *bank_day;         /* or NULL */
+    const char *bank_currency;    /* or NULL */
+    int64_t bank_minor;           /* amount received, in bank_currency: this payout's share of a
+                                     credit several payouts share; 0 without a bank record or
+                                     when the bank records are in two currencies */
+    int64_t difference_minor;     /* bank - expected when both are in `currency`, else 0 */
+    int bank_shared;              /* payouts sharing the bank credit (1: its own) */
+    int overflow;                 /* a sum of the payout's rows leaves int64: its amounts are
+                                     unknown (0 here, NULL in v_payouts), never wrapped */
+    int days_to_arrive;           /* bank day - payout day (0 without a bank record) */
+    int64_t rejected_items;       /* the payout's rows rejected at import (open) */
+    unsigned issues;              /* RECON_FLOW_* bits */
     /* The amount each class is off by, in minor units of `currency`. */
     int64_t currency_mismatch_minor, missing_bank_credit_minor, amount_difference_minor,
         missing_items_minor, fee_mismatch_minor;
-    const char *status;          /* the worst class's name, "late", "in_transit" or "ok" */
-} recon_payout_flow; /* strings are valid only during the callback */
+    const char *status; /* the worst class's name, "late", "in_transit" or "ok" */
+} recon_payout_flow;    /* strings are valid only during the callback */
 
 typedef struct {
     int64_t payouts, ok, in_transit, broken; /* broken: any issue but late */
     int64_t late;
-    int64_t by_class[6];                     /* payouts per RECON_FLOW_* bit, lowest first */
+    int64_t by_class[6]; /* payouts per RECON_FLOW_* bit, lowest first */
 } recon_flows_totals;
 
 /* Checks every payout (narrowed by filter on payout day and source): calls
@@ -821,11 +837,11 @@ const char *recon_flow_issue_name(unsigned issue);
 
 /* What a scheduler needs to decide whether to alert. */
 typedef struct {
-    int64_t unmatched;            /* unmatched or in an open exception */
-    int64_t oldest_unmatched_days;/* age of the oldest of them; -1 when none */
+    int64_t unmatched;             /* unmatched or in an open exception */
+    int64_t oldest_unmatched_days; /* age of the oldest of them; -1 when none */
     int64_t open_exceptions;
     int64_t open_failures;
-    int64_t payouts_broken;       /* payouts whose chain breaks (not counting late) */
+    int64_t payouts_broken; /* payouts whose chain breaks (not counting late) */
 } recon_status;
 
 int recon_status_get(recon_db *db, recon_status *out);

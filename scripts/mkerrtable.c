@@ -206,7 +206,8 @@ int main(int argc, char **argv) {
         int status, cls, uidx = -1;
         if (!*f[0]) die(argv[2], line, "empty provider");
         for (const char *c = f[0]; *c; c++)
-            if (isupper((unsigned char)*c)) die(argv[2], line, "provider '%s' not lower case", f[0]);
+            if (isupper((unsigned char)*c))
+                die(argv[2], line, "provider '%s' not lower case", f[0]);
         parse_status(f[1], &status, &cls, argv[2], line);
         if (!cls && strcmp(f[0], "librecon") != 0)
             die(argv[2], line, "only librecon rows may have no http_status");

@@ -58,10 +58,22 @@ START_TEST(test_formula_triggers_get_a_quote_prefix) {
 END_TEST
 
 START_TEST(test_fullwidth_formula_triggers_are_neutralized) {
-    ck_assert_str_eq(cell("\xEF\xBC\x9D" "1+1"), "\"'\xEF\xBC\x9D" "1+1\"");  /* U+FF1D */
-    ck_assert_str_eq(cell("\xEF\xBC\x8B" "1"), "\"'\xEF\xBC\x8B" "1\"");      /* U+FF0B */
-    ck_assert_str_eq(cell("\xEF\xBC\x8D" "1"), "\"'\xEF\xBC\x8D" "1\"");      /* U+FF0D */
-    ck_assert_str_eq(cell("\xEF\xBC\xA0" "SUM"), "\"'\xEF\xBC\xA0" "SUM\"");  /* U+FF20 */
+    ck_assert_str_eq(cell("\xEF\xBC\x9D"
+                          "1+1"),
+                     "\"'\xEF\xBC\x9D"
+                     "1+1\""); /* U+FF1D */
+    ck_assert_str_eq(cell("\xEF\xBC\x8B"
+                          "1"),
+                     "\"'\xEF\xBC\x8B"
+                     "1\""); /* U+FF0B */
+    ck_assert_str_eq(cell("\xEF\xBC\x8D"
+                          "1"),
+                     "\"'\xEF\xBC\x8D"
+                     "1\""); /* U+FF0D */
+    ck_assert_str_eq(cell("\xEF\xBC\xA0"
+                          "SUM"),
+                     "\"'\xEF\xBC\xA0"
+                     "SUM\"");                              /* U+FF20 */
     ck_assert_str_eq(cell("\xEF\xBC\xA1"), "\xEF\xBC\xA1"); /* U+FF21, a fullwidth A */
 }
 END_TEST
@@ -118,16 +130,25 @@ START_TEST(test_text_shows_c0_controls_and_del_escaped) {
 END_TEST
 
 START_TEST(test_text_shows_c1_and_bidi_controls_escaped) {
-    ck_assert_str_eq(shown("\xc2\x9b" "31m"), "\\u009b31m");  /* U+009B CSI */
+    ck_assert_str_eq(shown("\xc2\x9b"
+                           "31m"),
+                     "\\u009b31m"); /* U+009B CSI */
     ck_assert_str_eq(shown("\xc2\x80\xc2\x9f"), "\\u0080\\u009f");
-    ck_assert_str_eq(shown("\xe2\x80\xae" "fdp.exe"), "\\u202efdp.exe"); /* RLO */
+    ck_assert_str_eq(shown("\xe2\x80\xae"
+                           "fdp.exe"),
+                     "\\u202efdp.exe"); /* RLO */
     ck_assert_str_eq(shown("\xe2\x81\xa6x\xe2\x81\xa9"), "\\u2066x\\u2069");
-    ck_assert_str_eq(shown("a\xe2\x80\xa8" "b"), "a\\u2028b");
+    ck_assert_str_eq(shown("a\xe2\x80\xa8"
+                           "b"),
+                     "a\\u2028b");
 }
 END_TEST
 
 START_TEST(test_text_keeps_printable_utf8_and_backslashes) {
-    ck_assert_str_eq(shown("Caf\xc3\xa9 cr\xc3\xa8me \xe2\x82\xac" "5"), "Caf\xc3\xa9 cr\xc3\xa8me \xe2\x82\xac" "5");
+    ck_assert_str_eq(shown("Caf\xc3\xa9 cr\xc3\xa8me \xe2\x82\xac"
+                           "5"),
+                     "Caf\xc3\xa9 cr\xc3\xa8me \xe2\x82\xac"
+                     "5");
     ck_assert_str_eq(shown("\xc2\xa0nbsp \xf0\x9f\x98\x80"), "\xc2\xa0nbsp \xf0\x9f\x98\x80");
     ck_assert_str_eq(shown("C:\\dir\\x1b"), "C:\\dir\\x1b"); /* backslashes as they are */
     ck_assert_str_eq(shown(""), "");
@@ -136,11 +157,13 @@ START_TEST(test_text_keeps_printable_utf8_and_backslashes) {
 END_TEST
 
 START_TEST(test_text_shows_bytes_that_are_not_utf8_escaped) {
-    ck_assert_str_eq(shown("\x9b" "2J"), "\\x9b2J"); /* a lone 8-bit CSI */
+    ck_assert_str_eq(shown("\x9b"
+                           "2J"),
+                     "\\x9b2J"); /* a lone 8-bit CSI */
     ck_assert_str_eq(shown("Caf\xe9"), "Caf\\xe9");
-    ck_assert_str_eq(shown("\xc0\xaf"), "\\xc0\\xaf");             /* overlong */
+    ck_assert_str_eq(shown("\xc0\xaf"), "\\xc0\\xaf");          /* overlong */
     ck_assert_str_eq(shown("\xed\xa0\x80"), "\\xed\\xa0\\x80"); /* a surrogate */
-    ck_assert_str_eq(shown("\xe2\x82"), "\\xe2\\x82");             /* truncated */
+    ck_assert_str_eq(shown("\xe2\x82"), "\\xe2\\x82");          /* truncated */
 }
 END_TEST
 
@@ -185,17 +208,23 @@ static const char *json_of(const char *s) {
 START_TEST(test_json_escapes_every_control) {
     ck_assert_str_eq(json_of("\x1b[2J\x07\b\x01"), "\"\\u001B[2J\\u0007\\b\\u0001\"");
     ck_assert_str_eq(json_of("a\nb\rc\td"), "\"a\\nb\\rc\\td\"");
-    ck_assert_str_eq(json_of("\xc2\x9b" "31m"), "\"\\u009B31m\"");
+    ck_assert_str_eq(json_of("\xc2\x9b"
+                             "31m"),
+                     "\"\\u009B31m\"");
     ck_assert_str_eq(json_of("\xc2\x80\xc2\x9f"), "\"\\u0080\\u009F\"");
-    ck_assert_str_eq(json_of("a\xe2\x80\xa8" "b\xe2\x80\xa9"), "\"a\\u2028b\\u2029\"");
+    ck_assert_str_eq(json_of("a\xe2\x80\xa8"
+                             "b\xe2\x80\xa9"),
+                     "\"a\\u2028b\\u2029\"");
     ck_assert_str_eq(json_of("\x7f \xc3\xa9"), "\"\x7f \xc3\xa9\""); /* DEL is valid JSON */
 }
 END_TEST
 
 START_TEST(test_json_keeps_quotes_backslashes_and_utf8_exact) {
     ck_assert_str_eq(json_of("say \"hi\" C:\\dir"), "\"say \\\"hi\\\" C:\\\\dir\"");
-    ck_assert_str_eq(json_of("Caf\xc3\xa9 \xe2\x82\xac" "5 \xf0\x9f\x98\x80"),
-                     "\"Caf\xc3\xa9 \xe2\x82\xac" "5 \xf0\x9f\x98\x80\"");
+    ck_assert_str_eq(json_of("Caf\xc3\xa9 \xe2\x82\xac"
+                             "5 \xf0\x9f\x98\x80"),
+                     "\"Caf\xc3\xa9 \xe2\x82\xac"
+                     "5 \xf0\x9f\x98\x80\"");
     /* U+00A0 and U+202E are not C1 controls nor line separators: kept. */
     ck_assert_str_eq(json_of("\xc2\xa0\xe2\x80\xae"), "\"\xc2\xa0\xe2\x80\xae\"");
     ck_assert_str_eq(json_of(""), "\"\"");
@@ -206,7 +235,9 @@ END_TEST
 START_TEST(test_json_text_that_is_not_utf8_stays_valid_and_unambiguous) {
     /* Each offending byte as \xNN and, then only, backslashes doubled. */
     ck_assert_str_eq(json_of("Caf\xe9 C:\\x"), "\"Caf\\\\xe9 C:\\\\\\\\x\"");
-    ck_assert_str_eq(json_of("\x9b" "2J"), "\"\\\\x9b2J\"");             /* a lone 8-bit CSI */
+    ck_assert_str_eq(json_of("\x9b"
+                             "2J"),
+                     "\"\\\\x9b2J\""); /* a lone 8-bit CSI */
     ck_assert_str_eq(json_of("\xc0\xaf \xed\xa0\x80"), "\"\\\\xc0\\\\xaf \\\\xed\\\\xa0\\\\x80\"");
     ck_assert_str_eq(json_of("\xc3\xa9\xe2\x82"), "\"\xc3\xa9\\\\xe2\\\\x82\""); /* truncated */
 }
@@ -229,8 +260,8 @@ START_TEST(test_json_rows_stream_with_jansson_separators) {
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     ck_assert_ptr_nonnull(f);
-    json_t *first = json_pack("{s:I, s:o, s:[]}", "id", (json_int_t)1, "note",
-                              json_text("a\x1b"), "list");
+    json_t *first =
+        json_pack("{s:I, s:o, s:[]}", "id", (json_int_t)1, "note", json_text("a\x1b"), "list");
     fputc('[', f);
     ck_assert_int_eq(json_row(f, first, 1), 0);
     ck_assert_int_eq(json_row(f, json_pack("{s:b, s:n}", "ok", 1, "none"), 0), 0);

@@ -573,7 +573,10 @@ START_TEST(utf16_byte_order_marks_are_told_apart_from_binary) {
     rd_mem(&d, "\xFF\xFE\0\0a\0\0\0", 8, NULL);
     EXPECT_RC(&d, RC_CSV_EBINARY);
     rd_close(&d);
-    rd_mem(&d, "\xFF\xFE" "a", 3, NULL); /* no NUL: the mark alone decides */
+    rd_mem(&d,
+           "\xFF\xFE"
+           "a",
+           3, NULL); /* no NUL: the mark alone decides */
     EXPECT_RC(&d, RC_CSV_EUTF16);
     rd_close(&d);
 }
@@ -1368,8 +1371,8 @@ END_TEST
  * kind) is read as is, and again with a quoted empty field appended, which
  * sends it through libcsv. The fields before the extra one must agree. */
 START_TEST(plain_fast_path_splits_exactly_as_libcsv) {
-    static const char *const pieces[] = {"a", " ", "  ", "\t", "x y", "1.00", "\xc3\xa9", ",",
-                                         ";", "|", "", "-5", " z "};
+    static const char *const pieces[] = {"a", " ", "  ", "\t", "x y", "1.00", "\xc3\xa9",
+                                         ",", ";", "|",  "",   "-5",  " z "};
     static const char delims[] = {',', ';', '\t', '|'};
     uint64_t seed = 42;
     for (int iter = 0; iter < 4000; iter++) {

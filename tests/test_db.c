@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "store/store.h"
 #include "recon.h"
+#include "store/store.h"
 #include "testdb.h"
 
 static char tmp[256];
@@ -309,14 +309,14 @@ START_TEST(test_schema_1_database_is_migrated_keeping_its_data) {
                      1);
     /* The figures below are as of the end of the demo month, not today. */
     tu_exec(s, "INSERT INTO meta(key, value) VALUES ('report.as_of', '2024-04-30')");
-    ck_assert_int_eq(q_int(s, "SELECT count(*) FROM v_transactions WHERE status = 'matched'"),
-                     238);
+    ck_assert_int_eq(q_int(s, "SELECT count(*) FROM v_transactions WHERE status = 'matched'"), 238);
     ck_assert_int_eq(q_int(s, "SELECT count(*) FROM v_payouts WHERE status = 'ok'"), 8);
     char *v = q_text(s, "SELECT value FROM meta WHERE key = 'views_version'");
     ck_assert_str_eq(v, "1");
     free(v);
     ck_assert_int_eq(q_int(s, "SELECT count(*) FROM pragma_integrity_check"
-                              " WHERE integrity_check <> 'ok'"), 0);
+                              " WHERE integrity_check <> 'ok'"),
+                     0);
     sqlite3_close(s);
 }
 END_TEST
@@ -477,9 +477,10 @@ START_TEST(test_cache_size_is_kib_not_pages) {
     recon_open_opts o = RECON_OPEN_OPTS_INIT;
     o.cache_kib = 1024;
     recon_db *db = open_ok(dbpath, &o);
-    tu_exec(db->sql, "CREATE TABLE big(x BLOB); BEGIN;"
-                     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)"
-                     " INSERT INTO big SELECT randomblob(500) FROM n; COMMIT;");
+    tu_exec(db->sql,
+            "CREATE TABLE big(x BLOB); BEGIN;"
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)"
+            " INSERT INTO big SELECT randomblob(500) FROM n; COMMIT;");
     int cur = 0, high = 0;
     ck_assert_int_eq(sqlite3_db_status(db->sql, SQLITE_DBSTATUS_CACHE_USED, &cur, &high, 0),
                      SQLITE_OK);

@@ -38,18 +38,16 @@ START_TEST(test_every_row_classifies_back_to_itself) {
         snprintf(code, sizeof code, "%s", r.provider_code);
         size_t n = strlen(code);
         int family = n > 1 && code[n - 1] == 'x' && code[0] >= '0' && code[0] <= '9';
-        if (family)
-            code[n - 1] = '7'; /* an undocumented member: 101x -> 1017 */
+        if (family) code[n - 1] = '7'; /* an undocumented member: 101x -> 1017 */
         int status = r.http_status;
         if (!status && r.http_class[0])
             status = (r.http_class[0] - '0') * 100 + 99; /* 4xx -> 499 */
         const char *provider = !strcmp(r.provider, "*") ? "no_such_provider" : r.provider;
         recon_error_info e;
         rc_error_detail d = {NULL, !strcmp(r.cause, "body:xml")};
-        if (!strncmp(r.cause, "message:", 8))
-            d.message = r.cause + 8;
+        if (!strncmp(r.cause, "message:", 8)) d.message = r.cause + 8;
         rc_error_classify_detail(provider, status, code, &d, &e);
-        recon_error_match want = r.provider_code[0]         ? RECON_MATCH_EXACT
+        recon_error_match want = r.provider_code[0]                           ? RECON_MATCH_EXACT
                                  : !strcmp(r.provider, "*") && !r.http_status ? RECON_MATCH_CLASS
                                                                               : RECON_MATCH_STATUS;
         /* 1017 is not a documented member, so its family answers. */
@@ -184,8 +182,7 @@ START_TEST(test_documented_causes_pick_their_row) {
     expect("tabapay", 403, NULL, "PERMISSION_DENIED", RECON_MATCH_STATUS);
     expect("tabapay", 500, NULL, "PROVIDER_ERROR", RECON_MATCH_STATUS);
     ck_assert_int_eq(recon_error_classify("tabapay", 200, NULL, NULL), RECON_EMISUSE);
-    ck_assert_int_eq(recon_error_classify_message("tabapay", 200, NULL, NULL, NULL),
-                     RECON_EMISUSE);
+    ck_assert_int_eq(recon_error_classify_message("tabapay", 200, NULL, NULL, NULL), RECON_EMISUSE);
 }
 END_TEST
 

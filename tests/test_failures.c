@@ -215,9 +215,9 @@ START_TEST(test_resolve_with_note_and_actor) {
     TU_ASSERT_Q(sq, "alice|rotated the API key",
                 "SELECT resolved_by || '|' || resolution_note FROM failures WHERE id = %lld",
                 (long long)id);
-    ck_assert_int_eq(tu_qint(sq, "SELECT resolved_at GLOB '2*Z' FROM failures WHERE id = %lld",
-                             (long long)id),
-                     1);
+    ck_assert_int_eq(
+        tu_qint(sq, "SELECT resolved_at GLOB '2*Z' FROM failures WHERE id = %lld", (long long)id),
+        1);
     ck_assert_int_eq(recon_failure_resolve(db, id, "again", "bob"), RECON_ECONFLICT);
     TU_ASSERT_Q(sq, "alice", "SELECT resolved_by FROM failures WHERE id = %lld", (long long)id);
     int64_t other = record("ledge", 500, NULL, "x", NULL, NULL);
@@ -257,10 +257,11 @@ START_TEST(test_query_by_every_filter) {
      * first seen when the import ran: pinned here, so that the time
      * filters below do not depend on the day the suite runs. */
     tu_exec(sq, "UPDATE failures SET first_seen = '2024-04-30T09:00:00Z',"
-               " last_seen = '2024-04-30T09:00:00Z' WHERE id = 1");
-    record("modulate", 429, "RATE_LIMIT_EXCEEDED", "slow down", "a", "2024-05-01T10:00:00Z"); /* 2 */
-    record("tabapay", 401, NULL, "bad token", "b", "2024-05-03T10:00:00Z");                  /* 3 */
-    int64_t four = record("ledge", 401, NULL, "bad key", "c", "2024-05-05T23:59:59Z");       /* 4 */
+                " last_seen = '2024-04-30T09:00:00Z' WHERE id = 1");
+    record("modulate", 429, "RATE_LIMIT_EXCEEDED", "slow down", "a",
+           "2024-05-01T10:00:00Z");                                                    /* 2 */
+    record("tabapay", 401, NULL, "bad token", "b", "2024-05-03T10:00:00Z");            /* 3 */
+    int64_t four = record("ledge", 401, NULL, "bad key", "c", "2024-05-05T23:59:59Z"); /* 4 */
     ck_assert_int_eq(recon_failure_resolve(db, four, "done", NULL), RECON_OK);
 
     recon_failure_filter f = RECON_FAILURE_FILTER_INIT;
@@ -309,8 +310,8 @@ END_TEST
 
 static int count_summary(const recon_failure_summary_row *r, void *payload) {
     char *out = payload;
-    snprintf(out + strlen(out), 512 - strlen(out), "%s/%s/%lld/%lld;", r->unified_code,
-             r->provider, (long long)r->failures, (long long)r->occurrences);
+    snprintf(out + strlen(out), 512 - strlen(out), "%s/%s/%lld/%lld;", r->unified_code, r->provider,
+             (long long)r->failures, (long long)r->occurrences);
     return 0;
 }
 
@@ -356,9 +357,9 @@ START_TEST(test_error_table_is_mirrored_and_refreshed) {
     ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM error_codes"),
                      (long long)recon_error_table_count());
     /* An up-to-date copy is left alone (no write on every open). */
-    ck_assert_int_eq(sqlite3_exec(sq, "DELETE FROM error_codes WHERE provider = 'ledge'", NULL,
-                                  NULL, NULL),
-                     SQLITE_OK);
+    ck_assert_int_eq(
+        sqlite3_exec(sq, "DELETE FROM error_codes WHERE provider = 'ledge'", NULL, NULL, NULL),
+        SQLITE_OK);
     recon_close(db);
     ck_assert_int_eq(recon_open(dbpath, NULL, &db), RECON_OK);
     ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM error_codes WHERE provider = 'ledge'"), 0);
@@ -368,15 +369,14 @@ END_TEST
 /* ---- imports ------------------------------------------------------------------------ */
 
 START_TEST(test_import_rejects_carry_unified_codes) {
-    recon_import_result r =
-        import_psp("bad.csv",
-                   "id,type,created,amount,currency\n"
-                   "ch_1,charge,2024-05-01T10:00:00Z,1.005,EUR\n"
-                   "ch_2,charge,2024-02-30T10:00:00Z,1.00,EUR\n"
-                   "ch_3,bonus,2024-05-01T10:00:00Z,1.00,EUR\n"
-                   "ch_4,charge,2024-05-01T10:00:00Z,1.00,XXX\n"
-                   "ch_5,charge,2024-05-01T10:00:00Z\n",
-                   "psp");
+    recon_import_result r = import_psp("bad.csv",
+                                       "id,type,created,amount,currency\n"
+                                       "ch_1,charge,2024-05-01T10:00:00Z,1.005,EUR\n"
+                                       "ch_2,charge,2024-02-30T10:00:00Z,1.00,EUR\n"
+                                       "ch_3,bonus,2024-05-01T10:00:00Z,1.00,EUR\n"
+                                       "ch_4,charge,2024-05-01T10:00:00Z,1.00,XXX\n"
+                                       "ch_5,charge,2024-05-01T10:00:00Z\n",
+                                       "psp");
     ck_assert_int_eq(r.rows_rejected, 5);
     TU_ASSERT_Q(sq,
                 "2:amount_precision:DATA_INVALID_AMOUNT 3:date_out_of_range:DATA_INVALID_DATE "
@@ -412,8 +412,7 @@ START_TEST(test_failed_payments_in_a_report_are_linked) {
     ck_assert_int_eq(r.rows_inserted, 4);
     ck_assert_int_eq(r.rows_rejected, 0);
     ck_assert_int_eq(r.payments_failed, 3);
-    TU_ASSERT_Q(sq,
-                "t2:3:1034:PAYMENT_DECLINED t3:4:1019:ACCOUNT_RESTRICTED t4:5:NULL:UNKNOWN",
+    TU_ASSERT_Q(sq, "t2:3:1034:PAYMENT_DECLINED t3:4:1019:ACCOUNT_RESTRICTED t4:5:NULL:UNKNOWN",
                 "SELECT group_concat(t.external_id || ':' || f.line || ':' ||"
                 " coalesce(f.provider_code, 'NULL') || ':' || f.unified_code, ' ') FROM (SELECT *"
                 " FROM failures ORDER BY id) f JOIN transactions t ON t.id = f.transaction_id"

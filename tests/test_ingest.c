@@ -2049,15 +2049,19 @@ START_TEST(test_summary_flags_totals_past_int64_and_keeps_the_rest) {
     char text[1024];
     recon_import_opts o = RECON_IMPORT_OPTS_INIT;
     o.source = "a_big";
-    snprintf(text, sizeof text, "%sb1,charge,2024-03-01,92233720368547758.07,0,EUR\n"
-             "b2,charge,2024-03-01,0.01,0,EUR\n", h);
+    snprintf(text, sizeof text,
+             "%sb1,charge,2024-03-01,92233720368547758.07,0,EUR\n"
+             "b2,charge,2024-03-01,0.01,0,EUR\n",
+             h);
     import_ok("big.csv", text, p, &o);
     o.source = "b_edge";
-    snprintf(text, sizeof text, "%se1,charge,2024-03-01,92233720368547758.07,0,EUR\n"
+    snprintf(text, sizeof text,
+             "%se1,charge,2024-03-01,92233720368547758.07,0,EUR\n"
              "e2,charge,2024-03-01,92233720368547758.07,0,EUR\n"
              "e3,refund,2024-03-01,-92233720368547758.08,0,EUR\n"
              "e4,refund,2024-03-01,-92233720368547758.08,0,EUR\n"
-             "e5,charge,2024-03-01,12.34,0,EUR\n", h);
+             "e5,charge,2024-03-01,12.34,0,EUR\n",
+             h);
     import_ok("edge.csv", text, p, &o);
     o.source = "c_small";
     snprintf(text, sizeof text, "%ss1,refund,2024-03-01,-12.50,0,EUR\n", h);

@@ -49,8 +49,7 @@ static void open_text(recon_profile *p, const char *text) {
     ck_assert_int_eq(rc_csv_open_mem(text, strlen(text), &o, &csv), 0);
     ck_assert_int_eq(rc_mapper_new(p, &map), RECON_OK);
     if (!p->header || p->record_slot >= 0) {
-        if (!p->header)
-            ck_assert_int_eq(rc_mapper_bind(map, NULL, msg, sizeof msg), RECON_OK);
+        if (!p->header) ck_assert_int_eq(rc_mapper_bind(map, NULL, msg, sizeof msg), RECON_OK);
         return;
     }
     ck_assert_int_eq(rc_csv_next(csv, &row), RC_CSV_HAVE_ROW);
@@ -85,8 +84,7 @@ static void map_rejected(const char *reason, rc_field field, const char *column,
                       got ? got : "(none)");
     else
         ck_assert_ptr_null(got);
-    if (message)
-        ck_assert_str_eq(rej.message, message);
+    if (message) ck_assert_str_eq(rej.message, message);
 }
 
 /* A span's text; NULL when absent. */
@@ -97,7 +95,7 @@ static void map_rejected(const char *reason, rc_field field, const char *column,
         if (!w_)                                                                                   \
             ck_assert_msg(s_.s == NULL, #sp ": want none, got '%.*s'", (int)s_.len, s_.s);         \
         else                                                                                       \
-            ck_assert_msg(s_.s && s_.len == strlen(w_) && memcmp(s_.s, w_, s_.len) == 0,           \
+            ck_assert_msg(s_.s &&s_.len == strlen(w_) && memcmp(s_.s, w_, s_.len) == 0,            \
                           #sp ": want '%s', got '%.*s'", w_, (int)s_.len, s_.s ? s_.s : "");       \
     } while (0)
 
@@ -144,9 +142,8 @@ START_TEST(test_charge_maps_gross_fee_and_net_to_minor_units) {
 END_TEST
 
 START_TEST(test_net_is_amount_minus_fee_when_the_file_leaves_it_empty) {
-    open_text(parse(PSP_INI),
-              PSP_HEADER "r1,refund,2024-05-02,,-25.50,0.30,,EUR,,\n"
-                         "f1,fee,2024-05-02,,-1.00,,,EUR,,\n");
+    open_text(parse(PSP_INI), PSP_HEADER "r1,refund,2024-05-02,,-25.50,0.30,,EUR,,\n"
+                                         "f1,fee,2024-05-02,,-1.00,,,EUR,,\n");
     map_ok();
     ck_assert_int_eq(canon.kind, RC_K_REFUND);
     assert_money(-2550, 30, -2580, "EUR");
@@ -235,8 +232,8 @@ START_TEST(test_debit_and_credit_columns_give_the_sign) {
                  "08/03/2024,DEB,11-22-33,1234,BOTH,1.00,2.00,0\n"
                  "09/03/2024,DEB,11-22-33,1234,NEITHER,,,0\n");
     map_ok();
-    assert_money(-1250, 0, -1250, "GBP"); /* [amounts] currency: no currency column */
-    ck_assert_int_eq(canon.kind, RC_K_BANK_DEBIT); /* [kinds] from_sign */
+    assert_money(-1250, 0, -1250, "GBP");           /* [amounts] currency: no currency column */
+    ck_assert_int_eq(canon.kind, RC_K_BANK_DEBIT);  /* [kinds] from_sign */
     ck_assert_str_eq(canon.occurred, "2024-03-05"); /* dmy */
     ASSERT_SPAN(canon.text[RC_F_DESCRIPTION], "CARD SHOP");
     ASSERT_SPAN(canon.text[RC_F_PROVIDER_CODE], "DEB");
@@ -246,8 +243,7 @@ START_TEST(test_debit_and_credit_columns_give_the_sign) {
     ck_assert_int_eq(canon.kind, RC_K_BANK_CREDIT);
     map_ok();
     assert_money(68, 0, 68, "GBP");
-    map_rejected("debit_and_credit", RC_F_AMOUNT, NULL,
-                 "row has both a debit and a credit amount");
+    map_rejected("debit_and_credit", RC_F_AMOUNT, NULL, "row has both a debit and a credit amount");
     map_rejected("amount_empty", RC_F_AMOUNT, NULL, "both debit and credit are empty");
 }
 END_TEST
@@ -421,11 +417,10 @@ END_TEST
 
 START_TEST(test_content_hash_covers_values_not_their_quoting) {
     unsigned char first[RC_HASH_LEN];
-    open_text(parse(PSP_INI),
-              PSP_HEADER ",charge,2024-05-01,,10.00,,,USD,po_1,ref\n"
-                         ",\"charge\", 2024-05-01 ,,\"10.0\",,,usd,po_1,\"ref\"\n"
-                         ",charge,2024-05-01,,10.00,,,USD,po_1,ref2\n"
-                         ",charge,2024-05-01,,10.01,,,USD,po_1,ref\n");
+    open_text(parse(PSP_INI), PSP_HEADER ",charge,2024-05-01,,10.00,,,USD,po_1,ref\n"
+                                         ",\"charge\", 2024-05-01 ,,\"10.0\",,,usd,po_1,\"ref\"\n"
+                                         ",charge,2024-05-01,,10.00,,,USD,po_1,ref2\n"
+                                         ",charge,2024-05-01,,10.01,,,USD,po_1,ref\n");
     map_ok();
     ck_assert_int_eq(canon.generated, 1);
     memcpy(first, canon.hash, sizeof first);
@@ -456,15 +451,14 @@ static int check_next_totals(void) {
 }
 
 START_TEST(test_totals_row_is_checked_against_the_sums_of_the_rows) {
-    open_text(parse(TOTALS_INI),
-              "id,type,created,amount,fee,currency,credits,debits\n"
-              "t1,charge,2024-03-01,10.00,0.30,USD,,\n"
-              "t2,refund,2024-03-01,-4.00,,USD,,\n"
-              "t3,charge,2024-03-01,7.00,,EUR,,\n"
-              ",total,,6.00,0.30,usd,10.00,4.00\n"
-              "t4,charge,2024-03-02,5.00,,USD,,\n"
-              ",total,,4.00,0.00,USD,5.00,1.00\n"
-              ",total,,7.00,0.00,EUR,7.00,0.00\n");
+    open_text(parse(TOTALS_INI), "id,type,created,amount,fee,currency,credits,debits\n"
+                                 "t1,charge,2024-03-01,10.00,0.30,USD,,\n"
+                                 "t2,refund,2024-03-01,-4.00,,USD,,\n"
+                                 "t3,charge,2024-03-01,7.00,,EUR,,\n"
+                                 ",total,,6.00,0.30,usd,10.00,4.00\n"
+                                 "t4,charge,2024-03-02,5.00,,USD,,\n"
+                                 ",total,,4.00,0.00,USD,5.00,1.00\n"
+                                 ",total,,7.00,0.00,EUR,7.00,0.00\n");
     map_ok();
     map_ok();
     map_ok();

@@ -9,11 +9,21 @@
 #include "testdb.h"
 
 static const char *const LAYOUTS[] = {
-    "adyen_settlement_details",   "amazon_pay_settlement",  "amazon_settlement",
-    "bai2",                       "bank_debit_credit",      "braintree_transactions",
-    "checkout_financial_actions", "klarna_settlement",      "mercury",
-    "paypal_activity",            "paypal_settlement",      "recurly_transactions",
-    "stripe_balance_itemized",    "stripe_payout_itemized", "wells_fargo",
+    "adyen_settlement_details",
+    "amazon_pay_settlement",
+    "amazon_settlement",
+    "bai2",
+    "bank_debit_credit",
+    "braintree_transactions",
+    "checkout_financial_actions",
+    "klarna_settlement",
+    "mercury",
+    "paypal_activity",
+    "paypal_settlement",
+    "recurly_transactions",
+    "stripe_balance_itemized",
+    "stripe_payout_itemized",
+    "wells_fargo",
     "worldpay_settlement",
 };
 #define NLAYOUTS (sizeof LAYOUTS / sizeof LAYOUTS[0])
@@ -97,8 +107,8 @@ static char *expected_rows(const char *name, int *nrows) {
     while (rc_csv_next(r, &row) == RC_CSV_HAVE_ROW) {
         ck_assert_int_eq(row.nfields, 11);
         for (size_t i = 0; i < row.nfields; i++)
-            len += (size_t)snprintf(out + len, (1 << 16) - len, "%s%s", i ? "," : "",
-                                    row.fields[i]);
+            len +=
+                (size_t)snprintf(out + len, (1 << 16) - len, "%s%s", i ? "," : "", row.fields[i]);
         len += (size_t)snprintf(out + len, (1 << 16) - len, "\n");
         (*nrows)++;
     }
@@ -116,18 +126,19 @@ START_TEST(test_every_fixture_imports_its_expected_rows) {
     int want_rows;
     char *want = expected_rows(name, &want_rows);
     char *got = stored_rows();
-    ck_assert_msg(!strcmp(want, got), "%s: rows differ\n--- expected\n%s--- stored\n%s", name,
-                  want, got);
+    ck_assert_msg(!strcmp(want, got), "%s: rows differ\n--- expected\n%s--- stored\n%s", name, want,
+                  got);
     ck_assert_int_eq(r.rows_inserted, want_rows);
-    ck_assert_msg(r.rows_rejected == 0 && r.checks_failed == 0, "%s: %llu rejected, %llu "
-                  "checks failed", name, (unsigned long long)r.rows_rejected,
-                  (unsigned long long)r.checks_failed);
+    ck_assert_msg(r.rows_rejected == 0 && r.checks_failed == 0,
+                  "%s: %llu rejected, %llu "
+                  "checks failed",
+                  name, (unsigned long long)r.rows_rejected, (unsigned long long)r.checks_failed);
     ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM failures"), 0);
     /* Every profile says its source type; the source takes it. */
     recon_profile *p;
     ck_assert_int_eq(recon_profile_builtin(name, NULL, &p), RECON_OK);
-    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM sources WHERE name = %Q AND type = %Q",
-                             name, recon_source_type_name(recon_profile_source_type(p))),
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM sources WHERE name = %Q AND type = %Q", name,
+                             recon_source_type_name(recon_profile_source_type(p))),
                      1);
     ck_assert_uint_gt(strlen(recon_profile_description(p)), 10);
     recon_profile_free(p);
@@ -193,8 +204,8 @@ START_TEST(test_filtered_rows_are_counted_not_stored) {
     recon_import_result r = import_as("paypal_activity", FIXTURE("layouts/paypal_activity.csv"));
     ck_assert_int_eq(r.rows_read, 11);
     ck_assert_int_eq(r.rows_skipped, 1); /* the Memo line */
-    ck_assert_int_eq(r.rows_read, r.rows_inserted + r.rows_duplicate + r.rows_rejected +
-                                      r.rows_skipped);
+    ck_assert_int_eq(r.rows_read,
+                     r.rows_inserted + r.rows_duplicate + r.rows_rejected + r.rows_skipped);
     r = import_as("braintree_transactions", FIXTURE("layouts/braintree_transactions.csv"));
     ck_assert_int_eq(r.rows_skipped, 3); /* voided, declined, not yet settled */
 }
@@ -226,8 +237,9 @@ START_TEST(test_paypal_totals_rows_are_checked) {
     ck_assert_int_eq(r.checks_failed, 1);
     ck_assert_int_eq(r.rows_rejected, 0);
     ck_assert_int_eq(r.rows_inserted, 10); /* the rows are kept; the disagreement is flagged */
-    TU_ASSERT_Q(sq, "totals_mismatch|DATA_TOTALS_MISMATCH|fee debits 11.02 USD in the totals row, "
-                    "11.01 in the rows",
+    TU_ASSERT_Q(sq,
+                "totals_mismatch|DATA_TOTALS_MISMATCH|fee debits 11.02 USD in the totals row, "
+                "11.01 in the rows",
                 "SELECT provider_code || '|' || unified_code || '|' || message FROM failures");
 }
 END_TEST
@@ -239,8 +251,9 @@ START_TEST(test_bai2_trailers_are_checked) {
     TU_ASSERT_Q(sq, "WIRE IN ACME CORP ORIG BANK=BANK OF EXAMPLE NA",
                 "SELECT description FROM transactions WHERE external_id = 'FW2403110042'");
     TU_ASSERT_Q(sq, "2024-03-13", "SELECT settled_at FROM transactions WHERE line = 9");
-    TU_ASSERT_Q(sq, "CAD|2", "SELECT currency || '|' || count(*) FROM transactions WHERE"
-                             " currency = 'CAD'");
+    TU_ASSERT_Q(sq, "CAD|2",
+                "SELECT currency || '|' || count(*) FROM transactions WHERE"
+                " currency = 'CAD'");
     static const char bad[] = "01,B,C,240312,0615,1,80,,2/\n"
                               "02,C,B,1,240311,2400,USD,2/\n"
                               "03,111,,010,100,,/\n"
@@ -263,8 +276,9 @@ START_TEST(test_bai2_trailers_are_checked) {
     ck_assert_int_eq(r.rows_inserted, 2);
     ck_assert_int_eq(r.checks_failed, 1);
     ck_assert_int_eq(r.checks_passed, 2);
-    TU_ASSERT_Q(sq, "6|account trailer says control total 600 and 4 records; the file has 601 and 4",
-                "SELECT line || '|' || message FROM failures WHERE provider_code = 'totals_mismatch'");
+    TU_ASSERT_Q(
+        sq, "6|account trailer says control total 600 and 4 records; the file has 601 and 4",
+        "SELECT line || '|' || message FROM failures WHERE provider_code = 'totals_mismatch'");
     TU_ASSERT_Q(sq, "-1", "SELECT amount_minor FROM transactions WHERE external_id = 'R2'");
 }
 END_TEST
@@ -451,8 +465,9 @@ END_TEST
 START_TEST(test_amazon_summary_row_is_the_payout) {
     import_as("amazon_settlement", FIXTURE("layouts/amazon_settlement.csv"));
     /* The payout and its components net to zero: the summary was right. */
-    TU_ASSERT_Q(sq, "-7968|0", "SELECT (SELECT amount_minor FROM transactions WHERE kind ="
-                               " 'payout') || '|' || sum(amount_minor) FROM transactions");
+    TU_ASSERT_Q(sq, "-7968|0",
+                "SELECT (SELECT amount_minor FROM transactions WHERE kind ="
+                " 'payout') || '|' || sum(amount_minor) FROM transactions");
     TU_ASSERT_Q(sq, "USD", "SELECT group_concat(DISTINCT currency) FROM transactions");
 }
 END_TEST

@@ -7,8 +7,8 @@
  * generic profiles into a real database and reads the outcome back with
  * plain SQL. */
 #include "match/match.h"
-#include "recon.h"
 #include "match/rules.h"
+#include "recon.h"
 #include "testdb.h"
 
 static char tmp[256], dbpath[512];
@@ -833,8 +833,9 @@ START_TEST(test_exceptions_with_long_names) {
     recon_match_result res =
         run("[rule r]\nleft = bank\nright = type:psp\nreference = normalized\n");
     ck_assert_uint_eq(res.matches, 0);
-    TU_ASSERT_Q(sq, "ambiguous|8", "SELECT reason || '|' || json_array_length(candidates) FROM"
-                                   " exceptions");
+    TU_ASSERT_Q(sq, "ambiguous|8",
+                "SELECT reason || '|' || json_array_length(candidates) FROM"
+                " exceptions");
 }
 END_TEST
 
@@ -1387,11 +1388,12 @@ START_TEST(test_explain_matched_and_unmatched) {
     ck_assert_int_eq(recon_explain(db, tx("p1"), r, &json), RECON_OK);
     {
         sqlite3_stmt *q;
-        ck_assert_int_eq(sqlite3_prepare_v2(sq,
-                                            "SELECT count(*) FROM json_each(?1, '$.rules[0].candidates')"
-                                            " WHERE json_extract(value, '$.external_id') = 'p1'",
-                                            -1, &q, NULL),
-                         SQLITE_OK);
+        ck_assert_int_eq(
+            sqlite3_prepare_v2(sq,
+                               "SELECT count(*) FROM json_each(?1, '$.rules[0].candidates')"
+                               " WHERE json_extract(value, '$.external_id') = 'p1'",
+                               -1, &q, NULL),
+            SQLITE_OK);
         sqlite3_bind_text(q, 1, json, -1, SQLITE_TRANSIENT);
         ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
         ck_assert_int_eq(sqlite3_column_int(q, 0), 0);

@@ -3,9 +3,9 @@
  * floating point is used anywhere, on purpose. */
 #include <stdint.h>
 
+#include "testutil.h"
 #include "util/builtin.h"
 #include "util/money.h"
-#include "testutil.h"
 
 /* The public wrappers; include/recon.h declares them for library users. */
 int recon_currency_exponent(const char *code);

@@ -1101,7 +1101,7 @@ END_TEST
 START_TEST(test_bind_refuses_a_column_it_reads_named_twice) {
     recon_profile *p = bind_profile();
     static const char *const dup[] = {"id", "type", "created", "amount", " Amount", "currency"};
-    static const char *const harmless[] = {"id",     "type", "created", "amount",
+    static const char *const harmless[] = {"id",       "type", "created", "amount",
                                            "currency", "note", "note"};
     rc_binding b;
     char msg[512];
@@ -1166,10 +1166,9 @@ static void teardown(void) {
 #define BASE L_PROFILE L_NAME L_TYPE L_COLUMNS L_ID L_DATE L_AMOUNT L_CURRENCY
 
 START_TEST(test_expression_errors_name_the_key_and_position) {
-    expect_refused(BASE "reference? = concat(a, \"b)\n" L_KINDS L_DEFAULT, "bad.ini:9:",
-                   "[columns] reference?", "unterminated", NULL);
-    expect_refused(BASE "description? = if(a)\n" L_KINDS L_DEFAULT, "if() takes 2 arguments",
-                   NULL);
+    expect_refused(BASE "reference? = concat(a, \"b)\n" L_KINDS L_DEFAULT,
+                   "bad.ini:9:", "[columns] reference?", "unterminated", NULL);
+    expect_refused(BASE "description? = if(a)\n" L_KINDS L_DEFAULT, "if() takes 2 arguments", NULL);
     /* sum() adds amounts: not for text fields, not nested. */
     expect_refused(BASE "reference? = sum(a, b)\n" L_KINDS L_DEFAULT, "[columns] reference",
                    "sum() is for amount", NULL);
@@ -1181,8 +1180,8 @@ START_TEST(test_expression_errors_name_the_key_and_position) {
                    "a call must be the field's only value", NULL);
     /* With header = no, a call's columns are positions. */
     expect_refused(L_PROFILE L_NAME L_TYPE "header = no\ncolumns = 3\n[columns]\n"
-                   "occurred_at = #1\namount = #2\ncurrency = #3\n"
-                   "reference? = concat(#1, Name)\n" L_KINDS L_DEFAULT,
+                                           "occurred_at = #1\namount = #2\ncurrency = #3\n"
+                                           "reference? = concat(#1, Name)\n" L_KINDS L_DEFAULT,
                    "column 'Name' must be a position", NULL);
 }
 END_TEST
@@ -1190,36 +1189,34 @@ END_TEST
 START_TEST(test_rows_records_and_totals_are_validated) {
     expect_refused(BASE "[rows]\nkeep_if = status\n" L_KINDS L_DEFAULT, "[rows] keep_if",
                    "COLUMN: value", NULL);
-    expect_refused(BASE "[rows]\nskip_if = status:\n" L_KINDS L_DEFAULT,
-                   "needs at least one value", NULL);
+    expect_refused(BASE "[rows]\nskip_if = status:\n" L_KINDS L_DEFAULT, "needs at least one value",
+                   NULL);
     expect_refused(BASE "[rows]\nfrob = x\n" L_KINDS L_DEFAULT, "[rows] frob", NULL);
-    expect_refused(BASE "[records]\ntype = Kind\nheader = CH\ndata = SB\n" L_KINDS
-                   L_DEFAULT, "[records] type must be a position", NULL);
+    expect_refused(BASE "[records]\ntype = Kind\nheader = CH\ndata = SB\n" L_KINDS L_DEFAULT,
+                   "[records] type must be a position", NULL);
     expect_refused(BASE "[records]\ntype = #1\nheader = CH\n" L_KINDS L_DEFAULT,
                    "[records] type needs header and data", NULL);
-    expect_refused(BASE "[records]\ndata = SB\n" L_KINDS L_DEFAULT, "[records] needs type",
+    expect_refused(BASE "[records]\ndata = SB\n" L_KINDS L_DEFAULT, "[records] needs type", NULL);
+    expect_refused(BASE "[totals]\ncredits = #3\n" L_KINDS L_DEFAULT, "[totals] needs when", NULL);
+    expect_refused(BASE "[totals]\nwhen = #1: SF\n" L_KINDS L_DEFAULT, "[totals] when needs amount",
                    NULL);
-    expect_refused(BASE "[totals]\ncredits = #3\n" L_KINDS L_DEFAULT,
-                   "[totals] needs when", NULL);
-    expect_refused(BASE "[totals]\nwhen = #1: SF\n" L_KINDS L_DEFAULT,
-                   "[totals] when needs amount", NULL);
-    expect_refused(BASE "[amounts]\nvalue = tare\n" L_KINDS L_DEFAULT,
-                   "'tare' is not gross or net", NULL);
-    expect_refused(BASE "net? = net\n[amounts]\nvalue = net\n" L_KINDS L_DEFAULT,
-                   "value = net", "drop [columns] net", NULL);
+    expect_refused(BASE "[amounts]\nvalue = tare\n" L_KINDS L_DEFAULT, "'tare' is not gross or net",
+                   NULL);
+    expect_refused(BASE "net? = net\n[amounts]\nvalue = net\n" L_KINDS L_DEFAULT, "value = net",
+                   "drop [columns] net", NULL);
     expect_refused(BASE "fee_direction? = fd\n" L_KINDS L_DEFAULT,
                    "fee_direction needs [amounts] credit_values", NULL);
-    expect_refused(BASE "[profile]\nformat = xml\n" L_KINDS L_DEFAULT,
-                   "'xml' is not csv or bai2", NULL);
-    expect_refused(BASE "[profile]\nformat = bai2\n" L_KINDS L_DEFAULT,
-                   "format = bai2", "header = no", NULL);
+    expect_refused(BASE "[profile]\nformat = xml\n" L_KINDS L_DEFAULT, "'xml' is not csv or bai2",
+                   NULL);
+    expect_refused(BASE "[profile]\nformat = bai2\n" L_KINDS L_DEFAULT, "format = bai2",
+                   "header = no", NULL);
 }
 END_TEST
 
 START_TEST(test_kinds_with_wildcards_and_signs) {
     recon_profile *p = parse_ok(BASE "kind = type\n[kinds]\nfee = * fee, -platform*\n"
-                                "refund = -RETURN\nadjustment = refund/*\n"
-                                "chargeback = -refund/chargeback\n");
+                                     "refund = -RETURN\nadjustment = refund/*\n"
+                                     "chargeback = -refund/chargeback\n");
     rc_kind k;
     int neg = -1;
     ck_assert_int_eq(rc_profile_kind(p, "Gateway Fixed Fee", 17, &k, &neg), 0);

@@ -68,8 +68,7 @@ typedef struct {
 
 static void change_file(const recon_progress *pr, void *payload) {
     change *c = payload;
-    if (c->done)
-        return;
+    if (c->done) return;
     c->done = 1;
     if (c->append) {
         FILE *f = fopen(c->path, "a");
@@ -105,8 +104,7 @@ static void import_while_changing(int append) {
     /* The file as it is now imports whole, exactly. */
     struct stat st;
     ck_assert_int_eq(stat(csvpath, &st), 0);
-    ck_assert_msg(recon_import_file(db, csvpath, p, NULL, &r) == RECON_OK, "%s",
-                  recon_errmsg(db));
+    ck_assert_msg(recon_import_file(db, csvpath, p, NULL, &r) == RECON_OK, "%s", recon_errmsg(db));
     ck_assert_int_eq(qint("SELECT count(*) FROM imports WHERE status = 'running'"), 0);
     ck_assert_int_eq(qint("SELECT file_size FROM imports"), (long long)st.st_size);
     if (append) {

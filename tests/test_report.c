@@ -59,10 +59,12 @@ START_TEST(test_v_transactions_status_and_amounts) {
                      2); /* b_11 and b_12: two bank credits for po_amb */
     ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM v_transactions WHERE status = 'unmatched'"),
                      14);
-    TU_ASSERT_Q(sq, "-1200.00|bank_debit|19", "SELECT amount || '|' || kind || '|' || age_days"
-                                              " FROM v_transactions WHERE external_id = 'b_02'");
-    TU_ASSERT_Q(sq, "psp|2024-05-06|-58.20", "SELECT source || '|' || day || '|' || amount"
-                                             " FROM v_transactions WHERE external_id = 'po_lost'");
+    TU_ASSERT_Q(sq, "-1200.00|bank_debit|19",
+                "SELECT amount || '|' || kind || '|' || age_days"
+                " FROM v_transactions WHERE external_id = 'b_02'");
+    TU_ASSERT_Q(sq, "psp|2024-05-06|-58.20",
+                "SELECT source || '|' || day || '|' || amount"
+                " FROM v_transactions WHERE external_id = 'po_lost'");
 }
 END_TEST
 
@@ -73,10 +75,10 @@ START_TEST(test_v_unmatched_and_v_aging_buckets) {
      * (1) -38.80; ch_14, po_amb, ch_6 (3-7) 56.65 - 55 + 40; ch_4, ch_5,
      * po_lost, ch_7, ch_8 (14-17) 80 + 60 - 58.20 + 30 + 70; ch_11 USD 10. */
     const char *want[][2] = {
-        {"bank|EUR|0-2", "1|-19.99|19.99"},     {"bank|EUR|3-7", "3|-200.40|420.40"},
+        {"bank|EUR|0-2", "1|-19.99|19.99"},      {"bank|EUR|3-7", "3|-200.40|420.40"},
         {"bank|EUR|8-30", "1|-1200.00|1200.00"}, {"bank|EUR|over 30", "1|-42.00|42.00"},
-        {"psp|EUR|0-2", "1|-38.80|38.80"},      {"psp|EUR|3-7", "3|41.65|151.65"},
-        {"psp|EUR|8-30", "5|181.80|298.20"},    {"psp|USD|8-30", "1|10.00|10.00"},
+        {"psp|EUR|0-2", "1|-38.80|38.80"},       {"psp|EUR|3-7", "3|41.65|151.65"},
+        {"psp|EUR|8-30", "5|181.80|298.20"},     {"psp|USD|8-30", "1|10.00|10.00"},
     };
     ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM v_aging"), 8);
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
@@ -91,8 +93,9 @@ END_TEST
 START_TEST(test_v_exceptions_v_matches_v_daily_summary) {
     /* Three exceptions were opened; the manual match closed b_04's. */
     ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM v_exceptions"), 3);
-    TU_ASSERT_Q(sq, "b_11,b_12", "SELECT group_concat(external_id) FROM (SELECT external_id"
-                                 " FROM v_exceptions WHERE status = 'open' ORDER BY 1)");
+    TU_ASSERT_Q(sq, "b_11,b_12",
+                "SELECT group_concat(external_id) FROM (SELECT external_id"
+                " FROM v_exceptions WHERE status = 'open' ORDER BY 1)");
     TU_ASSERT_Q(sq, "closed|near_miss_amount|77.50",
                 "SELECT status || '|' || reason || '|' || amount FROM v_exceptions"
                 " WHERE external_id = 'b_04'");
@@ -114,17 +117,18 @@ START_TEST(test_v_exceptions_v_matches_v_daily_summary) {
                 " || unmatched_count || '|' || unmatched FROM v_daily_summary"
                 " WHERE source = 'bank' AND day = '2024-05-09'");
     /* 2024-05-16 at the bank: b_11 and b_12, both in exceptions. */
-    TU_ASSERT_Q(sq, "2|110.00", "SELECT exception_count || '|' || exception FROM v_daily_summary"
-                                " WHERE source = 'bank' AND day = '2024-05-16'");
+    TU_ASSERT_Q(sq, "2|110.00",
+                "SELECT exception_count || '|' || exception FROM v_daily_summary"
+                " WHERE source = 'bank' AND day = '2024-05-16'");
 }
 END_TEST
 
 /* One payout's row of v_payouts: status, issues and the amounts. */
-#define PAYOUT_Q                                                                               \
-    "SELECT status || '|' || issues || '|' || expected || '|' || coalesce(bank, '-') || '|'"    \
-    " || coalesce(difference, '-') || '|' || coalesce(days_to_arrive, '-') || '|'"             \
-    " || fee_mismatch_minor || '|' || missing_items_minor || '|' || missing_bank_credit_minor" \
-    " || '|' || amount_difference_minor || '|' || currency_mismatch_minor"                     \
+#define PAYOUT_Q                                                                                   \
+    "SELECT status || '|' || issues || '|' || expected || '|' || coalesce(bank, '-') || '|'"       \
+    " || coalesce(difference, '-') || '|' || coalesce(days_to_arrive, '-') || '|'"                 \
+    " || fee_mismatch_minor || '|' || missing_items_minor || '|' || missing_bank_credit_minor"     \
+    " || '|' || amount_difference_minor || '|' || currency_mismatch_minor"                         \
     " FROM v_payouts WHERE payout_id = %Q AND currency = %Q"
 
 START_TEST(test_v_payouts_classifies_every_break) {
@@ -155,8 +159,9 @@ START_TEST(test_v_payouts_classifies_every_break) {
     ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM v_payouts"), 11);
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         TU_ASSERT_Q(sq, want[i][2], PAYOUT_Q, want[i][0], want[i][1]);
-    TU_ASSERT_Q(sq, "1|1", "SELECT rejected_items || '|' || fee_mismatch_items FROM v_payouts"
-                           " WHERE payout_id = 'po_fee'");
+    TU_ASSERT_Q(sq, "1|1",
+                "SELECT rejected_items || '|' || fee_mismatch_items FROM v_payouts"
+                " WHERE payout_id = 'po_fee'");
 }
 END_TEST
 
@@ -213,16 +218,18 @@ START_TEST(test_v_failures_summary_and_reject_context) {
     TU_ASSERT_Q(sq, "DATA_INVALID_AMOUNT|data|librecon|1|1",
                 "SELECT unified_code || '|' || category || '|' || provider || '|' || failures"
                 " || '|' || occurrences FROM v_failures_summary");
-    TU_ASSERT_Q(sq, "{\"amount_minor\":2000,\"currency\":\"EUR\",\"fee_minor\":60,"
-                    "\"group_id\":\"po_fee\",\"net_minor\":1900}",
+    TU_ASSERT_Q(sq,
+                "{\"amount_minor\":2000,\"currency\":\"EUR\",\"fee_minor\":60,"
+                "\"group_id\":\"po_fee\",\"net_minor\":1900}",
                 "SELECT context FROM failures WHERE provider_code = 'net_mismatch'");
     /* Resolved, it leaves the summary and the payout's check. */
     ck_assert_int_eq(recon_failure_resolve(db, tu_qint(sq, "SELECT id FROM failures"),
                                            "corrected at the PSP", "test"),
                      RECON_OK);
     ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM v_failures_summary"), 0);
-    TU_ASSERT_Q(sq, "missing_items|0", "SELECT issues || '|' || rejected_items FROM v_payouts"
-                                       " WHERE payout_id = 'po_fee'");
+    TU_ASSERT_Q(sq, "missing_items|0",
+                "SELECT issues || '|' || rejected_items FROM v_payouts"
+                " WHERE payout_id = 'po_fee'");
 }
 END_TEST
 
@@ -331,8 +338,7 @@ START_TEST(test_flows_currency_mismatch_at_the_bank) {
     tu_write_file(tmp, "usd.csv", csv, strlen(csv), path, sizeof path);
     import_fixture(path, "generic_bank", "bank", 0);
     int64_t l = tx("bank", "b_usd"), r = tx("psp", "po_new"), id;
-    ck_assert_int_eq(recon_match_add(db, &l, 1, &r, 1, "wrong currency", "test", 1, &id),
-                     RECON_OK);
+    ck_assert_int_eq(recon_match_add(db, &l, 1, &r, 1, "wrong currency", "test", 1, &id), RECON_OK);
     TU_ASSERT_Q(sq, "currency_mismatch|currency_mismatch|3880|0",
                 "SELECT status || '|' || issues || '|' || currency_mismatch_minor || '|'"
                 " || amount_difference_minor FROM v_payouts WHERE payout_id = 'po_new'");
@@ -350,7 +356,8 @@ START_TEST(test_a_credit_shared_by_two_payouts_is_split) {
                       "po_y,payout,2024-05-13T00:00:00Z,2024-05-13,-20.00,0,-20.00,EUR,po_y\n";
     tu_write_file(tmp, "xy.csv", psp, strlen(psp), path, sizeof path);
     import_fixture(path, "generic_psp", "psp", 0);
-    const char *bank = "id,date,description,amount,currency\nb_xy,2024-05-14,TWO PAYOUTS,29.50,EUR\n";
+    const char *bank =
+        "id,date,description,amount,currency\nb_xy,2024-05-14,TWO PAYOUTS,29.50,EUR\n";
     tu_write_file(tmp, "bxy.csv", bank, strlen(bank), path, sizeof path);
     import_fixture(path, "generic_bank", "bank", 0);
     int64_t l = tx("bank", "b_xy"), r[2] = {tx("psp", "po_x"), tx("psp", "po_y")}, id;
@@ -412,14 +419,16 @@ static int find_big(const recon_payout_flow *f, void *payload) {
 
 START_TEST(test_a_payout_whose_sum_overflows_has_no_amount) {
     char path[600];
-    const char *psp = "id,type,created,available_on,amount,currency,payout_id\n"
-                      "big1,charge,2024-05-10T00:00:00Z,2024-05-12,90000000000000000.00,EUR,po_big\n"
-                      "big2,charge,2024-05-10T00:00:00Z,2024-05-12,90000000000000000.00,EUR,po_big\n";
+    const char *psp =
+        "id,type,created,available_on,amount,currency,payout_id\n"
+        "big1,charge,2024-05-10T00:00:00Z,2024-05-12,90000000000000000.00,EUR,po_big\n"
+        "big2,charge,2024-05-10T00:00:00Z,2024-05-12,90000000000000000.00,EUR,po_big\n";
     tu_write_file(tmp, "big.csv", psp, strlen(psp), path, sizeof path);
     import_fixture(path, "generic_psp", "psp", 0);
-    TU_ASSERT_Q(sq, "NULL|NULL|2", "SELECT coalesce(expected_minor, 'NULL') || '|'"
-                                   " || coalesce(items_net_minor, 'NULL') || '|' || items"
-                                   " FROM v_payouts WHERE payout_id = 'po_big'");
+    TU_ASSERT_Q(sq, "NULL|NULL|2",
+                "SELECT coalesce(expected_minor, 'NULL') || '|'"
+                " || coalesce(items_net_minor, 'NULL') || '|' || items"
+                " FROM v_payouts WHERE payout_id = 'po_big'");
     int seen = -1;
     recon_flows_totals t;
     ck_assert_int_eq(recon_flows_check(db, NULL, find_big, &seen, &t), RECON_OK);
@@ -441,10 +450,12 @@ START_TEST(test_as_of_leaves_out_what_is_dated_after_it) {
     TU_ASSERT_Q(sq, "po_diff,po_fee,po_late,po_lost,po_ok,po_short",
                 "SELECT group_concat(payout_id) FROM (SELECT payout_id FROM v_payouts"
                 " WHERE payout_day IS NOT NULL ORDER BY payout_id)");
-    TU_ASSERT_Q(sq, "0|missing_items", "SELECT bank_records || '|' || issues FROM v_payouts"
-                                       " WHERE payout_id = 'po_short'");
-    TU_ASSERT_Q(sq, "missing_bank_credit", "SELECT status FROM v_payouts"
-                                           " WHERE payout_id = 'po_late'");
+    TU_ASSERT_Q(sq, "0|missing_items",
+                "SELECT bank_records || '|' || issues FROM v_payouts"
+                " WHERE payout_id = 'po_short'");
+    TU_ASSERT_Q(sq, "missing_bank_credit",
+                "SELECT status FROM v_payouts"
+                " WHERE payout_id = 'po_late'");
     ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM v_unmatched WHERE day > '2024-05-08'"), 0);
     ck_assert_int_eq(tu_qint(sq, "SELECT min(age_days) FROM v_unmatched"), 0);
 }
@@ -600,8 +611,8 @@ START_TEST(test_every_documented_query_runs) {
         } else if (in && strncmp(line, "```", 3) == 0) {
             in = 0;
             sqlite3_stmt *st = NULL;
-            ck_assert_msg(sqlite3_prepare_v2(sq, sql, -1, &st, NULL) == SQLITE_OK,
-                          "%s\n-> %s", sql, sqlite3_errmsg(sq));
+            ck_assert_msg(sqlite3_prepare_v2(sq, sql, -1, &st, NULL) == SQLITE_OK, "%s\n-> %s", sql,
+                          sqlite3_errmsg(sq));
             ck_assert_msg(sqlite3_step(st) == SQLITE_ROW, "no rows: %s (%s)", sql,
                           sqlite3_errmsg(sq));
             while (sqlite3_step(st) == SQLITE_ROW)

@@ -6,9 +6,8 @@
 
 static recon_provider_failure parse(const char *provider, int status, const char *body) {
     recon_provider_failure f;
-    ck_assert_int_eq(recon_failure_from_response(provider, status, body, body ? strlen(body) : 0,
-                                                 &f),
-                     RECON_OK);
+    ck_assert_int_eq(
+        recon_failure_from_response(provider, status, body, body ? strlen(body) : 0, &f), RECON_OK);
     return f;
 }
 
@@ -42,12 +41,12 @@ START_TEST(test_modulate_envelope) {
 END_TEST
 
 START_TEST(test_ingenico_envelope) {
-    recon_provider_failure f =
-        parse("ingenico_connect", 400,
-              "{\"errorId\": \"657b10da-d2f9-4088-a948-bf190ef516b1-000004d3\", \"errors\": "
-              "[{\"code\": \"1099\", \"propertyName\": \"order.amountOfMoney.currencyCode\", "
-              "\"message\": \"INVALID_CURRENCY\", \"httpStatusCode\": 400}, {\"code\": \"21000020\","
-              " \"message\": \"second\"}]}");
+    recon_provider_failure f = parse(
+        "ingenico_connect", 400,
+        "{\"errorId\": \"657b10da-d2f9-4088-a948-bf190ef516b1-000004d3\", \"errors\": "
+        "[{\"code\": \"1099\", \"propertyName\": \"order.amountOfMoney.currencyCode\", "
+        "\"message\": \"INVALID_CURRENCY\", \"httpStatusCode\": 400}, {\"code\": \"21000020\","
+        " \"message\": \"second\"}]}");
     ck_assert_int_eq(f.parsed, 1);
     ck_assert_str_eq(f.request_id, "657b10da-d2f9-4088-a948-bf190ef516b1-000004d3");
     ck_assert_str_eq(f.field, "order.amountOfMoney.currencyCode");

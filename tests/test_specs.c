@@ -144,8 +144,8 @@ START_TEST(test_tabapay_statuses_and_causes) {
     int xml = 0;
     for (const char *p = strstr(t, "XML format"); p; p = strstr(p + 1, "XML format")) {
         const char *start = p;
-        while (start > t && !(start[-1] == '\n' && start[0] >= '1' && start[0] <= '5' &&
-                              start[3] == ' '))
+        while (start > t &&
+               !(start[-1] == '\n' && start[0] >= '1' && start[0] <= '5' && start[3] == ' '))
             start--;
         ck_assert_msg(has_row("tabapay", atoi(start), NULL, "body:xml"),
                       "tabapay %d: XML body has no row", atoi(start));

@@ -1,14 +1,12 @@
 /* Check suite for lib/timefmt.c: formats, zones, ranges and the calendar
  * arithmetic behind the normalized UTC text. */
-#include "testutil.h"
 #include "recon.h"
+#include "testutil.h"
 #include "util/calendar.h"
 #include "util/timefmt.h"
 
 #include <stdbool.h>
 #include <stdint.h>
-
-
 
 /* Parses `in` (NUL excluded) with `spec`; out gets the result or stays as
  * filled with '#' so that "untouched on error" can be checked too. */

@@ -10,8 +10,8 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
-#include "store/store.h"
 #include "recon.h"
+#include "store/store.h"
 #include "testdb.h"
 
 static char tmp[256];
@@ -82,9 +82,9 @@ static recon_db *open_ok(int read_only) {
 /* Every stored row a release writes, as one SHA-256. */
 static char *rows_digest(void) {
     sqlite3 *s = raw_open();
-    static const char *const TABLES[] = {"sources", "imports", "transactions", "failures",
-                                         "match_runs", "matches", "match_items", "exceptions",
-                                         "ignores", "match_audit"};
+    static const char *const TABLES[] = {"sources",    "imports",    "transactions", "failures",
+                                         "match_runs", "matches",    "match_items",  "exceptions",
+                                         "ignores",    "match_audit"};
     char *all = sqlite3_mprintf("%s", "");
     /* Every value with its type, table by table in key order. */
     for (size_t i = 0; i < sizeof TABLES / sizeof TABLES[0]; i++) {
@@ -121,8 +121,7 @@ static void flows(recon_db *db, recon_flows_totals *t) {
 /* ---- migrations are append-only -------------------------------------------------- */
 
 START_TEST(test_every_migration_keeps_the_text_it_shipped_with) {
-    ck_assert_int_eq(sizeof MIGRATION_SHA256 / sizeof MIGRATION_SHA256[0],
-                     RECON_SCHEMA_VERSION);
+    ck_assert_int_eq(sizeof MIGRATION_SHA256 / sizeof MIGRATION_SHA256[0], RECON_SCHEMA_VERSION);
     for (int v = 1; v <= RECON_SCHEMA_VERSION; v++) {
         const char *m = rc_schema_migration(v);
         ck_assert_ptr_nonnull(m);

@@ -131,12 +131,12 @@ static inline void tu_exec(sqlite3 *s, const char *sql) {
 }
 
 /* Asserts that a query's one text value is `want`. */
-#define TU_ASSERT_Q(s, want, ...)                                                             \
-    do {                                                                                      \
-        char *got_ = tu_qtext((s), __VA_ARGS__);                                              \
-        ck_assert_msg(!strcmp(got_, (want)), "%s: got '%s', want '%s'", #__VA_ARGS__, got_,    \
-                      (want));                                                                \
-        free(got_);                                                                           \
+#define TU_ASSERT_Q(s, want, ...)                                                                  \
+    do {                                                                                           \
+        char *got_ = tu_qtext((s), __VA_ARGS__);                                                   \
+        ck_assert_msg(!strcmp(got_, (want)), "%s: got '%s', want '%s'", #__VA_ARGS__, got_,        \
+                      (want));                                                                     \
+        free(got_);                                                                                \
     } while (0)
 
 #endif

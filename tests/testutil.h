@@ -50,8 +50,7 @@ static inline char *tu_read_file(const char *path, size_t *len) {
     ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
     fclose(f);
     buf[n] = '\0';
-    if (len)
-        *len = (size_t)n;
+    if (len) *len = (size_t)n;
     return buf;
 }
 

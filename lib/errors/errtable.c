@@ -35,8 +35,7 @@ static void copy_trimmed(char *dst, size_t size, const char *src) {
     while (n && isspace((unsigned char)src[n - 1]))
         n--;
     n = rc_utf8_cut(src, n, size - 1);
-    if (n)
-        memcpy(dst, src, n);
+    if (n) memcpy(dst, src, n);
     dst[n] = '\0';
 }
 
@@ -44,33 +43,27 @@ static void copy_trimmed(char *dst, size_t size, const char *src) {
 static int contains_ci(const char *hay, const char *needle) {
     size_t n = strlen(needle);
     for (; hay && *hay; hay++)
-        if (strncasecmp(hay, needle, n) == 0)
-            return 1;
+        if (strncasecmp(hay, needle, n) == 0) return 1;
     return 0;
 }
 
 /* 0: the row's cause does not fit; 1: a plain row; 2: its cause fits. */
 static int cause_fit(const rc_error_row *r, const rc_error_detail *d) {
-    if (!r->cause[0])
-        return 1;
-    if (!strcmp(r->cause, "body:xml"))
-        return d && d->body_is_xml ? 2 : 0;
+    if (!r->cause[0]) return 1;
+    if (!strcmp(r->cause, "body:xml")) return d && d->body_is_xml ? 2 : 0;
     return d && d->message && contains_ci(d->message, r->cause + 8) ? 2 : 0;
 }
 
 /* Does `code` belong to the family `fam` (digits then 'x', e.g. 101x)? */
 static int in_family(const char *fam, const char *code) {
     size_t n = strlen(fam);
-    if (n < 2 || fam[n - 1] != 'x' || strlen(code) != n)
-        return 0;
+    if (n < 2 || fam[n - 1] != 'x' || strlen(code) != n) return 0;
     for (size_t i = 0; i + 1 < n; i++)
-        if (!isdigit((unsigned char)fam[i]))
-            return 0;
+        if (!isdigit((unsigned char)fam[i])) return 0;
     return strncmp(fam, code, n - 1) == 0 && isdigit((unsigned char)code[n - 1]);
 }
 
-typedef int (*row_pred)(const rc_error_row *r, const char *provider, int status,
-                        const char *code);
+typedef int (*row_pred)(const rc_error_row *r, const char *provider, int status, const char *code);
 
 static int is_code(const rc_error_row *r, const char *p, int s, const char *c) {
     return !strcmp(r->provider, p) && r->code[0] && !strcasecmp(r->code, c) &&
@@ -109,13 +102,11 @@ static const rc_error_row *unanimous(const char *provider, int status) {
     const rc_error_row *first = NULL;
     for (size_t i = 0; i < rc_nerror_rows; i++) {
         const rc_error_row *r = &rc_error_rows[i];
-        if (!is_coded_at_status(r, provider, status, NULL))
-            continue;
+        if (!is_coded_at_status(r, provider, status, NULL)) continue;
         if (first && (r->unified != first->unified || r->retryable != first->retryable ||
                       r->policy != first->policy))
             return NULL;
-        if (!first)
-            first = r;
+        if (!first) first = r;
     }
     return first;
 }
@@ -128,8 +119,7 @@ static const rc_error_row *best(row_pred pred, const char *provider, int status,
     int found_fit = 0;
     for (size_t i = 0; i < rc_nerror_rows; i++) {
         const rc_error_row *r = &rc_error_rows[i];
-        if (!pred(r, provider, status, code))
-            continue;
+        if (!pred(r, provider, status, code)) continue;
         int fit = cause_fit(r, d);
         if (fit > found_fit) {
             found = r;
@@ -163,15 +153,14 @@ void rc_error_classify_detail(const char *provider, int http_status, const char 
     if (c[0] && p[0]) {
         if (!(r = best(is_code, p, http_status, c, detail)))
             r = best(is_code_any_status, p, http_status, c, detail);
-        if (!r)
-            r = best(is_family, p, http_status, c, detail);
+        if (!r) r = best(is_family, p, http_status, c, detail);
         if (r) {
             fill(out, r, RECON_MATCH_EXACT);
             return;
         }
     }
-    if ((p[0] && ((r = best(is_status, p, http_status, c, detail)) ||
-                  (r = unanimous(p, http_status)))) ||
+    if ((p[0] &&
+         ((r = best(is_status, p, http_status, c, detail)) || (r = unanimous(p, http_status)))) ||
         (r = best(is_http_status, p, http_status, c, detail))) {
         fill(out, r, RECON_MATCH_STATUS);
         return;
@@ -192,11 +181,9 @@ void rc_error_classify_detail(const char *provider, int http_status, const char 
     out->matched = RECON_MATCH_UNKNOWN;
 }
 
-int recon_error_classify_message(const char *provider, int http_status,
-                                 const char *provider_code, const char *message,
-                                 recon_error_info *out) {
-    if (!out)
-        return RECON_EMISUSE;
+int recon_error_classify_message(const char *provider, int http_status, const char *provider_code,
+                                 const char *message, recon_error_info *out) {
+    if (!out) return RECON_EMISUSE;
     rc_error_detail d = {message, 0};
     rc_error_classify_detail(provider, http_status, provider_code, &d, out);
     return RECON_OK;
@@ -209,27 +196,34 @@ int recon_error_classify(const char *provider, int http_status, const char *prov
 
 const rc_unified *rc_unified_find(const char *code) {
     for (size_t i = 0; code && i < rc_nunified_codes; i++)
-        if (!strcmp(rc_unified_codes[i].code, code))
-            return &rc_unified_codes[i];
+        if (!strcmp(rc_unified_codes[i].code, code)) return &rc_unified_codes[i];
     return NULL;
 }
 
 const char *recon_retry_policy_name(recon_retry_policy policy) {
     switch (policy) {
-    case RECON_RETRY_NONE: return "none";
-    case RECON_RETRY_BACKOFF: return "backoff";
-    case RECON_RETRY_AFTER: return "retry_after";
-    case RECON_RETRY_VERIFY_FIRST: return "verify_first";
+    case RECON_RETRY_NONE:
+        return "none";
+    case RECON_RETRY_BACKOFF:
+        return "backoff";
+    case RECON_RETRY_AFTER:
+        return "retry_after";
+    case RECON_RETRY_VERIFY_FIRST:
+        return "verify_first";
     }
     return "?";
 }
 
 const char *recon_error_match_name(recon_error_match matched) {
     switch (matched) {
-    case RECON_MATCH_EXACT: return "exact";
-    case RECON_MATCH_STATUS: return "status";
-    case RECON_MATCH_CLASS: return "class";
-    case RECON_MATCH_UNKNOWN: return "unknown";
+    case RECON_MATCH_EXACT:
+        return "exact";
+    case RECON_MATCH_STATUS:
+        return "status";
+    case RECON_MATCH_CLASS:
+        return "class";
+    case RECON_MATCH_UNKNOWN:
+        return "unknown";
     }
     return "?";
 }
@@ -264,8 +258,7 @@ int64_t recon_retry_delay_ms(const recon_error_info *info, int attempt, int retr
     int64_t d = o->base_ms;
     for (int i = 1; i < attempt && d < o->max_ms; i++)
         d *= 2;
-    if (d > o->max_ms)
-        d = o->max_ms;
+    if (d > o->max_ms) d = o->max_ms;
     if (o->jitter) {
         int64_t half = d / 2;
         d = half + (int64_t)(mix(o->seed ^ ((uint64_t)attempt << 32)) % (uint64_t)(d - half + 1));
@@ -282,10 +275,8 @@ size_t recon_error_table_count(void) {
 }
 
 int recon_error_table_row(size_t index, recon_error_row *out) {
-    if (!out)
-        return RECON_EMISUSE;
-    if (index >= rc_nerror_rows)
-        return RECON_ENOTFOUND;
+    if (!out) return RECON_EMISUSE;
+    if (index >= rc_nerror_rows) return RECON_ENOTFOUND;
     const rc_error_row *r = &rc_error_rows[index];
     const rc_unified *u = &rc_unified_codes[r->unified];
     *out = (recon_error_row){r->provider, r->http_status, CLASS_NAMES[r->http_class],
@@ -300,10 +291,8 @@ size_t recon_unified_code_count(void) {
 }
 
 int recon_unified_code_get(size_t index, recon_unified_code *out) {
-    if (!out)
-        return RECON_EMISUSE;
-    if (index >= rc_nunified_codes)
-        return RECON_ENOTFOUND;
+    if (!out) return RECON_EMISUSE;
+    if (index >= rc_nunified_codes) return RECON_ENOTFOUND;
     const rc_unified *u = &rc_unified_codes[index];
     *out = (recon_unified_code){u->code, u->category, u->retryable, u->policy, u->meaning};
     return RECON_OK;

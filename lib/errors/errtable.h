@@ -19,17 +19,17 @@ typedef struct {
 
 /* One row of data/error_codes.csv. */
 typedef struct {
-    const char *provider;    /* lower case; "*" for the class rows */
-    int http_status;         /* 0 for class rows and librecon's rows */
-    int http_class;          /* 1..5, 0 for librecon's rows */
-    const char *code;        /* "" when the status alone is the code; "101x" a family */
-    const char *cause;       /* "", "body:xml" or "message:TEXT" */
-    int unified;             /* index into rc_unified_codes */
+    const char *provider; /* lower case; "*" for the class rows */
+    int http_status;      /* 0 for class rows and librecon's rows */
+    int http_class;       /* 1..5, 0 for librecon's rows */
+    const char *code;     /* "" when the status alone is the code; "101x" a family */
+    const char *cause;    /* "", "body:xml" or "message:TEXT" */
+    int unified;          /* index into rc_unified_codes */
     int retryable;
     recon_retry_policy policy;
     const char *action;
     const char *description;
-    const char *spec;        /* the provider document it comes from, or "" */
+    const char *spec; /* the provider document it comes from, or "" */
 } rc_error_row;
 
 extern const rc_unified rc_unified_codes[];

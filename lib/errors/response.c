@@ -20,16 +20,14 @@
  * are shown and stored as text, and half a character is not text. */
 static void put(char *dst, size_t size, const char *src) {
     size_t n = src ? rc_utf8_cut(src, strlen(src), size - 1) : 0;
-    if (n)
-        memcpy(dst, src, n);
+    if (n) memcpy(dst, src, n);
     dst[n] = '\0';
 }
 
 /* A JSON string, or a number written as text (the shop gateway sends
  * numeric codes), or NULL. */
 static const char *text_of(json_t *v, char *buf, size_t size) {
-    if (json_is_string(v))
-        return json_string_value(v);
+    if (json_is_string(v)) return json_string_value(v);
     if (json_is_integer(v)) {
         snprintf(buf, size, "%lld", (long long)json_integer_value(v));
         return buf;
@@ -39,8 +37,7 @@ static const char *text_of(json_t *v, char *buf, size_t size) {
 
 static json_t *first_error(json_t *root, const char *key) {
     json_t *errs = json_object_get(root, key);
-    if (!json_is_array(errs))
-        return NULL;
+    if (!json_is_array(errs)) return NULL;
     return json_array_get(errs, 0);
 }
 
@@ -57,14 +54,12 @@ static void read_modulate(json_t *root, recon_provider_failure *f, char *code, s
     put(f->request_id, sizeof f->request_id,
         json_string_value(json_object_get(json_object_get(root, "meta"), "request_id")));
     f->nerrors = count_errors(root, "errors");
-    if (!json_is_object(e))
-        return;
+    if (!json_is_object(e)) return;
     put(code, size, text_of(json_object_get(e, "code"), num, sizeof num));
     put(f->message, sizeof f->message, json_string_value(json_object_get(e, "message")));
     put(f->field, sizeof f->field, json_string_value(json_object_get(e, "field")));
     json_t *r = json_object_get(e, "retryable");
-    if (json_is_boolean(r))
-        f->body_retryable = json_is_true(r);
+    if (json_is_boolean(r)) f->body_retryable = json_is_true(r);
     json_t *after = json_object_get(e, "retry_after_seconds");
     if (json_is_integer(after) && json_integer_value(after) > 0 &&
         json_integer_value(after) <= 86400)
@@ -78,8 +73,7 @@ static void read_ingenico(json_t *root, recon_provider_failure *f, char *code, s
     char num[32];
     put(f->request_id, sizeof f->request_id, json_string_value(json_object_get(root, "errorId")));
     f->nerrors = count_errors(root, "errors");
-    if (!json_is_object(e))
-        return;
+    if (!json_is_object(e)) return;
     put(code, size, text_of(json_object_get(e, "code"), num, sizeof num));
     put(f->message, sizeof f->message, json_string_value(json_object_get(e, "message")));
     put(f->field, sizeof f->field, json_string_value(json_object_get(e, "propertyName")));
@@ -101,8 +95,7 @@ static void read_shop(json_t *root, recon_provider_failure *f, char *code, size_
     put(f->message, sizeof f->message, json_string_value(json_object_get(root, "message")));
     f->nerrors = count_errors(root, "errors");
     json_t *e = first_error(root, "errors");
-    if (!json_is_object(e))
-        return;
+    if (!json_is_object(e)) return;
     const char *res = json_string_value(json_object_get(e, "resource"));
     const char *fld = json_string_value(json_object_get(e, "field"));
     const char *type = json_string_value(json_object_get(e, "type"));
@@ -119,25 +112,22 @@ static void read_generic(json_t *root, recon_provider_failure *f, char *code, si
     json_t *e = first_error(root, "errors");
     json_t *where = json_is_object(e) ? e : root;
     json_t *err = json_object_get(root, "error");
-    if (json_is_object(err))
-        where = err;
+    if (json_is_object(err)) where = err;
     const char *c = text_of(json_object_get(where, "code"), num, sizeof num);
     put(code, size, c);
     const char *m = json_string_value(json_object_get(where, "message"));
-    if (!m && json_is_string(err))
-        m = json_string_value(err);
+    if (!m && json_is_string(err)) m = json_string_value(err);
     put(f->message, sizeof f->message, m);
     put(f->field, sizeof f->field, json_string_value(json_object_get(where, "field")));
     put(f->request_id, sizeof f->request_id,
         json_string_value(json_object_get(root, "request_id")));
     f->nerrors = json_is_array(json_object_get(root, "errors")) ? count_errors(root, "errors")
-                                                               : (m || c ? 1 : 0);
+                                                                : (m || c ? 1 : 0);
 }
 
 static int looks_xml(const char *body, size_t len) {
     size_t i = 0;
-    if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
-        i = 3;
+    if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0) i = 3;
     while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
         i++;
     return i < len && body[i] == '<';
@@ -145,8 +135,7 @@ static int looks_xml(const char *body, size_t len) {
 
 int recon_failure_from_response(const char *provider, int http_status, const char *body,
                                 size_t body_len, recon_provider_failure *out) {
-    if (!out)
-        return RECON_EMISUSE;
+    if (!out) return RECON_EMISUSE;
     memset(out, 0, sizeof *out);
     out->body_retryable = -1;
     char code[64] = "";
@@ -154,9 +143,8 @@ int recon_failure_from_response(const char *provider, int http_status, const cha
     if (body && body_len > 0 && body_len <= MAX_BODY) {
         detail.body_is_xml = looks_xml(body, body_len);
         json_error_t jerr;
-        json_t *root = detail.body_is_xml
-                           ? NULL
-                           : json_loadb(body, body_len, JSON_REJECT_DUPLICATES, &jerr);
+        json_t *root =
+            detail.body_is_xml ? NULL : json_loadb(body, body_len, JSON_REJECT_DUPLICATES, &jerr);
         if (json_is_object(root)) {
             char p[32];
             snprintf(p, sizeof p, "%s", provider ? provider : "");

@@ -232,8 +232,7 @@ static int start(rc_csv *r) {
      * than call it binary. A UTF-32LE BOM starts like UTF-16LE's. */
     const bool le = r->len >= 2 && memcmp(r->chunk, "\xFF\xFE", 2) == 0;
     const bool be = r->len >= 2 && memcmp(r->chunk, "\xFE\xFF", 2) == 0;
-    if ((le && !(r->len >= 4 && memcmp(r->chunk + 2, "\0\0", 2) == 0)) || be)
-        return RC_CSV_EUTF16;
+    if ((le && !(r->len >= 4 && memcmp(r->chunk + 2, "\0\0", 2) == 0)) || be) return RC_CSV_EUTF16;
     if (sniff && memchr(r->chunk, 0, sniff)) return RC_CSV_EBINARY;
     if (r->len >= 3 && memcmp(r->chunk, "\xEF\xBB\xBF", 3) == 0) r->pos = 3;
     return RC_CSV_HAVE_ROW;

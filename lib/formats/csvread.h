@@ -18,11 +18,11 @@
 typedef struct rc_csv rc_csv;
 
 typedef struct {
-    char delim;          /* ',' ';' '\t' '|'; 0 means ',' */
-    size_t skip_lines;   /* physical lines to drop before the first record
-                            (report preambles); they need not be valid CSV */
-    size_t max_field;    /* 0 means RC_CSV_MAX_FIELD */
-    size_t max_record;   /* 0 means RC_CSV_MAX_RECORD */
+    char delim;        /* ',' ';' '\t' '|'; 0 means ',' */
+    size_t skip_lines; /* physical lines to drop before the first record
+                          (report preambles); they need not be valid CSV */
+    size_t max_field;  /* 0 means RC_CSV_MAX_FIELD */
+    size_t max_record; /* 0 means RC_CSV_MAX_RECORD */
     /* Called with every byte read from the input, in order (used to hash
      * the file while it streams). May be NULL. */
     void (*on_bytes)(const void *buf, size_t len, void *payload);
@@ -57,9 +57,9 @@ typedef struct {
                                   line terminator; NUL-terminated; at most
                                   RC_CSV_RAW_KEEP bytes when TOO_LARGE */
     size_t raw_len;
-    uint64_t line;             /* physical line (1-based) the record starts on */
-    int error;                 /* rc_csv_row_err */
-    size_t error_field;        /* index of the offending field (UTF8, FIELD_LARGE) */
+    uint64_t line;      /* physical line (1-based) the record starts on */
+    int error;          /* rc_csv_row_err */
+    size_t error_field; /* index of the offending field (UTF8, FIELD_LARGE) */
 } rc_csv_row;
 
 /* File-level results of rc_csv_next. */
@@ -68,7 +68,7 @@ typedef struct {
 #define RC_CSV_EIO (-1)     /* read(2) failed: errno is kept in rc_csv_errno */
 #define RC_CSV_EBINARY (-2) /* NUL bytes in the first 8 KiB: not a text file */
 #define RC_CSV_ENOMEM (-3)
-#define RC_CSV_EUTF16 (-4)  /* starts with a UTF-16 byte order mark: rc_csv_bom tells which */
+#define RC_CSV_EUTF16 (-4) /* starts with a UTF-16 byte order mark: rc_csv_bom tells which */
 
 /* Opens a reader on a file descriptor (not closed by the reader) or on a
  * memory buffer (not copied; must outlive the reader). Returns 0 or

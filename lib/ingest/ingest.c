@@ -29,18 +29,18 @@
 #include "formats/bai2.h"
 #include "formats/csvread.h"
 #include "ingest/rows.h"
-#include "store/store.h"
 #include "profile/profile.h"
+#include "store/store.h"
 
 #define PROGRESS_EVERY 65536
-#define HASH_LEN 32 /* a file's SHA-256 */
+#define HASH_LEN 32       /* a file's SHA-256 */
 #define GEN_HASH_BYTES 12 /* 96 bits of the content hash in generated ids */
 
 typedef struct {
     recon_db *db;
     const recon_profile *p;
     const char *file_name;
-    rc_mapper *map;         /* the profile bound to the file's header: the row decisions */
+    rc_mapper *map; /* the profile bound to the file's header: the row decisions */
     int64_t source_id, import_id;
     sqlite3_stmt *ins_tx, *sel_tx, *ins_fail, *ins_consumed, *ins_report;
     /* SHA-256 fetched once per import: EVP_sha256() in every
@@ -50,12 +50,12 @@ typedef struct {
     EVP_MD_CTX *file_md;
     recon_import_result *res;
     const recon_import_opts *opts;
-    uint64_t progress_at;   /* rows_read at the last progress report */
+    uint64_t progress_at; /* rows_read at the last progress report */
     uint64_t file_size;
-    struct stat opened;     /* the file as it was when opened, to notice a change */
+    struct stat opened; /* the file as it was when opened, to notice a change */
     char now[21];
-    rc_strbuf esc;          /* scratch for escaped raw text */
-    rc_bai2 *bai2;          /* the BAI2 reader over the CSV reader, for format = bai2 */
+    rc_strbuf esc; /* scratch for escaped raw text */
+    rc_bai2 *bai2; /* the BAI2 reader over the CSV reader, for format = bai2 */
 } importer;
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -82,8 +82,7 @@ static int store_failure(importer *im, const rc_csv_row *row, const rc_reject *r
     sqlite3_stmt *st = im->ins_fail;
     size_t raw_len;
     const char *raw = rc_raw_escape(&im->esc, row->raw, row->raw_len, &raw_len);
-    if (!raw)
-        return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
+    if (!raw) return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
     const char *field = r->field < RC_F_COUNT ? rc_field_name(r->field) : NULL;
     const char *column = rc_reject_column(im->map, r);
     /* Rejects speak the same unified language as provider failures. */
@@ -108,8 +107,7 @@ static int store_failure(importer *im, const rc_csv_row *row, const rc_reject *r
     int step = sqlite3_step(st);
     sqlite3_reset(st);
     free(context);
-    if (step != SQLITE_DONE)
-        return rc_fail_sql(im->db, "storing a rejected row");
+    if (step != SQLITE_DONE) return rc_fail_sql(im->db, "storing a rejected row");
     im->res->rows_rejected++;
     return RECON_OK;
 }
@@ -143,8 +141,7 @@ static int try_insert(importer *im, const rc_csv_row *row, const rc_canon *c, rc
     sqlite3_bind_text(st, 21, row->raw, (int)row->raw_len, SQLITE_STATIC);
     int step = sqlite3_step(st);
     sqlite3_reset(st);
-    if (step != SQLITE_DONE)
-        return rc_fail_sql(im->db, "storing a transaction");
+    if (step != SQLITE_DONE) return rc_fail_sql(im->db, "storing a transaction");
     return sqlite3_changes(im->db->sql) == 1;
 }
 
@@ -167,8 +164,7 @@ static int find_existing(importer *im, rc_span id, const rc_canon *c, existing *
                             memcmp(h, c->hash, GEN_HASH_BYTES) == 0;
     }
     sqlite3_reset(st);
-    if (step != SQLITE_ROW)
-        return rc_fail_sql(im->db, "looking up a stored transaction");
+    if (step != SQLITE_ROW) return rc_fail_sql(im->db, "looking up a stored transaction");
     return RECON_OK;
 }
 
@@ -179,8 +175,7 @@ static int consume(importer *im, rc_span id) {
     bind_span(st, 1, id);
     int step = sqlite3_step(st);
     sqlite3_reset(st);
-    if (step != SQLITE_DONE)
-        return rc_fail_sql(im->db, "tracking duplicate rows");
+    if (step != SQLITE_DONE) return rc_fail_sql(im->db, "tracking duplicate rows");
     return sqlite3_changes(im->db->sql) == 1;
 }
 
@@ -191,8 +186,7 @@ static int consume(importer *im, rc_span id) {
 static int link_failed_payment(importer *im, const rc_canon *c) {
     const recon_profile *p = im->p;
     rc_span st = c->text[RC_F_PROVIDER_STATUS], code = c->text[RC_F_PROVIDER_CODE];
-    if (!rc_failed_payment(p, c))
-        return RECON_OK;
+    if (!rc_failed_payment(p, c)) return RECON_OK;
     char codebuf[64], msg[384];
     snprintf(codebuf, sizeof codebuf, "%.*s", (int)(code.len < 63 ? code.len : 63),
              code.s ? code.s : "");
@@ -217,8 +211,7 @@ static int link_failed_payment(importer *im, const rc_canon *c) {
     sqlite3_bind_text(ins, 9, im->now, -1, SQLITE_STATIC);
     int step = sqlite3_step(ins);
     sqlite3_reset(ins);
-    if (step != SQLITE_DONE)
-        return rc_fail_sql(im->db, "linking a failed payment to a failure");
+    if (step != SQLITE_DONE) return rc_fail_sql(im->db, "linking a failed payment to a failure");
     im->res->payments_failed++;
     return RECON_OK;
 }
@@ -239,17 +232,13 @@ static int store_generated(importer *im, const rc_csv_row *row, rc_canon *c) {
                          (unsigned long long)k);
         rc_span sid = {id, (size_t)n};
         int rc = try_insert(im, row, c, sid);
-        if (rc < 0)
-            return rc;
-        if (rc == 1)
-            return inserted(im, row, c);
+        if (rc < 0) return rc;
+        if (rc == 1) return inserted(im, row, c);
         existing ex;
-        if ((rc = find_existing(im, sid, c, &ex)) != RECON_OK)
-            return rc;
+        if ((rc = find_existing(im, sid, c, &ex)) != RECON_OK) return rc;
         if (ex.import_id == im->import_id)
             continue; /* an earlier identical row of this file took occurrence k */
-        if ((rc = consume(im, sid)) < 0)
-            return rc;
+        if ((rc = consume(im, sid)) < 0) return rc;
         if (rc == 1) {
             im->res->rows_duplicate++;
             return RECON_OK;
@@ -258,28 +247,26 @@ static int store_generated(importer *im, const rc_csv_row *row, rc_canon *c) {
 }
 
 static int store_row(importer *im, const rc_csv_row *row, rc_canon *c) {
-    if (c->generated)
-        return store_generated(im, row, c);
+    if (c->generated) return store_generated(im, row, c);
     int rc = try_insert(im, row, c, c->ext_id);
-    if (rc < 0)
-        return rc;
-    if (rc == 1)
-        return inserted(im, row, c);
+    if (rc < 0) return rc;
+    if (rc == 1) return inserted(im, row, c);
     existing ex;
-    if ((rc = find_existing(im, c->ext_id, c, &ex)) != RECON_OK)
-        return rc;
+    if ((rc = find_existing(im, c->ext_id, c, &ex)) != RECON_OK) return rc;
     if (ex.same_content) {
         im->res->rows_duplicate++;
         return RECON_OK;
     }
     /* Same id, different content: the provider changed the row, or the file
      * repeats an id. Never overwrite stored money silently. */
-    rc_reject r = {.field = RC_F_EXTERNAL_ID, .reason = "duplicate_conflict", .c = c,
+    rc_reject r = {.field = RC_F_EXTERNAL_ID,
+                   .reason = "duplicate_conflict",
+                   .c = c,
                    .group = c->text[RC_F_GROUP_ID]};
     snprintf(r.message, sizeof r.message,
              "id '%.*s' is already stored (import %lld, line %lld) with different content",
-             (int)(c->ext_id.len > 100 ? 100 : c->ext_id.len), c->ext_id.s,
-             (long long)ex.import_id, (long long)ex.line);
+             (int)(c->ext_id.len > 100 ? 100 : c->ext_id.len), c->ext_id.s, (long long)ex.import_id,
+             (long long)ex.line);
     return store_failure(im, row, &r);
 }
 
@@ -400,20 +387,16 @@ static int file_sha256(importer *im, int fd, char out[65]) {
         return rc_fail(im->db, RECON_ERROR, "sha256 unavailable");
     for (;;) {
         ssize_t n = read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
+        if (n < 0 && errno == EINTR) continue;
         if (n < 0)
-            return rc_fail(im->db, RECON_EIO, "%s: read error: %s", im->file_name,
-                           strerror(errno));
-        if (n == 0)
-            break;
+            return rc_fail(im->db, RECON_EIO, "%s: read error: %s", im->file_name, strerror(errno));
+        if (n == 0) break;
         EVP_DigestUpdate(md, buf, (size_t)n);
     }
     EVP_DigestFinal_ex(md, digest, NULL);
     hex(digest, HASH_LEN, out);
     if (lseek(fd, 0, SEEK_SET) != 0)
-        return rc_fail(im->db, RECON_EIO, "%s: cannot rewind: %s", im->file_name,
-                       strerror(errno));
+        return rc_fail(im->db, RECON_EIO, "%s: cannot rewind: %s", im->file_name, strerror(errno));
     return RECON_OK;
 }
 
@@ -425,15 +408,13 @@ static int find_same_file(importer *im, int fd, int64_t *out_id) {
                         "SELECT id, sha256 FROM imports WHERE source_id = ?1 AND file_size = ?2"
                         " AND sha256 IS NOT NULL",
                         &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_bind_int64(st, 1, im->source_id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)im->file_size);
     int hashed = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (!hashed) {
-            if ((rc = file_sha256(im, fd, im->res->sha256)) != RECON_OK)
-                break;
+            if ((rc = file_sha256(im, fd, im->res->sha256)) != RECON_OK) break;
             hashed = 1;
         }
         if (strcmp((const char *)sqlite3_column_text(st, 1), im->res->sha256) == 0) {
@@ -443,8 +424,7 @@ static int find_same_file(importer *im, int fd, int64_t *out_id) {
         }
     }
     sqlite3_finalize(st);
-    if (rc == SQLITE_DONE)
-        return RECON_OK;
+    if (rc == SQLITE_DONE) return RECON_OK;
     return rc < 0 ? rc : rc_fail_sql(im->db, "looking up earlier imports");
 }
 
@@ -454,8 +434,7 @@ static int insert_import(importer *im) {
                         "INSERT INTO imports(source_id, file_name, file_size, profile, started_at,"
                         " status) VALUES (?1, ?2, ?3, ?4, ?5, 'running')",
                         &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_bind_int64(st, 1, im->source_id);
     sqlite3_bind_text(st, 2, im->file_name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)im->file_size);
@@ -463,8 +442,7 @@ static int insert_import(importer *im) {
     sqlite3_bind_text(st, 5, im->now, -1, SQLITE_STATIC);
     int step = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (step != SQLITE_DONE)
-        return rc_fail_sql(im->db, "recording the import");
+    if (step != SQLITE_DONE) return rc_fail_sql(im->db, "recording the import");
     im->import_id = sqlite3_last_insert_rowid(im->db->sql);
     return RECON_OK;
 }
@@ -479,8 +457,7 @@ static int finish_import(importer *im) {
                         " rows_inserted = ?5, rows_duplicate = ?6, rows_rejected = ?7,"
                         " status = ?8 WHERE id = ?1",
                         &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_bind_int64(st, 1, im->import_id);
     sqlite3_bind_text(st, 2, r->sha256, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
@@ -491,8 +468,7 @@ static int finish_import(importer *im) {
     sqlite3_bind_text(st, 8, r->rows_rejected ? "partial" : "ok", -1, SQLITE_STATIC);
     int step = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (step != SQLITE_DONE)
-        return rc_fail_sql(im->db, "finishing the import record");
+    if (step != SQLITE_DONE) return rc_fail_sql(im->db, "finishing the import record");
     return RECON_OK;
 }
 
@@ -521,8 +497,7 @@ static int bind_header(importer *im, const rc_csv_row *row) {
     if (rc == RECON_ENOMEM)
         return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
     if (rc != RECON_OK)
-        return rc_fail(im->db, RECON_EHEADER,
-                       "%s:%llu: header does not fit profile %s: %s",
+        return rc_fail(im->db, RECON_EHEADER, "%s:%llu: header does not fit profile %s: %s",
                        im->file_name, (unsigned long long)row->line, im->p->name, msg);
     return RECON_OK;
 }
@@ -531,22 +506,18 @@ static int bind_header(importer *im, const rc_csv_row *row) {
  * written. Files of typed records bind at their header record instead. */
 static int read_header(importer *im, rc_csv *r) {
     char msg[768];
-    if (!im->p->header)
-        return rc_mapper_bind(im->map, NULL, msg, sizeof msg);
-    if (im->p->record_slot >= 0)
-        return RECON_OK;
+    if (!im->p->header) return rc_mapper_bind(im->map, NULL, msg, sizeof msg);
+    if (im->p->record_slot >= 0) return RECON_OK;
     rc_csv_row row;
     int rc = rc_csv_next(r, &row);
     if (rc == RC_CSV_EOF)
         return rc_fail(im->db, RECON_EFORMAT, "%s: empty file: no header row", im->file_name);
-    if (rc < 0)
-        return read_fail(im, rc, r);
+    if (rc < 0) return read_fail(im, rc, r);
     return bind_header(im, &row);
 }
 
 static void report_progress(const importer *im, const rc_csv *r) {
-    if (!im->opts || !im->opts->progress)
-        return;
+    if (!im->opts || !im->opts->progress) return;
     recon_progress pr = {rc_csv_bytes(r), im->file_size, im->res->rows_read};
     im->opts->progress(&pr, im->opts->payload);
 }
@@ -556,8 +527,7 @@ static void report_progress(const importer *im, const rc_csv *r) {
  * must not report again, least of all all those before the first row. */
 static void progress_tick(importer *im, const rc_csv *r) {
     uint64_t n = im->res->rows_read;
-    if (n == 0 || n % PROGRESS_EVERY != 0 || n == im->progress_at)
-        return;
+    if (n == 0 || n % PROGRESS_EVERY != 0 || n == im->progress_at) return;
     im->progress_at = n;
     report_progress(im, r);
 }
@@ -599,12 +569,10 @@ static int read_rows(importer *im, rc_csv *r) {
             rc = bai2_structure(im, &row);
         else
             rc = process_row(im, &row);
-        if (rc != RECON_OK)
-            return rc;
+        if (rc != RECON_OK) return rc;
         progress_tick(im, r);
     }
-    if (rc != RC_CSV_EOF)
-        return read_fail(im, rc, r);
+    if (rc != RC_CSV_EOF) return read_fail(im, rc, r);
     /* A header-less file with no rows is nothing to import; but a BAI2
      * file with its trailers is a statement of a day without transactions
      * (a bank sends one on quiet days): an import of 0 rows (with the
@@ -633,16 +601,15 @@ static int check_unchanged(importer *im, int fd, uint64_t bytes_read) {
     return rc_fail(im->db, RECON_EIO,
                    "%s: the file changed while it was being read (%llu bytes when opened, %llu "
                    "read, %llu now): nothing imported; import it again once it is complete",
-                   im->file_name, (unsigned long long)im->file_size,
-                   (unsigned long long)bytes_read, (unsigned long long)now.st_size);
+                   im->file_name, (unsigned long long)im->file_size, (unsigned long long)bytes_read,
+                   (unsigned long long)now.st_size);
 }
 
 /* Everything between BEGIN and COMMIT. */
 static int import_locked(importer *im, int fd, const char *source) {
     int rc = rc_source_get_or_create(im->db, source, im->p->source_type, &im->source_id);
     int64_t earlier = 0;
-    if (!rc)
-        rc = find_same_file(im, fd, &earlier);
+    if (!rc) rc = find_same_file(im, fd, &earlier);
     if (rc || earlier) {
         im->res->import_id = earlier;
         im->res->already_imported = earlier != 0;
@@ -663,19 +630,14 @@ static int import_locked(importer *im, int fd, const char *source) {
         return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
     }
     rc = read_header(im, r);
-    if (!rc)
-        rc = insert_import(im);
-    if (!rc)
-        rc = prepare_all(im);
-    if (!rc)
-        rc = read_rows(im, r);
-    if (!rc)
-        rc = check_unchanged(im, fd, rc_csv_bytes(r));
+    if (!rc) rc = insert_import(im);
+    if (!rc) rc = prepare_all(im);
+    if (!rc) rc = read_rows(im, r);
+    if (!rc) rc = check_unchanged(im, fd, rc_csv_bytes(r));
     rc_bai2_close(im->bai2);
     im->bai2 = NULL;
     rc_csv_close(r);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     unsigned char digest[HASH_LEN];
     EVP_DigestFinal_ex(im->file_md, digest, NULL);
     hex(digest, HASH_LEN, im->res->sha256);
@@ -713,8 +675,7 @@ static void importer_free(importer *im) {
 
 int recon_import_file(recon_db *db, const char *path, const recon_profile *profile,
                       const recon_import_opts *opts, recon_import_result *out) {
-    if (!db || !path || !profile || !out ||
-        (opts && opts->version != RECON_IMPORT_OPTS_VERSION))
+    if (!db || !path || !profile || !out || (opts && opts->version != RECON_IMPORT_OPTS_VERSION))
         return rc_fail(db, RECON_EMISUSE, "recon_import_file: invalid argument");
     memset(out, 0, sizeof *out);
     importer im = {0};
@@ -747,8 +708,7 @@ int recon_import_file(recon_db *db, const char *path, const recon_profile *profi
         else
             rc_rollback(db);
     }
-    if (fd >= 0)
-        close(fd);
+    if (fd >= 0) close(fd);
     importer_free(&im);
     if (rc != RECON_OK) {
         memset(out, 0, sizeof *out);

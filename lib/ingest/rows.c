@@ -36,7 +36,7 @@ struct rc_mapper {
     rc_binding bind;
     char **header; /* owned copy of the header cells that bind.names point into */
     size_t nheader;
-    int bound;     /* a header binds the columns (records: a header record came) */
+    int bound; /* a header binds the columns (records: a header record came) */
     /* SHA-256 fetched once per file: EVP_sha256() in every
      * EVP_DigestInit_ex makes OpenSSL 3 look the algorithm up per row. */
     EVP_MD *sha256;
@@ -45,7 +45,7 @@ struct rc_mapper {
      * scratch buffer for the parts of a sum(). */
     rc_strbuf fbuf[RC_F_COUNT];
     rc_strbuf tmp;
-    int oom;       /* an expression ran out of memory: the import fails */
+    int oom; /* an expression ran out of memory: the import fails */
     /* [rows] fill_down: the last value of each column, and the row's cells
      * with empty ones filled. */
     rc_strbuf fill[8];
@@ -81,8 +81,7 @@ static rc_span eval_into(rc_mapper *m, const rc_csv_row *row, const rc_expr *x, 
     rc_cells c = cells_of(m, row);
     b->len = 0;
     int r = rc_expr_eval(x, &c, b);
-    if (r == RC_EXPR_ENOMEM)
-        m->oom = 1;
+    if (r == RC_EXPR_ENOMEM) m->oom = 1;
     return r > 0 ? trim(b->s, b->len) : none;
 }
 
@@ -90,8 +89,7 @@ static rc_span eval_into(rc_mapper *m, const rc_csv_row *row, const rc_expr *x, 
  * empty span when the column is absent or the value blank. */
 static rc_span cell(rc_mapper *m, const rc_csv_row *row, rc_field f) {
     const rc_expr *x = m->p->cols[f].expr;
-    if (x)
-        return eval_into(m, row, x, &m->fbuf[f]);
+    if (x) return eval_into(m, row, x, &m->fbuf[f]);
     long i = m->bind.index[f];
     if (i < 0 || (size_t)i >= row->nfields) {
         rc_span none = {NULL, 0};
@@ -141,8 +139,7 @@ static int reject_field(rc_reject *r, rc_field f, const char *reason, const char
  * (reports differ in case: "usd" in Stripe exports; ISO codes are upper
  * case). Returns -1 when it is not three characters long. */
 static int normalize_currency(rc_span v, char out[4]) {
-    if (v.len != 3)
-        return -1;
+    if (v.len != 3) return -1;
     for (int i = 0; i < 3; i++)
         out[i] = (char)((v.s[i] >= 'a' && v.s[i] <= 'z') ? v.s[i] - 32 : v.s[i]);
     out[3] = '\0';
@@ -162,32 +159,29 @@ static int map_currency(rc_mapper *m, const rc_csv_row *row, rc_canon *c, rc_rej
     }
     *exponent = rc_currency_exponent(c->currency, 3);
     if (*exponent < 0)
-        return reject_field(r, RC_F_CURRENCY, "currency_unknown", SHOWF " is not an ISO 4217 currency code", SHOWA(v));
+        return reject_field(r, RC_F_CURRENCY, "currency_unknown",
+                            SHOWF " is not an ISO 4217 currency code", SHOWA(v));
     return 0;
 }
 
 static int parse_money(const rc_mapper *m, rc_span v, int exponent, int64_t *out, rc_field f,
                        const char *currency, rc_reject *r) {
     int e = rc_money_parse(v.s ? v.s : "", v.len, exponent, &m->p->money, out);
-    if (e == RC_MONEY_OK)
-        return 0;
+    if (e == RC_MONEY_OK) return 0;
     char extra[128];
-    snprintf(extra, sizeof extra, " (%s, %d decimals): %s", currency, exponent,
-             rc_money_errmsg(e));
+    snprintf(extra, sizeof extra, " (%s, %d decimals): %s", currency, exponent, rc_money_errmsg(e));
     return reject_field(r, f, rc_money_errcode(e), SHOWF "%s", SHOWA(v), extra);
 }
 
 static int negate(int64_t *v) {
-    if (*v == INT64_MIN)
-        return -1;
+    if (*v == INT64_MIN) return -1;
     *v = -*v;
     return 0;
 }
 
 static int in_list(char *const *list, size_t n, rc_span v) {
     for (size_t i = 0; i < n; i++)
-        if (strlen(list[i]) == v.len && strncasecmp(list[i], v.s, v.len) == 0)
-            return 1;
+        if (strlen(list[i]) == v.len && strncasecmp(list[i], v.s, v.len) == 0) return 1;
     return 0;
 }
 
@@ -200,18 +194,15 @@ static int money_field(rc_mapper *m, const rc_csv_row *row, rc_field f, int expo
     *present = 0;
     if (!x || x->op != RC_X_SUM) {
         rc_span v = cell(m, row, f);
-        if (!v.s)
-            return 0;
+        if (!v.s) return 0;
         *present = 1;
         return parse_money(m, v, exponent, out, f, currency, r);
     }
     for (size_t i = 0; i < x->nargs; i++) {
         rc_span v = eval_into(m, row, x->args[i], &m->tmp);
         int64_t part;
-        if (!v.s)
-            continue;
-        if (parse_money(m, v, exponent, &part, f, currency, r))
-            return -1;
+        if (!v.s) continue;
+        if (parse_money(m, v, exponent, &part, f, currency, r)) return -1;
         if (__builtin_add_overflow(*out, part, out))
             return reject_field(r, f, "amount_overflow", "the sum of %s overflows",
                                 rc_field_name(f));
@@ -222,10 +213,8 @@ static int money_field(rc_mapper *m, const rc_csv_row *row, rc_field f, int expo
 
 /* A direction cell: 1 credit, -1 debit, 0 neither. */
 static int direction_of(const recon_profile *p, rc_span v) {
-    if (v.s && in_list(p->credit_values, p->ncredit, v))
-        return 1;
-    if (v.s && in_list(p->debit_values, p->ndebit, v))
-        return -1;
+    if (v.s && in_list(p->credit_values, p->ncredit, v)) return 1;
+    if (v.s && in_list(p->debit_values, p->ndebit, v)) return -1;
     return 0;
 }
 
@@ -233,8 +222,8 @@ static int direction_of(const recon_profile *p, rc_span v) {
  * [amounts] value = net), into *out. *flipped is 1 when the profile's
  * sign rule negated the number the file wrote (invert, a debit, a debit
  * direction): the file's net column needs the same. */
-static int map_value(rc_mapper *m, const rc_csv_row *row, rc_canon *c, int exponent,
-                     int64_t *out, int *flipped, rc_reject *r) {
+static int map_value(rc_mapper *m, const rc_csv_row *row, rc_canon *c, int exponent, int64_t *out,
+                     int *flipped, rc_reject *r) {
     const recon_profile *p = m->p;
     int present;
     *flipped = 0;
@@ -247,7 +236,8 @@ static int map_value(rc_mapper *m, const rc_csv_row *row, rc_canon *c, int expon
         if (!has_d && !has_k)
             return reject_field(r, RC_F_AMOUNT, "amount_empty", "both debit and credit are empty");
         if (debit != 0 && credit != 0)
-            return reject_field(r, RC_F_AMOUNT, "debit_and_credit", "row has both a debit and a credit amount");
+            return reject_field(r, RC_F_AMOUNT, "debit_and_credit",
+                                "row has both a debit and a credit amount");
         /* A debit is money out whichever way the bank writes its sign. */
         *flipped = !credit && debit > 0;
         if (debit < 0 && negate(&debit))
@@ -255,8 +245,7 @@ static int map_value(rc_mapper *m, const rc_csv_row *row, rc_canon *c, int expon
         *out = credit ? credit : -debit;
         return 0;
     }
-    if (money_field(m, row, RC_F_AMOUNT, exponent, c->currency, out, &present, r))
-        return -1;
+    if (money_field(m, row, RC_F_AMOUNT, exponent, c->currency, out, &present, r)) return -1;
     if (!present) {
         /* An empty cell, or a sum() whose parts are all empty: the amount
          * is missing, and the money parser says so. */
@@ -267,13 +256,13 @@ static int map_value(rc_mapper *m, const rc_csv_row *row, rc_canon *c, int expon
         rc_span dir = cell(m, row, RC_F_DIRECTION);
         int d = direction_of(p, dir);
         if (!d)
-            return reject_field(r, RC_F_DIRECTION, "direction_unknown", SHOWF " is neither a credit nor a debit value", SHOWA(dir));
+            return reject_field(r, RC_F_DIRECTION, "direction_unknown",
+                                SHOWF " is neither a credit nor a debit value", SHOWA(dir));
         if (*out < 0)
             return reject_field(r, RC_F_AMOUNT, "amount_invalid",
                                 "the amount is negative but the direction column gives the sign");
         *flipped = d < 0;
-        if (d < 0)
-            *out = -*out;
+        if (d < 0) *out = -*out;
     } else if (p->invert) {
         *flipped = 1;
         if (negate(out))
@@ -286,11 +275,10 @@ static int map_value(rc_mapper *m, const rc_csv_row *row, rc_canon *c, int expon
  * sign rule, when it negated the file's amount, and a money-out row type
  * apply to it as to the gross), else amount minus fee. Either way, net =
  * amount - fee holds for every stored row. */
-static int map_net(rc_mapper *m, const rc_csv_row *row, rc_canon *c, int exponent,
-                   int flipped, rc_reject *r) {
+static int map_net(rc_mapper *m, const rc_csv_row *row, rc_canon *c, int exponent, int flipped,
+                   rc_reject *r) {
     int has_net;
-    if (money_field(m, row, RC_F_NET, exponent, c->currency, &c->net, &has_net, r))
-        return -1;
+    if (money_field(m, row, RC_F_NET, exponent, c->currency, &c->net, &has_net, r)) return -1;
     if (!has_net) {
         if (__builtin_sub_overflow(c->amount, c->fee, &c->net))
             return reject_field(r, RC_F_NET, "amount_overflow", "amount minus fee overflows");
@@ -298,8 +286,7 @@ static int map_net(rc_mapper *m, const rc_csv_row *row, rc_canon *c, int exponen
     }
     if (flipped && negate(&c->net))
         return reject_field(r, RC_F_NET, "amount_overflow", "the net overflows");
-    if (c->negate && c->net > 0)
-        c->net = -c->net;
+    if (c->negate && c->net > 0) c->net = -c->net;
     /* A row whose own figures disagree (or that the profile signs wrongly)
      * would store a net that matching trusts: refuse it, naming all three. */
     int64_t want;
@@ -323,16 +310,14 @@ static int map_amounts(rc_mapper *m, const rc_csv_row *row, rc_canon *c, int exp
     const recon_profile *p = m->p;
     int64_t value;
     int has_fee, flipped;
-    if (map_value(m, row, c, exponent, &value, &flipped, r))
-        return -1;
+    if (map_value(m, row, c, exponent, &value, &flipped, r)) return -1;
     if (c->negate) {
         if (value < 0)
             return reject_field(r, RC_F_AMOUNT, "amount_invalid",
                                 "the amount is negative but its row type gives the sign");
         value = -value;
     }
-    if (money_field(m, row, RC_F_FEE, exponent, c->currency, &c->fee, &has_fee, r))
-        return -1;
+    if (money_field(m, row, RC_F_FEE, exponent, c->currency, &c->fee, &has_fee, r)) return -1;
     if (p->fee_signed && negate(&c->fee))
         return reject_field(r, RC_F_FEE, "amount_overflow", "the fee overflows");
     if (has_fee && p->cols[RC_F_FEE_DIRECTION].configured) {
@@ -342,8 +327,7 @@ static int map_amounts(rc_mapper *m, const rc_csv_row *row, rc_canon *c, int exp
             return reject_field(r, RC_F_FEE_DIRECTION, "direction_unknown",
                                 SHOWF " is neither a credit nor a debit value for the fee",
                                 SHOWA(dir));
-        if (d > 0)
-            c->fee = -c->fee; /* credited back to the holder */
+        if (d > 0) c->fee = -c->fee; /* credited back to the holder */
     }
     if (p->value_is_net) {
         c->net = value;
@@ -360,13 +344,11 @@ static int map_date(rc_mapper *m, const rc_csv_row *row, const rc_canon *c, rc_f
     rc_span v = cell(m, row, f);
     out[0] = '\0';
     if (!v.s) {
-        if (f == RC_F_SETTLED_AT)
-            return 0;
+        if (f == RC_F_SETTLED_AT) return 0;
         return reject_field(r, f, "date_empty", "date is empty");
     }
     int e = rc_time_parse(v.s, v.len, fmt, c->tz_offset, out);
-    if (e == RC_TIME_OK)
-        return 0;
+    if (e == RC_TIME_OK) return 0;
     char extra[160];
     snprintf(extra, sizeof extra, " (format %s): %s", fmt->pattern, rc_time_errmsg(e));
     return reject_field(r, f, rc_time_errcode(e), SHOWF "%s", SHOWA(v), extra);
@@ -378,23 +360,21 @@ static int map_kind(rc_mapper *m, const rc_csv_row *row, rc_canon *c, rc_reject 
     const recon_profile *p = m->p;
     rc_span v = cell(m, row, RC_F_KIND);
     c->kind_raw = v;
-    if (!v.s)
-        return 0;
+    if (!v.s) return 0;
     c->has_kind = 1;
-    if (rc_profile_kind(p, v.s, v.len, &c->kind, &c->negate) == 0)
-        return 0;
+    if (rc_profile_kind(p, v.s, v.len, &c->kind, &c->negate) == 0) return 0;
     if (p->unknown_is_other) {
         c->kind = RC_K_OTHER;
         return 0;
     }
-    return reject_field(r, RC_F_KIND, "kind_unknown", SHOWF " is not a row type this profile knows", SHOWA(v));
+    return reject_field(r, RC_F_KIND, "kind_unknown", SHOWF " is not a row type this profile knows",
+                        SHOWA(v));
 }
 
 /* A row without a type: its sign or the profile's default says. */
 static int map_kind_fallback(const rc_mapper *m, rc_canon *c, rc_reject *r) {
     const recon_profile *p = m->p;
-    if (c->has_kind)
-        return 0;
+    if (c->has_kind) return 0;
     if (p->from_sign)
         c->kind = p->sign_kinds[c->amount < 0];
     else if (p->has_default_kind)
@@ -408,24 +388,22 @@ static int map_kind_fallback(const rc_mapper *m, rc_canon *c, rc_reject *r) {
 static int map_zone(rc_mapper *m, const rc_csv_row *row, rc_canon *c, rc_reject *r) {
     c->tz_offset = m->p->tz_offset_min;
     rc_span v = cell(m, row, RC_F_TIMEZONE);
-    if (!v.s)
-        return 0;
+    if (!v.s) return 0;
     char zone[32];
     if (v.len < sizeof zone) {
         memcpy(zone, v.s, v.len);
         zone[v.len] = '\0';
-        if (rc_time_zone_parse(zone, &c->tz_offset) == 0)
-            return 0;
+        if (rc_time_zone_parse(zone, &c->tz_offset) == 0) return 0;
     }
     return reject_field(r, RC_F_TIMEZONE, "timezone_unknown",
                         SHOWF " is not a time zone this library knows (an offset such as +01:00, "
-                        "or an abbreviation such as CET, PST)", SHOWA(v));
+                              "or an abbreviation such as CET, PST)",
+                        SHOWA(v));
 }
 
 static void hash_part(EVP_MD_CTX *md, const void *s, size_t n) {
     static const unsigned char sep = 0x1f;
-    if (n)
-        EVP_DigestUpdate(md, s, n);
+    if (n) EVP_DigestUpdate(md, s, n);
     EVP_DigestUpdate(md, &sep, 1);
 }
 
@@ -433,8 +411,7 @@ static void hash_part(EVP_MD_CTX *md, const void *s, size_t n) {
  * quotes or pads differently still maps to the same record). */
 static int content_hash(rc_mapper *m, rc_canon *c) {
     EVP_MD_CTX *md = m->row_md;
-    if (!EVP_DigestInit_ex(md, m->sha256, NULL))
-        return -1;
+    if (!EVP_DigestInit_ex(md, m->sha256, NULL)) return -1;
     hash_part(md, rc_kind_name(c->kind), strlen(rc_kind_name(c->kind)));
     hash_part(md, c->occurred, strlen(c->occurred));
     hash_part(md, c->settled, strlen(c->settled));
@@ -468,8 +445,7 @@ static int map_fields(rc_mapper *m, const rc_csv_row *row, rc_canon *c, rc_rejec
         c->text[f] = cell(m, row, (rc_field)f);
     c->ext_id = cell(m, row, RC_F_EXTERNAL_ID);
     c->generated = c->ext_id.s == NULL;
-    if (m->oom)
-        return -1;
+    if (m->oom) return -1;
     if (content_hash(m, c) != 0) {
         r->field = RC_F_COUNT;
         r->reason = "internal";
@@ -490,10 +466,8 @@ static void reject_cell(const rc_mapper *m, const rc_csv_row *row, rc_reject *r)
         return;
     }
     for (int f = 0; f < RC_F_COUNT; f++)
-        if (m->bind.index[f] == (long)i)
-            r->field = (rc_field)f;
-    if (i < m->nheader)
-        r->column = m->header[i];
+        if (m->bind.index[f] == (long)i) r->field = (rc_field)f;
+    if (i < m->nheader) r->column = m->header[i];
     snprintf(r->message, sizeof r->message, "%s (column %zu)", rc_csv_row_errmsg(row->error),
              i + 1);
 }
@@ -523,10 +497,8 @@ static int reject_unreadable(const rc_mapper *m, const rc_csv_row *row, rc_rejec
 /* The running sums of one currency (a new, zeroed entry if need be). */
 static totals_acc *acc_for(rc_mapper *m, const char *currency) {
     for (size_t i = 0; i < m->nacc; i++)
-        if (!strcmp(m->acc[i].currency, currency))
-            return &m->acc[i];
-    if (m->nacc == sizeof m->acc / sizeof m->acc[0])
-        return NULL;
+        if (!strcmp(m->acc[i].currency, currency)) return &m->acc[i];
+    if (m->nacc == sizeof m->acc / sizeof m->acc[0]) return NULL;
     memset(&m->acc[m->nacc], 0, sizeof m->acc[0]);
     memcpy(m->acc[m->nacc].currency, currency, 4);
     return &m->acc[m->nacc++];
@@ -535,8 +507,7 @@ static totals_acc *acc_for(rc_mapper *m, const char *currency) {
 /* Adds v to sum k. A sum that leaves int64_t is marked, not wrapped: a
  * wrapped sum could agree with a wrong totals row. */
 static void acc_add(totals_acc *a, int k, int64_t v) {
-    if (__builtin_add_overflow(a->v[k], v, &a->v[k]))
-        a->overflow[k] = 1;
+    if (__builtin_add_overflow(a->v[k], v, &a->v[k])) a->overflow[k] = 1;
 }
 
 /* Adds |v| to sum k (|INT64_MIN| does not fit: marked like an overflow). */
@@ -549,11 +520,9 @@ static void acc_add_magnitude(totals_acc *a, int k, int64_t v) {
 
 /* Adds a mapped row to the sums its totals row will be checked against. */
 static void accumulate(rc_mapper *m, const rc_canon *c) {
-    if (!m->p->totals_when)
-        return;
+    if (!m->p->totals_when) return;
     totals_acc *a = acc_for(m, c->currency);
-    if (!a)
-        return; /* more currencies than we track: rc_totals_check says so */
+    if (!a) return; /* more currencies than we track: rc_totals_check says so */
     acc_add(a, RC_TOT_AMOUNT, c->amount);
     acc_add_magnitude(a, c->amount >= 0 ? RC_TOT_CREDITS : RC_TOT_DEBITS, c->amount);
     acc_add_magnitude(a, c->fee >= 0 ? RC_TOT_FEE_DEBITS : RC_TOT_FEE_CREDITS, c->fee);
@@ -561,8 +530,7 @@ static void accumulate(rc_mapper *m, const rc_canon *c) {
 
 static int is_totals_row(const rc_mapper *m, const rc_csv_row *row) {
     const rc_row_test *t = m->p->totals_when;
-    if (!t || row->error != RC_CSV_ROW_OK)
-        return 0;
+    if (!t || row->error != RC_CSV_ROW_OK) return 0;
     rc_cells cl = cells_of(m, row);
     size_t n;
     const char *v = rc_cells_get(&cl, t->slot, &n);
@@ -572,8 +540,8 @@ static int is_totals_row(const rc_mapper *m, const rc_csv_row *row) {
 /* A disagreement is a failure, never silence: the file contradicts itself,
  * or we read it wrong. */
 int rc_totals_check(rc_mapper *m, const rc_csv_row *row, rc_reject *r) {
-    static const char *const what[RC_TOT_COUNT] = {"", "amount", "credits", "debits",
-                                                   "fee credits", "fee debits"};
+    static const char *const what[RC_TOT_COUNT] = {"",       "amount",      "credits",
+                                                   "debits", "fee credits", "fee debits"};
     const recon_profile *p = m->p;
     rc_cells cl = cells_of(m, row);
     char currency[4] = "";
@@ -592,16 +560,17 @@ int rc_totals_check(rc_mapper *m, const rc_csv_row *row, rc_reject *r) {
     int exponent = currency[0] ? rc_currency_exponent(currency, 3) : -1;
     totals_acc *acc = exponent >= 0 ? acc_for(m, currency) : NULL;
     if (!acc) {
-        snprintf(r->message, sizeof r->message, "totals row: cannot tell its currency ('%.*s'), "
-                 "or too many currencies to check", (int)(n > 8 ? 8 : n), cur);
+        snprintf(r->message, sizeof r->message,
+                 "totals row: cannot tell its currency ('%.*s'), "
+                 "or too many currencies to check",
+                 (int)(n > 8 ? 8 : n), cur);
     } else {
         size_t used = 0;
         for (int k = RC_TOT_AMOUNT; k < RC_TOT_COUNT; k++) {
             const char *t = rc_cells_get(&cl, p->totals_slot[k], &n);
             int64_t want;
             char a[32], b[32];
-            if (p->totals_slot[k] < 0)
-                continue;
+            if (p->totals_slot[k] < 0) continue;
             if (rc_money_parse(t, n, exponent, &p->money, &want) != RC_MONEY_OK) {
                 used += (size_t)snprintf(r->message + used, sizeof r->message - used,
                                          "%s'%.*s' is not an amount (%s)", used ? "; " : "",
@@ -619,8 +588,7 @@ int rc_totals_check(rc_mapper *m, const rc_csv_row *row, rc_reject *r) {
                                          "%s%s %s %s in the totals row, %s in the rows",
                                          used ? "; " : "", what[k], a, currency, b);
             }
-            if (used >= sizeof r->message)
-                break;
+            if (used >= sizeof r->message) break;
         }
         memset(acc->v, 0, sizeof acc->v);
         memset(acc->overflow, 0, sizeof acc->overflow);
@@ -646,8 +614,7 @@ static int route_record(const rc_mapper *m, const rc_csv_row *row, rc_reject *r)
         return RC_ROUTE_HEADER;
     if (type.s && is_one_of(p->rec_ignore, p->nrec_ignore, type.s, type.len))
         return RC_ROUTE_IGNORE;
-    if (m->bound && is_totals_row(m, row))
-        return RC_ROUTE_TOTALS;
+    if (m->bound && is_totals_row(m, row)) return RC_ROUTE_TOTALS;
     if (type.s && is_one_of(p->rec_data, p->nrec_data, type.s, type.len) && m->bound)
         return RC_ROUTE_DATA;
     reject_start(r, row->error ? rc_csv_row_errcode(row->error) : "record_unknown");
@@ -662,8 +629,7 @@ static int route_record(const rc_mapper *m, const rc_csv_row *row, rc_reject *r)
 }
 
 int rc_route_row(const rc_mapper *m, const rc_csv_row *row, rc_reject *rej) {
-    if (m->p->record_slot >= 0)
-        return route_record(m, row, rej);
+    if (m->p->record_slot >= 0) return route_record(m, row, rej);
     return is_totals_row(m, row) ? RC_ROUTE_TOTALS : RC_ROUTE_DATA;
 }
 
@@ -674,8 +640,7 @@ static int keep_last(rc_strbuf *b, rc_span v) {
     b->len = 0;
     if (b->cap < v.len + 1) {
         char *grown = realloc(b->s, v.len + 1);
-        if (!grown)
-            return -1;
+        if (!grown) return -1;
         b->s = grown;
         b->cap = v.len + 1;
     }
@@ -691,31 +656,25 @@ static int keep_last(rc_strbuf *b, rc_span v) {
 static int fill_down(rc_mapper *m, const rc_csv_row *row, rc_csv_row *out) {
     const recon_profile *p = m->p;
     *out = *row;
-    if (!p->nfill)
-        return 0;
+    if (!p->nfill) return 0;
     if (m->cells_cap < row->nfields) {
         size_t cap = row->nfields;
         const char **c = realloc(m->cells, cap * sizeof *c);
-        if (c)
-            m->cells = c;
+        if (c) m->cells = c;
         size_t *l = realloc(m->cell_lens, cap * sizeof *l);
-        if (l)
-            m->cell_lens = l;
-        if (!c || !l)
-            return -1;
+        if (l) m->cell_lens = l;
+        if (!c || !l) return -1;
         m->cells_cap = cap;
     }
     memcpy(m->cells, row->fields, row->nfields * sizeof *m->cells);
     memcpy(m->cell_lens, row->lens, row->nfields * sizeof *m->cell_lens);
     for (size_t k = 0; k < p->nfill; k++) {
         long i = m->bind.slot_index[p->fill_down[k]];
-        if (i < 0 || (size_t)i >= row->nfields)
-            continue;
+        if (i < 0 || (size_t)i >= row->nfields) continue;
         rc_span v = trim(row->fields[i], row->lens[i]);
         rc_strbuf *last = &m->fill[k];
         if (v.s) {
-            if (keep_last(last, v))
-                return -1;
+            if (keep_last(last, v)) return -1;
         } else if (last->len) {
             m->cells[i] = last->s;
             m->cell_lens[i] = last->len;
@@ -734,13 +693,11 @@ static int filtered_out(const rc_mapper *m, const rc_csv_row *row) {
     size_t n;
     for (size_t k = 0; k < p->nkeep; k++) {
         const char *v = rc_cells_get(&cl, p->keep[k].slot, &n);
-        if (!rc_row_test_match(&p->keep[k], v, n))
-            return 1;
+        if (!rc_row_test_match(&p->keep[k], v, n)) return 1;
     }
     for (size_t k = 0; k < p->nskip; k++) {
         const char *v = rc_cells_get(&cl, p->skip[k].slot, &n);
-        if (rc_row_test_match(&p->skip[k], v, n))
-            return 1;
+        if (rc_row_test_match(&p->skip[k], v, n)) return 1;
     }
     return 0;
 }
@@ -748,17 +705,13 @@ static int filtered_out(const rc_mapper *m, const rc_csv_row *row) {
 int rc_map_row(rc_mapper *m, const rc_csv_row *in, rc_canon *out, rc_reject *rej) {
     rc_csv_row row;
     reject_start(rej, NULL);
-    if (reject_unreadable(m, in, rej))
-        return RC_MAP_REJECT;
-    if (fill_down(m, in, &row))
-        return RC_MAP_ENOMEM;
-    if (filtered_out(m, &row))
-        return RC_MAP_SKIP;
+    if (reject_unreadable(m, in, rej)) return RC_MAP_REJECT;
+    if (fill_down(m, in, &row)) return RC_MAP_ENOMEM;
+    if (filtered_out(m, &row)) return RC_MAP_SKIP;
     if (map_fields(m, &row, out, rej) != 0) {
         /* Out of memory is no fault of the row: rejecting it would lose it
          * for good (the file counts as imported), so the import fails. */
-        if (m->oom)
-            return RC_MAP_ENOMEM;
+        if (m->oom) return RC_MAP_ENOMEM;
         rej->c = out;
         /* Read after the verdict, as the store used to: running out of
          * memory here fails the import at its next row. */
@@ -772,14 +725,12 @@ int rc_map_row(rc_mapper *m, const rc_csv_row *in, rc_canon *out, rc_reject *rej
 /* ---- what a reject records ------------------------------------------------------------- */
 
 const char *rc_reject_column(const rc_mapper *m, const rc_reject *r) {
-    if (r->column)
-        return r->column;
+    if (r->column) return r->column;
     return r->field < RC_F_COUNT ? m->bind.names[r->field] : NULL;
 }
 
 char *rc_reject_context(const rc_reject *r) {
-    if (!r->c)
-        return NULL;
+    if (!r->c) return NULL;
     rc_span g = r->group;
     json_t *o = g.s && g.len ? json_object() : NULL;
     if (!o || json_object_set_new(o, "group_id", json_stringn(g.s, g.len)) != 0) {
@@ -802,8 +753,7 @@ static int needs_escape(const char *s, size_t n) {
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
         size_t l = rc_utf8_decode(u + i, n - i, NULL);
-        if (!l)
-            return 1;
+        if (!l) return 1;
         i += l;
     }
     return 0;
@@ -816,8 +766,7 @@ const char *rc_raw_escape(rc_strbuf *scratch, const char *s, size_t n, size_t *o
     }
     if (scratch->cap < 4 * n + 1) {
         char *grown = realloc(scratch->s, 4 * n + 1);
-        if (!grown)
-            return NULL;
+        if (!grown) return NULL;
         scratch->s = grown;
         scratch->cap = 4 * n + 1;
     }
@@ -855,8 +804,7 @@ int rc_failed_payment(const recon_profile *p, const rc_canon *c) {
 int rc_mapper_new(const recon_profile *p, rc_mapper **out) {
     rc_mapper *m = calloc(1, sizeof *m);
     *out = NULL;
-    if (!m)
-        return RECON_ENOMEM;
+    if (!m) return RECON_ENOMEM;
     m->p = p;
     m->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
     m->row_md = EVP_MD_CTX_new();
@@ -877,8 +825,7 @@ static void free_header(rc_mapper *m) {
 }
 
 void rc_mapper_free(rc_mapper *m) {
-    if (!m)
-        return;
+    if (!m) return;
     EVP_MD_CTX_free(m->row_md);
     EVP_MD_free(m->sha256);
     free_header(m);
@@ -895,12 +842,10 @@ void rc_mapper_free(rc_mapper *m) {
 /* The header's cells, kept for as long as the binding names them. */
 static int copy_header(rc_mapper *m, const rc_csv_row *row) {
     m->header = calloc(row->nfields ? row->nfields : 1, sizeof *m->header);
-    if (!m->header)
-        return -1;
+    if (!m->header) return -1;
     m->nheader = row->nfields;
     for (size_t i = 0; i < row->nfields; i++)
-        if (!(m->header[i] = strdup(row->fields[i])))
-            return -1;
+        if (!(m->header[i] = strdup(row->fields[i]))) return -1;
     return 0;
 }
 
@@ -911,12 +856,10 @@ int rc_mapper_bind(rc_mapper *m, const rc_csv_row *header, char *msg, size_t msg
         return rc_profile_bind(m->p, NULL, NULL, 0, &m->bind, msg, msgsize);
     }
     free_header(m);
-    if (copy_header(m, header))
-        return RECON_ENOMEM;
-    int rc = rc_profile_bind(m->p, (const char *const *)m->header, header->lens,
-                             header->nfields, &m->bind, msg, msgsize);
-    if (rc != RECON_OK)
-        return rc;
+    if (copy_header(m, header)) return RECON_ENOMEM;
+    int rc = rc_profile_bind(m->p, (const char *const *)m->header, header->lens, header->nfields,
+                             &m->bind, msg, msgsize);
+    if (rc != RECON_OK) return rc;
     m->bound = 1;
     return RECON_OK;
 }

@@ -35,11 +35,11 @@ typedef struct {
  * valid until the mapper maps its next row. */
 typedef struct {
     rc_span ext_id;
-    int generated;  /* the row has no id: the store derives one from the hash */
+    int generated; /* the row has no id: the store derives one from the hash */
     rc_kind kind;
-    int has_kind;   /* the row type column named the kind */
-    int negate;     /* the row type's amounts are unsigned money out */
-    int tz_offset;  /* minutes east of UTC for the row's local times */
+    int has_kind;  /* the row type column named the kind */
+    int negate;    /* the row type's amounts are unsigned money out */
+    int tz_offset; /* minutes east of UTC for the row's local times */
     rc_span kind_raw;
     int64_t amount, fee, net;
     char currency[4];
@@ -55,8 +55,8 @@ typedef struct {
     const char *column; /* the file's column when no canonical field names it */
     const char *reason; /* the stable reason code ("amount_precision") */
     char message[512];
-    const rc_canon *c;  /* the row as far as it was mapped, or NULL */
-    rc_span group;      /* with c: the row's group id, for rc_reject_context */
+    const rc_canon *c; /* the row as far as it was mapped, or NULL */
+    rc_span group;     /* with c: the row's group id, for rc_reject_context */
 } rc_reject;
 
 /* A profile bound to a file's header, with the state one file's rows

@@ -968,8 +968,8 @@ static int attach_groups(rc_engine *s, size_t ri, size_t first_pair) {
 /* Both sides of a rule, the right without what the left holds: sides that
  * overlap (ledger against ledger, or a source named on one side that is of
  * the type the other selects) must never match a transaction with itself. */
-int rc_match_load_sides(const rc_rows *rows, const rc_rule *r, const rc_bitset *taken,
-                        rc_units *L, rc_units *R) {
+int rc_match_load_sides(const rc_rows *rows, const rc_rule *r, const rc_bitset *taken, rc_units *L,
+                        rc_units *R) {
     if (rc_match_load(rows, r, 1, taken, L)) return -1;
     rc_bitset except;
     if (rc_bitset_init(&except, taken->max)) return -1;
@@ -1054,8 +1054,8 @@ static int run_rule(rc_engine *s, size_t ri) {
         /* A sum that overflowed never matches: treat it as used up. */
         for (size_t i = 0; i < L->n; i++)
             used_l[i] = (uint8_t)(L->u[i].overflow != 0);
-        visit_ctx c = {r,  L, R, NULL, 0, bl, br, RC_FAIL_NONE, {0}, {0}, 0, 0, 0, &s->veto,
-                       used_r, seen, 0};
+        visit_ctx c = {r, L, R, NULL,     0,      bl,   br, RC_FAIL_NONE, {0}, {0},
+                       0, 0, 0, &s->veto, used_r, seen, 0};
         size_t first_pair = s->npairs;
         while (pair_round(s, &c, &ix, used_l, used_r) && !s->oom)
             ;
@@ -1096,7 +1096,8 @@ static int cmp_exc(const void *a, const void *b) {
     if (!c) c = strcmp(x->sort_id, y->sort_id);
     if (!c) c = strcmp(x->reason, y->reason);
     /* The members of one group: in transaction order. */
-    return c ? c : (x->transaction_id > y->transaction_id) - (x->transaction_id < y->transaction_id);
+    return c ? c
+             : (x->transaction_id > y->transaction_id) - (x->transaction_id < y->transaction_id);
 }
 
 void rc_engine_init(rc_engine *e, const recon_rules *rules) {

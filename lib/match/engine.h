@@ -116,8 +116,8 @@ void rc_units_free(rc_units *u);
 /* Both sides of a rule as a run sees them: the right one without what the
  * left one holds (a transaction is never its own candidate). -1 when out
  * of memory. */
-int rc_match_load_sides(const rc_rows *rows, const rc_rule *r, const rc_bitset *taken,
-                        rc_units *L, rc_units *R);
+int rc_match_load_sides(const rc_rows *rows, const rc_rule *r, const rc_bitset *taken, rc_units *L,
+                        rc_units *R);
 
 static inline const char *rc_pool_str(const rc_units *u, uint32_t off) {
     return off == RC_NO_TEXT ? "" : u->pool.s + off;

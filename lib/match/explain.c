@@ -140,19 +140,18 @@ static json_t *undone_json(recon_db *db, int64_t id) {
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_t *not_with = json_array();
         sqlite3_bind_int64(items, 1, sqlite3_column_int64(st, 0));
-        sqlite3_bind_text(items, 2, (const char *)sqlite3_column_text(st, 5), -1,
-                          SQLITE_TRANSIENT);
+        sqlite3_bind_text(items, 2, (const char *)sqlite3_column_text(st, 5), -1, SQLITE_TRANSIENT);
         while (sqlite3_step(items) == SQLITE_ROW)
             json_array_append_new(not_with,
                                   json_pack("{s:s, s:s}", "source", sqlite3_column_text(items, 0),
                                             "external_id", sqlite3_column_text(items, 1)));
         sqlite3_reset(items);
-        json_array_append_new(
-            a, json_pack("{s:I, s:s, s:s, s:s, s:s?, s:o}", "id",
-                         (json_int_t)sqlite3_column_int64(st, 0), "rule",
-                         sqlite3_column_text(st, 1), "undone_at", sqlite3_column_text(st, 2),
-                         "undone_by", sqlite3_column_text(st, 3), "note",
-                         sqlite3_column_text(st, 4), "not_with", not_with));
+        json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s, s:s?, s:o}", "id",
+                                           (json_int_t)sqlite3_column_int64(st, 0), "rule",
+                                           sqlite3_column_text(st, 1), "undone_at",
+                                           sqlite3_column_text(st, 2), "undone_by",
+                                           sqlite3_column_text(st, 3), "note",
+                                           sqlite3_column_text(st, 4), "not_with", not_with));
     }
     sqlite3_finalize(items);
     sqlite3_finalize(st);
@@ -240,15 +239,15 @@ static json_t *rule_json(const rc_rule *r, int on_left, const rc_units *mine, co
     for (size_t i = 0; i < n; i++) {
         const rc_unit *o = &other->u[top[i].index];
         json_array_append_new(
-            cands, json_pack("{s:s, s:s, s:o, s:s#, s:i, s:s, s:o, s:i, s:i}", "source",
-                             rc_unit_source(other, o), other->grouped ? "group" : "external_id",
-                             rc_unit_name(other, o), "amount_minor", unit_value(o),
-                             "currency", o->currency, (int)3, "items", (int)o->count, "failed",
-                             failed[top[i].v.failed], "difference",
-                             o->overflow || me->overflow
-                                 ? json_null()
-                                 : json_integer((json_int_t)top[i].v.difference),
-                             "days", top[i].v.days, "score", top[i].v.failed ? 0 : top[i].v.score));
+            cands,
+            json_pack("{s:s, s:s, s:o, s:s#, s:i, s:s, s:o, s:i, s:i}", "source",
+                      rc_unit_source(other, o), other->grouped ? "group" : "external_id",
+                      rc_unit_name(other, o), "amount_minor", unit_value(o), "currency",
+                      o->currency, (int)3, "items", (int)o->count, "failed",
+                      failed[top[i].v.failed], "difference",
+                      o->overflow || me->overflow ? json_null()
+                                                  : json_integer((json_int_t)top[i].v.difference),
+                      "days", top[i].v.days, "score", top[i].v.failed ? 0 : top[i].v.score));
         json_object_set_new(json_array_get(cands, i), "vetoed",
                             json_boolean(rc_match_vetoed(undone, mine, me, other, o)));
     }

@@ -5,8 +5,8 @@
 #ifndef RECON_MATCH_H
 #define RECON_MATCH_H
 
-#include "store/store.h"
 #include "match/engine.h"
+#include "store/store.h"
 
 /* Everything matched (in an active match) or ignored, into b. */
 int rc_match_taken(recon_db *db, rc_bitset *b);

@@ -9,11 +9,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "match/rules.h"
 #include "util/builtin.h"
 #include "util/error.h"
 #include "util/ini.h"
 #include "util/record.h"
-#include "match/rules.h"
 
 #define MAX_RULES 256
 
@@ -307,8 +307,7 @@ static int on_key(struct parse_ctx *c, const char *name, const char *v) {
     }
     if (!strcmp(name, "business_days"))
         return pick(c, name, v, yesno, 2, &i) ? (r->business_days = i, 1) : 0;
-    if (!strcmp(name, "skip_groups_with"))
-        return parse_kinds(c, name, v, &r->skip_groups_with);
+    if (!strcmp(name, "skip_groups_with")) return parse_kinds(c, name, v, &r->skip_groups_with);
     if (!strcmp(name, "attach_group"))
         return pick(c, name, v, yesno, 2, &i) ? (r->attach_group = i, 1) : 0;
     return bad(c, name, "unknown key (see docs/MATCHING.md)");
@@ -336,8 +335,8 @@ static rc_rule *new_rule(struct parse_ctx *c, const char *name) {
 static int on_ini(void *user, const char *section, const char *name, const char *value) {
     struct parse_ctx *c = user;
     if (strncmp(section, "rule ", 5) != 0 || !section[5])
-        return snprintf(c->section, sizeof c->section, "%s", section), c->cur = NULL,
-               bad(c, name, "sections are [rule NAME]");
+        return snprintf(c->section, sizeof c->section, "%s", section),
+               c->cur = NULL, bad(c, name, "sections are [rule NAME]");
     if (strcmp(section, c->section) != 0) {
         snprintf(c->section, sizeof c->section, "%s", section);
         /* inih goes on after an error: until a rule is made, this
@@ -423,7 +422,8 @@ int recon_rules_parse(const char *text, const char *origin, recon_error *err, re
         invalid = validate_rule(r, why, sizeof why);
     }
     if (rc == RECON_OK && !invalid && c.rules->n == 0) invalid = "no [rule NAME] sections";
-    if (rc == RECON_OK && invalid) rc = rc_error_set(err, RECON_EPROFILE, "%s: %s", origin, invalid);
+    if (rc == RECON_OK && invalid)
+        rc = rc_error_set(err, RECON_EPROFILE, "%s: %s", origin, invalid);
     if (rc != RECON_OK) {
         recon_rules_free(c.rules);
         return rc;

@@ -52,9 +52,9 @@ typedef struct {
     unsigned skip_groups_with; /* kinds: on an aggregated side, a group some row of which
                                   (same source, key and currency, any status) has one of
                                   these kinds is left out: that row stands for it */
-    int attach_group; /* one_to_one with single payout rows on the right: the
-                         payout's items (same group key and currency, other kinds)
-                         join the match when their nets sum to the payout */
+    int attach_group;          /* one_to_one with single payout rows on the right: the
+                                  payout's items (same group key and currency, other kinds)
+                                  join the match when their nets sum to the payout */
 } rc_rule;
 
 struct recon_rules {

@@ -21,10 +21,10 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "util/builtin.h"
 #include "formats/csvread.h"
-#include "util/error.h"
 #include "profile/profile.h"
+#include "util/builtin.h"
+#include "util/error.h"
 
 #define SNIFF_BYTES (64 * 1024)
 
@@ -32,14 +32,13 @@ enum { SCORE_LINE = 1000, SCORE_DETECT = 100, SCORE_POSITIONS = 50, SCORE_GENERI
 
 typedef struct {
     const char *name;
-    int score; /* 0: does not fit */
+    int score;      /* 0: does not fit */
     char near[256]; /* for near misses: what is missing */
 } verdict;
 
 static int starts_with_line(const char *buf, size_t len, const char *prefix) {
     size_t n = strlen(prefix);
-    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
-        buf += 3, len -= 3;
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) buf += 3, len -= 3;
     return len >= n && memcmp(buf, prefix, n) == 0;
 }
 
@@ -47,10 +46,8 @@ static int starts_with_line(const char *buf, size_t len, const char *prefix) {
 static int first_record(const recon_profile *p, const char *buf, size_t len, rc_csv **r,
                         rc_csv_row *row) {
     rc_csv_opts o = {.delim = p->delim, .skip_lines = p->skip_lines};
-    if (rc_csv_open_mem(buf, len, &o, r) != 0)
-        return -1;
-    if (rc_csv_next(*r, row) != RC_CSV_HAVE_ROW || row->error != RC_CSV_ROW_OK)
-        return -1;
+    if (rc_csv_open_mem(buf, len, &o, r) != 0) return -1;
+    if (rc_csv_next(*r, row) != RC_CSV_HAVE_ROW || row->error != RC_CSV_ROW_OK) return -1;
     return 0;
 }
 
@@ -63,8 +60,7 @@ static int has_column(const rc_csv_row *row, const char *name) {
             c++, len--;
         while (len && (c[len - 1] == ' ' || c[len - 1] == '\t'))
             len--;
-        if (len == n && strncasecmp(c, name, n) == 0)
-            return 1;
+        if (len == n && strncasecmp(c, name, n) == 0) return 1;
     }
     return 0;
 }
@@ -82,9 +78,9 @@ static void judge_header(const recon_profile *p, const rc_csv_row *row, verdict 
                 snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%s",
                          missing[0] ? ", " : "", p->detect[i]);
         }
-        int first_ok = !p->detect_first ||
-                       (row->nfields && strlen(p->detect_first) == row->lens[0] &&
-                        strncasecmp(row->fields[0], p->detect_first, row->lens[0]) == 0);
+        int first_ok =
+            !p->detect_first || (row->nfields && strlen(p->detect_first) == row->lens[0] &&
+                                 strncasecmp(row->fields[0], p->detect_first, row->lens[0]) == 0);
         if (have == p->ndetect && first_ok) {
             if (rc_profile_bind(p, row->fields, row->lens, row->nfields, &b, msg, sizeof msg) == 0)
                 v->score = SCORE_DETECT + 10 * (int)p->ndetect + (p->detect_first ? 5 : 0);
@@ -111,8 +107,7 @@ static void judge_positions(const recon_profile *p, const rc_csv_row *row, verdi
     for (size_t i = 0; i < p->ndetect_row; i++) {
         size_t n;
         const char *s = rc_cells_get(&cells, p->detect_row[i].slot, &n);
-        if (!rc_row_test_match(&p->detect_row[i], s, n))
-            return;
+        if (!rc_row_test_match(&p->detect_row[i], s, n)) return;
     }
     long d = b.index[RC_F_OCCURRED_AT];
     if (d < 0 || (size_t)d >= row->nfields ||
@@ -127,8 +122,7 @@ static void judge(const recon_profile *p, const char *buf, size_t len, verdict *
             v->score = SCORE_LINE + (int)strlen(p->detect_line);
         return;
     }
-    if (p->format != RC_FORMAT_CSV || p->record_slot >= 0)
-        return;
+    if (p->format != RC_FORMAT_CSV || p->record_slot >= 0) return;
     rc_csv *r = NULL;
     rc_csv_row row;
     if (first_record(p, buf, len, &r, &row) == 0) {
@@ -142,30 +136,28 @@ static void judge(const recon_profile *p, const char *buf, size_t len, verdict *
 
 static int read_start(const char *path, char *buf, size_t *len, recon_error *err) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return rc_error_set(err, RECON_EIO, "%s: cannot open: %s", path, strerror(errno));
+    if (fd < 0) return rc_error_set(err, RECON_EIO, "%s: cannot open: %s", path, strerror(errno));
     size_t n = 0;
     while (n < SNIFF_BYTES) {
         ssize_t got = read(fd, buf + n, SNIFF_BYTES - n);
-        if (got < 0 && errno == EINTR)
-            continue;
+        if (got < 0 && errno == EINTR) continue;
         if (got < 0) {
             int e = errno;
             close(fd);
             return rc_error_set(err, RECON_EIO, "%s: read error: %s", path, strerror(e));
         }
-        if (got == 0)
-            break;
+        if (got == 0) break;
         n += (size_t)got;
     }
     close(fd);
-    if (n == 0)
-        return rc_error_set(err, RECON_EFORMAT, "%s: empty file", path);
-    const int le = n >= 2 && memcmp(buf, "\xFF\xFE", 2) == 0, be = n >= 2 && memcmp(buf, "\xFE\xFF", 2) == 0;
+    if (n == 0) return rc_error_set(err, RECON_EFORMAT, "%s: empty file", path);
+    const int le = n >= 2 && memcmp(buf, "\xFF\xFE", 2) == 0,
+              be = n >= 2 && memcmp(buf, "\xFE\xFF", 2) == 0;
     if ((le && !(n >= 4 && memcmp(buf + 2, "\0\0", 2) == 0)) || be)
-        return rc_error_set(err, RECON_EFORMAT,
-                            "%s: UTF-16 text (byte order mark %s): not UTF-8; save the file as UTF-8",
-                            path, le ? "FF FE" : "FE FF");
+        return rc_error_set(
+            err, RECON_EFORMAT,
+            "%s: UTF-16 text (byte order mark %s): not UTF-8; save the file as UTF-8", path,
+            le ? "FF FE" : "FE FF");
     if (memchr(buf, '\0', n < 8192 ? n : 8192))
         return rc_error_set(err, RECON_EFORMAT, "%s: binary data (NUL bytes): not a text file",
                             path);
@@ -202,14 +194,12 @@ int recon_profile_detect(const char *path, recon_error *err, recon_profile **out
             continue;
         judge(p, buf, len, &v[i]);
         recon_profile_free(p);
-        if (v[i].score > best)
-            best = v[i].score;
+        if (v[i].score > best) best = v[i].score;
     }
     if (rc == RECON_OK) {
         size_t winners = 0, w = 0;
         for (size_t i = 0; i < rc_nbuiltin_profiles; i++)
-            if (best && v[i].score == best)
-                winners++, w = i;
+            if (best && v[i].score == best) winners++, w = i;
         char names[1024];
         if (winners == 1) {
             rc = recon_profile_builtin(v[w].name, err, out);
@@ -217,13 +207,14 @@ int recon_profile_detect(const char *path, recon_error *err, recon_profile **out
             list_names(v, rc_nbuiltin_profiles, best, names, sizeof names);
             rc = rc_error_set(err, RECON_ECONFLICT,
                               "%s: cannot tell the layout: it fits %s equally; choose with "
-                              "--profile", path, names);
+                              "--profile",
+                              path, names);
         } else {
             list_names(v, rc_nbuiltin_profiles, 0, names, sizeof names);
             rc = rc_error_set(err, RECON_ENOTFOUND,
                               "%s: no built-in profile fits this file%s%s; choose one with "
-                              "--profile or write one (docs/PROFILES.md)", path,
-                              names[0] ? "; closest: " : "", names);
+                              "--profile or write one (docs/PROFILES.md)",
+                              path, names[0] ? "; closest: " : "", names);
         }
     }
     free(buf);
@@ -233,7 +224,6 @@ int recon_profile_detect(const char *path, recon_error *err, recon_profile **out
 
 const char *recon_profile_builtin_text(const char *name) {
     for (size_t i = 0; name && i < rc_nbuiltin_profiles; i++)
-        if (!strcmp(rc_builtin_profiles[i].name, name))
-            return rc_builtin_profiles[i].text;
+        if (!strcmp(rc_builtin_profiles[i].name, name)) return rc_builtin_profiles[i].text;
     return NULL;
 }

@@ -29,8 +29,8 @@ typedef enum { RC_X_COL, RC_X_LIT, RC_X_CONCAT, RC_X_COALESCE, RC_X_IF, RC_X_NEG
 typedef struct rc_expr rc_expr;
 struct rc_expr {
     rc_xop op;
-    char *text;      /* RC_X_LIT: the literal */
-    int slot;        /* RC_X_COL: the profile's slot */
+    char *text; /* RC_X_LIT: the literal */
+    int slot;   /* RC_X_COL: the profile's slot */
     rc_expr **args;
     size_t nargs;
 };

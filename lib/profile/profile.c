@@ -10,16 +10,15 @@
 #include <string.h>
 #include <strings.h>
 
+#include "profile/profile.h"
 #include "util/builtin.h"
 #include "util/error.h"
 #include "util/ini.h"
-#include "profile/profile.h"
 #include "util/utf8.h"
 
-
 static const char *const FIELD_NAMES[RC_F_COUNT] = {
-    "external_id", "kind",        "occurred_at",  "settled_at",      "amount",
-    "fee",         "net",         "currency",     "group_id",        "reference",
+    "external_id", "kind",         "occurred_at",     "settled_at",    "amount",
+    "fee",         "net",          "currency",        "group_id",      "reference",
     "description", "counterparty", "provider_status", "provider_code", "debit",
     "credit",      "direction",    "fee_direction",   "timezone"};
 
@@ -29,8 +28,7 @@ const char *rc_field_name(rc_field f) {
 
 static int lookup(const char *const *names, int n, const char *s) {
     for (int i = 0; i < n; i++)
-        if (strcmp(names[i], s) == 0)
-            return i;
+        if (strcmp(names[i], s) == 0) return i;
     return -1;
 }
 
@@ -64,8 +62,7 @@ static int parse_size(const char *v, size_t max, size_t *out) {
     char *end;
     errno = 0;
     unsigned long long n = strtoull(v, &end, 10);
-    if (!isdigit((unsigned char)*v) || *end || errno || n > max)
-        return -1;
+    if (!isdigit((unsigned char)*v) || *end || errno || n > max) return -1;
     *out = (size_t)n;
     return 0;
 }
@@ -79,13 +76,10 @@ struct strlist {
 static int push_item(const char *s, size_t len, void *ctx) {
     struct strlist *l = ctx;
     char **grown = realloc(*l->items, (*l->n + 1) * sizeof *grown);
-    if (!grown)
-        return -1;
+    if (!grown) return -1;
     *l->items = grown;
-    if (!(grown[*l->n] = dup_range(s, len)))
-        return -1;
-    if (l->lower)
-        lower_in_place(grown[*l->n]);
+    if (!(grown[*l->n] = dup_range(s, len))) return -1;
+    if (l->lower) lower_in_place(grown[*l->n]);
     (*l->n)++;
     return 0;
 }
@@ -106,7 +100,7 @@ static void free_tests(rc_row_test *t, size_t n) {
 
 struct parse_ctx {
     recon_profile *p;
-    char err[384];            /* first error, without location */
+    char err[384]; /* first error, without location */
     char occurred_fmt[64], settled_fmt[64];
     int have_source_type;
 };
@@ -129,8 +123,10 @@ static int bad(struct parse_ctx *c, const char *section, const char *name, const
 }
 
 static int delim_from_name(const char *v, char *out) {
-    static const struct { const char *name; char c; } names[] = {
-        {"comma", ','}, {"semicolon", ';'}, {"tab", '\t'}, {"pipe", '|'}};
+    static const struct {
+        const char *name;
+        char c;
+    } names[] = {{"comma", ','}, {"semicolon", ';'}, {"tab", '\t'}, {"pipe", '|'}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcasecmp(v, names[i].name)) {
             *out = names[i].c;
@@ -151,8 +147,7 @@ static int push_test(struct parse_ctx *c, const char *section, const char *name,
  * again whatever happened to this key. */
 static int replace_string(char **slot, const char *v) {
     char *copy = strdup(v);
-    if (!copy)
-        return -1;
+    if (!copy) return -1;
     free(*slot);
     *slot = copy;
     return 0;
@@ -160,10 +155,8 @@ static int replace_string(char **slot, const char *v) {
 
 /* A key whose value must not be empty, copied into *slot. */
 static int set_text_key(struct parse_ctx *c, const char *name, const char *v, char **slot) {
-    if (!*v)
-        return bad(c, "profile", name, "must not be empty");
-    if (replace_string(slot, v))
-        return bad(c, "profile", name, "out of memory");
+    if (!*v) return bad(c, "profile", name, "must not be empty");
+    if (replace_string(slot, v)) return bad(c, "profile", name, "out of memory");
     return 1;
 }
 
@@ -172,11 +165,9 @@ static int on_profile(struct parse_ctx *c, const char *name, const char *v) {
     if (!strcmp(name, "name")) {
         return set_text_key(c, name, v, &p->name);
     } else if (!strcmp(name, "description")) {
-        if (replace_string(&p->description, v))
-            return bad(c, "profile", name, "out of memory");
+        if (replace_string(&p->description, v)) return bad(c, "profile", name, "out of memory");
     } else if (!strcmp(name, "provider")) {
-        if (!set_text_key(c, name, v, &p->provider))
-            return 0;
+        if (!set_text_key(c, name, v, &p->provider)) return 0;
         lower_in_place(p->provider);
     } else if (!strcmp(name, "failed_status")) {
         struct strlist l = {&p->failed_values, &p->nfailed, 1};
@@ -213,8 +204,7 @@ static int on_profile(struct parse_ctx *c, const char *name, const char *v) {
         if (delim_from_name(v, &p->delim))
             return bad(c, "profile", name, "'%s' is not comma, semicolon, tab or pipe", v);
     } else if (!strcmp(name, "header")) {
-        if (parse_bool(v, &p->header))
-            return bad(c, "profile", name, "'%s' is not yes or no", v);
+        if (parse_bool(v, &p->header)) return bad(c, "profile", name, "'%s' is not yes or no", v);
     } else if (!strcmp(name, "skip_lines")) {
         if (parse_size(v, 1000, &p->skip_lines))
             return bad(c, "profile", name, "'%s' is not a number from 0 to 1000", v);
@@ -231,15 +221,12 @@ static int on_columns(struct parse_ctx *c, const char *name, const char *v) {
     char key[64];
     size_t n = strlen(name);
     int optional = n > 0 && name[n - 1] == '?';
-    if (optional)
-        n--;
-    if (n >= sizeof key)
-        return bad(c, "columns", name, "unknown field");
+    if (optional) n--;
+    if (n >= sizeof key) return bad(c, "columns", name, "unknown field");
     memcpy(key, name, n);
     key[n] = '\0';
     int f = lookup(FIELD_NAMES, RC_F_COUNT, key);
-    if (f < 0)
-        return bad(c, "columns", name, "unknown field (see docs/PROFILES.md)");
+    if (f < 0) return bad(c, "columns", name, "unknown field (see docs/PROFILES.md)");
     rc_column *col = &c->p->cols[f];
     if (col->expr || (col->configured && rc_expr_is_call(v)))
         return bad(c, "columns", name, "a call must be the field's only value");
@@ -304,8 +291,7 @@ static int on_amounts(struct parse_ctx *c, const char *name, const char *v) {
         else
             return bad(c, "amounts", name, "'%s' is not gross or net", v);
     } else if (!strcmp(name, "invert")) {
-        if (parse_bool(v, &p->invert))
-            return bad(c, "amounts", name, "'%s' is not yes or no", v);
+        if (parse_bool(v, &p->invert)) return bad(c, "amounts", name, "'%s' is not yes or no", v);
     } else if (!strcmp(name, "fee")) {
         if (!strcmp(v, "cost"))
             p->fee_signed = 0;
@@ -339,7 +325,8 @@ static int on_dates(struct parse_ctx *c, const char *name, const char *v) {
         if (rc_time_zone_parse(v, &p->tz_offset_min) != 0 || strlen(v) >= sizeof p->timezone)
             return bad(c, "dates", name,
                        "'%s' is not UTC or a fixed offset like +01:00 "
-                       "(named zones are not supported yet)", v);
+                       "(named zones are not supported yet)",
+                       v);
         memcpy(p->timezone, v, strlen(v) + 1);
     } else {
         return bad(c, "dates", name, "unknown key");
@@ -356,14 +343,11 @@ static int push_kind(const char *s, size_t len, void *ctx) {
     struct kind_push *k = ctx;
     recon_profile *p = k->p;
     int negate = len > 1 && s[0] == '-';
-    if (negate)
-        s++, len--;
+    if (negate) s++, len--;
     rc_kind_entry *grown = realloc(p->kinds, (p->nkinds + 1) * sizeof *grown);
-    if (!grown)
-        return -1;
+    if (!grown) return -1;
     p->kinds = grown;
-    if (!(grown[p->nkinds].value = dup_range(s, len)))
-        return -1;
+    if (!(grown[p->nkinds].value = dup_range(s, len))) return -1;
     lower_in_place(grown[p->nkinds].value);
     grown[p->nkinds].kind = k->kind;
     grown[p->nkinds].negate = negate;
@@ -417,18 +401,15 @@ static int on_kinds(struct parse_ctx *c, const char *name, const char *v) {
     }
     if (!strcmp(name, "default")) {
         int k = rc_kind_from_name(v);
-        if (k < 0)
-            return bad(c, "kinds", name, "'%s' is not a canonical kind", v);
+        if (k < 0) return bad(c, "kinds", name, "'%s' is not a canonical kind", v);
         p->has_default_kind = 1;
         p->default_kind = (rc_kind)k;
         return 1;
     }
     int k = rc_kind_from_name(name);
-    if (k < 0)
-        return bad(c, "kinds", name, "not a canonical kind (see docs/PROFILES.md)");
+    if (k < 0) return bad(c, "kinds", name, "not a canonical kind (see docs/PROFILES.md)");
     struct kind_push kp = {p, (rc_kind)k};
-    if (rc_each_item(v, push_kind, &kp) != 0)
-        return bad(c, "kinds", name, "out of memory");
+    if (rc_each_item(v, push_kind, &kp) != 0) return bad(c, "kinds", name, "out of memory");
     return 1;
 }
 
@@ -437,8 +418,7 @@ static int parse_test(struct parse_ctx *c, const char *section, const char *name
                       rc_row_test *t) {
     const char *colon = strchr(v, ':');
     memset(t, 0, sizeof *t);
-    if (!colon)
-        return bad(c, section, name, "'%s' is not COLUMN: value, value", v);
+    if (!colon) return bad(c, section, name, "'%s' is not COLUMN: value, value", v);
     t->slot = rc_slot_add(&c->p->slots, v, (size_t)(colon - v), 0);
     if (t->slot < 0)
         return bad(c, section, name, "'%.*s' is not a column name or #N (or too many columns)",
@@ -447,16 +427,14 @@ static int parse_test(struct parse_ctx *c, const char *section, const char *name
     if (rc_each_item(colon + 1, push_item, &l) != 0 || t->nvalues == 0)
         return bad(c, section, name, "'%s' needs at least one value after the colon", v);
     for (size_t i = 0; i < t->nvalues; i++)
-        if (!strcmp(t->values[i], "\"\""))
-            t->values[i][0] = '\0';
+        if (!strcmp(t->values[i], "\"\"")) t->values[i][0] = '\0';
     return 1;
 }
 
 static int push_test(struct parse_ctx *c, const char *section, const char *name, const char *v,
                      rc_row_test **list, size_t *n) {
     rc_row_test *grown = realloc(*list, (*n + 1) * sizeof *grown);
-    if (!grown)
-        return bad(c, section, name, "out of memory");
+    if (!grown) return bad(c, section, name, "out of memory");
     *list = grown;
     int ok = parse_test(c, section, name, v, &grown[*n]);
     (*n)++; /* counted even when refused, so that its values are freed */
@@ -465,10 +443,8 @@ static int push_test(struct parse_ctx *c, const char *section, const char *name,
 
 static int on_rows(struct parse_ctx *c, const char *name, const char *v) {
     recon_profile *p = c->p;
-    if (!strcmp(name, "keep_if"))
-        return push_test(c, "rows", name, v, &p->keep, &p->nkeep);
-    if (!strcmp(name, "skip_if"))
-        return push_test(c, "rows", name, v, &p->skip, &p->nskip);
+    if (!strcmp(name, "keep_if")) return push_test(c, "rows", name, v, &p->keep, &p->nkeep);
+    if (!strcmp(name, "skip_if")) return push_test(c, "rows", name, v, &p->skip, &p->nskip);
     if (!strcmp(name, "fill_down")) {
         for (const char *item = v; *item;) {
             const char *end = strchr(item, ',');
@@ -502,18 +478,16 @@ static int on_records(struct parse_ctx *c, const char *name, const char *v) {
         l = (struct strlist){&p->rec_ignore, &p->nrec_ignore, 1};
     else
         return bad(c, "records", name, "unknown key (type, header, data, ignore)");
-    if (rc_each_item(v, push_item, &l) != 0)
-        return bad(c, "records", name, "out of memory");
+    if (rc_each_item(v, push_item, &l) != 0) return bad(c, "records", name, "out of memory");
     return 1;
 }
 
 static int on_totals(struct parse_ctx *c, const char *name, const char *v) {
-    static const char *const keys[RC_TOT_COUNT] = {"currency",    "amount",     "credits",
-                                                   "debits",      "fee_credits", "fee_debits"};
+    static const char *const keys[RC_TOT_COUNT] = {"currency", "amount",      "credits",
+                                                   "debits",   "fee_credits", "fee_debits"};
     recon_profile *p = c->p;
     if (!strcmp(name, "when")) {
-        if (p->totals_when)
-            return bad(c, "totals", name, "given twice");
+        if (p->totals_when) return bad(c, "totals", name, "given twice");
         if (!(p->totals_when = calloc(1, sizeof *p->totals_when)))
             return bad(c, "totals", name, "out of memory");
         return parse_test(c, "totals", name, v, p->totals_when);
@@ -530,24 +504,17 @@ static int on_totals(struct parse_ctx *c, const char *name, const char *v) {
 
 static int on_ini(void *user, const char *section, const char *name, const char *value) {
     struct parse_ctx *c = user;
-    if (!strcmp(section, "profile"))
-        return on_profile(c, name, value);
-    if (!strcmp(section, "columns"))
-        return on_columns(c, name, value);
-    if (!strcmp(section, "amounts"))
-        return on_amounts(c, name, value);
-    if (!strcmp(section, "dates"))
-        return on_dates(c, name, value);
-    if (!strcmp(section, "kinds"))
-        return on_kinds(c, name, value);
-    if (!strcmp(section, "rows"))
-        return on_rows(c, name, value);
-    if (!strcmp(section, "records"))
-        return on_records(c, name, value);
-    if (!strcmp(section, "totals"))
-        return on_totals(c, name, value);
-    return bad(c, section, name, "unknown section (expected profile, columns, amounts, dates, "
-                                 "kinds, rows, records or totals)");
+    if (!strcmp(section, "profile")) return on_profile(c, name, value);
+    if (!strcmp(section, "columns")) return on_columns(c, name, value);
+    if (!strcmp(section, "amounts")) return on_amounts(c, name, value);
+    if (!strcmp(section, "dates")) return on_dates(c, name, value);
+    if (!strcmp(section, "kinds")) return on_kinds(c, name, value);
+    if (!strcmp(section, "rows")) return on_rows(c, name, value);
+    if (!strcmp(section, "records")) return on_records(c, name, value);
+    if (!strcmp(section, "totals")) return on_totals(c, name, value);
+    return bad(c, section, name,
+               "unknown section (expected profile, columns, amounts, dates, "
+               "kinds, rows, records or totals)");
 }
 
 /* ---- whole-profile validation --------------------------------------------- */
@@ -559,18 +526,22 @@ static const char *check_columns(const recon_profile *p, char *buf, size_t size)
     for (int f = 0; f < RC_F_COUNT; f++) {
         const rc_column *col = &p->cols[f];
         const char *opt = col->optional ? "?" : "";
-        if (!col->configured || col->expr)
-            continue;
+        if (!col->configured || col->expr) continue;
         if (!p->header && col->position == 0)
-            snprintf(buf, size, "[columns] %s%s: with header = no, columns are given by "
-                     "position #N, not by name", FIELD_NAMES[f], opt);
+            snprintf(buf, size,
+                     "[columns] %s%s: with header = no, columns are given by "
+                     "position #N, not by name",
+                     FIELD_NAMES[f], opt);
         else if (!p->header && col->position > p->ncolumns)
-            snprintf(buf, size, "[columns] %s%s: position #%zu is beyond [profile] columns = %zu "
-                     "(give #N from #1 to #%zu)", FIELD_NAMES[f], opt, col->position, p->ncolumns,
-                     p->ncolumns);
+            snprintf(buf, size,
+                     "[columns] %s%s: position #%zu is beyond [profile] columns = %zu "
+                     "(give #N from #1 to #%zu)",
+                     FIELD_NAMES[f], opt, col->position, p->ncolumns, p->ncolumns);
         else if (p->header && col->position)
-            snprintf(buf, size, "[columns] %s%s: with header = yes, columns are named, not "
-                     "given as #N", FIELD_NAMES[f], opt);
+            snprintf(buf, size,
+                     "[columns] %s%s: with header = yes, columns are named, not "
+                     "given as #N",
+                     FIELD_NAMES[f], opt);
         else
             continue;
         return buf;
@@ -581,11 +552,9 @@ static const char *check_columns(const recon_profile *p, char *buf, size_t size)
 /* sum() adds amounts, so it belongs only to amount fields, and only as the
  * field's whole value. */
 static int sum_misplaced(const rc_expr *x, int top_ok) {
-    if (x->op == RC_X_SUM && !top_ok)
-        return 1;
+    if (x->op == RC_X_SUM && !top_ok) return 1;
     for (size_t i = 0; i < x->nargs; i++)
-        if (sum_misplaced(x->args[i], 0))
-            return 1;
+        if (sum_misplaced(x->args[i], 0)) return 1;
     return 0;
 }
 
@@ -596,8 +565,10 @@ static const char *validate_more(const recon_profile *p, char *buf, size_t size)
         int money = f == RC_F_AMOUNT || f == RC_F_FEE || f == RC_F_NET || f == RC_F_DEBIT ||
                     f == RC_F_CREDIT;
         if (x && sum_misplaced(x, money)) {
-            snprintf(buf, size, "[columns] %s: sum() is for amount, fee, net, debit and credit, "
-                     "as the whole value", FIELD_NAMES[f]);
+            snprintf(buf, size,
+                     "[columns] %s: sum() is for amount, fee, net, debit and credit, "
+                     "as the whole value",
+                     FIELD_NAMES[f]);
             return buf;
         }
     }
@@ -633,17 +604,13 @@ static const char *validate_more(const recon_profile *p, char *buf, size_t size)
 static const char *validate(const recon_profile *p, const struct parse_ctx *c, char *buf,
                             size_t size) {
     const rc_column *cols = p->cols;
-    if (!p->name)
-        return "[profile] name is missing";
-    if (!c->have_source_type)
-        return "[profile] source_type is missing (psp, bank or ledger)";
+    if (!p->name) return "[profile] name is missing";
+    if (!c->have_source_type) return "[profile] source_type is missing (psp, bank or ledger)";
     if (!p->header && !p->ncolumns)
         return "[profile] columns is missing: a file without a header needs its column count";
     const char *e = check_columns(p, buf, size);
-    if (e)
-        return e;
-    if (!cols[RC_F_OCCURRED_AT].configured)
-        return "[columns] occurred_at is missing";
+    if (e) return e;
+    if (!cols[RC_F_OCCURRED_AT].configured) return "[columns] occurred_at is missing";
     if (p->sign == RC_SIGN_DEBIT_CREDIT) {
         if (!cols[RC_F_DEBIT].configured || !cols[RC_F_CREDIT].configured)
             return "[amounts] sign = debit_credit needs [columns] debit and credit";
@@ -671,8 +638,7 @@ static const char *validate(const recon_profile *p, const struct parse_ctx *c, c
 
 static recon_profile *profile_new(void) {
     recon_profile *p = calloc(1, sizeof *p);
-    if (!p)
-        return NULL;
+    if (!p) return NULL;
     p->delim = ',';
     p->header = 1;
     p->money.decimal = '.';
@@ -691,8 +657,7 @@ static recon_profile *profile_new(void) {
 }
 
 void recon_profile_free(recon_profile *p) {
-    if (!p)
-        return;
+    if (!p) return;
     free(p->name);
     free(p->description);
     free(p->provider);
@@ -725,11 +690,9 @@ int recon_profile_parse(const char *text, const char *origin, recon_error *err,
     if (!text || !out)
         return rc_error_set(err, RECON_EMISUSE, "recon_profile_parse: NULL argument");
     *out = NULL;
-    if (!origin)
-        origin = "profile";
+    if (!origin) origin = "profile";
     struct parse_ctx c = {0};
-    if (!(c.p = profile_new()))
-        return rc_error_set(err, RECON_ENOMEM, "%s: out of memory", origin);
+    if (!(c.p = profile_new())) return rc_error_set(err, RECON_ENOMEM, "%s: out of memory", origin);
     int rc = rc_ini_parse(text, origin, on_ini, &c, c.err, err);
     const char *invalid = NULL;
     char why[256];
@@ -748,13 +711,11 @@ int recon_profile_parse(const char *text, const char *origin, recon_error *err,
 }
 
 int recon_profile_load(const char *path, recon_error *err, recon_profile **out) {
-    if (!path || !out)
-        return rc_error_set(err, RECON_EMISUSE, "recon_profile_load: NULL argument");
+    if (!path || !out) return rc_error_set(err, RECON_EMISUSE, "recon_profile_load: NULL argument");
     *out = NULL;
     int rc = RECON_OK;
     char *text = rc_ini_read_file(path, "a profile", err, &rc);
-    if (!text)
-        return rc;
+    if (!text) return rc;
     rc = recon_profile_parse(text, path, err, out);
     free(text);
     return rc;
@@ -768,8 +729,8 @@ int recon_profile_builtin(const char *name, recon_error *err, recon_profile **ou
     if (!name || !out)
         return rc_error_set(err, RECON_EMISUSE, "recon_profile_builtin: NULL argument");
     *out = NULL;
-    const rc_builtin_profile *b = bsearch(name, rc_builtin_profiles, rc_nbuiltin_profiles,
-                                          sizeof *b, cmp_builtin);
+    const rc_builtin_profile *b =
+        bsearch(name, rc_builtin_profiles, rc_nbuiltin_profiles, sizeof *b, cmp_builtin);
     if (!b)
         return rc_error_set(err, RECON_ENOTFOUND,
                             "no built-in profile '%s' (recon profiles list shows them)", name);
@@ -846,8 +807,7 @@ int rc_row_test_match(const rc_row_test *t, const char *cell, size_t len) {
         const char *v = t->values[i];
         size_t n = strlen(v);
         if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
-            if (n - 2 == len && strncasecmp(v + 1, cell, len) == 0)
-                return 1;
+            if (n - 2 == len && strncasecmp(v + 1, cell, len) == 0) return 1;
         } else if (glob_match(v, cell, len)) {
             return 1;
         }
@@ -871,8 +831,7 @@ static long find_column(const rc_column *col, const char *const *header, const s
                         size_t nfields) {
     for (size_t a = 0; a < col->naliases; a++)
         for (size_t i = 0; i < nfields; i++)
-            if (header_eq(header[i], lens[i], col->aliases[a]))
-                return (long)i;
+            if (header_eq(header[i], lens[i], col->aliases[a])) return (long)i;
     return -1;
 }
 
@@ -894,8 +853,7 @@ static long other_column(const char *const *header, const size_t *lens, size_t n
         const char *b = header[i];
         size_t blen = lens[i];
         trim_cell(&b, &blen);
-        if (i != at && alen == blen && strncasecmp(a, b, alen) == 0)
-            return (long)i;
+        if (i != at && alen == blen && strncasecmp(a, b, alen) == 0) return (long)i;
     }
     return -1;
 }
@@ -910,8 +868,7 @@ static size_t missing_sep(char *msg, size_t size) {
 
 static void append_missing(char *msg, size_t size, rc_field f, const rc_column *col) {
     size_t used = missing_sep(msg, size);
-    if (used + 1 >= size)
-        return;
+    if (used + 1 >= size) return;
     snprintf(msg + used, size - used, "%s (one of:", FIELD_NAMES[f]);
     for (size_t a = 0; a < col->naliases; a++) {
         used = strlen(msg);
@@ -922,12 +879,10 @@ static void append_missing(char *msg, size_t size, rc_field f, const rc_column *
 }
 
 static int first_col_slot(const rc_expr *x) {
-    if (x->op == RC_X_COL)
-        return x->slot;
+    if (x->op == RC_X_COL) return x->slot;
     for (size_t i = 0; i < x->nargs; i++) {
         int s = first_col_slot(x->args[i]);
-        if (s >= 0)
-            return s;
+        if (s >= 0) return s;
     }
     return -1;
 }
@@ -944,8 +899,7 @@ static void bind_slots(const recon_profile *p, const char *const *header, const 
             continue;
         }
         for (size_t k = 0; k < nfields && out->slot_index[i] < 0; k++)
-            if (header_eq(header[k], lens[k], sl->name))
-                out->slot_index[i] = (long)k;
+            if (header_eq(header[k], lens[k], sl->name)) out->slot_index[i] = (long)k;
         if (out->slot_index[i] < 0 && !sl->optional) {
             size_t used = missing_sep(msg, msgsize);
             snprintf(msg + used, msgsize - used, "%s", sl->name);
@@ -961,8 +915,7 @@ int rc_profile_bind(const recon_profile *p, const char *const *header, const siz
         const rc_column *col = &p->cols[f];
         out->index[f] = -1;
         out->names[f] = NULL;
-        if (!col->configured || col->expr)
-            continue;
+        if (!col->configured || col->expr) continue;
         if (!p->header) {
             out->index[f] = (long)col->position - 1;
             continue;
@@ -974,12 +927,12 @@ int rc_profile_bind(const recon_profile *p, const char *const *header, const siz
             append_missing(msg, msgsize, (rc_field)f, col);
     }
     bind_slots(p, header, lens, nfields, out, msg, msgsize);
-    if (msg[0])
-        return RECON_EHEADER;
+    if (msg[0]) return RECON_EHEADER;
     /* Every column the profile reads must be named once. */
     for (int f = 0; p->header && f < RC_F_COUNT + (int)p->slots.n; f++) {
         long i = f < RC_F_COUNT ? out->index[f] : out->slot_index[f - RC_F_COUNT];
-        long j = i >= 0 && (size_t)i < nfields ? other_column(header, lens, nfields, (size_t)i) : -1;
+        long j =
+            i >= 0 && (size_t)i < nfields ? other_column(header, lens, nfields, (size_t)i) : -1;
         if (j >= 0) {
             snprintf(msg, msgsize,
                      "column \"%.*s\" is named twice (columns %ld and %ld): cannot tell which "
@@ -993,8 +946,7 @@ int rc_profile_bind(const recon_profile *p, const char *const *header, const siz
     for (int f = 0; f < RC_F_COUNT; f++) {
         int slot = p->cols[f].expr ? first_col_slot(p->cols[f].expr) : -1;
         long i = slot >= 0 ? out->slot_index[slot] : -1;
-        if (p->header && i >= 0 && (size_t)i < nfields)
-            out->names[f] = header[i];
+        if (p->header && i >= 0 && (size_t)i < nfields) out->names[f] = header[i];
     }
     return msg[0] ? RECON_EHEADER : RECON_OK;
 }

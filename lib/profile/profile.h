@@ -7,8 +7,8 @@
 #include <stddef.h>
 
 #include "profile/expr.h"
-#include "util/money.h"
 #include "recon.h"
+#include "util/money.h"
 #include "util/record.h"
 #include "util/timefmt.h"
 
@@ -39,7 +39,7 @@ typedef enum {
 typedef enum { RC_SIGN_SIGNED, RC_SIGN_DEBIT_CREDIT, RC_SIGN_DIRECTION } rc_sign_mode;
 
 typedef struct {
-    char **aliases;  /* header names, compared case-insensitively; NULL if unmapped */
+    char **aliases; /* header names, compared case-insensitively; NULL if unmapped */
     size_t naliases;
     size_t position; /* 1-based column for header = no; 0 otherwise */
     rc_expr *expr;   /* a call (concat, coalesce, ...) instead of a column, or NULL */
@@ -50,9 +50,9 @@ typedef struct {
 typedef struct {
     char *value; /* lower-cased raw value; may hold '*' wildcards */
     rc_kind kind;
-    int negate;  /* written "-value": the file's amounts of this type are unsigned
-                    money out, so they are negated */
-    int glob;    /* value has a '*' */
+    int negate; /* written "-value": the file's amounts of this type are unsigned
+                   money out, so they are negated */
+    int glob;   /* value has a '*' */
 } rc_kind_entry;
 
 /* "COLUMN: v1, v2": a test on one cell (values compared case-insensitively,
@@ -66,31 +66,39 @@ typedef struct {
 enum { RC_FORMAT_CSV = 0, RC_FORMAT_BAI2 = 1 };
 
 /* Totals rows: the file's own sums, checked against the rows it covers. */
-enum { RC_TOT_CURRENCY, RC_TOT_AMOUNT, RC_TOT_CREDITS, RC_TOT_DEBITS, RC_TOT_FEE_CREDITS,
-       RC_TOT_FEE_DEBITS, RC_TOT_COUNT };
+enum {
+    RC_TOT_CURRENCY,
+    RC_TOT_AMOUNT,
+    RC_TOT_CREDITS,
+    RC_TOT_DEBITS,
+    RC_TOT_FEE_CREDITS,
+    RC_TOT_FEE_DEBITS,
+    RC_TOT_COUNT
+};
 
 struct recon_profile {
-    int format;            /* RC_FORMAT_* */
-    rc_slots slots;        /* every column reference of expressions, tests and totals */
-    char **detect;         /* header names a file must have to be this layout */
+    int format;     /* RC_FORMAT_* */
+    rc_slots slots; /* every column reference of expressions, tests and totals */
+    char **detect;  /* header names a file must have to be this layout */
     size_t ndetect;
-    char *detect_first;    /* and the name its first column must have, or NULL */
-    char *detect_line;     /* or: the first line's start (BAI2 "01,", PayPal STL "RH") */
+    char *detect_first;      /* and the name its first column must have, or NULL */
+    char *detect_line;       /* or: the first line's start (BAI2 "01,", PayPal STL "RH") */
     rc_row_test *detect_row; /* header = no: tests the first row must pass */
     size_t ndetect_row;
-    rc_row_test *keep, *skip; /* [rows]: keep only rows passing all keep, drop rows passing any skip */
+    rc_row_test *keep,
+        *skip; /* [rows]: keep only rows passing all keep, drop rows passing any skip */
     size_t nkeep, nskip;
-    int fill_down[8];      /* [rows] fill_down: slots whose last value fills empty cells */
+    int fill_down[8]; /* [rows] fill_down: slots whose last value fills empty cells */
     size_t nfill;
     /* [records]: a file of typed records (PayPal STL): the type column, and
      * which types are the header, the data and ignored. */
-    int record_slot;       /* -1 when the file is a plain table */
+    int record_slot; /* -1 when the file is a plain table */
     char **rec_header, **rec_data, **rec_ignore;
     size_t nrec_header, nrec_data, nrec_ignore;
     /* [totals] */
-    rc_row_test *totals_when; /* NULL when the layout has no totals rows */
+    rc_row_test *totals_when;      /* NULL when the layout has no totals rows */
     int totals_slot[RC_TOT_COUNT]; /* -1 when not given */
-    int value_is_net;      /* [amounts] value = net: the amount columns carry the net */
+    int value_is_net;              /* [amounts] value = net: the amount columns carry the net */
     char *name;
     char *description;
     char *provider;       /* key in the error table ("shop_gateway"), or NULL: the name */
@@ -98,16 +106,16 @@ struct recon_profile {
     size_t nfailed;
     recon_source_type source_type;
     char delim;
-    int header;         /* 1: first record is a header row */
-    size_t skip_lines;  /* preamble lines before the header */
-    size_t ncolumns;    /* header = no: the number of columns a row has */
+    int header;        /* 1: first record is a header row */
+    size_t skip_lines; /* preamble lines before the header */
+    size_t ncolumns;   /* header = no: the number of columns a row has */
     rc_column cols[RC_F_COUNT];
 
     rc_money_fmt money;
     rc_sign_mode sign;
-    int invert;        /* signed: negate amounts (reports from the payer's side) */
-    int fee_signed;    /* fee column is signed (negative = charged) instead of a cost */
-    char currency[4];  /* fixed currency when there is no currency column */
+    int invert;       /* signed: negate amounts (reports from the payer's side) */
+    int fee_signed;   /* fee column is signed (negative = charged) instead of a cost */
+    char currency[4]; /* fixed currency when there is no currency column */
     char **credit_values, **debit_values; /* direction column values, lower-cased */
     size_t ncredit, ndebit;
 
@@ -117,9 +125,9 @@ struct recon_profile {
 
     rc_kind_entry *kinds;
     size_t nkinds;
-    int unknown_is_other; /* unknown kind values map to 'other' instead of rejecting */
-    int from_sign;        /* no kind column: kind from the amount's sign */
-    rc_kind sign_kinds[2];/* [0] for amount >= 0, [1] for < 0 */
+    int unknown_is_other;  /* unknown kind values map to 'other' instead of rejecting */
+    int from_sign;         /* no kind column: kind from the amount's sign */
+    rc_kind sign_kinds[2]; /* [0] for amount >= 0, [1] for < 0 */
     int has_default_kind;
     rc_kind default_kind;
 };
@@ -140,7 +148,7 @@ int rc_row_test_match(const rc_row_test *t, const char *cell, size_t len);
  * index[f] is the 0-based column, or -1 when absent. */
 typedef struct {
     long index[RC_F_COUNT];
-    size_t ncolumns;       /* fields a data row must have */
+    size_t ncolumns;               /* fields a data row must have */
     const char *names[RC_F_COUNT]; /* the file's column name per field (points into the header
                                       copy the caller keeps), or NULL */
     long slot_index[RC_MAX_SLOTS]; /* the column of each slot, -1 when absent */

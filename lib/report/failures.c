@@ -84,8 +84,7 @@ int recon_failures_each(recon_db *db, const recon_failure_filter *filter,
         return rc_fail(db, RECON_EMISUSE, "recon_failures_each: invalid argument");
     sqlite3_stmt *st;
     int rc = rc_prepare(db, SELECT_FAILURES, &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_bind_int64(st, 1, fl->import_id);
     bind_opt(st, 2, fl->unified_code);
     bind_opt(st, 3, fl->category);
@@ -103,8 +102,7 @@ int recon_failures_each(recon_db *db, const recon_failure_filter *filter,
             return stop;
         }
     }
-    if (step != SQLITE_DONE)
-        rc = rc_fail_sql(db, "reading failures");
+    if (step != SQLITE_DONE) rc = rc_fail_sql(db, "reading failures");
     sqlite3_finalize(st);
     return rc;
 }
@@ -120,8 +118,7 @@ int recon_failures_summary_each(recon_db *db,
                         " first_seen, last_seen FROM v_failures_summary"
                         " ORDER BY occurrences DESC, unified_code, provider",
                         &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         recon_failure_summary_row r = {col_text(st, 0),
@@ -137,8 +134,7 @@ int recon_failures_summary_each(recon_db *db,
             return stop;
         }
     }
-    if (step != SQLITE_DONE)
-        rc = rc_fail_sql(db, "reading the failure summary");
+    if (step != SQLITE_DONE) rc = rc_fail_sql(db, "reading the failure summary");
     sqlite3_finalize(st);
     return rc;
 }
@@ -147,21 +143,16 @@ int recon_failures_summary_each(recon_db *db,
 
 static int source_id(recon_db *db, const char *name, int64_t *out) {
     *out = 0;
-    if (!name || !*name)
-        return RECON_OK;
+    if (!name || !*name) return RECON_OK;
     sqlite3_stmt *st;
     int rc = rc_prepare(db, "SELECT id FROM sources WHERE name = ?1", &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
+    if (step == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    if (step == SQLITE_ROW)
-        return RECON_OK;
-    if (step == SQLITE_DONE)
-        return rc_fail(db, RECON_ENOTFOUND, "no source '%s'", name);
+    if (step == SQLITE_ROW) return RECON_OK;
+    if (step == SQLITE_DONE) return rc_fail(db, RECON_ENOTFOUND, "no source '%s'", name);
     return rc_fail_sql(db, "looking up a source");
 }
 
@@ -189,8 +180,7 @@ static int hashed_fingerprint(const char *const *f, char *out, size_t size) {
         digest_field(md, f[i]);
     ok = ok && EVP_DigestFinal_ex(md, d, &n) && size > 7 + 2 * (size_t)n;
     EVP_MD_CTX_free(md);
-    if (!ok)
-        return -1;
+    if (!ok) return -1;
     memcpy(out, "sha256:", 7);
     for (unsigned int i = 0; i < n; i++) {
         out[7 + 2 * i] = hexd[d[i] >> 4];
@@ -212,14 +202,17 @@ static int fingerprint(const recon_failure_input *in, const recon_error_info *e,
     char status[16], source[24];
     snprintf(status, sizeof status, "%d", in->http_status);
     snprintf(source, sizeof source, "%lld", (long long)sid);
-    const char *const f[FP_FIELDS] = {e->provider,  status, e->provider_code, e->unified_code,
-                                      source,       in->context ? in->context : "",
+    const char *const f[FP_FIELDS] = {e->provider,
+                                      status,
+                                      e->provider_code,
+                                      e->unified_code,
+                                      source,
+                                      in->context ? in->context : "",
                                       in->field ? in->field : ""};
     size_t used = 0;
     for (int i = 0; i < FP_FIELDS; i++) {
         size_t n = strlen(f[i]);
-        if (memchr(f[i], FP_SEP, n) || used + n + 1 > size)
-            return hashed_fingerprint(f, out, size);
+        if (memchr(f[i], FP_SEP, n) || used + n + 1 > size) return hashed_fingerprint(f, out, size);
         memcpy(out + used, f[i], n);
         used += n;
         out[used++] = i + 1 < FP_FIELDS ? FP_SEP : '\0';
@@ -235,15 +228,14 @@ static int normalize_seen(recon_db *db, const char *seen, char out[RC_TIME_BUF])
     rc_time_format iso;
     rc_time_format_compile("iso8601", &iso);
     if (rc_time_parse(seen, strlen(seen), &iso, 0, out) != RC_TIME_OK || strlen(out) != 20)
-        return rc_fail(db, RECON_EMISUSE, "seen_at '%.64s' is not an ISO 8601 date and time",
-                       seen);
+        return rc_fail(db, RECON_EMISUSE, "seen_at '%.64s' is not an ISO 8601 date and time", seen);
     return RECON_OK;
 }
 
 /* Adds an occurrence to the open failure with this fingerprint. Sets
  * *out_id, or leaves it 0 when there is none. */
-static int bump_open(recon_db *db, const char *fp, const recon_failure_input *in,
-                     const char *seen, int64_t *out_id) {
+static int bump_open(recon_db *db, const char *fp, const recon_failure_input *in, const char *seen,
+                     int64_t *out_id) {
     sqlite3_stmt *st;
     int rc = rc_prepare(db,
                         /* The right-hand sides see the row as it was: an occurrence
@@ -256,18 +248,15 @@ static int bump_open(recon_db *db, const char *fp, const recon_failure_input *in
                         "   ELSE request_id END"
                         " WHERE fingerprint = ?1 AND resolved_at IS NULL RETURNING id",
                         &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, seen, -1, SQLITE_STATIC);
     bind_opt(st, 3, in->message);
     bind_opt(st, 4, in->request_id);
     *out_id = 0;
     int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *out_id = sqlite3_column_int64(st, 0);
-    if (step == SQLITE_ROW)
-        step = sqlite3_step(st);
+    if (step == SQLITE_ROW) *out_id = sqlite3_column_int64(st, 0);
+    if (step == SQLITE_ROW) step = sqlite3_step(st);
     sqlite3_finalize(st);
     return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(db, "counting a repeated failure");
 }
@@ -282,8 +271,7 @@ static int insert_new(recon_db *db, const char *fp, const recon_failure_input *i
                         " VALUES ('provider', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
                         " ?12)",
                         &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (sid)
         sqlite3_bind_int64(st, 1, sid);
     else
@@ -305,8 +293,7 @@ static int insert_new(recon_db *db, const char *fp, const recon_failure_input *i
     sqlite3_bind_text(st, 12, seen, -1, SQLITE_STATIC);
     int step = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (step != SQLITE_DONE)
-        return rc_fail_sql(db, "recording a failure");
+    if (step != SQLITE_DONE) return rc_fail_sql(db, "recording a failure");
     *out_id = sqlite3_last_insert_rowid(db->sql);
     return RECON_OK;
 }
@@ -318,31 +305,27 @@ int recon_failure_record(recon_db *db, const recon_failure_input *in, int64_t *o
     recon_error_info local;
     const recon_error_info *e = in->info;
     if (!e) {
-        recon_error_classify_message(in->provider, in->http_status, in->provider_code,
-                                     in->message, &local);
+        recon_error_classify_message(in->provider, in->http_status, in->provider_code, in->message,
+                                     &local);
         e = &local;
     }
     char seen[RC_TIME_BUF], fp[1024];
     int64_t sid, id = 0;
     int rc = normalize_seen(db, in->seen_at, seen);
-    if (rc == RECON_OK)
-        rc = rc_begin(db);
-    if (rc)
-        return rc;
+    if (rc == RECON_OK) rc = rc_begin(db);
+    if (rc) return rc;
     if ((rc = source_id(db, in->source, &sid)) == RECON_OK) {
         if (fingerprint(in, e, sid, fp, sizeof fp) != 0)
             rc = rc_fail(db, RECON_ERROR, "sha256 unavailable");
         else
             rc = bump_open(db, fp, in, seen, &id);
-        if (rc == RECON_OK && !id)
-            rc = insert_new(db, fp, in, e, sid, seen, &id);
+        if (rc == RECON_OK && !id) rc = insert_new(db, fp, in, e, sid, seen, &id);
     }
     if (rc == RECON_OK)
         rc = rc_commit(db);
     else
         rc_rollback(db);
-    if (rc == RECON_OK && out_id)
-        *out_id = id;
+    if (rc == RECON_OK && out_id) *out_id = id;
     return rc;
 }
 
@@ -357,18 +340,15 @@ int recon_failure_resolve(recon_db *db, int64_t id, const char *note, const char
                         "UPDATE failures SET resolved_at = ?2, resolved_by = ?3,"
                         " resolution_note = ?4 WHERE id = ?1 AND resolved_at IS NULL",
                         &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, actor && *actor ? actor : "unknown", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
     int step = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (step != SQLITE_DONE)
-        return rc_fail_sql(db, "resolving a failure");
-    if (sqlite3_changes(db->sql) == 1)
-        return RECON_OK;
+    if (step != SQLITE_DONE) return rc_fail_sql(db, "resolving a failure");
+    if (sqlite3_changes(db->sql) == 1) return RECON_OK;
     if ((rc = rc_prepare(db, "SELECT resolved_at FROM failures WHERE id = ?1", &st)) != RECON_OK)
         return rc;
     sqlite3_bind_int64(st, 1, id);

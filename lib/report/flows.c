@@ -15,8 +15,7 @@ static const char *const ISSUE_NAMES[] = {
 
 const char *recon_flow_issue_name(unsigned issue) {
     for (unsigned i = 0; i < NISSUES; i++)
-        if (issue == 1u << i)
-            return ISSUE_NAMES[i];
+        if (issue == 1u << i) return ISSUE_NAMES[i];
     return NULL;
 }
 
@@ -26,13 +25,13 @@ static unsigned parse_issues(const char *s) {
     while (s && *s) {
         size_t n = strcspn(s, ",");
         for (unsigned i = 0; i < NISSUES; i++)
-            if (strlen(ISSUE_NAMES[i]) == n && strncmp(s, ISSUE_NAMES[i], n) == 0)
-                bits |= 1u << i;
+            if (strlen(ISSUE_NAMES[i]) == n && strncmp(s, ISSUE_NAMES[i], n) == 0) bits |= 1u << i;
         s += n + (s[n] == ',');
     }
     return bits;
 }
 
+/* clang-format off */
 static const char FLOWS_SQL[] =
     "SELECT source, payout_id, currency, payout_day, payout_transaction_id IS NOT NULL,"
     "  coalesce(payout_minor, 0), items, items_net_minor, expected_minor, bank_records > 0,"
@@ -43,6 +42,7 @@ static const char FLOWS_SQL[] =
     " FROM v_payouts"
     " WHERE" RC_SQL_FILTER("payout_day", "source")
     "ORDER BY source, payout_day IS NULL, payout_day, payout_id, currency";
+/* clang-format on */
 
 #define TEXT(i) ((const char *)sqlite3_column_text(st, (i)))
 #define INT(i) ((int64_t)sqlite3_column_int64(st, (i)))
@@ -82,31 +82,25 @@ static void count_flow(recon_flows_totals *t, const char *status, unsigned issue
         t->ok++;
     else if (strcmp(status, "in_transit") == 0)
         t->in_transit++;
-    if (issues & RECON_FLOW_LATE)
-        t->late++;
-    if (issues & ~RECON_FLOW_LATE)
-        t->broken++;
+    if (issues & RECON_FLOW_LATE) t->late++;
+    if (issues & ~RECON_FLOW_LATE) t->broken++;
     for (unsigned i = 0; i < NISSUES; i++)
-        if (issues & (1u << i))
-            t->by_class[i]++;
+        if (issues & (1u << i)) t->by_class[i]++;
 }
 
 void recon_flows_totals_add(recon_flows_totals *t, const char *status, const char *issues) {
-    if (t && status)
-        count_flow(t, status, parse_issues(issues));
+    if (t && status) count_flow(t, status, parse_issues(issues));
 }
 
 int recon_flows_check(recon_db *db, const recon_report_filter *filter,
                       int (*cb)(const recon_payout_flow *flow, void *payload), void *payload,
                       recon_flows_totals *totals) {
-    if (!db)
-        return RECON_EMISUSE;
+    if (!db) return RECON_EMISUSE;
     recon_flows_totals t;
     memset(&t, 0, sizeof t);
     sqlite3_stmt *st;
     int rc = rc_prepare(db, FLOWS_SQL, &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if ((rc = rc_bind_filter(db, st, filter)) != RECON_OK) {
         sqlite3_finalize(st);
         return rc;
@@ -116,13 +110,10 @@ int recon_flows_check(recon_db *db, const recon_report_filter *filter,
         recon_payout_flow f;
         read_flow(st, &f);
         count_flow(&t, f.status, f.issues);
-        if (cb && (rc = cb(&f, payload)) != 0)
-            break;
+        if (cb && (rc = cb(&f, payload)) != 0) break;
     }
-    if (!rc && step != SQLITE_DONE)
-        rc = rc_fail_sql(db, "checking payout flows");
+    if (!rc && step != SQLITE_DONE) rc = rc_fail_sql(db, "checking payout flows");
     sqlite3_finalize(st);
-    if (totals && !rc)
-        *totals = t;
+    if (totals && !rc) *totals = t;
     return rc;
 }

@@ -10,9 +10,9 @@
 
 int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, void *payload),
                        void *payload) {
-    if (!db || !cb)
-        return rc_fail(db, RECON_EMISUSE, "recon_summary_each: invalid argument");
+    if (!db || !cb) return rc_fail(db, RECON_EMISUSE, "recon_summary_each: invalid argument");
     sqlite3_stmt *st;
+    /* clang-format off */
     int rc = rc_prepare(db,
                         /* RC_SQL_SUM: a total past int64 is NULL, not an error
                          * that would break the summary of every source. */
@@ -30,8 +30,8 @@ int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, voi
                         " FROM sources s LEFT JOIN totals t ON t.source_id = s.id"
                         " ORDER BY s.name, t.currency",
                         &st);
-    if (rc)
-        return rc;
+    /* clang-format on */
+    if (rc) return rc;
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         recon_summary_row row = {
@@ -53,8 +53,7 @@ int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, voi
             return stop;
         }
     }
-    if (step != SQLITE_DONE)
-        rc = rc_fail_sql(db, "reading the summary");
+    if (step != SQLITE_DONE) rc = rc_fail_sql(db, "reading the summary");
     sqlite3_finalize(st);
     return rc;
 }
@@ -71,8 +70,7 @@ const char *recon_setting_key(size_t index) {
 
 static int setting_index(const char *key) {
     for (size_t i = 0; key && i < sizeof SETTINGS / sizeof SETTINGS[0]; i++)
-        if (strcmp(key, SETTINGS[i]) == 0)
-            return (int)i;
+        if (strcmp(key, SETTINGS[i]) == 0) return (int)i;
     return -1;
 }
 
@@ -81,8 +79,7 @@ static int setting_index(const char *key) {
 static int valid_day(recon_db *db, const char *v, int *ok) {
     sqlite3_stmt *st;
     int rc = rc_prepare(db, "SELECT date(?1, '+0 days') IS ?1 AND length(?1) = 10", &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
     *ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
     sqlite3_finalize(st);
@@ -93,8 +90,7 @@ static int valid_setting(recon_db *db, int k, const char *v) {
     if (k == 0) {
         int ok = 0;
         int rc = valid_day(db, v, &ok);
-        if (rc || ok)
-            return rc;
+        if (rc || ok) return rc;
         return rc_fail(db, RECON_EMISUSE, "report.as_of: '%.40s' is not a YYYY-MM-DD date", v);
     }
     char *end;
@@ -102,30 +98,29 @@ static int valid_setting(recon_db *db, int k, const char *v) {
     long n = strtol(v, &end, 10);
     if (errno || end == v || *end || n < 0 || n > 366)
         return rc_fail(db, RECON_EMISUSE,
-                       "report.payout_late_days: '%.40s' is not a whole number of days (0-366)",
-                       v);
+                       "report.payout_late_days: '%.40s' is not a whole number of days (0-366)", v);
     return RECON_OK;
 }
 
 int recon_setting_set(recon_db *db, const char *key, const char *value) {
-    if (!db)
-        return RECON_EMISUSE;
+    if (!db) return RECON_EMISUSE;
     int k = setting_index(key);
     if (k < 0)
-        return rc_fail(db, RECON_EMISUSE, "no setting '%.60s' (report.as_of, "
-                       "report.payout_late_days)", key ? key : "(null)");
+        return rc_fail(db, RECON_EMISUSE,
+                       "no setting '%.60s' (report.as_of, "
+                       "report.payout_late_days)",
+                       key ? key : "(null)");
     int rc = value ? valid_setting(db, k, value) : RECON_OK;
     sqlite3_stmt *st;
-    if (rc || (rc = rc_prepare(db, value ? "INSERT INTO meta(key, value) VALUES (?1, ?2)"
-                                           " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-                                         : "DELETE FROM meta WHERE key = ?1",
+    if (rc || (rc = rc_prepare(db,
+                               value ? "INSERT INTO meta(key, value) VALUES (?1, ?2)"
+                                       " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+                                     : "DELETE FROM meta WHERE key = ?1",
                                &st)))
         return rc;
     sqlite3_bind_text(st, 1, SETTINGS[k], -1, SQLITE_STATIC);
-    if (value)
-        sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        rc = rc_fail_sql(db, "storing a setting");
+    if (value) sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) rc = rc_fail_sql(db, "storing a setting");
     sqlite3_finalize(st);
     return rc;
 }
@@ -135,14 +130,13 @@ int recon_setting_get(recon_db *db, const char *key, char *buf, size_t size) {
         return db ? rc_fail(db, RECON_EMISUSE, "recon_setting_get: invalid argument")
                   : RECON_EMISUSE;
     int k = setting_index(key);
-    if (k < 0)
-        return rc_fail(db, RECON_EMISUSE, "no setting '%.60s'", key ? key : "(null)");
+    if (k < 0) return rc_fail(db, RECON_EMISUSE, "no setting '%.60s'", key ? key : "(null)");
     sqlite3_stmt *st;
-    int rc = rc_prepare(db, k == 0 ? "SELECT as_of FROM v_report_settings"
-                                   : "SELECT payout_late_days FROM v_report_settings",
+    int rc = rc_prepare(db,
+                        k == 0 ? "SELECT as_of FROM v_report_settings"
+                               : "SELECT payout_late_days FROM v_report_settings",
                         &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (sqlite3_step(st) == SQLITE_ROW)
         snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
     else
@@ -169,13 +163,12 @@ typedef struct {
     size_t ncols;
 } report_def;
 
-
 static const col_def SUMMARY_COLS[] = {
-    {"source", RECON_COL_TEXT, 0},          {"currency", RECON_COL_TEXT, 0},
-    {"transactions", RECON_COL_INT, 0},     {"matched", RECON_COL_INT, 0},
-    {"match_rate", RECON_COL_TEXT, 0},      {"matched_amount", RECON_COL_MONEY, 1},
-    {"unmatched", RECON_COL_INT, 0},        {"unmatched_amount", RECON_COL_MONEY, 1},
-    {"exceptions", RECON_COL_INT, 0},       {"exception_amount", RECON_COL_MONEY, 1},
+    {"source", RECON_COL_TEXT, 0},      {"currency", RECON_COL_TEXT, 0},
+    {"transactions", RECON_COL_INT, 0}, {"matched", RECON_COL_INT, 0},
+    {"match_rate", RECON_COL_TEXT, 0},  {"matched_amount", RECON_COL_MONEY, 1},
+    {"unmatched", RECON_COL_INT, 0},    {"unmatched_amount", RECON_COL_MONEY, 1},
+    {"exceptions", RECON_COL_INT, 0},   {"exception_amount", RECON_COL_MONEY, 1},
     {"ignored", RECON_COL_INT, 0},
 };
 static const col_def UNMATCHED_COLS[] = {
@@ -194,14 +187,13 @@ static const col_def EXCEPTIONS_COLS[] = {
     {"candidates", RECON_COL_TEXT, 0},
 };
 static const col_def PAYOUTS_COLS[] = {
-    {"source", RECON_COL_TEXT, 0},      {"payout_id", RECON_COL_TEXT, 0},
-    {"payout_day", RECON_COL_TEXT, 0},  {"currency", RECON_COL_TEXT, 0},
-    {"items", RECON_COL_INT, 0},        {"rejected", RECON_COL_INT, 0},
-    {"expected", RECON_COL_MONEY, 3},
-    {"bank_id", RECON_COL_TEXT, 0},     {"bank_day", RECON_COL_TEXT, 0},
-    {"bank_currency", RECON_COL_TEXT, 0}, {"bank", RECON_COL_MONEY, 9},
-    {"difference", RECON_COL_MONEY, 3},
-    {"days", RECON_COL_INT, 0},         {"status", RECON_COL_TEXT, 0},
+    {"source", RECON_COL_TEXT, 0},     {"payout_id", RECON_COL_TEXT, 0},
+    {"payout_day", RECON_COL_TEXT, 0}, {"currency", RECON_COL_TEXT, 0},
+    {"items", RECON_COL_INT, 0},       {"rejected", RECON_COL_INT, 0},
+    {"expected", RECON_COL_MONEY, 3},  {"bank_id", RECON_COL_TEXT, 0},
+    {"bank_day", RECON_COL_TEXT, 0},   {"bank_currency", RECON_COL_TEXT, 0},
+    {"bank", RECON_COL_MONEY, 9},      {"difference", RECON_COL_MONEY, 3},
+    {"days", RECON_COL_INT, 0},        {"status", RECON_COL_TEXT, 0},
     {"issues", RECON_COL_TEXT, 0},
 };
 static const col_def AGING_COLS[] = {
@@ -219,6 +211,7 @@ static const col_def FAILURES_COLS[] = {
 
 #define COLS(a) a, sizeof a / sizeof a[0]
 
+/* clang-format off */
 static const report_def REPORTS[] = {
     [RECON_REPORT_SUMMARY] =
         {"summary",
@@ -276,6 +269,7 @@ static const report_def REPORTS[] = {
          " ORDER BY count(*) DESC, f.unified_code, f.provider",
          COLS(FAILURES_COLS)},
 };
+/* clang-format on */
 #define NREPORTS (sizeof REPORTS / sizeof REPORTS[0])
 
 const char *recon_report_name(recon_report_kind kind) {
@@ -285,8 +279,7 @@ const char *recon_report_name(recon_report_kind kind) {
 int recon_report_kind_from_name(const char *name, recon_report_kind *out) {
     for (size_t i = 0; name && i < NREPORTS; i++)
         if (strcmp(name, REPORTS[i].name) == 0) {
-            if (out)
-                *out = (recon_report_kind)i;
+            if (out) *out = (recon_report_kind)i;
             return RECON_OK;
         }
     return RECON_EMISUSE;
@@ -300,8 +293,7 @@ int rc_bind_filter(recon_db *db, sqlite3_stmt *st, const recon_report_filter *f)
         if (i < 2 && v[i]) {
             int ok = 0;
             int rc = valid_day(db, v[i], &ok);
-            if (rc)
-                return rc;
+            if (rc) return rc;
             if (!ok)
                 return rc_fail(db, RECON_EMISUSE, "%s: '%.40s' is not a YYYY-MM-DD date",
                                i == 0 ? "from" : "to", v[i]);
@@ -315,8 +307,7 @@ int rc_bind_filter(recon_db *db, sqlite3_stmt *st, const recon_report_filter *f)
 }
 
 /* One row's cells as text: money in major units of its currency. */
-static void row_cells(sqlite3_stmt *st, const report_def *d, char (*buf)[48],
-                      const char **values) {
+static void row_cells(sqlite3_stmt *st, const report_def *d, char (*buf)[48], const char **values) {
     for (size_t i = 0; i < d->ncols; i++) {
         if (sqlite3_column_type(st, (int)i) == SQLITE_NULL) {
             values[i] = NULL;
@@ -339,8 +330,7 @@ int recon_report_each(recon_db *db, recon_report_kind kind, const recon_report_f
     const report_def *d = &REPORTS[kind];
     sqlite3_stmt *st;
     int rc = rc_prepare(db, d->sql, &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if ((rc = rc_bind_filter(db, st, filter)) != RECON_OK) {
         sqlite3_finalize(st);
         return rc;
@@ -363,8 +353,7 @@ int recon_report_each(recon_db *db, recon_report_kind kind, const recon_report_f
             return stop;
         }
     }
-    if (step != SQLITE_DONE)
-        rc = rc_fail_sql(db, "reading a report");
+    if (step != SQLITE_DONE) rc = rc_fail_sql(db, "reading a report");
     sqlite3_finalize(st);
     return rc;
 }
@@ -374,8 +363,7 @@ int recon_report_each(recon_db *db, recon_report_kind kind, const recon_report_f
 static int query_ints(recon_db *db, const char *sql, int64_t *out, int n) {
     sqlite3_stmt *st;
     int rc = rc_prepare(db, sql, &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (sqlite3_step(st) == SQLITE_ROW) {
         for (int i = 0; i < n; i++)
             out[i] = sqlite3_column_int64(st, i);
@@ -393,16 +381,16 @@ int recon_status_get(recon_db *db, recon_status *out) {
     memset(out, 0, sizeof *out);
     int64_t v[5] = {0};
     /* One query, so the figures are of one state of the database. */
-    int rc = query_ints(db, "WITH u AS (SELECT count(*) AS n, coalesce(max(age_days), -1) AS age"
-                            "   FROM v_unmatched)"
-                            " SELECT u.n, u.age,"
-                            " (SELECT count(*) FROM exceptions WHERE closed_at IS NULL),"
-                            " (SELECT count(*) FROM failures WHERE resolved_at IS NULL),"
-                            " (SELECT count(*) FROM v_payouts"
-                            "  WHERE status NOT IN ('ok', 'late', 'in_transit')) FROM u",
+    int rc = query_ints(db,
+                        "WITH u AS (SELECT count(*) AS n, coalesce(max(age_days), -1) AS age"
+                        "   FROM v_unmatched)"
+                        " SELECT u.n, u.age,"
+                        " (SELECT count(*) FROM exceptions WHERE closed_at IS NULL),"
+                        " (SELECT count(*) FROM failures WHERE resolved_at IS NULL),"
+                        " (SELECT count(*) FROM v_payouts"
+                        "  WHERE status NOT IN ('ok', 'late', 'in_transit')) FROM u",
                         v, 5);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     out->unmatched = v[0];
     out->oldest_unmatched_days = v[1];
     out->open_exceptions = v[2];

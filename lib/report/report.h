@@ -9,8 +9,8 @@
 /* A report filter as SQL over a day column and a source column: ?1
  * (from), ?2 (to) and ?3 (source), NULL meaning no narrowing; bound by
  * rc_bind_filter. */
-#define RC_SQL_FILTER(day, source)                                                           \
-    " (?1 IS NULL OR " day " >= ?1) AND (?2 IS NULL OR " day " <= ?2)"                        \
+#define RC_SQL_FILTER(day, source)                                                                 \
+    " (?1 IS NULL OR " day " >= ?1) AND (?2 IS NULL OR " day " <= ?2)"                             \
     " AND (?3 IS NULL OR " source " = ?3) "
 
 /* Binds a report filter to ?1 (from), ?2 (to) and ?3 (source), refusing

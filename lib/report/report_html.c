@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/calendar.h"
-#include "util/strbuf.h"
 #include "report/report.h"
+#include "util/calendar.h"
 #include "util/money.h"
+#include "util/strbuf.h"
 
 typedef struct {
     recon_db *db;
@@ -127,7 +127,6 @@ static void count(page *p, int64_t n) {
 
 /* ---- queries ---------------------------------------------------------------------------- */
 
-
 /* Prepares and binds the filter (rc_bind_filter, which refuses a day that
  * is no YYYY-MM-DD date, as every report does). */
 static int prepare(page *p, const char *sql, sqlite3_stmt **st) {
@@ -233,6 +232,7 @@ static int head(page *p) {
 
 /* ---- headline figures ------------------------------------------------------------------- */
 
+/* clang-format off */
 static int card_match_rate(page *p) {
     sqlite3_stmt *st;
     int rc = prepare(p,
@@ -327,6 +327,7 @@ static int cards(page *p) {
     put(p, "</section>\n");
     return rc;
 }
+/* clang-format on */
 
 /* ---- the chart: matched and unmatched transactions by day ------------------------------ */
 
@@ -652,16 +653,15 @@ static int payouts(page *p) {
     if (rc) return rc;
     int only_open = c.all > PAYOUTS_ALL;
     sqlite3_stmt *st;
-    rc = prepare(
-        p,
-        "SELECT source, payout_id, payout_day, currency, exponent, expected_minor,"
-        " CASE WHEN bank_records > 0 THEN bank_minor END, difference_minor,"
-        " days_to_arrive, status, issues, bank_currency,"
-        " (SELECT exponent FROM currencies WHERE code = bank_currency)"
-        " FROM temp.rc_html_payouts"
-        " WHERE ?4 = 0 OR status <> 'ok'"
-        " ORDER BY payout_day, source, payout_id, currency LIMIT ?5",
-        &st);
+    rc = prepare(p,
+                 "SELECT source, payout_id, payout_day, currency, exponent, expected_minor,"
+                 " CASE WHEN bank_records > 0 THEN bank_minor END, difference_minor,"
+                 " days_to_arrive, status, issues, bank_currency,"
+                 " (SELECT exponent FROM currencies WHERE code = bank_currency)"
+                 " FROM temp.rc_html_payouts"
+                 " WHERE ?4 = 0 OR status <> 'ok'"
+                 " ORDER BY payout_day, source, payout_id, currency LIMIT ?5",
+                 &st);
     if (rc) return rc;
     sqlite3_bind_int(st, 4, only_open);
     sqlite3_bind_int(st, 5, PAYOUTS_MAX);
@@ -690,6 +690,7 @@ static int payouts(page *p) {
 static int aging(page *p) {
     static const char *const cols[] = {"Age (days)", "Currency", "#Items", "#Amount", "Oldest day"};
     sqlite3_stmt *st;
+    /* clang-format off */
     int rc = prepare(
         p,
         "SELECT u.age_bucket, u.currency, count(*), " RC_SQL_SUM(RC_SQL_ABS("u.amount_minor")) ","
@@ -701,6 +702,7 @@ static int aging(page *p) {
             "u.day",
             "u.source") "GROUP BY u.age_bucket, u.currency ORDER BY bucket_order, u.currency",
         &st);
+    /* clang-format on */
     if (rc) return rc;
     put(p, "<section id=\"aging\">\n<h2>Aging of unmatched transactions</h2>\n");
     int step, rows = 0;
@@ -776,6 +778,7 @@ static int failures(page *p) {
  * payouts' counts and rows), each evaluated once into a temporary table:
  * on a million rows they are most of the page's time. */
 static int snapshot(page *p) {
+    /* clang-format off */
     static const char *const sql[] = {
         "CREATE TEMP TABLE rc_html_daily AS"
         " SELECT day, sum(matched_count) AS m, sum(unmatched_count) AS u,"
@@ -784,6 +787,7 @@ static int snapshot(page *p) {
         "CREATE TEMP TABLE rc_html_payouts AS"
         " SELECT * FROM v_payouts WHERE" RC_SQL_FILTER("payout_day", "source"),
     };
+    /* clang-format on */
     int rc = rc_exec(p->db, "DROP TABLE IF EXISTS temp.rc_html_daily;"
                             "DROP TABLE IF EXISTS temp.rc_html_payouts;");
     for (size_t i = 0; !rc && i < sizeof sql / sizeof sql[0]; i++) {

@@ -20,20 +20,34 @@ int recon_schema_version(void) {
 
 const char *recon_strerror(int status) {
     switch (status) {
-    case RECON_OK: return "ok";
-    case RECON_ERROR: return "internal error";
-    case RECON_ENOMEM: return "out of memory";
-    case RECON_EIO: return "file could not be opened or read";
-    case RECON_EDB: return "database error";
-    case RECON_EBUSY: return "database is locked by another writer";
-    case RECON_EMISUSE: return "invalid argument";
-    case RECON_ENOTFOUND: return "not found";
-    case RECON_EPROFILE: return "invalid profile";
-    case RECON_EHEADER: return "file header does not fit the profile";
-    case RECON_EFORMAT: return "not a usable CSV file";
-    case RECON_ESCHEMA: return "database schema cannot be used by this librecon";
-    case RECON_ECONFLICT: return "conflict with stored data";
-    default: return "unknown status";
+    case RECON_OK:
+        return "ok";
+    case RECON_ERROR:
+        return "internal error";
+    case RECON_ENOMEM:
+        return "out of memory";
+    case RECON_EIO:
+        return "file could not be opened or read";
+    case RECON_EDB:
+        return "database error";
+    case RECON_EBUSY:
+        return "database is locked by another writer";
+    case RECON_EMISUSE:
+        return "invalid argument";
+    case RECON_ENOTFOUND:
+        return "not found";
+    case RECON_EPROFILE:
+        return "invalid profile";
+    case RECON_EHEADER:
+        return "file header does not fit the profile";
+    case RECON_EFORMAT:
+        return "not a usable CSV file";
+    case RECON_ESCHEMA:
+        return "database schema cannot be used by this librecon";
+    case RECON_ECONFLICT:
+        return "conflict with stored data";
+    default:
+        return "unknown status";
     }
 }
 
@@ -65,7 +79,8 @@ int rc_fail_sql(recon_db *db, const char *doing) {
      * failed write most likely is. */
     if (ext == SQLITE_IOERR_WRITE || ext == SQLITE_IOERR_SHMSIZE || ext == SQLITE_IOERR_FSYNC ||
         ext == SQLITE_IOERR_TRUNCATE)
-        return rc_fail(db, code, "%s: %s (sqlite %d): a write to the database failed: is the "
+        return rc_fail(db, code,
+                       "%s: %s (sqlite %d): a write to the database failed: is the "
                        "disk full, or the file over a size limit?",
                        doing, sqlite3_errmsg(db->sql), ext);
     /* Name the file: the fix (permissions, a read-only mount) is there. */
@@ -74,9 +89,11 @@ int rc_fail_sql(recon_db *db, const char *doing) {
                        sqlite3_errmsg(db->sql), ext, sqlite3_db_filename(db->sql, "main"));
     /* SQLite's sum() refuses a total past int64_t: say which totals. */
     if (primary == SQLITE_ERROR && strcmp(sqlite3_errmsg(db->sql), "integer overflow") == 0)
-        return rc_fail(db, code, "%s: integer overflow: a total of amounts is beyond what "
+        return rc_fail(db, code,
+                       "%s: integer overflow: a total of amounts is beyond what "
                        "64-bit minor units hold (rows with amounts near the limit, "
-                       "docs/LIMITS.md)", doing);
+                       "docs/LIMITS.md)",
+                       doing);
     /* "database is locked" alone reads like a permanent state: say that
      * another connection held it for the whole timeout. */
     if (code == RECON_EBUSY)
@@ -117,8 +134,7 @@ int rc_commit(recon_db *db) {
 }
 
 void rc_rollback(recon_db *db) {
-    if (!sqlite3_get_autocommit(db->sql))
-        sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+    if (!sqlite3_get_autocommit(db->sql)) sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
 }
 
 void rc_now_utc(char buf[21]) {
@@ -146,41 +162,34 @@ static int enable_wal(recon_db *db, int timeout_ms) {
     for (;;) {
         sqlite3_stmt *st;
         int rc = rc_prepare(db, "PRAGMA journal_mode = WAL", &st);
-        if (rc)
-            return rc;
+        if (rc) return rc;
         int step = sqlite3_step(st);
         int wal = step == SQLITE_ROW &&
                   sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
         sqlite3_finalize(st);
-        if (wal)
-            return RECON_OK;
+        if (wal) return RECON_OK;
         int busy = (sqlite3_extended_errcode(db->sql) & 0xff) == SQLITE_BUSY ||
                    (sqlite3_extended_errcode(db->sql) & 0xff) == SQLITE_LOCKED;
         if (step == SQLITE_ROW || !busy)
             return step == SQLITE_ROW
                        ? rc_fail(db, RECON_EDB, "enabling WAL: the database refused WAL mode")
                        : rc_fail_sql(db, "enabling WAL");
-        if (monotonic_ms() >= deadline)
-            return rc_fail_sql(db, "enabling WAL");
+        if (monotonic_ms() >= deadline) return rc_fail_sql(db, "enabling WAL");
         struct timespec pause = {0, (long)pause_ms * 1000000L};
         nanosleep(&pause, NULL);
-        if (pause_ms < 50)
-            pause_ms *= 2;
+        if (pause_ms < 50) pause_ms *= 2;
     }
 }
 
 static int apply_pragmas(recon_db *db, const recon_open_opts *o) {
     int rc;
-    if (o->read_only)
-        return rc_exec(db, "PRAGMA foreign_keys = ON");
+    if (o->read_only) return rc_exec(db, "PRAGMA foreign_keys = ON");
     /* 16 KiB pages (only takes effect on a new, empty database): imports
      * write rows of a few hundred bytes by the million, and larger pages
      * mean a quarter of the page writes, WAL frames and b-tree splits of
      * 4 KiB pages (BENCHMARKS.md). */
-    if ((rc = rc_exec(db, "PRAGMA page_size = 16384")) != RECON_OK)
-        return rc;
-    if ((rc = enable_wal(db, o->busy_timeout_ms)) != RECON_OK)
-        return rc;
+    if ((rc = rc_exec(db, "PRAGMA page_size = 16384")) != RECON_OK) return rc;
+    if ((rc = enable_wal(db, o->busy_timeout_ms)) != RECON_OK) return rc;
     /* WAL lets reporting tools read while an import writes; NORMAL
      * synchronous is durable across application crashes in WAL mode and
      * loses at most the last commits on power loss, never consistency. */
@@ -204,12 +213,10 @@ static int set_cache(recon_db *db, const recon_open_opts *o) {
 int recon_open(const char *path, const recon_open_opts *opts, recon_db **out) {
     recon_open_opts defaults = RECON_OPEN_OPTS_INIT;
     const recon_open_opts *o = opts ? opts : &defaults;
-    if (!out)
-        return RECON_EMISUSE;
+    if (!out) return RECON_EMISUSE;
     *out = NULL;
     recon_db *db = calloc(1, sizeof *db);
-    if (!db)
-        return RECON_ENOMEM;
+    if (!db) return RECON_ENOMEM;
     *out = db;
     if (!path || (opts && opts->version != RECON_OPEN_OPTS_VERSION) || o->busy_timeout_ms < 0 ||
         o->cache_kib < 0)
@@ -220,8 +227,7 @@ int recon_open(const char *path, const recon_open_opts *opts, recon_db **out) {
      * SQLite's per-connection mutex would only cost time. */
     flags |= SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &db->sql, flags, NULL) != SQLITE_OK) {
-        if (!db->sql)
-            return rc_fail(db, RECON_ENOMEM, "%s: cannot open database", path);
+        if (!db->sql) return rc_fail(db, RECON_ENOMEM, "%s: cannot open database", path);
         return rc_fail(db, RECON_EDB, "%s: cannot open database: %s", path,
                        sqlite3_errmsg(db->sql));
     }
@@ -231,12 +237,9 @@ int recon_open(const char *path, const recon_open_opts *opts, recon_db **out) {
     /* A newer database is refused before the pragmas: turning on WAL
      * rewrites the file header, and such a file must stay as it was. */
     int rc = rc_schema_check_version(db);
-    if (rc == RECON_OK)
-        rc = apply_pragmas(db, o);
-    if (rc == RECON_OK)
-        rc = rc_schema_update(db, o->read_only);
-    if (rc == RECON_OK)
-        rc = set_cache(db, o);
+    if (rc == RECON_OK) rc = apply_pragmas(db, o);
+    if (rc == RECON_OK) rc = rc_schema_update(db, o->read_only);
+    if (rc == RECON_OK) rc = set_cache(db, o);
     if (rc != RECON_OK) {
         /* Keep the message: the caller reads it before recon_close. */
         char msg[sizeof db->errmsg];
@@ -247,20 +250,17 @@ int recon_open(const char *path, const recon_open_opts *opts, recon_db **out) {
 }
 
 int recon_close(recon_db *db) {
-    if (!db)
-        return RECON_OK;
+    if (!db) return RECON_OK;
     int rc = RECON_OK;
     if (db->sql && sqlite3_close(db->sql) != SQLITE_OK)
         rc = RECON_EDB; /* a statement was leaked: a bug, but do not lose the memory */
-    if (rc != RECON_OK)
-        sqlite3_close_v2(db->sql);
+    if (rc != RECON_OK) sqlite3_close_v2(db->sql);
     free(db);
     return rc;
 }
 
 const char *recon_errmsg(const recon_db *db) {
-    if (!db)
-        return "no database handle";
+    if (!db) return "no database handle";
     return db->errmsg[0] ? db->errmsg : "no error";
 }
 
@@ -275,8 +275,7 @@ int rc_source_get_or_create(recon_db *db, const char *name, recon_source_type ty
             return rc_fail(db, RECON_EMISUSE, "a source name has no control characters");
     sqlite3_stmt *st;
     int rc = rc_prepare(db, "SELECT id, type FROM sources WHERE name = ?1", &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW) {
@@ -291,21 +290,18 @@ int rc_source_get_or_create(recon_db *db, const char *name, recon_source_type ty
         return rc;
     }
     sqlite3_finalize(st);
-    if (step != SQLITE_DONE)
-        return rc_fail_sql(db, "looking up source");
+    if (step != SQLITE_DONE) return rc_fail_sql(db, "looking up source");
 
     char now[21];
     rc_now_utc(now);
     rc = rc_prepare(db, "INSERT INTO sources(name, type, created_at) VALUES (?1, ?2, ?3)", &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, recon_source_type_name(type), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
     step = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (step != SQLITE_DONE)
-        return rc_fail_sql(db, "creating source");
+    if (step != SQLITE_DONE) return rc_fail_sql(db, "creating source");
     *out_id = sqlite3_last_insert_rowid(db->sql);
     return RECON_OK;
 }

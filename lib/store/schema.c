@@ -18,15 +18,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "util/builtin.h"
 #include "errors/errtable.h"
 #include "store/store.h"
+#include "util/builtin.h"
 
 static int user_version(recon_db *db, int *out) {
     sqlite3_stmt *st;
     int rc = rc_prepare(db, "PRAGMA user_version", &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (sqlite3_step(st) != SQLITE_ROW) {
         rc = rc_fail_sql(db, "reading schema version");
         sqlite3_finalize(st);
@@ -53,8 +52,7 @@ static int refuse_newer(recon_db *db, int have) {
 int rc_schema_check_version(recon_db *db) {
     int have;
     int rc = user_version(db, &have);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     return have > RECON_SCHEMA_VERSION ? refuse_newer(db, have) : RECON_OK;
 }
 
@@ -79,12 +77,10 @@ const char *rc_view_sql(size_t i) {
 /* The name in "CREATE VIEW name AS ...". */
 static int view_name(const char *sql, char out[64]) {
     static const char PREFIX[] = "CREATE VIEW ";
-    if (strncmp(sql, PREFIX, sizeof PREFIX - 1) != 0)
-        return -1;
+    if (strncmp(sql, PREFIX, sizeof PREFIX - 1) != 0) return -1;
     const char *p = sql + sizeof PREFIX - 1;
     size_t n = strcspn(p, " ");
-    if (n == 0 || n >= 64)
-        return -1;
+    if (n == 0 || n >= 64) return -1;
     memcpy(out, p, n);
     out[n] = '\0';
     return 0;
@@ -118,8 +114,7 @@ static int drop_views(recon_db *db) {
             return rc_fail(db, RECON_ERROR, "views.sql: statement %zu is not CREATE VIEW", i);
         snprintf(sql, sizeof sql, "DROP VIEW IF EXISTS main.%s", name);
         int rc = rc_exec(db, sql);
-        if (rc)
-            return rc;
+        if (rc) return rc;
     }
     return RECON_OK;
 }
@@ -131,12 +126,10 @@ static int create_views(recon_db *db, int temp) {
         const char *sql = rc_view_sql(i);
         char *stmt = temp ? sqlite3_mprintf("CREATE TEMP VIEW %s", sql + strlen("CREATE VIEW "))
                           : sqlite3_mprintf("%s", sql);
-        if (!stmt)
-            return rc_fail(db, RECON_ENOMEM, "creating the views: out of memory");
+        if (!stmt) return rc_fail(db, RECON_ENOMEM, "creating the views: out of memory");
         int rc = rc_exec(db, stmt);
         sqlite3_free(stmt);
-        if (rc)
-            return rc;
+        if (rc) return rc;
     }
     return RECON_OK;
 }
@@ -146,13 +139,11 @@ static int create_views(recon_db *db, int temp) {
 static int meta_get(recon_db *db, const char *key, char *out, size_t size) {
     sqlite3_stmt *st;
     int rc = rc_prepare(db, "SELECT value FROM meta WHERE key = ?1", &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     out[0] = '\0';
     int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    if (step == SQLITE_ROW) snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     return step == SQLITE_ROW || step == SQLITE_DONE ? RECON_OK : rc_fail_sql(db, "reading meta");
 }
@@ -168,8 +159,7 @@ static int fill_unified(recon_db *db) {
         sqlite3_bind_int(st, 3, u.retryable);
         sqlite3_bind_text(st, 4, recon_retry_policy_name(u.retry_policy), -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, u.meaning, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = rc_fail_sql(db, "mirroring the unified codes");
+        if (sqlite3_step(st) != SQLITE_DONE) rc = rc_fail_sql(db, "mirroring the unified codes");
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
@@ -203,8 +193,7 @@ static int fill_error_codes(recon_db *db) {
         sqlite3_bind_text(st, 10, r.action, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 11, r.description, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 12, r.spec, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = rc_fail_sql(db, "mirroring the error codes");
+        if (sqlite3_step(st) != SQLITE_DONE) rc = rc_fail_sql(db, "mirroring the error codes");
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
@@ -213,11 +202,11 @@ static int fill_error_codes(recon_db *db) {
 
 static int meta_set(recon_db *db, const char *key, const char *value) {
     sqlite3_stmt *st;
-    int rc = rc_prepare(db, "INSERT INTO meta(key, value) VALUES (?1, ?2)"
-                            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    int rc = rc_prepare(db,
+                        "INSERT INTO meta(key, value) VALUES (?1, ?2)"
+                        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                         &st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
@@ -258,8 +247,7 @@ static int fill_currencies(recon_db *db) {
         sqlite3_bind_int(st, 2, c->numeric);
         sqlite3_bind_int(st, 3, c->exponent);
         sqlite3_bind_int64(st, 4, unit);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = rc_fail_sql(db, "mirroring the currencies");
+        if (sqlite3_step(st) != SQLITE_DONE) rc = rc_fail_sql(db, "mirroring the currencies");
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
@@ -286,8 +274,7 @@ static int meta_int(const char *text) {
 static int read_state(recon_db *db, const char *views_hash, const char *currencies,
                       schema_state *s) {
     int rc = user_version(db, &s->version);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (s->version == 0 || s->version > RECON_SCHEMA_VERSION) {
         /* New (no meta table yet), or refused before anything is read. */
         s->views = s->errors = s->currencies = 1;
@@ -301,11 +288,9 @@ static int read_state(recon_db *db, const char *views_hash, const char *currenci
      * columns are only ever added, so they serve this one too: keep them
      * rather than take the database back a version. */
     s->views = strcmp(have, views_hash) != 0 && meta_int(version) <= RC_VIEWS_VERSION;
-    if ((rc = meta_get(db, "error_table", have, sizeof have)) != RECON_OK)
-        return rc;
+    if ((rc = meta_get(db, "error_table", have, sizeof have)) != RECON_OK) return rc;
     s->errors = strcmp(have, rc_error_table_hash) != 0;
-    if ((rc = meta_get(db, "currencies", have, sizeof have)) != RECON_OK)
-        return rc;
+    if ((rc = meta_get(db, "currencies", have, sizeof have)) != RECON_OK) return rc;
     s->currencies = strcmp(have, currencies) != 0;
     return RECON_OK;
 }
@@ -313,8 +298,7 @@ static int read_state(recon_db *db, const char *views_hash, const char *currenci
 static int apply_migrations(recon_db *db, int from) {
     for (int v = from; v < RECON_SCHEMA_VERSION; v++) {
         int rc = rc_exec(db, rc_migrations[v]);
-        if (rc == RECON_OK)
-            rc = set_user_version(db, v + 1);
+        if (rc == RECON_OK) rc = set_user_version(db, v + 1);
         if (rc)
             return rc_fail(db, rc, "migrating the schema to version %d: %.900s", v + 1,
                            recon_errmsg(db));
@@ -333,10 +317,9 @@ static int apply_views(recon_db *db, const char *views_hash) {
 
 static int apply_mirrors(recon_db *db, const schema_state *s, const char *currencies) {
     int rc = RECON_OK;
-    if (s->errors &&
-        ((rc = rc_exec(db, "DELETE FROM unified_codes; DELETE FROM error_codes;")) ||
-         (rc = fill_unified(db)) || (rc = fill_error_codes(db)) ||
-         (rc = meta_set(db, "error_table", rc_error_table_hash))))
+    if (s->errors && ((rc = rc_exec(db, "DELETE FROM unified_codes; DELETE FROM error_codes;")) ||
+                      (rc = fill_unified(db)) || (rc = fill_error_codes(db)) ||
+                      (rc = meta_set(db, "error_table", rc_error_table_hash))))
         return rc;
     if (s->currencies &&
         ((rc = fill_currencies(db)) || (rc = meta_set(db, "currencies", currencies))))
@@ -363,21 +346,16 @@ int rc_schema_update(recon_db *db, int read_only) {
     currency_signature(currencies, sizeof currencies);
     schema_state s;
     int rc = read_state(db, views_hash, currencies, &s);
-    if (rc)
-        return rc;
-    if (s.version > RECON_SCHEMA_VERSION)
-        return refuse_newer(db, s.version);
+    if (rc) return rc;
+    if (s.version > RECON_SCHEMA_VERSION) return refuse_newer(db, s.version);
     int migrate = s.version < RECON_SCHEMA_VERSION;
     if (!migrate && !s.views && !s.errors && !s.currencies)
         return RECON_OK; /* every open but the first after an upgrade */
-    if (read_only)
-        return update_read_only(db, &s);
+    if (read_only) return update_read_only(db, &s);
 
-    if ((rc = rc_begin(db)) != RECON_OK)
-        return rc;
+    if ((rc = rc_begin(db)) != RECON_OK) return rc;
     /* Again under the write lock: another process may have done it. */
-    if ((rc = read_state(db, views_hash, currencies, &s)) != RECON_OK)
-        goto done;
+    if ((rc = read_state(db, views_hash, currencies, &s)) != RECON_OK) goto done;
     if (s.version > RECON_SCHEMA_VERSION) {
         rc = refuse_newer(db, s.version);
         goto done;
@@ -392,8 +370,7 @@ int rc_schema_update(recon_db *db, int read_only) {
     }
     rc = apply_mirrors(db, &s, currencies);
 done:
-    if (rc == RECON_OK)
-        return rc_commit(db);
+    if (rc == RECON_OK) return rc_commit(db);
     rc_rollback(db);
     return rc;
 }

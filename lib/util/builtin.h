@@ -7,9 +7,9 @@
 #include <stddef.h>
 
 typedef struct {
-    char code[4];  /* ISO 4217 alphabetic code, e.g. "USD" */
-    int numeric;   /* ISO 4217 numeric code, e.g. 840 */
-    int exponent;  /* minor unit digits: JPY 0, USD 2, KWD 3 */
+    char code[4]; /* ISO 4217 alphabetic code, e.g. "USD" */
+    int numeric;  /* ISO 4217 numeric code, e.g. 840 */
+    int exponent; /* minor unit digits: JPY 0, USD 2, KWD 3 */
 } rc_currency;
 
 /* Sorted by code, for bsearch. */

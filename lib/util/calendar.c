@@ -41,8 +41,7 @@ int rc_weekday(int64_t days) {
 }
 
 int32_t rc_day_of(const char *s) {
-    if (!s || strlen(s) < 10)
-        return RC_NO_DATE;
+    if (!s || strlen(s) < 10) return RC_NO_DATE;
     return (int32_t)rc_days_from_civil(atoi(s), (unsigned)atoi(s + 5), (unsigned)atoi(s + 8));
 }
 
@@ -56,7 +55,6 @@ static int64_t business_index(int32_t d) {
 }
 
 int rc_day_distance(int32_t a, int32_t b, int business) {
-    if (!business)
-        return a - b;
+    if (!business) return a - b;
     return (int)(business_index(a) - business_index(b));
 }

@@ -32,11 +32,9 @@ int rc_each_item(const char *v, int (*fn)(const char *item, size_t len, void *ct
             s++, len--;
         while (len && isspace((unsigned char)s[len - 1]))
             len--;
-        if (len && fn(s, len, ctx) != 0)
-            return -1;
+        if (len && fn(s, len, ctx) != 0) return -1;
         v += n;
-        if (*v == ',')
-            v++;
+        if (*v == ',') v++;
     }
     return 0;
 }
@@ -59,7 +57,8 @@ char *rc_ini_read_file(const char *path, const char *what, recon_error *err, int
         *rc = rc_error_set(err, RECON_EPROFILE, "%s: larger than %d bytes: not %s", path,
                            RC_INI_MAX_BYTES, what);
     } else if (memchr(buf, '\0', n)) {
-        *rc = rc_error_set(err, RECON_EPROFILE, "%s: contains NUL bytes (a binary file?): not %s", path, what);
+        *rc = rc_error_set(err, RECON_EPROFILE, "%s: contains NUL bytes (a binary file?): not %s",
+                           path, what);
     } else {
         buf[n] = '\0';
         return buf;
@@ -75,11 +74,9 @@ int rc_ini_parse(const char *text, const char *origin, ini_handler handler, void
         return rc_error_set(err, RECON_EPROFILE, "%s:%d: line longer than %d bytes", origin,
                             long_line, RC_INI_LINE_MAX);
     int line = ini_parse_string(text, handler, ctx);
-    if (line < 0)
-        return rc_error_set(err, RECON_ENOMEM, "%s: out of memory", origin);
+    if (line < 0) return rc_error_set(err, RECON_ENOMEM, "%s: out of memory", origin);
     if (line > 0)
         return rc_error_set(err, RECON_EPROFILE, "%s:%d: %s", origin, line,
-                            handler_msg && handler_msg[0] ? handler_msg
-                                                          : "not a key = value line");
+                            handler_msg && handler_msg[0] ? handler_msg : "not a key = value line");
     return RECON_OK;
 }

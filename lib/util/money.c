@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/builtin.h"
 #include "recon.h"
+#include "util/builtin.h"
 
 /* ISO 4217 minor units never exceed 4 (CLF, UYW). */
 #define MAX_EXPONENT 4

@@ -29,8 +29,7 @@ typedef struct {
  * separators only in valid groups of three, and trailing zeros beyond the
  * exponent (they are exact). Returns RC_MONEY_OK and sets *out, or an
  * rc_money_err and leaves *out untouched. */
-int rc_money_parse(const char *s, size_t len, int exponent, const rc_money_fmt *fmt,
-                   int64_t *out);
+int rc_money_parse(const char *s, size_t len, int exponent, const rc_money_fmt *fmt, int64_t *out);
 
 /* A short stable token for an rc_money_err: "amount_empty", ... */
 const char *rc_money_errcode(int err);

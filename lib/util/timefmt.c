@@ -48,7 +48,19 @@ static const char *const month_names[12] = {
 /* Directives a pattern may use; the index is used for bookkeeping. */
 static const char directives[] = "YmdHIMSfbpzZy";
 enum {
-    DIR_Y, DIR_m, DIR_d, DIR_H, DIR_I, DIR_M, DIR_S, DIR_f, DIR_b, DIR_p, DIR_z, DIR_Z, DIR_y,
+    DIR_Y,
+    DIR_m,
+    DIR_d,
+    DIR_H,
+    DIR_I,
+    DIR_M,
+    DIR_S,
+    DIR_f,
+    DIR_b,
+    DIR_p,
+    DIR_z,
+    DIR_Z,
+    DIR_y,
     DIR_COUNT
 };
 
@@ -149,13 +161,12 @@ static const struct {
     const char *name; /* lower case */
     int minutes;
 } zone_names[] = {
-    {"utc", 0},       {"gmt", 0},      {"wet", 0},       {"west", 60},    {"bst", 60},
-    {"cet", 60},      {"cest", 120},   {"eet", 120},     {"eest", 180},   {"msk", 180},
-    {"ast", -240},    {"adt", -180},   {"est", -300},    {"edt", -240},   {"cst", -360},
-    {"cdt", -300},    {"mst", -420},   {"mdt", -360},    {"pst", -480},   {"pdt", -420},
-    {"akst", -540},   {"akdt", -480},  {"hst", -600},    {"jst", 540},    {"kst", 540},
-    {"hkt", 480},     {"sgt", 480},    {"awst", 480},    {"acst", 570},   {"acdt", 630},
-    {"aest", 600},    {"aedt", 660},   {"nzst", 720},    {"nzdt", 780},   {"sast", 120},
+    {"utc", 0},    {"gmt", 0},    {"wet", 0},     {"west", 60},   {"bst", 60},   {"cet", 60},
+    {"cest", 120}, {"eet", 120},  {"eest", 180},  {"msk", 180},   {"ast", -240}, {"adt", -180},
+    {"est", -300}, {"edt", -240}, {"cst", -360},  {"cdt", -300},  {"mst", -420}, {"mdt", -360},
+    {"pst", -480}, {"pdt", -420}, {"akst", -540}, {"akdt", -480}, {"hst", -600}, {"jst", 540},
+    {"kst", 540},  {"hkt", 480},  {"sgt", 480},   {"awst", 480},  {"acst", 570}, {"acdt", 630},
+    {"aest", 600}, {"aedt", 660}, {"nzst", 720},  {"nzdt", 780},  {"sast", 120},
 };
 
 static bool is_alpha(char c) {
@@ -268,8 +279,7 @@ static bool match_directive(char d, const char *s, size_t len, size_t *pos, fiel
         return f->has_zone;
     case 'y':
         /* Two digits, as BAI2 writes them (YYMMDD): 00-69 are 20xx. */
-        if (!scan_digits(s, len, pos, 2, 2, &f->year))
-            return false;
+        if (!scan_digits(s, len, pos, 2, 2, &f->year)) return false;
         f->year += f->year < 70 ? 2000 : 1900;
         return true;
     case '%':

@@ -11,9 +11,9 @@
 
 typedef enum {
     RC_TIME_OK = 0,
-    RC_TIME_EMPTY,   /* nothing but white space */
-    RC_TIME_SYNTAX,  /* does not follow the format */
-    RC_TIME_RANGE    /* follows it, but no such date/time (2023-02-29, 25:00) */
+    RC_TIME_EMPTY,  /* nothing but white space */
+    RC_TIME_SYNTAX, /* does not follow the format */
+    RC_TIME_RANGE   /* follows it, but no such date/time (2023-02-29, 25:00) */
 } rc_time_err;
 
 /* A compiled format: a named one or a pattern (see rc_time_format_compile). */
@@ -36,7 +36,7 @@ typedef struct {
  * (00-69: 20xx). %z and %Z take Z, an offset (+01:00, -0800, +05), UTC or
  * GMT with an offset (UTC+1), or an abbreviation with one fixed offset
  * (CET, CEST, PST, PDT, CST = US Central, ...; ambiguous ones like IST are
- * refused). rc_time_zone_parse takes the same. 
+ * refused). rc_time_zone_parse takes the same.
  * Returns 0, or -1 for an unknown name or malformed pattern. */
 int rc_time_format_compile(const char *spec, rc_time_format *out);
 

@@ -21,11 +21,9 @@ bool rc_utf8_valid(const unsigned char *s, size_t n) {
     while (i < n) {
         while (n - i >= 8 && ascii8_nonul(s + i))
             i += 8;
-        if (i == n)
-            break;
+        if (i == n) break;
         size_t len = rc_utf8_decode(s + i, n - i, NULL);
-        if (!len)
-            return false; /* NUL, C0/C1 lead, stray continuation, F5..FF, ... */
+        if (!len) return false; /* NUL, C0/C1 lead, stray continuation, F5..FF, ... */
         i += len;
     }
     return true;

@@ -17,11 +17,9 @@
  * read. Inline, so that the CLI can use it without the library's
  * internals. */
 static inline size_t rc_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp) {
-    if (n == 0 || s[0] == 0)
-        return 0;
+    if (n == 0 || s[0] == 0) return 0;
     if (s[0] < 0x80) {
-        if (cp)
-            *cp = s[0];
+        if (cp) *cp = s[0];
         return 1;
     }
     size_t len;
@@ -35,15 +33,13 @@ static inline size_t rc_utf8_decode(const unsigned char *s, size_t n, uint32_t *
     else
         return 0;
     for (size_t i = 1; i < len; i++) {
-        if (i >= n || (s[i] & 0xc0) != 0x80)
-            return 0;
+        if (i >= n || (s[i] & 0xc0) != 0x80) return 0;
         c = c << 6 | (s[i] & 0x3fu);
     }
     if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
         (len == 4 && (c < 0x10000 || c > 0x10ffff)))
         return 0;
-    if (cp)
-        *cp = c;
+    if (cp) *cp = c;
     return len;
 }
 
@@ -60,8 +56,7 @@ static inline size_t rc_utf8_chars(const char *s) {
 static inline size_t rc_utf8_prefix(const char *s, size_t max) {
     size_t chars = 0, i = 0;
     for (; s[i]; i++)
-        if (((unsigned char)s[i] & 0xc0) != 0x80 && chars++ == max)
-            break;
+        if (((unsigned char)s[i] & 0xc0) != 0x80 && chars++ == max) break;
     return i;
 }
 
@@ -73,8 +68,7 @@ bool rc_utf8_valid(const unsigned char *s, size_t n);
  * inside a multi-byte sequence: the cut moves back before any continuation
  * byte (10xxxxxx) it would land on. Text that fits is kept whole. */
 static inline size_t rc_utf8_cut(const char *s, size_t len, size_t max) {
-    if (len <= max)
-        return len;
+    if (len <= max) return len;
     size_t n = max;
     while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
         n--;

@@ -28,10 +28,10 @@ typedef struct {
 } file;
 
 static file files[4] = {
-    {0, 30000, ""},       /* F0 */
-    {100000, 30000, ""},  /* F1: disjoint from F0 */
-    {20000, 20000, ""},   /* F2: overlaps F0's last 10000 rows */
-    {200000, 30000, ""},  /* F3 */
+    {0, 30000, ""},      /* F0 */
+    {100000, 30000, ""}, /* F1: disjoint from F0 */
+    {20000, 20000, ""},  /* F2: overlaps F0's last 10000 rows */
+    {200000, 30000, ""}, /* F3 */
 };
 
 /* The reader: `recon summary` and a consistency query, until stop_file
@@ -85,17 +85,14 @@ static pid_t start_reader(void) {
     unlink(stop_file);
     fflush(stdout);
     pid_t pid = fork();
-    if (pid < 0)
-        rl_die("fork: %s", strerror(errno));
-    if (pid == 0)
-        _exit(reader());
+    if (pid < 0) rl_die("fork: %s", strerror(errno));
+    if (pid == 0) _exit(reader());
     return pid;
 }
 
 static void stop_reader(pid_t pid, const char *round) {
     FILE *f = fopen(stop_file, "w");
-    if (f)
-        fclose(f);
+    if (f) fclose(f);
     rl_check(rl_wait(pid) == 0, "%s: the reader failed", round);
 }
 
@@ -112,8 +109,9 @@ static void start_job(job *j, int n) {
     snprintf(j->err, sizeof j->err, "%s/job%d.err", dir, n);
     char ms[16];
     snprintf(ms, sizeof ms, "%d", j->busy_ms ? j->busy_ms : 5000);
-    char *argv[] = {(char *)recon, "--db", db, "--busy-timeout", ms, "import", "--profile",
-                    "generic_psp", "--source", "psp", files[j->file].path, NULL};
+    char *argv[] = {
+        (char *)recon, "--db",     db,    "--busy-timeout",    ms,  "import", "--profile",
+        "generic_psp", "--source", "psp", files[j->file].path, NULL};
     rl_spawn_opts o = {j->out, j->err, 0, 0};
     j->pid = rl_spawn(argv, &o);
     jobs++;
@@ -123,8 +121,7 @@ static void start_job(job *j, int n) {
 static void check_exact(const char *round, unsigned in) {
     rl_check(rl_integrity_ok(db), "%s: integrity_check failed", round);
     sqlite3 *s = rl_open(db);
-    if (!s)
-        return;
+    if (!s) return;
     /* The rows the union of the files must give, by walking row indexes. */
     rl_expect want = {0, 0, 0, 0, 0};
     int nfiles = 0;
@@ -150,8 +147,8 @@ static void check_exact(const char *round, unsigned in) {
              "%s: %lld rows (want %lld), sum %lld (want %lld), fees %lld (want %lld)", round, n,
              want.good, sum, want.sum_amount, fee, want.sum_fee);
     rl_check(imports == nfiles && fails == rejected,
-             "%s: %lld imports (want %d), %lld failures (want %lld)", round, imports, nfiles,
-             fails, rejected);
+             "%s: %lld imports (want %d), %lld failures (want %lld)", round, imports, nfiles, fails,
+             rejected);
     rl_check(rl_int(s, "SELECT count(*) FROM imports i WHERE status NOT IN ('ok', 'partial')"
                        " OR rows_inserted != (SELECT count(*) FROM transactions t"
                        " WHERE t.import_id = i.id)") == 0,
@@ -161,8 +158,7 @@ static void check_exact(const char *round, unsigned in) {
 
 static long long duplicates(void) {
     sqlite3 *s = rl_open(db);
-    if (!s)
-        return -1;
+    if (!s) return -1;
     long long d = rl_int(s, "SELECT (SELECT count(*) FROM transactions) - (SELECT count(*) FROM"
                             " (SELECT DISTINCT source_id, external_id FROM transactions))"
                             " + (SELECT count(*) FROM imports) - (SELECT count(*) FROM"
@@ -192,8 +188,7 @@ static unsigned run_round(const char *round, job *js, int n, int with_reader, in
             rl_check(0, "%s: job %d exit %d: %s", round, i, js[i].status, err);
         free(err);
     }
-    if (with_reader)
-        stop_reader(r, round);
+    if (with_reader) stop_reader(r, round);
     check_exact(round, in);
     long long d = duplicates();
     rl_check(d == 0, "%s: %lld duplicate rows", round, d);
@@ -220,8 +215,7 @@ static void busy_round(int busy_ms, int hold_ms) {
         rl_sleep_us(1000);
     sqlite3_exec(s, "COMMIT", NULL, NULL, NULL);
     sqlite3_close(s);
-    if (!done)
-        st = rl_wait(j.pid);
+    if (!done) st = rl_wait(j.pid);
     int64_t ms = (rl_now_us() - t0) / 1000;
     char *err = rl_slurp(j.err);
     if (busy_ms < hold_ms) {
@@ -229,13 +223,12 @@ static void busy_round(int busy_ms, int hold_ms) {
                  "%s: want exit 1 and \"database is busy\", got %d: %s", round, st, err);
         rl_check(ms >= busy_ms && ms < busy_ms + 3000, "%s: refused after %lld ms", round,
                  (long long)ms);
-        rl_check(rl_db_digest(db) == before, "%s: the refused import changed the database",
-                 round);
+        rl_check(rl_db_digest(db) == before, "%s: the refused import changed the database", round);
     } else {
         rl_check(st == 3, "%s: want the import to wait and succeed, got exit %d: %s", round, st,
                  err);
-        rl_check(ms >= hold_ms, "%s: finished after %lld ms, before the lock was released",
-                 round, (long long)ms);
+        rl_check(ms >= hold_ms, "%s: finished after %lld ms, before the lock was released", round,
+                 (long long)ms);
         check_exact(round, 1u << 1);
     }
     printf("concurrency: %s: exit %d after %lld ms\n", round, st, (long long)ms);
@@ -259,8 +252,8 @@ int main(int argc, char **argv) {
     job two[2] = {{0, 0, 0, 0, "", ""}, {1, 0, 0, 0, "", ""}};
     rl_check(run_round("2 importers, different files", two, 2, 1, 0) == 3u, "both files");
 
-    job same[4] = {{0, 0, 0, 0, "", ""}, {0, 0, 0, 0, "", ""}, {0, 0, 0, 0, "", ""},
-                   {0, 0, 0, 0, "", ""}};
+    job same[4] = {
+        {0, 0, 0, 0, "", ""}, {0, 0, 0, 0, "", ""}, {0, 0, 0, 0, "", ""}, {0, 0, 0, 0, "", ""}};
     run_round("4 importers, the same file", same, 4, 1, 0);
     int imported = 0, already = 0;
     for (int i = 0; i < 4; i++) {
@@ -273,12 +266,12 @@ int main(int argc, char **argv) {
              "4 importers, the same file: %d imported, %d already imported (want 1 and 3)",
              imported, already);
 
-    job mixed[4] = {{0, 0, 0, 0, "", ""}, {1, 0, 0, 0, "", ""}, {2, 0, 0, 0, "", ""},
-                    {0, 0, 0, 0, "", ""}};
+    job mixed[4] = {
+        {0, 0, 0, 0, "", ""}, {1, 0, 0, 0, "", ""}, {2, 0, 0, 0, "", ""}, {0, 0, 0, 0, "", ""}};
     run_round("4 importers, mixed and overlapping files", mixed, 4, 1, 0);
 
-    job hurried[4] = {{0, 20, 0, 0, "", ""}, {1, 20, 0, 0, "", ""}, {2, 20, 0, 0, "", ""},
-                      {3, 20, 0, 0, "", ""}};
+    job hurried[4] = {
+        {0, 20, 0, 0, "", ""}, {1, 20, 0, 0, "", ""}, {2, 20, 0, 0, "", ""}, {3, 20, 0, 0, "", ""}};
     run_round("4 importers, --busy-timeout 20", hurried, 4, 0, 1);
 
     busy_round(300, 1500);

@@ -43,19 +43,25 @@ static long long rejected_b; /* B's rejected rows, overlap included */
 
 static pid_t spawn_import(const char *db) {
     char *argv[] = {(char *)recon, "--db", (char *)db, "import", "--profile", "generic_psp",
-                    "--source", "psp", path_a, path_b, NULL};
+                    "--source",    "psp",  path_a,     path_b,   NULL};
     rl_spawn_opts o = {out_file, err_file, 0, 0};
     return rl_spawn(argv, &o);
 }
 
 /* Sums of the stored transactions of one source ('%' for all). */
 static void stored(sqlite3 *s, const char *source, long long *n, long long *sum, long long *fee) {
-    *n = rl_int(s, "SELECT count(*) FROM transactions t JOIN sources s ON s.id = t.source_id"
-                   " WHERE s.name LIKE %Q", source);
-    *sum = rl_int(s, "SELECT coalesce(sum(amount_minor), 0) FROM transactions t JOIN sources s"
-                     " ON s.id = t.source_id WHERE s.name LIKE %Q", source);
-    *fee = rl_int(s, "SELECT coalesce(sum(fee_minor), 0) FROM transactions t JOIN sources s"
-                     " ON s.id = t.source_id WHERE s.name LIKE %Q", source);
+    *n = rl_int(s,
+                "SELECT count(*) FROM transactions t JOIN sources s ON s.id = t.source_id"
+                " WHERE s.name LIKE %Q",
+                source);
+    *sum = rl_int(s,
+                  "SELECT coalesce(sum(amount_minor), 0) FROM transactions t JOIN sources s"
+                  " ON s.id = t.source_id WHERE s.name LIKE %Q",
+                  source);
+    *fee = rl_int(s,
+                  "SELECT coalesce(sum(fee_minor), 0) FROM transactions t JOIN sources s"
+                  " ON s.id = t.source_id WHERE s.name LIKE %Q",
+                  source);
 }
 
 /* Every import visible is whole: its own rows are exactly its counts. */
@@ -78,13 +84,11 @@ static void check_imports_whole(sqlite3 *s, const char *what) {
 
 /* After a kill: the psp imports are none, A, or A and B, each exactly. */
 static const char *check_after_kill(const char *what, int fresh) {
-    if (!rl_check(rl_integrity_ok(work_db), "%s: integrity_check failed", what))
-        return "corrupt";
+    if (!rl_check(rl_integrity_ok(work_db), "%s: integrity_check failed", what)) return "corrupt";
     if (rl_file_size(work_db) <= 0) /* killed before SQLite wrote the file */
         return "absent";
     sqlite3 *s = rl_open(work_db);
-    if (!s)
-        return "unreadable";
+    if (!s) return "unreadable";
     const char *state = "absent";
     if (rl_int(s, "SELECT count(*) FROM sqlite_schema WHERE name = 'imports'") == 0) {
         rl_check(fresh, "%s: the schema vanished from an existing database", what);
@@ -130,11 +134,9 @@ static void check_rerun(const char *what, int fresh) {
     int st = rl_wait(spawn_import(work_db));
     if (!rl_check(st == 0 || st == 3, "%s: rerun exit %d: %s", what, st, rl_slurp(err_file)))
         return;
-    if (!rl_check(rl_integrity_ok(work_db), "%s: integrity_check after the rerun", what))
-        return;
+    if (!rl_check(rl_integrity_ok(work_db), "%s: integrity_check after the rerun", what)) return;
     sqlite3 *s = rl_open(work_db);
-    if (!s)
-        return;
+    if (!s) return;
     check_imports_whole(s, what);
     long long n, sum, fee;
     stored(s, "psp", &n, &sum, &fee);
@@ -196,8 +198,7 @@ static void import_kill_point(int k, int fresh, int mode, int64_t delay_us, int6
     snprintf(what, sizeof what, "import kill %d (%s, %s %lld%s)", k, fresh ? "new db" : "db",
              mode ? "wal bytes" : "after us", (long long)(mode ? wal_bytes : delay_us),
              killed ? "" : ", finished first");
-    if (!killed)
-        rl_check(status == 3, "%s: exit %d: %s", what, status, rl_slurp(err_file));
+    if (!killed) rl_check(status == 3, "%s: exit %d: %s", what, status, rl_slurp(err_file));
     t->killed += killed;
     t->finished += !killed;
     count_state(t, check_after_kill(what, fresh));
@@ -220,12 +221,11 @@ static void prepare_import(void) {
     all_psp = rl_expect_range(A_FIRST, B_FIRST + B_COUNT - A_FIRST);
     early = rl_gen(path_early, EARLY_FIRST, EARLY_COUNT);
     rl_rm_db(base_db);
-    char *argv[] = {(char *)recon, "--db", base_db, "import", "--profile", "generic_psp",
-                    "--source", "early", path_early, NULL};
+    char *argv[] = {(char *)recon, "--db",     base_db, "import",   "--profile",
+                    "generic_psp", "--source", "early", path_early, NULL};
     rl_spawn_opts o = {NULL, err_file, 0, 0};
     int st = rl_run(argv, &o);
-    if (st != 3)
-        rl_die("importing the early file: exit %d: %s", st, rl_slurp(err_file));
+    if (st != 3) rl_die("importing the early file: exit %d: %s", st, rl_slurp(err_file));
 }
 
 /* An uninterrupted run: its time and its WAL's peak size set the ranges
@@ -238,8 +238,7 @@ static void reference_import(int64_t *us, int64_t *wal_peak) {
     *wal_peak = 0;
     while (!rl_reaped(pid, &status)) {
         int64_t w = rl_file_size(wal);
-        if (w > *wal_peak)
-            *wal_peak = w;
+        if (w > *wal_peak) *wal_peak = w;
         rl_sleep_us(100);
     }
     *us = rl_now_us() - t0;
@@ -266,8 +265,7 @@ static char mbase_db[RL_PATH];
 static uint64_t match_dump(const char *db, long long *nmatch, long long *nexc) {
     *nmatch = *nexc = -1;
     sqlite3 *s = rl_open(db);
-    if (!s)
-        return 0;
+    if (!s) return 0;
     *nmatch = rl_int(s, "SELECT count(*) FROM matches WHERE undone_at IS NULL");
     *nexc = rl_int(s, "SELECT count(*) FROM exceptions WHERE closed_at IS NULL");
     sqlite3_stmt *st = NULL;
@@ -311,13 +309,12 @@ static void prepare_match(const char *matchgen) {
     snprintf(mbase_db, sizeof mbase_db, "%s/mbase.db", dir);
     mkdir(qdir, 0777);
     char *gen[] = {(char *)matchgen, "quality", qdir, NULL};
-    if (rl_run(gen, NULL) != 0)
-        rl_die("matchgen quality %s failed", qdir);
+    if (rl_run(gen, NULL) != 0) rl_die("matchgen quality %s failed", qdir);
     rl_rm_db(mbase_db);
-    char *ip[] = {(char *)recon, "--db", mbase_db, "import", "--profile", "generic_psp",
-                  "--source", "psp", psp, NULL};
-    char *ib[] = {(char *)recon, "--db", mbase_db, "import", "--profile", "generic_bank",
-                  "--source", "bank", bank, NULL};
+    char *ip[] = {(char *)recon, "--db",     mbase_db, "import", "--profile",
+                  "generic_psp", "--source", "psp",    psp,      NULL};
+    char *ib[] = {(char *)recon,  "--db",     mbase_db, "import", "--profile",
+                  "generic_bank", "--source", "bank",   bank,     NULL};
     if (rl_run(ip, NULL) != 0 || rl_run(ib, NULL) != 0)
         rl_die("importing the matching scenario failed");
 }
@@ -325,11 +322,9 @@ static void prepare_match(const char *matchgen) {
 /* After a killed match: the run is absent (and so is everything of it) or
  * finished with its counts equal to its rows. Returns 1 when present. */
 static int check_match_after_kill(const char *what) {
-    if (!rl_check(rl_integrity_ok(work_db), "%s: integrity_check failed", what))
-        return 0;
+    if (!rl_check(rl_integrity_ok(work_db), "%s: integrity_check failed", what)) return 0;
     sqlite3 *s = rl_open(work_db);
-    if (!s)
-        return 0;
+    if (!s) return 0;
     long long runs = rl_int(s, "SELECT count(*) FROM match_runs");
     rl_check(rl_int(s, "SELECT count(*) FROM match_runs WHERE finished_at IS NULL") == 0,
              "%s: an unfinished match run is visible", what);
@@ -399,7 +394,8 @@ int main(int argc, char **argv) {
     uint64_t second = match_dump(work_db, &m2, &e2);
     rl_check(again == 0 && second == ref,
              "reference match: a second run changed the matching (exit %d, %lld matches, %lld "
-             "exceptions)", again, m2, e2);
+             "exceptions)",
+             again, m2, e2);
     printf("crash: reference match %.0f ms, %lld matches, %lld open exceptions\n",
            match_us / 1000.0, ref_m, ref_e);
     int mkilled = 0, mfinished = 0, mpresent = 0;

@@ -27,8 +27,8 @@ static char out_file[RL_PATH], err_file[RL_PATH];
 static int cases, skipped;
 
 static int import_into(const char *db, const char *csv, const rl_spawn_opts *o) {
-    char *argv[] = {(char *)recon, "--db", (char *)db, "import", "--profile", "generic_psp",
-                    "--source", "psp", (char *)csv, NULL};
+    char *argv[] = {(char *)recon, "--db",     (char *)db, "import",    "--profile",
+                    "generic_psp", "--source", "psp",      (char *)csv, NULL};
     return rl_run(argv, o);
 }
 
@@ -37,8 +37,7 @@ static void case_db(const char *name, char *db, size_t size, int open_to_all) {
     char d[RL_PATH / 2];
     snprintf(d, sizeof d, "%s/%s", dir, name);
     mkdir(d, 0755);
-    if (open_to_all)
-        chmod(d, 0777);
+    if (open_to_all) chmod(d, 0777);
     snprintf(db, size, "%s/books.db", d);
     rl_copy_db(base_db, db);
 }
@@ -51,8 +50,8 @@ static void verdict(const char *name, int status, const char *needle, const char
     char *err = rl_slurp(err_file);
     cases++;
     rl_check(status == 1, "%s: exit %d, want 1 (stderr: %s)", name, status, err);
-    rl_check(strstr(err, needle) != NULL, "%s: want \"%s\" in the message, got: %s", name,
-             needle, err);
+    rl_check(strstr(err, needle) != NULL, "%s: want \"%s\" in the message, got: %s", name, needle,
+             err);
     rl_check(rl_same_bytes(db, saved), "%s: the database file changed", name);
     if (digest)
         rl_check(rl_db_digest(db) == digest && rl_integrity_ok(db),
@@ -88,20 +87,18 @@ static void disk_full(void) {
     st = import_into(fresh, early_csv, &tiny);
     char *err = rl_slurp(err_file);
     cases++;
-    rl_check(st == 1 && strstr(err, "File too large"),
-             "disk full creating a database: exit %d: %s", st, err);
+    rl_check(st == 1 && strstr(err, "File too large"), "disk full creating a database: exit %d: %s",
+             st, err);
     /* Nothing usable was left behind: the next open creates the schema. */
     rl_check(rl_integrity_ok(fresh), "disk full creating a database: integrity_check failed");
     rl_check(import_into(fresh, early_csv, &room) == 3,
-             "disk full creating a database: importing once there is room: %s",
-             rl_slurp(err_file));
+             "disk full creating a database: importing once there is room: %s", rl_slurp(err_file));
     printf("faults: %-34s %s", "disk full creating a database", err);
     free(err);
 }
 
 static int root_drop_works(void) {
-    if (geteuid() != 0)
-        return 1;
+    if (geteuid() != 0) return 1;
     char *argv[] = {(char *)recon, "--version", NULL};
     rl_spawn_opts o = {NULL, NULL, 0, 1};
     return rl_run(argv, &o) == 0;
@@ -120,7 +117,8 @@ static void read_only(void) {
     chmod(db, 0444);
     rl_spawn_opts o = {NULL, err_file, 0, 1};
     int st = import_into(db, early_csv, &o);
-    verdict("read-only database file", st, "books.db is read-only to this process", db, saved, digest);
+    verdict("read-only database file", st, "books.db is read-only to this process", db, saved,
+            digest);
 }
 
 static void not_sqlite(void) {
@@ -136,13 +134,11 @@ static void not_sqlite(void) {
 /* Overwrites `len` bytes at `at` with a pattern, or truncates there. */
 static void damage(const char *db, long long at, long long len) {
     if (len == 0) {
-        if (truncate(db, (off_t)at) != 0)
-            rl_die("truncating %s: %s", db, strerror(errno));
+        if (truncate(db, (off_t)at) != 0) rl_die("truncating %s: %s", db, strerror(errno));
         return;
     }
     FILE *f = fopen(db, "r+b");
-    if (!f || fseek(f, (long)at, SEEK_SET) != 0)
-        rl_die("opening %s: %s", db, strerror(errno));
+    if (!f || fseek(f, (long)at, SEEK_SET) != 0) rl_die("opening %s: %s", db, strerror(errno));
     for (long long i = 0; i < len; i++)
         fputc(0x5a ^ (int)(i & 0x3f), f);
     fclose(f);
@@ -151,8 +147,7 @@ static void damage(const char *db, long long at, long long len) {
 /* The page a table or index starts at, in bytes from the file's start. */
 static long long root_offset(const char *db, const char *name) {
     sqlite3 *s = rl_open(db);
-    if (!s)
-        rl_die("%s: cannot open", db);
+    if (!s) rl_die("%s: cannot open", db);
     long long page = rl_int(s, "SELECT rootpage FROM sqlite_schema WHERE name = %Q", name);
     long long size = rl_int(s, "PRAGMA page_size");
     sqlite3_close(s);
@@ -165,8 +160,7 @@ static long long root_offset(const char *db, const char *name) {
 static void corrupt(const char *name, const char *sub, long long at, long long len) {
     char db[RL_PATH], saved[RL_PATH + 8];
     case_db(sub, db, sizeof db, 0);
-    if (at < 0)
-        at = root_offset(db, "sqlite_autoindex_transactions_1");
+    if (at < 0) at = root_offset(db, "sqlite_autoindex_transactions_1");
     damage(db, at, len);
     save(db, saved, sizeof saved);
     rl_spawn_opts o = {NULL, err_file, 0, 0};
@@ -201,8 +195,7 @@ static long long line_end(const char *path, long long n) {
         off++;
         lines += c == '\n';
     }
-    if (f)
-        fclose(f);
+    if (f) fclose(f);
     return off;
 }
 
@@ -217,8 +210,8 @@ static void changing_input(int append, int64_t import_us) {
     rl_gen(csv, 0, CHANGE_COUNT);
     save(db, saved, sizeof saved);
     uint64_t digest = rl_db_digest(db);
-    char *argv[] = {(char *)recon, "--db", db, "import", "--profile", "generic_psp", "--source",
-                    "psp", csv, NULL};
+    char *argv[] = {(char *)recon, "--db",     db,    "import", "--profile",
+                    "generic_psp", "--source", "psp", csv,      NULL};
     rl_spawn_opts o = {out_file, err_file, 0, 0};
     pid_t pid = rl_spawn(argv, &o);
     rl_sleep_us(import_us / 3);
@@ -290,10 +283,9 @@ int main(int argc, char **argv) {
     chmod(early_csv, 0644);
     chmod(big_csv, 0644);
     rl_spawn_opts quiet = {NULL, err_file, 0, 0};
-    char *argv0[] = {(char *)recon, "--db", base_db, "import", "--profile", "generic_psp",
-                     "--source", "early", early_csv, NULL};
-    if (rl_run(argv0, &quiet) != 3)
-        rl_die("building the base database: %s", rl_slurp(err_file));
+    char *argv0[] = {(char *)recon, "--db",     base_db, "import",  "--profile",
+                     "generic_psp", "--source", "early", early_csv, NULL};
+    if (rl_run(argv0, &quiet) != 3) rl_die("building the base database: %s", rl_slurp(err_file));
     long long size = rl_file_size(base_db);
 
     disk_full();

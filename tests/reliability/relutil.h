@@ -34,8 +34,7 @@ static int rl_checks;
  * closing line only: a run has hundreds). Returns ok. */
 __attribute__((format(printf, 2, 3))) static inline int rl_check(int ok, const char *fmt, ...) {
     rl_checks++;
-    if (ok)
-        return 1;
+    if (ok) return 1;
     rl_failed++;
     va_list ap;
     va_start(ap, fmt);
@@ -92,14 +91,12 @@ static inline char *rl_slurp(const char *path) {
     FILE *f = fopen(path, "rb");
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
-    if (!buf)
-        rl_die("out of memory");
+    if (!buf) rl_die("out of memory");
     if (f) {
         size_t n;
         while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
             len += n;
-            if (cap - len < 2 && !(buf = realloc(buf, cap *= 2)))
-                rl_die("out of memory");
+            if (cap - len < 2 && !(buf = realloc(buf, cap *= 2))) rl_die("out of memory");
         }
         fclose(f);
     }
@@ -109,16 +106,13 @@ static inline char *rl_slurp(const char *path) {
 
 static inline void rl_copy(const char *from, const char *to) {
     FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-    if (!in || !out)
-        rl_die("copying %s to %s: %s", from, to, strerror(errno));
+    if (!in || !out) rl_die("copying %s to %s: %s", from, to, strerror(errno));
     char buf[1 << 16];
     size_t n;
     while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        if (fwrite(buf, 1, n, out) != n)
-            rl_die("writing %s: %s", to, strerror(errno));
+        if (fwrite(buf, 1, n, out) != n) rl_die("writing %s: %s", to, strerror(errno));
     fclose(in);
-    if (fclose(out) != 0)
-        rl_die("writing %s: %s", to, strerror(errno));
+    if (fclose(out) != 0) rl_die("writing %s: %s", to, strerror(errno));
 }
 
 /* 1 when both files hold the same bytes. */
@@ -128,13 +122,10 @@ static inline int rl_same_bytes(const char *a, const char *b) {
     while (same) {
         int ca = fgetc(fa), cb = fgetc(fb);
         same = ca == cb;
-        if (ca == EOF || cb == EOF)
-            break;
+        if (ca == EOF || cb == EOF) break;
     }
-    if (fa)
-        fclose(fa);
-    if (fb)
-        fclose(fb);
+    if (fa) fclose(fa);
+    if (fb) fclose(fb);
     return same;
 }
 
@@ -157,33 +148,29 @@ static inline void rl_copy_db(const char *from, const char *to) {
 /* ---- child processes ------------------------------------------------------------ */
 
 typedef struct {
-    const char *out;      /* stdout to this file (NULL: /dev/null) */
-    const char *err;      /* stderr to this file (NULL: /dev/null) */
-    long long fsize;      /* > 0: RLIMIT_FSIZE, a disk that is full past this size */
-    int as_nobody;        /* when root: run as uid/gid 65534, so file modes apply */
+    const char *out; /* stdout to this file (NULL: /dev/null) */
+    const char *err; /* stderr to this file (NULL: /dev/null) */
+    long long fsize; /* > 0: RLIMIT_FSIZE, a disk that is full past this size */
+    int as_nobody;   /* when root: run as uid/gid 65534, so file modes apply */
 } rl_spawn_opts;
 
 static inline void rl_redirect(const char *path, int fd) {
     int f = open(path ? path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    if (f < 0 || dup2(f, fd) < 0)
-        _exit(126);
+    if (f < 0 || dup2(f, fd) < 0) _exit(126);
     close(f);
 }
 
 static inline pid_t rl_spawn(char *const argv[], const rl_spawn_opts *o) {
     fflush(stdout);
     pid_t pid = fork();
-    if (pid < 0)
-        rl_die("fork: %s", strerror(errno));
-    if (pid > 0)
-        return pid;
+    if (pid < 0) rl_die("fork: %s", strerror(errno));
+    if (pid > 0) return pid;
     rl_redirect(o ? o->out : NULL, STDOUT_FILENO);
     rl_redirect(o ? o->err : NULL, STDERR_FILENO);
     if (o && o->fsize > 0) {
         struct rlimit rl = {(rlim_t)o->fsize, (rlim_t)o->fsize};
         signal(SIGXFSZ, SIG_IGN); /* a write past the limit fails with EFBIG instead */
-        if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
-            _exit(126);
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(126);
     }
     if (o && o->as_nobody && geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
         _exit(125);
@@ -195,8 +182,7 @@ static inline pid_t rl_spawn(char *const argv[], const rl_spawn_opts *o) {
 static inline int rl_wait(pid_t pid) {
     int st;
     while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            rl_die("waitpid: %s", strerror(errno));
+        if (errno != EINTR) rl_die("waitpid: %s", strerror(errno));
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
@@ -208,8 +194,7 @@ static inline int rl_run(char *const argv[], const rl_spawn_opts *o) {
 static inline int rl_reaped(pid_t pid, int *status) {
     int st;
     pid_t r = waitpid(pid, &st, WNOHANG);
-    if (r != pid)
-        return 0;
+    if (r != pid) return 0;
     *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     return 1;
 }
@@ -248,11 +233,9 @@ static inline long long rl_int(sqlite3 *s, const char *fmt, ...) {
 /* PRAGMA integrity_check says "ok" (a missing or empty file is a database
  * nobody has written yet: ok too). */
 static inline int rl_integrity_ok(const char *path) {
-    if (rl_file_size(path) <= 0)
-        return 1;
+    if (rl_file_size(path) <= 0) return 1;
     sqlite3 *s = rl_open(path);
-    if (!s)
-        return 0;
+    if (!s) return 0;
     sqlite3_stmt *st = NULL;
     int ok = sqlite3_prepare_v2(s, "PRAGMA integrity_check", -1, &st, NULL) == SQLITE_OK &&
              sqlite3_step(st) == SQLITE_ROW &&
@@ -260,7 +243,7 @@ static inline int rl_integrity_ok(const char *path) {
     if (!ok)
         printf("  integrity_check of %s: %s\n", path,
                st && sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0)
-                                                 : sqlite3_errmsg(s));
+                                                : sqlite3_errmsg(s));
     sqlite3_finalize(st);
     sqlite3_close(s);
     return ok;
@@ -297,8 +280,7 @@ static inline uint64_t rl_db_digest(const char *path) {
         h = rl_mix(h, ddl, strlen(ddl) + 1);
         char *sql = sqlite3_mprintf("SELECT * FROM \"%w\" ORDER BY 1, 2", name);
         sqlite3_stmt *rows = NULL;
-        if (sqlite3_prepare_v2(s, sql, -1, &rows, NULL) != SQLITE_OK)
-            h = 0;
+        if (sqlite3_prepare_v2(s, sql, -1, &rows, NULL) != SQLITE_OK) h = 0;
         while (h && sqlite3_step(rows) == SQLITE_ROW)
             for (int c = 0; c < sqlite3_column_count(rows); c++) {
                 const void *v = sqlite3_column_blob(rows, c);
@@ -334,8 +316,7 @@ static inline void rl_row(long long i, char *buf, size_t size, rl_expect *e) {
     long long amount = (long long)(r >> 8) % 500000 + 100;
     long long fee = amount / 40;
     int refund = i % 7 == 3;
-    if (refund)
-        amount = -amount, fee = 0;
+    if (refund) amount = -amount, fee = 0;
     int exp = strcmp(c, "JPY") == 0 ? 0 : 2;
     int month = 1 + (int)(i / 700 % 12), day = 1 + (int)(i / 25 % 28);
     if (i % RL_REJECT_EVERY == 0) {
@@ -376,16 +357,14 @@ static inline rl_expect rl_expect_range(long long first, long long count) {
 static inline rl_expect rl_gen(const char *path, long long first, long long count) {
     rl_expect e = {0, 0, 0, 0, 0};
     FILE *f = fopen(path, "w");
-    if (!f)
-        rl_die("%s: %s", path, strerror(errno));
+    if (!f) rl_die("%s: %s", path, strerror(errno));
     fputs("id,type,created,amount,fee,currency,description\n", f);
     char buf[256];
     for (long long i = first; i < first + count; i++) {
         rl_row(i, buf, sizeof buf, &e);
         fputs(buf, f);
     }
-    if (fclose(f) != 0)
-        rl_die("%s: %s", path, strerror(errno));
+    if (fclose(f) != 0) rl_die("%s: %s", path, strerror(errno));
     return e;
 }
 
