@@ -172,11 +172,13 @@ run: all
 # after the lint checks.
 check: lint check-unit check-asan
 
-# The architecture's rules that a compiler does not check: lib/'s layers call
-# only the layers below them, no include cycle, SQL only in store/ and the
-# named adapters (scripts/check-layers.py, docs/ARCHITECTURE.md).
+# What a compiler does not check: lib/'s layers call only the layers below
+# them, no include cycle, SQL only in store/ and the named adapters
+# (scripts/check-layers.py, docs/ARCHITECTURE.md); every C file formatted
+# as .clang-format says (scripts/check-format.sh; make format fixes it).
 lint:
 	@python3 scripts/check-layers.py
+	@sh scripts/check-format.sh
 
 check-unit: all $(TEST_BIN)
 	@sh tests/run-all.sh $(B)
@@ -248,7 +250,9 @@ uninstall:
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/librecon.pc
 
 format:
-	clang-format -i include/*.h lib/*/*.c lib/*/*.h cli/*.c cli/*.h bench/*.c bench/*.h tests/*.c tests/*.h
+	clang-format -i $$(git ls-files 'include/*.h' 'lib/*.c' 'lib/*.h' 'cli/*.c' 'cli/*.h' \
+	    'bench/*.c' 'bench/*.h' 'tests/*.c' 'tests/*.h' 'tests/reliability/*.c' \
+	    'tests/reliability/*.h' 'fuzz/*.c' 'fuzz/*.h' 'scripts/*.c')
 
 clean:
 	rm -rf build
