@@ -1,4 +1,4 @@
-/* Fuzz target: the streaming CSV reader (lib/csvread.c) over memory input.
+/* Fuzz target: the streaming CSV reader (lib/formats/csvread.c) over memory input.
  *
  * The first byte picks the options (delimiter, no_quotes, preamble lines,
  * small field and record limits so that the limit paths are reached with

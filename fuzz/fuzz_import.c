@@ -1,4 +1,4 @@
-/* Fuzz target: a whole import (lib/ingest.c and everything under it:
+/* Fuzz target: a whole import (lib/ingest/ingest.c and everything under it:
  * csvread, bai2, detect, profile binding, expressions, money, timefmt,
  * SQLite).
  *

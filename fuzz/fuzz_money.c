@@ -1,4 +1,4 @@
-/* Fuzz target: the amount parser (lib/money.c).
+/* Fuzz target: the amount parser (lib/util/money.c).
  *
  * The first byte picks the currency exponent (0..4, and now and then an
  * invalid one) and the format (decimal and thousands separators, minor

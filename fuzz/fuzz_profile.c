@@ -1,5 +1,5 @@
-/* Fuzz target: profile files (recon_profile_parse, lib/profile.c and the
- * column expressions of lib/expr.c).
+/* Fuzz target: profile files (recon_profile_parse, lib/profile/profile.c and the
+ * column expressions of lib/profile/expr.c).
  *
  * The input is the INI text (cut at its first NUL, as a C string would
  * be). Checked: a refusal says why and returns nothing; a profile parsed

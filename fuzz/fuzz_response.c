@@ -1,5 +1,5 @@
 /* Fuzz target: provider error bodies (recon_failure_from_response,
- * lib/response.c with Jansson, then the error table).
+ * lib/errors/response.c with Jansson, then the error table).
  *
  * The first byte picks the provider (each envelope the parser knows, an
  * unknown one, NULL), the second the HTTP status; the rest is the body,

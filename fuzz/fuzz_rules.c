@@ -1,4 +1,4 @@
-/* Fuzz target: match rules files (recon_rules_parse, lib/rules.c).
+/* Fuzz target: match rules files (recon_rules_parse, lib/match/rules.c).
  *
  * The input is the INI text (cut at its first NUL). Checked: a refusal
  * says why and returns nothing; accepted rules are at least one, have

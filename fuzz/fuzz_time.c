@@ -1,4 +1,4 @@
-/* Fuzz target: the date and time parser (lib/timefmt.c).
+/* Fuzz target: the date and time parser (lib/util/timefmt.c).
  *
  * The first byte picks the format: a named one, a pattern from the
  * built-in profiles, or (high bit set) a pattern taken from the input up

@@ -1,4 +1,4 @@
-/* Check suite for lib/db.c and lib/schema.c: opening (schema creation,
+/* Check suite for lib/store/db.c and lib/store/schema.c: opening (schema creation,
  * pragmas, migrations, refusing newer schemas), errors and status strings,
  * and separate handles used from separate threads. Every check looks at a
  * real SQLite file in a temporary directory, through a second connection

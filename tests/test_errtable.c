@@ -1,4 +1,4 @@
-/* Check suite for lib/errtable.c: the unified error table and the retry
+/* Check suite for lib/errors/errtable.c: the unified error table and the retry
  * policy. Table-driven: every row of data/error_codes.csv classifies back to
  * itself at the level it documents; unknown codes, statuses and providers
  * fall back level by level; one concept is one unified code whichever

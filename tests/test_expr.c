@@ -1,4 +1,4 @@
-/* Check suite for lib/expr.c: parsing column expressions (calls, names with
+/* Check suite for lib/profile/expr.c: parsing column expressions (calls, names with
  * parentheses, #N, literals, errors with their position) and evaluating
  * them over a row (the empty-value rules of each call). */
 #include "profile/expr.h"

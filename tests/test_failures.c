@@ -1,4 +1,4 @@
-/* Check suite for lib/failures.c and the failure-related parts of ingest and
+/* Check suite for lib/report/failures.c and the failure-related parts of ingest and
  * schema: recording provider failures (classification, occurrence counting,
  * resolution), querying the log by every filter, the summary view, the
  * mirrored error table, import rejects with unified codes, and failed

@@ -1,4 +1,4 @@
-/* Check suite for lib/ingest.c, driven through recon_import_file: small CSV
+/* Check suite for lib/ingest/ingest.c, driven through recon_import_file: small CSV
  * files written to a temporary directory are imported into a real SQLite
  * database, and what was stored is read back with plain SQL on a second
  * connection. Covers the canonical mapping (exact stored values), the

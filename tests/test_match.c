@@ -1,5 +1,5 @@
-/* Check suite for the matching engine (lib/rules.c, lib/match.c,
- * lib/matchops.c, lib/explain.c): rules parsing and refusals, every
+/* Check suite for the matching engine (lib/match/rules.c, lib/match/match.c,
+ * lib/match/matchops.c, lib/match/explain.c): rules parsing and refusals, every
  * criterion on its own, the three cardinalities, ties and near misses as
  * exceptions, determinism under shuffled imports, idempotent and
  * incremental runs, manual match/undo/ignore with their audit rows,

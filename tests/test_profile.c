@@ -1,4 +1,4 @@
-/* Check suite for lib/profile.c: the built-in profiles, the INI profile
+/* Check suite for lib/profile/profile.c: the built-in profiles, the INI profile
  * format (every option, and every way a profile is refused with a message
  * that names the file, the line or section and the key), loading profiles
  * from files, and binding a file's header row to a profile. */

@@ -1,5 +1,5 @@
-/* Check suite for the reporting interface (lib/schema.c's views,
- * lib/report.c, lib/flows.c): a real database built from
+/* Check suite for the reporting interface (lib/store/schema.c's views,
+ * lib/report/report.c, lib/report/flows.c): a real database built from
  * tests/fixtures/reports/ (a PSP report of eleven payouts, each made to
  * break its chain in one known way, and the bank statement they should
  * reach), matched with the default rules plus one forced manual match, at

@@ -1,4 +1,4 @@
-/* Check suite for lib/report_html.c: the HTML report on real databases
+/* Check suite for lib/report/report_html.c: the HTML report on real databases
  * built from committed files (the bundled samples, the matching fixture and
  * tests/fixtures/report_html), with report.as_of pinned so ages are fixed. It
  * pins the headline figures, the filter, HTML escaping of values from

@@ -1,4 +1,4 @@
-/* Check suite for lib/response.c: provider error bodies shaped as each
+/* Check suite for lib/errors/response.c: provider error bodies shaped as each
  * document shows them, and bodies that are truncated, empty, not JSON,
  * binary or huge. Every one is classified; none crashes. */
 #include "recon.h"

@@ -1,4 +1,4 @@
-/* Check suite for lib/timefmt.c: formats, zones, ranges and the calendar
+/* Check suite for lib/util/timefmt.c: formats, zones, ranges and the calendar
  * arithmetic behind the normalized UTC text. */
 #include "recon.h"
 #include "testutil.h"

@@ -1,4 +1,4 @@
-/* Check suite for schema upgrades (lib/schema.c, lib/views.c): migrations
+/* Check suite for schema upgrades (lib/store/schema.c, lib/views.c): migrations
  * are append-only (each one's SHA-256 is held here), databases written by
  * earlier releases (tests/fixtures/upgrade/, the SQL an old build left)
  * open and answer recon_flows_check with the figures a fresh database
