@@ -455,7 +455,11 @@ rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l,
  * does not keep (how the reference matched, the amount difference, the day
  * distance as the rule counts it, the sizes of both sides). Amounts, dates
  * and texts are the items' own; the rule's settings are in the run's
- * rules_text. Small on purpose: a million matches write a million of these. */
+ * rules_text. Small on purpose: a million matches write a million of these.
+ * The one JSON the library formats by hand (everything else goes through
+ * Jansson): integers and fixed words only, nothing to escape, and Jansson
+ * costs 1.8 s a million fresh objects (0.7 s reusing one) against 0.2 s
+ * here, on a 1M x 1M run of about 4.5 s (measured 2026-12-02). */
 void rc_match_evidence(const rc_rule *r, const rc_unit *l, const rc_unit *ri, const rc_verdict *v,
                        char *buf, size_t size) {
     static const char *const how[] = {"none", "equal", "normalized", "contains", "truncated"};
