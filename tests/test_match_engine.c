@@ -23,8 +23,8 @@ typedef struct {
     const char *reference, *group, *description;
 } trow;
 
-#define MAX_ROWS 64
-#define LOG_MAX 16384
+#define MAX_ROWS 4100
+#define LOG_MAX (1 << 18)
 
 /* A run: the rules, the engine, and the rows by id (ids 1..n). */
 typedef struct {
@@ -590,6 +590,163 @@ START_TEST(test_shuffled_rows_with_other_ids_give_the_same_decisions) {
 }
 END_TEST
 
+/* ---- shapes of real identifiers (reference = contains) ------------------------------------ */
+
+#define CONTAINS_RULE                                                                              \
+    "[rule inv]\nleft = bank\nright = psp\nreference = contains\nreference_left = description\n"   \
+    "reference_right = reference\ndate_window = 0..3\n"
+
+/* Rows made at run time: n invoices INV-2026-000NNNNNN (amount 1000 + 7k)
+ * and, for each, a bank line whose text `line` writes from the id. */
+typedef struct {
+    trow rows[MAX_ROWS];
+    char ext[MAX_ROWS][32], ref[MAX_ROWS][40], text[MAX_ROWS][96];
+    size_t n;
+} shape;
+
+static void add(shape *sh, const char *source, const char *ext, int64_t amount, const char *ref,
+                const char *text) {
+    ck_assert_uint_lt(sh->n, MAX_ROWS);
+    size_t i = sh->n++;
+    snprintf(sh->ext[i], sizeof sh->ext[i], "%s", ext);
+    snprintf(sh->ref[i], sizeof sh->ref[i], "%s", ref ? ref : "");
+    snprintf(sh->text[i], sizeof sh->text[i], "%s", text ? text : "");
+    int bank = !strcmp(source, "bank");
+    sh->rows[i] = (trow){source,
+                         sh->ext[i],
+                         bank ? "bank_credit" : "charge",
+                         "USD",
+                         amount,
+                         amount,
+                         "2024-03-04",
+                         NULL,
+                         ref ? sh->ref[i] : NULL,
+                         NULL,
+                         text ? sh->text[i] : NULL};
+}
+
+static void invoices(shape *sh, size_t n) {
+    for (size_t k = 0; k < n; k++) {
+        char ext[32], ref[40];
+        snprintf(ext, sizeof ext, "p%zu", k);
+        snprintf(ref, sizeof ref, "INV-2026-%09zu", k);
+        add(sh, "psp", ext, 1000 + 7 * (int64_t)k, ref, NULL);
+    }
+}
+
+/* Pairs whose bank line bN took invoice pN, out of all pairs. */
+static size_t own_pairs(const fixture *f, size_t *all) {
+    size_t own = 0;
+    *all = 0;
+    for (size_t i = 0; i < f->e.npairs; i++) {
+        const rc_units *L = &f->e.sides[0], *R = L + 1;
+        const rc_pair *p = &f->e.pairs[i];
+        own += !strcmp(rc_unit_name(L, &L->u[p->l]) + 1, rc_unit_name(R, &R->u[p->r]) + 1);
+        (*all)++;
+    }
+    return own;
+}
+
+/* 2000 ids that differ only in their last digits, each inside a bank
+ * line's text between other words: each line pairs with its own invoice.
+ * (A prefix index put them all in one bucket: every line visited every
+ * key.) */
+START_TEST(test_ids_sharing_a_long_prefix_each_pair_with_their_own) {
+    static shape sh;
+    sh.n = 0;
+    invoices(&sh, 2000);
+    for (size_t k = 0; k < 2000; k++) {
+        char ext[32], text[96];
+        snprintf(ext, sizeof ext, "b%zu", k);
+        snprintf(text, sizeof text, "SEPA CREDIT REF:INV2026%09zu/ACME GMBH", k);
+        add(&sh, "bank", ext, 1000 + 7 * (int64_t)k, NULL, text);
+    }
+    fixture f;
+    fixture_open(&f, CONTAINS_RULE, sh.rows, sh.n, NULL, NULL, 0);
+    rc_engine_pass(&f.e);
+    ck_assert_int_eq(rc_engine_rule(&f.e, 0), 0);
+    size_t all, own = own_pairs(&f, &all);
+    ck_assert_uint_eq(all, 2000);
+    ck_assert_uint_eq(own, 2000);
+    rc_engine_rule_done(&f.e, 0);
+    rc_engine_finish(&f.e);
+    ck_assert_uint_eq(f.e.nexc, 0);
+    fixture_close(&f);
+}
+END_TEST
+
+/* Lines cut after 13 characters, INV-2026-0000 (14 with the dash): 1000
+ * invoices start so, too many to judge one by one; the amount narrows
+ * them. b1's amount is one invoice's: it pairs. b2's amount is two
+ * invoices' (p10, and p900 made to match): ambiguous, both listed. A
+ * line cut before ten characters finds nothing. */
+START_TEST(test_an_id_cut_short_among_many_sharing_its_prefix_is_narrowed_by_amount) {
+    static shape sh;
+    sh.n = 0;
+    invoices(&sh, 1000);
+    sh.rows[900].amount = sh.rows[900].net = 1000 + 7 * 10; /* p900 as much as p10 */
+    add(&sh, "bank", "b1", 1000 + 7 * 123, NULL, "ACME GMBH INV-2026-0000");
+    add(&sh, "bank", "b2", 1000 + 7 * 10, NULL, "ACME GMBH INV-2026-0000");
+    add(&sh, "bank", "b3", 1000 + 7 * 5, NULL, "ACME INV-2026");
+    fixture f;
+    fixture_open(&f, CONTAINS_RULE, sh.rows, sh.n, NULL, NULL, 0);
+    run_engine(&f, 0);
+    ck_assert_str_eq(f.log,
+                     "inv: b1 = p123 980 {\"reference\":\"truncated\",\"difference\":0,\"days\":0,"
+                     "\"left_items\":1,\"right_items\":1}\n"
+                     "inv: b2 ambiguous [{\"source\": \"psp\", \"external_id\": \"p10\","
+                     " \"amount_minor\": 1070, \"currency\": \"USD\", \"items\": 1},"
+                     " {\"source\": \"psp\", \"external_id\": \"p900\", \"amount_minor\": 1070,"
+                     " \"currency\": \"USD\", \"items\": 1}]\n");
+    fixture_close(&f);
+}
+END_TEST
+
+/* One line names two invoices (a combined payment's text): it pairs with
+ * the one whose amount it carries. */
+START_TEST(test_a_text_holding_several_ids_pairs_with_the_one_whose_amount_fits) {
+    static shape sh;
+    sh.n = 0;
+    invoices(&sh, 50);
+    add(&sh, "bank", "b1", 1000 + 7 * 41, NULL, "INV-2026-000000007 INV-2026-000000041 ACME");
+    fixture f;
+    fixture_open(&f, CONTAINS_RULE, sh.rows, sh.n, NULL, NULL, 0);
+    run_engine(&f, 0);
+    ck_assert_str_eq(f.log,
+                     "inv: b1 = p41 995 {\"reference\":\"contains\",\"difference\":0,\"days\":0,"
+                     "\"left_items\":1,\"right_items\":1}\n");
+    fixture_close(&f);
+}
+END_TEST
+
+/* A text that more ids fit than the search checks (four times its cap of
+ * 32, all of the same amount) is ambiguous: no pair, an exception listing
+ * the first candidates, never a walk over every key. */
+START_TEST(test_a_text_too_many_ids_fit_is_ambiguous) {
+    static shape sh;
+    static char text[4096];
+    sh.n = 0;
+    size_t used = 0;
+    for (size_t k = 0; k < 200; k++) {
+        char ext[32], ref[40];
+        snprintf(ext, sizeof ext, "p%zu", k);
+        snprintf(ref, sizeof ref, "A%zu", k);
+        add(&sh, "psp", ext, 500, ref, NULL);
+        used += (size_t)snprintf(text + used, sizeof text - used, "A%zu ", k);
+    }
+    /* The bank text field holds 79 characters: the ids go in the row's
+     * description through the pool directly. */
+    add(&sh, "bank", "b1", 500, NULL, "X");
+    sh.rows[sh.n - 1].description = text;
+    fixture f;
+    fixture_open(&f, CONTAINS_RULE, sh.rows, sh.n, NULL, NULL, 0);
+    run_engine(&f, 0);
+    ck_assert_msg(!strncmp(f.log, "inv: b1 ambiguous [", 19), "%.300s", f.log);
+    ck_assert_ptr_null(strstr(f.log, " = "));
+    fixture_close(&f);
+}
+END_TEST
+
 static Suite *suite(void) {
     Suite *s = suite_create("match_engine");
     TCase *t = tcase_create("pairs");
@@ -618,6 +775,10 @@ static Suite *suite(void) {
     suite_add_tcase(s, t);
     t = tcase_create("determinism");
     tcase_add_test(t, test_shuffled_rows_with_other_ids_give_the_same_decisions);
+    tcase_add_test(t, test_ids_sharing_a_long_prefix_each_pair_with_their_own);
+    tcase_add_test(t, test_an_id_cut_short_among_many_sharing_its_prefix_is_narrowed_by_amount);
+    tcase_add_test(t, test_a_text_holding_several_ids_pairs_with_the_one_whose_amount_fits);
+    tcase_add_test(t, test_a_text_too_many_ids_fit_is_ambiguous);
     suite_add_tcase(s, t);
     return s;
 }

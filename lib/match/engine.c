@@ -5,9 +5,11 @@
  *      rule's sources and kinds) into arrays of units: a unit is one
  *      transaction, or on an aggregated side a group of transactions with
  *      the same key and currency (its amount the sum, its date the latest);
- *   2. index the right units by sorting them (by reference hash, by key
- *      prefix, or by currency, amount and date): every candidate search is
- *      a binary search, never a loop over the other side;
+ *   2. index the right units: sorted by reference hash, or by currency,
+ *      amount and date; for `contains`, a trie of their keys walked from
+ *      each token start of the left text (keytrie.c): every candidate
+ *      search costs its input and its output, never a loop over the other
+ *      side;
  *   3. judge each (left, right) pair found, and keep a pair only when each
  *      is the other's single best: an item with two equally good
  *      candidates, or whose candidate fits another item as well, is an
@@ -26,6 +28,7 @@
 #include <string.h>
 
 #include "match/engine.h"
+#include "match/keytrie.h"
 #include "util/calendar.h"
 #include "util/record.h"
 
@@ -35,7 +38,6 @@
 #error "the match engine must not see SQLite: loading and writing belong in match.c"
 #endif
 
-#define MIN_PREFIX 10    /* a key cut short in bank text: at least this many characters */
 #define MAX_CANDIDATES 8 /* listed in an exception */
 #define NEAR_DAYS 7      /* a date this far outside the window is a near miss */
 
@@ -341,53 +343,6 @@ int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bits
 
 /* ---- judging a pair ------------------------------------------------------------------------- */
 
-/* Is the right key inside the left text, both folded (rc_ref_fold), as
- * whole tokens? The key must start where a token of the text starts; a
- * space of the key (a separator in the id) may match one space of the text
- * or none (banks drop punctuation), but the text may have no space where
- * the key has none ("12-03" is not 1203); and the key must end where a
- * token ends ("45120" does not hold 4512). 3 when whole; 4 when the text
- * ends inside the key after at least MIN_PREFIX of its characters
- * (statements cut long ids at their field width); 0 when not. */
-static int contains_key(const char *text, const char *key) {
-    size_t kchars = 0;
-    for (const char *k = key; *k; k++)
-        kchars += *k != ' ';
-    if (!kchars) return 0;
-    for (const char *t = text; *t; t++) {
-        if (t != text && t[-1] != ' ') continue; /* not a token start */
-        const char *a = t, *b = key;
-        size_t got = 0;
-        for (;;) {
-            if (*b == ' ') {
-                b++;
-                if (*a == ' ') a++;
-                continue;
-            }
-            if (!*b) {
-                if (!*a || *a == ' ') return 3;
-                break;
-            }
-            if (!*a) {
-                if (kchars > MIN_PREFIX && got >= MIN_PREFIX) return 4;
-                break;
-            }
-            if (*a != *b) break;
-            a++, b++, got++;
-        }
-    }
-    return 0;
-}
-
-/* s without its spaces, into out (for prefix hashing). */
-static size_t unspaced(const char *s, char *out, size_t size) {
-    size_t n = 0;
-    for (; *s && n + 1 < size; s++)
-        if (*s != ' ') out[n++] = *s;
-    out[n] = '\0';
-    return n;
-}
-
 /* |v| without overflow, INT64_MIN included. */
 static uint64_t magnitude(int64_t v) {
     return v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
@@ -412,7 +367,7 @@ rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l,
         v.score -= r->ref == RC_REF_EQUAL ? 0 : 2;
         break;
     case RC_REF_CONTAINS:
-        v.ref_how = contains_key(lt, rt);
+        v.ref_how = rc_key_contains(lt, rt);
         if (!v.ref_how) v.failed = RC_FAIL_REFERENCE;
         v.score -= v.ref_how == 4 ? 20 : 5;
         break;
@@ -482,13 +437,22 @@ typedef struct {
 } keyed;
 
 /* An index over the right units: entries sorted by (key, tie, pos), kept
- * as sorted (one array, no copy: at a million units a copy was 20 MiB). */
+ * as sorted (one array, no copy: at a million units a copy was 20 MiB):
+ * by reference hash (equal, normalized) or by currency, amount and date.
+ * A contains rule has both the key trie and the amount index: a text that
+ * ends inside more keys than CONTAINS_CAP (an id cut short with a long
+ * prefix many ids share) narrows them by amount instead of one by one. */
 typedef struct {
     keyed *k;
     size_t n;
-    size_t prefix_lens[MIN_PREFIX]; /* contains: the prefix lengths indexed (1..MIN_PREFIX) */
-    size_t nprefix;
+    rc_keytrie trie;   /* contains: the right units' keys */
+    const char **keys; /* contains: each right unit's folded key (into R's pool) */
 } rc_index;
+
+/* Keys a text may be checked against one by one before it is narrowed by
+ * amount (a cut id), or, for whole ids, four times as many before the
+ * text counts as ambiguous (see rc_keytrie_find). */
+#define CONTAINS_CAP 32
 
 static int cmp_keyed(const void *a, const void *b) {
     const keyed *x = a, *y = b;
@@ -499,6 +463,8 @@ static int cmp_keyed(const void *a, const void *b) {
 
 static void index_free(rc_index *ix) {
     free(ix->k);
+    rc_keytrie_free(&ix->trie);
+    free(ix->keys);
     memset(ix, 0, sizeof *ix);
 }
 
@@ -546,24 +512,13 @@ static int build_index(const rc_rule *r, const rc_units *R, rc_index *ix) {
     size_t n = 0;
     for (size_t i = 0; i < R->n; i++) {
         const rc_unit *u = &R->u[i];
-        if (r->ref == RC_REF_NONE) {
+        if (r->ref == RC_REF_NONE || r->ref == RC_REF_CONTAINS) {
             /* Sorted by value, then currency and date: the value range is
              * scanned per distinct value, currency and dates by bisection. */
             k[n++] = (keyed){value_key(u->value),
                              (currency_key(u->currency) << 32) |
                                  (uint32_t)((int64_t)u->date - INT32_MIN),
                              (uint32_t)i};
-        } else if (r->ref == RC_REF_CONTAINS) {
-            char t[512];
-            size_t len = unspaced(rc_unit_text(R, u), t, sizeof t);
-            size_t p = len < MIN_PREFIX ? len : MIN_PREFIX;
-            if (!p) continue;
-            size_t j = 0;
-            while (j < ix->nprefix && ix->prefix_lens[j] != p)
-                j++;
-            if (j == ix->nprefix)
-                ix->prefix_lens[ix->nprefix++] = p; /* p <= MIN_PREFIX: always room */
-            k[n++] = (keyed){hash_n(t, p), 0, (uint32_t)i};
         } else if (u->hash) {
             k[n++] = (keyed){u->hash, 0, (uint32_t)i};
         }
@@ -571,40 +526,34 @@ static int build_index(const rc_rule *r, const rc_units *R, rc_index *ix) {
     if (n) qsort(k, n, sizeof *k, cmp_keyed);
     ix->k = k;
     ix->n = n;
+    if (r->ref != RC_REF_CONTAINS) return 0;
+    ix->keys = malloc((R->n ? R->n : 1) * sizeof *ix->keys);
+    if (!ix->keys) {
+        index_free(ix);
+        return -1;
+    }
+    for (size_t i = 0; i < R->n; i++)
+        ix->keys[i] = rc_unit_text(R, &R->u[i]);
+    if (rc_keytrie_build(&ix->trie, ix->keys, R->n)) {
+        index_free(ix);
+        return -1;
+    }
     return 0;
 }
 
 /* Calls fn for every right unit the index offers for left unit l: the same
- * reference hash; a key prefix found in l's text; or an amount in range
+ * reference hash; a key standing in l's text; or an amount in range
  * (dates are checked by the judge). widen_days widens the amount search's
- * date range (for near misses). */
+ * date range (for near misses). Returns 1 when fn stopped it, 2 when l's
+ * text holds so many keys that it is ambiguous (the search stopped), else
+ * 0. */
 typedef int (*visit_fn)(size_t right, void *ctx);
 
-static int visit_candidates(const rc_rule *r, const rc_units *L, const rc_unit *l,
-                            const rc_units *R, const rc_index *ix, int widen_days, visit_fn fn,
-                            void *ctx) {
-    if (r->ref == RC_REF_EQUAL || r->ref == RC_REF_NORMALIZED) {
-        if (!l->hash) return 0;
-        for (size_t i = lower_bound(ix, l->hash); i < ix->n && ix->k[i].key == l->hash; i++)
-            if (fn(ix->k[i].pos, ctx)) return 1;
-        return 0;
-    }
-    if (r->ref == RC_REF_CONTAINS) {
-        /* Every window of the text, spaces left out, that could be a key's
-         * first characters: the judge then checks the tokens. */
-        char t[512];
-        size_t n = unspaced(rc_unit_text(L, l), t, sizeof t);
-        for (size_t p = 0; p < ix->nprefix; p++) {
-            size_t len = ix->prefix_lens[p];
-            for (size_t at = 0; at + len <= n; at++) {
-                uint64_t h = hash_n(t + at, len);
-                for (size_t i = lower_bound(ix, h); i < ix->n && ix->k[i].key == h; i++)
-                    if (fn(ix->k[i].pos, ctx)) return 1;
-            }
-        }
-        return 0;
-    }
-    /* By amount: every right value v with |l - (±v)| <= tolerance. */
+/* The right units whose amount fits l's within the rule's tolerance, and
+ * (when want_hi > want_lo) whose key's trie rank is in [want_lo, want_hi). */
+static int visit_by_amount(const rc_rule *r, const rc_unit *l, const rc_units *R,
+                           const rc_index *ix, int widen_days, uint32_t want_lo, uint32_t want_hi,
+                           visit_fn fn, void *ctx) {
     uint64_t big = magnitude(l->value);
     uint64_t tol = (uint64_t)r->tol_minor;
     uint64_t bps = big / 10000 * (uint64_t)r->tol_bps + big % 10000 * (uint64_t)r->tol_bps / 10000;
@@ -638,12 +587,56 @@ static int visit_candidates(const rc_rule *r, const rc_units *L, const rc_unit *
             if (r->any_currency && r->use_date && l->date != RC_NO_DATE && ru->date != RC_NO_DATE &&
                 (ru->date < dlo || ru->date > dhi))
                 continue;
+            if (want_hi > want_lo) {
+                uint32_t rank = ix->trie.rank[ix->k[j].pos];
+                if (rank < want_lo || rank >= want_hi) continue;
+            }
             if (fn(ix->k[j].pos, ctx)) return 1;
         }
         if (v == UINT64_MAX) break;
         i = lower_bound(ix, v + 1);
     }
     return 0;
+}
+
+/* A contains search in progress: the trie's callbacks pass its keys (right
+ * unit indices) on to the visitor. */
+typedef struct {
+    const rc_rule *r;
+    const rc_unit *l;
+    const rc_units *R;
+    const rc_index *ix;
+    int widen_days;
+    visit_fn fn;
+    void *ctx;
+} contains_visit;
+
+static int on_key(uint32_t key, void *p) {
+    contains_visit *c = p;
+    return c->fn(key, c->ctx);
+}
+
+/* Too many keys for a cut id to check one by one: those whose amount fits. */
+static int on_key_range(uint32_t lo, uint32_t hi, void *p) {
+    contains_visit *c = p;
+    return visit_by_amount(c->r, c->l, c->R, c->ix, c->widen_days, lo, hi, c->fn, c->ctx);
+}
+
+static int visit_candidates(const rc_rule *r, const rc_units *L, const rc_unit *l,
+                            const rc_units *R, const rc_index *ix, int widen_days, visit_fn fn,
+                            void *ctx) {
+    if (r->ref == RC_REF_EQUAL || r->ref == RC_REF_NORMALIZED) {
+        if (!l->hash) return 0;
+        for (size_t i = lower_bound(ix, l->hash); i < ix->n && ix->k[i].key == l->hash; i++)
+            if (fn(ix->k[i].pos, ctx)) return 1;
+        return 0;
+    }
+    if (r->ref == RC_REF_CONTAINS) {
+        contains_visit c = {r, l, R, ix, widen_days, fn, ctx};
+        rc_keytrie_visit v = {on_key, on_key_range, &c, CONTAINS_CAP};
+        return rc_keytrie_find(&ix->trie, rc_unit_text(L, l), &v);
+    }
+    return visit_by_amount(r, l, R, ix, widen_days, 0, 0, fn, ctx);
 }
 
 /* ---- one rule ------------------------------------------------------------------------------ */
@@ -1005,7 +998,10 @@ static size_t pair_round(rc_engine *s, visit_ctx *c, const rc_index *ix, uint8_t
         c->l = &L->u[i];
         c->li = i;
         c->stamp++;
-        visit_candidates(c->r, L, c->l, R, ix, 0, on_candidate, c);
+        /* A text so many ids fit is ambiguous, whatever the judge says of
+         * the ones it got to: it never pairs, and is listed as such. */
+        if (visit_candidates(c->r, L, c->l, R, ix, 0, on_candidate, c) == 2 && bl[i].count)
+            bl[i].count = 2;
     }
     size_t made = 0;
     for (size_t i = 0; i < L->n; i++) {
