@@ -31,23 +31,13 @@ def split_quoted(text):
     "--" comments apart, so that nothing in them is taken for a word."""
     out, i, start = [], 0, 0
     while i < len(text):
-        if text.startswith('--', i):
-            j = text.find('\n', i)
-            j = len(text) if j < 0 else j
-            out.append((False, text[start:i]))
-            out.append((True, text[i:j]))
-            i = start = j
-        elif text[i] == "'":
-            j = i + 1
-            while j < len(text):
-                if text[j] == "'" and (j + 1 >= len(text) or text[j + 1] != "'"):
-                    break
-                j += 2 if text[j] == "'" else 1
-            out.append((False, text[start:i]))
-            out.append((True, text[i:j + 1]))
-            i = start = j + 1
-        else:
+        end = opaque_end(text, i)
+        if end == i:
             i += 1
+            continue
+        out.append((False, text[start:i]))
+        out.append((True, text[i:end]))
+        i = start = end
     out.append((False, text[start:]))
     return out
 
