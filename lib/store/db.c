@@ -1,7 +1,9 @@
-/* db: the database handle. Opening (pragmas, schema migration), closing,
- * error messages and small transaction helpers that every module uses.
- * All SQLite access goes through a recon_db so that a second storage
- * backend would be this module's work plus the SQL in ingest and report. */
+/* db: the database handle. Opening (the newer-schema check, pragmas, the
+ * schema's upkeep in schema.c), closing, error messages and the small
+ * statement and transaction helpers every adapter uses. SQL lives only in
+ * store/ and the adapters scripts/check-layers.py names, so a second
+ * storage backend would be this layer's work plus those adapters
+ * (docs/SCALE.md). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

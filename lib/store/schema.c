@@ -13,7 +13,6 @@
  * recon_open before any pragma). On a read-only handle nothing can be
  * written: outdated views are shadowed by TEMP views of this library's,
  * and a database that needs a migration is refused. */
-#include <openssl/evp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -86,27 +85,6 @@ static int view_name(const char *sql, char out[64]) {
     return 0;
 }
 
-void rc_views_hash(char out[65]) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned len = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    for (size_t i = 0; ok && i < rc_views_count(); i++) {
-        const char *sql = rc_view_sql(i);
-        /* The NUL too: it keeps statement boundaries in the hash. */
-        ok = EVP_DigestUpdate(ctx, sql, strlen(sql) + 1);
-    }
-    ok = ok && EVP_DigestFinal_ex(ctx, md, &len) && len == 32;
-    EVP_MD_CTX_free(ctx);
-    if (!ok) {
-        /* Never equal to a recorded hash: the views are re-created. */
-        snprintf(out, 65, "unhashed");
-        return;
-    }
-    for (unsigned i = 0; i < len; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
 static int drop_views(recon_db *db) {
     for (size_t i = 0; i < rc_views_count(); i++) {
         char name[64], sql[128];
@@ -135,18 +113,6 @@ static int create_views(recon_db *db, int temp) {
 }
 
 /* ---- the mirrored error table ---------------------------------------------------- */
-
-static int meta_get(recon_db *db, const char *key, char *out, size_t size) {
-    sqlite3_stmt *st;
-    int rc = rc_prepare(db, "SELECT value FROM meta WHERE key = ?1", &st);
-    if (rc) return rc;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    out[0] = '\0';
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? RECON_OK : rc_fail_sql(db, "reading meta");
-}
 
 static int fill_unified(recon_db *db) {
     sqlite3_stmt *st;
@@ -271,8 +237,35 @@ static int meta_int(const char *text) {
     return v;
 }
 
-static int read_state(recon_db *db, const char *views_hash, const char *currencies,
-                      schema_state *s) {
+/* The meta rows the upkeep compares, in one query: every open reads them. */
+#define MARK_MAX 80
+typedef struct {
+    char views[MARK_MAX], views_version[MARK_MAX], errors[MARK_MAX], currencies[MARK_MAX];
+} meta_marks;
+
+static int read_marks(recon_db *db, meta_marks *m) {
+    memset(m, 0, sizeof *m);
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db,
+                        "SELECT key, value FROM meta WHERE key IN"
+                        " ('views_sha256', 'views_version', 'error_table', 'currencies')",
+                        &st);
+    if (rc) return rc;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(st, 0);
+        const char *value = (const char *)sqlite3_column_text(st, 1);
+        char *to = !strcmp(key, "views_sha256")    ? m->views
+                   : !strcmp(key, "views_version") ? m->views_version
+                   : !strcmp(key, "error_table")   ? m->errors
+                                                   : m->currencies;
+        snprintf(to, MARK_MAX, "%s", value);
+    }
+    sqlite3_finalize(st);
+    return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(db, "reading meta");
+}
+
+static int read_state(recon_db *db, const char *currencies, schema_state *s) {
     int rc = user_version(db, &s->version);
     if (rc) return rc;
     if (s->version == 0 || s->version > RECON_SCHEMA_VERSION) {
@@ -280,18 +273,15 @@ static int read_state(recon_db *db, const char *views_hash, const char *currenci
         s->views = s->errors = s->currencies = 1;
         return RECON_OK;
     }
-    char have[80], version[16];
-    if ((rc = meta_get(db, "views_sha256", have, sizeof have)) ||
-        (rc = meta_get(db, "views_version", version, sizeof version)))
-        return rc;
+    meta_marks m;
+    if ((rc = read_marks(db, &m)) != RECON_OK) return rc;
     /* Views of a later interface version come from a newer librecon;
      * columns are only ever added, so they serve this one too: keep them
      * rather than take the database back a version. */
-    s->views = strcmp(have, views_hash) != 0 && meta_int(version) <= RC_VIEWS_VERSION;
-    if ((rc = meta_get(db, "error_table", have, sizeof have)) != RECON_OK) return rc;
-    s->errors = strcmp(have, rc_error_table_hash) != 0;
-    if ((rc = meta_get(db, "currencies", have, sizeof have)) != RECON_OK) return rc;
-    s->currencies = strcmp(have, currencies) != 0;
+    s->views =
+        strcmp(m.views, rc_views_sha256) != 0 && meta_int(m.views_version) <= RC_VIEWS_VERSION;
+    s->errors = strcmp(m.errors, rc_error_table_hash) != 0;
+    s->currencies = strcmp(m.currencies, currencies) != 0;
     return RECON_OK;
 }
 
@@ -306,11 +296,11 @@ static int apply_migrations(recon_db *db, int from) {
     return RECON_OK;
 }
 
-static int apply_views(recon_db *db, const char *views_hash) {
+static int apply_views(recon_db *db) {
     char version[16];
     snprintf(version, sizeof version, "%d", RC_VIEWS_VERSION);
     int rc = create_views(db, 0);
-    if (rc == RECON_OK && (rc = meta_set(db, "views_sha256", views_hash)) == RECON_OK)
+    if (rc == RECON_OK && (rc = meta_set(db, "views_sha256", rc_views_sha256)) == RECON_OK)
         rc = meta_set(db, "views_version", version);
     return rc;
 }
@@ -341,11 +331,10 @@ static int update_read_only(recon_db *db, const schema_state *s) {
 }
 
 int rc_schema_update(recon_db *db, int read_only) {
-    char views_hash[65], currencies[64];
-    rc_views_hash(views_hash);
+    char currencies[64];
     currency_signature(currencies, sizeof currencies);
     schema_state s;
-    int rc = read_state(db, views_hash, currencies, &s);
+    int rc = read_state(db, currencies, &s);
     if (rc) return rc;
     if (s.version > RECON_SCHEMA_VERSION) return refuse_newer(db, s.version);
     int migrate = s.version < RECON_SCHEMA_VERSION;
@@ -355,7 +344,7 @@ int rc_schema_update(recon_db *db, int read_only) {
 
     if ((rc = rc_begin(db)) != RECON_OK) return rc;
     /* Again under the write lock: another process may have done it. */
-    if ((rc = read_state(db, views_hash, currencies, &s)) != RECON_OK) goto done;
+    if ((rc = read_state(db, currencies, &s)) != RECON_OK) goto done;
     if (s.version > RECON_SCHEMA_VERSION) {
         rc = refuse_newer(db, s.version);
         goto done;
@@ -365,7 +354,7 @@ int rc_schema_update(recon_db *db, int read_only) {
      * a view reads, and the views must be this library's afterwards. */
     if (migrate || s.views) {
         if ((rc = drop_views(db)) || (rc = apply_migrations(db, s.version)) ||
-            (rc = apply_views(db, views_hash)))
+            (rc = apply_views(db)))
             goto done;
     }
     rc = apply_mirrors(db, &s, currencies);

@@ -59,9 +59,10 @@ int rc_schema_update(recon_db *db, int read_only);
 /* Migration `version` (1 = the first) as compiled in, or NULL. */
 const char *rc_schema_migration(int version);
 
-/* The SHA-256 (hex) of the views' text, as recorded in meta
- * 'views_sha256' of a database that has them (schema.c). */
-void rc_views_hash(char out[65]);
+/* The SHA-256 (hex) of the views' statements, each followed by a NUL, as
+ * recorded in meta 'views_sha256' of a database that has them: computed
+ * when the library is built (scripts/sqlembed.py), not at every open. */
+extern const char rc_views_sha256[];
 
 /* The views (lib/store/sql/views.sql, compiled in by scripts/sqlembed.py):
  * statement i is "CREATE VIEW name AS ...", in creation order.
