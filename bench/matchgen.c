@@ -5,6 +5,7 @@
  *   matchgen quality DIR          DIR/psp.csv, DIR/bank.csv, DIR/truth.csv
  *   matchgen one_to_one N DIR     DIR/psp.csv, DIR/bank.csv, DIR/onetoone.ini
  *   matchgen one_to_many N P DIR  DIR/psp.csv, DIR/bank.csv
+ *   matchgen dense N P DIR        DIR/psp.csv, DIR/bank.csv
  *
  * quality:     fourteen months of one merchant's books: 500 Stripe-like
  *              payouts of 20-60 charges, refunds and fees (half itemized,
@@ -23,6 +24,13 @@
  *              next; onetoone.ini is the one rule that pairs them.
  * one_to_many: N payout items in P payouts (fees, so net is not gross) and
  *              P bank credits naming the payout: the default rules' work.
+ * dense:       N items in P payouts, DENSE_PER_DAY a business day, the
+ *              shape that made judging quadratic: sequential payout ids
+ *              sharing a long prefix, items at a few subscription prices
+ *              (so nets of one day lie close together and sometimes tie),
+ *              and bank credits that name the payout in full, cut short
+ *              inside the shared prefix, or not at all. Bank line BKn
+ *              belongs to payout n: a match is right when the numbers agree.
  *
  * Like gen.c, the output is a pure function of the arguments: a fixed-seed
  * splitmix64 PRNG, integer money in minor units, dates from a civil
@@ -44,6 +52,7 @@
 #define Q_TWIN_EVERY 60  /* quality: a pair of same-amount payouts every 60 business days */
 #define O2O_PER_DAY 2000 /* one_to_one: charges a day */
 #define O2M_PER_DAY 40   /* one_to_many: payouts a day */
+#define DENSE_PER_DAY 67 /* dense: payouts a day */
 
 /* ---- PRNG (the same splitmix64 as gen.c) --------------------------------------------- */
 
@@ -793,6 +802,67 @@ static int gen_one_to_many(uint64_t n, uint64_t payouts, const char *dir) {
     return rc;
 }
 
+/* ---- dense ------------------------------------------------------------------------------ */
+
+/* One payout of a dense day: items mostly at subscription prices, an id of a long
+ * prefix every payout shares, and a bank credit whose text names it in
+ * full (upper-cased), cut after 14 characters (inside the shared prefix:
+ * only the amount can tell), or not at all. */
+static void dense_payout(rng *r, FILE *psp, FILE *bank, int64_t day, uint64_t n, uint64_t seq) {
+    static const int64_t price[] = {990, 1990, 2990, 4990, 9990};
+    char po[40], text[80];
+    snprintf(po, sizeof po, "po_1PQ2026DEC%08llu", (unsigned long long)seq);
+    int64_t net = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        char id[64];
+        /* One item in five is metered usage: a price of its own. */
+        int64_t amount = chance(r, 200) ? between(r, 500, 50000) : price[below(r, ARRAY_LEN(price))];
+        int64_t fee = card_fee(0, amount);
+        snprintf(id, sizeof id, "ch_1PQ2026DEC%08llu%04llu", (unsigned long long)seq,
+                 (unsigned long long)i);
+        int64_t created = (day - between(r, 1, 3)) * DAY + between(r, 0, DAY - 1);
+        psp_row row = {id, "charge", created, day, amount, fee, 0, po, "", "Subscription", ""};
+        write_psp(psp, &row);
+        net += amount - fee;
+    }
+    switch (seq % 3) {
+    case 0:
+        snprintf(text, sizeof text, "STRIPE PAYOUT %s", po);
+        upper(text);
+        break;
+    case 1:
+        snprintf(text, sizeof text, "STRIPE PAYOUT %.14s", po);
+        upper(text);
+        break;
+    default:
+        snprintf(text, sizeof text, "STRIPE TRANSFER");
+    }
+    char id[24];
+    snprintf(id, sizeof id, "BK%012llu", (unsigned long long)seq);
+    bank_row row = {id, add_business_days(day, between(r, 0, 3)), text, net, 0, ""};
+    write_bank(bank, &row);
+}
+
+static int gen_dense(uint64_t n, uint64_t payouts, const char *dir) {
+    rng r = {0x5eed0009ULL};
+    FILE *psp = open_out(dir, "psp.csv");
+    FILE *bank = psp ? open_out(dir, "bank.csv") : NULL;
+    int rc = bank ? 0 : 1;
+    if (!rc) {
+        fputs(PSP_HEADER, psp);
+        fputs(BANK_HEADER, bank);
+    }
+    int64_t day = FIRST_DAY;
+    for (uint64_t p = 0; !rc && p < payouts; p++) {
+        if (p && p % DENSE_PER_DAY == 0) day = add_business_days(day, 1);
+        uint64_t items = n / payouts + (p < n % payouts);
+        dense_payout(&r, psp, bank, day, items, p + 1);
+    }
+    rc |= close_out(psp, dir, "psp.csv");
+    rc |= close_out(bank, dir, "bank.csv");
+    return rc;
+}
+
 /* ---- main ------------------------------------------------------------------------------- */
 
 static int parse_count(const char *s, uint64_t *out) {
@@ -814,9 +884,13 @@ int main(int argc, char **argv) {
     if (argc == 5 && !strcmp(mode, "one_to_many") && !parse_count(argv[2], &n) &&
         !parse_count(argv[3], &p) && p <= n)
         return gen_one_to_many(n, p, argv[4]);
+    if (argc == 5 && !strcmp(mode, "dense") && !parse_count(argv[2], &n) &&
+        !parse_count(argv[3], &p) && p <= n)
+        return gen_dense(n, p, argv[4]);
     fputs("usage: matchgen quality DIR\n"
           "       matchgen one_to_one N DIR\n"
-          "       matchgen one_to_many N P DIR   (1 <= P <= N)\n",
+          "       matchgen one_to_many N P DIR   (1 <= P <= N)\n"
+          "       matchgen dense N P DIR         (1 <= P <= N)\n",
           stderr);
     return 1;
 }

@@ -75,6 +75,10 @@ static recon_match_result run_on(recon_db *d, const char *rules_text) {
     recon_match_result res;
     ck_assert_msg(recon_match_run(d, &o, &res) == RECON_OK, "%s", recon_errmsg(d));
     recon_rules_free(r);
+    /* The run writes without SQLite's foreign-key lookups (trusted ids):
+     * every reference it wrote holds, and the checks are back on. */
+    ck_assert_int_eq(tu_qint(d->sql, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    ck_assert_int_eq(tu_qint(d->sql, "PRAGMA foreign_keys"), 1);
     return res;
 }
 
@@ -1101,6 +1105,8 @@ START_TEST(test_dry_run_writes_nothing) {
     o.dry_run = 1;
     recon_match_result res;
     ck_assert_int_eq(recon_match_run(db, &o, &res), RECON_OK);
+    /* Rolled back: the foreign-key checks are back on all the same. */
+    ck_assert_int_eq(tu_qint(db->sql, "PRAGMA foreign_keys"), 1);
     ck_assert_uint_eq(res.matches, 1);
     ck_assert_int_eq(res.run_id, 0);
     ck_assert_int_eq(tu_qint(sq, "SELECT (SELECT count(*) FROM matches) + (SELECT count(*) FROM"

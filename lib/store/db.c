@@ -126,6 +126,26 @@ int rc_begin(recon_db *db) {
     return RECON_OK;
 }
 
+int rc_begin_trusted(recon_db *db) {
+    /* Inside a caller's transaction the pragma would be a silent no-op:
+     * then the checks simply stay as they are. */
+    db->fk_suspended = 0;
+    if (sqlite3_get_autocommit(db->sql)) {
+        if (sqlite3_exec(db->sql, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL) != SQLITE_OK)
+            return rc_fail_sql(db, "starting a transaction");
+        db->fk_suspended = 1;
+    }
+    int rc = rc_begin(db);
+    if (rc) rc_end_trusted(db);
+    return rc;
+}
+
+void rc_end_trusted(recon_db *db) {
+    if (db->fk_suspended && sqlite3_get_autocommit(db->sql))
+        sqlite3_exec(db->sql, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    db->fk_suspended = 0;
+}
+
 int rc_commit(recon_db *db) {
     if (sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         int rc = rc_fail_sql(db, "committing");

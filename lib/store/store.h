@@ -15,6 +15,7 @@
 struct recon_db {
     sqlite3 *sql;
     int busy_timeout_ms; /* as opened: named in "database is busy" messages */
+    int fk_suspended;    /* rc_begin_trusted turned foreign keys off */
     char errmsg[1024];
 };
 
@@ -37,6 +38,15 @@ int rc_prepare(recon_db *db, const char *sql, sqlite3_stmt **out);
 int rc_begin(recon_db *db);
 int rc_commit(recon_db *db);
 void rc_rollback(recon_db *db);
+
+/* A write transaction whose rows refer only to rows read or written within
+ * it (the match run): rc_begin without SQLite's foreign-key lookups, which
+ * were a fifth of a million-match run (BENCHMARKS.md). The pragma cannot
+ * change inside a transaction, so it is set around it: end with rc_commit
+ * or rc_rollback, then always rc_end_trusted, which turns the checks back
+ * on. Tests run PRAGMA foreign_key_check after such runs. */
+int rc_begin_trusted(recon_db *db);
+void rc_end_trusted(recon_db *db);
 
 /* The audit clock: the current UTC time as "YYYY-MM-DDTHH:MM:SSZ", for the
  * columns that say when a row was written. Nothing the engine decides
