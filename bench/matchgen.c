@@ -816,7 +816,8 @@ static void dense_payout(rng *r, FILE *psp, FILE *bank, int64_t day, uint64_t n,
     for (uint64_t i = 0; i < n; i++) {
         char id[64];
         /* One item in five is metered usage: a price of its own. */
-        int64_t amount = chance(r, 200) ? between(r, 500, 50000) : price[below(r, ARRAY_LEN(price))];
+        int64_t amount =
+            chance(r, 200) ? between(r, 500, 50000) : price[below(r, ARRAY_LEN(price))];
         int64_t fee = card_fee(0, amount);
         snprintf(id, sizeof id, "ch_1PQ2026DEC%08llu%04llu", (unsigned long long)seq,
                  (unsigned long long)i);
