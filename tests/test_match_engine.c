@@ -747,6 +747,92 @@ START_TEST(test_a_text_too_many_ids_fit_is_ambiguous) {
 }
 END_TEST
 
+/* ---- a dense payout day (default rules' items rules) --------------------------------------- */
+
+#define DENSE_RULES                                                                                \
+    "[rule named]\nleft = bank\nleft_kinds = bank_credit\nright = psp\nright_kinds = !payout\n"    \
+    "cardinality = one_to_many\ngroup_by = group_id\namount_right = net\n"                         \
+    "reference = contains\nreference_left = description\nreference_right = group_id\n"             \
+    "date_left = occurred\ndate_right = settled\ndate_window = 0..5\nbusiness_days = yes\n"        \
+    "[rule by_amount]\nleft = bank\nleft_kinds = bank_credit\nright = psp\n"                       \
+    "right_kinds = !payout\ncardinality = one_to_many\ngroup_by = group_id\n"                      \
+    "amount_right = net\ndate_left = occurred\ndate_right = settled\ndate_window = 0..3\n"         \
+    "business_days = yes\n"
+
+#define DENSE_PAYOUTS 300
+
+/* Rows of a dense day: payout k (of DENSE_PAYOUTS, all settling on one
+ * Monday) has three items netting 1000.00 + 0.17 k, ids sharing a long
+ * prefix (po_1PQ2026DEC00000000 + k); its credit bk, the next day, names it
+ * in full (k % 3 == 0), cut inside the prefix all share (1), or not at all
+ * (2). Payouts 296 and 299, both unnamed, net the same. */
+typedef struct {
+    trow rows[4 * DENSE_PAYOUTS];
+    char ext[4 * DENSE_PAYOUTS][32], group[DENSE_PAYOUTS][32], text[DENSE_PAYOUTS][64];
+    size_t n;
+} dense_day;
+
+static void dense_rows(dense_day *d) {
+    d->n = 0;
+    for (int k = 0; k < DENSE_PAYOUTS; k++) {
+        int64_t net = 100000 + 17 * (k == 299 ? 296 : k);
+        const int64_t item[3] = {50000, 30000, net - 80000};
+        snprintf(d->group[k], sizeof d->group[k], "po_1PQ2026DEC%08d", k);
+        for (int i = 0; i < 3; i++) {
+            snprintf(d->ext[d->n], sizeof d->ext[d->n], "ch%d_%d", k, i);
+            d->rows[d->n] =
+                (trow){"psp",        d->ext[d->n], "charge", "USD",       item[i], item[i],
+                       "2024-03-01", "2024-03-04", NULL,     d->group[k], NULL};
+            d->n++;
+        }
+        if (k % 3 == 0)
+            snprintf(d->text[k], sizeof d->text[k], "STRIPE PAYOUT PO_1PQ2026DEC%08d", k);
+        else
+            snprintf(d->text[k], sizeof d->text[k],
+                     k % 3 == 1 ? "STRIPE PAYOUT PO_1PQ2026DEC0" : "STRIPE TRANSFER");
+        snprintf(d->ext[d->n], sizeof d->ext[d->n], "b%d", k);
+        d->rows[d->n] = (trow){"bank",       d->ext[d->n], "bank_credit", "USD", net,       net,
+                               "2024-03-05", NULL,         NULL,          NULL,  d->text[k]};
+        d->n++;
+    }
+}
+
+/* Every credit pairs with its own payout, by name, by amount within the
+ * cut name, or by amount alone, except the two unnamed twins: ambiguous,
+ * each listing both. The work is the candidates', not credits x payouts
+ * (90,000 here): 318 judgements for 300 credits when written, held
+ * under three a credit. */
+START_TEST(test_a_dense_payout_day_pairs_each_credit_with_its_own_payout) {
+    static dense_day d;
+    dense_rows(&d);
+    fixture f;
+    fixture_open(&f, DENSE_RULES, d.rows, d.n, NULL, NULL, 0);
+    run_engine(&f, 0);
+    int pairs = 0;
+    for (const char *line = f.log; *line; line = strchr(line, '\n') + 1) {
+        int b, po;
+        if (sscanf(line, "%*[a-z_]: b%d = po_1PQ2026DEC%d(3 items)", &b, &po) == 2) {
+            ck_assert_msg(b == po, "%.80s", line);
+            pairs++;
+        }
+    }
+    ck_assert_int_eq(pairs, DENSE_PAYOUTS - 2);
+    const char *twins =
+        "by_amount: b296 ambiguous [{\"source\": \"psp\", \"group\": \"po_1PQ2026DEC00000296\","
+        " \"amount_minor\": 105032, \"currency\": \"USD\", \"items\": 3}, {\"source\": \"psp\","
+        " \"group\": \"po_1PQ2026DEC00000299\", \"amount_minor\": 105032, \"currency\": \"USD\","
+        " \"items\": 3}]\n"
+        "by_amount: b299 ambiguous [{\"source\": \"psp\", \"group\": \"po_1PQ2026DEC00000296\","
+        " \"amount_minor\": 105032, \"currency\": \"USD\", \"items\": 3}, {\"source\": \"psp\","
+        " \"group\": \"po_1PQ2026DEC00000299\", \"amount_minor\": 105032, \"currency\": \"USD\","
+        " \"items\": 3}]\n";
+    const char *exc = strstr(f.log, "by_amount: b296 ");
+    ck_assert_msg(exc && !strcmp(exc, twins), "%s", exc ? exc : f.log);
+    ck_assert_uint_lt(f.e.judged, 3 * DENSE_PAYOUTS);
+    fixture_close(&f);
+}
+END_TEST
+
 static Suite *suite(void) {
     Suite *s = suite_create("match_engine");
     TCase *t = tcase_create("pairs");
@@ -779,6 +865,7 @@ static Suite *suite(void) {
     tcase_add_test(t, test_an_id_cut_short_among_many_sharing_its_prefix_is_narrowed_by_amount);
     tcase_add_test(t, test_a_text_holding_several_ids_pairs_with_the_one_whose_amount_fits);
     tcase_add_test(t, test_a_text_too_many_ids_fit_is_ambiguous);
+    tcase_add_test(t, test_a_dense_payout_day_pairs_each_credit_with_its_own_payout);
     suite_add_tcase(s, t);
     return s;
 }

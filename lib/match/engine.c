@@ -682,6 +682,7 @@ typedef struct {
     uint32_t *seen;        /* per right unit: the stamp of the last left unit it was noted
                               for (a key repeated in one bank text is offered twice) */
     uint32_t stamp;
+    uint64_t judged; /* rc_match_judge calls, for rc_engine.judged */
 } visit_ctx;
 
 /* Vetoes sorted by (transaction, match): the undone matches of a pair's
@@ -762,6 +763,7 @@ static int on_candidate(size_t ri, void *p) {
     visit_ctx *c = p;
     if (c->used_r[ri] || c->seen[ri] == c->stamp) return 0;
     c->seen[ri] = c->stamp;
+    c->judged++;
     rc_verdict v = rc_match_judge(c->r, c->L, c->l, c->R, &c->R->u[ri]);
     if (v.failed || vetoed(c, ri)) return 0;
     note(&c->bl[c->li], v.score, ri);
@@ -787,6 +789,7 @@ static int unit_order(const rc_units *R, size_t a, size_t b) {
 static int on_listed(size_t ri, void *p) {
     visit_ctx *c = p;
     if (c->used_r[ri]) return 0;
+    c->judged++;
     rc_verdict v = rc_match_judge(c->r, c->L, c->l, c->R, &c->R->u[ri]);
     int keep = c->best_only
                    ? !v.failed && v.score == c->best_score
@@ -1054,8 +1057,8 @@ static int run_rule(rc_engine *s, size_t ri) {
         /* A sum that overflowed never matches: treat it as used up. */
         for (size_t i = 0; i < L->n; i++)
             used_l[i] = (uint8_t)(L->u[i].overflow != 0);
-        visit_ctx c = {r, L, R, NULL,     0,      bl,   br, RC_FAIL_NONE, {0}, {0},
-                       0, 0, 0, &s->veto, used_r, seen, 0};
+        visit_ctx c = {r, L, R,        NULL,   0,    bl, br, RC_FAIL_NONE, {0}, {0}, 0,
+                       0, 0, &s->veto, used_r, seen, 0,  0};
         size_t first_pair = s->npairs;
         while (pair_round(s, &c, &ix, used_l, used_r) && !s->oom)
             ;
@@ -1063,6 +1066,7 @@ static int run_rule(rc_engine *s, size_t ri) {
             if (L->u[i].overflow)
                 used_l[i] = 0, bl[i].count = 0; /* no candidates: maybe a near miss */
         rule_exceptions(s, &c, &ix, used_l);
+        s->judged += c.judged;
         index_free(&ix);
         /* Loading and grouping every item costs half a second on a million
          * rows: only worth it when the rule matched a payout row. */

@@ -226,6 +226,9 @@ typedef struct {
     size_t npairs, cap_pairs;
     rc_exception *exc; /* the current pass's; after rc_engine_finish, those that stand */
     size_t nexc, cap_exc;
+    /* Pairs judged so far: the work a run grows with. Tests hold it in
+     * proportion to the candidates, whatever the data's shape. */
+    uint64_t judged;
     int oom;
 } rc_engine;
 
