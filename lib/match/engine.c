@@ -989,15 +989,17 @@ int rc_match_load_sides(const rc_rows *rows, const rc_rule *r, const rc_bitset *
  * forms a pair, so a second run finds nothing a first one could have made:
  * runs are idempotent. Returns the number of pairs made. */
 static size_t pair_round(rc_engine *s, visit_ctx *c, const rc_index *ix, uint8_t *used_l,
-                         uint8_t *used_r) {
+                         uint8_t *used_r, int round) {
     const rc_units *L = c->L, *R = c->R;
     best *bl = c->bl, *br = c->br;
-    for (size_t i = 0; i < L->n; i++)
-        bl[i] = (best){-1, 0, 0};
     for (size_t i = 0; i < R->n; i++)
         br[i] = (best){-1, 0, 0};
     for (size_t i = 0; i < L->n; i++) {
         if (used_l[i]) continue;
+        /* Candidates only ever go (taken by a pair): a unit that had none
+         * has none now, and is not searched again. */
+        if (round && bl[i].count == 0) continue;
+        bl[i] = (best){-1, 0, 0};
         c->l = &L->u[i];
         c->li = i;
         c->stamp++;
@@ -1060,7 +1062,7 @@ static int run_rule(rc_engine *s, size_t ri) {
         visit_ctx c = {r, L, R,        NULL,   0,    bl, br, RC_FAIL_NONE, {0}, {0}, 0,
                        0, 0, &s->veto, used_r, seen, 0,  0};
         size_t first_pair = s->npairs;
-        while (pair_round(s, &c, &ix, used_l, used_r) && !s->oom)
+        for (int round = 0; pair_round(s, &c, &ix, used_l, used_r, round) && !s->oom; round++)
             ;
         for (size_t i = 0; i < L->n; i++)
             if (L->u[i].overflow)
