@@ -381,6 +381,50 @@ START_TEST(test_bai2_quote_in_text_is_text) {
 }
 END_TEST
 
+/* BAI2 as banks send it: a group and account that name no currency report
+ * in US dollars (BAI2's default); an account's summaries continued on 88
+ * records, split anywhere (here between a type code and its amount), are
+ * summed as one record, so every trailer agrees; a 16's text keeps the
+ * spaces after its commas, and a bad count in a continuation names it. */
+START_TEST(test_bai2_as_banks_send_it) {
+    recon_import_result r = import_bai2("spec.bai",
+                                        "01,BANK,ME,240301,0800,1,,,2/\n"
+                                        "02,ME,BANK,1,240301,,,2/\n"
+                                        "03,555,,010,-500,,,100,1000,,,190/\n"
+                                        "88,500,,,400,2000,,/\n"
+                                        "16,195,1500,0,REF1,,WIRE IN, FROM: ACME, REF: 9/\n"
+                                        "88,MORE, TEXT\n"
+                                        "49,4500,5/\n"
+                                        "98,4500,1,7/\n"
+                                        "99,4500,1,9/\n",
+                                        "spec");
+    ck_assert_int_eq(r.rows_inserted, 1);
+    ck_assert_int_eq(r.rows_rejected, 0);
+    ck_assert_int_eq(r.checks_passed, 3);
+    ck_assert_int_eq(r.checks_failed, 0);
+    TU_ASSERT_Q(sq, "USD|1500|WIRE IN, FROM: ACME, REF: 9 MORE, TEXT",
+                "SELECT currency || '|' || amount_minor || '|' || description FROM transactions");
+    r = import_bai2("badcont.bai",
+                    "01,BANK,ME,240301,0800,1,,,2/\n"
+                    "02,ME,BANK,1,240301,,EUR,2/\n"
+                    "03,556,,010,100,1,/\n"
+                    "88,015,100,1,D,x/\n"
+                    "16,195,100,0,REF2,,X/\n"
+                    "49,300,4/\n"
+                    "98,300,1,6/\n"
+                    "99,300,1,8/\n",
+                    "badcont");
+    ck_assert_int_eq(r.rows_inserted, 1);
+    TU_ASSERT_Q(sq, "EUR", "SELECT currency FROM transactions WHERE external_id = 'REF2'");
+    TU_ASSERT_Q(sq,
+                "3|record_invalid|03 record, continued at line 4 (88), field 6: the distribution "
+                "count of funds type D is 'x', not the number of (days, amount) pairs that follow",
+                "SELECT line || '|' || provider_code || '|' || message FROM failures"
+                " WHERE import_id = %lld",
+                (long long)r.import_id);
+}
+END_TEST
+
 /* A file cut short is a failed check on its last line naming each missing
  * trailer, never a clean import. */
 START_TEST(test_bai2_truncated_file_fails_its_check) {
@@ -563,6 +607,7 @@ static Suite *layouts_suite(void) {
     tcase_add_test(t, test_bai2_statement_without_details_imports_empty);
     tcase_add_test(t, test_bai2_bad_distribution_counts_reject_the_record);
     tcase_add_test(t, test_bai2_quote_in_text_is_text);
+    tcase_add_test(t, test_bai2_as_banks_send_it);
     tcase_add_test(t, test_bai2_truncated_file_fails_its_check);
     tcase_add_test(t, test_bai2_account_tells_identical_lines_apart);
     tcase_add_test(t, test_bai2_reader_errors_name_the_record_field);

@@ -41,6 +41,16 @@ struct rc_bai2 {
     rc_strbuf col[RC_BAI2_COLUMNS];
     rc_strbuf raw;
     uint64_t pending_line;
+    /* The account's summaries (03 fields from the type code on, then each
+     * continuing 88's), summed once the last 88 is read; for each field,
+     * the line and field number it came from, for messages. */
+    int summaries_open;
+    rc_strbuf sum_text;
+    size_t *sum_off;
+    uint64_t *sum_line;
+    size_t *sum_field;
+    size_t sum_n, sum_cap;
+    record sum_record; /* the 03, whose line a rejection names */
     /* Control sums: amounts and record counts per account, group, file. */
     int64_t acct_sum, group_sum, file_sum;
     long acct_records, group_records, file_records, group_accounts, file_groups;
@@ -59,6 +69,23 @@ static int set(rc_strbuf *b, const char *s, size_t n) {
 
 static const char *field(const record *r, size_t i) {
     return i < r->nfields ? r->text.s + r->off[i] : "";
+}
+
+/* Fields to walk: a record's, or an account's summaries gathered from its
+ * 03 record and the 88s that continue it (a summary may be split between
+ * them anywhere, even between its type code and its amount). */
+typedef struct {
+    const char *text;
+    const size_t *off;
+    size_t n;
+} fieldview;
+
+static const char *vfield(const fieldview *v, size_t i) {
+    return i < v->n ? v->text + v->off[i] : "";
+}
+
+static fieldview view_of(const record *r) {
+    return (fieldview){r->text.s, r->off, r->nfields};
 }
 
 /* Copies the reader's row. The '/' that ends a record is dropped from its
@@ -94,6 +121,14 @@ static int copy_record(record *r, const rc_csv_row *row) {
     return 0;
 }
 
+/* What a rejection of r names: its line, bytes and field count. */
+static int copy_same(record *to, const record *from) {
+    to->line = from->line;
+    to->nfields = from->nfields;
+    to->error_field = 0;
+    return set(&to->raw, from->raw.s ? from->raw.s : "", from->raw.len);
+}
+
 /* A BAI2 amount: optional sign, digits. Empty is 0. */
 static int amount(const char *s, int64_t *out) {
     int neg = 0;
@@ -124,34 +159,57 @@ static long count_of(const char *s, long max) {
 /* The number of (days, amount) pairs of a funds type D whose count is
  * field i; -1 when that field is not a count, or counts more pairs than
  * the record has fields left. */
-static long distributions(const record *r, size_t i) {
-    long room = i < r->nfields ? (long)((r->nfields - i - 1) / 2) : 0;
-    return count_of(field(r, i), room);
+static long distributions(const fieldview *v, size_t i) {
+    long room = i < v->n ? (long)((v->n - i - 1) / 2) : 0;
+    return count_of(vfield(v, i), room);
 }
 
 static void add(rc_bai2 *b, int64_t *sum, int64_t v) {
     if (__builtin_add_overflow(*sum, v, sum)) b->overflow = 1;
 }
 
-/* Sums the amounts of an 03 record's (or its 88's) summary groups: type,
- * amount, item count, funds type and the funds type's own fields. Returns
- * 0, or the index of a distribution count that is not one. */
-static size_t sum_summaries(rc_bai2 *b, const record *r, size_t from) {
-    size_t i = from;
-    while (i + 1 < r->nfields) {
+/* Sums the amounts of an account's summary groups (type, amount, item
+ * count, funds type and the funds type's own fields), from field 0 of v.
+ * Returns 0, or 1 + the index of a distribution count that is not one. */
+static size_t sum_summaries(rc_bai2 *b, const fieldview *sv) {
+    size_t i = 0;
+    while (i + 1 < sv->n) {
         int64_t v;
-        if (amount(field(r, i + 1), &v) == 0) add(b, &b->acct_sum, v);
-        const char *funds = field(r, i + 3);
+        if (amount(vfield(sv, i + 1), &v) == 0) add(b, &b->acct_sum, v);
+        const char *funds = vfield(sv, i + 3);
         i += 4;
         if (funds[0] == 'S' || funds[0] == 's') {
             i += 3;
         } else if (funds[0] == 'V' || funds[0] == 'v') {
             i += 2;
         } else if (funds[0] == 'D' || funds[0] == 'd') {
-            long n = distributions(r, i);
-            if (n < 0) return i;
+            long n = distributions(sv, i);
+            if (n < 0) return i + 1;
             i += 1 + 2 * (size_t)n;
         }
+    }
+    return 0;
+}
+
+/* Adds fields from..nfields-1 of r to the account's summaries. */
+static int gather_summaries(rc_bai2 *b, const record *r, size_t from) {
+    for (size_t k = from; k < r->nfields; k++) {
+        if (b->sum_n == b->sum_cap) {
+            size_t cap = b->sum_cap ? 2 * b->sum_cap : 32;
+            size_t *off = realloc(b->sum_off, cap * sizeof *off);
+            if (off) b->sum_off = off;
+            size_t *fno = realloc(b->sum_field, cap * sizeof *fno);
+            if (fno) b->sum_field = fno;
+            uint64_t *line = realloc(b->sum_line, cap * sizeof *line);
+            if (line) b->sum_line = line;
+            if (!off || !fno || !line) return -1;
+            b->sum_cap = cap;
+        }
+        b->sum_off[b->sum_n] = b->sum_text.len;
+        b->sum_field[b->sum_n] = k;
+        b->sum_line[b->sum_n++] = r->line;
+        const char *f = field(r, k);
+        if (rc_strbuf_put(&b->sum_text, f, strlen(f) + 1)) return -1;
     }
     return 0;
 }
@@ -171,10 +229,28 @@ static size_t detail_refs(const record *r) {
     if (funds[0] == 'V' || funds[0] == 'v') return 6;
     if (funds[0] == 'S' || funds[0] == 's') return 7;
     if (funds[0] == 'D' || funds[0] == 'd') {
-        long n = distributions(r, 4);
+        fieldview v = view_of(r);
+        long n = distributions(&v, 4);
         return n < 0 ? 0 : 5 + 2 * (size_t)n;
     }
     return 4;
+}
+
+/* The bytes of r from its field k to the end, as in the file: BAI2 text
+ * is everything after the fields before it, commas and the spaces after
+ * them included (the CSV reader trims spaces around fields). Spaces at
+ * either end and the '/' that may end the record are not text. */
+static void raw_from(const record *r, size_t k, const char **out, size_t *len) {
+    const char *s = r->raw.s ? r->raw.s : "", *end = s + r->raw.len;
+    for (size_t commas = 0; s < end && commas < k; s++)
+        commas += *s == ',';
+    while (s < end && *s == ' ')
+        s++;
+    while (end > s && (end[-1] == ' ' || end[-1] == '\r'))
+        end--;
+    if (end > s && end[-1] == '/') end--;
+    *out = s;
+    *len = (size_t)(end - s);
 }
 
 /* Builds the pending detail from a 16 record whose bank reference is
@@ -196,12 +272,12 @@ static int start_detail(rc_bai2 *b, const record *r, size_t i) {
     for (int k = 0; k < RC_BAI2_COLUMNS - 1; k++)
         if (set(&b->col[k], vals[k], strlen(vals[k]))) return -1;
     /* The text is the rest of the record, commas and all. */
+    const char *text;
+    size_t len = 0;
     b->col[10].len = 0;
-    if (rc_strbuf_put(&b->col[10], "", 0)) return -1;
-    for (size_t k = i + 2; k < r->nfields; k++)
-        if ((k > i + 2 && rc_strbuf_put(&b->col[10], ",", 1)) ||
-            rc_strbuf_put(&b->col[10], field(r, k), strlen(field(r, k))))
-            return -1;
+    if (i + 2 < r->nfields) raw_from(r, i + 2, &text, &len);
+    if (rc_strbuf_put(&b->col[10], "", 0) || (len && rc_strbuf_put(&b->col[10], text, len)))
+        return -1;
     if (set(&b->raw, r->raw.s, r->raw.len)) return -1;
     b->pending_line = r->line;
     b->pending = 1;
@@ -210,12 +286,11 @@ static int start_detail(rc_bai2 *b, const record *r, size_t i) {
 
 static int continue_detail(rc_bai2 *b, const record *r) {
     rc_strbuf *text = &b->col[10];
-    for (size_t k = 1; k < r->nfields; k++) {
-        const char *f = field(r, k);
-        if ((text->len && rc_strbuf_put(text, k == 1 ? " " : ",", 1)) ||
-            rc_strbuf_put(text, f, strlen(f)))
-            return -1;
-    }
+    const char *more;
+    size_t len = 0;
+    if (r->nfields > 1) raw_from(r, 1, &more, &len);
+    if (len && ((text->len && rc_strbuf_put(text, " ", 1)) || rc_strbuf_put(text, more, len)))
+        return -1;
     return rc_strbuf_put(&b->raw, "\n", 1) || rc_strbuf_put(&b->raw, r->raw.s, r->raw.len) ? -1 : 0;
 }
 
@@ -274,6 +349,33 @@ static int bad_count(rc_bai2 *b, const record *r, size_t i, rc_csv_row *row) {
     return RC_CSV_HAVE_ROW;
 }
 
+/* Sums the account's summaries once its 03 and every 88 continuing it are
+ * read. A bad distribution count rejects the 03, naming the record and
+ * field that hold it. */
+static int finish_summaries(rc_bai2 *b, rc_csv_row *row) {
+    b->summaries_open = 0;
+    fieldview v = {b->sum_text.s, b->sum_off, b->sum_n};
+    size_t bad = sum_summaries(b, &v);
+    if (!bad) return 0;
+    const record *r = &b->sum_record;
+    size_t at = bad - 1;
+    const char *value = vfield(&v, at);
+    size_t fno = at < v.n ? b->sum_field[at] + 1 : r->nfields + 1;
+    if (at < v.n && b->sum_line[at] != r->line)
+        snprintf(b->msg, sizeof b->msg,
+                 "03 record, continued at line %llu (88), field %zu: the distribution count of "
+                 "funds type D is '%.20s', not the number of (days, amount) pairs that follow",
+                 (unsigned long long)b->sum_line[at], fno, value);
+    else
+        snprintf(b->msg, sizeof b->msg,
+                 "03 record, field %zu: the distribution count of funds type D is '%.20s', not "
+                 "the number of (days, amount) pairs that follow",
+                 fno, value);
+    b->reason = "record_invalid";
+    emit_about(b, r, RC_CSV_ROW_SYNTAX, row);
+    return RC_CSV_HAVE_ROW;
+}
+
 /* Handles one record; returns RC_CSV_HAVE_ROW when it produced a row, 0
  * when it only changed the state. */
 static int handle(rc_bai2 *b, const record *r, rc_csv_row *row) {
@@ -287,7 +389,6 @@ static int handle(rc_bai2 *b, const record *r, rc_csv_row *row) {
     b->acct_records++;
     b->in_file = 1;
     int prev = b->last_type;
-    size_t bad;
     b->last_type = r->type;
     switch (r->type) {
     case 1:
@@ -300,7 +401,10 @@ static int handle(rc_bai2 *b, const record *r, rc_csv_row *row) {
         b->group_records = 1;
         b->group_sum = 0;
         b->group_accounts = 0;
-        snprintf(b->group_currency, sizeof b->group_currency, "%.3s", field(r, 6));
+        /* A group that names no currency reports in US dollars: BAI2's
+         * default (an account without one takes its group's). */
+        snprintf(b->group_currency, sizeof b->group_currency, "%.3s",
+                 field(r, 6)[0] ? field(r, 6) : "USD");
         snprintf(b->as_of, sizeof b->as_of, "%.6s", field(r, 4));
         return 0;
     case 3:
@@ -313,7 +417,11 @@ static int handle(rc_bai2 *b, const record *r, rc_csv_row *row) {
         if (set(&b->account, field(r, 1), strlen(field(r, 1)))) return RC_CSV_ENOMEM;
         snprintf(b->account_currency, sizeof b->account_currency, "%.3s",
                  field(r, 2)[0] ? field(r, 2) : b->group_currency);
-        if ((bad = sum_summaries(b, r, 3)) != 0) return bad_count(b, r, bad, row);
+        /* Summed when the last 88 continuing it has been read. */
+        b->summaries_open = 1;
+        b->sum_n = 0;
+        b->sum_text.len = 0;
+        if (copy_same(&b->sum_record, r) || gather_summaries(b, r, 3)) return RC_CSV_ENOMEM;
         return 0;
     case 16: {
         if (!b->in_account)
@@ -329,7 +437,7 @@ static int handle(rc_bai2 *b, const record *r, rc_csv_row *row) {
         /* A chain of 88s continues the same record: keep its type. */
         b->last_type = prev;
         if (prev == 16 && b->pending) return continue_detail(b, r) ? RC_CSV_ENOMEM : 0;
-        if (prev == 3 && (bad = sum_summaries(b, r, 1)) != 0) return bad_count(b, r, bad, row);
+        if (prev == 3 && b->summaries_open && gather_summaries(b, r, 1)) return RC_CSV_ENOMEM;
         return 0;
     case 49: {
         if (!b->in_account)
@@ -387,6 +495,7 @@ int rc_bai2_next(rc_bai2 *b, rc_csv_row *row) {
                     emit_detail(b, row);
                     return RC_CSV_HAVE_ROW;
                 }
+                if (b->summaries_open && finish_summaries(b, row)) return RC_CSV_HAVE_ROW;
                 return b->eof_checked ? RC_CSV_EOF : check_end(b, row);
             }
             if (rc < 0) return rc;
@@ -394,10 +503,12 @@ int rc_bai2_next(rc_bai2 *b, rc_csv_row *row) {
             b->have_ahead = 1;
         }
         /* A detail is complete when anything but a continuation follows. */
-        if (b->pending && !(b->ahead.type == 88 && b->ahead.error == RC_CSV_ROW_OK)) {
+        int continued = b->ahead.type == 88 && b->ahead.error == RC_CSV_ROW_OK;
+        if (b->pending && !continued) {
             emit_detail(b, row);
             return RC_CSV_HAVE_ROW;
         }
+        if (b->summaries_open && !continued && finish_summaries(b, row)) return RC_CSV_HAVE_ROW;
         record tmp = b->cur;
         b->cur = b->ahead;
         b->ahead = tmp;
@@ -432,6 +543,11 @@ void rc_bai2_close(rc_bai2 *b) {
     if (!b) return;
     free_record(&b->ahead);
     free_record(&b->cur);
+    free_record(&b->sum_record);
+    rc_strbuf_free(&b->sum_text);
+    free(b->sum_off);
+    free(b->sum_field);
+    free(b->sum_line);
     rc_strbuf_free(&b->account);
     rc_strbuf_free(&b->raw);
     for (int k = 0; k < RC_BAI2_COLUMNS; k++)
