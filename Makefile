@@ -6,6 +6,8 @@
 #   make bench    time recon import against sqlite3 .import on 1M-row files, then
 #                 matching: quality on known answers, speed at 1M rows, and the
 #                 reports on the matched million rows
+#   make bench-shapes  matching on six identifier shapes at N, 2N, 4N against
+#                 sqlite3's hand-written join (bench/shapes.sh; SHAPES_N, SHAPES_RUNS)
 #   make install  PREFIX=/usr/local DESTDIR= : header, libraries, librecon.pc
 #
 #   make deps     install the Debian packages the build needs (see below)
@@ -49,7 +51,7 @@ SQL_GEN   := $(B)/gen/sql_views.c $(B)/gen/store/sql_fragments.h
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 
-.PHONY: all deps tests run check lint check-unit check-asan check-clock bench install uninstall \
+.PHONY: all deps tests run check lint check-unit check-asan check-clock bench bench-shapes install uninstall \
         clean format check-valgrind check-valgrind-full
 all: $(B)/librecon.a $(B)/librecon.so $(B)/recon
 
@@ -230,6 +232,13 @@ bench: all $(B)/bench/gen $(B)/bench/bench $(B)/bench/matchgen $(B)/bench/matchb
 	$(B)/bench/bench --recon $(B)/recon --gen $(B)/bench/gen --dir build/bench
 	$(B)/bench/matchbench --recon $(B)/recon --gen $(B)/bench/matchgen --dir build/bench/match \
 	    $(MATCHBENCH_FLAGS)
+
+# Matching on the shapes of real identifiers (BENCHMARKS.md, issue 14):
+# prints a Markdown table. About 8 minutes at the default 50000.
+SHAPES_N ?= 50000
+SHAPES_RUNS ?= 3
+bench-shapes: all $(B)/bench/matchgen
+	sh bench/shapes.sh $(B) $(SHAPES_N) $(SHAPES_RUNS)
 
 # ---- install ----------------------------------------------------------------
 install: all

@@ -142,8 +142,9 @@ int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken,
 
 /* Matches go in batches too, with ids assigned here (the run holds the
  * write lock, so max(id) + 1 onwards is ours): their items can then be
- * written before the match rows are, as long as the matches are flushed
- * first (the items' foreign key checks them). */
+ * buffered before the match rows are written, as long as the matches are
+ * flushed first, so that no item ever refers to a match not yet stored
+ * (the run writes without foreign-key lookups: rc_begin_trusted). */
 #define MATCH_BATCH 32
 #define EVIDENCE_MAX 256
 
