@@ -20,6 +20,7 @@ static const char *const LAYOUTS[] = {
     "mercury",
     "paypal_activity",
     "paypal_settlement",
+    "paypal_transaction_detail",
     "recurly_transactions",
     "stripe_balance_itemized",
     "stripe_payout_itemized",
@@ -208,6 +209,42 @@ START_TEST(test_filtered_rows_are_counted_not_stored) {
                      r.rows_inserted + r.rows_duplicate + r.rows_rejected + r.rows_skipped);
     r = import_as("braintree_transactions", FIXTURE("layouts/braintree_transactions.csv"));
     ck_assert_int_eq(r.rows_skipped, 3); /* voided, declined, not yet settled */
+}
+END_TEST
+
+/* PayPal's transaction detail report (TRR): amounts in hundredths whatever
+ * the currency (15000 JPY is 150 yen, fee 4300 is 43), and only completed
+ * (S) events kept: the pending and the denied ones are counted, not
+ * stored. Detection tells it from the settlement report (STL), which
+ * shares its first line and money columns, by its Transactional Status
+ * column; and finds an STL extract that starts at its section header. */
+START_TEST(test_paypal_trr_and_stl_extracts) {
+    recon_import_result r =
+        import_as("paypal_transaction_detail", FIXTURE("layouts/paypal_transaction_detail.csv"));
+    ck_assert_int_eq(r.rows_inserted, 3);
+    ck_assert_int_eq(r.rows_skipped, 2);
+    TU_ASSERT_Q(sq, "150|43|S",
+                "SELECT amount_minor || '|' || fee_minor || '|' || provider_status"
+                " FROM transactions WHERE currency = 'JPY'");
+    recon_profile *p = NULL;
+    recon_error err;
+    ck_assert_int_eq(
+        recon_profile_detect(FIXTURE("layouts/paypal_transaction_detail.csv"), &err, &p), RECON_OK);
+    ck_assert_str_eq(recon_profile_name(p), "paypal_transaction_detail");
+    recon_profile_free(p);
+    /* The settlement fixture from its SH record on, RH and FH cut off. */
+    FILE *in = fopen(FIXTURE("layouts/paypal_settlement.csv"), "rb");
+    static char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, in);
+    fclose(in);
+    buf[n] = '\0';
+    const char *sh = strstr(buf, "\"SH\"");
+    ck_assert_ptr_nonnull(sh);
+    char path[600];
+    tu_write_file(tmp, "extract.csv", sh, n - (size_t)(sh - buf), path, sizeof path);
+    ck_assert_msg(recon_profile_detect(path, &err, &p) == RECON_OK, "%s", err.message);
+    ck_assert_str_eq(recon_profile_name(p), "paypal_settlement");
+    recon_profile_free(p);
 }
 END_TEST
 
@@ -608,6 +645,7 @@ static Suite *layouts_suite(void) {
     tcase_add_test(t, test_bai2_bad_distribution_counts_reject_the_record);
     tcase_add_test(t, test_bai2_quote_in_text_is_text);
     tcase_add_test(t, test_bai2_as_banks_send_it);
+    tcase_add_test(t, test_paypal_trr_and_stl_extracts);
     tcase_add_test(t, test_bai2_truncated_file_fails_its_check);
     tcase_add_test(t, test_bai2_account_tells_identical_lines_apart);
     tcase_add_test(t, test_bai2_reader_errors_name_the_record_field);

@@ -12,13 +12,14 @@ int recon_currency_exponent(const char *code);
 int recon_money_format(int64_t minor, const char *currency, char *buf, size_t size);
 
 /* Formats the tests use; named after the exports that look like them. */
-static const rc_money_fmt PLAIN = {'.', 0, 0};      /* 1234.56 */
-static const rc_money_fmt US = {'.', ',', 0};       /* 1,234.56 */
-static const rc_money_fmt EU = {',', '.', 0};       /* 1.234,56 */
-static const rc_money_fmt FR = {',', ' ', 0};       /* 1 234,56 */
-static const rc_money_fmt CH = {'.', '\'', 0};      /* 1'234.56 */
-static const rc_money_fmt MINOR = {'.', 0, 1};      /* 123456 */
-static const rc_money_fmt MINOR_US = {'.', ',', 1}; /* 123,456 */
+static const rc_money_fmt PLAIN = {'.', 0, 0};                        /* 1234.56 */
+static const rc_money_fmt US = {'.', ',', 0};                         /* 1,234.56 */
+static const rc_money_fmt EU = {',', '.', 0};                         /* 1.234,56 */
+static const rc_money_fmt FR = {',', ' ', 0};                         /* 1 234,56 */
+static const rc_money_fmt CH = {'.', '\'', 0};                        /* 1'234.56 */
+static const rc_money_fmt MINOR = {'.', 0, 1};                        /* 123456 */
+static const rc_money_fmt MINOR_US = {'.', ',', 1};                   /* 123,456 */
+static const rc_money_fmt HUNDREDTHS = {'.', 0, RC_MONEY_HUNDREDTHS}; /* PayPal: 15000 */
 
 /* A value *out cannot hold by chance: proves a refusal leaves it alone. */
 #define UNTOUCHED INT64_C(0x5EED5EED)
@@ -570,6 +571,28 @@ START_TEST(test_minor_mode_allows_thousands_separators) {
 }
 END_TEST
 
+/* ---- hundredths mode (PayPal's reports) ------------------------------------ */
+
+/* The integer counts hundredths of the major unit whatever the currency:
+ * 15000 is 150.00, so 15000 minor units of a 2-decimal currency, 150 yen,
+ * 150000 fils of a 3-decimal dinar. Hundredths a currency cannot hold are
+ * refused as precision, never rounded; the scale-up cannot wrap. */
+START_TEST(test_hundredths_mode_scales_to_the_currencys_exponent) {
+    ASSERT_AMOUNT("15000", 2, &HUNDREDTHS, 15000);
+    ASSERT_AMOUNT("15000", 0, &HUNDREDTHS, 150);
+    ASSERT_AMOUNT("-4300", 0, &HUNDREDTHS, -43);
+    ASSERT_AMOUNT("15000", 3, &HUNDREDTHS, 150000);
+    ASSERT_AMOUNT("15000", 4, &HUNDREDTHS, 1500000);
+    ASSERT_AMOUNT("0", 0, &HUNDREDTHS, 0);
+    ASSERT_REFUSED("15050", 0, &HUNDREDTHS, RC_MONEY_PRECISION);
+    ASSERT_REFUSED("5", 0, &HUNDREDTHS, RC_MONEY_PRECISION);
+    ASSERT_SYNTAX("150.00", 0, &HUNDREDTHS);
+    ASSERT_AMOUNT("9223372036854775807", 2, &HUNDREDTHS, INT64_MAX);
+    ASSERT_REFUSED("9223372036854775807", 3, &HUNDREDTHS, RC_MONEY_OVERFLOW);
+    ASSERT_AMOUNT("922337203685477580", 3, &HUNDREDTHS, 9223372036854775800);
+}
+END_TEST
+
 /* ---- error tokens ---------------------------------------------------------- */
 
 START_TEST(test_error_codes_are_stable_tokens) {
@@ -944,6 +967,7 @@ static Suite *money_suite(void) {
     tcase_add_test(minor, test_minor_mode_takes_the_integer_as_is);
     tcase_add_test(minor, test_minor_mode_refuses_a_decimal_separator);
     tcase_add_test(minor, test_minor_mode_allows_thousands_separators);
+    tcase_add_test(minor, test_hundredths_mode_scales_to_the_currencys_exponent);
     suite_add_tcase(s, minor);
 
     TCase *err = tcase_create("errors");

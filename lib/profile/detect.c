@@ -1,8 +1,11 @@
 /* detect: which built-in profile a file is written in. Reads the start of
  * the file once and asks every built-in profile whether it fits:
  *
- *   detect_line   the first line starts with the given text (BAI2 "01,",
- *                 PayPal STL "RH") — the surest sign, scored highest;
+ *   detect_line   the first line starts with the given text (BAI2 "01,")
+ *                 — the surest sign, scored highest;
+ *   [records]     a file of typed records with `detect`: its header
+ *                 record (PayPal's CH) has all the columns, wherever it
+ *                 comes in the first records; detect_line adds to it;
  *   detect        the header row has all these columns (and detect_first
  *                 as its first) and binds the profile — scored by how many
  *                 columns that is, so the more specific layout wins;
@@ -116,7 +119,43 @@ static void judge_positions(const recon_profile *p, const rc_csv_row *row, verdi
     v->score = SCORE_POSITIONS + 10 * (int)p->ndetect_row;
 }
 
+/* How many records of a typed-record file are read looking for its header
+ * record: the report headers before it are a handful. */
+#define RECORDS_BEFORE_HEADER 16
+
+/* A file of typed records (PayPal's STL and TRR): its header record (CH),
+ * wherever it comes in the first records, judged like a table's header
+ * row. Extracts that start past the report header (at SH, say) are found
+ * by it, and two layouts of one family tell themselves apart by their
+ * columns, not by a first line they share. */
+static void judge_records(const recon_profile *p, const char *buf, size_t len, verdict *v) {
+    rc_csv_opts o = {.delim = p->delim, .skip_lines = p->skip_lines};
+    rc_csv *r = NULL;
+    rc_csv_row row;
+    if (rc_csv_open_mem(buf, len, &o, &r) != 0) return;
+    size_t type = p->slots.slot[p->record_slot].position - 1;
+    for (int k = 0; k < RECORDS_BEFORE_HEADER && rc_csv_next(r, &row) == RC_CSV_HAVE_ROW; k++) {
+        if (row.error != RC_CSV_ROW_OK || type >= row.nfields) continue;
+        int is_header = 0;
+        for (size_t i = 0; i < p->nrec_header; i++)
+            is_header |= strlen(p->rec_header[i]) == row.lens[type] &&
+                         strncasecmp(row.fields[type], p->rec_header[i], row.lens[type]) == 0;
+        if (is_header) {
+            judge_header(p, &row, v);
+            break;
+        }
+    }
+    rc_csv_close(r);
+}
+
 static void judge(const recon_profile *p, const char *buf, size_t len, verdict *v) {
+    if (p->record_slot >= 0 && p->ndetect) {
+        judge_records(p, buf, len, v);
+        /* Its first line as well: surer still, but not required. */
+        if (v->score && p->detect_line && starts_with_line(buf, len, p->detect_line))
+            v->score += SCORE_LINE;
+        return;
+    }
     if (p->detect_line) {
         if (starts_with_line(buf, len, p->detect_line))
             v->score = SCORE_LINE + (int)strlen(p->detect_line);

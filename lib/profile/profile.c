@@ -254,11 +254,13 @@ static int on_amounts(struct parse_ctx *c, const char *name, const char *v) {
     recon_profile *p = c->p;
     if (!strcmp(name, "units")) {
         if (!strcmp(v, "major"))
-            p->money.minor = 0;
+            p->money.minor = RC_MONEY_MAJOR;
         else if (!strcmp(v, "minor"))
-            p->money.minor = 1;
+            p->money.minor = RC_MONEY_MINOR;
+        else if (!strcmp(v, "hundredths"))
+            p->money.minor = RC_MONEY_HUNDREDTHS;
         else
-            return bad(c, "amounts", name, "'%s' is not major or minor", v);
+            return bad(c, "amounts", name, "'%s' is not major, minor or hundredths", v);
     } else if (!strcmp(name, "decimal")) {
         if ((v[0] != '.' && v[0] != ',') || v[1])
             return bad(c, "amounts", name, "'%s' is not . or ,", v);

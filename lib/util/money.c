@@ -197,6 +197,25 @@ static int magnitude(const char *s, const layout *lay, size_t exponent, uint64_t
     return 0;
 }
 
+/* Hundredths of the major unit -> minor units of a currency with
+ * `exponent` digits: x 10^(exponent - 2), or / 10^(2 - exponent) when that
+ * is exact. Returns 0; or -1 with *mag left non-zero on overflow, set to 0
+ * when hundredths the currency cannot hold would be lost (150.50 JPY). */
+static int hundredths_to_minor(uint64_t *mag, int exponent, uint64_t limit) {
+    for (int e = exponent; e > 2; e--) {
+        if (*mag > limit / 10) return -1;
+        *mag *= 10;
+    }
+    for (int e = exponent; e < 2; e++) {
+        if (*mag % 10) {
+            *mag = 0;
+            return -1;
+        }
+        *mag /= 10;
+    }
+    return 0;
+}
+
 /* Applies the sign without ever negating INT64_MIN's magnitude as int64. */
 static int64_t apply_sign(uint64_t mag, int neg) {
     if (!neg) return (int64_t)mag;
@@ -223,6 +242,8 @@ int rc_money_parse(const char *s, size_t len, int exponent, const rc_money_fmt *
     const uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     uint64_t mag;
     if (magnitude(s, &lay, exp, limit, &mag) != 0) return RC_MONEY_OVERFLOW;
+    if (fmt->minor == RC_MONEY_HUNDREDTHS && hundredths_to_minor(&mag, exponent, limit) != 0)
+        return mag ? RC_MONEY_OVERFLOW : RC_MONEY_PRECISION;
     if (out != NULL) *out = apply_sign(mag, neg);
     return RC_MONEY_OK;
 }

@@ -17,10 +17,17 @@ typedef enum {
     RC_MONEY_OVERFLOW   /* does not fit in int64_t minor units */
 } rc_money_err;
 
+/* What an amount's integer counts (rc_money_fmt.minor). */
+#define RC_MONEY_MAJOR 0 /* decimal text in major units: 12.34 */
+#define RC_MONEY_MINOR 1 /* an integer of the currency's minor units: 1234 */
+#define RC_MONEY_HUNDREDTHS                                                                        \
+    2 /* an integer of hundredths of the major unit, whatever the                                  \
+         currency's exponent (PayPal's reports: 15000 JPY is 150 yen) */
+
 typedef struct {
     char decimal;   /* '.' or ',' */
     char thousands; /* 0 (none), ',', '.', ' ', '\'' ; never equal to decimal */
-    int minor;      /* 1: the text is already in minor units (integer only) */
+    int minor;      /* RC_MONEY_MAJOR, _MINOR or _HUNDREDTHS (the last two: integers only) */
 } rc_money_fmt;
 
 /* Parses s[0..len) into minor units of a currency with `exponent` digits.
