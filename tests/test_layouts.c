@@ -212,6 +212,102 @@ START_TEST(test_filtered_rows_are_counted_not_stored) {
 }
 END_TEST
 
+/* ---- the date order of a file (PayPal activity, [dates] order = auto) ------------------------ */
+
+#define PP_HEADER                                                                                  \
+    "\"Date\",\"Time\",\"TimeZone\",\"Name\",\"Type\",\"Status\",\"Currency\",\"Gross\","          \
+    "\"Fee\",\"Net\",\"Transaction ID\"\n"
+#define PP_ROW(date, id)                                                                           \
+    "\"" date "\",\"09:00:00\",\"PST\",\"A\",\"Website Payment\",\"Completed\",\"USD\","           \
+    "\"10.00\",\"0.00\",\"10.00\",\"" id "\"\n"
+
+/* Imports text with the built-in paypal_activity profile (or the profile
+ * text given) into source `source`; returns the status. */
+static int import_pp(const char *name, const char *text, const char *profile_text,
+                     const char *source, recon_import_result *r) {
+    char path[600];
+    tu_write_file(tmp, name, text, strlen(text), path, sizeof path);
+    recon_profile *p = NULL;
+    recon_error err;
+    if (profile_text)
+        ck_assert_msg(recon_profile_parse(profile_text, "pp.ini", &err, &p) == RECON_OK, "%s",
+                      err.message);
+    else
+        ck_assert_int_eq(recon_profile_builtin("paypal_activity", NULL, &p), RECON_OK);
+    recon_import_opts o = RECON_IMPORT_OPTS_INIT;
+    o.source = source;
+    int rc = recon_import_file(db, path, p, &o, r);
+    recon_profile_free(p);
+    return rc;
+}
+
+/* The account's locale decides whether PayPal writes 03/04 as March 4 or
+ * 3 April: the file's own dates decide it, for the whole file. A day
+ * above 12 anywhere settles it (here the last row); a file where no date
+ * does is refused before anything is written, naming the key that
+ * decides; so is a file whose dates say both. The download has no Balance
+ * Impact column (a custom field set): it is optional. */
+START_TEST(test_paypal_dates_are_read_in_the_files_own_order) {
+    recon_import_result r;
+    ck_assert_int_eq(import_pp("dmy.csv",
+                               PP_HEADER PP_ROW("03/04/2024", "T1") PP_ROW("29/04/2024", "T2"),
+                               NULL, "dmy", &r),
+                     RECON_OK);
+    ck_assert_int_eq(r.rows_inserted, 2);
+    TU_ASSERT_Q(sq, "T1 2024-04-03T17:00:00Z,T2 2024-04-29T17:00:00Z",
+                "SELECT group_concat(external_id || ' ' || occurred_at, ',') FROM"
+                " (SELECT * FROM transactions ORDER BY line)");
+    ck_assert_int_eq(import_pp("mdy.csv",
+                               PP_HEADER PP_ROW("03/04/2024", "U1") PP_ROW("04/29/2024", "U2"),
+                               NULL, "mdy", &r),
+                     RECON_OK);
+    TU_ASSERT_Q(sq, "2024-03-04T17:00:00Z",
+                "SELECT occurred_at FROM transactions WHERE external_id = 'U1'");
+    int before = tu_qint(sq, "SELECT count(*) FROM imports");
+    ck_assert_int_eq(import_pp("unsettled.csv",
+                               PP_HEADER PP_ROW("03/04/2024", "V1") PP_ROW("12/11/2024", "V2"),
+                               NULL, "unsettled", &r),
+                     RECON_EFORMAT);
+    ck_assert_msg(strstr(recon_errmsg(db), "unsettled.csv: no date says whether day or month "
+                                           "comes first") &&
+                      strstr(recon_errmsg(db), "[dates] order = dmy or order = mdy"),
+                  "%s", recon_errmsg(db));
+    ck_assert_int_eq(import_pp("mixed.csv",
+                               PP_HEADER PP_ROW("13/04/2024", "W1") PP_ROW("04/29/2024", "W2"),
+                               NULL, "mixed", &r),
+                     RECON_EFORMAT);
+    ck_assert_msg(strstr(recon_errmsg(db), "line 2 ('13/04/2024 09:00:00') reads only as dmy, "
+                                           "line 3 ('04/29/2024 09:00:00') only as mdy"),
+                  "%s", recon_errmsg(db));
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM imports"), before);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM transactions WHERE external_id LIKE 'V%%'"
+                                 " OR external_id LIKE 'W%%'"),
+                     0);
+    /* Stated in the profile, the order needs no evidence. */
+    static const char stated[] = "[profile]\nname = pp_dmy\nsource_type = psp\n"
+                                 "[columns]\nexternal_id = Transaction ID\nkind = Type\n"
+                                 "occurred_at = Date\namount = Gross\ncurrency = Currency\n"
+                                 "[kinds]\ncharge = Website Payment\n"
+                                 "[dates]\noccurred_at = %m/%d/%Y\norder = dmy\n";
+    ck_assert_int_eq(
+        import_pp("stated.csv", PP_HEADER PP_ROW("03/04/2024", "X1"), stated, "stated", &r),
+        RECON_OK);
+    TU_ASSERT_Q(sq, "2024-04-03", "SELECT occurred_at FROM transactions WHERE external_id = 'X1'");
+    /* order needs a day and a month to put in order. */
+    recon_profile *p = NULL;
+    recon_error err;
+    ck_assert_int_eq(recon_profile_parse("[profile]\nname = x\nsource_type = psp\n[columns]\n"
+                                         "external_id = id\nkind = t\noccurred_at = d\n"
+                                         "amount = a\ncurrency = c\n[kinds]\nunknown = other\n"
+                                         "[dates]\norder = auto\n",
+                                         "iso.ini", &err, &p),
+                     RECON_EPROFILE);
+    ck_assert_msg(strstr(err.message, "[dates] order needs the occurred_at format to have a day "
+                                      "and a month"),
+                  "%s", err.message);
+}
+END_TEST
+
 /* PayPal's transaction detail report (TRR): amounts in hundredths whatever
  * the currency (15000 JPY is 150 yen, fee 4300 is 43), and only completed
  * (S) events kept: the pending and the denied ones are counted, not
@@ -646,6 +742,7 @@ static Suite *layouts_suite(void) {
     tcase_add_test(t, test_bai2_quote_in_text_is_text);
     tcase_add_test(t, test_bai2_as_banks_send_it);
     tcase_add_test(t, test_paypal_trr_and_stl_extracts);
+    tcase_add_test(t, test_paypal_dates_are_read_in_the_files_own_order);
     tcase_add_test(t, test_bai2_truncated_file_fails_its_check);
     tcase_add_test(t, test_bai2_account_tells_identical_lines_apart);
     tcase_add_test(t, test_bai2_reader_errors_name_the_record_field);

@@ -605,6 +605,76 @@ static int check_unchanged(importer *im, int fd, uint64_t bytes_read) {
                    (unsigned long long)now.st_size);
 }
 
+/* [dates] order = auto: the file is read once before it is imported, its
+ * dates deciding whether it writes day or month first; then from its start
+ * again. A file that no date settles, or whose dates say both, is refused
+ * before anything is written, with the key that decides it named: a wrong
+ * day and month would be silent, a refusal is not. */
+static int vote_rows(importer *im, rc_mapper *m, rc_csv *r, rc_date_votes *v) {
+    char msg[768];
+    rc_csv_row row;
+    rc_reject rej;
+    int rc;
+    if (!im->p->header) rc_mapper_bind(m, NULL, msg, sizeof msg);
+    int first = im->p->header && im->p->record_slot < 0;
+    while ((rc = rc_csv_next(r, &row)) == RC_CSV_HAVE_ROW) {
+        if (first) {
+            first = 0;
+            /* A header that does not bind: the import proper says why. */
+            if (row.error != RC_CSV_ROW_OK || rc_mapper_bind(m, &row, msg, sizeof msg)) break;
+            continue;
+        }
+        int route = rc_route_row(m, &row, &rej);
+        if (route == RC_ROUTE_HEADER && row.error == RC_CSV_ROW_OK)
+            rc_mapper_bind(m, &row, msg, sizeof msg);
+        else if (route == RC_ROUTE_DATA)
+            rc_date_vote(m, &row, v);
+    }
+    return rc == RC_CSV_HAVE_ROW || rc == RC_CSV_EOF ? RECON_OK : read_fail(im, rc, r);
+}
+
+static int decide_date_order(importer *im, int fd) {
+    const recon_profile *p = im->p;
+    if (p->date_order != RC_ORDER_AUTO) return RECON_OK;
+    rc_csv_opts co = {.delim = p->delim, .skip_lines = p->skip_lines};
+    rc_mapper *m = NULL;
+    rc_csv *r = NULL;
+    rc_date_votes v = {0};
+    if (rc_mapper_new(p, &m) != RECON_OK || rc_csv_open_fd(fd, &co, &r) != 0) {
+        rc_csv_close(r);
+        rc_mapper_free(m);
+        return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
+    }
+    int rc = vote_rows(im, m, r, &v);
+    int bound = rc_mapper_bound(m);
+    rc_csv_close(r);
+    rc_mapper_free(m);
+    if (!rc && lseek(fd, 0, SEEK_SET) != 0)
+        rc = rc_fail(im->db, RECON_EIO, "%s: cannot rewind: %s", im->file_name, strerror(errno));
+    /* No header bound: the import proper refuses the file and says why. */
+    if (rc || !bound) return rc;
+    const char *written = p->order_written, *other = strcmp(written, "mdy") ? "mdy" : "dmy";
+    if (v.written && v.swapped) {
+        int w_first = v.written_line < v.swapped_line;
+        return rc_fail(im->db, RECON_EFORMAT,
+                       "%s: dates are written both ways: line %llu ('%s') reads only as %s, line "
+                       "%llu ('%s') only as %s; a file has one order: nothing imported",
+                       im->file_name,
+                       (unsigned long long)(w_first ? v.written_line : v.swapped_line),
+                       w_first ? v.written_text : v.swapped_text, w_first ? written : other,
+                       (unsigned long long)(w_first ? v.swapped_line : v.written_line),
+                       w_first ? v.swapped_text : v.written_text, w_first ? other : written);
+    }
+    if (!v.written && !v.swapped)
+        return rc_fail(im->db, RECON_EFORMAT,
+                       "%s: no date says whether day or month comes first (no day above 12): "
+                       "nothing imported; state it in the profile with [dates] order = dmy or "
+                       "order = mdy (profile %s)",
+                       im->file_name, p->name);
+    rc_mapper_swap_day_month(im->map, v.swapped != 0);
+    return RECON_OK;
+}
+
 /* Everything between BEGIN and COMMIT. */
 static int import_locked(importer *im, int fd, const char *source) {
     int rc = rc_source_get_or_create(im->db, source, im->p->source_type, &im->source_id);
@@ -622,6 +692,7 @@ static int import_locked(importer *im, int fd, const char *source) {
                       .payload = im->file_md,
                       .no_quotes = im->p->format == RC_FORMAT_BAI2};
     rc_csv *r = NULL;
+    if ((rc = decide_date_order(im, fd)) != RECON_OK) return rc;
     if (!EVP_DigestInit_ex(im->file_md, im->sha256, NULL))
         return rc_fail(im->db, RECON_ERROR, "sha256 unavailable");
     if (rc_csv_open_fd(fd, &co, &r) != 0 ||

@@ -55,6 +55,7 @@ struct rc_mapper {
     /* [totals]: the sums of the rows since the last totals row, per currency. */
     totals_acc acc[16];
     size_t nacc;
+    int swapped; /* [dates] order = auto decided the other order for this file */
 };
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -435,8 +436,12 @@ static int map_fields(rc_mapper *m, const rc_csv_row *row, rc_canon *c, rc_rejec
     memset(c, 0, sizeof *c);
     if (map_kind(m, row, c, r) || map_currency(m, row, c, r, &exponent) ||
         map_amounts(m, row, c, exponent, r) || map_zone(m, row, c, r) ||
-        map_date(m, row, c, RC_F_OCCURRED_AT, &p->occurred_fmt, c->occurred, r) ||
-        map_date(m, row, c, RC_F_SETTLED_AT, &p->settled_fmt, c->settled, r) ||
+        map_date(m, row, c, RC_F_OCCURRED_AT,
+                 m->swapped && p->swaps_occurred ? &p->occurred_swapped : &p->occurred_fmt,
+                 c->occurred, r) ||
+        map_date(m, row, c, RC_F_SETTLED_AT,
+                 m->swapped && p->swaps_settled ? &p->settled_swapped : &p->settled_fmt, c->settled,
+                 r) ||
         map_kind_fallback(m, c, r))
         return -1;
     /* Each computed field has its own buffer, so these spans stay valid
@@ -720,6 +725,43 @@ int rc_map_row(rc_mapper *m, const rc_csv_row *in, rc_canon *out, rc_reject *rej
     }
     accumulate(m, out);
     return RC_MAP_OK;
+}
+
+/* ---- [dates] order = auto ---------------------------------------------------------------- */
+
+/* One date cell's vote: readable only as written, only swapped, or no
+ * vote (both: no day above 12; neither: not a date, the import says so). */
+static void vote_cell(rc_mapper *m, const rc_csv_row *row, rc_field f, const rc_time_format *as,
+                      const rc_time_format *swapped, rc_date_votes *v) {
+    rc_span c = cell(m, row, f);
+    if (!c.s) return;
+    char out[RC_TIME_BUF];
+    int w = rc_time_parse(c.s, c.len, as, 0, out) == RC_TIME_OK;
+    int s = rc_time_parse(c.s, c.len, swapped, 0, out) == RC_TIME_OK;
+    if (w == s) return;
+    uint64_t *n = w ? &v->written : &v->swapped;
+    if ((*n)++ == 0) {
+        uint64_t *line = w ? &v->written_line : &v->swapped_line;
+        char *text = w ? v->written_text : v->swapped_text;
+        *line = row->line;
+        snprintf(text, sizeof v->written_text, "%.*s", (int)(c.len < 40 ? c.len : 40), c.s);
+    }
+}
+
+void rc_date_vote(rc_mapper *m, const rc_csv_row *row, rc_date_votes *v) {
+    const recon_profile *p = m->p;
+    if (p->date_order != RC_ORDER_AUTO || row->error != RC_CSV_ROW_OK || !m->bound) return;
+    vote_cell(m, row, RC_F_OCCURRED_AT, &p->occurred_fmt, &p->occurred_swapped, v);
+    if (p->swaps_settled)
+        vote_cell(m, row, RC_F_SETTLED_AT, &p->settled_fmt, &p->settled_swapped, v);
+}
+
+int rc_mapper_bound(const rc_mapper *m) {
+    return m->bound;
+}
+
+void rc_mapper_swap_day_month(rc_mapper *m, int swapped) {
+    m->swapped = swapped;
 }
 
 /* ---- what a reject records ------------------------------------------------------------- */

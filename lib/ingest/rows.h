@@ -106,6 +106,28 @@ enum {
  * the row, *out and the mapper: valid until the next call. */
 int rc_map_row(rc_mapper *m, const rc_csv_row *row, rc_canon *out, rc_reject *rej);
 
+/* [dates] order = auto: what a file's dates say of their day and month
+ * order, gathered over its data rows before it is imported. A cell counts
+ * when it reads as a date only as the formats write it (`written`) or
+ * only with day and month exchanged (`swapped`): a day above 12 settles
+ * it. The first such cell of each kind is kept for messages. */
+typedef struct {
+    uint64_t written, swapped;
+    uint64_t written_line, swapped_line;
+    char written_text[48], swapped_text[48];
+} rc_date_votes;
+
+/* Adds a data row's date cells to *v (nothing unless the profile says
+ * order = auto and the mapper is bound). */
+void rc_date_vote(rc_mapper *m, const rc_csv_row *row, rc_date_votes *v);
+
+/* 1 when a header (or header record) has bound the profile's columns. */
+int rc_mapper_bound(const rc_mapper *m);
+
+/* Reads the file's dates with day and month exchanged (swapped = 1) or as
+ * the formats write them (0, the default). */
+void rc_mapper_swap_day_month(rc_mapper *m, int swapped);
+
 /* Checks a totals row against the rows mapped since the last totals row
  * of its currency, then starts that currency's sums afresh. Returns 0
  * when the file agrees with its rows, -1 with the disagreement (or why it

@@ -323,6 +323,13 @@ static int on_dates(struct parse_ctx *c, const char *name, const char *v) {
         rc_time_format *f = name[0] == 'o' ? &p->occurred_fmt : &p->settled_fmt;
         if (rc_time_format_compile(v, f) != 0)
             return bad(c, "dates", name, "'%s' is not a known date format or valid pattern", v);
+    } else if (!strcmp(name, "order")) {
+        if (strcmp(v, "auto") && strcmp(v, "mdy") && strcmp(v, "dmy"))
+            return bad(c, "dates", name,
+                       "'%s' is not auto (decided by each file's dates), dmy (day first) or mdy "
+                       "(month first)",
+                       v);
+        snprintf(p->order_key, sizeof p->order_key, "%s", v);
     } else if (!strcmp(name, "timezone")) {
         if (rc_time_zone_parse(v, &p->tz_offset_min) != 0 || strlen(v) >= sizeof p->timezone)
             return bad(c, "dates", name,
@@ -334,6 +341,53 @@ static int on_dates(struct parse_ctx *c, const char *name, const char *v) {
         return bad(c, "dates", name, "unknown key");
     }
     return 1;
+}
+
+/* ---- [dates] order ----------------------------------------------------------------------- */
+
+/* The pattern of f with %d and %m exchanged into *out; its written order
+ * ("mdy" or "dmy") into order. -1 when f is not a pattern with exactly one
+ * of each (iso8601, epoch, a pattern without a day or a month). */
+static int swap_day_month(const rc_time_format *f, rc_time_format *out, char order[4]) {
+    const char *d = strstr(f->pattern, "%d"), *m = strstr(f->pattern, "%m");
+    if (!d || !m || strstr(d + 2, "%d") || strstr(m + 2, "%m"))
+        return -1;
+    char spec[sizeof f->pattern];
+    memcpy(spec, f->pattern, sizeof spec);
+    spec[d - f->pattern + 1] = 'm';
+    spec[m - f->pattern + 1] = 'd';
+    snprintf(order, 4, "%s", m < d ? "mdy" : "dmy");
+    return rc_time_format_compile(spec, out);
+}
+
+/* Applies [dates] order once every key is read: `dmy`/`mdy` rewrite the
+ * formats that say the other order; `auto` keeps both versions of each
+ * format that has a day and a month, for ingest to choose per file. */
+static const char *apply_date_order(recon_profile *p) {
+    if (!p->order_key[0]) return NULL;
+    char written[4], other[4];
+    rc_time_format occ, set;
+    if (swap_day_month(&p->occurred_fmt, &occ, written) != 0)
+        return "[dates] order needs the occurred_at format to have a day and a month number "
+               "(%d and %m)";
+    p->swaps_settled = swap_day_month(&p->settled_fmt, &set, other) == 0;
+    if (p->swaps_settled && strcmp(written, other) != 0)
+        return "[dates] order: occurred_at and settled_at write day and month in different orders";
+    memcpy(p->order_written, written, 4);
+    if (!strcmp(p->order_key, "auto")) {
+        p->date_order = RC_ORDER_AUTO;
+        p->swaps_occurred = 1;
+        p->occurred_swapped = occ;
+        if (p->swaps_settled) p->settled_swapped = set;
+        return NULL;
+    }
+    if (strcmp(p->order_key, written) != 0) { /* the formats say the other order */
+        p->occurred_fmt = occ;
+        if (p->swaps_settled) p->settled_fmt = set;
+        memcpy(p->order_written, p->order_key, 4);
+    }
+    p->swaps_settled = 0;
+    return NULL;
 }
 
 struct kind_push {
@@ -421,7 +475,12 @@ static int parse_test(struct parse_ctx *c, const char *section, const char *name
     const char *colon = strchr(v, ':');
     memset(t, 0, sizeof *t);
     if (!colon) return bad(c, section, name, "'%s' is not COLUMN: value, value", v);
-    t->slot = rc_slot_add(&c->p->slots, v, (size_t)(colon - v), 0);
+    /* COLUMN? is one the file may lack: then every row reads it as empty. */
+    size_t len = (size_t)(colon - v);
+    while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+        len--;
+    int optional = len && v[len - 1] == '?';
+    t->slot = rc_slot_add(&c->p->slots, v, len - (size_t)optional, optional);
     if (t->slot < 0)
         return bad(c, section, name, "'%.*s' is not a column name or #N (or too many columns)",
                    (int)(colon - v), v);
@@ -698,7 +757,8 @@ int recon_profile_parse(const char *text, const char *origin, recon_error *err,
     int rc = rc_ini_parse(text, origin, on_ini, &c, c.err, err);
     const char *invalid = NULL;
     char why[256];
-    if (rc == RECON_OK && (invalid = validate(c.p, &c, why, sizeof why)) != NULL)
+    if (rc == RECON_OK && ((invalid = validate(c.p, &c, why, sizeof why)) != NULL ||
+                           (invalid = apply_date_order(c.p)) != NULL))
         rc = rc_error_set(err, RECON_EPROFILE, "%s: %s", origin, invalid);
     if (rc != RECON_OK) {
         recon_profile_free(c.p);

@@ -76,6 +76,9 @@ enum {
     RC_TOT_COUNT
 };
 
+/* [dates] order: as the formats write day and month, or decided per file. */
+enum { RC_ORDER_WRITTEN = 0, RC_ORDER_AUTO = 1 };
+
 struct recon_profile {
     int format;     /* RC_FORMAT_* */
     rc_slots slots; /* every column reference of expressions, tests and totals */
@@ -122,6 +125,16 @@ struct recon_profile {
     rc_time_format occurred_fmt, settled_fmt;
     int tz_offset_min;
     char timezone[32];
+    /* [dates] order. RC_ORDER_WRITTEN: day and month as the formats write
+     * them (`order = dmy|mdy` rewrites them at load when they say the
+     * other). RC_ORDER_AUTO: decided per file from its values (ingest reads
+     * the file's dates first); *_swapped are the formats with day and month
+     * exchanged, for the formats that have both (swaps_occurred/_settled). */
+    int date_order;
+    int swaps_occurred, swaps_settled;
+    rc_time_format occurred_swapped, settled_swapped;
+    char order_written[4]; /* "mdy" or "dmy": the occurred_at format's order */
+    char order_key[16];    /* "auto", "mdy", "dmy" as given, "" when not */
 
     rc_kind_entry *kinds;
     size_t nkinds;
