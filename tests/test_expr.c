@@ -162,6 +162,34 @@ START_TEST(test_nested_calls_and_missing_columns) {
 }
 END_TEST
 
+/* date(A): the calendar date of a timestamp whose zone the file does not
+ * state (the text before its time, after a space or a 'T'); NAME? is a
+ * column the file may lack: an optional slot, named without the '?'. */
+START_TEST(test_date_and_columns_a_file_may_lack) {
+    parse_ok("coalesce(created_utc?, date(created?))");
+    ck_assert_uint_eq(slots.n, 2);
+    ck_assert_str_eq(slots.slot[0].name, "created_utc");
+    ck_assert_str_eq(slots.slot[1].name, "created");
+    ck_assert_int_eq(slots.slot[0].optional, 1);
+    ck_assert_int_eq(slots.slot[1].optional, 1);
+    int ne;
+    const char *utc[] = {"2026-02-01 23:30:00", "2026-02-02 00:30:00"};
+    ck_assert_str_eq(eval(utc, 2, &ne), "2026-02-01 23:30:00");
+    const char *local[] = {"", "2026-02-02 00:30:00"};
+    ck_assert_str_eq(eval(local, 2, &ne), "2026-02-02");
+    ck_assert_int_eq(ne, 1);
+    const char *iso[] = {"", "2026-02-02T00:30:00+01:00"};
+    ck_assert_str_eq(eval(iso, 2, &ne), "2026-02-02");
+    const char *none[] = {"", ""};
+    ck_assert_str_eq(eval(none, 2, &ne), "");
+    ck_assert_int_eq(ne, 0);
+    teardown();
+    parse_ok("date(a)");
+    ck_assert_int_eq(slots.slot[0].optional, 0);
+    parse_bad("date(a, b)", "date() takes 1 argument");
+}
+END_TEST
+
 START_TEST(test_syntax_errors_say_where) {
     parse_bad("concat(a, b", "expected ',' or ')'");
     parse_bad("concat(a, \"b)", "unterminated");
@@ -205,6 +233,7 @@ static Suite *expr_suite(void) {
     tcase_add_test(t, test_coalesce_if_and_neg);
     tcase_add_test(t, test_neg_knows_every_sign_marker);
     tcase_add_test(t, test_nested_calls_and_missing_columns);
+    tcase_add_test(t, test_date_and_columns_a_file_may_lack);
     tcase_add_test(t, test_syntax_errors_say_where);
     tcase_add_test(t, test_failed_nested_calls_leak_nothing);
     tcase_add_test(t, test_slot_table_is_bounded);

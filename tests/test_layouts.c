@@ -24,6 +24,7 @@ static const char *const LAYOUTS[] = {
     "recurly_transactions",
     "stripe_balance_itemized",
     "stripe_payout_itemized",
+    "stripe_payouts_itemized",
     "wells_fargo",
     "worldpay_settlement",
 };
@@ -209,6 +210,40 @@ START_TEST(test_filtered_rows_are_counted_not_stored) {
                      r.rows_inserted + r.rows_duplicate + r.rows_rejected + r.rows_skipped);
     r = import_as("braintree_transactions", FIXTURE("layouts/braintree_transactions.csv"));
     ck_assert_int_eq(r.rows_skipped, 3); /* voided, declined, not yet settled */
+}
+END_TEST
+
+/* Stripe reports run through the API with chosen columns: any order, and
+ * created / available_on (in the run's time zone, which the file does not
+ * state) instead of the *_utc columns. Detected by their columns; only the
+ * calendar date of created is taken, never a time read as UTC. A file with
+ * neither created_utc nor created is refused, naming the field. */
+START_TEST(test_stripe_reports_with_chosen_columns) {
+    static const char file[] =
+        "available_on,automatic_payout_id,balance_transaction_id,created,currency,fee,gross,net,"
+        "reporting_category\n"
+        "2026-02-02 00:00:00,po_abc,txn_101,2026-02-01 23:30:00,usd,1.20,30.00,28.80,charge\n";
+    char path[600];
+    tu_write_file(tmp, "chosen.csv", file, strlen(file), path, sizeof path);
+    recon_profile *p = NULL;
+    recon_error err;
+    ck_assert_msg(recon_profile_detect(path, &err, &p) == RECON_OK, "%s", err.message);
+    ck_assert_str_eq(recon_profile_name(p), "stripe_payout_itemized");
+    recon_import_result r;
+    ck_assert_msg(recon_import_file(db, path, p, NULL, &r) == RECON_OK, "%s", recon_errmsg(db));
+    recon_profile_free(p);
+    TU_ASSERT_Q(sq, "2026-02-01|2026-02-02|po_abc|USD|3000",
+                "SELECT occurred_at || '|' || settled_at || '|' || group_id || '|' || currency"
+                " || '|' || amount_minor FROM transactions");
+    static const char undated[] = "automatic_payout_id,balance_transaction_id,currency,fee,gross,"
+                                  "net,reporting_category\npo_abc,txn_102,usd,0,1,1,charge\n";
+    tu_write_file(tmp, "undated.csv", undated, strlen(undated), path, sizeof path);
+    ck_assert_int_eq(recon_profile_builtin("stripe_payout_itemized", NULL, &p), RECON_OK);
+    ck_assert_int_eq(recon_import_file(db, path, p, NULL, &r), RECON_EHEADER);
+    recon_profile_free(p);
+    ck_assert_msg(
+        strstr(recon_errmsg(db), "missing column(s): occurred_at (any column of its call)"), "%s",
+        recon_errmsg(db));
 }
 END_TEST
 
@@ -743,6 +778,7 @@ static Suite *layouts_suite(void) {
     tcase_add_test(t, test_bai2_as_banks_send_it);
     tcase_add_test(t, test_paypal_trr_and_stl_extracts);
     tcase_add_test(t, test_paypal_dates_are_read_in_the_files_own_order);
+    tcase_add_test(t, test_stripe_reports_with_chosen_columns);
     tcase_add_test(t, test_bai2_truncated_file_fails_its_check);
     tcase_add_test(t, test_bai2_account_tells_identical_lines_apart);
     tcase_add_test(t, test_bai2_reader_errors_name_the_record_field);

@@ -84,9 +84,14 @@ static void judge_header(const recon_profile *p, const rc_csv_row *row, verdict 
         int first_ok =
             !p->detect_first || (row->nfields && strlen(p->detect_first) == row->lens[0] &&
                                  strncasecmp(row->fields[0], p->detect_first, row->lens[0]) == 0);
-        if (have == p->ndetect && first_ok) {
+        if (have == p->ndetect) {
+            /* The first column tells apart two layouts with the same columns
+             * when the file keeps its report's order: worth more than one
+             * more column. A file in another order (columns chosen through
+             * an API) still fits, by its columns. */
             if (rc_profile_bind(p, row->fields, row->lens, row->nfields, &b, msg, sizeof msg) == 0)
-                v->score = SCORE_DETECT + 10 * (int)p->ndetect + (p->detect_first ? 5 : 0);
+                v->score =
+                    SCORE_DETECT + 10 * (int)p->ndetect + (p->detect_first && first_ok ? 15 : 0);
             else /* the layout's columns are there, but it cannot read them (e.g. one twice) */
                 snprintf(v->near, sizeof v->near, "%.250s", msg);
         } else if (2 * have >= p->ndetect) {

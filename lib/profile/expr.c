@@ -15,7 +15,7 @@ static const struct {
     size_t min_args, max_args;
 } CALLS[] = {
     {"concat", RC_X_CONCAT, 1, 32}, {"coalesce", RC_X_COALESCE, 1, 32}, {"if", RC_X_IF, 2, 2},
-    {"neg", RC_X_NEG, 1, 1},        {"sum", RC_X_SUM, 1, 32},
+    {"neg", RC_X_NEG, 1, 1},        {"sum", RC_X_SUM, 1, 32},           {"date", RC_X_DATE, 1, 1},
 };
 
 /* Length of a call name at s followed by '(' (spaces allowed), and its
@@ -140,7 +140,7 @@ static int parse_args(parser *p, rc_expr *x) {
 static int parse_call(parser *p, rc_expr **out) {
     int k;
     size_t n = call_at(p->s + p->i, &k);
-    if (!n) return fail(p, "expected concat(, coalesce(, if(, neg( or sum(");
+    if (!n) return fail(p, "expected concat(, coalesce(, if(, neg(, sum( or date(");
     p->i += n;
     rc_expr *x = node(CALLS[k].op);
     if (!x) return fail(p, "out of memory");
@@ -193,7 +193,13 @@ static int parse_column(parser *p, rc_expr **out) {
         else if ((c == ',' && depth == 0) || c == '"')
             break;
     }
-    int slot = rc_slot_add(p->slots, p->s + start, p->i - start, p->optional);
+    /* NAME? is a column the file may lack (then it reads as empty); the
+     * call as a whole still needs one of its columns (rc_profile_bind). */
+    size_t len = p->i - start;
+    while (len && (p->s[start + len - 1] == ' ' || p->s[start + len - 1] == '\t'))
+        len--;
+    int maybe = len > 1 && p->s[start + len - 1] == '?';
+    int slot = rc_slot_add(p->slots, p->s + start, len - (size_t)maybe, p->optional || maybe);
     if (slot < 0)
         return fail(p, p->slots->n == RC_MAX_SLOTS ? "too many column references"
                                                    : "expected a column name or #N");
@@ -341,6 +347,19 @@ int rc_expr_eval(const rc_expr *x, const rc_cells *c, rc_strbuf *out) {
     }
     case RC_X_SUM:
         return RC_EXPR_NOT_TEXT;
+    case RC_X_DATE: {
+        /* The calendar date of a timestamp written in a zone the file does
+         * not state: the text before its time. Read as a date, it claims
+         * no instant it cannot know. */
+        int r = rc_expr_eval(x->args[0], c, out);
+        if (r <= 0) return r;
+        size_t i = start;
+        while (i < out->len && out->s[i] != ' ' && out->s[i] != 'T')
+            i++;
+        out->len = i;
+        out->s[i] = '\0';
+        return i > start;
+    }
     }
     return RC_EXPR_NOT_TEXT; /* not an op: no text, and no allocation failed */
 }

@@ -24,7 +24,16 @@
 
 #define RC_MAX_SLOTS 64
 
-typedef enum { RC_X_COL, RC_X_LIT, RC_X_CONCAT, RC_X_COALESCE, RC_X_IF, RC_X_NEG, RC_X_SUM } rc_xop;
+typedef enum {
+    RC_X_COL,
+    RC_X_LIT,
+    RC_X_CONCAT,
+    RC_X_COALESCE,
+    RC_X_IF,
+    RC_X_NEG,
+    RC_X_SUM,
+    RC_X_DATE
+} rc_xop;
 
 typedef struct rc_expr rc_expr;
 struct rc_expr {

@@ -350,8 +350,7 @@ static int on_dates(struct parse_ctx *c, const char *name, const char *v) {
  * of each (iso8601, epoch, a pattern without a day or a month). */
 static int swap_day_month(const rc_time_format *f, rc_time_format *out, char order[4]) {
     const char *d = strstr(f->pattern, "%d"), *m = strstr(f->pattern, "%m");
-    if (!d || !m || strstr(d + 2, "%d") || strstr(m + 2, "%m"))
-        return -1;
+    if (!d || !m || strstr(d + 2, "%d") || strstr(m + 2, "%m")) return -1;
     char spec[sizeof f->pattern];
     memcpy(spec, f->pattern, sizeof spec);
     spec[d - f->pattern + 1] = 'm';
@@ -949,6 +948,18 @@ static int first_col_slot(const rc_expr *x) {
     return -1;
 }
 
+/* 1 when some column x reads is in the file (or x reads none). */
+static int call_has_column(const rc_expr *x, const rc_binding *b) {
+    if (x->op == RC_X_COL) return b->slot_index[x->slot] >= 0;
+    if (x->op == RC_X_LIT) return 0;
+    int any = 0, cols = 0;
+    for (size_t i = 0; i < x->nargs; i++) {
+        cols += x->args[i]->op != RC_X_LIT;
+        any |= call_has_column(x->args[i], b);
+    }
+    return any || !cols;
+}
+
 /* Resolves every slot: a header name to its column, #N to N - 1. Missing
  * required names are appended to msg. */
 static void bind_slots(const recon_profile *p, const char *const *header, const size_t *lens,
@@ -989,6 +1000,14 @@ int rc_profile_bind(const recon_profile *p, const char *const *header, const siz
             append_missing(msg, msgsize, (rc_field)f, col);
     }
     bind_slots(p, header, lens, nfields, out, msg, msgsize);
+    /* A required computed field whose columns may each be missing (NAME?)
+     * needs one of them. */
+    for (int f = 0; p->header && f < RC_F_COUNT; f++) {
+        const rc_column *col = &p->cols[f];
+        if (!col->expr || col->optional || call_has_column(col->expr, out)) continue;
+        size_t used = missing_sep(msg, msgsize);
+        snprintf(msg + used, msgsize - used, "%s (any column of its call)", FIELD_NAMES[f]);
+    }
     if (msg[0]) return RECON_EHEADER;
     /* Every column the profile reads must be named once. */
     for (int f = 0; p->header && f < RC_F_COUNT + (int)p->slots.n; f++) {
