@@ -18,8 +18,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const rc_money_fmt fmts[8] = {
-        {'.', 0, 0},    {'.', ',', 0}, {',', '.', 0}, {',', ' ', 0},
-        {'.', '\'', 0}, {'.', 0, 1},   {'.', ',', 1}, {',', ' ', 1},
+        {'.', 0, 0, ""},      {'.', ',', 0, "$"}, {',', '.', 0, "\xE2\x82\xAC"},
+        {',', ' ', 0, "CHF"}, {'.', '\'', 0, ""}, {'.', 0, 1, ""},
+        {'.', ',', 1, ""},    {',', ' ', 2, "$"},
     };
     /* A currency per exponent, for the public wrapper (none has 1). */
     static const char *const currencies[5] = {"JPY", NULL, "USD", "KWD", "CLF"};
@@ -44,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char buf[32];
     const int n = rc_money_format(v, exponent, buf, sizeof buf);
     FUZZ_ASSERT(n > 0 && (size_t)n == strlen(buf));
-    static const rc_money_fmt plain = {'.', 0, 0};
+    static const rc_money_fmt plain = {'.', 0, 0, ""};
     int64_t back = MONEY_FUZZ_UNTOUCHED;
     FUZZ_ASSERT(rc_money_parse(buf, (size_t)n, exponent, &plain, &back) == RC_MONEY_OK);
     FUZZ_ASSERT(back == v);

@@ -12,14 +12,16 @@ int recon_currency_exponent(const char *code);
 int recon_money_format(int64_t minor, const char *currency, char *buf, size_t size);
 
 /* Formats the tests use; named after the exports that look like them. */
-static const rc_money_fmt PLAIN = {'.', 0, 0};                        /* 1234.56 */
-static const rc_money_fmt US = {'.', ',', 0};                         /* 1,234.56 */
-static const rc_money_fmt EU = {',', '.', 0};                         /* 1.234,56 */
-static const rc_money_fmt FR = {',', ' ', 0};                         /* 1 234,56 */
-static const rc_money_fmt CH = {'.', '\'', 0};                        /* 1'234.56 */
-static const rc_money_fmt MINOR = {'.', 0, 1};                        /* 123456 */
-static const rc_money_fmt MINOR_US = {'.', ',', 1};                   /* 123,456 */
-static const rc_money_fmt HUNDREDTHS = {'.', 0, RC_MONEY_HUNDREDTHS}; /* PayPal: 15000 */
+static const rc_money_fmt PLAIN = {'.', 0, 0, ""};                        /* 1234.56 */
+static const rc_money_fmt US = {'.', ',', 0, ""};                         /* 1,234.56 */
+static const rc_money_fmt EU = {',', '.', 0, ""};                         /* 1.234,56 */
+static const rc_money_fmt FR = {',', ' ', 0, ""};                         /* 1 234,56 */
+static const rc_money_fmt CH = {'.', '\'', 0, ""};                        /* 1'234.56 */
+static const rc_money_fmt MINOR = {'.', 0, 1, ""};                        /* 123456 */
+static const rc_money_fmt MINOR_US = {'.', ',', 1, ""};                   /* 123,456 */
+static const rc_money_fmt HUNDREDTHS = {'.', 0, RC_MONEY_HUNDREDTHS, ""}; /* PayPal: 15000 */
+static const rc_money_fmt DOLLARS = {'.', ',', 0, "$"};                   /* -$7,971.39 */
+static const rc_money_fmt EUROS = {',', '.', 0, "\xE2\x82\xAC"};          /* 1.234,50 € */
 
 /* A value *out cannot hold by chance: proves a refusal leaves it alone. */
 #define UNTOUCHED INT64_C(0x5EED5EED)
@@ -528,9 +530,9 @@ START_TEST(test_bad_exponent_is_syntax) {
 END_TEST
 
 START_TEST(test_unusable_format_is_syntax) {
-    static const rc_money_fmt same = {'.', '.', 0};
-    static const rc_money_fmt bad_decimal = {';', 0, 0};
-    static const rc_money_fmt bad_thousands = {'.', '_', 0};
+    static const rc_money_fmt same = {'.', '.', 0, ""};
+    static const rc_money_fmt bad_decimal = {';', 0, 0, ""};
+    static const rc_money_fmt bad_thousands = {'.', '_', 0, ""};
     ASSERT_SYNTAX("1", 2, &same);
     ASSERT_SYNTAX("1", 2, &bad_decimal);
     ASSERT_SYNTAX("1", 2, &bad_thousands);
@@ -590,6 +592,34 @@ START_TEST(test_hundredths_mode_scales_to_the_currencys_exponent) {
     ASSERT_AMOUNT("9223372036854775807", 2, &HUNDREDTHS, INT64_MAX);
     ASSERT_REFUSED("9223372036854775807", 3, &HUNDREDTHS, RC_MONEY_OVERFLOW);
     ASSERT_AMOUNT("922337203685477580", 3, &HUNDREDTHS, 9223372036854775800);
+}
+END_TEST
+
+/* ---- currency symbols ---------------------------------------------------- */
+
+/* The profile's symbol, once, where people write it: before or after the
+ * digits, on either side of a leading sign, inside parentheses, spaced or
+ * not. Nowhere else, never twice, never alone; and a format without a
+ * symbol still refuses one. */
+START_TEST(test_currency_symbol_where_people_write_it) {
+    ASSERT_AMOUNT("$6,000.36", 2, &DOLLARS, 600036);
+    ASSERT_AMOUNT("-$7,971.39", 2, &DOLLARS, -797139);
+    ASSERT_AMOUNT("$-7.00", 2, &DOLLARS, -700);
+    ASSERT_AMOUNT("($5.00)", 2, &DOLLARS, -500);
+    ASSERT_AMOUNT("$ 5", 2, &DOLLARS, 500);
+    ASSERT_AMOUNT("5.00 $", 2, &DOLLARS, 500);
+    ASSERT_AMOUNT("12.00", 2, &DOLLARS, 1200);
+    ASSERT_AMOUNT("1.234,50 \xE2\x82\xAC", 2, &EUROS, 123450);
+    ASSERT_AMOUNT("-1.234,50\xE2\x82\xAC", 2, &EUROS, -123450);
+    ASSERT_SYNTAX("$5$", 2, &DOLLARS);
+    ASSERT_SYNTAX("5$00", 2, &DOLLARS);
+    ASSERT_SYNTAX("$", 2, &DOLLARS);
+    ASSERT_SYNTAX("-$", 2, &DOLLARS);
+    ASSERT_SYNTAX("\xE2\x82\xAC"
+                  "5",
+                  2, &DOLLARS);
+    ASSERT_SYNTAX("$5.00", 2, &US);
+    ASSERT_REFUSED("$12.345", 2, &DOLLARS, RC_MONEY_PRECISION);
 }
 END_TEST
 
@@ -968,6 +998,7 @@ static Suite *money_suite(void) {
     tcase_add_test(minor, test_minor_mode_refuses_a_decimal_separator);
     tcase_add_test(minor, test_minor_mode_allows_thousands_separators);
     tcase_add_test(minor, test_hundredths_mode_scales_to_the_currencys_exponent);
+    tcase_add_test(minor, test_currency_symbol_where_people_write_it);
     suite_add_tcase(s, minor);
 
     TCase *err = tcase_create("errors");

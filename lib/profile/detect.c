@@ -37,6 +37,7 @@ typedef struct {
     const char *name;
     int score;      /* 0: does not fit */
     char near[256]; /* for near misses: what is missing */
+    int closeness;  /* near misses: per mille of the detect columns present */
 } verdict;
 
 static int starts_with_line(const char *buf, size_t len, const char *prefix) {
@@ -95,6 +96,7 @@ static void judge_header(const recon_profile *p, const rc_csv_row *row, verdict 
             else /* the layout's columns are there, but it cannot read them (e.g. one twice) */
                 snprintf(v->near, sizeof v->near, "%.250s", msg);
         } else if (2 * have >= p->ndetect) {
+            v->closeness = (int)(1000 * have / p->ndetect);
             snprintf(v->near, sizeof v->near, "%zu of %zu columns%s%s%s", have, p->ndetect,
                      missing[0] ? "; missing " : "", missing,
                      first_ok ? "" : "; another first column");
@@ -210,15 +212,19 @@ static int read_start(const char *path, char *buf, size_t *len, recon_error *err
 }
 
 /* Lists verdicts with the given score (or near misses when score is 0). */
+/* The tied winners by name; or the near misses, closest first (the share
+ * of their columns the file has; then by name). */
 static void list_names(const verdict *v, size_t n, int score, char *out, size_t size) {
     out[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        size_t used = strlen(out);
-        if (score && v[i].score == score)
-            snprintf(out + used, size - used, "%s%s", used ? ", " : "", v[i].name);
-        else if (!score && v[i].near[0])
-            snprintf(out + used, size - used, "%s%s (%s)", used ? "; " : "", v[i].name, v[i].near);
-    }
+    for (int c = 1000; c >= (score ? 1000 : 0); c--)
+        for (size_t i = 0; i < n; i++) {
+            size_t used = strlen(out);
+            if (score && v[i].score == score)
+                snprintf(out + used, size - used, "%s%s", used ? ", " : "", v[i].name);
+            else if (!score && v[i].near[0] && v[i].closeness == c)
+                snprintf(out + used, size - used, "%s%s (%s)", used ? "; " : "", v[i].name,
+                         v[i].near);
+        }
 }
 
 int recon_profile_detect(const char *path, recon_error *err, recon_profile **out) {

@@ -261,6 +261,14 @@ static int on_amounts(struct parse_ctx *c, const char *name, const char *v) {
             p->money.minor = RC_MONEY_HUNDREDTHS;
         else
             return bad(c, "amounts", name, "'%s' is not major, minor or hundredths", v);
+    } else if (!strcmp(name, "symbol")) {
+        /* A mark made of digits, signs or separators would change numbers. */
+        if (!*v || strlen(v) >= sizeof p->money.symbol || strpbrk(v, "0123456789+-()., '\t"))
+            return bad(c, "amounts", name,
+                       "'%s' is not a currency symbol ($, \xE2\x82\xAC, CHF: at most 7 bytes, no "
+                       "digits, signs or separators)",
+                       v);
+        memcpy(p->money.symbol, v, strlen(v) + 1);
     } else if (!strcmp(name, "decimal")) {
         if ((v[0] != '.' && v[0] != ',') || v[1])
             return bad(c, "amounts", name, "'%s' is not . or ,", v);

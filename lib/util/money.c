@@ -223,12 +223,55 @@ static int64_t apply_sign(uint64_t mag, int neg) {
     return -(int64_t)mag;
 }
 
+/* The first k-byte needle in hay[0..n), or NULL (memmem is not C11). */
+static const char *find_bytes(const char *hay, size_t n, const char *needle, size_t k) {
+    for (size_t i = 0; k && i + k <= n; i++)
+        if (memcmp(hay + i, needle, k) == 0) return hay + i;
+    return NULL;
+}
+
+/* The value without its currency symbol, into buf: the symbol may stand
+ * first or last, or right after a leading sign or parenthesis, or right
+ * before a trailing sign or parenthesis, with blanks between it and the
+ * digits; only once. Returns 0 (s and len then describe buf, or the
+ * untouched text when it has no symbol), or -1 for a symbol anywhere else
+ * or twice. */
+static int strip_symbol(const char **s, size_t *len, const char *sym, char *buf, size_t size) {
+    size_t k = strlen(sym), n = *len;
+    const char *t = *s;
+    const char *at = find_bytes(t, n, sym, k);
+    if (!at) return 0;
+    size_t pos = (size_t)(at - t);
+    if (find_bytes(at + k, n - pos - k, sym, k) || n - k >= size) return -1;
+    int lead = pos == 0 || (pos == 1 && (t[0] == '-' || t[0] == '+' || t[0] == '('));
+    size_t after = pos + k;
+    int trail = after == n || (after + 1 == n && (t[n - 1] == '-' || t[n - 1] == ')'));
+    if (!lead && !trail) return -1;
+    /* Drop the symbol and the blanks between it and the digits. */
+    size_t a = pos, b = after;
+    if (lead)
+        while (b < n && (t[b] == ' ' || t[b] == '\t'))
+            b++;
+    else
+        while (a > 0 && (t[a - 1] == ' ' || t[a - 1] == '\t'))
+            a--;
+    memcpy(buf, t, a);
+    memcpy(buf + a, t + b, n - b);
+    *s = buf;
+    *len = a + (n - b);
+    return 0;
+}
+
 int rc_money_parse(const char *s, size_t len, int exponent, const rc_money_fmt *fmt, int64_t *out) {
     if (s == NULL || len == 0) return RC_MONEY_EMPTY;
     s = trim(s, &len);
     if (len == 0) return RC_MONEY_EMPTY;
     if (fmt == NULL || !fmt_valid(fmt) || exponent < 0 || exponent > MAX_EXPONENT)
         return RC_MONEY_SYNTAX;
+    char plain[128];
+    if (fmt->symbol[0] && strip_symbol(&s, &len, fmt->symbol, plain, sizeof plain) != 0)
+        return RC_MONEY_SYNTAX;
+    if (len == 0) return RC_MONEY_SYNTAX; /* a symbol alone */
 
     int neg;
     layout lay;

@@ -28,11 +28,14 @@ typedef struct {
     char decimal;   /* '.' or ',' */
     char thousands; /* 0 (none), ',', '.', ' ', '\'' ; never equal to decimal */
     int minor;      /* RC_MONEY_MAJOR, _MINOR or _HUNDREDTHS (the last two: integers only) */
+    char symbol[8]; /* "" or the currency mark a value may carry once, before or after its
+                       digits and on either side of its sign ("$", "€", "CHF"): "-$7,971.39",
+                       "$-5.00", "(£5.00)", "12,50 €" */
 } rc_money_fmt;
 
 /* Parses s[0..len) into minor units of a currency with `exponent` digits.
- * Accepts surrounding white space, a leading '+' or '-', a trailing '-',
- * or parentheses for negatives (one sign marker at most), thousands
+ * Accepts the format's currency symbol (once; see rc_money_fmt), surrounding white space, a leading
+ * '+' or '-', a trailing '-', or parentheses for negatives (one sign marker at most), thousands
  * separators only in valid groups of three, and trailing zeros beyond the
  * exponent (they are exact). Returns RC_MONEY_OK and sets *out, or an
  * rc_money_err and leaves *out untouched. */
