@@ -20,6 +20,7 @@ static const char *const LAYOUTS[] = {
     "dcu_transactions",
     "klarna_settlement",
     "mercury",
+    "mt940",
     "paypal_activity",
     "paypal_settlement",
     "paypal_transaction_detail",
@@ -51,7 +52,8 @@ static void teardown(void) {
 }
 
 static void fixture_path(const char *name, char *out, size_t size) {
-    snprintf(out, size, FIXTURE("layouts/%s%s"), name, strcmp(name, "bai2") ? ".csv" : ".txt");
+    const char *ext = !strcmp(name, "bai2") ? ".txt" : !strcmp(name, "mt940") ? ".940" : ".csv";
+    snprintf(out, size, FIXTURE("layouts/%s%s"), name, ext);
 }
 
 static recon_import_result import_as(const char *name, const char *path) {
@@ -596,6 +598,52 @@ START_TEST(test_bai2_as_banks_send_it) {
 }
 END_TEST
 
+/* MT940 as banks send it: a closing balance that the opening balance and
+ * the lines do not give fails its check (the rows are kept, the
+ * disagreement named); a statement cut short before its closing balance
+ * fails one too; a line before any tag is a rejected row, named. The
+ * SWIFT envelope is optional, and so is the entry date. */
+START_TEST(test_mt940_balances_are_checked) {
+    static const char off[] = "{1:F01BANKDEFFXXX0000000000}{2:I940BANKDEFFXXXN}{4:\n"
+                              ":20:S1\n:25:DE1/2\n:28C:7/1\n:60F:C240301EUR100,00\n"
+                              ":61:240301D10,00NTRFNONREF//R1\n:86:RENT\n"
+                              ":62F:C240301EUR90,01\n-}\n";
+    char path[600];
+    tu_write_file(tmp, "off.940", off, strlen(off), path, sizeof path);
+    recon_profile *p = NULL;
+    ck_assert_int_eq(recon_profile_builtin("mt940", NULL, &p), RECON_OK);
+    recon_import_opts o = RECON_IMPORT_OPTS_INIT;
+    o.source = "off";
+    recon_import_result r;
+    ck_assert_int_eq(recon_import_file(db, path, p, &o, &r), RECON_OK);
+    ck_assert_int_eq(r.rows_inserted, 1);
+    ck_assert_int_eq(r.checks_failed, 1);
+    TU_ASSERT_Q(sq,
+                "8|totals_mismatch|statement 7/1: opening balance 100,00 EUR plus its lines "
+                "-10,00 does not give the closing balance C240301EUR90,01",
+                "SELECT line || '|' || provider_code || '|' || message FROM failures");
+    TU_ASSERT_Q(sq, "-1000|RENT|2024-03-01",
+                "SELECT amount_minor || '|' || description || '|' || occurred_at"
+                " FROM transactions");
+    static const char cut[] = "stray text\n:20:S2\n:25:DE1/2\n:28C:8/1\n"
+                              ":60F:C240302EUR90,00\n:61:2403020302C5,00NTRFX//R2\n";
+    tu_write_file(tmp, "cut.940", cut, strlen(cut), path, sizeof path);
+    o.source = "cut";
+    ck_assert_int_eq(recon_import_file(db, path, p, &o, &r), RECON_OK);
+    recon_profile_free(p);
+    ck_assert_int_eq(r.rows_inserted, 1);
+    ck_assert_int_eq(r.rows_rejected, 1);
+    ck_assert_int_eq(r.checks_failed, 1);
+    TU_ASSERT_Q(sq,
+                "1|not an MT940 line: no tag (:20:, :61:, ...) before it\n"
+                "6|the file ends at line 6 inside statement 8/1, without its closing balance "
+                "(:62F:): it is truncated, its balance unchecked",
+                "SELECT group_concat(line || '|' || message, char(10)) FROM"
+                " (SELECT * FROM failures WHERE import_id = %lld ORDER BY line)",
+                (long long)r.import_id);
+}
+END_TEST
+
 /* A file cut short is a failed check on its last line naming each missing
  * trailer, never a clean import. */
 START_TEST(test_bai2_truncated_file_fails_its_check) {
@@ -779,6 +827,7 @@ static Suite *layouts_suite(void) {
     tcase_add_test(t, test_bai2_bad_distribution_counts_reject_the_record);
     tcase_add_test(t, test_bai2_quote_in_text_is_text);
     tcase_add_test(t, test_bai2_as_banks_send_it);
+    tcase_add_test(t, test_mt940_balances_are_checked);
     tcase_add_test(t, test_paypal_trr_and_stl_extracts);
     tcase_add_test(t, test_paypal_dates_are_read_in_the_files_own_order);
     tcase_add_test(t, test_stripe_reports_with_chosen_columns);

@@ -653,7 +653,8 @@ START_TEST(test_repeated_or_empty_text_keys_keep_the_profile_sound) {
                                 "provider = Acme\nprovider = Beta\n" L_COLUMNS L_ID L_DATE L_AMOUNT
                                     L_CURRENCY L_KINDS L_DEFAULT);
     ck_assert_str_eq(p->detect_first, "id"); /* detect_line used to free it */
-    ck_assert_str_eq(p->detect_line, "xx");
+    ck_assert_uint_eq(p->ndetect_line, 1);
+    ck_assert_str_eq(p->detect_line[0], "xx");
     ck_assert_str_eq(p->provider, "beta");
     recon_profile_free(p);
     static const char *const keys[] = {"name", "provider", "detect_first", "detect_line"};
@@ -1206,8 +1207,8 @@ START_TEST(test_rows_records_and_totals_are_validated) {
                    "drop [columns] net", NULL);
     expect_refused(BASE "fee_direction? = fd\n" L_KINDS L_DEFAULT,
                    "fee_direction needs [amounts] credit_values", NULL);
-    expect_refused(BASE "[profile]\nformat = xml\n" L_KINDS L_DEFAULT, "'xml' is not csv or bai2",
-                   NULL);
+    expect_refused(BASE "[profile]\nformat = xml\n" L_KINDS L_DEFAULT,
+                   "'xml' is not csv, bai2 or mt940", NULL);
     expect_refused(BASE "[profile]\nformat = bai2\n" L_KINDS L_DEFAULT, "format = bai2",
                    "header = no", NULL);
 }

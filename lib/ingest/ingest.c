@@ -28,6 +28,7 @@
 
 #include "formats/bai2.h"
 #include "formats/csvread.h"
+#include "formats/mt940.h"
 #include "ingest/rows.h"
 #include "profile/profile.h"
 #include "store/store.h"
@@ -54,8 +55,9 @@ typedef struct {
     uint64_t file_size;
     struct stat opened; /* the file as it was when opened, to notice a change */
     char now[21];
-    rc_strbuf esc; /* scratch for escaped raw text */
-    rc_bai2 *bai2; /* the BAI2 reader over the CSV reader, for format = bai2 */
+    rc_strbuf esc;   /* scratch for escaped raw text */
+    rc_bai2 *bai2;   /* the BAI2 reader over the CSV reader, for format = bai2 */
+    rc_mt940 *mt940; /* the MT940 reader over it (as a line reader), for format = mt940 */
 } importer;
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -532,14 +534,20 @@ static void progress_tick(importer *im, const rc_csv *r) {
     report_progress(im, r);
 }
 
-/* A BAI2 trailer's verdict: counted, and a failure when it disagrees. */
+/* The statement reader's message (BAI2 or MT940). */
+static const char *format_message(const importer *im) {
+    return im->bai2 ? rc_bai2_message(im->bai2) : im->mt940 ? rc_mt940_message(im->mt940) : "";
+}
+
+/* A BAI2 trailer's or an MT940 closing balance's verdict: counted, and a
+ * failure when it disagrees. */
 static int bai2_check(importer *im, const rc_csv_row *row) {
     if (row->error == RC_BAI2_CHECK_OK) {
         im->res->checks_passed++;
         return RECON_OK;
     }
     rc_reject r = {.field = RC_F_COUNT, .reason = "totals_mismatch"};
-    snprintf(r.message, sizeof r.message, "%s", rc_bai2_message(im->bai2));
+    snprintf(r.message, sizeof r.message, "%s", format_message(im));
     im->res->checks_failed++;
     int rc = store_failure(im, row, &r);
     im->res->rows_rejected--; /* a trailer is not a data row */
@@ -549,13 +557,15 @@ static int bai2_check(importer *im, const rc_csv_row *row) {
 /* A record BAI2 does not allow where it stands, or with a count field
  * that is not one: a rejected row, named. */
 static int bai2_structure(importer *im, const rc_csv_row *row) {
-    rc_reject r = {.field = RC_F_COUNT, .reason = rc_bai2_reason(im->bai2)};
-    snprintf(r.message, sizeof r.message, "%s", rc_bai2_message(im->bai2));
+    rc_reject r = {.field = RC_F_COUNT,
+                   .reason = im->bai2 ? rc_bai2_reason(im->bai2) : "record_invalid"};
+    snprintf(r.message, sizeof r.message, "%s", format_message(im));
     im->res->rows_read++;
     return store_failure(im, row, &r);
 }
 
 static int next_row(importer *im, rc_csv *r, rc_csv_row *row) {
+    if (im->mt940) return rc_mt940_next(im->mt940, row);
     return im->bai2 ? rc_bai2_next(im->bai2, row) : rc_csv_next(r, row);
 }
 
@@ -565,7 +575,7 @@ static int read_rows(importer *im, rc_csv *r) {
     while ((rc = next_row(im, r, &row)) == RC_CSV_HAVE_ROW) {
         if (row.error == RC_BAI2_CHECK_OK || row.error == RC_BAI2_CHECK_FAILED)
             rc = bai2_check(im, &row);
-        else if (im->bai2 && row.error == RC_CSV_ROW_SYNTAX && rc_bai2_message(im->bai2)[0])
+        else if ((im->bai2 || im->mt940) && row.error == RC_CSV_ROW_SYNTAX && format_message(im)[0])
             rc = bai2_structure(im, &row);
         else
             rc = process_row(im, &row);
@@ -579,7 +589,7 @@ static int read_rows(importer *im, rc_csv *r) {
      * trailers' disagreements as failures, if any), not an error a nightly
      * job would have to tell from a broken file. */
     if (!im->p->header && im->res->rows_read == 0 &&
-        !(im->bai2 && im->res->checks_passed + im->res->checks_failed > 0))
+        !((im->bai2 || im->mt940) && im->res->checks_passed + im->res->checks_failed > 0))
         return rc_fail(im->db, RECON_EFORMAT, "%s: empty file: no rows", im->file_name);
     report_progress(im, r);
     return RECON_OK;
@@ -686,17 +696,21 @@ static int import_locked(importer *im, int fd, const char *source) {
         return rc;
     }
     /* BAI2 has no quoting: a '"' in a 16's text must not swallow the file. */
-    rc_csv_opts co = {.delim = im->p->delim,
+    /* BAI2 and MT940 have no quoting: a '"' in their text must not swallow
+     * the file. MT940 is read line by line: a delimiter it never holds. */
+    int mt940 = im->p->format == RC_FORMAT_MT940;
+    rc_csv_opts co = {.delim = mt940 ? RC_MT940_DELIM : im->p->delim,
                       .skip_lines = im->p->skip_lines,
                       .on_bytes = on_bytes,
                       .payload = im->file_md,
-                      .no_quotes = im->p->format == RC_FORMAT_BAI2};
+                      .no_quotes = im->p->format != RC_FORMAT_CSV};
     rc_csv *r = NULL;
     if ((rc = decide_date_order(im, fd)) != RECON_OK) return rc;
     if (!EVP_DigestInit_ex(im->file_md, im->sha256, NULL))
         return rc_fail(im->db, RECON_ERROR, "sha256 unavailable");
     if (rc_csv_open_fd(fd, &co, &r) != 0 ||
-        (im->p->format == RC_FORMAT_BAI2 && rc_bai2_open(r, &im->bai2) != 0)) {
+        (im->p->format == RC_FORMAT_BAI2 && rc_bai2_open(r, &im->bai2) != 0) ||
+        (mt940 && rc_mt940_open(r, &im->mt940) != 0)) {
         rc_csv_close(r);
         return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
     }
@@ -707,6 +721,8 @@ static int import_locked(importer *im, int fd, const char *source) {
     if (!rc) rc = check_unchanged(im, fd, rc_csv_bytes(r));
     rc_bai2_close(im->bai2);
     im->bai2 = NULL;
+    rc_mt940_close(im->mt940);
+    im->mt940 = NULL;
     rc_csv_close(r);
     if (rc) return rc;
     unsigned char digest[HASH_LEN];

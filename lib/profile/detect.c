@@ -126,6 +126,17 @@ static void judge_positions(const recon_profile *p, const rc_csv_row *row, verdi
     v->score = SCORE_POSITIONS + 10 * (int)p->ndetect_row;
 }
 
+/* The length of the profile's detect_line that starts the file (after a
+ * BOM and, for statement formats, blank lines), or 0. */
+static int first_line_is(const recon_profile *p, const char *buf, size_t len) {
+    if (p->format != RC_FORMAT_CSV)
+        while (len && (*buf == '\r' || *buf == '\n'))
+            buf++, len--;
+    for (size_t i = 0; i < p->ndetect_line; i++)
+        if (starts_with_line(buf, len, p->detect_line[i])) return (int)strlen(p->detect_line[i]);
+    return 0;
+}
+
 /* How many records of a typed-record file are read looking for its header
  * record: the report headers before it are a handful. */
 #define RECORDS_BEFORE_HEADER 16
@@ -159,13 +170,12 @@ static void judge(const recon_profile *p, const char *buf, size_t len, verdict *
     if (p->record_slot >= 0 && p->ndetect) {
         judge_records(p, buf, len, v);
         /* Its first line as well: surer still, but not required. */
-        if (v->score && p->detect_line && starts_with_line(buf, len, p->detect_line))
-            v->score += SCORE_LINE;
+        if (v->score && first_line_is(p, buf, len)) v->score += SCORE_LINE;
         return;
     }
-    if (p->detect_line) {
-        if (starts_with_line(buf, len, p->detect_line))
-            v->score = SCORE_LINE + (int)strlen(p->detect_line);
+    if (p->ndetect_line) {
+        int k = first_line_is(p, buf, len);
+        if (k) v->score = SCORE_LINE + k;
         return;
     }
     if (p->format != RC_FORMAT_CSV || p->record_slot >= 0) return;

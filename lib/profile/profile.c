@@ -180,7 +180,16 @@ static int on_profile(struct parse_ctx *c, const char *name, const char *v) {
     } else if (!strcmp(name, "detect_first")) {
         return set_text_key(c, name, v, &p->detect_first);
     } else if (!strcmp(name, "detect_line")) {
-        return set_text_key(c, name, v, &p->detect_line);
+        /* Repeated keys add alternatives; a value is taken whole (BAI2's
+         * "01," holds a comma). */
+        if (!*v) return bad(c, "profile", name, "must not be empty");
+        char **grown = realloc(p->detect_line, (p->ndetect_line + 1) * sizeof *grown);
+        if (!grown || !(grown[p->ndetect_line] = strdup(v))) {
+            if (grown) p->detect_line = grown;
+            return bad(c, "profile", name, "out of memory");
+        }
+        p->detect_line = grown;
+        p->ndetect_line++;
     } else if (!strcmp(name, "detect_row")) {
         return push_test(c, "profile", name, v, &p->detect_row, &p->ndetect_row);
     } else if (!strcmp(name, "format")) {
@@ -188,8 +197,10 @@ static int on_profile(struct parse_ctx *c, const char *name, const char *v) {
             p->format = RC_FORMAT_CSV;
         else if (!strcmp(v, "bai2"))
             p->format = RC_FORMAT_BAI2;
+        else if (!strcmp(v, "mt940"))
+            p->format = RC_FORMAT_MT940;
         else
-            return bad(c, "profile", name, "'%s' is not csv or bai2", v);
+            return bad(c, "profile", name, "'%s' is not csv, bai2 or mt940", v);
     } else if (!strcmp(name, "source_type")) {
         if (!strcmp(v, "psp"))
             p->source_type = RECON_SOURCE_PSP;
@@ -660,8 +671,8 @@ static const char *validate_more(const recon_profile *p, char *buf, size_t size)
         return "[totals] when needs amount, or credits and debits, to check";
     if (!p->totals_when && (sums || t[RC_TOT_CURRENCY] >= 0))
         return "[totals] needs when (which rows are totals rows)";
-    if (p->format == RC_FORMAT_BAI2 && p->header)
-        return "[profile] format = bai2 reads records, not a table: use header = no";
+    if (p->format != RC_FORMAT_CSV && p->header)
+        return "[profile] format = bai2 or mt940 reads records, not a table: use header = no";
     if (p->cols[RC_F_FEE_DIRECTION].configured && (!p->ncredit || !p->ndebit))
         return "[columns] fee_direction needs [amounts] credit_values and debit_values";
     if (p->value_is_net && p->cols[RC_F_NET].configured)
@@ -739,7 +750,7 @@ void recon_profile_free(recon_profile *p) {
     free_tests(p->detect_row, p->ndetect_row);
     free_tests(p->totals_when, p->totals_when ? 1 : 0);
     free_list(p->detect, p->ndetect);
-    free(p->detect_line);
+    free_list(p->detect_line, p->ndetect_line);
     free(p->detect_first);
     free_list(p->rec_header, p->nrec_header);
     free_list(p->rec_data, p->nrec_data);

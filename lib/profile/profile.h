@@ -63,7 +63,7 @@ typedef struct {
     size_t nvalues;
 } rc_row_test;
 
-enum { RC_FORMAT_CSV = 0, RC_FORMAT_BAI2 = 1 };
+enum { RC_FORMAT_CSV = 0, RC_FORMAT_BAI2 = 1, RC_FORMAT_MT940 = 2 };
 
 /* Totals rows: the file's own sums, checked against the rows it covers. */
 enum {
@@ -84,8 +84,9 @@ struct recon_profile {
     rc_slots slots; /* every column reference of expressions, tests and totals */
     char **detect;  /* header names a file must have to be this layout */
     size_t ndetect;
-    char *detect_first;      /* and the name its first column must have, or NULL */
-    char *detect_line;       /* or: the first line's start (BAI2 "01,", PayPal STL "RH") */
+    char *detect_first; /* and the name its first column must have, or NULL */
+    char **detect_line; /* or: the first line's start, one of these (BAI2 "01,") */
+    size_t ndetect_line;
     rc_row_test *detect_row; /* header = no: tests the first row must pass */
     size_t ndetect_row;
     rc_row_test *keep,
