@@ -36,7 +36,7 @@ ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
 CFLAGS_ALL := $(STD) $(WARN) $(OPT) $(SANFLAGS) -fPIC -Iinclude -Ilib -I$(B)/gen $(CFLAGS)
-LIBS       := -lsqlite3 -lcsv -linih -ljansson -lcrypto -lm
+LIBS       := -lsqlite3 -lcsv -linih -ljansson -lexpat -lcrypto -lm
 # Check's flags come from pkg-config at recipe time: it may only just have
 # been installed by the deps step.
 CHECK_LIBS  = $$(pkg-config --libs check)
@@ -290,7 +290,7 @@ check-reliability: all $(B)/bench/matchgen $(REL_BIN)
 # in make check, with the compilers of the normal and ASan builds.
 FUZZ_CC            ?= clang
 FUZZ_B             := build/fuzz
-FUZZ_TARGETS       := csv money time profile rules response import
+FUZZ_TARGETS       := csv money time profile rules response import statements
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_BIN           := $(patsubst %,$(FUZZ_B)/fuzz_%,$(FUZZ_TARGETS))

@@ -10,6 +10,7 @@ libsqlite3-dev:/usr/include/sqlite3.h
 libcsv-dev:/usr/include/csv.h
 libinih-dev:/usr/include/ini.h
 libjansson-dev:/usr/include/jansson.h
+libexpat1-dev:/usr/include/expat.h
 libssl-dev:/usr/include/openssl/evp.h
 check:/usr/include/check.h
 pkg-config:/usr/bin/pkg-config

@@ -31,6 +31,9 @@
 #define LLVMFuzzerTestOneInput fuzz_import_one
 #include "../fuzz/fuzz_import.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_statements_one
+#include "../fuzz/fuzz_statements.c"
+#undef LLVMFuzzerTestOneInput
 
 typedef int (*fuzz_entry)(const uint8_t *data, size_t size);
 
@@ -113,6 +116,11 @@ START_TEST(test_fuzz_response_corpus_replays_clean) {
 }
 END_TEST
 
+START_TEST(test_fuzz_statements_corpus_replays_clean) {
+    replay_target("statements", fuzz_statements_one);
+}
+END_TEST
+
 START_TEST(test_fuzz_import_corpus_replays_clean) {
     replay_target("import", fuzz_import_one);
 }
@@ -123,6 +131,7 @@ int main(void) {
     TCase *tc = tcase_create("replay");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_fuzz_csv_corpus_replays_clean);
+    tcase_add_test(tc, test_fuzz_statements_corpus_replays_clean);
     tcase_add_test(tc, test_fuzz_money_corpus_replays_clean);
     tcase_add_test(tc, test_fuzz_time_corpus_replays_clean);
     tcase_add_test(tc, test_fuzz_profile_corpus_replays_clean);

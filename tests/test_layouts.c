@@ -15,6 +15,7 @@ static const char *const LAYOUTS[] = {
     "bai2",
     "bank_debit_credit",
     "braintree_transactions",
+    "camt",
     "chase_card",
     "checkout_financial_actions",
     "dcu_transactions",
@@ -52,7 +53,10 @@ static void teardown(void) {
 }
 
 static void fixture_path(const char *name, char *out, size_t size) {
-    const char *ext = !strcmp(name, "bai2") ? ".txt" : !strcmp(name, "mt940") ? ".940" : ".csv";
+    const char *ext = !strcmp(name, "bai2")    ? ".txt"
+                      : !strcmp(name, "mt940") ? ".940"
+                      : !strcmp(name, "camt")  ? ".xml"
+                                               : ".csv";
     snprintf(out, size, FIXTURE("layouts/%s%s"), name, ext);
 }
 
@@ -644,6 +648,64 @@ START_TEST(test_mt940_balances_are_checked) {
 }
 END_TEST
 
+/* camt.053 as banks send it: the whole document on one line (the parser
+ * hands out one entry at a time all the same), a closing balance the
+ * entries do not give (a failed check naming both figures), a pending
+ * entry left out and counted; and XML that breaks off mid-file: the
+ * entries before stay, the break is a rejected row naming the line and
+ * expat's reason, never a silent end. */
+START_TEST(test_camt_balances_and_broken_xml) {
+#define CAMT_NTRY(amt, dir, sts, ref)                                                              \
+    "<Ntry><Amt Ccy=\"EUR\">" amt "</Amt><CdtDbtInd>" dir "</CdtDbtInd><Sts>" sts "</Sts>"         \
+    "<BookgDt><Dt>2024-03-28</Dt></BookgDt><AcctSvcrRef>" ref "</AcctSvcrRef></Ntry>"
+    static const char one_line[] =
+        "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt><Stmt>"
+        "<Id>S1</Id><Acct><Id><IBAN>DE02</IBAN></Id></Acct>"
+        "<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">10.00</Amt>"
+        "<CdtDbtInd>DBIT</CdtDbtInd></Bal>"
+        "<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">5.00</Amt>"
+        "<CdtDbtInd>CRDT</CdtDbtInd></Bal>" CAMT_NTRY("20.00", "CRDT", "BOOK", "R1")
+            CAMT_NTRY("4.99", "DBIT", "BOOK", "R2")
+                CAMT_NTRY("7.00", "CRDT", "PDNG", "R3") "</Stmt></BkToCstmrStmt></Document>\n";
+    char path[600];
+    tu_write_file(tmp, "one.xml", one_line, strlen(one_line), path, sizeof path);
+    recon_profile *p = NULL;
+    recon_error err;
+    ck_assert_msg(recon_profile_detect(path, &err, &p) == RECON_OK, "%s", err.message);
+    ck_assert_str_eq(recon_profile_name(p), "camt");
+    recon_import_opts o = RECON_IMPORT_OPTS_INIT;
+    o.source = "one";
+    recon_import_result r;
+    ck_assert_int_eq(recon_import_file(db, path, p, &o, &r), RECON_OK);
+    ck_assert_int_eq(r.rows_inserted, 2);
+    ck_assert_int_eq(r.rows_skipped, 1);
+    ck_assert_int_eq(r.checks_failed, 1);
+    TU_ASSERT_Q(sq, "R1 2000,R2 -499",
+                "SELECT group_concat(external_id || ' ' || amount_minor, ',') FROM"
+                " (SELECT * FROM transactions ORDER BY external_id)");
+    TU_ASSERT_Q(sq,
+                "statement S1: opening balance -10.00 EUR plus booked entries 15.01 is not the "
+                "closing balance 5.00",
+                "SELECT message FROM failures WHERE import_id = %lld", (long long)r.import_id);
+    static const char broken[] =
+        "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\">\n"
+        "<BkToCstmrStmt><Stmt><Id>S2</Id>\n" CAMT_NTRY(
+            "1.00", "CRDT", "BOOK", "B1") "\n"
+                                          "<Ntry><Amt Ccy=\"EUR\">2.00</Amt></Nope>\n" CAMT_NTRY(
+                                              "3.00", "CRDT", "BOOK", "B3") "\n";
+    tu_write_file(tmp, "broken.xml", broken, strlen(broken), path, sizeof path);
+    o.source = "broken";
+    ck_assert_int_eq(recon_import_file(db, path, p, &o, &r), RECON_OK);
+    recon_profile_free(p);
+    ck_assert_int_eq(r.rows_inserted, 1);
+    ck_assert_int_eq(r.rows_rejected, 1);
+    TU_ASSERT_Q(sq, "4|XML: mismatched tag (line 4, column 34): nothing after it is read",
+                "SELECT line || '|' || message FROM failures WHERE import_id = %lld",
+                (long long)r.import_id);
+#undef CAMT_NTRY
+}
+END_TEST
+
 /* A file cut short is a failed check on its last line naming each missing
  * trailer, never a clean import. */
 START_TEST(test_bai2_truncated_file_fails_its_check) {
@@ -828,6 +890,7 @@ static Suite *layouts_suite(void) {
     tcase_add_test(t, test_bai2_quote_in_text_is_text);
     tcase_add_test(t, test_bai2_as_banks_send_it);
     tcase_add_test(t, test_mt940_balances_are_checked);
+    tcase_add_test(t, test_camt_balances_and_broken_xml);
     tcase_add_test(t, test_paypal_trr_and_stl_extracts);
     tcase_add_test(t, test_paypal_dates_are_read_in_the_files_own_order);
     tcase_add_test(t, test_stripe_reports_with_chosen_columns);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "formats/bai2.h"
+#include "formats/camt.h"
 #include "formats/csvread.h"
 #include "formats/mt940.h"
 #include "ingest/rows.h"
@@ -58,6 +59,7 @@ typedef struct {
     rc_strbuf esc;   /* scratch for escaped raw text */
     rc_bai2 *bai2;   /* the BAI2 reader over the CSV reader, for format = bai2 */
     rc_mt940 *mt940; /* the MT940 reader over it (as a line reader), for format = mt940 */
+    rc_camt *camt;   /* the camt.05x reader (expat) over it, for format = camt */
 } importer;
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -536,7 +538,10 @@ static void progress_tick(importer *im, const rc_csv *r) {
 
 /* The statement reader's message (BAI2 or MT940). */
 static const char *format_message(const importer *im) {
-    return im->bai2 ? rc_bai2_message(im->bai2) : im->mt940 ? rc_mt940_message(im->mt940) : "";
+    return im->bai2    ? rc_bai2_message(im->bai2)
+           : im->mt940 ? rc_mt940_message(im->mt940)
+           : im->camt  ? rc_camt_message(im->camt)
+                       : "";
 }
 
 /* A BAI2 trailer's or an MT940 closing balance's verdict: counted, and a
@@ -566,6 +571,7 @@ static int bai2_structure(importer *im, const rc_csv_row *row) {
 
 static int next_row(importer *im, rc_csv *r, rc_csv_row *row) {
     if (im->mt940) return rc_mt940_next(im->mt940, row);
+    if (im->camt) return rc_camt_next(im->camt, row);
     return im->bai2 ? rc_bai2_next(im->bai2, row) : rc_csv_next(r, row);
 }
 
@@ -575,7 +581,8 @@ static int read_rows(importer *im, rc_csv *r) {
     while ((rc = next_row(im, r, &row)) == RC_CSV_HAVE_ROW) {
         if (row.error == RC_BAI2_CHECK_OK || row.error == RC_BAI2_CHECK_FAILED)
             rc = bai2_check(im, &row);
-        else if ((im->bai2 || im->mt940) && row.error == RC_CSV_ROW_SYNTAX && format_message(im)[0])
+        else if ((im->bai2 || im->mt940 || im->camt) && row.error == RC_CSV_ROW_SYNTAX &&
+                 format_message(im)[0])
             rc = bai2_structure(im, &row);
         else
             rc = process_row(im, &row);
@@ -589,7 +596,8 @@ static int read_rows(importer *im, rc_csv *r) {
      * trailers' disagreements as failures, if any), not an error a nightly
      * job would have to tell from a broken file. */
     if (!im->p->header && im->res->rows_read == 0 &&
-        !((im->bai2 || im->mt940) && im->res->checks_passed + im->res->checks_failed > 0))
+        !((im->bai2 || im->mt940 || im->camt) &&
+          im->res->checks_passed + im->res->checks_failed > 0))
         return rc_fail(im->db, RECON_EFORMAT, "%s: empty file: no rows", im->file_name);
     report_progress(im, r);
     return RECON_OK;
@@ -698,8 +706,8 @@ static int import_locked(importer *im, int fd, const char *source) {
     /* BAI2 has no quoting: a '"' in a 16's text must not swallow the file. */
     /* BAI2 and MT940 have no quoting: a '"' in their text must not swallow
      * the file. MT940 is read line by line: a delimiter it never holds. */
-    int mt940 = im->p->format == RC_FORMAT_MT940;
-    rc_csv_opts co = {.delim = mt940 ? RC_MT940_DELIM : im->p->delim,
+    int mt940 = im->p->format == RC_FORMAT_MT940, camt = im->p->format == RC_FORMAT_CAMT;
+    rc_csv_opts co = {.delim = mt940 || camt ? RC_MT940_DELIM : im->p->delim,
                       .skip_lines = im->p->skip_lines,
                       .on_bytes = on_bytes,
                       .payload = im->file_md,
@@ -710,7 +718,7 @@ static int import_locked(importer *im, int fd, const char *source) {
         return rc_fail(im->db, RECON_ERROR, "sha256 unavailable");
     if (rc_csv_open_fd(fd, &co, &r) != 0 ||
         (im->p->format == RC_FORMAT_BAI2 && rc_bai2_open(r, &im->bai2) != 0) ||
-        (mt940 && rc_mt940_open(r, &im->mt940) != 0)) {
+        (mt940 && rc_mt940_open(r, &im->mt940) != 0) || (camt && rc_camt_open(r, &im->camt) != 0)) {
         rc_csv_close(r);
         return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
     }
@@ -723,6 +731,8 @@ static int import_locked(importer *im, int fd, const char *source) {
     im->bai2 = NULL;
     rc_mt940_close(im->mt940);
     im->mt940 = NULL;
+    rc_camt_close(im->camt);
+    im->camt = NULL;
     rc_csv_close(r);
     if (rc) return rc;
     unsigned char digest[HASH_LEN];

@@ -179,17 +179,20 @@ static int on_profile(struct parse_ctx *c, const char *name, const char *v) {
             return bad(c, "profile", name, "needs at least one header name");
     } else if (!strcmp(name, "detect_first")) {
         return set_text_key(c, name, v, &p->detect_first);
-    } else if (!strcmp(name, "detect_line")) {
+    } else if (!strcmp(name, "detect_line") || !strcmp(name, "detect_text")) {
         /* Repeated keys add alternatives; a value is taken whole (BAI2's
          * "01," holds a comma). */
         if (!*v) return bad(c, "profile", name, "must not be empty");
-        char **grown = realloc(p->detect_line, (p->ndetect_line + 1) * sizeof *grown);
-        if (!grown || !(grown[p->ndetect_line] = strdup(v))) {
-            if (grown) p->detect_line = grown;
+        int line = name[7] == 'l';
+        char ***list = line ? &p->detect_line : &p->detect_text;
+        size_t *n = line ? &p->ndetect_line : &p->ndetect_text;
+        char **grown = realloc(*list, (*n + 1) * sizeof *grown);
+        if (!grown || !(grown[*n] = strdup(v))) {
+            if (grown) *list = grown;
             return bad(c, "profile", name, "out of memory");
         }
-        p->detect_line = grown;
-        p->ndetect_line++;
+        *list = grown;
+        ++*n;
     } else if (!strcmp(name, "detect_row")) {
         return push_test(c, "profile", name, v, &p->detect_row, &p->ndetect_row);
     } else if (!strcmp(name, "format")) {
@@ -199,8 +202,10 @@ static int on_profile(struct parse_ctx *c, const char *name, const char *v) {
             p->format = RC_FORMAT_BAI2;
         else if (!strcmp(v, "mt940"))
             p->format = RC_FORMAT_MT940;
+        else if (!strcmp(v, "camt"))
+            p->format = RC_FORMAT_CAMT;
         else
-            return bad(c, "profile", name, "'%s' is not csv, bai2 or mt940", v);
+            return bad(c, "profile", name, "'%s' is not csv, bai2, mt940 or camt", v);
     } else if (!strcmp(name, "source_type")) {
         if (!strcmp(v, "psp"))
             p->source_type = RECON_SOURCE_PSP;
@@ -672,7 +677,7 @@ static const char *validate_more(const recon_profile *p, char *buf, size_t size)
     if (!p->totals_when && (sums || t[RC_TOT_CURRENCY] >= 0))
         return "[totals] needs when (which rows are totals rows)";
     if (p->format != RC_FORMAT_CSV && p->header)
-        return "[profile] format = bai2 or mt940 reads records, not a table: use header = no";
+        return "[profile] format = bai2, mt940 or camt reads records, not a table: use header = no";
     if (p->cols[RC_F_FEE_DIRECTION].configured && (!p->ncredit || !p->ndebit))
         return "[columns] fee_direction needs [amounts] credit_values and debit_values";
     if (p->value_is_net && p->cols[RC_F_NET].configured)
@@ -751,6 +756,7 @@ void recon_profile_free(recon_profile *p) {
     free_tests(p->totals_when, p->totals_when ? 1 : 0);
     free_list(p->detect, p->ndetect);
     free_list(p->detect_line, p->ndetect_line);
+    free_list(p->detect_text, p->ndetect_text);
     free(p->detect_first);
     free_list(p->rec_header, p->nrec_header);
     free_list(p->rec_data, p->nrec_data);

@@ -63,7 +63,7 @@ typedef struct {
     size_t nvalues;
 } rc_row_test;
 
-enum { RC_FORMAT_CSV = 0, RC_FORMAT_BAI2 = 1, RC_FORMAT_MT940 = 2 };
+enum { RC_FORMAT_CSV = 0, RC_FORMAT_BAI2 = 1, RC_FORMAT_MT940 = 2, RC_FORMAT_CAMT = 3 };
 
 /* Totals rows: the file's own sums, checked against the rows it covers. */
 enum {
@@ -87,6 +87,8 @@ struct recon_profile {
     char *detect_first; /* and the name its first column must have, or NULL */
     char **detect_line; /* or: the first line's start, one of these (BAI2 "01,") */
     size_t ndetect_line;
+    char **detect_text; /* or: a text the file's start holds (camt's namespace), one of these */
+    size_t ndetect_text;
     rc_row_test *detect_row; /* header = no: tests the first row must pass */
     size_t ndetect_row;
     rc_row_test *keep,
