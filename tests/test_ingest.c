@@ -1311,6 +1311,27 @@ START_TEST(test_reject_ragged_row_too_many_fields) {
 }
 END_TEST
 
+/* Spreadsheet exports pad: a header's trailing empty cells are no
+ * columns, and empty fields past the columns are padding. A row shorter
+ * than the named columns, or with something past them, is ragged. */
+START_TEST(test_trailing_empty_columns_are_padding) {
+    recon_profile *p = psp();
+    static const char text[] = "id,type,created,amount,currency,,,\n"
+                               "p1,charge,2024-05-01,1.00,USD\n"
+                               "p2,charge,2024-05-01,2.00,USD,,,,\n"
+                               "p3,charge,2024-05-01,3.00,USD,,x\n"
+                               "p4,charge,2024-05-01,4.00\n";
+    recon_import_result r;
+    char path[512];
+    ck_assert_int_eq(import_text("padded.csv", text, p, &r, path, sizeof path), RECON_OK);
+    assert_counts(&r, 4, 2, 0, 2);
+    char *got = qtext("SELECT group_concat(line || ':' || provider_code, ',') FROM failures");
+    ck_assert_str_eq(got, "4:ragged_row,5:ragged_row");
+    free(got);
+    recon_profile_free(p);
+}
+END_TEST
+
 START_TEST(test_reject_csv_syntax) {
     reject_one("b1,charge,2024-05-01,,1.00,,,USD,\"a\"b", "csv_syntax", NULL, NULL);
 }
@@ -2159,6 +2180,7 @@ static Suite *ingest_suite(void) {
     tcase_add_test(rej, test_reject_kind_empty);
     tcase_add_test(rej, test_reject_ragged_row_too_few_fields);
     tcase_add_test(rej, test_reject_ragged_row_too_many_fields);
+    tcase_add_test(rej, test_trailing_empty_columns_are_padding);
     tcase_add_test(rej, test_reject_csv_syntax);
     tcase_add_test(rej, test_reject_invalid_utf8_stores_raw_with_hex_escapes);
     tcase_add_test(rej, test_reject_invalid_utf8_names_its_field_and_column);

@@ -24,6 +24,8 @@ static const char *const LAYOUTS[] = {
     "mt940",
     "paypal_activity",
     "paypal_settlement",
+    "paypal_statement",
+    "paypal_statement_es",
     "paypal_transaction_detail",
     "recurly_transactions",
     "schwab_bank",

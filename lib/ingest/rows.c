@@ -488,7 +488,13 @@ static int reject_unreadable(const rc_mapper *m, const rc_csv_row *row, rc_rejec
             snprintf(r->message, sizeof r->message, "%s", rc_csv_row_errmsg(row->error));
         return -1;
     }
-    if (row->nfields != m->bind.ncolumns) {
+    /* Fewer fields than the header's columns, or more with something in
+     * them: the fields may have shifted, so no value can be trusted. Empty
+     * fields past the columns are padding. */
+    int extra = 0;
+    for (size_t i = m->bind.ncolumns; i < row->nfields && !extra; i++)
+        extra = trim(row->fields[i], row->lens[i]).s != NULL;
+    if (row->nfields < m->bind.ncolumns || extra) {
         r->reason = "ragged_row";
         snprintf(r->message, sizeof r->message, "row has %zu fields, expected %zu", row->nfields,
                  m->bind.ncolumns);

@@ -1008,7 +1008,17 @@ static void bind_slots(const recon_profile *p, const char *const *header, const 
 int rc_profile_bind(const recon_profile *p, const char *const *header, const size_t *lens,
                     size_t nfields, rc_binding *out, char *msg, size_t msgsize) {
     msg[0] = '\0';
-    out->ncolumns = p->header ? nfields : p->ncolumns;
+    /* A header's trailing empty cells are no columns: spreadsheet exports
+     * pad headers (and rows) with them. */
+    size_t named = nfields;
+    while (p->header && named > 0) {
+        const char *h = header[named - 1];
+        size_t hl = lens[named - 1];
+        trim_cell(&h, &hl);
+        if (hl) break;
+        named--;
+    }
+    out->ncolumns = p->header ? named : p->ncolumns;
     for (int f = 0; f < RC_F_COUNT; f++) {
         const rc_column *col = &p->cols[f];
         out->index[f] = -1;
