@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/money.h"
 #include "util/strbuf.h"
 
 enum {
@@ -77,30 +78,14 @@ static void put(rc_camt *c, rc_strbuf *b, const char *s, size_t n) {
     if (set(b, s, n)) c->oom = 1;
 }
 
-/* "754.25" -> ten-thousandths; -1 on anything else (at most 4 decimals,
- * 18 total digits: ISO 20022 amounts have at most 5 decimals and 18
- * digits, and no currency has more than 4). */
+/* An amount as the format writes it (unsigned, decimal point) in
+ * ten-thousandths of the major unit: the money parser with an exponent of
+ * 4, so more decimals than that are refused unless they are zeros. */
 static int amount_of(const char *s, size_t n, int64_t *out) {
-    int64_t v = 0;
-    int frac = -1;
-    size_t digits = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '.' && frac < 0) {
-            frac = 0;
-        } else if (s[i] < '0' || s[i] > '9') {
-            return -1;
-        } else if (frac >= 4) {
-            if (s[i] != '0') return -1; /* a fifth decimal: only a zero is exact */
-        } else {
-            if (digits == 14) return -1;
-            v = v * 10 + (s[i] - '0');
-            digits++;
-            if (frac >= 0) frac++;
-        }
-    }
-    if (!digits) return -1;
-    for (int f = frac < 0 ? 0 : frac; f < 4; f++)
-        v *= 10;
+    static const rc_money_fmt fmt = {'.', 0, RC_MONEY_MAJOR, ""};
+    int64_t v;
+    if (!n || (s[0] < '0' || s[0] > '9') || rc_money_parse(s, n, 4, &fmt, &v) != RC_MONEY_OK)
+        return -1;
     *out = v;
     return 0;
 }
