@@ -331,6 +331,9 @@ START_TEST(test_paypal_dates_are_read_in_the_files_own_order) {
     ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM transactions WHERE external_id LIKE 'V%%'"
                                  " OR external_id LIKE 'W%%'"),
                      0);
+    /* A file without rows has no date to misread: 0 rows, not a refusal. */
+    ck_assert_int_eq(import_pp("empty.csv", PP_HEADER, NULL, "empty", &r), RECON_OK);
+    ck_assert_int_eq(r.rows_read, 0);
     /* Stated in the profile, the order needs no evidence. */
     static const char stated[] = "[profile]\nname = pp_dmy\nsource_type = psp\n"
                                  "[columns]\nexternal_id = Transaction ID\nkind = Type\n"

@@ -536,7 +536,7 @@ static void progress_tick(importer *im, const rc_csv *r) {
     report_progress(im, r);
 }
 
-/* The statement reader's message (BAI2 or MT940). */
+/* The statement reader's message (BAI2, MT940 or camt). */
 static const char *format_message(const importer *im) {
     return im->bai2    ? rc_bai2_message(im->bai2)
            : im->mt940 ? rc_mt940_message(im->mt940)
@@ -544,8 +544,8 @@ static const char *format_message(const importer *im) {
                        : "";
 }
 
-/* A BAI2 trailer's or an MT940 closing balance's verdict: counted, and a
- * failure when it disagrees. */
+/* A BAI2 trailer's, or an MT940 or camt statement's closing balance's,
+ * verdict: counted, and a failure when it disagrees. */
 static int bai2_check(importer *im, const rc_csv_row *row) {
     if (row->error == RC_BAI2_CHECK_OK) {
         im->res->checks_passed++;
@@ -683,7 +683,9 @@ static int decide_date_order(importer *im, int fd) {
                        (unsigned long long)(w_first ? v.swapped_line : v.written_line),
                        w_first ? v.swapped_text : v.written_text, w_first ? other : written);
     }
-    if (!v.written && !v.swapped)
+    /* No date at all (no rows, or none readable): nothing can be misread,
+     * and the import says what it finds. */
+    if (!v.written && !v.swapped && v.both)
         return rc_fail(im->db, RECON_EFORMAT,
                        "%s: no date says whether day or month comes first (no day above 12): "
                        "nothing imported; state it in the profile with [dates] order = dmy or "

@@ -744,6 +744,7 @@ static void vote_cell(rc_mapper *m, const rc_csv_row *row, rc_field f, const rc_
     char out[RC_TIME_BUF];
     int w = rc_time_parse(c.s, c.len, as, 0, out) == RC_TIME_OK;
     int s = rc_time_parse(c.s, c.len, swapped, 0, out) == RC_TIME_OK;
+    v->both += w && s;
     if (w == s) return;
     uint64_t *n = w ? &v->written : &v->swapped;
     if ((*n)++ == 0) {

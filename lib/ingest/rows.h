@@ -113,6 +113,7 @@ int rc_map_row(rc_mapper *m, const rc_csv_row *row, rc_canon *out, rc_reject *re
  * it. The first such cell of each kind is kept for messages. */
 typedef struct {
     uint64_t written, swapped;
+    uint64_t both; /* cells that read either way (no day above 12) */
     uint64_t written_line, swapped_line;
     char written_text[48], swapped_text[48];
 } rc_date_votes;
