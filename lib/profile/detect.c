@@ -1,8 +1,9 @@
 /* detect: which built-in profile a file is written in. Reads the start of
  * the file once and asks every built-in profile whether it fits:
  *
- *   detect_line   the first line starts with the given text (BAI2 "01,")
- *                 — the surest sign, scored highest;
+ *   detect_line   the first line starts with the given text (BAI2 "01,",
+ *                 MT940 "{1:" or ":20:") — the surest sign, scored highest;
+ *   detect_text   the file's start holds the text (camt's XML namespace);
  *   [records]     a file of typed records with `detect`: its header
  *                 record (PayPal's CH) has all the columns, wherever it
  *                 comes in the first records; detect_line adds to it;
