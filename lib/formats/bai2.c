@@ -62,11 +62,6 @@ struct rc_bai2 {
     const char *reason; /* of the last structural error */
 };
 
-static int set(rc_strbuf *b, const char *s, size_t n) {
-    b->len = 0;
-    return rc_strbuf_put(b, s, n);
-}
-
 static const char *field(const record *r, size_t i) {
     return i < r->nfields ? r->text.s + r->off[i] : "";
 }
@@ -97,7 +92,7 @@ static int copy_record(record *r, const rc_csv_row *row) {
     r->line = row->line;
     r->error = row->error;
     r->error_field = row->error_field;
-    if (set(&r->raw, row->raw, row->raw_len)) return -1;
+    if (rc_strbuf_set(&r->raw, row->raw, row->raw_len)) return -1;
     for (size_t i = 0; i < row->nfields; i++) {
         if (i < 64) {
             r->off[r->nfields++] = r->text.len;
@@ -126,7 +121,7 @@ static int copy_same(record *to, const record *from) {
     to->line = from->line;
     to->nfields = from->nfields;
     to->error_field = 0;
-    return set(&to->raw, from->raw.s ? from->raw.s : "", from->raw.len);
+    return rc_strbuf_set(&to->raw, from->raw.s ? from->raw.s : "", from->raw.len);
 }
 
 /* A BAI2 amount: optional sign, digits. Empty is 0. */
@@ -270,7 +265,7 @@ static int start_detail(rc_bai2 *b, const record *r, size_t i) {
                                          field(r, i + 1),
                                          ""};
     for (int k = 0; k < RC_BAI2_COLUMNS - 1; k++)
-        if (set(&b->col[k], vals[k], strlen(vals[k]))) return -1;
+        if (rc_strbuf_set(&b->col[k], vals[k], strlen(vals[k]))) return -1;
     /* The text is the rest of the record, commas and all. */
     const char *text;
     size_t len = 0;
@@ -278,7 +273,7 @@ static int start_detail(rc_bai2 *b, const record *r, size_t i) {
     if (i + 2 < r->nfields) raw_from(r, i + 2, &text, &len);
     if (rc_strbuf_put(&b->col[10], "", 0) || (len && rc_strbuf_put(&b->col[10], text, len)))
         return -1;
-    if (set(&b->raw, r->raw.s, r->raw.len)) return -1;
+    if (rc_strbuf_set(&b->raw, r->raw.s, r->raw.len)) return -1;
     b->pending_line = r->line;
     b->pending = 1;
     return 0;
@@ -414,7 +409,7 @@ static int handle(rc_bai2 *b, const record *r, rc_csv_row *row) {
         b->acct_records = 1;
         b->acct_sum = 0;
         b->overflow = 0;
-        if (set(&b->account, field(r, 1), strlen(field(r, 1)))) return RC_CSV_ENOMEM;
+        if (rc_strbuf_set(&b->account, field(r, 1), strlen(field(r, 1)))) return RC_CSV_ENOMEM;
         snprintf(b->account_currency, sizeof b->account_currency, "%.3s",
                  field(r, 2)[0] ? field(r, 2) : b->group_currency);
         /* Summed when the last 88 continuing it has been read. */

@@ -69,13 +69,8 @@ struct rc_camt {
     char msg[320];
 };
 
-static int set(rc_strbuf *b, const char *s, size_t n) {
-    b->len = 0;
-    return rc_strbuf_put(b, s, n) || rc_strbuf_put(b, "", 0);
-}
-
 static void put(rc_camt *c, rc_strbuf *b, const char *s, size_t n) {
-    if (set(b, s, n)) c->oom = 1;
+    if (rc_strbuf_set(b, s, n)) c->oom = 1;
 }
 
 /* An amount as the format writes it (unsigned, decimal point) in
@@ -390,7 +385,8 @@ static int feed(rc_camt *c, rc_csv_row *row) {
         return RC_CSV_ENOMEM;
     /* The line and its newline in one call: a parse suspended in the line
      * resumes from there, never with a second buffer pending. */
-    if (set(&c->cur, l.raw, l.raw_len) || rc_strbuf_put(&c->cur, "\n", 1)) return RC_CSV_ENOMEM;
+    if (rc_strbuf_set(&c->cur, l.raw, l.raw_len) || rc_strbuf_put(&c->cur, "\n", 1))
+        return RC_CSV_ENOMEM;
     c->cur.len--; /* the newline is fed, not kept in the entry's text */
     return after_parse(c, XML_Parse(c->xp, c->cur.s, (int)c->cur.len + 1, 0), row);
 }

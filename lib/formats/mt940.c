@@ -67,11 +67,6 @@ struct rc_mt940 {
     char msg[256];
 };
 
-static int set(rc_strbuf *b, const char *s, size_t n) {
-    b->len = 0;
-    return rc_strbuf_put(b, s, n) || rc_strbuf_put(b, "", 0);
-}
-
 /* A tag line: ":NN:" or ":NNA:" at the start. Returns the length of the
  * prefix and the tag in tag[5], or 0. */
 static size_t tag_at(const char *s, size_t n, char tag[5]) {
@@ -135,7 +130,7 @@ static void emit_row(rc_mt940 *m, rc_csv_row *row) {
 /* A row about a line: a check, or a structural error. */
 static int emit_about(rc_mt940 *m, const char *raw, size_t len, uint64_t line, int error,
                       rc_csv_row *row) {
-    if (set(&m->row_raw, raw, len)) return RC_CSV_ENOMEM;
+    if (rc_strbuf_set(&m->row_raw, raw, len)) return RC_CSV_ENOMEM;
     *row = (rc_csv_row){0, m->fields, m->lens, m->row_raw.s, m->row_raw.len, line, error, 0};
     return RC_CSV_HAVE_ROW;
 }
@@ -190,14 +185,18 @@ static int statement_line(rc_mt940 *m, const char *v, size_t n) {
     }
     int64_t signed_amount = dir[0] == 'D' ? -amount : amount;
     if (__builtin_add_overflow(m->sum, signed_amount, &m->sum)) m->bad_amount = 1;
-    return set(&m->col[C_ACCOUNT], m->account.s ? m->account.s : "", m->account.len) ||
-                   set(&m->col[C_CURRENCY], m->currency, strlen(m->currency)) ||
-                   set(&m->col[C_VALUE], v, 6) || set(&m->col[C_ENTRY], v + 6, entry) ||
-                   set(&m->col[C_DIR], dir, 1) || set(&m->col[C_AMOUNT], v + a, t - a) ||
-                   set(&m->col[C_TYPE], v + t, 4) || set(&m->col[C_CREF], v + c, cend - c) ||
-                   set(&m->col[C_BREF], v + b, bend - b) ||
-                   set(&m->col[C_SUPP], v + bend, n - bend) || set(&m->col[C_INFO], "", 0) ||
-                   set(&m->col[C_STMT], m->stmt, strlen(m->stmt))
+    return rc_strbuf_set(&m->col[C_ACCOUNT], m->account.s ? m->account.s : "", m->account.len) ||
+                   rc_strbuf_set(&m->col[C_CURRENCY], m->currency, strlen(m->currency)) ||
+                   rc_strbuf_set(&m->col[C_VALUE], v, 6) ||
+                   rc_strbuf_set(&m->col[C_ENTRY], v + 6, entry) ||
+                   rc_strbuf_set(&m->col[C_DIR], dir, 1) ||
+                   rc_strbuf_set(&m->col[C_AMOUNT], v + a, t - a) ||
+                   rc_strbuf_set(&m->col[C_TYPE], v + t, 4) ||
+                   rc_strbuf_set(&m->col[C_CREF], v + c, cend - c) ||
+                   rc_strbuf_set(&m->col[C_BREF], v + b, bend - b) ||
+                   rc_strbuf_set(&m->col[C_SUPP], v + bend, n - bend) ||
+                   rc_strbuf_set(&m->col[C_INFO], "", 0) ||
+                   rc_strbuf_set(&m->col[C_STMT], m->stmt, strlen(m->stmt))
                ? -2
                : 0;
 }
@@ -237,7 +236,7 @@ static int handle(rc_mt940 *m, rc_csv_row *row) {
     if (!strcmp(t, "20")) {
         m->stmt[0] = '\0';
     } else if (!strcmp(t, "25")) {
-        if (set(&m->account, v, n)) return RC_CSV_ENOMEM;
+        if (rc_strbuf_set(&m->account, v, n)) return RC_CSV_ENOMEM;
     } else if (!strcmp(t, "28C") || !strcmp(t, "28")) {
         snprintf(m->stmt, sizeof m->stmt, "%.*s", (int)n, v);
     } else if (!strcmp(t, "60F") || !strcmp(t, "60M")) {
@@ -258,14 +257,15 @@ static int handle(rc_mt940 *m, rc_csv_row *row) {
             return emit_about(m, m->done_raw.s, m->done_raw.len, m->done_line, RC_CSV_ROW_SYNTAX,
                               row);
         }
-        if (set(&m->row_raw, m->done_raw.s, m->done_raw.len)) return RC_CSV_ENOMEM;
+        if (rc_strbuf_set(&m->row_raw, m->done_raw.s, m->done_raw.len)) return RC_CSV_ENOMEM;
         m->row_line = m->done_line;
         m->pending = 1;
     } else if (!strcmp(t, "86")) {
         /* Information about the line before; a statement-level :86: (after
          * the closing balance) belongs to no row. */
-        if (m->pending && (set(&m->col[C_INFO], v, n) || rc_strbuf_put(&m->row_raw, "\n", 1) ||
-                           rc_strbuf_put(&m->row_raw, m->done_raw.s, m->done_raw.len)))
+        if (m->pending &&
+            (rc_strbuf_set(&m->col[C_INFO], v, n) || rc_strbuf_put(&m->row_raw, "\n", 1) ||
+             rc_strbuf_put(&m->row_raw, m->done_raw.s, m->done_raw.len)))
             return RC_CSV_ENOMEM;
     } else if (!strcmp(t, "62F") || !strcmp(t, "62M")) {
         return check_closing(m, v, n, row);
@@ -291,7 +291,7 @@ static int read_ahead(rc_mt940 *m) {
     size_t len = raw.raw_len;
     while (len && (raw.raw[len - 1] == '\r' || raw.raw[len - 1] == ' '))
         len--;
-    if (set(&m->ahead.text, raw.raw, len)) return RC_CSV_ENOMEM;
+    if (rc_strbuf_set(&m->ahead.text, raw.raw, len)) return RC_CSV_ENOMEM;
     m->have_ahead = 1;
     return 0;
 }
@@ -301,8 +301,8 @@ static int finish_tag(rc_mt940 *m) {
     if (!m->in_tag) return 0;
     memcpy(m->done_tag, m->tag, sizeof m->tag);
     m->done_line = m->tag_line;
-    if (set(&m->done_value, m->value.s ? m->value.s : "", m->value.len) ||
-        set(&m->done_raw, m->raw.s ? m->raw.s : "", m->raw.len))
+    if (rc_strbuf_set(&m->done_value, m->value.s ? m->value.s : "", m->value.len) ||
+        rc_strbuf_set(&m->done_raw, m->raw.s ? m->raw.s : "", m->raw.len))
         return RC_CSV_ENOMEM;
     m->in_tag = 0;
     m->have_done = 1;
@@ -333,7 +333,9 @@ static int take_line(rc_mt940 *m, rc_csv_row *row) {
         memcpy(m->tag, tag, sizeof tag);
         m->tag_line = l->line;
         m->in_tag = 1;
-        return set(&m->value, s + k, n - k) || set(&m->raw, s, n) ? RC_CSV_ENOMEM : 0;
+        return rc_strbuf_set(&m->value, s + k, n - k) || rc_strbuf_set(&m->raw, s, n)
+                   ? RC_CSV_ENOMEM
+                   : 0;
     }
     if (n == 0 || is_block(s, n)) return finish_tag(m);
     if (n == 1 && s[0] == '-') {

@@ -25,3 +25,8 @@ int rc_strbuf_put(rc_strbuf *b, const char *s, size_t n) {
     b->s[b->len] = '\0';
     return 0;
 }
+
+int rc_strbuf_set(rc_strbuf *b, const char *s, size_t n) {
+    b->len = 0;
+    return rc_strbuf_put(b, s, n);
+}

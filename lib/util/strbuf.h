@@ -14,5 +14,8 @@ typedef struct {
 void rc_strbuf_free(rc_strbuf *b);
 /* Appends n bytes (keeping a NUL after them); -1 when out of memory. */
 int rc_strbuf_put(rc_strbuf *b, const char *s, size_t n);
+/* Replaces the contents with n bytes (NUL-terminated, even when n is 0);
+ * -1 when out of memory. */
+int rc_strbuf_set(rc_strbuf *b, const char *s, size_t n);
 
 #endif
