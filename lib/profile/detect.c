@@ -29,6 +29,7 @@
 #include "profile/profile.h"
 #include "util/builtin.h"
 #include "util/error.h"
+#include "util/strbuf.h"
 
 #define SNIFF_BYTES (64 * 1024)
 
@@ -127,14 +128,6 @@ static void judge_positions(const recon_profile *p, const rc_csv_row *row, verdi
     v->score = SCORE_POSITIONS + 10 * (int)p->ndetect_row;
 }
 
-/* 1 when buf[0..len) holds text. */
-static int holds(const char *buf, size_t len, const char *text) {
-    size_t k = strlen(text);
-    for (size_t i = 0; k && i + k <= len; i++)
-        if (memcmp(buf + i, text, k) == 0) return 1;
-    return 0;
-}
-
 /* The length of the profile's detect_line that starts the file (after a
  * BOM and, for statement formats, blank lines), or 0. */
 static int first_line_is(const recon_profile *p, const char *buf, size_t len) {
@@ -190,7 +183,7 @@ static void judge(const recon_profile *p, const char *buf, size_t len, verdict *
     /* A text anywhere in the file's start: an XML namespace, which may
      * come after a declaration, comments or a BOM. */
     for (size_t i = 0; i < p->ndetect_text; i++)
-        if (holds(buf, len, p->detect_text[i])) {
+        if (rc_find_bytes(buf, len, p->detect_text[i], strlen(p->detect_text[i]))) {
             v->score = SCORE_LINE + (int)strlen(p->detect_text[i]);
             return;
         }

@@ -15,6 +15,7 @@
 
 #include "recon.h"
 #include "util/builtin.h"
+#include "util/strbuf.h"
 
 /* ISO 4217 minor units never exceed 4 (CLF, UYW). */
 #define MAX_EXPONENT 4
@@ -223,13 +224,6 @@ static int64_t apply_sign(uint64_t mag, int neg) {
     return -(int64_t)mag;
 }
 
-/* The first k-byte needle in hay[0..n), or NULL (memmem is not C11). */
-static const char *find_bytes(const char *hay, size_t n, const char *needle, size_t k) {
-    for (size_t i = 0; k && i + k <= n; i++)
-        if (memcmp(hay + i, needle, k) == 0) return hay + i;
-    return NULL;
-}
-
 /* The value without its currency symbol, into buf: the symbol may stand
  * first or last, or right after a leading sign or parenthesis, or right
  * before a trailing sign or parenthesis, with blanks between it and the
@@ -239,10 +233,10 @@ static const char *find_bytes(const char *hay, size_t n, const char *needle, siz
 static int strip_symbol(const char **s, size_t *len, const char *sym, char *buf, size_t size) {
     size_t k = strlen(sym), n = *len;
     const char *t = *s;
-    const char *at = find_bytes(t, n, sym, k);
+    const char *at = rc_find_bytes(t, n, sym, k);
     if (!at) return 0;
     size_t pos = (size_t)(at - t);
-    if (find_bytes(at + k, n - pos - k, sym, k) || n - k >= size) return -1;
+    if (rc_find_bytes(at + k, n - pos - k, sym, k) || n - k >= size) return -1;
     int lead = pos == 0 || (pos == 1 && (t[0] == '-' || t[0] == '+' || t[0] == '('));
     size_t after = pos + k;
     int trail = after == n || (after + 1 == n && (t[n - 1] == '-' || t[n - 1] == ')'));

@@ -26,6 +26,12 @@ int rc_strbuf_put(rc_strbuf *b, const char *s, size_t n) {
     return 0;
 }
 
+const char *rc_find_bytes(const char *hay, size_t n, const char *needle, size_t k) {
+    for (size_t i = 0; k && i + k <= n; i++)
+        if (memcmp(hay + i, needle, k) == 0) return hay + i;
+    return NULL;
+}
+
 int rc_strbuf_set(rc_strbuf *b, const char *s, size_t n) {
     b->len = 0;
     return rc_strbuf_put(b, s, n);
