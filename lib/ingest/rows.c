@@ -436,8 +436,7 @@ static int map_fields(rc_mapper *m, const rc_csv_row *row, rc_canon *c, rc_rejec
     memset(c, 0, sizeof *c);
     if (map_kind(m, row, c, r) || map_currency(m, row, c, r, &exponent) ||
         map_amounts(m, row, c, exponent, r) || map_zone(m, row, c, r) ||
-        map_date(m, row, c, RC_F_OCCURRED_AT,
-                 m->swapped && p->swaps_occurred ? &p->occurred_swapped : &p->occurred_fmt,
+        map_date(m, row, c, RC_F_OCCURRED_AT, m->swapped ? &p->occurred_swapped : &p->occurred_fmt,
                  c->occurred, r) ||
         map_date(m, row, c, RC_F_SETTLED_AT,
                  m->swapped && p->swaps_settled ? &p->settled_swapped : &p->settled_fmt, c->settled,

@@ -66,6 +66,13 @@ int rc_slot_add(rc_slots *slots, const char *ref, size_t len, int optional) {
     return (int)slots->n++;
 }
 
+int rc_slot_add_maybe(rc_slots *slots, const char *ref, size_t len, int optional) {
+    while (len && (ref[len - 1] == ' ' || ref[len - 1] == '\t'))
+        len--;
+    int maybe = len && ref[len - 1] == '?';
+    return rc_slot_add(slots, ref, len - (size_t)maybe, optional || maybe);
+}
+
 void rc_slots_free(rc_slots *slots) {
     for (size_t i = 0; i < slots->n; i++)
         free(slots->slot[i].name);
@@ -193,13 +200,9 @@ static int parse_column(parser *p, rc_expr **out) {
         else if ((c == ',' && depth == 0) || c == '"')
             break;
     }
-    /* NAME? is a column the file may lack (then it reads as empty); the
-     * call as a whole still needs one of its columns (rc_profile_bind). */
-    size_t len = p->i - start;
-    while (len && (p->s[start + len - 1] == ' ' || p->s[start + len - 1] == '\t'))
-        len--;
-    int maybe = len > 1 && p->s[start + len - 1] == '?';
-    int slot = rc_slot_add(p->slots, p->s + start, len - (size_t)maybe, p->optional || maybe);
+    /* NAME? is a column the file may lack; the call as a whole still needs
+     * one of its columns (rc_profile_bind). */
+    int slot = rc_slot_add_maybe(p->slots, p->s + start, p->i - start, p->optional);
     if (slot < 0)
         return fail(p, p->slots->n == RC_MAX_SLOTS ? "too many column references"
                                                    : "expected a column name or #N");

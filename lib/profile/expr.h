@@ -68,6 +68,11 @@ int rc_expr_parse(const char *text, rc_slots *slots, int optional, rc_expr **out
  * -1 when the table is full or #N is malformed. */
 int rc_slot_add(rc_slots *slots, const char *ref, size_t len, int optional);
 
+/* The same for a reference the profile may mark "Name?": a column the file
+ * may lack (then every row reads it as empty). The '?' is dropped and the
+ * slot is optional. */
+int rc_slot_add_maybe(rc_slots *slots, const char *ref, size_t len, int optional);
+
 void rc_expr_free(rc_expr *x);
 void rc_slots_free(rc_slots *slots);
 

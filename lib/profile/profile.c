@@ -183,16 +183,9 @@ static int on_profile(struct parse_ctx *c, const char *name, const char *v) {
         /* Repeated keys add alternatives; a value is taken whole (BAI2's
          * "01," holds a comma). */
         if (!*v) return bad(c, "profile", name, "must not be empty");
-        int line = name[7] == 'l';
-        char ***list = line ? &p->detect_line : &p->detect_text;
-        size_t *n = line ? &p->ndetect_line : &p->ndetect_text;
-        char **grown = realloc(*list, (*n + 1) * sizeof *grown);
-        if (!grown || !(grown[*n] = strdup(v))) {
-            if (grown) *list = grown;
-            return bad(c, "profile", name, "out of memory");
-        }
-        *list = grown;
-        ++*n;
+        struct strlist l = name[7] == 'l' ? (struct strlist){&p->detect_line, &p->ndetect_line, 0}
+                                          : (struct strlist){&p->detect_text, &p->ndetect_text, 0};
+        if (push_item(v, strlen(v), &l) != 0) return bad(c, "profile", name, "out of memory");
     } else if (!strcmp(name, "detect_row")) {
         return push_test(c, "profile", name, v, &p->detect_row, &p->ndetect_row);
     } else if (!strcmp(name, "format")) {
@@ -399,7 +392,6 @@ static const char *apply_date_order(recon_profile *p) {
     memcpy(p->order_written, written, 4);
     if (!strcmp(p->order_key, "auto")) {
         p->date_order = RC_ORDER_AUTO;
-        p->swaps_occurred = 1;
         p->occurred_swapped = occ;
         if (p->swaps_settled) p->settled_swapped = set;
         return NULL;
@@ -498,12 +490,7 @@ static int parse_test(struct parse_ctx *c, const char *section, const char *name
     const char *colon = strchr(v, ':');
     memset(t, 0, sizeof *t);
     if (!colon) return bad(c, section, name, "'%s' is not COLUMN: value, value", v);
-    /* COLUMN? is one the file may lack: then every row reads it as empty. */
-    size_t len = (size_t)(colon - v);
-    while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
-        len--;
-    int optional = len && v[len - 1] == '?';
-    t->slot = rc_slot_add(&c->p->slots, v, len - (size_t)optional, optional);
+    t->slot = rc_slot_add_maybe(&c->p->slots, v, (size_t)(colon - v), 0);
     if (t->slot < 0)
         return bad(c, section, name, "'%.*s' is not a column name or #N (or too many columns)",
                    (int)(colon - v), v);

@@ -132,9 +132,10 @@ struct recon_profile {
      * them (`order = dmy|mdy` rewrites them at load when they say the
      * other). RC_ORDER_AUTO: decided per file from its values (ingest reads
      * the file's dates first); *_swapped are the formats with day and month
-     * exchanged, for the formats that have both (swaps_occurred/_settled). */
+     * exchanged: occurred_at's always (order needs it to have both), and
+     * settled_at's when it has both too (swaps_settled). */
     int date_order;
-    int swaps_occurred, swaps_settled;
+    int swaps_settled;
     rc_time_format occurred_swapped, settled_swapped;
     char order_written[4]; /* "mdy" or "dmy": the occurred_at format's order */
     char order_key[16];    /* "auto", "mdy", "dmy" as given, "" when not */
