@@ -546,7 +546,7 @@ static const char *format_message(const importer *im) {
 
 /* A BAI2 trailer's, or an MT940 or camt statement's closing balance's,
  * verdict: counted, and a failure when it disagrees. */
-static int bai2_check(importer *im, const rc_csv_row *row) {
+static int statement_check(importer *im, const rc_csv_row *row) {
     if (row->error == RC_BAI2_CHECK_OK) {
         im->res->checks_passed++;
         return RECON_OK;
@@ -559,9 +559,10 @@ static int bai2_check(importer *im, const rc_csv_row *row) {
     return rc;
 }
 
-/* A record BAI2 does not allow where it stands, or with a count field
- * that is not one: a rejected row, named. */
-static int bai2_structure(importer *im, const rc_csv_row *row) {
+/* A record a statement format does not allow where it stands (a BAI2
+ * count field that is not one, an MT940 line before any tag, XML that
+ * breaks off): a rejected row, named. */
+static int statement_structure(importer *im, const rc_csv_row *row) {
     rc_reject r = {.field = RC_F_COUNT,
                    .reason = im->bai2 ? rc_bai2_reason(im->bai2) : "record_invalid"};
     snprintf(r.message, sizeof r.message, "%s", format_message(im));
@@ -580,24 +581,24 @@ static int read_rows(importer *im, rc_csv *r) {
     int rc;
     while ((rc = next_row(im, r, &row)) == RC_CSV_HAVE_ROW) {
         if (row.error == RC_BAI2_CHECK_OK || row.error == RC_BAI2_CHECK_FAILED)
-            rc = bai2_check(im, &row);
-        else if ((im->bai2 || im->mt940 || im->camt) && row.error == RC_CSV_ROW_SYNTAX &&
+            rc = statement_check(im, &row);
+        else if (im->p->format != RC_FORMAT_CSV && row.error == RC_CSV_ROW_SYNTAX &&
                  format_message(im)[0])
-            rc = bai2_structure(im, &row);
+            rc = statement_structure(im, &row);
         else
             rc = process_row(im, &row);
         if (rc != RECON_OK) return rc;
         progress_tick(im, r);
     }
     if (rc != RC_CSV_EOF) return read_fail(im, rc, r);
-    /* A header-less file with no rows is nothing to import; but a BAI2
-     * file with its trailers is a statement of a day without transactions
+    /* A header-less file with no rows is nothing to import; but a
+     * statement (BAI2, MT940, camt) with its checked totals is one of a day
+     * without transactions
      * (a bank sends one on quiet days): an import of 0 rows (with the
      * trailers' disagreements as failures, if any), not an error a nightly
      * job would have to tell from a broken file. */
     if (!im->p->header && im->res->rows_read == 0 &&
-        !((im->bai2 || im->mt940 || im->camt) &&
-          im->res->checks_passed + im->res->checks_failed > 0))
+        !(im->p->format != RC_FORMAT_CSV && im->res->checks_passed + im->res->checks_failed > 0))
         return rc_fail(im->db, RECON_EFORMAT, "%s: empty file: no rows", im->file_name);
     report_progress(im, r);
     return RECON_OK;
