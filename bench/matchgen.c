@@ -781,8 +781,14 @@ static void o2m_payout(rng *r, FILE *psp, FILE *bank, int64_t day, uint64_t n, u
     write_bank(bank, &row);
 }
 
-static int gen_one_to_many(uint64_t n, uint64_t payouts, const char *dir) {
-    rng r = {0x5eed0007ULL};
+/* One payout of n items settling on day, and its bank credit (numbered seq). */
+typedef void payout_fn(rng *r, FILE *psp, FILE *bank, int64_t day, uint64_t n, uint64_t seq);
+
+/* n items in `payouts` payouts, per_day of them a business day, each
+ * written by write_payout: the driver of one_to_many and dense. */
+static int gen_payouts(uint64_t n, uint64_t payouts, uint64_t per_day, uint64_t seed,
+                       payout_fn *write_payout, const char *dir) {
+    rng r = {seed};
     FILE *psp = open_out(dir, "psp.csv");
     FILE *bank = psp ? open_out(dir, "bank.csv") : NULL;
     int rc = bank ? 0 : 1;
@@ -792,14 +798,18 @@ static int gen_one_to_many(uint64_t n, uint64_t payouts, const char *dir) {
     }
     int64_t day = FIRST_DAY;
     for (uint64_t p = 0; !rc && p < payouts; p++) {
-        if (p && p % O2M_PER_DAY == 0) day = add_business_days(day, 1);
+        if (p && p % per_day == 0) day = add_business_days(day, 1);
         /* n items spread evenly: the first n % payouts payouts get one more. */
         uint64_t items = n / payouts + (p < n % payouts);
-        o2m_payout(&r, psp, bank, day, items, p + 1);
+        write_payout(&r, psp, bank, day, items, p + 1);
     }
     rc |= close_out(psp, dir, "psp.csv");
     rc |= close_out(bank, dir, "bank.csv");
     return rc;
+}
+
+static int gen_one_to_many(uint64_t n, uint64_t payouts, const char *dir) {
+    return gen_payouts(n, payouts, O2M_PER_DAY, 0x5eed0007ULL, o2m_payout, dir);
 }
 
 /* ---- dense ------------------------------------------------------------------------------ */
@@ -845,23 +855,7 @@ static void dense_payout(rng *r, FILE *psp, FILE *bank, int64_t day, uint64_t n,
 }
 
 static int gen_dense(uint64_t n, uint64_t payouts, const char *dir) {
-    rng r = {0x5eed0009ULL};
-    FILE *psp = open_out(dir, "psp.csv");
-    FILE *bank = psp ? open_out(dir, "bank.csv") : NULL;
-    int rc = bank ? 0 : 1;
-    if (!rc) {
-        fputs(PSP_HEADER, psp);
-        fputs(BANK_HEADER, bank);
-    }
-    int64_t day = FIRST_DAY;
-    for (uint64_t p = 0; !rc && p < payouts; p++) {
-        if (p && p % DENSE_PER_DAY == 0) day = add_business_days(day, 1);
-        uint64_t items = n / payouts + (p < n % payouts);
-        dense_payout(&r, psp, bank, day, items, p + 1);
-    }
-    rc |= close_out(psp, dir, "psp.csv");
-    rc |= close_out(bank, dir, "bank.csv");
-    return rc;
+    return gen_payouts(n, payouts, DENSE_PER_DAY, 0x5eed0009ULL, dense_payout, dir);
 }
 
 /* ---- main ------------------------------------------------------------------------------- */
