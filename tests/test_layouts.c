@@ -260,6 +260,29 @@ START_TEST(test_stripe_reports_with_chosen_columns) {
 }
 END_TEST
 
+/* ---- importing a text --------------------------------------------------------------------- */
+
+/* Writes text to tmp/name and imports it into source `source` with the
+ * built-in profile `builtin`, or with the profile profile_text when it is
+ * given; returns the status. */
+static int import_text(const char *builtin, const char *profile_text, const char *name,
+                       const char *text, const char *source, recon_import_result *r) {
+    char path[600];
+    tu_write_file(tmp, name, text, strlen(text), path, sizeof path);
+    recon_profile *p = NULL;
+    recon_error err;
+    if (profile_text)
+        ck_assert_msg(recon_profile_parse(profile_text, "test.ini", &err, &p) == RECON_OK, "%s",
+                      err.message);
+    else
+        ck_assert_int_eq(recon_profile_builtin(builtin, NULL, &p), RECON_OK);
+    recon_import_opts o = RECON_IMPORT_OPTS_INIT;
+    o.source = source;
+    int rc = recon_import_file(db, path, p, &o, r);
+    recon_profile_free(p);
+    return rc;
+}
+
 /* ---- the date order of a file (PayPal activity, [dates] order = auto) ------------------------ */
 
 #define PP_HEADER                                                                                  \
@@ -273,20 +296,7 @@ END_TEST
  * text given) into source `source`; returns the status. */
 static int import_pp(const char *name, const char *text, const char *profile_text,
                      const char *source, recon_import_result *r) {
-    char path[600];
-    tu_write_file(tmp, name, text, strlen(text), path, sizeof path);
-    recon_profile *p = NULL;
-    recon_error err;
-    if (profile_text)
-        ck_assert_msg(recon_profile_parse(profile_text, "pp.ini", &err, &p) == RECON_OK, "%s",
-                      err.message);
-    else
-        ck_assert_int_eq(recon_profile_builtin("paypal_activity", NULL, &p), RECON_OK);
-    recon_import_opts o = RECON_IMPORT_OPTS_INIT;
-    o.source = source;
-    int rc = recon_import_file(db, path, p, &o, r);
-    recon_profile_free(p);
-    return rc;
+    return import_text("paypal_activity", profile_text, name, text, source, r);
 }
 
 /* The account's locale decides whether PayPal writes 03/04 as March 4 or
@@ -469,15 +479,9 @@ END_TEST
 
 /* Imports BAI2 text with the built-in profile into source `source`. */
 static recon_import_result import_bai2(const char *name, const char *text, const char *source) {
-    char path[600];
-    tu_write_file(tmp, name, text, strlen(text), path, sizeof path);
-    recon_profile *p;
-    ck_assert_int_eq(recon_profile_builtin("bai2", NULL, &p), RECON_OK);
-    recon_import_opts o = RECON_IMPORT_OPTS_INIT;
-    o.source = source;
     recon_import_result r;
-    ck_assert_msg(recon_import_file(db, path, p, &o, &r) == RECON_OK, "%s", recon_errmsg(db));
-    recon_profile_free(p);
+    ck_assert_msg(import_text("bai2", NULL, name, text, source, &r) == RECON_OK, "%s",
+                  recon_errmsg(db));
     return r;
 }
 
@@ -619,14 +623,8 @@ START_TEST(test_mt940_balances_are_checked) {
                               ":20:S1\n:25:DE1/2\n:28C:7/1\n:60F:C240301EUR100,00\n"
                               ":61:240301D10,00NTRFNONREF//R1\n:86:RENT\n"
                               ":62F:C240301EUR90,01\n-}\n";
-    char path[600];
-    tu_write_file(tmp, "off.940", off, strlen(off), path, sizeof path);
-    recon_profile *p = NULL;
-    ck_assert_int_eq(recon_profile_builtin("mt940", NULL, &p), RECON_OK);
-    recon_import_opts o = RECON_IMPORT_OPTS_INIT;
-    o.source = "off";
     recon_import_result r;
-    ck_assert_int_eq(recon_import_file(db, path, p, &o, &r), RECON_OK);
+    ck_assert_int_eq(import_text("mt940", NULL, "off.940", off, "off", &r), RECON_OK);
     ck_assert_int_eq(r.rows_inserted, 1);
     ck_assert_int_eq(r.checks_failed, 1);
     TU_ASSERT_Q(sq,
@@ -638,10 +636,7 @@ START_TEST(test_mt940_balances_are_checked) {
                 " FROM transactions");
     static const char cut[] = "stray text\n:20:S2\n:25:DE1/2\n:28C:8/1\n"
                               ":60F:C240302EUR90,00\n:61:2403020302C5,00NTRFX//R2\n";
-    tu_write_file(tmp, "cut.940", cut, strlen(cut), path, sizeof path);
-    o.source = "cut";
-    ck_assert_int_eq(recon_import_file(db, path, p, &o, &r), RECON_OK);
-    recon_profile_free(p);
+    ck_assert_int_eq(import_text("mt940", NULL, "cut.940", cut, "cut", &r), RECON_OK);
     ck_assert_int_eq(r.rows_inserted, 1);
     ck_assert_int_eq(r.rows_rejected, 1);
     ck_assert_int_eq(r.checks_failed, 1);
@@ -680,10 +675,9 @@ START_TEST(test_camt_balances_and_broken_xml) {
     recon_error err;
     ck_assert_msg(recon_profile_detect(path, &err, &p) == RECON_OK, "%s", err.message);
     ck_assert_str_eq(recon_profile_name(p), "camt");
-    recon_import_opts o = RECON_IMPORT_OPTS_INIT;
-    o.source = "one";
+    recon_profile_free(p);
     recon_import_result r;
-    ck_assert_int_eq(recon_import_file(db, path, p, &o, &r), RECON_OK);
+    ck_assert_int_eq(import_text("camt", NULL, "one.xml", one_line, "one", &r), RECON_OK);
     ck_assert_int_eq(r.rows_inserted, 2);
     ck_assert_int_eq(r.rows_skipped, 1);
     ck_assert_int_eq(r.checks_failed, 1);
@@ -700,10 +694,7 @@ START_TEST(test_camt_balances_and_broken_xml) {
             "1.00", "CRDT", "BOOK", "B1") "\n"
                                           "<Ntry><Amt Ccy=\"EUR\">2.00</Amt></Nope>\n" CAMT_NTRY(
                                               "3.00", "CRDT", "BOOK", "B3") "\n";
-    tu_write_file(tmp, "broken.xml", broken, strlen(broken), path, sizeof path);
-    o.source = "broken";
-    ck_assert_int_eq(recon_import_file(db, path, p, &o, &r), RECON_OK);
-    recon_profile_free(p);
+    ck_assert_int_eq(import_text("camt", NULL, "broken.xml", broken, "broken", &r), RECON_OK);
     ck_assert_int_eq(r.rows_inserted, 1);
     ck_assert_int_eq(r.rows_rejected, 1);
     TU_ASSERT_Q(sq, "4|XML: mismatched tag (line 4, column 34): nothing after it is read",
