@@ -153,7 +153,7 @@ check "profiles list --format json: exit 0" 0 "$rc"
 check_true "profiles list --format json: valid JSON" "valid JSON" json_valid "$T/out"
 check "profiles list --format json: names" "$PROFILE_NAMES" \
     "$(py_json "$T/out" '" ".join(p["name"] for p in d)')"
-check "profiles list --format json: source types" "bank:10 psp:19" \
+check "profiles list --format json: source types" "bank:11 psp:19" \
     "$(py_json "$T/out" '" ".join(t + ":" + str(sum(1 for p in d if p["source_type"] == t)) for t in ("bank", "psp"))')"
 run "$RECON" profiles list --frob
 check "profiles list --frob: exit 2" 2 "$rc"

@@ -1332,6 +1332,112 @@ START_TEST(test_trailing_empty_columns_are_padding) {
 }
 END_TEST
 
+/* [rows] may_omit: a writer that drops a row's trailing empty cells
+ * (Revolut's) shifts nothing, so such rows are read with the cells empty;
+ * only the named last columns may be missing, and a row short of any
+ * other is still ragged. */
+static const char OMIT_INI[] = "[profile]\n"
+                               "name = omit\n"
+                               "source_type = bank\n"
+                               "[columns]\n"
+                               "occurred_at = date\n"
+                               "amount = amount\n"
+                               "reference? = notes\n"
+                               "[amounts]\n"
+                               "currency = EUR\n"
+                               "[rows]\n"
+                               "may_omit = notes, category\n"
+                               "[kinds]\n"
+                               "from_sign = bank_credit, bank_debit\n";
+
+START_TEST(test_may_omit_reads_short_rows_only_for_the_named_last_columns) {
+    recon_profile *p = parse(OMIT_INI);
+    static const char text[] = "date,amount,category,notes\n"
+                               "2024-05-01,1.00,food,n1\n"
+                               "2024-05-02,2.00,food\n"
+                               "2024-05-03,3.00\n"
+                               "2024-05-04\n"
+                               "2024-05-05,5.00,food,n5,x\n";
+    recon_import_result r;
+    char path[512];
+    ck_assert_int_eq(import_text("omit.csv", text, p, &r, path, sizeof path), RECON_OK);
+    assert_counts(&r, 5, 3, 0, 2);
+    char *got = qtext("SELECT group_concat(line || ':' || provider_code, ',') FROM failures");
+    ck_assert_str_eq(got, "5:ragged_row,6:ragged_row");
+    free(got);
+    got = qtext("SELECT group_concat(amount_minor || '/' || coalesce(reference, '-'), ',') FROM "
+                "(SELECT * FROM transactions ORDER BY occurred_at)");
+    ck_assert_str_eq(got, "100/n1,200/-,300/-");
+    free(got);
+    /* A header that does not end with them relaxes nothing. */
+    static const char other[] = "date,notes,amount\n2024-06-01,n,1.00\n2024-06-02,n\n";
+    ck_assert_int_eq(import_text("other.csv", other, p, &r, path, sizeof path), RECON_OK);
+    assert_counts(&r, 2, 1, 0, 1);
+    recon_profile_free(p);
+}
+END_TEST
+
+/* [amounts] currency = header: one statement file per currency account,
+ * the code only in the amount columns' names. Read from there; two codes
+ * or a name that is not a code refuse the file before anything is
+ * written, and a pattern two columns fit is refused as a guess. */
+static const char HDRCUR_INI[] = "[profile]\n"
+                                 "name = hdrcur\n"
+                                 "source_type = bank\n"
+                                 "[columns]\n"
+                                 "occurred_at = date\n"
+                                 "debit = Paid Out (*)\n"
+                                 "credit = Paid In (*)\n"
+                                 "[amounts]\n"
+                                 "sign = debit_credit\n"
+                                 "currency = header\n"
+                                 "[kinds]\n"
+                                 "from_sign = bank_credit, bank_debit\n";
+
+START_TEST(test_currency_from_the_amount_columns_names) {
+    recon_profile *p = parse(HDRCUR_INI);
+    recon_import_result r;
+    char path[512];
+    ck_assert_int_eq(import_text("jpy.csv",
+                                 "date , Paid Out ( jpy ) , Paid In (JPY)\n"
+                                 "2024-05-01, 1500 ,\n2024-05-02,,20\n",
+                                 p, &r, path, sizeof path),
+                     RECON_OK);
+    assert_counts(&r, 2, 2, 0, 0);
+    char *got = qtext("SELECT group_concat(amount_minor || ' ' || currency, ',') FROM "
+                      "(SELECT * FROM transactions ORDER BY occurred_at)");
+    ck_assert_str_eq(got, "-1500 JPY,20 JPY");
+    free(got);
+    static const struct {
+        const char *header, *says;
+    } refused[] = {
+        {"date,Paid Out (CHF),Paid In (EUR)",
+         "columns \"Paid Out (CHF)\" and \"Paid In (EUR)\" name two currencies"},
+        {"date,Paid Out (Francs),Paid In (Francs)", "\"Francs\" is not an ISO 4217 currency code"},
+        {"date,Paid Out (CHF),Paid In (CHF),Paid Out (EUR)",
+         "the column pattern \"Paid Out (*)\" fits more than one column"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "%s\n2024-05-01,1.00,,\n", refused[i].header);
+        ck_assert_int_eq(import_text("bad.csv", text, p, &r, path, sizeof path), RECON_EHEADER);
+        ck_assert_msg(strstr(recon_errmsg(db), refused[i].says), "%s", recon_errmsg(db));
+    }
+    ck_assert_int_eq(count("transactions"), 2);
+    recon_profile_free(p);
+    /* The profile must have a one-star amount column to read it from. */
+    recon_error err = {0, ""};
+    ck_assert_int_eq(recon_profile_parse("[profile]\nname = x\nsource_type = bank\n[columns]\n"
+                                         "occurred_at = date\namount = amount\n"
+                                         "[amounts]\ncurrency = header\n[kinds]\n"
+                                         "from_sign = bank_credit, bank_debit\n",
+                                         "t", &err, &p),
+                     RECON_EPROFILE);
+    ck_assert_msg(strstr(err.message, "currency = header needs an amount column named with one"),
+                  "%s", err.message);
+}
+END_TEST
+
 START_TEST(test_reject_csv_syntax) {
     reject_one("b1,charge,2024-05-01,,1.00,,,USD,\"a\"b", "csv_syntax", NULL, NULL);
 }
@@ -2181,6 +2287,8 @@ static Suite *ingest_suite(void) {
     tcase_add_test(rej, test_reject_ragged_row_too_few_fields);
     tcase_add_test(rej, test_reject_ragged_row_too_many_fields);
     tcase_add_test(rej, test_trailing_empty_columns_are_padding);
+    tcase_add_test(rej, test_may_omit_reads_short_rows_only_for_the_named_last_columns);
+    tcase_add_test(rej, test_currency_from_the_amount_columns_names);
     tcase_add_test(rej, test_reject_csv_syntax);
     tcase_add_test(rej, test_reject_invalid_utf8_stores_raw_with_hex_escapes);
     tcase_add_test(rej, test_reject_invalid_utf8_names_its_field_and_column);

@@ -30,6 +30,7 @@ static const char *const LAYOUTS[] = {
     "paypal_statement_es",
     "paypal_transaction_detail",
     "recurly_transactions",
+    "revolut_legacy",
     "schwab_bank",
     "stripe_balance_itemized",
     "stripe_payout_itemized",

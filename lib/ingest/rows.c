@@ -151,9 +151,11 @@ static int map_currency(rc_mapper *m, const rc_csv_row *row, rc_canon *c, rc_rej
                         int *exponent) {
     rc_span v = cell(m, row, RC_F_CURRENCY);
     if (!v.s) {
-        if (!m->p->currency[0])
+        /* The code the header's amount columns carry, else the profile's. */
+        const char *fixed = m->bind.currency[0] ? m->bind.currency : m->p->currency;
+        if (!fixed[0])
             return reject_field(r, RC_F_CURRENCY, "currency_missing", "currency is empty");
-        memcpy(c->currency, m->p->currency, 4);
+        memcpy(c->currency, fixed, 4);
     } else if (normalize_currency(v, c->currency)) {
         return reject_field(r, RC_F_CURRENCY, "currency_unknown",
                             SHOWF " is not an ISO 4217 currency code", SHOWA(v));
@@ -493,7 +495,7 @@ static int reject_unreadable(const rc_mapper *m, const rc_csv_row *row, rc_rejec
     int extra = 0;
     for (size_t i = m->bind.ncolumns; i < row->nfields && !extra; i++)
         extra = trim(row->fields[i], row->lens[i]).s != NULL;
-    if (row->nfields < m->bind.ncolumns || extra) {
+    if (row->nfields < m->bind.min_fields || extra) {
         r->reason = "ragged_row";
         snprintf(r->message, sizeof r->message, "row has %zu fields, expected %zu", row->nfields,
                  m->bind.ncolumns);

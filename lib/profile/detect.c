@@ -58,16 +58,8 @@ static int first_record(const recon_profile *p, const char *buf, size_t len, rc_
 }
 
 static int has_column(const rc_csv_row *row, const char *name) {
-    size_t n = strlen(name);
-    for (size_t i = 0; i < row->nfields; i++) {
-        const char *c = row->fields[i];
-        size_t len = row->lens[i];
-        while (len && (*c == ' ' || *c == '\t'))
-            c++, len--;
-        while (len && (c[len - 1] == ' ' || c[len - 1] == '\t'))
-            len--;
-        if (len == n && strncasecmp(c, name, n) == 0) return 1;
-    }
+    for (size_t i = 0; i < row->nfields; i++)
+        if (rc_header_match(row->fields[i], row->lens[i], name)) return 1;
     return 0;
 }
 
@@ -85,8 +77,8 @@ static void judge_header(const recon_profile *p, const rc_csv_row *row, verdict 
                          missing[0] ? ", " : "", p->detect[i]);
         }
         int first_ok =
-            !p->detect_first || (row->nfields && strlen(p->detect_first) == row->lens[0] &&
-                                 strncasecmp(row->fields[0], p->detect_first, row->lens[0]) == 0);
+            !p->detect_first ||
+            (row->nfields && rc_header_match(row->fields[0], row->lens[0], p->detect_first));
         if (have == p->ndetect) {
             /* The first column tells apart two layouts with the same columns
              * when the file keeps its report's order: worth more than one

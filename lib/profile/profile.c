@@ -319,8 +319,15 @@ static int on_amounts(struct parse_ctx *c, const char *name, const char *v) {
         else
             return bad(c, "amounts", name, "'%s' is not cost or signed", v);
     } else if (!strcmp(name, "currency")) {
+        /* "header": the code is in the amount columns' names (Revolut's
+         * "Paid Out (CHF)"), the part their '*' stands for. */
+        p->currency_from_header = !strcmp(v, "header");
+        if (p->currency_from_header) return 1;
         if (rc_currency_exponent(v, strlen(v)) < 0)
-            return bad(c, "amounts", name, "'%s' is not an ISO 4217 currency code", v);
+            return bad(c, "amounts", name,
+                       "'%s' is not an ISO 4217 currency code (or header: the code in the "
+                       "amount columns' names)",
+                       v);
         memcpy(p->currency, v, 4);
     } else if (!strcmp(name, "credit_values") || !strcmp(name, "debit_values")) {
         int credit = name[0] == 'c';
@@ -530,7 +537,13 @@ static int on_rows(struct parse_ctx *c, const char *name, const char *v) {
         }
         return 1;
     }
-    return bad(c, "rows", name, "unknown key (keep_if, skip_if, fill_down)");
+    if (!strcmp(name, "may_omit")) {
+        struct strlist l = {&p->may_omit, &p->nmay_omit, 0};
+        if (rc_each_item(v, push_item, &l) != 0 || !p->nmay_omit)
+            return bad(c, "rows", name, "needs at least one column name");
+        return 1;
+    }
+    return bad(c, "rows", name, "unknown key (keep_if, skip_if, fill_down, may_omit)");
 }
 
 static int on_records(struct parse_ctx *c, const char *name, const char *v) {
@@ -620,6 +633,25 @@ static const char *check_columns(const recon_profile *p, char *buf, size_t size)
     return NULL;
 }
 
+static int is_money_field(int f) {
+    return f == RC_F_AMOUNT || f == RC_F_FEE || f == RC_F_NET || f == RC_F_DEBIT ||
+           f == RC_F_CREDIT;
+}
+
+/* One '*' in a column name: the part of the header it stands for can be
+ * captured (two would leave the split ambiguous). */
+static int one_star(const char *alias) {
+    const char *star = strchr(alias, '*');
+    return star && !strchr(star + 1, '*');
+}
+
+static int header_currency_possible(const recon_profile *p) {
+    for (int f = 0; p->header && f < RC_F_COUNT; f++)
+        for (size_t a = 0; is_money_field(f) && a < p->cols[f].naliases; a++)
+            if (one_star(p->cols[f].aliases[a])) return 1;
+    return 0;
+}
+
 /* sum() adds amounts, so it belongs only to amount fields, and only as the
  * field's whole value. */
 static int sum_misplaced(const rc_expr *x, int top_ok) {
@@ -633,9 +665,7 @@ static int sum_misplaced(const rc_expr *x, int top_ok) {
 static const char *validate_more(const recon_profile *p, char *buf, size_t size) {
     for (int f = 0; f < RC_F_COUNT; f++) {
         const rc_expr *x = p->cols[f].expr;
-        int money = f == RC_F_AMOUNT || f == RC_F_FEE || f == RC_F_NET || f == RC_F_DEBIT ||
-                    f == RC_F_CREDIT;
-        if (x && sum_misplaced(x, money)) {
+        if (x && sum_misplaced(x, is_money_field(f))) {
             snprintf(buf, size,
                      "[columns] %s: sum() is for amount, fee, net, debit and credit, "
                      "as the whole value",
@@ -692,10 +722,16 @@ static const char *validate(const recon_profile *p, const struct parse_ctx *c, c
         (!cols[RC_F_DIRECTION].configured || !p->ncredit || !p->ndebit))
         return "[amounts] sign = direction needs [columns] direction and [amounts] "
                "credit_values and debit_values";
-    if (!cols[RC_F_CURRENCY].configured && !p->currency[0])
-        return "[columns] currency or [amounts] currency (a fixed code) is needed";
-    if (cols[RC_F_CURRENCY].optional && !p->currency[0])
+    int fixed = p->currency[0] || p->currency_from_header;
+    if (!cols[RC_F_CURRENCY].configured && !fixed)
+        return "[columns] currency or [amounts] currency (a fixed code, or header) is needed";
+    if (cols[RC_F_CURRENCY].optional && !fixed)
         return "[columns] currency? is optional only with a fixed [amounts] currency";
+    if (p->currency_from_header && !header_currency_possible(p))
+        return "[amounts] currency = header needs an amount column named with one '*' "
+               "(debit = Paid Out (*)) and header = yes";
+    if (p->nmay_omit && !p->header)
+        return "[rows] may_omit names header columns: it needs header = yes";
     if (p->money.thousands && p->money.thousands == p->money.decimal)
         return "[amounts] thousands and decimal separators must differ";
     if (!cols[RC_F_KIND].configured && !p->from_sign && !p->has_default_kind)
@@ -745,6 +781,7 @@ void recon_profile_free(recon_profile *p) {
     free_list(p->detect_line, p->ndetect_line);
     free_list(p->detect_text, p->ndetect_text);
     free(p->detect_first);
+    free_list(p->may_omit, p->nmay_omit);
     free_list(p->rec_header, p->nrec_header);
     free_list(p->rec_data, p->nrec_data);
     free_list(p->rec_ignore, p->nrec_ignore);
@@ -830,7 +867,7 @@ recon_source_type recon_profile_source_type(const recon_profile *p) {
     return p ? p->source_type : (recon_source_type)0;
 }
 
-/* Case-insensitive match of s[0..len) against a lower-case pattern where
+/* Case-insensitive match of s[0..len) against a pattern where
  * '*' stands for any run of characters. Iterative, with one backtrack
  * point: linear in practice, never exponential. */
 static int glob_match(const char *pat, const char *s, size_t len) {
@@ -841,7 +878,7 @@ static int glob_match(const char *pat, const char *s, size_t len) {
         if (*pat == '*') {
             star = pat++;
             star_i = i;
-        } else if (*pat && *pat == (char)tolower((unsigned char)s[i])) {
+        } else if (*pat && tolower((unsigned char)*pat) == tolower((unsigned char)s[i])) {
             pat++;
             i++;
         } else if (star) {
@@ -890,33 +927,39 @@ int rc_row_test_match(const rc_row_test *t, const char *cell, size_t len) {
 
 /* ---- header binding -------------------------------------------------------- */
 
-/* Header cells compare case-insensitively after trimming spaces, so
- * "Net Amount " finds the alias "net amount". */
-static int header_eq(const char *cell, size_t len, const char *alias) {
-    while (len && (*cell == ' ' || *cell == '\t'))
-        cell++, len--;
-    while (len && (cell[len - 1] == ' ' || cell[len - 1] == '\t'))
-        len--;
-    return strlen(alias) == len && strncasecmp(cell, alias, len) == 0;
-}
-
-static long find_column(const rc_column *col, const char *const *header, const size_t *lens,
-                        size_t nfields) {
-    for (size_t a = 0; a < col->naliases; a++)
-        for (size_t i = 0; i < nfields; i++)
-            if (header_eq(header[i], lens[i], col->aliases[a])) return (long)i;
-    return -1;
-}
-
-/* The header cell other than column `at` that carries the same name, or -1:
- * two columns both called "amount" leave no way to tell which one is meant,
- * and taking the first would be a guess about money. */
 static void trim_cell(const char **s, size_t *len) {
     while (*len && (**s == ' ' || **s == '\t'))
         ++*s, --*len;
     while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
         --*len;
 }
+
+int rc_header_match(const char *cell, size_t len, const char *alias) {
+    trim_cell(&cell, &len);
+    if (strchr(alias, '*')) return glob_match(alias, cell, len);
+    return strlen(alias) == len && strncasecmp(cell, alias, len) == 0;
+}
+
+/* The column the first alias that is in the header names; -1 when none
+ * is, -2 when that alias is a pattern two columns fit ("Paid Out (*)"
+ * over CHF and EUR columns): taking the first would be a guess about
+ * money. *alias is the alias found. */
+static long find_column(const rc_column *col, const char *const *header, const size_t *lens,
+                        size_t nfields, const char **alias) {
+    for (size_t a = 0; a < col->naliases; a++)
+        for (size_t i = 0; i < nfields; i++) {
+            if (!rc_header_match(header[i], lens[i], col->aliases[a])) continue;
+            *alias = col->aliases[a];
+            for (size_t j = i + 1; j < nfields && strchr(*alias, '*'); j++)
+                if (rc_header_match(header[j], lens[j], *alias)) return -2;
+            return (long)i;
+        }
+    return -1;
+}
+
+/* The header cell other than column `at` that carries the same name, or -1:
+ * two columns both called "amount" leave no way to tell which one is meant,
+ * and taking the first would be a guess about money. */
 
 static long other_column(const char *const *header, const size_t *lens, size_t nfields, size_t at) {
     const char *a = header[at];
@@ -984,12 +1027,74 @@ static void bind_slots(const recon_profile *p, const char *const *header, const 
             continue;
         }
         for (size_t k = 0; k < nfields && out->slot_index[i] < 0; k++)
-            if (header_eq(header[k], lens[k], sl->name)) out->slot_index[i] = (long)k;
+            if (rc_header_match(header[k], lens[k], sl->name)) out->slot_index[i] = (long)k;
         if (out->slot_index[i] < 0 && !sl->optional) {
             size_t used = missing_sep(msg, msgsize);
             snprintf(msg + used, msgsize - used, "%s", sl->name);
         }
     }
+}
+
+/* The fields a row must have: all the header's columns, less those of its
+ * last ones that [rows] may_omit names (a writer that drops a row's
+ * trailing empty cells, as Revolut's does, shifts nothing). */
+static size_t min_fields(const recon_profile *p, const char *const *header, const size_t *lens,
+                         size_t ncolumns) {
+    size_t k = ncolumns;
+    for (; p->header && k > 0; k--) {
+        size_t i = 0;
+        while (i < p->nmay_omit && !rc_header_match(header[k - 1], lens[k - 1], p->may_omit[i]))
+            i++;
+        if (i == p->nmay_omit) break;
+    }
+    return k;
+}
+
+/* [amounts] currency = header: the code each amount column bound through
+ * a one-star name carries where its '*' is ("Paid Out (CHF)"). They must
+ * agree and be an ISO 4217 code, or the file is refused: a file's
+ * currency is never guessed. */
+static int header_currency(const char *const *header, const size_t *lens, rc_binding *out,
+                           const char *const *alias, char *msg, size_t msgsize) {
+    const char *first = NULL; /* the first such column's name, trimmed */
+    size_t first_len = 0;
+    for (int f = 0; f < RC_F_COUNT; f++) {
+        if (!is_money_field(f) || out->index[f] < 0 || !one_star(alias[f])) continue;
+        const char *cell = header[out->index[f]];
+        size_t len = lens[out->index[f]];
+        trim_cell(&cell, &len);
+        size_t pre = (size_t)(strchr(alias[f], '*') - alias[f]);
+        const char *code = cell + pre;
+        size_t n = len - pre - (strlen(alias[f]) - pre - 1);
+        trim_cell(&code, &n);
+        char up[4] = "";
+        for (size_t i = 0; n == 3 && i < 3; i++)
+            up[i] = (char)toupper((unsigned char)code[i]);
+        up[3] = '\0';
+        if (n != 3 || rc_currency_exponent(up, 3) < 0) {
+            snprintf(msg, msgsize,
+                     "column \"%.*s\": \"%.*s\" is not an ISO 4217 currency code "
+                     "([amounts] currency = header reads it there)",
+                     (int)rc_utf8_cut(cell, len, 60), cell, (int)rc_utf8_cut(code, n, 12), code);
+            return -1;
+        }
+        if (first && strcmp(out->currency, up) != 0) {
+            snprintf(msg, msgsize,
+                     "columns \"%.*s\" and \"%.*s\" name two currencies: cannot tell which "
+                     "one the amounts are in",
+                     (int)rc_utf8_cut(first, first_len, 60), first, (int)rc_utf8_cut(cell, len, 60),
+                     cell);
+            return -1;
+        }
+        if (!first) first = cell, first_len = len;
+        memcpy(out->currency, up, 4);
+    }
+    if (!first) {
+        snprintf(msg, msgsize,
+                 "[amounts] currency = header: no amount column's name carries a currency code");
+        return -1;
+    }
+    return 0;
 }
 
 int rc_profile_bind(const recon_profile *p, const char *const *header, const size_t *lens,
@@ -1006,6 +1111,9 @@ int rc_profile_bind(const recon_profile *p, const char *const *header, const siz
         named--;
     }
     out->ncolumns = p->header ? named : p->ncolumns;
+    out->min_fields = min_fields(p, header, lens, out->ncolumns);
+    out->currency[0] = '\0';
+    const char *alias[RC_F_COUNT] = {0};
     for (int f = 0; f < RC_F_COUNT; f++) {
         const rc_column *col = &p->cols[f];
         out->index[f] = -1;
@@ -1015,12 +1123,22 @@ int rc_profile_bind(const recon_profile *p, const char *const *header, const siz
             out->index[f] = (long)col->position - 1;
             continue;
         }
-        out->index[f] = find_column(col, header, lens, nfields);
-        if (out->index[f] >= 0)
+        out->index[f] = find_column(col, header, lens, nfields, &alias[f]);
+        if (out->index[f] >= 0) {
             out->names[f] = header[out->index[f]];
-        else if (!col->optional)
+        } else if (out->index[f] == -2) {
+            snprintf(msg, msgsize,
+                     "%s: the column pattern \"%s\" fits more than one column: "
+                     "cannot tell which one to read",
+                     FIELD_NAMES[f], alias[f]);
+            return RECON_EHEADER;
+        } else if (!col->optional) {
             append_missing(msg, msgsize, (rc_field)f, col);
+        }
     }
+    if (p->currency_from_header && !msg[0] &&
+        header_currency(header, lens, out, alias, msg, msgsize) != 0)
+        return RECON_EHEADER;
     bind_slots(p, header, lens, nfields, out, msg, msgsize);
     /* A required computed field whose columns may each be missing (NAME?)
      * needs one of them. */

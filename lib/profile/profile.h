@@ -96,6 +96,8 @@ struct recon_profile {
     size_t nkeep, nskip;
     int fill_down[8]; /* [rows] fill_down: slots whose last value fills empty cells */
     size_t nfill;
+    char **may_omit; /* [rows] may_omit: the header's last columns a row may leave out */
+    size_t nmay_omit;
     /* [records]: a file of typed records (PayPal STL): the type column, and
      * which types are the header, the data and ignored. */
     int record_slot; /* -1 when the file is a plain table */
@@ -119,9 +121,10 @@ struct recon_profile {
 
     rc_money_fmt money;
     rc_sign_mode sign;
-    int invert;       /* signed: negate amounts (reports from the payer's side) */
-    int fee_signed;   /* fee column is signed (negative = charged) instead of a cost */
-    char currency[4]; /* fixed currency when there is no currency column */
+    int invert;               /* signed: negate amounts (reports from the payer's side) */
+    int fee_signed;           /* fee column is signed (negative = charged) instead of a cost */
+    char currency[4];         /* fixed currency when there is no currency column */
+    int currency_from_header; /* [amounts] currency = header: the '*' of the amount columns */
     char **credit_values, **debit_values; /* direction column values, lower-cased */
     size_t ncredit, ndebit;
 
@@ -158,6 +161,11 @@ const char *rc_field_name(rc_field f);
 int rc_profile_kind(const recon_profile *p, const char *value, size_t len, rc_kind *out,
                     int *negate);
 
+/* Does a header cell carry the name? Case-insensitive after trimming
+ * spaces ("Net Amount " is "net amount"); a name with '*' is a pattern
+ * ("Paid Out (*)"). */
+int rc_header_match(const char *cell, size_t len, const char *name);
+
 /* Does the cell pass the test's values? */
 int rc_row_test_match(const rc_row_test *t, const char *cell, size_t len);
 
@@ -165,7 +173,10 @@ int rc_row_test_match(const rc_row_test *t, const char *cell, size_t len);
  * index[f] is the 0-based column, or -1 when absent. */
 typedef struct {
     long index[RC_F_COUNT];
-    size_t ncolumns;               /* fields a data row must have */
+    size_t ncolumns;               /* fields a data row has */
+    size_t min_fields;             /* fields it must have ([rows] may_omit lowers it) */
+    char currency[4];              /* [amounts] currency = header: the code the amount
+                                      columns' names carry; "" otherwise */
     const char *names[RC_F_COUNT]; /* the file's column name per field (points into the header
                                       copy the caller keeps), or NULL */
     long slot_index[RC_MAX_SLOTS]; /* the column of each slot, -1 when absent */
