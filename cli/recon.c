@@ -187,7 +187,7 @@ static void on_progress(const recon_progress *p, void *payload) {
 }
 
 static void print_import_text(const char *file, const char *source, const char *profile,
-                              const recon_import_result *r) {
+                              const recon_import_result *r, const char *encoding) {
     text_args ta = {0};
     file = text_arg(&ta, file);
     source = text_arg(&ta, source);
@@ -203,6 +203,8 @@ static void print_import_text(const char *file, const char *source, const char *
     printf("  rows read %llu, inserted %llu, duplicate %llu, rejected %llu\n",
            (unsigned long long)r->rows_read, (unsigned long long)r->rows_inserted,
            (unsigned long long)r->rows_duplicate, (unsigned long long)r->rows_rejected);
+    if (encoding && strcmp(encoding, "UTF-8") != 0)
+        printf("  text encoding %s, read as such (not UTF-8)\n", encoding);
     if (r->rows_skipped)
         printf("  skipped by the profile's row filters: %llu\n",
                (unsigned long long)r->rows_skipped);
@@ -219,25 +221,33 @@ static void print_import_text(const char *file, const char *source, const char *
 }
 
 /* What became of an imported file, after its name in import's JSON. */
-static json_t *import_outcome(const recon_import_result *r) {
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "status",
-                     r->already_imported ? "already_imported" : "imported", "import_id",
-                     (json_int_t)r->import_id, "rows_read", (json_int_t)r->rows_read,
-                     "rows_inserted", (json_int_t)r->rows_inserted, "rows_duplicate",
-                     (json_int_t)r->rows_duplicate, "rows_rejected", (json_int_t)r->rows_rejected,
-                     "payments_failed", (json_int_t)r->payments_failed, "rows_skipped",
-                     (json_int_t)r->rows_skipped, "checks_passed", (json_int_t)r->checks_passed,
-                     "checks_failed", (json_int_t)r->checks_failed, "sha256", r->sha256);
+static json_t *import_outcome(const recon_import_result *r, const char *encoding) {
+    json_t *o =
+        json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "status",
+                  r->already_imported ? "already_imported" : "imported", "import_id",
+                  (json_int_t)r->import_id, "rows_read", (json_int_t)r->rows_read, "rows_inserted",
+                  (json_int_t)r->rows_inserted, "rows_duplicate", (json_int_t)r->rows_duplicate,
+                  "rows_rejected", (json_int_t)r->rows_rejected, "payments_failed",
+                  (json_int_t)r->payments_failed, "rows_skipped", (json_int_t)r->rows_skipped,
+                  "checks_passed", (json_int_t)r->checks_passed, "checks_failed",
+                  (json_int_t)r->checks_failed, "sha256", r->sha256);
+    /* Known once the file was read (not for a file imported before). */
+    if (o && encoding && json_object_set_new(o, "encoding", json_string(encoding)) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 /* One file, an element of import's JSON array; returns json_row's result. */
 static int print_import_json(const char *file, const char *source, const char *profile,
-                             const recon_import_result *r, const char *error, int first) {
+                             const recon_import_result *r, const char *encoding, const char *error,
+                             int first) {
     if (!source) source = profile;
     json_t *o = json_pack("{s:o, s:o, s:o}", "file", json_text(file), "source", json_text(source),
                           "profile", json_text(profile));
     json_t *rest = error ? json_pack("{s:s, s:o}", "status", "failed", "error", json_text(error))
-                         : import_outcome(r);
+                         : import_outcome(r, encoding);
     if (json_object_update(o, rest) != 0) {
         json_decref(o);
         o = NULL;
@@ -271,12 +281,13 @@ static int import_one(recon_db *db, const char *file, const recon_profile *profi
     const char *error = rc == RECON_OK ? NULL : recon_errmsg(db);
     int unwritten = 0;
     if (fmt == FMT_JSON)
-        unwritten =
-            print_import_json(file, source, recon_profile_name(profile), &res, error, first);
+        unwritten = print_import_json(file, source, recon_profile_name(profile), &res,
+                                      recon_import_encoding(db), error, first);
     else if (error)
         cli_error("%s", error);
     else
-        print_import_text(file, source, recon_profile_name(profile), &res);
+        print_import_text(file, source, recon_profile_name(profile), &res,
+                          recon_import_encoding(db));
     if (error || unwritten) return EXIT_FAIL;
     return res.rows_rejected || res.checks_failed ? EXIT_REJECTS : EXIT_OK;
 }
@@ -327,7 +338,7 @@ static int cmd_import(const cli *c) {
             recon_error err;
             if (recon_profile_detect(c->argv[i], &err, &detected) != RECON_OK) {
                 if (fmt == FMT_JSON)
-                    print_import_json(c->argv[i], source, NULL, NULL, err.message, first);
+                    print_import_json(c->argv[i], source, NULL, NULL, NULL, err.message, first);
                 else
                     cli_error("%s", err.message);
                 status = EXIT_FAIL;

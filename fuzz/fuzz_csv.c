@@ -81,6 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     o.skip_lines = (mode >> 3) & 3;
     if (mode & 0x20) o.max_field = 16;
     if (mode & 0x40) o.max_record = 64;
+    /* Converted input: the invariants below hold for the file's bytes. */
+    if (mode & 0x80) o.encoding = mode & 0x10 ? "UTF-16" : "WINDOWS-1252";
     o.on_bytes = csv_fuzz_on_bytes;
     o.payload = &echo;
 

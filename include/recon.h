@@ -109,7 +109,7 @@ typedef struct {
  * database of any lower version is upgraded in place when opened; one of a
  * higher version (written by a later release) is refused with
  * RECON_ESCHEMA and left untouched (docs/UPGRADING.md). */
-#define RECON_SCHEMA_VERSION 2
+#define RECON_SCHEMA_VERSION 3
 
 /* The schema version of the library actually linked, which may differ
  * from the RECON_SCHEMA_VERSION a program was compiled with. A program can
@@ -286,6 +286,18 @@ typedef struct {
  * Returns RECON_OK (also when rows were rejected: see out->rows_rejected). */
 int recon_import_file(recon_db *db, const char *path, const recon_profile *profile,
                       const recon_import_opts *opts, recon_import_result *out);
+
+/* The character encoding the last recon_import_file on db read its file
+ * in, as iconv(3) names it: "UTF-8", "WINDOWS-1252", "UTF-16",
+ * "ISO-8859-1" or "ISO-8859-15" (a static string); NULL before any import
+ * or when the last one stopped before deciding. The profile's [profile]
+ * encoding decides it, or the file's bytes (docs/PROFILES.md); each
+ * import's is also in imports.encoding.
+ *
+ *     if (strcmp(recon_import_encoding(db), "UTF-8") != 0)
+ *         printf("read as %s\n", recon_import_encoding(db));
+ */
+const char *recon_import_encoding(const recon_db *db);
 
 /* ---------------------------------------------------------------------------
  * Provider errors: the unified error-code table (usable without a database)

@@ -65,7 +65,7 @@ cd "$T" || exit 1
 
 run "$RECON" --version
 check "--version: exit 0" 0 "$rc"
-check "--version: text" "recon 0.1.0 (librecon 0.1.0, database schema 2)" "$out"
+check "--version: text" "recon 0.1.0 (librecon 0.1.0, database schema 3)" "$out"
 
 run "$RECON" help
 check "help: exit 0" 0 "$rc"
@@ -153,8 +153,18 @@ check "profiles list --format json: exit 0" 0 "$rc"
 check_true "profiles list --format json: valid JSON" "valid JSON" json_valid "$T/out"
 check "profiles list --format json: names" "$PROFILE_NAMES" \
     "$(py_json "$T/out" '" ".join(p["name"] for p in d)')"
-check "profiles list --format json: source types" "bank:11 psp:19" \
+check "profiles list --format json: source types" "bank:12 psp:19" \
     "$(py_json "$T/out" '" ".join(t + ":" + str(sum(1 for p in d if p["source_type"] == t)) for t in ("bank", "psp"))')"
+# A Windows-1252 export: read as such, and the import says so (text and JSON).
+printf 'date,amount,currency,description\n2024-05-01,1.00,EUR,Caf\351 \200 5\n' >"$T/cp1252.csv"
+run "$RECON" --db "$T/enc.db" import --profile generic_bank "$T/cp1252.csv"
+check "import of a Windows-1252 file: exit 0" 0 "$rc"
+check_has "import of a Windows-1252 file: says the encoding" "  text encoding WINDOWS-1252, read as such (not UTF-8)" "$out"
+check "import of a Windows-1252 file: stored as UTF-8" "Café € 5|WINDOWS-1252" \
+    "$(sqlite3 "$T/enc.db" "SELECT t.description || '|' || i.encoding FROM transactions t JOIN imports i ON i.id = t.import_id")"
+cp "$T/cp1252.csv" "$T/cp1252b.csv" && printf '2024-05-02,2.00,EUR,x\n' >>"$T/cp1252b.csv"
+run "$RECON" --db "$T/enc.db" import --format json --profile generic_bank "$T/cp1252b.csv"
+check "import --format json: the encoding" "WINDOWS-1252" "$(py_json "$T/out" 'd[0]["encoding"]')"
 run "$RECON" profiles list --frob
 check "profiles list --frob: exit 2" 2 "$rc"
 
@@ -251,7 +261,9 @@ check "source type conflict: nothing written" "3|23" "$(sql 'SELECT (SELECT coun
 # after it (line 26). Lines 19-20 are one quoted multi-line row, line 24 is
 # blank. Good rows: ok_1 (EUR 10.00), ok_2 (USD 5.00), ok_3 (USD -2.50),
 # ok_4 (EUR 1.00); line 18 repeats ok_1 exactly (a duplicate); line 16 has
-# ok_1's id with another amount (a conflict, rejected).
+# ok_1's id with another amount (a conflict, rejected). ok_4's text is
+# UTF-8, so the file is a UTF-8 file with bad bytes on line 5 (rejected),
+# not a Windows-1252 one (util/encoding.h).
 
 db=$T/bad.db
 big_prefix='bad_big,charge,2024-03-01T10:19:00Z,2024-03-03,5.00,0.00,5.00,EUR,po_X1,'
@@ -260,7 +272,7 @@ big_prefix='bad_big,charge,2024-03-01T10:19:00Z,2024-03-03,5.00,0.00,5.00,EUR,po
     printf '%s' "$big_prefix"
     head -c 1048577 /dev/zero | tr '\0' x
     printf '\n'
-    printf 'ok_4,charge,2024-03-03T09:00:00Z,2024-03-05,1.00,0.00,1.00,EUR,,After the big row\n'
+    printf 'ok_4,charge,2024-03-03T09:00:00Z,2024-03-05,1.00,0.00,1.00,EUR,,After the big row (caf\303\251)\n'
 } >bad_rows.csv
 r import --profile generic_psp --source psp bad_rows.csv
 check "bad rows: exit 3" 3 "$rc"

@@ -1354,6 +1354,137 @@ START_TEST(fuzz_random_inputs_never_break_invariants) {
 }
 END_TEST
 
+/* ---- conversion (opts.encoding) ------------------------------------------------ */
+
+static void count_bytes(const void *buf, size_t len, void *payload) {
+    (void)buf;
+    *(uint64_t *)payload += len;
+}
+
+/* Every row's fields joined with '|' and rows with '\n'; errors as '!'. */
+static char *all_rows(rc_csv *r) {
+    size_t cap = 1 << 20, len = 0;
+    char *out = malloc(cap);
+    ck_assert_ptr_nonnull(out);
+    rc_csv_row row;
+    int rc;
+    while ((rc = rc_csv_next(r, &row)) == RC_CSV_HAVE_ROW) {
+        size_t nf = row.error ? 1 : row.nfields;
+        for (size_t i = 0; i < nf; i++) {
+            const char *f = row.error ? "!" : row.fields[i];
+            size_t n = row.error ? 1 : row.lens[i];
+            while (len + n + 2 > cap)
+                ck_assert_ptr_nonnull(out = realloc(out, cap *= 2));
+            memcpy(out + len, f, n);
+            len += n;
+            out[len++] = i + 1 < nf ? '|' : '\n';
+        }
+    }
+    ck_assert_int_eq(rc, RC_CSV_EOF);
+    out[len] = '\0';
+    return out;
+}
+
+/* A Windows-1252 file three chunks long, whose text grows when converted
+ * (é and € are 2 and 3 bytes in UTF-8), read from a file and through
+ * reads of 1 to 97 bytes: the same rows as the UTF-8 text read directly;
+ * the hashing hook and rc_csv_bytes see the file's own bytes. */
+START_TEST(windows_1252_converts_across_chunks_and_short_reads) {
+    size_t n = 0, u = 0, cap = 3 * CHUNK + 4096;
+    char *cp = malloc(cap), *utf = malloc(2 * cap);
+    ck_assert(cp && utf);
+    for (int i = 0; n < 3 * CHUNK; i++) {
+        n += (size_t)snprintf(cp + n, cap - n, "%d,caf\xe9 \x80%d,\"cr\xe8me, br\xfbl\xe9\"\n", i,
+                              i);
+        u += (size_t)snprintf(
+            utf + u, 2 * cap - u,
+            "%d,caf\xc3\xa9 \xe2\x82\xac%d,\"cr\xc3\xa8me, br\xc3\xbbl\xc3\xa9\"\n", i, i);
+    }
+    rd want;
+    rd_mem(&want, utf, u, NULL);
+    char *expected = all_rows(want.r);
+    rd_close(&want);
+
+    char dir[256], path[512];
+    tu_tmpdir(dir, sizeof dir);
+    tu_write_file(dir, "cp.csv", cp, n, path, sizeof path);
+    uint64_t seen = 0;
+    const rc_csv_opts o = {.encoding = "WINDOWS-1252", .on_bytes = count_bytes, .payload = &seen};
+    rd f;
+    rd_file(&f, path, &o);
+    char *got = all_rows(f.r);
+    ck_assert_uint_eq(rc_csv_bytes(f.r), n);
+    ck_assert_uint_eq(seen, n);
+    rd_close(&f);
+    ck_assert(strcmp(got, expected) == 0);
+    free(got);
+
+    int fd;
+    pid_t pid = feed_in_pieces(cp, n, 97, 7, &fd);
+    rc_csv *r;
+    ck_assert_int_eq(rc_csv_open_fd(fd, &o, &r), 0);
+    got = all_rows(r);
+    rc_csv_close(r);
+    feed_done(fd, pid);
+    ck_assert(strcmp(got, expected) == 0);
+    free(got);
+    free(expected);
+    free(cp);
+    free(utf);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
+/* UTF-16 with its byte order mark, both byte orders, a character outside
+ * the BMP (a surrogate pair) among them, fed a few bytes per read so that
+ * code units and pairs are split; an odd byte at the end and an undefined
+ * Windows-1252 byte each become a row the UTF-8 check rejects. */
+START_TEST(utf16_and_undefined_bytes) {
+    static const char le[] = "\xff\xfe"
+                             "a\0,\0\xe9\0\n\0"
+                             "b\0,\0\x3d\xd8\xb6\xdc\n\0";
+    static const char be[] = "\xfe\xff"
+                             "\0a\0,\0\xe9\0\n"
+                             "\0b\0,\xd8\x3d\xdc\xb6\0\n";
+    const char *want = "a|\xc3\xa9\nb|\xf0\x9f\x92\xb6\n";
+    const rc_csv_opts o = {.encoding = "UTF-16"};
+    for (int k = 0; k < 2; k++) {
+        for (size_t piece = 1; piece <= 5; piece++) {
+            int fd;
+            pid_t pid = feed_in_pieces(k ? be : le, sizeof le - 1, piece, 3, &fd);
+            rc_csv *r;
+            ck_assert_int_eq(rc_csv_open_fd(fd, &o, &r), 0);
+            char *got = all_rows(r);
+            rc_csv_close(r);
+            feed_done(fd, pid);
+            ck_assert_msg(!strcmp(got, want), "%s, pieces of %zu: [%s]", k ? "BE" : "LE", piece,
+                          got);
+            free(got);
+        }
+    }
+    rd d;
+    rd_mem(&d,
+           "\xff\xfe"
+           "a\0\n\0b",
+           7, &o);
+    char *got = all_rows(d.r);
+    ck_assert_str_eq(got, "a\n!\n");
+    free(got);
+    rd_close(&d);
+    const rc_csv_opts cp = {.encoding = "WINDOWS-1252"};
+    rd_str(&d, "x,\x81\ny,\xe9\n", &cp);
+    got = all_rows(d.r);
+    ck_assert_str_eq(got, "!\ny|\xc3\xa9\n");
+    free(got);
+    rd_close(&d);
+    rc_csv *r = NULL;
+    const rc_csv_opts bad = {.encoding = "NO-SUCH-CHARSET"};
+    ck_assert_int_eq(rc_csv_open_mem("a", 1, &bad, &r), RC_CSV_EENCODING);
+    ck_assert_ptr_null(r);
+}
+END_TEST
+
 START_TEST(fuzz_short_reads_give_the_same_rows) {
     static unsigned char buf[2000];
     uint64_t seed = 0x2545f4914f6cdd1du;
@@ -1487,6 +1618,8 @@ static Suite *csvread_suite(void) {
     tcase_add_test(tc, plain_fast_path_splits_exactly_as_libcsv);
     tcase_add_test(tc, fuzz_random_inputs_never_break_invariants);
     tcase_add_test(tc, fuzz_short_reads_give_the_same_rows);
+    tcase_add_test(tc, windows_1252_converts_across_chunks_and_short_reads);
+    tcase_add_test(tc, utf16_and_undefined_bytes);
     suite_add_tcase(s, tc);
     return s;
 }

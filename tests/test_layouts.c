@@ -24,6 +24,7 @@ static const char *const LAYOUTS[] = {
     "klarna_settlement",
     "mercury",
     "mt940",
+    "ofx",
     "paypal_activity",
     "paypal_settlement",
     "paypal_statement",
@@ -61,6 +62,7 @@ static void fixture_path(const char *name, char *out, size_t size) {
     const char *ext = !strcmp(name, "bai2")    ? ".txt"
                       : !strcmp(name, "mt940") ? ".940"
                       : !strcmp(name, "camt")  ? ".xml"
+                      : !strcmp(name, "ofx")   ? ".ofx"
                                                : ".csv";
     snprintf(out, size, FIXTURE("layouts/%s%s"), name, ext);
 }
@@ -705,6 +707,82 @@ START_TEST(test_camt_balances_and_broken_xml) {
 }
 END_TEST
 
+/* OFX 2.x as XML, the whole document on one line, detected by its
+ * processing instruction; end tags close the leaves the scanner already
+ * closed; a statement with no transactions is a quiet period (an import of
+ * no rows, not an error); a re-import of an overlapping statement is
+ * duplicates. Then what breaks: a line that is not UTF-8 inside a
+ * transaction (81: not even Windows-1252; that line is the rejected row, the transaction is not
+ * imported without it), and a file cut inside a transaction (a rejected
+ * row naming it, never a silent end). */
+START_TEST(test_ofx_xml_quiet_overlap_and_broken) {
+    static const char xml[] =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><?OFX OFXHEADER=\"200\" VERSION=\"220\"?>"
+        "<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>GBP</CURDEF><BANKACCTFROM>"
+        "<BANKID>1</BANKID><ACCTID>GB-77</ACCTID><ACCTTYPE>SAVINGS</ACCTTYPE></BANKACCTFROM>"
+        "<BANKTRANLIST><STMTTRN><TRNTYPE>DIRECTDEP</TRNTYPE><DTPOSTED>20240301</DTPOSTED>"
+        "<TRNAMT>+250.00</TRNAMT><FITID>F1</FITID><NAME>A &lt;B&gt; &#x263A;</NAME>"
+        "<MEMO/></STMTTRN><STMTTRN><TRNTYPE>FEE</TRNTYPE><DTPOSTED>20240302</DTPOSTED>"
+        "<TRNAMT>-1.5</TRNAMT><FITID>F2</FITID></STMTTRN></BANKTRANLIST>"
+        "<LEDGERBAL><BALAMT>248.50</BALAMT><DTASOF>20240302</DTASOF></LEDGERBAL>"
+        "</STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>";
+    char path[600];
+    tu_write_file(tmp, "one.ofx", xml, strlen(xml), path, sizeof path);
+    recon_profile *p = NULL;
+    recon_error err;
+    ck_assert_msg(recon_profile_detect(path, &err, &p) == RECON_OK, "%s", err.message);
+    ck_assert_str_eq(recon_profile_name(p), "ofx");
+    recon_profile_free(p);
+    recon_import_result r;
+    ck_assert_int_eq(import_text("ofx", NULL, "one.ofx", xml, "acct", &r), RECON_OK);
+    ck_assert_int_eq(r.rows_inserted, 2);
+    TU_ASSERT_Q(
+        sq, "GB-77/F1 25000 GBP A <B> \xe2\x98\xba DIRECTDEP,GB-77/F2 -150 GBP - FEE",
+        "SELECT group_concat(external_id || ' ' || amount_minor || ' ' || currency || ' ' ||"
+        " coalesce(description, '-') || ' ' || provider_code, ',') FROM"
+        " (SELECT * FROM transactions ORDER BY external_id)");
+    /* The same statement again with a third line: two duplicates, one new. */
+    static const char more[] =
+        "OFXHEADER:100\nDATA:OFXSGML\n\n<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>GBP"
+        "<BANKACCTFROM><ACCTID>GB-77</BANKACCTFROM><BANKTRANLIST>\n"
+        "<STMTTRN><TRNTYPE>DIRECTDEP<DTPOSTED>20240301<TRNAMT>+250.00<FITID>F1"
+        "<NAME>A &lt;B&gt; &#x263A;<MEMO></STMTTRN>\n"
+        "<STMTTRN><TRNTYPE>FEE<DTPOSTED>20240302<TRNAMT>-1.5<FITID>F2</STMTTRN>\n"
+        "<STMTTRN><TRNTYPE>INT<DTPOSTED>20240303<TRNAMT>0.07<FITID>F3</STMTTRN>\n"
+        "</BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>\n";
+    ck_assert_int_eq(import_text("ofx", NULL, "more.ofx", more, "acct", &r), RECON_OK);
+    ck_assert_int_eq(r.rows_inserted, 1);
+    ck_assert_int_eq(r.rows_duplicate, 2);
+    static const char quiet[] = "OFXHEADER:100\n<OFX><CREDITCARDMSGSRSV1><CCSTMTTRNRS><CCSTMTRS>"
+                                "<CURDEF>USD<CCACCTFROM><ACCTID>4111</CCACCTFROM><BANKTRANLIST>"
+                                "</BANKTRANLIST></CCSTMTRS></CCSTMTTRNRS></CREDITCARDMSGSRSV1>"
+                                "</OFX>\n";
+    ck_assert_int_eq(import_text("ofx", NULL, "quiet.ofx", quiet, "card", &r), RECON_OK);
+    ck_assert_int_eq(r.rows_read, 0);
+    static const char broken[] = "OFXHEADER:100\n<OFX><STMTRS><CURDEF>USD<BANKACCTFROM>"
+                                 "<ACCTID>9</BANKACCTFROM><BANKTRANLIST>\n"
+                                 "<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240301<TRNAMT>-5.00\n"
+                                 "<FITID>X1<NAME>bad \x81 byte\n"
+                                 "</STMTTRN>\n"
+                                 "<STMTTRN><TRNTYPE>CREDIT<DTPOSTED>20240302<TRNAMT>7.00"
+                                 "<FITID>X2</STMTTRN>\n"
+                                 "<STMTTRN><TRNTYPE>CREDIT<DTPOSTED>20240303<TRNAMT>9.00\n";
+    ck_assert_int_eq(import_text("ofx", NULL, "broken.ofx", broken, "cut", &r), RECON_OK);
+    ck_assert_int_eq(r.rows_inserted, 1);
+    ck_assert_int_eq(r.rows_rejected, 2);
+    TU_ASSERT_Q(sq,
+                "4|invalid_utf8|field is not valid UTF-8 text or contains a NUL byte\n"
+                "7|record_invalid|the file ends inside a transaction (no </STMTTRN>)",
+                "SELECT group_concat(line || '|' || provider_code || '|' || message, char(10)) FROM"
+                " (SELECT * FROM failures WHERE import_id = %lld ORDER BY line)",
+                (long long)r.import_id);
+    TU_ASSERT_Q(sq, "9/X2 700",
+                "SELECT external_id || ' ' || amount_minor FROM transactions"
+                " WHERE import_id = %lld",
+                (long long)r.import_id);
+}
+END_TEST
+
 /* A file cut short is a failed check on its last line naming each missing
  * trailer, never a clean import. */
 START_TEST(test_bai2_truncated_file_fails_its_check) {
@@ -772,7 +850,7 @@ START_TEST(test_bai2_reader_errors_name_the_record_field) {
                                         "01,BANK,ME,240301,0800,1,,,2/\n"
                                         "02,ME,BANK,1,240301,,USD,2/\n"
                                         "03,12345,USD,/\n"
-                                        "16,451,100,0,REF1,,BAD \xff TEXT\n"
+                                        "16,451,100,0,REF1,,BAD \x81 TEXT\n"
                                         "49,100,3/\n"
                                         "98,100,1,5/\n"
                                         "99,100,1,7/\n",
@@ -890,6 +968,7 @@ static Suite *layouts_suite(void) {
     tcase_add_test(t, test_bai2_as_banks_send_it);
     tcase_add_test(t, test_mt940_balances_are_checked);
     tcase_add_test(t, test_camt_balances_and_broken_xml);
+    tcase_add_test(t, test_ofx_xml_quiet_overlap_and_broken);
     tcase_add_test(t, test_paypal_trr_and_stl_extracts);
     tcase_add_test(t, test_paypal_dates_are_read_in_the_files_own_order);
     tcase_add_test(t, test_stripe_reports_with_chosen_columns);

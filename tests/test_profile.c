@@ -1208,7 +1208,7 @@ START_TEST(test_rows_records_and_totals_are_validated) {
     expect_refused(BASE "fee_direction? = fd\n" L_KINDS L_DEFAULT,
                    "fee_direction needs [amounts] credit_values", NULL);
     expect_refused(BASE "[profile]\nformat = xml\n" L_KINDS L_DEFAULT,
-                   "'xml' is not csv, bai2, mt940 or camt", NULL);
+                   "'xml' is not csv, bai2, mt940, camt or ofx", NULL);
     expect_refused(BASE "[profile]\nformat = bai2\n" L_KINDS L_DEFAULT, "format = bai2",
                    "header = no", NULL);
 }

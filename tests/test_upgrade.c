@@ -32,6 +32,8 @@ static void teardown(void) {
 static const char *const MIGRATION_SHA256[] = {
     "d732e80a5f37f424953c76370a8f22645323c1e8a4f236857101b3db10d2c5d5", /* 0001_tables.sql */
     "87e89f101622734e4f2e20d389138cb37c9b42a9912f413dcebb130a5fef2e16", /* 0002_reporting.sql */
+    "aefb7f182b30506b689515a1acc3e1450bb2a3af0313e7b27a9bae971f5b57e3", /* 0003_import_encoding.sql
+                                                                         */
 };
 
 static void sha256_hex(const void *data, size_t len, char out[65]) {
@@ -79,7 +81,9 @@ static recon_db *open_ok(int read_only) {
     return db;
 }
 
-/* Every stored row a release writes, as one SHA-256. */
+/* Every stored row a release writes, as one SHA-256: the columns every
+ * schema has (a later migration's column, such as imports.encoding, adds
+ * no difference to rows already stored). */
 static char *rows_digest(void) {
     sqlite3 *s = raw_open();
     static const char *const TABLES[] = {"sources",    "imports",    "transactions", "failures",
@@ -89,7 +93,13 @@ static char *rows_digest(void) {
     /* Every value with its type, table by table in key order. */
     for (size_t i = 0; i < sizeof TABLES / sizeof TABLES[0]; i++) {
         sqlite3_stmt *st = NULL;
-        char *q = sqlite3_mprintf("SELECT * FROM %s ORDER BY 1, 2", TABLES[i]);
+        const char *cols =
+            strcmp(TABLES[i], "imports")
+                ? "*"
+                : "id, source_id, file_name, file_size, sha256, profile, started_at, "
+                  "finished_at, rows_read, rows_inserted, rows_duplicate, "
+                  "rows_rejected, status";
+        char *q = sqlite3_mprintf("SELECT %s FROM %s ORDER BY 1, 2", cols, TABLES[i]);
         ck_assert_int_eq(sqlite3_prepare_v2(s, q, -1, &st, NULL), SQLITE_OK);
         sqlite3_free(q);
         while (sqlite3_step(st) == SQLITE_ROW) {
@@ -140,7 +150,8 @@ END_TEST
 /* The compiled-in text is the file in the tree, byte for byte. */
 START_TEST(test_migrations_are_the_sql_files_of_the_tree) {
     static const char *const FILES[] = {"lib/store/sql/0001_tables.sql",
-                                        "lib/store/sql/0002_reporting.sql"};
+                                        "lib/store/sql/0002_reporting.sql",
+                                        "lib/store/sql/0003_import_encoding.sql"};
     ck_assert_int_eq(sizeof FILES / sizeof FILES[0], RECON_SCHEMA_VERSION);
     for (int v = 1; v <= RECON_SCHEMA_VERSION; v++) {
         char hex[65];
@@ -220,6 +231,17 @@ START_TEST(test_schema_2_database_of_the_last_release_answers_the_flows_check) {
 }
 END_TEST
 
+/* The last schema 2 (before imports.encoding): its imports were all read
+ * as UTF-8, which is what the new column says of them. */
+START_TEST(test_schema_2_database_before_import_encoding_answers_the_flows_check) {
+    check_flows_of("schema2-672fa8f", 1);
+    sqlite3 *s = raw_open();
+    ck_assert_int_gt(tu_qint(s, "SELECT count(*) FROM imports"), 0);
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM imports WHERE encoding IS NOT 'UTF-8'"), 0);
+    sqlite3_close(s);
+}
+END_TEST
+
 START_TEST(test_schema_1_database_is_migrated_and_answers_the_flows_check) {
     /* Schema 1 did not record a reject's payout: its payout shows no
      * missing item (tests/fixtures/upgrade/README.md). */
@@ -234,6 +256,14 @@ START_TEST(test_read_only_handle_on_outdated_views_uses_temp_views_and_writes_no
     sqlite3 *s = raw_open();
     tu_exec(s, "PRAGMA journal_mode = DELETE;"
                " INSERT INTO meta(key, value) VALUES ('report.as_of', '2024-04-30')");
+    /* Its tables brought to this schema by hand, its views left old: a
+     * read-only handle can read a database of its schema, not migrate one. */
+    for (int v = 3; v <= RECON_SCHEMA_VERSION; v++) {
+        tu_exec(s, rc_schema_migration(v));
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v);
+        tu_exec(s, pragma);
+    }
     sqlite3_close(s);
     char before[65], after[65];
     file_sha256(dbpath, before);
@@ -263,7 +293,9 @@ START_TEST(test_read_only_handle_on_an_older_schema_is_refused) {
     o.read_only = 1;
     recon_db *db = NULL;
     ck_assert_int_eq(recon_open(dbpath, &o, &db), RECON_ESCHEMA);
-    ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "needs migrating to 2"));
+    char want[64];
+    snprintf(want, sizeof want, "needs migrating to %d", RECON_SCHEMA_VERSION);
+    ck_assert_msg(strstr(recon_errmsg(db), want) != NULL, "%s", recon_errmsg(db));
     recon_close(db);
 }
 END_TEST
@@ -384,6 +416,7 @@ static Suite *upgrade_suite(void) {
     tcase_add_test(old, test_schema_2_database_of_5205da4_answers_the_flows_check);
     tcase_add_test(old, test_schema_2_database_of_the_last_release_answers_the_flows_check);
     tcase_add_test(old, test_schema_1_database_is_migrated_and_answers_the_flows_check);
+    tcase_add_test(old, test_schema_2_database_before_import_encoding_answers_the_flows_check);
     tcase_add_test(old, test_read_only_handle_on_outdated_views_uses_temp_views_and_writes_nothing);
     tcase_add_test(old, test_read_only_handle_on_an_older_schema_is_refused);
     tcase_add_test(old, test_views_of_a_newer_interface_version_are_kept);

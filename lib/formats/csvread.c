@@ -27,6 +27,7 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <iconv.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,13 @@ struct rc_csv {
     size_t mem_len, mem_off;
     void (*on_bytes)(const void *buf, size_t len, void *payload);
     void *payload;
+
+    /* Conversion to UTF-8 (opts->encoding): the file's bytes are read into
+     * raw[] and converted into the chunk. */
+    iconv_t cd;
+    unsigned char *raw;
+    size_t raw_len, raw_off;
+    bool raw_eof;
 
     /* Options with their defaults applied. */
     unsigned char delim;
@@ -185,33 +193,84 @@ static void on_row(int c, void *data) {
 
 /* ---- input ----------------------------------------------------------------- */
 
-/* Appends the next piece of input to the chunk. Returns 1 if bytes came,
- * 0 at end of input, or RC_CSV_EIO. */
-static int fill(rc_csv *r) {
-    const size_t room = r->cap - r->len;
+/* Reads up to room bytes of the input into dst. Returns the count (0 at
+ * the end, *eof then set) or RC_CSV_EIO. */
+static long read_input(rc_csv *r, unsigned char *dst, size_t room, bool *eof) {
     size_t n = 0;
     if (r->is_mem) {
         n = r->mem_len - r->mem_off;
         if (n > room) n = room;
-        if (n) memcpy(r->chunk + r->len, r->mem + r->mem_off, n);
+        if (n) memcpy(dst, r->mem + r->mem_off, n);
         r->mem_off += n;
-        r->eof = r->mem_off == r->mem_len;
+        *eof = r->mem_off == r->mem_len;
     } else if (room) {
         ssize_t got;
         do {
-            got = read(r->fd, r->chunk + r->len, room);
+            got = read(r->fd, dst, room);
         } while (got < 0 && errno == EINTR);
         if (got < 0) {
             r->saved_errno = errno;
             return RC_CSV_EIO;
         }
         n = (size_t)got;
-        r->eof = n == 0;
+        *eof = n == 0;
     }
-    if (n == 0) return 0;
-    if (r->on_bytes) r->on_bytes(r->chunk + r->len, n, r->payload);
-    r->len += n;
+    if (n && r->on_bytes) r->on_bytes(dst, n, r->payload);
     r->nread += n;
+    return (long)n;
+}
+
+/* Converts what raw[] holds into the chunk. A sequence the encoding does
+ * not define becomes one 0xFF byte (never valid UTF-8: its row is rejected
+ * as invalid_utf8); an incomplete one waits for more input, or at the end
+ * becomes 0xFF too. */
+static void convert(rc_csv *r) {
+    char *in = (char *)r->raw + r->raw_off, *out = (char *)r->chunk + r->len;
+    size_t inleft = r->raw_len - r->raw_off, outleft = r->cap - r->len;
+    while (inleft && outleft) {
+        if (iconv(r->cd, &in, &inleft, &out, &outleft) != (size_t)-1) break;
+        if (errno == E2BIG || (errno == EINVAL && !r->raw_eof)) break;
+        /* EILSEQ, or EINVAL at the end of the input. */
+        *out++ = (char)0xFF;
+        outleft--;
+        in++;
+        inleft--;
+    }
+    r->raw_off = r->raw_len - inleft;
+    r->len = r->cap - outleft;
+}
+
+/* fill() with conversion: reads raw bytes until some text comes out. */
+static int fill_converted(rc_csv *r) {
+    const size_t before = r->len;
+    for (;;) {
+        convert(r);
+        if (r->len > before || r->len == r->cap) break;
+        if (r->raw_eof) {
+            r->eof = true;
+            break;
+        }
+        /* Keep an incomplete sequence's bytes at the front, then read. */
+        memmove(r->raw, r->raw + r->raw_off, r->raw_len - r->raw_off);
+        r->raw_len -= r->raw_off;
+        r->raw_off = 0;
+        if (r->raw_len == r->cap) break; /* no room: the chunk is full (E2BIG) */
+        long n = read_input(r, r->raw + r->raw_len, r->cap - r->raw_len, &r->raw_eof);
+        if (n < 0) return (int)n;
+        r->raw_len += (size_t)n;
+    }
+    /* At the end only when nothing is left unconverted either. */
+    r->eof = r->raw_eof && r->raw_off == r->raw_len;
+    return r->len > before;
+}
+
+/* Appends the next piece of input to the chunk. Returns 1 if bytes came,
+ * 0 at end of input, or RC_CSV_EIO. */
+static int fill(rc_csv *r) {
+    if (r->raw) return fill_converted(r);
+    long n = read_input(r, r->chunk + r->len, r->cap - r->len, &r->eof);
+    if (n <= 0) return (int)n;
+    r->len += (size_t)n;
     return 1;
 }
 
@@ -223,9 +282,10 @@ static int refill(rc_csv *r) {
 /* Reads enough of the input to tell text from binary, and skips a BOM. */
 static int start(rc_csv *r) {
     r->started = true;
-    while (r->len < SNIFF_SIZE && !r->eof) {
+    while (r->len < SNIFF_SIZE && r->len < r->cap && !r->eof) {
         const int rc = fill(r);
         if (rc < 0) return rc;
+        if (rc == 0 && !r->eof) break;
     }
     const size_t sniff = r->len < SNIFF_SIZE ? r->len : SNIFF_SIZE;
     /* UTF-16 (Excel's "Unicode text") is text, but not ours: say so rather
@@ -517,6 +577,7 @@ static int open_common(const rc_csv_opts *opts, size_t cap, rc_csv **out) {
     *out = NULL;
     rc_csv *r = calloc(1, sizeof *r);
     if (!r) return RC_CSV_ENOMEM;
+    r->cd = (iconv_t)-1;
     const rc_csv_opts none = {0};
     if (!opts) opts = &none;
     r->delim = opts->delim ? (unsigned char)opts->delim : ',';
@@ -535,6 +596,17 @@ static int open_common(const rc_csv_opts *opts, size_t cap, rc_csv **out) {
         return RC_CSV_ENOMEM;
     }
     parser_init(r);
+    if (opts->encoding && strcmp(opts->encoding, "UTF-8") != 0) {
+        r->cd = iconv_open("UTF-8", opts->encoding);
+        if (r->cd == (iconv_t)-1) {
+            rc_csv_close(r);
+            return RC_CSV_EENCODING;
+        }
+        if (!(r->raw = malloc(cap))) {
+            rc_csv_close(r);
+            return RC_CSV_ENOMEM;
+        }
+    }
     *out = r;
     return 0;
 }
@@ -546,8 +618,10 @@ int rc_csv_open_fd(int fd, const rc_csv_opts *opts, rc_csv **out) {
 }
 
 int rc_csv_open_mem(const void *buf, size_t len, const rc_csv_opts *opts, rc_csv **out) {
-    /* A small buffer needs no full-size chunk. */
-    const int rc = open_common(opts, len < CHUNK_SIZE ? len : CHUNK_SIZE, out);
+    /* A small buffer needs no full-size chunk (unless it is converted: its
+     * text may be longer than its bytes). */
+    const bool converts = opts && opts->encoding && strcmp(opts->encoding, "UTF-8") != 0;
+    const int rc = open_common(opts, len < CHUNK_SIZE && !converts ? len : CHUNK_SIZE, out);
     if (rc == 0) {
         (*out)->is_mem = true;
         (*out)->fd = -1;
@@ -617,6 +691,8 @@ const char *rc_csv_row_errmsg(int err) {
 void rc_csv_close(rc_csv *r) {
     if (!r) return;
     csv_free(&r->parser);
+    if (r->cd != (iconv_t)-1) iconv_close(r->cd);
+    free(r->raw);
     free(r->chunk);
     free(r->rec);
     free(r->arena);

@@ -31,6 +31,13 @@ typedef struct {
      * one physical line and fields are what lies between delimiters (BAI2,
      * whose free text may hold a lone '"', has no quoting). */
     int no_quotes;
+    /* The input's character encoding as iconv(3) names it ("WINDOWS-1252",
+     * "UTF-16"); NULL or "UTF-8": none, the bytes are read as they are.
+     * Otherwise they are converted to UTF-8 as they stream (on_bytes and
+     * rc_csv_bytes still see the file's own bytes); a byte the encoding
+     * does not define becomes an invalid UTF-8 byte, so its row is
+     * rejected as invalid_utf8, never changed in silence. */
+    const char *encoding;
 } rc_csv_opts;
 
 #define RC_CSV_MAX_FIELD (1024 * 1024)
@@ -68,11 +75,12 @@ typedef struct {
 #define RC_CSV_EIO (-1)     /* read(2) failed: errno is kept in rc_csv_errno */
 #define RC_CSV_EBINARY (-2) /* NUL bytes in the first 8 KiB: not a text file */
 #define RC_CSV_ENOMEM (-3)
-#define RC_CSV_EUTF16 (-4) /* starts with a UTF-16 byte order mark: rc_csv_bom tells which */
+#define RC_CSV_EUTF16 (-4)    /* starts with a UTF-16 byte order mark: rc_csv_bom tells which */
+#define RC_CSV_EENCODING (-5) /* iconv(3) does not know opts->encoding */
 
 /* Opens a reader on a file descriptor (not closed by the reader) or on a
- * memory buffer (not copied; must outlive the reader). Returns 0 or
- * RC_CSV_ENOMEM. */
+ * memory buffer (not copied; must outlive the reader). Returns 0,
+ * RC_CSV_ENOMEM or RC_CSV_EENCODING. */
 int rc_csv_open_fd(int fd, const rc_csv_opts *opts, rc_csv **out);
 int rc_csv_open_mem(const void *buf, size_t len, const rc_csv_opts *opts, rc_csv **out);
 

@@ -30,9 +30,11 @@
 #include "formats/camt.h"
 #include "formats/csvread.h"
 #include "formats/mt940.h"
+#include "formats/ofx.h"
 #include "ingest/rows.h"
 #include "profile/profile.h"
 #include "store/store.h"
+#include "util/encoding.h"
 
 #define PROGRESS_EVERY 65536
 #define HASH_LEN 32       /* a file's SHA-256 */
@@ -56,10 +58,12 @@ typedef struct {
     uint64_t file_size;
     struct stat opened; /* the file as it was when opened, to notice a change */
     char now[21];
-    rc_strbuf esc;   /* scratch for escaped raw text */
-    rc_bai2 *bai2;   /* the BAI2 reader over the CSV reader, for format = bai2 */
-    rc_mt940 *mt940; /* the MT940 reader over it (as a line reader), for format = mt940 */
-    rc_camt *camt;   /* the camt.05x reader (expat) over it, for format = camt */
+    rc_strbuf esc;        /* scratch for escaped raw text */
+    rc_bai2 *bai2;        /* the BAI2 reader over the CSV reader, for format = bai2 */
+    rc_mt940 *mt940;      /* the MT940 reader over it (as a line reader), for format = mt940 */
+    rc_camt *camt;        /* the camt.05x reader (expat) over it, for format = camt */
+    rc_ofx *ofx;          /* the OFX reader over it (as a line reader), for format = ofx */
+    const char *encoding; /* the file's, as iconv names it (util/encoding.h) */
 } importer;
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -436,7 +440,7 @@ static int insert_import(importer *im) {
     sqlite3_stmt *st;
     int rc = rc_prepare(im->db,
                         "INSERT INTO imports(source_id, file_name, file_size, profile, started_at,"
-                        " status) VALUES (?1, ?2, ?3, ?4, ?5, 'running')",
+                        " status, encoding) VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6)",
                         &st);
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, im->source_id);
@@ -444,6 +448,7 @@ static int insert_import(importer *im) {
     sqlite3_bind_int64(st, 3, (sqlite3_int64)im->file_size);
     sqlite3_bind_text(st, 4, im->p->name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, im->now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, im->encoding, -1, SQLITE_STATIC);
     int step = sqlite3_step(st);
     sqlite3_finalize(st);
     if (step != SQLITE_DONE) return rc_fail_sql(im->db, "recording the import");
@@ -479,8 +484,9 @@ static int finish_import(importer *im) {
 static int read_fail(importer *im, int rc, rc_csv *r) {
     if (rc == RC_CSV_EUTF16)
         return rc_fail(im->db, RECON_EFORMAT,
-                       "%s: UTF-16 text (byte order mark %s): not UTF-8; save the file as UTF-8",
-                       im->file_name, rc_csv_bom(r));
+                       "%s: UTF-16 text (byte order mark %s), but profile %s says [profile] "
+                       "encoding = %s",
+                       im->file_name, rc_csv_bom(r), im->p->name, im->encoding);
     if (rc == RC_CSV_EBINARY)
         return rc_fail(im->db, RECON_EFORMAT, "%s: binary data (NUL bytes): not a CSV text file",
                        im->file_name);
@@ -536,11 +542,12 @@ static void progress_tick(importer *im, const rc_csv *r) {
     report_progress(im, r);
 }
 
-/* The statement reader's message (BAI2, MT940 or camt). */
+/* The statement reader's message (BAI2, MT940, camt or OFX). */
 static const char *format_message(const importer *im) {
     return im->bai2    ? rc_bai2_message(im->bai2)
            : im->mt940 ? rc_mt940_message(im->mt940)
            : im->camt  ? rc_camt_message(im->camt)
+           : im->ofx   ? rc_ofx_message(im->ofx)
                        : "";
 }
 
@@ -573,6 +580,7 @@ static int statement_structure(importer *im, const rc_csv_row *row) {
 static int next_row(importer *im, rc_csv *r, rc_csv_row *row) {
     if (im->mt940) return rc_mt940_next(im->mt940, row);
     if (im->camt) return rc_camt_next(im->camt, row);
+    if (im->ofx) return rc_ofx_next(im->ofx, row);
     return im->bai2 ? rc_bai2_next(im->bai2, row) : rc_csv_next(r, row);
 }
 
@@ -597,8 +605,10 @@ static int read_rows(importer *im, rc_csv *r) {
      * (a bank sends one on quiet days): an import of 0 rows (with the
      * trailers' disagreements as failures, if any), not an error a nightly
      * job would have to tell from a broken file. */
+    int statements = im->res->checks_passed + im->res->checks_failed > 0 ||
+                     (im->ofx && rc_ofx_statements(im->ofx) > 0);
     if (!im->p->header && im->res->rows_read == 0 &&
-        !(im->p->format != RC_FORMAT_CSV && im->res->checks_passed + im->res->checks_failed > 0))
+        !(im->p->format != RC_FORMAT_CSV && statements))
         return rc_fail(im->db, RECON_EFORMAT, "%s: empty file: no rows", im->file_name);
     report_progress(im, r);
     return RECON_OK;
@@ -652,10 +662,34 @@ static int vote_rows(importer *im, rc_mapper *m, rc_csv *r, rc_date_votes *v) {
     return rc == RC_CSV_HAVE_ROW || rc == RC_CSV_EOF ? RECON_OK : read_fail(im, rc, r);
 }
 
+/* The file's character encoding: the profile's when it states one, else
+ * read from the whole file's bytes (util/encoding.h: a UTF-16 byte order
+ * mark, or Windows-1252 when the file is not UTF-8 and that reads it
+ * cleanly). camt's XML declares its own, which expat follows. */
+static int decide_encoding(importer *im, int fd) {
+    im->encoding = im->p->encoding ? im->p->encoding : RC_ENC_UTF8;
+    im->db->import_encoding = im->encoding;
+    if (im->p->encoding || im->p->format == RC_FORMAT_CAMT) return RECON_OK;
+    rc_enc_scan scan;
+    rc_enc_scan_init(&scan);
+    static const size_t BLOCK = 256 * 1024;
+    unsigned char *buf = malloc(BLOCK);
+    if (!buf) return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
+    ssize_t n;
+    while ((n = read(fd, buf, BLOCK)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0) rc_enc_scan_feed(&scan, buf, (size_t)n);
+    free(buf);
+    if (n < 0 || lseek(fd, 0, SEEK_SET) != 0)
+        return rc_fail(im->db, RECON_EIO, "%s: cannot read: %s", im->file_name, strerror(errno));
+    im->encoding = rc_enc_scan_verdict(&scan);
+    im->db->import_encoding = im->encoding;
+    return RECON_OK;
+}
+
 static int decide_date_order(importer *im, int fd) {
     const recon_profile *p = im->p;
     if (p->date_order != RC_ORDER_AUTO) return RECON_OK;
-    rc_csv_opts co = {.delim = p->delim, .skip_lines = p->skip_lines};
+    rc_csv_opts co = {.delim = p->delim, .skip_lines = p->skip_lines, .encoding = im->encoding};
     rc_mapper *m = NULL;
     rc_csv *r = NULL;
     rc_date_votes v = {0};
@@ -709,19 +743,26 @@ static int import_locked(importer *im, int fd, const char *source) {
     /* BAI2 has no quoting: a '"' in a 16's text must not swallow the file. */
     /* BAI2 and MT940 have no quoting: a '"' in their text must not swallow
      * the file. MT940 is read line by line: a delimiter it never holds. */
-    int mt940 = im->p->format == RC_FORMAT_MT940, camt = im->p->format == RC_FORMAT_CAMT;
-    rc_csv_opts co = {.delim = mt940 || camt ? RC_MT940_DELIM : im->p->delim,
+    int mt940 = im->p->format == RC_FORMAT_MT940, camt = im->p->format == RC_FORMAT_CAMT,
+        ofx = im->p->format == RC_FORMAT_OFX;
+    rc_csv_opts co = {.delim = mt940 || camt || ofx ? RC_MT940_DELIM : im->p->delim,
                       .skip_lines = im->p->skip_lines,
                       .on_bytes = on_bytes,
                       .payload = im->file_md,
                       .no_quotes = im->p->format != RC_FORMAT_CSV};
     rc_csv *r = NULL;
+    if ((rc = decide_encoding(im, fd)) != RECON_OK) return rc;
+    co.encoding = im->encoding;
     if ((rc = decide_date_order(im, fd)) != RECON_OK) return rc;
     if (!EVP_DigestInit_ex(im->file_md, im->sha256, NULL))
         return rc_fail(im->db, RECON_ERROR, "sha256 unavailable");
-    if (rc_csv_open_fd(fd, &co, &r) != 0 ||
-        (im->p->format == RC_FORMAT_BAI2 && rc_bai2_open(r, &im->bai2) != 0) ||
-        (mt940 && rc_mt940_open(r, &im->mt940) != 0) || (camt && rc_camt_open(r, &im->camt) != 0)) {
+    int opened = rc_csv_open_fd(fd, &co, &r);
+    if (opened == RC_CSV_EENCODING)
+        return rc_fail(im->db, RECON_EFORMAT, "%s: this system's iconv cannot read %s",
+                       im->file_name, im->encoding);
+    if (opened != 0 || (im->p->format == RC_FORMAT_BAI2 && rc_bai2_open(r, &im->bai2) != 0) ||
+        (mt940 && rc_mt940_open(r, &im->mt940) != 0) || (camt && rc_camt_open(r, &im->camt) != 0) ||
+        (ofx && rc_ofx_open(r, &im->ofx) != 0)) {
         rc_csv_close(r);
         return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
     }
@@ -736,6 +777,8 @@ static int import_locked(importer *im, int fd, const char *source) {
     im->mt940 = NULL;
     rc_camt_close(im->camt);
     im->camt = NULL;
+    rc_ofx_close(im->ofx);
+    im->ofx = NULL;
     rc_csv_close(r);
     if (rc) return rc;
     unsigned char digest[HASH_LEN];
@@ -778,6 +821,7 @@ int recon_import_file(recon_db *db, const char *path, const recon_profile *profi
     if (!db || !path || !profile || !out || (opts && opts->version != RECON_IMPORT_OPTS_VERSION))
         return rc_fail(db, RECON_EMISUSE, "recon_import_file: invalid argument");
     memset(out, 0, sizeof *out);
+    db->import_encoding = NULL;
     importer im = {0};
     im.db = db;
     im.p = profile;
@@ -814,4 +858,8 @@ int recon_import_file(recon_db *db, const char *path, const recon_profile *profi
         memset(out, 0, sizeof *out);
     }
     return rc;
+}
+
+const char *recon_import_encoding(const recon_db *db) {
+    return db ? db->import_encoding : NULL;
 }

@@ -471,6 +471,12 @@ static void reject_cell(const rc_mapper *m, const rc_csv_row *row, rc_reject *r)
                  rc_csv_row_errmsg(row->error), i + 1);
         return;
     }
+    if (m->p->format != RC_FORMAT_CSV) {
+        /* MT940, camt and OFX are read a line at a time: the line is the
+         * field, and no column of the profile's. */
+        snprintf(r->message, sizeof r->message, "%s", rc_csv_row_errmsg(row->error));
+        return;
+    }
     for (int f = 0; f < RC_F_COUNT; f++)
         if (m->bind.index[f] == (long)i) r->field = (rc_field)f;
     if (i < m->nheader) r->column = m->header[i];

@@ -28,6 +28,7 @@
 #include "formats/csvread.h"
 #include "profile/profile.h"
 #include "util/builtin.h"
+#include "util/encoding.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 
@@ -209,17 +210,27 @@ static int read_start(const char *path, char *buf, size_t *len, recon_error *err
     }
     close(fd);
     if (n == 0) return rc_error_set(err, RECON_EFORMAT, "%s: empty file", path);
-    const int le = n >= 2 && memcmp(buf, "\xFF\xFE", 2) == 0,
-              be = n >= 2 && memcmp(buf, "\xFE\xFF", 2) == 0;
-    if ((le && !(n >= 4 && memcmp(buf + 2, "\0\0", 2) == 0)) || be)
-        return rc_error_set(
-            err, RECON_EFORMAT,
-            "%s: UTF-16 text (byte order mark %s): not UTF-8; save the file as UTF-8", path,
-            le ? "FF FE" : "FE FF");
-    if (memchr(buf, '\0', n < 8192 ? n : 8192))
+    *len = n;
+    return RECON_OK;
+}
+
+/* The file's start as the UTF-8 text it imports as (a UTF-16 or
+ * Windows-1252 file converted, util/encoding.h); text, not binary. */
+static int as_text(const char *path, char **buf, size_t *len, recon_error *err) {
+    rc_enc_scan scan;
+    rc_enc_scan_init(&scan);
+    rc_enc_scan_feed(&scan, *buf, *len);
+    const char *enc = rc_enc_scan_verdict(&scan);
+    char *text;
+    size_t text_len;
+    if (rc_enc_converts(enc) && rc_enc_to_utf8(enc, *buf, *len, &text, &text_len) == 0) {
+        free(*buf);
+        *buf = text;
+        *len = text_len;
+    }
+    if (memchr(*buf, '\0', *len < 8192 ? *len : 8192))
         return rc_error_set(err, RECON_EFORMAT, "%s: binary data (NUL bytes): not a text file",
                             path);
-    *len = n;
     return RECON_OK;
 }
 
@@ -248,6 +259,7 @@ int recon_profile_detect(const char *path, recon_error *err, recon_profile **out
     size_t len = 0;
     int rc = buf && v ? read_start(path, buf, &len, err)
                       : rc_error_set(err, RECON_ENOMEM, "%s: out of memory", path);
+    if (rc == RECON_OK) rc = as_text(path, &buf, &len, err);
     int best = 0;
     for (size_t i = 0; rc == RECON_OK && i < rc_nbuiltin_profiles; i++) {
         recon_profile *p = NULL;

@@ -12,6 +12,7 @@
 
 #include "profile/profile.h"
 #include "util/builtin.h"
+#include "util/encoding.h"
 #include "util/error.h"
 #include "util/ini.h"
 #include "util/utf8.h"
@@ -197,8 +198,10 @@ static int on_profile(struct parse_ctx *c, const char *name, const char *v) {
             p->format = RC_FORMAT_MT940;
         else if (!strcmp(v, "camt"))
             p->format = RC_FORMAT_CAMT;
+        else if (!strcmp(v, "ofx"))
+            p->format = RC_FORMAT_OFX;
         else
-            return bad(c, "profile", name, "'%s' is not csv, bai2, mt940 or camt", v);
+            return bad(c, "profile", name, "'%s' is not csv, bai2, mt940, camt or ofx", v);
     } else if (!strcmp(name, "source_type")) {
         if (!strcmp(v, "psp"))
             p->source_type = RECON_SOURCE_PSP;
@@ -220,6 +223,12 @@ static int on_profile(struct parse_ctx *c, const char *name, const char *v) {
     } else if (!strcmp(name, "columns")) {
         if (parse_size(v, 10000, &p->ncolumns) || p->ncolumns == 0)
             return bad(c, "profile", name, "'%s' is not a number from 1 to 10000", v);
+    } else if (!strcmp(name, "encoding")) {
+        p->encoding = strcasecmp(v, "auto") ? rc_enc_name(v) : NULL;
+        if (strcasecmp(v, "auto") && !p->encoding)
+            return bad(c, "profile", name,
+                       "'%s' is not auto, utf-8, utf-16, windows-1252, iso-8859-1 or iso-8859-15",
+                       v);
     } else {
         return bad(c, "profile", name, "unknown key");
     }
@@ -694,7 +703,8 @@ static const char *validate_more(const recon_profile *p, char *buf, size_t size)
     if (!p->totals_when && (sums || t[RC_TOT_CURRENCY] >= 0))
         return "[totals] needs when (which rows are totals rows)";
     if (p->format != RC_FORMAT_CSV && p->header)
-        return "[profile] format = bai2, mt940 or camt reads records, not a table: use header = no";
+        return "[profile] format = bai2, mt940, camt or ofx reads records, not a table: use "
+               "header = no";
     if (p->cols[RC_F_FEE_DIRECTION].configured && (!p->ncredit || !p->ndebit))
         return "[columns] fee_direction needs [amounts] credit_values and debit_values";
     if (p->value_is_net && p->cols[RC_F_NET].configured)

@@ -63,7 +63,13 @@ typedef struct {
     size_t nvalues;
 } rc_row_test;
 
-enum { RC_FORMAT_CSV = 0, RC_FORMAT_BAI2 = 1, RC_FORMAT_MT940 = 2, RC_FORMAT_CAMT = 3 };
+enum {
+    RC_FORMAT_CSV = 0,
+    RC_FORMAT_BAI2 = 1,
+    RC_FORMAT_MT940 = 2,
+    RC_FORMAT_CAMT = 3,
+    RC_FORMAT_OFX = 4
+};
 
 /* Totals rows: the file's own sums, checked against the rows it covers. */
 enum {
@@ -114,9 +120,10 @@ struct recon_profile {
     size_t nfailed;
     recon_source_type source_type;
     char delim;
-    int header;        /* 1: first record is a header row */
-    size_t skip_lines; /* preamble lines before the header */
-    size_t ncolumns;   /* header = no: the number of columns a row has */
+    int header;           /* 1: first record is a header row */
+    size_t skip_lines;    /* preamble lines before the header */
+    const char *encoding; /* [profile] encoding as iconv names it; NULL: auto (encoding.h) */
+    size_t ncolumns;      /* header = no: the number of columns a row has */
     rc_column cols[RC_F_COUNT];
 
     rc_money_fmt money;

@@ -14,8 +14,9 @@
 
 struct recon_db {
     sqlite3 *sql;
-    int busy_timeout_ms; /* as opened: named in "database is busy" messages */
-    int fk_suspended;    /* rc_begin_trusted turned foreign keys off */
+    int busy_timeout_ms;         /* as opened: named in "database is busy" messages */
+    int fk_suspended;            /* rc_begin_trusted turned foreign keys off */
+    const char *import_encoding; /* the last import's file encoding (a static name), or NULL */
     char errmsg[1024];
 };
 
