@@ -356,7 +356,9 @@ START_TEST(pattern_month_accepts_full_names) {
     EXPECT_OK("%d %b %Y", "30 June 2024", 0, "2024-06-30");
     EXPECT_OK("%d %b %Y", "31 may 2024", 0, "2024-05-31");
     EXPECT_OK("%b %d, %Y", "February 29, 2024", 0, "2024-02-29");
-    EXPECT_ERR("%d %b %Y", "5 Sept 2024", 0, RC_TIME_SYNTAX);
+    EXPECT_OK("%d %b %Y", "5 Sept 2024", 0, "2024-09-05"); /* British abbreviation */
+    EXPECT_OK("%b %d, %Y", "SEPT 30, 2024", 0, "2024-09-30");
+    EXPECT_ERR("%d %b %Y", "5 Septx 2024", 0, RC_TIME_SYNTAX);
     EXPECT_ERR("%d %b %Y", "31 Jun 2024", 0, RC_TIME_RANGE);
 }
 END_TEST

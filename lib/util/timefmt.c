@@ -8,6 +8,7 @@
 #include "recon.h"
 #include "util/calendar.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -212,10 +213,18 @@ static bool scan_zone(const char *s, size_t len, size_t *pos, int *minutes) {
     return n == 0 && scan_offset(s, len, pos, minutes);
 }
 
-/* English month name, full or three-letter, any case; full names first so
- * that "June" is not read as "Jun" followed by junk. */
+/* English month name, full or three-letter (and "Sept", as British text
+ * writes it), any case; full names first so that "June" is not read as
+ * "Jun" followed by junk. */
 static bool scan_month_name(const char *s, size_t len, size_t *pos, int *month) {
     const size_t i = *pos;
+    if (len - i >= 4 && ascii_lower(s[i]) == 's' && ascii_lower(s[i + 1]) == 'e' &&
+        ascii_lower(s[i + 2]) == 'p' && ascii_lower(s[i + 3]) == 't' &&
+        (len - i == 4 || !isalpha((unsigned char)s[i + 4]))) {
+        *pos = i + 4;
+        *month = 9;
+        return true;
+    }
     for (int abbreviated = 0; abbreviated <= 1; abbreviated++) {
         for (int m = 0; m < 12; m++) {
             const size_t n = abbreviated ? 3 : strlen(month_names[m]);
