@@ -620,6 +620,15 @@ START_TEST(test_currency_symbol_where_people_write_it) {
                   2, &DOLLARS);
     ASSERT_SYNTAX("$5.00", 2, &US);
     ASSERT_REFUSED("$12.345", 2, &DOLLARS, RC_MONEY_PRECISION);
+    /* A currency code is a mark like any other ([amounts] symbol = USD). */
+    static const rc_money_fmt USD_CODE = {'.', ',', 0, "USD"};
+    static const rc_money_fmt EUR_CODE = {',', '.', 0, "EUR"};
+    ASSERT_AMOUNT("USD 12.00", 2, &USD_CODE, 1200);
+    ASSERT_AMOUNT("-1,250.00 USD", 2, &USD_CODE, -125000);
+    ASSERT_AMOUNT("(USD 3.10)", 2, &USD_CODE, -310);
+    ASSERT_AMOUNT("1.234,50 EUR", 2, &EUR_CODE, 123450);
+    ASSERT_SYNTAX("EUR 1.234,50", 2, &USD_CODE);
+    ASSERT_SYNTAX("USD 12.00 USD", 2, &USD_CODE);
 }
 END_TEST
 
