@@ -69,11 +69,19 @@ static void scan_byte(rc_enc_scan *s, unsigned char c) {
 
 void rc_enc_scan_feed(rc_enc_scan *s, const void *buf, size_t len) {
     const unsigned char *p = buf;
-    for (size_t i = 0; i < len; i++) {
-        if (s->seen + i < 2) s->bom[s->seen + i] = p[i];
-        /* ASCII runs are the bulk of every file: skip them quickly. */
-        if (p[i] < 0x80 && !s->need) continue;
-        scan_byte(s, p[i]);
+    for (size_t i = 0; i < len && s->seen + i < 2; i++)
+        s->bom[s->seen + i] = p[i];
+    for (size_t i = 0; i < len;) {
+        /* ASCII runs are the bulk of every file: eight bytes at a time. */
+        if (!s->need) {
+            uint64_t w;
+            while (i + 8 <= len && (memcpy(&w, p + i, 8), (w & 0x8080808080808080u) == 0))
+                i += 8;
+            while (i < len && p[i] < 0x80)
+                i++;
+            if (i == len) break;
+        }
+        scan_byte(s, p[i++]);
     }
     s->seen += len;
 }
