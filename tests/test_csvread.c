@@ -1463,7 +1463,17 @@ START_TEST(utf16_and_undefined_bytes) {
             free(got);
         }
     }
+    /* A lone surrogate is one bad code unit: its row is rejected, and the
+     * rows after it read as they were written (nothing shifted). */
     rd d;
+    static const char lone[] = "\xff\xfe"
+                               "x\0\x3d\xd8\n\0"
+                               "a\0,\0b\0\n\0";
+    rd_mem(&d, lone, sizeof lone - 1, &o);
+    char *got0 = all_rows(d.r);
+    ck_assert_str_eq(got0, "!\na|b\n");
+    free(got0);
+    rd_close(&d);
     rd_mem(&d,
            "\xff\xfe"
            "a\0\n\0b",

@@ -61,6 +61,7 @@ struct rc_csv {
     iconv_t cd;
     unsigned char *raw;
     size_t raw_len, raw_off;
+    size_t unit; /* bytes of one code unit: an undefined one is skipped whole */
     bool raw_eof;
 
     /* Options with their defaults applied. */
@@ -230,11 +231,13 @@ static void convert(rc_csv *r) {
     while (inleft && outleft) {
         if (iconv(r->cd, &in, &inleft, &out, &outleft) != (size_t)-1) break;
         if (errno == E2BIG || (errno == EINVAL && !r->raw_eof)) break;
-        /* EILSEQ, or EINVAL at the end of the input. */
+        /* EILSEQ, or EINVAL at the end of the input: skip one code unit
+         * (two bytes of UTF-16, so that the rest stays aligned). */
+        size_t skip = inleft < r->unit ? inleft : r->unit;
         *out++ = (char)0xFF;
         outleft--;
-        in++;
-        inleft--;
+        in += skip;
+        inleft -= skip;
     }
     r->raw_off = r->raw_len - inleft;
     r->len = r->cap - outleft;
@@ -602,6 +605,7 @@ static int open_common(const rc_csv_opts *opts, size_t cap, rc_csv **out) {
             rc_csv_close(r);
             return RC_CSV_EENCODING;
         }
+        r->unit = strncmp(opts->encoding, "UTF-16", 6) == 0 ? 2 : 1;
         if (!(r->raw = malloc(cap))) {
             rc_csv_close(r);
             return RC_CSV_ENOMEM;

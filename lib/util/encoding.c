@@ -121,12 +121,14 @@ int rc_enc_to_utf8(const char *enc, const char *in, size_t n, char **out, size_t
     size_t cap = 4 * n + 4; /* UTF-8 never needs more than 4 bytes per input byte */
     char *buf = malloc(cap), *o = buf, *i = (char *)in;
     size_t ileft = n, oleft = cap;
+    const size_t unit = strncmp(enc, RC_ENC_UTF16, 6) == 0 ? 2 : 1; /* a code unit's bytes */
     while (buf && ileft && iconv(cd, &i, &ileft, &o, &oleft) == (size_t)-1) {
         if (errno == E2BIG) break;
+        size_t skip = ileft < unit ? ileft : unit;
         *o++ = (char)0xFF; /* undefined or cut short: never valid UTF-8 */
         oleft--;
-        i++;
-        ileft--;
+        i += skip;
+        ileft -= skip;
     }
     iconv_close(cd);
     if (!buf) return -1;
