@@ -74,6 +74,13 @@ static void append(rc_ofx *o, rc_strbuf *b, const char *s, size_t n) {
     if (rc_strbuf_put(b, s, n)) o->oom = 1;
 }
 
+/* The transaction's text for its failure row: cut at RAW_MAX, so never
+ * with a gap inside. */
+static void raw_put(rc_ofx *o, const char *s, size_t n) {
+    size_t room = RAW_MAX - 1 - o->raw.len;
+    append(o, &o->raw, s, n < room ? n : room);
+}
+
 static int is_space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
@@ -346,8 +353,7 @@ static void scan(rc_ofx *o) {
         } else {
             o->text_long = 1;
         }
-        if (o->in_trn && o->raw.len + k + 1 < RAW_MAX)
-            append(o, &o->raw, start, k + (stop != NULL));
+        if (o->in_trn) raw_put(o, start, k + (stop != NULL));
         o->pos += k + (stop != NULL);
         if (!stop) break;
         if (o->in_tag) {
@@ -356,9 +362,9 @@ static void scan(rc_ofx *o) {
             end_tag(o);
             /* The transaction's own start tag begins its text. */
             if (!was_in && o->in_trn) {
-                append(o, &o->raw, "<", 1);
-                append(o, &o->raw, o->tag.s ? o->tag.s : "", o->tag.len);
-                append(o, &o->raw, ">", 1);
+                raw_put(o, "<", 1);
+                raw_put(o, o->tag.s ? o->tag.s : "", o->tag.len);
+                raw_put(o, ">", 1);
             }
         } else {
             end_text(o);
@@ -433,7 +439,7 @@ int rc_ofx_next(rc_ofx *o, rc_csv_row *row) {
         put(o, &o->cur, l.raw, l.raw_len);
         o->pos = 0;
         o->have_line = 1;
-        if (o->in_trn && o->raw.len + 1 < RAW_MAX) append(o, &o->raw, "\n", 1);
+        if (o->in_trn) raw_put(o, "\n", 1);
     }
 }
 
