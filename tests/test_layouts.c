@@ -780,6 +780,38 @@ START_TEST(test_ofx_xml_quiet_overlap_and_broken) {
                 "SELECT external_id || ' ' || amount_minor FROM transactions"
                 " WHERE import_id = %lld",
                 (long long)r.import_id);
+    /* A value longer than the scanner keeps (4,096 bytes) rejects its
+     * transaction, named; never a value cut short in silence. */
+    size_t big = 5000;
+    char *longmemo = malloc(big + 400);
+    ck_assert_ptr_nonnull(longmemo);
+    int n = snprintf(longmemo, 400,
+                     "OFXHEADER:100\n<OFX><STMTRS><CURDEF>USD<BANKACCTFROM><ACCTID>9"
+                     "</BANKACCTFROM><STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240305<TRNAMT>-1.00"
+                     "<FITID>L1<MEMO>");
+    memset(longmemo + n, 'm', big);
+    snprintf(longmemo + n + big, 300, "</STMTTRN></STMTRS></OFX>\n");
+    ck_assert_int_eq(import_text("ofx", NULL, "long.ofx", longmemo, "long", &r), RECON_OK);
+    free(longmemo);
+    ck_assert_int_eq(r.rows_inserted, 0);
+    ck_assert_int_eq(r.rows_rejected, 1);
+    TU_ASSERT_Q(sq, "record_invalid|transaction: MEMO is longer than 4096 bytes",
+                "SELECT provider_code || '|' || message FROM failures WHERE import_id = %lld",
+                (long long)r.import_id);
+    /* In the statement (an account id): each of its transactions. */
+    longmemo = malloc(big + 400);
+    ck_assert_ptr_nonnull(longmemo);
+    n = snprintf(longmemo, 400, "OFXHEADER:100\n<OFX><STMTRS><CURDEF>USD<BANKACCTFROM><ACCTID>");
+    memset(longmemo + n, '9', big);
+    snprintf(longmemo + n + big, 300,
+             "</BANKACCTFROM><STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20240305<TRNAMT>-1.00<FITID>L2"
+             "</STMTTRN></STMTRS></OFX>\n");
+    ck_assert_int_eq(import_text("ofx", NULL, "longacct.ofx", longmemo, "long", &r), RECON_OK);
+    free(longmemo);
+    ck_assert_int_eq(r.rows_inserted, 0);
+    ck_assert_int_eq(r.rows_rejected, 1);
+    TU_ASSERT_Q(sq, "statement: ACCTID is longer than 4096 bytes",
+                "SELECT message FROM failures WHERE import_id = %lld", (long long)r.import_id);
 }
 END_TEST
 

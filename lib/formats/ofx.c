@@ -53,6 +53,7 @@ struct rc_ofx {
     /* The statement. */
     rc_strbuf account, curdef, accttype;
     int statements;
+    char stmt_problem[160]; /* a statement value too long: each of its transactions is rejected */
     /* The transaction. */
     int in_trn, trn_dropped;
     char trn_problem[160];
@@ -237,15 +238,19 @@ static void end_text(rc_ofx *o) {
     const char *s = o->text.s ? o->text.s : "";
     size_t n = o->text.len;
     trim(&s, &n);
-    if (n && o->fresh && o->depth >= 1 && o->depth <= DEPTH_MAX) {
+    /* A value too long to keep is no value to lose in silence. */
+    if ((n || o->text_long) && o->fresh && o->depth >= 1 && o->depth <= DEPTH_MAX) {
         const char *name = top(o);
-        if (o->text_long && o->in_trn && !o->trn_problem[0])
-            snprintf(o->trn_problem, sizeof o->trn_problem,
-                     "transaction: %s is longer than %d bytes", name, TEXT_MAX);
-        else if (o->in_trn)
+        char *problem = o->in_trn ? o->trn_problem : o->stmt_problem;
+        if (o->text_long) {
+            if (!problem[0])
+                snprintf(problem, sizeof o->trn_problem, "%s: %s is longer than %d bytes",
+                         o->in_trn ? "transaction" : "statement", name, TEXT_MAX);
+        } else if (o->in_trn) {
             transaction_value(o, name, s, n);
-        else
+        } else {
             statement_value(o, name, s, n);
+        }
         o->depth--;
         o->fresh = 0;
     }
@@ -275,14 +280,15 @@ static void end_transaction(rc_ofx *o) {
         put(o, &col[C_CURRENCY], o->curdef.s ? o->curdef.s : "", o->curdef.len);
     o->ready = 1;
     o->ready_error = RC_CSV_ROW_OK;
-    if (o->trn_problem[0]) {
-        snprintf(o->msg, sizeof o->msg, "%s", o->trn_problem);
+    if (o->trn_problem[0] || o->stmt_problem[0]) {
+        snprintf(o->msg, sizeof o->msg, "%s", o->trn_problem[0] ? o->trn_problem : o->stmt_problem);
         o->ready_error = RC_CSV_ROW_SYNTAX;
     }
 }
 
 static void start_statement(rc_ofx *o, int card) {
     o->statements++;
+    o->stmt_problem[0] = '\0';
     put(o, &o->account, "", 0);
     put(o, &o->curdef, "", 0);
     put(o, &o->accttype, card ? "CREDITCARD" : "", card ? 10 : 0);
