@@ -23,6 +23,7 @@
  * - Memory input is copied through the same chunk buffer as fd input, so
  *   both take the same code path and on_bytes sees it chunk by chunk. */
 #include "formats/csvread.h"
+#include "util/encoding.h"
 #include "util/utf8.h"
 
 #include <csv.h>
@@ -605,7 +606,7 @@ static int open_common(const rc_csv_opts *opts, size_t cap, rc_csv **out) {
             rc_csv_close(r);
             return RC_CSV_EENCODING;
         }
-        r->unit = strncmp(opts->encoding, "UTF-16", 6) == 0 ? 2 : 1;
+        r->unit = rc_enc_unit(opts->encoding);
         if (!(r->raw = malloc(cap))) {
             rc_csv_close(r);
             return RC_CSV_ENOMEM;

@@ -111,6 +111,10 @@ const char *rc_enc_name(const char *name) {
     return NULL;
 }
 
+size_t rc_enc_unit(const char *enc) {
+    return strncmp(enc, RC_ENC_UTF16, 6) == 0 ? 2 : 1;
+}
+
 int rc_enc_converts(const char *enc) {
     return enc && strcmp(enc, RC_ENC_UTF8) != 0;
 }
@@ -121,7 +125,7 @@ int rc_enc_to_utf8(const char *enc, const char *in, size_t n, char **out, size_t
     size_t cap = 4 * n + 4; /* UTF-8 never needs more than 4 bytes per input byte */
     char *buf = malloc(cap), *o = buf, *i = (char *)in;
     size_t ileft = n, oleft = cap;
-    const size_t unit = strncmp(enc, RC_ENC_UTF16, 6) == 0 ? 2 : 1; /* a code unit's bytes */
+    const size_t unit = rc_enc_unit(enc);
     while (buf && ileft && iconv(cd, &i, &ileft, &o, &oleft) == (size_t)-1) {
         if (errno == E2BIG) break;
         size_t skip = ileft < unit ? ileft : unit;

@@ -41,6 +41,11 @@ const char *rc_enc_scan_verdict(const rc_enc_scan *s);
  * NULL when it is none of them. */
 const char *rc_enc_name(const char *name);
 
+/* The bytes of one code unit of enc: 2 for UTF-16, else 1. A unit the
+ * encoding does not define is skipped whole, so the text after it stays
+ * aligned. */
+size_t rc_enc_unit(const char *enc);
+
 /* 1 when text in enc needs converting to UTF-8. */
 int rc_enc_converts(const char *enc);
 
