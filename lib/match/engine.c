@@ -29,6 +29,7 @@
 
 #include "match/engine.h"
 #include "match/keytrie.h"
+#include "util/bigmem.h"
 #include "util/calendar.h"
 #include "util/record.h"
 
@@ -68,7 +69,7 @@ int rc_pool_add(rc_pool *p, const char *s, size_t n, uint32_t *out) {
         while (cap < p->len + n + 1)
             cap *= 2;
         if (cap > UINT32_MAX) return -1;
-        char *g = realloc(p->s, cap);
+        char *g = rc_big_realloc(p->s, cap);
         if (!g) return -1;
         p->s = g;
         p->cap = cap;
@@ -83,7 +84,7 @@ int rc_pool_add(rc_pool *p, const char *s, size_t n, uint32_t *out) {
 static int units_push(rc_units *u, const rc_unit *it) {
     if (u->n == u->cap) {
         size_t cap = u->cap ? 2 * u->cap : 1024;
-        rc_unit *g = realloc(u->u, cap * sizeof *g);
+        rc_unit *g = rc_big_realloc(u->u, cap * sizeof *g);
         if (!g) return -1;
         u->u = g;
         u->cap = cap;
@@ -93,9 +94,9 @@ static int units_push(rc_units *u, const rc_unit *it) {
 }
 
 void rc_units_free(rc_units *u) {
-    free(u->u);
-    free(u->member);
-    free(u->pool.s);
+    rc_big_free(u->u);
+    rc_big_free(u->member);
+    rc_big_free(u->pool.s);
     memset(u, 0, sizeof *u);
 }
 
@@ -156,7 +157,7 @@ static int make_groups(rc_units *u) {
     for (size_t i = 0; i < u->n; i++)
         u->u[i].sk = u->pool.s + u->u[i].key;
     if (u->n) qsort(u->u, u->n, sizeof *u->u, cmp_group);
-    if (u->n && !(u->member = malloc(u->n * sizeof *u->member))) return -1;
+    if (u->n && !(u->member = rc_big_malloc(u->n * sizeof *u->member))) return -1;
     size_t out = 0;
     for (size_t i = 0; i < u->n;) {
         rc_unit g = u->u[i];
@@ -182,7 +183,7 @@ static int make_groups(rc_units *u) {
 int rc_rows_push(rc_rows *rows, const rc_row *row) {
     if (rows->n == rows->cap) {
         size_t cap = rows->cap ? 2 * rows->cap : 4096;
-        rc_row *g = realloc(rows->row, cap * sizeof *g);
+        rc_row *g = rc_big_realloc(rows->row, cap * sizeof *g);
         if (!g) return -1;
         rows->row = g;
         rows->cap = cap;
@@ -207,8 +208,8 @@ int rc_rows_add_source(rc_rows *rows, const char *name, recon_source_type type) 
 }
 
 void rc_rows_free(rc_rows *rows) {
-    free(rows->row);
-    free(rows->pool.s);
+    rc_big_free(rows->row);
+    rc_big_free(rows->pool.s);
     for (size_t i = 0; i < rows->nsrc; i++)
         free(rows->src[i].name);
     free(rows->src);
@@ -462,9 +463,9 @@ static int cmp_keyed(const void *a, const void *b) {
 }
 
 static void index_free(rc_index *ix) {
-    free(ix->k);
+    rc_big_free(ix->k);
     rc_keytrie_free(&ix->trie);
-    free(ix->keys);
+    rc_big_free(ix->keys);
     memset(ix, 0, sizeof *ix);
 }
 
@@ -507,7 +508,7 @@ static uint64_t currency_key(const char *c) {
 
 static int build_index(const rc_rule *r, const rc_units *R, rc_index *ix) {
     memset(ix, 0, sizeof *ix);
-    keyed *k = malloc((R->n ? R->n : 1) * sizeof *k);
+    keyed *k = rc_big_malloc((R->n ? R->n : 1) * sizeof *k);
     if (!k) return -1;
     size_t n = 0;
     for (size_t i = 0; i < R->n; i++) {
@@ -527,7 +528,7 @@ static int build_index(const rc_rule *r, const rc_units *R, rc_index *ix) {
     ix->k = k;
     ix->n = n;
     if (r->ref != RC_REF_CONTAINS) return 0;
-    ix->keys = malloc((R->n ? R->n : 1) * sizeof *ix->keys);
+    ix->keys = rc_big_malloc((R->n ? R->n : 1) * sizeof *ix->keys);
     if (!ix->keys) {
         index_free(ix);
         return -1;
@@ -652,7 +653,7 @@ typedef struct {
 static void add_pair(rc_engine *s, const rc_pair *p) {
     if (s->npairs == s->cap_pairs) {
         size_t cap = s->cap_pairs ? 2 * s->cap_pairs : 1024;
-        rc_pair *g = realloc(s->pairs, cap * sizeof *g);
+        rc_pair *g = rc_big_realloc(s->pairs, cap * sizeof *g);
         if (!g) {
             s->oom = 1;
             return;
@@ -1051,9 +1052,9 @@ static int run_rule(rc_engine *s, size_t ri) {
     if (rc_match_load_sides(&s->rows, r, &s->taken, L, R)) return -1;
     int rc = 0;
     rc_index ix;
-    best *bl = calloc(L->n + 1, sizeof *bl), *br = calloc(R->n + 1, sizeof *br);
-    uint8_t *used_l = calloc(L->n + 1, 1), *used_r = calloc(R->n + 1, 1);
-    uint32_t *seen = calloc(R->n + 1, sizeof *seen);
+    best *bl = rc_big_calloc(L->n + 1, sizeof *bl), *br = rc_big_calloc(R->n + 1, sizeof *br);
+    uint8_t *used_l = rc_big_calloc(L->n + 1, 1), *used_r = rc_big_calloc(R->n + 1, 1);
+    uint32_t *seen = rc_big_calloc(R->n + 1, sizeof *seen);
     int ok = bl && br && used_l && used_r && seen && !build_index(r, R, &ix);
     if (ok) {
         /* A sum that overflowed never matches: treat it as used up. */
@@ -1075,11 +1076,11 @@ static int run_rule(rc_engine *s, size_t ri) {
         if (!s->oom && r->attach_group && s->npairs > first_pair)
             rc = attach_groups(s, ri, first_pair);
     }
-    free(bl);
-    free(br);
-    free(used_l);
-    free(used_r);
-    free(seen);
+    rc_big_free(bl);
+    rc_big_free(br);
+    rc_big_free(used_l);
+    rc_big_free(used_r);
+    rc_big_free(seen);
     return !ok || s->oom ? -1 : rc;
 }
 
@@ -1191,7 +1192,7 @@ void rc_engine_free(rc_engine *e) {
     for (size_t i = 0; e->sides && i < 3 * e->rules->n; i++)
         rc_units_free(&e->sides[i]);
     free(e->sides);
-    free(e->pairs);
+    rc_big_free(e->pairs);
     clear_exceptions(e);
     free(e->exc);
     rc_bitset_free(&e->taken);
