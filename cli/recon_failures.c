@@ -11,13 +11,30 @@
 
 /* A classification as JSON, the object errors parse adds its keys to. */
 static json_t *info_json(const recon_error_info *e) {
-    return json_pack("{s:o, s:i, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o}", "provider",
+    return json_pack("{s:o, s:i, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "provider",
                      json_text(e->provider), "http_status", e->http_status, "provider_code",
                      json_text(e->provider_code), "unified_code", json_text(e->unified_code),
                      "category", json_text(e->category), "retryable", e->retryable, "retry_policy",
                      json_text(recon_retry_policy_name(e->retry_policy)), "action",
                      json_text(e->action), "description", json_text(e->description), "matched",
-                     json_text(recon_error_match_name(e->matched)));
+                     json_text(recon_error_match_name(e->matched)), "provider_known",
+                     json_boolean(recon_error_provider_known(e->provider)));
+}
+
+/* A provider key the table lacks still classifies (by HTTP status), but a
+ * misspelt one ("tabapy") must not pass unnoticed: say so on stderr,
+ * naming the keys there are. */
+static void warn_unknown_provider(const char *provider) {
+    if (!provider || recon_error_provider_known(provider)) return;
+    text_args ta = {0};
+    fprintf(stderr,
+            "recon: warning: provider '%s' is not in the error table; classified by"
+            " its HTTP status alone (known:",
+            text_arg(&ta, provider));
+    text_args_free(&ta);
+    for (size_t i = 0; recon_error_provider(i); i++)
+        fprintf(stderr, "%s %s", i ? "," : "", recon_error_provider(i));
+    fputs(")\n", stderr);
 }
 
 /* The provider and its code come from the command line or a response
@@ -119,6 +136,7 @@ static int errors_classify(const cli *c) {
                            a.http);
     recon_error_info e;
     recon_error_classify_message(a.provider, status, a.code, a.message, &e);
+    warn_unknown_provider(a.provider);
     if (a.fmt == FMT_JSON) return json_line(stdout, info_json(&e)) ? EXIT_FAIL : EXIT_OK;
     print_info_text(&e);
     return EXIT_OK;
@@ -136,6 +154,7 @@ static int errors_parse(const cli *c) {
     recon_provider_failure f;
     recon_failure_from_response(a.provider, status, body, len, &f);
     free(body);
+    warn_unknown_provider(a.provider);
     int result = EXIT_OK;
     if (a.fmt == FMT_JSON) {
         json_t *doc = info_json(&f.info);
@@ -419,6 +438,7 @@ static int failures_record(const cli *c) {
         return usage_error("failures record: unknown option '%s'", c->argv[i]);
     }
     if (!in.provider) return usage_error("failures record: --provider is required");
+    warn_unknown_provider(in.provider);
     if (http && parse_http(http, &in.http_status))
         return usage_error("failures record: --http takes a status from 0 to 999, not '%s'", http);
     recon_provider_failure pf;

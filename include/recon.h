@@ -128,16 +128,46 @@ int recon_schema_version(void);
  * On success *out is a new handle, to be closed with recon_close. On
  * failure *out is still set when a handle could be allocated, so that
  * recon_errmsg(*out) can say why; close it too (recon_close(NULL) is a
- * no-op). */
+ * no-op).
+ *
+ * `path` may be ":memory:" (a private database that lives as long as the
+ * handle: tests, short-lived jobs; no WAL, as there is no file) or an
+ * SQLite URI ("file:books.db?mode=ro", "file:mem1?mode=memory&cache=shared").
+ * Any other text is a file name, as given. */
 int recon_open(const char *path, const recon_open_opts *opts, recon_db **out);
+
+struct sqlite3; /* <sqlite3.h>'s connection; this header does not need it */
+
+/* A handle over the caller's own SQLite connection, which the library
+ * never closes (recon_close frees only the handle; close the connection
+ * after it). Everything else is as recon_open: the schema is brought up
+ * to date and every function works the same.
+ *
+ * The connection stays the caller's: its journal mode, page cache and
+ * synchronous setting are left as they are (choose WAL to let readers in
+ * during an import), and its busy timeout is set only when opts is given.
+ * The library turns foreign keys on (its tables rely on them).
+ *
+ * Transactions: when the caller has a transaction open on the connection,
+ * every call that writes (imports, match runs, manual matches, undo,
+ * ignore, failures, settings) runs in a savepoint of it. Its writes are
+ * kept only if the caller commits, a failed call undoes only its own
+ * writes and leaves the caller's transaction open, and the caller should
+ * have started it with BEGIN IMMEDIATE (a deferred transaction that has
+ * read may be refused the write lock). Reports and the HTML page read in
+ * the caller's snapshot. Without an open transaction each call commits
+ * its own, as with recon_open. One thread at a time, as for any handle. */
+int recon_open_sqlite(struct sqlite3 *sql, const recon_open_opts *opts, recon_db **out);
 
 /* Closes the handle and frees everything it owns. NULL is a no-op. */
 int recon_close(recon_db *db);
 
-/* The message for the most recent failure on this handle, e.g.
+/* The message of the most recent call on this handle, e.g.
  * "psp.csv: header does not fit profile generic_psp: missing column(s):
- * amount (one of: amount, gross)". Owned by the handle; valid until the
- * next call on it. Never NULL. */
+ * amount (one of: amount, gross)", or "no error" when that call
+ * succeeded: every function taking the handle clears it first, so a
+ * message never outlives the failure it describes. Owned by the handle;
+ * valid until the next call on it. Never NULL. */
 const char *recon_errmsg(const recon_db *db);
 
 /* ---------------------------------------------------------------------------
@@ -145,11 +175,12 @@ const char *recon_errmsg(const recon_db *db);
  * ------------------------------------------------------------------------- */
 
 /* The ISO 4217 exponent of a currency code ("USD" -> 2, "JPY" -> 0,
- * "KWD" -> 3), or -1 when the code is unknown. */
+ * "KWD" -> 3; any case: "usd" is USD, as in imported rows), or -1 when
+ * the code is unknown. */
 int recon_currency_exponent(const char *code);
 
-/* Writes `minor` units of `currency` as a plain major-unit decimal
- * ("-1234.56"). Returns 0, or -1 for an unknown currency or a buffer that
+/* Writes `minor` units of `currency` (any case) as a plain major-unit
+ * decimal ("-1234.56"). Returns 0, or -1 for an unknown currency or a buffer that
  * is too small (32 bytes always suffice). */
 int recon_money_format(int64_t minor, const char *currency, char *buf, size_t size);
 
@@ -361,6 +392,16 @@ int recon_error_classify(const char *provider, int http_status, const char *prov
  * "Destination Disabled", ...). message may be NULL. */
 int recon_error_classify_message(const char *provider, int http_status, const char *provider_code,
                                  const char *message, recon_error_info *out);
+
+/* 1 when the table has rows for this provider key (any case), else 0.
+ * Classification never fails, so a misspelt key ("tabapy") classifies by
+ * its HTTP status alone, through the rows every provider shares; this
+ * tells a caller why.
+ * The CLI warns on it. */
+int recon_error_provider_known(const char *provider);
+/* The providers the table knows ("ingenico_connect", ..., "librecon" for
+ * import rejects), for listing them: index 0, 1, ... until NULL. Static. */
+const char *recon_error_provider(size_t index);
 
 /* "none", "backoff", "retry_after", "verify_first"; "exact", "status",
  * "class", "unknown". Static strings. */
@@ -741,7 +782,9 @@ int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, voi
  * recon_setting_set with value NULL removes the setting (back to the
  * default). Unknown keys and malformed values are RECON_EMISUSE. */
 int recon_setting_set(recon_db *db, const char *key, const char *value);
-/* The effective value (the default when unset) into buf. */
+/* The effective value (the default when unset) into buf. A value that
+ * does not fit in size bytes with its NUL is RECON_EMISUSE with buf "",
+ * never cut short (the message says how many bytes it needs). */
 int recon_setting_get(recon_db *db, const char *key, char *buf, size_t size);
 /* The setting keys, for listing them: index 0, 1, ... until NULL. */
 const char *recon_setting_key(size_t index);

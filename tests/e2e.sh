@@ -815,8 +815,9 @@ run "$RECON" errors classify --provider modulate --http 429 --code RATE_LIMIT_EX
 check "errors classify: exit 0" 0 "$rc"
 check_true "errors classify json: valid" "valid JSON" json_valid "$T/out"
 check "errors classify json: exactly the documented keys" \
-    "action category description http_status matched provider provider_code retry_policy retryable unified_code" \
+    "action category description http_status matched provider provider_code provider_known retry_policy retryable unified_code" \
     "$(py_json "$T/out" '" ".join(sorted(d))')"
+check "errors classify: a known provider, no warning" "True|" "$(py_json "$T/out" 'd["provider_known"]')|$err"
 check "errors classify json: values" "modulate 429 RATE_LIMIT_EXCEEDED RATE_LIMITED throttle True retry_after exact" \
     "$(py_json "$T/out" '" ".join(str(d[k]) for k in ("provider", "http_status", "provider_code", "unified_code", "category", "retryable", "retry_policy", "matched"))')"
 run "$RECON" errors classify --provider shop_gateway --http 400 --code 1017 --format json
@@ -827,6 +828,13 @@ check "errors classify: unknown falls back to the class" "CLIENT_ERROR class" \
     "$(py_json "$T/out" 'd["unified_code"] + " " + d["matched"]')"
 run "$RECON" errors classify --provider nobody --http 0 --format json
 check "errors classify: nothing known" "UNKNOWN unknown" "$(py_json "$T/out" 'd["unified_code"] + " " + d["matched"]')"
+# A misspelt provider still classifies (by status), but never silently.
+run "$RECON" errors classify --provider tabapy --http 429 --format json
+check "errors classify: a misspelt provider, exit 0" 0 "$rc"
+check "errors classify: a misspelt provider is flagged" "False status" \
+    "$(py_json "$T/out" 'str(d["provider_known"]) + " " + d["matched"]')"
+check "errors classify: a misspelt provider, warned with the known ones" \
+    "recon: warning: provider 'tabapy' is not in the error table; classified by its HTTP status alone (known: ledge, tabapay, modulate, ingenico_connect, shop_gateway, librecon)" "$err"
 run "$RECON" errors classify --provider tabapay --http 422 --message "Transaction Limit exceeded"
 check "errors classify text: names the code and the level" "tabapay 422 -> LIMIT_EXCEEDED (limit), matched status" \
     "$(printf '%s\n' "$out" | head -n 1)"
@@ -841,7 +849,7 @@ check "errors parse: exit 0" 0 "$rc"
 check "errors parse modulate: classification and body" "RATE_LIMITED|exact|Rate limit exceeded. Retry after 42 seconds.||req_abc123" \
     "$(py_json "$T/out" '"|".join(str(d[k]) for k in ("unified_code", "matched", "message", "field", "request_id"))')"
 check "errors parse json: classify's keys plus message, field, request_id" \
-    "action category description field http_status matched message provider provider_code request_id retry_policy retryable unified_code" \
+    "action category description field http_status matched message provider provider_code provider_known request_id retry_policy retryable unified_code" \
     "$(py_json "$T/out" '" ".join(sorted(d))')"
 run "$RECON" errors parse --provider shop_gateway --http 400 --body "$BODIES/shop_gateway_400.json" --format json
 check "errors parse shop_gateway" "1001|INVALID_REQUEST|Invalid input|transaction.currency (invalid)" \

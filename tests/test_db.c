@@ -107,6 +107,118 @@ static recon_profile *local_psp(void) {
     return p;
 }
 
+/* ---- opening anything: memory, URIs, the caller's connection ------------------- */
+
+/* Imports a generic_psp file of 40 charges and runs the default rules;
+ * the rows inserted. */
+static uint64_t import_40(recon_db *db, const char *name) {
+    char csv[600];
+    write_psp_file(name, "ch", 40, csv, sizeof csv);
+    recon_profile *p = local_psp();
+    recon_import_result res;
+    ck_assert_msg(recon_import_file(db, csv, p, NULL, &res) == RECON_OK, "%s", recon_errmsg(db));
+    recon_profile_free(p);
+    return res.rows_inserted;
+}
+
+static long long db_int(recon_db *db, const char *sql) {
+    return q_int(db->sql, sql);
+}
+
+START_TEST(test_open_memory_database_works_without_wal) {
+    recon_db *db = open_ok(":memory:", NULL);
+    char *mode = q_text(db->sql, "PRAGMA journal_mode");
+    ck_assert_str_eq(mode, "memory");
+    free(mode);
+    ck_assert_int_eq(db_int(db, "PRAGMA foreign_keys"), 1);
+    ck_assert_int_eq(db_int(db, "PRAGMA user_version"), RECON_SCHEMA_VERSION);
+    ck_assert_uint_eq(import_40(db, "mem.csv"), 40);
+    ck_assert_int_eq(db_int(db, "SELECT count(*) FROM transactions"), 40);
+    /* Two memory handles are two databases. */
+    recon_db *other = open_ok(":memory:", NULL);
+    ck_assert_int_eq(db_int(other, "SELECT count(*) FROM transactions"), 0);
+    recon_close(other);
+    recon_close(db);
+    /* Nothing was written beside the tests' files. */
+    ck_assert(!file_exists(":memory:"));
+}
+END_TEST
+
+START_TEST(test_open_file_uris) {
+    char uri[700];
+    snprintf(uri, sizeof uri, "file:%s?mode=rwc", dbpath);
+    recon_db *db = open_ok(uri, NULL);
+    ck_assert_uint_eq(import_40(db, "uri.csv"), 40);
+    recon_close(db);
+    ck_assert(file_exists(dbpath)); /* the URI named this file, not a file called "file:..." */
+    /* Read-only by URI: reads work, writes are refused by SQLite. */
+    snprintf(uri, sizeof uri, "file:%s?mode=ro", dbpath);
+    recon_open_opts ro = RECON_OPEN_OPTS_INIT;
+    ro.read_only = 1;
+    db = open_ok(uri, &ro);
+    ck_assert_int_eq(db_int(db, "SELECT count(*) FROM transactions"), 40);
+    recon_close(db);
+    /* A shared-cache memory database by URI: a second handle sees the first's rows. */
+    recon_db *a = open_ok("file:recon_test_mem?mode=memory&cache=shared", NULL);
+    recon_db *b = open_ok("file:recon_test_mem?mode=memory&cache=shared", NULL);
+    ck_assert_uint_eq(import_40(a, "shared.csv"), 40);
+    ck_assert_int_eq(db_int(b, "SELECT count(*) FROM transactions"), 40);
+    recon_close(b);
+    recon_close(a);
+}
+END_TEST
+
+/* The caller's connection: its journal mode is left alone, the library
+ * never closes it, and the caller's transaction decides what stays. */
+START_TEST(test_open_sqlite_uses_the_callers_connection_and_transaction) {
+    sqlite3 *mine = raw_open(dbpath);
+    ck_assert_int_eq(sqlite3_exec(mine, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL),
+                     SQLITE_OK);
+    recon_db *db = NULL;
+    ck_assert_msg(recon_open_sqlite(mine, NULL, &db) == RECON_OK, "%s", recon_errmsg(db));
+    char *mode = q_text(mine, "PRAGMA journal_mode");
+    ck_assert_str_eq(mode, "delete");
+    free(mode);
+    ck_assert_int_eq(q_int(mine, "PRAGMA user_version"), RECON_SCHEMA_VERSION);
+
+    /* Inside the caller's transaction, rolled back: nothing stays. */
+    ck_assert_int_eq(sqlite3_exec(mine, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_uint_eq(import_40(db, "a.csv"), 40);
+    ck_assert_int_eq(sqlite3_get_autocommit(mine), 0); /* still the caller's, still open */
+    recon_match_result mr;
+    ck_assert_msg(recon_match_run(db, NULL, &mr) == RECON_OK, "%s", recon_errmsg(db));
+    ck_assert_int_eq(sqlite3_get_autocommit(mine), 0);
+    ck_assert_int_eq(q_int(mine, "SELECT count(*) FROM transactions"), 40);
+    ck_assert_int_eq(sqlite3_exec(mine, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_int_eq(q_int(mine, "SELECT count(*) FROM transactions"), 0);
+    ck_assert_int_eq(q_int(mine, "SELECT count(*) FROM imports"), 0);
+    ck_assert_int_eq(q_int(mine, "SELECT count(*) FROM match_runs"), 0);
+
+    /* A refused call inside the caller's transaction leaves it open, with
+     * the earlier call's writes in it. */
+    ck_assert_int_eq(sqlite3_exec(mine, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_uint_eq(import_40(db, "b.csv"), 40);
+    ck_assert_int_eq(recon_match_undo(db, 999, "no such match", "tester"), RECON_ENOTFOUND);
+    ck_assert_int_eq(sqlite3_get_autocommit(mine), 0);
+    ck_assert_int_eq(sqlite3_exec(mine, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_int_eq(q_int(mine, "SELECT count(*) FROM transactions"), 40);
+
+    /* Without a transaction, each call commits its own. */
+    char *html = NULL;
+    ck_assert_int_eq(recon_report_html(db, NULL, &html), RECON_OK);
+    free(html);
+    ck_assert_int_eq(sqlite3_get_autocommit(mine), 1);
+    ck_assert_int_eq(recon_close(db), RECON_OK);
+    /* Still open and usable after recon_close. */
+    ck_assert_int_eq(q_int(mine, "SELECT count(*) FROM transactions"), 40);
+    ck_assert_int_eq(sqlite3_close(mine), SQLITE_OK);
+
+    ck_assert_int_eq(recon_open_sqlite(NULL, NULL, &db), RECON_EMISUSE);
+    ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "recon_open_sqlite"));
+    recon_close(db);
+}
+END_TEST
+
 /* ---- schema ------------------------------------------------------------------ */
 
 START_TEST(test_open_creates_the_four_tables) {
@@ -748,6 +860,9 @@ static Suite *db_suite(void) {
     tcase_add_test(api, test_open_with_null_path_is_misuse);
     tcase_add_test(api, test_open_with_bad_options_version_is_misuse);
     tcase_add_test(api, test_errmsg_is_never_null);
+    tcase_add_test(api, test_open_memory_database_works_without_wal);
+    tcase_add_test(api, test_open_file_uris);
+    tcase_add_test(api, test_open_sqlite_uses_the_callers_connection_and_transaction);
     tcase_add_test(api, test_page_size_and_cache_follow_the_options);
     tcase_add_test(api, test_cache_size_is_kib_not_pages);
     tcase_add_test(api, test_strerror_is_non_empty_and_distinct_for_every_code);

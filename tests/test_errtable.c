@@ -97,6 +97,37 @@ END_TEST
 
 /* ---- fallbacks --------------------------------------------------------------------- */
 
+/* A misspelt provider classifies like an unknown one (by HTTP status);
+ * recon_error_provider_known is how a caller tells that from a real
+ * answer, and the list names each provider once. */
+START_TEST(test_provider_known_and_the_provider_list) {
+    ck_assert_int_eq(recon_error_provider_known("tabapay"), 1);
+    ck_assert_int_eq(recon_error_provider_known("TabaPay"), 1);
+    ck_assert_int_eq(recon_error_provider_known("librecon"), 1);
+    ck_assert_int_eq(recon_error_provider_known("tabapy"), 0);
+    ck_assert_int_eq(recon_error_provider_known("*"), 0); /* the shared HTTP rows */
+    ck_assert_int_eq(recon_error_provider_known(""), 0);
+    ck_assert_int_eq(recon_error_provider_known(NULL), 0);
+    recon_error_info good = classify("tabapay", 429, NULL), typo = classify("tabapy", 429, NULL);
+    ck_assert_int_eq(typo.matched, RECON_MATCH_STATUS);
+    ck_assert_str_ne(typo.action, good.action); /* the provider's own row was missed */
+    static const char *const want[] = {"ingenico_connect", "ledge",        "librecon",
+                                       "modulate",         "shop_gateway", "tabapay"};
+    size_t n = 0;
+    for (; recon_error_provider(n); n++) {
+        const char *p = recon_error_provider(n);
+        int found = 0;
+        for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+            found += !strcmp(p, want[i]);
+        ck_assert_msg(found == 1, "unexpected provider %s", p);
+        for (size_t j = 0; j < n; j++)
+            ck_assert_str_ne(recon_error_provider(j), p);
+        ck_assert_int_eq(recon_error_provider_known(p), 1);
+    }
+    ck_assert_uint_eq(n, sizeof want / sizeof *want);
+}
+END_TEST
+
 START_TEST(test_unknown_codes_fall_back_per_provider) {
     /* A code the provider never documented: its status row answers. */
     expect("shop_gateway", 400, "1999", "INVALID_REQUEST", RECON_MATCH_STATUS);
@@ -409,6 +440,7 @@ static Suite *errtable_suite(void) {
     tcase_add_test(t, test_every_row_classifies_back_to_itself);
     tcase_add_test(t, test_unified_codes_are_a_closed_set);
     tcase_add_test(t, test_unknown_codes_fall_back_per_provider);
+    tcase_add_test(t, test_provider_known_and_the_provider_list);
     tcase_add_test(t, test_families_and_case_insensitive_codes);
     tcase_add_test(t, test_documented_causes_pick_their_row);
     tcase_add_test(t, test_success_and_pending_statuses);

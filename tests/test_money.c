@@ -890,8 +890,13 @@ START_TEST(test_public_currency_exponent) {
     ck_assert_int_eq(recon_currency_exponent("JPY"), 0);
     ck_assert_int_eq(recon_currency_exponent("KWD"), 3);
     ck_assert_int_eq(recon_currency_exponent("CLF"), 4);
-    ck_assert_int_eq(recon_currency_exponent("usd"), -1);
+    /* Any case, as imported rows: "usd" is USD. Still exactly 3 letters. */
+    ck_assert_int_eq(recon_currency_exponent("usd"), 2);
+    ck_assert_int_eq(recon_currency_exponent("kWd"), 3);
+    ck_assert_int_eq(recon_currency_exponent("xyz"), -1);
+    ck_assert_int_eq(recon_currency_exponent("us1"), -1);
     ck_assert_int_eq(recon_currency_exponent("USDX"), -1);
+    ck_assert_int_eq(recon_currency_exponent("usdx"), -1);
     ck_assert_int_eq(recon_currency_exponent("US"), -1);
     ck_assert_int_eq(recon_currency_exponent(""), -1);
     ck_assert_int_eq(recon_currency_exponent(NULL), -1);
@@ -908,6 +913,10 @@ START_TEST(test_public_format_uses_the_currency_exponent) {
     ck_assert_str_eq(buf, "1.234");
     ck_assert_int_eq(recon_money_format(INT64_MIN, "CLF", buf, sizeof buf), 0);
     ck_assert_str_eq(buf, "-922337203685477.5808");
+    ck_assert_int_eq(recon_money_format(123456, "eur", buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "1234.56");
+    ck_assert_int_eq(recon_money_format(7, "jpy", buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "7");
 }
 END_TEST
 

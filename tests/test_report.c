@@ -212,6 +212,26 @@ START_TEST(test_settings_refuse_bad_keys_and_values) {
 }
 END_TEST
 
+/* A value that does not fit is refused whole, never cut to a different
+ * date; and the handle's message is of the latest call, so the refusal's
+ * message is gone after the next success. */
+START_TEST(test_setting_get_refuses_a_short_buffer_and_errmsg_follows_the_latest_call) {
+    char v[32] = "untouched", tiny[10] = "untouched"; /* "2024-05-20" needs 11 */
+    ck_assert_int_eq(recon_setting_get(db, "report.as_of", tiny, sizeof tiny), RECON_EMISUSE);
+    ck_assert_str_eq(tiny, "");
+    ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "'report.as_of' is 10 bytes"));
+    ck_assert_int_eq(recon_setting_get(db, "report.as_of", v, 11), RECON_OK);
+    ck_assert_str_eq(v, "2024-05-20");
+    ck_assert_str_eq(recon_errmsg(db), "no error");
+    /* The same across functions: a failure, then any successful call. */
+    ck_assert_int_eq(recon_setting_set(db, "report.colour", "red"), RECON_EMISUSE);
+    ck_assert_str_ne(recon_errmsg(db), "no error");
+    recon_status st;
+    ck_assert_int_eq(recon_status_get(db, &st), RECON_OK);
+    ck_assert_str_eq(recon_errmsg(db), "no error");
+}
+END_TEST
+
 START_TEST(test_v_failures_summary_and_reject_context) {
     /* ch_9's reject: one open failure, named by its unified code, and the
      * context that ties it to po_fee with the three figures. */
@@ -638,6 +658,7 @@ static Suite *report_suite(void) {
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_v_transactions_status_and_amounts);
+    tcase_add_test(tc, test_setting_get_refuses_a_short_buffer_and_errmsg_follows_the_latest_call);
     tcase_add_test(tc, test_v_unmatched_and_v_aging_buckets);
     tcase_add_test(tc, test_v_exceptions_v_matches_v_daily_summary);
     tcase_add_test(tc, test_v_payouts_classifies_every_break);

@@ -194,6 +194,32 @@ int recon_error_classify(const char *provider, int http_status, const char *prov
     return recon_error_classify_message(provider, http_status, provider_code, NULL, out);
 }
 
+int recon_error_provider_known(const char *provider) {
+    if (!provider || !provider[0]) return 0;
+    for (size_t i = 0; i < rc_nerror_rows; i++)
+        if (strcmp(rc_error_rows[i].provider, "*") &&
+            !strcasecmp(rc_error_rows[i].provider, provider))
+            return 1;
+    return 0;
+}
+
+/* A provider's first row: the table is small (about 130 rows), and this
+ * does not rely on its order. */
+static int first_row_of_provider(size_t i) {
+    const char *p = rc_error_rows[i].provider;
+    if (!strcmp(p, "*")) return 0;
+    for (size_t j = 0; j < i; j++)
+        if (!strcmp(rc_error_rows[j].provider, p)) return 0;
+    return 1;
+}
+
+const char *recon_error_provider(size_t index) {
+    size_t k = 0;
+    for (size_t i = 0; i < rc_nerror_rows; i++)
+        if (first_row_of_provider(i) && k++ == index) return rc_error_rows[i].provider;
+    return NULL;
+}
+
 const rc_unified *rc_unified_find(const char *code) {
     for (size_t i = 0; code && i < rc_nunified_codes; i++)
         if (!strcmp(rc_unified_codes[i].code, code)) return &rc_unified_codes[i];

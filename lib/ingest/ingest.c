@@ -818,6 +818,7 @@ static void importer_free(importer *im) {
 
 int recon_import_file(recon_db *db, const char *path, const recon_profile *profile,
                       const recon_import_opts *opts, recon_import_result *out) {
+    rc_clear_error(db);
     if (!db || !path || !profile || !out || (opts && opts->version != RECON_IMPORT_OPTS_VERSION))
         return rc_fail(db, RECON_EMISUSE, "recon_import_file: invalid argument");
     memset(out, 0, sizeof *out);

@@ -289,6 +289,7 @@ static int rules_json(recon_db *db, int64_t id, const recon_rules *rules, json_t
 }
 
 int recon_explain(recon_db *db, int64_t transaction_id, const recon_rules *rules, char **out) {
+    rc_clear_error(db);
     if (!db || !out) return rc_fail(db, RECON_EMISUSE, "recon_explain: invalid argument");
     *out = NULL;
     recon_rules *own = NULL;

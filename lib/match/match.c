@@ -532,6 +532,7 @@ static int run_pass_rule(recon_db *db, rc_engine *e, size_t i, int64_t run_id, c
 }
 
 int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_result *out) {
+    rc_clear_error(db);
     const recon_match_opts defaults = RECON_MATCH_OPTS_INIT;
     const recon_match_opts *o = opts ? opts : &defaults;
     if (!db || !out || o->version != RECON_MATCH_OPTS_VERSION)

@@ -151,6 +151,7 @@ static int insert_side(recon_db *db, int64_t match_id, const int64_t *ids, size_
 int recon_match_add(recon_db *db, const int64_t *left, size_t nleft, const int64_t *right,
                     size_t nright, const char *note, const char *actor, int force,
                     int64_t *out_match_id) {
+    rc_clear_error(db);
     if (!db || !left || !right || !nleft || !nright || !note || !*note)
         return rc_fail(db, RECON_EMISUSE,
                        "recon_match_add: left and right transactions and a note are required");
@@ -207,6 +208,7 @@ int recon_match_add(recon_db *db, const int64_t *left, size_t nleft, const int64
 }
 
 int recon_match_undo(recon_db *db, int64_t match_id, const char *note, const char *actor) {
+    rc_clear_error(db);
     if (!db || match_id <= 0 || !note || !*note)
         return rc_fail(db, RECON_EMISUSE, "recon_match_undo: a match id and a note are required");
     char now[21];
@@ -286,15 +288,18 @@ static int set_ignored(recon_db *db, int64_t tx, const char *note, const char *a
 }
 
 int recon_ignore(recon_db *db, int64_t transaction_id, const char *note, const char *actor) {
+    rc_clear_error(db);
     return set_ignored(db, transaction_id, note, actor, 1);
 }
 
 int recon_unignore(recon_db *db, int64_t transaction_id, const char *note, const char *actor) {
+    rc_clear_error(db);
     return set_ignored(db, transaction_id, note, actor, 0);
 }
 
 int recon_transaction_find(recon_db *db, const char *source, const char *external_id,
                            int64_t *out) {
+    rc_clear_error(db);
     if (!db || !source || !external_id || !out)
         return rc_fail(db, RECON_EMISUSE, "recon_transaction_find: invalid argument");
     sqlite3_stmt *st;
@@ -323,6 +328,7 @@ void recon_string_free(char *s) {
 
 int recon_export_each(recon_db *db, recon_export_kind kind,
                       int (*cb)(const recon_export_row *row, void *payload), void *payload) {
+    rc_clear_error(db);
     static const char *const SQL[] = {
         "SELECT m.id, m.rule, CASE WHEN m.undone_at IS NULL THEN 'active' ELSE 'undone' END,"
         " mi.side, s.name, t.external_id, t.group_id, t.amount_minor, t.currency"

@@ -77,6 +77,7 @@ static recon_failure failure_row(sqlite3_stmt *st) {
 
 int recon_failures_each(recon_db *db, const recon_failure_filter *filter,
                         int (*cb)(const recon_failure *failure, void *payload), void *payload) {
+    rc_clear_error(db);
     const recon_failure_filter all = RECON_FAILURE_FILTER_INIT;
     const recon_failure_filter *fl = filter ? filter : &all;
     if (!db || !cb || fl->version != RECON_FAILURE_FILTER_VERSION ||
@@ -110,6 +111,7 @@ int recon_failures_each(recon_db *db, const recon_failure_filter *filter,
 int recon_failures_summary_each(recon_db *db,
                                 int (*cb)(const recon_failure_summary_row *row, void *payload),
                                 void *payload) {
+    rc_clear_error(db);
     if (!db || !cb)
         return rc_fail(db, RECON_EMISUSE, "recon_failures_summary_each: invalid argument");
     sqlite3_stmt *st;
@@ -299,6 +301,7 @@ static int insert_new(recon_db *db, const char *fp, const recon_failure_input *i
 }
 
 int recon_failure_record(recon_db *db, const recon_failure_input *in, int64_t *out_id) {
+    rc_clear_error(db);
     if (!db || !in || in->version != RECON_FAILURE_INPUT_VERSION || !in->provider ||
         !*in->provider || in->http_status < 0 || in->http_status > 999)
         return rc_fail(db, RECON_EMISUSE, "recon_failure_record: invalid argument");
@@ -330,6 +333,7 @@ int recon_failure_record(recon_db *db, const recon_failure_input *in, int64_t *o
 }
 
 int recon_failure_resolve(recon_db *db, int64_t id, const char *note, const char *actor) {
+    rc_clear_error(db);
     if (!db || id <= 0 || !note || !*note)
         return rc_fail(db, RECON_EMISUSE,
                        "recon_failure_resolve: a failure id and a note are required");

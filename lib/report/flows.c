@@ -95,6 +95,7 @@ void recon_flows_totals_add(recon_flows_totals *t, const char *status, const cha
 int recon_flows_check(recon_db *db, const recon_report_filter *filter,
                       int (*cb)(const recon_payout_flow *flow, void *payload), void *payload,
                       recon_flows_totals *totals) {
+    rc_clear_error(db);
     if (!db) return RECON_EMISUSE;
     recon_flows_totals t;
     memset(&t, 0, sizeof t);

@@ -10,6 +10,7 @@
 
 int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, void *payload),
                        void *payload) {
+    rc_clear_error(db);
     if (!db || !cb) return rc_fail(db, RECON_EMISUSE, "recon_summary_each: invalid argument");
     sqlite3_stmt *st;
     /* clang-format off */
@@ -103,6 +104,7 @@ static int valid_setting(recon_db *db, int k, const char *v) {
 }
 
 int recon_setting_set(recon_db *db, const char *key, const char *value) {
+    rc_clear_error(db);
     if (!db) return RECON_EMISUSE;
     int k = setting_index(key);
     if (k < 0)
@@ -126,6 +128,7 @@ int recon_setting_set(recon_db *db, const char *key, const char *value) {
 }
 
 int recon_setting_get(recon_db *db, const char *key, char *buf, size_t size) {
+    rc_clear_error(db);
     if (!db || !buf || !size)
         return db ? rc_fail(db, RECON_EMISUSE, "recon_setting_get: invalid argument")
                   : RECON_EMISUSE;
@@ -137,10 +140,21 @@ int recon_setting_get(recon_db *db, const char *key, char *buf, size_t size) {
                                : "SELECT payout_late_days FROM v_report_settings",
                         &st);
     if (rc) return rc;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
-    else
+    buf[0] = '\0';
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        /* A value cut to fit would be a different value: refused whole. */
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        size_t n = v ? strlen(v) : 0;
+        if (n >= size)
+            rc = rc_fail(db, RECON_EMISUSE,
+                         "recon_setting_get: '%s' is %zu bytes, the buffer holds %zu"
+                         " (with its NUL)",
+                         key, n, size);
+        else
+            memcpy(buf, v ? v : "", n + 1);
+    } else {
         rc = rc_fail_sql(db, "reading a setting");
+    }
     sqlite3_finalize(st);
     return rc;
 }
@@ -324,6 +338,7 @@ static void row_cells(sqlite3_stmt *st, const report_def *d, char (*buf)[48], co
 
 int recon_report_each(recon_db *db, recon_report_kind kind, const recon_report_filter *filter,
                       int (*cb)(const recon_report_row *row, void *payload), void *payload) {
+    rc_clear_error(db);
     if (!db || !cb || (unsigned)kind >= NREPORTS)
         return db ? rc_fail(db, RECON_EMISUSE, "recon_report_each: invalid argument")
                   : RECON_EMISUSE;
@@ -375,6 +390,7 @@ static int query_ints(recon_db *db, const char *sql, int64_t *out, int n) {
 }
 
 int recon_status_get(recon_db *db, recon_status *out) {
+    rc_clear_error(db);
     if (!db || !out)
         return db ? rc_fail(db, RECON_EMISUSE, "recon_status_get: invalid argument")
                   : RECON_EMISUSE;

@@ -799,12 +799,14 @@ static int snapshot(page *p) {
 }
 
 int recon_report_html(recon_db *db, const recon_report_filter *filter, char **out) {
+    rc_clear_error(db);
     if (out) *out = NULL;
     if (!db || !out) return rc_fail(db, RECON_EMISUSE, "recon_report_html: invalid argument");
     page p = {.db = db, .filter = filter};
     /* One read transaction: every figure of the page comes from the same
      * state of the database, even while an import commits. */
-    int rc = rc_exec(db, "BEGIN");
+    int own = sqlite3_get_autocommit(db->sql); /* else the caller's transaction is the snapshot */
+    int rc = own ? rc_exec(db, "BEGIN") : RECON_OK;
     if (rc) return rc;
     rc = snapshot(&p);
     if (!rc) rc = head(&p);
@@ -825,7 +827,7 @@ int recon_report_html(recon_db *db, const recon_report_filter *filter, char **ou
     sqlite3_exec(db->sql, "DROP TABLE IF EXISTS temp.rc_html_payouts", NULL, NULL, NULL);
     /* The transaction must end whatever happened: the handle is the
      * caller's. */
-    if (sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    if (own && sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
     memcpy(db->errmsg, msg, sizeof msg);
     if (rc) {

@@ -121,8 +121,12 @@ int rc_prepare(recon_db *db, const char *sql, sqlite3_stmt **out) {
 }
 
 int rc_begin(recon_db *db) {
-    if (sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    db->in_savepoint = !sqlite3_get_autocommit(db->sql);
+    const char *sql = db->in_savepoint ? "SAVEPOINT recon_call" : "BEGIN IMMEDIATE";
+    if (sqlite3_exec(db->sql, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        db->in_savepoint = 0;
         return rc_fail_sql(db, "starting a transaction");
+    }
     return RECON_OK;
 }
 
@@ -147,16 +151,25 @@ void rc_end_trusted(recon_db *db) {
 }
 
 int rc_commit(recon_db *db) {
-    if (sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    const char *sql = db->in_savepoint ? "RELEASE recon_call" : "COMMIT";
+    if (sqlite3_exec(db->sql, sql, NULL, NULL, NULL) != SQLITE_OK) {
         int rc = rc_fail_sql(db, "committing");
         rc_rollback(db);
         return rc;
     }
+    db->in_savepoint = 0;
     return RECON_OK;
 }
 
 void rc_rollback(recon_db *db) {
-    if (!sqlite3_get_autocommit(db->sql)) sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+    if (db->in_savepoint) {
+        /* Undoes this call's writes and leaves the caller's transaction
+         * open, as it found it. */
+        sqlite3_exec(db->sql, "ROLLBACK TO recon_call; RELEASE recon_call", NULL, NULL, NULL);
+        db->in_savepoint = 0;
+    } else if (!sqlite3_get_autocommit(db->sql)) {
+        sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+    }
 }
 
 void rc_now_utc(char buf[21]) {
@@ -179,6 +192,11 @@ static int64_t monotonic_ms(void) {
  * here, with a short growing sleep, until the handle's busy timeout is
  * spent: the same promise every other statement keeps. */
 static int enable_wal(recon_db *db, int timeout_ms) {
+    /* An in-memory or temporary database ("", ":memory:", a memory URI)
+     * has no file to share with readers: WAL does not apply, and SQLite
+     * keeps its journal in memory. */
+    const char *file = sqlite3_db_filename(db->sql, "main");
+    if (!file || !file[0]) return RECON_OK;
     const int64_t deadline = monotonic_ms() + timeout_ms;
     int pause_ms = 1;
     for (;;) {
@@ -232,22 +250,63 @@ static int set_cache(recon_db *db, const recon_open_opts *o) {
     return rc_exec(db, sql);
 }
 
+/* The handle's checks and upkeep once its connection is open: the
+ * version check, the pragmas (not on a caller's connection, whose journal
+ * mode, cache and synchronous setting are the caller's), migrations. */
+static int open_common(recon_db *db, const recon_open_opts *o) {
+    /* A newer database is refused before the pragmas: turning on WAL
+     * rewrites the file header, and such a file must stay as it was. */
+    int rc = rc_schema_check_version(db);
+    if (rc == RECON_OK)
+        rc = db->borrowed ? rc_exec(db, "PRAGMA foreign_keys = ON") : apply_pragmas(db, o);
+    if (rc == RECON_OK) rc = rc_schema_update(db, o->read_only);
+    if (rc == RECON_OK && !db->borrowed) rc = set_cache(db, o);
+    return rc;
+}
+
+/* A new handle into both *out (so that a failure's message can be read)
+ * and *db. */
+static int new_handle(recon_db **out, recon_db **db) {
+    if (!out) return RECON_EMISUSE;
+    *out = *db = calloc(1, sizeof **db);
+    if (!*db) return RECON_ENOMEM;
+    return RECON_OK;
+}
+
+int recon_open_sqlite(struct sqlite3 *sql, const recon_open_opts *opts, recon_db **out) {
+    recon_open_opts defaults = RECON_OPEN_OPTS_INIT;
+    const recon_open_opts *o = opts ? opts : &defaults;
+    recon_db *db;
+    int rc = new_handle(out, &db);
+    if (rc) return rc;
+    db->borrowed = 1;
+    if (!sql || (opts && opts->version != RECON_OPEN_OPTS_VERSION) || o->busy_timeout_ms < 0 ||
+        o->cache_kib < 0)
+        return rc_fail(db, RECON_EMISUSE, "recon_open_sqlite: invalid connection or options");
+    db->sql = sql;
+    /* The busy timeout is set only when the caller passes options: the
+     * connection's own handler stays otherwise. */
+    if (opts) sqlite3_busy_timeout(sql, o->busy_timeout_ms);
+    db->busy_timeout_ms = o->busy_timeout_ms;
+    return open_common(db, o);
+}
+
 int recon_open(const char *path, const recon_open_opts *opts, recon_db **out) {
     recon_open_opts defaults = RECON_OPEN_OPTS_INIT;
     const recon_open_opts *o = opts ? opts : &defaults;
-    if (!out) return RECON_EMISUSE;
-    *out = NULL;
-    recon_db *db = calloc(1, sizeof *db);
-    if (!db) return RECON_ENOMEM;
-    *out = db;
+    recon_db *db;
+    int rc = new_handle(out, &db);
+    if (rc) return rc;
     if (!path || (opts && opts->version != RECON_OPEN_OPTS_VERSION) || o->busy_timeout_ms < 0 ||
         o->cache_kib < 0)
         return rc_fail(db, RECON_EMISUSE, "recon_open: invalid path or options");
 
     int flags = o->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     /* NOMUTEX: a handle is used by one thread at a time by contract, so
-     * SQLite's per-connection mutex would only cost time. */
-    flags |= SQLITE_OPEN_NOMUTEX;
+     * SQLite's per-connection mutex would only cost time. URI: "file:"
+     * names ("file:books.db?mode=ro", "file::memory:") are SQLite's URIs;
+     * any other path is a plain file name, as before. */
+    flags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
     if (sqlite3_open_v2(path, &db->sql, flags, NULL) != SQLITE_OK) {
         if (!db->sql) return rc_fail(db, RECON_ENOMEM, "%s: cannot open database", path);
         return rc_fail(db, RECON_EDB, "%s: cannot open database: %s", path,
@@ -256,12 +315,7 @@ int recon_open(const char *path, const recon_open_opts *opts, recon_db **out) {
     sqlite3_extended_result_codes(db->sql, 1);
     sqlite3_busy_timeout(db->sql, o->busy_timeout_ms);
     db->busy_timeout_ms = o->busy_timeout_ms;
-    /* A newer database is refused before the pragmas: turning on WAL
-     * rewrites the file header, and such a file must stay as it was. */
-    int rc = rc_schema_check_version(db);
-    if (rc == RECON_OK) rc = apply_pragmas(db, o);
-    if (rc == RECON_OK) rc = rc_schema_update(db, o->read_only);
-    if (rc == RECON_OK) rc = set_cache(db, o);
+    rc = open_common(db, o);
     if (rc != RECON_OK) {
         /* Keep the message: the caller reads it before recon_close. */
         char msg[sizeof db->errmsg];
@@ -274,6 +328,7 @@ int recon_open(const char *path, const recon_open_opts *opts, recon_db **out) {
 int recon_close(recon_db *db) {
     if (!db) return RECON_OK;
     int rc = RECON_OK;
+    if (db->borrowed) db->sql = NULL; /* the caller's: it closes it */
     if (db->sql && sqlite3_close(db->sql) != SQLITE_OK)
         rc = RECON_EDB; /* a statement was leaked: a bug, but do not lose the memory */
     if (rc != RECON_OK) sqlite3_close_v2(db->sql);

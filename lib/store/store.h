@@ -17,12 +17,21 @@ struct recon_db {
     int busy_timeout_ms;         /* as opened: named in "database is busy" messages */
     int fk_suspended;            /* rc_begin_trusted turned foreign keys off */
     const char *import_encoding; /* the last import's file encoding (a static name), or NULL */
+    int borrowed;                /* recon_open_sqlite: the caller's connection, never closed */
+    int in_savepoint;            /* rc_begin found the caller's transaction open */
     char errmsg[1024];
 };
 
 /* Sets the handle's message and returns `code`, so callers can write
  * `return rc_fail(db, RECON_EIO, "...")`. */
 int rc_fail(recon_db *db, int code, const char *fmt, ...) RC_PRINTF(3, 4);
+
+/* Every public function that takes the handle starts with this, so that
+ * recon_errmsg describes the most recent call ("no error" after a
+ * success), never an older failure that a later success left behind. */
+static inline void rc_clear_error(recon_db *db) {
+    if (db) db->errmsg[0] = '\0';
+}
 
 /* Maps the handle's last SQLite error to a status and message, prefixed by
  * what we were doing. */
@@ -35,7 +44,11 @@ int rc_exec(recon_db *db, const char *sql);
 int rc_prepare(recon_db *db, const char *sql, sqlite3_stmt **out);
 
 /* Transactions. rc_begin takes the write lock up front (BEGIN IMMEDIATE) so
- * that two writers wait on the busy timeout instead of deadlocking. */
+ * that two writers wait on the busy timeout instead of deadlocking. When
+ * the caller's own transaction is open on the connection (a handle from
+ * recon_open_sqlite), the work runs in a savepoint of it instead: the
+ * caller's COMMIT or ROLLBACK decides, and a failure here undoes only
+ * this call's writes. Not nested: one library call holds one. */
 int rc_begin(recon_db *db);
 int rc_commit(recon_db *db);
 void rc_rollback(recon_db *db);

@@ -372,9 +372,14 @@ int rc_money_format(int64_t minor, int exponent, char *buf, size_t size) {
     return (int)len;
 }
 
+/* The public calls take a code in any case ("eur"), as imported rows do
+ * (ingest upper-cases a row's code before it looks it up here). */
 int recon_currency_exponent(const char *code) {
-    if (code == NULL) return -1;
-    return rc_currency_exponent(code, strnlen(code, 4));
+    if (code == NULL || strnlen(code, 4) != 3) return -1;
+    char up[3];
+    for (size_t i = 0; i < 3; i++)
+        up[i] = (code[i] >= 'a' && code[i] <= 'z') ? (char)(code[i] - 'a' + 'A') : code[i];
+    return rc_currency_exponent(up, 3);
 }
 
 int recon_money_format(int64_t minor, const char *currency, char *buf, size_t size) {
