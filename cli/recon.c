@@ -4,6 +4,7 @@
  *
  * Exit status: 0 clean, 3 imported with rejected rows, 4 a status
  * threshold crossed, 2 usage error, 1 failure. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +60,8 @@ static const struct {
      "\n"
      "Imports each FILE in its own transaction. Re-importing a file is a no-op; rows\n"
      "already stored from an overlapping file are counted as duplicates; bad rows are\n"
-     "kept in the failures table with the reason and the import goes on.\n"
+     "kept in the failures table with the reason and the import goes on. A FILE of\n"
+     "'-' is standard input (a download piped in), recorded as 'stdin'.\n"
      "\n"
      "  --profile NAME       a built-in layout (recon profiles list); without it (and\n"
      "                       without --profile-file) each file's layout is detected\n"
@@ -266,7 +268,53 @@ static int load_profile(const char *name, const char *file, recon_profile **out)
     return EXIT_OK;
 }
 
-static int import_one(recon_db *db, const char *file, const recon_profile *profile,
+/* Standard input ("-"): its start is read first when the layout must be
+ * detected, then handed to the import ahead of the rest of the stream. */
+typedef struct {
+    char *head;
+    size_t len, off;
+    int error; /* errno of a failed read */
+} stdin_src;
+
+#define STDIN_NAME "stdin"
+
+static long long read_stdin(void *payload, char *buf, size_t size) {
+    stdin_src *s = payload;
+    if (s->off < s->len) {
+        size_t n = s->len - s->off < size ? s->len - s->off : size;
+        memcpy(buf, s->head + s->off, n);
+        s->off += n;
+        return (long long)n;
+    }
+    for (;;) {
+        ssize_t got = read(STDIN_FILENO, buf, size);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) s->error = errno;
+        return got;
+    }
+}
+
+/* Up to 64 KiB of standard input into s->head (what detection reads). */
+static int read_stdin_head(stdin_src *s) {
+    enum { HEAD = 64 * 1024 };
+    if (!(s->head = malloc(HEAD))) {
+        cli_error("out of memory");
+        return -1;
+    }
+    while (s->len < HEAD) {
+        ssize_t got = read(STDIN_FILENO, s->head + s->len, HEAD - s->len);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            cli_error(STDIN_NAME ": read error: %s", strerror(errno));
+            return -1;
+        }
+        if (got == 0) break;
+        s->len += (size_t)got;
+    }
+    return 0;
+}
+
+static int import_one(recon_db *db, const char *file, stdin_src *in, const recon_profile *profile,
                       const char *source, int fmt, int first) {
     recon_import_opts opts = RECON_IMPORT_OPTS_INIT;
     recon_import_result res;
@@ -276,9 +324,20 @@ static int import_one(recon_db *db, const char *file, const recon_profile *profi
         opts.progress = on_progress;
         opts.payload = &ps;
     }
-    int rc = recon_import_file(db, file, profile, &opts, &res);
+    int rc;
+    if (in) {
+        opts.file_name = STDIN_NAME;
+        rc = recon_import_read(db, read_stdin, in, profile, &opts, &res);
+    } else {
+        rc = recon_import_file(db, file, profile, &opts, &res);
+    }
     if (ps.shown) fputs("\r\033[K", stderr);
+    char read_error[256];
     const char *error = rc == RECON_OK ? NULL : recon_errmsg(db);
+    if (rc == RECON_EUSER && in && in->error) {
+        snprintf(read_error, sizeof read_error, STDIN_NAME ": read error: %s", strerror(in->error));
+        error = read_error;
+    }
     int unwritten = 0;
     if (fmt == FMT_JSON)
         unwritten = print_import_json(file, source, recon_profile_name(profile), &res,
@@ -330,15 +389,29 @@ static int cmd_import(const cli *c) {
         return status;
     }
     if (fmt == FMT_JSON) printf("[");
+    stdin_src in = {0};
+    int stdin_seen = 0;
     for (int first = 1; i < c->argc; i++, first = 0) {
+        int from_stdin = !strcmp(c->argv[i], "-");
+        const char *file = from_stdin ? STDIN_NAME : c->argv[i];
         /* Without --profile each file's layout is detected on its own. */
         recon_profile *detected = NULL;
         int one = EXIT_OK;
+        if (from_stdin && stdin_seen++) {
+            cli_error("import: standard input ('-') given twice");
+            status = EXIT_FAIL;
+            continue;
+        }
+        if (from_stdin && !profile && read_stdin_head(&in) != 0) {
+            status = EXIT_FAIL;
+            continue;
+        }
         if (!profile) {
             recon_error err;
-            if (recon_profile_detect(c->argv[i], &err, &detected) != RECON_OK) {
+            if ((from_stdin ? recon_profile_detect_buffer(in.head, in.len, file, &err, &detected)
+                            : recon_profile_detect(file, &err, &detected)) != RECON_OK) {
                 if (fmt == FMT_JSON)
-                    print_import_json(c->argv[i], source, NULL, NULL, NULL, err.message, first);
+                    print_import_json(file, source, NULL, NULL, NULL, err.message, first);
                 else
                     cli_error("%s", err.message);
                 status = EXIT_FAIL;
@@ -346,19 +419,20 @@ static int cmd_import(const cli *c) {
             }
             if (fmt == FMT_TEXT) {
                 text_args ta = {0};
-                printf("%s: detected profile %s\n", text_arg(&ta, c->argv[i]),
+                printf("%s: detected profile %s\n", text_arg(&ta, file),
                        text_arg(&ta, recon_profile_name(detected)));
                 text_args_free(&ta);
             }
         }
         const recon_profile *use = profile ? profile : detected;
-        one =
-            import_one(db, c->argv[i], use, source ? source : recon_profile_name(use), fmt, first);
+        one = import_one(db, file, from_stdin ? &in : NULL, use,
+                         source ? source : recon_profile_name(use), fmt, first);
         recon_profile_free(detected);
         /* The worst outcome wins: failure over rejected rows over clean. */
         if (one == EXIT_FAIL || (one == EXIT_REJECTS && status == EXIT_OK)) status = one;
     }
     if (fmt == FMT_JSON) printf("\n]\n");
+    free(in.head);
     recon_close(db);
     recon_profile_free(profile);
     return status;

@@ -59,19 +59,21 @@ const char *recon_version(void);
 
 enum {
     RECON_OK = 0,
-    RECON_ERROR = -1,     /* internal error; see recon_errmsg */
-    RECON_ENOMEM = -2,    /* out of memory */
-    RECON_EIO = -3,       /* a file could not be opened or read */
-    RECON_EDB = -4,       /* SQLite reported an error (full disk, corrupt file, ...) */
-    RECON_EBUSY = -5,     /* the database stayed locked past the busy timeout */
-    RECON_EMISUSE = -6,   /* invalid argument (NULL handle, bad option, ...) */
-    RECON_ENOTFOUND = -7, /* no such profile, source, import, ... */
-    RECON_EPROFILE = -8,  /* a profile is invalid; the message names the key */
-    RECON_EHEADER = -9,   /* a file's header does not fit the profile */
-    RECON_EFORMAT = -10,  /* not a usable CSV text file: empty, binary, bad header row */
-    RECON_ESCHEMA = -11,  /* database schema newer than this library, or a migration a
-                             read-only handle cannot run */
-    RECON_ECONFLICT = -12 /* e.g. a source exists with another type */
+    RECON_ERROR = -1,      /* internal error; see recon_errmsg */
+    RECON_ENOMEM = -2,     /* out of memory */
+    RECON_EIO = -3,        /* a file could not be opened or read */
+    RECON_EDB = -4,        /* SQLite reported an error (full disk, corrupt file, ...) */
+    RECON_EBUSY = -5,      /* the database stayed locked past the busy timeout */
+    RECON_EMISUSE = -6,    /* invalid argument (NULL handle, bad option, ...) */
+    RECON_ENOTFOUND = -7,  /* no such profile, source, import, ... */
+    RECON_EPROFILE = -8,   /* a profile is invalid; the message names the key */
+    RECON_EHEADER = -9,    /* a file's header does not fit the profile */
+    RECON_EFORMAT = -10,   /* not a usable CSV text file: empty, binary, bad header row */
+    RECON_ESCHEMA = -11,   /* database schema newer than this library, or a migration a
+                              read-only handle cannot run */
+    RECON_ECONFLICT = -12, /* e.g. a source exists with another type */
+    RECON_EUSER = -13      /* a callback of the caller's reported a failure of its own
+                              (a read callback returned < 0); nothing was written */
 };
 
 /* A short English description of a status code ("file could not be read").
@@ -243,6 +245,11 @@ const char *recon_profile_builtin_name(size_t index);
  *         fprintf(stderr, "%s\n", err.message);
  */
 int recon_profile_detect(const char *path, recon_error *err, recon_profile **out);
+/* The same over a file's first bytes (a stream's start, before importing
+ * it with recon_import_read): data[0..len), of which the first 64 KiB are
+ * read, as from a file. name is used in messages (NULL: "(buffer)"). */
+int recon_profile_detect_buffer(const void *data, size_t len, const char *name, recon_error *err,
+                                recon_profile **out);
 
 /* The INI text of a built-in profile (static storage), or NULL. */
 const char *recon_profile_builtin_text(const char *name);
@@ -316,6 +323,34 @@ typedef struct {
  *
  * Returns RECON_OK (also when rows were rejected: see out->rows_rejected). */
 int recon_import_file(recon_db *db, const char *path, const recon_profile *profile,
+                      const recon_import_opts *opts, recon_import_result *out);
+
+/* Imports from a stream instead of a path: the bytes of an HTTP body, an
+ * object-store download, a pipe. Everything is as recon_import_file (the
+ * same profile handling, results, failure records, idempotency by the
+ * SHA-256 of the bytes: the same bytes from a file and from a stream are
+ * one import), except that the file name recorded and used in messages is
+ * opts->file_name, else "(buffer)", "(fd N)" or "(stream)".
+ *
+ * The bytes are first copied to an unlinked temporary file (in TMPDIR,
+ * else /tmp), since an import reads its file more than once before it
+ * writes anything (the hash, the encoding, the day/month order): memory
+ * stays bounded whatever the size, and nothing is left behind.
+ *
+ * recon_import_buffer reads data[0..len). recon_import_fd reads fd from
+ * its current position to its end and leaves it open (the caller's).
+ * recon_import_read calls read(payload, buf, size) until it returns 0 (the
+ * end); a return above size is misuse, and one below 0 stops the import
+ * with RECON_EUSER and nothing written.
+ *
+ *     rc = recon_import_fd(db, STDIN_FILENO, profile, &opts, &res);
+ */
+typedef long long (*recon_read_fn)(void *payload, char *buf, size_t size);
+int recon_import_buffer(recon_db *db, const void *data, size_t len, const recon_profile *profile,
+                        const recon_import_opts *opts, recon_import_result *out);
+int recon_import_fd(recon_db *db, int fd, const recon_profile *profile,
+                    const recon_import_opts *opts, recon_import_result *out);
+int recon_import_read(recon_db *db, recon_read_fn read, void *payload, const recon_profile *profile,
                       const recon_import_opts *opts, recon_import_result *out);
 
 /* The character encoding the last recon_import_file on db read its file

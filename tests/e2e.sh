@@ -217,6 +217,25 @@ check "same file again: exit 0" 0 "$rc"
 check "same file again: says already imported" "e2e_psp_small.csv: already imported into source psp as import 1: nothing to do" "$out"
 check "same file again: no new rows" 10 "$(sql 'SELECT count(*) FROM transactions')"
 check "same file again: no new import" 1 "$(sql 'SELECT count(*) FROM imports')"
+# Standard input: '-' is the same bytes as the file, so the same import
+# (in a database of its own, so that the checks below keep their counts).
+main_db=$db
+db=$T/stdin.db
+r import --profile generic_psp --source psp e2e_psp_small.csv
+r import --profile generic_psp --source psp - <e2e_psp_small.csv
+check "stdin, same bytes: exit 0" 0 "$rc"
+check "stdin, same bytes: already imported" "stdin: already imported into source psp as import 1: nothing to do" "$out"
+r import --source psp_stdin - - <e2e_psp_small.csv
+check "stdin twice: exit 1" 1 "$rc"
+check_has "stdin twice: refused once, by name" "recon: import: standard input ('-') given twice" "$err"
+check "stdin twice: the first imported, detected" "stdin: detected profile generic_psp|2|stdin|10" \
+    "$(printf '%s' "$out" | head -n 1)|$(sql "SELECT id, file_name, rows_inserted FROM imports WHERE source_id = (SELECT id FROM sources WHERE name = 'psp_stdin')")"
+check "stdin: the stored rows are the file's" "$(sql "SELECT group_concat(external_id || amount_minor, ',') FROM transactions WHERE import_id = 1")" \
+    "$(sql "SELECT group_concat(external_id || amount_minor, ',') FROM transactions WHERE import_id = 2")"
+r import --format json --profile generic_psp - </dev/null
+check "stdin, empty: exit 1" 1 "$rc"
+check "stdin, empty: the error names stdin" "stdin: empty file" "$(py_json "$T/out" 'd[0]["error"]')"
+db=$main_db
 cp e2e_psp_small.csv renamed_small.csv
 r import --profile generic_psp --source psp renamed_small.csv
 check "same bytes under another name: exit 0" 0 "$rc"

@@ -789,21 +789,27 @@ static int import_locked(importer *im, int fd, const char *source) {
     return finish_import(im);
 }
 
+/* The file behind fd, checked as an import needs it: a regular file (it is
+ * read more than once), not empty. */
+static int check_file(importer *im, int fd) {
+    struct stat stbuf;
+    if (fstat(fd, &stbuf) != 0 || !S_ISREG(stbuf.st_mode))
+        return rc_fail(im->db, RECON_EIO, "%s: not a regular file", im->file_name);
+    if (stbuf.st_size == 0) return rc_fail(im->db, RECON_EFORMAT, "%s: empty file", im->file_name);
+    im->file_size = (uint64_t)stbuf.st_size;
+    im->opened = stbuf;
+    return RECON_OK;
+}
+
 static int open_file(importer *im, const char *path, int *out_fd) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return rc_fail(im->db, RECON_EIO, "%s: cannot open: %s", im->file_name, strerror(errno));
-    struct stat stbuf;
-    if (fstat(fd, &stbuf) != 0 || !S_ISREG(stbuf.st_mode)) {
+    int rc = check_file(im, fd);
+    if (rc) {
         close(fd);
-        return rc_fail(im->db, RECON_EIO, "%s: not a regular file", im->file_name);
+        return rc;
     }
-    if (stbuf.st_size == 0) {
-        close(fd);
-        return rc_fail(im->db, RECON_EFORMAT, "%s: empty file", im->file_name);
-    }
-    im->file_size = (uint64_t)stbuf.st_size;
-    im->opened = stbuf;
     *out_fd = fd;
     return RECON_OK;
 }
@@ -816,49 +822,186 @@ static void importer_free(importer *im) {
     rc_strbuf_free(&im->esc);
 }
 
-int recon_import_file(recon_db *db, const char *path, const recon_profile *profile,
-                      const recon_import_opts *opts, recon_import_result *out) {
-    rc_clear_error(db);
-    if (!db || !path || !profile || !out || (opts && opts->version != RECON_IMPORT_OPTS_VERSION))
-        return rc_fail(db, RECON_EMISUSE, "recon_import_file: invalid argument");
+/* Checks the arguments every import function shares and sets up *im (to
+ * be freed with importer_free, also on failure). name: the file name
+ * recorded when opts names none. */
+static int importer_init(importer *im, recon_db *db, const recon_profile *profile,
+                         const recon_import_opts *opts, recon_import_result *out, const char *fn,
+                         const char *name) {
+    memset(im, 0, sizeof *im);
+    if (!db || !profile || !out || !name || (opts && opts->version != RECON_IMPORT_OPTS_VERSION))
+        return rc_fail(db, RECON_EMISUSE, "%s: invalid argument", fn);
     memset(out, 0, sizeof *out);
     db->import_encoding = NULL;
-    importer im = {0};
-    im.db = db;
-    im.p = profile;
-    im.res = out;
-    im.opts = opts;
-    im.file_name = opts && opts->file_name ? opts->file_name : path;
-    const char *source = opts && opts->source ? opts->source : profile->name;
-    rc_now_utc(im.now);
-    im.sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-    im.file_md = EVP_MD_CTX_new();
-    if (!im.sha256 || !im.file_md || rc_mapper_new(profile, &im.map) != RECON_OK) {
-        importer_free(&im);
-        return rc_fail(db, RECON_ENOMEM, "%s: out of memory", im.file_name);
-    }
-    int fd = -1;
-    int rc = open_file(&im, path, &fd);
-    if (!rc && (rc = rc_begin(db)) != RECON_OK) {
+    im->db = db;
+    im->p = profile;
+    im->res = out;
+    im->opts = opts;
+    im->file_name = opts && opts->file_name ? opts->file_name : name;
+    rc_now_utc(im->now);
+    im->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    im->file_md = EVP_MD_CTX_new();
+    if (!im->sha256 || !im->file_md || rc_mapper_new(profile, &im->map) != RECON_OK)
+        return rc_fail(db, RECON_ENOMEM, "%s: out of memory", im->file_name);
+    return RECON_OK;
+}
+
+/* The import proper of the checked file open on fd, in one transaction. */
+static int import_checked(importer *im, int fd) {
+    recon_db *db = im->db;
+    const char *source = im->opts && im->opts->source ? im->opts->source : im->p->name;
+    int rc = rc_begin(db);
+    if (rc) {
         /* Say which file waited: the CLI imports several in a row. */
         char msg[sizeof db->errmsg];
         memcpy(msg, db->errmsg, sizeof msg);
-        snprintf(db->errmsg, sizeof db->errmsg, "%.256s: %.700s", im.file_name, msg);
+        snprintf(db->errmsg, sizeof db->errmsg, "%.256s: %.700s", im->file_name, msg);
+        return rc;
     }
-    if (!rc) {
-        rc = import_locked(&im, fd, source);
-        finalize_all(&im);
-        if (rc == RECON_OK && !out->already_imported)
-            rc = rc_commit(db);
-        else
-            rc_rollback(db);
-    }
-    if (fd >= 0) close(fd);
-    importer_free(&im);
-    if (rc != RECON_OK) {
-        memset(out, 0, sizeof *out);
-    }
+    rc = import_locked(im, fd, source);
+    finalize_all(im);
+    if (rc == RECON_OK && !im->res->already_imported)
+        rc = rc_commit(db);
+    else
+        rc_rollback(db);
     return rc;
+}
+
+/* Ends any import: frees *im, and on failure leaves no partial result. */
+static int import_done(importer *im, recon_import_result *out, int rc) {
+    importer_free(im);
+    if (rc != RECON_OK && out) memset(out, 0, sizeof *out);
+    return rc;
+}
+
+int recon_import_file(recon_db *db, const char *path, const recon_profile *profile,
+                      const recon_import_opts *opts, recon_import_result *out) {
+    rc_clear_error(db);
+    importer im;
+    int rc = importer_init(&im, db, profile, opts, out, "recon_import_file", path);
+    int fd = -1;
+    if (!rc) rc = open_file(&im, path, &fd);
+    if (!rc) rc = import_checked(&im, fd);
+    if (fd >= 0) close(fd);
+    return import_done(&im, out, rc);
+}
+
+/* ---- imports from a stream ------------------------------------------------------------ */
+
+/* An unlinked temporary file in TMPDIR (else /tmp): nothing is left behind,
+ * even when the process dies. */
+static int spool_open(importer *im, int *out_fd) {
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !dir[0]) dir = "/tmp";
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/recon-import-XXXXXX", dir) >= sizeof path)
+        return rc_fail(im->db, RECON_EIO, "%s: TMPDIR is too long", im->file_name);
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return rc_fail(im->db, RECON_EIO, "%s: cannot create a temporary file in %s: %s",
+                       im->file_name, dir, strerror(errno));
+    unlink(path);
+    *out_fd = fd;
+    return RECON_OK;
+}
+
+static int spool_put(importer *im, int fd, const char *p, size_t n) {
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0)
+            return rc_fail(im->db, RECON_EIO, "%s: cannot write the temporary copy: %s",
+                           im->file_name, w < 0 ? strerror(errno) : "short write");
+        p += w;
+        n -= (size_t)w;
+    }
+    return RECON_OK;
+}
+
+/* Where a stream's bytes come from: a buffer, a descriptor or the
+ * caller's read callback (exactly one). */
+typedef struct {
+    const char *data;
+    size_t len;
+    int fd;
+    recon_read_fn read;
+    void *payload;
+} stream;
+
+static int spool_stream(importer *im, const stream *in, int fd) {
+    if (in->data || (!in->read && in->fd < 0)) return spool_put(im, fd, in->data, in->len);
+    enum { CHUNK = 1 << 16 };
+    char *buf = malloc(CHUNK);
+    if (!buf) return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
+    int rc = RECON_OK;
+    for (;;) {
+        long long got;
+        if (in->read) {
+            got = in->read(in->payload, buf, CHUNK);
+            if (got < 0) {
+                rc = rc_fail(im->db, RECON_EUSER, "%s: the read callback failed (%lld)",
+                             im->file_name, got);
+                break;
+            }
+            if (got > CHUNK) {
+                rc = rc_fail(im->db, RECON_EMISUSE,
+                             "%s: the read callback returned %lld for a %d-byte buffer",
+                             im->file_name, got, (int)CHUNK);
+                break;
+            }
+        } else {
+            got = read(in->fd, buf, CHUNK);
+            if (got < 0 && errno == EINTR) continue;
+            if (got < 0) {
+                rc = rc_fail(im->db, RECON_EIO, "%s: read error: %s", im->file_name,
+                             strerror(errno));
+                break;
+            }
+        }
+        if (got == 0) break;
+        if ((rc = spool_put(im, fd, buf, (size_t)got)) != RECON_OK) break;
+    }
+    free(buf);
+    return rc;
+}
+
+static int import_stream(recon_db *db, const stream *in, const recon_profile *profile,
+                         const recon_import_opts *opts, recon_import_result *out, const char *fn,
+                         const char *name) {
+    rc_clear_error(db);
+    importer im;
+    int rc = importer_init(&im, db, profile, opts, out, fn, name);
+    int fd = -1;
+    if (!rc) rc = spool_open(&im, &fd);
+    if (!rc) rc = spool_stream(&im, in, fd);
+    if (!rc && lseek(fd, 0, SEEK_SET) != 0)
+        rc = rc_fail(db, RECON_EIO, "%s: cannot rewind: %s", im.file_name, strerror(errno));
+    if (!rc) rc = check_file(&im, fd);
+    if (!rc) rc = import_checked(&im, fd);
+    if (fd >= 0) close(fd);
+    return import_done(&im, out, rc);
+}
+
+int recon_import_buffer(recon_db *db, const void *data, size_t len, const recon_profile *profile,
+                        const recon_import_opts *opts, recon_import_result *out) {
+    stream in = {data, len, -1, NULL, NULL};
+    return import_stream(db, &in, profile, opts, out, "recon_import_buffer",
+                         data || !len ? "(buffer)" : NULL);
+}
+
+int recon_import_fd(recon_db *db, int fd, const recon_profile *profile,
+                    const recon_import_opts *opts, recon_import_result *out) {
+    char name[32];
+    snprintf(name, sizeof name, "(fd %d)", fd);
+    stream in = {NULL, 0, fd, NULL, NULL};
+    return import_stream(db, &in, profile, opts, out, "recon_import_fd", fd >= 0 ? name : NULL);
+}
+
+int recon_import_read(recon_db *db, recon_read_fn read, void *payload, const recon_profile *profile,
+                      const recon_import_opts *opts, recon_import_result *out) {
+    stream in = {NULL, 0, -1, read, payload};
+    return import_stream(db, &in, profile, opts, out, "recon_import_read",
+                         read ? "(stream)" : NULL);
 }
 
 const char *recon_import_encoding(const recon_db *db) {

@@ -250,15 +250,43 @@ static void list_names(const verdict *v, size_t n, int score, char *out, size_t 
         }
 }
 
+/* Detection over the file's first bytes, buf[0..len) (malloc'd, taken). */
+static int detect_start(const char *path, char *buf, size_t len, recon_error *err,
+                        recon_profile **out);
+
 int recon_profile_detect(const char *path, recon_error *err, recon_profile **out) {
     if (!path || !out)
         return rc_error_set(err, RECON_EMISUSE, "recon_profile_detect: NULL argument");
     *out = NULL;
     char *buf = malloc(SNIFF_BYTES);
-    verdict *v = calloc(rc_nbuiltin_profiles, sizeof *v);
     size_t len = 0;
-    int rc = buf && v ? read_start(path, buf, &len, err)
-                      : rc_error_set(err, RECON_ENOMEM, "%s: out of memory", path);
+    int rc = buf ? read_start(path, buf, &len, err)
+                 : rc_error_set(err, RECON_ENOMEM, "%s: out of memory", path);
+    if (rc != RECON_OK) {
+        free(buf);
+        return rc;
+    }
+    return detect_start(path, buf, len, err, out);
+}
+
+int recon_profile_detect_buffer(const void *data, size_t len, const char *name, recon_error *err,
+                                recon_profile **out) {
+    if ((!data && len) || !out)
+        return rc_error_set(err, RECON_EMISUSE, "recon_profile_detect_buffer: NULL argument");
+    *out = NULL;
+    if (!name) name = "(buffer)";
+    if (!len) return rc_error_set(err, RECON_EFORMAT, "%s: empty file", name);
+    if (len > SNIFF_BYTES) len = SNIFF_BYTES; /* what a file's detection reads */
+    char *buf = malloc(SNIFF_BYTES);
+    if (!buf) return rc_error_set(err, RECON_ENOMEM, "%s: out of memory", name);
+    memcpy(buf, data, len);
+    return detect_start(name, buf, len, err, out);
+}
+
+static int detect_start(const char *path, char *buf, size_t len, recon_error *err,
+                        recon_profile **out) {
+    verdict *v = calloc(rc_nbuiltin_profiles, sizeof *v);
+    int rc = v ? RECON_OK : rc_error_set(err, RECON_ENOMEM, "%s: out of memory", path);
     if (rc == RECON_OK) rc = as_text(path, &buf, &len, err);
     int best = 0;
     for (size_t i = 0; rc == RECON_OK && i < rc_nbuiltin_profiles; i++) {

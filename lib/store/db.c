@@ -48,6 +48,8 @@ const char *recon_strerror(int status) {
         return "database schema cannot be used by this librecon";
     case RECON_ECONFLICT:
         return "conflict with stored data";
+    case RECON_EUSER:
+        return "a callback of the caller failed";
     default:
         return "unknown status";
     }
