@@ -112,7 +112,19 @@ $(B)/obj/%.o: lib/%.c $(LIB_HDR) include/recon.h $(B)/gen/store/sql_fragments.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
-$(B)/librecon.a: $(LIB_OBJ)
+# Two static archives. librecon.a, the one installed, is a single
+# relocatable object whose only globals are recon_*: the library's own
+# rc_* names are made local (objcopy), so a program with an rc_begin of
+# its own links (tests/link.sh). librecon_internal.a keeps every object as
+# it is, for what tests the internals (the unit tests, benchmarks).
+$(B)/librecon.a: $(LIB_OBJ) Makefile
+	$(CC) -r -nostdlib -o $(B)/obj/librecon_all.o $(LIB_OBJ)
+	objcopy --wildcard --keep-global-symbol='recon_*' $(B)/obj/librecon_all.o \
+	    $(B)/obj/librecon_public.o
+	rm -f $@
+	ar rcs $@ $(B)/obj/librecon_public.o
+
+$(B)/librecon_internal.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
@@ -125,19 +137,19 @@ CLI_SRC := cli/recon.c cli/cli.c cli/recon_failures.c cli/recon_match.c \
 $(B)/recon: $(CLI_SRC) cli/cli.h $(B)/librecon.a
 	$(CC) $(CFLAGS_ALL) -Icli -o $@ $(CLI_SRC) $(B)/librecon.a $(LIBS)
 
-$(B)/tests/%: tests/%.c tests/testutil.h tests/testdb.h $(B)/librecon.a
+$(B)/tests/%: tests/%.c tests/testutil.h tests/testdb.h $(B)/librecon_internal.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/librecon.a $(LIBS) $(CHECK_LIBS)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/librecon_internal.a $(LIBS) $(CHECK_LIBS)
 
-$(B)/bench/%: bench/%.c bench/rng.h $(B)/librecon.a
+$(B)/bench/%: bench/%.c bench/rng.h $(B)/librecon_internal.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/librecon.a $(LIBS)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/librecon_internal.a $(LIBS)
 
 # The benchmark programs share their process, timing and report helpers.
 BENCH_TOOLS := $(B)/bench/bench $(B)/bench/matchbench
-$(BENCH_TOOLS): $(B)/bench/%: bench/%.c bench/benchutil.c bench/benchutil.h $(B)/librecon.a
+$(BENCH_TOOLS): $(B)/bench/%: bench/%.c bench/benchutil.c bench/benchutil.h $(B)/librecon_internal.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Ibench -o $@ $< bench/benchutil.c $(B)/librecon.a $(LIBS)
+	$(CC) $(CFLAGS_ALL) -Ibench -o $@ $< bench/benchutil.c $(B)/librecon_internal.a $(LIBS)
 
 # ---- demo -------------------------------------------------------------------
 DEMO_DB := build/demo.db
@@ -261,10 +273,26 @@ uninstall:
 format:
 	clang-format -i $$(git ls-files 'include/*.h' 'lib/*.c' 'lib/*.h' 'cli/*.c' 'cli/*.h' \
 	    'bench/*.c' 'bench/*.h' 'tests/*.c' 'tests/*.h' 'tests/reliability/*.c' \
-	    'tests/reliability/*.h' 'fuzz/*.c' 'fuzz/*.h' 'scripts/*.c')
+	    'tests/reliability/*.h' 'fuzz/*.c' 'fuzz/*.h' 'scripts/*.c' 'examples/*.c')
 
 clean:
 	rm -rf build
+
+# ---- ABI ----------------------------------------------------------------------
+# The shared library's ABI against the committed baseline abi/librecon.abi
+# (tests/abi.sh, libabigail's abidiff from Debian abigail-tools, installed
+# when missing): an incompatible change fails unless the soname changes.
+# .ci/run runs it. After a deliberate change (functions added, or a new
+# soname), make abi-baseline rewrites the baseline, to commit with it.
+.PHONY: check-abi abi-baseline
+check-abi: $(B)/librecon.so
+	@sh tests/abi.sh $(B)
+
+abi-baseline: $(B)/librecon.so
+	@command -v abidw >/dev/null 2>&1 || sh scripts/apt-install.sh abi-baseline abigail-tools
+	@mkdir -p abi
+	abidw --headers-dir include --no-corpus-path $(B)/librecon.so \
+	    | sed "s| comp-dir-path='[^']*'||" >abi/librecon.abi
 
 # ---- reliability ------------------------------------------------------------
 # Crash consistency (SIGKILL during import and match), concurrent importers
@@ -312,9 +340,10 @@ $(FUZZ_B)/.deps-ok: fuzz/install-deps.sh
 	@touch $@
 
 # The instrumented library is built by the rules above in a sub-make (which
-# must not see this rule: there it is $(B)/librecon.a).
+# must not see this rule: there it is $(B)/librecon_internal.a; the
+# harnesses call internals).
 ifneq ($(B),$(FUZZ_B))
-$(FUZZ_B)/librecon.a: $(LIB_SRC) $(LIB_HDR) include/recon.h scripts/embed.sh \
+$(FUZZ_B)/librecon_internal.a: $(LIB_SRC) $(LIB_HDR) include/recon.h scripts/embed.sh \
                       scripts/sqlembed.py $(wildcard lib/store/sql/*.sql) \
                       scripts/mkerrtable.c $(wildcard data/*.csv data/profiles/*.ini) \
                       data/rules/default.ini | $(FUZZ_B)/.deps-ok
@@ -322,9 +351,9 @@ $(FUZZ_B)/librecon.a: $(LIB_SRC) $(LIB_HDR) include/recon.h scripts/embed.sh \
 	    CFLAGS="-fsanitize=fuzzer-no-link" $@
 endif
 
-$(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_B)/librecon.a
+$(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_B)/librecon_internal.a
 	$(FUZZ_CC) $(STD) $(WARN) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -Iinclude -Ilib -o $@ $< \
-	    $(FUZZ_B)/librecon.a $(LIBS)
+	    $(FUZZ_B)/librecon_internal.a $(LIBS)
 
 # The replay suite compiles the harnesses in.
 $(B)/tests/test_fuzz: $(wildcard fuzz/*.c fuzz/*.h)
@@ -332,9 +361,10 @@ $(B)/tests/test_fuzz: $(wildcard fuzz/*.c fuzz/*.h)
 # ---- hostile input / valgrind -------------------------------------------------
 # test_cli unit-tests the CLI's shared output helpers, so it links cli/cli.c
 # (the pattern rule for tests/ links only the library).
-$(B)/tests/test_cli: tests/test_cli.c cli/cli.c cli/cli.h tests/testutil.h $(B)/librecon.a
+$(B)/tests/test_cli: tests/test_cli.c cli/cli.c cli/cli.h tests/testutil.h $(B)/librecon_internal.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Icli -o $@ tests/test_cli.c cli/cli.c $(B)/librecon.a $(LIBS) $(CHECK_LIBS)
+	$(CC) $(CFLAGS_ALL) -Icli -o $@ tests/test_cli.c cli/cli.c $(B)/librecon_internal.a $(LIBS) \
+	    $(CHECK_LIBS)
 
 # Every recon run of the hostile input catalog (tests/hostile.sh, lean: ~130
 # runs, ~3.5 min) under valgrind memcheck: a memory error or leak fails the

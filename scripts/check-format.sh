@@ -13,8 +13,8 @@ command -v clang-format >/dev/null 2>&1 || sh scripts/apt-install.sh lint clang-
 have=$(clang-format --version | sed -n 's/.*version \([0-9][0-9]*\)\..*/\1/p')
 files=$(git ls-files 'include/*.h' 'lib/*.c' 'lib/*.h' 'cli/*.c' 'cli/*.h' 'bench/*.c' \
     'bench/*.h' 'tests/*.c' 'tests/*.h' 'tests/reliability/*.c' 'tests/reliability/*.h' \
-    'fuzz/*.c' 'fuzz/*.h' 'scripts/*.c' 2>/dev/null)
-[ -n "$files" ] || files=$(find include lib cli bench tests fuzz scripts -name '*.[ch]')
+    'fuzz/*.c' 'fuzz/*.h' 'scripts/*.c' 'examples/*.c' 2>/dev/null)
+[ -n "$files" ] || files=$(find include lib cli bench tests fuzz scripts examples -name '*.[ch]')
 n=$(printf '%s\n' $files | wc -l)
 if [ "$have" != "$want" ]; then
     echo "format: skipped: clang-format $have here, the tree is formatted with $want ($n files)"

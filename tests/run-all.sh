@@ -41,9 +41,11 @@ for t in "$B"/tests/test_*; do
 done
 
 # The CLI scripts: tests/e2e.sh, tests/hostile.sh (the hostile input
-# catalog), then tests/upgrade.sh (databases of earlier releases); each
+# catalog), tests/upgrade.sh (databases of earlier releases), then
+# tests/link.sh (what a program linking the library sees) and
+# tests/examples.sh (examples/ built against the installed library); each
 # ends with "NAME: N passed, M failed".
-for script in e2e hostile upgrade; do
+for script in e2e hostile upgrade link examples; do
     [ -f tests/$script.sh ] || continue
     out=$(RECON="$B/recon" sh tests/$script.sh 2>&1)
     rc=$?
