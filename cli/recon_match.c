@@ -3,6 +3,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -29,6 +30,16 @@ static int resolve_tx(recon_db *db, const char *arg, int64_t *out) {
     int rc = recon_transaction_find(db, source, colon + 1, out);
     if (rc != RECON_OK) cli_error("%s", recon_errmsg(db));
     return rc;
+}
+
+/* On a terminal, a line that says a long run is alive: its step and the
+ * matches so far; cleared before the summary. */
+static int match_progress(const recon_progress *p, void *payload) {
+    int *shown = payload;
+    fprintf(stderr, "\rmatching: step %llu, %llu matches so far", (unsigned long long)p->bytes_done,
+            (unsigned long long)p->rows);
+    *shown = 1;
+    return 0;
 }
 
 /* match --format json: what the run did, then where the transactions stand. */
@@ -74,8 +85,15 @@ static int match_run(const cli *c) {
     o.rules = rules;
     o.dry_run = dry;
     o.actor = actor;
+    int shown = 0;
+    if (fmt == FMT_TEXT && isatty(STDERR_FILENO)) {
+        o.on_progress = match_progress;
+        o.payload = &shown;
+    }
     recon_match_result res;
-    if (recon_match_run(db, &o, &res) != RECON_OK) {
+    int rc = recon_match_run(db, &o, &res);
+    if (shown) fputs("\r\033[K", stderr);
+    if (rc != RECON_OK) {
         cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     } else if (fmt == FMT_JSON) {

@@ -26,7 +26,21 @@
  *   recon_errmsg(db); functions without a handle take an optional
  *   recon_error * to fill.
  * - Options structs carry a `version` field and have an _INIT macro; passing
- *   NULL means defaults.
+ *   NULL means defaults. How they grow without breaking callers:
+ *   - a struct only grows at its end, and each growth raises its
+ *     RECON_*_VERSION by one;
+ *   - the library accepts every version from 1 to its own: the fields an
+ *     older caller's struct lacks are read as zero (their defaults), the
+ *     struct is never read past the caller's version's size;
+ *   - a version above the library's own (a program built against a newer
+ *     header, run with an older library) is RECON_EMISUSE, naming both:
+ *     the library cannot know what the extra fields ask for;
+ *   - the _INIT macros set fields by name, never by position, and every
+ *     field they do not name is zero: initialise with them (or set
+ *     `version` and zero the rest), never with a positional list.
+ *   tests/test_api_growth.c compiles callers against older and newer
+ *   layouts; abi/suppressions tells the ABI check that a field added at the
+ *   end of an options struct is compatible.
  * - Out-parameters come last and are named `out`. The caller owns what it
  *   passes in; what the library returns is either owned by the handle (and
  *   valid until the next call on it, as documented) or freed with the named
@@ -72,8 +86,10 @@ enum {
     RECON_ESCHEMA = -11,   /* database schema newer than this library, or a migration a
                               read-only handle cannot run */
     RECON_ECONFLICT = -12, /* e.g. a source exists with another type */
-    RECON_EUSER = -13      /* a callback of the caller's reported a failure of its own
+    RECON_EUSER = -13,     /* a callback of the caller's reported a failure of its own
                               (a read callback returned < 0); nothing was written */
+    RECON_ECANCELLED = -14 /* the caller's progress callback asked to stop; the call
+                              rolled back what it had written */
 };
 
 /* A short English description of a status code ("file could not be read").
@@ -104,7 +120,7 @@ typedef struct {
 
 #define RECON_OPEN_OPTS_VERSION 1
 /* clang-format off */
-#define RECON_OPEN_OPTS_INIT {RECON_OPEN_OPTS_VERSION, 5000, 0, 0}
+#define RECON_OPEN_OPTS_INIT {.version = RECON_OPEN_OPTS_VERSION, .busy_timeout_ms = 5000}
 /* clang-format on */
 
 /* The schema version this library writes (PRAGMA user_version). A
@@ -273,13 +289,16 @@ typedef struct {
     const char *file_name; /* name recorded for the file; NULL means the path */
     /* Called now and then during a long import (about every 64k rows). */
     void (*progress)(const recon_progress *progress, void *payload);
-    void *payload;
+    void *payload; /* for progress and on_progress */
+    /* Version 2. Called like progress (and once when the file is read);
+     * a non-zero return stops the import: nothing of it is kept, and the
+     * call returns RECON_ECANCELLED. */
+    int (*on_progress)(const recon_progress *progress, void *payload);
 } recon_import_opts;
 
-#define RECON_IMPORT_OPTS_VERSION 1
-/* clang-format off */
-#define RECON_IMPORT_OPTS_INIT {RECON_IMPORT_OPTS_VERSION, NULL, NULL, NULL, NULL}
-/* clang-format on */
+#define RECON_IMPORT_OPTS_VERSION 2
+#define RECON_IMPORT_OPTS_INIT                                                                     \
+    { .version = RECON_IMPORT_OPTS_VERSION }
 
 typedef struct {
     int64_t import_id;        /* the new import, or the earlier one if already_imported */
@@ -455,7 +474,8 @@ typedef struct {
 
 #define RECON_RETRY_OPTS_VERSION 1
 /* clang-format off */
-#define RECON_RETRY_OPTS_INIT {RECON_RETRY_OPTS_VERSION, 1000, 60000, 5, 0, 0}
+#define RECON_RETRY_OPTS_INIT                                                                 \
+    {.version = RECON_RETRY_OPTS_VERSION, .base_ms = 1000, .max_ms = 60000, .max_attempts = 5}
 /* clang-format on */
 #define RECON_NO_RETRY (-1)
 
@@ -582,7 +602,7 @@ typedef struct {
 #define RECON_FAILURE_FILTER_VERSION 1
 /* clang-format off */
 #define RECON_FAILURE_FILTER_INIT                                                             \
-    {RECON_FAILURE_FILTER_VERSION, 0, NULL, NULL, NULL, NULL, NULL, NULL, RECON_FAILURES_ALL}
+    {.version = RECON_FAILURE_FILTER_VERSION, .state = RECON_FAILURES_ALL}
 /* clang-format on */
 
 /* Calls cb for every failure matching `filter` (NULL: all), oldest first.
@@ -609,8 +629,7 @@ typedef struct {
 
 #define RECON_FAILURE_INPUT_VERSION 1
 /* clang-format off */
-#define RECON_FAILURE_INPUT_INIT                                                              \
-    {RECON_FAILURE_INPUT_VERSION, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
+#define RECON_FAILURE_INPUT_INIT {.version = RECON_FAILURE_INPUT_VERSION}
 /* clang-format on */
 
 /* Records a provider failure with its unified classification. The same
@@ -685,12 +704,18 @@ typedef struct {
     const recon_rules *rules; /* NULL: the default rules */
     int dry_run;              /* 1: decide everything, write nothing */
     const char *actor;        /* recorded on the run; NULL: "recon" */
+    /* Version 2. Called as the run goes: bytes_done counts its steps
+     * (loading, each rule of each pass, writing; bytes_total is 0, as a run
+     * does not know its passes ahead), rows the new matches so far. A
+     * non-zero return stops the run: nothing of it is kept, and the call
+     * returns RECON_ECANCELLED. */
+    int (*on_progress)(const recon_progress *progress, void *payload);
+    void *payload;
 } recon_match_opts;
 
-#define RECON_MATCH_OPTS_VERSION 1
-/* clang-format off */
-#define RECON_MATCH_OPTS_INIT {RECON_MATCH_OPTS_VERSION, NULL, 0, NULL}
-/* clang-format on */
+#define RECON_MATCH_OPTS_VERSION 2
+#define RECON_MATCH_OPTS_INIT                                                                      \
+    { .version = RECON_MATCH_OPTS_VERSION }
 
 typedef struct {
     int64_t run_id;             /* 0 for a dry run */

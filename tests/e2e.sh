@@ -975,6 +975,11 @@ r match --dry-run
 check "match --dry-run: exit 0" 0 "$rc"
 check_has "match --dry-run: says so" "dry run, nothing written: 3 new matches (9 transactions), 2 exceptions opened" "$out"
 check "match --dry-run: nothing written" "0|0|0" "$(sql 'SELECT (SELECT count(*) FROM matches), (SELECT count(*) FROM exceptions), (SELECT count(*) FROM match_runs)')"
+check "match on a pipe: no progress line" "" "$err"
+# On a terminal (script(1) gives it one), a progress line, cleared before the summary.
+run script -qec "'$RECON' --db '$db' match --dry-run" /dev/null
+check_has "match on a terminal: a progress line" "matching: step 1, 0 matches so far" "$out"
+check_has "match on a terminal: the last step counts the matches" "3 matches so far$(printf '\r\033[K')dry run, nothing written: 3 new matches" "$out"
 r match --actor nightly
 check "match: exit 0" 0 "$rc"
 check "match: counts" "3 new matches (9 transactions), 2 exceptions opened, 0 closed

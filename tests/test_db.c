@@ -611,10 +611,10 @@ START_TEST(test_errmsg_is_never_null) {
 END_TEST
 
 START_TEST(test_strerror_is_non_empty_and_distinct_for_every_code) {
-    static const int codes[] = {RECON_OK,        RECON_ERROR,   RECON_ENOMEM,  RECON_EIO,
-                                RECON_EDB,       RECON_EBUSY,   RECON_EMISUSE, RECON_ENOTFOUND,
-                                RECON_EPROFILE,  RECON_EHEADER, RECON_EFORMAT, RECON_ESCHEMA,
-                                RECON_ECONFLICT, RECON_EUSER};
+    static const int codes[] = {RECON_OK,        RECON_ERROR,   RECON_ENOMEM,    RECON_EIO,
+                                RECON_EDB,       RECON_EBUSY,   RECON_EMISUSE,   RECON_ENOTFOUND,
+                                RECON_EPROFILE,  RECON_EHEADER, RECON_EFORMAT,   RECON_ESCHEMA,
+                                RECON_ECONFLICT, RECON_EUSER,   RECON_ECANCELLED};
     const size_t n = sizeof codes / sizeof codes[0];
     for (size_t i = 0; i < n; i++) {
         const char *s = recon_strerror(codes[i]);

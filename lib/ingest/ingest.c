@@ -35,6 +35,7 @@
 #include "profile/profile.h"
 #include "store/store.h"
 #include "util/encoding.h"
+#include "util/opts.h"
 
 #define PROGRESS_EVERY 65536
 #define HASH_LEN 32       /* a file's SHA-256 */
@@ -53,8 +54,9 @@ typedef struct {
     EVP_MD *sha256;
     EVP_MD_CTX *file_md;
     recon_import_result *res;
-    const recon_import_opts *opts;
-    uint64_t progress_at; /* rows_read at the last progress report */
+    const recon_import_opts *opts; /* &opts_copy, or NULL */
+    recon_import_opts opts_copy;   /* the caller's, of any version, as the current one */
+    uint64_t progress_at;          /* rows_read at the last progress report */
     uint64_t file_size;
     struct stat opened; /* the file as it was when opened, to notice a change */
     char now[21];
@@ -526,20 +528,27 @@ static int read_header(importer *im, rc_csv *r) {
     return bind_header(im, &row);
 }
 
-static void report_progress(const importer *im, const rc_csv *r) {
-    if (!im->opts || !im->opts->progress) return;
+/* Tells the caller's callbacks how far the import is; RECON_ECANCELLED
+ * when on_progress asks to stop. */
+static int report_progress(const importer *im, const rc_csv *r) {
+    if (!im->opts || (!im->opts->progress && !im->opts->on_progress)) return RECON_OK;
     recon_progress pr = {rc_csv_bytes(r), im->file_size, im->res->rows_read};
-    im->opts->progress(&pr, im->opts->payload);
+    if (im->opts->progress) im->opts->progress(&pr, im->opts->payload);
+    if (im->opts->on_progress && im->opts->on_progress(&pr, im->opts->payload) != 0)
+        return rc_fail(im->db, RECON_ECANCELLED,
+                       "%s: import cancelled by the progress callback at row %llu: nothing kept",
+                       im->file_name, (unsigned long long)im->res->rows_read);
+    return RECON_OK;
 }
 
 /* Reports progress once per PROGRESS_EVERY rows read. Records that are not
  * rows (headers, trailers, totals rows) leave rows_read as it is: they
  * must not report again, least of all all those before the first row. */
-static void progress_tick(importer *im, const rc_csv *r) {
+static int progress_tick(importer *im, const rc_csv *r) {
     uint64_t n = im->res->rows_read;
-    if (n == 0 || n % PROGRESS_EVERY != 0 || n == im->progress_at) return;
+    if (n == 0 || n % PROGRESS_EVERY != 0 || n == im->progress_at) return RECON_OK;
     im->progress_at = n;
-    report_progress(im, r);
+    return report_progress(im, r);
 }
 
 /* The statement reader's message (BAI2, MT940, camt or OFX). */
@@ -595,8 +604,7 @@ static int read_rows(importer *im, rc_csv *r) {
             rc = statement_structure(im, &row);
         else
             rc = process_row(im, &row);
-        if (rc != RECON_OK) return rc;
-        progress_tick(im, r);
+        if (rc != RECON_OK || (rc = progress_tick(im, r)) != RECON_OK) return rc;
     }
     if (rc != RC_CSV_EOF) return read_fail(im, rc, r);
     /* A header-less file with no rows is nothing to import; but a
@@ -610,8 +618,7 @@ static int read_rows(importer *im, rc_csv *r) {
     if (!im->p->header && im->res->rows_read == 0 &&
         !(im->p->format != RC_FORMAT_CSV && statements))
         return rc_fail(im->db, RECON_EFORMAT, "%s: empty file: no rows", im->file_name);
-    report_progress(im, r);
-    return RECON_OK;
+    return report_progress(im, r);
 }
 
 /* The rows and the digest describe the bytes read; the import record
@@ -829,14 +836,23 @@ static int importer_init(importer *im, recon_db *db, const recon_profile *profil
                          const recon_import_opts *opts, recon_import_result *out, const char *fn,
                          const char *name) {
     memset(im, 0, sizeof *im);
-    if (!db || !profile || !out || !name || (opts && opts->version != RECON_IMPORT_OPTS_VERSION))
+    static const size_t sizes[] = {0, offsetof(recon_import_opts, on_progress),
+                                   sizeof(recon_import_opts)};
+    _Static_assert(sizeof sizes / sizeof *sizes == RECON_IMPORT_OPTS_VERSION + 1,
+                   "a size for every version");
+    if (opts && rc_opts_copy(opts, RECON_IMPORT_OPTS_VERSION, sizes, &im->opts_copy,
+                             sizeof im->opts_copy) != 0)
+        return rc_fail(db, RECON_EMISUSE,
+                       "%s: recon_import_opts version %u; this library takes 1 to %d", fn,
+                       opts->version, RECON_IMPORT_OPTS_VERSION);
+    if (!db || !profile || !out || !name)
         return rc_fail(db, RECON_EMISUSE, "%s: invalid argument", fn);
     memset(out, 0, sizeof *out);
     db->import_encoding = NULL;
     im->db = db;
     im->p = profile;
     im->res = out;
-    im->opts = opts;
+    im->opts = opts ? &im->opts_copy : NULL;
     im->file_name = opts && opts->file_name ? opts->file_name : name;
     rc_now_utc(im->now);
     im->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);

@@ -12,6 +12,7 @@
 
 #include "match/match.h"
 #include "util/calendar.h"
+#include "util/opts.h"
 #include "util/record.h"
 
 /* ---- loading ------------------------------------------------------------------------------ */
@@ -531,12 +532,34 @@ static int run_pass_rule(recon_db *db, rc_engine *e, size_t i, int64_t run_id, c
     return rc;
 }
 
+/* Tells the caller's callback of one more step; RECON_ECANCELLED when it
+ * asks to stop. */
+static int step_done(recon_db *db, const recon_match_opts *o, uint64_t *step,
+                     const recon_match_result *out) {
+    ++*step;
+    recon_progress pr = {*step, 0, out->matches};
+    if (o->on_progress && o->on_progress(&pr, o->payload) != 0)
+        return rc_fail(db, RECON_ECANCELLED,
+                       "match run cancelled by the progress callback after step %llu:"
+                       " nothing kept",
+                       (unsigned long long)*step);
+    return RECON_OK;
+}
+
 int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_result *out) {
     rc_clear_error(db);
-    const recon_match_opts defaults = RECON_MATCH_OPTS_INIT;
-    const recon_match_opts *o = opts ? opts : &defaults;
-    if (!db || !out || o->version != RECON_MATCH_OPTS_VERSION)
-        return rc_fail(db, RECON_EMISUSE, "recon_match_run: invalid argument");
+    static const size_t sizes[] = {0, offsetof(recon_match_opts, on_progress),
+                                   sizeof(recon_match_opts)};
+    _Static_assert(sizeof sizes / sizeof *sizes == RECON_MATCH_OPTS_VERSION + 1,
+                   "a size for every version");
+    recon_match_opts ov = RECON_MATCH_OPTS_INIT;
+    if (opts && rc_opts_copy(opts, RECON_MATCH_OPTS_VERSION, sizes, &ov, sizeof ov) != 0)
+        return rc_fail(db, RECON_EMISUSE,
+                       "recon_match_run: recon_match_opts version %u; this"
+                       " library takes 1 to %d",
+                       opts->version, RECON_MATCH_OPTS_VERSION);
+    const recon_match_opts *o = &ov;
+    if (!db || !out) return rc_fail(db, RECON_EMISUSE, "recon_match_run: invalid argument");
     memset(out, 0, sizeof *out);
     recon_rules *own = NULL;
     const recon_rules *rules = o->rules;
@@ -559,6 +582,8 @@ int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_resu
     if (!rc) rc = load_vetoes(db, &s.veto);
     if (!rc) rc = rc_rows_load(db, rules, &s.taken, &s.rows);
     if (!rc && rc_engine_start(&s)) rc = rc_fail(db, RECON_ENOMEM, "matching: out of memory");
+    uint64_t step = 0;
+    if (!rc) rc = step_done(db, o, &step, out);
     if (!rc) rc = start_run(db, rules, actor, now, &run_id);
     /* Passes over all rules until one makes no match: a later rule taking
      * a candidate can settle an earlier rule's tie, and leaving that to the
@@ -568,13 +593,16 @@ int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_resu
     for (int made = 1; !rc && made;) {
         made = 0;
         rc_engine_pass(&s);
-        for (size_t i = 0; !rc && i < rules->n; i++)
+        for (size_t i = 0; !rc && i < rules->n; i++) {
             rc = run_pass_rule(db, &s, i, run_id, actor, now, out, &made);
+            if (!rc) rc = step_done(db, o, &step, out);
+        }
     }
     if (!rc) rc_engine_finish(&s);
     if (!rc) rc = write_exceptions(db, &s, run_id, now, out);
     if (!rc) rc = finish_run(db, run_id, out);
     if (!rc) rc = count_after(db, &s.taken, out);
+    if (!rc) rc = step_done(db, o, &step, out);
     if (rc == RECON_OK && !o->dry_run) {
         out->run_id = run_id;
         rc = rc_commit(db);

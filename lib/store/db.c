@@ -50,6 +50,8 @@ const char *recon_strerror(int status) {
         return "conflict with stored data";
     case RECON_EUSER:
         return "a callback of the caller failed";
+    case RECON_ECANCELLED:
+        return "cancelled by the caller";
     default:
         return "unknown status";
     }

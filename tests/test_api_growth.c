@@ -1,0 +1,287 @@
+/* Tests for how the options structs grow (include/recon.h, "How they
+ * grow") and for stopping long calls: a caller built against an older
+ * header passes a smaller struct, which the library never reads past (it
+ * sits against a guard page here); a newer one is refused by name; and a
+ * progress callback that asks to stop leaves the database exactly as it
+ * was, for an import and for a match run. Real databases, real files. */
+#include <sqlite3.h>
+#include <sys/mman.h>
+
+#include "recon.h"
+#include "testdb.h"
+
+static char tmp[256], dbpath[512];
+static recon_db *db;
+static sqlite3 *sq;
+
+static void setup(void) {
+    tu_books_open(tmp, sizeof tmp, dbpath, sizeof dbpath, &db, &sq);
+}
+
+static void teardown(void) {
+    tu_books_close(tmp, db, sq);
+}
+
+/* Version 1 of the two structs that are at version 2, as a program built
+ * against the older header lays them out. */
+typedef struct {
+    unsigned version;
+    const char *source;
+    const char *file_name;
+    void (*progress)(const recon_progress *progress, void *payload);
+    void *payload;
+} import_opts_v1;
+
+typedef struct {
+    unsigned version;
+    const recon_rules *rules;
+    int dry_run;
+    const char *actor;
+} match_opts_v1;
+
+/* n bytes that end where an unreadable page begins: reading one byte past
+ * them faults. */
+static void *against_guard(size_t n, void **map) {
+    long page = sysconf(_SC_PAGESIZE);
+    char *m =
+        mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne(m, MAP_FAILED);
+    ck_assert_int_eq(mprotect(m + page, (size_t)page, PROT_NONE), 0);
+    *map = m;
+    return m + page - n;
+}
+
+static void release(void *map) {
+    munmap(map, (size_t)sysconf(_SC_PAGESIZE) * 2);
+}
+
+/* Every table's rows, as text: "exactly as before" compares these. */
+static char *everything(void) {
+    sqlite3_str *out = sqlite3_str_new(sq);
+    sqlite3_stmt *t;
+    ck_assert_int_eq(sqlite3_prepare_v2(sq,
+                                        "SELECT name FROM sqlite_schema WHERE type = 'table'"
+                                        " ORDER BY name",
+                                        -1, &t, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(t) == SQLITE_ROW) {
+        char *sql =
+            sqlite3_mprintf("SELECT * FROM \"%w\"", (const char *)sqlite3_column_text(t, 0));
+        sqlite3_stmt *st;
+        ck_assert_int_eq(sqlite3_prepare_v2(sq, sql, -1, &st, NULL), SQLITE_OK);
+        sqlite3_str_appendf(out, "\n== %s", sql);
+        while (sqlite3_step(st) == SQLITE_ROW)
+            for (int c = 0; c < sqlite3_column_count(st); c++) {
+                const char *v = (const char *)sqlite3_column_text(st, c);
+                sqlite3_str_appendf(out, "%s|%s", c ? "" : "\n", v ? v : "NULL");
+            }
+        sqlite3_finalize(st);
+        sqlite3_free(sql);
+    }
+    sqlite3_finalize(t);
+    char *s = sqlite3_str_finish(out);
+    char *copy = strdup(s ? s : "");
+    sqlite3_free(s);
+    return copy;
+}
+
+/* A generic_psp file of n charges. */
+static void write_charges(const char *path, int n) {
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "id,type,created,amount,fee,currency\n");
+    for (int i = 0; i < n; i++)
+        fprintf(f, "ch_%07d,charge,2024-05-%02dT10:00:00Z,%d.%02d,0.30,EUR\n", i, 1 + i % 28,
+                10 + i % 90, i % 100);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+static recon_profile *builtin(const char *name) {
+    recon_profile *p = NULL;
+    ck_assert_int_eq(recon_profile_builtin(name, NULL, &p), RECON_OK);
+    return p;
+}
+
+/* ---- versions -------------------------------------------------------------------------- */
+
+START_TEST(test_an_older_callers_import_opts_are_read_to_their_size_only) {
+    char csv[600];
+    snprintf(csv, sizeof csv, "%s/c.csv", tmp);
+    write_charges(csv, 10);
+    void *map;
+    import_opts_v1 *v1 = against_guard(sizeof *v1, &map);
+    *v1 = (import_opts_v1){.version = 1, .source = "old_caller"};
+    recon_profile *p = builtin("generic_psp");
+    recon_import_result res;
+    ck_assert_msg(recon_import_file(db, csv, p, (const recon_import_opts *)v1, &res) == RECON_OK,
+                  "%s", recon_errmsg(db));
+    ck_assert_uint_eq(res.rows_inserted, 10);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM sources WHERE name = 'old_caller'"), 1);
+    release(map);
+    recon_profile_free(p);
+}
+END_TEST
+
+START_TEST(test_an_older_callers_match_opts_are_read_to_their_size_only) {
+    void *map;
+    match_opts_v1 *v1 = against_guard(sizeof *v1, &map);
+    *v1 = (match_opts_v1){.version = 1, .actor = "old_caller", .dry_run = 0};
+    recon_match_result r;
+    ck_assert_msg(recon_match_run(db, (const recon_match_opts *)v1, &r) == RECON_OK, "%s",
+                  recon_errmsg(db));
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM match_runs WHERE actor = 'old_caller'"), 1);
+    release(map);
+}
+END_TEST
+
+START_TEST(test_a_newer_callers_version_is_refused_by_name) {
+    recon_import_opts io = RECON_IMPORT_OPTS_INIT;
+    io.version = RECON_IMPORT_OPTS_VERSION + 1;
+    recon_import_result res;
+    recon_profile *p = builtin("generic_psp");
+    ck_assert_int_eq(recon_import_file(db, "nowhere.csv", p, &io, &res), RECON_EMISUSE);
+    ck_assert_str_eq(recon_errmsg(db),
+                     "recon_import_file: recon_import_opts version 3; this library takes 1 to 2");
+    io.version = 0;
+    ck_assert_int_eq(recon_import_file(db, "nowhere.csv", p, &io, &res), RECON_EMISUSE);
+    recon_match_opts mo = RECON_MATCH_OPTS_INIT;
+    mo.version = 99;
+    recon_match_result r;
+    ck_assert_int_eq(recon_match_run(db, &mo, &r), RECON_EMISUSE);
+    ck_assert_str_eq(recon_errmsg(db),
+                     "recon_match_run: recon_match_opts version 99; this library takes 1 to 2");
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM match_runs"), 0);
+    recon_profile_free(p);
+}
+END_TEST
+
+/* The _INIT macros name their fields: the ones they leave out are zero. */
+START_TEST(test_init_macros_set_versions_and_defaults_by_name) {
+    recon_open_opts o = RECON_OPEN_OPTS_INIT;
+    ck_assert_uint_eq(o.version, RECON_OPEN_OPTS_VERSION);
+    ck_assert_int_eq(o.busy_timeout_ms, 5000);
+    ck_assert_int_eq(o.read_only, 0);
+    recon_import_opts io = RECON_IMPORT_OPTS_INIT;
+    ck_assert_uint_eq(io.version, 2);
+    ck_assert_ptr_null(io.on_progress);
+    recon_match_opts mo = RECON_MATCH_OPTS_INIT;
+    ck_assert_uint_eq(mo.version, 2);
+    ck_assert_ptr_null(mo.on_progress);
+    recon_retry_opts ro = RECON_RETRY_OPTS_INIT;
+    ck_assert_int_eq(ro.base_ms, 1000);
+    ck_assert_int_eq(ro.max_ms, 60000);
+    ck_assert_int_eq(ro.max_attempts, 5);
+    ck_assert_int_eq(ro.jitter, 0);
+    recon_failure_filter ff = RECON_FAILURE_FILTER_INIT;
+    ck_assert_int_eq(ff.state, RECON_FAILURES_ALL);
+}
+END_TEST
+
+/* ---- stopping -------------------------------------------------------------------------- */
+
+typedef struct {
+    int calls, stop_at;
+    uint64_t last_rows, last_step;
+} stopper;
+
+static int stop_when(const recon_progress *pr, void *payload) {
+    stopper *s = payload;
+    s->calls++;
+    s->last_rows = pr->rows;
+    s->last_step = pr->bytes_done;
+    return s->calls == s->stop_at;
+}
+
+START_TEST(test_a_cancelled_import_leaves_the_database_as_it_was) {
+    char small[600], big[600];
+    snprintf(small, sizeof small, "%s/small.csv", tmp);
+    snprintf(big, sizeof big, "%s/big.csv", tmp);
+    write_charges(small, 5);
+    write_charges(big, 70000); /* past one progress report (every 65,536 rows) */
+    recon_profile *p = builtin("generic_psp");
+    recon_import_result res;
+    ck_assert_int_eq(recon_import_file(db, small, p, NULL, &res), RECON_OK);
+    char *before = everything();
+
+    recon_import_opts io = RECON_IMPORT_OPTS_INIT;
+    stopper s = {0, 1, 0, 0};
+    io.on_progress = stop_when;
+    io.payload = &s;
+    ck_assert_int_eq(recon_import_file(db, big, p, &io, &res), RECON_ECANCELLED);
+    ck_assert_uint_eq(s.last_rows, 65536); /* stopped mid-file */
+    ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "cancelled by the progress callback"));
+    ck_assert_int_eq(res.import_id, 0);
+    char *after = everything();
+    ck_assert_str_eq(after, before);
+    free(after);
+    /* The last report, when the whole file is read, may stop it too. */
+    s = (stopper){0, 2, 0, 0};
+    ck_assert_int_eq(recon_import_file(db, big, p, &io, &res), RECON_ECANCELLED);
+    ck_assert_uint_eq(s.last_rows, 70000);
+    after = everything();
+    ck_assert_str_eq(after, before);
+    free(after);
+    /* Not stopped: the same file imports, and was reported on twice. */
+    s = (stopper){0, 0, 0, 0};
+    ck_assert_int_eq(recon_import_file(db, big, p, &io, &res), RECON_OK);
+    ck_assert_uint_eq(res.rows_read, 70000);
+    ck_assert_uint_eq(res.rows_inserted, 69995); /* the small file's 5 are duplicates */
+    ck_assert_int_eq(s.calls, 2);
+    free(before);
+    recon_profile_free(p);
+}
+END_TEST
+
+START_TEST(test_a_cancelled_match_run_leaves_the_database_as_it_was) {
+    tu_import(db, "data/samples/stripe_payouts_2024-03.csv", "stripe_payout_itemized", "stripe");
+    tu_import(db, "data/samples/bank_2024-03.bai", "bai2", "bank");
+    char *before = everything();
+    recon_match_opts mo = RECON_MATCH_OPTS_INIT;
+    stopper s = {0, 0, 0, 0};
+    mo.on_progress = stop_when;
+    mo.payload = &s;
+    /* A dry run counts the steps (and what would match). */
+    mo.dry_run = 1;
+    recon_match_result r;
+    ck_assert_int_eq(recon_match_run(db, &mo, &r), RECON_OK);
+    int steps = s.calls;
+    ck_assert_int_ge(steps, 3); /* loading, the rules, writing */
+    ck_assert_uint_gt(r.matches, 0);
+    mo.dry_run = 0;
+    for (int at = 1; at <= steps; at++) {
+        s = (stopper){0, at, 0, 0};
+        ck_assert_int_eq(recon_match_run(db, &mo, &r), RECON_ECANCELLED);
+        ck_assert_uint_eq(s.last_step, (uint64_t)at);
+        ck_assert_uint_eq(r.matches, 0);
+        char *after = everything();
+        ck_assert_msg(!strcmp(after, before), "cancelled at step %d of %d changed the database", at,
+                      steps);
+        free(after);
+    }
+    s = (stopper){0, 0, 0, 0};
+    ck_assert_int_eq(recon_match_run(db, &mo, &r), RECON_OK);
+    ck_assert_uint_gt(r.matches, 0);
+    ck_assert_uint_eq(s.last_rows, r.matches);
+    free(before);
+}
+END_TEST
+
+static Suite *growth_suite(void) {
+    Suite *s = suite_create("api_growth");
+    TCase *tc = tcase_create("growth");
+    tcase_add_unchecked_fixture(tc, tu_base_setup, tu_base_teardown);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_an_older_callers_import_opts_are_read_to_their_size_only);
+    tcase_add_test(tc, test_an_older_callers_match_opts_are_read_to_their_size_only);
+    tcase_add_test(tc, test_a_newer_callers_version_is_refused_by_name);
+    tcase_add_test(tc, test_init_macros_set_versions_and_defaults_by_name);
+    tcase_add_test(tc, test_a_cancelled_import_leaves_the_database_as_it_was);
+    tcase_add_test(tc, test_a_cancelled_match_run_leaves_the_database_as_it_was);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) {
+    return tu_run(growth_suite());
+}
