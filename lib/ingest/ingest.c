@@ -853,7 +853,7 @@ static int importer_init(importer *im, recon_db *db, const recon_profile *profil
     im->p = profile;
     im->res = out;
     im->opts = opts ? &im->opts_copy : NULL;
-    im->file_name = opts && opts->file_name ? opts->file_name : name;
+    im->file_name = im->opts && im->opts->file_name ? im->opts->file_name : name;
     rc_now_utc(im->now);
     im->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
     im->file_md = EVP_MD_CTX_new();

@@ -277,6 +277,13 @@ static int new_handle(recon_db **out, recon_db **db) {
     return RECON_OK;
 }
 
+/* Options both openers refuse (the defaults never are): another version,
+ * a negative busy timeout or cache size. */
+static int bad_opts(const recon_open_opts *opts) {
+    return opts && (opts->version != RECON_OPEN_OPTS_VERSION || opts->busy_timeout_ms < 0 ||
+                    opts->cache_kib < 0);
+}
+
 int recon_open_sqlite(struct sqlite3 *sql, const recon_open_opts *opts, recon_db **out) {
     recon_open_opts defaults = RECON_OPEN_OPTS_INIT;
     const recon_open_opts *o = opts ? opts : &defaults;
@@ -284,8 +291,7 @@ int recon_open_sqlite(struct sqlite3 *sql, const recon_open_opts *opts, recon_db
     int rc = new_handle(out, &db);
     if (rc) return rc;
     db->borrowed = 1;
-    if (!sql || (opts && opts->version != RECON_OPEN_OPTS_VERSION) || o->busy_timeout_ms < 0 ||
-        o->cache_kib < 0)
+    if (!sql || bad_opts(opts))
         return rc_fail(db, RECON_EMISUSE, "recon_open_sqlite: invalid connection or options");
     db->sql = sql;
     /* The busy timeout is set only when the caller passes options: the
@@ -301,8 +307,7 @@ int recon_open(const char *path, const recon_open_opts *opts, recon_db **out) {
     recon_db *db;
     int rc = new_handle(out, &db);
     if (rc) return rc;
-    if (!path || (opts && opts->version != RECON_OPEN_OPTS_VERSION) || o->busy_timeout_ms < 0 ||
-        o->cache_kib < 0)
+    if (!path || bad_opts(opts))
         return rc_fail(db, RECON_EMISUSE, "recon_open: invalid path or options");
 
     int flags = o->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
