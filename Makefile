@@ -16,8 +16,8 @@
 # public header, cli/ the recon command, bench/ the benchmarks and their data
 # generators, scripts/ build, lint and install helpers, tests/ and fuzz/.
 
-VERSION   := 0.1.0
-SOVERSION := 0
+VERSION   := 0.2.0
+SOVERSION := 1
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin

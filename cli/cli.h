@@ -99,7 +99,7 @@ int json_line(FILE *f, json_t *v);
  * writes "[" before the rows and "\n]\n" after them. */
 int json_row(FILE *f, json_t *row, int first);
 /* What a recon_*_each callback returns when json_row failed: the walk
- * stops and returns it, and stderr has said why already. */
+ * stops with RECON_ECANCELLED, and stderr has said why already. */
 enum { WALK_STOPPED = 1 };
 
 /* "text", "json" and, when allow_csv, "csv". Returns 0 or -1. */

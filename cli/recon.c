@@ -259,7 +259,7 @@ static int print_import_json(const char *file, const char *source, const char *p
 }
 
 static int load_profile(const char *name, const char *file, recon_profile **out) {
-    recon_error err = {0};
+    recon_error err = RECON_ERROR_INIT;
     int rc = file ? recon_profile_load(file, &err, out) : recon_profile_builtin(name, &err, out);
     if (rc != RECON_OK) {
         cli_error("%s", err.message);
@@ -317,7 +317,7 @@ static int read_stdin_head(stdin_src *s) {
 static int import_one(recon_db *db, const char *file, stdin_src *in, const recon_profile *profile,
                       const char *source, int fmt, int first) {
     recon_import_opts opts = RECON_IMPORT_OPTS_INIT;
-    recon_import_result res;
+    recon_import_result res = RECON_IMPORT_RESULT_INIT;
     progress_state ps = {file, 0};
     opts.source = source;
     if (fmt == FMT_TEXT && isatty(STDERR_FILENO)) {
@@ -407,7 +407,7 @@ static int cmd_import(const cli *c) {
             continue;
         }
         if (!profile) {
-            recon_error err;
+            recon_error err = RECON_ERROR_INIT;
             if ((from_stdin ? recon_profile_detect_buffer(in.head, in.len, file, &err, &detected)
                             : recon_profile_detect(file, &err, &detected)) != RECON_OK) {
                 if (fmt == FMT_JSON)
@@ -505,7 +505,7 @@ static int cmd_summary(const cli *c) {
         printf("[");
     int rc = recon_summary_each(db, print_summary_row, &ls);
     if (rc != RECON_OK) {
-        if (rc != WALK_STOPPED) cli_error("%s", recon_errmsg(db));
+        if (rc != RECON_ECANCELLED) cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     }
     if (ls.fmt == FMT_JSON) printf("\n]\n");
@@ -526,7 +526,7 @@ static int profiles_list(const cli *c) {
     if (fmt == FMT_JSON) printf("[");
     for (size_t i = 0; i < recon_profile_builtin_count(); i++) {
         recon_profile *p;
-        recon_error err;
+        recon_error err = RECON_ERROR_INIT;
         if (recon_profile_builtin(recon_profile_builtin_name(i), &err, &p) != RECON_OK) {
             cli_error("built-in profile is invalid: %s", err.message);
             return EXIT_FAIL;
@@ -563,7 +563,7 @@ static int profiles_detect(const cli *c) {
     if (c->argc < 3) return usage_error("profiles detect: give one or more FILEs");
     for (int i = 2; i < c->argc; i++) {
         recon_profile *p = NULL;
-        recon_error err;
+        recon_error err = RECON_ERROR_INIT;
         if (recon_profile_detect(c->argv[i], &err, &p) != RECON_OK) {
             cli_error("%s", err.message);
             status = EXIT_FAIL;

@@ -134,7 +134,7 @@ static int errors_classify(const cli *c) {
     if (parse_http(a.http, &status) != 0)
         return usage_error("errors classify: --http takes a status from 0 to 999, not '%s'",
                            a.http);
-    recon_error_info e;
+    recon_error_info e = RECON_ERROR_INFO_INIT;
     recon_error_classify_message(a.provider, status, a.code, a.message, &e);
     warn_unknown_provider(a.provider);
     if (a.fmt == FMT_JSON) return json_line(stdout, info_json(&e)) ? EXIT_FAIL : EXIT_OK;
@@ -151,7 +151,7 @@ static int errors_parse(const cli *c) {
     size_t len;
     char *body = read_body(a.body, &len);
     if (!body) return EXIT_FAIL;
-    recon_provider_failure f;
+    recon_provider_failure f = RECON_PROVIDER_FAILURE_INIT;
     recon_failure_from_response(a.provider, status, body, len, &f);
     free(body);
     warn_unknown_provider(a.provider);
@@ -216,7 +216,7 @@ static int errors_list(const cli *c) {
     if (fmt == FMT_JSON) printf("[");
     int n = 0;
     for (size_t k = 0; k < recon_error_table_count(); k++) {
-        recon_error_row r;
+        recon_error_row r = RECON_ERROR_ROW_INIT;
         recon_error_table_row(k, &r);
         if (provider && strcasecmp(provider, r.provider) != 0) continue;
         char status[8];
@@ -406,7 +406,7 @@ static int failures_list(const cli *c) {
     int rc = recon_failures_each(db, &filter, print_failure, &ls);
     if (ls.fmt == FMT_JSON) printf("\n]\n");
     if (rc != RECON_OK) {
-        if (rc != WALK_STOPPED) cli_error("%s", recon_errmsg(db));
+        if (rc != RECON_ECANCELLED) cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     } else if (ls.fmt == FMT_TEXT) {
         printf("%ld failure%s\n", ls.count, ls.count == 1 ? "" : "s");
@@ -441,7 +441,7 @@ static int failures_record(const cli *c) {
     warn_unknown_provider(in.provider);
     if (http && parse_http(http, &in.http_status))
         return usage_error("failures record: --http takes a status from 0 to 999, not '%s'", http);
-    recon_provider_failure pf;
+    recon_provider_failure pf = RECON_PROVIDER_FAILURE_INIT;
     if (body_path) {
         size_t len;
         char *body = read_body(body_path, &len);
@@ -546,7 +546,7 @@ static int failures_summary(const cli *c) {
         printf("[");
     int rc = recon_failures_summary_each(db, print_summary, &ls);
     if (rc != RECON_OK) {
-        if (rc != WALK_STOPPED) cli_error("%s", recon_errmsg(db));
+        if (rc != RECON_ECANCELLED) cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     }
     if (ls.fmt == FMT_JSON) printf("\n]\n");

@@ -8,7 +8,7 @@
 #include "cli.h"
 
 static int load_rules(const char *path, recon_rules **out) {
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     int rc = path ? recon_rules_load(path, &err, out) : recon_rules_default(&err, out);
     if (rc != RECON_OK) {
         cli_error("%s", err.message);
@@ -90,7 +90,7 @@ static int match_run(const cli *c) {
         o.on_progress = match_progress;
         o.payload = &shown;
     }
-    recon_match_result res;
+    recon_match_result res = RECON_MATCH_RESULT_INIT;
     int rc = recon_match_run(db, &o, &res);
     if (shown) fputs("\r\033[K", stderr);
     if (rc != RECON_OK) {
@@ -452,7 +452,7 @@ int cmd_export(const cli *c) {
         printf("[");
     int rc = recon_export_each(db, kind, print_export, &s);
     if (rc != RECON_OK) {
-        if (rc != WALK_STOPPED) cli_error("%s", recon_errmsg(db));
+        if (rc != RECON_ECANCELLED) cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     }
     if (s.fmt == FMT_JSON) printf("\n]\n");

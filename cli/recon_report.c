@@ -146,7 +146,7 @@ static int column_of(const table *t, const char *name) {
  * later state of the database. */
 static void print_flow_totals(const table *t) {
     int st = column_of(t, "status"), is = column_of(t, "issues");
-    recon_flows_totals tot = {0};
+    recon_flows_totals tot = RECON_FLOWS_TOTALS_INIT;
     for (long r = 0; st >= 0 && is >= 0 && r < t->rows; r++)
         recon_flows_totals_add(&tot, t->cells[(size_t)r * t->ncols + (size_t)st],
                                t->cells[(size_t)r * t->ncols + (size_t)is]);
@@ -197,7 +197,7 @@ int cmd_report(const cli *c) {
     if (!html && recon_report_kind_from_name(what, &kind) != RECON_OK)
         return usage_error("report: expected summary, unmatched, exceptions, payouts, aging, "
                            "failures or html");
-    recon_report_filter f = {NULL, NULL, NULL};
+    recon_report_filter f = RECON_REPORT_FILTER_INIT;
     const char *out = NULL;
     table t;
     memset(&t, 0, sizeof t);
@@ -238,7 +238,7 @@ int cmd_report(const cli *c) {
     if (t.oom) {
         fprintf(stderr, "recon: report: out of memory\n");
         status = EXIT_FAIL;
-    } else if (rc == WALK_STOPPED) {
+    } else if (rc == RECON_ECANCELLED) {
         status = EXIT_FAIL; /* json_row has said why */
     } else if (rc != RECON_OK) {
         cli_error("%s", recon_errmsg(db));
@@ -311,7 +311,7 @@ int cmd_status(const cli *c) {
     recon_db *db = NULL;
     int status = open_db(c, &db);
     if (status != EXIT_OK) return status;
-    recon_status s;
+    recon_status s = RECON_STATUS_INIT;
     if (recon_status_get(db, &s) != RECON_OK) {
         cli_error("%s", recon_errmsg(db));
         recon_close(db);

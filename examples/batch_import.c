@@ -47,7 +47,7 @@ int main(int argc, char **argv) {
         if (n <= 0) break;
         in.len += (size_t)n;
     }
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     recon_profile *profile = NULL;
     int rc = argc == 4 ? recon_profile_builtin(argv[3], &err, &profile)
                        : recon_profile_detect_buffer(in.head, in.len, "stdin", &err, &profile);
@@ -64,7 +64,7 @@ int main(int argc, char **argv) {
     recon_import_opts opts = RECON_IMPORT_OPTS_INIT;
     opts.source = argv[2];
     opts.file_name = "stdin";
-    recon_import_result res;
+    recon_import_result res = RECON_IMPORT_RESULT_INIT;
     if (recon_import_read(db, read_input, &in, profile, &opts, &res) != RECON_OK) {
         status = fail(db, "import");
         goto done;
@@ -74,7 +74,7 @@ int main(int argc, char **argv) {
            (unsigned long long)res.rows_inserted, (unsigned long long)res.rows_duplicate,
            (unsigned long long)res.rows_rejected,
            res.already_imported ? " (already imported)" : "");
-    recon_match_result mr;
+    recon_match_result mr = RECON_MATCH_RESULT_INIT;
     if (recon_match_run(db, NULL, &mr) != RECON_OK) {
         status = fail(db, "match");
         goto done;

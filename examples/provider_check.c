@@ -19,7 +19,7 @@ int main(int argc, char **argv) {
     }
     if (!recon_error_provider_known(argv[1]))
         fprintf(stderr, "provider_check: warning: '%s' is not in the error table\n", argv[1]);
-    recon_provider_failure f;
+    recon_provider_failure f = RECON_PROVIDER_FAILURE_INIT;
     recon_failure_from_response(argv[1], atoi(argv[2]), argv[3], strlen(argv[3]), &f);
     recon_retry_opts ro = RECON_RETRY_OPTS_INIT;
     int64_t wait = recon_retry_delay_ms(&f.info, 1, f.retry_after_seconds, &ro);

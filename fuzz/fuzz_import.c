@@ -110,7 +110,7 @@ static const unsigned char *import_fuzz_template(const char *dir) {
 
 static recon_profile *import_fuzz_profile(uint8_t mode, const char *path) {
     recon_profile *p = NULL;
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     const size_t n = recon_profile_builtin_count();
     const size_t pick = mode % (n + 3);
     if (pick == 0) {
@@ -148,12 +148,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     recon_import_opts io = RECON_IMPORT_OPTS_INIT;
     io.source = "fuzz";
     io.file_name = "input.csv";
-    recon_import_result res;
+    recon_import_result res = RECON_IMPORT_RESULT_INIT;
     const int rc = recon_import_file(db, path, profile, &io, &res);
     if (rc == RECON_OK) {
         import_fuzz_check_result(db, &res);
         import_fuzz_check_db(db);
-        recon_import_result again;
+        recon_import_result again = RECON_IMPORT_RESULT_INIT;
         FUZZ_ASSERT(recon_import_file(db, path, profile, &io, &again) == RECON_OK);
         FUZZ_ASSERT(again.already_imported && again.import_id == res.import_id);
     } else {

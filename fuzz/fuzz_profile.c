@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *text = fuzz_text(data, size);
 
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     recon_profile *p = (recon_profile *)1;
     const int rc = recon_profile_parse(text, "fuzz.ini", &err, &p);
     if (rc != RECON_OK) {

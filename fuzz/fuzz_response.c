@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memcpy(body, data + 2, len);
     memcpy(body + len, "{\"x\":1}", 8);
 
-    recon_provider_failure f;
+    recon_provider_failure f = RECON_PROVIDER_FAILURE_INIT;
     FUZZ_ASSERT(recon_failure_from_response(provider, status, body, len, &f) == RECON_OK);
     FUZZ_ASSERT(f.info.unified_code != NULL && f.info.category != NULL);
     FUZZ_ASSERT(f.info.action != NULL && f.info.description != NULL);
@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *exact = malloc(len ? len : 1);
     FUZZ_ASSERT(exact != NULL);
     memcpy(exact, data + 2, len);
-    recon_provider_failure g;
+    recon_provider_failure g = RECON_PROVIDER_FAILURE_INIT;
     FUZZ_ASSERT(recon_failure_from_response(provider, status, exact, len, &g) == RECON_OK);
     FUZZ_ASSERT(strcmp(f.message, g.message) == 0 && strcmp(f.field, g.field) == 0);
     FUZZ_ASSERT(strcmp(f.info.unified_code, g.info.unified_code) == 0);

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *text = fuzz_text(data, size);
 
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     recon_rules *rules = (recon_rules *)1;
     const int rc = recon_rules_parse(text, "fuzz.ini", &err, &rules);
     if (rc != RECON_OK) {

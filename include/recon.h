@@ -6,7 +6,7 @@
  *
  *     recon_db *db;
  *     recon_profile *psp;
- *     recon_import_result res;
+ *     recon_import_result res = RECON_IMPORT_RESULT_INIT;
  *
  *     if (recon_open("books.db", NULL, &db) != RECON_OK) { ...; }
  *     recon_profile_builtin("generic_psp", NULL, &psp);
@@ -40,7 +40,28 @@
  *     `version` and zero the rest), never with a positional list.
  *   tests/test_api_growth.c compiles callers against older and newer
  *   layouts; abi/suppressions tells the ABI check that a field added at the
- *   end of an options struct is compatible.
+ *   end of a public struct is compatible.
+ *   C++ before C++20 has no designated initialisers: value-initialise and
+ *   set the version (`recon_import_opts o{}; o.version =
+ *   RECON_IMPORT_OPTS_VERSION;`, plus any default the _INIT macro names).
+ * - Every public struct carries a `version` and grows the same way:
+ *   - structs the caller fills in (options, filters, inputs): as above;
+ *   - structs the caller allocates for the library to fill (results such as
+ *     recon_import_result, recon_status): the caller sets `version` first
+ *     (the _INIT macro); the library fills the fields of the versions up to
+ *     the lower of the caller's and its own, never writes past that
+ *     version's size, and leaves `version` set to what it filled. Version 0
+ *     (not initialised) is RECON_EMISUSE; recon_error alone, the channel
+ *     that reports it, reads version 0 as 1;
+ *   - structs the library hands to a callback (rows, progress): the library
+ *     sets `version` to its own; a field added in version N may be read
+ *     only when row->version >= N.
+ * - Callbacks: a callback returning 0 lets the call go on. Any other value
+ *   stops it: a positive value is a deliberate stop and the call returns
+ *   RECON_ECANCELLED, a negative one is the callback's own failure and the
+ *   call returns RECON_EUSER; neither collides with the library's codes, and
+ *   recon_errmsg says which value the callback returned (keep richer detail
+ *   in your payload). A call that writes rolls back what it wrote.
  * - Out-parameters come last and are named `out`. The caller owns what it
  *   passes in; what the library returns is either owned by the handle (and
  *   valid until the next call on it, as documented) or freed with the named
@@ -61,8 +82,8 @@
 extern "C" {
 #endif
 
-#define RECON_VERSION "0.1.0"
-#define RECON_VERSION_NUMBER 100 /* major*10000 + minor*100 + patch */
+#define RECON_VERSION "0.2.0"
+#define RECON_VERSION_NUMBER 200 /* major*10000 + minor*100 + patch */
 
 /* Version of the library actually linked (may differ from RECON_VERSION). */
 const char *recon_version(void);
@@ -87,9 +108,9 @@ enum {
                               read-only handle cannot run */
     RECON_ECONFLICT = -12, /* e.g. a source exists with another type */
     RECON_EUSER = -13,     /* a callback of the caller's reported a failure of its own
-                              (a read callback returned < 0); nothing was written */
-    RECON_ECANCELLED = -14 /* the caller's progress callback asked to stop; the call
-                              rolled back what it had written */
+                              (returned < 0); nothing the call wrote was kept */
+    RECON_ECANCELLED = -14 /* a callback of the caller's asked to stop (returned > 0);
+                              the call rolled back what it had written */
 };
 
 /* A short English description of a status code ("file could not be read").
@@ -98,9 +119,14 @@ const char *recon_strerror(int status);
 
 /* Error detail for functions that work without a database handle. */
 typedef struct {
+    unsigned version;  /* RECON_ERROR_VERSION; 0 is read as 1 */
     int code;          /* the status also returned */
     char message[512]; /* NUL-terminated */
 } recon_error;
+
+#define RECON_ERROR_VERSION 1
+#define RECON_ERROR_INIT                                                                           \
+    { .version = RECON_ERROR_VERSION }
 
 /* ---------------------------------------------------------------------------
  * Database
@@ -278,10 +304,13 @@ const char *recon_source_type_name(recon_source_type type);
  * ------------------------------------------------------------------------- */
 
 typedef struct {
+    unsigned version;     /* set by the library: RECON_PROGRESS_VERSION */
     uint64_t bytes_done;  /* bytes of the file read so far */
     uint64_t bytes_total; /* file size */
     uint64_t rows;        /* data rows read so far */
 } recon_progress;
+
+#define RECON_PROGRESS_VERSION 1
 
 typedef struct {
     unsigned version;      /* RECON_IMPORT_OPTS_VERSION */
@@ -292,7 +321,7 @@ typedef struct {
     void *payload; /* for progress and on_progress */
     /* Version 2. Called like progress (and once when the file is read);
      * a non-zero return stops the import: nothing of it is kept, and the
-     * call returns RECON_ECANCELLED. */
+     * call returns RECON_ECANCELLED (> 0) or RECON_EUSER (< 0). */
     int (*on_progress)(const recon_progress *progress, void *payload);
 } recon_import_opts;
 
@@ -301,6 +330,7 @@ typedef struct {
     { .version = RECON_IMPORT_OPTS_VERSION }
 
 typedef struct {
+    unsigned version;         /* RECON_IMPORT_RESULT_VERSION, set by the caller */
     int64_t import_id;        /* the new import, or the earlier one if already_imported */
     int already_imported;     /* 1: this exact file (sha256) was imported into this
                                  source before; nothing was done */
@@ -319,6 +349,10 @@ typedef struct {
     uint64_t checks_failed;   /* ... that disagree: each is a failure (totals_mismatch) */
     char sha256[65];          /* hex digest of the file's bytes */
 } recon_import_result;
+
+#define RECON_IMPORT_RESULT_VERSION 1
+#define RECON_IMPORT_RESULT_INIT                                                                   \
+    { .version = RECON_IMPORT_RESULT_VERSION }
 
 /* Imports one CSV file into the database as `opts->source`, mapping it with
  * `profile`. Streaming: memory does not grow with the file's size. The whole
@@ -417,6 +451,7 @@ typedef enum {
 } recon_error_match;
 
 typedef struct {
+    unsigned version;         /* RECON_ERROR_INFO_VERSION, set by the caller */
     char provider[32];        /* as asked, lower-cased (cut to 31 bytes at most, between
                                  UTF-8 characters) */
     int http_status;          /* as asked; 0 when there is none (a report row) */
@@ -432,6 +467,10 @@ typedef struct {
     const char *row_code;    /* the table's code that answered ("101x" for a family), or "" */
     recon_error_match matched;
 } recon_error_info;
+
+#define RECON_ERROR_INFO_VERSION 1
+#define RECON_ERROR_INFO_INIT                                                                      \
+    { .version = RECON_ERROR_INFO_VERSION }
 
 /* Classifies a provider answer. provider is a key such as "tabapay",
  * "modulate", "ingenico_connect", "shop_gateway", "ledge" (any case; NULL
@@ -492,7 +531,7 @@ int64_t recon_retry_delay_ms(const recon_error_info *info, int attempt, int retr
 
 /* A provider's error response, parsed. */
 typedef struct {
-    recon_error_info info;   /* the classification, with the body's code and message */
+    unsigned version;        /* RECON_PROVIDER_FAILURE_VERSION, set by the caller */
     char message[512];       /* the provider's message (first error), or ""; texts too long
                                 for their field are cut between UTF-8 characters */
     char field[256];         /* the field it names (Modulate field, Ingenico propertyName,
@@ -504,7 +543,14 @@ typedef struct {
     int parsed;              /* 1: the body was JSON and understood; 0: empty, malformed,
                                 too large (over 1 MiB) or XML: classified by status (and
                                 for XML by the documented XML causes) alone */
+    /* The classification, with the body's code and message; last, so that
+     * recon_error_info grows with this struct (both versions rise). */
+    recon_error_info info;
 } recon_provider_failure;
+
+#define RECON_PROVIDER_FAILURE_VERSION 1
+#define RECON_PROVIDER_FAILURE_INIT                                                                \
+    { .version = RECON_PROVIDER_FAILURE_VERSION, .info = RECON_ERROR_INFO_INIT }
 
 /* Parses a provider's raw error response body (JSON; TabaPay's blocked-IP
  * answer is XML) into a classified failure: Modulate's {data, meta,
@@ -518,6 +564,7 @@ int recon_failure_from_response(const char *provider, int http_status, const cha
 
 /* The table itself, for listing and for tools: rows in file order. */
 typedef struct {
+    unsigned version;          /* RECON_ERROR_ROW_VERSION, set by the caller */
     const char *provider;      /* "*" for the HTTP class fallbacks, "librecon" for import rejects */
     int http_status;           /* 0 when the row is a class or has no status */
     const char *http_class;    /* "4xx", ... or "" */
@@ -532,18 +579,27 @@ typedef struct {
     const char *spec;
 } recon_error_row;
 
+#define RECON_ERROR_ROW_VERSION 1
+#define RECON_ERROR_ROW_INIT                                                                       \
+    { .version = RECON_ERROR_ROW_VERSION }
+
 size_t recon_error_table_count(void);
 /* Fills *out with row `index`; RECON_ENOTFOUND past the end. Static strings. */
 int recon_error_table_row(size_t index, recon_error_row *out);
 
 /* The closed set of unified codes, in docs/ERROR_CODES.md order. */
 typedef struct {
+    unsigned version; /* RECON_UNIFIED_CODE_VERSION, set by the caller */
     const char *code;
     const char *category;
     int retryable;
     recon_retry_policy retry_policy;
     const char *meaning;
 } recon_unified_code;
+
+#define RECON_UNIFIED_CODE_VERSION 1
+#define RECON_UNIFIED_CODE_INIT                                                                    \
+    { .version = RECON_UNIFIED_CODE_VERSION }
 
 size_t recon_unified_code_count(void);
 int recon_unified_code_get(size_t index, recon_unified_code *out);
@@ -553,6 +609,7 @@ int recon_unified_code_get(size_t index, recon_unified_code *out);
  * ------------------------------------------------------------------------- */
 
 typedef struct {
+    unsigned version; /* set by the library: RECON_FAILURE_VERSION */
     int64_t id;
     const char *origin;        /* "import" (a rejected row), "provider" (an API error a job
                                   recorded) or "report" (a failed payment in a report) */
@@ -579,6 +636,8 @@ typedef struct {
     const char *resolved_by;
     const char *resolution_note;
 } recon_failure;
+
+#define RECON_FAILURE_VERSION 1
 
 typedef enum {
     RECON_FAILURES_ALL = 0,
@@ -607,7 +666,7 @@ typedef struct {
 
 /* Calls cb for every failure matching `filter` (NULL: all), oldest first.
  * The recon_failure and its strings are valid only during the call. A
- * non-zero return from cb stops the walk and is returned. */
+ * non-zero return from cb stops the walk (see "Callbacks" at the top). */
 int recon_failures_each(recon_db *db, const recon_failure_filter *filter,
                         int (*cb)(const recon_failure *failure, void *payload), void *payload);
 
@@ -646,6 +705,7 @@ int recon_failure_record(recon_db *db, const recon_failure_input *in, int64_t *o
 int recon_failure_resolve(recon_db *db, int64_t id, const char *note, const char *actor);
 
 typedef struct {
+    unsigned version; /* set by the library: RECON_FAILURE_SUMMARY_ROW_VERSION */
     const char *unified_code;
     const char *category;
     const char *provider;
@@ -654,6 +714,8 @@ typedef struct {
     const char *first_seen;
     const char *last_seen;
 } recon_failure_summary_row;
+
+#define RECON_FAILURE_SUMMARY_ROW_VERSION 1
 
 /* Open failures by unified code and provider (the v_failures_summary view),
  * most occurrences first. Strings valid only during the call. */
@@ -675,7 +737,7 @@ int recon_failures_summary_each(recon_db *db,
  * none.
  *
  *     recon_rules *rules;
- *     recon_match_result res;
+ *     recon_match_result res = RECON_MATCH_RESULT_INIT;
  *     recon_rules_default(NULL, &rules);
  *     recon_match_opts mo = RECON_MATCH_OPTS_INIT;
  *     mo.rules = rules;
@@ -708,7 +770,7 @@ typedef struct {
      * (loading, each rule of each pass, writing; bytes_total is 0, as a run
      * does not know its passes ahead), rows the new matches so far. A
      * non-zero return stops the run: nothing of it is kept, and the call
-     * returns RECON_ECANCELLED. */
+     * returns RECON_ECANCELLED (> 0) or RECON_EUSER (< 0). */
     int (*on_progress)(const recon_progress *progress, void *payload);
     void *payload;
 } recon_match_opts;
@@ -718,6 +780,7 @@ typedef struct {
     { .version = RECON_MATCH_OPTS_VERSION }
 
 typedef struct {
+    unsigned version;           /* RECON_MATCH_RESULT_VERSION, set by the caller */
     int64_t run_id;             /* 0 for a dry run */
     uint64_t matches;           /* new matches */
     uint64_t items_matched;     /* transactions in them */
@@ -730,6 +793,10 @@ typedef struct {
     uint64_t ignored;
     uint64_t unmatched; /* neither matched, ignored nor in an exception */
 } recon_match_result;
+
+#define RECON_MATCH_RESULT_VERSION 1
+#define RECON_MATCH_RESULT_INIT                                                                    \
+    { .version = RECON_MATCH_RESULT_VERSION }
 
 /* Runs the rules over everything not yet matched or ignored, in one
  * transaction. Idempotent: a second run with the same data and rules
@@ -769,6 +836,7 @@ void recon_string_free(char *s);
 
 /* One exported row (recon export matches|exceptions|unmatched). */
 typedef struct {
+    unsigned version;   /* set by the library: RECON_EXPORT_ROW_VERSION */
     int64_t match_id;   /* the match, or the exception id; 0 for unmatched */
     const char *rule;   /* "" for unmatched */
     const char *status; /* matches: "active"/"undone"; exceptions: the reason;
@@ -780,6 +848,8 @@ typedef struct {
     int64_t amount_minor;
     const char *currency;
 } recon_export_row;
+
+#define RECON_EXPORT_ROW_VERSION 1
 
 typedef enum {
     RECON_EXPORT_MATCHES,
@@ -793,10 +863,141 @@ int recon_export_each(recon_db *db, recon_export_kind kind,
                       int (*cb)(const recon_export_row *row, void *payload), void *payload);
 
 /* ---------------------------------------------------------------------------
+ * Typed reading: matches (with their items) and exceptions (with their
+ * candidates), amounts as int64_t minor units, never text to re-parse.
+ *
+ *     static int show(const recon_match *m, void *payload) {
+ *         printf("match %lld (%s):", (long long)m->match_id, m->rule);
+ *         for (size_t i = 0; i < m->nitems; i++)
+ *             printf(" %s %s %lld %s", m->items[i].side, m->items[i].external_id,
+ *                    (long long)m->items[i].amount_minor, m->items[i].currency);
+ *         return 0;
+ *     }
+ *     recon_match_filter f = RECON_MATCH_FILTER_INIT;
+ *     f.source = "stripe";
+ *     recon_matches_each(db, &f, show, NULL);
+ * ------------------------------------------------------------------------- */
+
+/* A transaction as a match or an exception names it. */
+typedef struct {
+    int64_t transaction_id;
+    const char *side;        /* "left" or "right" (an exception's own row: "left") */
+    const char *source;      /* source name */
+    const char *external_id; /* the provider's or bank's id */
+    const char *group_id;    /* the payout (group) it belongs to, or NULL */
+    const char *kind;        /* "charge", "payout", "bank_credit", ... */
+    const char *day;         /* YYYY-MM-DD, UTC */
+    int64_t amount_minor;    /* gross, signed */
+    int64_t net_minor;
+    const char *currency; /* ISO 4217 */
+} recon_item;
+
+/* One match. Items are ordered left first, then by source and external id;
+ * they and every string are valid only during the callback. */
+typedef struct {
+    unsigned version; /* set by the library: RECON_MATCH_VERSION */
+    int64_t match_id;
+    int64_t run_id;     /* the run that made it; 0 for a manual match */
+    const char *rule;   /* the rule's name ("manual" for a person's) */
+    const char *origin; /* "auto" or "manual" */
+    const char *status; /* "active" or "undone" */
+    int score;
+    const char *evidence; /* JSON: what each criterion saw */
+    const char *created_at, *created_by;
+    const char *note;      /* or NULL */
+    int forced;            /* 1: a person matched despite a difference */
+    const char *undone_at; /* NULL while active */
+    const char *undone_by, *undo_note;
+    size_t nitems;
+    const recon_item *items;
+} recon_match;
+
+#define RECON_MATCH_VERSION 1
+
+typedef struct {
+    unsigned version;       /* RECON_MATCH_FILTER_VERSION */
+    int64_t match_id;       /* 0: any */
+    int64_t transaction_id; /* matches holding this transaction; 0: any */
+    int64_t run_id;         /* 0: any */
+    const char *rule;       /* NULL: any */
+    const char *source;     /* matches with an item of this source; NULL: any */
+    const char *from;       /* matches with an item dated from this day (YYYY-MM-DD) ... */
+    const char *to;         /* ... to this day, inclusive; NULL: no bound */
+    int include_undone;     /* 1: undone matches too; 0: active ones only */
+} recon_match_filter;
+
+#define RECON_MATCH_FILTER_VERSION 1
+#define RECON_MATCH_FILTER_INIT                                                                    \
+    { .version = RECON_MATCH_FILTER_VERSION }
+
+/* Calls cb for every match the filter keeps (NULL: every active match), by
+ * match id. A non-zero return from cb stops the walk (see "Callbacks"). */
+int recon_matches_each(recon_db *db, const recon_match_filter *filter,
+                       int (*cb)(const recon_match *match, void *payload), void *payload);
+
+/* A transaction (or, against a grouped side, a group of them) an
+ * exception's row could have matched. */
+typedef struct {
+    int64_t transaction_id;  /* the candidate's row (a group's first row) */
+    const char *source;      /* source name */
+    const char *external_id; /* its id, or the group's key when grouped */
+    int grouped;             /* 1: a group of `items` rows, keyed by external_id */
+    int64_t items;           /* rows in the candidate (1 when not grouped) */
+    int64_t amount_minor;    /* the candidate's amount (a group's sum); 0 when overflow */
+    int overflow;            /* 1: the group's sum leaves int64_t: no amount to show */
+    const char *currency;
+    const char *failed; /* near misses: the criterion it failed ("amount", "date", ...);
+                           "" for ties */
+} recon_candidate;
+
+/* One exception: a row the matcher would not decide, with why and the
+ * candidates it saw (at most 8). Valid only during the callback. */
+typedef struct {
+    unsigned version; /* set by the library: RECON_EXCEPTION_VERSION */
+    int64_t exception_id;
+    int64_t run_id;
+    const char *rule;
+    const char *reason; /* "ambiguous", "contested", "near_miss_amount", "near_miss_date" */
+    const char *status; /* "open" or "closed" */
+    const char *created_at;
+    const char *closed_at; /* NULL while open */
+    int64_t closed_by_run; /* 0 while open */
+    recon_item item;       /* the row it is about */
+    size_t ncandidates;
+    const recon_candidate *candidates;
+} recon_exception;
+
+#define RECON_EXCEPTION_VERSION 1
+
+typedef struct {
+    unsigned version;       /* RECON_EXCEPTION_FILTER_VERSION */
+    int64_t exception_id;   /* 0: any */
+    int64_t transaction_id; /* 0: any */
+    int64_t run_id;         /* the run that opened it; 0: any */
+    const char *rule;       /* NULL: any */
+    const char *reason;     /* NULL: any */
+    const char *source;     /* the row's source; NULL: any */
+    const char *from;       /* the row's day from (YYYY-MM-DD) ... */
+    const char *to;         /* ... to, inclusive; NULL: no bound */
+    int include_closed;     /* 1: closed exceptions too; 0: open ones only */
+} recon_exception_filter;
+
+#define RECON_EXCEPTION_FILTER_VERSION 1
+#define RECON_EXCEPTION_FILTER_INIT                                                                \
+    { .version = RECON_EXCEPTION_FILTER_VERSION }
+
+/* Calls cb for every exception the filter keeps (NULL: every open one), by
+ * exception id. A non-zero return from cb stops the walk. */
+int recon_exceptions_each(recon_db *db, const recon_exception_filter *filter,
+                          int (*cb)(const recon_exception *exception, void *payload),
+                          void *payload);
+
+/* ---------------------------------------------------------------------------
  * Summary
  * ------------------------------------------------------------------------- */
 
 typedef struct {
+    unsigned version;        /* set by the library: RECON_SUMMARY_ROW_VERSION */
     const char *source;      /* source name */
     const char *source_type; /* "psp", "bank", "ledger" */
     const char *currency;    /* ISO 4217 code */
@@ -813,6 +1014,8 @@ typedef struct {
                                 then 0 and mean nothing */
 } recon_summary_row;
 
+#define RECON_SUMMARY_ROW_VERSION 1
+
 /* Calls cb once per (source, currency), ordered by source then currency;
  * sources without transactions yield one row with currency "" and zero
  * amounts. Strings are valid only during the call. */
@@ -822,10 +1025,11 @@ int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, voi
 /* ---------------------------------------------------------------------------
  * Reports, payout flows and job status (docs/REPORTING.md)
  *
- *     recon_report_filter f = {"2024-03-01", "2024-03-31", NULL};
+ *     recon_report_filter f = RECON_REPORT_FILTER_INIT;
+ *     f.from = "2024-03-01", f.to = "2024-03-31";
  *     recon_report_each(db, RECON_REPORT_PAYOUTS, &f, print_row, stdout);
  *
- *     recon_flows_totals t;
+ *     recon_flows_totals t = RECON_FLOWS_TOTALS_INIT;
  *     recon_flows_check(db, NULL, NULL, NULL, &t);
  *     if (t.broken) printf("%lld payouts break their chain\n", (long long)t.broken);
  *
@@ -853,10 +1057,15 @@ const char *recon_setting_key(size_t index);
  * day, the payout day, the day a failure was last seen), source a source
  * name. NULL members (or a NULL filter) do not narrow. */
 typedef struct {
+    unsigned version; /* RECON_REPORT_FILTER_VERSION */
     const char *from;
     const char *to;
     const char *source;
 } recon_report_filter;
+
+#define RECON_REPORT_FILTER_VERSION 1
+#define RECON_REPORT_FILTER_INIT                                                                   \
+    { .version = RECON_REPORT_FILTER_VERSION }
 
 typedef enum {
     RECON_REPORT_SUMMARY,    /* per source and currency: matched, unmatched, exceptions */
@@ -875,16 +1084,27 @@ typedef enum {
 
 /* One row of a report: every row of a kind has the same columns. values[i]
  * is NULL where the cell is empty (a payout not yet at the bank has no bank
- * amount). Valid only during the callback. */
+ * amount). Valid only during the callback.
+ *
+ * Typed reading: for an INT or MONEY cell, ints[i] is its value as an
+ * integer, money in minor units of currencies[i] (so "-12.05" EUR is
+ * -1205), never re-parsed from the text; 0 for an empty cell or a TEXT
+ * column. currencies[i] is a MONEY cell's currency (a payout's bank amount
+ * may be in another than its expected amount), NULL for other cells. */
 typedef struct {
+    unsigned version; /* set by the library: RECON_REPORT_ROW_VERSION */
     size_t ncolumns;
     const char *const *names;
     const recon_col_type *types;
     const char *const *values;
+    const int64_t *ints;
+    const char *const *currencies;
 } recon_report_row;
 
+#define RECON_REPORT_ROW_VERSION 1
+
 /* Calls cb for every row of the report, in a stable order; a non-zero
- * return from cb stops and is returned. */
+ * return from cb stops the walk (see "Callbacks" at the top). */
 int recon_report_each(recon_db *db, recon_report_kind kind, const recon_report_filter *filter,
                       int (*cb)(const recon_report_row *row, void *payload), void *payload);
 /* "summary", "unmatched", ...; NULL for an unknown kind. */
@@ -901,6 +1121,7 @@ int recon_report_kind_from_name(const char *name, recon_report_kind *out);
 #define RECON_FLOW_LATE 0x20u          /* reached the bank after the late days */
 
 typedef struct {
+    unsigned version; /* set by the library: RECON_PAYOUT_FLOW_VERSION */
     const char *source;
     const char *payout_id; /* the PSP's payout (group) id */
     const char *currency;
@@ -930,11 +1151,18 @@ typedef struct {
     const char *status; /* the worst class's name, "late", "in_transit" or "ok" */
 } recon_payout_flow;    /* strings are valid only during the callback */
 
+#define RECON_PAYOUT_FLOW_VERSION 1
+
 typedef struct {
+    unsigned version;                        /* RECON_FLOWS_TOTALS_VERSION, set by the caller */
     int64_t payouts, ok, in_transit, broken; /* broken: any issue but late */
     int64_t late;
     int64_t by_class[6]; /* payouts per RECON_FLOW_* bit, lowest first */
 } recon_flows_totals;
+
+#define RECON_FLOWS_TOTALS_VERSION 1
+#define RECON_FLOWS_TOTALS_INIT                                                                    \
+    { .version = RECON_FLOWS_TOTALS_VERSION }
 
 /* Checks every payout (narrowed by filter on payout day and source): calls
  * cb per payout when cb is not NULL, ordered by source, payout day, payout
@@ -952,12 +1180,17 @@ const char *recon_flow_issue_name(unsigned issue);
 
 /* What a scheduler needs to decide whether to alert. */
 typedef struct {
+    unsigned version;              /* RECON_STATUS_VERSION, set by the caller */
     int64_t unmatched;             /* unmatched or in an open exception */
     int64_t oldest_unmatched_days; /* age of the oldest of them; -1 when none */
     int64_t open_exceptions;
     int64_t open_failures;
     int64_t payouts_broken; /* payouts whose chain breaks (not counting late) */
 } recon_status;
+
+#define RECON_STATUS_VERSION 1
+#define RECON_STATUS_INIT                                                                          \
+    { .version = RECON_STATUS_VERSION }
 
 int recon_status_get(recon_db *db, recon_status *out);
 

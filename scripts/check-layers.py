@@ -31,7 +31,7 @@ ADAPTERS = {
     'ingest/ingest.c',
     'match/match.h', 'match/match.c', 'match/matchops.c', 'match/explain.c',
     'report/report.h', 'report/report.c', 'report/flows.c', 'report/report_html.c',
-    'report/failures.c',
+    'report/failures.c', 'report/listing.c',
 }
 
 # Headers the build generates (build/gen/LAYER/...), by the layer they

@@ -5,9 +5,11 @@
 # function's signature changed, a function removed) fails, unless the
 # soname changed with it: that is a deliberate new major version, which
 # then commits its own baseline (make abi-baseline). Added functions pass
-# and are listed, and so does a member added at the end of an options
-# struct, which is how they grow (abi/suppressions). Then the check checks itself: a scratch build whose
-# recon_import_result gains a field in its middle must be caught.
+# and are listed, and so does a member added at the end of a public
+# struct, which is how they grow (abi/suppressions). Then the check checks
+# itself: a scratch build whose recon_import_result gains a field in its
+# middle must be caught, and one where it gains a field at its end must
+# pass.
 # Usage: sh tests/abi.sh BUILD   Ends with "abi: N passed, M failed".
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd) || exit 1
@@ -69,6 +71,17 @@ check "scratch: built" "yes" "$([ -f "$T/src/build/librecon.so" ] && echo yes)"
 check "scratch: a field inserted in recon_import_result breaks the ABI" BREAKS \
     "$(compare "$T/src/build/librecon.so" "$T/src/include")"
 check_has "scratch: abidiff names the struct" "recon_import_result" "$(cat "$T/diff")"
+
+# And it must let a struct grow the way include/recon.h says they grow: a
+# field added at the end of the same result struct is compatible.
+rm -rf "$T/src" && mkdir -p "$T/src"
+cp -r Makefile include lib scripts data "$T/src/"
+awk '{ print } /^    char sha256\[65\]; / { print "    uint64_t abi_probe_end;" }' include/recon.h \
+    >"$T/src/include/recon.h"
+check "scratch: a field was added at the end" 1 "$(grep -c 'uint64_t abi_probe_end;' "$T/src/include/recon.h")"
+(cd "$T/src" && make -s B=build OPT="-O0 -g" build/librecon.so >"$T/build.log" 2>&1)
+check "scratch: a field added at the end of recon_import_result is compatible" compatible \
+    "$(compare "$T/src/build/librecon.so" "$T/src/include")"
 
 echo "abi: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -65,7 +65,7 @@ cd "$T" || exit 1
 
 run "$RECON" --version
 check "--version: exit 0" 0 "$rc"
-check "--version: text" "recon 0.1.0 (librecon 0.1.0, database schema 3)" "$out"
+check "--version: text" "recon 0.2.0 (librecon 0.2.0, database schema 3)" "$out"
 
 run "$RECON" help
 check "help: exit 0" 0 "$rc"

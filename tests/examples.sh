@@ -57,6 +57,20 @@ match run 1: 0 new matches" "$out"
     check_has "$link report_status: the headline" "open failures $(sqlite3 "$db" 'SELECT count(*) FROM failures WHERE resolved_at IS NULL')" "$out"
     check_has "$link report_status: a failure by its unified code" "DATA_MALFORMED_ROW ragged_row (data)" "$out"
     check_has "$link report_status: money exact" "-1234.56 EUR" "$out"
+    # The bundled samples, matched: report_status sums each side of the
+    # matches from their typed items, and the unexplained money from the
+    # aging report's typed cells; the views must agree.
+    books="$T/samples-$link.db"
+    ex "$link" batch_import "$books" stripe stripe_payout_itemized <data/samples/stripe_payouts_2024-03.csv
+    ex "$link" batch_import "$books" bank bai2 <data/samples/bank_2024-03.bai
+    check_has "$link batch_import: the samples match" "new matches" "$out"
+    ex "$link" report_status "$books"
+    sides=$(sqlite3 "$books" "SELECT '  ' || t.currency || ': left ' || sum(t.amount_minor) FILTER (WHERE mi.side = 'left') || ', right ' || sum(t.amount_minor) FILTER (WHERE mi.side = 'right') || ' minor units' FROM match_items mi JOIN matches m ON m.id = mi.match_id JOIN transactions t ON t.id = mi.transaction_id WHERE m.undone_at IS NULL GROUP BY t.currency ORDER BY min(m.id)")
+    check_has "$link report_status: matches summed by side from typed items" \
+        "matches $(sqlite3 "$books" "SELECT count(*) FROM matches WHERE undone_at IS NULL")
+$sides" "$out"
+    check_has "$link report_status: money by age from typed report cells" \
+        "unexplained by age: $(sqlite3 "$books" 'SELECT sum(gross_minor) FROM v_aging') minor units" "$out"
     ex "$link" provider_check modulate 429 "$(cat tests/fixtures/bodies/modulate_429.json)"
     check "$link provider_check: the unified code and the server's delay" "RATE_LIMITED (throttle), matched exact: wait retry_after_seconds then retry
 retry (retry_after) after 42000 ms" "$out"

@@ -1,14 +1,19 @@
-/* Tests for how the options structs grow (include/recon.h, "How they
- * grow") and for stopping long calls: a caller built against an older
- * header passes a smaller struct, which the library never reads past (it
- * sits against a guard page here); a newer one is refused by name; and a
- * progress callback that asks to stop leaves the database exactly as it
- * was, for an import and for a match run. Real databases, real files. */
+/* Tests for how the public structs grow (include/recon.h, "How they
+ * grow") and for stopping long calls. Options: a caller built against an
+ * older header passes a smaller struct, which the library never reads past
+ * (it sits against a guard page here); a newer one is refused by name.
+ * Results: a newer caller's larger struct gets what this library knows and
+ * says so in its version; nothing is written past a caller's struct; one
+ * not initialised is refused by name (recon_error alone reads version 0 as
+ * 1). A progress callback that asks to stop (or fails) leaves the database
+ * exactly as it was, for an import and for a match run. Real databases,
+ * real files. */
 #include <sqlite3.h>
 #include <sys/mman.h>
 
 #include "recon.h"
 #include "testdb.h"
+#include "util/opts.h"
 
 static char tmp[256], dbpath[512];
 static recon_db *db;
@@ -112,7 +117,7 @@ START_TEST(test_an_older_callers_import_opts_are_read_to_their_size_only) {
     import_opts_v1 *v1 = against_guard(sizeof *v1, &map);
     *v1 = (import_opts_v1){.version = 1, .source = "old_caller"};
     recon_profile *p = builtin("generic_psp");
-    recon_import_result res;
+    recon_import_result res = RECON_IMPORT_RESULT_INIT;
     ck_assert_msg(recon_import_file(db, csv, p, (const recon_import_opts *)v1, &res) == RECON_OK,
                   "%s", recon_errmsg(db));
     ck_assert_uint_eq(res.rows_inserted, 10);
@@ -126,7 +131,7 @@ START_TEST(test_an_older_callers_match_opts_are_read_to_their_size_only) {
     void *map;
     match_opts_v1 *v1 = against_guard(sizeof *v1, &map);
     *v1 = (match_opts_v1){.version = 1, .actor = "old_caller", .dry_run = 0};
-    recon_match_result r;
+    recon_match_result r = RECON_MATCH_RESULT_INIT;
     ck_assert_msg(recon_match_run(db, (const recon_match_opts *)v1, &r) == RECON_OK, "%s",
                   recon_errmsg(db));
     ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM match_runs WHERE actor = 'old_caller'"), 1);
@@ -137,7 +142,7 @@ END_TEST
 START_TEST(test_a_newer_callers_version_is_refused_by_name) {
     recon_import_opts io = RECON_IMPORT_OPTS_INIT;
     io.version = RECON_IMPORT_OPTS_VERSION + 1;
-    recon_import_result res;
+    recon_import_result res = RECON_IMPORT_RESULT_INIT;
     recon_profile *p = builtin("generic_psp");
     ck_assert_int_eq(recon_import_file(db, "nowhere.csv", p, &io, &res), RECON_EMISUSE);
     ck_assert_str_eq(recon_errmsg(db),
@@ -146,7 +151,7 @@ START_TEST(test_a_newer_callers_version_is_refused_by_name) {
     ck_assert_int_eq(recon_import_file(db, "nowhere.csv", p, &io, &res), RECON_EMISUSE);
     recon_match_opts mo = RECON_MATCH_OPTS_INIT;
     mo.version = 99;
-    recon_match_result r;
+    recon_match_result r = RECON_MATCH_RESULT_INIT;
     ck_assert_int_eq(recon_match_run(db, &mo, &r), RECON_EMISUSE);
     ck_assert_str_eq(recon_errmsg(db),
                      "recon_match_run: recon_match_opts version 99; this library takes 1 to 2");
@@ -177,6 +182,109 @@ START_TEST(test_init_macros_set_versions_and_defaults_by_name) {
 }
 END_TEST
 
+/* ---- output structs -------------------------------------------------------------------- */
+
+/* recon_status as a program built against a later header might lay it out:
+ * one more field at the end, version 2. */
+typedef struct {
+    unsigned version;
+    int64_t unmatched, oldest_unmatched_days, open_exceptions, open_failures, payouts_broken;
+    int64_t from_a_later_release;
+} status_v2;
+
+START_TEST(test_a_newer_callers_output_struct_gets_what_this_library_knows) {
+    tu_import(db, "data/samples/stripe_payouts_2024-03.csv", "stripe_payout_itemized", "stripe");
+    status_v2 v2 = {.version = 2, .from_a_later_release = -42, .unmatched = -1};
+    ck_assert_msg(recon_status_get(db, (recon_status *)&v2) == RECON_OK, "%s", recon_errmsg(db));
+    ck_assert_uint_eq(v2.version, 1);               /* what was filled */
+    ck_assert_int_eq(v2.from_a_later_release, -42); /* never written */
+    ck_assert_int_eq(v2.unmatched, tu_qint(sq, "SELECT count(*) FROM v_unmatched"));
+    recon_status now = RECON_STATUS_INIT;
+    ck_assert_int_eq(recon_status_get(db, &now), RECON_OK);
+    ck_assert_mem_eq(&now, &v2, sizeof now);
+}
+END_TEST
+
+/* The library never writes past the caller's struct: a whole current one
+ * ends at a guard page, and a "later library" (rc_out_put told of a
+ * version 2 of 24 bytes) fills an 8-byte version-1 struct there. */
+START_TEST(test_results_are_never_written_past_the_callers_struct) {
+    char csv[600];
+    snprintf(csv, sizeof csv, "%s/c.csv", tmp);
+    write_charges(csv, 3);
+    void *map, *map2;
+    recon_import_result *res = against_guard(sizeof *res, &map);
+    *res = (recon_import_result)RECON_IMPORT_RESULT_INIT;
+    recon_profile *p = builtin("generic_psp");
+    ck_assert_int_eq(recon_import_file(db, csv, p, NULL, res), RECON_OK);
+    ck_assert_uint_eq(res->rows_inserted, 3);
+    TU_ASSERT_Q(sq, res->sha256, "SELECT sha256 FROM imports");
+    recon_match_result *mr = against_guard(sizeof *mr, &map2);
+    *mr = (recon_match_result)RECON_MATCH_RESULT_INIT;
+    ck_assert_int_eq(recon_match_run(db, NULL, mr), RECON_OK);
+    ck_assert_uint_eq(mr->unmatched, 3);
+    release(map2);
+    release(map);
+
+    typedef struct {
+        unsigned version, a;
+    } v1;
+    typedef struct {
+        unsigned version, a;
+        uint64_t b, c;
+    } v2;
+    static const size_t sizes[] = {0, sizeof(v1), sizeof(v2)};
+    v2 full = {2, 7, 8, 9};
+    v1 *old = against_guard(sizeof *old, &map);
+    *old = (v1){1, 0};
+    rc_out_put(old, &full, 2, sizes);
+    ck_assert_uint_eq(old->version, 1);
+    ck_assert_uint_eq(old->a, 7);
+    release(map);
+    recon_profile_free(p);
+}
+END_TEST
+
+START_TEST(test_an_output_struct_not_initialised_is_refused_by_name) {
+    recon_status st;
+    memset(&st, 0, sizeof st);
+    ck_assert_int_eq(recon_status_get(db, &st), RECON_EMISUSE);
+    ck_assert_str_eq(recon_errmsg(db), "recon_status_get: the recon_status's version is 0:"
+                                       " initialise it (its _INIT macro) first");
+    char csv[600];
+    snprintf(csv, sizeof csv, "%s/c.csv", tmp);
+    write_charges(csv, 3);
+    recon_import_result res;
+    memset(&res, 0, sizeof res);
+    recon_profile *p = builtin("generic_psp");
+    ck_assert_int_eq(recon_import_file(db, csv, p, NULL, &res), RECON_EMISUSE);
+    ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "recon_import_result"));
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM imports"), 0);
+    recon_match_result mr;
+    memset(&mr, 0, sizeof mr);
+    ck_assert_int_eq(recon_match_run(db, NULL, &mr), RECON_EMISUSE);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM match_runs"), 0);
+    recon_flows_totals t;
+    memset(&t, 0, sizeof t);
+    ck_assert_int_eq(recon_flows_check(db, NULL, NULL, NULL, &t), RECON_EMISUSE);
+    recon_error_info e;
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(recon_error_classify("modulate", 429, NULL, &e), RECON_EMISUSE);
+    recon_report_filter f = {0, NULL, NULL, NULL};
+    ck_assert_int_eq(recon_flows_check(db, &f, NULL, NULL, NULL), RECON_EMISUSE);
+    ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "recon_report_filter version 0"));
+    /* The error channel alone reads version 0 as 1: it must report. */
+    recon_error err;
+    memset(&err, 0, sizeof err);
+    recon_profile *none = NULL;
+    ck_assert_int_eq(recon_profile_builtin("no_such_layout", &err, &none), RECON_ENOTFOUND);
+    ck_assert_uint_eq(err.version, 1);
+    ck_assert_int_eq(err.code, RECON_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(err.message, "no_such_layout"));
+    recon_profile_free(p);
+}
+END_TEST
+
 /* ---- stopping -------------------------------------------------------------------------- */
 
 typedef struct {
@@ -192,6 +300,10 @@ static int stop_when(const recon_progress *pr, void *payload) {
     return s->calls == s->stop_at;
 }
 
+static int fail_when(const recon_progress *pr, void *payload) {
+    return stop_when(pr, payload) ? -1 : 0;
+}
+
 START_TEST(test_a_cancelled_import_leaves_the_database_as_it_was) {
     char small[600], big[600];
     snprintf(small, sizeof small, "%s/small.csv", tmp);
@@ -199,7 +311,7 @@ START_TEST(test_a_cancelled_import_leaves_the_database_as_it_was) {
     write_charges(small, 5);
     write_charges(big, 70000); /* past one progress report (every 65,536 rows) */
     recon_profile *p = builtin("generic_psp");
-    recon_import_result res;
+    recon_import_result res = RECON_IMPORT_RESULT_INIT;
     ck_assert_int_eq(recon_import_file(db, small, p, NULL, &res), RECON_OK);
     char *before = everything();
 
@@ -209,7 +321,7 @@ START_TEST(test_a_cancelled_import_leaves_the_database_as_it_was) {
     io.payload = &s;
     ck_assert_int_eq(recon_import_file(db, big, p, &io, &res), RECON_ECANCELLED);
     ck_assert_uint_eq(s.last_rows, 65536); /* stopped mid-file */
-    ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "cancelled by the progress callback"));
+    ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "stopped by the callback (it returned 1)"));
     ck_assert_int_eq(res.import_id, 0);
     char *after = everything();
     ck_assert_str_eq(after, before);
@@ -221,6 +333,15 @@ START_TEST(test_a_cancelled_import_leaves_the_database_as_it_was) {
     after = everything();
     ck_assert_str_eq(after, before);
     free(after);
+    /* A callback that fails (< 0) is RECON_EUSER, and keeps nothing either. */
+    s = (stopper){0, 1, 0, 0};
+    io.on_progress = fail_when;
+    ck_assert_int_eq(recon_import_file(db, big, p, &io, &res), RECON_EUSER);
+    ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "the callback failed (it returned -1)"));
+    after = everything();
+    ck_assert_str_eq(after, before);
+    free(after);
+    io.on_progress = stop_when;
     /* Not stopped: the same file imports, and was reported on twice. */
     s = (stopper){0, 0, 0, 0};
     ck_assert_int_eq(recon_import_file(db, big, p, &io, &res), RECON_OK);
@@ -242,7 +363,7 @@ START_TEST(test_a_cancelled_match_run_leaves_the_database_as_it_was) {
     mo.payload = &s;
     /* A dry run counts the steps (and what would match). */
     mo.dry_run = 1;
-    recon_match_result r;
+    recon_match_result r = RECON_MATCH_RESULT_INIT;
     ck_assert_int_eq(recon_match_run(db, &mo, &r), RECON_OK);
     int steps = s.calls;
     ck_assert_int_ge(steps, 3); /* loading, the rules, writing */
@@ -276,6 +397,9 @@ static Suite *growth_suite(void) {
     tcase_add_test(tc, test_an_older_callers_match_opts_are_read_to_their_size_only);
     tcase_add_test(tc, test_a_newer_callers_version_is_refused_by_name);
     tcase_add_test(tc, test_init_macros_set_versions_and_defaults_by_name);
+    tcase_add_test(tc, test_a_newer_callers_output_struct_gets_what_this_library_knows);
+    tcase_add_test(tc, test_results_are_never_written_past_the_callers_struct);
+    tcase_add_test(tc, test_an_output_struct_not_initialised_is_refused_by_name);
     tcase_add_test(tc, test_a_cancelled_import_leaves_the_database_as_it_was);
     tcase_add_test(tc, test_a_cancelled_match_run_leaves_the_database_as_it_was);
     suite_add_tcase(s, tc);

@@ -86,7 +86,7 @@ static void write_psp_file(const char *name, const char *prefix, int n, char *pa
 }
 
 static recon_profile *generic_psp(void) {
-    recon_error err = {0, ""};
+    recon_error err = RECON_ERROR_INIT;
     recon_profile *p = NULL;
     ck_assert_msg(recon_profile_builtin("generic_psp", &err, &p) == RECON_OK,
                   "built-in generic_psp: %s", err.message);
@@ -96,7 +96,7 @@ static recon_profile *generic_psp(void) {
 /* A PSP profile parsed here, so that these tests do not depend on the
  * built-in data. */
 static recon_profile *local_psp(void) {
-    recon_error err = {0, ""};
+    recon_error err = RECON_ERROR_INIT;
     recon_profile *p = NULL;
     ck_assert_msg(recon_profile_parse("[profile]\nname = local_psp\nsource_type = psp\n"
                                       "[columns]\nexternal_id = id\nkind = type\n"
@@ -115,7 +115,7 @@ static uint64_t import_40(recon_db *db, const char *name) {
     char csv[600];
     write_psp_file(name, "ch", 40, csv, sizeof csv);
     recon_profile *p = local_psp();
-    recon_import_result res;
+    recon_import_result res = RECON_IMPORT_RESULT_INIT;
     ck_assert_msg(recon_import_file(db, csv, p, NULL, &res) == RECON_OK, "%s", recon_errmsg(db));
     recon_profile_free(p);
     return res.rows_inserted;
@@ -185,7 +185,7 @@ START_TEST(test_open_sqlite_uses_the_callers_connection_and_transaction) {
     ck_assert_int_eq(sqlite3_exec(mine, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
     ck_assert_uint_eq(import_40(db, "a.csv"), 40);
     ck_assert_int_eq(sqlite3_get_autocommit(mine), 0); /* still the caller's, still open */
-    recon_match_result mr;
+    recon_match_result mr = RECON_MATCH_RESULT_INIT;
     ck_assert_msg(recon_match_run(db, NULL, &mr) == RECON_OK, "%s", recon_errmsg(db));
     ck_assert_int_eq(sqlite3_get_autocommit(mine), 0);
     ck_assert_int_eq(q_int(mine, "SELECT count(*) FROM transactions"), 40);
@@ -371,7 +371,7 @@ START_TEST(test_reopen_keeps_data_and_schema) {
     recon_profile *p = local_psp();
     char csv[512];
     write_psp_file("a.csv", "tx", 3, csv, sizeof csv);
-    recon_import_result res;
+    recon_import_result res = RECON_IMPORT_RESULT_INIT;
     ck_assert_msg(recon_import_file(db, csv, p, NULL, &res) == RECON_OK, "%s", recon_errmsg(db));
     ck_assert_uint_eq(res.rows_inserted, 3);
     ck_assert_int_eq(recon_close(db), RECON_OK);
@@ -484,7 +484,7 @@ START_TEST(test_read_only_open_of_existing_db_reads_but_does_not_write) {
     recon_profile *p = local_psp();
     char csv[512];
     write_psp_file("a.csv", "tx", 2, csv, sizeof csv);
-    recon_import_result res;
+    recon_import_result res = RECON_IMPORT_RESULT_INIT;
     ck_assert_int_eq(recon_import_file(db, csv, p, NULL, &res), RECON_EDB);
     ck_assert_msg(strstr(recon_errmsg(db), "readonly") != NULL, "%s", recon_errmsg(db));
     recon_close(db);
@@ -679,8 +679,8 @@ static void two_threads_import(const recon_profile *p) {
 
     pthread_barrier_t start;
     ck_assert_int_eq(pthread_barrier_init(&start, NULL, 2), 0);
-    worker w[2] = {{csv_a, p, &start, -100, -100, {0}, ""},
-                   {csv_b, p, &start, -100, -100, {0}, ""}};
+    worker w[2] = {{csv_a, p, &start, -100, -100, RECON_IMPORT_RESULT_INIT, ""},
+                   {csv_b, p, &start, -100, -100, RECON_IMPORT_RESULT_INIT, ""}};
     pthread_t t[2];
     for (int i = 0; i < 2; i++)
         ck_assert_int_eq(pthread_create(&t[i], NULL, import_worker, &w[i]), 0);
@@ -816,7 +816,7 @@ START_TEST(test_writer_past_busy_timeout_is_ebusy_and_writes_nothing) {
     recon_profile *p = local_psp();
     char csv[512];
     write_psp_file("a.csv", "tx", 3, csv, sizeof csv);
-    recon_import_result res;
+    recon_import_result res = RECON_IMPORT_RESULT_INIT;
     ck_assert_int_eq(recon_import_file(db, csv, p, NULL, &res), RECON_EBUSY);
     ck_assert_uint_gt(strlen(recon_errmsg(db)), 0);
     tu_exec(s, "COMMIT");

@@ -10,7 +10,7 @@
 #include "testutil.h"
 
 static recon_error_info classify(const char *provider, int status, const char *code) {
-    recon_error_info e;
+    recon_error_info e = RECON_ERROR_INFO_INIT;
     ck_assert_int_eq(recon_error_classify(provider, status, code, &e), RECON_OK);
     return e;
 }
@@ -32,7 +32,7 @@ static void expect(const char *provider, int status, const char *code, const cha
 START_TEST(test_every_row_classifies_back_to_itself) {
     ck_assert_uint_gt(recon_error_table_count(), 100);
     for (size_t i = 0; i < recon_error_table_count(); i++) {
-        recon_error_row r;
+        recon_error_row r = RECON_ERROR_ROW_INIT;
         ck_assert_int_eq(recon_error_table_row(i, &r), RECON_OK);
         char code[64];
         snprintf(code, sizeof code, "%s", r.provider_code);
@@ -43,7 +43,7 @@ START_TEST(test_every_row_classifies_back_to_itself) {
         if (!status && r.http_class[0])
             status = (r.http_class[0] - '0') * 100 + 99; /* 4xx -> 499 */
         const char *provider = !strcmp(r.provider, "*") ? "no_such_provider" : r.provider;
-        recon_error_info e;
+        recon_error_info e = RECON_ERROR_INFO_INIT;
         rc_error_detail d = {NULL, !strcmp(r.cause, "body:xml")};
         if (!strncmp(r.cause, "message:", 8)) d.message = r.cause + 8;
         rc_error_classify_detail(provider, status, code, &d, &e);
@@ -70,27 +70,27 @@ START_TEST(test_unified_codes_are_a_closed_set) {
     size_t n = recon_unified_code_count();
     ck_assert_uint_ge(n, 20);
     for (size_t i = 0; i < n; i++) {
-        recon_unified_code u;
+        recon_unified_code u = RECON_UNIFIED_CODE_INIT;
         ck_assert_int_eq(recon_unified_code_get(i, &u), RECON_OK);
         for (const char *c = u.code; *c; c++)
             ck_assert_msg((*c >= 'A' && *c <= 'Z') || *c == '_', "code %s", u.code);
         ck_assert_uint_gt(strlen(u.meaning), 10);
         for (size_t j = 0; j < i; j++) {
-            recon_unified_code v;
+            recon_unified_code v = RECON_UNIFIED_CODE_INIT;
             recon_unified_code_get(j, &v);
             ck_assert_str_ne(u.code, v.code);
         }
     }
-    recon_unified_code u;
+    recon_unified_code u = RECON_UNIFIED_CODE_INIT;
     ck_assert_int_eq(recon_unified_code_get(n, &u), RECON_ENOTFOUND);
     for (size_t i = 0; i < recon_error_table_count(); i++) {
-        recon_error_row r;
+        recon_error_row r = RECON_ERROR_ROW_INIT;
         recon_error_table_row(i, &r);
         const rc_unified *found = rc_unified_find(r.unified_code);
         ck_assert_msg(found != NULL, "row %zu: %s not in the set", i, r.unified_code);
         ck_assert_str_eq(found->category, r.category);
     }
-    recon_error_row r;
+    recon_error_row r = RECON_ERROR_ROW_INIT;
     ck_assert_int_eq(recon_error_table_row(recon_error_table_count(), &r), RECON_ENOTFOUND);
 }
 END_TEST
@@ -191,7 +191,7 @@ START_TEST(test_families_and_case_insensitive_codes) {
 END_TEST
 
 START_TEST(test_documented_causes_pick_their_row) {
-    recon_error_info e;
+    recon_error_info e = RECON_ERROR_INFO_INIT;
     recon_error_classify_message("tabapay", 422, NULL, "Transaction Limit exceeded", &e);
     ck_assert_str_eq(e.unified_code, "LIMIT_EXCEEDED");
     recon_error_classify_message("tabapay", 422, NULL, "destination disabled", &e);
@@ -425,7 +425,7 @@ START_TEST(test_every_unified_code_is_documented) {
     const char *set = strstr(doc, "## The closed set");
     ck_assert_ptr_nonnull(set);
     for (size_t i = 0; i < recon_unified_code_count(); i++) {
-        recon_unified_code u;
+        recon_unified_code u = RECON_UNIFIED_CODE_INIT;
         recon_unified_code_get(i, &u);
         char needle[64];
         snprintf(needle, sizeof needle, "| `%s` | %s |", u.code, u.category);

@@ -41,7 +41,7 @@ static recon_import_result import_psp(const char *name, const char *text, const 
     ck_assert_int_eq(recon_profile_builtin("generic_psp", NULL, &p), RECON_OK);
     recon_import_opts o = RECON_IMPORT_OPTS_INIT;
     o.source = source;
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_msg(recon_import_file(db, path, p, &o, &r) == RECON_OK, "%s", recon_errmsg(db));
     recon_profile_free(p);
     return r;
@@ -173,7 +173,7 @@ START_TEST(test_record_with_a_parsed_response_and_a_source) {
                "id,type,created,amount,currency\nch_1,charge,2024-05-01T10:00:00Z,1.00,EUR\n",
                "stripe_eu");
     const char xml[] = "<Error>blocked</Error>";
-    recon_provider_failure pf;
+    recon_provider_failure pf = RECON_PROVIDER_FAILURE_INIT;
     recon_failure_from_response("tabapay", 403, xml, sizeof xml - 1, &pf);
     in.source = "stripe_eu";
     in.info = &pf.info;
@@ -398,7 +398,7 @@ START_TEST(test_failed_payments_in_a_report_are_linked) {
                               "amount = amount\ncurrency = currency\nprovider_status = status\n"
                               "provider_code? = code\n[kinds]\ncharge = charge\n";
     recon_profile *p = NULL;
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     ck_assert_msg(recon_profile_parse(ini, "shop.ini", &err, &p) == RECON_OK, "%s", err.message);
     static const char text[] = "id,type,created,amount,currency,status,code\n"
                                "t1,charge,2024-05-01T10:00:00Z,10.00,EUR,settled,\n"
@@ -407,7 +407,7 @@ START_TEST(test_failed_payments_in_a_report_are_linked) {
                                "t4,charge,2024-05-01T10:03:00Z,14.00,EUR,failed,\n";
     char path[600];
     tu_write_file(tmp, "shop.csv", text, strlen(text), path, sizeof path);
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_int_eq(recon_import_file(db, path, p, NULL, &r), RECON_OK);
     ck_assert_int_eq(r.rows_inserted, 4);
     ck_assert_int_eq(r.rows_rejected, 0);

@@ -113,13 +113,13 @@ static void same_import_every_way(const char *path, const char *profile_name) {
     recon_profile *p = NULL;
     ck_assert_int_eq(recon_profile_builtin(profile_name, NULL, &p), RECON_OK);
     char *want = NULL;
-    recon_import_result first;
+    recon_import_result first = RECON_IMPORT_RESULT_INIT;
     for (mode m = 0; m < MODES; m++) {
         char tmp[256], dbpath[512];
         recon_db *db;
         sqlite3 *sq;
         tu_books_open(tmp, sizeof tmp, dbpath, sizeof dbpath, &db, &sq);
-        recon_import_result res;
+        recon_import_result res = RECON_IMPORT_RESULT_INIT;
         int rc = import_by(m, db, path, data, len, p, &res);
         ck_assert_msg(rc == RECON_OK, "%s by %s: %s", path, MODE_NAME[m], recon_errmsg(db));
         char *got = stored(sq);
@@ -134,7 +134,7 @@ static void same_import_every_way(const char *path, const char *profile_name) {
                           MODE_NAME[m]);
             free(got);
             /* The same bytes by file now: the same import, nothing to do. */
-            recon_import_result again;
+            recon_import_result again = RECON_IMPORT_RESULT_INIT;
             ck_assert_int_eq(import_by(BY_FILE, db, path, data, len, p, &again), RECON_OK);
             ck_assert_int_eq(again.already_imported, 1);
             ck_assert_int_eq(again.import_id, res.import_id);
@@ -192,7 +192,7 @@ START_TEST(test_a_failing_read_callback_writes_nothing) {
     recon_profile *p = psp();
     recon_import_opts o = RECON_IMPORT_OPTS_INIT;
     o.file_name = "download.csv";
-    recon_import_result res;
+    recon_import_result res = RECON_IMPORT_RESULT_INIT;
     /* Fails half way through: the caller's own failure, its own code. */
     reader r = {data, len, 0, 100, -5, len / 2};
     ck_assert_int_eq(recon_import_read(db, read_some, &r, p, &o, &res), RECON_EUSER);
@@ -211,7 +211,7 @@ END_TEST
 
 START_TEST(test_stream_arguments_and_empty_streams) {
     recon_profile *p = psp();
-    recon_import_result res;
+    recon_import_result res = RECON_IMPORT_RESULT_INIT;
     ck_assert_int_eq(recon_import_buffer(db, "", 0, p, NULL, &res), RECON_EFORMAT);
     ck_assert_str_eq(recon_errmsg(db), "(buffer): empty file");
     ck_assert_int_eq(recon_import_buffer(db, NULL, 3, p, NULL, &res), RECON_EMISUSE);
@@ -238,7 +238,7 @@ START_TEST(test_detect_buffer_agrees_with_detect_for_every_layout) {
         snprintf(path, sizeof path, FIXTURE("layouts/%s"), e->d_name);
         size_t len;
         char *data = tu_read_file(path, &len);
-        recon_error ef = {0, ""}, eb = {0, ""};
+        recon_error ef = RECON_ERROR_INIT, eb = RECON_ERROR_INIT;
         recon_profile *pf = NULL, *pb = NULL;
         int rf = recon_profile_detect(path, &ef, &pf);
         int rb = recon_profile_detect_buffer(data, len, path, &eb, &pb);
@@ -254,7 +254,7 @@ START_TEST(test_detect_buffer_agrees_with_detect_for_every_layout) {
     }
     closedir(d);
     ck_assert_int_gt(files, 25);
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     recon_profile *p = NULL;
     ck_assert_int_eq(recon_profile_detect_buffer("", 0, NULL, &err, &p), RECON_EFORMAT);
     ck_assert_str_eq(err.message, "(buffer): empty file");

@@ -114,7 +114,7 @@ static void assert_db_empty(void) {
 /* ---- profiles ----------------------------------------------------------------- */
 
 static recon_profile *parse(const char *text) {
-    recon_error err = {0, ""};
+    recon_error err = RECON_ERROR_INIT;
     recon_profile *p = NULL;
     ck_assert_msg(recon_profile_parse(text, "test", &err, &p) == RECON_OK, "%s", err.message);
     return p;
@@ -194,7 +194,7 @@ static recon_import_result import_ok(const char *name, const char *text, const r
                                      const recon_import_opts *o) {
     char path[512];
     write_file(name, text, strlen(text), path, sizeof path);
-    recon_import_result res;
+    recon_import_result res = RECON_IMPORT_RESULT_INIT;
     int rc = import_path(path, p, o, &res);
     ck_assert_msg(rc == RECON_OK, "import of %s: %d %s", name, rc, recon_errmsg(db));
     return res;
@@ -639,7 +639,7 @@ START_TEST(test_import_record_has_counts_status_and_times) {
                                "a,charge,2024-05-01,1.00,EUR\n"
                                "b,charge,2024-05-01,2.00,EUR\n";
     write_file("ok.csv", text, strlen(text), path, sizeof path);
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_int_eq(import_path(path, p, NULL, &r), RECON_OK);
     long long id = r.import_id;
     char *s = qtext("SELECT status FROM imports WHERE id = %lld", id);
@@ -1046,7 +1046,7 @@ START_TEST(test_generated_ids_are_the_same_in_another_database) {
     ck_assert_int_eq(recon_open(other, NULL, &db2), RECON_OK);
     char path[512];
     snprintf(path, sizeof path, "%s/s1.csv", tmp);
-    recon_import_result r2;
+    recon_import_result r2 = RECON_IMPORT_RESULT_INIT;
     ck_assert_int_eq(recon_import_file(db2, path, p, NULL, &r2), RECON_OK);
     recon_close(db2);
     sqlite3 *s2;
@@ -1321,7 +1321,7 @@ START_TEST(test_trailing_empty_columns_are_padding) {
                                "p2,charge,2024-05-01,2.00,USD,,,,\n"
                                "p3,charge,2024-05-01,3.00,USD,,x\n"
                                "p4,charge,2024-05-01,4.00\n";
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     char path[512];
     ck_assert_int_eq(import_text("padded.csv", text, p, &r, path, sizeof path), RECON_OK);
     assert_counts(&r, 4, 2, 0, 2);
@@ -1358,7 +1358,7 @@ START_TEST(test_may_omit_reads_short_rows_only_for_the_named_last_columns) {
                                "2024-05-03,3.00\n"
                                "2024-05-04\n"
                                "2024-05-05,5.00,food,n5,x\n";
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     char path[512];
     ck_assert_int_eq(import_text("omit.csv", text, p, &r, path, sizeof path), RECON_OK);
     assert_counts(&r, 5, 3, 0, 2);
@@ -1396,7 +1396,7 @@ static const char HDRCUR_INI[] = "[profile]\n"
 
 START_TEST(test_currency_from_the_amount_columns_names) {
     recon_profile *p = parse(HDRCUR_INI);
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     char path[512];
     ck_assert_int_eq(import_text("jpy.csv",
                                  "date , Paid Out ( jpy ) , Paid In (JPY)\n"
@@ -1426,7 +1426,7 @@ START_TEST(test_currency_from_the_amount_columns_names) {
     ck_assert_int_eq(count("transactions"), 2);
     recon_profile_free(p);
     /* The profile must have a one-star amount column to read it from. */
-    recon_error err = {0, ""};
+    recon_error err = RECON_ERROR_INIT;
     ck_assert_int_eq(recon_profile_parse("[profile]\nname = x\nsource_type = bank\n[columns]\n"
                                          "occurred_at = date\namount = amount\n"
                                          "[amounts]\ncurrency = header\n[kinds]\n"
@@ -1443,7 +1443,7 @@ END_TEST
  * imports.encoding), and text comes out as UTF-8 whatever came in. */
 START_TEST(test_encoding_stated_guessed_and_recorded) {
     recon_profile *p = psp();
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     char path[512];
     ck_assert_ptr_null(recon_import_encoding(db));
     /* Windows-1252 (no UTF-8 anywhere): read as such. */
@@ -1486,7 +1486,7 @@ START_TEST(test_encoding_stated_guessed_and_recorded) {
     ck_assert_str_eq(got, "\xe2\x82\xac");
     free(got);
     recon_profile_free(p);
-    recon_error err = {0, ""};
+    recon_error err = RECON_ERROR_INIT;
     ck_assert_int_eq(recon_profile_parse("[profile]\nname = x\nsource_type = bank\nencoding = "
                                          "ebcdic\n",
                                          "t", &err, &p),
@@ -1698,7 +1698,7 @@ END_TEST
 START_TEST(test_header_mismatch_is_refused_listing_missing_columns) {
     recon_profile *p = psp();
     char path[512];
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     int rc = import_text("hdr.csv", "id,type,created,total,ccy\na,charge,2024-05-01,1.00,EUR\n", p,
                          &r, path, sizeof path);
     ck_assert_int_eq(rc, RECON_EHEADER);
@@ -1717,7 +1717,7 @@ END_TEST
 START_TEST(test_empty_file_is_format_error) {
     recon_profile *p = psp();
     char path[512];
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_int_eq(import_text("empty.csv", "", p, &r, path, sizeof path), RECON_EFORMAT);
     ck_assert_msg(strstr(recon_errmsg(db), path) != NULL, "%s", recon_errmsg(db));
     assert_db_empty();
@@ -1747,7 +1747,7 @@ START_TEST(test_binary_file_is_format_error_and_writes_nothing) {
                                         1,    0,   0,    0,   1,    0,    8,    6};
     char path[512];
     write_file("image.csv", png, sizeof png, path, sizeof path);
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_int_eq(import_path(path, p, NULL, &r), RECON_EFORMAT);
     ck_assert_msg(strstr(recon_errmsg(db), path) != NULL, "%s", recon_errmsg(db));
     assert_db_empty();
@@ -1764,7 +1764,7 @@ END_TEST
 START_TEST(test_bad_header_row_is_format_error) {
     recon_profile *p = psp();
     char path[512];
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_int_eq(import_text("q.csv",
                                  "id,\"type,created,amount,currency\na,charge,2024-05-01,1,EUR\n",
                                  p, &r, path, sizeof path),
@@ -1778,7 +1778,7 @@ START_TEST(test_missing_file_is_eio) {
     recon_profile *p = psp();
     char path[512];
     snprintf(path, sizeof path, "%s/does-not-exist.csv", tmp);
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_int_eq(import_path(path, p, NULL, &r), RECON_EIO);
     ck_assert_msg(strstr(recon_errmsg(db), path) != NULL, "%s", recon_errmsg(db));
     assert_db_empty();
@@ -1791,7 +1791,7 @@ START_TEST(test_directory_is_eio) {
     char path[512];
     snprintf(path, sizeof path, "%s/a-directory.csv", tmp);
     ck_assert_int_eq(mkdir(path, 0700), 0);
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_int_eq(import_path(path, p, NULL, &r), RECON_EIO);
     ck_assert_msg(strstr(recon_errmsg(db), path) != NULL, "%s", recon_errmsg(db));
     assert_db_empty();
@@ -1826,7 +1826,7 @@ START_TEST(test_invalid_arguments_are_misuse) {
     recon_profile *p = psp();
     char path[512];
     write_file("a.csv", THREE, strlen(THREE), path, sizeof path);
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_int_eq(recon_import_file(NULL, path, p, NULL, &r), RECON_EMISUSE);
     ck_assert_int_eq(recon_import_file(db, NULL, p, NULL, &r), RECON_EMISUSE);
     ck_assert_int_eq(recon_import_file(db, path, NULL, NULL, &r), RECON_EMISUSE);
@@ -1849,7 +1849,7 @@ START_TEST(test_database_error_mid_file_writes_nothing) {
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     char path[512];
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_int_eq(import_text("a.csv", THREE, p, &r, path, sizeof path), RECON_EDB);
     ck_assert_msg(strstr(recon_errmsg(db), "boom") != NULL, "%s", recon_errmsg(db));
     ck_assert_uint_eq(r.rows_inserted, 0);
@@ -1867,7 +1867,7 @@ START_TEST(test_header_less_file_without_rows_writes_nothing) {
                              "columns = 3\n[columns]\noccurred_at = #1\namount = #2\n"
                              "currency = #3\n[kinds]\nfrom_sign = bank_credit, bank_debit\n");
     char path[512];
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_int_eq(import_text("blank.csv", "\n\n\n", p, &r, path, sizeof path), RECON_EFORMAT);
     assert_db_empty();
     recon_profile_free(p);
@@ -1979,7 +1979,7 @@ END_TEST
 
 START_TEST(test_builtin_generic_psp_imports_a_settlement_report) {
     recon_profile *p = NULL;
-    recon_error err = {0, ""};
+    recon_error err = RECON_ERROR_INIT;
     ck_assert_msg(recon_profile_builtin("generic_psp", &err, &p) == RECON_OK, "%s", err.message);
     static const char text[] =
         "id,type,created,available_on,amount,fee,net,currency,payout_id,description\n"
@@ -2005,7 +2005,7 @@ END_TEST
 
 START_TEST(test_builtin_generic_bank_imports_a_statement) {
     recon_profile *p = NULL;
-    recon_error err = {0, ""};
+    recon_error err = RECON_ERROR_INIT;
     ck_assert_msg(recon_profile_builtin("generic_bank", &err, &p) == RECON_OK, "%s", err.message);
     static const char text[] = "booking_date,value_date,description,amount,currency\n"
                                "2024-05-01,2024-05-02,Coffee,-3.50,EUR\n"
@@ -2168,7 +2168,7 @@ START_TEST(test_large_file_streams_in_bounded_memory) {
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_msg(import_path(path, p, &o, &r) == RECON_OK, "%s", recon_errmsg(db));
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

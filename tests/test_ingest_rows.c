@@ -34,7 +34,7 @@ static void teardown(void) {
 }
 
 static recon_profile *parse(const char *ini) {
-    recon_error err = {0, ""};
+    recon_error err = RECON_ERROR_INIT;
     recon_profile *p = NULL;
     ck_assert_msg(recon_profile_parse(ini, "test", &err, &p) == RECON_OK, "%s", err.message);
     return p;

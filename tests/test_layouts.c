@@ -69,9 +69,9 @@ static void fixture_path(const char *name, char *out, size_t size) {
 
 static recon_import_result import_as(const char *name, const char *path) {
     recon_profile *p = NULL;
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     ck_assert_msg(recon_profile_builtin(name, &err, &p) == RECON_OK, "%s", err.message);
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_msg(recon_import_file(db, path, p, NULL, &r) == RECON_OK, "%s: %s", name,
                   recon_errmsg(db));
     recon_profile_free(p);
@@ -175,7 +175,7 @@ START_TEST(test_detection_picks_each_fixtures_profile) {
     char path[512];
     fixture_path(name, path, sizeof path);
     recon_profile *p = NULL;
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     ck_assert_msg(recon_profile_detect(path, &err, &p) == RECON_OK, "%s: %s", name, err.message);
     ck_assert_str_eq(recon_profile_name(p), name);
     recon_profile_free(p);
@@ -185,7 +185,7 @@ END_TEST
 START_TEST(test_detection_refuses_what_fits_nothing_or_twice) {
     char path[600];
     recon_profile *p = (recon_profile *)1;
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     static const char none[] = "when,what,how much\n2024-05-01,coffee,3.50\n";
     tu_write_file(tmp, "none.csv", none, sizeof none - 1, path, sizeof path);
     ck_assert_int_eq(recon_profile_detect(path, &err, &p), RECON_ENOTFOUND);
@@ -242,10 +242,10 @@ START_TEST(test_stripe_reports_with_chosen_columns) {
     char path[600];
     tu_write_file(tmp, "chosen.csv", file, strlen(file), path, sizeof path);
     recon_profile *p = NULL;
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     ck_assert_msg(recon_profile_detect(path, &err, &p) == RECON_OK, "%s", err.message);
     ck_assert_str_eq(recon_profile_name(p), "stripe_payout_itemized");
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_msg(recon_import_file(db, path, p, NULL, &r) == RECON_OK, "%s", recon_errmsg(db));
     recon_profile_free(p);
     TU_ASSERT_Q(sq, "2026-02-01|2026-02-02|po_abc|USD|3000",
@@ -273,7 +273,7 @@ static int import_text(const char *builtin, const char *profile_text, const char
     char path[600];
     tu_write_file(tmp, name, text, strlen(text), path, sizeof path);
     recon_profile *p = NULL;
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     if (profile_text)
         ck_assert_msg(recon_profile_parse(profile_text, "test.ini", &err, &p) == RECON_OK, "%s",
                       err.message);
@@ -309,7 +309,7 @@ static int import_pp(const char *name, const char *text, const char *profile_tex
  * decides; so is a file whose dates say both. The download has no Balance
  * Impact column (a custom field set): it is optional. */
 START_TEST(test_paypal_dates_are_read_in_the_files_own_order) {
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_int_eq(import_pp("dmy.csv",
                                PP_HEADER PP_ROW("03/04/2024", "T1") PP_ROW("29/04/2024", "T2"),
                                NULL, "dmy", &r),
@@ -359,7 +359,7 @@ START_TEST(test_paypal_dates_are_read_in_the_files_own_order) {
     TU_ASSERT_Q(sq, "2024-04-03", "SELECT occurred_at FROM transactions WHERE external_id = 'X1'");
     /* order needs a day and a month to put in order. */
     recon_profile *p = NULL;
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     ck_assert_int_eq(recon_profile_parse("[profile]\nname = x\nsource_type = psp\n[columns]\n"
                                          "external_id = id\nkind = t\noccurred_at = d\n"
                                          "amount = a\ncurrency = c\n[kinds]\nunknown = other\n"
@@ -387,7 +387,7 @@ START_TEST(test_paypal_trr_and_stl_extracts) {
                 "SELECT amount_minor || '|' || fee_minor || '|' || provider_status"
                 " FROM transactions WHERE currency = 'JPY'");
     recon_profile *p = NULL;
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     ck_assert_int_eq(
         recon_profile_detect(FIXTURE("layouts/paypal_transaction_detail.csv"), &err, &p), RECON_OK);
     ck_assert_str_eq(recon_profile_name(p), "paypal_transaction_detail");
@@ -482,7 +482,7 @@ END_TEST
 
 /* Imports BAI2 text with the built-in profile into source `source`. */
 static recon_import_result import_bai2(const char *name, const char *text, const char *source) {
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_msg(import_text("bai2", NULL, name, text, source, &r) == RECON_OK, "%s",
                   recon_errmsg(db));
     return r;
@@ -626,7 +626,7 @@ START_TEST(test_mt940_balances_are_checked) {
                               ":20:S1\n:25:DE1/2\n:28C:7/1\n:60F:C240301EUR100,00\n"
                               ":61:240301D10,00NTRFNONREF//R1\n:86:RENT\n"
                               ":62F:C240301EUR90,01\n-}\n";
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_int_eq(import_text("mt940", NULL, "off.940", off, "off", &r), RECON_OK);
     ck_assert_int_eq(r.rows_inserted, 1);
     ck_assert_int_eq(r.checks_failed, 1);
@@ -675,11 +675,11 @@ START_TEST(test_camt_balances_and_broken_xml) {
     char path[600];
     tu_write_file(tmp, "one.xml", one_line, strlen(one_line), path, sizeof path);
     recon_profile *p = NULL;
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     ck_assert_msg(recon_profile_detect(path, &err, &p) == RECON_OK, "%s", err.message);
     ck_assert_str_eq(recon_profile_name(p), "camt");
     recon_profile_free(p);
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_int_eq(import_text("camt", NULL, "one.xml", one_line, "one", &r), RECON_OK);
     ck_assert_int_eq(r.rows_inserted, 2);
     ck_assert_int_eq(r.rows_skipped, 1);
@@ -729,11 +729,11 @@ START_TEST(test_ofx_xml_quiet_overlap_and_broken) {
     char path[600];
     tu_write_file(tmp, "one.ofx", xml, strlen(xml), path, sizeof path);
     recon_profile *p = NULL;
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     ck_assert_msg(recon_profile_detect(path, &err, &p) == RECON_OK, "%s", err.message);
     ck_assert_str_eq(recon_profile_name(p), "ofx");
     recon_profile_free(p);
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_int_eq(import_text("ofx", NULL, "one.ofx", xml, "acct", &r), RECON_OK);
     ck_assert_int_eq(r.rows_inserted, 2);
     TU_ASSERT_Q(
@@ -940,7 +940,7 @@ START_TEST(test_amazon_pay_preamble_fees_and_transfer) {
     char path[600];
     tu_write_file(tmp, "doc.csv", doc, sizeof doc - 1, path, sizeof path);
     recon_profile *p;
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     ck_assert_msg(recon_profile_detect(path, &err, &p) == RECON_OK, "%s", err.message);
     ck_assert_str_eq(recon_profile_name(p), "amazon_pay_settlement");
     recon_import_opts o = RECON_IMPORT_OPTS_INIT;
@@ -965,10 +965,10 @@ START_TEST(test_table_totals_footer_is_checked_not_imported) {
     static const char good[] = "Date,Amount\n2024-05-01,10.00\n2024-05-02,-2.50\nTotal,7.50\n";
     static const char bad[] = "Date,Amount\n2024-05-03,10.00\nTotal,9.99\n";
     recon_profile *p;
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     ck_assert_msg(recon_profile_parse(ini, "shop.ini", &err, &p) == RECON_OK, "%s", err.message);
     char path[600];
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     tu_write_file(tmp, "good.csv", good, sizeof good - 1, path, sizeof path);
     ck_assert_int_eq(recon_import_file(db, path, p, NULL, &r), RECON_OK);
     ck_assert(r.rows_read == 2 && r.rows_inserted == 2 && r.checks_passed == 1 &&

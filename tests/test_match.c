@@ -44,7 +44,7 @@ static void import_into(recon_db *d, const char *profile, const char *source, co
     ck_assert_int_eq(recon_profile_builtin(profile, NULL, &p), RECON_OK);
     recon_import_opts o = RECON_IMPORT_OPTS_INIT;
     o.source = source;
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_msg(recon_import_file(d, path, p, &o, &r) == RECON_OK, "%s", recon_errmsg(d));
     ck_assert_msg(r.rows_rejected == 0, "%s: %llu rows rejected", name,
                   (unsigned long long)r.rows_rejected);
@@ -60,7 +60,7 @@ static void bank(const char *rows) {
 }
 
 static recon_rules *rules_of(const char *text) {
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     recon_rules *r = NULL;
     ck_assert_msg(recon_rules_parse(text, "test.ini", &err, &r) == RECON_OK, "%s", err.message);
     return r;
@@ -72,7 +72,7 @@ static recon_match_result run_on(recon_db *d, const char *rules_text) {
     recon_match_opts o = RECON_MATCH_OPTS_INIT;
     o.rules = r;
     o.actor = "tester";
-    recon_match_result res;
+    recon_match_result res = RECON_MATCH_RESULT_INIT;
     ck_assert_msg(recon_match_run(d, &o, &res) == RECON_OK, "%s", recon_errmsg(d));
     recon_rules_free(r);
     /* The run writes without SQLite's foreign-key lookups (trusted ids):
@@ -120,7 +120,7 @@ static int64_t tx(const char *ext) {
 
 START_TEST(test_default_rules_load_in_priority_order) {
     recon_rules *r = NULL;
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     ck_assert_int_eq(recon_rules_default(&err, &r), RECON_OK);
     ck_assert_uint_eq(recon_rules_count(r), 5);
     ck_assert_str_eq(recon_rules_name(r, 0), "payout_to_bank_credit");
@@ -190,7 +190,7 @@ START_TEST(test_invalid_rules_are_refused_naming_rule_and_key) {
          "test.ini:5", "line longer than 198 bytes"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        recon_error err;
+        recon_error err = RECON_ERROR_INIT;
         recon_rules *r = (recon_rules *)1;
         ck_assert_int_eq(recon_rules_parse(cases[i].text, "test.ini", &err, &r), RECON_EPROFILE);
         ck_assert_ptr_null(r);
@@ -211,7 +211,7 @@ START_TEST(test_keys_after_a_refused_rule_name_go_nowhere) {
         "cardinality = many_to_one\n",
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-        recon_error err;
+        recon_error err = RECON_ERROR_INIT;
         recon_rules *r = (recon_rules *)1;
         ck_assert_int_eq(recon_rules_parse(texts[i], "test.ini", &err, &r), RECON_EPROFILE);
         ck_assert_ptr_null(r);
@@ -225,7 +225,7 @@ START_TEST(test_rules_load_from_a_file_and_refuse_binary) {
     const char *text = ONE_TO_ONE "reference = equal\n";
     tu_write_file(tmp, "rules.ini", text, strlen(text), path, sizeof path);
     recon_rules *r = NULL;
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     ck_assert_int_eq(recon_rules_load(path, &err, &r), RECON_OK);
     ck_assert_uint_eq(recon_rules_count(r), 1);
     recon_rules_free(r);
@@ -670,7 +670,7 @@ START_TEST(test_items_of_a_payout_with_a_payout_row_are_not_matched_alone) {
     FATE_IS("c1", "unmatched");
     FATE_IS("k4", "unmatched");
     /* And the key is refused where it means nothing. */
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     recon_rules *r = NULL;
     ck_assert_int_eq(recon_rules_parse(ONE_TO_ONE "reference = equal\nskip_groups_with = payout\n",
                                        "t.ini", &err, &r),
@@ -1103,7 +1103,7 @@ START_TEST(test_dry_run_writes_nothing) {
     recon_match_opts o = RECON_MATCH_OPTS_INIT;
     o.rules = r;
     o.dry_run = 1;
-    recon_match_result res;
+    recon_match_result res = RECON_MATCH_RESULT_INIT;
     ck_assert_int_eq(recon_match_run(db, &o, &res), RECON_OK);
     /* Rolled back: the foreign-key checks are back on all the same. */
     ck_assert_int_eq(tu_qint(db->sql, "PRAGMA foreign_keys"), 1);
@@ -1298,7 +1298,7 @@ START_TEST(test_source_names_must_be_utf8_text) {
     for (size_t i = 0; i < 3; i++) {
         recon_import_opts o = RECON_IMPORT_OPTS_INIT;
         o.source = bad[i];
-        recon_import_result r;
+        recon_import_result r = RECON_IMPORT_RESULT_INIT;
         ck_assert_int_eq(recon_import_file(db, path, p, &o, &r), RECON_EMISUSE);
     }
     ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM sources"), 0);
@@ -1345,7 +1345,7 @@ START_TEST(test_explain_matched_and_unmatched) {
     recon_rules *r = rules_of(ONE_TO_ONE "reference = equal\n");
     recon_match_opts o = RECON_MATCH_OPTS_INIT;
     o.rules = r;
-    recon_match_result res;
+    recon_match_result res = RECON_MATCH_RESULT_INIT;
     ck_assert_int_eq(recon_match_run(db, &o, &res), RECON_OK);
     char *json = NULL;
     ck_assert_int_eq(recon_explain(db, tx("b1"), r, &json), RECON_OK);
@@ -1453,6 +1453,176 @@ START_TEST(test_export_matches_exceptions_unmatched) {
 }
 END_TEST
 
+/* ---- typed reading (lib/report/listing.c) ----------------------------------------------- */
+
+/* What the listing callbacks saw, one line per match or exception. */
+typedef struct {
+    char buf[2048];
+    int calls, stop_at, stop_with;
+} listed;
+
+static int on_match(const recon_match *m, void *payload) {
+    listed *l = payload;
+    ck_assert_uint_eq(m->version, RECON_MATCH_VERSION);
+    size_t n = strlen(l->buf);
+    n += (size_t)snprintf(l->buf + n, sizeof l->buf - n,
+                          "%lld %s %s %s %d run %lld%s%s:", (long long)m->match_id, m->rule,
+                          m->origin, m->status, m->score, (long long)m->run_id,
+                          m->undone_by ? " by " : "", m->undone_by ? m->undone_by : "");
+    ck_assert_ptr_nonnull(m->evidence);
+    for (size_t i = 0; i < m->nitems; i++) {
+        const recon_item *it = &m->items[i];
+        n += (size_t)snprintf(l->buf + n, sizeof l->buf - n, " %s/%s/%s/%s/%s/%s/%lld/%lld/%s",
+                              it->side, it->source, it->external_id,
+                              it->group_id ? it->group_id : "-", it->kind, it->day,
+                              (long long)it->amount_minor, (long long)it->net_minor, it->currency);
+        ck_assert_int_eq(it->transaction_id,
+                         tu_qint(sq,
+                                 "SELECT t.id FROM transactions t JOIN sources s"
+                                 " ON s.id = t.source_id WHERE s.name = '%s' AND"
+                                 " t.external_id = '%s'",
+                                 it->source, it->external_id));
+    }
+    snprintf(l->buf + n, sizeof l->buf - n, "\n");
+    return ++l->calls == l->stop_at ? l->stop_with : 0;
+}
+
+static int on_exception(const recon_exception *x, void *payload) {
+    listed *l = payload;
+    ck_assert_uint_eq(x->version, RECON_EXCEPTION_VERSION);
+    size_t n = strlen(l->buf);
+    n += (size_t)snprintf(l->buf + n, sizeof l->buf - n,
+                          "%lld %s %s %s %s/%s/%lld/%s:", (long long)x->exception_id, x->rule,
+                          x->reason, x->status, x->item.source, x->item.external_id,
+                          (long long)x->item.amount_minor, x->item.currency);
+    for (size_t i = 0; i < x->ncandidates; i++) {
+        const recon_candidate *c = &x->candidates[i];
+        n += (size_t)snprintf(l->buf + n, sizeof l->buf - n, " %s/%s/%d/%lld/%lld/%s/%s", c->source,
+                              c->external_id, c->grouped, (long long)c->items,
+                              (long long)c->amount_minor, c->currency,
+                              c->failed[0] ? c->failed : "-");
+        ck_assert_int_gt(c->transaction_id, 0);
+    }
+    snprintf(l->buf + n, sizeof l->buf - n, "\n");
+    return ++l->calls == l->stop_at ? l->stop_with : 0;
+}
+
+static char *matches_listed(const recon_match_filter *f) {
+    static listed l;
+    memset(&l, 0, sizeof l);
+    ck_assert_msg(recon_matches_each(db, f, on_match, &l) == RECON_OK, "%s", recon_errmsg(db));
+    return l.buf;
+}
+
+static char *exceptions_listed(const recon_exception_filter *f) {
+    static listed l;
+    memset(&l, 0, sizeof l);
+    ck_assert_msg(recon_exceptions_each(db, f, on_exception, &l) == RECON_OK, "%s",
+                  recon_errmsg(db));
+    return l.buf;
+}
+
+START_TEST(test_typed_matches_and_exceptions) {
+    psp("p1,charge,2024-03-01,,10.00,0.30,,USD,po_9,R1,\n"
+        "p2,charge,2024-03-01,,20.00,0,,USD,,R2,\n"
+        "p3,charge,2024-03-01,,20.00,0,,USD,,R2,\n"
+        "p4,charge,2024-03-02,,30.00,0,,USD,,R4,\n");
+    bank("b1,2024-03-01,,x,9.70,USD,R1\n"
+         "b2,2024-03-01,,x,20.00,USD,R2\n");
+    run(ONE_TO_ONE "reference = equal\namount_right = net\n");
+    char want[512];
+    snprintf(want, sizeof want,
+             "1 r auto active %d run 1: left/bank/b1/-/bank_credit/2024-03-01/970/970/USD"
+             " right/psp/p1/po_9/charge/2024-03-01/1000/970/USD\n",
+             (int)tu_qint(sq, "SELECT score FROM matches WHERE id = 1"));
+    ck_assert_str_eq(matches_listed(NULL), want);
+    const char *x1 = "1 r ambiguous open bank/b2/2000/USD: psp/p2/0/1/2000/USD/-"
+                     " psp/p3/0/1/2000/USD/-\n";
+    ck_assert_str_eq(exceptions_listed(NULL), x1);
+
+    /* Filters narrow by id, transaction, run, rule, source and day. */
+    recon_match_filter f = RECON_MATCH_FILTER_INIT;
+    f.transaction_id = tu_qint(sq, "SELECT id FROM transactions WHERE external_id = 'p1'");
+    ck_assert_str_eq(matches_listed(&f), want);
+    f.transaction_id = tu_qint(sq, "SELECT id FROM transactions WHERE external_id = 'p4'");
+    ck_assert_str_eq(matches_listed(&f), "");
+    f = (recon_match_filter)RECON_MATCH_FILTER_INIT;
+    f.source = "psp", f.from = "2024-03-01", f.to = "2024-03-01", f.run_id = 1, f.rule = "r";
+    f.match_id = 1;
+    ck_assert_str_eq(matches_listed(&f), want);
+    f.from = "2024-03-02";
+    ck_assert_str_eq(matches_listed(&f), "");
+    f.from = NULL, f.rule = "other";
+    ck_assert_str_eq(matches_listed(&f), "");
+    f.rule = NULL, f.match_id = 2;
+    ck_assert_str_eq(matches_listed(&f), "");
+    recon_exception_filter xf = RECON_EXCEPTION_FILTER_INIT;
+    xf.reason = "ambiguous", xf.source = "bank", xf.rule = "r", xf.run_id = 1;
+    xf.transaction_id = tu_qint(sq, "SELECT id FROM transactions WHERE external_id = 'b2'");
+    ck_assert_str_eq(exceptions_listed(&xf), x1);
+    xf.reason = "near_miss_amount";
+    ck_assert_str_eq(exceptions_listed(&xf), "");
+    xf = (recon_exception_filter)RECON_EXCEPTION_FILTER_INIT;
+    xf.to = "2024-02-29";
+    ck_assert_str_eq(exceptions_listed(&xf), "");
+
+    /* An undone match is listed only when asked for, with who undid it. */
+    ck_assert_int_eq(recon_match_undo(db, 1, "wrong payer", "ann"), RECON_OK);
+    ck_assert_str_eq(matches_listed(NULL), "");
+    f = (recon_match_filter)RECON_MATCH_FILTER_INIT;
+    f.include_undone = 1;
+    ck_assert_ptr_nonnull(strstr(matches_listed(&f), "1 r auto undone"));
+    ck_assert_ptr_nonnull(strstr(matches_listed(&f), " by ann:"));
+
+    /* Refusals: a malformed day, a version from nowhere. */
+    f.from = "2024-3-1";
+    listed l = {{0}, 0, 0, 0};
+    ck_assert_int_eq(recon_matches_each(db, &f, on_match, &l), RECON_EMISUSE);
+    f = (recon_match_filter)RECON_MATCH_FILTER_INIT;
+    f.version = RECON_MATCH_FILTER_VERSION + 1;
+    ck_assert_int_eq(recon_matches_each(db, &f, on_match, &l), RECON_EMISUSE);
+    xf.version = 0;
+    ck_assert_int_eq(recon_exceptions_each(db, &xf, on_exception, &l), RECON_EMISUSE);
+    ck_assert_int_eq(recon_exceptions_each(db, NULL, NULL, &l), RECON_EMISUSE);
+
+    /* A callback stops the walk: a deliberate stop, or its own failure. */
+    memset(&l, 0, sizeof l);
+    l.stop_at = 1, l.stop_with = 7;
+    ck_assert_int_eq(recon_exceptions_each(db, NULL, on_exception, &l), RECON_ECANCELLED);
+    ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "returned 7"));
+    memset(&l, 0, sizeof l);
+    l.stop_at = 1, l.stop_with = -1;
+    f = (recon_match_filter)RECON_MATCH_FILTER_INIT;
+    f.include_undone = 1;
+    ck_assert_int_eq(recon_matches_each(db, &f, on_match, &l), RECON_EUSER);
+}
+END_TEST
+
+/* The typed items of every match add up to what v_matches says of each
+ * side, on a run of the default rules over many-item payouts. */
+static int sum_sides(const recon_match *m, void *payload) {
+    long long *s = payload;
+    s[0]++;
+    for (size_t i = 0; i < m->nitems; i++)
+        s[m->items[i].side[0] == 'l' ? 1 : 2] += m->items[i].amount_minor;
+    return 0;
+}
+
+START_TEST(test_typed_matches_agree_with_the_view) {
+    tu_import(db, "data/samples/stripe_payouts_2024-03.csv", "stripe_payout_itemized", "stripe");
+    tu_import(db, "data/samples/bank_2024-03.bai", "bai2", "bank");
+    run(NULL);
+    long long s[3] = {0, 0, 0};
+    ck_assert_int_eq(recon_matches_each(db, NULL, sum_sides, s), RECON_OK);
+    TU_ASSERT_Q(sq, "ok",
+                "SELECT CASE WHEN count(*) = %lld AND sum(left_amount_minor) = %lld AND"
+                " sum(right_amount_minor) = %lld THEN 'ok' ELSE 'differ' END FROM v_matches"
+                " WHERE status = 'active'",
+                s[0], s[1], s[2]);
+    ck_assert_int_gt(s[0], 1);
+}
+END_TEST
+
 /* Two handles on two databases from two threads: no shared state. */
 #include <pthread.h>
 
@@ -1460,7 +1630,7 @@ static void *match_in_thread(void *arg) {
     const char *path = arg;
     recon_db *d = NULL;
     if (recon_open(path, NULL, &d) != RECON_OK) return (void *)1;
-    recon_match_result res;
+    recon_match_result res = RECON_MATCH_RESULT_INIT;
     int rc = recon_match_run(d, NULL, &res);
     recon_close(d);
     return (void *)(intptr_t)(rc != RECON_OK || res.matches < 20);
@@ -1560,6 +1730,8 @@ static Suite *match_suite(void) {
     tcase_add_test(t, test_manual_work_closes_the_exceptions_it_settles);
     tcase_add_test(t, test_source_names_must_be_utf8_text);
     tcase_add_test(t, test_export_matches_exceptions_unmatched);
+    tcase_add_test(t, test_typed_matches_and_exceptions);
+    tcase_add_test(t, test_typed_matches_agree_with_the_view);
     suite_add_tcase(s, t);
     return s;
 }

@@ -74,7 +74,7 @@ static void add_row(fixture *f, const trow *t, int64_t id) {
 static void fixture_open(fixture *f, const char *rules_text, const trow *rows, size_t n,
                          const int64_t *ids, const int64_t (*veto)[2], size_t nveto) {
     memset(f, 0, sizeof *f);
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     ck_assert_msg(recon_rules_parse(rules_text, "test.ini", &err, &f->rules) == RECON_OK, "%s",
                   err.message);
     ck_assert_uint_le(n, MAX_ROWS);

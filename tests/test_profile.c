@@ -14,7 +14,7 @@
 
 /* Parses text that must be valid; fails the test with the message if not. */
 static recon_profile *parse_ok(const char *text) {
-    recon_error err = {0, ""};
+    recon_error err = RECON_ERROR_INIT;
     recon_profile *p = NULL;
     int rc = recon_profile_parse(text, "ok.ini", &err, &p);
     ck_assert_msg(rc == RECON_OK, "profile refused (%d): %s", rc, err.message);
@@ -26,7 +26,7 @@ static recon_profile *parse_ok(const char *text) {
  * contains every needle (NULL-terminated list). Also checks that a NULL
  * recon_error is accepted and gives the same status. */
 static void expect_refused(const char *text, ...) {
-    recon_error err = {0, ""};
+    recon_error err = RECON_ERROR_INIT;
     recon_profile *p = (recon_profile *)&err; /* must be reset to NULL */
     int rc = recon_profile_parse(text, "bad.ini", &err, &p);
     ck_assert_msg(rc == RECON_EPROFILE, "want RECON_EPROFILE, got %d (%s) for:\n%s", rc,
@@ -70,7 +70,7 @@ static void write_text(const char *name, const char *text, char *path, size_t si
 /* ---- built-in profiles ------------------------------------------------------- */
 
 START_TEST(test_builtin_generic_psp_loads_with_name_type_and_description) {
-    recon_error err = {0, ""};
+    recon_error err = RECON_ERROR_INIT;
     recon_profile *p = NULL;
     ck_assert_msg(recon_profile_builtin("generic_psp", &err, &p) == RECON_OK, "%s", err.message);
     ck_assert_str_eq(recon_profile_name(p), "generic_psp");
@@ -95,7 +95,7 @@ START_TEST(test_builtin_generic_psp_loads_with_name_type_and_description) {
 END_TEST
 
 START_TEST(test_builtin_generic_bank_loads_with_name_type_and_description) {
-    recon_error err = {0, ""};
+    recon_error err = RECON_ERROR_INIT;
     recon_profile *p = NULL;
     ck_assert_msg(recon_profile_builtin("generic_bank", &err, &p) == RECON_OK, "%s", err.message);
     ck_assert_str_eq(recon_profile_name(p), "generic_bank");
@@ -125,7 +125,7 @@ START_TEST(test_builtin_names_are_sorted_and_each_loads) {
                           recon_profile_builtin_name(i - 1), name);
         have_psp |= !strcmp(name, "generic_psp");
         have_bank |= !strcmp(name, "generic_bank");
-        recon_error err = {0, ""};
+        recon_error err = RECON_ERROR_INIT;
         recon_profile *p = NULL;
         ck_assert_msg(recon_profile_builtin(name, &err, &p) == RECON_OK, "%s: %s", name,
                       err.message);
@@ -139,7 +139,7 @@ START_TEST(test_builtin_names_are_sorted_and_each_loads) {
 END_TEST
 
 START_TEST(test_unknown_builtin_is_not_found_and_names_it) {
-    recon_error err = {0, ""};
+    recon_error err = RECON_ERROR_INIT;
     recon_profile *p = (recon_profile *)&err;
     ck_assert_int_eq(recon_profile_builtin("stripe_legacy", &err, &p), RECON_ENOTFOUND);
     ck_assert_ptr_null(p);
@@ -154,7 +154,7 @@ START_TEST(test_unknown_builtin_is_not_found_and_names_it) {
 END_TEST
 
 START_TEST(test_null_arguments_are_misuse_with_or_without_error_struct) {
-    recon_error err = {0, ""};
+    recon_error err = RECON_ERROR_INIT;
     recon_profile *p = NULL;
     ck_assert_int_eq(recon_profile_builtin(NULL, &err, &p), RECON_EMISUSE);
     ck_assert_int_eq(err.code, RECON_EMISUSE);
@@ -883,7 +883,7 @@ START_TEST(test_first_error_wins) {
 END_TEST
 
 START_TEST(test_default_origin_when_none_given) {
-    recon_error err = {0, ""};
+    recon_error err = RECON_ERROR_INIT;
     recon_profile *p = NULL;
     ck_assert_int_eq(recon_profile_parse("[profile]\nname = x\n", NULL, &err, &p), RECON_EPROFILE);
     ck_assert_ptr_null(p);
@@ -896,7 +896,7 @@ END_TEST
 START_TEST(test_load_valid_file) {
     char path[512];
     write_text("acme.ini", MINIMAL, path, sizeof path);
-    recon_error err = {0, ""};
+    recon_error err = RECON_ERROR_INIT;
     recon_profile *p = NULL;
     ck_assert_msg(recon_profile_load(path, &err, &p) == RECON_OK, "%s", err.message);
     ck_assert_str_eq(recon_profile_name(p), "t");
@@ -910,7 +910,7 @@ END_TEST
 START_TEST(test_load_invalid_file_names_path_and_line) {
     char path[512];
     write_text("bad.ini", MINIMAL "[amounts]\nsign = plus\n", path, sizeof path);
-    recon_error err = {0, ""};
+    recon_error err = RECON_ERROR_INIT;
     recon_profile *p = NULL;
     ck_assert_int_eq(recon_profile_load(path, &err, &p), RECON_EPROFILE);
     ck_assert_ptr_null(p);
@@ -925,7 +925,7 @@ END_TEST
 START_TEST(test_load_missing_file_is_eio_naming_the_path) {
     char path[512];
     snprintf(path, sizeof path, "%s/no-such-profile.ini", tmp);
-    recon_error err = {0, ""};
+    recon_error err = RECON_ERROR_INIT;
     recon_profile *p = (recon_profile *)&err;
     ck_assert_int_eq(recon_profile_load(path, &err, &p), RECON_EIO);
     ck_assert_ptr_null(p);
@@ -937,7 +937,7 @@ START_TEST(test_load_missing_file_is_eio_naming_the_path) {
 END_TEST
 
 START_TEST(test_load_directory_is_eio) {
-    recon_error err = {0, ""};
+    recon_error err = RECON_ERROR_INIT;
     recon_profile *p = NULL;
     ck_assert_int_eq(recon_profile_load(tmp, &err, &p), RECON_EIO);
     ck_assert_ptr_null(p);
@@ -949,7 +949,7 @@ START_TEST(test_load_file_with_nul_bytes_is_refused) {
     static const char text[] = "[profile]\nname = t\0x\nsource_type = psp\n";
     char path[512];
     tu_write_file(tmp, "nul.ini", text, sizeof text - 1, path, sizeof path);
-    recon_error err = {0, ""};
+    recon_error err = RECON_ERROR_INIT;
     recon_profile *p = NULL;
     ck_assert_int_eq(recon_profile_load(path, &err, &p), RECON_EPROFILE);
     ck_assert_ptr_null(p);
@@ -979,7 +979,7 @@ START_TEST(test_load_file_over_one_mib_is_refused) {
     char path[512];
     char *big = padded_profile(1024 * 1024 + 1);
     tu_write_file(tmp, "big.ini", big, strlen(big), path, sizeof path);
-    recon_error err = {0, ""};
+    recon_error err = RECON_ERROR_INIT;
     recon_profile *p = NULL;
     ck_assert_int_eq(recon_profile_load(path, &err, &p), RECON_EPROFILE);
     ck_assert_ptr_null(p);

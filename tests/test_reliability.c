@@ -89,7 +89,7 @@ static void import_while_changing(int append) {
     recon_import_opts o = RECON_IMPORT_OPTS_INIT;
     o.progress = change_file;
     o.payload = &c;
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     int rc = recon_import_file(db, csvpath, p, &o, &r);
     ck_assert_int_eq(c.done, 1);
     ck_assert_msg(rc == RECON_EIO, "rc %d: %s", rc, recon_errmsg(db));
@@ -140,7 +140,7 @@ START_TEST(test_busy_message_names_the_timeout) {
     db = NULL;
     ck_assert_msg(recon_open(dbpath, &o, &db) == RECON_OK, "%s", recon_errmsg(db));
     ck_assert_int_eq(sqlite3_exec(sq, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_int_eq(recon_import_file(db, csvpath, p, NULL, &r), RECON_EBUSY);
     ck_assert_msg(strstr(recon_errmsg(db), "database is busy") != NULL &&
                       strstr(recon_errmsg(db), "busy timeout (120 ms)") != NULL,

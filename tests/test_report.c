@@ -32,7 +32,7 @@ static void setup(void) {
     ck_assert_int_eq(recon_rules_default(NULL, &rules), RECON_OK);
     recon_match_opts mo = RECON_MATCH_OPTS_INIT;
     mo.rules = rules;
-    recon_match_result mr;
+    recon_match_result mr = RECON_MATCH_RESULT_INIT;
     ck_assert_msg(recon_match_run(db, &mo, &mr) == RECON_OK, "%s", recon_errmsg(db));
     recon_rules_free(rules);
     /* b_04 is 0.50 short of po_diff: a person matches them anyway. */
@@ -226,7 +226,7 @@ START_TEST(test_setting_get_refuses_a_short_buffer_and_errmsg_follows_the_latest
     /* The same across functions: a failure, then any successful call. */
     ck_assert_int_eq(recon_setting_set(db, "report.colour", "red"), RECON_EMISUSE);
     ck_assert_str_ne(recon_errmsg(db), "no error");
-    recon_status st;
+    recon_status st = RECON_STATUS_INIT;
     ck_assert_int_eq(recon_status_get(db, &st), RECON_OK);
     ck_assert_str_eq(recon_errmsg(db), "no error");
 }
@@ -278,7 +278,7 @@ static int on_flow(const recon_payout_flow *f, void *payload) {
 
 START_TEST(test_flows_check_reports_each_class_with_its_amount) {
     flows_seen s = {0};
-    recon_flows_totals t;
+    recon_flows_totals t = RECON_FLOWS_TOTALS_INIT;
     ck_assert_int_eq(recon_flows_check(db, NULL, on_flow, &s, &t), RECON_OK);
     ck_assert_int_eq(s.n, 11);
     /* Ordered by source, payout day, payout id, currency. */
@@ -319,7 +319,7 @@ END_TEST
 /* Totals counted from the rows' status and issues text (as the CLI does
  * from the payouts report) are the library's totals. */
 START_TEST(test_totals_from_status_and_issues_text_agree) {
-    recon_flows_totals want, got = {0};
+    recon_flows_totals want = RECON_FLOWS_TOTALS_INIT, got = RECON_FLOWS_TOTALS_INIT;
     ck_assert_int_eq(recon_flows_check(db, NULL, NULL, NULL, &want), RECON_OK);
     sqlite3_stmt *st;
     ck_assert_int_eq(sqlite3_prepare_v2(sq, "SELECT status, issues FROM v_payouts", -1, &st, NULL),
@@ -336,14 +336,14 @@ START_TEST(test_totals_from_status_and_issues_text_agree) {
 END_TEST
 
 START_TEST(test_flows_check_filter_and_bad_days) {
-    recon_flows_totals t;
-    recon_report_filter f = {"2024-05-08", "2024-05-10", NULL};
+    recon_flows_totals t = RECON_FLOWS_TOTALS_INIT;
+    recon_report_filter f = {RECON_REPORT_FILTER_VERSION, "2024-05-08", "2024-05-10", NULL};
     ck_assert_int_eq(recon_flows_check(db, &f, NULL, NULL, &t), RECON_OK);
     ck_assert_int_eq(t.payouts, 4); /* po_fee, po_short, po_fx twice */
-    recon_report_filter other = {NULL, NULL, "bank"};
+    recon_report_filter other = {RECON_REPORT_FILTER_VERSION, NULL, NULL, "bank"};
     ck_assert_int_eq(recon_flows_check(db, &other, NULL, NULL, &t), RECON_OK);
     ck_assert_int_eq(t.payouts, 0);
-    recon_report_filter bad = {"2024-5-8", NULL, NULL};
+    recon_report_filter bad = {RECON_REPORT_FILTER_VERSION, "2024-5-8", NULL, NULL};
     ck_assert_int_eq(recon_flows_check(db, &bad, NULL, NULL, &t), RECON_EMISUSE);
     ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "from: '2024-5-8' is not a YYYY-MM-DD date"));
 }
@@ -418,7 +418,7 @@ START_TEST(test_a_payout_known_only_from_rejects_is_listed) {
     TU_ASSERT_Q(sq, "NULL|0|2|missing_items,fee_mismatch|0.00",
                 "SELECT coalesce(payout_day, 'NULL') || '|' || items || '|' || rejected_items"
                 " || '|' || issues || '|' || expected FROM v_payouts WHERE payout_id = 'po_gone'");
-    recon_flows_totals t;
+    recon_flows_totals t = RECON_FLOWS_TOTALS_INIT;
     ck_assert_int_eq(recon_flows_check(db, NULL, NULL, NULL, &t), RECON_OK);
     ck_assert_int_eq(t.payouts, 12);
     const char *bank = "id,date,description,amount,currency\nb_bad,2024-05-10,x,1.0.0,EUR\n";
@@ -450,11 +450,11 @@ START_TEST(test_a_payout_whose_sum_overflows_has_no_amount) {
                 " || coalesce(items_net_minor, 'NULL') || '|' || items"
                 " FROM v_payouts WHERE payout_id = 'po_big'");
     int seen = -1;
-    recon_flows_totals t;
+    recon_flows_totals t = RECON_FLOWS_TOTALS_INIT;
     ck_assert_int_eq(recon_flows_check(db, NULL, find_big, &seen, &t), RECON_OK);
     ck_assert_int_eq(seen, 11);
     ck_assert_int_eq(t.payouts, 12);
-    recon_status st;
+    recon_status st = RECON_STATUS_INIT;
     ck_assert_int_eq(recon_status_get(db, &st), RECON_OK);
     ck_assert_int_eq(st.payouts_broken, 7); /* the six before, and po_big: no bank credit */
 }
@@ -485,6 +485,7 @@ END_TEST
 
 typedef struct {
     int rows;
+    int money_cells; /* non-empty MONEY cells seen, checked typed */
     char header[512];
     char first[512];
     char last[512];
@@ -499,8 +500,42 @@ static void join_row(const recon_report_row *r, int names, char *out, size_t siz
     }
 }
 
+static int count_money(const recon_report_row *r) {
+    int n = 0;
+    for (size_t i = 0; i < r->ncolumns; i++)
+        n += r->types[i] == RECON_COL_MONEY && r->values[i] != NULL;
+    return n;
+}
+
+/* A row's typed cells say what its text says: money formats back to the
+ * cell's text in the cell's currency, integers read back as themselves. */
+static void typed_cells_agree(const recon_report_row *r) {
+    ck_assert_uint_eq(r->version, RECON_REPORT_ROW_VERSION);
+    for (size_t i = 0; i < r->ncolumns; i++) {
+        if (!r->values[i] || r->types[i] == RECON_COL_TEXT) {
+            ck_assert_int_eq(r->ints[i], 0);
+            ck_assert_ptr_null(r->currencies[i]);
+            continue;
+        }
+        if (r->types[i] == RECON_COL_INT) {
+            ck_assert_msg(r->ints[i] == strtoll(r->values[i], NULL, 10), "%s: %lld vs '%s'",
+                          r->names[i], (long long)r->ints[i], r->values[i]);
+            ck_assert_ptr_null(r->currencies[i]);
+            continue;
+        }
+        char text[48];
+        ck_assert_ptr_nonnull(r->currencies[i]);
+        ck_assert_int_eq(recon_money_format(r->ints[i], r->currencies[i], text, sizeof text),
+                         RECON_OK);
+        ck_assert_msg(!strcmp(text, r->values[i]), "%s: %lld %s formats as '%s', the row says '%s'",
+                      r->names[i], (long long)r->ints[i], r->currencies[i], text, r->values[i]);
+    }
+}
+
 static int on_report_row(const recon_report_row *r, void *payload) {
     report_seen *s = payload;
+    typed_cells_agree(r);
+    s->money_cells += count_money(r);
     if (s->rows == 0) {
         join_row(r, 1, s->header, sizeof s->header);
         join_row(r, 0, s->first, sizeof s->first);
@@ -518,6 +553,17 @@ static report_seen report(recon_report_kind kind, const recon_report_filter *f) 
     return s;
 }
 
+/* Every report's money cells are typed, each in the cell's own currency
+ * (typed_cells_agree checks every row of every report these tests read). */
+START_TEST(test_report_rows_carry_typed_amounts) {
+    int money = 0;
+    for (int k = RECON_REPORT_SUMMARY; k <= RECON_REPORT_FAILURES; k++)
+        money += report((recon_report_kind)k, NULL).money_cells;
+    ck_assert_int_gt(money, 20);
+    ck_assert_int_gt(report(RECON_REPORT_PAYOUTS, NULL).money_cells, 0);
+}
+END_TEST
+
 START_TEST(test_report_summary) {
     report_seen s = report(RECON_REPORT_SUMMARY, NULL);
     ck_assert_int_eq(s.rows, 3);
@@ -529,7 +575,7 @@ START_TEST(test_report_summary) {
     ck_assert_str_eq(s.first, "bank|EUR|13|7|53.8%|645.55|4|-1572.39|2|110.00|0");
     /* psp USD: ch_11 alone, unmatched. */
     ck_assert_str_eq(s.last, "psp|USD|1|0|0.0%|0.00|1|10.00|0|0.00|0");
-    recon_report_filter f = {"2024-05-09", "2024-05-09", "bank"};
+    recon_report_filter f = {RECON_REPORT_FILTER_VERSION, "2024-05-09", "2024-05-09", "bank"};
     s = report(RECON_REPORT_SUMMARY, &f);
     ck_assert_int_eq(s.rows, 1);
     ck_assert_str_eq(s.first, "bank|EUR|3|3|100.0%|321.00|0|0.00|0|0.00|0");
@@ -543,7 +589,7 @@ START_TEST(test_report_unmatched_exceptions_aging_failures) {
                               "CARD 1111 OFFICE SUPPLIES");
     ck_assert_str_eq(s.last, "2024-05-19|1|0-2|psp|unmatched|payout|po_new|po_new|EUR|-38.80|"
                              "Payout");
-    recon_report_filter psp = {NULL, NULL, "psp"};
+    recon_report_filter psp = {RECON_REPORT_FILTER_VERSION, NULL, NULL, "psp"};
     ck_assert_int_eq(report(RECON_REPORT_UNMATCHED, &psp).rows, 10);
 
     s = report(RECON_REPORT_EXCEPTIONS, NULL);
@@ -556,7 +602,7 @@ START_TEST(test_report_unmatched_exceptions_aging_failures) {
     ck_assert_str_eq(s.first, "bank|EUR|over 30|1|-42.00|42.00|2024-04-01");
     ck_assert_str_eq(s.last, "psp|USD|8-30|1|10.00|10.00|2024-05-08");
     /* Narrowed to May 10 onwards, before bucketing. */
-    recon_report_filter may10 = {"2024-05-10", NULL, "psp"};
+    recon_report_filter may10 = {RECON_REPORT_FILTER_VERSION, "2024-05-10", NULL, "psp"};
     s = report(RECON_REPORT_AGING, &may10);
     ck_assert_int_eq(s.rows, 2);
     ck_assert_str_eq(s.first, "psp|EUR|3-7|3|41.65|151.65|2024-05-13");
@@ -564,7 +610,7 @@ START_TEST(test_report_unmatched_exceptions_aging_failures) {
     s = report(RECON_REPORT_FAILURES, NULL);
     ck_assert_int_eq(s.rows, 1);
     ck_assert_ptr_nonnull(strstr(s.first, "DATA_INVALID_AMOUNT|data|librecon|1|1|"));
-    recon_report_filter none = {"2000-01-01", "2000-01-02", NULL};
+    recon_report_filter none = {RECON_REPORT_FILTER_VERSION, "2000-01-01", "2000-01-02", NULL};
     ck_assert_int_eq(report(RECON_REPORT_FAILURES, &none).rows, 0);
 }
 END_TEST
@@ -589,21 +635,35 @@ START_TEST(test_report_payouts_and_names) {
 }
 END_TEST
 
-/* A report that tells the callback to stop gets that value back. */
+/* A callback that stops the report (> 0) makes it RECON_ECANCELLED, one
+ * that fails (< 0) RECON_EUSER: never its own value, which could read as
+ * one of the library's codes (-6 is RECON_EMISUSE). */
 static int stop_at_two(const recon_report_row *r, void *payload) {
     (void)r;
     return ++*(int *)payload == 2 ? 42 : 0;
 }
 
+static int fail_at_two(const recon_report_row *r, void *payload) {
+    (void)r;
+    return ++*(int *)payload == 2 ? RECON_EMISUSE : 0;
+}
+
 START_TEST(test_report_callback_can_stop) {
     int n = 0;
-    ck_assert_int_eq(recon_report_each(db, RECON_REPORT_UNMATCHED, NULL, stop_at_two, &n), 42);
+    ck_assert_int_eq(recon_report_each(db, RECON_REPORT_UNMATCHED, NULL, stop_at_two, &n),
+                     RECON_ECANCELLED);
     ck_assert_int_eq(n, 2);
+    ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "returned 42"));
+    n = 0;
+    ck_assert_int_eq(recon_report_each(db, RECON_REPORT_UNMATCHED, NULL, fail_at_two, &n),
+                     RECON_EUSER);
+    ck_assert_int_eq(n, 2);
+    ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "returned -6"));
 }
 END_TEST
 
 START_TEST(test_status_figures) {
-    recon_status st;
+    recon_status st = RECON_STATUS_INIT;
     ck_assert_int_eq(recon_status_get(db, &st), RECON_OK);
     ck_assert_int_eq(st.unmatched, 16);
     ck_assert_int_eq(st.oldest_unmatched_days, 49);
@@ -674,6 +734,7 @@ static Suite *report_suite(void) {
     tcase_add_test(tc, test_a_payout_known_only_from_rejects_is_listed);
     tcase_add_test(tc, test_as_of_leaves_out_what_is_dated_after_it);
     tcase_add_test(tc, test_a_payout_whose_sum_overflows_has_no_amount);
+    tcase_add_test(tc, test_report_rows_carry_typed_amounts);
     tcase_add_test(tc, test_report_summary);
     tcase_add_test(tc, test_report_unmatched_exceptions_aging_failures);
     tcase_add_test(tc, test_report_payouts_and_names);

@@ -32,7 +32,7 @@ static void import(const char *path, const char *profile, const char *source) {
 }
 
 static void match_defaults(void) {
-    recon_match_result mr;
+    recon_match_result mr = RECON_MATCH_RESULT_INIT;
     ck_assert_msg(recon_match_run(db, NULL, &mr) == RECON_OK, "%s", recon_errmsg(db));
 }
 
@@ -79,7 +79,7 @@ static void load_fixture(void) {
 }
 
 static char *report(const char *from, const char *to, const char *source) {
-    recon_report_filter f = {from, to, source};
+    recon_report_filter f = {RECON_REPORT_FILTER_VERSION, from, to, source};
     char *html = NULL;
     ck_assert_msg(recon_report_html(db, &f, &html) == RECON_OK, "%s", recon_errmsg(db));
     ck_assert_ptr_nonnull(html);
@@ -163,7 +163,7 @@ START_TEST(test_read_only_handle_renders_the_same_page) {
     /* Twice on one handle: the temporary tables of the first are gone. */
     ck_assert_msg(recon_report_html(ro, NULL, &html) == RECON_OK, "%s", recon_errmsg(ro));
     recon_string_free(html);
-    recon_status st;
+    recon_status st = RECON_STATUS_INIT;
     ck_assert_int_eq(recon_status_get(ro, &st), RECON_OK);
     ck_assert_int_eq(st.unmatched, 109); /* dated by the as-of day */
     recon_close(ro);
@@ -398,7 +398,7 @@ START_TEST(test_invalid_arguments_are_misuse) {
     ck_assert_int_eq(recon_report_html(NULL, NULL, &html), RECON_EMISUSE);
     ck_assert_ptr_null(html);
     ck_assert_int_eq(recon_report_html(db, NULL, NULL), RECON_EMISUSE);
-    recon_report_filter f = {"2024-3-1", NULL, NULL};
+    recon_report_filter f = {RECON_REPORT_FILTER_VERSION, "2024-3-1", NULL, NULL};
     html = (char *)"untouched";
     ck_assert_int_eq(recon_report_html(db, &f, &html), RECON_EMISUSE);
     ck_assert_ptr_null(html);

@@ -5,7 +5,7 @@
 #include "testutil.h"
 
 static recon_provider_failure parse(const char *provider, int status, const char *body) {
-    recon_provider_failure f;
+    recon_provider_failure f = RECON_PROVIDER_FAILURE_INIT;
     ck_assert_int_eq(
         recon_failure_from_response(provider, status, body, body ? strlen(body) : 0, &f), RECON_OK);
     return f;
@@ -146,7 +146,7 @@ START_TEST(test_bad_bodies_still_classify) {
                       f.info.unified_code);
         ck_assert_int_eq(f.retry_after_seconds, 0);
     }
-    recon_provider_failure f;
+    recon_provider_failure f = RECON_PROVIDER_FAILURE_INIT;
     ck_assert_int_eq(recon_failure_from_response("modulate", 500, NULL, 10, &f), RECON_OK);
     ck_assert_str_eq(f.info.unified_code, "PROVIDER_ERROR");
     ck_assert_int_eq(f.parsed, 0);
@@ -196,7 +196,7 @@ END_TEST
 START_TEST(test_binary_and_huge_bodies) {
     /* Binary junk with NUL bytes, and a body cut inside a UTF-8 sequence. */
     const char junk[] = "{\"errors\":[{\"code\":\"A\0B\",\"message\":\"\xff\xfe\"}]}";
-    recon_provider_failure f;
+    recon_provider_failure f = RECON_PROVIDER_FAILURE_INIT;
     ck_assert_int_eq(recon_failure_from_response("modulate", 429, junk, sizeof junk - 1, &f),
                      RECON_OK);
     ck_assert_str_eq(f.info.unified_code, "RATE_LIMITED");

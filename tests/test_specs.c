@@ -64,7 +64,7 @@ static void group(const char *line, const regmatch_t *m, int i, char *out, size_
 /* The table has a row of `provider` for exactly this status (and code). */
 static int has_row(const char *provider, int status, const char *code, const char *cause) {
     for (size_t i = 0; i < recon_error_table_count(); i++) {
-        recon_error_row r;
+        recon_error_row r = RECON_ERROR_ROW_INIT;
         recon_error_table_row(i, &r);
         if (strcmp(r.provider, provider) || r.http_status != status) continue;
         if (strcasecmp(r.provider_code, code ? code : "")) continue;
@@ -123,7 +123,7 @@ START_TEST(test_tabapay_statuses_and_causes) {
         ck_assert_msg(has_row("tabapay", 422, NULL, cause), "tabapay: no row for EM \"%s\"",
                       phrase);
         /* And it classifies there. */
-        recon_error_info e;
+        recon_error_info e = RECON_ERROR_INFO_INIT;
         recon_error_classify_message("tabapay", 422, NULL, phrase, &e);
         ck_assert_msg(strcmp(e.unified_code, "INVALID_STATE") != 0, "EM \"%s\" not told apart",
                       phrase);
@@ -161,7 +161,7 @@ static void check_modulate(const char *line, const regmatch_t *m, void *ctx) {
     group(line, m, 1, code, sizeof code);
     group(line, m, 2, s, sizeof s);
     ck_assert_msg(has_row("modulate", atoi(s), code, NULL), "modulate %s %s has no row", s, code);
-    recon_error_info e;
+    recon_error_info e = RECON_ERROR_INFO_INIT;
     recon_error_classify("modulate", atoi(s), code, &e);
     ck_assert_int_eq(e.matched, RECON_MATCH_EXACT);
     /* The document's own retryability. */
@@ -217,7 +217,7 @@ END_TEST
 START_TEST(test_rows_cite_existing_documents) {
     if (!have_specs()) return; /* said once, in main */
     for (size_t i = 0; i < recon_error_table_count(); i++) {
-        recon_error_row r;
+        recon_error_row r = RECON_ERROR_ROW_INIT;
         recon_error_table_row(i, &r);
         if (!strcmp(r.provider, "*") || !strcmp(r.provider, "librecon")) continue;
         char path[256];

@@ -198,7 +198,7 @@ static void check_flows_of(const char *fixture, int64_t broken) {
     char *before = rows_digest();
     recon_db *db = open_ok(0);
     ck_assert_int_eq(recon_setting_set(db, "report.as_of", "2024-04-30"), RECON_OK);
-    recon_flows_totals t;
+    recon_flows_totals t = RECON_FLOWS_TOTALS_INIT;
     flows(db, &t);
     ck_assert_int_eq(t.payouts, 8);
     ck_assert_int_eq(t.broken, broken);
@@ -269,7 +269,7 @@ START_TEST(test_read_only_handle_on_outdated_views_uses_temp_views_and_writes_no
     file_sha256(dbpath, before);
 
     recon_db *db = open_ok(1);
-    recon_flows_totals t;
+    recon_flows_totals t = RECON_FLOWS_TOTALS_INIT;
     flows(db, &t);
     ck_assert_int_eq(t.payouts, 8);
     ck_assert_int_eq(t.broken, 1);

@@ -57,7 +57,7 @@ static inline recon_import_result tu_import(recon_db *db, const char *path, cons
     ck_assert_int_eq(recon_profile_builtin(profile, NULL, &p), RECON_OK);
     recon_import_opts o = RECON_IMPORT_OPTS_INIT;
     o.source = source;
-    recon_import_result r;
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_msg(recon_import_file(db, path, p, &o, &r) == RECON_OK, "%s: %s", path,
                   recon_errmsg(db));
     recon_profile_free(p);

@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "errors/errtable.h"
+#include "util/opts.h"
 #include "util/utf8.h"
 
 static void copy_lower(char *dst, size_t size, const char *src) {
@@ -145,6 +146,7 @@ static void fill(recon_error_info *out, const rc_error_row *r, recon_error_match
 void rc_error_classify_detail(const char *provider, int http_status, const char *code,
                               const rc_error_detail *detail, recon_error_info *out) {
     memset(out, 0, sizeof *out);
+    out->version = RECON_ERROR_INFO_VERSION;
     copy_lower(out->provider, sizeof out->provider, provider);
     copy_trimmed(out->provider_code, sizeof out->provider_code, code);
     out->http_status = http_status;
@@ -183,9 +185,12 @@ void rc_error_classify_detail(const char *provider, int http_status, const char 
 
 int recon_error_classify_message(const char *provider, int http_status, const char *provider_code,
                                  const char *message, recon_error_info *out) {
-    if (!out) return RECON_EMISUSE;
+    if (!out || !rc_out_version(out)) return RECON_EMISUSE;
     rc_error_detail d = {message, 0};
-    rc_error_classify_detail(provider, http_status, provider_code, &d, out);
+    recon_error_info full = RECON_ERROR_INFO_INIT;
+    rc_error_classify_detail(provider, http_status, provider_code, &d, &full);
+    static const size_t sizes[] = {0, sizeof full};
+    rc_out_put(out, &full, RECON_ERROR_INFO_VERSION, sizes);
     return RECON_OK;
 }
 
@@ -301,14 +306,24 @@ size_t recon_error_table_count(void) {
 }
 
 int recon_error_table_row(size_t index, recon_error_row *out) {
-    if (!out) return RECON_EMISUSE;
+    if (!out || !rc_out_version(out)) return RECON_EMISUSE;
     if (index >= rc_nerror_rows) return RECON_ENOTFOUND;
     const rc_error_row *r = &rc_error_rows[index];
     const rc_unified *u = &rc_unified_codes[r->unified];
-    *out = (recon_error_row){r->provider, r->http_status, CLASS_NAMES[r->http_class],
-                             r->code,     r->cause,       u->code,
-                             u->category, r->retryable,   r->policy,
-                             r->action,   r->description, r->spec};
+    recon_error_row full = {.provider = r->provider,
+                            .http_status = r->http_status,
+                            .http_class = CLASS_NAMES[r->http_class],
+                            .provider_code = r->code,
+                            .cause = r->cause,
+                            .unified_code = u->code,
+                            .category = u->category,
+                            .retryable = r->retryable,
+                            .retry_policy = r->policy,
+                            .action = r->action,
+                            .description = r->description,
+                            .spec = r->spec};
+    static const size_t sizes[] = {0, sizeof full};
+    rc_out_put(out, &full, RECON_ERROR_ROW_VERSION, sizes);
     return RECON_OK;
 }
 
@@ -317,9 +332,15 @@ size_t recon_unified_code_count(void) {
 }
 
 int recon_unified_code_get(size_t index, recon_unified_code *out) {
-    if (!out) return RECON_EMISUSE;
+    if (!out || !rc_out_version(out)) return RECON_EMISUSE;
     if (index >= rc_nunified_codes) return RECON_ENOTFOUND;
     const rc_unified *u = &rc_unified_codes[index];
-    *out = (recon_unified_code){u->code, u->category, u->retryable, u->policy, u->meaning};
+    recon_unified_code full = {.code = u->code,
+                               .category = u->category,
+                               .retryable = u->retryable,
+                               .retry_policy = u->policy,
+                               .meaning = u->meaning};
+    static const size_t sizes[] = {0, sizeof full};
+    rc_out_put(out, &full, RECON_UNIFIED_CODE_VERSION, sizes);
     return RECON_OK;
 }

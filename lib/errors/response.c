@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "errors/errtable.h"
+#include "util/opts.h"
 #include "util/utf8.h"
 
 /* Bodies over this are not parsed (classified by status): an error
@@ -133,9 +134,9 @@ static int looks_xml(const char *body, size_t len) {
     return i < len && body[i] == '<';
 }
 
-int recon_failure_from_response(const char *provider, int http_status, const char *body,
-                                size_t body_len, recon_provider_failure *out) {
-    if (!out) return RECON_EMISUSE;
+/* The parse into the library's full, current struct. */
+static void from_response(const char *provider, int http_status, const char *body, size_t body_len,
+                          recon_provider_failure *out) {
     memset(out, 0, sizeof *out);
     out->body_retryable = -1;
     char code[64] = "";
@@ -168,5 +169,16 @@ int recon_failure_from_response(const char *provider, int http_status, const cha
      * some documents give (TabaPay's blocked IP). */
     detail.message = out->message[0] ? out->message : NULL;
     rc_error_classify_detail(provider, http_status, code, &detail, &out->info);
+}
+
+int recon_failure_from_response(const char *provider, int http_status, const char *body,
+                                size_t body_len, recon_provider_failure *out) {
+    if (!out || !rc_out_version(out)) return RECON_EMISUSE;
+    recon_provider_failure full = RECON_PROVIDER_FAILURE_INIT;
+    from_response(provider, http_status, body, body_len, &full);
+    /* info is the last member, so its growth is this struct's: each version
+     * of this struct holds one version of it (today 1 and 1). */
+    static const size_t sizes[] = {0, sizeof full};
+    rc_out_put(out, &full, RECON_PROVIDER_FAILURE_VERSION, sizes);
     return RECON_OK;
 }

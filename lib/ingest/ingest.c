@@ -53,7 +53,8 @@ typedef struct {
      * (the mapper fetches its own for the rows' content hashes). */
     EVP_MD *sha256;
     EVP_MD_CTX *file_md;
-    recon_import_result *res;
+    recon_import_result *res;      /* &res_full */
+    recon_import_result res_full;  /* the library's own, copied to the caller's at the end */
     const recon_import_opts *opts; /* &opts_copy, or NULL */
     recon_import_opts opts_copy;   /* the caller's, of any version, as the current one */
     uint64_t progress_at;          /* rows_read at the last progress report */
@@ -96,7 +97,7 @@ static int store_failure(importer *im, const rc_csv_row *row, const rc_reject *r
     const char *field = r->field < RC_F_COUNT ? rc_field_name(r->field) : NULL;
     const char *column = rc_reject_column(im->map, r);
     /* Rejects speak the same unified language as provider failures. */
-    recon_error_info e;
+    recon_error_info e = RECON_ERROR_INFO_INIT;
     recon_error_classify("librecon", 0, r->reason, &e);
     sqlite3_bind_int64(st, 1, im->import_id);
     sqlite3_bind_int64(st, 2, im->source_id);
@@ -201,7 +202,7 @@ static int link_failed_payment(importer *im, const rc_canon *c) {
     snprintf(codebuf, sizeof codebuf, "%.*s", (int)(code.len < 63 ? code.len : 63),
              code.s ? code.s : "");
     const char *provider = p->provider ? p->provider : p->name;
-    recon_error_info e;
+    recon_error_info e = RECON_ERROR_INFO_INIT;
     recon_error_classify(provider, 0, codebuf, &e);
     snprintf(msg, sizeof msg, "the report marks this payment '%.*s'%s%s%s: %s",
              (int)(st.len < 40 ? st.len : 40), st.s, codebuf[0] ? " with code '" : "", codebuf,
@@ -532,12 +533,16 @@ static int read_header(importer *im, rc_csv *r) {
  * when on_progress asks to stop. */
 static int report_progress(const importer *im, const rc_csv *r) {
     if (!im->opts || (!im->opts->progress && !im->opts->on_progress)) return RECON_OK;
-    recon_progress pr = {rc_csv_bytes(r), im->file_size, im->res->rows_read};
+    recon_progress pr = {RECON_PROGRESS_VERSION, rc_csv_bytes(r), im->file_size,
+                         im->res->rows_read};
     if (im->opts->progress) im->opts->progress(&pr, im->opts->payload);
-    if (im->opts->on_progress && im->opts->on_progress(&pr, im->opts->payload) != 0)
-        return rc_fail(im->db, RECON_ECANCELLED,
-                       "%s: import cancelled by the progress callback at row %llu: nothing kept",
-                       im->file_name, (unsigned long long)im->res->rows_read);
+    int stop = im->opts->on_progress ? im->opts->on_progress(&pr, im->opts->payload) : 0;
+    if (stop) {
+        char doing[300];
+        snprintf(doing, sizeof doing, "%.200s: import at row %llu (nothing kept)", im->file_name,
+                 (unsigned long long)im->res->rows_read);
+        return rc_callback_stop(im->db, stop, doing);
+    }
     return RECON_OK;
 }
 
@@ -847,11 +852,12 @@ static int importer_init(importer *im, recon_db *db, const recon_profile *profil
                        opts->version, RECON_IMPORT_OPTS_VERSION);
     if (!db || !profile || !out || !name)
         return rc_fail(db, RECON_EMISUSE, "%s: invalid argument", fn);
-    memset(out, 0, sizeof *out);
+    int rc = rc_out_check(db, out, fn, "recon_import_result");
+    if (rc) return rc;
     db->import_encoding = NULL;
     im->db = db;
     im->p = profile;
-    im->res = out;
+    im->res = &im->res_full;
     im->opts = opts ? &im->opts_copy : NULL;
     im->file_name = im->opts && im->opts->file_name ? im->opts->file_name : name;
     rc_now_utc(im->now);
@@ -883,10 +889,15 @@ static int import_checked(importer *im, int fd) {
     return rc;
 }
 
-/* Ends any import: frees *im, and on failure leaves no partial result. */
+/* Ends any import: frees *im, and hands the caller its result (zero on
+ * failure: no partial result), up to the version the caller's struct has. */
 static int import_done(importer *im, recon_import_result *out, int rc) {
+    if (rc != RECON_OK) memset(&im->res_full, 0, sizeof im->res_full);
+    if (out && rc_out_version(out)) {
+        static const size_t sizes[] = {0, sizeof(recon_import_result)};
+        rc_out_put(out, &im->res_full, RECON_IMPORT_RESULT_VERSION, sizes);
+    }
     importer_free(im);
-    if (rc != RECON_OK && out) memset(out, 0, sizeof *out);
     return rc;
 }
 

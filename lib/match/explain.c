@@ -293,7 +293,7 @@ int recon_explain(recon_db *db, int64_t transaction_id, const recon_rules *rules
     if (!db || !out) return rc_fail(db, RECON_EMISUSE, "recon_explain: invalid argument");
     *out = NULL;
     recon_rules *own = NULL;
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     if (!rules && recon_rules_default(&err, &own) != RECON_OK)
         return rc_fail(db, RECON_ERROR, "the default rules are invalid: %s", err.message);
     char status[16] = "";

@@ -532,17 +532,19 @@ static int run_pass_rule(recon_db *db, rc_engine *e, size_t i, int64_t run_id, c
     return rc;
 }
 
-/* Tells the caller's callback of one more step; RECON_ECANCELLED when it
- * asks to stop. */
+/* Tells the caller's callback of one more step; RECON_ECANCELLED or
+ * RECON_EUSER when it returns non-zero. */
 static int step_done(recon_db *db, const recon_match_opts *o, uint64_t *step,
                      const recon_match_result *out) {
     ++*step;
-    recon_progress pr = {*step, 0, out->matches};
-    if (o->on_progress && o->on_progress(&pr, o->payload) != 0)
-        return rc_fail(db, RECON_ECANCELLED,
-                       "match run cancelled by the progress callback after step %llu:"
-                       " nothing kept",
-                       (unsigned long long)*step);
+    recon_progress pr = {RECON_PROGRESS_VERSION, *step, 0, out->matches};
+    int stop = o->on_progress ? o->on_progress(&pr, o->payload) : 0;
+    if (stop) {
+        char doing[96];
+        snprintf(doing, sizeof doing, "match run after step %llu (nothing kept)",
+                 (unsigned long long)*step);
+        return rc_callback_stop(db, stop, doing);
+    }
     return RECON_OK;
 }
 
@@ -560,10 +562,15 @@ int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_resu
                        opts->version, RECON_MATCH_OPTS_VERSION);
     const recon_match_opts *o = &ov;
     if (!db || !out) return rc_fail(db, RECON_EMISUSE, "recon_match_run: invalid argument");
-    memset(out, 0, sizeof *out);
+    int rc = rc_out_check(db, out, "recon_match_run", "recon_match_result");
+    if (rc) return rc;
+    /* Filled in the library's own struct, handed over at the end. */
+    recon_match_result full, *caller = out;
+    memset(&full, 0, sizeof full);
+    out = &full;
     recon_rules *own = NULL;
     const recon_rules *rules = o->rules;
-    recon_error err;
+    recon_error err = RECON_ERROR_INIT;
     if (!rules) {
         if (recon_rules_default(&err, &own) != RECON_OK)
             return rc_fail(db, RECON_ERROR, "the default rules are invalid: %s", err.message);
@@ -577,7 +584,7 @@ int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_resu
     int64_t run_id = 0;
     /* Trusted: every id written is one read in this transaction or a match
      * it just inserted. */
-    int rc = rc_begin_trusted(db);
+    rc = rc_begin_trusted(db);
     if (!rc) rc = rc_match_taken(db, &s.taken);
     if (!rc) rc = load_vetoes(db, &s.veto);
     if (!rc) rc = rc_rows_load(db, rules, &s.taken, &s.rows);
@@ -612,6 +619,8 @@ int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_resu
     rc_end_trusted(db);
     rc_engine_free(&s);
     recon_rules_free(own);
-    if (rc != RECON_OK) memset(out, 0, sizeof *out);
+    if (rc != RECON_OK) memset(&full, 0, sizeof full);
+    static const size_t out_sizes[] = {0, sizeof full};
+    rc_out_put(caller, &full, RECON_MATCH_RESULT_VERSION, out_sizes);
     return rc;
 }

@@ -351,7 +351,8 @@ int recon_export_each(recon_db *db, recon_export_kind kind,
     if (rc) return rc;
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        recon_export_row r = {sqlite3_column_int64(st, 0),
+        recon_export_row r = {RECON_EXPORT_ROW_VERSION,
+                              sqlite3_column_int64(st, 0),
                               (const char *)sqlite3_column_text(st, 1),
                               (const char *)sqlite3_column_text(st, 2),
                               (const char *)sqlite3_column_text(st, 3),
@@ -363,7 +364,7 @@ int recon_export_each(recon_db *db, recon_export_kind kind,
         int stop = cb(&r, payload);
         if (stop) {
             sqlite3_finalize(st);
-            return stop;
+            return rc_callback_stop(db, stop, "exporting");
         }
     }
     sqlite3_finalize(st);

@@ -47,6 +47,7 @@ static const char SELECT_FAILURES[] =
 
 static recon_failure failure_row(sqlite3_stmt *st) {
     recon_failure f = {
+        .version = RECON_FAILURE_VERSION,
         .id = sqlite3_column_int64(st, 0),
         .origin = col_text(st, 1),
         .import_id = sqlite3_column_int64(st, 2),
@@ -100,7 +101,7 @@ int recon_failures_each(recon_db *db, const recon_failure_filter *filter,
         int stop = cb(&f, payload);
         if (stop) {
             sqlite3_finalize(st);
-            return stop;
+            return rc_callback_stop(db, stop, "reading failures");
         }
     }
     if (step != SQLITE_DONE) rc = rc_fail_sql(db, "reading failures");
@@ -123,7 +124,8 @@ int recon_failures_summary_each(recon_db *db,
     if (rc) return rc;
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        recon_failure_summary_row r = {col_text(st, 0),
+        recon_failure_summary_row r = {RECON_FAILURE_SUMMARY_ROW_VERSION,
+                                       col_text(st, 0),
                                        col_text(st, 1),
                                        col_text(st, 2),
                                        sqlite3_column_int64(st, 3),
@@ -133,7 +135,7 @@ int recon_failures_summary_each(recon_db *db,
         int stop = cb(&r, payload);
         if (stop) {
             sqlite3_finalize(st);
-            return stop;
+            return rc_callback_stop(db, stop, "reading the failure summary");
         }
     }
     if (step != SQLITE_DONE) rc = rc_fail_sql(db, "reading the failure summary");
@@ -305,7 +307,7 @@ int recon_failure_record(recon_db *db, const recon_failure_input *in, int64_t *o
     if (!db || !in || in->version != RECON_FAILURE_INPUT_VERSION || !in->provider ||
         !*in->provider || in->http_status < 0 || in->http_status > 999)
         return rc_fail(db, RECON_EMISUSE, "recon_failure_record: invalid argument");
-    recon_error_info local;
+    recon_error_info local = RECON_ERROR_INFO_INIT;
     const recon_error_info *e = in->info;
     if (!e) {
         recon_error_classify_message(in->provider, in->http_status, in->provider_code, in->message,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "util/opts.h"
 
 static const char *const ISSUE_NAMES[] = {
     "currency_mismatch", "missing_bank_credit", "amount_difference",
@@ -97,7 +98,11 @@ int recon_flows_check(recon_db *db, const recon_report_filter *filter,
                       recon_flows_totals *totals) {
     rc_clear_error(db);
     if (!db) return RECON_EMISUSE;
-    recon_flows_totals t;
+    if (totals) {
+        int rc = rc_out_check(db, totals, "recon_flows_check", "recon_flows_totals");
+        if (rc) return rc;
+    }
+    recon_flows_totals t = RECON_FLOWS_TOTALS_INIT;
     memset(&t, 0, sizeof t);
     sqlite3_stmt *st;
     int rc = rc_prepare(db, FLOWS_SQL, &st);
@@ -108,13 +113,18 @@ int recon_flows_check(recon_db *db, const recon_report_filter *filter,
     }
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        recon_payout_flow f;
+        recon_payout_flow f = {.version = RECON_PAYOUT_FLOW_VERSION};
         read_flow(st, &f);
         count_flow(&t, f.status, f.issues);
-        if (cb && (rc = cb(&f, payload)) != 0) break;
+        int stop = cb ? cb(&f, payload) : 0;
+        if (stop) {
+            rc = rc_callback_stop(db, stop, "checking payout flows");
+            break;
+        }
     }
     if (!rc && step != SQLITE_DONE) rc = rc_fail_sql(db, "checking payout flows");
     sqlite3_finalize(st);
-    if (totals && !rc) *totals = t;
+    static const size_t sizes[] = {0, sizeof t};
+    if (totals && !rc) rc_out_put(totals, &t, RECON_FLOWS_TOTALS_VERSION, sizes);
     return rc;
 }

@@ -7,6 +7,7 @@
 
 #include "report/report.h"
 #include "util/money.h"
+#include "util/opts.h"
 
 int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, void *payload),
                        void *payload) {
@@ -36,6 +37,7 @@ int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, voi
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         recon_summary_row row = {
+            .version = RECON_SUMMARY_ROW_VERSION,
             .source = (const char *)sqlite3_column_text(st, 0),
             .source_type = (const char *)sqlite3_column_text(st, 1),
             .currency = (const char *)sqlite3_column_text(st, 2),
@@ -51,7 +53,7 @@ int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, voi
         int stop = cb(&row, payload);
         if (stop) {
             sqlite3_finalize(st);
-            return stop;
+            return rc_callback_stop(db, stop, "reading the summary");
         }
     }
     if (step != SQLITE_DONE) rc = rc_fail_sql(db, "reading the summary");
@@ -302,6 +304,10 @@ int recon_report_kind_from_name(const char *name, recon_report_kind *out) {
 /* Binds the filter (?1 from, ?2 to, ?3 source); a malformed day is
  * refused rather than compared as text. */
 int rc_bind_filter(recon_db *db, sqlite3_stmt *st, const recon_report_filter *f) {
+    if (f && (f->version < 1 || f->version > RECON_REPORT_FILTER_VERSION))
+        return rc_fail(db, RECON_EMISUSE,
+                       "recon_report_filter version %u; this library takes 1 to %d", f->version,
+                       RECON_REPORT_FILTER_VERSION);
     const char *v[3] = {f ? f->from : NULL, f ? f->to : NULL, f ? f->source : NULL};
     for (int i = 0; i < 3; i++) {
         if (i < 2 && v[i]) {
@@ -320,17 +326,24 @@ int rc_bind_filter(recon_db *db, sqlite3_stmt *st, const recon_report_filter *f)
     return RECON_OK;
 }
 
-/* One row's cells as text: money in major units of its currency. */
-static void row_cells(sqlite3_stmt *st, const report_def *d, char (*buf)[48], const char **values) {
+/* One row's cells: as text, money in major units of its currency, and
+ * INT and MONEY cells also as integers (money in minor units). */
+static void row_cells(sqlite3_stmt *st, const report_def *d, char (*buf)[48], const char **values,
+                      int64_t *ints, const char **currencies) {
     for (size_t i = 0; i < d->ncols; i++) {
+        ints[i] = 0;
+        currencies[i] = NULL;
         if (sqlite3_column_type(st, (int)i) == SQLITE_NULL) {
             values[i] = NULL;
         } else if (d->cols[i].type == RECON_COL_MONEY) {
             const char *cur = (const char *)sqlite3_column_text(st, d->cols[i].currency);
             int e = cur ? recon_currency_exponent(cur) : -1;
-            rc_money_format(sqlite3_column_int64(st, (int)i), e < 0 ? 0 : e, buf[i], 48);
+            ints[i] = sqlite3_column_int64(st, (int)i);
+            rc_money_format(ints[i], e < 0 ? 0 : e, buf[i], 48);
             values[i] = buf[i];
+            currencies[i] = cur;
         } else {
+            if (d->cols[i].type == RECON_COL_INT) ints[i] = sqlite3_column_int64(st, (int)i);
             values[i] = (const char *)sqlite3_column_text(st, (int)i);
         }
     }
@@ -350,7 +363,8 @@ int recon_report_each(recon_db *db, recon_report_kind kind, const recon_report_f
         sqlite3_finalize(st);
         return rc;
     }
-    const char *names[16], *values[16];
+    const char *names[16], *values[16], *currencies[16];
+    int64_t ints[16];
     recon_col_type types[16];
     char money_buf[16][48];
     _Static_assert(sizeof SUMMARY_COLS / sizeof SUMMARY_COLS[0] <= 16, "room for the columns");
@@ -358,14 +372,20 @@ int recon_report_each(recon_db *db, recon_report_kind kind, const recon_report_f
         names[i] = d->cols[i].name;
         types[i] = d->cols[i].type;
     }
-    recon_report_row row = {d->ncols, names, types, values};
+    recon_report_row row = {.version = RECON_REPORT_ROW_VERSION,
+                            .ncolumns = d->ncols,
+                            .names = names,
+                            .types = types,
+                            .values = values,
+                            .ints = ints,
+                            .currencies = currencies};
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        row_cells(st, d, money_buf, values);
+        row_cells(st, d, money_buf, values, ints, currencies);
         int stop = cb(&row, payload);
         if (stop) {
             sqlite3_finalize(st);
-            return stop;
+            return rc_callback_stop(db, stop, "reading a report");
         }
     }
     if (step != SQLITE_DONE) rc = rc_fail_sql(db, "reading a report");
@@ -394,23 +414,26 @@ int recon_status_get(recon_db *db, recon_status *out) {
     if (!db || !out)
         return db ? rc_fail(db, RECON_EMISUSE, "recon_status_get: invalid argument")
                   : RECON_EMISUSE;
-    memset(out, 0, sizeof *out);
+    int rc = rc_out_check(db, out, "recon_status_get", "recon_status");
+    if (rc) return rc;
     int64_t v[5] = {0};
     /* One query, so the figures are of one state of the database. */
-    int rc = query_ints(db,
-                        "WITH u AS (SELECT count(*) AS n, coalesce(max(age_days), -1) AS age"
-                        "   FROM v_unmatched)"
-                        " SELECT u.n, u.age,"
-                        " (SELECT count(*) FROM exceptions WHERE closed_at IS NULL),"
-                        " (SELECT count(*) FROM failures WHERE resolved_at IS NULL),"
-                        " (SELECT count(*) FROM v_payouts"
-                        "  WHERE status NOT IN ('ok', 'late', 'in_transit')) FROM u",
-                        v, 5);
+    rc = query_ints(db,
+                    "WITH u AS (SELECT count(*) AS n, coalesce(max(age_days), -1) AS age"
+                    "   FROM v_unmatched)"
+                    " SELECT u.n, u.age,"
+                    " (SELECT count(*) FROM exceptions WHERE closed_at IS NULL),"
+                    " (SELECT count(*) FROM failures WHERE resolved_at IS NULL),"
+                    " (SELECT count(*) FROM v_payouts"
+                    "  WHERE status NOT IN ('ok', 'late', 'in_transit')) FROM u",
+                    v, 5);
     if (rc) return rc;
-    out->unmatched = v[0];
-    out->oldest_unmatched_days = v[1];
-    out->open_exceptions = v[2];
-    out->open_failures = v[3];
-    out->payouts_broken = v[4];
+    recon_status full = {.unmatched = v[0],
+                         .oldest_unmatched_days = v[1],
+                         .open_exceptions = v[2],
+                         .open_failures = v[3],
+                         .payouts_broken = v[4]};
+    static const size_t sizes[] = {0, sizeof full};
+    rc_out_put(out, &full, RECON_STATUS_VERSION, sizes);
     return RECON_OK;
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "store/store.h"
+#include "util/opts.h"
 #include "util/utf8.h"
 
 const char *recon_version(void) {
@@ -65,6 +66,22 @@ int rc_fail(recon_db *db, int code, const char *fmt, ...) {
         va_end(ap);
     }
     return code;
+}
+
+int rc_callback_stop(recon_db *db, int r, const char *doing) {
+    if (r > 0)
+        return rc_fail(db, RECON_ECANCELLED, "%s: stopped by the callback (it returned %d)", doing,
+                       r);
+    return rc_fail(db, RECON_EUSER, "%s: the callback failed (it returned %d)", doing, r);
+}
+
+int rc_out_check(recon_db *db, const void *out, const char *fn, const char *type) {
+    if (!out) return rc_fail(db, RECON_EMISUSE, "%s: no %s to fill", fn, type);
+    if (rc_out_version(out) == 0)
+        return rc_fail(db, RECON_EMISUSE,
+                       "%s: the %s's version is 0: initialise it (its _INIT macro) first", fn,
+                       type);
+    return RECON_OK;
 }
 
 int rc_fail_sql(recon_db *db, const char *doing) {

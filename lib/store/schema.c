@@ -118,7 +118,7 @@ static int fill_unified(recon_db *db) {
     sqlite3_stmt *st;
     int rc = rc_prepare(db, "INSERT INTO unified_codes VALUES (?1, ?2, ?3, ?4, ?5)", &st);
     for (size_t i = 0; rc == RECON_OK && i < recon_unified_code_count(); i++) {
-        recon_unified_code u;
+        recon_unified_code u = RECON_UNIFIED_CODE_INIT;
         recon_unified_code_get(i, &u);
         sqlite3_bind_text(st, 1, u.code, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, u.category, -1, SQLITE_STATIC);
@@ -140,7 +140,7 @@ static int fill_error_codes(recon_db *db) {
                         " description, spec) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
                         &st);
     for (size_t i = 0; rc == RECON_OK && i < recon_error_table_count(); i++) {
-        recon_error_row r;
+        recon_error_row r = RECON_ERROR_ROW_INIT;
         recon_error_table_row(i, &r);
         sqlite3_bind_text(st, 1, r.provider, -1, SQLITE_STATIC);
         if (r.http_status)

@@ -33,6 +33,17 @@ static inline void rc_clear_error(recon_db *db) {
     if (db) db->errmsg[0] = '\0';
 }
 
+/* A callback of the caller's returned r (non-zero) during `doing`: the
+ * call stops with RECON_ECANCELLED for a deliberate stop (r > 0) or
+ * RECON_EUSER for the callback's own failure (r < 0), never r itself,
+ * which could read as one of the library's codes (include/recon.h,
+ * "Callbacks"). The message names r. */
+int rc_callback_stop(recon_db *db, int r, const char *doing);
+
+/* RECON_OK when the caller set the version of the output struct `out`
+ * (of type `type`, for function fn), else RECON_EMISUSE saying so. */
+int rc_out_check(recon_db *db, const void *out, const char *fn, const char *type);
+
 /* Maps the handle's last SQLite error to a status and message, prefixed by
  * what we were doing. */
 int rc_fail_sql(recon_db *db, const char *doing);

@@ -13,3 +13,16 @@ int rc_opts_copy(const void *in, unsigned current, const size_t *sizes, void *ou
     memcpy(out, in, n);
     return 0;
 }
+
+unsigned rc_out_version(const void *out) {
+    unsigned version;
+    memcpy(&version, out, sizeof version);
+    return version;
+}
+
+void rc_out_put(void *out, const void *full, unsigned current, const size_t *sizes) {
+    unsigned v = rc_out_version(out);
+    if (v > current) v = current;
+    memcpy((char *)out + sizeof v, (const char *)full + sizeof v, sizes[v] - sizeof v);
+    memcpy(out, &v, sizeof v);
+}

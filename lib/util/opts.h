@@ -13,4 +13,13 @@
  * 0, or -1 (out untouched) for version 0 or above current. */
 int rc_opts_copy(const void *in, unsigned current, const size_t *sizes, void *out, size_t out_size);
 
+/* Output structs the caller allocates and the library fills (results):
+ * the caller sets `version` (the first member) first. rc_out_version is
+ * that version, 0 when unset (which the caller must refuse). rc_out_put
+ * copies `full` (the library's current struct, filled) into out up to the
+ * size of the lower of the caller's and the library's version, then sets
+ * out->version to that: never a byte past the caller's struct. */
+unsigned rc_out_version(const void *out);
+void rc_out_put(void *out, const void *full, unsigned current, const size_t *sizes);
+
 #endif

@@ -1,0 +1,379 @@
+/* listing: typed reading of matches (with their items) and exceptions
+ * (with their candidates): recon_matches_each, recon_exceptions_each.
+ *
+ * The reporting views give the same facts as text and JSON; these give
+ * them as C values, so a program never re-parses an amount. Each match or
+ * exception is one row of an outer statement; its items or candidates come
+ * from an inner one and are copied into a small arena, because a step of
+ * the inner statement invalidates the strings of the previous step. The
+ * WHERE clause holds only the criteria the filter sets, so that a lookup by
+ * id or transaction uses its index instead of scanning every match. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report.h"
+#include "util/strbuf.h"
+
+/* Strings of one match's items (or one exception's candidates), kept as
+ * offsets while the buffer grows and turned into pointers once it is
+ * done. Offset 0 is NULL: the buffer starts with one byte. */
+typedef struct {
+    rc_strbuf text;
+    size_t *offs; /* per row, `per` offsets */
+    size_t per, nrows, cap;
+} arena;
+
+static void arena_reset(arena *a) {
+    a->nrows = 0;
+    rc_strbuf_set(&a->text, "", 0);
+    rc_strbuf_put(&a->text, "", 1); /* offset 0 stands for NULL */
+}
+
+static void arena_free(arena *a) {
+    rc_strbuf_free(&a->text);
+    free(a->offs);
+}
+
+/* Room for one more row of offsets; -1 when out of memory. */
+static int arena_row(arena *a) {
+    if (a->nrows == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 16;
+        size_t *o = realloc(a->offs, cap * a->per * sizeof *o);
+        if (!o) return -1;
+        a->offs = o, a->cap = cap;
+    }
+    a->nrows++;
+    return 0;
+}
+
+/* Keeps column i of st (text, or NULL) as string k of the current row. */
+static int arena_keep(arena *a, sqlite3_stmt *st, int i, size_t k) {
+    size_t *slot = &a->offs[(a->nrows - 1) * a->per + k];
+    const unsigned char *s = sqlite3_column_text(st, i);
+    if (!s) {
+        *slot = 0;
+        return 0;
+    }
+    *slot = a->text.len;
+    return rc_strbuf_put(&a->text, (const char *)s, (size_t)sqlite3_column_bytes(st, i) + 1);
+}
+
+static const char *arena_str(const arena *a, size_t row, size_t k) {
+    size_t off = a->offs[row * a->per + k];
+    return off ? a->text.s + off : NULL;
+}
+
+/* ---- shared: a transaction as an item --------------------------------------------------- */
+
+#define ITEM_COLS                                                                                  \
+    "t.id, s.name, t.external_id, t.group_id, t.kind, date(t.occurred_at), t.amount_minor,"        \
+    " t.net_minor, t.currency"
+enum { ITEM_NCOLS = 9 };
+
+/* The item whose columns start at column i; strings from the statement
+ * (valid until its next step). */
+static recon_item item_at(sqlite3_stmt *st, int i, const char *side) {
+    return (recon_item){
+        .transaction_id = sqlite3_column_int64(st, i),
+        .side = side,
+        .source = (const char *)sqlite3_column_text(st, i + 1),
+        .external_id = (const char *)sqlite3_column_text(st, i + 2),
+        .group_id = (const char *)sqlite3_column_text(st, i + 3),
+        .kind = (const char *)sqlite3_column_text(st, i + 4),
+        .day = (const char *)sqlite3_column_text(st, i + 5),
+        .amount_minor = sqlite3_column_int64(st, i + 6),
+        .net_minor = sqlite3_column_int64(st, i + 7),
+        .currency = (const char *)sqlite3_column_text(st, i + 8),
+    };
+}
+
+/* A filter struct of any version from 1 to `current`: refused otherwise. */
+static int check_version(recon_db *db, unsigned v, unsigned current, const char *type) {
+    if (v >= 1 && v <= current) return RECON_OK;
+    return rc_fail(db, RECON_EMISUSE, "%s version %u; this library takes 1 to %u", type, v,
+                   current);
+}
+
+/* Binds the filter's day and source bounds (?1 to ?3), checking the days. */
+static int bind_days(recon_db *db, sqlite3_stmt *st, const char *from, const char *to,
+                     const char *source) {
+    recon_report_filter f = {RECON_REPORT_FILTER_VERSION, from, to, source};
+    return rc_bind_filter(db, st, &f);
+}
+
+/* ---- matches ---------------------------------------------------------------------------- */
+
+enum { M_SIDE, M_SOURCE, M_EXT, M_GROUP, M_KIND, M_DAY, M_CUR, M_NSTR };
+
+/* Reads match m's items into a and items (grown as needed). */
+static int read_items(recon_db *db, sqlite3_stmt *it, int64_t m, arena *a, recon_item **items,
+                      size_t *cap, size_t *n) {
+    sqlite3_reset(it);
+    sqlite3_bind_int64(it, 1, m);
+    arena_reset(a);
+    int step;
+    *n = 0;
+    while ((step = sqlite3_step(it)) == SQLITE_ROW) {
+        if (*n == *cap) {
+            size_t c = *cap ? *cap * 2 : 16;
+            recon_item *p = realloc(*items, c * sizeof *p);
+            if (!p) return rc_fail(db, RECON_ENOMEM, "listing matches: out of memory");
+            *items = p, *cap = c;
+        }
+        recon_item *x = &(*items)[(*n)++];
+        *x = item_at(it, 1, NULL);
+        int bad = arena_row(a);
+        for (size_t k = 0; !bad && k < M_NSTR; k++) {
+            static const int col[M_NSTR] = {0, 2, 3, 4, 5, 6, 9};
+            bad = arena_keep(a, it, col[k], k);
+        }
+        if (bad) return rc_fail(db, RECON_ENOMEM, "listing matches: out of memory");
+    }
+    if (step != SQLITE_DONE) return rc_fail_sql(db, "listing a match's items");
+    for (size_t r = 0; r < *n; r++) {
+        recon_item *x = &(*items)[r];
+        x->side = arena_str(a, r, M_SIDE), x->source = arena_str(a, r, M_SOURCE);
+        x->external_id = arena_str(a, r, M_EXT), x->group_id = arena_str(a, r, M_GROUP);
+        x->kind = arena_str(a, r, M_KIND), x->day = arena_str(a, r, M_DAY);
+        x->currency = arena_str(a, r, M_CUR);
+    }
+    return RECON_OK;
+}
+
+static int matches_sql(const recon_match_filter *f, rc_strbuf *sql) {
+    static const char head[] =
+        "SELECT m.id, coalesce(m.run_id, 0), m.rule, m.origin,"
+        " CASE WHEN m.undone_at IS NULL THEN 'active' ELSE 'undone' END, m.score, m.evidence,"
+        " m.created_at, m.created_by, m.note, m.forced, m.undone_at, m.undone_by, m.undo_note"
+        " FROM matches m WHERE 1";
+    int bad = rc_strbuf_set(sql, head, sizeof head - 1);
+#define ADD(cond, text) (bad = bad || ((cond) && rc_strbuf_put(sql, text, strlen(text))))
+    ADD(f->match_id, " AND m.id = ?4");
+    ADD(f->transaction_id,
+        " AND m.id IN (SELECT match_id FROM match_items WHERE transaction_id = ?5)");
+    ADD(f->run_id, " AND m.run_id = ?6");
+    ADD(f->rule != NULL, " AND m.rule = ?7");
+    ADD(!f->include_undone, " AND m.undone_at IS NULL");
+    ADD(f->from || f->to || f->source,
+        " AND EXISTS (SELECT 1 FROM match_items x JOIN transactions t ON t.id = x.transaction_id"
+        " JOIN sources s ON s.id = t.source_id WHERE x.match_id = m.id"
+        " AND" RC_SQL_FILTER("date(t.occurred_at)", "s.name") ")");
+    ADD(1, " ORDER BY m.id");
+#undef ADD
+    return bad;
+}
+
+static recon_match match_at(sqlite3_stmt *st) {
+#define TEXT(i) ((const char *)sqlite3_column_text(st, i))
+    return (recon_match){.version = RECON_MATCH_VERSION,
+                         .match_id = sqlite3_column_int64(st, 0),
+                         .run_id = sqlite3_column_int64(st, 1),
+                         .rule = TEXT(2),
+                         .origin = TEXT(3),
+                         .status = TEXT(4),
+                         .score = sqlite3_column_int(st, 5),
+                         .evidence = TEXT(6),
+                         .created_at = TEXT(7),
+                         .created_by = TEXT(8),
+                         .note = TEXT(9),
+                         .forced = sqlite3_column_int(st, 10),
+                         .undone_at = TEXT(11),
+                         .undone_by = TEXT(12),
+                         .undo_note = TEXT(13)};
+#undef TEXT
+}
+
+int recon_matches_each(recon_db *db, const recon_match_filter *filter,
+                       int (*cb)(const recon_match *match, void *payload), void *payload) {
+    rc_clear_error(db);
+    if (!db || !cb) return rc_fail(db, RECON_EMISUSE, "recon_matches_each: invalid argument");
+    recon_match_filter f = RECON_MATCH_FILTER_INIT;
+    if (filter) {
+        int rc =
+            check_version(db, filter->version, RECON_MATCH_FILTER_VERSION, "recon_match_filter");
+        if (rc) return rc;
+        f = *filter; /* version 1 is today's only layout */
+    }
+    rc_strbuf sql = {0};
+    if (matches_sql(&f, &sql)) {
+        rc_strbuf_free(&sql);
+        return rc_fail(db, RECON_ENOMEM, "recon_matches_each: out of memory");
+    }
+    sqlite3_stmt *st = NULL, *it = NULL;
+    int rc = rc_prepare(db, sql.s, &st);
+    rc_strbuf_free(&sql);
+    if (!rc)
+        rc = rc_prepare(db,
+                        "SELECT mi.side, " ITEM_COLS " FROM match_items mi"
+                        " JOIN transactions t ON t.id = mi.transaction_id"
+                        " JOIN sources s ON s.id = t.source_id WHERE mi.match_id = ?1"
+                        " ORDER BY mi.side, s.name, t.external_id",
+                        &it);
+    if (!rc) rc = bind_days(db, st, f.from, f.to, f.source);
+    if (!rc) {
+        sqlite3_bind_int64(st, 4, f.match_id);
+        sqlite3_bind_int64(st, 5, f.transaction_id);
+        sqlite3_bind_int64(st, 6, f.run_id);
+        if (f.rule) sqlite3_bind_text(st, 7, f.rule, -1, SQLITE_TRANSIENT);
+    }
+    arena a = {.per = M_NSTR};
+    recon_item *items = NULL;
+    size_t cap = 0;
+    int step = SQLITE_DONE;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        recon_match m = match_at(st);
+        rc = read_items(db, it, m.match_id, &a, &items, &cap, &m.nitems);
+        m.items = items;
+        int stop = rc ? 0 : cb(&m, payload);
+        if (stop) rc = rc_callback_stop(db, stop, "listing matches");
+    }
+    if (!rc && step != SQLITE_DONE) rc = rc_fail_sql(db, "listing matches");
+    free(items);
+    arena_free(&a);
+    sqlite3_finalize(it);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- exceptions ------------------------------------------------------------------------- */
+
+enum { C_SOURCE, C_EXT, C_CUR, C_FAILED, C_NSTR };
+
+/* Reads exception e's candidates (its JSON list) into a and cands. */
+static int read_candidates(recon_db *db, sqlite3_stmt *ct, int64_t e, arena *a,
+                           recon_candidate **cands, size_t *cap, size_t *n) {
+    sqlite3_reset(ct);
+    sqlite3_bind_int64(ct, 1, e);
+    arena_reset(a);
+    int step;
+    *n = 0;
+    while ((step = sqlite3_step(ct)) == SQLITE_ROW) {
+        if (*n == *cap) {
+            size_t c = *cap ? *cap * 2 : 8;
+            recon_candidate *p = realloc(*cands, c * sizeof *p);
+            if (!p) return rc_fail(db, RECON_ENOMEM, "listing exceptions: out of memory");
+            *cands = p, *cap = c;
+        }
+        recon_candidate *x = &(*cands)[(*n)++];
+        *x = (recon_candidate){.transaction_id = sqlite3_column_int64(ct, 0),
+                               .grouped = sqlite3_column_int(ct, 3),
+                               .items = sqlite3_column_int64(ct, 4),
+                               .amount_minor = sqlite3_column_int64(ct, 5),
+                               .overflow = sqlite3_column_int(ct, 6)};
+        int bad = arena_row(a);
+        for (size_t k = 0; !bad && k < C_NSTR; k++) {
+            static const int col[C_NSTR] = {1, 2, 7, 8};
+            bad = arena_keep(a, ct, col[k], k);
+        }
+        if (bad) return rc_fail(db, RECON_ENOMEM, "listing exceptions: out of memory");
+    }
+    if (step != SQLITE_DONE) return rc_fail_sql(db, "listing an exception's candidates");
+    for (size_t r = 0; r < *n; r++) {
+        recon_candidate *x = &(*cands)[r];
+        x->source = arena_str(a, r, C_SOURCE), x->external_id = arena_str(a, r, C_EXT);
+        x->currency = arena_str(a, r, C_CUR), x->failed = arena_str(a, r, C_FAILED);
+    }
+    return RECON_OK;
+}
+
+static int exceptions_sql(const recon_exception_filter *f, rc_strbuf *sql) {
+    static const char head[] =
+        "SELECT e.id, coalesce(e.run_id, 0), e.rule, e.reason,"
+        " CASE WHEN e.closed_at IS NULL THEN 'open' ELSE 'closed' END, e.created_at,"
+        " e.closed_at, coalesce(e.closed_by_run, 0), " ITEM_COLS " FROM exceptions e"
+        " JOIN transactions t ON t.id = e.transaction_id JOIN sources s ON s.id = t.source_id"
+        " WHERE" RC_SQL_FILTER("date(t.occurred_at)", "s.name");
+    int bad = rc_strbuf_set(sql, head, sizeof head - 1);
+#define ADD(cond, text) (bad = bad || ((cond) && rc_strbuf_put(sql, text, strlen(text))))
+    ADD(f->exception_id, " AND e.id = ?4");
+    ADD(f->transaction_id, " AND e.transaction_id = ?5");
+    ADD(f->run_id, " AND e.run_id = ?6");
+    ADD(f->rule != NULL, " AND e.rule = ?7");
+    ADD(f->reason != NULL, " AND e.reason = ?8");
+    ADD(!f->include_closed, " AND e.closed_at IS NULL");
+    ADD(1, " ORDER BY e.id");
+#undef ADD
+    return bad;
+}
+
+static recon_exception exception_at(sqlite3_stmt *st) {
+#define TEXT(i) ((const char *)sqlite3_column_text(st, i))
+    return (recon_exception){.version = RECON_EXCEPTION_VERSION,
+                             .exception_id = sqlite3_column_int64(st, 0),
+                             .run_id = sqlite3_column_int64(st, 1),
+                             .rule = TEXT(2),
+                             .reason = TEXT(3),
+                             .status = TEXT(4),
+                             .created_at = TEXT(5),
+                             .closed_at = TEXT(6),
+                             .closed_by_run = sqlite3_column_int64(st, 7),
+                             .item = item_at(st, 8, "left")};
+#undef TEXT
+}
+
+int recon_exceptions_each(recon_db *db, const recon_exception_filter *filter,
+                          int (*cb)(const recon_exception *exception, void *payload),
+                          void *payload) {
+    rc_clear_error(db);
+    if (!db || !cb) return rc_fail(db, RECON_EMISUSE, "recon_exceptions_each: invalid argument");
+    recon_exception_filter f = RECON_EXCEPTION_FILTER_INIT;
+    if (filter) {
+        int rc = check_version(db, filter->version, RECON_EXCEPTION_FILTER_VERSION,
+                               "recon_exception_filter");
+        if (rc) return rc;
+        f = *filter;
+    }
+    rc_strbuf sql = {0};
+    if (exceptions_sql(&f, &sql)) {
+        rc_strbuf_free(&sql);
+        return rc_fail(db, RECON_ENOMEM, "recon_exceptions_each: out of memory");
+    }
+    sqlite3_stmt *st = NULL, *ct = NULL;
+    int rc = rc_prepare(db, sql.s, &st);
+    rc_strbuf_free(&sql);
+    /* The candidates as the matcher wrote them (lib/match/engine.c,
+     * candidates_json): a group is keyed by "group" instead of
+     * "external_id". */
+    if (!rc)
+        rc = rc_prepare(db,
+                        "SELECT json_extract(c.value, '$.transaction_id'),"
+                        " json_extract(c.value, '$.source'),"
+                        " coalesce(json_extract(c.value, '$.external_id'),"
+                        "  json_extract(c.value, '$.group')),"
+                        " json_type(c.value, '$.group') IS NOT NULL,"
+                        " coalesce(json_extract(c.value, '$.items'), 1),"
+                        " coalesce(json_extract(c.value, '$.amount_minor'), 0),"
+                        " coalesce(json_extract(c.value, '$.overflow'), 0),"
+                        " json_extract(c.value, '$.currency'),"
+                        " coalesce(json_extract(c.value, '$.failed'), '')"
+                        " FROM exceptions e, json_each(e.candidates) c WHERE e.id = ?1"
+                        " ORDER BY c.key",
+                        &ct);
+    if (!rc) rc = bind_days(db, st, f.from, f.to, f.source);
+    if (!rc) {
+        sqlite3_bind_int64(st, 4, f.exception_id);
+        sqlite3_bind_int64(st, 5, f.transaction_id);
+        sqlite3_bind_int64(st, 6, f.run_id);
+        if (f.rule) sqlite3_bind_text(st, 7, f.rule, -1, SQLITE_TRANSIENT);
+        if (f.reason) sqlite3_bind_text(st, 8, f.reason, -1, SQLITE_TRANSIENT);
+    }
+    arena a = {.per = C_NSTR};
+    recon_candidate *cands = NULL;
+    size_t cap = 0;
+    int step = SQLITE_DONE;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        recon_exception x = exception_at(st);
+        rc = read_candidates(db, ct, x.exception_id, &a, &cands, &cap, &x.ncandidates);
+        x.candidates = cands;
+        int stop = rc ? 0 : cb(&x, payload);
+        if (stop) rc = rc_callback_stop(db, stop, "listing exceptions");
+    }
+    if (!rc && step != SQLITE_DONE) rc = rc_fail_sql(db, "listing exceptions");
+    free(cands);
+    arena_free(&a);
+    sqlite3_finalize(ct);
+    sqlite3_finalize(st);
+    return rc;
+}
