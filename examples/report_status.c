@@ -37,7 +37,7 @@ static int add_match(const recon_match *m, void *payload) {
     sides *s = payload;
     s->matches++;
     for (size_t i = 0; i < m->nitems; i++) {
-        const recon_item *it = &m->items[i];
+        const recon_item *it = m->items[i];
         size_t k = 0;
         while (k < s->n && strcmp(s->cur[k].code, it->currency))
             k++;
@@ -56,10 +56,11 @@ static int add_match(const recon_match *m, void *payload) {
 static int print_exception(const recon_exception *x, void *payload) {
     (void)payload;
     printf("  exception %lld (%s): %s %s %lld %s, %zu candidate(s):", (long long)x->exception_id,
-           x->reason, x->item.source, x->item.external_id, (long long)x->item.amount_minor,
-           x->item.currency, x->ncandidates);
+           x->reason, x->item->source, x->item->external_id, (long long)x->item->amount_minor,
+           x->item->currency, x->ncandidates);
     for (size_t i = 0; i < x->ncandidates; i++)
-        printf(" %s %lld", x->candidates[i].external_id, (long long)x->candidates[i].amount_minor);
+        printf(" %s %lld", x->candidates[i]->external_id,
+               (long long)x->candidates[i]->amount_minor);
     printf("\n");
     return 0;
 }

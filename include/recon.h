@@ -55,7 +55,8 @@
  *     that reports it, reads version 0 as 1;
  *   - structs the library hands to a callback (rows, progress): the library
  *     sets `version` to its own; a field added in version N may be read
- *     only when row->version >= N.
+ *     only when row->version >= N. Lists of them (a match's items) come as
+ *     arrays of pointers, never arrays of structs, so each can grow.
  * - Callbacks: a callback returning 0 lets the call go on. Any other value
  *   stops it: a positive value is a deliberate stop and the call returns
  *   RECON_ECANCELLED, a negative one is the callback's own failure and the
@@ -869,8 +870,8 @@ int recon_export_each(recon_db *db, recon_export_kind kind,
  *     static int show(const recon_match *m, void *payload) {
  *         printf("match %lld (%s):", (long long)m->match_id, m->rule);
  *         for (size_t i = 0; i < m->nitems; i++)
- *             printf(" %s %s %lld %s", m->items[i].side, m->items[i].external_id,
- *                    (long long)m->items[i].amount_minor, m->items[i].currency);
+ *             printf(" %s %s %lld %s", m->items[i]->side, m->items[i]->external_id,
+ *                    (long long)m->items[i]->amount_minor, m->items[i]->currency);
  *         return 0;
  *     }
  *     recon_match_filter f = RECON_MATCH_FILTER_INIT;
@@ -878,8 +879,10 @@ int recon_export_each(recon_db *db, recon_export_kind kind,
  *     recon_matches_each(db, &f, show, NULL);
  * ------------------------------------------------------------------------- */
 
-/* A transaction as a match or an exception names it. */
+/* A transaction as a match or an exception names it. Handed over by
+ * pointer (never in an array of structs), so that it can grow. */
 typedef struct {
+    unsigned version; /* set by the library: RECON_ITEM_VERSION */
     int64_t transaction_id;
     const char *side;        /* "left" or "right" (an exception's own row: "left") */
     const char *source;      /* source name */
@@ -891,6 +894,8 @@ typedef struct {
     int64_t net_minor;
     const char *currency; /* ISO 4217 */
 } recon_item;
+
+#define RECON_ITEM_VERSION 1
 
 /* One match. Items are ordered left first, then by source and external id;
  * they and every string are valid only during the callback. */
@@ -909,7 +914,7 @@ typedef struct {
     const char *undone_at; /* NULL while active */
     const char *undone_by, *undo_note;
     size_t nitems;
-    const recon_item *items;
+    const recon_item *const *items; /* items[0 .. nitems-1] */
 } recon_match;
 
 #define RECON_MATCH_VERSION 1
@@ -938,6 +943,7 @@ int recon_matches_each(recon_db *db, const recon_match_filter *filter,
 /* A transaction (or, against a grouped side, a group of them) an
  * exception's row could have matched. */
 typedef struct {
+    unsigned version;        /* set by the library: RECON_CANDIDATE_VERSION */
     int64_t transaction_id;  /* the candidate's row (a group's first row) */
     const char *source;      /* source name */
     const char *external_id; /* its id, or the group's key when grouped */
@@ -950,6 +956,8 @@ typedef struct {
                            "" for ties */
 } recon_candidate;
 
+#define RECON_CANDIDATE_VERSION 1
+
 /* One exception: a row the matcher would not decide, with why and the
  * candidates it saw (at most 8). Valid only during the callback. */
 typedef struct {
@@ -960,11 +968,11 @@ typedef struct {
     const char *reason; /* "ambiguous", "contested", "near_miss_amount", "near_miss_date" */
     const char *status; /* "open" or "closed" */
     const char *created_at;
-    const char *closed_at; /* NULL while open */
-    int64_t closed_by_run; /* 0 while open */
-    recon_item item;       /* the row it is about */
+    const char *closed_at;  /* NULL while open */
+    int64_t closed_by_run;  /* 0 while open */
+    const recon_item *item; /* the row it is about */
     size_t ncandidates;
-    const recon_candidate *candidates;
+    const recon_candidate *const *candidates; /* candidates[0 .. ncandidates-1] */
 } recon_exception;
 
 #define RECON_EXCEPTION_VERSION 1

@@ -1471,7 +1471,7 @@ static int on_match(const recon_match *m, void *payload) {
                           m->undone_by ? " by " : "", m->undone_by ? m->undone_by : "");
     ck_assert_ptr_nonnull(m->evidence);
     for (size_t i = 0; i < m->nitems; i++) {
-        const recon_item *it = &m->items[i];
+        const recon_item *it = m->items[i];
         n += (size_t)snprintf(l->buf + n, sizeof l->buf - n, " %s/%s/%s/%s/%s/%s/%lld/%lld/%s",
                               it->side, it->source, it->external_id,
                               it->group_id ? it->group_id : "-", it->kind, it->day,
@@ -1493,10 +1493,10 @@ static int on_exception(const recon_exception *x, void *payload) {
     size_t n = strlen(l->buf);
     n += (size_t)snprintf(l->buf + n, sizeof l->buf - n,
                           "%lld %s %s %s %s/%s/%lld/%s:", (long long)x->exception_id, x->rule,
-                          x->reason, x->status, x->item.source, x->item.external_id,
-                          (long long)x->item.amount_minor, x->item.currency);
+                          x->reason, x->status, x->item->source, x->item->external_id,
+                          (long long)x->item->amount_minor, x->item->currency);
     for (size_t i = 0; i < x->ncandidates; i++) {
-        const recon_candidate *c = &x->candidates[i];
+        const recon_candidate *c = x->candidates[i];
         n += (size_t)snprintf(l->buf + n, sizeof l->buf - n, " %s/%s/%d/%lld/%lld/%s/%s", c->source,
                               c->external_id, c->grouped, (long long)c->items,
                               (long long)c->amount_minor, c->currency,
@@ -1604,7 +1604,7 @@ static int sum_sides(const recon_match *m, void *payload) {
     long long *s = payload;
     s[0]++;
     for (size_t i = 0; i < m->nitems; i++)
-        s[m->items[i].side[0] == 'l' ? 1 : 2] += m->items[i].amount_minor;
+        s[m->items[i]->side[0] == 'l' ? 1 : 2] += m->items[i]->amount_minor;
     return 0;
 }
 

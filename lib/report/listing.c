@@ -76,6 +76,7 @@ enum { ITEM_NCOLS = 9 };
  * (valid until its next step). */
 static recon_item item_at(sqlite3_stmt *st, int i, const char *side) {
     return (recon_item){
+        .version = RECON_ITEM_VERSION,
         .transaction_id = sqlite3_column_int64(st, i),
         .side = side,
         .source = (const char *)sqlite3_column_text(st, i + 1),
@@ -107,22 +108,43 @@ static int bind_days(recon_db *db, sqlite3_stmt *st, const char *from, const cha
 
 enum { M_SIDE, M_SOURCE, M_EXT, M_GROUP, M_KIND, M_DAY, M_CUR, M_NSTR };
 
-/* Reads match m's items into a and items (grown as needed). */
-static int read_items(recon_db *db, sqlite3_stmt *it, int64_t m, arena *a, recon_item **items,
-                      size_t *cap, size_t *n) {
+/* The rows of one match or exception, and the pointers handed over (an
+ * array of pointers, not of structs, so that the structs can grow). */
+typedef struct {
+    void *rows;
+    const void **ptrs;
+    size_t cap;
+} rows_buf;
+
+/* Room for n + 1 rows of `size` bytes; -1 when out of memory. */
+static int rows_room(rows_buf *b, size_t n, size_t size) {
+    if (n < b->cap) return 0;
+    size_t cap = b->cap ? b->cap * 2 : 16;
+    void *r = realloc(b->rows, cap * size);
+    if (!r) return -1;
+    b->rows = r;
+    const void **p = realloc(b->ptrs, cap * sizeof *p);
+    if (!p) return -1;
+    b->ptrs = p, b->cap = cap;
+    return 0;
+}
+
+static void rows_free(rows_buf *b) {
+    free(b->rows);
+    free(b->ptrs);
+}
+
+/* Reads match m's items into a and b. */
+static int read_items(recon_db *db, sqlite3_stmt *it, int64_t m, arena *a, rows_buf *b, size_t *n) {
     sqlite3_reset(it);
     sqlite3_bind_int64(it, 1, m);
     arena_reset(a);
     int step;
     *n = 0;
     while ((step = sqlite3_step(it)) == SQLITE_ROW) {
-        if (*n == *cap) {
-            size_t c = *cap ? *cap * 2 : 16;
-            recon_item *p = realloc(*items, c * sizeof *p);
-            if (!p) return rc_fail(db, RECON_ENOMEM, "listing matches: out of memory");
-            *items = p, *cap = c;
-        }
-        recon_item *x = &(*items)[(*n)++];
+        if (rows_room(b, *n, sizeof(recon_item)))
+            return rc_fail(db, RECON_ENOMEM, "listing matches: out of memory");
+        recon_item *x = (recon_item *)b->rows + (*n)++;
         *x = item_at(it, 1, NULL);
         int bad = arena_row(a);
         for (size_t k = 0; !bad && k < M_NSTR; k++) {
@@ -133,7 +155,8 @@ static int read_items(recon_db *db, sqlite3_stmt *it, int64_t m, arena *a, recon
     }
     if (step != SQLITE_DONE) return rc_fail_sql(db, "listing a match's items");
     for (size_t r = 0; r < *n; r++) {
-        recon_item *x = &(*items)[r];
+        recon_item *x = (recon_item *)b->rows + r;
+        b->ptrs[r] = x;
         x->side = arena_str(a, r, M_SIDE), x->source = arena_str(a, r, M_SOURCE);
         x->external_id = arena_str(a, r, M_EXT), x->group_id = arena_str(a, r, M_GROUP);
         x->kind = arena_str(a, r, M_KIND), x->day = arena_str(a, r, M_DAY);
@@ -219,18 +242,17 @@ int recon_matches_each(recon_db *db, const recon_match_filter *filter,
         if (f.rule) sqlite3_bind_text(st, 7, f.rule, -1, SQLITE_TRANSIENT);
     }
     arena a = {.per = M_NSTR};
-    recon_item *items = NULL;
-    size_t cap = 0;
+    rows_buf b = {0};
     int step = SQLITE_DONE;
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
         recon_match m = match_at(st);
-        rc = read_items(db, it, m.match_id, &a, &items, &cap, &m.nitems);
-        m.items = items;
+        rc = read_items(db, it, m.match_id, &a, &b, &m.nitems);
+        m.items = (const recon_item *const *)b.ptrs;
         int stop = rc ? 0 : cb(&m, payload);
         if (stop) rc = rc_callback_stop(db, stop, "listing matches");
     }
     if (!rc && step != SQLITE_DONE) rc = rc_fail_sql(db, "listing matches");
-    free(items);
+    rows_free(&b);
     arena_free(&a);
     sqlite3_finalize(it);
     sqlite3_finalize(st);
@@ -241,23 +263,20 @@ int recon_matches_each(recon_db *db, const recon_match_filter *filter,
 
 enum { C_SOURCE, C_EXT, C_CUR, C_FAILED, C_NSTR };
 
-/* Reads exception e's candidates (its JSON list) into a and cands. */
-static int read_candidates(recon_db *db, sqlite3_stmt *ct, int64_t e, arena *a,
-                           recon_candidate **cands, size_t *cap, size_t *n) {
+/* Reads exception e's candidates (its JSON list) into a and b. */
+static int read_candidates(recon_db *db, sqlite3_stmt *ct, int64_t e, arena *a, rows_buf *b,
+                           size_t *n) {
     sqlite3_reset(ct);
     sqlite3_bind_int64(ct, 1, e);
     arena_reset(a);
     int step;
     *n = 0;
     while ((step = sqlite3_step(ct)) == SQLITE_ROW) {
-        if (*n == *cap) {
-            size_t c = *cap ? *cap * 2 : 8;
-            recon_candidate *p = realloc(*cands, c * sizeof *p);
-            if (!p) return rc_fail(db, RECON_ENOMEM, "listing exceptions: out of memory");
-            *cands = p, *cap = c;
-        }
-        recon_candidate *x = &(*cands)[(*n)++];
-        *x = (recon_candidate){.transaction_id = sqlite3_column_int64(ct, 0),
+        if (rows_room(b, *n, sizeof(recon_candidate)))
+            return rc_fail(db, RECON_ENOMEM, "listing exceptions: out of memory");
+        recon_candidate *x = (recon_candidate *)b->rows + (*n)++;
+        *x = (recon_candidate){.version = RECON_CANDIDATE_VERSION,
+                               .transaction_id = sqlite3_column_int64(ct, 0),
                                .grouped = sqlite3_column_int(ct, 3),
                                .items = sqlite3_column_int64(ct, 4),
                                .amount_minor = sqlite3_column_int64(ct, 5),
@@ -271,7 +290,8 @@ static int read_candidates(recon_db *db, sqlite3_stmt *ct, int64_t e, arena *a,
     }
     if (step != SQLITE_DONE) return rc_fail_sql(db, "listing an exception's candidates");
     for (size_t r = 0; r < *n; r++) {
-        recon_candidate *x = &(*cands)[r];
+        recon_candidate *x = (recon_candidate *)b->rows + r;
+        b->ptrs[r] = x;
         x->source = arena_str(a, r, C_SOURCE), x->external_id = arena_str(a, r, C_EXT);
         x->currency = arena_str(a, r, C_CUR), x->failed = arena_str(a, r, C_FAILED);
     }
@@ -298,7 +318,8 @@ static int exceptions_sql(const recon_exception_filter *f, rc_strbuf *sql) {
     return bad;
 }
 
-static recon_exception exception_at(sqlite3_stmt *st) {
+static recon_exception exception_at(sqlite3_stmt *st, recon_item *item) {
+    *item = item_at(st, 8, "left");
 #define TEXT(i) ((const char *)sqlite3_column_text(st, i))
     return (recon_exception){.version = RECON_EXCEPTION_VERSION,
                              .exception_id = sqlite3_column_int64(st, 0),
@@ -309,7 +330,7 @@ static recon_exception exception_at(sqlite3_stmt *st) {
                              .created_at = TEXT(5),
                              .closed_at = TEXT(6),
                              .closed_by_run = sqlite3_column_int64(st, 7),
-                             .item = item_at(st, 8, "left")};
+                             .item = item};
 #undef TEXT
 }
 
@@ -360,18 +381,18 @@ int recon_exceptions_each(recon_db *db, const recon_exception_filter *filter,
         if (f.reason) sqlite3_bind_text(st, 8, f.reason, -1, SQLITE_TRANSIENT);
     }
     arena a = {.per = C_NSTR};
-    recon_candidate *cands = NULL;
-    size_t cap = 0;
+    rows_buf b = {0};
     int step = SQLITE_DONE;
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        recon_exception x = exception_at(st);
-        rc = read_candidates(db, ct, x.exception_id, &a, &cands, &cap, &x.ncandidates);
-        x.candidates = cands;
+        recon_item item;
+        recon_exception x = exception_at(st, &item);
+        rc = read_candidates(db, ct, x.exception_id, &a, &b, &x.ncandidates);
+        x.candidates = (const recon_candidate *const *)b.ptrs;
         int stop = rc ? 0 : cb(&x, payload);
         if (stop) rc = rc_callback_stop(db, stop, "listing exceptions");
     }
     if (!rc && step != SQLITE_DONE) rc = rc_fail_sql(db, "listing exceptions");
-    free(cands);
+    rows_free(&b);
     arena_free(&a);
     sqlite3_finalize(ct);
     sqlite3_finalize(st);
