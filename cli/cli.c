@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "util/utf8.h"
@@ -36,11 +38,55 @@ int usage_error(const char *fmt, ...) {
 }
 
 void cli_error(const char *fmt, ...) {
+    progress_clear();
     va_list ap;
     va_start(ap, fmt);
     error_text(fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+/* ---- progress of reading calls ----------------------------------------------------- */
+
+/* The one progress line: the CLI runs one library call at a time. */
+static struct {
+    const char *what;
+    int64_t start_ms, drawn_ms;
+    int64_t after_ms; /* RECON_PROGRESS_AFTER_MS, else 500 */
+    int shown;
+} progress;
+
+int64_t cli_now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int on_read_progress(const recon_progress *p, void *payload) {
+    (void)p, (void)payload;
+    int64_t t = cli_now_ms();
+    if (t - progress.start_ms < progress.after_ms || t - progress.drawn_ms < 100) return 0;
+    progress.drawn_ms = t;
+    fprintf(stderr, "\r%s: working, %.1f s", progress.what,
+            (double)(t - progress.start_ms) / 1000.0);
+    progress.shown = 1;
+    return 0;
+}
+
+void progress_attach(recon_db *db, const char *what) {
+    if (!isatty(STDERR_FILENO)) return;
+    const char *after = getenv("RECON_PROGRESS_AFTER_MS");
+    progress.after_ms = after && *after ? strtoll(after, NULL, 10) : 500;
+    progress.what = what;
+    progress.start_ms = cli_now_ms();
+    progress.drawn_ms = 0;
+    progress.shown = 0;
+    recon_progress_handler(db, on_read_progress, NULL);
+}
+
+void progress_clear(void) {
+    if (progress.shown) fputs("\r\033[K", stderr);
+    progress.shown = 0;
 }
 
 /* ---- text output ------------------------------------------------------------------ */

@@ -56,6 +56,17 @@ typedef struct {
 const char *text_arg(text_args *ta, const char *s);
 void text_args_free(text_args *ta);
 
+/* Progress of a long reading call (a report, the HTML page, an export,
+ * status) on a terminal: progress_attach hands the handle a progress
+ * handler that, once the call has run half a second, keeps one line on
+ * stderr saying it is alive and for how long; nothing when stderr is not
+ * a terminal. progress_clear erases the line: the commands call it before
+ * they print, and cli_error does. */
+void progress_attach(recon_db *db, const char *what);
+void progress_clear(void);
+/* Milliseconds of a monotonic clock. */
+int64_t cli_now_ms(void);
+
 /* Prints "recon: MESSAGE" and a line end on stderr, the message escaped as
  * text_str does: library messages quote file names and cell values. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -177,14 +177,25 @@ static int cmd_help(const char *topic) {
 typedef struct {
     const char *file;
     int shown;
+    int64_t start_ms;
 } progress_state;
 
+/* "file: 42%  1200000 rows  310000 rows/s  ETA 4 s": the rate from the
+ * rows so far, the time left from the bytes left at the rate bytes went. */
 static void on_progress(const recon_progress *p, void *payload) {
     progress_state *ps = payload;
     unsigned pct = p->bytes_total ? (unsigned)(p->bytes_done * 100 / p->bytes_total) : 0;
+    double secs = (double)(cli_now_ms() - ps->start_ms) / 1000.0;
     fputc('\r', stderr);
     text_str(stderr, ps->file);
     fprintf(stderr, ": %3u%%  %llu rows", pct, (unsigned long long)p->rows);
+    if (secs > 0.05) {
+        fprintf(stderr, "  %.0f rows/s", (double)p->rows / secs);
+        if (p->bytes_done && p->bytes_total > p->bytes_done)
+            fprintf(stderr, "  ETA %.0f s",
+                    secs * (double)(p->bytes_total - p->bytes_done) / (double)p->bytes_done);
+    }
+    fputs("\033[K", stderr); /* what a longer line before left */
     ps->shown = 1;
 }
 
@@ -318,7 +329,7 @@ static int import_one(recon_db *db, const char *file, stdin_src *in, const recon
                       const char *source, int fmt, int first) {
     recon_import_opts opts = RECON_IMPORT_OPTS_INIT;
     recon_import_result res = RECON_IMPORT_RESULT_INIT;
-    progress_state ps = {file, 0};
+    progress_state ps = {file, 0, cli_now_ms()};
     opts.source = source;
     if (fmt == FMT_TEXT && isatty(STDERR_FILENO)) {
         opts.progress = on_progress;
@@ -454,6 +465,7 @@ static json_t *summary_json(const recon_summary_row *r, const char *amount, cons
 
 static int print_summary_row(const recon_summary_row *r, void *payload) {
     list_state *ls = payload;
+    progress_clear();
     char amount[40], net[40];
     money(r->amount_minor, r->currency, amount, sizeof amount);
     money(r->net_minor, r->currency, net, sizeof net);
@@ -496,6 +508,7 @@ static int cmd_summary(const cli *c) {
     recon_db *db = NULL;
     int status = open_db(c, &db);
     if (status != EXIT_OK) return status;
+    progress_attach(db, "summary");
     if (ls.fmt == FMT_TEXT)
         printf("%-20s %-6s %-8s %7s %12s %18s %18s %8s\n", "source", "type", "currency", "imports",
                "transactions", "amount", "net", "failures");
@@ -504,6 +517,7 @@ static int cmd_summary(const cli *c) {
     else
         printf("[");
     int rc = recon_summary_each(db, print_summary_row, &ls);
+    progress_clear();
     if (rc != RECON_OK) {
         if (rc != RECON_ECANCELLED) cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;

@@ -330,6 +330,7 @@ static json_t *failure_json(const char *const cells[NCOLS]) {
 
 static int print_failure(const recon_failure *f, void *payload) {
     list_state *ls = payload;
+    progress_clear();
     char id[24], imp[24], line[24], http[24], occ[24];
     snprintf(id, sizeof id, "%lld", (long long)f->id);
     snprintf(imp, sizeof imp, "%lld", (long long)f->import_id);
@@ -403,7 +404,9 @@ static int failures_list(const cli *c) {
         for (int i = 0; i < NCOLS; i++)
             printf("%s%c", FAILURE_COLS[i], i == NCOLS - 1 ? '\n' : ',');
     if (ls.fmt == FMT_JSON) printf("[");
+    progress_attach(db, "failures list");
     int rc = recon_failures_each(db, &filter, print_failure, &ls);
+    progress_clear();
     if (ls.fmt == FMT_JSON) printf("\n]\n");
     if (rc != RECON_OK) {
         if (rc != RECON_ECANCELLED) cli_error("%s", recon_errmsg(db));
@@ -499,6 +502,7 @@ static int failures_resolve(const cli *c) {
 
 static int print_summary(const recon_failure_summary_row *r, void *payload) {
     list_state *ls = payload;
+    progress_clear();
     if (ls->fmt == FMT_JSON) {
         json_t *o = json_pack(
             "{s:o, s:o, s:o, s:I, s:I, s:o, s:o}", "unified_code", json_text(r->unified_code),
@@ -544,7 +548,9 @@ static int failures_summary(const cli *c) {
         puts("unified_code,category,provider,failures,occurrences,first_seen,last_seen");
     else
         printf("[");
+    progress_attach(db, "failures summary");
     int rc = recon_failures_summary_each(db, print_summary, &ls);
+    progress_clear();
     if (rc != RECON_OK) {
         if (rc != RECON_ECANCELLED) cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;

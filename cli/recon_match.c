@@ -383,10 +383,12 @@ int cmd_explain(const cli *c) {
         }
     }
     char *doc = NULL;
+    if (status == EXIT_OK) progress_attach(db, "explain");
     if (status == EXIT_OK && recon_explain(db, id, rules, &doc) != RECON_OK) {
         cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;
     }
+    progress_clear();
     if (doc) {
         if (fmt == FMT_JSON)
             printf("%s\n", doc);
@@ -408,6 +410,7 @@ typedef struct {
 
 static int print_export(const recon_export_row *r, void *payload) {
     export_state *s = payload;
+    progress_clear();
     char id[24], amount[24];
     snprintf(id, sizeof id, "%lld", (long long)r->match_id);
     snprintf(amount, sizeof amount, "%lld", (long long)r->amount_minor);
@@ -450,7 +453,9 @@ int cmd_export(const cli *c) {
         puts("match_id,rule,status,side,source,external_id,group_id,amount_minor,currency");
     else
         printf("[");
+    progress_attach(db, "export");
     int rc = recon_export_each(db, kind, print_export, &s);
+    progress_clear();
     if (rc != RECON_OK) {
         if (rc != RECON_ECANCELLED) cli_error("%s", recon_errmsg(db));
         status = EXIT_FAIL;

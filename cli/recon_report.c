@@ -82,6 +82,7 @@ static int keep_columns(table *t, const recon_report_row *r) {
 
 static int on_row(const recon_report_row *r, void *payload) {
     table *t = payload;
+    progress_clear();
     if (t->fmt == FMT_TEXT && t->rows == 0 && keep_columns(t, r)) return 1;
     if (t->fmt == FMT_JSON) {
         if (json_row(stdout, row_json(r), t->rows == 0)) return WALK_STOPPED;
@@ -177,7 +178,9 @@ static int write_file(const char *path, const char *text) {
 
 static int report_html(recon_db *db, const recon_report_filter *f, const char *out) {
     char *html = NULL;
-    if (recon_report_html(db, f, &html) != RECON_OK) {
+    int done = recon_report_html(db, f, &html);
+    progress_clear();
+    if (done != RECON_OK) {
         cli_error("%s", recon_errmsg(db));
         return EXIT_FAIL;
     }
@@ -220,6 +223,7 @@ int cmd_report(const cli *c) {
     recon_db *db = NULL;
     int status = open_db(c, &db);
     if (status != EXIT_OK) return status;
+    progress_attach(db, html ? "report html" : "report");
     if (html) {
         status = report_html(db, &f, out);
         recon_close(db);
@@ -227,6 +231,7 @@ int cmd_report(const cli *c) {
     }
     if (t.fmt == FMT_JSON) printf("[");
     int rc = recon_report_each(db, kind, &f, on_row, &t);
+    progress_clear();
     if (t.fmt == FMT_JSON) printf("%s]\n", t.rows ? "\n" : "");
     if (rc == RECON_OK && t.fmt == FMT_TEXT) {
         if (t.rows)
@@ -312,7 +317,10 @@ int cmd_status(const cli *c) {
     int status = open_db(c, &db);
     if (status != EXIT_OK) return status;
     recon_status s = RECON_STATUS_INIT;
-    if (recon_status_get(db, &s) != RECON_OK) {
+    progress_attach(db, "status");
+    int got = recon_status_get(db, &s);
+    progress_clear();
+    if (got != RECON_OK) {
         cli_error("%s", recon_errmsg(db));
         recon_close(db);
         return EXIT_FAIL;

@@ -204,6 +204,38 @@ struct sqlite3; /* <sqlite3.h>'s connection; this header does not need it */
  * its own, as with recon_open. One thread at a time, as for any handle. */
 int recon_open_sqlite(struct sqlite3 *sql, const recon_open_opts *opts, recon_db **out);
 
+/* How far a long call is, handed to progress callbacks: import and match
+ * fill bytes_done, bytes_total and rows (their options' on_progress), the
+ * reading calls `work` (recon_progress_handler). */
+typedef struct {
+    unsigned version;     /* set by the library: RECON_PROGRESS_VERSION */
+    uint64_t bytes_done;  /* bytes of the file read so far */
+    uint64_t bytes_total; /* file size */
+    uint64_t rows;        /* data rows read so far */
+    /* Version 2. Work done by the reading calls whose size is not known
+     * ahead (a report, the HTML page, an export): SQLite steps, in no
+     * particular unit, only growing over the handle's life; 0 for import
+     * and match, which fill the fields above. */
+    uint64_t work;
+} recon_progress;
+
+#define RECON_PROGRESS_VERSION 2
+
+/* A progress callback; a non-zero return stops the call (see "Callbacks"). */
+typedef int (*recon_progress_fn)(const recon_progress *progress, void *payload);
+
+/* Progress of the reading calls on this handle (recon_report_each,
+ * recon_report_html, recon_status_get, recon_summary_each, the exports,
+ * listings, failures and flows, recon_explain): fn is called every few
+ * milliseconds of work while one runs, with `work` growing, and may stop
+ * it by returning non-zero (RECON_ECANCELLED or RECON_EUSER; a reading
+ * call has nothing to undo). Calls that write (import, match, manual work)
+ * are never interrupted through it: they report through their options'
+ * on_progress, at points where stopping is safe. fn NULL removes it. On a
+ * connection handed over with recon_open_sqlite it takes the place of the
+ * connection's own SQLite progress handler while set. */
+int recon_progress_handler(recon_db *db, recon_progress_fn fn, void *payload);
+
 /* Closes the handle and frees everything it owns. NULL is a no-op. */
 int recon_close(recon_db *db);
 
@@ -303,15 +335,6 @@ const char *recon_source_type_name(recon_source_type type);
 /* ---------------------------------------------------------------------------
  * Import
  * ------------------------------------------------------------------------- */
-
-typedef struct {
-    unsigned version;     /* set by the library: RECON_PROGRESS_VERSION */
-    uint64_t bytes_done;  /* bytes of the file read so far */
-    uint64_t bytes_total; /* file size */
-    uint64_t rows;        /* data rows read so far */
-} recon_progress;
-
-#define RECON_PROGRESS_VERSION 1
 
 typedef struct {
     unsigned version;      /* RECON_IMPORT_OPTS_VERSION */

@@ -980,6 +980,25 @@ check "match on a pipe: no progress line" "" "$err"
 run script -qec "'$RECON' --db '$db' match --dry-run" /dev/null
 check_has "match on a terminal: a progress line" "matching: step 1, 0 matches so far" "$out"
 check_has "match on a terminal: the last step counts the matches" "3 matches so far$(printf '\r\033[K')dry run, nothing written: 3 new matches" "$out"
+# Reading commands on a terminal: a line that says a long call is alive,
+# erased before the first row (issue 16). RECON_PROGRESS_AFTER_MS=0 draws
+# it at once, so a file of 20,000 rows is long enough; never on a pipe.
+pdb=$T/progress.db
+awk 'BEGIN { print "id,type,created,amount,fee,currency"
+    for (i = 0; i < 20000; i++)
+        printf "ch_%06d,charge,2024-05-%02dT10:00:00Z,%d.%02d,0.30,EUR\n", i, 1 + i % 28, 10 + i % 90, i % 100 }' >"$T/progress.csv"
+run "$RECON" --db "$pdb" import --profile generic_psp --source psp "$T/progress.csv"
+check "progress: 20,000 rows imported" 0 "$rc"
+run script -qec "RECON_PROGRESS_AFTER_MS=0 '$RECON' --db '$pdb' report unmatched --format csv" /dev/null
+check_has "report on a terminal: a progress line" "report: working, " "$out"
+check_has "report on a terminal: erased before the first row" "$(printf '\r\033[K')day,age_days," "$out"
+run script -qec "RECON_PROGRESS_AFTER_MS=0 '$RECON' --db '$pdb' report html -o '$T/progress.html'" /dev/null
+check_has "report html on a terminal: a progress line" "report html: working, " "$out"
+check "report html on a terminal: the page is written" 0 "$rc"
+export RECON_PROGRESS_AFTER_MS=0
+run "$RECON" --db "$pdb" report unmatched --format csv
+unset RECON_PROGRESS_AFTER_MS
+check "report on a pipe: no progress line" "|20001" "$err|$(printf '%s\n' "$out" | wc -l | tr -d ' ')"
 r match --actor nightly
 check "match: exit 0" 0 "$rc"
 check "match: counts" "3 new matches (9 transactions), 2 exceptions opened, 0 closed

@@ -387,6 +387,80 @@ START_TEST(test_a_cancelled_match_run_leaves_the_database_as_it_was) {
 }
 END_TEST
 
+/* ---- the handle's progress handler (reading calls) -------------------------------------- */
+
+typedef struct {
+    int calls, stop_at, stop_with;
+    uint64_t last_work;
+    unsigned version;
+} watcher;
+
+static int watch(const recon_progress *p, void *payload) {
+    watcher *w = payload;
+    ck_assert_uint_gt(p->work, w->last_work); /* it grows */
+    w->last_work = p->work, w->version = p->version;
+    return ++w->calls == w->stop_at ? w->stop_with : 0;
+}
+
+static int count_rows(const recon_report_row *r, void *payload) {
+    (void)r;
+    ++*(int *)payload;
+    return 0;
+}
+
+START_TEST(test_reading_calls_report_progress_and_stop_when_asked) {
+    char csv[600];
+    snprintf(csv, sizeof csv, "%s/c.csv", tmp);
+    write_charges(csv, 20000);
+    recon_profile *p = builtin("generic_psp");
+    watcher w = {0, 1, 1, 0, 0};
+    /* Set before the writes: an import and a match run are never stopped
+     * through it, though the handler would stop anything. */
+    ck_assert_int_eq(recon_progress_handler(db, watch, &w), RECON_OK);
+    recon_import_result res = RECON_IMPORT_RESULT_INIT;
+    ck_assert_msg(recon_import_file(db, csv, p, NULL, &res) == RECON_OK, "%s", recon_errmsg(db));
+    ck_assert_uint_eq(res.rows_inserted, 20000);
+    recon_match_result mr = RECON_MATCH_RESULT_INIT;
+    ck_assert_int_eq(recon_match_run(db, NULL, &mr), RECON_OK);
+    ck_assert_int_eq(w.calls, 0);
+
+    /* A report: called as it works, and stopped on the first call. */
+    int rows = 0;
+    ck_assert_int_eq(recon_report_each(db, RECON_REPORT_UNMATCHED, NULL, count_rows, &rows),
+                     RECON_ECANCELLED);
+    ck_assert_int_eq(w.calls, 1);
+    ck_assert_uint_eq(w.version, RECON_PROGRESS_VERSION);
+    ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "stopped by the callback (it returned 1)"));
+    /* A failing handler is RECON_EUSER; the page, the status and a listing stop too. */
+    w = (watcher){0, 1, -5, 0, 0};
+    char *html = NULL;
+    ck_assert_int_eq(recon_report_html(db, NULL, &html), RECON_EUSER);
+    ck_assert_ptr_null(html);
+    w = (watcher){0, 1, 1, 0, 0};
+    recon_status st = RECON_STATUS_INIT;
+    ck_assert_int_eq(recon_status_get(db, &st), RECON_ECANCELLED);
+    /* Not stopped: every row, the handler called as the report ran. */
+    w = (watcher){0, 0, 0, 0, 0};
+    rows = 0;
+    ck_assert_int_eq(recon_report_each(db, RECON_REPORT_UNMATCHED, NULL, count_rows, &rows),
+                     RECON_OK);
+    ck_assert_int_eq(rows, 20000);
+    ck_assert_int_ge(w.calls, 1);
+    ck_assert_int_eq(recon_report_html(db, NULL, &html), RECON_OK);
+    recon_string_free(html);
+    /* The stopped page left no transaction open: the handle still writes. */
+    ck_assert_int_eq(recon_setting_set(db, "report.payout_late_days", "5"), RECON_OK);
+    /* Removed: never called again. */
+    ck_assert_int_eq(recon_progress_handler(db, NULL, NULL), RECON_OK);
+    w = (watcher){0, 1, 1, 0, 0};
+    ck_assert_int_eq(recon_status_get(db, &st), RECON_OK);
+    ck_assert_int_eq(w.calls, 0);
+    ck_assert_int_eq(st.unmatched, 20000);
+    ck_assert_int_eq(recon_progress_handler(NULL, watch, &w), RECON_EMISUSE);
+    recon_profile_free(p);
+}
+END_TEST
+
 static Suite *growth_suite(void) {
     Suite *s = suite_create("api_growth");
     TCase *tc = tcase_create("growth");
@@ -402,6 +476,7 @@ static Suite *growth_suite(void) {
     tcase_add_test(tc, test_an_output_struct_not_initialised_is_refused_by_name);
     tcase_add_test(tc, test_a_cancelled_import_leaves_the_database_as_it_was);
     tcase_add_test(tc, test_a_cancelled_match_run_leaves_the_database_as_it_was);
+    tcase_add_test(tc, test_reading_calls_report_progress_and_stop_when_asked);
     suite_add_tcase(s, tc);
     return s;
 }

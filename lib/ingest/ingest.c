@@ -533,8 +533,10 @@ static int read_header(importer *im, rc_csv *r) {
  * when on_progress asks to stop. */
 static int report_progress(const importer *im, const rc_csv *r) {
     if (!im->opts || (!im->opts->progress && !im->opts->on_progress)) return RECON_OK;
-    recon_progress pr = {RECON_PROGRESS_VERSION, rc_csv_bytes(r), im->file_size,
-                         im->res->rows_read};
+    recon_progress pr = {.version = RECON_PROGRESS_VERSION,
+                         .bytes_done = rc_csv_bytes(r),
+                         .bytes_total = im->file_size,
+                         .rows = im->res->rows_read};
     if (im->opts->progress) im->opts->progress(&pr, im->opts->payload);
     int stop = im->opts->on_progress ? im->opts->on_progress(&pr, im->opts->payload) : 0;
     if (stop) {

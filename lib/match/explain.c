@@ -312,6 +312,9 @@ int recon_explain(recon_db *db, int64_t transaction_id, const recon_rules *rules
     if (!m && strcmp(status, "ignored") != 0)
         rc = rules_json(db, transaction_id, rules ? rules : own, per_rule);
     json_object_set_new(doc, "rules", per_rule);
+    /* Some lookups read "no row" as "none": one the progress handler
+     * interrupted must not pass for that. */
+    if (!rc && db->progress_stop) rc = rc_callback_stop(db, db->progress_stop, "explaining");
     if (!rc) {
         *out = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         if (!*out) rc = rc_fail(db, RECON_ENOMEM, "explain: out of memory");

@@ -537,7 +537,8 @@ static int run_pass_rule(recon_db *db, rc_engine *e, size_t i, int64_t run_id, c
 static int step_done(recon_db *db, const recon_match_opts *o, uint64_t *step,
                      const recon_match_result *out) {
     ++*step;
-    recon_progress pr = {RECON_PROGRESS_VERSION, *step, 0, out->matches};
+    recon_progress pr = {
+        .version = RECON_PROGRESS_VERSION, .bytes_done = *step, .rows = out->matches};
     int stop = o->on_progress ? o->on_progress(&pr, o->payload) : 0;
     if (stop) {
         char doing[96];

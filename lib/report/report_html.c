@@ -815,6 +815,9 @@ int recon_report_html(recon_db *db, const recon_report_filter *filter, char **ou
     if (!rc) rc = payouts(&p);
     if (!rc) rc = aging(&p);
     if (!rc) rc = failures(&p);
+    /* A section whose query the progress handler interrupted must not pass
+     * for a short one. */
+    if (!rc && db->progress_stop) rc = rc_callback_stop(db, db->progress_stop, "writing the page");
     put(&p, "<footer>Figures from the librecon reporting views (v_transactions, v_unmatched, "
             "v_daily_summary, v_payouts, failures); amounts are exact, in major units of "
             "each currency.</footer>\n</body>\n</html>\n");

@@ -85,6 +85,8 @@ int rc_out_check(recon_db *db, const void *out, const char *fn, const char *type
 }
 
 int rc_fail_sql(recon_db *db, const char *doing) {
+    if (db->progress_stop) /* the interrupt was the caller's progress handler */
+        return rc_callback_stop(db, db->progress_stop, doing);
     int ext = sqlite3_extended_errcode(db->sql);
     int primary = ext & 0xff;
     int code = RECON_EDB;
@@ -141,6 +143,35 @@ int rc_prepare(recon_db *db, const char *sql, sqlite3_stmt **out) {
     return RECON_OK;
 }
 
+/* How often SQLite calls back, in virtual-machine steps: a few
+ * milliseconds of work, so a stop is prompt and the caller's function
+ * costs nothing measurable. */
+enum { PROGRESS_STEPS = 1000000 };
+
+/* SQLite's progress handler: hands the caller's handler the work done,
+ * and interrupts the statement when it asks to stop. Never during a
+ * write: an interrupted INSERT inside a transaction makes SQLite roll back
+ * the whole transaction, the caller's own included. */
+static int sqlite_progress(void *arg) {
+    recon_db *db = arg;
+    if (db->writing || !db->progress_fn || db->progress_stop) return db->progress_stop != 0;
+    db->progress_ticks++;
+    recon_progress p = {.version = RECON_PROGRESS_VERSION,
+                        .work = db->progress_ticks * PROGRESS_STEPS};
+    int r = db->progress_fn(&p, db->progress_payload);
+    if (r) db->progress_stop = r;
+    return r != 0;
+}
+
+int recon_progress_handler(recon_db *db, recon_progress_fn fn, void *payload) {
+    rc_clear_error(db);
+    if (!db || !db->sql) return RECON_EMISUSE;
+    db->progress_fn = fn;
+    db->progress_payload = payload;
+    sqlite3_progress_handler(db->sql, fn ? PROGRESS_STEPS : 0, fn ? sqlite_progress : NULL, db);
+    return RECON_OK;
+}
+
 int rc_begin(recon_db *db) {
     db->in_savepoint = !sqlite3_get_autocommit(db->sql);
     const char *sql = db->in_savepoint ? "SAVEPOINT recon_call" : "BEGIN IMMEDIATE";
@@ -148,6 +179,7 @@ int rc_begin(recon_db *db) {
         db->in_savepoint = 0;
         return rc_fail_sql(db, "starting a transaction");
     }
+    db->writing = 1;
     return RECON_OK;
 }
 
@@ -179,10 +211,12 @@ int rc_commit(recon_db *db) {
         return rc;
     }
     db->in_savepoint = 0;
+    db->writing = 0;
     return RECON_OK;
 }
 
 void rc_rollback(recon_db *db) {
+    db->writing = 0;
     if (db->in_savepoint) {
         /* Undoes this call's writes and leaves the caller's transaction
          * open, as it found it. */

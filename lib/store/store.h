@@ -14,11 +14,16 @@
 
 struct recon_db {
     sqlite3 *sql;
-    int busy_timeout_ms;         /* as opened: named in "database is busy" messages */
-    int fk_suspended;            /* rc_begin_trusted turned foreign keys off */
-    const char *import_encoding; /* the last import's file encoding (a static name), or NULL */
-    int borrowed;                /* recon_open_sqlite: the caller's connection, never closed */
-    int in_savepoint;            /* rc_begin found the caller's transaction open */
+    int busy_timeout_ms;           /* as opened: named in "database is busy" messages */
+    int fk_suspended;              /* rc_begin_trusted turned foreign keys off */
+    const char *import_encoding;   /* the last import's file encoding (a static name), or NULL */
+    int borrowed;                  /* recon_open_sqlite: the caller's connection, never closed */
+    int in_savepoint;              /* rc_begin found the caller's transaction open */
+    int writing;                   /* between rc_begin and its commit or rollback */
+    recon_progress_fn progress_fn; /* recon_progress_handler */
+    void *progress_payload;
+    uint64_t progress_ticks; /* over the handle's life: `work` only grows */
+    int progress_stop;       /* what progress_fn returned to stop the call, or 0 */
     char errmsg[1024];
 };
 
@@ -30,7 +35,10 @@ int rc_fail(recon_db *db, int code, const char *fmt, ...) RC_PRINTF(3, 4);
  * recon_errmsg describes the most recent call ("no error" after a
  * success), never an older failure that a later success left behind. */
 static inline void rc_clear_error(recon_db *db) {
-    if (db) db->errmsg[0] = '\0';
+    if (db) {
+        db->errmsg[0] = '\0';
+        db->progress_stop = 0;
+    }
 }
 
 /* A callback of the caller's returned r (non-zero) during `doing`: the
