@@ -240,8 +240,13 @@ screenshot: all | install-chromium
 # (bench/matchbench.c, BENCHMARKS.md "Matching"). MATCHBENCH_FLAGS for a
 # quick run: make bench MATCHBENCH_FLAGS="--match-rows 100000".
 MATCHBENCH_FLAGS ?=
+# DuckDB's read_csv runs beside sqlite3's .import when Node.js and npm are
+# here (scripts/install-duckdb.sh installs it into $(B)/duckdb, from npm).
+# BENCH_ROWS=5000000 for the larger size.
+BENCH_ROWS ?= 1000000
 bench: all $(B)/bench/gen $(B)/bench/bench $(B)/bench/matchgen $(B)/bench/matchbench
-	$(B)/bench/bench --recon $(B)/recon --gen $(B)/bench/gen --dir build/bench
+	$(B)/bench/bench --recon $(B)/recon --gen $(B)/bench/gen --dir build/bench --rows $(BENCH_ROWS) \
+	    $$(sh scripts/install-duckdb.sh $(B) && echo --duckdb $(B)/duckdb/import.mjs)
 	$(B)/bench/matchbench --recon $(B)/recon --gen $(B)/bench/matchgen --dir build/bench/match \
 	    $(MATCHBENCH_FLAGS)
 

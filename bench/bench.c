@@ -1,7 +1,9 @@
 /* bench: times `recon import` against the sqlite3 shell's own `.import --csv`
- * of the same files, the floor for getting CSV rows into SQLite at all.
+ * of the same files, the floor for getting CSV rows into SQLite at all, and
+ * when given DuckDB's read_csv into a persistent DuckDB file (--duckdb: the
+ * script scripts/install-duckdb.sh installs, run with node).
  *
- *   bench --recon PATH --gen PATH --dir DIR [--rows N] [--runs R]
+ *   bench --recon PATH --gen PATH --dir DIR [--rows N] [--runs R] [--duckdb SCRIPT]
  *
  * Writes DIR/psp.csv and DIR/bank.csv with gen (deterministic, so always
  * regenerated), then for each file runs recon and sqlite3 alternately R times
@@ -19,6 +21,7 @@
 
 typedef struct {
     const char *recon, *gen, *dir;
+    const char *duckdb; /* build/duckdb/import.mjs, or NULL: not measured */
     long long rows;
     int runs;
 } options;
@@ -29,7 +32,7 @@ typedef struct {
     char csv[PATH_CAP];
     long long bytes;
     double gen_secs;
-    series recon, sqlite;
+    series recon, sqlite, duckdb;
 } input;
 
 static const char *const KINDS[][2] = {{"psp", "generic_psp"}, {"bank", "generic_bank"}};
@@ -84,6 +87,34 @@ static int write_script(const char *script, const char *csv) {
     return fclose(f) == 0 ? 0 : failf("cannot write %s: %s", script, strerror(errno));
 }
 
+/* DuckDB loads the file into a new database file and prints the table's
+ * row count (bench/duckdb_import.mjs): the node process's start (about a
+ * tenth of a second) is in the time, as the sqlite3 shell's start is in
+ * its. The count is checked on the first run. */
+static int time_duckdb(const options *o, input *in, const char *db, int check) {
+    char *argv[] = {"node", (char *)o->duckdb, (char *)db, in->csv, NULL};
+    char wal[PATH_CAP + 8];
+    snprintf(wal, sizeof wal, "%s.wal", db);
+    remove(wal);
+    char out_path[PATH_CAP + 8];
+    snprintf(out_path, sizeof out_path, "%s.out", db);
+    FILE *out = fopen(out_path, "w+");
+    if (!out) return failf("cannot write %s: %s", out_path, strerror(errno));
+    run_result r;
+    int bad = remove_db(db) != 0 || run(argv, "/dev/null", fileno(out), &r) != 0;
+    char count[64] = "";
+    rewind(out);
+    if (!fgets(count, sizeof count, out)) count[0] = '\0';
+    fclose(out);
+    if (bad) return -1;
+    if (r.status != 0)
+        return failf("DuckDB's read_csv of %s exited with status %d", in->csv, r.status);
+    if (check && strtoll(count, NULL, 10) != o->rows)
+        return failf("%s: DuckDB's table holds %s rows, expected %lld", db, count, o->rows);
+    record(&in->duckdb, &r);
+    return 0;
+}
+
 /* Outside the timed region: the database must hold every row of the file. */
 static int check_count(const char *db, const char *table, long long want) {
     char sql[64], out[256];
@@ -96,17 +127,21 @@ static int check_count(const char *db, const char *table, long long want) {
 }
 
 static int bench_input(const options *o, input *in) {
-    char recon_db[PATH_CAP], sqlite_db[PATH_CAP], script[PATH_CAP];
+    char recon_db[PATH_CAP], sqlite_db[PATH_CAP], script[PATH_CAP], duck_db[PATH_CAP];
     if (path_join(recon_db, o->dir, "recon.db") || path_join(sqlite_db, o->dir, "sqlite.db") ||
-        path_join(script, o->dir, "import.sql") || write_script(script, in->csv))
+        path_join(duck_db, o->dir, "duck.duckdb") || path_join(script, o->dir, "import.sql") ||
+        write_script(script, in->csv))
         return -1;
     for (int i = 0; i < o->runs; i++) {
         if (time_recon(o, in, recon_db) != 0) return -1;
         if (i == 0 && check_count(recon_db, "transactions", o->rows) != 0) return -1;
         if (time_sqlite(in, sqlite_db, script) != 0) return -1;
         if (i == 0 && check_count(sqlite_db, "t", o->rows) != 0) return -1;
-        fprintf(stderr, "bench: %s run %d/%d: recon %.3f s, sqlite3 %.3f s\n", in->kind, i + 1,
+        if (o->duckdb && time_duckdb(o, in, duck_db, i == 0) != 0) return -1;
+        fprintf(stderr, "bench: %s run %d/%d: recon %.3f s, sqlite3 %.3f s", in->kind, i + 1,
                 o->runs, in->recon.secs[i], in->sqlite.secs[i]);
+        if (o->duckdb) fprintf(stderr, ", duckdb %.3f s", in->duckdb.secs[i]);
+        fputc('\n', stderr);
     }
     return 0;
 }
@@ -125,10 +160,17 @@ static void print_row(const options *o, const input *in, const char *tool, const
 static void print_header(int argc, char **argv, const options *o, const char *sqlite_version) {
     printf("## recon import vs sqlite3 .import\n\n");
     print_provenance(argc, argv, sqlite_version);
-    printf("- %d runs per tool and file, alternating recon and sqlite3, each into a new database;"
+    printf("- %d runs per tool and file, alternating recon, sqlite3%s, each into a new database;"
            " wall-clock seconds (median, min, max); rows/s and MB/s from the median;"
            " MB = 10^6 bytes; peak RSS = max ru_maxrss over the runs\n",
-           o->runs);
+           o->runs, o->duckdb ? " and DuckDB" : "");
+    if (o->duckdb)
+        printf("- DuckDB: `CREATE TABLE t AS SELECT * FROM read_csv(FILE, all_varchar = true)` into"
+               " a new DuckDB file, from Node.js (@duckdb/node-api from the npm registry, Debian"
+               " has no package; the node start is in the time)\n");
+    else
+        printf("- DuckDB: not measured (Node.js and npm are needed:"
+               " scripts/install-duckdb.sh)\n");
 }
 
 static void print_report(int argc, char **argv, const options *o, const input *in,
@@ -138,12 +180,15 @@ static void print_report(int argc, char **argv, const options *o, const input *i
         printf("- %s.csv: %lld rows, %lld bytes, generated in %.2f s\n", in[i].kind, o->rows,
                in[i].bytes, in[i].gen_secs);
     printf("\n| file | tool | rows | MB | median s | min s | max s | rows/s | MB/s "
-           "| peak RSS MiB | recon/sqlite3 |\n");
+           "| peak RSS MiB | / sqlite3 |\n");
     printf("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
     for (int i = 0; i < NINPUTS; i++) {
         double ratio = summarize(&in[i].recon).median / summarize(&in[i].sqlite).median;
         print_row(o, &in[i], "recon import", &in[i].recon, ratio);
         print_row(o, &in[i], "sqlite3 .import", &in[i].sqlite, 1.0);
+        if (o->duckdb)
+            print_row(o, &in[i], "DuckDB read_csv", &in[i].duckdb,
+                      summarize(&in[i].duckdb).median / summarize(&in[i].sqlite).median);
     }
 }
 
@@ -161,6 +206,8 @@ static int parse_args(int argc, char **argv, options *o) {
             o->gen = v;
         else if (!strcmp(k, "--dir"))
             o->dir = v;
+        else if (!strcmp(k, "--duckdb"))
+            o->duckdb = v;
         else if (!strcmp(k, "--rows")   ? parse_count(v, 1000000000LL, &o->rows)
                  : !strcmp(k, "--runs") ? parse_count(v, MAX_RUNS, &runs)
                                         : -1)
@@ -173,7 +220,9 @@ static int parse_args(int argc, char **argv, options *o) {
 int main(int argc, char **argv) {
     options o;
     if (parse_args(argc, argv, &o) != 0) {
-        fputs("usage: bench --recon PATH --gen PATH --dir DIR [--rows N] [--runs R]\n", stderr);
+        fputs("usage: bench --recon PATH --gen PATH --dir DIR [--rows N] [--runs R]"
+              " [--duckdb SCRIPT]\n",
+              stderr);
         return 2;
     }
     input in[NINPUTS] = {{0}};
