@@ -64,6 +64,9 @@ match run 1: 0 new matches" "$out"
     ex "$link" batch_import "$books" stripe stripe_payout_itemized <data/samples/stripe_payouts_2024-03.csv
     ex "$link" batch_import "$books" bank bai2 <data/samples/bank_2024-03.bai
     check_has "$link batch_import: the samples match" "new matches" "$out"
+    # Ages count to a pinned day, not to the day the suite runs.
+    run "$RECON" --db "$books" settings set report.as_of 2024-03-31
+    check "$link: the report day pinned" 0 "$rc"
     ex "$link" report_status "$books"
     sides=$(sqlite3 "$books" "SELECT '  ' || t.currency || ': left ' || sum(t.amount_minor) FILTER (WHERE mi.side = 'left') || ', right ' || sum(t.amount_minor) FILTER (WHERE mi.side = 'right') || ' minor units' FROM match_items mi JOIN matches m ON m.id = mi.match_id JOIN transactions t ON t.id = mi.transaction_id WHERE m.undone_at IS NULL GROUP BY t.currency ORDER BY min(m.id)")
     check_has "$link report_status: matches summed by side from typed items" \
