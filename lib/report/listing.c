@@ -134,36 +134,60 @@ static void rows_free(rows_buf *b) {
     free(b->ptrs);
 }
 
-/* Reads match m's items into a and b. */
-static int read_items(recon_db *db, sqlite3_stmt *it, int64_t m, arena *a, rows_buf *b, size_t *n) {
-    sqlite3_reset(it);
-    sqlite3_bind_int64(it, 1, m);
+/* One kind of row read into the arena (a match's item, an exception's
+ * candidate): its size, the statement's text columns kept (in the order of
+ * the string slots), how the rest of a row is filled from the statement,
+ * and how the kept strings are set once the arena has stopped moving. */
+typedef struct {
+    size_t size;
+    const int *cols; /* nstr of them */
+    size_t nstr;
+    void (*fill)(sqlite3_stmt *st, void *row);
+    void (*strings)(void *row, const arena *a, size_t r);
+    const char *what; /* for messages: "a match's items" */
+} row_kind;
+
+/* Reads the rows statement st gives for id (bound to ?1) into a and b:
+ * *n rows, b->ptrs pointing at each. */
+static int read_rows(recon_db *db, sqlite3_stmt *st, int64_t id, const row_kind *k, arena *a,
+                     rows_buf *b, size_t *n) {
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, id);
     arena_reset(a);
     int step;
     *n = 0;
-    while ((step = sqlite3_step(it)) == SQLITE_ROW) {
-        if (rows_room(b, *n, sizeof(recon_item)))
-            return rc_fail(db, RECON_ENOMEM, "listing matches: out of memory");
-        recon_item *x = (recon_item *)b->rows + (*n)++;
-        *x = item_at(it, 1, NULL);
-        int bad = arena_row(a);
-        for (size_t k = 0; !bad && k < M_NSTR; k++) {
-            static const int col[M_NSTR] = {0, 2, 3, 4, 5, 6, 9};
-            bad = arena_keep(a, it, col[k], k);
-        }
-        if (bad) return rc_fail(db, RECON_ENOMEM, "listing matches: out of memory");
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int bad = rows_room(b, *n, k->size) || arena_row(a);
+        if (!bad) k->fill(st, (char *)b->rows + (*n)++ * k->size);
+        for (size_t i = 0; !bad && i < k->nstr; i++)
+            bad = arena_keep(a, st, k->cols[i], i);
+        if (bad) return rc_fail(db, RECON_ENOMEM, "reading %s: out of memory", k->what);
     }
-    if (step != SQLITE_DONE) return rc_fail_sql(db, "listing a match's items");
+    if (step != SQLITE_DONE) return rc_fail_sql(db, k->what);
     for (size_t r = 0; r < *n; r++) {
-        recon_item *x = (recon_item *)b->rows + r;
-        b->ptrs[r] = x;
-        x->side = arena_str(a, r, M_SIDE), x->source = arena_str(a, r, M_SOURCE);
-        x->external_id = arena_str(a, r, M_EXT), x->group_id = arena_str(a, r, M_GROUP);
-        x->kind = arena_str(a, r, M_KIND), x->day = arena_str(a, r, M_DAY);
-        x->currency = arena_str(a, r, M_CUR);
+        void *row = (char *)b->rows + r * k->size;
+        b->ptrs[r] = row;
+        k->strings(row, a, r);
     }
     return RECON_OK;
 }
+
+/* A match's items: side, then ITEM_COLS from column 1. */
+static void item_fill(sqlite3_stmt *st, void *row) {
+    *(recon_item *)row = item_at(st, 1, NULL);
+}
+
+static void item_strings(void *row, const arena *a, size_t r) {
+    recon_item *x = row;
+    x->side = arena_str(a, r, M_SIDE), x->source = arena_str(a, r, M_SOURCE);
+    x->external_id = arena_str(a, r, M_EXT), x->group_id = arena_str(a, r, M_GROUP);
+    x->kind = arena_str(a, r, M_KIND), x->day = arena_str(a, r, M_DAY);
+    x->currency = arena_str(a, r, M_CUR);
+}
+
+static const int ITEM_STRING_COLS[M_NSTR] = {0, 2, 3, 4, 5, 6, 9};
+static const row_kind ITEMS = {sizeof(recon_item), ITEM_STRING_COLS, M_NSTR,
+                               item_fill,          item_strings,     "a match's items"};
 
 static int matches_sql(const recon_match_filter *f, rc_strbuf *sql) {
     static const char head[] =
@@ -241,12 +265,12 @@ int recon_matches_each(recon_db *db, const recon_match_filter *filter,
         sqlite3_bind_int64(st, 6, f.run_id);
         if (f.rule) sqlite3_bind_text(st, 7, f.rule, -1, SQLITE_TRANSIENT);
     }
-    arena a = {.per = M_NSTR};
+    arena a = {.per = ITEMS.nstr};
     rows_buf b = {0};
     int step = SQLITE_DONE;
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
         recon_match m = match_at(st);
-        rc = read_items(db, it, m.match_id, &a, &b, &m.nitems);
+        rc = read_rows(db, it, m.match_id, &ITEMS, &a, &b, &m.nitems);
         m.items = (const recon_item *const *)b.ptrs;
         int stop = rc ? 0 : cb(&m, payload);
         if (stop) rc = rc_callback_stop(db, stop, "listing matches");
@@ -263,40 +287,27 @@ int recon_matches_each(recon_db *db, const recon_match_filter *filter,
 
 enum { C_SOURCE, C_EXT, C_CUR, C_FAILED, C_NSTR };
 
-/* Reads exception e's candidates (its JSON list) into a and b. */
-static int read_candidates(recon_db *db, sqlite3_stmt *ct, int64_t e, arena *a, rows_buf *b,
-                           size_t *n) {
-    sqlite3_reset(ct);
-    sqlite3_bind_int64(ct, 1, e);
-    arena_reset(a);
-    int step;
-    *n = 0;
-    while ((step = sqlite3_step(ct)) == SQLITE_ROW) {
-        if (rows_room(b, *n, sizeof(recon_candidate)))
-            return rc_fail(db, RECON_ENOMEM, "listing exceptions: out of memory");
-        recon_candidate *x = (recon_candidate *)b->rows + (*n)++;
-        *x = (recon_candidate){.version = RECON_CANDIDATE_VERSION,
-                               .transaction_id = sqlite3_column_int64(ct, 0),
-                               .grouped = sqlite3_column_int(ct, 3),
-                               .items = sqlite3_column_int64(ct, 4),
-                               .amount_minor = sqlite3_column_int64(ct, 5),
-                               .overflow = sqlite3_column_int(ct, 6)};
-        int bad = arena_row(a);
-        for (size_t k = 0; !bad && k < C_NSTR; k++) {
-            static const int col[C_NSTR] = {1, 2, 7, 8};
-            bad = arena_keep(a, ct, col[k], k);
-        }
-        if (bad) return rc_fail(db, RECON_ENOMEM, "listing exceptions: out of memory");
-    }
-    if (step != SQLITE_DONE) return rc_fail_sql(db, "listing an exception's candidates");
-    for (size_t r = 0; r < *n; r++) {
-        recon_candidate *x = (recon_candidate *)b->rows + r;
-        b->ptrs[r] = x;
-        x->source = arena_str(a, r, C_SOURCE), x->external_id = arena_str(a, r, C_EXT);
-        x->currency = arena_str(a, r, C_CUR), x->failed = arena_str(a, r, C_FAILED);
-    }
-    return RECON_OK;
+/* An exception's candidates, from its JSON list (the query in
+ * recon_exceptions_each). */
+static void candidate_fill(sqlite3_stmt *st, void *row) {
+    *(recon_candidate *)row = (recon_candidate){.version = RECON_CANDIDATE_VERSION,
+                                                .transaction_id = sqlite3_column_int64(st, 0),
+                                                .grouped = sqlite3_column_int(st, 3),
+                                                .items = sqlite3_column_int64(st, 4),
+                                                .amount_minor = sqlite3_column_int64(st, 5),
+                                                .overflow = sqlite3_column_int(st, 6)};
 }
+
+static void candidate_strings(void *row, const arena *a, size_t r) {
+    recon_candidate *x = row;
+    x->source = arena_str(a, r, C_SOURCE), x->external_id = arena_str(a, r, C_EXT);
+    x->currency = arena_str(a, r, C_CUR), x->failed = arena_str(a, r, C_FAILED);
+}
+
+static const int CANDIDATE_STRING_COLS[C_NSTR] = {1, 2, 7, 8};
+static const row_kind CANDIDATES = {
+    sizeof(recon_candidate), CANDIDATE_STRING_COLS, C_NSTR,
+    candidate_fill,          candidate_strings,     "an exception's candidates"};
 
 static int exceptions_sql(const recon_exception_filter *f, rc_strbuf *sql) {
     static const char head[] =
@@ -380,13 +391,13 @@ int recon_exceptions_each(recon_db *db, const recon_exception_filter *filter,
         if (f.rule) sqlite3_bind_text(st, 7, f.rule, -1, SQLITE_TRANSIENT);
         if (f.reason) sqlite3_bind_text(st, 8, f.reason, -1, SQLITE_TRANSIENT);
     }
-    arena a = {.per = C_NSTR};
+    arena a = {.per = CANDIDATES.nstr};
     rows_buf b = {0};
     int step = SQLITE_DONE;
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
         recon_item item;
         recon_exception x = exception_at(st, &item);
-        rc = read_candidates(db, ct, x.exception_id, &a, &b, &x.ncandidates);
+        rc = read_rows(db, ct, x.exception_id, &CANDIDATES, &a, &b, &x.ncandidates);
         x.candidates = (const recon_candidate *const *)b.ptrs;
         int stop = rc ? 0 : cb(&x, payload);
         if (stop) rc = rc_callback_stop(db, stop, "listing exceptions");
