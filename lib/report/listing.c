@@ -90,13 +90,6 @@ static recon_item item_at(sqlite3_stmt *st, int i, const char *side) {
     };
 }
 
-/* A filter struct of any version from 1 to `current`: refused otherwise. */
-static int check_version(recon_db *db, unsigned v, unsigned current, const char *type) {
-    if (v >= 1 && v <= current) return RECON_OK;
-    return rc_fail(db, RECON_EMISUSE, "%s version %u; this library takes 1 to %u", type, v,
-                   current);
-}
-
 /* Binds the filter's day and source bounds (?1 to ?3), checking the days. */
 static int bind_days(recon_db *db, sqlite3_stmt *st, const char *from, const char *to,
                      const char *source) {
@@ -239,7 +232,7 @@ int recon_matches_each(recon_db *db, const recon_match_filter *filter,
     recon_match_filter f = RECON_MATCH_FILTER_INIT;
     if (filter) {
         int rc =
-            check_version(db, filter->version, RECON_MATCH_FILTER_VERSION, "recon_match_filter");
+            rc_check_version(db, filter->version, RECON_MATCH_FILTER_VERSION, "recon_match_filter");
         if (rc) return rc;
         f = *filter; /* version 1 is today's only layout */
     }
@@ -352,8 +345,8 @@ int recon_exceptions_each(recon_db *db, const recon_exception_filter *filter,
     if (!db || !cb) return rc_fail(db, RECON_EMISUSE, "recon_exceptions_each: invalid argument");
     recon_exception_filter f = RECON_EXCEPTION_FILTER_INIT;
     if (filter) {
-        int rc = check_version(db, filter->version, RECON_EXCEPTION_FILTER_VERSION,
-                               "recon_exception_filter");
+        int rc = rc_check_version(db, filter->version, RECON_EXCEPTION_FILTER_VERSION,
+                                  "recon_exception_filter");
         if (rc) return rc;
         f = *filter;
     }

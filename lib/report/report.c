@@ -304,10 +304,11 @@ int recon_report_kind_from_name(const char *name, recon_report_kind *out) {
 /* Binds the filter (?1 from, ?2 to, ?3 source); a malformed day is
  * refused rather than compared as text. */
 int rc_bind_filter(recon_db *db, sqlite3_stmt *st, const recon_report_filter *f) {
-    if (f && (f->version < 1 || f->version > RECON_REPORT_FILTER_VERSION))
-        return rc_fail(db, RECON_EMISUSE,
-                       "recon_report_filter version %u; this library takes 1 to %d", f->version,
-                       RECON_REPORT_FILTER_VERSION);
+    if (f) {
+        int rc =
+            rc_check_version(db, f->version, RECON_REPORT_FILTER_VERSION, "recon_report_filter");
+        if (rc) return rc;
+    }
     const char *v[3] = {f ? f->from : NULL, f ? f->to : NULL, f ? f->source : NULL};
     for (int i = 0; i < 3; i++) {
         if (i < 2 && v[i]) {

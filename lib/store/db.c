@@ -75,6 +75,12 @@ int rc_callback_stop(recon_db *db, int r, const char *doing) {
     return rc_fail(db, RECON_EUSER, "%s: the callback failed (it returned %d)", doing, r);
 }
 
+int rc_check_version(recon_db *db, unsigned v, unsigned current, const char *type) {
+    if (v >= 1 && v <= current) return RECON_OK;
+    return rc_fail(db, RECON_EMISUSE, "%s version %u; this library takes 1 to %u", type, v,
+                   current);
+}
+
 int rc_out_check(recon_db *db, const void *out, const char *fn, const char *type) {
     if (!out) return rc_fail(db, RECON_EMISUSE, "%s: no %s to fill", fn, type);
     if (rc_out_version(out) == 0)

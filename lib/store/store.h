@@ -48,6 +48,10 @@ static inline void rc_clear_error(recon_db *db) {
  * "Callbacks"). The message names r. */
 int rc_callback_stop(recon_db *db, int r, const char *doing);
 
+/* RECON_OK for a struct the caller filled (a filter) of any version from
+ * 1 to `current`, else RECON_EMISUSE naming its type and both versions. */
+int rc_check_version(recon_db *db, unsigned v, unsigned current, const char *type);
+
 /* RECON_OK when the caller set the version of the output struct `out`
  * (of type `type`, for function fn), else RECON_EMISUSE saying so. */
 int rc_out_check(recon_db *db, const void *out, const char *fn, const char *type);
