@@ -45,13 +45,13 @@ static int match_progress(const recon_progress *p, void *payload) {
 /* match --format json: what the run did, then where the transactions stand. */
 static int print_run_json(const recon_match_result *r, int dry) {
     json_t *doc = json_pack(
-        "{s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}", "run_id",
+        "{s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:I}", "run_id",
         (json_int_t)r->run_id, "dry_run", dry, "matches", (json_int_t)r->matches, "items_matched",
         (json_int_t)r->items_matched, "exceptions_opened", (json_int_t)r->exceptions_opened,
         "exceptions_closed", (json_int_t)r->exceptions_closed, "exceptions_open",
         (json_int_t)r->exceptions_open, "transactions", "matched", (json_int_t)r->matched,
         "exception", (json_int_t)r->in_exception, "ignored", (json_int_t)r->ignored, "unmatched",
-        (json_int_t)r->unmatched);
+        (json_int_t)r->unmatched, "variances", (json_int_t)r->variances);
     return json_line(stdout, doc) ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -103,6 +103,10 @@ static int match_run(const cli *c) {
                dry ? "dry run, nothing written: " : "", (unsigned long long)res.matches,
                (unsigned long long)res.items_matched, (unsigned long long)res.exceptions_opened,
                (unsigned long long)res.exceptions_closed);
+        if (res.variances)
+            printf("%llu of them with a variance booked (match_variances: fee, fx or"
+                   " writeoff)\n",
+                   (unsigned long long)res.variances);
         printf("transactions: %llu matched, %llu unmatched, %llu in exceptions, %llu ignored;"
                " %llu open exceptions\n",
                (unsigned long long)res.matched, (unsigned long long)res.unmatched,
@@ -247,6 +251,13 @@ static void explain_match(json_t *m) {
     fputs("  evidence: ", stdout);
     print_json_value(json_object_get(m, "evidence"));
     putchar('\n');
+    json_t *var = json_object_get(m, "variance");
+    if (json_is_object(var)) {
+        money(num(var, "difference_minor"), str(var, "currency"), amount, sizeof amount);
+        printf("  variance: %s %s %s\n", tstr(&ta, var, "kind"), amount,
+               tstr(&ta, var, "currency"));
+        text_args_free(&ta);
+    }
     size_t i;
     json_t *it;
     json_array_foreach(json_object_get(m, "items"), i, it) {

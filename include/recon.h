@@ -154,7 +154,7 @@ typedef struct {
  * database of any lower version is upgraded in place when opened; one of a
  * higher version (written by a later release) is refused with
  * RECON_ESCHEMA and left untouched (docs/UPGRADING.md). */
-#define RECON_SCHEMA_VERSION 3
+#define RECON_SCHEMA_VERSION 4
 
 /* The schema version of the library actually linked, which may differ
  * from the RECON_SCHEMA_VERSION a program was compiled with. A program can
@@ -816,9 +816,12 @@ typedef struct {
     uint64_t in_exception; /* named by an open exception */
     uint64_t ignored;
     uint64_t unmatched; /* neither matched, ignored nor in an exception */
+    /* Version 2: new matches that recorded a variance (rules with
+     * difference_as; the table match_variances). */
+    uint64_t variances;
 } recon_match_result;
 
-#define RECON_MATCH_RESULT_VERSION 1
+#define RECON_MATCH_RESULT_VERSION 2
 #define RECON_MATCH_RESULT_INIT                                                                    \
     { .version = RECON_MATCH_RESULT_VERSION }
 
@@ -938,9 +941,15 @@ typedef struct {
     const char *undone_by, *undo_note;
     size_t nitems;
     const recon_item *const *items; /* items[0 .. nitems-1] */
+    /* Version 2: the difference its rule booked (difference_as,
+     * docs/MATCHING.md): "fee", "fx" or "writeoff", NULL when none;
+     * left - (+/-)right in minor units of variance_currency (0 when none). */
+    const char *variance_kind;
+    int64_t variance_minor;
+    const char *variance_currency;
 } recon_match;
 
-#define RECON_MATCH_VERSION 1
+#define RECON_MATCH_VERSION 2
 
 typedef struct {
     unsigned version;       /* RECON_MATCH_FILTER_VERSION */

@@ -182,6 +182,13 @@ START_TEST(test_invalid_rules_are_refused_naming_rule_and_key) {
          "amount_right", "net"},
         {"[rule a]\nleft = bank\nright = psp\nreference = equal\npriority = high\n", "priority",
          "whole number"},
+        {"[rule a]\nleft = bank\nright = psp\nreference = equal\ndifference_as = fee\n", "[rule a]",
+         "difference_as needs amount = tolerance"},
+        {"[rule a]\nleft = bank\nright = psp\nreference = equal\namount = tolerance\n"
+         "tolerance_minor = 5\ncurrency = any\ndifference_as = fx\n",
+         "[rule a]", "currency = equal"},
+        {"[rule a]\nleft = bank\nright = psp\nreference = equal\ndifference_as = tip\n",
+         "difference_as", "writeoff"},
         /* inih would split it and read "tolerance_bps = 10000" as a key */
         {"[rule a]\nleft = bank\nright = psp\nreference = equal\n# "
          "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
@@ -397,6 +404,80 @@ START_TEST(test_amount_tolerance_in_minor_units_and_bps) {
                 (long long)tx("b1"));
     /* A difference costs score: an exact pair would rank above. */
     ck_assert_int_lt(tu_qint(sq, "SELECT max(score) FROM matches"), 1000);
+}
+END_TEST
+
+static int variance_of(const recon_match *m, void *payload) {
+    char *out = payload;
+    ck_assert_uint_eq(m->version, RECON_MATCH_VERSION);
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%s%s/%lld/%s", n ? ";" : "",
+             m->variance_kind ? m->variance_kind : "-", (long long)m->variance_minor,
+             m->variance_currency ? m->variance_currency : "-");
+    return 0;
+}
+
+/* difference_as books what a tolerance accepts as a typed variance: a fee
+ * only ever leaves the left short (a credit smaller, a debit larger), fx
+ * and writeoff go either way; an exact pair books nothing. */
+START_TEST(test_difference_as_books_a_typed_variance) {
+    psp("p1,payout,2024-03-01,,-100.00,0,,EUR,,P1,\n"
+        "p2,payout,2024-03-01,,-100.00,0,,EUR,,P2,\n"
+        "p3,payout,2024-03-01,,-100.00,0,,EUR,,P3,\n"
+        "p4,payout,2024-03-01,,25.00,0,,EUR,,P4,\n"
+        "p5,payout,2024-03-01,,-40.00,0,,EUR,,P5,\n");
+    bank("b1,2024-03-02,,x,98.50,EUR,P1\n"  /* 1.50 withheld: a fee */
+         "b2,2024-03-02,,x,101.00,EUR,P2\n" /* more than paid out: no fee */
+         "b3,2024-03-02,,x,100.00,EUR,P3\n" /* exact: nothing to book */
+         "b4,2024-03-02,,x,-25.40,EUR,P4\n" /* a debit, 0.40 more taken: a fee */
+         "b5,2024-03-02,,x,40.00,EUR,P5\n");
+    const char *fee = ONE_TO_ONE "reference = equal\namount_sign = opposite\n"
+                                 "amount = tolerance\ntolerance_minor = 200\ndifference_as = fee\n";
+    recon_match_result res = run(fee);
+    ck_assert_uint_eq(res.matches, 4);
+    ck_assert_uint_eq(res.variances, 2);
+    FATE_IS("b2", "exception");
+    TU_ASSERT_Q(sq, "b1|fee|-150|EUR;b4|fee|-40|EUR",
+                "SELECT group_concat(x, ';') FROM (SELECT t.external_id || '|' || v.kind || '|' ||"
+                " v.difference_minor || '|' || v.currency AS x FROM match_variances v"
+                " JOIN match_items mi ON mi.match_id = v.match_id AND mi.side = 'left'"
+                " JOIN transactions t ON t.id = mi.transaction_id ORDER BY 1)");
+    /* The reporting view carries it, and the evidence keeps the difference. */
+    TU_ASSERT_Q(sq, "fee|-150|-150",
+                "SELECT variance_kind || '|' || variance_minor || '|' ||"
+                " json_extract(evidence, '$.difference') FROM v_matches"
+                " WHERE variance_minor = -150");
+    TU_ASSERT_Q(sq, "2", "SELECT count(*) FROM v_matches WHERE variance_kind IS NULL");
+    /* The typed listing, by match id (b1, b3, b4, b5 in file order). */
+    char listed_variances[256] = "";
+    ck_assert_int_eq(recon_matches_each(db, NULL, variance_of, listed_variances), RECON_OK);
+    ck_assert_str_eq(listed_variances, "fee/-150/EUR;-/0/-;fee/-40/EUR;-/0/-");
+    /* Explain shows it with the match. */
+    char *doc = NULL;
+    ck_assert_int_eq(recon_explain(db, tx("b1"), NULL, &doc), RECON_OK);
+    TU_ASSERT_Q(sq, "fee|-150|EUR",
+                "SELECT json_extract(%Q, '$.match.variance.kind') || '|' ||"
+                " json_extract(%Q, '$.match.variance.difference_minor') || '|' ||"
+                " json_extract(%Q, '$.match.variance.currency')",
+                doc, doc, doc);
+    recon_string_free(doc);
+    ck_assert_int_eq(recon_explain(db, tx("b3"), NULL, &doc), RECON_OK);
+    TU_ASSERT_Q(sq, "null", "SELECT json_type(%Q, '$.match.variance')", doc);
+    recon_string_free(doc);
+    /* fx takes the long credit; its variance is positive. */
+    res = run(ONE_TO_ONE "reference = equal\namount_sign = opposite\namount = tolerance\n"
+                         "tolerance_minor = 200\ndifference_as = fx\n");
+    ck_assert_uint_eq(res.matches, 1);
+    TU_ASSERT_Q(sq, "fx|100",
+                "SELECT kind || '|' || difference_minor FROM match_variances"
+                " WHERE difference_minor > 0");
+    /* An undone match keeps its variance; the view says the match is undone. */
+    int64_t mid = tu_qint(sq, "SELECT match_id FROM match_variances WHERE kind = 'fx'");
+    ck_assert_int_eq(recon_match_undo(db, mid, "wrong payout", "tester"), RECON_OK);
+    TU_ASSERT_Q(sq, "undone|fx",
+                "SELECT status || '|' || variance_kind FROM v_matches"
+                " WHERE match_id = %lld",
+                (long long)mid);
 }
 END_TEST
 
@@ -1682,6 +1763,7 @@ static Suite *match_suite(void) {
     tcase_add_test(t, test_reference_contains_needs_token_boundaries);
     tcase_add_test(t, test_amount_equal_and_sign);
     tcase_add_test(t, test_amount_tolerance_in_minor_units_and_bps);
+    tcase_add_test(t, test_difference_as_books_a_typed_variance);
     tcase_add_test(t, test_amount_field_net);
     tcase_add_test(t, test_currency_equal_unless_the_rule_says_any);
     tcase_add_test(t, test_date_window_calendar_and_business_days);

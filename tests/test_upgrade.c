@@ -34,6 +34,8 @@ static const char *const MIGRATION_SHA256[] = {
     "87e89f101622734e4f2e20d389138cb37c9b42a9912f413dcebb130a5fef2e16", /* 0002_reporting.sql */
     "aefb7f182b30506b689515a1acc3e1450bb2a3af0313e7b27a9bae971f5b57e3", /* 0003_import_encoding.sql
                                                                          */
+    "04062cb875ec9076d1a9ae3c83dec556a790693e1435380b9f2a495b0b0adba2", /* 0004_match_variances.sql
+                                                                         */
 };
 
 static void sha256_hex(const void *data, size_t len, char out[65]) {
@@ -149,9 +151,9 @@ END_TEST
 
 /* The compiled-in text is the file in the tree, byte for byte. */
 START_TEST(test_migrations_are_the_sql_files_of_the_tree) {
-    static const char *const FILES[] = {"lib/store/sql/0001_tables.sql",
-                                        "lib/store/sql/0002_reporting.sql",
-                                        "lib/store/sql/0003_import_encoding.sql"};
+    static const char *const FILES[] = {
+        "lib/store/sql/0001_tables.sql", "lib/store/sql/0002_reporting.sql",
+        "lib/store/sql/0003_import_encoding.sql", "lib/store/sql/0004_match_variances.sql"};
     ck_assert_int_eq(sizeof FILES / sizeof FILES[0], RECON_SCHEMA_VERSION);
     for (int v = 1; v <= RECON_SCHEMA_VERSION; v++) {
         char hex[65];
@@ -238,6 +240,21 @@ START_TEST(test_schema_2_database_before_import_encoding_answers_the_flows_check
     sqlite3 *s = raw_open();
     ck_assert_int_gt(tu_qint(s, "SELECT count(*) FROM imports"), 0);
     ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM imports WHERE encoding IS NOT 'UTF-8'"), 0);
+    sqlite3_close(s);
+}
+END_TEST
+
+/* The last schema 3 (before match_variances): its matches booked no
+ * variance, which is what the view says of every one of them. */
+START_TEST(test_schema_3_database_before_match_variances_answers_the_flows_check) {
+    check_flows_of("schema3-3fdd3fe", 1);
+    sqlite3 *s = raw_open();
+    int64_t matches = tu_qint(s, "SELECT count(*) FROM matches");
+    ck_assert_int_gt(matches, 0);
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM match_variances"), 0);
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM v_matches WHERE variance_kind IS NULL"
+                                " AND variance_minor IS NULL"),
+                     matches);
     sqlite3_close(s);
 }
 END_TEST
@@ -417,6 +434,7 @@ static Suite *upgrade_suite(void) {
     tcase_add_test(old, test_schema_2_database_of_the_last_release_answers_the_flows_check);
     tcase_add_test(old, test_schema_1_database_is_migrated_and_answers_the_flows_check);
     tcase_add_test(old, test_schema_2_database_before_import_encoding_answers_the_flows_check);
+    tcase_add_test(old, test_schema_3_database_before_match_variances_answers_the_flows_check);
     tcase_add_test(old, test_read_only_handle_on_outdated_views_uses_temp_views_and_writes_nothing);
     tcase_add_test(old, test_read_only_handle_on_an_older_schema_is_refused);
     tcase_add_test(old, test_views_of_a_newer_interface_version_are_kept);

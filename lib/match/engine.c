@@ -388,7 +388,9 @@ rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l,
     if (r->tol_bps &&
         big / 10000 * (uint64_t)r->tol_bps + big % 10000 * (uint64_t)r->tol_bps / 10000 > tol)
         tol = big / 10000 * (uint64_t)r->tol_bps + big % 10000 * (uint64_t)r->tol_bps / 10000;
-    if (diff > tol) {
+    /* A fee withheld only ever leaves the left side short: a left that got
+     * more than the right promises is not explained by one. */
+    if (diff > tol || (r->difference_as == RC_VAR_FEE && v.difference > 0)) {
         v.failed = RC_FAIL_AMOUNT;
         return v;
     }

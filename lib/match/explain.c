@@ -52,8 +52,10 @@ static json_t *match_json(recon_db *db, int64_t id) {
     sqlite3_stmt *st;
     if (rc_prepare(db,
                    "SELECT m.id, m.rule, m.origin, m.score, m.evidence, m.created_at,"
-                   " m.created_by, m.note FROM matches m JOIN match_items mi ON mi.match_id ="
-                   " m.id WHERE mi.transaction_id = ?1 AND m.undone_at IS NULL",
+                   " m.created_by, m.note, v.kind, v.difference_minor, v.currency"
+                   " FROM matches m JOIN match_items mi ON mi.match_id = m.id"
+                   " LEFT JOIN match_variances v ON v.match_id = m.id"
+                   " WHERE mi.transaction_id = ?1 AND m.undone_at IS NULL",
                    &st))
         return NULL;
     sqlite3_bind_int64(st, 1, id);
@@ -68,6 +70,13 @@ static json_t *match_json(recon_db *db, int64_t id) {
                       sqlite3_column_int(st, 3), "evidence", ev ? ev : json_null(), "created_at",
                       sqlite3_column_text(st, 5), "created_by", sqlite3_column_text(st, 6), "note",
                       sqlite3_column_text(st, 7));
+        /* A booked difference (rules with difference_as): null when none. */
+        json_t *var = sqlite3_column_type(st, 8) == SQLITE_NULL
+                          ? json_null()
+                          : json_pack("{s:s, s:I, s:s}", "kind", sqlite3_column_text(st, 8),
+                                      "difference_minor", (json_int_t)sqlite3_column_int64(st, 9),
+                                      "currency", sqlite3_column_text(st, 10));
+        if (m) json_object_set_new(m, "variance", var ? var : json_null());
     }
     sqlite3_finalize(st);
     if (!m) return NULL;

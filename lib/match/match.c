@@ -149,14 +149,22 @@ int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken,
 #define MATCH_BATCH 32
 #define EVIDENCE_MAX 256
 
+/* A typed variance to record with a match (rules with difference_as). */
+typedef struct {
+    const char *kind; /* NULL: none */
+    int64_t difference;
+    char currency[4];
+} pending_variance;
+
 typedef struct {
     recon_db *db;
-    sqlite3_stmt *one, *many;
+    sqlite3_stmt *one, *many, *variance;
     int64_t next_id, run_id;
     const char *rule, *now, *actor;
     int64_t id[MATCH_BATCH];
     int score[MATCH_BATCH];
     char evidence[MATCH_BATCH][EVIDENCE_MAX];
+    pending_variance var[MATCH_BATCH];
     int n;
 } match_writer;
 
@@ -179,7 +187,28 @@ static int matches_open(match_writer *w, recon_db *db) {
                         "INSERT INTO matches(id, run_id, rule, origin, score, evidence, created_at,"
                         " created_by) VALUES (?,?,?,'auto',?,?,?,?)",
                         &w->one);
+    if (!rc)
+        rc = rc_prepare(db,
+                        "INSERT INTO match_variances(match_id, kind, difference_minor, currency)"
+                        " VALUES (?,?,?,?)",
+                        &w->variance);
     return rc;
+}
+
+/* The variances of the slots [from, from + count), after their matches. */
+static int variances_step(match_writer *w, int from, int count) {
+    for (int i = from; i < from + count; i++) {
+        const pending_variance *v = &w->var[i];
+        if (!v->kind) continue;
+        sqlite3_bind_int64(w->variance, 1, w->id[i]);
+        sqlite3_bind_text(w->variance, 2, v->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(w->variance, 3, v->difference);
+        sqlite3_bind_text(w->variance, 4, v->currency, -1, SQLITE_STATIC);
+        int step = sqlite3_step(w->variance);
+        sqlite3_reset(w->variance);
+        if (step != SQLITE_DONE) return rc_fail_sql(w->db, "storing a match's variance");
+    }
+    return RECON_OK;
 }
 
 static int matches_step(match_writer *w, sqlite3_stmt *st, int from, int count) {
@@ -195,7 +224,8 @@ static int matches_step(match_writer *w, sqlite3_stmt *st, int from, int count) 
     }
     int step = sqlite3_step(st);
     sqlite3_reset(st);
-    return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(w->db, "storing a match");
+    return step == SQLITE_DONE ? variances_step(w, from, count)
+                               : rc_fail_sql(w->db, "storing a match");
 }
 
 static int matches_flush(match_writer *w) {
@@ -218,6 +248,7 @@ static int match_add(match_writer *w, int score, int64_t *id, char **evidence) {
     }
     *id = w->id[w->n] = w->next_id++;
     w->score[w->n] = score;
+    w->var[w->n].kind = NULL;
     *evidence = w->evidence[w->n++];
     return RECON_OK;
 }
@@ -226,6 +257,7 @@ static int matches_close(match_writer *w, int rc) {
     if (!rc) rc = matches_flush(w);
     sqlite3_finalize(w->one);
     sqlite3_finalize(w->many);
+    sqlite3_finalize(w->variance);
     return rc;
 }
 
@@ -330,6 +362,14 @@ static int write_pairs(recon_db *db, const rc_engine *e, size_t ri, int64_t run_
         char *evidence;
         if ((rc = match_add(mw, p->score, &id, &evidence)) != RECON_OK) break;
         rc_engine_evidence(e, ri, p, evidence, EVIDENCE_MAX);
+        const rc_rule *rule = &e->rules->rule[ri];
+        if (rule->difference_as && p->difference) {
+            pending_variance *v = &mw->var[mw->n - 1];
+            v->kind = rc_variance_name(rule->difference_as);
+            v->difference = p->difference;
+            memcpy(v->currency, l->currency, sizeof v->currency);
+            out->variances++;
+        }
         rc = insert_items(w, id, L, l, "left");
         if (!rc) rc = insert_items(w, id, R, r, "right");
         if (!rc && g) rc = insert_items(w, id, G, g, "right");
@@ -621,7 +661,9 @@ int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_resu
     rc_engine_free(&s);
     recon_rules_free(own);
     if (rc != RECON_OK) memset(&full, 0, sizeof full);
-    static const size_t out_sizes[] = {0, sizeof full};
+    static const size_t out_sizes[] = {0, offsetof(recon_match_result, variances), sizeof full};
+    _Static_assert(sizeof out_sizes / sizeof *out_sizes == RECON_MATCH_RESULT_VERSION + 1,
+                   "a size for every version");
     rc_out_put(caller, &full, RECON_MATCH_RESULT_VERSION, out_sizes);
     return rc;
 }

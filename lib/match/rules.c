@@ -35,6 +35,11 @@ const char *rc_refmode_name(rc_refmode m) {
     return (unsigned)m < 4 ? names[m] : "?";
 }
 
+const char *rc_variance_name(rc_variance v) {
+    static const char *const names[] = {NULL, "fee", "fx", "writeoff"};
+    return (unsigned)v < 4 ? names[v] : NULL;
+}
+
 size_t rc_ref_normalize(const char *s, size_t len, char *out, size_t size) {
     size_t n = 0;
     int in_digits = 0, leading = 0;
@@ -243,6 +248,7 @@ static int on_key(struct parse_ctx *c, const char *name, const char *v) {
     static const char *const currencies[] = {"equal", "any"};
     static const char *const yesno[] = {"no", "yes"};
     static const char *const datemodes[] = {"none", "window"};
+    static const char *const variances[] = {"none", "fee", "fx", "writeoff"};
     rc_rule *r = c->cur;
     int i = 0;
     long n;
@@ -278,6 +284,8 @@ static int on_key(struct parse_ctx *c, const char *name, const char *v) {
         r->tol_bps = (int)n;
         return 1;
     }
+    if (!strcmp(name, "difference_as"))
+        return pick(c, name, v, variances, 4, &i) ? (r->difference_as = (rc_variance)i, 1) : 0;
     if (!strcmp(name, "amount_left"))
         return pick(c, name, v, vals, 3, &i) ? (r->value_left = (rc_valfield)i, 1) : 0;
     if (!strcmp(name, "amount_right"))
@@ -370,6 +378,11 @@ static const char *validate_rule(const rc_rule *r, char *buf, size_t size) {
         problem = "amount = tolerance needs tolerance_minor or tolerance_bps";
     else if (!r->tolerant && (r->tol_minor || r->tol_bps))
         problem = "tolerance_minor and tolerance_bps need amount = tolerance";
+    else if (r->difference_as && !r->tolerant)
+        problem = "difference_as needs amount = tolerance (the difference it may book)";
+    else if (r->difference_as && r->any_currency)
+        problem = "difference_as needs currency = equal: a difference between two currencies "
+                  "is not an amount";
     else if (r->skip_groups_with && r->card == RC_CARD_ONE_TO_ONE)
         problem = "skip_groups_with is for one_to_many and many_to_one rules";
     else if (r->attach_group && r->card != RC_CARD_ONE_TO_ONE)

@@ -21,6 +21,9 @@ typedef enum {
     RC_TF_COUNT
 } rc_textfield;
 typedef enum { RC_DATE_OCCURRED, RC_DATE_SETTLED } rc_datefield;
+/* What a rule calls the amount difference it accepts (difference_as): none
+ * (a tolerance, nothing booked), or a typed variance the match records. */
+typedef enum { RC_VAR_NONE, RC_VAR_FEE, RC_VAR_FX, RC_VAR_WRITEOFF } rc_variance;
 
 /* One side of a rule: which transactions it takes. */
 typedef struct {
@@ -38,10 +41,12 @@ typedef struct {
     rc_cardinality card;
     rc_textfield group_by; /* the key of the aggregated side (1:n right, n:1 left) */
     rc_valfield value_left, value_right;
-    int opposite;      /* amounts compare as left = -right */
-    int tolerant;      /* amount = tolerance (else equal) */
-    int64_t tol_minor; /* tolerance: |difference| <= tol_minor ... */
-    int tol_bps;       /* ... or <= tol_bps basis points of the left amount */
+    int opposite;              /* amounts compare as left = -right */
+    int tolerant;              /* amount = tolerance (else equal) */
+    int64_t tol_minor;         /* tolerance: |difference| <= tol_minor ... */
+    int tol_bps;               /* ... or <= tol_bps basis points of the left amount */
+    rc_variance difference_as; /* a difference within tolerance is this variance; fee:
+                                  only a left short of the right (difference < 0) */
     int any_currency;
     rc_refmode ref;
     rc_textfield ref_left, ref_right; /* for an aggregated side: its group key */
@@ -66,6 +71,8 @@ struct recon_rules {
 const char *rc_textfield_name(rc_textfield f);
 const char *rc_cardinality_name(rc_cardinality c);
 const char *rc_refmode_name(rc_refmode m);
+/* "fee", "fx", "writeoff"; NULL for RC_VAR_NONE. */
+const char *rc_variance_name(rc_variance v);
 
 /* Normalized reference text: upper-case ASCII letters and digits only,
  * the leading zeros of every run of digits dropped ("INV-000123 " and

@@ -186,8 +186,9 @@ static int matches_sql(const recon_match_filter *f, rc_strbuf *sql) {
     static const char head[] =
         "SELECT m.id, coalesce(m.run_id, 0), m.rule, m.origin,"
         " CASE WHEN m.undone_at IS NULL THEN 'active' ELSE 'undone' END, m.score, m.evidence,"
-        " m.created_at, m.created_by, m.note, m.forced, m.undone_at, m.undone_by, m.undo_note"
-        " FROM matches m WHERE 1";
+        " m.created_at, m.created_by, m.note, m.forced, m.undone_at, m.undone_by, m.undo_note,"
+        " v.kind, coalesce(v.difference_minor, 0), v.currency"
+        " FROM matches m LEFT JOIN match_variances v ON v.match_id = m.id WHERE 1";
     int bad = rc_strbuf_set(sql, head, sizeof head - 1);
 #define ADD(cond, text) (bad = bad || ((cond) && rc_strbuf_put(sql, text, strlen(text))))
     ADD(f->match_id, " AND m.id = ?4");
@@ -221,7 +222,10 @@ static recon_match match_at(sqlite3_stmt *st) {
                          .forced = sqlite3_column_int(st, 10),
                          .undone_at = TEXT(11),
                          .undone_by = TEXT(12),
-                         .undo_note = TEXT(13)};
+                         .undo_note = TEXT(13),
+                         .variance_kind = TEXT(14),
+                         .variance_minor = sqlite3_column_int64(st, 15),
+                         .variance_currency = TEXT(16)};
 #undef TEXT
 }
 

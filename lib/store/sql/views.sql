@@ -110,8 +110,9 @@ CREATE VIEW v_matches AS
     m.undone_at, m.undone_by, m.undo_note,
     a.left_source, a.right_source, a.left_items, a.right_items, a.currency,
     a.left_amount_minor, a.left_net_minor, a.right_amount_minor, a.right_net_minor,
-    a.first_day, a.last_day
-  FROM matches m LEFT JOIN (
+    a.first_day, a.last_day,
+    v.kind AS variance_kind, v.difference_minor AS variance_minor
+  FROM matches m LEFT JOIN match_variances v ON v.match_id = m.id LEFT JOIN (
     SELECT mi.match_id,
       min(s.name) FILTER (WHERE mi.side = 'left') AS left_source,
       min(s.name) FILTER (WHERE mi.side = 'right') AS right_source,
