@@ -132,7 +132,7 @@ $(B)/librecon.so: $(LIB_OBJ) lib/librecon.map
 	$(CC) $(CFLAGS_ALL) -shared -Wl,-soname,librecon.so.$(SOVERSION) \
 	    -Wl,--version-script=lib/librecon.map -o $@ $(LIB_OBJ) $(LIBS)
 
-CLI_SRC := cli/recon.c cli/cli.c cli/recon_failures.c cli/recon_match.c \
+CLI_SRC := cli/recon.c cli/cli.c cli/recon_failures.c cli/recon_match.c cli/recon_review.c \
            cli/recon_report.c
 $(B)/recon: $(CLI_SRC) cli/cli.h $(B)/librecon.a
 	$(CC) $(CFLAGS_ALL) -Icli -o $@ $(CLI_SRC) $(B)/librecon.a $(LIBS)

@@ -136,5 +136,6 @@ int cmd_export(const cli *c);
 int cmd_report(const cli *c);
 int cmd_status(const cli *c);
 int cmd_settings(const cli *c);
+int cmd_review(const cli *c);
 
 #endif

@@ -31,6 +31,7 @@ static const char USAGE[] =
     "  match          match transactions with rules; add, undo manual matches\n"
     "  ignore         leave a transaction out of matching (unignore takes it back)\n"
     "  explain        why a transaction is matched, or why not\n"
+    "  review         the suggestions to accept or reject, best first\n"
     "  export         matches, exceptions or unmatched transactions as CSV or JSON\n"
     "  summary        transactions and amounts per source and currency\n"
     "  report         reconciliation reports: summary, unmatched, exceptions, payouts,\n"
@@ -111,6 +112,16 @@ static const struct {
      "TX is a transaction id or SOURCE:EXTERNAL_ID. A manual match is refused when\n"
      "currencies differ or amounts do not balance, unless --force (with the note).\n"
      "Undone matches stay in the history.\n"},
+    {"review", "usage: recon --db FILE review [list] [--all] [--rule NAME] [--min-confidence N]\n"
+               "                              [--transaction TX_ID] [--format text|csv|json]\n"
+               "       recon --db FILE review accept ID [--note TEXT] [--actor NAME]\n"
+               "       recon --db FILE review reject ID --note TEXT [--actor NAME]\n"
+               "\n"
+               "The suggestions of rules with suggest_at (docs/MATCHING.md): candidates a rule\n"
+               "would not confirm, with a confidence from 0 to 100 and the points each criterion\n"
+               "cost, best first (--all: decided and closed ones too). accept makes one a match\n"
+               "(origin reviewed); reject turns it down for good: the pair is never suggested or\n"
+               "matched again.\n"},
     {"ignore", "usage: recon --db FILE ignore TX --note TEXT [--actor NAME]\n"
                "       recon --db FILE unignore TX --note TEXT [--actor NAME]\n"},
     {"explain", "usage: recon --db FILE explain (--source S --id EXTERNAL_ID | TX) [--rules FILE]\n"
@@ -639,6 +650,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "match")) return cmd_match(&c);
     if (!strcmp(cmd, "ignore") || !strcmp(cmd, "unignore")) return cmd_ignore(&c);
     if (!strcmp(cmd, "explain")) return cmd_explain(&c);
+    if (!strcmp(cmd, "review")) return cmd_review(&c);
     if (!strcmp(cmd, "export")) return cmd_export(&c);
     if (!strcmp(cmd, "summary")) return cmd_summary(&c);
     if (!strcmp(cmd, "report")) return cmd_report(&c);

@@ -45,13 +45,15 @@ static int match_progress(const recon_progress *p, void *payload) {
 /* match --format json: what the run did, then where the transactions stand. */
 static int print_run_json(const recon_match_result *r, int dry) {
     json_t *doc = json_pack(
-        "{s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:I}", "run_id",
-        (json_int_t)r->run_id, "dry_run", dry, "matches", (json_int_t)r->matches, "items_matched",
-        (json_int_t)r->items_matched, "exceptions_opened", (json_int_t)r->exceptions_opened,
-        "exceptions_closed", (json_int_t)r->exceptions_closed, "exceptions_open",
-        (json_int_t)r->exceptions_open, "transactions", "matched", (json_int_t)r->matched,
-        "exception", (json_int_t)r->in_exception, "ignored", (json_int_t)r->ignored, "unmatched",
-        (json_int_t)r->unmatched, "variances", (json_int_t)r->variances);
+        "{s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:I, s:{s:I, s:I, s:I}}",
+        "run_id", (json_int_t)r->run_id, "dry_run", dry, "matches", (json_int_t)r->matches,
+        "items_matched", (json_int_t)r->items_matched, "exceptions_opened",
+        (json_int_t)r->exceptions_opened, "exceptions_closed", (json_int_t)r->exceptions_closed,
+        "exceptions_open", (json_int_t)r->exceptions_open, "transactions", "matched",
+        (json_int_t)r->matched, "exception", (json_int_t)r->in_exception, "ignored",
+        (json_int_t)r->ignored, "unmatched", (json_int_t)r->unmatched, "variances",
+        (json_int_t)r->variances, "suggestions", "opened", (json_int_t)r->suggestions_opened,
+        "closed", (json_int_t)r->suggestions_closed, "open", (json_int_t)r->suggestions_open);
     return json_line(stdout, doc) ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -112,6 +114,11 @@ static int match_run(const cli *c) {
                (unsigned long long)res.matched, (unsigned long long)res.unmatched,
                (unsigned long long)res.in_exception, (unsigned long long)res.ignored,
                (unsigned long long)res.exceptions_open);
+        if (res.suggestions_opened || res.suggestions_closed || res.suggestions_open)
+            printf("suggestions: %llu opened, %llu closed, %llu open (recon review)\n",
+                   (unsigned long long)res.suggestions_opened,
+                   (unsigned long long)res.suggestions_closed,
+                   (unsigned long long)res.suggestions_open);
     }
     recon_close(db);
     recon_rules_free(rules);
@@ -329,6 +336,20 @@ static void explain_text(const char *doc) {
         text_args_free(&ta);
         print_json_value(json_object_get(x, "candidates"));
         putchar('\n');
+    }
+    json_array_foreach(json_object_get(d, "suggestions"), i, x) {
+        printf("  suggestion %lld (%s, %lld%%): with", num(x, "id"), tstr(&ta, x, "rule"),
+               num(x, "confidence"));
+        text_args_free(&ta);
+        size_t k;
+        json_t *w;
+        json_array_foreach(json_object_get(x, "with"), k, w) {
+            money(num(w, "amount_minor"), str(w, "currency"), amount, sizeof amount);
+            printf("%s %s %s %s %s", k ? "," : "", tstr(&ta, w, "source"),
+                   tstr(&ta, w, "external_id"), amount, tstr(&ta, w, "currency"));
+            text_args_free(&ta);
+        }
+        printf("; recon review accept|reject %lld\n", num(x, "id"));
     }
     json_array_foreach(json_object_get(d, "undone"), i, x) {
         printf("  undone match %lld (%s) by %s at %s%s%s: never made again with", num(x, "id"),

@@ -154,7 +154,7 @@ typedef struct {
  * database of any lower version is upgraded in place when opened; one of a
  * higher version (written by a later release) is refused with
  * RECON_ESCHEMA and left untouched (docs/UPGRADING.md). */
-#define RECON_SCHEMA_VERSION 4
+#define RECON_SCHEMA_VERSION 5
 
 /* The schema version of the library actually linked, which may differ
  * from the RECON_SCHEMA_VERSION a program was compiled with. A program can
@@ -817,8 +817,13 @@ typedef struct {
     uint64_t ignored;
     uint64_t unmatched; /* neither matched, ignored nor in an exception */
     /* Version 2: new matches that recorded a variance (rules with
-     * difference_as; the table match_variances). */
+     * difference_as; the table match_variances), and the suggestions of
+     * rules with suggest_at: opened by this run, closed by it (no longer
+     * offered), open after it. */
     uint64_t variances;
+    uint64_t suggestions_opened;
+    uint64_t suggestions_closed;
+    uint64_t suggestions_open;
 } recon_match_result;
 
 #define RECON_MATCH_RESULT_VERSION 2
@@ -930,7 +935,7 @@ typedef struct {
     int64_t match_id;
     int64_t run_id;     /* the run that made it; 0 for a manual match */
     const char *rule;   /* the rule's name ("manual" for a person's) */
-    const char *origin; /* "auto" or "manual" */
+    const char *origin; /* "auto", "manual" or "reviewed" (a person accepted a suggestion) */
     const char *status; /* "active" or "undone" */
     int score;
     const char *evidence; /* JSON: what each criterion saw */
@@ -1031,6 +1036,85 @@ typedef struct {
 int recon_exceptions_each(recon_db *db, const recon_exception_filter *filter,
                           int (*cb)(const recon_exception *exception, void *payload),
                           void *payload);
+
+/* ----------------------------------------------------------------------------
+ * Suggestions: the review queue. A rule with suggest_at offers the
+ * candidates it would not confirm (ties, near misses) as suggestions,
+ * ranked by a confidence from 0 to 100 (docs/MATCHING.md, "Confidence and
+ * suggestions"). A person accepts one, which makes it a match (origin
+ * "reviewed" in v_matches and recon_match), or rejects it: a veto, so the
+ * pair is never suggested or matched again.
+ *
+ *     static int show(const recon_suggestion *s, void *payload) {
+ *         printf("%lld %3d%% %s:", (long long)s->suggestion_id, s->confidence, s->rule);
+ *         for (size_t i = 0; i < s->nitems; i++)
+ *             printf(" %s %s", s->items[i]->side, s->items[i]->external_id);
+ *         printf("\n");
+ *         return 0;
+ *     }
+ *     recon_suggestions_each(db, NULL, show, NULL);     // the open ones, best first
+ *     int64_t match_id = 0;
+ *     recon_suggestion_accept(db, 12, "fee kept by the bank", "ann", &match_id);
+ *     recon_suggestion_reject(db, 13, "another customer's invoice", "ann");
+ * ------------------------------------------------------------------------- */
+
+/* One suggestion. Items are ordered left first, then by source and
+ * external id; they and every string are valid only during the callback. */
+typedef struct {
+    unsigned version; /* set by the library: RECON_SUGGESTION_VERSION */
+    int64_t suggestion_id;
+    int64_t run_id; /* the run that first offered it */
+    const char *rule;
+    int confidence;       /* 0..100 */
+    const char *status;   /* "open", "accepted", "rejected" or "closed" */
+    const char *evidence; /* JSON: the facts, the points each criterion cost, the confidence */
+    const char *created_at;
+    const char *decided_at; /* a person's decision (accepted, rejected): when, who, why */
+    const char *decided_by;
+    const char *note;
+    int64_t match_id;      /* the match an acceptance made; 0 otherwise */
+    const char *closed_at; /* closed: no longer offered, or a person matched or ignored a
+                              transaction of it; NULL otherwise */
+    size_t nitems;
+    const recon_item *const *items; /* items[0 .. nitems-1] */
+} recon_suggestion;
+
+#define RECON_SUGGESTION_VERSION 1
+
+typedef struct {
+    unsigned version;       /* RECON_SUGGESTION_FILTER_VERSION */
+    int64_t suggestion_id;  /* 0: any */
+    int64_t transaction_id; /* suggestions naming this transaction; 0: any */
+    const char *rule;       /* NULL: any */
+    const char *status;     /* NULL: "open"; "any" for every status */
+    int min_confidence;     /* 0: any */
+} recon_suggestion_filter;
+
+#define RECON_SUGGESTION_FILTER_VERSION 1
+#define RECON_SUGGESTION_FILTER_INIT                                                               \
+    { .version = RECON_SUGGESTION_FILTER_VERSION }
+
+/* Calls cb for every suggestion the filter keeps (NULL: the open ones),
+ * best first: by confidence, highest first, then by id. A non-zero return
+ * from cb stops the walk (see "Callbacks"). */
+int recon_suggestions_each(recon_db *db, const recon_suggestion_filter *filter,
+                           int (*cb)(const recon_suggestion *suggestion, void *payload),
+                           void *payload);
+
+/* Accepts an open suggestion: its transactions become a match (the
+ * suggestion's rule, its confidence x 10 as the score, its evidence with
+ * "reviewed"), by actor, with note (NULL: "accepted suggestion N"); the
+ * open exceptions and other suggestions of its transactions are closed.
+ * RECON_ENOTFOUND for no such suggestion; RECON_ECONFLICT when it is not
+ * open any more or one of its transactions has been matched or ignored
+ * since. The match id into *out_match_id (may be NULL). */
+int recon_suggestion_accept(recon_db *db, int64_t suggestion_id, const char *note,
+                            const char *actor, int64_t *out_match_id);
+
+/* Rejects an open suggestion, with a note (required): the pair is never
+ * suggested or matched automatically again. The errors of accept. */
+int recon_suggestion_reject(recon_db *db, int64_t suggestion_id, const char *note,
+                            const char *actor);
 
 /* ---------------------------------------------------------------------------
  * Summary

@@ -189,6 +189,13 @@ START_TEST(test_invalid_rules_are_refused_naming_rule_and_key) {
          "[rule a]", "currency = equal"},
         {"[rule a]\nleft = bank\nright = psp\nreference = equal\ndifference_as = tip\n",
          "difference_as", "writeoff"},
+        {"[rule a]\nleft = bank\nright = psp\nreference = equal\nconfirm_at = 0\n", "confirm_at",
+         "1 to 100"},
+        {"[rule a]\nleft = bank\nright = psp\nreference = equal\nsuggest_at = 101\n", "suggest_at",
+         "1 to 100"},
+        {"[rule a]\nleft = bank\nright = psp\nreference = equal\nconfirm_at = 60\n"
+         "suggest_at = 70\n",
+         "[rule a]", "suggest_at is above confirm_at"},
         /* inih would split it and read "tolerance_bps = 10000" as a key */
         {"[rule a]\nleft = bank\nright = psp\nreference = equal\n# "
          "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
@@ -478,6 +485,220 @@ START_TEST(test_difference_as_books_a_typed_variance) {
                 "SELECT status || '|' || variance_kind FROM v_matches"
                 " WHERE match_id = %lld",
                 (long long)mid);
+}
+END_TEST
+
+/* ---- confidence, suggestions and the review queue (issue 19) ---------------------------- */
+
+/* One pair of each kind a rule does not confirm: a tie (b2), a date four
+ * days out (b4), an amount 0.40 off (b5); b1 matches outright. */
+static void suggestion_data(void) {
+    psp("p1,charge,2024-03-01,,10.00,0,,EUR,,R1,\n"
+        "p2,charge,2024-03-01,,20.00,0,,EUR,,R2,\n"
+        "p3,charge,2024-03-01,,20.00,0,,EUR,,R2,\n"
+        "p4,charge,2024-03-01,,30.00,0,,EUR,,R4,\n"
+        "p5,charge,2024-03-01,,40.00,0,,EUR,,R5,\n");
+    bank("b1,2024-03-01,,x,10.00,EUR,R1\n"
+         "b2,2024-03-01,,x,20.00,EUR,R2\n"
+         "b4,2024-03-07,,x,30.00,EUR,R4\n"
+         "b5,2024-03-01,,x,40.40,EUR,R5\n");
+}
+
+#define SUGGESTING ONE_TO_ONE "reference = equal\ndate_window = 0..2\nsuggest_at = 40\n"
+
+/* The suggestions as "left>right:confidence:status", best first. */
+static char *suggestions_now(void) {
+    return tu_qtext(sq, "SELECT group_concat(x, ' ') FROM (SELECT"
+                        " (SELECT group_concat(t.external_id, '+') FROM suggestion_items si"
+                        "  JOIN transactions t ON t.id = si.transaction_id"
+                        "  WHERE si.suggestion_id = g.id AND si.side = 'left') || '>' ||"
+                        " (SELECT group_concat(t.external_id, '+') FROM suggestion_items si"
+                        "  JOIN transactions t ON t.id = si.transaction_id"
+                        "  WHERE si.suggestion_id = g.id AND si.side = 'right') || ':' ||"
+                        " g.confidence || ':' || g.status AS x"
+                        " FROM suggestions g ORDER BY g.confidence DESC, g.id)");
+}
+
+#define SUGGESTIONS_ARE(want)                                                                      \
+    do {                                                                                           \
+        char *s_ = suggestions_now();                                                              \
+        ck_assert_msg(!strcmp(s_, (want)), "got '%s', want '%s'", s_, (want));                     \
+        free(s_);                                                                                  \
+    } while (0)
+
+/* Each kind of doubt costs the points docs/MATCHING.md gives: a tie 20
+ * (one rival), a date four days out 10 + 4 x 5, an amount 99 bps off
+ * 15 + 99 / 10. Suggestions are ranked, not matched, and a second run
+ * keeps them as they are. */
+START_TEST(test_suggestions_rank_ties_and_near_misses_by_confidence) {
+    suggestion_data();
+    recon_match_result res = run(SUGGESTING);
+    ck_assert_uint_eq(res.matches, 1);
+    ck_assert_uint_eq(res.suggestions_opened, 4);
+    ck_assert_uint_eq(res.suggestions_open, 4);
+    SUGGESTIONS_ARE("b2>p2:80:open b2>p3:80:open b5>p5:76:open b4>p4:70:open");
+    TU_ASSERT_Q(
+        sq, "0|0|0|20|1|ambiguous",
+        "SELECT json_extract(evidence, '$.points.reference') || '|' ||"
+        " json_extract(evidence, '$.points.amount') || '|' ||"
+        " json_extract(evidence, '$.points.date') || '|' ||"
+        " json_extract(evidence, '$.points.rivals') || '|' ||"
+        " json_extract(evidence, '$.rivals') || '|' || json_extract(evidence, '$.exception')"
+        " FROM suggestions WHERE confidence = 80 ORDER BY id LIMIT 1");
+    TU_ASSERT_Q(sq, "30|6|date|near_miss_date",
+                "SELECT json_extract(evidence, '$.points.date') || '|' ||"
+                " json_extract(evidence, '$.days') || '|' || json_extract(evidence, '$.failed')"
+                " || '|' || json_extract(evidence, '$.exception')"
+                " FROM suggestions WHERE confidence = 70");
+    TU_ASSERT_Q(sq, "24|40|amount",
+                "SELECT json_extract(evidence, '$.points.amount') || '|' ||"
+                " json_extract(evidence, '$.difference') || '|' ||"
+                " json_extract(evidence, '$.failed')"
+                " FROM suggestions WHERE confidence = 76");
+    /* The exceptions stay: a suggestion ranks what an exception lists. */
+    ck_assert_uint_eq(res.exceptions_open, 3);
+    res = run(SUGGESTING);
+    ck_assert_uint_eq(res.suggestions_opened, 0);
+    ck_assert_uint_eq(res.suggestions_closed, 0);
+    ck_assert_int_eq(tu_qint(sq, "SELECT max(id) FROM suggestions"), 4);
+    /* suggest_at is a floor; without it (the default) nothing is offered
+     * and the open ones are closed by the run. */
+    res = run(ONE_TO_ONE "reference = equal\ndate_window = 0..2\nsuggest_at = 75\n");
+    SUGGESTIONS_ARE("b2>p2:80:open b2>p3:80:open b5>p5:76:open b4>p4:70:closed");
+    res = run(ONE_TO_ONE "reference = equal\ndate_window = 0..2\n");
+    ck_assert_uint_eq(res.suggestions_closed, 3);
+    ck_assert_uint_eq(res.suggestions_open, 0);
+}
+END_TEST
+
+static int collect_suggestion(const recon_suggestion *g, void *payload) {
+    char *out = payload;
+    ck_assert_uint_eq(g->version, RECON_SUGGESTION_VERSION);
+    size_t n = strlen(out);
+    n += (size_t)snprintf(out + n, 512 - n, "%s%lld:%d:%s:%s", n ? " " : "",
+                          (long long)g->suggestion_id, g->confidence, g->status, g->rule);
+    for (size_t i = 0; i < g->nitems; i++)
+        n += (size_t)snprintf(out + n, 512 - n, ":%s/%s/%lld", g->items[i]->side,
+                              g->items[i]->external_id, (long long)g->items[i]->amount_minor);
+    return 0;
+}
+
+/* Four equal candidates: each has three rivals (40 points), and a person
+ * is offered the first three, not all of them. */
+START_TEST(test_suggestions_are_capped_per_item) {
+    psp("p7a,charge,2024-03-01,,70.00,0,,EUR,,R7,\n"
+        "p7b,charge,2024-03-01,,70.00,0,,EUR,,R7,\n"
+        "p7c,charge,2024-03-01,,70.00,0,,EUR,,R7,\n"
+        "p7d,charge,2024-03-01,,70.00,0,,EUR,,R7,\n");
+    bank("b7,2024-03-01,,x,70.00,EUR,R7\n");
+    recon_match_result res = run(SUGGESTING);
+    ck_assert_uint_eq(res.suggestions_opened, 3);
+    SUGGESTIONS_ARE("b7>p7a:60:open b7>p7b:60:open b7>p7c:60:open");
+}
+END_TEST
+
+/* The library's queue: best first, filtered, every item typed. */
+START_TEST(test_suggestions_each_lists_best_first_with_items) {
+    suggestion_data();
+    run(SUGGESTING);
+    char got[512] = "";
+    ck_assert_int_eq(recon_suggestions_each(db, NULL, collect_suggestion, got), RECON_OK);
+    ck_assert_str_eq(got, "1:80:open:r:left/b2/2000:right/p2/2000 2:80:open:r:left/b2/2000:"
+                          "right/p3/2000 4:76:open:r:left/b5/4040:right/p5/4000"
+                          " 3:70:open:r:left/b4/3000:right/p4/3000");
+    recon_suggestion_filter f = RECON_SUGGESTION_FILTER_INIT;
+    f.min_confidence = 76;
+    f.transaction_id = tx("b5");
+    got[0] = 0;
+    ck_assert_int_eq(recon_suggestions_each(db, &f, collect_suggestion, got), RECON_OK);
+    ck_assert_str_eq(got, "4:76:open:r:left/b5/4040:right/p5/4000");
+    f = (recon_suggestion_filter)RECON_SUGGESTION_FILTER_INIT;
+    f.status = "maybe";
+    ck_assert_int_eq(recon_suggestions_each(db, &f, collect_suggestion, got), RECON_EMISUSE);
+    ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "'maybe'"));
+    f.version = 0;
+    f.status = NULL;
+    ck_assert_int_eq(recon_suggestions_each(db, &f, collect_suggestion, got), RECON_EMISUSE);
+}
+END_TEST
+
+/* Accepting makes the match (origin reviewed in the view), closes the
+ * exception and the rival suggestion, and leaves an audit row; rejecting
+ * is a veto the next runs respect. */
+START_TEST(test_accept_and_reject_suggestions) {
+    suggestion_data();
+    run(SUGGESTING);
+    int64_t mid = 0;
+    ck_assert_int_eq(recon_suggestion_reject(db, 4, NULL, "ann"), RECON_EMISUSE);
+    ck_assert_int_eq(recon_suggestion_reject(db, 4, "not this customer", "ann"), RECON_OK);
+    ck_assert_int_eq(recon_suggestion_accept(db, 1, NULL, "ann", &mid), RECON_OK);
+    ck_assert_int_gt(mid, 0);
+    FATE_IS("b2", "r:p2");
+    TU_ASSERT_Q(sq, "reviewed|r|800|ann|accepted suggestion 1|1",
+                "SELECT origin || '|' || rule || '|' || score || '|' || created_by || '|' ||"
+                " note || '|' || json_extract(evidence, '$.reviewed') FROM v_matches"
+                " WHERE match_id = %lld",
+                (long long)mid);
+    SUGGESTIONS_ARE("b2>p2:80:accepted b2>p3:80:closed b5>p5:76:rejected b4>p4:70:open");
+    TU_ASSERT_Q(sq, "ann|not this customer",
+                "SELECT decided_by || '|' || note FROM suggestions"
+                " WHERE id = 4");
+    TU_ASSERT_Q(sq, "match_add|ann",
+                "SELECT action || '|' || actor FROM match_audit"
+                " WHERE match_id = %lld",
+                (long long)mid);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM exceptions e JOIN transactions t ON t.id ="
+                                 " e.transaction_id WHERE t.external_id = 'b2'"
+                                 " AND e.closed_at IS NULL"),
+                     0);
+    /* Decided ones cannot be decided again; unknown ones are not found. */
+    ck_assert_int_eq(recon_suggestion_accept(db, 1, NULL, "ann", NULL), RECON_ECONFLICT);
+    ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "suggestion 1 is accepted already"));
+    ck_assert_int_eq(recon_suggestion_accept(db, 2, NULL, "ann", NULL), RECON_ECONFLICT);
+    ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "is closed already"));
+    ck_assert_int_eq(recon_suggestion_reject(db, 99, "x", "ann"), RECON_ENOTFOUND);
+    /* The rejected pair is never offered again, even with confirm_at low
+     * enough to confirm it; the other one stays as it was. */
+    recon_match_result res = run(SUGGESTING);
+    ck_assert_uint_eq(res.suggestions_opened, 0);
+    ck_assert_uint_eq(res.matches, 0);
+    res = run(SUGGESTING "confirm_at = 50\n");
+    FATE_IS("b5", "exception");
+    FATE_IS("b4", "r:p4"); /* 70 >= 50: confirmed */
+    /* Explain marks the vetoed candidate. */
+    char *json = NULL;
+    recon_rules *rr = rules_of(SUGGESTING);
+    ck_assert_int_eq(recon_explain(db, tx("b5"), rr, &json), RECON_OK);
+    TU_ASSERT_Q(sq, "p5|1",
+                "SELECT json_extract(%Q, '$.rules[0].candidates[0].external_id') ||"
+                " '|' || json_extract(%Q, '$.rules[0].candidates[0].vetoed')",
+                json, json);
+    recon_string_free(json);
+    recon_rules_free(rr);
+}
+END_TEST
+
+/* confirm_at below 100 confirms a candidate that is the only one that
+ * high on both sides; ties never (both sides of a tie score alike). The
+ * evidence says how sure and what it missed. */
+START_TEST(test_confirm_at_matches_the_single_best_candidate_above_it) {
+    suggestion_data();
+    bank("b6,2024-03-01,,x,40.40,EUR,R5\n"); /* a rival for p5 */
+    recon_match_result res = run(ONE_TO_ONE "reference = equal\ndate_window = 0..2\n"
+                                            "confirm_at = 69\n");
+    ck_assert_uint_eq(res.matches, 2);
+    FATE_IS("b4", "r:p4");
+    FATE_IS("b2", "exception");
+    FATE_IS("b5", "exception"); /* 76, but b6 wants p5 as much */
+    FATE_IS("b6", "exception");
+    TU_ASSERT_Q(sq, "70|date|700",
+                "SELECT json_extract(evidence, '$.confidence') || '|' ||"
+                " json_extract(evidence, '$.failed') || '|' || score FROM matches m"
+                " JOIN match_items mi ON mi.match_id = m.id WHERE mi.transaction_id = %lld",
+                (long long)tx("b4"));
+    /* Idempotent: nothing more the second time. */
+    res = run(ONE_TO_ONE "reference = equal\ndate_window = 0..2\nconfirm_at = 69\n");
+    ck_assert_uint_eq(res.matches, 0);
 }
 END_TEST
 
@@ -1765,6 +1986,11 @@ static Suite *match_suite(void) {
     tcase_add_test(t, test_amount_tolerance_in_minor_units_and_bps);
     tcase_add_test(t, test_difference_as_books_a_typed_variance);
     tcase_add_test(t, test_amount_field_net);
+    tcase_add_test(t, test_suggestions_rank_ties_and_near_misses_by_confidence);
+    tcase_add_test(t, test_suggestions_each_lists_best_first_with_items);
+    tcase_add_test(t, test_suggestions_are_capped_per_item);
+    tcase_add_test(t, test_accept_and_reject_suggestions);
+    tcase_add_test(t, test_confirm_at_matches_the_single_best_candidate_above_it);
     tcase_add_test(t, test_currency_equal_unless_the_rule_says_any);
     tcase_add_test(t, test_date_window_calendar_and_business_days);
     tcase_add_test(t, test_business_day_distance);

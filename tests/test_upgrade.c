@@ -36,6 +36,7 @@ static const char *const MIGRATION_SHA256[] = {
                                                                          */
     "04062cb875ec9076d1a9ae3c83dec556a790693e1435380b9f2a495b0b0adba2", /* 0004_match_variances.sql
                                                                          */
+    "aa46cab48e73dea83be4dd198a892326876ba118e5a135c917923dea6b1acfc7", /* 0005_suggestions.sql */
 };
 
 static void sha256_hex(const void *data, size_t len, char out[65]) {
@@ -153,7 +154,8 @@ END_TEST
 START_TEST(test_migrations_are_the_sql_files_of_the_tree) {
     static const char *const FILES[] = {
         "lib/store/sql/0001_tables.sql", "lib/store/sql/0002_reporting.sql",
-        "lib/store/sql/0003_import_encoding.sql", "lib/store/sql/0004_match_variances.sql"};
+        "lib/store/sql/0003_import_encoding.sql", "lib/store/sql/0004_match_variances.sql",
+        "lib/store/sql/0005_suggestions.sql"};
     ck_assert_int_eq(sizeof FILES / sizeof FILES[0], RECON_SCHEMA_VERSION);
     for (int v = 1; v <= RECON_SCHEMA_VERSION; v++) {
         char hex[65];
@@ -255,6 +257,21 @@ START_TEST(test_schema_3_database_before_match_variances_answers_the_flows_check
     ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM v_matches WHERE variance_kind IS NULL"
                                 " AND variance_minor IS NULL"),
                      matches);
+    sqlite3_close(s);
+}
+END_TEST
+
+/* The last schema 4 (before suggestions): nothing was ever suggested, so
+ * no match reads as reviewed and the queue is empty. */
+START_TEST(test_schema_4_database_before_suggestions_answers_the_flows_check) {
+    check_flows_of("schema4-d2175a9", 1);
+    sqlite3 *s = raw_open();
+    ck_assert_int_gt(tu_qint(s, "SELECT count(*) FROM matches"), 0);
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM v_suggestions"), 0);
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM v_matches WHERE origin = 'reviewed'"), 0);
+    TU_ASSERT_Q(s, "auto,manual",
+                "SELECT group_concat(origin) FROM (SELECT DISTINCT origin FROM v_matches"
+                " ORDER BY 1)");
     sqlite3_close(s);
 }
 END_TEST
@@ -435,6 +452,7 @@ static Suite *upgrade_suite(void) {
     tcase_add_test(old, test_schema_1_database_is_migrated_and_answers_the_flows_check);
     tcase_add_test(old, test_schema_2_database_before_import_encoding_answers_the_flows_check);
     tcase_add_test(old, test_schema_3_database_before_match_variances_answers_the_flows_check);
+    tcase_add_test(old, test_schema_4_database_before_suggestions_answers_the_flows_check);
     tcase_add_test(old, test_read_only_handle_on_outdated_views_uses_temp_views_and_writes_nothing);
     tcase_add_test(old, test_read_only_handle_on_an_older_schema_is_refused);
     tcase_add_test(old, test_views_of_a_newer_interface_version_are_kept);

@@ -29,6 +29,7 @@
 
 #include "match/engine.h"
 #include "match/keytrie.h"
+#include "match/suggest.h"
 #include "util/bigmem.h"
 #include "util/calendar.h"
 #include "util/record.h"
@@ -39,8 +40,9 @@
 #error "the match engine must not see SQLite: loading and writing belong in match.c"
 #endif
 
-#define MAX_CANDIDATES 8 /* listed in an exception */
-#define NEAR_DAYS 7      /* a date this far outside the window is a near miss */
+#define MAX_CANDIDATES 8  /* listed in an exception */
+#define NEAR_DAYS 7       /* a date this far outside the window is a near miss */
+#define MAX_SUGGESTIONS 3 /* per left unit, best first: a person reads the top few */
 
 /* ---- small containers --------------------------------------------------------------------- */
 
@@ -880,8 +882,9 @@ static void add_exception(rc_engine *s, const rc_rule *r, const rc_units *L, con
     }
 }
 
-/* Lists near misses for a left unit with no candidate at all. */
-static void near_misses(rc_engine *s, visit_ctx *c, const rc_index *ix) {
+/* Collects the near misses of a left unit with no passing candidate into
+ * c->found; their reason, or NULL when the rule has none to look for. */
+static const char *near_misses(visit_ctx *c, const rc_index *ix) {
     const rc_rule *r = c->r;
     c->best_only = 0;
     c->nfound = 0;
@@ -891,19 +894,19 @@ static void near_misses(rc_engine *s, visit_ctx *c, const rc_index *ix) {
         int date_only = 1;
         for (size_t i = 0; i < c->nfound; i++)
             date_only &= c->found_how[i] == RC_FAIL_DATE;
-        add_exception(s, r, c->L, c->l, date_only ? "near_miss_date" : "near_miss_amount", c);
-    } else if (r->use_date) {
-        c->want = RC_FAIL_DATE; /* same amount: date a little outside the window */
-        visit_candidates(r, c->L, c->l, c->R, ix, NEAR_DAYS, on_listed, c);
-        size_t keep = 0;
-        for (size_t i = 0; i < c->nfound; i++) {
-            rc_verdict v = rc_match_judge(r, c->L, c->l, c->R, &c->R->u[c->found[i]]);
-            if (v.days >= r->win_min - NEAR_DAYS && v.days <= r->win_max + NEAR_DAYS)
-                c->found[keep] = c->found[i], c->found_how[keep++] = c->found_how[i];
-        }
-        c->nfound = keep;
-        add_exception(s, r, c->L, c->l, "near_miss_date", c);
+        return date_only ? "near_miss_date" : "near_miss_amount";
     }
+    if (!r->use_date) return NULL;
+    c->want = RC_FAIL_DATE; /* same amount: date a little outside the window */
+    visit_candidates(r, c->L, c->l, c->R, ix, NEAR_DAYS, on_listed, c);
+    size_t keep = 0;
+    for (size_t i = 0; i < c->nfound; i++) {
+        rc_verdict v = rc_match_judge(r, c->L, c->l, c->R, &c->R->u[c->found[i]]);
+        if (v.days >= r->win_min - NEAR_DAYS && v.days <= r->win_max + NEAR_DAYS)
+            c->found[keep] = c->found[i], c->found_how[keep++] = c->found_how[i];
+    }
+    c->nfound = keep;
+    return "near_miss_date";
 }
 
 /* attach_group: a payout row matched to its bank credit brings its items
@@ -1016,8 +1019,13 @@ static size_t pair_round(rc_engine *s, visit_ctx *c, const rc_index *ix, uint8_t
         size_t j = bl[i].other;
         if (used_l[i] || bl[i].count != 1 || br[j].count != 1 || br[j].other != i) continue;
         rc_verdict v = rc_match_judge(c->r, L, &L->u[i], R, &R->u[j]);
-        rc_pair p = {L, (uint32_t)i,      (uint32_t)j, 0,           (uint8_t)v.ref_how,
-                     0, (int16_t)v.score, v.days,      v.difference};
+        rc_pair p = {.L = L,
+                     .l = (uint32_t)i,
+                     .r = (uint32_t)j,
+                     .ref_how = (uint8_t)v.ref_how,
+                     .score = (int16_t)v.score,
+                     .days = v.days,
+                     .difference = v.difference};
         add_pair(s, &p);
         used_l[i] = used_r[j] = 1;
         for (uint32_t m = 0; m < L->u[i].count; m++)
@@ -1029,23 +1037,225 @@ static size_t pair_round(rc_engine *s, visit_ctx *c, const rc_index *ix, uint8_t
     return made;
 }
 
-/* Exceptions for the left units left over after the last round. */
-static void rule_exceptions(rc_engine *s, visit_ctx *c, const rc_index *ix, const uint8_t *used_l) {
-    for (size_t i = 0; i < c->L->n; i++) {
-        if (used_l[i]) continue;
-        c->l = &c->L->u[i];
-        c->li = i;
-        if (c->bl[i].count == 0) {
-            near_misses(s, c, ix);
-            continue;
+/* The candidates an exception of left unit i lists, into c->found; the
+ * exception's reason, or NULL when there is nothing to list. */
+static const char *list_candidates(visit_ctx *c, const rc_index *ix, size_t i) {
+    c->l = &c->L->u[i];
+    c->li = i;
+    if (c->bl[i].count == 0) return near_misses(c, ix);
+    /* Not single on one side or the other: list the best candidates. */
+    c->best_only = 1;
+    c->best_score = c->bl[i].score;
+    c->nfound = 0;
+    visit_candidates(c->r, c->L, c->l, c->R, ix, 0, on_listed, c);
+    return c->bl[i].count > 1 ? "ambiguous" : "contested";
+}
+
+/* ---- confidence: confirm_at and suggest_at (suggest.c) ------------------------------------- */
+
+/* A candidate of a left unit the rounds did not pair, with its doubt. */
+typedef struct {
+    uint32_t l, r;
+    rc_verdict v;
+    rc_doubt d;
+    const char *reason;
+} offer;
+
+typedef struct {
+    offer *o;
+    size_t n, cap;
+} offers;
+
+/* The candidates c->found of the current left unit as offers: each one's
+ * doubt, and its rivals (the unit's other candidates within
+ * RC_RIVAL_MARGIN of it, and for a contested one the other left units
+ * tied on it). Vetoed pairs are never offered. -1 when out of memory. */
+static int collect_offers(visit_ctx *c, const char *reason, offers *out) {
+    size_t first = out->n;
+    for (size_t k = 0; k < c->nfound; k++) {
+        size_t ri = c->found[k];
+        if (vetoed(c, ri)) continue;
+        if (out->n == out->cap) {
+            size_t cap = out->cap ? 2 * out->cap : 64;
+            offer *g = realloc(out->o, cap * sizeof *g);
+            if (!g) return -1;
+            out->o = g;
+            out->cap = cap;
         }
-        /* Not single on one side or the other: list the best candidates. */
-        c->best_only = 1;
-        c->best_score = c->bl[i].score;
-        c->nfound = 0;
-        visit_candidates(c->r, c->L, c->l, c->R, ix, 0, on_listed, c);
-        add_exception(s, c->r, c->L, c->l, c->bl[i].count > 1 ? "ambiguous" : "contested", c);
+        offer *o = &out->o[out->n++];
+        o->l = (uint32_t)c->li;
+        o->r = (uint32_t)ri;
+        o->reason = reason;
+        o->v = rc_match_judge(c->r, c->L, c->l, c->R, &c->R->u[ri]);
+        rc_doubt_of(c->r, c->l, &c->R->u[ri], &o->v, &o->d);
     }
+    /* Ties beyond the listed ones still count (an ambiguous unit may have
+     * more than MAX_CANDIDATES). */
+    int unlisted = c->bl[c->li].count > c->nfound ? (int)(c->bl[c->li].count - c->nfound) : 0;
+    for (size_t a = first; a < out->n; a++) {
+        offer *o = &out->o[a];
+        int n = o->d.failed ? 0 : unlisted;
+        for (size_t b = first; b < out->n; b++)
+            n += b != a && out->o[b].d.confidence >= o->d.confidence - RC_RIVAL_MARGIN;
+        const best *rb = &c->br[o->r];
+        if (!o->d.failed && rb->count > 1 && rb->score == o->v.score) n += (int)rb->count - 1;
+        o->d.nrivals = n; /* applied below: every rival is judged before rivals */
+    }
+    for (size_t a = first; a < out->n; a++)
+        rc_doubt_rivals(&out->o[a].d, out->o[a].d.nrivals);
+    return 0;
+}
+
+static void take_unit(rc_engine *s, const rc_units *u, const rc_unit *it) {
+    for (uint32_t m = 0; m < it->count; m++)
+        rc_bitset_set(&s->taken, rc_unit_member(u, it, m));
+}
+
+/* confirm_at below 100: a left unit's best offer is matched when it is at
+ * confirm_at or above, strictly above the unit's other offers, and no other
+ * left unit's best offer at confirm_at names the same right unit. Offers
+ * are grouped by left unit, in the order collected. */
+static int confirm_offers(rc_engine *s, visit_ctx *c, const offers *ol, uint8_t *used_l,
+                          uint8_t *used_r) {
+    int at = c->r->confirm_at;
+    uint8_t *claims = rc_big_calloc(c->R->n + 1, 1);
+    size_t *top = malloc((ol->n + 1) * sizeof *top);
+    if (!claims || !top) {
+        rc_big_free(claims);
+        free(top);
+        return -1;
+    }
+    size_t ntop = 0;
+    for (size_t a = 0; a < ol->n;) {
+        size_t b = a, best_at = a, nbest = 0;
+        for (; b < ol->n && ol->o[b].l == ol->o[a].l; b++) {
+            if (ol->o[b].d.confidence > ol->o[best_at].d.confidence) best_at = b, nbest = 0;
+            nbest += ol->o[b].d.confidence == ol->o[best_at].d.confidence;
+        }
+        if (nbest == 1 && ol->o[best_at].d.confidence >= at) {
+            top[ntop++] = best_at;
+            if (claims[ol->o[best_at].r] < 2) claims[ol->o[best_at].r]++;
+        }
+        a = b;
+    }
+    for (size_t k = 0; k < ntop; k++) {
+        const offer *o = &ol->o[top[k]];
+        if (claims[o->r] != 1) continue;
+        rc_pair p = {.L = c->L,
+                     .l = o->l,
+                     .r = o->r,
+                     .ref_how = (uint8_t)o->v.ref_how,
+                     .score = (int16_t)(10 * o->d.confidence),
+                     .days = o->d.days,
+                     .confidence = (uint8_t)(o->d.confidence ? o->d.confidence : 1),
+                     .failed = (uint8_t)o->d.failed,
+                     .difference = o->d.difference};
+        add_pair(s, &p);
+        used_l[o->l] = used_r[o->r] = 1;
+        take_unit(s, c->L, &c->L->u[o->l]);
+        take_unit(s, c->R, &c->R->u[o->r]);
+    }
+    rc_big_free(claims);
+    free(top);
+    return s->oom ? -1 : 0;
+}
+
+static int cmp_int64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* One suggestion for offer o: its transactions, evidence and sort keys. */
+static int add_suggestion(rc_engine *s, const visit_ctx *c, const offer *o, uint32_t rank) {
+    if (s->nsug == s->cap_sug) {
+        size_t cap = s->cap_sug ? 2 * s->cap_sug : 64;
+        rc_suggestion *g = realloc(s->sug, cap * sizeof *g);
+        if (!g) return -1;
+        s->sug = g;
+        s->cap_sug = cap;
+    }
+    const rc_unit *l = &c->L->u[o->l], *r = &c->R->u[o->r];
+    rc_suggestion *g = &s->sug[s->nsug];
+    *g = (rc_suggestion){.rule = c->r,
+                         .nleft = l->count,
+                         .nright = r->count,
+                         .confidence = o->d.confidence,
+                         .rank = rank,
+                         .sort_source = rc_unit_source(c->L, l)};
+    g->tx = malloc(((size_t)l->count + r->count) * sizeof *g->tx);
+    g->evidence = malloc(320);
+    g->sort_id = strdup(rc_unit_name(c->L, l));
+    if (!g->tx || !g->evidence || !g->sort_id) {
+        free(g->tx);
+        free(g->evidence);
+        free(g->sort_id);
+        return -1;
+    }
+    for (uint32_t m = 0; m < l->count; m++)
+        g->tx[m] = rc_unit_member(c->L, l, m);
+    for (uint32_t m = 0; m < r->count; m++)
+        g->tx[l->count + m] = rc_unit_member(c->R, r, m);
+    qsort(g->tx, l->count, sizeof *g->tx, cmp_int64);
+    qsort(g->tx + l->count, r->count, sizeof *g->tx, cmp_int64);
+    rc_doubt_evidence(&o->d, &o->v, o->reason, l, r, g->evidence, 320);
+    s->nsug++;
+    return 0;
+}
+
+/* The suggestions of left unit li: its offers at suggest_at or above whose
+ * right unit is still free, best first (ties in the order collected), at
+ * most MAX_SUGGESTIONS. */
+static int suggest_unit(rc_engine *s, const visit_ctx *c, const offers *ol, size_t li,
+                        const uint8_t *used_r) {
+    if (c->r->suggest_at < 0) return 0;
+    size_t a = 0;
+    while (a < ol->n && ol->o[a].l != li)
+        a++;
+    size_t b = a;
+    while (b < ol->n && ol->o[b].l == li)
+        b++;
+    uint32_t rank = 0;
+    for (int conf = 100; conf >= c->r->suggest_at && rank < MAX_SUGGESTIONS; conf--)
+        for (size_t k = a; k < b && rank < MAX_SUGGESTIONS; k++) {
+            const offer *o = &ol->o[k];
+            if (o->d.confidence == conf && !used_r[o->r] && add_suggestion(s, c, o, rank++))
+                return -1;
+        }
+    return 0;
+}
+
+/* Exceptions (and, when the rule asks, confirmations and suggestions) for
+ * the left units left over after the last round. Confirming needs every
+ * unit's offers first (a right unit must be no other unit's best); without
+ * it, each unit's offers are made, suggested and forgotten in one go. */
+static int rule_exceptions(rc_engine *s, visit_ctx *c, const rc_index *ix, uint8_t *used_l,
+                           uint8_t *used_r) {
+    const rc_rule *r = c->r;
+    offers ol = {0};
+    int rc = 0, confirming = r->confirm_at < 100;
+    if (confirming) {
+        for (size_t i = 0; !rc && i < c->L->n; i++) {
+            if (used_l[i]) continue;
+            const char *reason = list_candidates(c, ix, i);
+            if (reason && collect_offers(c, reason, &ol)) rc = -1;
+        }
+        if (!rc) rc = confirm_offers(s, c, &ol, used_l, used_r);
+    }
+    for (size_t i = 0; !rc && i < c->L->n; i++) {
+        if (used_l[i]) continue;
+        const char *reason = list_candidates(c, ix, i);
+        if (!reason) continue;
+        add_exception(s, r, c->L, c->l, reason, c);
+        if (r->suggest_at < 0) continue;
+        if (!confirming) {
+            ol.n = 0;
+            if (collect_offers(c, reason, &ol)) rc = -1;
+        }
+        if (!rc && suggest_unit(s, c, &ol, i, used_r)) rc = -1;
+    }
+    free(ol.o);
+    if (rc) s->oom = 1;
+    return rc;
 }
 
 static int run_rule(rc_engine *s, size_t ri) {
@@ -1070,7 +1280,7 @@ static int run_rule(rc_engine *s, size_t ri) {
         for (size_t i = 0; i < L->n; i++)
             if (L->u[i].overflow)
                 used_l[i] = 0, bl[i].count = 0; /* no candidates: maybe a near miss */
-        rule_exceptions(s, &c, &ix, used_l);
+        rule_exceptions(s, &c, &ix, used_l, used_r);
         s->judged += c.judged;
         index_free(&ix);
         /* Loading and grouping every item costs half a second on a million
@@ -1109,6 +1319,16 @@ static int cmp_exc(const void *a, const void *b) {
              : (x->transaction_id > y->transaction_id) - (x->transaction_id < y->transaction_id);
 }
 
+/* Suggestions in the order they are written: by rule, the left unit's
+ * source and name, then best first. */
+static int cmp_sug(const void *a, const void *b) {
+    const rc_suggestion *x = a, *y = b;
+    int c = strcmp(x->rule->name, y->rule->name);
+    if (!c) c = strcmp(x->sort_source, y->sort_source);
+    if (!c) c = strcmp(x->sort_id, y->sort_id);
+    return c ? c : (x->rank > y->rank) - (x->rank < y->rank);
+}
+
 void rc_engine_init(rc_engine *e, const recon_rules *rules) {
     memset(e, 0, sizeof *e);
     e->rules = rules;
@@ -1133,12 +1353,21 @@ static void drop_taken_rows(rc_engine *s) {
     s->rows.n = keep;
 }
 
+static void suggestion_free(rc_suggestion *g) {
+    free(g->tx);
+    free(g->evidence);
+    free(g->sort_id);
+}
+
 static void clear_exceptions(rc_engine *s) {
     for (size_t i = 0; i < s->nexc; i++) {
         free(s->exc[i].candidates);
         free(s->exc[i].sort_id);
     }
     s->nexc = 0;
+    for (size_t i = 0; i < s->nsug; i++)
+        suggestion_free(&s->sug[i]);
+    s->nsug = 0;
 }
 
 /* Only the last pass's exceptions stand: a pass that made pairs is
@@ -1158,6 +1387,14 @@ void rc_engine_evidence(const rc_engine *e, size_t ri, const rc_pair *p, char *b
     const rc_units *L = &e->sides[3 * ri], *R = L + 1, *G = L + 2;
     rc_verdict v = {RC_FAIL_NONE, p->score, p->difference, p->days, p->ref_how};
     rc_match_evidence(&e->rules->rule[ri], &L->u[p->l], &R->u[p->r], &v, buf, size);
+    if (p->confidence) {
+        /* Confirmed at the rule's confirm_at: how sure, and what it missed. */
+        static const char *const fail[] = {"", "currency", "reference", "amount", "date"};
+        size_t n = strlen(buf);
+        snprintf(buf + n - 1, size - n + 1, ",\"confidence\":%u%s%s%s}", p->confidence,
+                 p->failed ? ",\"failed\":\"" : "", p->failed ? fail[p->failed % 5] : "",
+                 p->failed ? "\"" : "");
+    }
     if (p->attached) {
         const rc_unit *g = &G->u[p->g];
         size_t n = strlen(buf);
@@ -1170,6 +1407,43 @@ void rc_engine_rule_done(rc_engine *e, size_t ri) {
     for (size_t k = 3 * ri; k < 3 * ri + 3; k++)
         rc_units_free(&e->sides[k]);
     e->npairs = 0;
+}
+
+/* Two rules may offer the same pair (the same transactions on each side):
+ * a person reviews it once, as the more confident offer (on a tie, the
+ * earlier rule's). Sorting by the transactions brings repeats together. */
+static int cmp_sug_pair(const void *a, const void *b) {
+    const rc_suggestion *x = *(const rc_suggestion *const *)a,
+                        *y = *(const rc_suggestion *const *)b;
+    if (x->nleft != y->nleft) return x->nleft < y->nleft ? -1 : 1;
+    if (x->nright != y->nright) return x->nright < y->nright ? -1 : 1;
+    for (uint32_t k = 0; k < x->nleft + x->nright; k++)
+        if (x->tx[k] != y->tx[k]) return x->tx[k] < y->tx[k] ? -1 : 1;
+    if (x->confidence != y->confidence) return x->confidence > y->confidence ? -1 : 1;
+    return (x->rule > y->rule) - (x->rule < y->rule); /* rules are in priority order */
+}
+
+static void drop_repeated_suggestions(rc_engine *e) {
+    if (e->nsug < 2) return;
+    rc_suggestion **by = malloc(e->nsug * sizeof *by);
+    if (!by) return; /* out of memory: a repeat is offered twice, nothing worse */
+    for (size_t i = 0; i < e->nsug; i++)
+        by[i] = &e->sug[i];
+    qsort(by, e->nsug, sizeof *by, cmp_sug_pair);
+    for (size_t i = 1; i < e->nsug; i++) {
+        const rc_suggestion *x = by[i - 1], *y = by[i];
+        if (x->nleft == y->nleft && x->nright == y->nright &&
+            !memcmp(x->tx, y->tx, (x->nleft + x->nright) * sizeof *x->tx)) {
+            suggestion_free(by[i]);
+            by[i]->tx = NULL;  /* marked: dropped below */
+            by[i] = by[i - 1]; /* repeats compare with the kept one */
+        }
+    }
+    free(by);
+    size_t keep = 0;
+    for (size_t i = 0; i < e->nsug; i++)
+        if (e->sug[i].tx) e->sug[keep++] = e->sug[i];
+    e->nsug = keep;
 }
 
 /* An exception whose transaction a later rule of the pass matched is no
@@ -1186,6 +1460,32 @@ void rc_engine_finish(rc_engine *e) {
     }
     e->nexc = keep;
     if (e->nexc) qsort(e->exc, e->nexc, sizeof *e->exc, cmp_exc);
+    /* Likewise a suggestion any of whose transactions got matched. */
+    keep = 0;
+    for (size_t i = 0; i < e->nsug; i++) {
+        rc_suggestion *g = &e->sug[i];
+        int gone = 0;
+        for (uint32_t k = 0; !gone && k < g->nleft + g->nright; k++)
+            gone = rc_bitset_has(&e->taken, g->tx[k]);
+        if (gone)
+            suggestion_free(g);
+        else
+            e->sug[keep++] = *g;
+    }
+    e->nsug = keep;
+    drop_repeated_suggestions(e);
+    if (e->nsug) qsort(e->sug, e->nsug, sizeof *e->sug, cmp_sug);
+}
+
+char *rc_suggestion_key(const rc_suggestion *g) {
+    size_t n = g->nleft + g->nright, size = 8 + 21 * n;
+    char *out = malloc(size);
+    if (!out) return NULL;
+    size_t at = (size_t)snprintf(out, size, "L:");
+    for (uint32_t k = 0; k < n; k++)
+        at += (size_t)snprintf(out + at, size - at, "%s%lld",
+                               k == g->nleft ? "|R:" : (k ? "," : ""), (long long)g->tx[k]);
+    return out;
 }
 
 void rc_engine_free(rc_engine *e) {
@@ -1197,5 +1497,6 @@ void rc_engine_free(rc_engine *e) {
     rc_big_free(e->pairs);
     clear_exceptions(e);
     free(e->exc);
+    free(e->sug);
     rc_bitset_free(&e->taken);
 }

@@ -198,8 +198,24 @@ typedef struct {
     uint8_t attached;
     int16_t score;
     int32_t days;
+    uint8_t confidence; /* 0: a pair of the rounds (100); else confirmed at confirm_at */
+    uint8_t failed;     /* rc_fail_at: the criterion a pair confirmed by confidence missed */
     int64_t difference;
 } rc_pair;
+
+/* A suggestion: a candidate pair a rule did not confirm (a tie, a near
+ * miss) but rates at suggest_at or above, for a person to accept or
+ * reject. */
+typedef struct {
+    const rc_rule *rule;
+    int64_t *tx;            /* malloc'd: the left unit's transactions, then the right's */
+    uint32_t nleft, nright; /* sorted within each side */
+    int confidence;
+    char *evidence;          /* JSON, malloc'd */
+    const char *sort_source; /* the left unit's: lives as long as the run's rows */
+    char *sort_id;           /* malloc'd */
+    uint32_t rank;           /* its place among its left unit's suggestions */
+} rc_suggestion;
 
 /* An exception: one row per transaction of the left unit. */
 typedef struct {
@@ -226,6 +242,8 @@ typedef struct {
     size_t npairs, cap_pairs;
     rc_exception *exc; /* the current pass's; after rc_engine_finish, those that stand */
     size_t nexc, cap_exc;
+    rc_suggestion *sug; /* likewise */
+    size_t nsug, cap_sug;
     /* Pairs judged so far: the work a run grows with. Tests hold it in
      * proportion to the candidates, whatever the data's shape. */
     uint64_t judged;
@@ -251,6 +269,9 @@ void rc_engine_rule_done(rc_engine *e, size_t ri);
  * no later rule matched, sorted by rule, source, name, reason and
  * transaction. */
 void rc_engine_finish(rc_engine *e);
+/* A suggestion's key: "L:1,2|R:7" (its transactions, sorted per side).
+ * A run that offers the same pair again keeps its row. malloc'd. */
+char *rc_suggestion_key(const rc_suggestion *s);
 void rc_engine_free(rc_engine *e);
 
 #endif

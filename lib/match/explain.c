@@ -51,7 +51,9 @@ static json_t *tx_json(recon_db *db, int64_t id, char status[16]) {
 static json_t *match_json(recon_db *db, int64_t id) {
     sqlite3_stmt *st;
     if (rc_prepare(db,
-                   "SELECT m.id, m.rule, m.origin, m.score, m.evidence, m.created_at,"
+                   "SELECT m.id, m.rule, CASE WHEN EXISTS (SELECT 1 FROM suggestions x"
+                   " WHERE x.match_id = m.id) THEN 'reviewed' ELSE m.origin END,"
+                   " m.score, m.evidence, m.created_at,"
                    " m.created_by, m.note, v.kind, v.difference_minor, v.currency"
                    " FROM matches m JOIN match_items mi ON mi.match_id = m.id"
                    " LEFT JOIN match_variances v ON v.match_id = m.id"
@@ -167,30 +169,6 @@ static json_t *undone_json(recon_db *db, int64_t id) {
     return a;
 }
 
-/* The items of each undone match of the transaction explained: the
- * engine's vetoes (rc_match_vetoed), to mark the candidates it will never
- * pair with it again. */
-static int load_undone(recon_db *db, int64_t id, rc_vetoes *out) {
-    sqlite3_stmt *st;
-    int rc = rc_prepare(db,
-                        "SELECT mi.transaction_id, mi.match_id FROM match_items mi"
-                        " WHERE mi.match_id IN (SELECT m.id FROM matches m JOIN match_items x"
-                        "   ON x.match_id = m.id WHERE x.transaction_id = ?1"
-                        "   AND m.undone_at IS NOT NULL)",
-                        &st);
-    if (rc) return rc;
-    sqlite3_bind_int64(st, 1, id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (rc_vetoes_add(out, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1))) {
-            sqlite3_finalize(st);
-            return rc_fail(db, RECON_ENOMEM, "explain: out of memory");
-        }
-    }
-    sqlite3_finalize(st);
-    rc_vetoes_sort(out);
-    return RECON_OK;
-}
-
 /* The unit of side u holding transaction id (its group on an aggregated
  * side), or NULL. */
 static const rc_unit *unit_of(const rc_units *u, int64_t id) {
@@ -265,13 +243,62 @@ static json_t *rule_json(const rc_rule *r, int on_left, const rc_units *mine, co
                      "items", (int)me->count, "compared", unit_value(me), "candidates", cands);
 }
 
+/* The open suggestions naming the transaction, best first: id, rule,
+ * confidence, evidence and the items of the other side. */
+static json_t *suggestions_json(recon_db *db, int64_t id) {
+    json_t *a = json_array();
+    sqlite3_stmt *st, *items;
+    if (rc_prepare(db,
+                   "SELECT g.id, g.rule, g.confidence, g.evidence FROM suggestions g"
+                   " JOIN suggestion_items x ON x.suggestion_id = g.id"
+                   " WHERE x.transaction_id = ?1 AND g.status = 'open'"
+                   " ORDER BY g.confidence DESC, g.id",
+                   &st))
+        return a;
+    if (rc_prepare(db,
+                   "SELECT s.name, t.external_id, t.amount_minor, t.currency, t.id"
+                   " FROM suggestion_items si JOIN transactions t ON t.id = si.transaction_id"
+                   " JOIN sources s ON s.id = t.source_id WHERE si.suggestion_id = ?1"
+                   " AND si.side <> (SELECT side FROM suggestion_items WHERE suggestion_id = ?1"
+                   "  AND transaction_id = ?2) ORDER BY s.name, t.external_id",
+                   &items)) {
+        sqlite3_finalize(st);
+        return a;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_error_t e;
+        json_t *ev = json_loads((const char *)sqlite3_column_text(st, 3), 0, &e);
+        json_t *with = json_array();
+        sqlite3_reset(items);
+        sqlite3_bind_int64(items, 1, sqlite3_column_int64(st, 0));
+        sqlite3_bind_int64(items, 2, id);
+        while (sqlite3_step(items) == SQLITE_ROW)
+            json_array_append_new(with,
+                                  json_pack("{s:s, s:s, s:I, s:s, s:I}", "source",
+                                            sqlite3_column_text(items, 0), "external_id",
+                                            sqlite3_column_text(items, 1), "amount_minor",
+                                            (json_int_t)sqlite3_column_int64(items, 2), "currency",
+                                            sqlite3_column_text(items, 3), "transaction_id",
+                                            (json_int_t)sqlite3_column_int64(items, 4)));
+        json_array_append_new(a, json_pack("{s:I, s:s, s:i, s:o, s:o}", "id",
+                                           (json_int_t)sqlite3_column_int64(st, 0), "rule",
+                                           sqlite3_column_text(st, 1), "confidence",
+                                           sqlite3_column_int(st, 2), "evidence",
+                                           ev ? ev : json_null(), "with", with));
+    }
+    sqlite3_finalize(items);
+    sqlite3_finalize(st);
+    return a;
+}
+
 /* Judges the transaction again under every rule that could take it. */
 static int rules_json(recon_db *db, int64_t id, const recon_rules *rules, json_t *out) {
     rc_bitset taken;
     rc_rows rows;
     rc_vetoes undone = {NULL, 0, 0};
     memset(&rows, 0, sizeof rows);
-    int rc = load_undone(db, id, &undone);
+    int rc = rc_match_vetoes(db, id, &undone);
     if (rc) return rc;
     rc = rc_match_taken(db, &taken);
     if (!rc) rc = rc_rows_load(db, rules, &taken, &rows);
@@ -315,6 +342,7 @@ int recon_explain(recon_db *db, int64_t transaction_id, const recon_rules *rules
     json_t *m = match_json(db, transaction_id);
     json_object_set_new(doc, "match", m ? m : json_null());
     json_object_set_new(doc, "exceptions", exceptions_json(db, transaction_id));
+    json_object_set_new(doc, "suggestions", suggestions_json(db, transaction_id));
     json_object_set_new(doc, "undone", undone_json(db, transaction_id));
     json_t *per_rule = json_array();
     int rc = RECON_OK;

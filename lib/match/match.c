@@ -540,13 +540,26 @@ static int finish_run(recon_db *db, int64_t run_id, const recon_match_result *r)
     return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(db, "finishing the match run");
 }
 
-static int load_vetoes(recon_db *db, rc_vetoes *v) {
+/* The pairs a person took apart (undone matches) or turned down (rejected
+ * suggestions, as negative ids): never made or offered again. With tx, only
+ * those involving it (explain). */
+int rc_match_vetoes(recon_db *db, int64_t tx, rc_vetoes *v) {
     sqlite3_stmt *st;
-    int rc = rc_prepare(db,
-                        "SELECT mi.transaction_id, mi.match_id FROM match_items mi JOIN matches m"
-                        " ON m.id = mi.match_id WHERE m.undone_at IS NOT NULL",
-                        &st);
+    int rc = rc_prepare(
+        db,
+        tx ? "SELECT mi.transaction_id, mi.match_id FROM match_items mi"
+             " WHERE mi.match_id IN (SELECT m.id FROM matches m JOIN match_items x"
+             "   ON x.match_id = m.id WHERE x.transaction_id = ?1 AND m.undone_at IS NOT NULL)"
+             " UNION ALL SELECT si.transaction_id, -si.suggestion_id FROM suggestion_items si"
+             " WHERE si.suggestion_id IN (SELECT s.id FROM suggestions s JOIN suggestion_items x"
+             "   ON x.suggestion_id = s.id WHERE x.transaction_id = ?1 AND s.status = 'rejected')"
+           : "SELECT mi.transaction_id, mi.match_id FROM match_items mi JOIN matches m"
+             " ON m.id = mi.match_id WHERE m.undone_at IS NOT NULL"
+             " UNION ALL SELECT si.transaction_id, -si.suggestion_id FROM suggestion_items si"
+             " JOIN suggestions s ON s.id = si.suggestion_id WHERE s.status = 'rejected'",
+        &st);
     if (rc) return rc;
+    if (tx) sqlite3_bind_int64(st, 1, tx);
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         if (rc_vetoes_add(v, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1))) {
@@ -627,7 +640,7 @@ int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_resu
      * it just inserted. */
     rc = rc_begin_trusted(db);
     if (!rc) rc = rc_match_taken(db, &s.taken);
-    if (!rc) rc = load_vetoes(db, &s.veto);
+    if (!rc) rc = rc_match_vetoes(db, 0, &s.veto);
     if (!rc) rc = rc_rows_load(db, rules, &s.taken, &s.rows);
     if (!rc && rc_engine_start(&s)) rc = rc_fail(db, RECON_ENOMEM, "matching: out of memory");
     uint64_t step = 0;
@@ -648,6 +661,7 @@ int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_resu
     }
     if (!rc) rc_engine_finish(&s);
     if (!rc) rc = write_exceptions(db, &s, run_id, now, out);
+    if (!rc) rc = rc_suggestions_write(db, &s, run_id, now, out);
     if (!rc) rc = finish_run(db, run_id, out);
     if (!rc) rc = count_after(db, &s.taken, out);
     if (!rc) rc = step_done(db, o, &step, out);

@@ -14,4 +14,19 @@ int rc_match_taken(recon_db *db, rc_bitset *b);
 /* Loads the rows the rules can use (their text fields only). */
 int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken, rc_rows *out);
 
+/* The vetoes: items of undone matches (by match id) and of rejected
+ * suggestions (by minus the suggestion's id); with tx, only those
+ * involving that transaction. Sorted. */
+int rc_match_vetoes(recon_db *db, int64_t tx, rc_vetoes *v);
+
+/* Stores a run's suggestions (review.c): those found again keep their row
+ * (confidence and evidence brought up to date), new ones are opened, open
+ * ones not found again are closed by the run. Counts into out. */
+int rc_suggestions_write(recon_db *db, const rc_engine *e, int64_t run_id, const char *now,
+                         recon_match_result *out);
+
+/* Closes the open suggestions naming transaction tx (a person matched or
+ * ignored it). */
+int rc_suggestions_close_for(recon_db *db, int64_t tx, const char *now);
+
 #endif

@@ -82,7 +82,9 @@ static int close_exceptions(recon_db *db, int64_t tx, const char *now) {
     sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
     int step = sqlite3_step(st);
     sqlite3_finalize(st);
-    return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(db, "closing exceptions");
+    /* Its open suggestions too: a person decided otherwise. */
+    return step == SQLITE_DONE ? rc_suggestions_close_for(db, tx, now)
+                               : rc_fail_sql(db, "closing exceptions");
 }
 
 /* Checks the ids of one side: each exists once and is free; sums them. */

@@ -286,6 +286,12 @@ static int on_key(struct parse_ctx *c, const char *name, const char *v) {
     }
     if (!strcmp(name, "difference_as"))
         return pick(c, name, v, variances, 4, &i) ? (r->difference_as = (rc_variance)i, 1) : 0;
+    if (!strcmp(name, "confirm_at") || !strcmp(name, "suggest_at")) {
+        if (parse_int(v, 1, 100, &n))
+            return bad(c, name, "'%s' is not a confidence from 1 to 100", v);
+        *(name[0] == 'c' ? &r->confirm_at : &r->suggest_at) = (int)n;
+        return 1;
+    }
     if (!strcmp(name, "amount_left"))
         return pick(c, name, v, vals, 3, &i) ? (r->value_left = (rc_valfield)i, 1) : 0;
     if (!strcmp(name, "amount_right"))
@@ -336,6 +342,8 @@ static rc_rule *new_rule(struct parse_ctx *c, const char *name) {
     r->ref_left = r->ref_right = RC_TF_REFERENCE;
     r->group_by = RC_TF_GROUP_ID;
     r->date_right = r->date_left = RC_DATE_OCCURRED;
+    r->confirm_at = 100;
+    r->suggest_at = -1;
     rs->n++;
     return r;
 }
@@ -383,6 +391,8 @@ static const char *validate_rule(const rc_rule *r, char *buf, size_t size) {
     else if (r->difference_as && r->any_currency)
         problem = "difference_as needs currency = equal: a difference between two currencies "
                   "is not an amount";
+    else if (r->suggest_at > r->confirm_at)
+        problem = "suggest_at is above confirm_at: a candidate that high is matched, not suggested";
     else if (r->skip_groups_with && r->card == RC_CARD_ONE_TO_ONE)
         problem = "skip_groups_with is for one_to_many and many_to_one rules";
     else if (r->attach_group && r->card != RC_CARD_ONE_TO_ONE)

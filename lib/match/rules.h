@@ -47,6 +47,11 @@ typedef struct {
     int tol_bps;               /* ... or <= tol_bps basis points of the left amount */
     rc_variance difference_as; /* a difference within tolerance is this variance; fee:
                                   only a left short of the right (difference < 0) */
+    int confirm_at; /* confidence (0..100) from which a candidate is matched when it is the
+                       only one that high on both sides; 100 (the default): only pairs that
+                       meet every criterion with no rival, the engine's rounds */
+    int suggest_at; /* confidence from which a candidate not confirmed is offered as a
+                       suggestion; -1 (the default): none */
     int any_currency;
     rc_refmode ref;
     rc_textfield ref_left, ref_right; /* for an aggregated side: its group key */

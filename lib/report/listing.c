@@ -1,5 +1,6 @@
-/* listing: typed reading of matches (with their items) and exceptions
- * (with their candidates): recon_matches_each, recon_exceptions_each.
+/* listing: typed reading of matches (with their items), exceptions (with
+ * their candidates) and suggestions (with their items):
+ * recon_matches_each, recon_exceptions_each, recon_suggestions_each.
  *
  * The reporting views give the same facts as text and JSON; these give
  * them as C values, so a program never re-parses an amount. Each match or
@@ -184,7 +185,9 @@ static const row_kind ITEMS = {sizeof(recon_item), ITEM_STRING_COLS, M_NSTR,
 
 static int matches_sql(const recon_match_filter *f, rc_strbuf *sql) {
     static const char head[] =
-        "SELECT m.id, coalesce(m.run_id, 0), m.rule, m.origin,"
+        "SELECT m.id, coalesce(m.run_id, 0), m.rule,"
+        " CASE WHEN EXISTS (SELECT 1 FROM suggestions x WHERE x.match_id = m.id)"
+        " THEN 'reviewed' ELSE m.origin END,"
         " CASE WHEN m.undone_at IS NULL THEN 'active' ELSE 'undone' END, m.score, m.evidence,"
         " m.created_at, m.created_by, m.note, m.forced, m.undone_at, m.undone_by, m.undo_note,"
         " v.kind, coalesce(v.difference_minor, 0), v.currency"
@@ -403,6 +406,106 @@ int recon_exceptions_each(recon_db *db, const recon_exception_filter *filter,
     rows_free(&b);
     arena_free(&a);
     sqlite3_finalize(ct);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- suggestions ------------------------------------------------------------------------ */
+
+static int suggestions_sql(const recon_suggestion_filter *f, rc_strbuf *sql) {
+    static const char head[] =
+        "SELECT g.id, coalesce(g.run_id, 0), g.rule, g.confidence, g.status, g.evidence,"
+        " g.created_at, g.decided_at, g.decided_by, g.note, coalesce(g.match_id, 0),"
+        " g.closed_at FROM suggestions g WHERE 1";
+    int bad = rc_strbuf_set(sql, head, sizeof head - 1);
+#define ADD(cond, text) (bad = bad || ((cond) && rc_strbuf_put(sql, text, strlen(text))))
+    ADD(f->suggestion_id, " AND g.id = ?1");
+    ADD(f->transaction_id,
+        " AND g.id IN (SELECT suggestion_id FROM suggestion_items WHERE transaction_id = ?2)");
+    ADD(f->rule != NULL, " AND g.rule = ?3");
+    ADD(!f->status || strcmp(f->status, "any") != 0, " AND g.status = ?4");
+    ADD(f->min_confidence > 0, " AND g.confidence >= ?5");
+    ADD(1, " ORDER BY g.confidence DESC, g.id");
+#undef ADD
+    return bad;
+}
+
+static recon_suggestion suggestion_at(sqlite3_stmt *st) {
+#define TEXT(i) ((const char *)sqlite3_column_text(st, i))
+    return (recon_suggestion){.version = RECON_SUGGESTION_VERSION,
+                              .suggestion_id = sqlite3_column_int64(st, 0),
+                              .run_id = sqlite3_column_int64(st, 1),
+                              .rule = TEXT(2),
+                              .confidence = sqlite3_column_int(st, 3),
+                              .status = TEXT(4),
+                              .evidence = TEXT(5),
+                              .created_at = TEXT(6),
+                              .decided_at = TEXT(7),
+                              .decided_by = TEXT(8),
+                              .note = TEXT(9),
+                              .match_id = sqlite3_column_int64(st, 10),
+                              .closed_at = TEXT(11)};
+#undef TEXT
+}
+
+static const char *const SUGGESTION_STATUSES[] = {"open", "accepted", "rejected", "closed", "any"};
+
+int recon_suggestions_each(recon_db *db, const recon_suggestion_filter *filter,
+                           int (*cb)(const recon_suggestion *suggestion, void *payload),
+                           void *payload) {
+    rc_clear_error(db);
+    if (!db || !cb) return rc_fail(db, RECON_EMISUSE, "recon_suggestions_each: invalid argument");
+    recon_suggestion_filter f = RECON_SUGGESTION_FILTER_INIT;
+    if (filter) {
+        int rc = rc_check_version(db, filter->version, RECON_SUGGESTION_FILTER_VERSION,
+                                  "recon_suggestion_filter");
+        if (rc) return rc;
+        f = *filter;
+    }
+    int known = !f.status;
+    for (size_t i = 0; !known && i < sizeof SUGGESTION_STATUSES / sizeof *SUGGESTION_STATUSES; i++)
+        known = !strcmp(f.status, SUGGESTION_STATUSES[i]);
+    if (!known)
+        return rc_fail(db, RECON_EMISUSE,
+                       "recon_suggestions_each: status '%s' is not open, accepted, rejected,"
+                       " closed or any",
+                       f.status);
+    rc_strbuf sql = {0};
+    if (suggestions_sql(&f, &sql)) {
+        rc_strbuf_free(&sql);
+        return rc_fail(db, RECON_ENOMEM, "recon_suggestions_each: out of memory");
+    }
+    sqlite3_stmt *st = NULL, *it = NULL;
+    int rc = rc_prepare(db, sql.s, &st);
+    rc_strbuf_free(&sql);
+    if (!rc)
+        rc = rc_prepare(db,
+                        "SELECT si.side, " ITEM_COLS " FROM suggestion_items si"
+                        " JOIN transactions t ON t.id = si.transaction_id"
+                        " JOIN sources s ON s.id = t.source_id WHERE si.suggestion_id = ?1"
+                        " ORDER BY si.side, s.name, t.external_id",
+                        &it);
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, f.suggestion_id);
+        sqlite3_bind_int64(st, 2, f.transaction_id);
+        if (f.rule) sqlite3_bind_text(st, 3, f.rule, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, f.status ? f.status : "open", -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(st, 5, f.min_confidence);
+    }
+    arena a = {.per = ITEMS.nstr};
+    rows_buf b = {0};
+    int step = SQLITE_DONE;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        recon_suggestion g = suggestion_at(st);
+        rc = read_rows(db, it, g.suggestion_id, &ITEMS, &a, &b, &g.nitems);
+        g.items = (const recon_item *const *)b.ptrs;
+        int stop = rc ? 0 : cb(&g, payload);
+        if (stop) rc = rc_callback_stop(db, stop, "listing suggestions");
+    }
+    if (!rc && step != SQLITE_DONE) rc = rc_fail_sql(db, "listing suggestions");
+    rows_free(&b);
+    arena_free(&a);
+    sqlite3_finalize(it);
     sqlite3_finalize(st);
     return rc;
 }

@@ -104,7 +104,9 @@ CREATE VIEW v_exceptions AS
   LEFT JOIN currencies cu ON cu.code = t.currency;
 
 CREATE VIEW v_matches AS
-  SELECT m.id AS match_id, m.run_id, m.rule, m.origin,
+  SELECT m.id AS match_id, m.run_id, m.rule,
+    CASE WHEN EXISTS (SELECT 1 FROM suggestions x WHERE x.match_id = m.id) THEN 'reviewed'
+      ELSE m.origin END AS origin,
     CASE WHEN m.undone_at IS NULL THEN 'active' ELSE 'undone' END AS status,
     m.score, m.evidence, m.created_at, m.created_by, m.note, m.forced,
     m.undone_at, m.undone_by, m.undo_note,
@@ -326,3 +328,26 @@ CREATE VIEW v_payouts AS
   -- As of a day: the payouts paid by then (a payout known only from
   -- rejected rows has no day and is always listed).
   WHERE payout_day IS NULL OR payout_day <= as_of;
+
+-- The review queue: one row per suggestion, with its sides summed
+-- (docs/MATCHING.md, "Confidence and suggestions").
+CREATE VIEW v_suggestions AS
+  SELECT g.id AS suggestion_id, g.run_id, g.rule, g.status, g.confidence,
+    json_extract(g.evidence, '$.exception') AS reason, g.evidence, g.created_at,
+    g.decided_at, g.decided_by, g.note, g.match_id, g.closed_at, g.closed_by_run,
+    a.left_source, a.right_source, a.left_items, a.right_items, a.currency,
+    a.left_amount_minor, a.right_amount_minor, a.first_day, a.last_day
+  FROM suggestions g LEFT JOIN (
+    SELECT si.suggestion_id,
+      min(s.name) FILTER (WHERE si.side = 'left') AS left_source,
+      min(s.name) FILTER (WHERE si.side = 'right') AS right_source,
+      count(*) FILTER (WHERE si.side = 'left') AS left_items,
+      count(*) FILTER (WHERE si.side = 'right') AS right_items,
+      min(t.currency) AS currency,
+      @SUM_F(t.amount_minor, si.side = 'left') AS left_amount_minor,
+      @SUM_F(t.amount_minor, si.side = 'right') AS right_amount_minor,
+      min(date(t.occurred_at)) AS first_day, max(date(t.occurred_at)) AS last_day
+    FROM suggestion_items si
+    JOIN transactions t ON t.id = si.transaction_id
+    JOIN sources s ON s.id = t.source_id
+    GROUP BY si.suggestion_id) a ON a.suggestion_id = g.id;

@@ -1,0 +1,212 @@
+/* recon review: the suggestion queue (docs/MATCHING.md, "Confidence and
+ * suggestions"): list the open suggestions best first, accept one (it
+ * becomes a match) or reject one (never suggested again). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct {
+    int fmt;
+    int first; /* JSON: no row written yet */
+    uint64_t n;
+} review_out;
+
+/* The points one criterion cost, from the evidence (0 when absent). */
+static long long points(json_t *ev, const char *k) {
+    return (long long)json_integer_value(json_object_get(json_object_get(ev, "points"), k));
+}
+
+/* "amount 25 (difference 0.50), rivals 20 (1)": what the confidence lost. */
+static void print_doubt(const recon_suggestion *s, json_t *ev) {
+    static const char *const KEYS[] = {"reference", "amount", "date", "rivals"};
+    const char *cur = s->nitems ? s->items[0]->currency : "";
+    char amount[40];
+    int any = 0;
+    fputs("    points off:", stdout);
+    for (size_t k = 0; k < 4; k++) {
+        long long p = points(ev, KEYS[k]);
+        if (!p) continue;
+        printf("%s %s %lld", any++ ? "," : "", KEYS[k], p);
+        if (k == 0) {
+            text_args ta = {0};
+            printf(" (%s)", text_arg(&ta, json_string_value(json_object_get(ev, "reference"))));
+            text_args_free(&ta);
+        } else if (k == 1) {
+            money((int64_t)json_integer_value(json_object_get(ev, "difference")), cur, amount,
+                  sizeof amount);
+            printf(" (difference %s)", amount);
+        } else if (k == 2) {
+            printf(" (%lld days)", (long long)json_integer_value(json_object_get(ev, "days")));
+        } else {
+            printf(" (%lld)", (long long)json_integer_value(json_object_get(ev, "rivals")));
+        }
+    }
+    puts(any ? "" : " none");
+}
+
+static void print_text(const recon_suggestion *s) {
+    json_error_t err;
+    json_t *ev = json_loads(s->evidence, 0, &err);
+    text_args ta = {0};
+    printf("suggestion %lld: %d%% %s (%s)%s%s\n", (long long)s->suggestion_id, s->confidence,
+           text_arg(&ta, s->rule),
+           text_arg(&ta, json_string_value(json_object_get(ev, "exception"))),
+           strcmp(s->status, "open") ? ", " : "", strcmp(s->status, "open") ? s->status : "");
+    text_args_free(&ta);
+    for (size_t i = 0; i < s->nitems; i++) {
+        const recon_item *it = s->items[i];
+        char amount[40];
+        money(it->amount_minor, it->currency, amount, sizeof amount);
+        printf("    %-5s %s %s %s %s %s\n", it->side, text_arg(&ta, it->source),
+               text_arg(&ta, it->external_id), amount, text_arg(&ta, it->currency),
+               text_arg(&ta, it->day));
+        text_args_free(&ta);
+    }
+    print_doubt(s, ev);
+    json_decref(ev);
+}
+
+static void print_csv(const recon_suggestion *s) {
+    for (size_t i = 0; i < s->nitems; i++) {
+        const recon_item *it = s->items[i];
+        char id[24], conf[8], amount[24];
+        snprintf(id, sizeof id, "%lld", (long long)s->suggestion_id);
+        snprintf(conf, sizeof conf, "%d", s->confidence);
+        snprintf(amount, sizeof amount, "%lld", (long long)it->amount_minor);
+        const char *cells[] = {id,       conf,         s->rule,         s->status,
+                               it->side, it->source,   it->external_id, it->group_id,
+                               amount,   it->currency, it->day};
+        csv_row(stdout, cells, sizeof cells / sizeof *cells);
+    }
+}
+
+static json_t *as_json(const recon_suggestion *s) {
+    json_error_t err;
+    json_t *items = json_array();
+    for (size_t i = 0; items && i < s->nitems; i++) {
+        const recon_item *it = s->items[i];
+        json_array_append_new(
+            items,
+            json_pack("{s:s, s:I, s:o, s:o, s:o, s:I, s:s, s:s}", "side", it->side,
+                      "transaction_id", (json_int_t)it->transaction_id, "source",
+                      json_text(it->source), "external_id", json_text(it->external_id), "group_id",
+                      json_text(it->group_id), "amount_minor", (json_int_t)it->amount_minor,
+                      "currency", it->currency, "day", it->day));
+    }
+    json_t *ev = json_loads(s->evidence, 0, &err);
+    return json_pack("{s:I, s:i, s:o, s:s, s:o, s:o, s:o, s:o, s:I, s:o}", "suggestion_id",
+                     (json_int_t)s->suggestion_id, "confidence", s->confidence, "rule",
+                     json_text(s->rule), "status", s->status, "evidence", ev ? ev : json_null(),
+                     "decided_by", json_text(s->decided_by), "note", json_text(s->note),
+                     "decided_at", json_text(s->decided_at), "match_id", (json_int_t)s->match_id,
+                     "items", items ? items : json_null());
+}
+
+static int on_suggestion(const recon_suggestion *s, void *payload) {
+    review_out *o = payload;
+    o->n++;
+    if (o->fmt == FMT_TEXT) {
+        print_text(s);
+    } else if (o->fmt == FMT_CSV) {
+        print_csv(s);
+    } else {
+        if (json_row(stdout, as_json(s), o->first)) return WALK_STOPPED;
+        o->first = 0;
+    }
+    return 0;
+}
+
+static int review_list(const cli *c, int first) {
+    const char *fmtv = NULL, *rule = NULL, *minv = NULL, *tx = NULL;
+    int all = 0, fmt = FMT_TEXT;
+    for (int i = first; i < c->argc; i++) {
+        int r;
+        if (!strcmp(c->argv[i], "--all")) {
+            all = 1;
+            continue;
+        }
+        if ((r = opt_value(c, &i, "--format", &fmtv)) || (r = opt_value(c, &i, "--rule", &rule)) ||
+            (r = opt_value(c, &i, "--min-confidence", &minv)) ||
+            (r = opt_value(c, &i, "--transaction", &tx))) {
+            if (r < 0) return EXIT_USAGE;
+            continue;
+        }
+        return usage_error("review: unknown option '%s'", c->argv[i]);
+    }
+    if (fmtv && parse_format(fmtv, 1, &fmt))
+        return usage_error("review: --format is text, csv or json");
+    recon_suggestion_filter f = RECON_SUGGESTION_FILTER_INIT;
+    f.rule = rule;
+    f.status = all ? "any" : NULL;
+    if (minv) {
+        char *end;
+        long v = strtol(minv, &end, 10);
+        if (!*minv || *end || v < 0 || v > 100)
+            return usage_error("review: --min-confidence is 0 to 100");
+        f.min_confidence = (int)v;
+    }
+    if (tx && parse_id(tx, &f.transaction_id))
+        return usage_error("review: --transaction takes a transaction id");
+    recon_db *db = NULL;
+    int status = open_db(c, &db);
+    if (status != EXIT_OK) return status;
+    review_out o = {fmt, 1, 0};
+    if (fmt == FMT_CSV)
+        puts("suggestion_id,confidence,rule,status,side,source,external_id,group_id,"
+             "amount_minor,currency,day");
+    if (fmt == FMT_JSON) fputs("[", stdout);
+    int rc = recon_suggestions_each(db, &f, on_suggestion, &o);
+    if (fmt == FMT_JSON) fputs(o.first ? "]\n" : "\n]\n", stdout);
+    if (rc != RECON_OK) {
+        cli_error("%s", recon_errmsg(db));
+        status = EXIT_FAIL;
+    } else if (fmt == FMT_TEXT && !o.n) {
+        puts(all ? "no suggestions" : "no open suggestions");
+    }
+    recon_close(db);
+    return status;
+}
+
+/* review accept ID [--note T] / review reject ID --note T, with --actor. */
+static int review_decide(const cli *c, int accept) {
+    const char *note = NULL, *actor = NULL, *target = NULL;
+    const char *what = accept ? "review accept" : "review reject";
+    for (int i = 2; i < c->argc; i++) {
+        int r;
+        if ((r = opt_value(c, &i, "--note", &note)) || (r = opt_value(c, &i, "--actor", &actor))) {
+            if (r < 0) return EXIT_USAGE;
+        } else if (!target) {
+            target = c->argv[i];
+        } else {
+            return usage_error("%s: unexpected '%s'", what, c->argv[i]);
+        }
+    }
+    int64_t id;
+    if (!target || parse_id(target, &id)) return usage_error("%s: give a suggestion id", what);
+    if (!accept && (!note || !*note))
+        return usage_error("review reject: give --note TEXT (why it is not a match)");
+    recon_db *db = NULL;
+    int status = open_db(c, &db);
+    if (status != EXIT_OK) return status;
+    int64_t match_id = 0;
+    int rc = accept ? recon_suggestion_accept(db, id, note, actor, &match_id)
+                    : recon_suggestion_reject(db, id, note, actor);
+    if (rc != RECON_OK) {
+        cli_error("%s", recon_errmsg(db));
+        status = EXIT_FAIL;
+    } else if (accept) {
+        printf("suggestion %lld accepted: match %lld\n", (long long)id, (long long)match_id);
+    } else {
+        printf("suggestion %lld rejected: never suggested again\n", (long long)id);
+    }
+    recon_close(db);
+    return status;
+}
+
+int cmd_review(const cli *c) {
+    const char *sub = c->argc > 1 ? c->argv[1] : "";
+    if (!strcmp(sub, "accept")) return review_decide(c, 1);
+    if (!strcmp(sub, "reject")) return review_decide(c, 0);
+    return review_list(c, !strcmp(sub, "list") ? 2 : 1);
+}
