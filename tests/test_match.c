@@ -118,6 +118,29 @@ static int64_t tx(const char *ext) {
 
 /* ---- rules ---------------------------------------------------------------------------- */
 
+/* Every rules example in docs/MATCHING.md (```ini blocks) is a valid rules
+ * file: the documentation cannot drift from what the parser takes. */
+START_TEST(test_the_documented_rules_examples_parse) {
+    char *doc = tu_read_file("docs/MATCHING.md", NULL);
+    int blocks = 0;
+    for (char *at = strstr(doc, "```ini\n"); at; at = strstr(at, "```ini\n")) {
+        at += 7;
+        char *end = strstr(at, "```");
+        ck_assert_ptr_nonnull(end);
+        *end = 0;
+        recon_error err = RECON_ERROR_INIT;
+        recon_rules *r = NULL;
+        ck_assert_msg(recon_rules_parse(at, "MATCHING.md", &err, &r) == RECON_OK, "example %d: %s",
+                      blocks + 1, err.message);
+        recon_rules_free(r);
+        blocks++;
+        at = end + 1;
+    }
+    ck_assert_int_ge(blocks, 2);
+    free(doc);
+}
+END_TEST
+
 START_TEST(test_default_rules_load_in_priority_order) {
     recon_rules *r = NULL;
     recon_error err = RECON_ERROR_INIT;
@@ -196,6 +219,14 @@ START_TEST(test_invalid_rules_are_refused_naming_rule_and_key) {
         {"[rule a]\nleft = bank\nright = psp\nreference = equal\nconfirm_at = 60\n"
          "suggest_at = 70\n",
          "[rule a]", "suggest_at is above confirm_at"},
+        {"[rule a]\nleft = bank\nright = psp\nreference = equal\ncardinality = one_to_many\n"
+         "group_by_left = reference\n",
+         "[rule a]", "group_by_left is for many_to_one and many_to_many"},
+        {"[rule a]\nleft = bank\nright = psp\nreference = equal\ncardinality = many_to_one\n"
+         "group_by_right = reference\n",
+         "[rule a]", "group_by_right is for one_to_many and many_to_many"},
+        {"[rule a]\nleft = bank\nright = psp\nreference = equal\ncardinality = all\n",
+         "cardinality", "many_to_many"},
         /* inih would split it and read "tolerance_bps = 10000" as a key */
         {"[rule a]\nleft = bank\nright = psp\nreference = equal\n# "
          "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
@@ -889,6 +920,50 @@ START_TEST(test_many_to_one_is_the_mirror) {
     ck_assert_uint_eq(res.matches, 1);
     FATE_IS("a1", "split:b1,b2");
     FATE_IS("b3", "unmatched");
+}
+END_TEST
+
+/* many_to_many: the transfers of one customer against the invoices of the
+ * same customer, compared by their sums: three transfers pay two invoices.
+ * A customer whose sums differ is a near miss that holds every transfer;
+ * each side may group by its own field. */
+START_TEST(test_many_to_many_matches_sets_sharing_a_key) {
+    psp("i1,charge,2024-03-01,,75.00,0,,EUR,,CUST-1,\n"
+        "i2,charge,2024-03-01,,100.00,0,,EUR,,CUST-1,\n"
+        "i3,charge,2024-03-01,,50.00,0,,EUR,,CUST-2,\n"
+        "i4,charge,2024-03-01,,30.00,0,,EUR,,CUST-2,\n"
+        "i5,charge,2024-03-01,,40.00,0,,EUR,,CUST-3,\n");
+    bank("t1,2024-03-02,,transfer,100.00,EUR,CUST-1\n"
+         "t2,2024-03-03,,transfer,50.00,EUR,CUST-1\n"
+         "t3,2024-03-04,,transfer,25.00,EUR,CUST-1\n"
+         "t4,2024-03-04,,transfer,45.00,EUR,CUST-2\n"
+         "t5,2024-03-04,,transfer,25.00,EUR,CUST-2\n"
+         "t6,2024-03-04,,CUST-3,30.00,EUR,\n"
+         "t7,2024-03-05,,CUST-3,10.00,EUR,\n");
+    const char *mn = "[rule mn]\nleft = bank\nright = psp\ncardinality = many_to_many\n"
+                     "group_by = reference\nreference = normalized\ndate_window = 0..5\n";
+    recon_match_result res = run(mn);
+    ck_assert_uint_eq(res.matches, 1);
+    ck_assert_uint_eq(res.items_matched, 5);
+    FATE_IS("t1", "mn:i1,i2,t2,t3");
+    FATE_IS("i2", "mn:i1,t1,t2,t3");
+    TU_ASSERT_Q(sq, "3|2|0",
+                "SELECT json_extract(evidence, '$.left_items') || '|' ||"
+                " json_extract(evidence, '$.right_items') || '|' ||"
+                " json_extract(evidence, '$.difference') FROM matches");
+    /* CUST-2: 70.00 against 80.00, one exception row per transfer. */
+    TU_ASSERT_Q(sq, "t4,t5|near_miss_amount",
+                "SELECT group_concat(t.external_id) || '|' || min(e.reason) FROM"
+                " (SELECT * FROM exceptions ORDER BY id) e JOIN transactions t"
+                " ON t.id = e.transaction_id WHERE e.closed_at IS NULL");
+    /* The bank names the customer in its text: group_by_left says so. */
+    res = run("[rule mn]\nleft = bank\nright = psp\ncardinality = many_to_many\n"
+              "group_by = reference\ngroup_by_left = description\nreference = normalized\n"
+              "date_window = 0..5\n");
+    ck_assert_uint_eq(res.matches, 1);
+    FATE_IS("i5", "mn:t6,t7");
+    /* Run again: nothing new. */
+    ck_assert_uint_eq(run(mn).matches, 0);
 }
 END_TEST
 
@@ -1971,6 +2046,7 @@ static Suite *match_suite(void) {
     TCase *t = tcase_create("rules");
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, test_default_rules_load_in_priority_order);
+    tcase_add_test(t, test_the_documented_rules_examples_parse);
     tcase_add_test(t, test_invalid_rules_are_refused_naming_rule_and_key);
     tcase_add_test(t, test_keys_after_a_refused_rule_name_go_nowhere);
     tcase_add_test(t, test_rules_load_from_a_file_and_refuse_binary);
@@ -2003,6 +2079,7 @@ static Suite *match_suite(void) {
     tcase_add_test(t, test_one_to_many_sums_a_group_by_net);
     tcase_add_test(t, test_overflowed_group_shows_no_wrapped_amount);
     tcase_add_test(t, test_many_to_one_is_the_mirror);
+    tcase_add_test(t, test_many_to_many_matches_sets_sharing_a_key);
     tcase_add_test(t, test_many_to_one_exception_holds_every_member);
     tcase_add_test(t, test_attach_group_brings_the_payouts_items);
     tcase_add_test(t, test_items_of_a_payout_with_a_payout_row_are_not_matched_alone);

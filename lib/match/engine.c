@@ -222,7 +222,7 @@ unsigned rc_rules_text_fields(const recon_rules *rules) {
     unsigned f = 1u << RC_TF_EXTERNAL_ID | 1u << RC_TF_GROUP_ID; /* names, attach_group */
     for (size_t i = 0; i < rules->n; i++) {
         const rc_rule *r = &rules->rule[i];
-        f |= 1u << r->group_by;
+        f |= 1u << r->group_left | 1u << r->group_right;
         if (r->ref != RC_REF_NONE) f |= 1u << r->ref_left | 1u << r->ref_right;
     }
     return f;
@@ -291,8 +291,11 @@ static marker *find_markers(const rc_rows *rows, const unsigned char *in, unsign
 int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bitset *taken,
                   rc_units *u) {
     const rc_side *side = left ? &r->left : &r->right;
-    int grouped = left ? r->card == RC_CARD_MANY_TO_ONE : r->card == RC_CARD_ONE_TO_MANY;
-    rc_textfield tf = grouped ? r->group_by : left ? r->ref_left : r->ref_right;
+    int grouped = r->card == RC_CARD_MANY_TO_MANY ||
+                  (left ? r->card == RC_CARD_MANY_TO_ONE : r->card == RC_CARD_ONE_TO_MANY);
+    rc_textfield tf = grouped ? (left ? r->group_left : r->group_right)
+                      : left  ? r->ref_left
+                              : r->ref_right;
     rc_valfield vf = left ? r->value_left : r->value_right;
     rc_datefield df = left ? r->date_left : r->date_right;
     /* Which sources this side takes, decided once, not per row. */

@@ -25,9 +25,10 @@ const char *rc_textfield_name(rc_textfield f) {
 }
 
 const char *rc_cardinality_name(rc_cardinality c) {
-    return c == RC_CARD_ONE_TO_MANY   ? "one_to_many"
-           : c == RC_CARD_MANY_TO_ONE ? "many_to_one"
-                                      : "one_to_one";
+    return c == RC_CARD_ONE_TO_MANY    ? "one_to_many"
+           : c == RC_CARD_MANY_TO_ONE  ? "many_to_one"
+           : c == RC_CARD_MANY_TO_MANY ? "many_to_many"
+                                       : "one_to_one";
 }
 
 const char *rc_refmode_name(rc_refmode m) {
@@ -239,7 +240,7 @@ static int pick(struct parse_ctx *c, const char *name, const char *v, const char
 }
 
 static int on_key(struct parse_ctx *c, const char *name, const char *v) {
-    static const char *const cards[] = {"one_to_one", "one_to_many", "many_to_one"};
+    static const char *const cards[] = {"one_to_one", "one_to_many", "many_to_one", "many_to_many"};
     static const char *const refs[] = {"none", "equal", "normalized", "contains"};
     static const char *const vals[] = {"amount", "net", "fee"};
     static const char *const dates[] = {"occurred", "settled"};
@@ -263,7 +264,14 @@ static int on_key(struct parse_ctx *c, const char *name, const char *v) {
     if (!strcmp(name, "left_kinds")) return parse_kinds(c, name, v, &r->left.kinds);
     if (!strcmp(name, "right_kinds")) return parse_kinds(c, name, v, &r->right.kinds);
     if (!strcmp(name, "cardinality"))
-        return pick(c, name, v, cards, 3, &i) ? (r->card = (rc_cardinality)i, 1) : 0;
+        return pick(c, name, v, cards, 4, &i) ? (r->card = (rc_cardinality)i, 1) : 0;
+    if (!strcmp(name, "group_by_left"))
+        return pick(c, name, v, TEXT_FIELDS, RC_TF_COUNT, &i) ? (r->group_left = (rc_textfield)i, 1)
+                                                              : 0;
+    if (!strcmp(name, "group_by_right"))
+        return pick(c, name, v, TEXT_FIELDS, RC_TF_COUNT, &i)
+                   ? (r->group_right = (rc_textfield)i, 1)
+                   : 0;
     if (!strcmp(name, "group_by"))
         return pick(c, name, v, TEXT_FIELDS, RC_TF_COUNT, &i) ? (r->group_by = (rc_textfield)i, 1)
                                                               : 0;
@@ -341,6 +349,7 @@ static rc_rule *new_rule(struct parse_ctx *c, const char *name) {
     r->value_left = r->value_right = RC_VAL_AMOUNT;
     r->ref_left = r->ref_right = RC_TF_REFERENCE;
     r->group_by = RC_TF_GROUP_ID;
+    r->group_left = r->group_right = RC_TF_COUNT; /* unset: group_by */
     r->date_right = r->date_left = RC_DATE_OCCURRED;
     r->confirm_at = 100;
     r->suggest_at = -1;
@@ -393,6 +402,12 @@ static const char *validate_rule(const rc_rule *r, char *buf, size_t size) {
                   "is not an amount";
     else if (r->suggest_at > r->confirm_at)
         problem = "suggest_at is above confirm_at: a candidate that high is matched, not suggested";
+    else if (r->group_left != RC_TF_COUNT && r->card != RC_CARD_MANY_TO_ONE &&
+             r->card != RC_CARD_MANY_TO_MANY)
+        problem = "group_by_left is for many_to_one and many_to_many rules (a grouped left side)";
+    else if (r->group_right != RC_TF_COUNT && r->card != RC_CARD_ONE_TO_MANY &&
+             r->card != RC_CARD_MANY_TO_MANY)
+        problem = "group_by_right is for one_to_many and many_to_many rules (a grouped right side)";
     else if (r->skip_groups_with && r->card == RC_CARD_ONE_TO_ONE)
         problem = "skip_groups_with is for one_to_many and many_to_one rules";
     else if (r->attach_group && r->card != RC_CARD_ONE_TO_ONE)
@@ -443,6 +458,8 @@ int recon_rules_parse(const char *text, const char *origin, recon_error *err, re
         if (!r->left.kinds) r->left.kinds = (1u << RC_K_COUNT) - 1;
         if (!r->right.kinds) r->right.kinds = (1u << RC_K_COUNT) - 1;
         invalid = validate_rule(r, why, sizeof why);
+        if (r->group_left == RC_TF_COUNT) r->group_left = r->group_by;
+        if (r->group_right == RC_TF_COUNT) r->group_right = r->group_by;
     }
     if (rc == RECON_OK && !invalid && c.rules->n == 0) invalid = "no [rule NAME] sections";
     if (rc == RECON_OK && invalid)

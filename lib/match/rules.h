@@ -9,7 +9,12 @@
 
 #include "recon.h"
 
-typedef enum { RC_CARD_ONE_TO_ONE, RC_CARD_ONE_TO_MANY, RC_CARD_MANY_TO_ONE } rc_cardinality;
+typedef enum {
+    RC_CARD_ONE_TO_ONE,
+    RC_CARD_ONE_TO_MANY,
+    RC_CARD_MANY_TO_ONE,
+    RC_CARD_MANY_TO_MANY
+} rc_cardinality;
 typedef enum { RC_REF_NONE, RC_REF_EQUAL, RC_REF_NORMALIZED, RC_REF_CONTAINS } rc_refmode;
 typedef enum { RC_VAL_AMOUNT, RC_VAL_NET, RC_VAL_FEE } rc_valfield;
 typedef enum {
@@ -39,7 +44,9 @@ typedef struct {
     int order; /* position in its file: ties of priority keep file order */
     rc_side left, right;
     rc_cardinality card;
-    rc_textfield group_by; /* the key of the aggregated side (1:n right, n:1 left) */
+    rc_textfield group_by; /* the key of the aggregated side (1:n right, n:1 left, n:m both) */
+    rc_textfield group_left, group_right; /* each side's key (group_by_left, group_by_right);
+                                             resolved to group_by when not given */
     rc_valfield value_left, value_right;
     int opposite;              /* amounts compare as left = -right */
     int tolerant;              /* amount = tolerance (else equal) */
