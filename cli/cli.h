@@ -137,5 +137,6 @@ int cmd_report(const cli *c);
 int cmd_status(const cli *c);
 int cmd_settings(const cli *c);
 int cmd_review(const cli *c);
+int cmd_exception(const cli *c);
 
 #endif

@@ -32,6 +32,7 @@ static const char USAGE[] =
     "  ignore         leave a transaction out of matching (unignore takes it back)\n"
     "  explain        why a transaction is matched, or why not\n"
     "  review         the suggestions to accept or reject, best first\n"
+    "  exception      assign, comment on or resolve an exception\n"
     "  export         matches, exceptions or unmatched transactions as CSV or JSON\n"
     "  summary        transactions and amounts per source and currency\n"
     "  report         reconciliation reports: summary, unmatched, exceptions, payouts,\n"
@@ -116,12 +117,25 @@ static const struct {
                "                              [--transaction TX_ID] [--format text|csv|json]\n"
                "       recon --db FILE review accept ID [--note TEXT] [--actor NAME]\n"
                "       recon --db FILE review reject ID --note TEXT [--actor NAME]\n"
+               "       recon --db FILE review assign ID (--to NAME | --nobody) [--note TEXT]\n"
+               "       recon --db FILE review comment ID --note TEXT [--actor NAME]\n"
                "\n"
                "The suggestions of rules with suggest_at (docs/MATCHING.md): candidates a rule\n"
                "would not confirm, with a confidence from 0 to 100 and the points each criterion\n"
                "cost, best first (--all: decided and closed ones too). accept makes one a match\n"
                "(origin reviewed); reject turns it down for good: the pair is never suggested or\n"
                "matched again.\n"},
+    {"exception",
+     "usage: recon --db FILE exception assign ID (--to NAME | --nobody) [--note TEXT]\n"
+     "                                  [--actor NAME]\n"
+     "       recon --db FILE exception comment ID --note TEXT [--actor NAME]\n"
+     "       recon --db FILE exception resolve ID --reason REASON --note TEXT [--actor NAME]\n"
+     "\n"
+     "Works an exception (ids: recon report exceptions): assign it to a person, comment\n"
+     "on it, or resolve it with a reason: written_off, duplicate, matched_outside,\n"
+     "not_ours or other. Resolving ignores its transaction, so no run opens it again\n"
+     "(recon unignore takes it back). The owner and age show in report exceptions, the\n"
+     "HTML page and v_exceptions; every action is kept in work_log.\n"},
     {"ignore", "usage: recon --db FILE ignore TX --note TEXT [--actor NAME]\n"
                "       recon --db FILE unignore TX --note TEXT [--actor NAME]\n"},
     {"explain", "usage: recon --db FILE explain (--source S --id EXTERNAL_ID | TX) [--rules FILE]\n"
@@ -148,12 +162,14 @@ static const struct {
      "transaction's day, the payout day, or the day a failure was last seen. payouts\n"
      "checks each payout's chain (items, payout, bank credit) and names where it\n"
      "breaks. html writes one self-contained page (no scripts, no network).\n"},
-    {"status", "usage: recon --db FILE status [--max-unmatched-age DAYS] [--max-unmatched N]\n"
-               "                              [--max-open-exceptions N] [--max-open-failures N]\n"
-               "                              [--max-broken-payouts N] [--format text|json]\n"
-               "\n"
-               "Prints the figures a scheduler alerts on; exits 4 when any given threshold is\n"
-               "exceeded (each crossed one is named), 0 otherwise.\n"},
+    {"status",
+     "usage: recon --db FILE status [--max-unmatched-age DAYS] [--max-unmatched N]\n"
+     "                              [--max-open-exceptions N] [--max-open-failures N]\n"
+     "                              [--max-broken-payouts N] [--max-exception-age DAYS]\n"
+     "                              [--max-unassigned-exceptions N] [--format text|json]\n"
+     "\n"
+     "Prints the figures a scheduler alerts on; exits 4 when any given threshold is\n"
+     "exceeded (each crossed one is named), 0 otherwise.\n"},
     {"settings", "usage: recon --db FILE settings [list]\n"
                  "       recon --db FILE settings set KEY VALUE\n"
                  "       recon --db FILE settings unset KEY\n"
@@ -651,6 +667,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "ignore") || !strcmp(cmd, "unignore")) return cmd_ignore(&c);
     if (!strcmp(cmd, "explain")) return cmd_explain(&c);
     if (!strcmp(cmd, "review")) return cmd_review(&c);
+    if (!strcmp(cmd, "exception")) return cmd_exception(&c);
     if (!strcmp(cmd, "export")) return cmd_export(&c);
     if (!strcmp(cmd, "summary")) return cmd_summary(&c);
     if (!strcmp(cmd, "report")) return cmd_report(&c);

@@ -279,10 +279,11 @@ static json_t *status_json(const threshold *th, const long long *have, size_t n)
             return NULL;
         }
     }
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}", "unmatched", (json_int_t)have[1],
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I}", "unmatched", (json_int_t)have[1],
                      "oldest_unmatched_days", (json_int_t)have[0], "open_exceptions",
                      (json_int_t)have[2], "open_failures", (json_int_t)have[3], "payouts_broken",
-                     (json_int_t)have[4], "crossed", crossed);
+                     (json_int_t)have[4], "crossed", crossed, "oldest_exception_days",
+                     (json_int_t)have[5], "unassigned_exceptions", (json_int_t)have[6]);
 }
 
 int cmd_status(const cli *c) {
@@ -292,6 +293,8 @@ int cmd_status(const cli *c) {
         {"--max-open-exceptions", "open exceptions", -1},
         {"--max-open-failures", "open failures", -1},
         {"--max-broken-payouts", "broken payouts", -1},
+        {"--max-exception-age", "oldest open exception (days)", -1},
+        {"--max-unassigned-exceptions", "open exceptions assigned to nobody", -1},
     };
     enum { NTH = sizeof th / sizeof th[0] };
     int fmt = FMT_TEXT;
@@ -326,8 +329,9 @@ int cmd_status(const cli *c) {
         return EXIT_FAIL;
     }
     recon_close(db);
-    const long long have[NTH] = {s.oldest_unmatched_days, s.unmatched, s.open_exceptions,
-                                 s.open_failures, s.payouts_broken};
+    const long long have[NTH] = {s.oldest_unmatched_days, s.unmatched,      s.open_exceptions,
+                                 s.open_failures,         s.payouts_broken, s.oldest_exception_days,
+                                 s.unassigned_exceptions};
     if (fmt == FMT_JSON && json_line(stdout, status_json(th, have, NTH)) != 0) return EXIT_FAIL;
     if (fmt == FMT_TEXT)
         printf("unmatched %lld (oldest %lld days), open exceptions %lld, open failures %lld, "

@@ -1,6 +1,9 @@
 /* recon review: the suggestion queue (docs/MATCHING.md, "Confidence and
  * suggestions"): list the open suggestions best first, accept one (it
- * becomes a match) or reject one (never suggested again). */
+ * becomes a match) or reject one (never suggested again). recon exception
+ * and review assign/comment: the queue as shared work ("Working the
+ * queue"). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,9 +207,72 @@ static int review_decide(const cli *c, int accept) {
     return status;
 }
 
+/* exception|review assign ID --to NAME, comment ID --note TEXT, and
+ * exception resolve ID --reason R --note TEXT; each with --actor. */
+static int work_item(const cli *c, recon_work_kind kind, const char *verb) {
+    const char *note = NULL, *actor = NULL, *to = NULL, *reason = NULL, *target = NULL;
+    char what[48];
+    snprintf(what, sizeof what, "%s %s", c->argv[0], verb);
+    int assign = !strcmp(verb, "assign"), resolve = !strcmp(verb, "resolve");
+    for (int i = 2; i < c->argc; i++) {
+        int r = 0;
+        if ((r = opt_value(c, &i, "--note", &note)) || (r = opt_value(c, &i, "--actor", &actor)) ||
+            (assign && (r = opt_value(c, &i, "--to", &to))) ||
+            (resolve && (r = opt_value(c, &i, "--reason", &reason)))) {
+            if (r < 0) return EXIT_USAGE;
+        } else if (assign && !strcmp(c->argv[i], "--nobody")) {
+            to = "";
+        } else if (!target) {
+            target = c->argv[i];
+        } else {
+            return usage_error("%s: unexpected '%s'", what, c->argv[i]);
+        }
+    }
+    int64_t id;
+    if (!target || parse_id(target, &id)) return usage_error("%s: give an id", what);
+    if (assign && !to) return usage_error("%s: give --to NAME (or --nobody)", what);
+    if (!assign && (!note || !*note)) return usage_error("%s: give --note TEXT", what);
+    if (resolve && !reason)
+        return usage_error(
+            "%s: give --reason (written_off, duplicate, matched_outside, not_ours, other)", what);
+    recon_db *db = NULL;
+    int status = open_db(c, &db);
+    if (status != EXIT_OK) return status;
+    int rc = assign    ? recon_work_assign(db, kind, id, to, note, actor)
+             : resolve ? recon_exception_resolve(db, id, reason, note, actor)
+                       : recon_work_comment(db, kind, id, note, actor);
+    if (rc != RECON_OK) {
+        cli_error("%s", recon_errmsg(db));
+        status = rc == RECON_EMISUSE ? EXIT_USAGE : EXIT_FAIL;
+    } else {
+        text_args ta = {0};
+        const char *noun = kind == RECON_WORK_EXCEPTION ? "exception" : "suggestion";
+        if (assign)
+            printf("%s %lld assigned to %s\n", noun, (long long)id,
+                   *to ? text_arg(&ta, to) : "nobody");
+        else if (resolve)
+            printf("%s %lld resolved (%s); its transaction is ignored from now on\n", noun,
+                   (long long)id, text_arg(&ta, reason));
+        else
+            printf("%s %lld: comment added\n", noun, (long long)id);
+        text_args_free(&ta);
+    }
+    recon_close(db);
+    return status;
+}
+
 int cmd_review(const cli *c) {
     const char *sub = c->argc > 1 ? c->argv[1] : "";
     if (!strcmp(sub, "accept")) return review_decide(c, 1);
     if (!strcmp(sub, "reject")) return review_decide(c, 0);
+    if (!strcmp(sub, "assign") || !strcmp(sub, "comment"))
+        return work_item(c, RECON_WORK_SUGGESTION, sub);
     return review_list(c, !strcmp(sub, "list") ? 2 : 1);
+}
+
+int cmd_exception(const cli *c) {
+    const char *sub = c->argc > 1 ? c->argv[1] : "";
+    if (!strcmp(sub, "assign") || !strcmp(sub, "comment") || !strcmp(sub, "resolve"))
+        return work_item(c, RECON_WORK_EXCEPTION, sub);
+    return usage_error("exception: expected assign, comment or resolve");
 }

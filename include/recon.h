@@ -154,7 +154,7 @@ typedef struct {
  * database of any lower version is upgraded in place when opened; one of a
  * higher version (written by a later release) is refused with
  * RECON_ESCHEMA and left untouched (docs/UPGRADING.md). */
-#define RECON_SCHEMA_VERSION 5
+#define RECON_SCHEMA_VERSION 6
 
 /* The schema version of the library actually linked, which may differ
  * from the RECON_SCHEMA_VERSION a program was compiled with. A program can
@@ -1116,6 +1116,40 @@ int recon_suggestion_accept(recon_db *db, int64_t suggestion_id, const char *not
 int recon_suggestion_reject(recon_db *db, int64_t suggestion_id, const char *note,
                             const char *actor);
 
+/* ----------------------------------------------------------------------------
+ * Working the queue: exceptions and suggestions are work items a team
+ * shares (docs/MATCHING.md, "Working the queue"). Each can be assigned to
+ * a person and commented; an exception is resolved with a reason from a
+ * fixed list. The owner shows in v_exceptions, v_suggestions, the
+ * exceptions report and the HTML page; every action is a row of work_log.
+ *
+ *     recon_work_assign(db, RECON_WORK_EXCEPTION, 7, "ann", "ask the bank", "lead");
+ *     recon_work_comment(db, RECON_WORK_EXCEPTION, 7, "bank says: fee", "ann");
+ *     recon_exception_resolve(db, 7, "written_off", "0.40 bank fee", "ann");
+ * ------------------------------------------------------------------------- */
+
+typedef enum { RECON_WORK_EXCEPTION = 1, RECON_WORK_SUGGESTION = 2 } recon_work_kind;
+
+/* Assigns an open exception or suggestion to `to` (NULL or "": nobody),
+ * with an optional note. RECON_ENOTFOUND for no such item, RECON_ECONFLICT
+ * when it is closed. An exception a later run opens again for the same
+ * transaction (its candidates changed) keeps its owner. */
+int recon_work_assign(recon_db *db, recon_work_kind kind, int64_t id, const char *to,
+                      const char *note, const char *actor);
+
+/* Adds a comment (note required) to an exception or suggestion, open or
+ * closed. */
+int recon_work_comment(recon_db *db, recon_work_kind kind, int64_t id, const char *note,
+                       const char *actor);
+
+/* Resolves an open exception with a reason: "written_off", "duplicate",
+ * "matched_outside", "not_ours" or "other", and a note (required). The
+ * exception is closed with its resolution and its transaction is ignored
+ * (the ignore's note names the exception and reason), so no run opens it
+ * again; recon_unignore brings the transaction back to matching. */
+int recon_exception_resolve(recon_db *db, int64_t exception_id, const char *reason,
+                            const char *note, const char *actor);
+
 /* ---------------------------------------------------------------------------
  * Summary
  * ------------------------------------------------------------------------- */
@@ -1310,9 +1344,14 @@ typedef struct {
     int64_t open_exceptions;
     int64_t open_failures;
     int64_t payouts_broken; /* payouts whose chain breaks (not counting late) */
+    /* Version 2: the age (as of report.as_of, by its transaction's day) of
+     * the oldest open exception, -1 when none; and the open exceptions no
+     * one is assigned to. */
+    int64_t oldest_exception_days;
+    int64_t unassigned_exceptions;
 } recon_status;
 
-#define RECON_STATUS_VERSION 1
+#define RECON_STATUS_VERSION 2
 #define RECON_STATUS_INIT                                                                          \
     { .version = RECON_STATUS_VERSION }
 

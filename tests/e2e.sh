@@ -65,7 +65,7 @@ cd "$T" || exit 1
 
 run "$RECON" --version
 check "--version: exit 0" 0 "$rc"
-check "--version: text" "recon 0.2.0 (librecon 0.2.0, database schema 5)" "$out"
+check "--version: text" "recon 0.2.0 (librecon 0.2.0, database schema 6)" "$out"
 
 run "$RECON" help
 check "help: exit 0" 0 "$rc"
@@ -1126,6 +1126,38 @@ r explain bank:bf_1
 check_has "fees: explain shows the variance" "  variance: fee -2.50 EUR" "$out"
 r match --rules "$ROOT/data/rules/bank_fees.ini" --format json
 check "fees: match --format json counts variances" "0 0" "$(py_json "$T/out" '" ".join(str(x) for x in (d["matches"], d["variances"]))')"
+
+# Working the queue (issue 19): the long credit's exception, assigned,
+# commented on, shown with its owner and age, then resolved.
+r settings set report.as_of 2024-03-31 # not the day the suite runs
+exc=$(sql "SELECT e.id FROM exceptions e JOIN transactions t ON t.id = e.transaction_id WHERE t.external_id = 'bf_2' AND e.closed_at IS NULL")
+r status --max-unassigned-exceptions 0 --max-exception-age 30
+check "status: an unassigned exception crosses its threshold, exit 4" 4 "$rc"
+check_has "status: names it" "ALERT: open exceptions assigned to nobody 1 exceeds --max-unassigned-exceptions 0" "$out"
+r exception assign "$exc" --to ann --note "ask the bank about the extra 1.00" --actor lead
+check "exception assign" "0|exception $exc assigned to ann" "$rc|$out"
+r exception comment "$exc" --note "bank: a refund of an old fee" --actor ann
+check "exception comment" "0|exception $exc: comment added" "$rc|$out"
+r exception assign "$exc"
+check "exception assign without --to: exit 2" 2 "$rc"
+r report exceptions --format csv
+check "report exceptions: owner and age at the end" "exception_id,day,source,external_id,rule,reason,currency,amount,candidates,age_days,assigned_to" "$(head -n 1 "$T/out")"
+check_has "report exceptions: the row" ",bf_2,payout_items_short_by_bank_fee,near_miss_amount,EUR,61.00," "$out"
+check_has "report exceptions: its age and owner" ",25,ann" "$out"
+r status --max-unassigned-exceptions 0 --format json
+check "status --format json: oldest exception and unassigned" "0 25 0" "$rc $(py_json "$T/out" 'str(d["oldest_exception_days"]) + " " + str(d["unassigned_exceptions"])')"
+r report html -o "$T/fees.html"
+check_has "report html: the open exceptions with their owner" "<td>near_miss_amount</td><td class=\"num\">61.00</td><td>ann</td>" "$(cat "$T/fees.html")"
+r exception resolve "$exc" --reason lost --note "x"
+check "exception resolve with an unknown reason: exit 2" 2 "$rc"
+check_has "exception resolve with an unknown reason: lists them" "written_off, duplicate, matched_outside, not_ours, other" "$err"
+r exception resolve "$exc" --reason not_ours --note "another company's payout" --actor ann
+check "exception resolve" "0|exception $exc resolved (not_ours); its transaction is ignored from now on" "$rc|$out"
+check "exception resolve: kept with its reason" "closed|not_ours|ann|1" "$(sql "SELECT status, resolution, resolved_by, comments FROM v_exceptions WHERE exception_id = $exc")"
+r match --rules "$ROOT/data/rules/bank_fees.ini"
+check "match after the resolve: the exception is not opened again" "0 new matches (0 transactions), 0 exceptions opened, 0 closed" "$(head -n 1 "$T/out")"
+r exception frobnicate 1
+check "exception with an unknown verb: exit 2" 2 "$rc"
 
 # ---- reports, status, settings (docs/REPORTING.md) ----------------------------
 # tests/fixtures/reports: eleven payouts, each breaking its chain in one

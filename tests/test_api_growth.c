@@ -185,23 +185,56 @@ END_TEST
 /* ---- output structs -------------------------------------------------------------------- */
 
 /* recon_status as a program built against a later header might lay it out:
- * one more field at the end, version 2. */
+ * one more field at the end, the version after this library's. */
 typedef struct {
     unsigned version;
     int64_t unmatched, oldest_unmatched_days, open_exceptions, open_failures, payouts_broken;
+    int64_t oldest_exception_days, unassigned_exceptions; /* version 2 */
     int64_t from_a_later_release;
-} status_v2;
+} status_next;
 
 START_TEST(test_a_newer_callers_output_struct_gets_what_this_library_knows) {
     tu_import(db, "data/samples/stripe_payouts_2024-03.csv", "stripe_payout_itemized", "stripe");
-    status_v2 v2 = {.version = 2, .from_a_later_release = -42, .unmatched = -1};
+    status_next v2 = {
+        .version = RECON_STATUS_VERSION + 1, .from_a_later_release = -42, .unmatched = -1};
     ck_assert_msg(recon_status_get(db, (recon_status *)&v2) == RECON_OK, "%s", recon_errmsg(db));
-    ck_assert_uint_eq(v2.version, 1);               /* what was filled */
-    ck_assert_int_eq(v2.from_a_later_release, -42); /* never written */
+    ck_assert_uint_eq(v2.version, RECON_STATUS_VERSION); /* what was filled */
+    ck_assert_int_eq(v2.from_a_later_release, -42);      /* never written */
     ck_assert_int_eq(v2.unmatched, tu_qint(sq, "SELECT count(*) FROM v_unmatched"));
     recon_status now = RECON_STATUS_INIT;
     ck_assert_int_eq(recon_status_get(db, &now), RECON_OK);
     ck_assert_mem_eq(&now, &v2, sizeof now);
+}
+END_TEST
+
+/* A program built against the 0.2.0 header: recon_status version 1 (five
+ * figures) and recon_match_result version 1 get those and nothing past
+ * them. */
+typedef struct {
+    unsigned version;
+    int64_t unmatched, oldest_unmatched_days, open_exceptions, open_failures, payouts_broken;
+    int64_t guard;
+} status_v1;
+
+START_TEST(test_an_older_callers_output_struct_is_filled_to_its_version) {
+    tu_import(db, "data/samples/stripe_payouts_2024-03.csv", "stripe_payout_itemized", "stripe");
+    status_v1 v1 = {.version = 1, .guard = -42};
+    ck_assert_msg(recon_status_get(db, (recon_status *)&v1) == RECON_OK, "%s", recon_errmsg(db));
+    ck_assert_uint_eq(v1.version, 1);
+    ck_assert_int_eq(v1.guard, -42);
+    ck_assert_int_eq(v1.unmatched, tu_qint(sq, "SELECT count(*) FROM v_unmatched"));
+    recon_match_result r;
+    memset(&r, 0x5a, sizeof r);
+    r.version = 1;
+    recon_match_opts o = RECON_MATCH_OPTS_INIT;
+    o.dry_run = 1;
+    ck_assert_int_eq(recon_match_run(db, &o, &r), RECON_OK);
+    ck_assert_uint_eq(r.version, 1);
+    /* The version-2 counters were not written. */
+    uint64_t untouched;
+    memset(&untouched, 0x5a, sizeof untouched);
+    ck_assert_mem_eq(&r.variances, &untouched, sizeof untouched);
+    ck_assert_mem_eq(&r.suggestions_open, &untouched, sizeof untouched);
 }
 END_TEST
 
@@ -474,6 +507,7 @@ static Suite *growth_suite(void) {
     tcase_add_test(tc, test_a_newer_callers_version_is_refused_by_name);
     tcase_add_test(tc, test_init_macros_set_versions_and_defaults_by_name);
     tcase_add_test(tc, test_a_newer_callers_output_struct_gets_what_this_library_knows);
+    tcase_add_test(tc, test_an_older_callers_output_struct_is_filled_to_its_version);
     tcase_add_test(tc, test_results_are_never_written_past_the_callers_struct);
     tcase_add_test(tc, test_an_output_struct_not_initialised_is_refused_by_name);
     tcase_add_test(tc, test_a_cancelled_import_leaves_the_database_as_it_was);

@@ -733,6 +733,87 @@ START_TEST(test_confirm_at_matches_the_single_best_candidate_above_it) {
 }
 END_TEST
 
+/* ---- working the queue (issue 19 item 6) ---------------------------------------------- */
+
+/* An exception is assigned, commented on and resolved; its owner survives
+ * a run that opens it again with other candidates; resolving takes its
+ * transaction out of matching until it is unignored. */
+START_TEST(test_exceptions_are_assigned_commented_and_resolved) {
+    suggestion_data();
+    run(SUGGESTING);
+    int64_t b2 =
+        tu_qint(sq, "SELECT e.id FROM exceptions e JOIN transactions t ON t.id ="
+                    " e.transaction_id WHERE t.external_id = 'b2' AND e.closed_at IS NULL");
+    ck_assert_int_eq(recon_work_assign(db, RECON_WORK_EXCEPTION, b2, "ann", "ask the bank", "lead"),
+                     RECON_OK);
+    ck_assert_int_eq(
+        recon_work_comment(db, RECON_WORK_EXCEPTION, b2, "two charges, same day", "ann"), RECON_OK);
+    ck_assert_int_eq(recon_work_comment(db, RECON_WORK_EXCEPTION, b2, NULL, "ann"), RECON_EMISUSE);
+    ck_assert_int_eq(recon_setting_set(db, "report.as_of", "2024-03-31"), RECON_OK);
+    TU_ASSERT_Q(sq, "ann|1|30",
+                "SELECT assigned_to || '|' || comments || '|' || age_days"
+                " FROM v_exceptions WHERE exception_id = %lld",
+                (long long)b2);
+    TU_ASSERT_Q(sq, "assign|lead|ann|ask the bank;comment|ann||two charges, same day",
+                "SELECT group_concat(x, ';') FROM (SELECT action || '|' || actor || '|' ||"
+                " coalesce(assigned_to, '') || '|' || note AS x FROM work_log ORDER BY id)");
+    recon_status st = RECON_STATUS_INIT;
+    ck_assert_int_eq(recon_status_get(db, &st), RECON_OK);
+    ck_assert_int_eq(st.open_exceptions, 3);
+    ck_assert_int_eq(st.unassigned_exceptions, 2);
+    ck_assert_int_eq(st.oldest_exception_days, 30);
+    /* A third charge of R2: the run closes the exception (its candidates
+     * changed) and opens a new one, which keeps its owner. */
+    psp("p6,charge,2024-03-01,,20.00,0,,EUR,,R2,\n");
+    run(SUGGESTING);
+    int64_t again = tu_qint(sq, "SELECT e.id FROM exceptions e JOIN transactions t ON t.id ="
+                                " e.transaction_id WHERE t.external_id = 'b2'"
+                                " AND e.closed_at IS NULL");
+    ck_assert_int_ne(again, b2);
+    TU_ASSERT_Q(sq, "ann", "SELECT assigned_to FROM exceptions WHERE id = %lld", (long long)again);
+    /* Resolved with a reason from the list: closed, the transaction
+     * ignored, nothing opened again by the next run. */
+    ck_assert_int_eq(recon_exception_resolve(db, again, "lost", "x", "ann"), RECON_EMISUSE);
+    ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "written_off"));
+    ck_assert_int_eq(recon_exception_resolve(db, again, "duplicate", NULL, "ann"), RECON_EMISUSE);
+    ck_assert_int_eq(recon_exception_resolve(db, again, "duplicate", "bank booked it twice", "ann"),
+                     RECON_OK);
+    TU_ASSERT_Q(sq, "duplicate|ann|closed",
+                "SELECT resolution || '|' || resolved_by || '|' ||"
+                " status FROM v_exceptions WHERE exception_id = %lld",
+                (long long)again);
+    FATE_IS("b2", "ignored");
+    char why[96];
+    snprintf(why, sizeof why, "resolved exception %lld (duplicate): bank booked it twice",
+             (long long)again);
+    TU_ASSERT_Q(sq, why, "SELECT note FROM ignores WHERE undone_at IS NULL");
+    ck_assert_int_eq(recon_exception_resolve(db, again, "duplicate", "again", "ann"),
+                     RECON_ECONFLICT);
+    ck_assert_int_eq(recon_work_assign(db, RECON_WORK_EXCEPTION, again, "bob", NULL, "ann"),
+                     RECON_ECONFLICT);
+    ck_assert_int_eq(recon_work_assign(db, RECON_WORK_EXCEPTION, 999, "bob", NULL, "ann"),
+                     RECON_ENOTFOUND);
+    recon_match_result res = run(SUGGESTING);
+    ck_assert_uint_eq(res.exceptions_opened, 0);
+    FATE_IS("b2", "ignored");
+    /* Suggestions: assigned and commented the same way; unassigned with "". */
+    int64_t sg = tu_qint(sq, "SELECT min(id) FROM suggestions WHERE status = 'open'");
+    ck_assert_int_eq(recon_work_assign(db, RECON_WORK_SUGGESTION, sg, "bob", NULL, "ann"),
+                     RECON_OK);
+    TU_ASSERT_Q(sq, "bob", "SELECT assigned_to FROM v_suggestions WHERE suggestion_id = %lld",
+                (long long)sg);
+    ck_assert_int_eq(recon_work_assign(db, RECON_WORK_SUGGESTION, sg, "", NULL, "ann"), RECON_OK);
+    TU_ASSERT_Q(sq, "1", "SELECT assigned_to IS NULL FROM suggestions WHERE id = %lld",
+                (long long)sg);
+    ck_assert_int_eq(recon_work_comment(db, RECON_WORK_SUGGESTION, sg, "looks right", "bob"),
+                     RECON_OK);
+    TU_ASSERT_Q(sq, "1", "SELECT comments FROM v_suggestions WHERE suggestion_id = %lld",
+                (long long)sg);
+    ck_assert_int_eq(recon_work_assign(db, (recon_work_kind)7, sg, "bob", NULL, "ann"),
+                     RECON_EMISUSE);
+}
+END_TEST
+
 /* Which amount is compared is part of the rule: gross, net or fee. */
 START_TEST(test_amount_field_net) {
     psp("p1,charge,2024-03-01,,10.00,0.30,9.70,USD,,R1,\n");
@@ -2067,6 +2148,7 @@ static Suite *match_suite(void) {
     tcase_add_test(t, test_suggestions_are_capped_per_item);
     tcase_add_test(t, test_accept_and_reject_suggestions);
     tcase_add_test(t, test_confirm_at_matches_the_single_best_candidate_above_it);
+    tcase_add_test(t, test_exceptions_are_assigned_commented_and_resolved);
     tcase_add_test(t, test_currency_equal_unless_the_rule_says_any);
     tcase_add_test(t, test_date_window_calendar_and_business_days);
     tcase_add_test(t, test_business_day_distance);

@@ -397,8 +397,12 @@ static int write_exceptions(recon_db *db, const rc_engine *s, int64_t run_id, co
                         &find);
     if (!rc)
         rc = rc_prepare(db,
+                        /* A transaction's exception that a run opens again (its
+                         * candidates changed) keeps the person it was assigned to. */
                         "INSERT INTO exceptions(run_id, rule, transaction_id, reason, candidates,"
-                        " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        " created_at, assigned_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+                        " (SELECT assigned_to FROM exceptions WHERE transaction_id = ?3"
+                        "  AND assigned_to IS NOT NULL ORDER BY id DESC LIMIT 1))",
                         &ins);
     if (!rc) rc = rc_prepare(db, "INSERT OR IGNORE INTO temp.rc_kept_exc(id) VALUES (?1)", &keep);
     for (size_t i = 0; !rc && i < s->nexc; i++) {

@@ -29,4 +29,10 @@ int rc_suggestions_write(recon_db *db, const rc_engine *e, int64_t run_id, const
  * ignored it). */
 int rc_suggestions_close_for(recon_db *db, int64_t tx, const char *now);
 
+/* Ignores (on) or takes back (!on) a transaction inside the caller's write
+ * transaction (matchops.c): the ignore row, its audit row, and for an
+ * ignore the open exceptions and suggestions of the transaction closed. */
+int rc_set_ignored(recon_db *db, int64_t tx, const char *note, const char *actor, int on,
+                   const char *now);
+
 #endif

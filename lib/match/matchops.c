@@ -251,14 +251,13 @@ done:
     return rc;
 }
 
-static int set_ignored(recon_db *db, int64_t tx, const char *note, const char *actor, int on) {
-    if (!db || tx <= 0 || !note || !*note)
-        return rc_fail(db, RECON_EMISUSE, "a transaction id and a note are required");
-    char now[21];
-    rc_now_utc(now);
+/* Ignores (on) or takes back (!on) transaction tx, inside the caller's
+ * write transaction: the row, the audit row, and for an ignore the
+ * exceptions and suggestions it closes. */
+int rc_set_ignored(recon_db *db, int64_t tx, const char *note, const char *actor, int on,
+                   const char *now) {
     tx_info t;
-    int rc = rc_begin(db);
-    if (!rc) rc = tx_lookup(db, tx, &t);
+    int rc = tx_lookup(db, tx, &t);
     if (!rc && !t.exists) rc = rc_fail(db, RECON_ENOTFOUND, "no transaction %lld", (long long)tx);
     if (!rc && on && strcmp(t.status, "ignored") != 0 && strcmp(t.status, "matched") == 0)
         rc = rc_fail(db, RECON_ECONFLICT, "transaction %lld is matched: undo the match first",
@@ -284,6 +283,16 @@ static int set_ignored(recon_db *db, int64_t tx, const char *note, const char *a
     sqlite3_finalize(st);
     if (!rc) rc = audit(db, now, actor, on ? "ignore" : "unignore", 0, tx, note);
     if (!rc && on) rc = close_exceptions(db, tx, now);
+    return rc;
+}
+
+static int set_ignored(recon_db *db, int64_t tx, const char *note, const char *actor, int on) {
+    if (!db || tx <= 0 || !note || !*note)
+        return rc_fail(db, RECON_EMISUSE, "a transaction id and a note are required");
+    char now[21];
+    rc_now_utc(now);
+    int rc = rc_begin(db);
+    if (!rc) rc = rc_set_ignored(db, tx, note, actor, on, now);
     if (!rc) return rc_commit(db);
     rc_rollback(db);
     return rc;

@@ -1,6 +1,7 @@
 /* report: summaries over the stored data, for the CLI and for programs.
  * Reporting tools that query SQLite directly see the same figures. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,7 +201,8 @@ static const col_def EXCEPTIONS_COLS[] = {
     {"source", RECON_COL_TEXT, 0},      {"external_id", RECON_COL_TEXT, 0},
     {"rule", RECON_COL_TEXT, 0},        {"reason", RECON_COL_TEXT, 0},
     {"currency", RECON_COL_TEXT, 0},    {"amount", RECON_COL_MONEY, 6},
-    {"candidates", RECON_COL_TEXT, 0},
+    {"candidates", RECON_COL_TEXT, 0},  {"age_days", RECON_COL_INT, 0},
+    {"assigned_to", RECON_COL_TEXT, 0},
 };
 static const col_def PAYOUTS_COLS[] = {
     {"source", RECON_COL_TEXT, 0},     {"payout_id", RECON_COL_TEXT, 0},
@@ -252,7 +254,7 @@ static const report_def REPORTS[] = {
     [RECON_REPORT_EXCEPTIONS] =
         {"exceptions",
          "SELECT exception_id, day, source, external_id, rule, reason, currency, amount_minor,"
-         "  candidates"
+         "  candidates, age_days, assigned_to"
          " FROM v_exceptions WHERE status = 'open' AND" RC_SQL_FILTER("day", "source")
          " ORDER BY day, source, exception_id",
          COLS(EXCEPTIONS_COLS)},
@@ -417,7 +419,7 @@ int recon_status_get(recon_db *db, recon_status *out) {
                   : RECON_EMISUSE;
     int rc = rc_out_check(db, out, "recon_status_get", "recon_status");
     if (rc) return rc;
-    int64_t v[5] = {0};
+    int64_t v[7] = {0};
     /* One query, so the figures are of one state of the database. */
     rc = query_ints(db,
                     "WITH u AS (SELECT count(*) AS n, coalesce(max(age_days), -1) AS age"
@@ -426,15 +428,23 @@ int recon_status_get(recon_db *db, recon_status *out) {
                     " (SELECT count(*) FROM exceptions WHERE closed_at IS NULL),"
                     " (SELECT count(*) FROM failures WHERE resolved_at IS NULL),"
                     " (SELECT count(*) FROM v_payouts"
-                    "  WHERE status NOT IN ('ok', 'late', 'in_transit')) FROM u",
-                    v, 5);
+                    "  WHERE status NOT IN ('ok', 'late', 'in_transit')),"
+                    " (SELECT coalesce(max(age_days), -1) FROM v_exceptions"
+                    "  WHERE status = 'open'),"
+                    " (SELECT count(*) FROM exceptions WHERE closed_at IS NULL"
+                    "  AND assigned_to IS NULL) FROM u",
+                    v, 7);
     if (rc) return rc;
     recon_status full = {.unmatched = v[0],
                          .oldest_unmatched_days = v[1],
                          .open_exceptions = v[2],
                          .open_failures = v[3],
-                         .payouts_broken = v[4]};
-    static const size_t sizes[] = {0, sizeof full};
+                         .payouts_broken = v[4],
+                         .oldest_exception_days = v[5],
+                         .unassigned_exceptions = v[6]};
+    static const size_t sizes[] = {0, offsetof(recon_status, oldest_exception_days), sizeof full};
+    _Static_assert(sizeof sizes / sizeof *sizes == RECON_STATUS_VERSION + 1,
+                   "a size for every version");
     rc_out_put(out, &full, RECON_STATUS_VERSION, sizes);
     return RECON_OK;
 }

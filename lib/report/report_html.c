@@ -729,6 +729,60 @@ static int aging(page *p) {
     return finish(p, st, step, "reading the aging");
 }
 
+/* The open exceptions, oldest first, with their owner: what a team works
+ * through. At most the first 50 rows; the note says how many there are. */
+static int exceptions(page *p) {
+    static const char *const cols[] = {"Day",    "Age (days)", "Source",      "Id",
+                                       "Reason", "#Amount",    "Assigned to", "Rule"};
+    sqlite3_stmt *st;
+    /* clang-format off */
+    int rc = prepare(p,
+                     "SELECT e.day, e.age_days, e.source, e.external_id, e.reason, e.amount_minor,"
+                     " cu.exponent, e.assigned_to, e.rule, count(*) OVER ()"
+                     " FROM v_exceptions e LEFT JOIN currencies cu ON cu.code = e.currency"
+                     " WHERE e.status = 'open' AND" RC_SQL_FILTER("e.day", "e.source")
+                     "ORDER BY e.day, e.source, e.exception_id LIMIT 50",
+                     &st);
+    /* clang-format on */
+    if (rc) return rc;
+    put(p, "<section id=\"exceptions\">\n<h2>Open exceptions</h2>\n");
+    int step, rows = 0;
+    int64_t total = 0;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!rows++) table_head(p, cols, sizeof cols / sizeof cols[0]);
+        total = sqlite3_column_int64(st, 9);
+        put(p, "<tr><td class=\"nw\">");
+        esc_col(p, st, 0);
+        put(p, "</td><td class=\"num\">");
+        count(p, sqlite3_column_int64(st, 1));
+        put(p, "</td><td>");
+        esc_col(p, st, 2);
+        put(p, "</td><td>");
+        esc_col(p, st, 3);
+        put(p, "</td><td>");
+        esc_col(p, st, 4);
+        put(p, "</td><td class=\"num\">");
+        money_col(p, st, 5, exponent_col(st, 6));
+        put(p, "</td><td>");
+        if (sqlite3_column_type(st, 7) == SQLITE_NULL)
+            put(p, "nobody");
+        else
+            esc_col(p, st, 7);
+        put(p, "</td><td>");
+        esc_col(p, st, 8);
+        put(p, "</td></tr>\n");
+    }
+    if (rows) {
+        put(p, "</tbody>\n</table>\n<p class=\"note\">Oldest first");
+        if (total > rows) putf(p, ", the first %d of %lld", rows, (long long)total);
+        put(p, "; <code>recon exception assign|comment|resolve</code> works them.</p>\n");
+    } else {
+        put(p, "<p class=\"empty\">No open exceptions.</p>\n");
+    }
+    put(p, "</section>\n");
+    return finish(p, st, step, "reading the exceptions");
+}
+
 /* v_failures_summary has no source or day: the same grouping over the
  * table, narrowed, with each unified code's meaning. */
 static int failures(page *p) {
@@ -814,6 +868,7 @@ int recon_report_html(recon_db *db, const recon_report_filter *filter, char **ou
     if (!rc) rc = chart(&p);
     if (!rc) rc = payouts(&p);
     if (!rc) rc = aging(&p);
+    if (!rc) rc = exceptions(&p);
     if (!rc) rc = failures(&p);
     /* A section whose query the progress handler interrupted must not pass
      * for a short one. */

@@ -97,11 +97,17 @@ CREATE VIEW v_exceptions AS
     e.transaction_id, s.name AS source, t.external_id, t.kind,
     date(t.occurred_at) AS day, t.currency, t.amount_minor,
     @MAJOR(t.amount_minor) AS amount,
-    e.candidates, e.created_at, e.closed_at, e.closed_by_run
+    e.candidates, e.created_at, e.closed_at, e.closed_by_run,
+    e.assigned_to, e.resolution, e.resolved_by,
+    CAST(julianday(rs.as_of) - julianday(date(t.occurred_at)) AS INTEGER) AS age_days,
+    CAST(julianday(rs.as_of) - julianday(date(e.created_at)) AS INTEGER) AS open_days,
+    (SELECT count(*) FROM work_log w WHERE w.exception_id = e.id AND w.action = 'comment')
+      AS comments
   FROM exceptions e
   JOIN transactions t ON t.id = e.transaction_id
   JOIN sources s ON s.id = t.source_id
-  LEFT JOIN currencies cu ON cu.code = t.currency;
+  LEFT JOIN currencies cu ON cu.code = t.currency
+  CROSS JOIN v_report_settings rs;
 
 CREATE VIEW v_matches AS
   SELECT m.id AS match_id, m.run_id, m.rule,
@@ -336,7 +342,9 @@ CREATE VIEW v_suggestions AS
     json_extract(g.evidence, '$.exception') AS reason, g.evidence, g.created_at,
     g.decided_at, g.decided_by, g.note, g.match_id, g.closed_at, g.closed_by_run,
     a.left_source, a.right_source, a.left_items, a.right_items, a.currency,
-    a.left_amount_minor, a.right_amount_minor, a.first_day, a.last_day
+    a.left_amount_minor, a.right_amount_minor, a.first_day, a.last_day, g.assigned_to,
+    (SELECT count(*) FROM work_log w WHERE w.suggestion_id = g.id AND w.action = 'comment')
+      AS comments
   FROM suggestions g LEFT JOIN (
     SELECT si.suggestion_id,
       min(s.name) FILTER (WHERE si.side = 'left') AS left_source,
