@@ -138,5 +138,6 @@ int cmd_status(const cli *c);
 int cmd_settings(const cli *c);
 int cmd_review(const cli *c);
 int cmd_exception(const cli *c);
+int cmd_aliases(const cli *c);
 
 #endif

@@ -33,6 +33,7 @@ static const char USAGE[] =
     "  explain        why a transaction is matched, or why not\n"
     "  review         the suggestions to accept or reject, best first\n"
     "  exception      assign, comment on or resolve an exception\n"
+    "  aliases        the payers people taught: list, add, remove\n"
     "  export         matches, exceptions or unmatched transactions as CSV or JSON\n"
     "  summary        transactions and amounts per source and currency\n"
     "  report         reconciliation reports: summary, unmatched, exceptions, payouts,\n"
@@ -136,6 +137,16 @@ static const struct {
      "not_ours or other. Resolving ignores its transaction, so no run opens it again\n"
      "(recon unignore takes it back). The owner and age show in report exceptions, the\n"
      "HTML page and v_exceptions; every action is kept in work_log.\n"},
+    {"aliases",
+     "usage: recon --db FILE aliases [list] [--all] [--format text|csv|json]\n"
+     "       recon --db FILE aliases add --payer TEXT --counterparty NAME [--note TEXT]\n"
+     "                                   [--actor NAME]\n"
+     "       recon --db FILE aliases remove ID --note TEXT [--actor NAME]\n"
+     "\n"
+     "Payers people taught (docs/MATCHING.md): matching a bank line by hand whose text\n"
+     "does not carry the other side's reference makes the payer it names stand for the\n"
+     "other side's counterparty; rules with counterparty = alias use it. list shows\n"
+     "who taught each and how often runs used it (--all: removed ones too).\n"},
     {"ignore", "usage: recon --db FILE ignore TX --note TEXT [--actor NAME]\n"
                "       recon --db FILE unignore TX --note TEXT [--actor NAME]\n"},
     {"explain", "usage: recon --db FILE explain (--source S --id EXTERNAL_ID | TX) [--rules FILE]\n"
@@ -668,6 +679,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "explain")) return cmd_explain(&c);
     if (!strcmp(cmd, "review")) return cmd_review(&c);
     if (!strcmp(cmd, "exception")) return cmd_exception(&c);
+    if (!strcmp(cmd, "aliases")) return cmd_aliases(&c);
     if (!strcmp(cmd, "export")) return cmd_export(&c);
     if (!strcmp(cmd, "summary")) return cmd_summary(&c);
     if (!strcmp(cmd, "report")) return cmd_report(&c);

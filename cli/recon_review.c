@@ -276,3 +276,118 @@ int cmd_exception(const cli *c) {
         return work_item(c, RECON_WORK_EXCEPTION, sub);
     return usage_error("exception: expected assign, comment or resolve");
 }
+
+/* ---- recon aliases ------------------------------------------------------------------------ */
+
+static int on_alias(const recon_alias *a, void *payload) {
+    review_out *o = payload;
+    o->n++;
+    char id[24], match[24], uses[24];
+    snprintf(id, sizeof id, "%lld", (long long)a->alias_id);
+    snprintf(match, sizeof match, "%lld", (long long)a->match_id);
+    snprintf(uses, sizeof uses, "%lld", (long long)a->uses);
+    if (o->fmt == FMT_CSV) {
+        const char *cells[] = {id,    a->payer, a->counterparty, a->taught_by, a->taught_at,
+                               match, uses,     a->last_used_at, a->removed_at};
+        csv_row(stdout, cells, sizeof cells / sizeof *cells);
+        return 0;
+    }
+    if (o->fmt == FMT_JSON) {
+        json_t *row = json_pack(
+            "{s:I, s:o, s:o, s:o, s:o, s:I, s:o, s:I, s:o, s:o, s:o, s:o}", "alias_id",
+            (json_int_t)a->alias_id, "payer", json_text(a->payer), "counterparty",
+            json_text(a->counterparty), "taught_by", json_text(a->taught_by), "taught_at",
+            json_text(a->taught_at), "match_id", (json_int_t)a->match_id, "note",
+            json_text(a->note), "uses", (json_int_t)a->uses, "last_used_at",
+            json_text(a->last_used_at), "removed_at", json_text(a->removed_at), "removed_by",
+            json_text(a->removed_by), "remove_note", json_text(a->remove_note));
+        if (json_row(stdout, row, o->first)) return WALK_STOPPED;
+        o->first = 0;
+        return 0;
+    }
+    text_args ta = {0};
+    printf("alias %s: %s stands for %s, taught by %s", id, text_arg(&ta, a->payer),
+           text_arg(&ta, a->counterparty), text_arg(&ta, a->taught_by));
+    if (a->match_id) printf(" from match %s", match);
+    printf(", used %s time%s%s%s\n", uses, a->uses == 1 ? "" : "s",
+           a->removed_at ? "; removed by " : "", a->removed_at ? text_arg(&ta, a->removed_by) : "");
+    text_args_free(&ta);
+    return 0;
+}
+
+static int aliases_list(const cli *c, int first) {
+    const char *fmtv = NULL;
+    int all = 0, fmt = FMT_TEXT;
+    for (int i = first; i < c->argc; i++) {
+        int r;
+        if (!strcmp(c->argv[i], "--all")) {
+            all = 1;
+        } else if ((r = opt_value(c, &i, "--format", &fmtv))) {
+            if (r < 0) return EXIT_USAGE;
+        } else {
+            return usage_error("aliases: unknown option '%s'", c->argv[i]);
+        }
+    }
+    if (fmtv && parse_format(fmtv, 1, &fmt))
+        return usage_error("aliases: --format is text, csv or json");
+    recon_db *db = NULL;
+    int status = open_db(c, &db);
+    if (status != EXIT_OK) return status;
+    review_out o = {fmt, 1, 0};
+    if (fmt == FMT_CSV)
+        puts("alias_id,payer,counterparty,taught_by,taught_at,match_id,uses,last_used_at,"
+             "removed_at");
+    if (fmt == FMT_JSON) fputs("[", stdout);
+    int rc = recon_aliases_each(db, all, on_alias, &o);
+    if (fmt == FMT_JSON) fputs(o.first ? "]\n" : "\n]\n", stdout);
+    if (rc != RECON_OK) {
+        cli_error("%s", recon_errmsg(db));
+        status = EXIT_FAIL;
+    } else if (fmt == FMT_TEXT && !o.n) {
+        puts("no aliases");
+    }
+    recon_close(db);
+    return status;
+}
+
+static int aliases_change(const cli *c, int add) {
+    const char *note = NULL, *actor = NULL, *payer = NULL, *cp = NULL, *target = NULL;
+    for (int i = 2; i < c->argc; i++) {
+        int r;
+        if ((r = opt_value(c, &i, "--note", &note)) || (r = opt_value(c, &i, "--actor", &actor)) ||
+            (add && ((r = opt_value(c, &i, "--payer", &payer)) ||
+                     (r = opt_value(c, &i, "--counterparty", &cp))))) {
+            if (r < 0) return EXIT_USAGE;
+        } else if (!add && !target) {
+            target = c->argv[i];
+        } else {
+            return usage_error("aliases: unexpected '%s'", c->argv[i]);
+        }
+    }
+    int64_t id = 0;
+    if (add && (!payer || !cp))
+        return usage_error("aliases add: give --payer TEXT and --counterparty NAME");
+    if (!add && (!target || parse_id(target, &id)))
+        return usage_error("aliases remove: give an alias id");
+    if (!add && (!note || !*note)) return usage_error("aliases remove: give --note TEXT");
+    recon_db *db = NULL;
+    int status = open_db(c, &db);
+    if (status != EXIT_OK) return status;
+    int rc = add ? recon_alias_add(db, payer, cp, note, actor, &id)
+                 : recon_alias_remove(db, id, note, actor);
+    if (rc != RECON_OK) {
+        cli_error("%s", recon_errmsg(db));
+        status = rc == RECON_EMISUSE ? EXIT_USAGE : EXIT_FAIL;
+    } else {
+        printf("alias %lld %s\n", (long long)id, add ? "added" : "removed");
+    }
+    recon_close(db);
+    return status;
+}
+
+int cmd_aliases(const cli *c) {
+    const char *sub = c->argc > 1 ? c->argv[1] : "";
+    if (!strcmp(sub, "add")) return aliases_change(c, 1);
+    if (!strcmp(sub, "remove")) return aliases_change(c, 0);
+    return aliases_list(c, !strcmp(sub, "list") ? 2 : 1);
+}

@@ -154,7 +154,7 @@ typedef struct {
  * database of any lower version is upgraded in place when opened; one of a
  * higher version (written by a later release) is refused with
  * RECON_ESCHEMA and left untouched (docs/UPGRADING.md). */
-#define RECON_SCHEMA_VERSION 6
+#define RECON_SCHEMA_VERSION 7
 
 /* The schema version of the library actually linked, which may differ
  * from the RECON_SCHEMA_VERSION a program was compiled with. A program can
@@ -1115,6 +1115,55 @@ int recon_suggestion_accept(recon_db *db, int64_t suggestion_id, const char *not
  * suggested or matched automatically again. The errors of accept. */
 int recon_suggestion_reject(recon_db *db, int64_t suggestion_id, const char *note,
                             const char *actor);
+
+/* ----------------------------------------------------------------------------
+ * Aliases: payers people teach (docs/MATCHING.md, "Aliases"). When a person
+ * matches a bank line whose text does not carry the other side's reference
+ * (recon_match_add, recon_suggestion_accept), the payer the bank wrote (its
+ * counterparty, or its text without digits, as a key of ASCII letters)
+ * comes to stand for the other side's counterparty; rules with
+ * counterparty = alias match by it from then on.
+ *
+ *     static int show(const recon_alias *a, void *payload) {
+ *         printf("%lld %s -> %s (taught by %s, used %lld times)\n", (long long)a->alias_id,
+ *                a->payer, a->counterparty, a->taught_by, (long long)a->uses);
+ *         return 0;
+ *     }
+ *     recon_aliases_each(db, 0, show, NULL);
+ *     recon_alias_add(db, "ACME HOLDING", "Acme GmbH", "the parent pays", "ann", NULL);
+ *     recon_alias_remove(db, 3, "taught from a wrong match", "ann");
+ * ------------------------------------------------------------------------- */
+
+typedef struct {
+    unsigned version; /* set by the library: RECON_ALIAS_VERSION */
+    int64_t alias_id;
+    const char *payer;        /* the key the left side writes, e.g. "SEPACTACMEHOLDINGGMBH" */
+    const char *counterparty; /* the key it stands for, e.g. "ACMEGMBH" */
+    const char *taught_by, *taught_at;
+    int64_t match_id; /* the match it was learnt from; 0: added by hand */
+    const char *note; /* recon_alias_add's, or NULL */
+    int64_t uses;     /* matches runs made through it */
+    const char *last_used_at;
+    const char *removed_at; /* NULL while in force */
+    const char *removed_by, *remove_note;
+} recon_alias;
+
+#define RECON_ALIAS_VERSION 1
+
+/* Calls cb for every alias in force (and the removed ones too when
+ * include_removed), by payer key; strings valid during the callback. */
+int recon_aliases_each(recon_db *db, int include_removed,
+                       int (*cb)(const recon_alias *alias, void *payload), void *payload);
+
+/* Teaches an alias by hand: payer (text as the bank writes it) stands for
+ * counterparty; both become keys. RECON_ECONFLICT when the payer stands for
+ * something already. The id into *out_id (may be NULL). */
+int recon_alias_add(recon_db *db, const char *payer, const char *counterparty, const char *note,
+                    const char *actor, int64_t *out_id);
+
+/* Removes an alias in force (note required); its row stays, with who and
+ * why. Matches made through it stay. */
+int recon_alias_remove(recon_db *db, int64_t alias_id, const char *note, const char *actor);
 
 /* ----------------------------------------------------------------------------
  * Working the queue: exceptions and suggestions are work items a team

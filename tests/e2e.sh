@@ -65,7 +65,7 @@ cd "$T" || exit 1
 
 run "$RECON" --version
 check "--version: exit 0" 0 "$rc"
-check "--version: text" "recon 0.2.0 (librecon 0.2.0, database schema 6)" "$out"
+check "--version: text" "recon 0.2.0 (librecon 0.2.0, database schema 7)" "$out"
 
 run "$RECON" help
 check "help: exit 0" 0 "$rc"
@@ -1158,6 +1158,40 @@ r match --rules "$ROOT/data/rules/bank_fees.ini"
 check "match after the resolve: the exception is not opened again" "0 new matches (0 transactions), 0 exceptions opened, 0 closed" "$(head -n 1 "$T/out")"
 r exception frobnicate 1
 check "exception with an unknown verb: exit 2" 2 "$rc"
+
+# Aliases people teach (issue 19): March's line names the payer, not the
+# invoice; a person matches it, and April's line of the same payer is
+# matched by the alias. A line that carries the invoice teaches nothing.
+db=$T/aliases.db
+AL=$FIX/match/aliases
+r import --profile generic_psp --source erp "$AL/invoices_2024-03.csv"
+r import --profile generic_bank --source bank "$AL/bank_2024-03.csv"
+r match --rules "$AL/payers.ini"
+check "aliases: a payer the rules do not know stays unmatched" "0 new matches (0 transactions), 0 exceptions opened, 0 closed" "$(head -n 1 "$T/out")"
+r match add --left bank:BK-0301 --right erp:INV-1001 --note "Acme pays through its holding" --actor ann
+r match add --left bank:BK-0302 --right erp:INV-1003 --note "named in the text" --actor ann
+r aliases
+check "aliases: learnt from the match whose text lacked the reference" "alias 1: SEPACTACMEHOLDINGGMBH stands for ACMEGMBH, taught by ann from match 1, used 0 times" "$out"
+r import --profile generic_psp --source erp "$AL/invoices_2024-04.csv"
+r import --profile generic_bank --source bank "$AL/bank_2024-04.csv"
+r match --rules "$AL/payers.ini"
+check "aliases: April's line matched by the alias" "1 new matches (2 transactions), 0 exceptions opened, 0 closed" "$(head -n 1 "$T/out")"
+r explain bank:BK-0401
+check_has "aliases: explain shows the alias in the evidence" '"alias":1' "$out"
+check_has "aliases: the invoice of the payer, not the rival" "right erp INV-1002 80.00 EUR" "$out"
+r aliases --format csv
+check "aliases --format csv: used once" "1,SEPACTACMEHOLDINGGMBH,ACMEGMBH,ann,1" "$(sed -n 2p "$T/out" | cut -d, -f1-4,7)"
+r aliases add --payer "Sepa CT Acme Holding GmbH" --counterparty "Other Ltd"
+check "aliases add of a payer with a meaning: exit 1" 1 "$rc"
+check_has "aliases add of a payer with a meaning: says which" "already stands for ACMEGMBH (alias 1): remove it first" "$err"
+r aliases remove 1
+check "aliases remove without a note: exit 2" 2 "$rc"
+r aliases remove 1 --note "the holding pays for others too" --actor bob
+check "aliases remove" "0|alias 1 removed" "$rc|$out"
+r aliases
+check "aliases: none in force" "no aliases" "$out"
+r aliases --all --format json
+check "aliases --all --format json: the removed one kept" "bob the holding pays for others too 1" "$(py_json "$T/out" '" ".join(str(d[0][k]) for k in ("removed_by", "remove_note", "uses"))')"
 
 # ---- reports, status, settings (docs/REPORTING.md) ----------------------------
 # tests/fixtures/reports: eleven payouts, each breaking its chain in one

@@ -227,6 +227,16 @@ START_TEST(test_invalid_rules_are_refused_naming_rule_and_key) {
          "[rule a]", "group_by_right is for one_to_many and many_to_many"},
         {"[rule a]\nleft = bank\nright = psp\nreference = equal\ncardinality = all\n",
          "cardinality", "many_to_many"},
+        {"[rule a]\nleft = bank\nright = psp\nreference = equal\ncounterparty = alias\n"
+         "date_window = 0..3\n",
+         "[rule a]", "counterparty is the rule's reference"},
+        {"[rule a]\nleft = bank\nright = psp\ncounterparty = alias\n", "[rule a]",
+         "counterparty needs a date window"},
+        {"[rule a]\nleft = bank\nright = psp\ncounterparty = alias\ndate_window = 0..3\n"
+         "cardinality = many_to_one\n",
+         "[rule a]", "counterparty is for one_to_one and one_to_many"},
+        {"[rule a]\nleft = bank\nright = psp\ncounterparty = maybe\ndate_window = 0..3\n",
+         "counterparty", "alias"},
         /* inih would split it and read "tolerance_bps = 10000" as a key */
         {"[rule a]\nleft = bank\nright = psp\nreference = equal\n# "
          "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
@@ -811,6 +821,105 @@ START_TEST(test_exceptions_are_assigned_commented_and_resolved) {
                 (long long)sg);
     ck_assert_int_eq(recon_work_assign(db, (recon_work_kind)7, sg, "bob", NULL, "ann"),
                      RECON_EMISUSE);
+}
+END_TEST
+
+/* ---- aliases people teach (issue 19 item 5) -------------------------------------------- */
+
+#define INVOICES_HEADER "id,type,created,amount,currency,reference,customer\n"
+#define PAYER_RULE                                                                                 \
+    "[rule payer]\nleft = bank\nright = psp\ncounterparty = alias\ndate_window = 0..10\n"
+
+static void invoices(const char *rows) {
+    import_into(db, "generic_psp", "psp", INVOICES_HEADER, rows);
+}
+
+static int alias_line(const recon_alias *a, void *payload) {
+    char *out = payload;
+    ck_assert_uint_eq(a->version, RECON_ALIAS_VERSION);
+    size_t n = strlen(out);
+    snprintf(out + n, 512 - n, "%s%s>%s|%s|%lld|%s", n ? ";" : "", a->payer, a->counterparty,
+             a->taught_by, (long long)a->uses, a->removed_at ? "removed" : "in force");
+    return 0;
+}
+
+/* A person matches a bank line that names the payer, not the invoice: the
+ * payer comes to stand for the invoice's customer, and next month's line
+ * of that payer is matched by it. A line whose text carries the reference
+ * teaches nothing; a removed alias is not used. */
+START_TEST(test_aliases_are_learnt_from_people_and_used_by_rules) {
+    invoices("inv1,charge,2024-03-01,120.00,EUR,INV-1001,Acme GmbH\n"
+             "inv4,charge,2024-03-01,30.00,EUR,INV-1003,Foo Corp\n");
+    bank("bk1,2024-03-05,,SEPA CT ACME HOLDING GMBH 8812,120.00,EUR,\n"
+         "bk3,2024-03-05,,PAYMENT INV-1003 FOO CORP,30.00,EUR,\n");
+    recon_match_result res = run(PAYER_RULE);
+    ck_assert_uint_eq(res.matches, 0); /* a payer the rule does not know */
+    int64_t l = tx("bk1"), r = tx("inv1"), l3 = tx("bk3"), r3 = tx("inv4");
+    ck_assert_int_eq(
+        recon_match_add(db, &l, 1, &r, 1, "Acme pays through its holding", "ann", 0, NULL),
+        RECON_OK);
+    ck_assert_int_eq(recon_match_add(db, &l3, 1, &r3, 1, "named in the text", "ann", 0, NULL),
+                     RECON_OK);
+    char got[512] = "";
+    ck_assert_int_eq(recon_aliases_each(db, 0, alias_line, got), RECON_OK);
+    ck_assert_str_eq(got, "SEPACTACMEHOLDINGGMBH>ACMEGMBH|ann|0|in force");
+    /* Next month: the same payer, another reference; a rival of the same
+     * amount from another customer. */
+    invoices("inv2,charge,2024-04-01,80.00,EUR,INV-1002,Acme GmbH\n"
+             "inv3,charge,2024-04-01,80.00,EUR,INV-2001,Other Ltd\n");
+    bank("bk2,2024-04-04,,SEPA CT ACME HOLDING GMBH 9921,80.00,EUR,\n");
+    res = run(PAYER_RULE);
+    ck_assert_uint_eq(res.matches, 1);
+    FATE_IS("bk2", "payer:inv2");
+    int64_t alias = tu_qint(sq, "SELECT id FROM aliases");
+    TU_ASSERT_Q(sq, "1|normalized",
+                "SELECT (json_extract(evidence, '$.alias') = %lld) || '|' ||"
+                " json_extract(evidence, '$.reference') FROM matches"
+                " WHERE rule = 'payer'",
+                (long long)alias);
+    got[0] = 0;
+    ck_assert_int_eq(recon_aliases_each(db, 0, alias_line, got), RECON_OK);
+    ck_assert_str_eq(got, "SEPACTACMEHOLDINGGMBH>ACMEGMBH|ann|1|in force");
+    /* One meaning per payer; a removed alias is kept and no longer used. */
+    ck_assert_int_eq(
+        recon_alias_add(db, "Sepa ct Acme Holding GmbH", "Other Ltd", NULL, "bob", NULL),
+        RECON_ECONFLICT);
+    ck_assert_int_eq(recon_alias_remove(db, alias, NULL, "bob"), RECON_EMISUSE);
+    ck_assert_int_eq(recon_alias_remove(db, alias, "the holding pays for others too", "bob"),
+                     RECON_OK);
+    ck_assert_int_eq(recon_alias_remove(db, alias, "again", "bob"), RECON_ENOTFOUND);
+    invoices("inv5,charge,2024-05-01,50.00,EUR,INV-1005,Acme GmbH\n");
+    bank("bk5,2024-05-03,,SEPA CT ACME HOLDING GMBH 1234,50.00,EUR,\n");
+    res = run(PAYER_RULE);
+    ck_assert_uint_eq(res.matches, 0);
+    got[0] = 0;
+    ck_assert_int_eq(recon_aliases_each(db, 1, alias_line, got), RECON_OK);
+    ck_assert_str_eq(got, "SEPACTACMEHOLDINGGMBH>ACMEGMBH|ann|1|removed");
+    /* Taught by hand: the next run uses it. */
+    int64_t id = 0;
+    ck_assert_int_eq(
+        recon_alias_add(db, "SEPA CT ACME HOLDING GMBH", "Acme GmbH", "the parent", "bob", &id),
+        RECON_OK);
+    ck_assert_int_gt(id, alias);
+    ck_assert_int_eq(recon_alias_add(db, "Acme GmbH", "ACME GMBH", NULL, "bob", NULL),
+                     RECON_EMISUSE);
+    res = run(PAYER_RULE);
+    ck_assert_uint_eq(res.matches, 1);
+    FATE_IS("bk5", "payer:inv5");
+}
+END_TEST
+
+/* counterparty = equal: the bank's counterparty column names the same
+ * customer as the invoice, whatever the case and punctuation. */
+START_TEST(test_counterparty_equal_matches_by_the_payer_name) {
+    invoices("inv1,charge,2024-03-01,120.00,EUR,INV-1001,Acme GmbH\n"
+             "inv2,charge,2024-03-01,120.00,EUR,INV-1002,Bolt AB\n");
+    import_into(db, "generic_bank", "bank", "id,date,description,amount,currency,counterparty\n",
+                "bk1,2024-03-02,SEPA 12345,120.00,EUR,ACME GMBH.\n");
+    recon_match_result res = run("[rule payer]\nleft = bank\nright = psp\ncounterparty = equal\n"
+                                 "date_window = 0..10\n");
+    ck_assert_uint_eq(res.matches, 1);
+    FATE_IS("bk1", "payer:inv1");
 }
 END_TEST
 
@@ -2149,6 +2258,8 @@ static Suite *match_suite(void) {
     tcase_add_test(t, test_accept_and_reject_suggestions);
     tcase_add_test(t, test_confirm_at_matches_the_single_best_candidate_above_it);
     tcase_add_test(t, test_exceptions_are_assigned_commented_and_resolved);
+    tcase_add_test(t, test_aliases_are_learnt_from_people_and_used_by_rules);
+    tcase_add_test(t, test_counterparty_equal_matches_by_the_payer_name);
     tcase_add_test(t, test_currency_equal_unless_the_rule_says_any);
     tcase_add_test(t, test_date_window_calendar_and_business_days);
     tcase_add_test(t, test_business_day_distance);

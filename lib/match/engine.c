@@ -97,6 +97,7 @@ static int units_push(rc_units *u, const rc_unit *it) {
 
 void rc_units_free(rc_units *u) {
     rc_big_free(u->u);
+    rc_big_free(u->alias);
     rc_big_free(u->member);
     rc_big_free(u->pool.s);
     memset(u, 0, sizeof *u);
@@ -135,6 +136,48 @@ static int unit_text(const rc_rule *r, const rc_rows *rows, const char *raw, rc_
         return 0;
     }
     return rc_pool_add(&u->pool, norm, n, &it->text);
+}
+
+static const rc_alias *alias_of(const rc_rows *rows, const char *key);
+
+/* counterparty = equal|alias: the text a unit compares is its payer's key
+ * (rc_party_key) of its counterparty, or on the left, when it names none,
+ * of its description. On the left of an alias rule, a key people taught
+ * an alias for stands for the alias's counterparty; *alias says which. */
+static int party_text(const rc_rule *r, const rc_rows *rows, const rc_row *row, int left,
+                      rc_units *u, rc_unit *it, int64_t *alias) {
+    char key[512];
+    uint32_t off = row->text[RC_TF_COUNTERPARTY];
+    if (off == RC_NO_TEXT && left) off = row->text[RC_TF_DESCRIPTION];
+    it->text = RC_NO_TEXT;
+    it->hash = 0;
+    if (off == RC_NO_TEXT) return 0;
+    const char *raw = rows->pool.s + off;
+    size_t n = rc_party_key(raw, strlen(raw), key, sizeof key);
+    if (!n) return 0;
+    const char *text = key;
+    const rc_alias *a = left && r->party == 2 ? alias_of(rows, key) : NULL;
+    if (a) {
+        text = a->cp;
+        n = strlen(text);
+        *alias = a->id;
+    }
+    uint64_t h = hash_n(text, n);
+    it->hash = (uint32_t)(h ^ (h >> 32)) | 1;
+    return rc_pool_add(&u->pool, text, n, &it->text);
+}
+
+/* The alias of the unit about to be pushed (units_push keeps u->n). */
+static int note_alias(rc_units *u, int64_t alias) {
+    if (u->n >= u->alias_cap) {
+        size_t cap = u->alias_cap ? 2 * u->alias_cap : 1024;
+        int64_t *g = rc_big_realloc(u->alias, cap * sizeof *g);
+        if (!g) return -1;
+        u->alias = g;
+        u->alias_cap = cap;
+    }
+    u->alias[u->n] = alias;
+    return 0;
 }
 
 /* Units compare by their sort key text (a group key), then currency, then
@@ -209,9 +252,56 @@ int rc_rows_add_source(rc_rows *rows, const char *name, recon_source_type type) 
     return 0;
 }
 
+int rc_rows_add_alias(rc_rows *rows, const char *pattern, const char *counterparty, int64_t id) {
+    if (rows->nalias == rows->capalias) {
+        size_t cap = rows->capalias ? 2 * rows->capalias : 16;
+        rc_alias *g = realloc(rows->alias, cap * sizeof *g);
+        if (!g) return -1;
+        rows->alias = g;
+        rows->capalias = cap;
+    }
+    rc_alias *a = &rows->alias[rows->nalias];
+    a->id = id;
+    a->p = a->cp = NULL;
+    if (rc_pool_add(&rows->apool, pattern, strlen(pattern), &a->pattern) ||
+        rc_pool_add(&rows->apool, counterparty, strlen(counterparty), &a->counterparty))
+        return -1;
+    rows->nalias++;
+    return 0;
+}
+
+static int cmp_alias(const void *a, const void *b) {
+    return strcmp(((const rc_alias *)a)->p, ((const rc_alias *)b)->p);
+}
+
+void rc_rows_sort_aliases(rc_rows *rows) {
+    for (size_t i = 0; i < rows->nalias; i++) {
+        rows->alias[i].p = rows->apool.s + rows->alias[i].pattern;
+        rows->alias[i].cp = rows->apool.s + rows->alias[i].counterparty;
+    }
+    if (rows->nalias) qsort(rows->alias, rows->nalias, sizeof *rows->alias, cmp_alias);
+}
+
+/* The alias of a payer key, or NULL. */
+static const rc_alias *alias_of(const rc_rows *rows, const char *key) {
+    size_t lo = 0, hi = rows->nalias;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(rows->alias[mid].p, key);
+        if (!c) return &rows->alias[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
 void rc_rows_free(rc_rows *rows) {
     rc_big_free(rows->row);
     rc_big_free(rows->pool.s);
+    free(rows->alias);
+    rc_big_free(rows->apool.s);
     for (size_t i = 0; i < rows->nsrc; i++)
         free(rows->src[i].name);
     free(rows->src);
@@ -223,6 +313,7 @@ unsigned rc_rules_text_fields(const recon_rules *rules) {
     for (size_t i = 0; i < rules->n; i++) {
         const rc_rule *r = &rules->rule[i];
         f |= 1u << r->group_left | 1u << r->group_right;
+        if (r->party) f |= 1u << RC_TF_DESCRIPTION; /* a left side without a counterparty */
         if (r->ref != RC_REF_NONE) f |= 1u << r->ref_left | 1u << r->ref_right;
     }
     return f;
@@ -336,7 +427,10 @@ int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bits
         const char *gid = row->text[RC_TF_GROUP_ID] == RC_NO_TEXT
                               ? NULL
                               : rows->pool.s + row->text[RC_TF_GROUP_ID];
-        rc = unit_text(r, rows, text, u, &it) ||
+        int64_t alias = 0;
+        rc = (r->party ? party_text(r, rows, row, left, u, &it, &alias)
+                       : unit_text(r, rows, text, u, &it)) ||
+             (r->party == 2 && left && note_alias(u, alias)) ||
              (grouped && rc_pool_add(&u->pool, text, strlen(text), &it.key)) ||
              (keep_gid && gid && rc_pool_add(&u->pool, gid, strlen(gid), &it.key)) ||
              units_push(u, &it);
@@ -1390,6 +1484,10 @@ void rc_engine_evidence(const rc_engine *e, size_t ri, const rc_pair *p, char *b
     const rc_units *L = &e->sides[3 * ri], *R = L + 1, *G = L + 2;
     rc_verdict v = {RC_FAIL_NONE, p->score, p->difference, p->days, p->ref_how};
     rc_match_evidence(&e->rules->rule[ri], &L->u[p->l], &R->u[p->r], &v, buf, size);
+    if (L->alias && L->alias[p->l]) {
+        size_t n = strlen(buf);
+        snprintf(buf + n - 1, size - n + 1, ",\"alias\":%lld}", (long long)L->alias[p->l]);
+    }
     if (p->confidence) {
         /* Confirmed at the rule's confirm_at: how sure, and what it missed. */
         static const char *const fail[] = {"", "currency", "reference", "amount", "date"};

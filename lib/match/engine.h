@@ -50,6 +50,9 @@ typedef struct {
     size_t n, cap;
     int64_t *member; /* transaction ids of the groups' members */
     size_t nmember;
+    int64_t *alias; /* counterparty = alias, left side: per unit, the alias its payer key
+                       was read through (0: none); NULL otherwise */
+    size_t alias_cap;
     int grouped;                  /* an aggregated side: units are groups named by their key */
     int text_in_rows;             /* texts compared as stored: they point into the rows' pool */
     rc_pool pool;                 /* compared texts and group keys */
@@ -84,12 +87,23 @@ typedef struct {
     recon_source_type type;
 } rc_source;
 
+/* An alias people taught (docs/MATCHING.md, "Aliases"): a payer key the
+ * left side writes (rc_party_key) stands for a counterparty's key. */
+typedef struct {
+    uint32_t pattern, counterparty; /* into the rows' alias pool */
+    int64_t id;
+    const char *p, *cp; /* the two, once sorted (the pool no longer moves) */
+} rc_alias;
+
 typedef struct rc_rows_s {
     rc_row *row;
     size_t n, cap;
     rc_pool pool;
     rc_source *src;
     size_t nsrc, capsrc;
+    rc_alias *alias; /* sorted by pattern (rc_rows_sort_aliases) */
+    size_t nalias, capalias;
+    rc_pool apool; /* the aliases' texts */
 } rc_rows;
 
 /* Appends a row (its texts already in rows->pool, rc_pool_add); -1 when
@@ -99,6 +113,10 @@ int rc_rows_push(rc_rows *rows, const rc_row *row);
  * order of addition. -1 when out of memory. */
 int rc_rows_add_source(rc_rows *rows, const char *name, recon_source_type type);
 void rc_rows_free(rc_rows *rows);
+/* Adds an alias (both texts, rc_party_key keys, copied); -1 when out of
+ * memory. Sort them once all are added: no alias may be added after. */
+int rc_rows_add_alias(rc_rows *rows, const char *pattern, const char *counterparty, int64_t id);
+void rc_rows_sort_aliases(rc_rows *rows);
 
 /* The text fields (bit per rc_textfield) the rules read: the others need
  * not be loaded. */

@@ -136,6 +136,7 @@ int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken,
     sqlite3_finalize(st);
     free(src_by_id);
     if (!rc && step != SQLITE_DONE) rc = rc_fail_sql(db, "loading transactions to match");
+    if (!rc) rc = rc_aliases_load(db, rows);
     return rc;
 }
 
@@ -375,6 +376,7 @@ static int write_pairs(recon_db *db, const rc_engine *e, size_t ri, int64_t run_
         if (!rc && g) rc = insert_items(w, id, G, g, "right");
         out->matches++;
         out->items_matched += l->count + r->count + (g ? g->count : 0);
+        if (!rc && L->alias && L->alias[p->l]) rc = rc_alias_used(db, L->alias[p->l], now);
     }
     rc = items_close(w, rc); /* flushes the matches first */
     rc = matches_close(mw, rc);

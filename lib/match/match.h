@@ -35,4 +35,14 @@ int rc_suggestions_close_for(recon_db *db, int64_t tx, const char *now);
 int rc_set_ignored(recon_db *db, int64_t tx, const char *note, const char *actor, int on,
                    const char *now);
 
+/* The aliases in force, into rows (aliases.c). */
+int rc_aliases_load(recon_db *db, rc_rows *rows);
+/* One more match a run made through alias id. */
+int rc_alias_used(recon_db *db, int64_t id, const char *now);
+/* Learns from a match a person made (a manual match, an accepted
+ * suggestion) when its left side names a payer that the right side's
+ * reference does not appear with: the payer's key comes to stand for the
+ * right side's counterparty. Inside the caller's write transaction. */
+int rc_alias_learn(recon_db *db, int64_t match_id, const char *actor, const char *now);
+
 #endif

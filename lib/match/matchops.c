@@ -197,6 +197,7 @@ int recon_match_add(recon_db *db, const int64_t *left, size_t nleft, const int64
     if (!rc) rc = insert_side(db, id, left, nleft, "left");
     if (!rc) rc = insert_side(db, id, right, nright, "right");
     if (!rc) rc = audit(db, now, actor, "match_add", id, 0, note);
+    if (!rc) rc = rc_alias_learn(db, id, actor, now);
     for (size_t i = 0; !rc && i < nleft; i++)
         rc = close_exceptions(db, left[i], now);
     for (size_t i = 0; !rc && i < nright; i++)

@@ -348,6 +348,7 @@ int recon_suggestion_accept(recon_db *db, int64_t suggestion_id, const char *not
     if (!rc) rc = check_free(db, suggestion_id);
     if (!rc) rc = insert_reviewed(db, suggestion_id, &s, note, actor, now, &match_id);
     if (!rc) rc = record_decision(db, suggestion_id, "accepted", note, actor, now, match_id);
+    if (!rc) rc = rc_alias_learn(db, match_id, actor, now);
     free(s.rule);
     free(s.evidence);
     if (!rc)

@@ -41,6 +41,19 @@ const char *rc_variance_name(rc_variance v) {
     return (unsigned)v < 4 ? names[v] : NULL;
 }
 
+size_t rc_party_key(const char *s, size_t len, char *out, size_t size) {
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 1 < size; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 'a' && ch <= 'z')
+            out[n++] = (char)(ch - 'a' + 'A');
+        else if (ch >= 'A' && ch <= 'Z')
+            out[n++] = (char)ch;
+    }
+    if (size) out[n] = 0;
+    return n;
+}
+
 size_t rc_ref_normalize(const char *s, size_t len, char *out, size_t size) {
     size_t n = 0;
     int in_digits = 0, leading = 0;
@@ -250,6 +263,7 @@ static int on_key(struct parse_ctx *c, const char *name, const char *v) {
     static const char *const yesno[] = {"no", "yes"};
     static const char *const datemodes[] = {"none", "window"};
     static const char *const variances[] = {"none", "fee", "fx", "writeoff"};
+    static const char *const parties[] = {"none", "equal", "alias"};
     rc_rule *r = c->cur;
     int i = 0;
     long n;
@@ -292,6 +306,8 @@ static int on_key(struct parse_ctx *c, const char *name, const char *v) {
         r->tol_bps = (int)n;
         return 1;
     }
+    if (!strcmp(name, "counterparty"))
+        return pick(c, name, v, parties, 3, &i) ? (r->party = i, 1) : 0;
     if (!strcmp(name, "difference_as"))
         return pick(c, name, v, variances, 4, &i) ? (r->difference_as = (rc_variance)i, 1) : 0;
     if (!strcmp(name, "confirm_at") || !strcmp(name, "suggest_at")) {
@@ -310,6 +326,8 @@ static int on_key(struct parse_ctx *c, const char *name, const char *v) {
         return pick(c, name, v, currencies, 2, &i) ? (r->any_currency = i, 1) : 0;
     if (!strcmp(name, "reference"))
         return pick(c, name, v, refs, 4, &i) ? (r->ref = (rc_refmode)i, 1) : 0;
+    if (!strcmp(name, "reference_left") || !strcmp(name, "reference_right"))
+        r->ref_fields_given = 1;
     if (!strcmp(name, "reference_left"))
         return pick(c, name, v, TEXT_FIELDS, RC_TF_COUNT, &i) ? (r->ref_left = (rc_textfield)i, 1)
                                                               : 0;
@@ -389,6 +407,14 @@ static const char *validate_rule(const rc_rule *r, char *buf, size_t size) {
         problem = "left is missing (type:psp|bank|ledger or source names)";
     else if (!r->right.type && !r->right.nsources)
         problem = "right is missing";
+    else if (r->party && (r->ref != RC_REF_NONE || r->ref_fields_given))
+        problem = "counterparty is the rule's reference: leave reference, reference_left and "
+                  "reference_right out";
+    else if (r->party && !r->use_date)
+        problem = "counterparty needs a date window: one payer pays the same amount many times";
+    else if (r->party && r->card != RC_CARD_ONE_TO_ONE && r->card != RC_CARD_ONE_TO_MANY)
+        problem = "counterparty is for one_to_one and one_to_many rules (a single left item "
+                  "names its payer)";
     else if (r->ref == RC_REF_NONE && !r->use_date)
         problem = "a rule without a reference needs a date window: amount alone is too weak";
     else if (r->tolerant && !r->tol_minor && !r->tol_bps)
@@ -458,6 +484,13 @@ int recon_rules_parse(const char *text, const char *origin, recon_error *err, re
         if (!r->left.kinds) r->left.kinds = (1u << RC_K_COUNT) - 1;
         if (!r->right.kinds) r->right.kinds = (1u << RC_K_COUNT) - 1;
         invalid = validate_rule(r, why, sizeof why);
+        /* The payer is the reference: a normalized comparison of the two
+         * sides' payer keys (the left's description when it names no
+         * counterparty; rc_match_load). */
+        if (!invalid && r->party) {
+            r->ref = RC_REF_NORMALIZED;
+            r->ref_left = r->ref_right = RC_TF_COUNTERPARTY;
+        }
         if (r->group_left == RC_TF_COUNT) r->group_left = r->group_by;
         if (r->group_right == RC_TF_COUNT) r->group_right = r->group_by;
     }

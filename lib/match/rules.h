@@ -54,11 +54,14 @@ typedef struct {
     int tol_bps;               /* ... or <= tol_bps basis points of the left amount */
     rc_variance difference_as; /* a difference within tolerance is this variance; fee:
                                   only a left short of the right (difference < 0) */
-    int confirm_at; /* confidence (0..100) from which a candidate is matched when it is the
-                       only one that high on both sides; 100 (the default): only pairs that
-                       meet every criterion with no rival, the engine's rounds */
-    int suggest_at; /* confidence from which a candidate not confirmed is offered as a
-                       suggestion; -1 (the default): none */
+    int confirm_at;       /* confidence (0..100) from which a candidate is matched when it is the
+                             only one that high on both sides; 100 (the default): only pairs that
+                             meet every criterion with no rival, the engine's rounds */
+    int suggest_at;       /* confidence from which a candidate not confirmed is offered as a
+                             suggestion; -1 (the default): none */
+    int party;            /* counterparty = equal (1) or alias (2): the rule's reference is the
+                             payer, compared by rc_party_key (0: none) */
+    int ref_fields_given; /* reference_left or reference_right was set */
     int any_currency;
     rc_refmode ref;
     rc_textfield ref_left, ref_right; /* for an aggregated side: its group key */
@@ -91,6 +94,13 @@ const char *rc_variance_name(rc_variance v);
  * "inv123" are both INV123). Writes at most size-1 bytes; returns the
  * length. */
 size_t rc_ref_normalize(const char *s, size_t len, char *out, size_t size);
+/* A payer's key, for counterparty = equal|alias and the aliases people
+ * teach: ASCII letters only, upper-cased; digits, spaces, punctuation and
+ * non-ASCII bytes vanish, so that the reference numbers a bank writes
+ * around a payer's name do not make every line a new payer ("SEPA CT ACME
+ * GMBH INV 2024-0042" is SEPACTACMEGMBHINV; "Acme GmbH" is ACMEGMBH).
+ * Writes at most size-1 bytes; returns the length. */
+size_t rc_party_key(const char *s, size_t len, char *out, size_t size);
 /* For ids looked for inside bank text: upper-case ASCII letters and
  * digits, every run of other bytes one space (none at the ends), and no
  * zeros dropped (a cut can end inside a run of digits: "PO_ABC00" for

@@ -359,3 +359,11 @@ CREATE VIEW v_suggestions AS
     JOIN transactions t ON t.id = si.transaction_id
     JOIN sources s ON s.id = t.source_id
     GROUP BY si.suggestion_id) a ON a.suggestion_id = g.id;
+
+-- The payers people taught (docs/MATCHING.md, "Aliases").
+CREATE VIEW v_aliases AS
+  SELECT id AS alias_id, pattern AS payer, counterparty,
+    CASE WHEN removed_at IS NULL THEN 'active' ELSE 'removed' END AS status,
+    taught_by, taught_at, match_id, note, uses, last_used_at,
+    removed_at, removed_by, remove_note
+  FROM aliases;
