@@ -249,6 +249,14 @@ bench: all $(B)/bench/gen $(B)/bench/bench $(B)/bench/matchgen $(B)/bench/matchb
 	    $$(sh scripts/install-duckdb.sh $(B) && echo --duckdb $(B)/duckdb/import.mjs)
 	$(B)/bench/matchbench --recon $(B)/recon --gen $(B)/bench/matchgen --dir build/bench/match \
 	    $(MATCHBENCH_FLAGS)
+	sh bench/features.sh $(B) $(FEATURES_N)
+
+# The matching features of issue 19 on a scenario with known answers
+# (many-to-many, fee-short payouts, aliases taught then used): a table per
+# case, precision and recall; fails on any wrong automatic match.
+FEATURES_N ?= 200
+bench-features: all
+	sh bench/features.sh $(B) $(FEATURES_N)
 
 # Matching on the shapes of real identifiers (BENCHMARKS.md, issue 14):
 # prints a Markdown table. About 8 minutes at the default 50000.

@@ -1193,6 +1193,14 @@ check "aliases: none in force" "no aliases" "$out"
 r aliases --all --format json
 check "aliases --all --format json: the removed one kept" "bob the holding pays for others too 1" "$(py_json "$T/out" '" ".join(str(d[0][k]) for k in ("removed_by", "remove_note", "uses"))')"
 
+# The features scenario (bench/features.sh, issue 19) at a small size:
+# every automatic match right, every matchable unit matched.
+run sh "$ROOT/bench/features.sh" "$(dirname "$RECON")" 24
+check "features scenario: exit 0 (no wrong automatic match)" 0 "$rc"
+check_has "features scenario: precision" "precision (automatic matches): 90 / 90 = 100.00%" "$out"
+check_has "features scenario: recall" "recall (matchable units matched automatically): 90 / 90 = 100.00%" "$out"
+check_has "features scenario: the fee-long payouts stay exceptions" "| fee_long | 24 | no | 0 | 0 | 24 | 0 |" "$out"
+
 # ---- reports, status, settings (docs/REPORTING.md) ----------------------------
 # tests/fixtures/reports: eleven payouts, each breaking its chain in one
 # known way (tests/test_report.c has the arithmetic).
