@@ -110,7 +110,9 @@ static const struct {
      "\n"
      "Runs the rules (default: the bundled rules, docs/MATCHING.md) over everything not\n"
      "yet matched or ignored, in priority order, in one transaction; items with two\n"
-     "equally good candidates become exceptions. Running it again changes nothing.\n"
+     "equally good candidates become exceptions, and the candidates a rule would not\n"
+     "confirm are offered as suggestions (recon review). Running it again changes\n"
+     "nothing.\n"
      "TX is a transaction id or SOURCE:EXTERNAL_ID. A manual match is refused when\n"
      "currencies differ or amounts do not balance, unless --force (with the note).\n"
      "Undone matches stay in the history.\n"},

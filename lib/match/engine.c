@@ -43,6 +43,9 @@
 #define MAX_CANDIDATES 8  /* listed in an exception */
 #define NEAR_DAYS 7       /* a date this far outside the window is a near miss */
 #define MAX_SUGGESTIONS 3 /* per left unit, best first: a person reads the top few */
+/* A suggestion's evidence with every number at its limit is 276 bytes:
+ * never cut (a cut would not be JSON). */
+#define SUGGESTION_EVIDENCE_MAX 384
 
 /* ---- small containers --------------------------------------------------------------------- */
 
@@ -1280,7 +1283,7 @@ static int add_suggestion(rc_engine *s, const visit_ctx *c, const offer *o, uint
                          .rank = rank,
                          .sort_source = rc_unit_source(c->L, l)};
     g->tx = malloc(((size_t)l->count + r->count) * sizeof *g->tx);
-    g->evidence = malloc(320);
+    g->evidence = malloc(SUGGESTION_EVIDENCE_MAX);
     g->sort_id = strdup(rc_unit_name(c->L, l));
     if (!g->tx || !g->evidence || !g->sort_id) {
         free(g->tx);
@@ -1294,7 +1297,7 @@ static int add_suggestion(rc_engine *s, const visit_ctx *c, const offer *o, uint
         g->tx[l->count + m] = rc_unit_member(c->R, r, m);
     qsort(g->tx, l->count, sizeof *g->tx, cmp_int64);
     qsort(g->tx + l->count, r->count, sizeof *g->tx, cmp_int64);
-    rc_doubt_evidence(&o->d, &o->v, o->reason, l, r, g->evidence, 320);
+    rc_doubt_evidence(&o->d, &o->v, o->reason, l, r, g->evidence, SUGGESTION_EVIDENCE_MAX);
     s->nsug++;
     return 0;
 }

@@ -148,7 +148,7 @@ int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken,
  * flushed first, so that no item ever refers to a match not yet stored
  * (the run writes without foreign-key lookups: rc_begin_trusted). */
 #define MATCH_BATCH 32
-#define EVIDENCE_MAX 256
+#define EVIDENCE_MAX 384 /* the longest evidence, every number at its limit, is 258 */
 
 /* A typed variance to record with a match (rules with difference_as). */
 typedef struct {
