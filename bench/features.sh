@@ -9,10 +9,11 @@
 # Exits 1 when an automatic match is wrong (precision must stay 100%).
 #
 # Usage: bench/features.sh [BUILD_DIR] [N]   (N units per case; default 200)
+#        FEATURES_RECON=PATH overrides BUILD_DIR/recon (the tests pass theirs)
 set -eu
 B=${1:-build}
 N=${2:-200}
-R=$B/recon
+R=${FEATURES_RECON:-$B/recon}
 here=$(dirname "$0")
 [ -x "$R" ] || { echo "features.sh: build $R first" >&2; exit 1; }
 command -v sqlite3 >/dev/null || { echo "features.sh: needs the sqlite3 shell" >&2; exit 1; }

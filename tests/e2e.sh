@@ -1190,12 +1190,26 @@ r aliases remove 1 --note "the holding pays for others too" --actor bob
 check "aliases remove" "0|alias 1 removed" "$rc|$out"
 r aliases
 check "aliases: none in force" "no aliases" "$out"
+r aliases add --payer "12345 / 678" --counterparty "Acme GmbH"
+check "aliases add of a payer without letters: exit 2" 2 "$rc"
+check_has "aliases add of a payer without letters: says why" "keys keep ASCII letters only" "$err"
+r review --min-confidence high
+check "review --min-confidence not a number: exit 2" 2 "$rc"
+r review --transaction bank:BK-0401
+check "review --transaction not an id: exit 2" 2 "$rc"
+r exception assign 0 --to ann
+check "exception assign 0: exit 2" 2 "$rc"
+r exception resolve 99 --reason other --note x
+check "exception resolve unknown: exit 1" 1 "$rc"
+check_has "exception resolve unknown: says so" "no exception 99" "$err"
 r aliases --all --format json
 check "aliases --all --format json: the removed one kept" "bob the holding pays for others too 1" "$(py_json "$T/out" '" ".join(str(d[0][k]) for k in ("removed_by", "remove_note", "uses"))')"
 
 # The features scenario (bench/features.sh, issue 19) at a small size:
 # every automatic match right, every matchable unit matched.
-run sh "$ROOT/bench/features.sh" "$(dirname "$RECON")" 24
+export FEATURES_RECON="$RECON"
+run sh "$ROOT/bench/features.sh" build 24
+unset FEATURES_RECON
 check "features scenario: exit 0 (no wrong automatic match)" 0 "$rc"
 check_has "features scenario: precision" "precision (automatic matches): 90 / 90 = 100.00%" "$out"
 check_has "features scenario: recall" "recall (matchable units matched automatically): 90 / 90 = 100.00%" "$out"

@@ -719,6 +719,26 @@ START_TEST(test_accept_and_reject_suggestions) {
 }
 END_TEST
 
+/* Undoing a match a person accepted is a veto like any undo: the pair is
+ * neither matched nor suggested again. */
+START_TEST(test_undoing_a_reviewed_match_vetoes_the_pair) {
+    suggestion_data();
+    run(SUGGESTING);
+    int64_t mid = 0;
+    ck_assert_int_eq(recon_suggestion_accept(db, 4, "fee kept by the bank", "ann", &mid), RECON_OK);
+    FATE_IS("b5", "r:p5");
+    ck_assert_int_eq(recon_match_undo(db, mid, "not this invoice", "ann"), RECON_OK);
+    recon_match_result res = run(SUGGESTING "confirm_at = 50\n");
+    FATE_IS("b5", "exception");
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM suggestions g JOIN suggestion_items si ON"
+                                 " si.suggestion_id = g.id JOIN transactions t ON t.id ="
+                                 " si.transaction_id WHERE t.external_id = 'b5'"
+                                 " AND g.status = 'open'"),
+                     0);
+    ck_assert_uint_eq(res.suggestions_opened, 0);
+}
+END_TEST
+
 /* confirm_at below 100 confirms a candidate that is the only one that
  * high on both sides; ties never (both sides of a tie score alike). The
  * evidence says how sure and what it missed. */
@@ -1547,7 +1567,12 @@ static char *outcome(sqlite3 *s) {
            "  ' ' || (SELECT group_concat(coalesce(json_extract(c.value, '$.external_id'),"
            "  json_extract(c.value, '$.group')), ',') FROM json_each(e.candidates) c)"
            " FROM exceptions e JOIN transactions t ON t.id = e.transaction_id"
-           " WHERE e.closed_at IS NULL) ORDER BY line)), '')");
+           " WHERE e.closed_at IS NULL"
+           " UNION ALL SELECT 'suggestion ' || g.rule || ' ' || g.confidence || ' ' ||"
+           "  (SELECT group_concat(x, ',') FROM (SELECT si.side || ':' || t.external_id AS x"
+           "   FROM suggestion_items si JOIN transactions t ON t.id = si.transaction_id"
+           "   WHERE si.suggestion_id = g.id ORDER BY x))"
+           " FROM suggestions g WHERE g.status = 'open') ORDER BY line)), '')");
 }
 
 START_TEST(test_same_result_whatever_the_import_order) {
@@ -1579,6 +1604,10 @@ START_TEST(test_same_result_whatever_the_import_order) {
             ck_assert_msg(strstr(first, "transaction_to_bank_line bk_ord_1,ord_1") != NULL, "%s",
                           first);
             ck_assert_msg(strstr(first, "bk_fee") == NULL, "%s", first);
+            /* The default rules rank the tie: both candidates, one confidence. */
+            ck_assert_msg(strstr(first, "suggestion transaction_to_bank_line 78"
+                                        " left:bk_tie,right:tie_a") != NULL,
+                          "%s", first);
         } else {
             ck_assert_msg(!strcmp(first, got), "seed %u differs:\n%s\n---\n%s", seed, got, first);
             free(got);
@@ -2257,6 +2286,7 @@ static Suite *match_suite(void) {
     tcase_add_test(t, test_suggestions_are_capped_per_item);
     tcase_add_test(t, test_accept_and_reject_suggestions);
     tcase_add_test(t, test_confirm_at_matches_the_single_best_candidate_above_it);
+    tcase_add_test(t, test_undoing_a_reviewed_match_vetoes_the_pair);
     tcase_add_test(t, test_exceptions_are_assigned_commented_and_resolved);
     tcase_add_test(t, test_aliases_are_learnt_from_people_and_used_by_rules);
     tcase_add_test(t, test_counterparty_equal_matches_by_the_payer_name);
