@@ -5,7 +5,10 @@
 # must not match. Runs bench/features.ini, plays the person (matches the
 # month-1 alias lines by hand, from the truth file), and prints one
 # Markdown table per case: units, correct, in a wrong match, in an
-# exception, unmatched; then precision and recall of the automatic matches.
+# exception, unmatched, with an open suggestion, and whether the best of
+# those pairs the unit's bank lines with their own group (what a person
+# accepting the top of \`recon review\` would get); then precision and
+# recall of the automatic matches.
 # Exits 1 when an automatic match is wrong (precision must stay 100%).
 #
 # Usage: bench/features.sh [BUILD_DIR] [N]   (N units per case; default 200)
@@ -46,8 +49,8 @@ echo
 echo "- command: \`bench/features.sh $B $N\`, $(date -u +%Y-%m-%d)"
 echo "- scenario: \`bench/featuregen.py $N\`: $(sqlite3 "$d/truth.db" 'SELECT count(DISTINCT grp) FROM truth') units in $(q 'SELECT count(*) FROM transactions') transactions over two months; rules \`bench/features.ini\`; the month-1 alias lines matched by hand before month 2"
 echo
-echo "| case | units | matchable | correct | in a wrong match | exception | unmatched |"
-echo "|---|--:|---|--:|--:|--:|--:|"
+echo "| case | units | matchable | correct | in a wrong match | exception | unmatched | suggested | best suggestion right |"
+echo "|---|--:|---|--:|--:|--:|--:|--:|--:|"
 q -separator ' | ' "ATTACH '$d/truth.db' AS k;
 CREATE TEMP TABLE items AS
   SELECT m.id AS match_id, m.origin, tr.grp
@@ -70,9 +73,26 @@ CREATE TEMP TABLE fate AS
             JOIN exceptions e ON e.transaction_id = t.id AND e.closed_at IS NULL
             WHERE x.grp = u.grp) AS exc
   FROM (SELECT grp, min(kase) AS kase, min(matchable) AS matchable FROM k.truth GROUP BY grp) u;
-SELECT '| ' || kase, count(*), min(matchable), sum(correct), sum(wrong),
-  sum(NOT correct AND NOT wrong AND exc), sum(NOT correct AND NOT wrong AND NOT exc) || ' |'
-FROM fate GROUP BY kase ORDER BY kase;
+-- What a person reviewing the queue sees for a unit: its bank lines' best
+-- open suggestion (highest confidence, then lowest id), and whether that
+-- suggestion pairs them with their own group.
+CREATE TEMP TABLE sug AS
+  SELECT g.id, g.confidence, si.side, tr.grp
+  FROM suggestions g JOIN suggestion_items si ON si.suggestion_id = g.id
+  JOIN transactions t ON t.id = si.transaction_id JOIN sources s ON s.id = t.source_id
+  LEFT JOIN k.truth tr ON tr.source = s.name AND tr.external_id = t.external_id
+  WHERE g.status = 'open';
+CREATE TEMP TABLE best AS
+  SELECT grp, (SELECT x.id FROM sug x WHERE x.side = 'left' AND x.grp = l.grp
+               ORDER BY x.confidence DESC, x.id LIMIT 1) AS id
+  FROM (SELECT DISTINCT grp FROM sug WHERE side = 'left') l;
+CREATE TEMP TABLE top AS
+  SELECT b.grp, NOT EXISTS (SELECT 1 FROM sug y WHERE y.id = b.id AND y.grp IS NOT b.grp) AS right
+  FROM best b;
+SELECT '| ' || f.kase, count(*), min(f.matchable), sum(f.correct), sum(f.wrong),
+  sum(NOT f.correct AND NOT f.wrong AND f.exc), sum(NOT f.correct AND NOT f.wrong AND NOT f.exc),
+  count(t.grp), coalesce(sum(t.right), 0) || ' |'
+FROM fate f LEFT JOIN top t ON t.grp = f.grp GROUP BY f.kase ORDER BY f.kase;
 SELECT '';
 SELECT '- precision (automatic matches): ' || sum(correct) || ' / ' || count(*) || ' = '
   || printf('%.2f%%', 100.0 * sum(correct) / max(count(*), 1))

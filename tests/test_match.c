@@ -760,6 +760,14 @@ START_TEST(test_confirm_at_matches_the_single_best_candidate_above_it) {
     /* Idempotent: nothing more the second time. */
     res = run(ONE_TO_ONE "reference = equal\ndate_window = 0..2\nconfirm_at = 69\n");
     ck_assert_uint_eq(res.matches, 0);
+    /* A fee rule confirming below 100: b5 is 0.40 long of p5 (never a fee)
+     * and b6 likewise; with b6 ignored, b5 is confirmed but books nothing. */
+    ck_assert_int_eq(recon_ignore(db, tx("b6"), "duplicate line", "ann"), RECON_OK);
+    res = run(ONE_TO_ONE "reference = equal\ndate_window = 0..2\namount = tolerance\n"
+                         "tolerance_minor = 100\ndifference_as = fee\nconfirm_at = 60\n");
+    FATE_IS("b5", "r:p5");
+    ck_assert_uint_eq(res.variances, 0);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM match_variances"), 0);
 }
 END_TEST
 

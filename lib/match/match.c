@@ -364,7 +364,11 @@ static int write_pairs(recon_db *db, const rc_engine *e, size_t ri, int64_t run_
         if ((rc = match_add(mw, p->score, &id, &evidence)) != RECON_OK) break;
         rc_engine_evidence(e, ri, p, evidence, EVIDENCE_MAX);
         const rc_rule *rule = &e->rules->rule[ri];
-        if (rule->difference_as && p->difference) {
+        /* Booked only when the rule's amount criterion held: a pair
+         * confirmed at confirm_at beyond the tolerance (or a credit longer
+         * than its payout under a fee rule) has a difference the rule did
+         * not explain. */
+        if (rule->difference_as && p->difference && p->failed != RC_FAIL_AMOUNT) {
             pending_variance *v = &mw->var[mw->n - 1];
             v->kind = rc_variance_name(rule->difference_as);
             v->difference = p->difference;
