@@ -2,8 +2,10 @@
  *
  * The input is the INI text (cut at its first NUL). Checked: a refusal
  * says why and returns nothing; accepted rules are at least one, have
- * distinct non-empty names, run in priority order, and parse again to the
- * same names in the same order; everything is freed without leaks. */
+ * distinct non-empty names, run in priority order, keep the promises
+ * validation makes of every key (confidences, group keys, difference_as,
+ * counterparty), and parse again to the same names in the same order;
+ * everything is freed without leaks. */
 #include <string.h>
 
 #include "fuzz.h"
@@ -34,6 +36,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_ASSERT((r->left.type != 0 || r->left.nsources > 0) &&
                     (r->right.type != 0 || r->right.nsources > 0));
         FUZZ_ASSERT(r->left.kinds != 0 && r->right.kinds != 0);
+        /* What validation promises the engine of the issue-19 keys. */
+        FUZZ_ASSERT(r->confirm_at >= 1 && r->confirm_at <= 100);
+        FUZZ_ASSERT(r->suggest_at == -1 || (r->suggest_at >= 1 && r->suggest_at <= r->confirm_at));
+        FUZZ_ASSERT(r->group_left < RC_TF_COUNT && r->group_right < RC_TF_COUNT);
+        FUZZ_ASSERT(!r->difference_as || (r->tolerant && !r->any_currency));
+        FUZZ_ASSERT(!r->party || (r->ref == RC_REF_NORMALIZED && r->use_date &&
+                                  r->ref_left == RC_TF_COUNTERPARTY));
     }
     FUZZ_ASSERT(recon_rules_name(rules, n) == NULL);
 
