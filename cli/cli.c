@@ -365,6 +365,22 @@ int opt_value(const cli *c, int *i, const char *name, const char **out) {
     return 1;
 }
 
+int note_args(const cli *c, int first, const char *what, const char **target, const char **note,
+              const char **actor) {
+    *target = *note = *actor = NULL;
+    for (int i = first; i < c->argc; i++) {
+        int r;
+        if ((r = opt_value(c, &i, "--note", note)) || (r = opt_value(c, &i, "--actor", actor))) {
+            if (r < 0) return EXIT_USAGE;
+        } else if (!*target) {
+            *target = c->argv[i];
+        } else {
+            return usage_error("%s: unexpected '%s'", what, c->argv[i]);
+        }
+    }
+    return EXIT_OK;
+}
+
 int parse_id(const char *v, int64_t *out) {
     char *end;
     long long n = strtoll(v, &end, 10);

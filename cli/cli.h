@@ -124,6 +124,12 @@ int open_db(const cli *c, recon_db **db);
  * in *out, moves *i past it and returns 1; returns -1 (after a usage error
  * message) when the value is missing; 0 when argv[*i] is another option. */
 int opt_value(const cli *c, int *i, const char *name, const char **out);
+/* The arguments of a command that acts on one thing with a note:
+ * "TARGET [--note TEXT] [--actor NAME]" from argv[first] on (`what` names
+ * the command in messages). Returns EXIT_OK, or EXIT_USAGE after saying
+ * why. */
+int note_args(const cli *c, int first, const char *what, const char **target, const char **note,
+              const char **actor);
 /* Parses a whole positive number; returns 0 or -1. */
 int parse_id(const char *v, int64_t *out);
 

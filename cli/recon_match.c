@@ -180,17 +180,8 @@ static int match_add(const cli *c) {
 /* match undo MATCH_ID / ignore ID / unignore ID, each with --note. */
 static int with_note(const cli *c, int first, const char *what,
                      int (*fn)(recon_db *, int64_t, const char *, const char *)) {
-    const char *note = NULL, *actor = NULL, *target = NULL;
-    for (int i = first; i < c->argc; i++) {
-        int r;
-        if ((r = opt_value(c, &i, "--note", &note)) || (r = opt_value(c, &i, "--actor", &actor))) {
-            if (r < 0) return EXIT_USAGE;
-        } else if (!target) {
-            target = c->argv[i];
-        } else {
-            return usage_error("%s: unexpected '%s'", what, c->argv[i]);
-        }
-    }
+    const char *note, *actor, *target;
+    if (note_args(c, first, what, &target, &note, &actor) != EXIT_OK) return EXIT_USAGE;
     if (!target || !note || !*note) return usage_error("%s: give an id and --note TEXT", what);
     recon_db *db = NULL;
     int status = open_db(c, &db);

@@ -173,18 +173,9 @@ static int review_list(const cli *c, int first) {
 
 /* review accept ID [--note T] / review reject ID --note T, with --actor. */
 static int review_decide(const cli *c, int accept) {
-    const char *note = NULL, *actor = NULL, *target = NULL;
+    const char *note, *actor, *target;
     const char *what = accept ? "review accept" : "review reject";
-    for (int i = 2; i < c->argc; i++) {
-        int r;
-        if ((r = opt_value(c, &i, "--note", &note)) || (r = opt_value(c, &i, "--actor", &actor))) {
-            if (r < 0) return EXIT_USAGE;
-        } else if (!target) {
-            target = c->argv[i];
-        } else {
-            return usage_error("%s: unexpected '%s'", what, c->argv[i]);
-        }
-    }
+    if (note_args(c, 2, what, &target, &note, &actor) != EXIT_OK) return EXIT_USAGE;
     int64_t id;
     if (!target || parse_id(target, &id)) return usage_error("%s: give a suggestion id", what);
     if (!accept && (!note || !*note))

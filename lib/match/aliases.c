@@ -16,10 +16,6 @@
 
 enum { KEY_MAX = 512 };
 
-static const char *who(const char *actor) {
-    return actor && *actor ? actor : "unknown";
-}
-
 int rc_aliases_load(recon_db *db, rc_rows *rows) {
     sqlite3_stmt *st;
     int rc = rc_prepare(
@@ -138,7 +134,7 @@ static int insert_alias(recon_db *db, const char *pattern, const char *counterpa
     if (rc) return rc;
     sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, counterparty, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, who(actor), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, rc_who(actor), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
     if (match_id)
         sqlite3_bind_int64(st, 5, match_id);
@@ -236,7 +232,7 @@ int recon_alias_remove(recon_db *db, int64_t alias_id, const char *note, const c
     if (!rc) {
         sqlite3_bind_int64(st, 1, alias_id);
         sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, who(actor), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, rc_who(actor), -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = rc_fail_sql(db, "removing an alias");

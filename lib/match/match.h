@@ -8,6 +8,12 @@
 #include "match/engine.h"
 #include "store/store.h"
 
+/* Who did it, as the audit columns record: the actor given, else
+ * "unknown". */
+static inline const char *rc_who(const char *actor) {
+    return actor && *actor ? actor : "unknown";
+}
+
 /* Everything matched (in an active match) or ignored, into b. */
 int rc_match_taken(recon_db *db, rc_bitset *b);
 

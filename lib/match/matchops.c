@@ -11,10 +11,6 @@
 #include "match/match.h"
 #include "util/record.h"
 
-static const char *who(const char *actor) {
-    return actor && *actor ? actor : "unknown";
-}
-
 static int audit(recon_db *db, const char *now, const char *actor, const char *action,
                  int64_t match_id, int64_t tx_id, const char *note) {
     sqlite3_stmt *st;
@@ -24,7 +20,7 @@ static int audit(recon_db *db, const char *now, const char *actor, const char *a
                         &st);
     if (rc) return rc;
     sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, who(actor), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, rc_who(actor), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
     if (match_id)
         sqlite3_bind_int64(st, 4, match_id);
@@ -124,7 +120,7 @@ static int insert_manual(recon_db *db, const char *now, const char *actor, const
     if (rc) return rc;
     sqlite3_bind_text(st, 1, evidence, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, who(actor), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, rc_who(actor), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 5, force);
     int step = sqlite3_step(st);
@@ -240,7 +236,7 @@ int recon_match_undo(recon_db *db, int64_t match_id, const char *note, const cha
         goto done;
     sqlite3_bind_int64(st, 1, match_id);
     sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, who(actor), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, rc_who(actor), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
     step = sqlite3_step(st);
     sqlite3_finalize(st);
@@ -277,7 +273,7 @@ int rc_set_ignored(recon_db *db, int64_t tx, const char *note, const char *actor
     if (!rc) {
         sqlite3_bind_int64(st, 1, tx);
         sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, who(actor), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, rc_who(actor), -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE) rc = rc_fail_sql(db, "recording the ignore");
     }

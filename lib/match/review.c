@@ -164,10 +164,6 @@ int rc_suggestions_close_for(recon_db *db, int64_t tx, const char *now) {
 
 /* ---- a person's decision ------------------------------------------------------------------ */
 
-static const char *who(const char *actor) {
-    return actor && *actor ? actor : "unknown";
-}
-
 /* An open suggestion's rule, confidence and evidence (malloc'd), or why
  * it cannot be decided. */
 typedef struct {
@@ -243,7 +239,7 @@ static int insert_reviewed(recon_db *db, int64_t id, const open_sug *s, const ch
         sqlite3_bind_int(st, 2, 10 * s->confidence);
         sqlite3_bind_text(st, 3, ev, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, who(actor), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, rc_who(actor), -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 6, note, -1, SQLITE_STATIC);
         rc = step_done(db, st, "storing a reviewed match");
         sqlite3_finalize(st);
@@ -277,7 +273,7 @@ static int record_decision(recon_db *db, int64_t id, const char *status, const c
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, who(actor), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, rc_who(actor), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, note, -1, SQLITE_STATIC);
     if (match_id)
         sqlite3_bind_int64(st, 6, match_id);
@@ -292,7 +288,7 @@ static int record_decision(recon_db *db, int64_t id, const char *status, const c
                          &st)))
         return rc;
     sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, who(actor), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, rc_who(actor), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, match_id);
     sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
     rc = step_done(db, st, "writing the audit trail");

@@ -14,10 +14,6 @@
 static const char *const RESOLUTIONS[] = {"written_off", "duplicate", "matched_outside", "not_ours",
                                           "other"};
 
-static const char *who(const char *actor) {
-    return actor && *actor ? actor : "unknown";
-}
-
 static const char *kind_name(recon_work_kind kind) {
     return kind == RECON_WORK_EXCEPTION ? "exception" : "suggestion";
 }
@@ -57,7 +53,7 @@ static int log_action(recon_db *db, recon_work_kind kind, int64_t id, const char
                         &st);
     if (rc) return rc;
     sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, who(actor), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, rc_who(actor), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, kind == RECON_WORK_EXCEPTION ? 3 : 4, id);
     sqlite3_bind_text(st, 5, action, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, to, -1, SQLITE_STATIC);
@@ -163,7 +159,7 @@ int recon_exception_resolve(recon_db *db, int64_t exception_id, const char *reas
     if (!rc) {
         sqlite3_bind_int64(st, 1, exception_id);
         sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, who(actor), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, rc_who(actor), -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE) rc = rc_fail_sql(db, "resolving an exception");
     }
