@@ -251,6 +251,12 @@ bench: all $(B)/bench/gen $(B)/bench/bench $(B)/bench/matchgen $(B)/bench/matchb
 	    $(MATCHBENCH_FLAGS)
 	sh bench/features.sh $(B) $(FEATURES_N)
 
+# Reports beside the same reports written by hand in SQL (issue 16): a
+# Markdown table per size (REPORTS_ITEMS, space-separated).
+REPORTS_ITEMS ?= 100000 1000000
+bench-reports: all $(B)/bench/matchgen
+	@for n in $(REPORTS_ITEMS); do sh bench/reports.sh $(B) $$n 3 && echo; done
+
 # The matching features of issue 19 on a scenario with known answers
 # (many-to-many, fee-short payouts, aliases taught then used): a table per
 # case, precision and recall; fails on any wrong automatic match.
