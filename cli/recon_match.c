@@ -138,11 +138,45 @@ static int collect_ids(recon_db *db, const cli *c, int *i, int64_t **ids, size_t
     return 0;
 }
 
+/* --part TX=MINOR: what the match takes of one of its transactions, in
+ * minor units with the transaction's sign. */
+typedef struct {
+    int64_t tx, minor;
+} part;
+
+static int parse_part(recon_db *db, const char *arg, part *out) {
+    const char *eq = strrchr(arg, '=');
+    char *end, tx[512];
+    if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof tx) {
+        cli_error("match add: --part takes TX=MINOR_UNITS, not '%s'", arg);
+        return -1;
+    }
+    long long minor = strtoll(eq + 1, &end, 10);
+    if (!eq[1] || *end || minor == 0) {
+        cli_error("match add: --part %s: the part is a non-zero whole number of minor units", arg);
+        return -1;
+    }
+    snprintf(tx, sizeof tx, "%.*s", (int)(eq - arg), arg);
+    out->minor = minor;
+    return resolve_tx(db, tx, &out->tx) == RECON_OK ? 0 : -1;
+}
+
+/* The parts, aligned with ids (0: all that is open); NULL when out of
+ * memory. */
+static int64_t *parts_for(const int64_t *ids, size_t n, const part *parts, size_t np) {
+    int64_t *out = calloc(n + 1, sizeof *out);
+    for (size_t i = 0; out && i < n; i++)
+        for (size_t k = 0; k < np; k++)
+            if (parts[k].tx == ids[i]) out[i] = parts[k].minor;
+    return out;
+}
+
 static int match_add(const cli *c) {
-    const char *note = NULL, *actor = NULL;
+    const char *note = NULL, *actor = NULL, *pv = NULL;
     int force = 0, status;
     int64_t *left = NULL, *right = NULL;
-    size_t nl = 0, nr = 0;
+    size_t nl = 0, nr = 0, np = 0;
+    part parts[64];
     recon_db *db = NULL;
     if ((status = open_db(c, &db)) != EXIT_OK) return status;
     for (int i = 2; i < c->argc && status == EXIT_OK; i++) {
@@ -153,6 +187,13 @@ static int match_add(const cli *c) {
                 status = EXIT_FAIL;
         } else if (!strcmp(c->argv[i], "--force")) {
             force = 1;
+        } else if ((r = opt_value(c, &i, "--part", &pv)) > 0) {
+            if (np == sizeof parts / sizeof *parts)
+                status = usage_error("match add: at most 64 --part");
+            else if (parse_part(db, pv, &parts[np++]))
+                status = EXIT_USAGE;
+        } else if (r < 0) {
+            status = EXIT_USAGE;
         } else if ((r = opt_value(c, &i, "--note", &note)) ||
                    (r = opt_value(c, &i, "--actor", &actor))) {
             if (r < 0) status = EXIT_USAGE;
@@ -164,7 +205,25 @@ static int match_add(const cli *c) {
         status = usage_error("match add: give --left ID..., --right ID... and --note TEXT");
     int64_t id = 0;
     if (status == EXIT_OK) {
-        if (recon_match_add(db, left, nl, right, nr, note, actor, force, &id) != RECON_OK) {
+        int64_t *lp = parts_for(left, nl, parts, np), *rp = parts_for(right, nr, parts, np);
+        size_t used = 0;
+        for (size_t k = 0; k < np; k++) {
+            int found = 0;
+            for (size_t i = 0; i < nl; i++)
+                found |= left[i] == parts[k].tx;
+            for (size_t i = 0; i < nr; i++)
+                found |= right[i] == parts[k].tx;
+            used += found;
+        }
+        int rc = !lp || !rp  ? RECON_ENOMEM
+                 : used < np ? RECON_EMISUSE
+                             : recon_match_add_parts(db, left, lp, nl, right, rp, nr, note, actor,
+                                                     force, &id);
+        free(lp);
+        free(rp);
+        if (rc == RECON_EMISUSE && used < np) {
+            status = usage_error("match add: a --part names a transaction of neither side");
+        } else if (rc != RECON_OK) {
             cli_error("%s", recon_errmsg(db));
             status = EXIT_FAIL;
         } else {

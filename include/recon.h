@@ -154,7 +154,7 @@ typedef struct {
  * database of any lower version is upgraded in place when opened; one of a
  * higher version (written by a later release) is refused with
  * RECON_ESCHEMA and left untouched (docs/UPGRADING.md). */
-#define RECON_SCHEMA_VERSION 7
+#define RECON_SCHEMA_VERSION 8
 
 /* The schema version of the library actually linked, which may differ
  * from the RECON_SCHEMA_VERSION a program was compiled with. A program can
@@ -844,6 +844,18 @@ int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_resu
 int recon_match_add(recon_db *db, const int64_t *left, size_t nleft, const int64_t *right,
                     size_t nright, const char *note, const char *actor, int force,
                     int64_t *out_match_id);
+/* recon_match_add taking part of a transaction (docs/MATCHING.md, "Partial
+ * allocation"): left_minor[i] (and right_minor[i]) is what the match takes
+ * of left[i], in minor units with the transaction's sign, at most what is
+ * still open of it; 0, or a NULL array, takes all that is open. A
+ * transaction its matches take part of is partially_matched, with the
+ * rest open (v_transactions.remaining_minor), and can be matched again for
+ * the rest; undoing a match gives its part back. The sums of the parts
+ * must balance, as for recon_match_add. */
+int recon_match_add_parts(recon_db *db, const int64_t *left, const int64_t *left_minor,
+                          size_t nleft, const int64_t *right, const int64_t *right_minor,
+                          size_t nright, const char *note, const char *actor, int force,
+                          int64_t *out_match_id);
 
 /* Undoes a match: it stays in the history with who, when and why; its
  * transactions are unmatched again. RECON_ENOTFOUND, or RECON_ECONFLICT

@@ -65,7 +65,7 @@ cd "$T" || exit 1
 
 run "$RECON" --version
 check "--version: exit 0" 0 "$rc"
-check "--version: text" "recon 0.2.0 (librecon 0.2.0, database schema 7)" "$out"
+check "--version: text" "recon 0.2.0 (librecon 0.2.0, database schema 8)" "$out"
 
 run "$RECON" help
 check "help: exit 0" 0 "$rc"
@@ -1215,6 +1215,34 @@ check_has "features scenario: precision" "precision (automatic matches): 90 / 90
 check_has "features scenario: recall" "recall (matchable units matched automatically): 90 / 90 = 100.00%" "$out"
 check_has "features scenario: the fee-long payouts stay exceptions" "| fee_long | 24 | no | 0 | 0 | 24 | 0 |" "$out"
 
+# Partial allocation (issue 19): an invoice paid in two instalments.
+db=$T/instalments.db
+printf 'id,type,created,amount,currency,reference,customer\nINV-1,charge,2024-03-01,100.00,EUR,INV-1,Acme GmbH\n' >"$T/inv.csv"
+printf 'id,date,description,amount,currency,reference\nT1,2024-03-05,ACME 1/2,60.00,EUR,INV-1\nT2,2024-04-05,ACME 2/2,40.00,EUR,INV-1\n' >"$T/transfers.csv"
+r import --profile generic_psp --source erp "$T/inv.csv"
+r import --profile generic_bank --source bank "$T/transfers.csv"
+r settings set report.as_of 2024-04-30 # not the day the suite runs
+r match add --left bank:T1 --right erp:INV-1 --part erp:INV-1=6000 --note "first instalment" --actor ann
+check "partial: match add --part" "0|match 1" "$rc|$out"
+r explain erp:INV-1 --format json
+check "partial: explain says partially_matched, 40.00 open, 60.00 taken" "partially_matched 4000 6000" \
+    "$(py_json "$T/out" '" ".join(str(x) for x in (d["status"], d["transaction"]["remaining_minor"], [i["allocated_minor"] for i in d["match"]["items"] if i["external_id"] == "INV-1"][0]))')"
+r report unmatched --format csv
+check_has "partial: report unmatched lists the invoice with what is open" "erp,partially_matched,charge,INV-1,,EUR,100.00,,40.00" "$out"
+r export unmatched
+check_has "partial: export unmatched gives the open part" "0,,partially_matched,,erp,INV-1,,4000,EUR" "$out"
+r match add --left bank:T2 --right erp:INV-1 --part erp:INV-1=5000 --note "too much"
+check "partial: a part larger than what is open: exit 1" 1 "$rc"
+check_has "partial: says what is open" "more than is open of it (40.00)" "$err"
+r match add --left bank:T2 --right erp:INV-1 --part erp:NOPE=1 --note "x"
+check "partial: a part of an unknown transaction: exit 2" 2 "$rc"
+r match add --left bank:T2 --right erp:INV-1 --note "second instalment" --actor ann
+check "partial: the second instalment takes the rest" "0|match 2|INV-1 matched 0" "$rc|$out|$(sql "SELECT external_id, status, remaining_minor FROM v_transactions WHERE external_id = 'INV-1'" | tr '|' ' ')"
+r match undo 2 --note "wrong transfer" --actor ann
+check "partial: undoing the second gives its part back" "INV-1 partially_matched 4000" "$(sql "SELECT external_id, status, remaining_minor FROM v_transactions WHERE external_id = 'INV-1'" | tr '|' ' ')"
+r report summary --format csv
+check "partial: report summary counts it with what is open" "erp,EUR,1,0,0.0%,0.00,0,0.00,0,0.00,0,1,40.00" "$(grep '^erp' "$T/out")"
+
 # ---- reports, status, settings (docs/REPORTING.md) ----------------------------
 # tests/fixtures/reports: eleven payouts, each breaking its chain in one
 # known way (tests/test_report.c has the arithmetic).
@@ -1252,13 +1280,13 @@ check "report payouts json: money as exact strings, counts as numbers" "11|-0.50
 r report payouts --from 2024-05-08 --to 2024-05-10 --format csv
 check "report payouts --from/--to: four payouts in the range" 5 "$(wc -l <"$T/out" | tr -d ' ')"
 r report summary --format csv
-check "report summary csv" "source,currency,transactions,matched,match_rate,matched_amount,unmatched,unmatched_amount,exceptions,exception_amount,ignored
-bank,EUR,13,7,53.8%,645.55,4,-1572.39,2,110.00,0
-psp,EUR,21,12,57.1%,-113.75,9,184.65,0,0.00,0
-psp,USD,1,0,0.0%,0.00,1,10.00,0,0.00,0" "$out"
+check "report summary csv" "source,currency,transactions,matched,match_rate,matched_amount,unmatched,unmatched_amount,exceptions,exception_amount,ignored,partially_matched,partial_open_amount
+bank,EUR,13,7,53.8%,645.55,4,-1572.39,2,110.00,0,0,0.00
+psp,EUR,21,12,57.1%,-113.75,9,184.65,0,0.00,0,0,0.00
+psp,USD,1,0,0.0%,0.00,1,10.00,0,0.00,0,0,0.00" "$out"
 r report summary --source bank --from 2024-05-09 --to 2024-05-09
-check "report summary text narrowed to a day and a source" "source  currency  transactions  matched  match_rate  matched_amount  unmatched  unmatched_amount  exceptions  exception_amount  ignored
-bank    EUR                  3        3  100.0%              321.00          0              0.00           0              0.00        0" "$out"
+check "report summary text narrowed to a day and a source" "source  currency  transactions  matched  match_rate  matched_amount  unmatched  unmatched_amount  exceptions  exception_amount  ignored  partially_matched  partial_open_amount
+bank    EUR                  3        3  100.0%              321.00          0              0.00           0              0.00        0                  0                 0.00" "$out"
 r report aging --format csv
 check "report aging csv: oldest bucket first per source" "bank,EUR,over 30,1,-42.00,42.00,2024-04-01" "$(sed -n 2p "$T/out")"
 r report unmatched --source psp --format json
@@ -1330,7 +1358,7 @@ r import --profile generic_psp --source p big_amounts.csv
 r settings set report.as_of 2024-03-01
 r report summary --format csv
 check "report summary past int64: the total is empty (unknown), never wrapped; the counts stand" \
-    "0|p,EUR,2,0,0.0%,0.00,2,,0,0.00,0" "$rc|$(sed -n 2p "$T/out")"
+    "0|p,EUR,2,0,0.0%,0.00,2,,0,0.00,0,0,0.00" "$rc|$(sed -n 2p "$T/out")"
 r report aging --format csv
 check "report aging past int64: empty amounts, the rows counted" "0|p,EUR,over 30,2,,,2024-01-01" \
     "$rc|$(sed -n 2p "$T/out")"
@@ -1406,8 +1434,8 @@ for line in lines[1:]:
     print("|".join(line[a:b].strip() for a, b in zip(starts, starts[1:] + [None])))
 PY
 check "terminal: report unmatched columns stay aligned on the escaped text" \
-    '2024-03-01|999|over 30|psp|unmatched|charge|t1\x1b[2J|po\x1b]0;pwned\x07|EUR|1.00|desc\x1b[31mred\rFAKE OK\x08
-2024-03-01|999|over 30|psp|unmatched|charge|t2|po_2|EUR|2.00|plain' "$(python3 cols.py "$T/out" 2>&1)"
+    '2024-03-01|999|over 30|psp|unmatched|charge|t1\x1b[2J|po\x1b]0;pwned\x07|EUR|1.00|desc\x1b[31mred\rFAKE OK\x08|1.00
+2024-03-01|999|over 30|psp|unmatched|charge|t2|po_2|EUR|2.00|plain|2.00' "$(python3 cols.py "$T/out" 2>&1)"
 r explain 1
 check_true "terminal: explain has no control bytes" "no control bytes" no_controls "$T/out"
 check_has "terminal: explain shows the source and id escaped" 'psp t1\x1b[2J: charge 1.00 EUR' "$out"

@@ -951,6 +951,75 @@ START_TEST(test_counterparty_equal_matches_by_the_payer_name) {
 }
 END_TEST
 
+/* ---- partial allocation (issue 19 item 2) -------------------------------------------------- */
+
+/* An invoice paid in two instalments: partially_matched with the right
+ * remainder after the first, matched after the second; undoing the second
+ * gives its part back. */
+START_TEST(test_an_invoice_paid_in_two_instalments) {
+    invoices("INV-1,charge,2024-03-01,100.00,EUR,INV-1,Acme GmbH\n");
+    bank("T1,2024-03-05,,ACME 1/2,60.00,EUR,INV-1\n"
+         "T2,2024-04-05,,ACME 2/2,40.00,EUR,INV-1\n");
+    int64_t t1 = tx("T1"), t2 = tx("T2"), inv = tx("INV-1"), m1 = 0, m2 = 0;
+    int64_t part = 6000;
+    ck_assert_int_eq(
+        recon_match_add_parts(db, &t1, NULL, 1, &inv, &part, 1, "first instalment", "ann", 0, &m1),
+        RECON_OK);
+    TU_ASSERT_Q(sq, "INV-1|partially_matched|4000;T1|matched|0;T2|unmatched|4000",
+                "SELECT group_concat(x, ';') FROM (SELECT external_id || '|' || status || '|' ||"
+                " remaining_minor AS x FROM v_transactions ORDER BY external_id)");
+    TU_ASSERT_Q(sq, "partially_matched",
+                "SELECT status FROM v_transaction_status"
+                " WHERE transaction_id = %lld",
+                (long long)inv);
+    TU_ASSERT_Q(sq, "6000", "SELECT amount_minor FROM allocations WHERE match_id = %lld",
+                (long long)m1);
+    /* What is open: in the unmatched listing with its remainder. */
+    TU_ASSERT_Q(sq, "INV-1|partially_matched|10000|4000",
+                "SELECT external_id || '|' || status || '|' || amount_minor || '|' ||"
+                " remaining_minor FROM v_unmatched WHERE transaction_id = %lld",
+                (long long)inv);
+    /* More than is open, or the other sign, is refused; so is ignoring it. */
+    int64_t too_much = 4001, wrong_sign = -100;
+    ck_assert_int_eq(
+        recon_match_add_parts(db, &t2, NULL, 1, &inv, &too_much, 1, "x", "ann", 0, NULL),
+        RECON_ECONFLICT);
+    ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "more than is open of it (40.00)"));
+    ck_assert_int_eq(
+        recon_match_add_parts(db, &t2, NULL, 1, &inv, &wrong_sign, 1, "x", "ann", 0, NULL),
+        RECON_ECONFLICT);
+    ck_assert_int_eq(recon_ignore(db, inv, "write the rest off", "ann"), RECON_ECONFLICT);
+    ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "partially_matched"));
+    /* The second instalment takes the rest (no part given: all that is open). */
+    ck_assert_int_eq(recon_match_add(db, &t2, 1, &inv, 1, "second instalment", "ann", 0, &m2),
+                     RECON_OK);
+    TU_ASSERT_Q(sq, "INV-1|matched|0;T1|matched|0;T2|matched|0",
+                "SELECT group_concat(x, ';') FROM (SELECT external_id || '|' || status || '|' ||"
+                " remaining_minor AS x FROM v_transactions ORDER BY external_id)");
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM v_unmatched"), 0);
+    /* Undoing the second gives its part back. */
+    ck_assert_int_eq(recon_match_undo(db, m2, "wrong transfer", "ann"), RECON_OK);
+    TU_ASSERT_Q(sq, "partially_matched|4000",
+                "SELECT status || '|' || remaining_minor FROM"
+                " v_transactions WHERE transaction_id = %lld",
+                (long long)inv);
+    char *doc = NULL;
+    ck_assert_int_eq(recon_explain(db, inv, NULL, &doc), RECON_OK);
+    TU_ASSERT_Q(sq, "partially_matched|4000|6000",
+                "SELECT json_extract(%Q, '$.status') || '|' ||"
+                " json_extract(%Q, '$.transaction.remaining_minor') || '|' ||"
+                " (SELECT json_extract(value, '$.allocated_minor') FROM"
+                "  json_each(json_extract(%Q, '$.match.items'))"
+                "  WHERE json_extract(value, '$.external_id') = 'INV-1')",
+                doc, doc, doc);
+    recon_string_free(doc);
+    /* Summary figures: the open part of partially matched transactions. */
+    TU_ASSERT_Q(sq, "1|4000",
+                "SELECT sum(partial_count) || '|' || sum(partial_open_minor)"
+                " FROM v_daily_summary");
+}
+END_TEST
+
 /* Which amount is compared is part of the rule: gross, net or fee. */
 START_TEST(test_amount_field_net) {
     psp("p1,charge,2024-03-01,,10.00,0.30,9.70,USD,,R1,\n");
@@ -2298,6 +2367,7 @@ static Suite *match_suite(void) {
     tcase_add_test(t, test_exceptions_are_assigned_commented_and_resolved);
     tcase_add_test(t, test_aliases_are_learnt_from_people_and_used_by_rules);
     tcase_add_test(t, test_counterparty_equal_matches_by_the_payer_name);
+    tcase_add_test(t, test_an_invoice_paid_in_two_instalments);
     tcase_add_test(t, test_currency_equal_unless_the_rule_says_any);
     tcase_add_test(t, test_date_window_calendar_and_business_days);
     tcase_add_test(t, test_business_day_distance);

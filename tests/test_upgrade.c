@@ -39,6 +39,7 @@ static const char *const MIGRATION_SHA256[] = {
     "aa46cab48e73dea83be4dd198a892326876ba118e5a135c917923dea6b1acfc7", /* 0005_suggestions.sql */
     "be46647f915cd5fe2c417698da66b14d19dcc1f6c91cadb191e353f77bce82ec", /* 0006_work_items.sql */
     "a3027c812f3d0b196806f09cd55e74dcc61692c277ca217f79b317f9b7eceeef", /* 0007_aliases.sql */
+    "05b3b57ece15e251cb02c1f8821ec4036fa4a52f4acf0d4c91f9ac47beaf4367", /* 0008_allocations.sql */
 };
 
 static void sha256_hex(const void *data, size_t len, char out[65]) {
@@ -158,7 +159,7 @@ START_TEST(test_migrations_are_the_sql_files_of_the_tree) {
         "lib/store/sql/0001_tables.sql",          "lib/store/sql/0002_reporting.sql",
         "lib/store/sql/0003_import_encoding.sql", "lib/store/sql/0004_match_variances.sql",
         "lib/store/sql/0005_suggestions.sql",     "lib/store/sql/0006_work_items.sql",
-        "lib/store/sql/0007_aliases.sql"};
+        "lib/store/sql/0007_aliases.sql",         "lib/store/sql/0008_allocations.sql"};
     ck_assert_int_eq(sizeof FILES / sizeof FILES[0], RECON_SCHEMA_VERSION);
     for (int v = 1; v <= RECON_SCHEMA_VERSION; v++) {
         char hex[65];
@@ -299,6 +300,23 @@ START_TEST(test_schema_6_database_before_aliases_answers_the_flows_check) {
     sqlite3 *s = raw_open();
     ck_assert_int_gt(tu_qint(s, "SELECT count(*) FROM matches"), 0);
     ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM v_aliases"), 0);
+    sqlite3_close(s);
+}
+END_TEST
+
+/* The last schema 7 (before allocations): every match took its items
+ * whole, so nothing is partially matched. */
+START_TEST(test_schema_7_database_before_allocations_answers_the_flows_check) {
+    check_flows_of("schema7-c97d613", 1);
+    sqlite3 *s = raw_open();
+    ck_assert_int_gt(tu_qint(s, "SELECT count(*) FROM matches"), 0);
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM allocations"), 0);
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM v_transactions"
+                                " WHERE status = 'partially_matched'"),
+                     0);
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM v_transactions WHERE status = 'matched'"
+                                " AND remaining_minor <> 0"),
+                     0);
     sqlite3_close(s);
 }
 END_TEST
@@ -482,6 +500,7 @@ static Suite *upgrade_suite(void) {
     tcase_add_test(old, test_schema_4_database_before_suggestions_answers_the_flows_check);
     tcase_add_test(old, test_schema_5_database_before_work_items_answers_the_flows_check);
     tcase_add_test(old, test_schema_6_database_before_aliases_answers_the_flows_check);
+    tcase_add_test(old, test_schema_7_database_before_allocations_answers_the_flows_check);
     tcase_add_test(old, test_read_only_handle_on_outdated_views_uses_temp_views_and_writes_nothing);
     tcase_add_test(old, test_read_only_handle_on_an_older_schema_is_refused);
     tcase_add_test(old, test_views_of_a_newer_interface_version_are_kept);

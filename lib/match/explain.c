@@ -15,13 +15,14 @@
 
 #define SHOW 3
 
-static json_t *tx_json(recon_db *db, int64_t id, char status[16]) {
+static json_t *tx_json(recon_db *db, int64_t id, char status[24]) {
     sqlite3_stmt *st;
     if (rc_prepare(db,
                    "SELECT s.name, t.external_id, t.kind, t.amount_minor, t.net_minor,"
                    " t.currency, t.occurred_at, t.settled_at, t.group_id, t.reference,"
-                   " t.description, v.status FROM transactions t JOIN sources s ON s.id ="
-                   " t.source_id JOIN v_transaction_status v ON v.transaction_id = t.id"
+                   " t.description, v.status, x.remaining_minor FROM transactions t"
+                   " JOIN sources s ON s.id = t.source_id JOIN v_transaction_status v"
+                   " ON v.transaction_id = t.id JOIN v_transactions x ON x.transaction_id = t.id"
                    " WHERE t.id = ?1",
                    &st))
         return NULL;
@@ -40,8 +41,10 @@ static json_t *tx_json(recon_db *db, int64_t id, char status[16]) {
                             : json_string((const char *)sqlite3_column_text(st, i));
             json_object_set_new(o, keys[i], v ? v : json_null());
         }
-        snprintf(status, 16, "%s", sqlite3_column_text(st, 11));
+        snprintf(status, 24, "%s", sqlite3_column_text(st, 11));
         json_object_set_new(o, "status", json_string(status));
+        /* What its active matches leave open of it (partial allocation). */
+        json_object_set_new(o, "remaining_minor", json_integer(sqlite3_column_int64(st, 12)));
     }
     sqlite3_finalize(st);
     return o;
@@ -84,20 +87,25 @@ static json_t *match_json(recon_db *db, int64_t id) {
     if (!m) return NULL;
     json_t *items = json_array();
     if (!rc_prepare(db,
-                    "SELECT mi.side, s.name, t.external_id, t.amount_minor, t.currency, t.id"
-                    " FROM match_items mi JOIN transactions t ON t.id = mi.transaction_id"
-                    " JOIN sources s ON s.id = t.source_id WHERE mi.match_id = ?1"
+                    "SELECT mi.side, s.name, t.external_id, t.amount_minor, t.currency, t.id,"
+                    " a.amount_minor FROM match_items mi JOIN transactions t"
+                    " ON t.id = mi.transaction_id JOIN sources s ON s.id = t.source_id"
+                    " LEFT JOIN allocations a ON a.match_id = mi.match_id"
+                    " AND a.transaction_id = mi.transaction_id WHERE mi.match_id = ?1"
                     " ORDER BY mi.side, s.name, t.external_id",
                     &st)) {
         sqlite3_bind_int64(st, 1, mid);
         while (sqlite3_step(st) == SQLITE_ROW)
             json_array_append_new(
-                items, json_pack("{s:s, s:s, s:s, s:I, s:s, s:I}", "side",
+                items, json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:o}", "side",
                                  sqlite3_column_text(st, 0), "source", sqlite3_column_text(st, 1),
                                  "external_id", sqlite3_column_text(st, 2), "amount_minor",
                                  (json_int_t)sqlite3_column_int64(st, 3), "currency",
                                  sqlite3_column_text(st, 4), "transaction_id",
-                                 (json_int_t)sqlite3_column_int64(st, 5)));
+                                 (json_int_t)sqlite3_column_int64(st, 5), "allocated_minor",
+                                 sqlite3_column_type(st, 6) == SQLITE_NULL
+                                     ? json_integer(sqlite3_column_int64(st, 3))
+                                     : json_integer(sqlite3_column_int64(st, 6))));
         sqlite3_finalize(st);
     }
     json_object_set_new(m, "items", items);
@@ -332,7 +340,7 @@ int recon_explain(recon_db *db, int64_t transaction_id, const recon_rules *rules
     recon_error err = RECON_ERROR_INIT;
     if (!rules && recon_rules_default(&err, &own) != RECON_OK)
         return rc_fail(db, RECON_ERROR, "the default rules are invalid: %s", err.message);
-    char status[16] = "";
+    char status[24] = "";
     json_t *tx = tx_json(db, transaction_id, status);
     if (!tx) {
         recon_rules_free(own);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "match/match.h"
+#include "store/sql.h"
 #include "util/record.h"
 
 static int audit(recon_db *db, const char *now, const char *actor, const char *action,
@@ -39,17 +40,20 @@ static int audit(recon_db *db, const char *now, const char *actor, const char *a
 /* The status of a transaction, and its currency and amount. */
 typedef struct {
     int exists;
-    char status[16];
+    char status[24];
     char currency[4];
     int64_t amount;
+    int64_t open; /* what its active matches leave of it (the amount when in none) */
 } tx_info;
 
 static int tx_lookup(recon_db *db, int64_t id, tx_info *out) {
     sqlite3_stmt *st;
     memset(out, 0, sizeof *out);
     int rc = rc_prepare(db,
-                        "SELECT s.status, t.currency, t.amount_minor FROM transactions t"
-                        " JOIN v_transaction_status s ON s.transaction_id = t.id WHERE t.id = ?1",
+                        "SELECT s.status, t.currency, t.amount_minor, v.remaining_minor"
+                        " FROM transactions t JOIN v_transaction_status s"
+                        " ON s.transaction_id = t.id JOIN v_transactions v"
+                        " ON v.transaction_id = t.id WHERE t.id = ?1",
                         &st);
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, id);
@@ -59,6 +63,7 @@ static int tx_lookup(recon_db *db, int64_t id, tx_info *out) {
         snprintf(out->status, sizeof out->status, "%s", sqlite3_column_text(st, 0));
         memcpy(out->currency, sqlite3_column_text(st, 1), 3);
         out->amount = sqlite3_column_int64(st, 2);
+        out->open = sqlite3_column_int64(st, 3);
     }
     sqlite3_finalize(st);
     return step == SQLITE_ROW || step == SQLITE_DONE ? RECON_OK
@@ -83,9 +88,12 @@ static int close_exceptions(recon_db *db, int64_t tx, const char *now) {
                                : rc_fail_sql(db, "closing exceptions");
 }
 
-/* Checks the ids of one side: each exists once and is free; sums them. */
-static int check_side(recon_db *db, const int64_t *ids, size_t n, const char *side,
-                      char currency[4], int64_t *sum, int *mixed) {
+/* Checks the ids of one side: each exists once and is free (or partly
+ * free); what each item takes into take[i]: want[i] when given (non-zero,
+ * the transaction's sign, at most what is open of it), else all that is
+ * open; sums them. */
+static int check_side(recon_db *db, const int64_t *ids, const int64_t *want, size_t n,
+                      const char *side, char currency[4], int64_t *take, int64_t *sum, int *mixed) {
     for (size_t i = 0; i < n; i++) {
         tx_info t;
         int rc = tx_lookup(db, ids[i], &t);
@@ -104,10 +112,42 @@ static int check_side(recon_db *db, const int64_t *ids, size_t n, const char *si
             memcpy(currency, t.currency, 4);
         else if (memcmp(currency, t.currency, 3) != 0)
             *mixed = 1;
-        if (__builtin_add_overflow(*sum, t.amount, sum))
+        take[i] = want && want[i] ? want[i] : t.open;
+        if (want && want[i] &&
+            ((want[i] < 0) != (t.amount < 0) ||
+             (want[i] < 0 ? want[i] < t.open : want[i] > t.open))) {
+            char w[32], o[32];
+            recon_money_format(want[i], t.currency, w, sizeof w);
+            recon_money_format(t.open, t.currency, o, sizeof o);
+            return rc_fail(db, RECON_ECONFLICT,
+                           "transaction %lld: %s %s is more than is open of it (%s), or of the"
+                           " other sign",
+                           (long long)ids[i], w, t.currency, o);
+        }
+        if (__builtin_add_overflow(*sum, take[i], sum))
             return rc_fail(db, RECON_ECONFLICT, "the amounts overflow");
     }
     return RECON_OK;
+}
+
+/* An allocation row for every item that takes less than its whole amount:
+ * a part (want), or the rest of a transaction already partly matched. */
+static int insert_allocations(recon_db *db, int64_t match_id, const int64_t *ids,
+                              const int64_t *take, size_t n) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db,
+                        "INSERT INTO allocations(match_id, transaction_id, amount_minor)"
+                        " SELECT ?1, id, ?3 FROM transactions WHERE id = ?2 AND amount_minor <> ?3",
+                        &st);
+    for (size_t i = 0; !rc && i < n; i++) {
+        sqlite3_bind_int64(st, 1, match_id);
+        sqlite3_bind_int64(st, 2, ids[i]);
+        sqlite3_bind_int64(st, 3, take[i]);
+        if (sqlite3_step(st) != SQLITE_DONE) rc = rc_fail_sql(db, "storing an allocation");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
 }
 
 static int insert_manual(recon_db *db, const char *now, const char *actor, const char *note,
@@ -146,13 +186,43 @@ static int insert_side(recon_db *db, int64_t match_id, const int64_t *ids, size_
     return rc;
 }
 
+static int match_add_in(recon_db *db, const int64_t *left, const int64_t *left_minor,
+                        int64_t *take_l, size_t nleft, const int64_t *right,
+                        const int64_t *right_minor, int64_t *take_r, size_t nright,
+                        const char *note, const char *actor, int force, int64_t *out_match_id);
+
 int recon_match_add(recon_db *db, const int64_t *left, size_t nleft, const int64_t *right,
                     size_t nright, const char *note, const char *actor, int force,
                     int64_t *out_match_id) {
+    return recon_match_add_parts(db, left, NULL, nleft, right, NULL, nright, note, actor, force,
+                                 out_match_id);
+}
+
+int recon_match_add_parts(recon_db *db, const int64_t *left, const int64_t *left_minor,
+                          size_t nleft, const int64_t *right, const int64_t *right_minor,
+                          size_t nright, const char *note, const char *actor, int force,
+                          int64_t *out_match_id) {
     rc_clear_error(db);
     if (!db || !left || !right || !nleft || !nright || !note || !*note)
         return rc_fail(db, RECON_EMISUSE,
                        "recon_match_add: left and right transactions and a note are required");
+    int64_t *take_l = calloc(nleft, sizeof *take_l), *take_r = calloc(nright, sizeof *take_r);
+    if (!take_l || !take_r) {
+        free(take_l);
+        free(take_r);
+        return rc_fail(db, RECON_ENOMEM, "recon_match_add: out of memory");
+    }
+    int rc = match_add_in(db, left, left_minor, take_l, nleft, right, right_minor, take_r, nright,
+                          note, actor, force, out_match_id);
+    free(take_l);
+    free(take_r);
+    return rc;
+}
+
+static int match_add_in(recon_db *db, const int64_t *left, const int64_t *left_minor,
+                        int64_t *take_l, size_t nleft, const int64_t *right,
+                        const int64_t *right_minor, int64_t *take_r, size_t nright,
+                        const char *note, const char *actor, int force, int64_t *out_match_id) {
     char now[21], cur_l[4] = "", cur_r[4] = "";
     int64_t sum_l = 0, sum_r = 0, id = 0;
     int mixed = 0;
@@ -166,8 +236,9 @@ int recon_match_add(recon_db *db, const int64_t *left, size_t nleft, const int64
                 return rc_fail(db, RECON_EMISUSE, "transaction %lld is on both sides",
                                (long long)left[i]);
             }
-    rc = check_side(db, left, nleft, "left", cur_l, &sum_l, &mixed);
-    if (!rc) rc = check_side(db, right, nright, "right", cur_r, &sum_r, &mixed);
+    rc = check_side(db, left, left_minor, nleft, "left", cur_l, take_l, &sum_l, &mixed);
+    if (!rc)
+        rc = check_side(db, right, right_minor, nright, "right", cur_r, take_r, &sum_r, &mixed);
     if (!rc && !force) {
         if (mixed || memcmp(cur_l, cur_r, 3) != 0)
             rc = rc_fail(db, RECON_ECONFLICT,
@@ -192,6 +263,8 @@ int recon_match_add(recon_db *db, const int64_t *left, size_t nleft, const int64
     free(evidence);
     if (!rc) rc = insert_side(db, id, left, nleft, "left");
     if (!rc) rc = insert_side(db, id, right, nright, "right");
+    if (!rc) rc = insert_allocations(db, id, left, take_l, nleft);
+    if (!rc) rc = insert_allocations(db, id, right, take_r, nright);
     if (!rc) rc = audit(db, now, actor, "match_add", id, 0, note);
     if (!rc) rc = rc_alias_learn(db, id, actor, now);
     for (size_t i = 0; !rc && i < nleft; i++)
@@ -256,9 +329,9 @@ int rc_set_ignored(recon_db *db, int64_t tx, const char *note, const char *actor
     tx_info t;
     int rc = tx_lookup(db, tx, &t);
     if (!rc && !t.exists) rc = rc_fail(db, RECON_ENOTFOUND, "no transaction %lld", (long long)tx);
-    if (!rc && on && strcmp(t.status, "ignored") != 0 && strcmp(t.status, "matched") == 0)
-        rc = rc_fail(db, RECON_ECONFLICT, "transaction %lld is matched: undo the match first",
-                     (long long)tx);
+    if (!rc && on && (!strcmp(t.status, "matched") || !strcmp(t.status, "partially_matched")))
+        rc = rc_fail(db, RECON_ECONFLICT, "transaction %lld is %s: undo the match first",
+                     (long long)tx, t.status);
     if (!rc && on == !strcmp(t.status, "ignored"))
         rc = rc_fail(db, RECON_ECONFLICT, "transaction %lld is %s", (long long)tx,
                      on ? "ignored already" : "not ignored");
@@ -348,10 +421,16 @@ int recon_export_each(recon_db *db, recon_export_kind kind,
         " FROM exceptions e JOIN transactions t ON t.id = e.transaction_id"
         " JOIN sources s ON s.id = t.source_id WHERE e.closed_at IS NULL"
         " ORDER BY e.id",
-        "SELECT 0, '', 'unmatched', '', s.name, t.external_id, t.group_id, t.amount_minor,"
-        " t.currency FROM transactions t JOIN v_transaction_status v ON v.transaction_id = t.id"
-        " JOIN sources s ON s.id = t.source_id WHERE v.status = 'unmatched'"
-        " ORDER BY s.name, t.external_id"};
+        /* What is open: unmatched transactions, and what their matches
+         * leave of partially matched ones (status partially_matched, the
+         * open part as the amount). */
+        "SELECT 0, '', v.status, '', s.name, t.external_id, t.group_id,"
+        " CASE v.status WHEN 'partially_matched' THEN " RC_SQL_OPEN_AMOUNT(
+            "t") " ELSE t.amount_minor END,"
+                 " t.currency FROM transactions t JOIN v_transaction_status v ON v.transaction_id = t.id"
+                 " JOIN sources s ON s.id = t.source_id"
+                 " WHERE v.status IN ('unmatched', 'partially_matched')"
+                 " ORDER BY s.name, t.external_id"};
     if (!db || !cb || (unsigned)kind > RECON_EXPORT_UNMATCHED)
         return rc_fail(db, RECON_EMISUSE, "recon_export_each: invalid argument");
     sqlite3_stmt *st;

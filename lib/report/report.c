@@ -181,12 +181,19 @@ typedef struct {
 } report_def;
 
 static const col_def SUMMARY_COLS[] = {
-    {"source", RECON_COL_TEXT, 0},      {"currency", RECON_COL_TEXT, 0},
-    {"transactions", RECON_COL_INT, 0}, {"matched", RECON_COL_INT, 0},
-    {"match_rate", RECON_COL_TEXT, 0},  {"matched_amount", RECON_COL_MONEY, 1},
-    {"unmatched", RECON_COL_INT, 0},    {"unmatched_amount", RECON_COL_MONEY, 1},
-    {"exceptions", RECON_COL_INT, 0},   {"exception_amount", RECON_COL_MONEY, 1},
+    {"source", RECON_COL_TEXT, 0},
+    {"currency", RECON_COL_TEXT, 0},
+    {"transactions", RECON_COL_INT, 0},
+    {"matched", RECON_COL_INT, 0},
+    {"match_rate", RECON_COL_TEXT, 0},
+    {"matched_amount", RECON_COL_MONEY, 1},
+    {"unmatched", RECON_COL_INT, 0},
+    {"unmatched_amount", RECON_COL_MONEY, 1},
+    {"exceptions", RECON_COL_INT, 0},
+    {"exception_amount", RECON_COL_MONEY, 1},
     {"ignored", RECON_COL_INT, 0},
+    {"partially_matched", RECON_COL_INT, 0},
+    {"partial_open_amount", RECON_COL_MONEY, 1},
 };
 static const col_def UNMATCHED_COLS[] = {
     {"day", RECON_COL_TEXT, 0},         {"age_days", RECON_COL_INT, 0},
@@ -194,7 +201,7 @@ static const col_def UNMATCHED_COLS[] = {
     {"status", RECON_COL_TEXT, 0},      {"kind", RECON_COL_TEXT, 0},
     {"external_id", RECON_COL_TEXT, 0}, {"group_id", RECON_COL_TEXT, 0},
     {"currency", RECON_COL_TEXT, 0},    {"amount", RECON_COL_MONEY, 8},
-    {"description", RECON_COL_TEXT, 0},
+    {"description", RECON_COL_TEXT, 0}, {"open_amount", RECON_COL_MONEY, 8},
 };
 static const col_def EXCEPTIONS_COLS[] = {
     {"exception_id", RECON_COL_INT, 0}, {"day", RECON_COL_TEXT, 0},
@@ -234,12 +241,14 @@ static const report_def REPORTS[] = {
     [RECON_REPORT_SUMMARY] =
         {"summary",
          "SELECT source, currency, n, matched, " RC_SQL_MATCH_RATE("matched", "n") ","
-         "  matched_minor, unmatched, unmatched_minor, exceptions, exception_minor, ignored"
+         "  matched_minor, unmatched, unmatched_minor, exceptions, exception_minor, ignored,"
+         "  partial, partial_minor"
          " FROM (SELECT source, currency, sum(transactions) AS n, sum(matched_count) AS matched,"
          "   " RC_SQL_SUM("matched_minor") " AS matched_minor, sum(unmatched_count) AS unmatched,"
          "   " RC_SQL_SUM("unmatched_minor") " AS unmatched_minor,"
          "   sum(exception_count) AS exceptions,"
-         "   " RC_SQL_SUM("exception_minor") " AS exception_minor, sum(ignored_count) AS ignored"
+         "   " RC_SQL_SUM("exception_minor") " AS exception_minor, sum(ignored_count) AS ignored,"
+         "   sum(partial_count) AS partial, " RC_SQL_SUM("partial_open_minor") " AS partial_minor"
          "   FROM v_daily_summary WHERE" RC_SQL_FILTER("day", "source")
          "   GROUP BY source, currency)"
          " ORDER BY source, currency",
@@ -247,7 +256,7 @@ static const report_def REPORTS[] = {
     [RECON_REPORT_UNMATCHED] =
         {"unmatched",
          "SELECT day, age_days, age_bucket, source, status, kind, external_id, group_id,"
-         "  currency, amount_minor, description"
+         "  currency, amount_minor, description, remaining_minor"
          " FROM v_unmatched WHERE" RC_SQL_FILTER("day", "source")
          " ORDER BY day, source, transaction_id",
          COLS(UNMATCHED_COLS)},
@@ -269,8 +278,8 @@ static const report_def REPORTS[] = {
     /* v_aging, with the day range applied before bucketing. */
     [RECON_REPORT_AGING] =
         {"aging",
-         "SELECT source, currency, age_bucket, count(*), " RC_SQL_SUM("amount_minor") ","
-         "  " RC_SQL_SUM(RC_SQL_ABS("amount_minor")) ", min(day)"
+         "SELECT source, currency, age_bucket, count(*), " RC_SQL_SUM("remaining_minor") ","
+         "  " RC_SQL_SUM(RC_SQL_ABS("remaining_minor")) ", min(day)"
          " FROM v_unmatched WHERE" RC_SQL_FILTER("day", "source")
          " GROUP BY source, currency, age_bucket"
          " ORDER BY source, currency, min(age_days) DESC",

@@ -693,7 +693,7 @@ static int aging(page *p) {
     /* clang-format off */
     int rc = prepare(
         p,
-        "SELECT u.age_bucket, u.currency, count(*), " RC_SQL_SUM(RC_SQL_ABS("u.amount_minor")) ","
+        "SELECT u.age_bucket, u.currency, count(*), " RC_SQL_SUM(RC_SQL_ABS("u.remaining_minor")) ","
         " cu.exponent, min(u.day),"
         " CASE u.age_bucket WHEN '0-2' THEN 1 WHEN '3-7' THEN 2 WHEN '8-30' THEN 3"
         " ELSE 4 END AS bucket_order"
@@ -835,7 +835,7 @@ static int snapshot(page *p) {
     /* clang-format off */
     static const char *const sql[] = {
         "CREATE TEMP TABLE rc_html_daily AS"
-        " SELECT day, sum(matched_count) AS m, sum(unmatched_count) AS u,"
+        " SELECT day, sum(matched_count) AS m, sum(unmatched_count) + sum(partial_count) AS u,"
         " sum(exception_count) AS e FROM v_daily_summary"
         " WHERE day IS NOT NULL AND" RC_SQL_FILTER("day", "source") "GROUP BY day",
         "CREATE TEMP TABLE rc_html_payouts AS"

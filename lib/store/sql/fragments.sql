@@ -56,3 +56,19 @@ CASE WHEN (x) IS NULL THEN NULL WHEN cu.exponent = 0 THEN printf('%d', x)
 
 @define MAJOR(x)
 @MAJOR_IN(cu, x)
+
+-- What of transaction x its active matches leave open: its amount less
+-- what each takes (an allocation, else the whole amount). 0 for a
+-- transaction matched in full, its amount for one in no match.
+@define OPEN_AMOUNT(x)
+(x.amount_minor - (SELECT coalesce(sum(coalesce(al.amount_minor, x.amount_minor)), 0)
+ FROM match_items mi_ JOIN matches m_ ON m_.id = mi_.match_id AND m_.undone_at IS NULL
+ LEFT JOIN allocations al ON al.match_id = mi_.match_id AND al.transaction_id = mi_.transaction_id
+ WHERE mi_.transaction_id = x.id))
+
+-- A transaction in an active match: matched, or partially_matched when its
+-- matches take part of it only (only a transaction with an allocation can
+-- be: the common case costs one index probe).
+@define MATCHED_STATUS(x)
+(CASE WHEN EXISTS (SELECT 1 FROM allocations a_ WHERE a_.transaction_id = x.id)
+      AND @OPEN_AMOUNT(x) <> 0 THEN 'partially_matched' ELSE 'matched' END)

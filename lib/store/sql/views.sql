@@ -17,7 +17,8 @@
 CREATE VIEW v_transaction_status AS
   SELECT t.id AS transaction_id,
     CASE WHEN EXISTS (SELECT 1 FROM match_items mi JOIN matches m ON m.id = mi.match_id
-                      WHERE mi.transaction_id = t.id AND m.undone_at IS NULL) THEN 'matched'
+                      WHERE mi.transaction_id = t.id AND m.undone_at IS NULL)
+           THEN @MATCHED_STATUS(t)
          WHEN EXISTS (SELECT 1 FROM ignores i WHERE i.transaction_id = t.id
                       AND i.undone_at IS NULL) THEN 'ignored'
          WHEN EXISTS (SELECT 1 FROM exceptions e WHERE e.transaction_id = t.id
@@ -49,14 +50,17 @@ CREATE VIEW v_transactions AS
     x.settled_at, x.currency, cu.exponent, x.amount_minor, x.fee_minor, x.net_minor,
     @MAJOR(x.amount_minor) AS amount,
     @MAJOR(x.net_minor) AS net,
-    CASE WHEN x.match_id IS NOT NULL THEN 'matched'
+    CASE WHEN x.match_id IS NOT NULL THEN @MATCHED_STATUS(x)
          WHEN EXISTS (SELECT 1 FROM ignores i WHERE i.transaction_id = x.id
                       AND i.undone_at IS NULL) THEN 'ignored'
          WHEN EXISTS (SELECT 1 FROM exceptions e WHERE e.transaction_id = x.id
                       AND e.closed_at IS NULL) THEN 'exception'
          ELSE 'unmatched' END AS status,
     x.match_id,
-    CAST(julianday(rs.as_of) - julianday(date(x.occurred_at)) AS INTEGER) AS age_days
+    CAST(julianday(rs.as_of) - julianday(date(x.occurred_at)) AS INTEGER) AS age_days,
+    CASE WHEN x.match_id IS NULL THEN x.amount_minor
+         WHEN EXISTS (SELECT 1 FROM allocations a WHERE a.transaction_id = x.id)
+           THEN @OPEN_AMOUNT(x) ELSE 0 END AS remaining_minor
   FROM (SELECT t.*, (SELECT min(mi.match_id) FROM match_items mi
                      JOIN matches m ON m.id = mi.match_id
                      WHERE mi.transaction_id = t.id AND m.undone_at IS NULL) AS match_id
@@ -71,10 +75,12 @@ CREATE VIEW v_unmatched AS
   SELECT transaction_id, source, source_type, external_id, kind, group_id, reference,
     description, day, currency, exponent, amount_minor, amount, status, age_days,
     CASE WHEN age_days <= 2 THEN '0-2' WHEN age_days <= 7 THEN '3-7'
-         WHEN age_days <= 30 THEN '8-30' ELSE 'over 30' END AS age_bucket
+         WHEN age_days <= 30 THEN '8-30' ELSE 'over 30' END AS age_bucket,
+    remaining_minor
   -- IN, not OR: each mention of status would evaluate its subqueries
   -- again.
-  FROM v_transactions WHERE status IN ('unmatched', 'exception') AND age_days >= 0;
+  FROM v_transactions
+  WHERE status IN ('unmatched', 'exception', 'partially_matched') AND age_days >= 0;
 
 CREATE VIEW v_aging AS
   SELECT a.source, a.currency, a.age_bucket,
@@ -85,8 +91,8 @@ CREATE VIEW v_aging AS
     @MAJOR(a.gross_minor) AS gross,
     a.oldest_day
   FROM (SELECT source, currency, age_bucket, count(*) AS items,
-          @SUM(amount_minor) AS amount_minor,
-          @SUM(@ABS(amount_minor)) AS gross_minor,
+          @SUM(remaining_minor) AS amount_minor,
+          @SUM(@ABS(remaining_minor)) AS gross_minor,
           min(day) AS oldest_day
         FROM v_unmatched GROUP BY source, currency, age_bucket) a
   LEFT JOIN currencies cu ON cu.code = a.currency;
@@ -140,12 +146,15 @@ CREATE VIEW v_matches AS
 -- The statuses are materialized once: each FILTER would otherwise
 -- evaluate them (three index lookups a row) again.
 CREATE VIEW v_daily_summary AS
-  WITH tx AS MATERIALIZED (SELECT source, day, currency, amount_minor, status
+  WITH tx AS MATERIALIZED (SELECT source, day, currency, amount_minor, status, remaining_minor
                            FROM v_transactions)
-  SELECT d.*,
+  SELECT d.source, d.day, d.currency, d.transactions, d.matched_count, d.matched_minor,
+    d.unmatched_count, d.unmatched_minor, d.exception_count, d.exception_minor,
+    d.ignored_count, d.ignored_minor,
     @MAJOR(d.matched_minor) AS matched,
     @MAJOR(d.unmatched_minor) AS unmatched,
-    @MAJOR(d.exception_minor) AS exception
+    @MAJOR(d.exception_minor) AS exception,
+    d.partial_count, d.partial_open_minor
   FROM (SELECT source, day, currency, count(*) AS transactions,
           count(*) FILTER (WHERE status = 'matched') AS matched_count,
           @SUM_F(amount_minor, status = 'matched') AS matched_minor,
@@ -154,7 +163,9 @@ CREATE VIEW v_daily_summary AS
           count(*) FILTER (WHERE status = 'exception') AS exception_count,
           @SUM_F(amount_minor, status = 'exception') AS exception_minor,
           count(*) FILTER (WHERE status = 'ignored') AS ignored_count,
-          @SUM_F(amount_minor, status = 'ignored') AS ignored_minor
+          @SUM_F(amount_minor, status = 'ignored') AS ignored_minor,
+          count(*) FILTER (WHERE status = 'partially_matched') AS partial_count,
+          @SUM_F(remaining_minor, status = 'partially_matched') AS partial_open_minor
         FROM tx GROUP BY source, day, currency) d
   LEFT JOIN currencies cu ON cu.code = d.currency;
 
