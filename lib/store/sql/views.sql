@@ -59,8 +59,7 @@ CREATE VIEW v_transactions AS
     x.match_id,
     CAST(julianday(rs.as_of) - julianday(date(x.occurred_at)) AS INTEGER) AS age_days,
     CASE WHEN x.match_id IS NULL THEN x.amount_minor
-         WHEN EXISTS (SELECT 1 FROM allocations a WHERE a.transaction_id = x.id)
-           THEN @OPEN_AMOUNT(x) ELSE 0 END AS remaining_minor
+         WHEN @HAS_PARTS(x) THEN @OPEN_AMOUNT(x) ELSE 0 END AS remaining_minor
   FROM (SELECT t.*, (SELECT min(mi.match_id) FROM match_items mi
                      JOIN matches m ON m.id = mi.match_id
                      WHERE mi.transaction_id = t.id AND m.undone_at IS NULL) AS match_id
@@ -76,7 +75,11 @@ CREATE VIEW v_unmatched AS
     description, day, currency, exponent, amount_minor, amount, status, age_days,
     CASE WHEN age_days <= 2 THEN '0-2' WHEN age_days <= 7 THEN '3-7'
          WHEN age_days <= 30 THEN '8-30' ELSE 'over 30' END AS age_bucket,
-    remaining_minor
+    -- (the remainder is worked out only for rows with parts: once per
+    -- statement, SQLite learns there are none)
+    CASE WHEN EXISTS (SELECT 1 FROM allocations)
+              AND EXISTS (SELECT 1 FROM allocations a WHERE a.transaction_id = v_transactions.transaction_id)
+         THEN remaining_minor ELSE amount_minor END AS remaining_minor
   -- IN, not OR: each mention of status would evaluate its subqueries
   -- again.
   FROM v_transactions
@@ -146,15 +149,22 @@ CREATE VIEW v_matches AS
 -- The statuses are materialized once: each FILTER would otherwise
 -- evaluate them (three index lookups a row) again.
 CREATE VIEW v_daily_summary AS
-  WITH tx AS MATERIALIZED (SELECT source, day, currency, amount_minor, status, remaining_minor
-                           FROM v_transactions)
+  WITH tx AS MATERIALIZED (SELECT source, day, currency, amount_minor, status
+                           FROM v_transactions),
+  -- What is open of partially matched rows: read for the rows with parts
+  -- only, not worked out for every row.
+  part AS (SELECT source, day, currency, @SUM(remaining_minor) AS open_minor
+           FROM v_transactions
+           WHERE transaction_id IN (SELECT transaction_id FROM allocations)
+             AND status = 'partially_matched'
+           GROUP BY source, day, currency)
   SELECT d.source, d.day, d.currency, d.transactions, d.matched_count, d.matched_minor,
     d.unmatched_count, d.unmatched_minor, d.exception_count, d.exception_minor,
     d.ignored_count, d.ignored_minor,
     @MAJOR(d.matched_minor) AS matched,
     @MAJOR(d.unmatched_minor) AS unmatched,
     @MAJOR(d.exception_minor) AS exception,
-    d.partial_count, d.partial_open_minor
+    d.partial_count, coalesce(p.open_minor, 0) AS partial_open_minor
   FROM (SELECT source, day, currency, count(*) AS transactions,
           count(*) FILTER (WHERE status = 'matched') AS matched_count,
           @SUM_F(amount_minor, status = 'matched') AS matched_minor,
@@ -164,9 +174,9 @@ CREATE VIEW v_daily_summary AS
           @SUM_F(amount_minor, status = 'exception') AS exception_minor,
           count(*) FILTER (WHERE status = 'ignored') AS ignored_count,
           @SUM_F(amount_minor, status = 'ignored') AS ignored_minor,
-          count(*) FILTER (WHERE status = 'partially_matched') AS partial_count,
-          @SUM_F(remaining_minor, status = 'partially_matched') AS partial_open_minor
+          count(*) FILTER (WHERE status = 'partially_matched') AS partial_count
         FROM tx GROUP BY source, day, currency) d
+  LEFT JOIN part p ON p.source = d.source AND p.day IS d.day AND p.currency = d.currency
   LEFT JOIN currencies cu ON cu.code = d.currency;
 
 -- Payout flows: one row per PSP payout (group id) and currency. The
