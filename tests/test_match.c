@@ -962,6 +962,8 @@ START_TEST(test_an_invoice_paid_in_two_instalments) {
          "T2,2024-04-05,,ACME 2/2,40.00,EUR,INV-1\n");
     int64_t t1 = tx("T1"), t2 = tx("T2"), inv = tx("INV-1"), m1 = 0, m2 = 0;
     int64_t part = 6000;
+    /* v_unmatched leaves out rows dated after the report day: pin it. */
+    ck_assert_int_eq(recon_setting_set(db, "report.as_of", "2024-04-30"), RECON_OK);
     ck_assert_int_eq(
         recon_match_add_parts(db, &t1, NULL, 1, &inv, &part, 1, "first instalment", "ann", 0, &m1),
         RECON_OK);
