@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "match/match.h"
+#include "store/sql.h"
 #include "util/record.h"
 
 #define SHOW 3
@@ -20,10 +21,9 @@ static json_t *tx_json(recon_db *db, int64_t id, char status[24]) {
     if (rc_prepare(db,
                    "SELECT s.name, t.external_id, t.kind, t.amount_minor, t.net_minor,"
                    " t.currency, t.occurred_at, t.settled_at, t.group_id, t.reference,"
-                   " t.description, v.status, x.remaining_minor FROM transactions t"
-                   " JOIN sources s ON s.id = t.source_id JOIN v_transaction_status v"
-                   " ON v.transaction_id = t.id JOIN v_transactions x ON x.transaction_id = t.id"
-                   " WHERE t.id = ?1",
+                   " t.description, x.status, x.remaining_minor FROM transactions t"
+                   " JOIN sources s ON s.id = t.source_id"
+                   " JOIN v_transactions x ON x.transaction_id = t.id WHERE t.id = ?1",
                    &st))
         return NULL;
     sqlite3_bind_int64(st, 1, id);
@@ -54,13 +54,13 @@ static json_t *tx_json(recon_db *db, int64_t id, char status[24]) {
 static json_t *match_json(recon_db *db, int64_t id) {
     sqlite3_stmt *st;
     if (rc_prepare(db,
-                   "SELECT m.id, m.rule, CASE WHEN EXISTS (SELECT 1 FROM suggestions x"
-                   " WHERE x.match_id = m.id) THEN 'reviewed' ELSE m.origin END,"
-                   " m.score, m.evidence, m.created_at,"
-                   " m.created_by, m.note, v.kind, v.difference_minor, v.currency"
-                   " FROM matches m JOIN match_items mi ON mi.match_id = m.id"
-                   " LEFT JOIN match_variances v ON v.match_id = m.id"
-                   " WHERE mi.transaction_id = ?1 AND m.undone_at IS NULL",
+                   "SELECT m.id, m.rule, " RC_SQL_MATCH_ORIGIN(
+                       "m") ","
+                            " m.score, m.evidence, m.created_at,"
+                            " m.created_by, m.note, v.kind, v.difference_minor, v.currency"
+                            " FROM matches m JOIN match_items mi ON mi.match_id = m.id"
+                            " LEFT JOIN match_variances v ON v.match_id = m.id"
+                            " WHERE mi.transaction_id = ?1 AND m.undone_at IS NULL",
                    &st))
         return NULL;
     sqlite3_bind_int64(st, 1, id);

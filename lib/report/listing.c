@@ -184,14 +184,12 @@ static const row_kind ITEMS = {sizeof(recon_item), ITEM_STRING_COLS, M_NSTR,
                                item_fill,          item_strings,     "a match's items"};
 
 static int matches_sql(const recon_match_filter *f, rc_strbuf *sql) {
-    static const char head[] =
-        "SELECT m.id, coalesce(m.run_id, 0), m.rule,"
-        " CASE WHEN EXISTS (SELECT 1 FROM suggestions x WHERE x.match_id = m.id)"
-        " THEN 'reviewed' ELSE m.origin END,"
-        " CASE WHEN m.undone_at IS NULL THEN 'active' ELSE 'undone' END, m.score, m.evidence,"
-        " m.created_at, m.created_by, m.note, m.forced, m.undone_at, m.undone_by, m.undo_note,"
-        " v.kind, coalesce(v.difference_minor, 0), v.currency"
-        " FROM matches m LEFT JOIN match_variances v ON v.match_id = m.id WHERE 1";
+    static const char head[] = "SELECT m.id, coalesce(m.run_id, 0), m.rule, " RC_SQL_MATCH_ORIGIN(
+        "m") ","
+             " CASE WHEN m.undone_at IS NULL THEN 'active' ELSE 'undone' END, m.score, m.evidence,"
+             " m.created_at, m.created_by, m.note, m.forced, m.undone_at, m.undone_by, m.undo_note,"
+             " v.kind, coalesce(v.difference_minor, 0), v.currency"
+             " FROM matches m LEFT JOIN match_variances v ON v.match_id = m.id WHERE 1";
     int bad = rc_strbuf_set(sql, head, sizeof head - 1);
 #define ADD(cond, text) (bad = bad || ((cond) && rc_strbuf_put(sql, text, strlen(text))))
     ADD(f->match_id, " AND m.id = ?4");

@@ -78,3 +78,9 @@ CASE WHEN (x) IS NULL THEN NULL WHEN cu.exponent = 0 THEN printf('%d', x)
 -- be).
 @define MATCHED_STATUS(x)
 (CASE WHEN @HAS_PARTS(x) AND @OPEN_AMOUNT(x) <> 0 THEN 'partially_matched' ELSE 'matched' END)
+
+-- A match's origin as the reporting interface gives it: the column, except
+-- that a person's acceptance of a rule's suggestion reads 'reviewed'.
+@define MATCH_ORIGIN(m)
+(CASE WHEN EXISTS (SELECT 1 FROM suggestions sg_ WHERE sg_.match_id = m.id) THEN 'reviewed'
+ ELSE m.origin END)

@@ -120,8 +120,7 @@ CREATE VIEW v_exceptions AS
 
 CREATE VIEW v_matches AS
   SELECT m.id AS match_id, m.run_id, m.rule,
-    CASE WHEN EXISTS (SELECT 1 FROM suggestions x WHERE x.match_id = m.id) THEN 'reviewed'
-      ELSE m.origin END AS origin,
+    @MATCH_ORIGIN(m) AS origin,
     CASE WHEN m.undone_at IS NULL THEN 'active' ELSE 'undone' END AS status,
     m.score, m.evidence, m.created_at, m.created_by, m.note, m.forced,
     m.undone_at, m.undone_by, m.undo_note,
