@@ -210,9 +210,7 @@ int recon_alias_add(recon_db *db, const char *payer, const char *counterparty, c
                      "payer %s already stands for %s (alias %lld): remove it first", key, have_cp,
                      (long long)have);
     if (!rc) rc = insert_alias(db, key, cpkey, actor, now, 0, note, out_id);
-    if (!rc) return rc_commit(db);
-    rc_rollback(db);
-    return rc;
+    return rc_finish(db, rc);
 }
 
 int recon_alias_remove(recon_db *db, int64_t alias_id, const char *note, const char *actor) {
@@ -240,9 +238,7 @@ int recon_alias_remove(recon_db *db, int64_t alias_id, const char *note, const c
             rc = rc_fail(db, RECON_ENOTFOUND, "no alias %lld in force", (long long)alias_id);
         sqlite3_finalize(st);
     }
-    if (!rc) return rc_commit(db);
-    rc_rollback(db);
-    return rc;
+    return rc_finish(db, rc);
 }
 
 int recon_aliases_each(recon_db *db, int include_removed,

@@ -50,10 +50,8 @@ static int tx_lookup(recon_db *db, int64_t id, tx_info *out) {
     sqlite3_stmt *st;
     memset(out, 0, sizeof *out);
     int rc = rc_prepare(db,
-                        "SELECT s.status, t.currency, t.amount_minor, v.remaining_minor"
-                        " FROM transactions t JOIN v_transaction_status s"
-                        " ON s.transaction_id = t.id JOIN v_transactions v"
-                        " ON v.transaction_id = t.id WHERE t.id = ?1",
+                        "SELECT status, currency, amount_minor, remaining_minor FROM v_transactions"
+                        " WHERE transaction_id = ?1",
                         &st);
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, id);
@@ -189,39 +187,6 @@ static int insert_side(recon_db *db, int64_t match_id, const int64_t *ids, size_
 static int match_add_in(recon_db *db, const int64_t *left, const int64_t *left_minor,
                         int64_t *take_l, size_t nleft, const int64_t *right,
                         const int64_t *right_minor, int64_t *take_r, size_t nright,
-                        const char *note, const char *actor, int force, int64_t *out_match_id);
-
-int recon_match_add(recon_db *db, const int64_t *left, size_t nleft, const int64_t *right,
-                    size_t nright, const char *note, const char *actor, int force,
-                    int64_t *out_match_id) {
-    return recon_match_add_parts(db, left, NULL, nleft, right, NULL, nright, note, actor, force,
-                                 out_match_id);
-}
-
-int recon_match_add_parts(recon_db *db, const int64_t *left, const int64_t *left_minor,
-                          size_t nleft, const int64_t *right, const int64_t *right_minor,
-                          size_t nright, const char *note, const char *actor, int force,
-                          int64_t *out_match_id) {
-    rc_clear_error(db);
-    if (!db || !left || !right || !nleft || !nright || !note || !*note)
-        return rc_fail(db, RECON_EMISUSE,
-                       "recon_match_add: left and right transactions and a note are required");
-    int64_t *take_l = calloc(nleft, sizeof *take_l), *take_r = calloc(nright, sizeof *take_r);
-    if (!take_l || !take_r) {
-        free(take_l);
-        free(take_r);
-        return rc_fail(db, RECON_ENOMEM, "recon_match_add: out of memory");
-    }
-    int rc = match_add_in(db, left, left_minor, take_l, nleft, right, right_minor, take_r, nright,
-                          note, actor, force, out_match_id);
-    free(take_l);
-    free(take_r);
-    return rc;
-}
-
-static int match_add_in(recon_db *db, const int64_t *left, const int64_t *left_minor,
-                        int64_t *take_l, size_t nleft, const int64_t *right,
-                        const int64_t *right_minor, int64_t *take_r, size_t nright,
                         const char *note, const char *actor, int force, int64_t *out_match_id) {
     char now[21], cur_l[4] = "", cur_r[4] = "";
     int64_t sum_l = 0, sum_r = 0, id = 0;
@@ -271,11 +236,36 @@ static int match_add_in(recon_db *db, const int64_t *left, const int64_t *left_m
         rc = close_exceptions(db, left[i], now);
     for (size_t i = 0; !rc && i < nright; i++)
         rc = close_exceptions(db, right[i], now);
-    if (!rc)
-        rc = rc_commit(db);
-    else
-        rc_rollback(db);
+    rc = rc_finish(db, rc);
     if (!rc && out_match_id) *out_match_id = id;
+    return rc;
+}
+
+int recon_match_add(recon_db *db, const int64_t *left, size_t nleft, const int64_t *right,
+                    size_t nright, const char *note, const char *actor, int force,
+                    int64_t *out_match_id) {
+    return recon_match_add_parts(db, left, NULL, nleft, right, NULL, nright, note, actor, force,
+                                 out_match_id);
+}
+
+int recon_match_add_parts(recon_db *db, const int64_t *left, const int64_t *left_minor,
+                          size_t nleft, const int64_t *right, const int64_t *right_minor,
+                          size_t nright, const char *note, const char *actor, int force,
+                          int64_t *out_match_id) {
+    rc_clear_error(db);
+    if (!db || !left || !right || !nleft || !nright || !note || !*note)
+        return rc_fail(db, RECON_EMISUSE,
+                       "recon_match_add: left and right transactions and a note are required");
+    int64_t *take_l = calloc(nleft, sizeof *take_l), *take_r = calloc(nright, sizeof *take_r);
+    if (!take_l || !take_r) {
+        free(take_l);
+        free(take_r);
+        return rc_fail(db, RECON_ENOMEM, "recon_match_add: out of memory");
+    }
+    int rc = match_add_in(db, left, left_minor, take_l, nleft, right, right_minor, take_r, nright,
+                          note, actor, force, out_match_id);
+    free(take_l);
+    free(take_r);
     return rc;
 }
 
@@ -316,9 +306,7 @@ int recon_match_undo(recon_db *db, int64_t match_id, const char *note, const cha
     rc = step == SQLITE_DONE ? audit(db, now, actor, "match_undo", match_id, 0, note)
                              : rc_fail_sql(db, "undoing a match");
 done:
-    if (!rc) return rc_commit(db);
-    rc_rollback(db);
-    return rc;
+    return rc_finish(db, rc);
 }
 
 /* Ignores (on) or takes back (!on) transaction tx, inside the caller's
@@ -363,9 +351,7 @@ static int set_ignored(recon_db *db, int64_t tx, const char *note, const char *a
     rc_now_utc(now);
     int rc = rc_begin(db);
     if (!rc) rc = rc_set_ignored(db, tx, note, actor, on, now);
-    if (!rc) return rc_commit(db);
-    rc_rollback(db);
-    return rc;
+    return rc_finish(db, rc);
 }
 
 int recon_ignore(recon_db *db, int64_t transaction_id, const char *note, const char *actor) {

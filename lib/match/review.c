@@ -347,10 +347,7 @@ int recon_suggestion_accept(recon_db *db, int64_t suggestion_id, const char *not
     if (!rc) rc = rc_alias_learn(db, match_id, actor, now);
     free(s.rule);
     free(s.evidence);
-    if (!rc)
-        rc = rc_commit(db);
-    else
-        rc_rollback(db);
+    rc = rc_finish(db, rc);
     if (!rc && out_match_id) *out_match_id = match_id;
     return rc;
 }
@@ -370,9 +367,6 @@ int recon_suggestion_reject(recon_db *db, int64_t suggestion_id, const char *not
     free(s.rule);
     free(s.evidence);
     if (!rc) rc = record_decision(db, suggestion_id, "rejected", note, actor, now, 0);
-    if (!rc)
-        rc = rc_commit(db);
-    else
-        rc_rollback(db);
+    rc = rc_finish(db, rc);
     return rc;
 }

@@ -64,12 +64,6 @@ static int log_action(recon_db *db, recon_work_kind kind, int64_t id, const char
     return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(db, "writing the work log");
 }
 
-static int finish(recon_db *db, int rc) {
-    if (!rc) return rc_commit(db);
-    rc_rollback(db);
-    return rc;
-}
-
 static int check_kind(recon_db *db, recon_work_kind kind, int64_t id, const char *what) {
     if (kind != RECON_WORK_EXCEPTION && kind != RECON_WORK_SUGGESTION)
         return rc_fail(db, RECON_EMISUSE, "%s: kind %d is not an exception or a suggestion", what,
@@ -103,7 +97,7 @@ int recon_work_assign(recon_db *db, recon_work_kind kind, int64_t id, const char
     }
     sqlite3_finalize(st);
     if (!rc) rc = log_action(db, kind, id, now, actor, "assign", to, NULL, note);
-    return finish(db, rc);
+    return rc_finish(db, rc);
 }
 
 int recon_work_comment(recon_db *db, recon_work_kind kind, int64_t id, const char *note,
@@ -124,7 +118,7 @@ int recon_work_comment(recon_db *db, recon_work_kind kind, int64_t id, const cha
         rc = RECON_OK;
     }
     if (!rc) rc = log_action(db, kind, id, now, actor, "comment", NULL, NULL, note);
-    return finish(db, rc);
+    return rc_finish(db, rc);
 }
 
 int recon_exception_resolve(recon_db *db, int64_t exception_id, const char *reason,
@@ -170,5 +164,5 @@ int recon_exception_resolve(recon_db *db, int64_t exception_id, const char *reas
     /* Out of matching, so that no run opens it again; its other open
      * exceptions and suggestions close with it. */
     if (!rc) rc = rc_set_ignored(db, tx, why, actor, 1, now);
-    return finish(db, rc);
+    return rc_finish(db, rc);
 }

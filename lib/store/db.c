@@ -221,6 +221,12 @@ int rc_commit(recon_db *db) {
     return RECON_OK;
 }
 
+int rc_finish(recon_db *db, int rc) {
+    if (rc == RECON_OK) return rc_commit(db);
+    rc_rollback(db);
+    return rc;
+}
+
 void rc_rollback(recon_db *db) {
     db->writing = 0;
     if (db->in_savepoint) {

@@ -75,6 +75,9 @@ int rc_prepare(recon_db *db, const char *sql, sqlite3_stmt **out);
 int rc_begin(recon_db *db);
 int rc_commit(recon_db *db);
 void rc_rollback(recon_db *db);
+/* Ends what rc_begin began: commits when rc is RECON_OK (returning the
+ * commit's status), else rolls back and returns rc. */
+int rc_finish(recon_db *db, int rc);
 
 /* A write transaction whose rows refer only to rows read or written within
  * it (the match run): rc_begin without SQLite's foreign-key lookups, which
