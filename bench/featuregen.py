@@ -18,8 +18,14 @@ runs and judges it):
                     text: the alias rule matches it
   alias_ambiguous   month 2: the payer has two open invoices of the
                     line's amount: no match
+  instalment_plan   a billing system's invoice paid in two or three
+                    transfers that quote its number, the last in month 2:
+                    the invoice is partially matched after month 1 and
+                    matched after month 2, each transfer for its part
+  plan_stray        a transfer quoting a plan invoice for under a tenth of
+                    it (a test payment): no part taken
 
-Writes DIR/m1/{erp,stripe,bank}.csv and DIR/m2/{erp,bank}.csv (generic_psp
+Writes DIR/m1/{erp,billing,stripe,bank}.csv and DIR/m2/{erp,bank}.csv (generic_psp
 and generic_bank layouts) and DIR/truth.csv (source, external_id, group,
 matchable, case; matchable is yes, no or person). Deterministic: the same N
 gives the same files. Usage: featuregen.py N DIR (N: units per case).
@@ -56,6 +62,7 @@ def day(month, d):
 
 
 erp = {1: [], 2: []}
+billing = []
 stripe = []
 bank = {1: [], 2: []}
 truth = []
@@ -146,6 +153,29 @@ for i in range(n):
         truth += [('erp', inv, 'used%d' % i, 'yes', 'alias_used'),
                   ('bank', bk, 'used%d' % i, 'yes', 'alias_used')]
 
+    # instalment plans: the invoice's number on every transfer, the last
+    # transfer next month
+    ref = 'PLAN-%05d' % i
+    total = rng.randrange(300, 3000) * 100 + rng.randrange(100)
+    inv = tid('BILL')
+    billing.append((inv, day(1, 1 + i % 20), total, ref, name(4000 + i)))
+    truth.append(('billing', inv, 'plan%d' % i, 'yes', 'instalment_plan'))
+    parts = split(total, rng.choice([2, 3]))
+    for k, part in enumerate(parts):
+        bk = tid('BK')
+        month = 2 if k == len(parts) - 1 else 1
+        when = day(month, 2 + i % 20) if month == 2 else day(1, 3 + i % 20 + 2 * k)
+        bank[month].append((bk, when, 'PAYMENT PLAN %s %d/%d' % (ref, k + 1, len(parts)), part, ref))
+        truth.append(('bank', bk, 'plan%d' % i, 'yes', 'instalment_plan'))
+    # a test payment under a tenth of its plan's invoice
+    ref = 'PLAN-S%05d' % i
+    total = rng.randrange(300, 3000) * 100
+    inv, bk = tid('BILL'), tid('BK')
+    billing.append((inv, day(1, 1 + i % 20), total, ref, name(5000 + i)))
+    bank[1].append((bk, day(1, 4 + i % 20), 'TEST %s' % ref, rng.randrange(100, total // 10), ref))
+    truth += [('billing', inv, 'stray%d' % i, 'no', 'plan_stray'),
+              ('bank', bk, 'stray%d' % i, 'no', 'plan_stray')]
+
 
 def write(path, header, rows):
     with open(os.path.join(out, path), 'w') as f:
@@ -159,6 +189,8 @@ for m in (1, 2):
           [(i, 'charge', d, a, 'EUR', ref, c) for i, d, a, ref, c in erp[m]])
     write('m%d/bank.csv' % m, 'id,date,description,amount,currency,reference',
           [(i, d, t, a, 'EUR', ref) for i, d, t, a, ref in bank[m]])
+write('m1/billing.csv', 'id,type,created,amount,currency,reference,customer',
+      [(i, 'charge', d, a, 'EUR', ref, c) for i, d, a, ref, c in billing])
 write('m1/stripe.csv', 'id,type,created,amount,fee,net,currency,payout_id',
       [(i, 'charge', d, g, f, nt, 'EUR', po) for i, d, g, f, nt, po in stripe])
 with open(os.path.join(out, 'truth.csv'), 'w') as f:

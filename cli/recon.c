@@ -105,7 +105,8 @@ static const struct {
     {"match",
      "usage: recon --db FILE match [--rules FILE] [--dry-run] [--actor NAME] [--format text|json]\n"
      "       recon --db FILE match add --left TX... --right TX... --note TEXT [--force]\n"
-     "                                 [--part TX=MINOR_UNITS]... [--actor NAME]\n"
+     "                                 [--amount TX=AMOUNT]... [--part TX=MINOR_UNITS]...\n"
+     "                                 [--actor NAME]\n"
      "       recon --db FILE match undo MATCH_ID --note TEXT [--actor NAME]\n"
      "\n"
      "Runs the rules (default: the bundled rules, docs/MATCHING.md) over everything not\n"
@@ -115,8 +116,9 @@ static const struct {
      "nothing.\n"
      "TX is a transaction id or SOURCE:EXTERNAL_ID. A manual match is refused when\n"
      "currencies differ or amounts do not balance, unless --force (with the note).\n"
-     "--part takes only part of a transaction (minor units, its sign): it stays\n"
-     "partially_matched with the rest open, to be matched again.\n"
+     "--amount takes only part of a transaction (60.00: its currency's units, its\n"
+     "sign; --part the same in minor units, 6000): it stays partially_matched with\n"
+     "the rest open, to be matched again.\n"
      "Undone matches stay in the history.\n"},
     {"review", "usage: recon --db FILE review [list] [--all] [--rule NAME] [--min-confidence N]\n"
                "                              [--transaction TX_ID] [--format text|csv|json]\n"

@@ -45,15 +45,17 @@ static int match_progress(const recon_progress *p, void *payload) {
 /* match --format json: what the run did, then where the transactions stand. */
 static int print_run_json(const recon_match_result *r, int dry) {
     json_t *doc = json_pack(
-        "{s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:I, s:{s:I, s:I, s:I}}",
+        "{s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:{s:I, s:I, s:I},"
+        " s:I}",
         "run_id", (json_int_t)r->run_id, "dry_run", dry, "matches", (json_int_t)r->matches,
         "items_matched", (json_int_t)r->items_matched, "exceptions_opened",
         (json_int_t)r->exceptions_opened, "exceptions_closed", (json_int_t)r->exceptions_closed,
         "exceptions_open", (json_int_t)r->exceptions_open, "transactions", "matched",
-        (json_int_t)r->matched, "exception", (json_int_t)r->in_exception, "ignored",
-        (json_int_t)r->ignored, "unmatched", (json_int_t)r->unmatched, "variances",
-        (json_int_t)r->variances, "suggestions", "opened", (json_int_t)r->suggestions_opened,
-        "closed", (json_int_t)r->suggestions_closed, "open", (json_int_t)r->suggestions_open);
+        (json_int_t)r->matched, "partially_matched", (json_int_t)r->partially_matched, "exception",
+        (json_int_t)r->in_exception, "ignored", (json_int_t)r->ignored, "unmatched",
+        (json_int_t)r->unmatched, "variances", (json_int_t)r->variances, "suggestions", "opened",
+        (json_int_t)r->suggestions_opened, "closed", (json_int_t)r->suggestions_closed, "open",
+        (json_int_t)r->suggestions_open, "partial_matches", (json_int_t)r->partial_matches);
     return json_line(stdout, doc) ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -109,9 +111,16 @@ static int match_run(const cli *c) {
             printf("%llu of them with a variance booked (match_variances: fee, fx or"
                    " writeoff)\n",
                    (unsigned long long)res.variances);
-        printf("transactions: %llu matched, %llu unmatched, %llu in exceptions, %llu ignored;"
+        if (res.partial_matches)
+            printf("%llu of them for part of a transaction's amount (allocations)\n",
+                   (unsigned long long)res.partial_matches);
+        char partly[48] = "";
+        if (res.partially_matched)
+            snprintf(partly, sizeof partly, "%llu partially matched, ",
+                     (unsigned long long)res.partially_matched);
+        printf("transactions: %llu matched, %s%llu unmatched, %llu in exceptions, %llu ignored;"
                " %llu open exceptions\n",
-               (unsigned long long)res.matched, (unsigned long long)res.unmatched,
+               (unsigned long long)res.matched, partly, (unsigned long long)res.unmatched,
                (unsigned long long)res.in_exception, (unsigned long long)res.ignored,
                (unsigned long long)res.exceptions_open);
         if (res.suggestions_opened || res.suggestions_closed || res.suggestions_open)
@@ -138,27 +147,50 @@ static int collect_ids(recon_db *db, const cli *c, int *i, int64_t **ids, size_t
     return 0;
 }
 
-/* --part TX=MINOR: what the match takes of one of its transactions, in
- * minor units with the transaction's sign. */
+/* --amount TX=DECIMAL (major units of the transaction's currency) or
+ * --part TX=MINOR: what the match takes of one of its transactions, with
+ * the transaction's sign. */
 typedef struct {
     int64_t tx, minor;
 } part;
 
-static int parse_part(recon_db *db, const char *arg, part *out) {
+static int parse_part(recon_db *db, const char *arg, int major, part *out) {
     const char *eq = strrchr(arg, '=');
+    const char *opt = major ? "--amount" : "--part";
     char *end, tx[512];
     if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof tx) {
-        cli_error("match add: --part takes TX=MINOR_UNITS, not '%s'", arg);
-        return -1;
-    }
-    long long minor = strtoll(eq + 1, &end, 10);
-    if (!eq[1] || *end || minor == 0) {
-        cli_error("match add: --part %s: the part is a non-zero whole number of minor units", arg);
+        cli_error("match add: %s takes TX=%s, not '%s'", opt, major ? "AMOUNT" : "MINOR_UNITS",
+                  arg);
         return -1;
     }
     snprintf(tx, sizeof tx, "%.*s", (int)(eq - arg), arg);
+    if (resolve_tx(db, tx, &out->tx) != RECON_OK) return -1;
+    long long minor = 0;
+    if (major) {
+        char currency[4];
+        int64_t open, m = 0;
+        if (recon_transaction_open(db, out->tx, &open, currency) != RECON_OK) {
+            cli_error("%s", recon_errmsg(db));
+            return -1;
+        }
+        if (recon_money_parse(eq + 1, currency, &m) != 0) {
+            cli_error("match add: --amount %s: '%s' is not an amount of %s (at most %d decimals,"
+                      " no separators)",
+                      arg, eq + 1, currency, recon_currency_exponent(currency));
+            return -1;
+        }
+        minor = m;
+    } else {
+        minor = strtoll(eq + 1, &end, 10);
+        if (!eq[1] || *end) minor = 0;
+    }
+    if (minor == 0) {
+        cli_error("match add: %s %s: the part is a non-zero %s", opt, arg,
+                  major ? "amount" : "whole number of minor units");
+        return -1;
+    }
     out->minor = minor;
-    return resolve_tx(db, tx, &out->tx) == RECON_OK ? 0 : -1;
+    return 0;
 }
 
 /* The parts, aligned with ids (0: all that is open); NULL when out of
@@ -187,13 +219,14 @@ static int match_add(const cli *c) {
                 status = EXIT_FAIL;
         } else if (!strcmp(c->argv[i], "--force")) {
             force = 1;
-        } else if ((r = opt_value(c, &i, "--part", &pv)) > 0) {
-            if (np == sizeof parts / sizeof *parts)
-                status = usage_error("match add: at most 64 --part");
-            else if (parse_part(db, pv, &parts[np++]))
+        } else if ((r = opt_value(c, &i, "--part", &pv)) != 0 ||
+                   (r = opt_value(c, &i, "--amount", &pv)) != 0) {
+            if (r < 0)
                 status = EXIT_USAGE;
-        } else if (r < 0) {
-            status = EXIT_USAGE;
+            else if (np == sizeof parts / sizeof *parts)
+                status = usage_error("match add: at most 64 --amount or --part");
+            else if (parse_part(db, pv, c->argv[i - 1][2] == 'a', &parts[np++]))
+                status = EXIT_USAGE;
         } else if ((r = opt_value(c, &i, "--note", &note)) ||
                    (r = opt_value(c, &i, "--actor", &actor))) {
             if (r < 0) status = EXIT_USAGE;
@@ -222,7 +255,8 @@ static int match_add(const cli *c) {
         free(lp);
         free(rp);
         if (rc == RECON_EMISUSE && used < np) {
-            status = usage_error("match add: a --part names a transaction of neither side");
+            status = usage_error("match add: an --amount or --part names a transaction of neither"
+                                 " side");
         } else if (rc != RECON_OK) {
             cli_error("%s", recon_errmsg(db));
             status = EXIT_FAIL;

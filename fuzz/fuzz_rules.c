@@ -4,7 +4,7 @@
  * says why and returns nothing; accepted rules are at least one, have
  * distinct non-empty names, run in priority order, keep the promises
  * validation makes of every key (confidences, group keys, difference_as,
- * counterparty), and parse again to the same names in the same order;
+ * counterparty, allow_partial), and parse again to the same names in the same order;
  * everything is freed without leaks. */
 #include <string.h>
 
@@ -43,6 +43,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_ASSERT(!r->difference_as || (r->tolerant && !r->any_currency));
         FUZZ_ASSERT(!r->party || (r->ref == RC_REF_NORMALIZED && r->use_date &&
                                   r->ref_left == RC_TF_COUNTERPARTY));
+        /* allow_partial: what the engine's parts rely on. */
+        FUZZ_ASSERT(!r->allow_partial ||
+                    (r->card == RC_CARD_ONE_TO_ONE && r->ref != RC_REF_NONE && !r->party &&
+                     r->value_left == RC_VAL_AMOUNT && r->value_right == RC_VAL_AMOUNT &&
+                     !r->difference_as && r->confirm_at == 100 && !r->attach_group &&
+                     r->partial_min_share >= 1 && r->partial_min_share <= 99));
+        FUZZ_ASSERT(r->allow_partial || r->partial_min_share == 0);
     }
     FUZZ_ASSERT(recon_rules_name(rules, n) == NULL);
 

@@ -261,6 +261,18 @@ int recon_currency_exponent(const char *code);
  * is too small (32 bytes always suffice). */
 int recon_money_format(int64_t minor, const char *currency, char *buf, size_t size);
 
+/* Reads a plain major-unit decimal ("60", "-1234.56", "0.5") of `currency`
+ * (any case) into minor units, exactly: digits beyond the currency's
+ * exponent must be zeros ("60.001" EUR is refused, never rounded), and
+ * nothing else is accepted (no thousands separators, symbols or spaces).
+ *
+ *     int64_t m;
+ *     recon_money_parse("60.5", "EUR", &m);   // m == 6050
+ *
+ * Returns 0, or -1 for an unknown currency or text that is no such amount
+ * (*out untouched). */
+int recon_money_parse(const char *text, const char *currency, int64_t *out);
+
 /* Normalizes a date or timestamp written in `format` (a name such as
  * "iso8601", "mdy", "dmy", "dmy_dot", "epoch", or a pattern like
  * "%d-%b-%Y %H:%M"; NULL means "iso8601") in time zone `zone` ("UTC",
@@ -824,9 +836,17 @@ typedef struct {
     uint64_t suggestions_opened;
     uint64_t suggestions_closed;
     uint64_t suggestions_open;
+    /* Version 3: new matches that took part of a transaction's amount
+     * (rules with allow_partial: the table allocations), and transactions
+     * in an active match that leaves part of their amount open (status
+     * partially_matched, with recon_match_add_parts too); matched then
+     * counts those matched in full. A caller of an earlier version gets
+     * them counted in matched. */
+    uint64_t partial_matches;
+    uint64_t partially_matched;
 } recon_match_result;
 
-#define RECON_MATCH_RESULT_VERSION 2
+#define RECON_MATCH_RESULT_VERSION 3
 #define RECON_MATCH_RESULT_INIT                                                                    \
     { .version = RECON_MATCH_RESULT_VERSION }
 
@@ -869,6 +889,13 @@ int recon_unignore(recon_db *db, int64_t transaction_id, const char *note, const
 
 /* The transaction id of (source name, external id); RECON_ENOTFOUND. */
 int recon_transaction_find(recon_db *db, const char *source, const char *external_id, int64_t *out);
+
+/* What is open of a transaction: its amount less what its active matches
+ * take (0 when matched in full, the amount when in no match), in minor
+ * units of *currency (ISO 4217, NUL-terminated; currency may be NULL).
+ * RECON_ENOTFOUND for an unknown id. */
+int recon_transaction_open(recon_db *db, int64_t transaction_id, int64_t *open_minor,
+                           char currency[4]);
 
 /* Why a transaction is matched, or not: a JSON document (docs/MATCHING.md,
  * "Explain") with its status; if matched, the rule, the evidence and the

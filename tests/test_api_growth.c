@@ -235,6 +235,7 @@ START_TEST(test_an_older_callers_output_struct_is_filled_to_its_version) {
     memset(&untouched, 0x5a, sizeof untouched);
     ck_assert_mem_eq(&r.variances, &untouched, sizeof untouched);
     ck_assert_mem_eq(&r.suggestions_open, &untouched, sizeof untouched);
+    ck_assert_mem_eq(&r.partially_matched, &untouched, sizeof untouched); /* version 3 */
 }
 END_TEST
 

@@ -237,6 +237,33 @@ START_TEST(test_invalid_rules_are_refused_naming_rule_and_key) {
          "[rule a]", "counterparty is for one_to_one and one_to_many"},
         {"[rule a]\nleft = bank\nright = psp\ncounterparty = maybe\ndate_window = 0..3\n",
          "counterparty", "alias"},
+        {"[rule a]\nleft = bank\nright = psp\nreference = equal\nallow_partial = maybe\n",
+         "allow_partial", "yes"},
+        {"[rule a]\nleft = bank\nright = psp\nreference = equal\nallow_partial = yes\n"
+         "partial_min_share = 100\n",
+         "partial_min_share", "1 to 99"},
+        {"[rule a]\nleft = bank\nright = psp\nreference = equal\npartial_min_share = 20\n",
+         "[rule a]", "partial_min_share needs allow_partial = yes"},
+        {"[rule a]\nleft = bank\nright = psp\nreference = equal\nallow_partial = yes\n"
+         "cardinality = one_to_many\n",
+         "[rule a]", "allow_partial is for one_to_one rules"},
+        {"[rule a]\nleft = bank\nright = psp\ndate_window = 0..3\nallow_partial = yes\n",
+         "[rule a]", "allow_partial needs a reference"},
+        {"[rule a]\nleft = bank\nright = psp\ncounterparty = alias\ndate_window = 0..3\n"
+         "allow_partial = yes\n",
+         "[rule a]", "allow_partial needs a reference"},
+        {"[rule a]\nleft = bank\nright = psp\nreference = equal\nallow_partial = yes\n"
+         "amount_right = net\n",
+         "[rule a]", "allow_partial compares amounts"},
+        {"[rule a]\nleft = bank\nright = psp\nreference = equal\nallow_partial = yes\n"
+         "amount = tolerance\ntolerance_minor = 5\ndifference_as = writeoff\n",
+         "[rule a]", "allow_partial and difference_as"},
+        {"[rule a]\nleft = bank\nright = psp\nreference = equal\nallow_partial = yes\n"
+         "confirm_at = 80\n",
+         "[rule a]", "allow_partial needs confirm_at = 100"},
+        {"[rule a]\nleft = bank\nright = psp\nreference = equal\nallow_partial = yes\n"
+         "attach_group = yes\n",
+         "[rule a]", "allow_partial and attach_group"},
         /* inih would split it and read "tolerance_bps = 10000" as a key */
         {"[rule a]\nleft = bank\nright = psp\nreference = equal\n# "
          "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
@@ -976,6 +1003,16 @@ START_TEST(test_an_invoice_paid_in_two_instalments) {
                 (long long)inv);
     TU_ASSERT_Q(sq, "6000", "SELECT amount_minor FROM allocations WHERE match_id = %lld",
                 (long long)m1);
+    int64_t open = 0;
+    char currency[4] = "";
+    ck_assert_int_eq(recon_transaction_open(db, inv, &open, currency), RECON_OK);
+    ck_assert_int_eq(open, 4000);
+    ck_assert_str_eq(currency, "EUR");
+    ck_assert_int_eq(recon_transaction_open(db, t1, &open, NULL), RECON_OK);
+    ck_assert_int_eq(open, 0);
+    ck_assert_int_eq(recon_transaction_open(db, t2, &open, NULL), RECON_OK);
+    ck_assert_int_eq(open, 4000);
+    ck_assert_int_eq(recon_transaction_open(db, 999999, &open, NULL), RECON_ENOTFOUND);
     /* What is open: in the unmatched listing with its remainder. */
     TU_ASSERT_Q(sq, "INV-1|partially_matched|10000|4000",
                 "SELECT external_id || '|' || status || '|' || amount_minor || '|' ||"
@@ -1019,6 +1056,162 @@ START_TEST(test_an_invoice_paid_in_two_instalments) {
     TU_ASSERT_Q(sq, "1|4000",
                 "SELECT sum(partial_count) || '|' || sum(partial_open_minor)"
                 " FROM v_daily_summary");
+}
+END_TEST
+
+/* Rules that allocate parts (allow_partial). */
+#define PARTIAL_RULE ONE_TO_ONE "reference = equal\ndate_window = 0..60\nallow_partial = yes\n"
+
+/* The parts of a transaction, by match, oldest match first: "6000,4000". */
+static char *parts_of(const char *ext) {
+    return tu_qtext(sq,
+                    "SELECT coalesce(group_concat(amount_minor, ','), '') FROM (SELECT"
+                    " al.amount_minor FROM allocations al JOIN transactions t ON t.id ="
+                    " al.transaction_id JOIN matches m ON m.id = al.match_id AND m.undone_at IS"
+                    " NULL WHERE t.external_id = %Q ORDER BY al.match_id)",
+                    ext);
+}
+
+#define PARTS_ARE(ext, want)                                                                       \
+    do {                                                                                           \
+        char *p_ = parts_of(ext);                                                                  \
+        ck_assert_msg(!strcmp(p_, (want)), "%s: parts '%s', want '%s'", (ext), p_, (want));        \
+        free(p_);                                                                                  \
+    } while (0)
+
+/* One run takes both instalments of an invoice, the older first: the
+ * first for its part, the second for the rest. */
+START_TEST(test_a_rule_allocates_instalments_oldest_first) {
+    invoices("INV-1,charge,2024-03-01,100.00,EUR,INV-1,Acme GmbH\n");
+    bank("T2,2024-04-05,,ACME 2/2,40.00,EUR,INV-1\n"
+         "T1,2024-03-05,,ACME 1/2,60.00,EUR,INV-1\n");
+    recon_match_result res = run(PARTIAL_RULE);
+    ck_assert_uint_eq(res.matches, 2);
+    ck_assert_uint_eq(res.partial_matches, 1);
+    ck_assert_uint_eq(res.partially_matched, 0);
+    ck_assert_uint_eq(res.matched, 3);
+    ck_assert_uint_eq(res.unmatched, 0);
+    PARTS_ARE("INV-1", "6000,4000");
+    PARTS_ARE("T1", "");
+    PARTS_ARE("T2", "");
+    TU_ASSERT_Q(sq, "INV-1|matched|0;T1|matched|0;T2|matched|0",
+                "SELECT group_concat(x, ';') FROM (SELECT external_id || '|' || status || '|' ||"
+                " remaining_minor AS x FROM v_transactions ORDER BY external_id)");
+    /* The part is in the evidence, and the part's score below any pair
+     * whose amounts agree. */
+    TU_ASSERT_Q(sq, "6000|60|600",
+                "SELECT json_extract(m.evidence, '$.allocated') || '|' ||"
+                " json_extract(m.evidence, '$.share') || '|' || m.score FROM matches m"
+                " JOIN match_items mi ON mi.match_id = m.id JOIN transactions t ON"
+                " t.id = mi.transaction_id WHERE t.external_id = 'T1'");
+    /* A second run changes nothing. */
+    res = run(PARTIAL_RULE);
+    ck_assert_uint_eq(res.matches, 0);
+    ck_assert_uint_eq(res.exceptions_opened, 0);
+}
+END_TEST
+
+/* The issue's case by rule, across runs: partially_matched with the right
+ * remainder after the first transfer, matched after the second; undoing
+ * the second gives the rest back, and no run makes that pair again. */
+START_TEST(test_instalments_across_runs_by_rule) {
+    ck_assert_int_eq(recon_setting_set(db, "report.as_of", "2024-04-30"), RECON_OK);
+    invoices("INV-1,charge,2024-03-01,100.00,EUR,INV-1,Acme GmbH\n");
+    bank("T1,2024-03-05,,ACME 1/2,60.00,EUR,INV-1\n");
+    recon_match_result res = run(PARTIAL_RULE);
+    ck_assert_uint_eq(res.matches, 1);
+    ck_assert_uint_eq(res.partially_matched, 1);
+    ck_assert_uint_eq(res.matched, 1);
+    ck_assert_uint_eq(res.unmatched, 0);
+    TU_ASSERT_Q(sq, "INV-1|partially_matched|4000;T1|matched|0",
+                "SELECT group_concat(x, ';') FROM (SELECT external_id || '|' || status || '|' ||"
+                " remaining_minor AS x FROM v_transactions ORDER BY external_id)");
+    /* A rule without allow_partial leaves what is open alone. */
+    bank("T2,2024-04-05,,ACME 2/2,40.00,EUR,INV-1\n");
+    res = run(ONE_TO_ONE "reference = equal\ndate_window = 0..60\n");
+    ck_assert_uint_eq(res.matches, 0);
+    FATE_IS("T2", "unmatched");
+    /* The rule that allows parts takes the rest. */
+    res = run(PARTIAL_RULE);
+    ck_assert_uint_eq(res.matches, 1);
+    ck_assert_uint_eq(res.partial_matches, 0);
+    ck_assert_uint_eq(res.partially_matched, 0);
+    ck_assert_uint_eq(res.matched, 3);
+    PARTS_ARE("INV-1", "6000,4000");
+    int64_t second = tu_qint(sq, "SELECT mi.match_id FROM match_items mi JOIN transactions t ON"
+                                 " t.id = mi.transaction_id WHERE t.external_id = 'T2'");
+    ck_assert_int_eq(recon_match_undo(db, second, "wrong transfer", "ann"), RECON_OK);
+    TU_ASSERT_Q(sq, "partially_matched|4000",
+                "SELECT status || '|' || remaining_minor FROM v_transactions"
+                " WHERE external_id = 'INV-1'");
+    res = run(PARTIAL_RULE);
+    ck_assert_uint_eq(res.matches, 0);
+    ck_assert_uint_eq(res.partially_matched, 1);
+    ck_assert_uint_eq(res.unmatched, 1);
+    FATE_IS("T2", "unmatched");
+    /* A caller of version 2 counts the partly matched one as matched. */
+    recon_rules *rules = rules_of(PARTIAL_RULE);
+    recon_match_opts o = RECON_MATCH_OPTS_INIT;
+    o.rules = rules;
+    recon_match_result old = {.version = 2};
+    ck_assert_int_eq(recon_match_run(db, &o, &old), RECON_OK);
+    ck_assert_uint_eq(old.matched, 2);
+    ck_assert_uint_eq(old.unmatched, 1);
+    recon_rules_free(rules);
+}
+END_TEST
+
+/* One transfer pays three invoices its text names: each invoice matched
+ * whole, the transfer in three parts, the largest share first. */
+START_TEST(test_one_transfer_pays_three_invoices) {
+    invoices("INV-1,charge,2024-03-01,100.00,EUR,INV-1,Acme GmbH\n"
+             "INV-2,charge,2024-03-01,120.00,EUR,INV-2,Acme GmbH\n"
+             "INV-3,charge,2024-03-01,80.00,EUR,INV-3,Acme GmbH\n");
+    bank("T9,2024-03-10,,ACME INV-1 INV-2 INV-3,300.00,EUR,\n");
+    recon_match_result res = run(ONE_TO_ONE "reference = contains\nreference_left = description\n"
+                                            "date_window = 0..60\nallow_partial = yes\n");
+    ck_assert_uint_eq(res.matches, 3);
+    ck_assert_uint_eq(res.partial_matches, 2);
+    ck_assert_uint_eq(res.matched, 4);
+    PARTS_ARE("T9", "12000,10000,8000");
+    PARTS_ARE("INV-1", "");
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM v_unmatched"), 0);
+}
+END_TEST
+
+/* A part below the minimum share is a near miss, not a match; a payment
+ * larger than its invoice leaves the rest of the payment open; two parts
+ * alike in date and share are a tie a person decides. */
+START_TEST(test_partial_min_share_overpayment_and_ties) {
+    invoices("INV-1,charge,2024-03-01,100.00,EUR,INV-1,Acme GmbH\n"
+             "INV-2,charge,2024-03-01,50.00,EUR,INV-2,Acme GmbH\n"
+             "INV-3,charge,2024-03-01,100.00,EUR,INV-3,Acme GmbH\n");
+    bank("T1,2024-03-05,,ACME,5.00,EUR,INV-1\n"
+         "T2,2024-03-05,,ACME,80.00,EUR,INV-2\n"
+         "T3,2024-03-05,,ACME,30.00,EUR,INV-3\n"
+         "T4,2024-03-05,,ACME,30.00,EUR,INV-3\n");
+    recon_match_result res = run(PARTIAL_RULE);
+    ck_assert_uint_eq(res.matches, 1);
+    FATE_IS("T1", "exception");
+    TU_ASSERT_Q(sq, "near_miss_amount",
+                "SELECT reason FROM exceptions e JOIN transactions t ON t.id = e.transaction_id"
+                " WHERE t.external_id = 'T1' AND e.closed_at IS NULL");
+    /* The overpayment: the invoice whole, the transfer for 50 of its 80. */
+    PARTS_ARE("T2", "5000");
+    TU_ASSERT_Q(sq, "partially_matched|3000",
+                "SELECT status || '|' || remaining_minor FROM v_transactions"
+                " WHERE external_id = 'T2'");
+    FATE_IS("T3", "exception");
+    FATE_IS("T4", "exception");
+    TU_ASSERT_Q(sq, "contested",
+                "SELECT DISTINCT reason FROM exceptions e JOIN transactions t ON"
+                " t.id = e.transaction_id WHERE t.external_id IN ('T3', 'T4')"
+                " AND e.closed_at IS NULL");
+    /* (Each wants the invoice, and the invoice either: contested.) A lower
+     * minimum share takes the small part. */
+    res = run(PARTIAL_RULE "partial_min_share = 5\n");
+    ck_assert_uint_eq(res.matches, 1);
+    PARTS_ARE("INV-1", "500");
 }
 END_TEST
 
@@ -2370,6 +2563,10 @@ static Suite *match_suite(void) {
     tcase_add_test(t, test_aliases_are_learnt_from_people_and_used_by_rules);
     tcase_add_test(t, test_counterparty_equal_matches_by_the_payer_name);
     tcase_add_test(t, test_an_invoice_paid_in_two_instalments);
+    tcase_add_test(t, test_a_rule_allocates_instalments_oldest_first);
+    tcase_add_test(t, test_instalments_across_runs_by_rule);
+    tcase_add_test(t, test_one_transfer_pays_three_invoices);
+    tcase_add_test(t, test_partial_min_share_overpayment_and_ties);
     tcase_add_test(t, test_currency_equal_unless_the_rule_says_any);
     tcase_add_test(t, test_date_window_calendar_and_business_days);
     tcase_add_test(t, test_business_day_distance);

@@ -400,6 +400,37 @@ START_TEST(test_amount_tolerance_matches_at_its_edge_and_is_a_near_miss_past_it)
 }
 END_TEST
 
+/* allow_partial with the default minimum share (10%): a part of exactly a
+ * tenth of its invoice is taken, a cent less is a near miss; the invoice
+ * keeps what is open, and the next pass pairs the rest with the credit
+ * that is exactly it. Rows come in any id order. */
+START_TEST(test_a_part_is_taken_from_the_minimum_share_and_the_rest_in_the_next_pass) {
+    static const trow rows[] = {
+        CHARGE("p1", 10000, "2024-03-01", "A"), LINE("b3", 9000, "2024-03-09", "A"),
+        LINE("b1", 1000, "2024-03-02", "A"),    CHARGE("p2", 10000, "2024-03-01", "B"),
+        LINE("b2", 999, "2024-03-02", "B"),
+    };
+    static const int64_t ids[] = {5, 2, 9, 7, 4};
+    fixture f;
+    fixture_open(&f,
+                 "[rule r]\nleft = bank\nright = psp\nreference = equal\n"
+                 "date_window = 0..30\nallow_partial = yes\n",
+                 ROWS(rows), ids, NULL, 0);
+    run_engine(&f, 0);
+    ck_assert_str_eq(f.log, "r: b1 = p1 600 "
+                            "{\"reference\":\"equal\",\"difference\":-9000,\"days\":1,"
+                            "\"allocated\":1000,\"share\":10,\"left_items\":1,\"right_items\":1}\n"
+                            "r: b3 = p1 1000 "
+                            "{\"reference\":\"equal\",\"difference\":0,\"days\":8,"
+                            "\"left_items\":1,\"right_items\":1}\n"
+                            "r: b2 near_miss_amount "
+                            "[{\"source\": \"psp\", \"external_id\": \"p2\","
+                            " \"amount_minor\": 10000, \"currency\": \"USD\", \"items\": 1,"
+                            " \"failed\": \"amount\"}]\n");
+    fixture_close(&f);
+}
+END_TEST
+
 /* tolerance_bps = 100 of the left amount (100.00): 1.00 off matches, 1.01
  * does not. */
 START_TEST(test_amount_tolerance_in_bps_is_of_the_left_amount) {
@@ -852,6 +883,7 @@ static Suite *suite(void) {
     t = tcase_create("edges");
     tcase_add_test(t, test_amount_tolerance_matches_at_its_edge_and_is_a_near_miss_past_it);
     tcase_add_test(t, test_amount_tolerance_in_bps_is_of_the_left_amount);
+    tcase_add_test(t, test_a_part_is_taken_from_the_minimum_share_and_the_rest_in_the_next_pass);
     tcase_add_test(t,
                    test_date_window_matches_at_its_edges_and_lists_near_misses_up_to_a_week_past);
     tcase_add_test(t, test_same_reference_and_amount_a_day_past_the_window_is_near_miss_date);

@@ -10,6 +10,7 @@
 /* The public wrappers; include/recon.h declares them for library users. */
 int recon_currency_exponent(const char *code);
 int recon_money_format(int64_t minor, const char *currency, char *buf, size_t size);
+int recon_money_parse(const char *text, const char *currency, int64_t *out);
 
 /* Formats the tests use; named after the exports that look like them. */
 static const rc_money_fmt PLAIN = {'.', 0, 0, ""};                        /* 1234.56 */
@@ -920,6 +921,34 @@ START_TEST(test_public_format_uses_the_currency_exponent) {
 }
 END_TEST
 
+/* What a person types on a command line: a plain decimal, exact, in the
+ * currency's units; anything else refused, *out untouched. */
+START_TEST(test_public_parse_is_exact_and_plain) {
+    int64_t m = 0;
+    ck_assert_int_eq(recon_money_parse("60.5", "EUR", &m), 0);
+    ck_assert_int_eq(m, 6050);
+    ck_assert_int_eq(recon_money_parse("-60", "eur", &m), 0);
+    ck_assert_int_eq(m, -6000);
+    ck_assert_int_eq(recon_money_parse("60.000", "EUR", &m), 0); /* zeros are exact */
+    ck_assert_int_eq(m, 6000);
+    ck_assert_int_eq(recon_money_parse("1000", "JPY", &m), 0);
+    ck_assert_int_eq(m, 1000);
+    ck_assert_int_eq(recon_money_parse("1.234", "KWD", &m), 0);
+    ck_assert_int_eq(m, 1234);
+    m = 42;
+    static const char *const bad[] = {"60.001", "1,000", " 5", "5 ",  "+5",  "$5",
+                                      "",       ".",     "5-", "(5)", "1e3", "--5"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        ck_assert_msg(recon_money_parse(bad[i], "EUR", &m) == -1, "'%s' taken", bad[i]);
+    ck_assert_int_eq(recon_money_parse("5.5", "JPY", &m), -1);
+    ck_assert_int_eq(recon_money_parse("99999999999999999999", "EUR", &m), -1);
+    ck_assert_int_eq(recon_money_parse("5", "ZZZ", &m), -1);
+    ck_assert_int_eq(recon_money_parse(NULL, "EUR", &m), -1);
+    ck_assert_int_eq(recon_money_parse("5", "EUR", NULL), -1);
+    ck_assert_int_eq(m, 42);
+}
+END_TEST
+
 START_TEST(test_public_format_refuses_unknown_currency_or_small_buffer) {
     char buf[32] = "x";
     ck_assert_int_eq(recon_money_format(1, "ZZZ", buf, sizeof buf), -1);
@@ -1050,6 +1079,7 @@ static Suite *money_suite(void) {
     tcase_add_test(pub, test_public_currency_exponent);
     tcase_add_test(pub, test_public_format_uses_the_currency_exponent);
     tcase_add_test(pub, test_public_format_refuses_unknown_currency_or_small_buffer);
+    tcase_add_test(pub, test_public_parse_is_exact_and_plain);
     suite_add_tcase(s, pub);
 
     return s;

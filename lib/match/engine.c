@@ -68,6 +68,34 @@ int rc_bitset_has(const rc_bitset *b, int64_t id) {
     return id >= 0 && id <= b->max && (b->bits[id / 8] >> (id % 8) & 1);
 }
 
+void rc_bitset_clear(rc_bitset *b, int64_t id) {
+    if (id >= 0 && id <= b->max) b->bits[id / 8] &= (uint8_t) ~(1u << (id % 8));
+}
+
+int rc_parts_add(rc_parts *ps, int64_t id, int64_t open) {
+    if (ps->n == ps->cap) {
+        size_t cap = ps->cap ? 2 * ps->cap : 64;
+        rc_part *g = realloc(ps->p, cap * sizeof *g);
+        if (!g) return -1;
+        ps->p = g;
+        ps->cap = cap;
+    }
+    ps->p[ps->n++] = (rc_part){id, open};
+    return 0;
+}
+
+const rc_part *rc_parts_find(const rc_parts *ps, int64_t id) {
+    size_t lo = 0, hi = ps->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ps->p[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < ps->n && ps->p[lo].id == id ? &ps->p[lo] : NULL;
+}
+
 int rc_pool_add(rc_pool *p, const char *s, size_t n, uint32_t *out) {
     if (p->len + n + 1 > p->cap) {
         size_t cap = p->cap ? p->cap : 4096;
@@ -408,7 +436,7 @@ int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bits
     for (size_t i = 0; !rc && i < rows->n; i++) {
         const rc_row *row = &rows->row[i];
         if (!in[row->source] || row->kind < 0 || !(side->kinds & (1u << row->kind)) ||
-            rc_bitset_has(taken, row->id))
+            rc_bitset_has(taken, row->id) || (row->partial && !r->allow_partial))
             continue;
         const char *text = row->text[tf] == RC_NO_TEXT ? NULL : rows->pool.s + row->text[tf];
         if (grouped && !text) continue; /* an aggregated side needs its key */
@@ -422,6 +450,7 @@ int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bits
         it.id = row->id;
         memcpy(it.currency, row->currency, 4);
         it.value = row->value[vf];
+        it.partial = row->partial;
         it.date = row->day[df];
         it.key = RC_NO_TEXT;
         it.count = 1;
@@ -451,9 +480,42 @@ static uint64_t magnitude(int64_t v) {
     return v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
 }
 
+/* allow_partial: the percent (1..99) the smaller of two amounts of one
+ * sign is of the larger, when it is at least the rule's minimum share;
+ * else 0 (no part). */
+static int partial_share(const rc_rule *r, int64_t left, int64_t right) {
+    if (!r->allow_partial || !left || !right || (left < 0) != (right < 0)) return 0;
+    uint64_t a = magnitude(left), b = magnitude(right);
+    uint64_t small = a < b ? a : b, large = a < b ? b : a;
+    while (large > UINT64_MAX / 100) /* a percent needs no more than the top bits */
+        large >>= 7, small >>= 7;
+    if (small * 100 < large * (uint64_t)r->partial_min_share) return 0;
+    uint64_t pct = small * 100 / large;
+    return pct < 1 ? 1 : pct > 99 ? 99 : (int)pct;
+}
+
+/* A partial pair's score: 600 less what its reference cost (580 to 600),
+ * below every pair whose amounts agree (679 or more). Among partial pairs
+ * of one score, rc_verdict_tie orders them. */
+static int partial_score(const rc_verdict *v) {
+    return 600 - (1000 - v->score);
+}
+
+uint32_t rc_verdict_tie(const rc_verdict *v) {
+    if (!v->partial) return 0;
+    uint32_t days = (uint32_t)(v->days < 0 ? -(int64_t)v->days : v->days);
+    return (days > 100000 ? 100000 : days) * 128 + (uint32_t)(100 - v->partial);
+}
+
+uint64_t rc_pair_part(const rc_pair *p, const rc_unit *l, const rc_unit *r) {
+    if (!p->partial) return 0;
+    uint64_t a = magnitude(l->value), b = magnitude(r->value);
+    return a < b ? a : b;
+}
+
 rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l, const rc_units *R,
                           const rc_unit *ri) {
-    rc_verdict v = {RC_FAIL_NONE, 1000, 0, 0, 0};
+    rc_verdict v = {RC_FAIL_NONE, 1000, 0, 0, 0, 0};
     if (!r->any_currency && memcmp(l->currency, ri->currency, 3) != 0) {
         v.failed = RC_FAIL_CURRENCY;
         return v;
@@ -493,10 +555,11 @@ rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l,
     /* A fee withheld only ever leaves the left side short: a left that got
      * more than the right promises is not explained by one. */
     if (diff > tol || (r->difference_as == RC_VAR_FEE && v.difference > 0)) {
-        v.failed = RC_FAIL_AMOUNT;
-        return v;
-    }
-    if (diff) {
+        if (!(v.partial = partial_share(r, l->value, right))) {
+            v.failed = RC_FAIL_AMOUNT;
+            return v;
+        }
+    } else if (diff) {
         uint64_t bps = big ? diff * 10000 / big : 10000;
         v.score -= 1 + (int)(bps > 300 ? 300 : bps);
     }
@@ -508,6 +571,7 @@ rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l,
         v.days = rc_day_distance(l->date, ri->date, r->business_days);
         if (v.days < r->win_min || v.days > r->win_max) v.failed = RC_FAIL_DATE;
     }
+    if (v.partial) v.score = partial_score(&v);
     return v;
 }
 
@@ -527,6 +591,11 @@ void rc_match_evidence(const rc_rule *r, const rc_unit *l, const rc_unit *ri, co
                      (long long)v->difference);
     if (r->use_date && n > 0 && (size_t)n < size)
         n += snprintf(buf + n, size - (size_t)n, ",\"days\":%d", v->days);
+    if (v->partial && n > 0 && (size_t)n < size) {
+        uint64_t a = magnitude(l->value), b = magnitude(ri->value);
+        n += snprintf(buf + n, size - (size_t)n, ",\"allocated\":%llu,\"share\":%d",
+                      (unsigned long long)(a < b ? a : b), v->partial);
+    }
     if (n > 0 && (size_t)n < size)
         snprintf(buf + n, size - (size_t)n, ",\"left_items\":%u,\"right_items\":%u}", l->count,
                  ri->count);
@@ -750,6 +819,7 @@ static int visit_candidates(const rc_rule *r, const rc_units *L, const rc_unit *
  * the one (when single). */
 typedef struct {
     int score;
+    uint32_t tie; /* rc_verdict_tie: lower is better at one score */
     uint32_t count;
     uint32_t other;
 } best;
@@ -782,6 +852,7 @@ typedef struct {
     size_t nfound;
     int best_only;
     int best_score;
+    uint32_t best_tie;
     const rc_vetoes *veto;
     const uint8_t *used_r; /* right units paired earlier in this rule */
     uint32_t *seen;        /* per right unit: the stamp of the last left unit it was noted
@@ -854,12 +925,13 @@ static int vetoed(const visit_ctx *c, size_t ri) {
     return rc_match_vetoed(c->veto, c->L, c->l, c->R, &c->R->u[ri]);
 }
 
-static void note(best *b, int score, size_t other) {
-    if (score > b->score) {
+static void note(best *b, int score, uint32_t tie, size_t other) {
+    if (score > b->score || (score == b->score && tie < b->tie)) {
         b->score = score;
+        b->tie = tie;
         b->count = 1;
         b->other = other;
-    } else if (score == b->score) {
+    } else if (score == b->score && tie == b->tie) {
         b->count++;
     }
 }
@@ -871,8 +943,9 @@ static int on_candidate(size_t ri, void *p) {
     c->judged++;
     rc_verdict v = rc_match_judge(c->r, c->L, c->l, c->R, &c->R->u[ri]);
     if (v.failed || vetoed(c, ri)) return 0;
-    note(&c->bl[c->li], v.score, ri);
-    note(&c->br[ri], v.score, c->li);
+    uint32_t tie = rc_verdict_tie(&v);
+    note(&c->bl[c->li], v.score, tie, ri);
+    note(&c->br[ri], v.score, tie, c->li);
     return 0;
 }
 
@@ -897,7 +970,7 @@ static int on_listed(size_t ri, void *p) {
     c->judged++;
     rc_verdict v = rc_match_judge(c->r, c->L, c->l, c->R, &c->R->u[ri]);
     int keep = c->best_only
-                   ? !v.failed && v.score == c->best_score
+                   ? !v.failed && v.score == c->best_score && rc_verdict_tie(&v) == c->best_tie
                    : v.failed == c->want || (c->want == RC_FAIL_AMOUNT && v.failed == RC_FAIL_DATE);
     if (!keep || (c->best_only && vetoed(c, ri))) return 0;
     size_t at = 0;
@@ -1088,6 +1161,45 @@ int rc_match_load_sides(const rc_rows *rows, const rc_rule *r, const rc_bitset *
     return rc;
 }
 
+static void take_unit(rc_engine *s, const rc_units *u, const rc_unit *it) {
+    for (uint32_t m = 0; m < it->count; m++)
+        rc_bitset_set(&s->taken, rc_unit_member(u, it, m));
+}
+
+static rc_row *row_of(rc_rows *rows, int64_t id) {
+    size_t lo = 0, hi = rows->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (rows->row[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < rows->n && rows->row[lo].id == id ? &rows->row[lo] : NULL;
+}
+
+/* A pair takes its transactions; a partial one only the smaller side's,
+ * while the larger's row keeps the rest open: its amount drops by the
+ * part, and the rules after this one, and the next pass, see what is left
+ * (only allow_partial rules take a partial row). The larger side is used
+ * up for this rule: its unit still holds the amount before the part. */
+static void take_pair(rc_engine *s, const rc_pair *p, const rc_units *L, const rc_units *R) {
+    const rc_unit *l = &L->u[p->l], *r = &R->u[p->r];
+    uint64_t part = rc_pair_part(p, l, r);
+    if (!part) {
+        take_unit(s, L, l);
+        take_unit(s, R, r);
+        return;
+    }
+    int left_larger = magnitude(l->value) > part;
+    take_unit(s, left_larger ? R : L, left_larger ? r : l);
+    rc_row *row = row_of(&s->rows, left_larger ? l->id : r->id);
+    if (!row) return; /* rows are loaded in id order: never */
+    int64_t *open = &row->value[RC_VAL_AMOUNT];
+    *open = *open < 0 ? *open + (int64_t)part : *open - (int64_t)part;
+    row->partial = 1;
+}
+
 /* Pairs the left units whose single best is a right unit whose single
  * best they are, in rounds: a pair made takes its right unit away from the
  * others, which can leave one of them a single best it did not have (it was
@@ -1099,13 +1211,13 @@ static size_t pair_round(rc_engine *s, visit_ctx *c, const rc_index *ix, uint8_t
     const rc_units *L = c->L, *R = c->R;
     best *bl = c->bl, *br = c->br;
     for (size_t i = 0; i < R->n; i++)
-        br[i] = (best){-1, 0, 0};
+        br[i] = (best){-1, 0, 0, 0};
     for (size_t i = 0; i < L->n; i++) {
         if (used_l[i]) continue;
         /* Candidates only ever go (taken by a pair): a unit that had none
          * has none now, and is not searched again. */
         if (round && bl[i].count == 0) continue;
-        bl[i] = (best){-1, 0, 0};
+        bl[i] = (best){-1, 0, 0, 0};
         c->l = &L->u[i];
         c->li = i;
         c->stamp++;
@@ -1125,13 +1237,11 @@ static size_t pair_round(rc_engine *s, visit_ctx *c, const rc_index *ix, uint8_t
                      .ref_how = (uint8_t)v.ref_how,
                      .score = (int16_t)v.score,
                      .days = v.days,
+                     .partial = (uint8_t)v.partial,
                      .difference = v.difference};
         add_pair(s, &p);
         used_l[i] = used_r[j] = 1;
-        for (uint32_t m = 0; m < L->u[i].count; m++)
-            rc_bitset_set(&s->taken, L->member ? L->member[L->u[i].first + m] : L->u[i].id);
-        for (uint32_t m = 0; m < R->u[j].count; m++)
-            rc_bitset_set(&s->taken, R->member ? R->member[R->u[j].first + m] : R->u[j].id);
+        take_pair(s, &p, L, R);
         made++;
     }
     return made;
@@ -1146,6 +1256,7 @@ static const char *list_candidates(visit_ctx *c, const rc_index *ix, size_t i) {
     /* Not single on one side or the other: list the best candidates. */
     c->best_only = 1;
     c->best_score = c->bl[i].score;
+    c->best_tie = c->bl[i].tie;
     c->nfound = 0;
     visit_candidates(c->r, c->L, c->l, c->R, ix, 0, on_listed, c);
     return c->bl[i].count > 1 ? "ambiguous" : "contested";
@@ -1187,6 +1298,12 @@ static int collect_offers(visit_ctx *c, const char *reason, offers *out) {
         o->r = (uint32_t)ri;
         o->reason = reason;
         o->v = rc_match_judge(c->r, c->L, c->l, c->R, &c->R->u[ri]);
+        /* A part is a match only a rule makes: accepting a suggestion
+         * matches both sides whole. */
+        if (o->v.partial) {
+            out->n--;
+            continue;
+        }
         rc_doubt_of(c->r, c->l, &c->R->u[ri], &o->v, &o->d);
     }
     /* Ties beyond the listed ones still count (an ambiguous unit may have
@@ -1204,11 +1321,6 @@ static int collect_offers(visit_ctx *c, const char *reason, offers *out) {
     for (size_t a = first; a < out->n; a++)
         rc_doubt_rivals(&out->o[a].d, out->o[a].d.nrivals);
     return 0;
-}
-
-static void take_unit(rc_engine *s, const rc_units *u, const rc_unit *it) {
-    for (uint32_t m = 0; m < it->count; m++)
-        rc_bitset_set(&s->taken, rc_unit_member(u, it, m));
 }
 
 /* confirm_at below 100: a left unit's best offer is matched when it is at
@@ -1372,8 +1484,14 @@ static int run_rule(rc_engine *s, size_t ri) {
         /* A sum that overflowed never matches: treat it as used up. */
         for (size_t i = 0; i < L->n; i++)
             used_l[i] = (uint8_t)(L->u[i].overflow != 0);
-        visit_ctx c = {r, L, R,        NULL,   0,    bl, br, RC_FAIL_NONE, {0}, {0}, 0,
-                       0, 0, &s->veto, used_r, seen, 0,  0};
+        visit_ctx c = {.r = r,
+                       .L = L,
+                       .R = R,
+                       .bl = bl,
+                       .br = br,
+                       .veto = &s->veto,
+                       .used_r = used_r,
+                       .seen = seen};
         size_t first_pair = s->npairs;
         for (int round = 0; pair_round(s, &c, &ix, used_l, used_r, round) && !s->oom; round++)
             ;
@@ -1434,8 +1552,19 @@ void rc_engine_init(rc_engine *e, const recon_rules *rules) {
     e->rules = rules;
 }
 
+static int cmp_row_id(const void *a, const void *b) {
+    const rc_row *x = a, *y = b;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
 int rc_engine_start(rc_engine *e) {
     e->sides = calloc(3 * e->rules->n + 1, sizeof *e->sides);
+    /* Rows by id, for row_of: the store loads them so, a test may not. */
+    for (size_t i = 1; i < e->rows.n; i++)
+        if (e->rows.row[i - 1].id > e->rows.row[i].id) {
+            qsort(e->rows.row, e->rows.n, sizeof *e->rows.row, cmp_row_id);
+            break;
+        }
     return e->sides ? 0 : -1;
 }
 
@@ -1485,7 +1614,7 @@ int rc_engine_rule(rc_engine *e, size_t ri) {
 
 void rc_engine_evidence(const rc_engine *e, size_t ri, const rc_pair *p, char *buf, size_t size) {
     const rc_units *L = &e->sides[3 * ri], *R = L + 1, *G = L + 2;
-    rc_verdict v = {RC_FAIL_NONE, p->score, p->difference, p->days, p->ref_how};
+    rc_verdict v = {RC_FAIL_NONE, p->score, p->difference, p->days, p->ref_how, p->partial};
     rc_match_evidence(&e->rules->rule[ri], &L->u[p->l], &R->u[p->r], &v, buf, size);
     if (L->alias && L->alias[p->l]) {
         size_t n = strlen(buf);
@@ -1594,6 +1723,7 @@ char *rc_suggestion_key(const rc_suggestion *g) {
 
 void rc_engine_free(rc_engine *e) {
     free(e->veto.v);
+    free(e->parts.p);
     rc_rows_free(&e->rows);
     for (size_t i = 0; e->sides && i < 3 * e->rules->n; i++)
         rc_units_free(&e->sides[i]);

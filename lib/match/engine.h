@@ -40,8 +40,9 @@ typedef struct {
     uint32_t external_id;  /* into the rows' pool, or RC_NO_TEXT */
     uint32_t first, count; /* a group's members: member[first .. first+count) */
     char currency[4];
-    int overflow; /* a group whose sum overflowed: never matched */
-} rc_unit;        /* 64 bytes: a run can hold two million */
+    uint8_t overflow; /* a group whose sum overflowed: never matched */
+    uint8_t partial;  /* partly matched already: value is what is open of it */
+} rc_unit;            /* 64 bytes: a run can hold two million */
 
 struct rc_rows_s;
 
@@ -69,6 +70,7 @@ int rc_bitset_init(rc_bitset *b, int64_t max);
 void rc_bitset_free(rc_bitset *b);
 void rc_bitset_set(rc_bitset *b, int64_t id);
 int rc_bitset_has(const rc_bitset *b, int64_t id);
+void rc_bitset_clear(rc_bitset *b, int64_t id);
 
 /* Every transaction not taken when the run starts, read once: the rules
  * then pick their sides from memory instead of scanning the table each. */
@@ -78,9 +80,27 @@ typedef struct {
     int32_t day[2];             /* occurred, settled (rc_datefield order), or RC_NO_DATE */
     uint32_t text[RC_TF_COUNT]; /* into pool; RC_NO_TEXT when empty or not needed */
     uint32_t source;            /* index into srcs */
-    int kind;                   /* rc_kind, or -1 */
+    int8_t kind;                /* rc_kind, or -1 */
+    uint8_t partial;            /* partly matched: value[RC_VAL_AMOUNT] is what is open of it,
+                                   for allow_partial rules only (the net and fee are not) */
     char currency[4];
 } rc_row;
+
+/* A transaction partly matched when a run starts (allocations): what its
+ * active matches leave open of its amount. */
+typedef struct {
+    int64_t id, open;
+} rc_part;
+
+typedef struct {
+    rc_part *p; /* by id */
+    size_t n, cap;
+} rc_parts;
+
+/* -1 when out of memory. */
+int rc_parts_add(rc_parts *ps, int64_t id, int64_t open);
+/* The part of transaction id, or NULL. */
+const rc_part *rc_parts_find(const rc_parts *ps, int64_t id);
 
 typedef struct {
     char *name;
@@ -96,7 +116,7 @@ typedef struct {
 } rc_alias;
 
 typedef struct rc_rows_s {
-    rc_row *row;
+    rc_row *row; /* by id: a partial pair finds the larger side's row to take its part */
     size_t n, cap;
     rc_pool pool;
     rc_source *src;
@@ -177,7 +197,15 @@ typedef struct {
     int64_t difference; /* left - (±right) */
     int days;           /* left date - right date (business days if the rule says) */
     int ref_how;        /* 0 none, 1 equal, 2 normalized, 3 contains, 4 truncated */
+    int partial;        /* allow_partial: the amounts differ beyond the tolerance and the
+                           smaller is this percent (1..99) of the larger; 0 otherwise */
 } rc_verdict;
+
+/* Orders candidates of one score: 0 for a pair whose amounts agree; for a
+ * partial one, nearest dates first, then the larger share (lower is
+ * better). Instalments of one invoice are taken oldest first, one per
+ * pass; two parts alike in date and share tie, and a tie is an exception. */
+uint32_t rc_verdict_tie(const rc_verdict *v);
 
 /* Checks every criterion in order: currency, reference, amount, date. */
 rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l, const rc_units *R,
@@ -218,8 +246,15 @@ typedef struct {
     int32_t days;
     uint8_t confidence; /* 0: a pair of the rounds (100); else confirmed at confirm_at */
     uint8_t failed;     /* rc_fail_at: the criterion a pair confirmed by confidence missed */
+    uint8_t partial;    /* allow_partial: the verdict's share (1..99) when the smaller side
+                           is matched whole, the larger for the smaller's amount
+                           (rc_pair_part); 0 otherwise */
     int64_t difference;
 } rc_pair;
+
+/* What a pair takes of each of its sides' amounts: the smaller magnitude
+ * for a partial pair, else 0 (each side whole, or what was open of it). */
+uint64_t rc_pair_part(const rc_pair *p, const rc_unit *l, const rc_unit *r);
 
 /* A suggestion: a candidate pair a rule did not confirm (a tie, a near
  * miss) but rates at suggest_at or above, for a person to accept or
@@ -254,6 +289,7 @@ typedef struct {
     const recon_rules *rules; /* the caller's */
     rc_bitset taken;          /* matched or ignored; the run adds what it matches */
     rc_rows rows;             /* everything not taken at the start */
+    rc_parts parts;           /* what was open of each partly matched one at the start */
     rc_vetoes veto;           /* sorted (rc_vetoes_sort) */
     rc_units *sides;          /* 3 per rule: left, right, and the items to attach */
     rc_pair *pairs;           /* the current rule's, in the order they are written */

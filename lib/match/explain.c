@@ -308,8 +308,9 @@ static int rules_json(recon_db *db, int64_t id, const recon_rules *rules, json_t
     memset(&rows, 0, sizeof rows);
     int rc = rc_match_vetoes(db, id, &undone);
     if (rc) return rc;
-    rc = rc_match_taken(db, &taken);
-    if (!rc) rc = rc_rows_load(db, rules, &taken, &rows);
+    rc_parts parts = {NULL, 0, 0};
+    rc = rc_match_taken(db, &taken, &parts);
+    if (!rc) rc = rc_rows_load(db, rules, &taken, &parts, &rows);
     for (size_t i = 0; !rc && i < rules->n; i++) {
         const rc_rule *r = &rules->rule[i];
         /* The sides exactly as a run loads them. */
@@ -328,6 +329,7 @@ static int rules_json(recon_db *db, int64_t id, const recon_rules *rules, json_t
     }
     rc_rows_free(&rows);
     rc_bitset_free(&taken);
+    free(parts.p);
     free(undone.v);
     return rc;
 }

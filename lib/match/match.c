@@ -17,7 +17,33 @@
 
 /* ---- loading ------------------------------------------------------------------------------ */
 
-int rc_match_taken(recon_db *db, rc_bitset *b) {
+/* What is open of every transaction partly matched, by id: its amount less
+ * what its active matches take (an allocation, else the whole amount).
+ * Only transactions with an allocation can be: the rest are matched whole
+ * or not at all. */
+#define PARTS_SQL                                                                                  \
+    "SELECT t.id, t.amount_minor - sum(coalesce(al.amount_minor, t.amount_minor)) AS open"         \
+    " FROM transactions t JOIN match_items mi ON mi.transaction_id = t.id"                         \
+    " JOIN matches m ON m.id = mi.match_id AND m.undone_at IS NULL"                                \
+    " LEFT JOIN allocations al ON al.match_id = mi.match_id AND al.transaction_id = t.id"          \
+    " WHERE t.id IN (SELECT transaction_id FROM allocations)"                                      \
+    " GROUP BY t.id HAVING open <> 0 ORDER BY t.id"
+
+int rc_match_parts(recon_db *db, rc_parts *parts) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db, PARTS_SQL, &st);
+    if (rc) return rc;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        if (rc_parts_add(parts, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1))) {
+            sqlite3_finalize(st);
+            return rc_fail(db, RECON_ENOMEM, "matching: out of memory");
+        }
+    sqlite3_finalize(st);
+    return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(db, "reading partly matched transactions");
+}
+
+int rc_match_taken(recon_db *db, rc_bitset *b, rc_parts *parts) {
     sqlite3_stmt *st;
     int rc = rc_prepare(db, "SELECT coalesce(max(id), 0) FROM transactions", &st);
     if (rc) return rc;
@@ -34,7 +60,13 @@ int rc_match_taken(recon_db *db, rc_bitset *b) {
     while ((step = sqlite3_step(st)) == SQLITE_ROW)
         rc_bitset_set(b, sqlite3_column_int64(st, 0));
     sqlite3_finalize(st);
-    return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(db, "reading matched transactions");
+    if (step != SQLITE_DONE) return rc_fail_sql(db, "reading matched transactions");
+    /* A transaction partly matched is not taken: what is open of it is
+     * for rules that allow parts. */
+    rc = rc_match_parts(db, parts);
+    for (size_t i = 0; !rc && i < parts->n; i++)
+        rc_bitset_clear(b, parts->p[i].id);
+    return rc;
 }
 
 static const char *const TEXT_COLUMN[RC_TF_COUNT] = {"t.reference", "t.group_id", "t.external_id",
@@ -72,7 +104,7 @@ static int load_sources(recon_db *db, rc_rows *rows, uint32_t **by_id, int64_t *
 
 /* One row from the current statement row; 0, or -1 when out of memory. */
 static int read_row(sqlite3_stmt *st, const uint32_t *src_by_id, int64_t max_src, unsigned fields,
-                    rc_rows *rows) {
+                    const rc_parts *parts, rc_rows *rows) {
     rc_row row;
     row.id = sqlite3_column_int64(st, 0);
     int64_t sid = sqlite3_column_int64(st, 1);
@@ -82,6 +114,9 @@ static int read_row(sqlite3_stmt *st, const uint32_t *src_by_id, int64_t max_src
     row.currency[3] = '\0';
     for (int v = 0; v < 3; v++)
         row.value[v] = sqlite3_column_int64(st, 4 + v);
+    const rc_part *part = parts->n ? rc_parts_find(parts, row.id) : NULL;
+    row.partial = part != NULL;
+    if (part) row.value[RC_VAL_AMOUNT] = part->open;
     const char *occ = (const char *)sqlite3_column_text(st, 7);
     const char *set = (const char *)sqlite3_column_text(st, 8);
     row.day[RC_DATE_OCCURRED] = rc_day_of(occ);
@@ -97,7 +132,8 @@ static int read_row(sqlite3_stmt *st, const uint32_t *src_by_id, int64_t max_src
     return rc_rows_push(rows, &row);
 }
 
-int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken, rc_rows *rows) {
+int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken,
+                 const rc_parts *parts, rc_rows *rows) {
     memset(rows, 0, sizeof *rows);
     uint32_t *src_by_id = NULL;
     int64_t max_src = 0;
@@ -110,7 +146,8 @@ int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken,
     char sql[512];
     snprintf(sql, sizeof sql,
              "SELECT t.id, t.source_id, t.kind, t.currency, t.amount_minor, t.net_minor,"
-             " t.fee_minor, t.occurred_at, t.settled_at, %s, %s, %s, %s, %s FROM transactions t",
+             " t.fee_minor, t.occurred_at, t.settled_at, %s, %s, %s, %s, %s FROM transactions t"
+             " ORDER BY t.id", /* rowid order, no sort: the engine looks rows up by id */
              fields & 1u << 0 ? TEXT_COLUMN[0] : "NULL", fields & 1u << 1 ? TEXT_COLUMN[1] : "NULL",
              fields & 1u << 2 ? TEXT_COLUMN[2] : "NULL", fields & 1u << 3 ? TEXT_COLUMN[3] : "NULL",
              fields & 1u << 4 ? TEXT_COLUMN[4] : "NULL");
@@ -128,7 +165,7 @@ int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken,
             int k = rc_kind_from_name((const char *)sqlite3_column_text(st, 2));
             if (k < 0 || !(keep & (1u << k))) continue;
         }
-        if (read_row(st, src_by_id, max_src, fields, rows)) {
+        if (read_row(st, src_by_id, max_src, fields, parts, rows)) {
             rc = rc_fail(db, RECON_ENOMEM, "matching: out of memory");
             break;
         }
@@ -270,10 +307,13 @@ static int matches_close(match_writer *w, int rc) {
 typedef struct {
     recon_db *db;
     match_writer *matches; /* flushed before any item that may refer to them */
-    sqlite3_stmt *one, *many;
+    sqlite3_stmt *one, *many, *part;
     int64_t match[ITEM_BATCH], tx[ITEM_BATCH];
     const char *side[ITEM_BATCH];
     int n;
+    /* Allocations (allow_partial), row by row: parts are few. */
+    int64_t part_match[ITEM_BATCH], part_tx[ITEM_BATCH], part_minor[ITEM_BATCH];
+    int nparts;
 } item_writer;
 
 static int items_open(item_writer *w, recon_db *db, match_writer *matches) {
@@ -290,7 +330,26 @@ static int items_open(item_writer *w, recon_db *db, match_writer *matches) {
         rc = rc_prepare(
             db, "INSERT INTO match_items(match_id, transaction_id, side) VALUES (?1, ?2, ?3)",
             &w->one);
+    if (!rc)
+        rc = rc_prepare(db,
+                        "INSERT INTO allocations(match_id, transaction_id, amount_minor)"
+                        " VALUES (?1, ?2, ?3)",
+                        &w->part);
     return rc;
+}
+
+/* The allocations queued, after the matches they name. */
+static int parts_flush(item_writer *w) {
+    for (int i = 0; i < w->nparts; i++) {
+        sqlite3_bind_int64(w->part, 1, w->part_match[i]);
+        sqlite3_bind_int64(w->part, 2, w->part_tx[i]);
+        sqlite3_bind_int64(w->part, 3, w->part_minor[i]);
+        int step = sqlite3_step(w->part);
+        sqlite3_reset(w->part);
+        if (step != SQLITE_DONE) return rc_fail_sql(w->db, "storing an allocation");
+    }
+    w->nparts = 0;
+    return RECON_OK;
 }
 
 static int items_step(item_writer *w, sqlite3_stmt *st, int from, int count) {
@@ -307,6 +366,7 @@ static int items_step(item_writer *w, sqlite3_stmt *st, int from, int count) {
 /* Writes what is buffered: a full batch at once, a remainder row by row. */
 static int items_flush(item_writer *w) {
     int rc = matches_flush(w->matches);
+    if (!rc) rc = parts_flush(w);
     if (rc) return rc;
     if (w->n == ITEM_BATCH)
         rc = items_step(w, w->many, 0, ITEM_BATCH);
@@ -321,7 +381,25 @@ static int items_close(item_writer *w, int rc) {
     if (!rc) rc = items_flush(w);
     sqlite3_finalize(w->one);
     sqlite3_finalize(w->many);
+    sqlite3_finalize(w->part);
     return rc;
+}
+
+/* The allocation of a pair's unit it of an allow_partial rule: what the
+ * pair takes of it (part, or all that is open of it when 0), when that is
+ * not its whole amount: a part, or the rest of one partly matched before. */
+static int queue_part(item_writer *w, int64_t match_id, const rc_unit *it, uint64_t part) {
+    uint64_t open = it->value < 0 ? 0 - (uint64_t)it->value : (uint64_t)it->value;
+    if (!it->partial && (!part || part == open)) return RECON_OK;
+    uint64_t take = part ? part : open;
+    if (w->nparts == ITEM_BATCH) {
+        int rc = items_flush(w);
+        if (rc) return rc;
+    }
+    w->part_match[w->nparts] = match_id;
+    w->part_tx[w->nparts] = it->id;
+    w->part_minor[w->nparts++] = it->value < 0 ? -(int64_t)take : (int64_t)take;
+    return RECON_OK;
 }
 
 static int insert_items(item_writer *w, int64_t match_id, const rc_units *u, const rc_unit *it,
@@ -377,6 +455,12 @@ static int write_pairs(recon_db *db, const rc_engine *e, size_t ri, int64_t run_
         }
         rc = insert_items(w, id, L, l, "left");
         if (!rc) rc = insert_items(w, id, R, r, "right");
+        if (!rc && rule->allow_partial) {
+            uint64_t part = rc_pair_part(p, l, r);
+            rc = queue_part(w, id, l, part);
+            if (!rc) rc = queue_part(w, id, r, part);
+            out->partial_matches += p->partial != 0;
+        }
         if (!rc && g) rc = insert_items(w, id, G, g, "right");
         out->matches++;
         out->items_matched += l->count + r->count + (g ? g->count : 0);
@@ -482,7 +566,11 @@ static int query_int(recon_db *db, const char *sql, int64_t *out) {
  * matched or ignored. */
 static int count_after(recon_db *db, const rc_bitset *taken_set, recon_match_result *out) {
     int64_t total, ignored, open_exc, in_exc = 0;
-    int rc = query_int(db, "SELECT count(*) FROM transactions", &total);
+    /* Partly matched ones are not taken: neither are they in exception
+     * nor unmatched (v_transaction_status puts the match first). */
+    rc_parts parts = {NULL, 0, 0};
+    int rc = rc_match_parts(db, &parts);
+    if (!rc) rc = query_int(db, "SELECT count(*) FROM transactions", &total);
     if (!rc) rc = query_int(db, "SELECT count(*) FROM ignores WHERE undone_at IS NULL", &ignored);
     if (!rc)
         rc = query_int(db, "SELECT count(*) FROM exceptions WHERE closed_at IS NULL", &open_exc);
@@ -490,11 +578,18 @@ static int count_after(recon_db *db, const rc_bitset *taken_set, recon_match_res
     if (!rc)
         rc = rc_prepare(
             db, "SELECT DISTINCT transaction_id FROM exceptions WHERE closed_at IS NULL", &st);
-    if (rc) return rc;
+    if (rc) {
+        free(parts.p);
+        return rc;
+    }
     int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW)
-        in_exc += !rc_bitset_has(taken_set, sqlite3_column_int64(st, 0));
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        in_exc += !rc_bitset_has(taken_set, id) && !rc_parts_find(&parts, id);
+    }
     sqlite3_finalize(st);
+    out->partially_matched = parts.n;
+    free(parts.p);
     if (step != SQLITE_DONE) return rc_fail_sql(db, "counting exceptions");
     uint64_t taken = 0;
     for (int64_t i = 0; i <= taken_set->max / 8; i++)
@@ -503,7 +598,7 @@ static int count_after(recon_db *db, const rc_bitset *taken_set, recon_match_res
     out->ignored = (uint64_t)ignored;
     out->matched = taken - (uint64_t)ignored;
     out->in_exception = (uint64_t)in_exc;
-    out->unmatched = (uint64_t)total - taken - (uint64_t)in_exc;
+    out->unmatched = (uint64_t)total - taken - (uint64_t)in_exc - out->partially_matched;
     return RECON_OK;
 }
 
@@ -649,9 +744,9 @@ int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_resu
     /* Trusted: every id written is one read in this transaction or a match
      * it just inserted. */
     rc = rc_begin_trusted(db);
-    if (!rc) rc = rc_match_taken(db, &s.taken);
+    if (!rc) rc = rc_match_taken(db, &s.taken, &s.parts);
     if (!rc) rc = rc_match_vetoes(db, 0, &s.veto);
-    if (!rc) rc = rc_rows_load(db, rules, &s.taken, &s.rows);
+    if (!rc) rc = rc_rows_load(db, rules, &s.taken, &s.parts, &s.rows);
     if (!rc && rc_engine_start(&s)) rc = rc_fail(db, RECON_ENOMEM, "matching: out of memory");
     uint64_t step = 0;
     if (!rc) rc = step_done(db, o, &step, out);
@@ -685,7 +780,9 @@ int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_resu
     rc_engine_free(&s);
     recon_rules_free(own);
     if (rc != RECON_OK) memset(&full, 0, sizeof full);
-    static const size_t out_sizes[] = {0, offsetof(recon_match_result, variances), sizeof full};
+    if (caller->version < 3) full.matched += full.partially_matched;
+    static const size_t out_sizes[] = {0, offsetof(recon_match_result, variances),
+                                       offsetof(recon_match_result, partial_matches), sizeof full};
     _Static_assert(sizeof out_sizes / sizeof *out_sizes == RECON_MATCH_RESULT_VERSION + 1,
                    "a size for every version");
     rc_out_put(caller, &full, RECON_MATCH_RESULT_VERSION, out_sizes);

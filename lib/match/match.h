@@ -14,11 +14,17 @@ static inline const char *rc_who(const char *actor) {
     return actor && *actor ? actor : "unknown";
 }
 
-/* Everything matched (in an active match) or ignored, into b. */
-int rc_match_taken(recon_db *db, rc_bitset *b);
+/* Everything matched in full or ignored, into b; what is open of each
+ * transaction partly matched, into parts (rc_match_parts). */
+int rc_match_taken(recon_db *db, rc_bitset *b, rc_parts *parts);
 
-/* Loads the rows the rules can use (their text fields only). */
-int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken, rc_rows *out);
+/* The transactions partly matched and what is open of each, by id. */
+int rc_match_parts(recon_db *db, rc_parts *parts);
+
+/* Loads the rows the rules can use (their text fields only), in id order;
+ * a partly matched one (in parts) with what is open of its amount. */
+int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken,
+                 const rc_parts *parts, rc_rows *out);
 
 /* The vetoes: items of undone matches (by match id) and of rejected
  * suggestions (by minus the suggestion's id); with tx, only those

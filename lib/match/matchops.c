@@ -387,6 +387,21 @@ int recon_transaction_find(recon_db *db, const char *source, const char *externa
     return rc_fail_sql(db, "finding a transaction");
 }
 
+int recon_transaction_open(recon_db *db, int64_t transaction_id, int64_t *open_minor,
+                           char currency[4]) {
+    rc_clear_error(db);
+    if (!db || !open_minor)
+        return rc_fail(db, RECON_EMISUSE, "recon_transaction_open: invalid argument");
+    tx_info t;
+    int rc = tx_lookup(db, transaction_id, &t);
+    if (rc) return rc;
+    if (!t.exists)
+        return rc_fail(db, RECON_ENOTFOUND, "no transaction %lld", (long long)transaction_id);
+    *open_minor = t.open;
+    if (currency) memcpy(currency, t.currency, 4);
+    return RECON_OK;
+}
+
 void recon_string_free(char *s) {
     free(s);
 }

@@ -316,6 +316,14 @@ static int on_key(struct parse_ctx *c, const char *name, const char *v) {
         *(name[0] == 'c' ? &r->confirm_at : &r->suggest_at) = (int)n;
         return 1;
     }
+    if (!strcmp(name, "allow_partial"))
+        return pick(c, name, v, yesno, 2, &i) ? (r->allow_partial = i, 1) : 0;
+    if (!strcmp(name, "partial_min_share")) {
+        if (parse_int(v, 1, 99, &n))
+            return bad(c, name, "'%s' is not a percentage from 1 to 99", v);
+        r->partial_min_share = (int)n;
+        return 1;
+    }
     if (!strcmp(name, "amount_left"))
         return pick(c, name, v, vals, 3, &i) ? (r->value_left = (rc_valfield)i, 1) : 0;
     if (!strcmp(name, "amount_right"))
@@ -401,6 +409,24 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 
 /* ---- whole-rule validation --------------------------------------------------------------- */
 
+/* What allow_partial cannot go with, or NULL. A part is of one
+ * transaction's amount: a sum of a group has no single transaction to
+ * leave open, a net or fee is not what an allocation takes, and without a
+ * shared reference nothing says the smaller item pays the larger. */
+static const char *partial_problem(const rc_rule *r) {
+    if (r->card != RC_CARD_ONE_TO_ONE) return "allow_partial is for one_to_one rules";
+    if (r->ref == RC_REF_NONE)
+        return "allow_partial needs a reference (equal, normalized or contains): amount and date "
+               "alone cannot say which invoice a part pays";
+    if (r->value_left != RC_VAL_AMOUNT || r->value_right != RC_VAL_AMOUNT)
+        return "allow_partial compares amounts (amount_left and amount_right = amount): a part is "
+               "of a transaction's amount";
+    if (r->difference_as) return "allow_partial and difference_as exclude each other";
+    if (r->confirm_at < 100) return "allow_partial needs confirm_at = 100 (the default)";
+    if (r->attach_group) return "allow_partial and attach_group exclude each other";
+    return NULL;
+}
+
 static const char *validate_rule(const rc_rule *r, char *buf, size_t size) {
     const char *problem = NULL;
     if (!r->left.type && !r->left.nsources)
@@ -438,6 +464,10 @@ static const char *validate_rule(const rc_rule *r, char *buf, size_t size) {
         problem = "skip_groups_with is for one_to_many and many_to_one rules";
     else if (r->attach_group && r->card != RC_CARD_ONE_TO_ONE)
         problem = "attach_group is for one_to_one rules (a payout row and its items)";
+    else if (r->partial_min_share && !r->allow_partial)
+        problem = "partial_min_share needs allow_partial = yes";
+    else if (r->allow_partial)
+        problem = partial_problem(r);
     if (problem) {
         snprintf(buf, size, "[rule %s] %s", r->name, problem);
         return buf;
@@ -491,6 +521,9 @@ int recon_rules_parse(const char *text, const char *origin, recon_error *err, re
             r->ref = RC_REF_NORMALIZED;
             r->ref_left = r->ref_right = RC_TF_COUNTERPARTY;
         }
+        /* A part under a tenth of the larger amount is more often a
+         * stray payment with a reused reference than an instalment. */
+        if (r->allow_partial && !r->partial_min_share) r->partial_min_share = 10;
         if (r->group_left == RC_TF_COUNT) r->group_left = r->group_by;
         if (r->group_right == RC_TF_COUNT) r->group_right = r->group_by;
     }

@@ -54,14 +54,18 @@ typedef struct {
     int tol_bps;               /* ... or <= tol_bps basis points of the left amount */
     rc_variance difference_as; /* a difference within tolerance is this variance; fee:
                                   only a left short of the right (difference < 0) */
-    int confirm_at;       /* confidence (0..100) from which a candidate is matched when it is the
-                             only one that high on both sides; 100 (the default): only pairs that
-                             meet every criterion with no rival, the engine's rounds */
-    int suggest_at;       /* confidence from which a candidate not confirmed is offered as a
-                             suggestion; -1 (the default): none */
-    int party;            /* counterparty = equal (1) or alias (2): the rule's reference is the
-                             payer, compared by rc_party_key (0: none) */
-    int ref_fields_given; /* reference_left or reference_right was set */
+    int confirm_at;        /* confidence (0..100) from which a candidate is matched when it is the
+                              only one that high on both sides; 100 (the default): only pairs that
+                              meet every criterion with no rival, the engine's rounds */
+    int suggest_at;        /* confidence from which a candidate not confirmed is offered as a
+                              suggestion; -1 (the default): none */
+    int allow_partial;     /* allow_partial = yes: a pair whose amounts differ beyond the
+                              tolerance (same sign) matches for the smaller one, and the larger
+                              keeps the rest open for another match (one_to_one, amounts) */
+    int partial_min_share; /* percent of the larger amount the smaller must be (default 10) */
+    int party;             /* counterparty = equal (1) or alias (2): the rule's reference is the
+                              payer, compared by rc_party_key (0: none) */
+    int ref_fields_given;  /* reference_left or reference_right was set */
     int any_currency;
     rc_refmode ref;
     rc_textfield ref_left, ref_right; /* for an aggregated side: its group key */

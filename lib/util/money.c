@@ -382,6 +382,22 @@ int recon_currency_exponent(const char *code) {
     return rc_currency_exponent(up, 3);
 }
 
+int recon_money_parse(const char *text, const char *currency, int64_t *out) {
+    const int exponent = recon_currency_exponent(currency);
+    if (exponent < 0 || text == NULL || out == NULL) return -1;
+    /* A plain decimal only: what rc_money_parse would also take (spaces,
+     * a trailing sign, parentheses) is a typo on a command line. */
+    size_t len = strlen(text);
+    for (size_t i = 0; i < len; i++)
+        if (!((text[i] >= '0' && text[i] <= '9') || text[i] == '.' || (i == 0 && text[i] == '-')))
+            return -1;
+    rc_money_fmt fmt;
+    memset(&fmt, 0, sizeof fmt);
+    fmt.decimal = '.';
+    fmt.minor = RC_MONEY_MAJOR;
+    return rc_money_parse(text, len, exponent, &fmt, out) == RC_MONEY_OK ? 0 : -1;
+}
+
 int recon_money_format(int64_t minor, const char *currency, char *buf, size_t size) {
     if (buf != NULL && size > 0) buf[0] = '\0';
     const int exponent = recon_currency_exponent(currency);
