@@ -76,9 +76,10 @@ deps:
 tests: $(TEST_BIN)
 
 $(B)/gen/builtin_data.c: scripts/embed.sh data/currencies.csv $(wildcard data/profiles/*.ini) \
-                        data/rules/default.ini $(wildcard lib/store/sql/*.sql)
+                        data/rules/default.ini data/accounts.ini $(wildcard lib/store/sql/*.sql)
 	@mkdir -p $(dir $@)
 	sh scripts/embed.sh data/currencies.csv data/profiles data/rules/default.ini lib/store/sql \
+	    data/accounts.ini \
 	    > $@.tmp && mv $@.tmp $@
 
 $(B)/obj/builtin_data.o: $(B)/gen/builtin_data.c lib/util/builtin.h include/recon.h
@@ -133,7 +134,7 @@ $(B)/librecon.so: $(LIB_OBJ) lib/librecon.map
 	    -Wl,--version-script=lib/librecon.map -o $@ $(LIB_OBJ) $(LIBS)
 
 CLI_SRC := cli/recon.c cli/cli.c cli/recon_failures.c cli/recon_match.c cli/recon_review.c \
-           cli/recon_report.c
+           cli/recon_report.c cli/recon_journal.c
 $(B)/recon: $(CLI_SRC) cli/cli.h $(B)/librecon.a
 	$(CC) $(CFLAGS_ALL) -Icli -o $@ $(CLI_SRC) $(B)/librecon.a $(LIBS)
 
@@ -180,6 +181,10 @@ run: all
 	@$(B)/recon --db $(DEMO_DB) report payouts
 	@$(B)/recon --db $(DEMO_DB) report html -o build/demo-report.html
 	@echo "== wrote build/demo-report.html (one self-contained page; make screenshot renders it)"
+	@echo "== journal entries for the books: every match a balanced entry (data/accounts.ini)"
+	@$(B)/recon --db $(DEMO_DB) export journal --format ledger > build/demo.ledger
+	@sed -n '3,9p' build/demo.ledger
+	@echo "   ... $$(grep -c '^20' build/demo.ledger) entries in build/demo.ledger (hledger -f build/demo.ledger balance)"
 
 # ---- tests ------------------------------------------------------------------
 # The suite runs twice: a normal build, then an ASan+UBSan build in build/asan,
@@ -365,7 +370,7 @@ ifneq ($(B),$(FUZZ_B))
 $(FUZZ_B)/librecon_internal.a: $(LIB_SRC) $(LIB_HDR) include/recon.h scripts/embed.sh \
                       scripts/sqlembed.py $(wildcard lib/store/sql/*.sql) \
                       scripts/mkerrtable.c $(wildcard data/*.csv data/profiles/*.ini) \
-                      data/rules/default.ini | $(FUZZ_B)/.deps-ok
+                      data/rules/default.ini data/accounts.ini | $(FUZZ_B)/.deps-ok
 	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=$(FUZZ_CC) SAN=1 OPT="-O1 -g" \
 	    CFLAGS="-fsanitize=fuzzer-no-link" $@
 endif

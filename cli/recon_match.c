@@ -549,11 +549,13 @@ static int print_export(const recon_export_row *r, void *payload) {
 
 int cmd_export(const cli *c) {
     const char *what = c->argc > 1 ? c->argv[1] : "";
+    if (!strcmp(what, "journal")) return cmd_export_journal(c);
     recon_export_kind kind = !strcmp(what, "matches")      ? RECON_EXPORT_MATCHES
                              : !strcmp(what, "exceptions") ? RECON_EXPORT_EXCEPTIONS
                              : !strcmp(what, "unmatched")  ? RECON_EXPORT_UNMATCHED
                                                            : (recon_export_kind)-1;
-    if ((int)kind < 0) return usage_error("export: expected matches, exceptions or unmatched");
+    if ((int)kind < 0)
+        return usage_error("export: expected matches, exceptions, unmatched or journal");
     export_state s = {FMT_CSV, 0};
     for (int i = 2; i < c->argc; i++) {
         const char *v;

@@ -154,7 +154,7 @@ typedef struct {
  * database of any lower version is upgraded in place when opened; one of a
  * higher version (written by a later release) is refused with
  * RECON_ESCHEMA and left untouched (docs/UPGRADING.md). */
-#define RECON_SCHEMA_VERSION 8
+#define RECON_SCHEMA_VERSION 9
 
 /* The schema version of the library actually linked, which may differ
  * from the RECON_SCHEMA_VERSION a program was compiled with. A program can
@@ -1450,6 +1450,102 @@ int recon_status_get(recon_db *db, recon_status *out);
  * payouts, aging and failures. *out is malloc'd: free with
  * recon_string_free. */
 int recon_report_html(recon_db *db, const recon_report_filter *filter, char **out);
+
+/* ---------------------------------------------------------------------------
+ * Journal entries for the books (docs/ACCOUNTING.md): every confirmed
+ * match becomes one balanced double-entry entry, posted with a chart-of-
+ * accounts mapping; an undone match that was exported gets a reversing
+ * entry, never an edit. Entries are made once and kept (journal_entries,
+ * journal_lines): exporting again lists nothing new unless all is set.
+ *
+ *     recon_error err = RECON_ERROR_INIT;
+ *     recon_accounts *acc = NULL;
+ *     if (recon_accounts_load("accounts.ini", &err, &acc) != RECON_OK) ...;
+ *     recon_journal_opts o = RECON_JOURNAL_OPTS_INIT;
+ *     o.accounts = acc;
+ *     recon_journal_result res = RECON_JOURNAL_RESULT_INIT;
+ *     recon_journal_export(db, &o, print_line, NULL, &res);
+ *     recon_accounts_free(acc);
+ * ------------------------------------------------------------------------- */
+
+/* A chart-of-accounts mapping: [defaults], [variances], [type psp|bank|
+ * ledger] and [source NAME] sections naming ledger accounts (the bundled
+ * one: data/accounts.ini, recon_accounts_default). Refused with the line
+ * and key of the first mistake. */
+typedef struct recon_accounts recon_accounts;
+
+int recon_accounts_parse(const char *text, const char *origin, recon_error *err,
+                         recon_accounts **out);
+int recon_accounts_load(const char *path, recon_error *err, recon_accounts **out);
+int recon_accounts_default(recon_error *err, recon_accounts **out);
+void recon_accounts_free(recon_accounts *accounts);
+
+/* One line of a journal entry. Strings are valid only during the call. */
+typedef struct {
+    unsigned version; /* set by the library: RECON_JOURNAL_LINE_VERSION */
+    int64_t entry_id; /* lines of one entry come together, in line order */
+    int64_t match_id;
+    const char *kind;       /* "post", or "reverse" for an undone match's */
+    int64_t reverses;       /* the entry a reversal takes back, else 0 */
+    const char *date;       /* YYYY-MM-DD: the bank line's day (else the latest
+                               item's); a reversal's, the day of the undo */
+    const char *entry_memo; /* "match 12 (rule r): stripe po_1" */
+    int line;               /* 1, 2, ... within the entry */
+    int nlines;             /* how many the entry has */
+    const char *account;
+    const char *currency;   /* ISO 4217 */
+    int64_t amount_minor;   /* a debit > 0, a credit < 0; the entry's lines sum to 0
+                               in every currency */
+    int64_t transaction_id; /* the transaction the line posts, 0 for a variance,
+                               suspense or conversion line */
+    const char *memo;       /* the line's: "stripe ch_1 charge: gross" */
+    int64_t export_id;      /* the export that made the entry */
+} recon_journal_line;
+
+#define RECON_JOURNAL_LINE_VERSION 1
+
+typedef struct {
+    unsigned version;               /* RECON_JOURNAL_OPTS_VERSION */
+    const recon_accounts *accounts; /* required */
+    const char *since;  /* YYYY-MM-DD: only entries dated on or after it (made now or listed);
+                           NULL: every one */
+    int all;            /* list every entry made so far (since included), not only new ones */
+    int dry_run;        /* list what would be made; nothing is recorded */
+    const char *actor;  /* recorded with the export; NULL: "unknown" */
+    const char *format; /* recorded with the export ("csv", "json", "ledger"); NULL: "api" */
+    /* Called for a match that gets no entry (a provider charge with a fee
+     * matched in parts: its fee cannot be split exactly), with why; it is
+     * tried again by the next export. May be NULL. */
+    int (*on_skip)(int64_t match_id, const char *why, void *payload);
+} recon_journal_opts;
+
+#define RECON_JOURNAL_OPTS_VERSION 1
+#define RECON_JOURNAL_OPTS_INIT                                                                    \
+    { .version = RECON_JOURNAL_OPTS_VERSION }
+
+typedef struct {
+    unsigned version;   /* RECON_JOURNAL_RESULT_VERSION, set by the caller */
+    int64_t export_id;  /* 0 when nothing new was made (or a dry run) */
+    uint64_t entries;   /* new entries for matches */
+    uint64_t reversals; /* new reversing entries for undone matches */
+    uint64_t listed;    /* entries passed to the callback */
+    uint64_t skipped;   /* matches left without an entry (on_skip) */
+} recon_journal_result;
+
+#define RECON_JOURNAL_RESULT_VERSION 1
+#define RECON_JOURNAL_RESULT_INIT                                                                  \
+    { .version = RECON_JOURNAL_RESULT_VERSION }
+
+/* Makes the entries of every confirmed match that has none (and the
+ * reversals of undone ones), checks each balances in every currency, and
+ * calls cb for every line of the new entries (all: of every entry), in
+ * entry order, in one transaction: a callback that stops it, or an entry
+ * that does not balance, leaves nothing recorded. A source, kind or
+ * variance the mapping has no account for refuses the whole export
+ * (RECON_EPROFILE naming the match, source and key). */
+int recon_journal_export(recon_db *db, const recon_journal_opts *opts,
+                         int (*cb)(const recon_journal_line *line, void *payload), void *payload,
+                         recon_journal_result *out);
 
 #ifdef __cplusplus
 }

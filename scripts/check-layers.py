@@ -32,7 +32,7 @@ ADAPTERS = {
     'match/match.h', 'match/match.c', 'match/matchops.c', 'match/explain.c', 'match/review.c',
     'match/work.c', 'match/aliases.c',
     'report/report.h', 'report/report.c', 'report/flows.c', 'report/report_html.c',
-    'report/failures.c', 'report/listing.c',
+    'report/failures.c', 'report/listing.c', 'report/journal.c',
 }
 
 # Headers the build generates (build/gen/LAYER/...), by the layer they

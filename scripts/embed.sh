@@ -1,15 +1,17 @@
 #!/bin/sh
 # Generates the C source for lib/util/builtin.h: the currency table
 # (data/currencies.csv: code,numeric,exponent,name), every built-in profile
-# (data/profiles/*.ini) and the default rules as strings, and the schema
+# (data/profiles/*.ini), the default rules and the default accounts
+# mapping as strings, and the schema
 # migrations (lib/store/sql/NNNN_*.sql, numbered from 0001 without gaps).
 # Output on stdout.
-# Usage: embed.sh CURRENCIES PROFILE_DIR RULES SQL_DIR
+# Usage: embed.sh CURRENCIES PROFILE_DIR RULES SQL_DIR ACCOUNTS
 set -eu
 cur=$1
 profdir=$2
 rules=$3
 sqldir=$4
+accounts=$5
 
 # A file as the lines of a C string literal, each ending in \n.
 c_string() {
@@ -44,6 +46,11 @@ echo
 echo '/* data/rules/default.ini */'
 echo 'const char rc_default_rules[] ='
 c_string "$rules"
+echo '    ;'
+echo
+echo '/* data/accounts.ini */'
+echo 'const char rc_default_accounts[] ='
+c_string "$accounts"
 echo '    ;'
 echo
 # Migration k is file k (0001 is schema version 1): a gap or a duplicate

@@ -65,7 +65,7 @@ cd "$T" || exit 1
 
 run "$RECON" --version
 check "--version: exit 0" 0 "$rc"
-check "--version: text" "recon 0.2.0 (librecon 0.2.0, database schema 8)" "$out"
+check "--version: text" "recon 0.2.0 (librecon 0.2.0, database schema 9)" "$out"
 
 run "$RECON" help
 check "help: exit 0" 0 "$rc"
@@ -1268,6 +1268,53 @@ check "partial rule: the next run takes the rest (json)" "1 0 0 3" "$(py_json "$
 check "partial rule: the invoice's parts" "6000,4000" "$(sql "SELECT group_concat(amount_minor, ',') FROM (SELECT a.amount_minor FROM allocations a JOIN transactions t ON t.id = a.transaction_id WHERE t.external_id = 'INV-1' ORDER BY a.match_id)")"
 r match --rules "$T/partial.ini" --format json
 check "partial rule: a third run finds nothing more" "0" "$(py_json "$T/out" 'd["matches"]')"
+
+# ---- journal entries for the books (docs/ACCOUNTING.md) ------------------------
+# The bundled samples, matched with the default rules, exported as a
+# hledger journal: hledger from Debian (installed when missing) reads it,
+# every entry balances, and the clearing account nets to zero.
+command -v hledger >/dev/null 2>&1 || sh "$ROOT/scripts/apt-install.sh" tests/e2e.sh hledger
+db=$T/journal.db
+r import --source stripe "$ROOT/data/samples/stripe_payouts_2024-03.csv"
+r import --source bank "$ROOT/data/samples/bank_2024-03.bai"
+r match
+r export journal --format ledger --actor ann
+check "journal: export exit 0" 0 "$rc"
+cp "$T/out" "$T/j1.ledger"
+check "journal: one entry per match" "$(sql "SELECT count(*) FROM matches")" "$(grep -c '^2024-' "$T/j1.ledger")"
+run hledger -f "$T/j1.ledger" check
+check "journal: hledger check reads it" "0|" "$rc|$err"
+run hledger -f "$T/j1.ledger" balance --flat -E Assets:Clearing
+check_has "journal: the clearing account nets to zero" "0  Assets:Clearing:stripe" "$out"
+run hledger -f "$T/j1.ledger" balance --flat
+check "journal: debits equal credits" "0" "$(tail -n 1 "$T/out" | tr -d ' ')"
+r export journal --format ledger
+check "journal: exporting again gives nothing new" "0|0" "$rc|$(grep -c '^2024-' "$T/out")"
+r export journal --format csv --all
+check "journal csv: header" "date,entry_id,match_id,kind,account,debit,credit,currency,memo,transaction_id" "$(sed -n 1p "$T/out")"
+check "journal csv --all: every line again" "$(sql "SELECT count(*) FROM journal_lines")" "$(($(wc -l <"$T/out") - 1))"
+r match undo 1 --note "wrong payout" --actor ann
+r export journal --format json
+check "journal: the undone match is reversed" "reverse 1 1" "$(py_json "$T/out" '" ".join(str(x) for x in (d[0]["kind"], d[0]["reverses"], d[0]["match_id"]))')"
+r export journal --format ledger --all
+cp "$T/out" "$T/j2.ledger"
+run hledger -f "$T/j2.ledger" check
+check "journal: the entries and the reversal still read" "0" "$rc"
+run hledger -f "$T/j2.ledger" balance --flat -E Assets:Bank
+check_has "journal: the reversal takes the bank line back" "$(sql "SELECT printf('%.2f', sum(amount_minor) / 100.0) FROM transactions t WHERE source_id = (SELECT id FROM sources WHERE name = 'bank') AND currency = 'EUR' AND EXISTS (SELECT 1 FROM match_items mi JOIN matches m ON m.id = mi.match_id AND m.undone_at IS NULL WHERE mi.transaction_id = t.id)") EUR" "$out"
+printf '[type bank]\naccount = Assets:Bank\n' >"$T/thin.ini"
+db=$T/journal-thin.db
+r import --source stripe "$ROOT/data/samples/stripe_payouts_2024-03.csv"
+r import --source bank "$ROOT/data/samples/bank_2024-03.bai"
+r match
+r export journal --accounts "$T/thin.ini"
+check "journal: a mapping without the provider's accounts: exit 1" 1 "$rc"
+check_has "journal: names what is missing" "the accounts mapping has no 'clearing' for source stripe" "$err"
+check "journal: and records nothing" 0 "$(sql "SELECT count(*) FROM journal_entries")"
+r export journal --accounts "$T/nope.ini"
+check "journal: no such accounts file: exit 2" 2 "$rc"
+r export journal --since 2024-02-30
+check "journal: an impossible --since: exit 2" 2 "$rc"
 
 # ---- reports, status, settings (docs/REPORTING.md) ----------------------------
 # tests/fixtures/reports: eleven payouts, each breaking its chain in one

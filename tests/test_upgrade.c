@@ -40,6 +40,7 @@ static const char *const MIGRATION_SHA256[] = {
     "be46647f915cd5fe2c417698da66b14d19dcc1f6c91cadb191e353f77bce82ec", /* 0006_work_items.sql */
     "a3027c812f3d0b196806f09cd55e74dcc61692c277ca217f79b317f9b7eceeef", /* 0007_aliases.sql */
     "05b3b57ece15e251cb02c1f8821ec4036fa4a52f4acf0d4c91f9ac47beaf4367", /* 0008_allocations.sql */
+    "f24010d50cf6b0b50f8502eb7af2f376937869b763684d9f9500dcdfcc377b37", /* 0009_journal.sql */
 };
 
 static void sha256_hex(const void *data, size_t len, char out[65]) {
@@ -159,7 +160,8 @@ START_TEST(test_migrations_are_the_sql_files_of_the_tree) {
         "lib/store/sql/0001_tables.sql",          "lib/store/sql/0002_reporting.sql",
         "lib/store/sql/0003_import_encoding.sql", "lib/store/sql/0004_match_variances.sql",
         "lib/store/sql/0005_suggestions.sql",     "lib/store/sql/0006_work_items.sql",
-        "lib/store/sql/0007_aliases.sql",         "lib/store/sql/0008_allocations.sql"};
+        "lib/store/sql/0007_aliases.sql",         "lib/store/sql/0008_allocations.sql",
+        "lib/store/sql/0009_journal.sql"};
     ck_assert_int_eq(sizeof FILES / sizeof FILES[0], RECON_SCHEMA_VERSION);
     for (int v = 1; v <= RECON_SCHEMA_VERSION; v++) {
         char hex[65];
@@ -316,6 +318,34 @@ START_TEST(test_schema_7_database_before_allocations_answers_the_flows_check) {
                      0);
     ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM v_transactions WHERE status = 'matched'"
                                 " AND remaining_minor <> 0"),
+                     0);
+    sqlite3_close(s);
+}
+END_TEST
+
+/* The last schema 8 (before the journal): its matches have no entries
+ * yet, and the first export makes one for each, balanced. */
+START_TEST(test_schema_8_database_before_the_journal_exports_every_match) {
+    check_flows_of("schema8-cac868b", 1);
+    sqlite3 *s = raw_open();
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM journal_entries"), 0);
+    int64_t matches = tu_qint(s, "SELECT count(*) FROM matches WHERE undone_at IS NULL");
+    ck_assert_int_gt(matches, 0);
+    sqlite3_close(s);
+    recon_db *db = NULL;
+    ck_assert_int_eq(recon_open(dbpath, NULL, &db), RECON_OK);
+    recon_accounts *acc = NULL;
+    ck_assert_int_eq(recon_accounts_default(NULL, &acc), RECON_OK);
+    recon_journal_opts o = RECON_JOURNAL_OPTS_INIT;
+    o.accounts = acc;
+    recon_journal_result r = RECON_JOURNAL_RESULT_INIT;
+    ck_assert_msg(recon_journal_export(db, &o, NULL, NULL, &r) == RECON_OK, "%s", recon_errmsg(db));
+    recon_close(db);
+    recon_accounts_free(acc);
+    ck_assert_int_eq((int64_t)r.entries, matches);
+    s = raw_open();
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM (SELECT entry_id FROM journal_lines"
+                                " GROUP BY entry_id, currency HAVING sum(amount_minor) <> 0)"),
                      0);
     sqlite3_close(s);
 }
@@ -501,6 +531,7 @@ static Suite *upgrade_suite(void) {
     tcase_add_test(old, test_schema_5_database_before_work_items_answers_the_flows_check);
     tcase_add_test(old, test_schema_6_database_before_aliases_answers_the_flows_check);
     tcase_add_test(old, test_schema_7_database_before_allocations_answers_the_flows_check);
+    tcase_add_test(old, test_schema_8_database_before_the_journal_exports_every_match);
     tcase_add_test(old, test_read_only_handle_on_outdated_views_uses_temp_views_and_writes_nothing);
     tcase_add_test(old, test_read_only_handle_on_an_older_schema_is_refused);
     tcase_add_test(old, test_views_of_a_newer_interface_version_are_kept);

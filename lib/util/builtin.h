@@ -28,6 +28,9 @@ extern const size_t rc_nbuiltin_profiles;
 /* The bundled default match rules (data/rules/default.ini). */
 extern const char rc_default_rules[];
 
+/* The bundled chart-of-accounts mapping (data/accounts.ini). */
+extern const char rc_default_accounts[];
+
 /* The schema migrations, lib/store/sql/NNNN_*.sql in order: element k
  * takes a database from schema version k to k + 1. Append-only. */
 extern const char *const rc_migrations[];

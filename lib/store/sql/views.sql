@@ -387,3 +387,15 @@ CREATE VIEW v_aliases AS
     taught_by, taught_at, match_id, note, uses, last_used_at,
     removed_at, removed_by, remove_note
   FROM aliases;
+
+-- Journal entries as made (docs/ACCOUNTING.md): one row per line, a debit
+-- or a credit in major units beside the signed minor amount.
+CREATE VIEW v_journal AS
+  SELECT e.id AS entry_id, e.match_id, e.kind, e.reverses, e.entry_date, e.memo AS entry_memo,
+    l.line, l.account, l.currency, l.amount_minor,
+    CASE WHEN l.amount_minor > 0 THEN @MAJOR(l.amount_minor) END AS debit,
+    CASE WHEN l.amount_minor < 0 THEN @MAJOR(-l.amount_minor) END AS credit,
+    l.transaction_id, l.memo, e.export_id, x.exported_at
+  FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
+  JOIN journal_exports x ON x.id = e.export_id
+  LEFT JOIN currencies cu ON cu.code = l.currency;

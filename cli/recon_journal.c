@@ -1,0 +1,211 @@
+/* recon export journal: the matches as balanced journal entries
+ * (recon_journal_export, docs/ACCOUNTING.md), as CSV, JSON or a
+ * hledger/Ledger journal. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* One line kept until its entry is whole (JSON and ledger print entries). */
+typedef struct {
+    char *account, *memo;
+    char currency[4];
+    int64_t amount, tx;
+} held_line;
+
+typedef struct {
+    int fmt; /* FMT_CSV, FMT_JSON, or LEDGER */
+    long entries;
+    held_line *l;
+    size_t n, cap;
+    long skipped;
+} journal_out;
+
+enum { LEDGER = 100 };
+
+static void held_clear(journal_out *o) {
+    for (size_t i = 0; i < o->n; i++) {
+        free(o->l[i].account);
+        free(o->l[i].memo);
+    }
+    o->n = 0;
+}
+
+static int hold(journal_out *o, const recon_journal_line *l) {
+    if (o->n == o->cap) {
+        size_t cap = o->cap ? 2 * o->cap : 16;
+        held_line *g = realloc(o->l, cap * sizeof *g);
+        if (!g) return -1;
+        o->l = g;
+        o->cap = cap;
+    }
+    held_line *h = &o->l[o->n++];
+    h->account = strdup(l->account);
+    h->memo = strdup(l->memo);
+    snprintf(h->currency, sizeof h->currency, "%s", l->currency);
+    h->amount = l->amount_minor;
+    h->tx = l->transaction_id;
+    return h->account && h->memo ? 0 : -1;
+}
+
+/* Text for a journal file: on one line, without control characters. */
+static void ledger_text(const char *s) {
+    for (; *s; s++)
+        putchar((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
+}
+
+static void print_ledger(const journal_out *o, const recon_journal_line *l) {
+    printf("%s * ", l->date);
+    ledger_text(l->entry_memo);
+    printf("\n    ; entry:%lld match:%lld%s\n", (long long)l->entry_id, (long long)l->match_id,
+           strcmp(l->kind, "reverse") ? "" : " reversal:yes");
+    for (size_t i = 0; i < o->n; i++) {
+        char m[32];
+        printf("    %-40s  %16s %s  ; ", o->l[i].account, money(o->l[i].amount, o->l[i].currency,
+                                                                  m, sizeof m),
+               o->l[i].currency);
+        ledger_text(o->l[i].memo);
+        putchar('\n');
+    }
+    putchar('\n');
+}
+
+static int print_json(const journal_out *o, const recon_journal_line *l) {
+    json_t *lines = json_array();
+    for (size_t i = 0; lines && i < o->n; i++) {
+        char m[32];
+        money(o->l[i].amount < 0 ? -o->l[i].amount : o->l[i].amount, o->l[i].currency, m,
+              sizeof m);
+        json_array_append_new(
+            lines, json_pack("{s:o, s:s, s:I, s:o, s:o, s:o, s:o}", "account",
+                             json_text(o->l[i].account), "currency", o->l[i].currency,
+                             "amount_minor", (json_int_t)o->l[i].amount, "debit",
+                             o->l[i].amount > 0 ? json_string(m) : json_null(), "credit",
+                             o->l[i].amount < 0 ? json_string(m) : json_null(), "transaction_id",
+                             o->l[i].tx ? json_integer(o->l[i].tx) : json_null(), "memo",
+                             json_text(o->l[i].memo)));
+    }
+    json_t *e = json_pack("{s:I, s:s, s:s, s:I, s:o, s:o, s:I, s:o}", "entry_id",
+                          (json_int_t)l->entry_id, "date", l->date, "kind", l->kind, "match_id",
+                          (json_int_t)l->match_id, "reverses",
+                          l->reverses ? json_integer(l->reverses) : json_null(), "memo",
+                          json_text(l->entry_memo), "export_id", (json_int_t)l->export_id,
+                          "lines", lines ? lines : json_null());
+    return json_row(stdout, e, o->entries == 0);
+}
+
+static void print_csv(const recon_journal_line *l) {
+    char entry[24], match[24], tx[24], debit[32] = "", credit[32] = "";
+    snprintf(entry, sizeof entry, "%lld", (long long)l->entry_id);
+    snprintf(match, sizeof match, "%lld", (long long)l->match_id);
+    snprintf(tx, sizeof tx, "%lld", (long long)l->transaction_id);
+    if (l->amount_minor > 0)
+        money(l->amount_minor, l->currency, debit, sizeof debit);
+    else
+        money(-l->amount_minor, l->currency, credit, sizeof credit);
+    const char *cells[] = {l->date, entry,       match,  l->kind,
+                           l->account, debit,    credit, l->currency,
+                           l->memo,    l->transaction_id ? tx : ""};
+    csv_row(stdout, cells, 10);
+}
+
+static int on_line(const recon_journal_line *l, void *payload) {
+    journal_out *o = payload;
+    progress_clear();
+    if (o->fmt == FMT_CSV) {
+        print_csv(l);
+        if (l->line == l->nlines) o->entries++;
+        return 0;
+    }
+    if (hold(o, l)) return -1;
+    if (l->line < l->nlines) return 0;
+    int r = 0;
+    if (o->fmt == LEDGER)
+        print_ledger(o, l);
+    else
+        r = print_json(o, l) ? WALK_STOPPED : 0;
+    o->entries++;
+    held_clear(o);
+    return r;
+}
+
+static int on_skip(int64_t match_id, const char *why, void *payload) {
+    journal_out *o = payload;
+    progress_clear();
+    cli_error("match %lld gets no journal entry yet: %s", (long long)match_id, why);
+    o->skipped++;
+    return 0;
+}
+
+int cmd_export_journal(const cli *c) {
+    const char *fmtv = NULL, *acc_path = NULL, *since = NULL, *actor = NULL;
+    int all = 0, dry = 0;
+    for (int i = 2; i < c->argc; i++) {
+        int r;
+        if (!strcmp(c->argv[i], "--all")) {
+            all = 1;
+            continue;
+        }
+        if (!strcmp(c->argv[i], "--dry-run")) {
+            dry = 1;
+            continue;
+        }
+        if ((r = opt_value(c, &i, "--format", &fmtv)) ||
+            (r = opt_value(c, &i, "--accounts", &acc_path)) ||
+            (r = opt_value(c, &i, "--since", &since)) ||
+            (r = opt_value(c, &i, "--actor", &actor))) {
+            if (r < 0) return EXIT_USAGE;
+            continue;
+        }
+        return usage_error("export journal: unknown option '%s'", c->argv[i]);
+    }
+    journal_out o = {FMT_CSV, 0, NULL, 0, 0, 0};
+    if (fmtv && !strcmp(fmtv, "ledger"))
+        o.fmt = LEDGER;
+    else if (fmtv && (parse_format(fmtv, 1, &o.fmt) || o.fmt == FMT_TEXT))
+        return usage_error("export journal: --format is csv, json or ledger");
+    recon_error err = RECON_ERROR_INIT;
+    recon_accounts *acc = NULL;
+    if ((acc_path ? recon_accounts_load(acc_path, &err, &acc)
+                  : recon_accounts_default(&err, &acc)) != RECON_OK) {
+        cli_error("%s", err.message);
+        return EXIT_USAGE;
+    }
+    recon_db *db = NULL;
+    int status = open_db(c, &db);
+    if (status != EXIT_OK) {
+        recon_accounts_free(acc);
+        return status;
+    }
+    recon_journal_opts opts = RECON_JOURNAL_OPTS_INIT;
+    opts.accounts = acc;
+    opts.since = since;
+    opts.all = all;
+    opts.dry_run = dry;
+    opts.actor = actor;
+    opts.format = o.fmt == LEDGER ? "ledger" : o.fmt == FMT_JSON ? "json" : "csv";
+    opts.on_skip = on_skip;
+    if (o.fmt == FMT_CSV)
+        puts("date,entry_id,match_id,kind,account,debit,credit,currency,memo,transaction_id");
+    else if (o.fmt == FMT_JSON)
+        printf("[");
+    else
+        printf("; recon export journal%s: balanced entries of confirmed matches\n\n",
+               dry ? " --dry-run" : "");
+    progress_attach(db, "export journal");
+    recon_journal_result res = RECON_JOURNAL_RESULT_INIT;
+    int rc = recon_journal_export(db, &opts, on_line, &o, &res);
+    progress_clear();
+    if (o.fmt == FMT_JSON) printf("\n]\n");
+    if (rc != RECON_OK) {
+        if (rc != RECON_ECANCELLED) cli_error("%s", recon_errmsg(db));
+        status = rc == RECON_EMISUSE ? EXIT_USAGE : EXIT_FAIL;
+    } else if (o.skipped) {
+        status = EXIT_REJECTS;
+    }
+    held_clear(&o);
+    free(o.l);
+    recon_close(db);
+    recon_accounts_free(acc);
+    return status;
+}
