@@ -61,9 +61,8 @@ static void print_ledger(const journal_out *o, const recon_journal_line *l) {
            strcmp(l->kind, "reverse") ? "" : " reversal:yes");
     for (size_t i = 0; i < o->n; i++) {
         char m[32];
-        printf("    %-40s  %16s %s  ; ", o->l[i].account, money(o->l[i].amount, o->l[i].currency,
-                                                                  m, sizeof m),
-               o->l[i].currency);
+        printf("    %-40s  %16s %s  ; ", o->l[i].account,
+               money(o->l[i].amount, o->l[i].currency, m, sizeof m), o->l[i].currency);
         ledger_text(o->l[i].memo);
         putchar('\n');
     }
@@ -74,23 +73,21 @@ static int print_json(const journal_out *o, const recon_journal_line *l) {
     json_t *lines = json_array();
     for (size_t i = 0; lines && i < o->n; i++) {
         char m[32];
-        money(o->l[i].amount < 0 ? -o->l[i].amount : o->l[i].amount, o->l[i].currency, m,
-              sizeof m);
+        money(o->l[i].amount < 0 ? -o->l[i].amount : o->l[i].amount, o->l[i].currency, m, sizeof m);
         json_array_append_new(
-            lines, json_pack("{s:o, s:s, s:I, s:o, s:o, s:o, s:o}", "account",
-                             json_text(o->l[i].account), "currency", o->l[i].currency,
-                             "amount_minor", (json_int_t)o->l[i].amount, "debit",
-                             o->l[i].amount > 0 ? json_string(m) : json_null(), "credit",
-                             o->l[i].amount < 0 ? json_string(m) : json_null(), "transaction_id",
-                             o->l[i].tx ? json_integer(o->l[i].tx) : json_null(), "memo",
-                             json_text(o->l[i].memo)));
+            lines,
+            json_pack("{s:o, s:s, s:I, s:o, s:o, s:o, s:o}", "account", json_text(o->l[i].account),
+                      "currency", o->l[i].currency, "amount_minor", (json_int_t)o->l[i].amount,
+                      "debit", o->l[i].amount > 0 ? json_string(m) : json_null(), "credit",
+                      o->l[i].amount < 0 ? json_string(m) : json_null(), "transaction_id",
+                      o->l[i].tx ? json_integer(o->l[i].tx) : json_null(), "memo",
+                      json_text(o->l[i].memo)));
     }
-    json_t *e = json_pack("{s:I, s:s, s:s, s:I, s:o, s:o, s:I, s:o}", "entry_id",
-                          (json_int_t)l->entry_id, "date", l->date, "kind", l->kind, "match_id",
-                          (json_int_t)l->match_id, "reverses",
-                          l->reverses ? json_integer(l->reverses) : json_null(), "memo",
-                          json_text(l->entry_memo), "export_id", (json_int_t)l->export_id,
-                          "lines", lines ? lines : json_null());
+    json_t *e = json_pack(
+        "{s:I, s:s, s:s, s:I, s:o, s:o, s:I, s:o}", "entry_id", (json_int_t)l->entry_id, "date",
+        l->date, "kind", l->kind, "match_id", (json_int_t)l->match_id, "reverses",
+        l->reverses ? json_integer(l->reverses) : json_null(), "memo", json_text(l->entry_memo),
+        "export_id", (json_int_t)l->export_id, "lines", lines ? lines : json_null());
     return json_row(stdout, e, o->entries == 0);
 }
 
@@ -103,9 +100,8 @@ static void print_csv(const recon_journal_line *l) {
         money(l->amount_minor, l->currency, debit, sizeof debit);
     else
         money(-l->amount_minor, l->currency, credit, sizeof credit);
-    const char *cells[] = {l->date, entry,       match,  l->kind,
-                           l->account, debit,    credit, l->currency,
-                           l->memo,    l->transaction_id ? tx : ""};
+    const char *cells[] = {l->date, entry,  match,       l->kind, l->account,
+                           debit,   credit, l->currency, l->memo, l->transaction_id ? tx : ""};
     csv_row(stdout, cells, 10);
 }
 

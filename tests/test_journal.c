@@ -157,7 +157,8 @@ START_TEST(test_the_mapping_refuses_mistakes_with_their_line) {
         {"[type psp]\nrevenu = Income\n", "accounts.ini:2: [type psp] revenu: unknown key"},
         {"[type psp]\nrevenue = Income  Sales\n", "no two spaces in a row"},
         {"[type psp]\nrevenue = Income;Sales\n", "no ';' or '#'"},
-        {"[type bank]\naccount = A\naccount = B\n", "accounts.ini:3: [type bank] account: given twice"},
+        {"[type bank]\naccount = A\naccount = B\n",
+         "accounts.ini:3: [type bank] account: given twice"},
         {"[variances]\nfee =\n", "an account name is required"},
         {"# nothing\n", "accounts.ini: no accounts"},
         {"[defaults]\ntip = X\n", "unknown key"},
@@ -231,8 +232,9 @@ START_TEST(test_a_payouts_items_against_its_bank_credit) {
     TU_ASSERT_Q(sq, "2024-03-05|post|ann|api", /* the format: "api" when the caller says none */
                 "SELECT e.entry_date || '|' || e.kind || '|' || x.exported_by || '|' ||"
                 " x.format FROM journal_entries e JOIN journal_exports x ON x.id = e.export_id");
-    TU_ASSERT_Q(sq, "125.05|", "SELECT debit || '|' || coalesce(credit, '') FROM v_journal"
-                                 " WHERE line = 1");
+    TU_ASSERT_Q(sq, "125.05|",
+                "SELECT debit || '|' || coalesce(credit, '') FROM v_journal"
+                " WHERE line = 1");
     /* Exporting again: nothing new, no export recorded; --all lists it. */
     r = export_into(&c, 0, NULL);
     ck_assert_uint_eq(r.entries + r.listed, 0);
@@ -282,8 +284,7 @@ START_TEST(test_forced_matches_post_to_suspense_or_conversion) {
     int64_t b1 = tx("B1"), b2 = tx("B2"), i1 = tx("INV-1"), i2 = tx("INV-2");
     ck_assert_int_eq(recon_match_add(db, &b1, 1, &i1, 1, "short, agreed", "ann", 1, NULL),
                      RECON_OK);
-    ck_assert_int_eq(recon_match_add(db, &b2, 1, &i2, 1, "paid in euro", "ann", 1, NULL),
-                     RECON_OK);
+    ck_assert_int_eq(recon_match_add(db, &b2, 1, &i2, 1, "paid in euro", "ann", 1, NULL), RECON_OK);
     collected c;
     export_into(&c, 0, NULL);
     ck_assert_str_eq(c.text, "| Assets:Bank:hsbc 9900 EUR;Assets:Receivables:erp -10000 EUR;"
@@ -348,17 +349,20 @@ START_TEST(test_an_undone_match_is_reversed_never_edited) {
     ck_assert_uint_eq(r.reversals, 1);
     ck_assert_uint_eq(r.entries, 0);
     ck_assert_str_eq(c.text, "| Assets:Bank:hsbc -10000 EUR;Assets:Receivables:erp 10000 EUR");
-    TU_ASSERT_Q(sq, "reverse|1", "SELECT kind || '|' || reverses FROM journal_entries"
-                                 " WHERE id = 3");
-    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM journal_entries WHERE entry_date ="
-                                 " substr((SELECT undone_at FROM matches WHERE id = %lld), 1, 10)"
-                                 " AND kind = 'reverse'",
+    TU_ASSERT_Q(sq, "reverse|1",
+                "SELECT kind || '|' || reverses FROM journal_entries"
+                " WHERE id = 3");
+    ck_assert_int_eq(tu_qint(sq,
+                             "SELECT count(*) FROM journal_entries WHERE entry_date ="
+                             " substr((SELECT undone_at FROM matches WHERE id = %lld), 1, 10)"
+                             " AND kind = 'reverse'",
                              (long long)m1),
                      1);
     /* The entry and its reversal cancel, account by account. */
-    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM (SELECT account FROM journal_lines l JOIN"
-                                 " journal_entries e ON e.id = l.entry_id WHERE e.match_id = %lld"
-                                 " GROUP BY account HAVING sum(amount_minor) <> 0)",
+    ck_assert_int_eq(tu_qint(sq,
+                             "SELECT count(*) FROM (SELECT account FROM journal_lines l JOIN"
+                             " journal_entries e ON e.id = l.entry_id WHERE e.match_id = %lld"
+                             " GROUP BY account HAVING sum(amount_minor) <> 0)",
                              (long long)m1),
                      0);
     /* Undone again? No: a match is undone once. A match undone before it
@@ -370,9 +374,9 @@ START_TEST(test_an_undone_match_is_reversed_never_edited) {
     ck_assert_int_eq(recon_match_undo(db, m3, "no", "ann"), RECON_OK);
     r = export_into(&c, 0, NULL);
     ck_assert_uint_eq(r.entries + r.reversals, 0);
-    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM journal_entries WHERE match_id = %lld",
-                             (long long)m3),
-                     0);
+    ck_assert_int_eq(
+        tu_qint(sq, "SELECT count(*) FROM journal_entries WHERE match_id = %lld", (long long)m3),
+        0);
 }
 END_TEST
 
@@ -469,9 +473,10 @@ START_TEST(test_every_entry_balances_whatever_happens) {
             long g = refund ? -gross : gross, f = refund ? 0 : fee;
             char ga[32], fa[32], na[32];
             size_t len = strlen(psp_rows);
-            snprintf(psp_rows + len, sizeof psp_rows - len, "c%d_%d,%s,2024-03-0%d,%s,%s,%s,%s,po_%d,\n",
-                     p, k, refund ? "refund" : "charge", 1 + p % 9, amt(ga, g, jpy),
-                     amt(fa, f, jpy), amt(na, g - f, jpy), c, p);
+            snprintf(psp_rows + len, sizeof psp_rows - len,
+                     "c%d_%d,%s,2024-03-0%d,%s,%s,%s,%s,po_%d,\n", p, k,
+                     refund ? "refund" : "charge", 1 + p % 9, amt(ga, g, jpy), amt(fa, f, jpy),
+                     amt(na, g - f, jpy), c, p);
             total += g - f;
         }
         long credit = total - (next(&seed) % 3 == 0 ? (long)(next(&seed) % 50) : 0);
@@ -482,8 +487,8 @@ START_TEST(test_every_entry_balances_whatever_happens) {
     }
     for (int i = 0; i < 6; i++) {
         size_t len = strlen(erp_rows);
-        snprintf(erp_rows + len, sizeof erp_rows - len, "INV-%d,charge,2024-03-01,%d.00,EUR,INV-%d\n",
-                 i, 10 + i, i);
+        snprintf(erp_rows + len, sizeof erp_rows - len,
+                 "INV-%d,charge,2024-03-01,%d.00,EUR,INV-%d\n", i, 10 + i, i);
         len = strlen(bank_rows);
         snprintf(bank_rows + len, sizeof bank_rows - len, "t%d,2024-03-20,x,%d.00,EUR,INV-%d\n", i,
                  10 + i + (int)(next(&seed) % 2), i);
@@ -501,20 +506,24 @@ START_TEST(test_every_entry_balances_whatever_happens) {
                 "amount = tolerance\ntolerance_minor = 100\ndifference_as = writeoff\n");
             break;
         case 1: { /* a forced manual match of two open rows */
-            int64_t l = tu_qint(sq, "SELECT coalesce((SELECT transaction_id FROM v_transactions"
-                                    " WHERE status <> 'matched' AND source = 'hsbc' ORDER BY"
-                                    " transaction_id LIMIT 1 OFFSET %u), 0)",
+            int64_t l = tu_qint(sq,
+                                "SELECT coalesce((SELECT transaction_id FROM v_transactions"
+                                " WHERE status <> 'matched' AND source = 'hsbc' ORDER BY"
+                                " transaction_id LIMIT 1 OFFSET %u), 0)",
                                 next(&seed) % 3);
-            int64_t r = tu_qint(sq, "SELECT coalesce((SELECT transaction_id FROM v_transactions"
-                                    " WHERE status <> 'matched' AND source <> 'hsbc' ORDER BY"
-                                    " transaction_id LIMIT 1 OFFSET %u), 0)",
+            int64_t r = tu_qint(sq,
+                                "SELECT coalesce((SELECT transaction_id FROM v_transactions"
+                                " WHERE status <> 'matched' AND source <> 'hsbc' ORDER BY"
+                                " transaction_id LIMIT 1 OFFSET %u), 0)",
                                 next(&seed) % 3);
-            if (l && r) ck_assert_int_eq(recon_match_add(db, &l, 1, &r, 1, "x", "p", 1, NULL), RECON_OK);
+            if (l && r)
+                ck_assert_int_eq(recon_match_add(db, &l, 1, &r, 1, "x", "p", 1, NULL), RECON_OK);
             break;
         }
         case 2: { /* undo a random active match */
-            int64_t m = tu_qint(sq, "SELECT coalesce((SELECT id FROM matches WHERE undone_at IS"
-                                    " NULL ORDER BY id LIMIT 1 OFFSET %u), 0)",
+            int64_t m = tu_qint(sq,
+                                "SELECT coalesce((SELECT id FROM matches WHERE undone_at IS"
+                                " NULL ORDER BY id LIMIT 1 OFFSET %u), 0)",
                                 next(&seed) % 4);
             if (m) ck_assert_int_eq(recon_match_undo(db, m, "x", "p"), RECON_OK);
             break;
@@ -533,10 +542,11 @@ START_TEST(test_every_entry_balances_whatever_happens) {
                     " AND NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.match_id = m.id"
                     " AND e.kind = 'reverse')"),
         0);
-    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM (SELECT e.match_id, l.account, l.currency"
-                                 " FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id"
-                                 " JOIN matches m ON m.id = e.match_id WHERE m.undone_at IS NOT NULL"
-                                 " GROUP BY 1, 2, 3 HAVING sum(l.amount_minor) <> 0)"),
+    ck_assert_int_eq(tu_qint(sq,
+                             "SELECT count(*) FROM (SELECT e.match_id, l.account, l.currency"
+                             " FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id"
+                             " JOIN matches m ON m.id = e.match_id WHERE m.undone_at IS NOT NULL"
+                             " GROUP BY 1, 2, 3 HAVING sum(l.amount_minor) <> 0)"),
                      0);
     /* Every active match has its entry (none skipped here: no parts). */
     ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM matches m WHERE m.undone_at IS NULL AND"

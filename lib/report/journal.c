@@ -472,6 +472,87 @@ static int reverse_undone(exporter *x) {
     return rc;
 }
 
+/* One entry's lines, held until the entry is whole so that each line can
+ * say how many the entry has (nlines) without a count per line: strings
+ * are copied into one buffer, offsets kept. */
+typedef struct {
+    recon_journal_line *l;
+    size_t n, cap;
+    char *text;
+    size_t len, tcap;
+    size_t *off; /* per line: account, currency, memo offsets (3 each) */
+    char kind[8], date[11], memo[MEMO_MAX];
+} held;
+
+static int held_text(held *h, const unsigned char *s, size_t *out) {
+    size_t n = strlen((const char *)s) + 1;
+    if (h->len + n > h->tcap) {
+        size_t cap = h->tcap ? 2 * h->tcap : 4096;
+        while (cap < h->len + n)
+            cap *= 2;
+        char *g = realloc(h->text, cap);
+        if (!g) return -1;
+        h->text = g;
+        h->tcap = cap;
+    }
+    memcpy(h->text + h->len, s, n);
+    *out = h->len;
+    h->len += n;
+    return 0;
+}
+
+static int held_add(held *h, sqlite3_stmt *st) {
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? 2 * h->cap : 64;
+        recon_journal_line *g = realloc(h->l, cap * sizeof *g);
+        size_t *o = realloc(h->off, 3 * cap * sizeof *o);
+        if (g) h->l = g;
+        if (o) h->off = o;
+        if (!g || !o) return -1;
+        h->cap = cap;
+    }
+    if (!h->n) {
+        snprintf(h->kind, sizeof h->kind, "%s", sqlite3_column_text(st, 2));
+        snprintf(h->date, sizeof h->date, "%s", sqlite3_column_text(st, 4));
+        snprintf(h->memo, sizeof h->memo, "%s", sqlite3_column_text(st, 5));
+    }
+    recon_journal_line *l = &h->l[h->n];
+    *l = (recon_journal_line){.version = RECON_JOURNAL_LINE_VERSION,
+                              .entry_id = sqlite3_column_int64(st, 0),
+                              .match_id = sqlite3_column_int64(st, 1),
+                              .reverses = sqlite3_column_int64(st, 3),
+                              .line = sqlite3_column_int(st, 6),
+                              .amount_minor = sqlite3_column_int64(st, 9),
+                              .transaction_id = sqlite3_column_int64(st, 10),
+                              .export_id = sqlite3_column_int64(st, 12)};
+    size_t *o = &h->off[3 * h->n];
+    if (held_text(h, sqlite3_column_text(st, 7), &o[0]) ||
+        held_text(h, sqlite3_column_text(st, 8), &o[1]) ||
+        held_text(h, sqlite3_column_text(st, 11), &o[2]))
+        return -1;
+    h->n++;
+    return 0;
+}
+
+/* Hands the held entry's lines to cb, then forgets them. */
+static int held_flush(held *h, int (*cb)(const recon_journal_line *, void *), void *payload) {
+    int r = 0;
+    for (size_t i = 0; !r && i < h->n; i++) {
+        recon_journal_line *l = &h->l[i];
+        l->kind = h->kind;
+        l->date = h->date;
+        l->entry_memo = h->memo;
+        l->nlines = (int)h->n;
+        l->account = h->text + h->off[3 * i];
+        l->currency = h->text + h->off[3 * i + 1];
+        l->memo = h->text + h->off[3 * i + 2];
+        r = cb ? cb(l, payload) : 0;
+    }
+    h->n = 0;
+    h->len = 0;
+    return r;
+}
+
 /* Calls cb for every line of the entries to list: this export's, or all
  * of them (since included). */
 static int list_entries(exporter *x, int (*cb)(const recon_journal_line *, void *), void *payload) {
@@ -479,9 +560,8 @@ static int list_entries(exporter *x, int (*cb)(const recon_journal_line *, void 
     int rc = rc_prepare(
         x->db,
         "SELECT e.id, e.match_id, e.kind, coalesce(e.reverses, 0), e.entry_date, e.memo, l.line,"
-        " (SELECT count(*) FROM journal_lines k WHERE k.entry_id = e.id), l.account, l.currency,"
-        " l.amount_minor, coalesce(l.transaction_id, 0), l.memo, e.export_id"
-        " FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id"
+        " l.account, l.currency, l.amount_minor, coalesce(l.transaction_id, 0), l.memo,"
+        " e.export_id FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id"
         " WHERE (?1 = 1 OR e.export_id = ?2) AND (?3 IS NULL OR e.entry_date >= ?3)"
         " ORDER BY e.id, l.line",
         &st);
@@ -489,33 +569,22 @@ static int list_entries(exporter *x, int (*cb)(const recon_journal_line *, void 
     sqlite3_bind_int(st, 1, x->o->all ? 1 : 0);
     sqlite3_bind_int64(st, 2, x->export_id);
     if (x->o->since) sqlite3_bind_text(st, 3, x->o->since, -1, SQLITE_STATIC);
-    int step;
-    int64_t last = 0;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        recon_journal_line l = {.version = RECON_JOURNAL_LINE_VERSION,
-                                .entry_id = sqlite3_column_int64(st, 0),
-                                .match_id = sqlite3_column_int64(st, 1),
-                                .kind = (const char *)sqlite3_column_text(st, 2),
-                                .reverses = sqlite3_column_int64(st, 3),
-                                .date = (const char *)sqlite3_column_text(st, 4),
-                                .entry_memo = (const char *)sqlite3_column_text(st, 5),
-                                .line = sqlite3_column_int(st, 6),
-                                .nlines = sqlite3_column_int(st, 7),
-                                .account = (const char *)sqlite3_column_text(st, 8),
-                                .currency = (const char *)sqlite3_column_text(st, 9),
-                                .amount_minor = sqlite3_column_int64(st, 10),
-                                .transaction_id = sqlite3_column_int64(st, 11),
-                                .memo = (const char *)sqlite3_column_text(st, 12),
-                                .export_id = sqlite3_column_int64(st, 13)};
-        if (l.entry_id != last) x->out->listed++;
-        last = l.entry_id;
-        int r = cb ? cb(&l, payload) : 0;
-        if (r) {
-            sqlite3_finalize(st);
-            return rc_callback_stop(x->db, r, "journal export");
-        }
+    held h;
+    memset(&h, 0, sizeof h);
+    int step, r = 0;
+    while (!r && !rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (h.n && h.l[0].entry_id != id) r = held_flush(&h, cb, payload);
+        if (!h.n) x->out->listed++;
+        if (!r && held_add(&h, st)) rc = rc_fail(x->db, RECON_ENOMEM, "journal: out of memory");
     }
+    if (!r && !rc && step == SQLITE_DONE) r = held_flush(&h, cb, payload);
     sqlite3_finalize(st);
+    free(h.l);
+    free(h.off);
+    free(h.text);
+    if (rc) return rc;
+    if (r) return rc_callback_stop(x->db, r, "journal export");
     return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(x->db, "listing journal entries");
 }
 
