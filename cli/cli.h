@@ -139,6 +139,7 @@ int cmd_match(const cli *c);
 int cmd_ignore(const cli *c);
 int cmd_explain(const cli *c);
 int cmd_export_journal(const cli *c);
+int cmd_close(const cli *c);
 int cmd_export(const cli *c);
 int cmd_report(const cli *c);
 int cmd_status(const cli *c);

@@ -36,6 +36,7 @@ static const char USAGE[] =
     "  aliases        the payers people taught: list, add, remove\n"
     "  export         matches, exceptions or unmatched transactions as CSV or JSON;\n"
     "                 journal entries for the books (CSV, JSON, hledger/Ledger)\n"
+    "  close          close the books until a day (the journal of those days final)\n"
     "  summary        transactions and amounts per source and currency\n"
     "  report         reconciliation reports: summary, unmatched, exceptions, payouts,\n"
     "                 aging, failures (text, CSV, JSON), or one HTML page\n"
@@ -174,6 +175,14 @@ static const struct {
                "undone (docs/ACCOUNTING.md). The entries are kept: exporting again gives\n"
                "nothing new unless --all. --dry-run shows what would be made. Exits 3 when\n"
                "a match could get no entry yet (said on stderr).\n"},
+    {"close", "usage: recon --db FILE close [--until DAY [--note TEXT] | --reopen --note TEXT]\n"
+              "                              [--actor NAME]\n"
+              "\n"
+              "Closes the books until DAY (inclusive): refused while a match of those days\n"
+              "has no journal entry (export first). Then no match whose entry is dated in\n"
+              "the period can be undone, and no later entry is dated in it: the period's\n"
+              "journal is final. --reopen takes the latest close back (recorded, with the\n"
+              "note). Without options: says until when the books are closed.\n"},
     {"summary", "usage: recon --db FILE summary [--format text|csv|json]\n"
                 "\n"
                 "Per source and currency: imports, transactions, gross and net amounts, and the\n"
@@ -697,6 +706,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "exception")) return cmd_exception(&c);
     if (!strcmp(cmd, "aliases")) return cmd_aliases(&c);
     if (!strcmp(cmd, "export")) return cmd_export(&c);
+    if (!strcmp(cmd, "close")) return cmd_close(&c);
     if (!strcmp(cmd, "summary")) return cmd_summary(&c);
     if (!strcmp(cmd, "report")) return cmd_report(&c);
     if (!strcmp(cmd, "status")) return cmd_status(&c);

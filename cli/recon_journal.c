@@ -205,3 +205,42 @@ int cmd_export_journal(const cli *c) {
     recon_accounts_free(acc);
     return status;
 }
+
+/* recon close: the closed period, closing until a day, reopening. */
+int cmd_close(const cli *c) {
+    const char *until = NULL, *note = NULL, *actor = NULL;
+    int reopen = 0;
+    for (int i = 1; i < c->argc; i++) {
+        int r;
+        if (!strcmp(c->argv[i], "--reopen")) {
+            reopen = 1;
+            continue;
+        }
+        if ((r = opt_value(c, &i, "--until", &until)) || (r = opt_value(c, &i, "--note", &note)) ||
+            (r = opt_value(c, &i, "--actor", &actor))) {
+            if (r < 0) return EXIT_USAGE;
+            continue;
+        }
+        return usage_error("close: unknown option '%s'", c->argv[i]);
+    }
+    if (reopen && until) return usage_error("close: --reopen or --until DAY, not both");
+    if (reopen && !note) return usage_error("close --reopen: say why with --note TEXT");
+    recon_db *db = NULL;
+    int status = open_db(c, &db);
+    if (status != EXIT_OK) return status;
+    int rc = reopen  ? recon_period_reopen(db, note, actor)
+             : until ? recon_period_close(db, until, note, actor)
+                     : RECON_OK;
+    char now[11] = "";
+    if (rc == RECON_OK) rc = recon_period_closed_until(db, now);
+    if (rc != RECON_OK) {
+        cli_error("%s", recon_errmsg(db));
+        status = rc == RECON_EMISUSE ? EXIT_USAGE : EXIT_FAIL;
+    } else if (now[0]) {
+        printf("the books are closed until %s\n", now);
+    } else {
+        printf("no period is closed\n");
+    }
+    recon_close(db);
+    return status;
+}

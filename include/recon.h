@@ -154,7 +154,7 @@ typedef struct {
  * database of any lower version is upgraded in place when opened; one of a
  * higher version (written by a later release) is refused with
  * RECON_ESCHEMA and left untouched (docs/UPGRADING.md). */
-#define RECON_SCHEMA_VERSION 9
+#define RECON_SCHEMA_VERSION 10
 
 /* The schema version of the library actually linked, which may differ
  * from the RECON_SCHEMA_VERSION a program was compiled with. A program can
@@ -1546,6 +1546,21 @@ typedef struct {
 int recon_journal_export(recon_db *db, const recon_journal_opts *opts,
                          int (*cb)(const recon_journal_line *line, void *payload), void *payload,
                          recon_journal_result *out);
+
+/* Closes the books until a day (YYYY-MM-DD, inclusive): refused
+ * (RECON_ECONFLICT) while a match of those days has no journal entry, or an
+ * exported match undone in them no reversal (export first), or when they
+ * are closed until that day or later already. Once closed, a match whose
+ * entry is dated in the period cannot be undone (RECON_ECONFLICT) until
+ * the period is reopened, and no entry is dated in it: a late match of its
+ * days, or a reversal, is posted on the first open day. The export of the
+ * period is final: every entry dated in it stays as it is. */
+int recon_period_close(recon_db *db, const char *until, const char *note, const char *actor);
+/* Reopens the latest close (recorded, with the note): the period closed is
+ * then up to the close before it, if any. RECON_ENOTFOUND when none. */
+int recon_period_reopen(recon_db *db, const char *note, const char *actor);
+/* The last day closed into until, "" when no period is closed. */
+int recon_period_closed_until(recon_db *db, char until[11]);
 
 #ifdef __cplusplus
 }

@@ -65,7 +65,7 @@ cd "$T" || exit 1
 
 run "$RECON" --version
 check "--version: exit 0" 0 "$rc"
-check "--version: text" "recon 0.2.0 (librecon 0.2.0, database schema 9)" "$out"
+check "--version: text" "recon 0.2.0 (librecon 0.2.0, database schema 10)" "$out"
 
 run "$RECON" help
 check "help: exit 0" 0 "$rc"
@@ -1302,6 +1302,22 @@ run hledger -f "$T/j2.ledger" check
 check "journal: the entries and the reversal still read" "0" "$rc"
 run hledger -f "$T/j2.ledger" balance --flat -E Assets:Bank
 check_has "journal: the reversal takes the bank line back" "$(sql "SELECT printf('%.2f', sum(amount_minor) / 100.0) FROM transactions t WHERE source_id = (SELECT id FROM sources WHERE name = 'bank') AND currency = 'EUR' AND EXISTS (SELECT 1 FROM match_items mi JOIN matches m ON m.id = mi.match_id AND m.undone_at IS NULL WHERE mi.transaction_id = t.id)") EUR" "$out"
+# Closing the books until the end of March: final, then reopened.
+r close
+check "close: nothing closed yet" "0|no period is closed" "$rc|$out"
+r close --until 2024-03-31 --note "March" --actor ann
+check "close: the books closed until March 31st" "0|the books are closed until 2024-03-31" "$rc|$out"
+march=$(sql "SELECT e.match_id FROM journal_entries e JOIN matches m ON m.id = e.match_id AND m.undone_at IS NULL WHERE e.kind = 'post' AND e.entry_date <= '2024-03-31' ORDER BY e.id LIMIT 1")
+r match undo "$march" --note "too late" --actor ann
+check "close: a match of a closed day cannot be undone: exit 1" 1 "$rc"
+check_has "close: says why and how" "closed until 2024-03-31 (its journal entry of" "$err"
+r close --until 2024-03-15
+check "close: not earlier than it is: exit 1" 1 "$rc"
+r close --reopen
+check "close --reopen needs a note: exit 2" 2 "$rc"
+r close --reopen --note "audit adjustment" --actor bob
+check "close --reopen: open again" "0|no period is closed" "$rc|$out"
+check "close: the reopening is kept" "bob|audit adjustment" "$(sql "SELECT reopened_by || '|' || reopen_note FROM period_closes")"
 printf '[type bank]\naccount = Assets:Bank\n' >"$T/thin.ini"
 db=$T/journal-thin.db
 r import --source stripe "$ROOT/data/samples/stripe_payouts_2024-03.csv"

@@ -438,6 +438,91 @@ START_TEST(test_since_missing_accounts_and_stops_record_nothing) {
 }
 END_TEST
 
+/* ---- closing a period ----------------------------------------------------------------------- */
+
+/* The journal of a closed period as text: every line dated in it. */
+static char *closed_lines(void) {
+    return tu_qtext(sq, "SELECT coalesce(group_concat(x, ';'), '') FROM (SELECT entry_id || ' '"
+                        " || kind || ' ' || entry_date || ' ' || account || ' ' || amount_minor"
+                        " || ' ' || currency AS x FROM v_journal WHERE entry_date <= '2024-03-31'"
+                        " ORDER BY entry_id, line)");
+}
+
+#define RULE "[rule r]\nleft = type:bank\nright = type:ledger\nreference = equal\n"
+
+/* Closing needs the period's journal whole; once closed, nothing dated in
+ * it changes: its matches cannot be undone, a late match of its days and
+ * a reversal are posted on the first open day; reopening is recorded. */
+START_TEST(test_a_closed_period_never_changes) {
+    erp("INV-1,charge,2024-03-01,100.00,EUR,INV-1\n"
+        "INV-2,charge,2024-04-01,70.00,EUR,INV-2\n");
+    bank("B1,2024-03-09,x,100.00,EUR,INV-1\n"
+         "B2,2024-04-09,x,70.00,EUR,INV-2\n");
+    run(RULE);
+    char until[11] = "x";
+    ck_assert_int_eq(recon_period_closed_until(db, until), RECON_OK);
+    ck_assert_str_eq(until, "");
+    ck_assert_int_eq(recon_period_close(db, "2024-03-31", "March", "ann"), RECON_ECONFLICT);
+    ck_assert_str_eq(recon_errmsg(db), "cannot close until 2024-03-31: 1 match of those days has"
+                                       " no journal entry yet (the first: match 1): export the"
+                                       " journal first (recon export journal)");
+    ck_assert_int_eq(recon_period_close(db, "2024-02-30", NULL, "ann"), RECON_EMISUSE);
+    collected c;
+    export_into(&c, 0, NULL);
+    ck_assert_int_eq(recon_period_close(db, "2024-03-31", "March", "ann"), RECON_OK);
+    ck_assert_int_eq(recon_period_closed_until(db, until), RECON_OK);
+    ck_assert_str_eq(until, "2024-03-31");
+    char *before = closed_lines();
+    ck_assert_str_ne(before, "");
+    /* Its match stays; April's can go. */
+    int64_t m1 = tu_qint(sq, "SELECT match_id FROM match_items WHERE transaction_id = %lld",
+                         (long long)tx("B1"));
+    int64_t m2 = tu_qint(sq, "SELECT match_id FROM match_items WHERE transaction_id = %lld",
+                         (long long)tx("B2"));
+    ck_assert_int_eq(recon_match_undo(db, m1, "wrong", "ann"), RECON_ECONFLICT);
+    ck_assert_ptr_nonnull(strstr(recon_errmsg(db), "closed until 2024-03-31"));
+    ck_assert_int_eq(recon_match_undo(db, m2, "wrong", "ann"), RECON_OK);
+    /* A late bank line of March, matched now: posted on April 1st. */
+    erp("INV-3,charge,2024-03-01,5.00,EUR,INV-3\n");
+    bank("B3,2024-03-20,x,5.00,EUR,INV-3\n");
+    run(RULE);
+    recon_journal_result r = export_into(&c, 0, NULL);
+    ck_assert_uint_eq(r.entries, 1);
+    ck_assert_uint_eq(r.reversals, 1);
+    ck_assert_int_eq(tu_qint(sq,
+                             "SELECT count(*) FROM journal_entries WHERE entry_date <="
+                             " '2024-03-31' AND export_id = %lld",
+                             (long long)r.export_id),
+                     0);
+    TU_ASSERT_Q(sq, "2024-04-01",
+                "SELECT entry_date FROM journal_entries WHERE kind = 'post'"
+                " AND export_id = %lld",
+                (long long)r.export_id);
+    char *after = closed_lines();
+    ck_assert_str_eq(after, before);
+    free(after);
+    /* Not earlier than it is; a later close needs its days exported. */
+    ck_assert_int_eq(recon_period_close(db, "2024-03-15", NULL, "ann"), RECON_ECONFLICT);
+    ck_assert_int_eq(recon_period_close(db, "2024-04-30", "April", "ann"), RECON_OK);
+    /* Reopening takes the latest close back, recorded; then March's match
+     * can be undone (its reversal lands on an open day). */
+    ck_assert_int_eq(recon_period_reopen(db, NULL, "ann"), RECON_EMISUSE);
+    ck_assert_int_eq(recon_period_reopen(db, "a correction", "bob"), RECON_OK);
+    ck_assert_int_eq(recon_period_closed_until(db, until), RECON_OK);
+    ck_assert_str_eq(until, "2024-03-31");
+    ck_assert_int_eq(recon_period_reopen(db, "the March audit", "bob"), RECON_OK);
+    ck_assert_int_eq(recon_period_reopen(db, "again", "bob"), RECON_ENOTFOUND);
+    TU_ASSERT_Q(sq, "2024-04-30 a correction;2024-03-31 the March audit",
+                "SELECT group_concat(until_date || ' ' || reopen_note, ';') FROM (SELECT * FROM"
+                " period_closes WHERE reopened_by = 'bob' ORDER BY until_date DESC)");
+    ck_assert_int_eq(recon_match_undo(db, m1, "wrong after all", "ann"), RECON_OK);
+    r = export_into(&c, 0, NULL);
+    ck_assert_uint_eq(r.reversals, 1);
+    assert_all_balanced();
+    free(before);
+}
+END_TEST
+
 /* ---- property ------------------------------------------------------------------------------- */
 
 /* Minor units as the text a file holds: "-0.50", or "-50" for yen. */
@@ -578,6 +663,7 @@ static Suite *suite(void) {
     tcase_add_test(t, test_parts_post_what_they_take);
     tcase_add_test(t, test_an_undone_match_is_reversed_never_edited);
     tcase_add_test(t, test_since_missing_accounts_and_stops_record_nothing);
+    tcase_add_test(t, test_a_closed_period_never_changes);
     tcase_add_loop_test(t, test_every_entry_balances_whatever_happens, 0, 8);
     suite_add_tcase(s, t);
     return s;

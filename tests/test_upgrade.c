@@ -41,6 +41,7 @@ static const char *const MIGRATION_SHA256[] = {
     "a3027c812f3d0b196806f09cd55e74dcc61692c277ca217f79b317f9b7eceeef", /* 0007_aliases.sql */
     "05b3b57ece15e251cb02c1f8821ec4036fa4a52f4acf0d4c91f9ac47beaf4367", /* 0008_allocations.sql */
     "f24010d50cf6b0b50f8502eb7af2f376937869b763684d9f9500dcdfcc377b37", /* 0009_journal.sql */
+    "8eeae4c0f0cb223caef6dc515e9f112b64dcd18a3b0ad4252c8c31e943034aff", /* 0010_period_close.sql */
 };
 
 static void sha256_hex(const void *data, size_t len, char out[65]) {
@@ -161,7 +162,7 @@ START_TEST(test_migrations_are_the_sql_files_of_the_tree) {
         "lib/store/sql/0003_import_encoding.sql", "lib/store/sql/0004_match_variances.sql",
         "lib/store/sql/0005_suggestions.sql",     "lib/store/sql/0006_work_items.sql",
         "lib/store/sql/0007_aliases.sql",         "lib/store/sql/0008_allocations.sql",
-        "lib/store/sql/0009_journal.sql"};
+        "lib/store/sql/0009_journal.sql",         "lib/store/sql/0010_period_close.sql"};
     ck_assert_int_eq(sizeof FILES / sizeof FILES[0], RECON_SCHEMA_VERSION);
     for (int v = 1; v <= RECON_SCHEMA_VERSION; v++) {
         char hex[65];
@@ -351,6 +352,40 @@ START_TEST(test_schema_8_database_before_the_journal_exports_every_match) {
 }
 END_TEST
 
+/* The last schema 9 (before closed periods): its journal (the scenario
+ * exported one) is kept as it was, nothing is closed, and its books can be
+ * closed: then a match of those days stays. */
+START_TEST(test_schema_9_database_before_closes_keeps_its_journal_and_closes) {
+    check_flows_of("schema9-927613a", 1);
+    sqlite3 *s = raw_open();
+    char *journal = tu_qtext(s, "SELECT group_concat(entry_id || account || amount_minor, ';')"
+                                " FROM (SELECT * FROM journal_lines ORDER BY entry_id, line)");
+    ck_assert_int_gt(tu_qint(s, "SELECT count(*) FROM journal_entries"), 0);
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM period_closes"), 0);
+    sqlite3_close(s);
+    recon_db *db = NULL;
+    ck_assert_int_eq(recon_open(dbpath, NULL, &db), RECON_OK);
+    char until[11] = "x";
+    ck_assert_int_eq(recon_period_closed_until(db, until), RECON_OK);
+    ck_assert_str_eq(until, "");
+    ck_assert_msg(recon_period_close(db, "2024-03-31", "March", "t") == RECON_OK, "%s",
+                  recon_errmsg(db));
+    int64_t march = 0;
+    s = raw_open();
+    march = tu_qint(s, "SELECT match_id FROM journal_entries WHERE kind = 'post' AND"
+                       " entry_date <= '2024-03-31' ORDER BY id LIMIT 1");
+    sqlite3_close(s);
+    ck_assert_int_eq(recon_match_undo(db, march, "x", "t"), RECON_ECONFLICT);
+    recon_close(db);
+    s = raw_open();
+    TU_ASSERT_Q(s, journal,
+                "SELECT group_concat(entry_id || account || amount_minor, ';')"
+                " FROM (SELECT * FROM journal_lines ORDER BY entry_id, line)");
+    sqlite3_close(s);
+    free(journal);
+}
+END_TEST
+
 START_TEST(test_schema_1_database_is_migrated_and_answers_the_flows_check) {
     /* Schema 1 did not record a reject's payout: its payout shows no
      * missing item (tests/fixtures/upgrade/README.md). */
@@ -532,6 +567,7 @@ static Suite *upgrade_suite(void) {
     tcase_add_test(old, test_schema_6_database_before_aliases_answers_the_flows_check);
     tcase_add_test(old, test_schema_7_database_before_allocations_answers_the_flows_check);
     tcase_add_test(old, test_schema_8_database_before_the_journal_exports_every_match);
+    tcase_add_test(old, test_schema_9_database_before_closes_keeps_its_journal_and_closes);
     tcase_add_test(old, test_read_only_handle_on_outdated_views_uses_temp_views_and_writes_nothing);
     tcase_add_test(old, test_read_only_handle_on_an_older_schema_is_refused);
     tcase_add_test(old, test_views_of_a_newer_interface_version_are_kept);

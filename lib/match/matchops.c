@@ -269,6 +269,29 @@ int recon_match_add_parts(recon_db *db, const int64_t *left, const int64_t *left
     return rc;
 }
 
+/* A match whose journal entry lies in a closed period stays: undoing it
+ * would change books already final (docs/ACCOUNTING.md). */
+static int closed_entry(recon_db *db, int64_t match_id) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db,
+                        "SELECT j.entry_date, c.until FROM journal_entries j, (SELECT"
+                        " max(until_date) AS until FROM period_closes WHERE reopened_at IS NULL) c"
+                        " WHERE j.match_id = ?1 AND j.kind = 'post' AND j.entry_date <= c.until",
+                        &st);
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, match_id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        rc = rc_fail(db, RECON_ECONFLICT,
+                     "match %lld is in the books closed until %s (its journal entry of %s):"
+                     " reopen the period first (recon close --reopen)",
+                     (long long)match_id, sqlite3_column_text(st, 1), sqlite3_column_text(st, 0));
+    else if (step != SQLITE_DONE)
+        rc = rc_fail_sql(db, "reading the closed period");
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int recon_match_undo(recon_db *db, int64_t match_id, const char *note, const char *actor) {
     rc_clear_error(db);
     if (!db || match_id <= 0 || !note || !*note)
@@ -292,6 +315,7 @@ int recon_match_undo(recon_db *db, int64_t match_id, const char *note, const cha
         rc = rc_fail(db, RECON_ECONFLICT, "match %lld is undone already", (long long)match_id);
         goto done;
     }
+    if ((rc = closed_entry(db, match_id)) != RECON_OK) goto done;
     if ((rc = rc_prepare(db,
                          "UPDATE matches SET undone_at = ?2, undone_by = ?3, undo_note = ?4"
                          " WHERE id = ?1",

@@ -25,6 +25,7 @@
 
 #include "report/journal.h"
 #include "store/store.h"
+#include "util/calendar.h"
 #include "util/money.h"
 #include "util/opts.h"
 
@@ -332,7 +333,8 @@ typedef struct {
     int64_t export_id;
     sqlite3_stmt *ins_entry, *ins_line;
     recon_journal_result *out;
-    void *payload; /* the caller's, for on_skip */
+    void *payload;     /* the caller's, for on_skip */
+    char open_day[11]; /* the first day after the closed period, or "" */
 } exporter;
 
 static int store_entry(exporter *x, int64_t match, const char *kind, int64_t reverses,
@@ -406,6 +408,9 @@ static int post_matches(exporter *x) {
         char rule[128];
         snprintf(rule, sizeof rule, "%s", sqlite3_column_text(st, 1));
         if ((rc = make_entry(&mk, match, rule, &e)) != RECON_OK) break;
+        /* Nothing is dated in a closed period: a late match of its days
+         * is posted on the first open day. */
+        if (strcmp(e.date, x->open_day) < 0) memcpy(e.date, x->open_day, 11);
         if (x->o->since && strcmp(e.date, x->o->since) < 0) continue;
         if (e.skip) {
             x->out->skipped++;
@@ -437,14 +442,15 @@ static int post_matches(exporter *x) {
 static int reverse_undone(exporter *x) {
     sqlite3_stmt *st, *copy = NULL;
     int rc = rc_prepare(x->db,
-                        "SELECT e.id, e.match_id, substr(m.undone_at, 1, 10) FROM journal_entries e"
-                        " JOIN matches m ON m.id = e.match_id WHERE e.kind = 'post'"
-                        " AND m.undone_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
-                        " journal_entries r WHERE r.match_id = e.match_id AND r.kind = 'reverse')"
-                        " AND (?1 IS NULL OR substr(m.undone_at, 1, 10) >= ?1) ORDER BY e.id",
+                        "SELECT e.id, e.match_id, max(?2, substr(m.undone_at, 1, 10)) AS day"
+                        " FROM journal_entries e JOIN matches m ON m.id = e.match_id"
+                        " WHERE e.kind = 'post' AND m.undone_at IS NOT NULL AND NOT EXISTS"
+                        " (SELECT 1 FROM journal_entries r WHERE r.match_id = e.match_id"
+                        " AND r.kind = 'reverse') AND (?1 IS NULL OR day >= ?1) ORDER BY e.id",
                         &st);
     if (rc) return rc;
     if (x->o->since) sqlite3_bind_text(st, 1, x->o->since, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, x->open_day, -1, SQLITE_STATIC);
     rc = rc_prepare(x->db,
                     "INSERT INTO journal_lines(entry_id, line, account, currency, amount_minor,"
                     " transaction_id, memo) SELECT ?1, line, account, currency, -amount_minor,"
@@ -588,6 +594,8 @@ static int list_entries(exporter *x, int (*cb)(const recon_journal_line *, void 
     return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(x->db, "listing journal entries");
 }
 
+static int first_open_day(recon_db *db, char first[11]);
+
 static int start_export(exporter *x) {
     char now[21];
     rc_now_utc(now);
@@ -647,10 +655,11 @@ int recon_journal_export(recon_db *db, const recon_journal_opts *opts,
     recon_journal_result full;
     memset(&full, 0, sizeof full);
     full.version = RECON_JOURNAL_RESULT_VERSION;
-    exporter x = {db, opts, 0, NULL, NULL, &full, payload};
+    exporter x = {.db = db, .o = opts, .out = &full, .payload = payload};
     rc = rc_begin(db);
     if (rc) return rc;
-    rc = start_export(&x);
+    rc = first_open_day(db, x.open_day);
+    if (!rc) rc = start_export(&x);
     if (!rc)
         rc = rc_prepare(db,
                         "INSERT INTO journal_entries(match_id, kind, reverses, entry_date, memo,"
@@ -678,4 +687,142 @@ int recon_journal_export(recon_db *db, const recon_journal_opts *opts,
     static const size_t sizes[] = {0, sizeof full};
     rc_out_put(out, &full, RECON_JOURNAL_RESULT_VERSION, sizes);
     return rc;
+}
+
+/* ---- closing a period ----------------------------------------------------------------------- */
+
+/* The last day closed into until ("" when none is). */
+static int closed_until(recon_db *db, char until[11]) {
+    sqlite3_stmt *st;
+    until[0] = '\0';
+    int rc =
+        rc_prepare(db, "SELECT max(until_date) FROM period_closes WHERE reopened_at IS NULL", &st);
+    if (rc) return rc;
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        snprintf(until, 11, "%s", sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return step == SQLITE_ROW ? RECON_OK : rc_fail_sql(db, "reading the closed period");
+}
+
+/* The day after `day` (YYYY-MM-DD) into out. */
+static void day_after(const char *day, char out[11]) {
+    int64_t y;
+    int m, d;
+    rc_civil_from_days((int64_t)rc_day_of(day) + 1, &y, &m, &d);
+    snprintf(out, 11, "%04d-%02d-%02d", (int)y, m, d);
+}
+
+static int first_open_day(recon_db *db, char first[11]) {
+    char until[11];
+    int rc = closed_until(db, until);
+    first[0] = '\0';
+    if (!rc && until[0]) day_after(until, first);
+    return rc;
+}
+
+int recon_period_closed_until(recon_db *db, char until[11]) {
+    rc_clear_error(db);
+    if (!db || !until)
+        return rc_fail(db, RECON_EMISUSE, "recon_period_closed_until: NULL argument");
+    return closed_until(db, until);
+}
+
+/* What closing until `until` would leave out of the journal: matches of
+ * those days without their entry, and exported matches since undone
+ * without their reversal. Their number into *n, the first into *first. */
+static int unposted(recon_db *db, const char *until, const char *open_day, int64_t *n,
+                    int64_t *first) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(
+        db,
+        "SELECT count(*), coalesce(min(id), 0) FROM ("
+        " SELECT m.id FROM matches m WHERE m.undone_at IS NULL AND NOT EXISTS (SELECT 1 FROM"
+        "  journal_entries j WHERE j.match_id = m.id) AND max(?2, (SELECT coalesce("
+        "  max(CASE WHEN s.type = 'bank' THEN substr(t.occurred_at, 1, 10) END),"
+        "  max(substr(t.occurred_at, 1, 10))) FROM match_items mi JOIN transactions t"
+        "  ON t.id = mi.transaction_id JOIN sources s ON s.id = t.source_id"
+        "  WHERE mi.match_id = m.id)) <= ?1"
+        " UNION ALL SELECT m.id FROM matches m JOIN journal_entries j ON j.match_id = m.id"
+        "  AND j.kind = 'post' WHERE m.undone_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
+        "  journal_entries r WHERE r.match_id = m.id AND r.kind = 'reverse')"
+        "  AND max(?2, substr(m.undone_at, 1, 10)) <= ?1)",
+        &st);
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, until, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, open_day, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    *n = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    *first = step == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+    sqlite3_finalize(st);
+    return step == SQLITE_ROW ? RECON_OK : rc_fail_sql(db, "checking the period's journal");
+}
+
+int recon_period_close(recon_db *db, const char *until, const char *note, const char *actor) {
+    rc_clear_error(db);
+    if (!db || !until) return rc_fail(db, RECON_EMISUSE, "recon_period_close: a day is required");
+    if (!valid_day(until))
+        return rc_fail(db, RECON_EMISUSE, "close: '%s' is not a YYYY-MM-DD date", until);
+    int rc = rc_begin(db);
+    if (rc) return rc;
+    char now_until[11], open_day[11];
+    int64_t n = 0, first = 0;
+    rc = closed_until(db, now_until);
+    if (!rc && now_until[0] && strcmp(until, now_until) <= 0)
+        rc = rc_fail(db, RECON_ECONFLICT, "the books are closed until %s already", now_until);
+    if (!rc) rc = first_open_day(db, open_day);
+    if (!rc) rc = unposted(db, until, open_day, &n, &first);
+    if (!rc && n)
+        rc = rc_fail(db, RECON_ECONFLICT,
+                     "cannot close until %s: %lld match%s of those days %s no journal entry yet"
+                     " (the first: match %lld): export the journal first (recon export journal)",
+                     until, (long long)n, n == 1 ? "" : "es", n == 1 ? "has" : "have",
+                     (long long)first);
+    sqlite3_stmt *st = NULL;
+    if (!rc)
+        rc = rc_prepare(db,
+                        "INSERT INTO period_closes(until_date, closed_at, closed_by, note)"
+                        " VALUES (?1, ?2, ?3, ?4)",
+                        &st);
+    if (!rc) {
+        char now[21];
+        rc_now_utc(now);
+        sqlite3_bind_text(st, 1, until, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, actor && *actor ? actor : "unknown", -1, SQLITE_STATIC);
+        if (note)
+            sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 4);
+        if (sqlite3_step(st) != SQLITE_DONE) rc = rc_fail_sql(db, "closing the period");
+    }
+    sqlite3_finalize(st);
+    return rc_finish(db, rc);
+}
+
+int recon_period_reopen(recon_db *db, const char *note, const char *actor) {
+    rc_clear_error(db);
+    if (!db || !note || !*note)
+        return rc_fail(db, RECON_EMISUSE, "recon_period_reopen: a note is required");
+    int rc = rc_begin(db);
+    if (rc) return rc;
+    sqlite3_stmt *st;
+    char now[21];
+    rc_now_utc(now);
+    rc = rc_prepare(db,
+                    "UPDATE period_closes SET reopened_at = ?1, reopened_by = ?2, reopen_note = ?3"
+                    " WHERE id = (SELECT id FROM period_closes WHERE reopened_at IS NULL"
+                    " ORDER BY until_date DESC, id DESC LIMIT 1)",
+                    &st);
+    if (!rc) {
+        sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, actor && *actor ? actor : "unknown", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, note, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = rc_fail_sql(db, "reopening the period");
+        else if (!sqlite3_changes(db->sql))
+            rc = rc_fail(db, RECON_ENOTFOUND, "no period is closed");
+        sqlite3_finalize(st);
+    }
+    return rc_finish(db, rc);
 }

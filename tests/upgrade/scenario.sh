@@ -37,3 +37,8 @@ run failures record --provider stripe --http 402 --code card_declined \
     --message "Your card was declined." --seen-at 2024-03-20T10:00:00Z
 run failures resolve 1 --note "amount corrected at the source" --actor bob
 run match --actor scenario
+# Builds that have a journal (schema 9 on) export it, so that their
+# fixture carries entries; an older build has no such command.
+if "$recon" help export 2>&1 | grep -q journal; then
+    run export journal --actor scenario
+fi
