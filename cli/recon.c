@@ -106,6 +106,7 @@ static const struct {
                "parse reads a raw error response body first. Needs no database.\n"},
     {"match",
      "usage: recon --db FILE match [--rules FILE] [--dry-run] [--actor NAME] [--format text|json]\n"
+     "       recon --db FILE match --dry-run --diff [--rules FILE] [--format text|csv|json]\n"
      "       recon --db FILE match add --left TX... --right TX... --note TEXT [--force]\n"
      "                                 [--amount TX=AMOUNT]... [--part TX=MINOR_UNITS]...\n"
      "                                 [--actor NAME]\n"
@@ -115,7 +116,9 @@ static const struct {
      "yet matched or ignored, in priority order, in one transaction; items with two\n"
      "equally good candidates become exceptions, and the candidates a rule would not\n"
      "confirm are offered as suggestions (recon review). Running it again changes\n"
-     "nothing.\n"
+     "nothing. --dry-run --diff previews a rules file: the matches it would make from\n"
+     "scratch beside those the rules made (changed, gained, lost), exceptions opened\n"
+     "and closed, match rates per source and rule; nothing is written.\n"
      "TX is a transaction id or SOURCE:EXTERNAL_ID. A manual match is refused when\n"
      "currencies differ or amounts do not balance, unless --force (with the note).\n"
      "--amount takes only part of a transaction (60.00: its currency's units, its\n"

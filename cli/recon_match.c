@@ -59,13 +59,137 @@ static int print_run_json(const recon_match_result *r, int dry) {
     return json_line(stdout, doc) ? EXIT_FAIL : EXIT_OK;
 }
 
+/* ---- match --dry-run --diff: a rule change previewed ------------------------------------------
+ */
+
+typedef struct {
+    int fmt;
+    long rows;
+    int rates_said, rules_said;
+} diff_out;
+
+/* A match's items for reading: at most ITEMS_SHOWN bytes of them, then how
+ * many there were (CSV and JSON keep them whole). */
+#define ITEMS_SHOWN 160
+static const char *items_short(const char *items, char *buf, size_t size) {
+    size_t n = strlen(items);
+    if (n <= ITEMS_SHOWN) return items;
+    size_t cut = ITEMS_SHOWN;
+    while (cut && items[cut] != ' ')
+        cut--;
+    long count = 0; /* the words but "left:", "right:" and "|" */
+    for (const char *p = items; *p;) {
+        size_t w = strcspn(p, " ");
+        count += w && !(w == 1 && *p == '|') && !(w == 5 && !strncmp(p, "left:", 5)) &&
+                 !(w == 6 && !strncmp(p, "right:", 6));
+        p += w + (p[w] == ' ');
+    }
+    snprintf(buf, size, "%.*s ... (%ld items in all)", (int)cut, items, count);
+    return buf;
+}
+
+static int print_diff_text(diff_out *o, const recon_diff_row *r) {
+    text_args ta = {0};
+    char a[ITEMS_SHOWN + 64], b[ITEMS_SHOWN + 64];
+    const char *items = r->items ? items_short(r->items, a, sizeof a) : "";
+    if (!strcmp(r->what, "changed") && r->old_items && r->items &&
+        !strcmp(r->old_items, r->items)) {
+        printf("changed  match %lld: rule %s -> %s\n           %s\n", (long long)r->match_id,
+               text_arg(&ta, r->old_rule), text_arg(&ta, r->rule), text_arg(&ta, items));
+    } else if (!strcmp(r->what, "changed")) {
+        printf("changed  match %lld: rule %s -> %s\n           was: %s\n           now: %s\n",
+               (long long)r->match_id, text_arg(&ta, r->old_rule), text_arg(&ta, r->rule),
+               text_arg(&ta, items_short(r->old_items, b, sizeof b)), text_arg(&ta, items));
+    } else if (!strcmp(r->what, "gained")) {
+        printf("gained   %s: %s\n", text_arg(&ta, r->rule), text_arg(&ta, items));
+    } else if (!strcmp(r->what, "lost")) {
+        printf("lost     match %lld (%s): %s\n", (long long)r->match_id, text_arg(&ta, r->rule),
+               text_arg(&ta, items));
+    } else if (!strncmp(r->what, "exception_", 10)) {
+        printf("exception %s  %s  %s  %s\n", r->what + 10, text_arg(&ta, r->rule),
+               text_arg(&ta, r->items), text_arg(&ta, r->name));
+    } else if (!strcmp(r->what, "source")) {
+        printf("%s%s %lld/%lld -> %lld/%lld",
+               o->rates_said ? "; " : "transactions matched by source: ", text_arg(&ta, r->name),
+               (long long)r->before, (long long)r->total, (long long)r->after, (long long)r->total);
+        o->rates_said = 1;
+    } else if (!strcmp(r->what, "rule")) {
+        printf("%s%s %lld -> %lld",
+               o->rules_said   ? "; "
+               : o->rates_said ? "\nmatches by rule: "
+                               : "matches by rule: ",
+               text_arg(&ta, r->name), (long long)r->before, (long long)r->after);
+        o->rules_said = 1;
+    }
+    text_args_free(&ta);
+    return 0;
+}
+
+static int print_diff(const recon_diff_row *r, void *payload) {
+    diff_out *o = payload;
+    progress_clear();
+    int rc = 0;
+    if (o->fmt == FMT_JSON) {
+        json_t *j = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I}", "what", r->what,
+                              "rule", json_text(r->rule), "old_rule", json_text(r->old_rule),
+                              "match_id", r->match_id ? json_integer(r->match_id) : json_null(),
+                              "items", json_text(r->items), "old_items", json_text(r->old_items),
+                              "name", json_text(r->name), "total", (json_int_t)r->total, "before",
+                              (json_int_t)r->before, "after", (json_int_t)r->after);
+        rc = json_row(stdout, j, o->rows == 0) ? WALK_STOPPED : 0;
+    } else if (o->fmt == FMT_CSV) {
+        char id[24] = "", total[24], before[24], after[24];
+        if (r->match_id) snprintf(id, sizeof id, "%lld", (long long)r->match_id);
+        snprintf(total, sizeof total, "%lld", (long long)r->total);
+        snprintf(before, sizeof before, "%lld", (long long)r->before);
+        snprintf(after, sizeof after, "%lld", (long long)r->after);
+        const char *cells[] = {r->what,      r->rule, r->old_rule, id,     r->items,
+                               r->old_items, r->name, total,       before, after};
+        csv_row(stdout, cells, 10);
+    } else {
+        rc = print_diff_text(o, r);
+    }
+    o->rows++;
+    return rc;
+}
+
+static int match_diff(recon_db *db, const recon_rules *rules, int fmt) {
+    diff_out o = {fmt, 0, 0, 0};
+    if (fmt == FMT_CSV)
+        puts("what,rule,old_rule,match_id,items,old_items,name,total,before,after");
+    else if (fmt == FMT_JSON)
+        printf("[");
+    else
+        puts("rule preview, nothing written: what these rules would decide, beside the database");
+    progress_attach(db, "match --diff");
+    recon_diff_result res = RECON_DIFF_RESULT_INIT;
+    int rc = recon_match_diff(db, rules, print_diff, &o, &res);
+    progress_clear();
+    if (fmt == FMT_JSON) printf("\n]\n");
+    if (fmt == FMT_TEXT && (o.rates_said || o.rules_said)) putchar('\n');
+    if (rc != RECON_OK) {
+        if (rc != RECON_ECANCELLED) cli_error("%s", recon_errmsg(db));
+        return EXIT_FAIL;
+    }
+    if (fmt == FMT_TEXT)
+        printf("%llu changed, %llu gained, %llu lost; %llu exceptions opened, %llu closed\n",
+               (unsigned long long)res.changed, (unsigned long long)res.gained,
+               (unsigned long long)res.lost, (unsigned long long)res.exceptions_opened,
+               (unsigned long long)res.exceptions_closed);
+    return EXIT_OK;
+}
+
 static int match_run(const cli *c) {
     const char *rules_path = NULL, *actor = NULL, *fmtv = NULL;
-    int dry = 0, fmt = FMT_TEXT;
+    int dry = 0, diff = 0, fmt = FMT_TEXT;
     for (int i = 1; i < c->argc; i++) {
         int r;
         if (!strcmp(c->argv[i], "--dry-run")) {
             dry = 1;
+            continue;
+        }
+        if (!strcmp(c->argv[i], "--diff")) {
+            diff = 1;
             continue;
         }
         if ((r = opt_value(c, &i, "--rules", &rules_path)) ||
@@ -76,12 +200,22 @@ static int match_run(const cli *c) {
         }
         return usage_error("match: unknown option '%s'", c->argv[i]);
     }
-    if (fmtv && parse_format(fmtv, 0, &fmt)) return usage_error("match: --format is text or json");
+    if (diff && !dry)
+        return usage_error("match: --diff previews a rule change: give --dry-run with it");
+    if (fmtv && parse_format(fmtv, diff, &fmt))
+        return usage_error(diff ? "match --diff: --format is text, csv or json"
+                                : "match: --format is text or json");
     recon_rules *rules = NULL;
     int status = load_rules(rules_path, &rules);
     if (status != EXIT_OK) return status;
     recon_db *db = NULL;
     if ((status = open_db(c, &db)) != EXIT_OK) {
+        recon_rules_free(rules);
+        return status;
+    }
+    if (diff) {
+        status = match_diff(db, rules, fmt);
+        recon_close(db);
         recon_rules_free(rules);
         return status;
     }

@@ -856,6 +856,51 @@ typedef struct {
  * Deterministic: the result does not depend on import or row order. */
 int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_result *out);
 
+/* One row of a rule preview (recon_match_diff). Strings are valid only
+ * during the call; those a kind of row does not have are NULL. */
+typedef struct {
+    unsigned version;      /* set by the library: RECON_DIFF_ROW_VERSION */
+    const char *what;      /* "changed", "gained", "lost", "exception_opened",
+                              "exception_closed"; then the rates: "source" (transactions
+                              of a source matched) and "rule" (matches a rule holds) */
+    const char *rule;      /* changed, gained: the new match's rule; lost: the old one's;
+                              exceptions: the exception's */
+    const char *old_rule;  /* changed: the rule of the match in the database */
+    int64_t match_id;      /* changed, lost: the match in the database; else 0 */
+    const char *items;     /* the match's items, "left: bank:B1 | right: stripe:ch_1 ...";
+                              exceptions: the transaction, "source:external_id" */
+    const char *old_items; /* changed: the items of the match in the database */
+    const char *name;      /* exceptions: the reason; rates: the source or the rule */
+    int64_t total;         /* source: its transactions */
+    int64_t before, after; /* rates: matched transactions (source) or matches (rule),
+                              in the database and with the rules previewed */
+} recon_diff_row;
+
+#define RECON_DIFF_ROW_VERSION 1
+
+typedef struct {
+    unsigned version; /* RECON_DIFF_RESULT_VERSION, set by the caller */
+    uint64_t changed, gained, lost, exceptions_opened, exceptions_closed;
+} recon_diff_result;
+
+#define RECON_DIFF_RESULT_VERSION 1
+#define RECON_DIFF_RESULT_INIT                                                                     \
+    { .version = RECON_DIFF_RESULT_VERSION }
+
+/* A rule change previewed, nothing written (docs/MATCHING.md, "Rule
+ * previews"): the rules' matches in the database (origin auto) set aside,
+ * `rules` (NULL: the defaults) run from scratch on everything people have
+ * not decided, and the two compared by their items. cb gets the matches
+ * changed (the same transactions under another rule, or a match that takes
+ * over some of a match's transactions), gained and lost, the exceptions
+ * opened and closed, then per source the transactions matched and per
+ * rule the matches held, before and after; in that order, each group
+ * sorted. Manual and reviewed matches, ignores and vetoes stay as they
+ * are. The whole preview runs in one transaction that is rolled back. */
+int recon_match_diff(recon_db *db, const recon_rules *rules,
+                     int (*cb)(const recon_diff_row *row, void *payload), void *payload,
+                     recon_diff_result *out);
+
 /* A match made by a person: left and right transaction ids (at least one
  * each), refused with RECON_ECONFLICT when a transaction is already
  * matched or ignored, or when currencies differ or the sums do not balance

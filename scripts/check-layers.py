@@ -30,7 +30,7 @@ ADAPTERS = {
     # check keeps them pure (tests/test_ingest_rows.c runs them without one).
     'ingest/ingest.c',
     'match/match.h', 'match/match.c', 'match/matchops.c', 'match/explain.c', 'match/review.c',
-    'match/work.c', 'match/aliases.c',
+    'match/work.c', 'match/aliases.c', 'match/diff.c',
     'report/report.h', 'report/report.c', 'report/flows.c', 'report/report_html.c',
     'report/failures.c', 'report/listing.c', 'report/journal.c',
 }

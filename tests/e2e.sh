@@ -1302,6 +1302,27 @@ run hledger -f "$T/j2.ledger" check
 check "journal: the entries and the reversal still read" "0" "$rc"
 run hledger -f "$T/j2.ledger" balance --flat -E Assets:Bank
 check_has "journal: the reversal takes the bank line back" "$(sql "SELECT printf('%.2f', sum(amount_minor) / 100.0) FROM transactions t WHERE source_id = (SELECT id FROM sources WHERE name = 'bank') AND currency = 'EUR' AND EXISTS (SELECT 1 FROM match_items mi JOIN matches m ON m.id = mi.match_id AND m.undone_at IS NULL WHERE mi.transaction_id = t.id)") EUR" "$out"
+# A rule change previewed on the same books (issue 20): a one-line change
+# of the default rules (the items rule needs two business days) moves
+# exactly that rule's matches to the next rule; nothing is written.
+awk '/^\[rule /{r=$0} r=="[rule payout_items_to_bank_credit]" && /^date_window = 0..5/{$0="date_window = 2..5"} {print}' \
+    "$ROOT/data/rules/default.ini" >"$T/new-rules.ini"
+check "preview: the rules file differs in one line" 1 "$(diff "$ROOT/data/rules/default.ini" "$T/new-rules.ini" | grep -c '^>')"
+state="SELECT (SELECT count(*) FROM matches) || '/' || (SELECT count(*) FROM match_runs) || '/' || (SELECT count(*) FROM exceptions WHERE closed_at IS NULL)"
+before=$(sql "$state")
+r match --dry-run --rules "$T/new-rules.ini" --diff --format csv
+check "preview csv: header" "what,rule,old_rule,match_id,items,old_items,name,total,before,after" "$(sed -n 1p "$T/out")"
+check "preview: exactly that rule's matches change, to the next rule" \
+    "$(sql "SELECT group_concat(id) FROM (SELECT id FROM matches WHERE undone_at IS NULL AND origin = 'auto' AND rule = 'payout_items_to_bank_credit' ORDER BY id)")" \
+    "$(awk -F, '$1 == "changed" && $2 == "payout_items_to_bank_credit_by_amount" && $3 == "payout_items_to_bank_credit" { print $4 }' "$T/out" | paste -sd, -)"
+check "preview: nothing else changed, gained or lost" 0 "$(grep -c '^gained\|^lost' "$T/out")"
+check "preview: nothing written" "$before" "$(sql "$state")"
+r match --dry-run --rules "$T/new-rules.ini" --diff
+check_has "preview text: the counts" "changed, 0 gained, 0 lost;" "$out"
+check_has "preview text: matches by rule" "matches by rule: payout_items_to_bank_credit" "$out"
+r match --rules "$T/new-rules.ini" --diff
+check "preview: --diff without --dry-run is a usage error" 2 "$rc"
+
 # Closing the books until the end of March: final, then reopened.
 r close
 check "close: nothing closed yet" "0|no period is closed" "$rc|$out"

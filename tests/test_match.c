@@ -1215,6 +1215,91 @@ START_TEST(test_partial_min_share_overpayment_and_ties) {
 }
 END_TEST
 
+/* ---- rule previews (recon_match_diff) ------------------------------------------------------ */
+
+static int diff_line(const recon_diff_row *r, void *payload) {
+    char *out = payload;
+    ck_assert_uint_eq(r->version, RECON_DIFF_ROW_VERSION);
+    size_t n = strlen(out);
+    snprintf(out + n, 4096 - n, "%s %s<%s %lld [%s]<[%s] %s %lld/%lld/%lld\n", r->what,
+             r->rule ? r->rule : "-", r->old_rule ? r->old_rule : "-", (long long)r->match_id,
+             r->items ? r->items : "", r->old_items ? r->old_items : "", r->name ? r->name : "-",
+             (long long)r->total, (long long)r->before, (long long)r->after);
+    return 0;
+}
+
+#define PREVIEW_RULES(window)                                                                      \
+    "[rule by_ref]\npriority = 10\nleft = bank\nright = psp\nreference = equal\n"                  \
+    "date_window = " window "\n[rule by_amount]\npriority = 20\nleft = bank\nright = psp\n"        \
+    "date_window = 0..0\n"
+
+/* A one-line change (a wider date window) previewed: the line 3 days late
+ * is gained and its exceptions close; the credit the amount rule took
+ * goes to the charge its reference names; a person's match is left out;
+ * the database is as it was, and the run really makes what it said. */
+START_TEST(test_a_rule_change_is_previewed_as_a_diff) {
+    psp("p1,charge,2024-03-01,,10.00,0,,USD,,R1,\n"
+        "p2,charge,2024-03-01,,20.00,0,,USD,,R2,\n"
+        "p3,charge,2024-03-01,,30.00,0,,USD,,R3,\n"
+        "p4,charge,2024-03-02,,40.00,0,,USD,,R4,\n"
+        "p5,charge,2024-03-05,,40.00,0,,USD,,X5,\n");
+    bank("b1,2024-03-01,,x,10.00,USD,R1\n"
+         "b2,2024-03-04,,x,20.00,USD,R2\n"
+         "b3,2024-03-01,,x,30.00,USD,R3\n"
+         "b4,2024-03-05,,x,40.00,USD,R4\n");
+    int64_t b3 = tx("b3"), p3 = tx("p3");
+    ck_assert_int_eq(recon_match_add(db, &b3, 1, &p3, 1, "by hand", "ann", 0, NULL), RECON_OK);
+    run(PREVIEW_RULES("0..1"));
+    const char *state = "SELECT (SELECT count(*) FROM matches) || '|' || (SELECT count(*) FROM"
+                        " match_runs) || '|' || (SELECT count(*) FROM exceptions WHERE closed_at"
+                        " IS NULL) || '|' || (SELECT group_concat(id) FROM matches WHERE"
+                        " undone_at IS NULL)";
+    char *before = tu_qtext(sq, "%s", state);
+    recon_rules *rules = rules_of(PREVIEW_RULES("0..5"));
+    char out[4096] = "";
+    recon_diff_result res = RECON_DIFF_RESULT_INIT;
+    ck_assert_msg(recon_match_diff(db, rules, diff_line, out, &res) == RECON_OK, "%s",
+                  recon_errmsg(db));
+    ck_assert_str_eq(out,
+                     "changed by_ref<by_amount 3 [left: bank:b4 | right: psp:p4]<[left: bank:b4 |"
+                     " right: psp:p5] - 0/0/0\n"
+                     "gained by_ref<- 0 [left: bank:b2 | right: psp:p2]<[] - 0/0/0\n"
+                     "exception_closed by_amount<- 0 [bank:b2]<[] near_miss_date 0/0/0\n"
+                     "exception_closed by_ref<- 0 [bank:b2]<[] near_miss_date 0/0/0\n"
+                     "source -<- 0 []<[] bank 4/3/4\n"
+                     "source -<- 0 []<[] psp 5/3/4\n"
+                     "rule -<- 0 []<[] by_amount 0/1/0\n"
+                     "rule -<- 0 []<[] by_ref 0/1/3\n");
+    ck_assert_uint_eq(res.changed, 1);
+    ck_assert_uint_eq(res.gained, 1);
+    ck_assert_uint_eq(res.lost, 0);
+    ck_assert_uint_eq(res.exceptions_closed, 2);
+    char *after = tu_qtext(sq, "%s", state);
+    ck_assert_str_eq(after, before);
+    free(after);
+    /* The amount rule taken out instead: what it matched is lost. */
+    recon_rules_free(rules);
+    rules = rules_of("[rule by_ref]\npriority = 10\nleft = bank\nright = psp\n"
+                     "reference = equal\ndate_window = 0..1\n");
+    out[0] = '\0';
+    res = (recon_diff_result)RECON_DIFF_RESULT_INIT;
+    ck_assert_int_eq(recon_match_diff(db, rules, diff_line, out, &res), RECON_OK);
+    ck_assert_ptr_nonnull(strstr(out, "lost by_amount<- 3 [left: bank:b4 | right: psp:p5]"));
+    ck_assert_ptr_nonnull(strstr(out, "exception_closed by_amount<- 0 [bank:b2]"));
+    ck_assert_uint_eq(res.lost, 1);
+    ck_assert_uint_eq(res.changed + res.gained, 0);
+    /* Running the new rules then gains what the preview gained; a run
+     * never revisits a match it made before (b4 keeps p5): the preview is
+     * of the rules from scratch, which is what matters for the next month. */
+    recon_rules_free(rules);
+    run(PREVIEW_RULES("0..5"));
+    FATE_IS("b2", "by_ref:p2");
+    FATE_IS("b4", "by_amount:p5");
+    FATE_IS("b3", "manual:p3");
+    free(before);
+}
+END_TEST
+
 /* Which amount is compared is part of the rule: gross, net or fee. */
 START_TEST(test_amount_field_net) {
     psp("p1,charge,2024-03-01,,10.00,0.30,9.70,USD,,R1,\n");
@@ -2567,6 +2652,7 @@ static Suite *match_suite(void) {
     tcase_add_test(t, test_instalments_across_runs_by_rule);
     tcase_add_test(t, test_one_transfer_pays_three_invoices);
     tcase_add_test(t, test_partial_min_share_overpayment_and_ties);
+    tcase_add_test(t, test_a_rule_change_is_previewed_as_a_diff);
     tcase_add_test(t, test_currency_equal_unless_the_rule_says_any);
     tcase_add_test(t, test_date_window_calendar_and_business_days);
     tcase_add_test(t, test_business_day_distance);
