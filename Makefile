@@ -342,7 +342,7 @@ check-reliability: all $(B)/bench/matchgen $(REL_BIN)
 # in make check, with the compilers of the normal and ASan builds.
 FUZZ_CC            ?= clang
 FUZZ_B             := build/fuzz
-FUZZ_TARGETS       := csv money time profile rules response import statements
+FUZZ_TARGETS       := csv money time profile rules accounts response import statements
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_BIN           := $(patsubst %,$(FUZZ_B)/fuzz_%,$(FUZZ_TARGETS))

@@ -25,6 +25,9 @@
 #define LLVMFuzzerTestOneInput fuzz_rules_one
 #include "../fuzz/fuzz_rules.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_accounts_one
+#include "../fuzz/fuzz_accounts.c"
+#undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_response_one
 #include "../fuzz/fuzz_response.c"
 #undef LLVMFuzzerTestOneInput
@@ -111,6 +114,11 @@ START_TEST(test_fuzz_rules_corpus_replays_clean) {
 }
 END_TEST
 
+START_TEST(test_fuzz_accounts_corpus_replays_clean) {
+    replay_target("accounts", fuzz_accounts_one);
+}
+END_TEST
+
 START_TEST(test_fuzz_response_corpus_replays_clean) {
     replay_target("response", fuzz_response_one);
 }
@@ -136,6 +144,7 @@ int main(void) {
     tcase_add_test(tc, test_fuzz_time_corpus_replays_clean);
     tcase_add_test(tc, test_fuzz_profile_corpus_replays_clean);
     tcase_add_test(tc, test_fuzz_rules_corpus_replays_clean);
+    tcase_add_test(tc, test_fuzz_accounts_corpus_replays_clean);
     tcase_add_test(tc, test_fuzz_response_corpus_replays_clean);
     tcase_add_test(tc, test_fuzz_import_corpus_replays_clean);
     suite_add_tcase(s, tc);

@@ -30,27 +30,44 @@ static const char *const SNAPSHOT[] = {
     "CREATE TEMP TABLE rc_diff_m(phase TEXT, match_id INTEGER, rule TEXT, k TEXT, items TEXT)",
     "CREATE TEMP TABLE rc_diff_i(phase TEXT, match_id INTEGER, tx INTEGER)",
     "CREATE TEMP TABLE rc_diff_x(phase TEXT, rule TEXT, tx INTEGER, reason TEXT, what TEXT)",
-    "CREATE TEMP TABLE rc_diff_s(phase TEXT, source TEXT, total INTEGER, matched INTEGER)", NULL};
+    "CREATE TEMP TABLE rc_diff_s(phase TEXT, source TEXT, total INTEGER, matched INTEGER)",
+    /* The comparisons look matches up by key and items by transaction. */
+    "CREATE INDEX temp.rc_diff_m_k ON rc_diff_m(phase, k)",
+    "CREATE INDEX temp.rc_diff_m_id ON rc_diff_m(phase, match_id)",
+    "CREATE INDEX temp.rc_diff_i_tx ON rc_diff_i(phase, tx)",
+    "CREATE INDEX temp.rc_diff_i_m ON rc_diff_i(phase, match_id)", NULL};
 
 /* The rules' matches, open exceptions and per-source rates of a phase
- * ("before", "after"); after: only the matches of run `run`. */
+ * (?1: "before", "after"); after: only the matches of run ?2. */
+static const char *const SNAPSHOT_OF[] = {
+    "INSERT INTO temp.rc_diff_m SELECT ?1, m.id, m.rule, " ITEMS_OF(
+        "m.id") " FROM matches m WHERE m.undone_at IS NULL AND m.origin = 'auto'"
+                " AND (?2 = 0 OR m.run_id = ?2)",
+    "INSERT INTO temp.rc_diff_i SELECT ?1, mi.match_id, mi.transaction_id FROM match_items mi"
+    " WHERE mi.match_id IN (SELECT match_id FROM temp.rc_diff_m WHERE phase = ?1)",
+    "INSERT INTO temp.rc_diff_x SELECT ?1, e.rule, e.transaction_id, e.reason, s.name || ':' ||"
+    " t.external_id FROM exceptions e JOIN transactions t ON t.id = e.transaction_id"
+    " JOIN sources s ON s.id = t.source_id WHERE e.closed_at IS NULL",
+    /* In an active match, whole or in part (v_transactions's matched and
+     * partially_matched), without working out every status: a fifth of
+     * the time on 500k transactions. */
+    "INSERT INTO temp.rc_diff_s SELECT ?1, s.name, count(*), count(a.tx) FROM transactions t"
+    " JOIN sources s ON s.id = t.source_id LEFT JOIN (SELECT DISTINCT mi.transaction_id AS tx"
+    " FROM match_items mi JOIN matches m ON m.id = mi.match_id AND m.undone_at IS NULL) a"
+    " ON a.tx = t.id GROUP BY s.name",
+    NULL};
+
 static int snapshot(recon_db *db, const char *phase, int64_t run) {
-    char sql[2048];
-    snprintf(
-        sql, sizeof sql,
-        "INSERT INTO temp.rc_diff_m SELECT '%s', m.id, m.rule, " ITEMS_OF(
-            "m.id") " FROM matches m WHERE m.undone_at IS NULL AND m.origin = 'auto' AND"
-                    " (%lld = 0 OR m.run_id = %lld);"
-                    "INSERT INTO temp.rc_diff_i SELECT '%s', mi.match_id, mi.transaction_id FROM"
-                    " match_items mi WHERE mi.match_id IN (SELECT match_id FROM temp.rc_diff_m WHERE"
-                    " phase = '%s');"
-                    "INSERT INTO temp.rc_diff_x SELECT '%s', e.rule, e.transaction_id, e.reason,"
-                    " s.name || ':' || t.external_id FROM exceptions e JOIN transactions t ON t.id ="
-                    " e.transaction_id JOIN sources s ON s.id = t.source_id WHERE e.closed_at IS NULL;"
-                    "INSERT INTO temp.rc_diff_s SELECT '%s', source, count(*), sum(status IN"
-                    " ('matched', 'partially_matched')) FROM v_transactions GROUP BY source;",
-        phase, (long long)run, (long long)run, phase, phase, phase, phase);
-    return rc_exec(db, sql);
+    int rc = RECON_OK;
+    for (size_t i = 0; !rc && SNAPSHOT_OF[i]; i++) {
+        sqlite3_stmt *st;
+        if ((rc = rc_prepare(db, SNAPSHOT_OF[i], &st)) != RECON_OK) break;
+        sqlite3_bind_text(st, 1, phase, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, run);
+        if (sqlite3_step(st) != SQLITE_DONE) rc = rc_fail_sql(db, "taking the preview's snapshot");
+        sqlite3_finalize(st);
+    }
+    return rc;
 }
 
 /* Takes the rules' matches out (inside the preview's transaction): their
