@@ -1300,6 +1300,49 @@ START_TEST(test_a_rule_change_is_previewed_as_a_diff) {
 }
 END_TEST
 
+/* A new match that takes the transactions of two old ones names both of
+ * them (none is left out as neither lost nor changed). */
+START_TEST(test_a_preview_names_every_match_a_new_one_takes_from) {
+    psp("p10,charge,2024-03-01,,10.00,0,,USD,po_7,R10,\n"
+        "p11,charge,2024-03-01,,20.00,0,,USD,po_7,R11,\n");
+    bank("b10,2024-03-02,,x,10.00,USD,R10\n"
+         "b11,2024-03-02,,x,20.00,USD,R11\n"
+         "b12,2024-03-02,,PAYOUT PO_7,30.00,USD,\n");
+    run(ONE_TO_ONE "reference = equal\n");
+    recon_rules *rules = rules_of("[rule items]\nleft = bank\nright = psp\n"
+                                  "cardinality = one_to_many\ngroup_by = group_id\n"
+                                  "reference = contains\nreference_left = description\n"
+                                  "reference_right = group_id\n");
+    char out[4096] = "";
+    recon_diff_result res = RECON_DIFF_RESULT_INIT;
+    ck_assert_int_eq(recon_match_diff(db, rules, diff_line, out, &res), RECON_OK);
+    ck_assert_uint_eq(res.changed, 2);
+    ck_assert_uint_eq(res.lost + res.gained, 0);
+    ck_assert_ptr_nonnull(strstr(out, "changed items<r 1 [left: bank:b12 | right: psp:p10 psp:p11]"
+                                      "<[left: bank:b10 | right: psp:p10]"));
+    ck_assert_ptr_nonnull(strstr(out, "changed items<r 2 [left: bank:b12 | right: psp:p10 psp:p11]"
+                                      "<[left: bank:b11 | right: psp:p11]"));
+    recon_rules_free(rules);
+}
+END_TEST
+
+/* allow_partial never takes a part of a row with a fee (no part could
+ * take its fee exactly); the whole-row match is not affected. */
+START_TEST(test_a_part_never_splits_a_fee) {
+    psp("c1,charge,2024-03-01,,100.00,3.00,97.00,USD,,R1,\n");
+    bank("b1,2024-03-02,,x,60.00,USD,R1\n");
+    recon_match_result res = run(ONE_TO_ONE "reference = equal\ndate_window = 0..5\n"
+                                            "allow_partial = yes\n");
+    ck_assert_uint_eq(res.matches, 0);
+    FATE_IS("b1", "exception");
+    int64_t b1 = tx("b1"), c1 = tx("c1"), part = 6000;
+    ck_assert_int_eq(recon_match_add_parts(db, &b1, NULL, 1, &c1, &part, 1, "x", "ann", 0, NULL),
+                     RECON_ECONFLICT);
+    ck_assert_str_eq(recon_errmsg(db), "transaction 1 has a fee: a part of it cannot be posted"
+                                       " exactly; match it whole");
+}
+END_TEST
+
 /* Which amount is compared is part of the rule: gross, net or fee. */
 START_TEST(test_amount_field_net) {
     psp("p1,charge,2024-03-01,,10.00,0.30,9.70,USD,,R1,\n");
@@ -2653,6 +2696,8 @@ static Suite *match_suite(void) {
     tcase_add_test(t, test_one_transfer_pays_three_invoices);
     tcase_add_test(t, test_partial_min_share_overpayment_and_ties);
     tcase_add_test(t, test_a_rule_change_is_previewed_as_a_diff);
+    tcase_add_test(t, test_a_preview_names_every_match_a_new_one_takes_from);
+    tcase_add_test(t, test_a_part_never_splits_a_fee);
     tcase_add_test(t, test_currency_equal_unless_the_rule_says_any);
     tcase_add_test(t, test_date_window_calendar_and_business_days);
     tcase_add_test(t, test_business_day_distance);

@@ -35,7 +35,9 @@ static const char *const SNAPSHOT[] = {
     "CREATE INDEX temp.rc_diff_m_k ON rc_diff_m(phase, k)",
     "CREATE INDEX temp.rc_diff_m_id ON rc_diff_m(phase, match_id)",
     "CREATE INDEX temp.rc_diff_i_tx ON rc_diff_i(phase, tx)",
-    "CREATE INDEX temp.rc_diff_i_m ON rc_diff_i(phase, match_id)", NULL};
+    "CREATE INDEX temp.rc_diff_i_m ON rc_diff_i(phase, match_id)",
+    "CREATE INDEX temp.rc_diff_x_k ON rc_diff_x(phase, rule, tx, reason)",
+    "CREATE INDEX temp.rc_diff_m_rule ON rc_diff_m(phase, rule)", NULL};
 
 /* The rules' matches, open exceptions and per-source rates of a phase
  * (?1: "before", "after"); after: only the matches of run ?2. */
@@ -84,36 +86,45 @@ static int clear_auto(recon_db *db) {
 }
 
 /* The rows, in the order they are reported. ?1: nothing. */
+/* What goes and what comes, once both snapshots are taken: the matches
+ * whose items are new (rc_diff_new), those whose items no longer make a
+ * match (rc_diff_gone), and every pair of the two sharing a transaction
+ * (rc_diff_p: a takeover), each found through the indexes, so the
+ * comparison costs what the matches cost, not their square. */
+static const char *const COMPARE =
+    "CREATE TEMP TABLE rc_diff_new(match_id INTEGER PRIMARY KEY);"
+    "CREATE TEMP TABLE rc_diff_gone(match_id INTEGER PRIMARY KEY);"
+    "INSERT INTO temp.rc_diff_new SELECT match_id FROM temp.rc_diff_m a WHERE a.phase = 'after'"
+    " AND NOT EXISTS (SELECT 1 FROM temp.rc_diff_m b WHERE b.phase = 'before' AND b.k = a.k);"
+    "INSERT INTO temp.rc_diff_gone SELECT match_id FROM temp.rc_diff_m b WHERE b.phase ="
+    " 'before' AND NOT EXISTS (SELECT 1 FROM temp.rc_diff_m a WHERE a.phase = 'after' AND"
+    " a.k = b.k);"
+    "CREATE TEMP TABLE rc_diff_p AS SELECT DISTINCT ai.match_id AS after_id, bi.match_id AS"
+    " before_id FROM temp.rc_diff_new n CROSS JOIN temp.rc_diff_i ai ON ai.phase = 'after' AND"
+    " ai.match_id = n.match_id CROSS JOIN temp.rc_diff_i bi ON bi.phase = 'before' AND bi.tx ="
+    " ai.tx WHERE bi.match_id IN temp.rc_diff_gone;"
+    "CREATE INDEX temp.rc_diff_p_after ON rc_diff_p(after_id);"
+    "CREATE INDEX temp.rc_diff_p_before ON rc_diff_p(before_id);";
+
+/* The rows, in the order they are reported. */
 static const char *const REPORT =
     /* changed: the same items, another rule */
     "SELECT 'changed', a.rule, b.rule, b.match_id, a.items, b.items, NULL, 0, 0, 0, 1 AS o"
     " FROM temp.rc_diff_m a JOIN temp.rc_diff_m b ON b.phase = 'before' AND b.k = a.k"
     " WHERE a.phase = 'after' AND a.rule <> b.rule"
-    /* changed: other items, sharing a transaction with a match that goes */
+    /* changed: a new match taking transactions of a match that goes (one
+     * row for each such pair: every match that goes is named) */
     " UNION ALL SELECT 'changed', a.rule, b.rule, b.match_id, a.items, b.items, NULL, 0, 0, 0, 1"
-    " FROM temp.rc_diff_m a JOIN temp.rc_diff_m b ON b.phase = 'before'"
-    " AND b.match_id = (SELECT min(bi.match_id) FROM temp.rc_diff_i ai JOIN temp.rc_diff_i bi"
-    "  ON bi.phase = 'before' AND bi.tx = ai.tx JOIN temp.rc_diff_m bm ON bm.phase = 'before'"
-    "  AND bm.match_id = bi.match_id AND bm.k NOT IN (SELECT k FROM temp.rc_diff_m"
-    "  WHERE phase = 'after') WHERE ai.phase = 'after' AND ai.match_id = a.match_id)"
-    " WHERE a.phase = 'after' AND a.k NOT IN (SELECT k FROM temp.rc_diff_m WHERE phase ="
-    " 'before')"
-    /* gained: new items, no match they take from */
+    " FROM temp.rc_diff_p p JOIN temp.rc_diff_m a ON a.phase = 'after' AND a.match_id ="
+    " p.after_id JOIN temp.rc_diff_m b ON b.phase = 'before' AND b.match_id = p.before_id"
+    /* gained: new items taking nothing from a match that goes */
     " UNION ALL SELECT 'gained', a.rule, NULL, 0, a.items, NULL, NULL, 0, 0, 0, 2"
-    " FROM temp.rc_diff_m a WHERE a.phase = 'after' AND a.k NOT IN (SELECT k FROM"
-    " temp.rc_diff_m WHERE phase = 'before') AND NOT EXISTS (SELECT 1 FROM temp.rc_diff_i ai"
-    " JOIN temp.rc_diff_i bi ON bi.phase = 'before' AND bi.tx = ai.tx JOIN temp.rc_diff_m bm"
-    " ON bm.phase = 'before' AND bm.match_id = bi.match_id AND bm.k NOT IN (SELECT k FROM"
-    " temp.rc_diff_m WHERE phase = 'after') WHERE ai.phase = 'after'"
-    " AND ai.match_id = a.match_id)"
+    " FROM temp.rc_diff_new n JOIN temp.rc_diff_m a ON a.phase = 'after' AND a.match_id ="
+    " n.match_id WHERE n.match_id NOT IN (SELECT after_id FROM temp.rc_diff_p)"
     /* lost: a match that goes, none taking over any of its transactions */
     " UNION ALL SELECT 'lost', b.rule, NULL, b.match_id, b.items, NULL, NULL, 0, 0, 0, 3"
-    " FROM temp.rc_diff_m b WHERE b.phase = 'before' AND b.k NOT IN (SELECT k FROM"
-    " temp.rc_diff_m WHERE phase = 'after') AND NOT EXISTS (SELECT 1 FROM temp.rc_diff_i bi"
-    " JOIN temp.rc_diff_i ai ON ai.phase = 'after' AND ai.tx = bi.tx JOIN temp.rc_diff_m am"
-    " ON am.phase = 'after' AND am.match_id = ai.match_id AND am.k NOT IN (SELECT k FROM"
-    " temp.rc_diff_m WHERE phase = 'before') WHERE bi.phase = 'before'"
-    " AND bi.match_id = b.match_id)"
+    " FROM temp.rc_diff_gone g JOIN temp.rc_diff_m b ON b.phase = 'before' AND b.match_id ="
+    " g.match_id WHERE g.match_id NOT IN (SELECT before_id FROM temp.rc_diff_p)"
     /* exceptions opened and closed */
     " UNION ALL SELECT 'exception_opened', a.rule, NULL, 0, a.what, NULL, a.reason, 0, 0, 0, 4"
     " FROM temp.rc_diff_x a WHERE a.phase = 'after' AND NOT EXISTS (SELECT 1 FROM"
@@ -127,11 +138,11 @@ static const char *const REPORT =
     " UNION ALL SELECT 'source', NULL, NULL, 0, NULL, NULL, s.source, s.total,"
     " coalesce(b.matched, 0), s.matched, 6 FROM temp.rc_diff_s s LEFT JOIN temp.rc_diff_s b"
     " ON b.phase = 'before' AND b.source = s.source WHERE s.phase = 'after'"
-    " UNION ALL SELECT 'rule', NULL, NULL, 0, NULL, NULL, r.rule,"
-    " 0, (SELECT count(*) FROM temp.rc_diff_m x WHERE x.phase = 'before' AND x.rule = r.rule),"
+    " UNION ALL SELECT 'rule', NULL, NULL, 0, NULL, NULL, r.rule, 0,"
+    " (SELECT count(*) FROM temp.rc_diff_m x WHERE x.phase = 'before' AND x.rule = r.rule),"
     " (SELECT count(*) FROM temp.rc_diff_m x WHERE x.phase = 'after' AND x.rule = r.rule), 7"
     " FROM (SELECT DISTINCT rule FROM temp.rc_diff_m) r"
-    " ORDER BY 11, 2, 5, 7";
+    " ORDER BY 11, 2, 5, 7, 4";
 
 static int report(recon_db *db, int (*cb)(const recon_diff_row *, void *), void *payload,
                   recon_diff_result *out) {
@@ -194,7 +205,14 @@ int recon_match_diff(recon_db *db, const recon_rules *rules,
     full.version = RECON_DIFF_RESULT_VERSION;
     /* The preview's own transaction, always rolled back; inside a caller's
      * transaction, a savepoint of it. */
-    int outer = sqlite3_get_autocommit(db->sql);
+    int outer = sqlite3_get_autocommit(db->sql), deferred = 0;
+    if (!outer) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(db->sql, "PRAGMA defer_foreign_keys", -1, &st, NULL) == SQLITE_OK) {
+            if (sqlite3_step(st) == SQLITE_ROW) deferred = sqlite3_column_int(st, 0);
+            sqlite3_finalize(st);
+        }
+    }
     rc = rc_exec(db, outer ? "BEGIN IMMEDIATE" : "SAVEPOINT recon_diff");
     for (size_t i = 0; !rc && SNAPSHOT[i]; i++)
         rc = rc_exec(db, SNAPSHOT[i]);
@@ -208,14 +226,17 @@ int recon_match_diff(recon_db *db, const recon_rules *rules,
         rc = recon_match_run(db, &o, &run);
     }
     if (!rc) rc = snapshot(db, "after", run.run_id);
+    if (!rc) rc = rc_exec(db, COMPARE);
     if (!rc) rc = report(db, cb, payload, &full);
+    sqlite3_exec(db->sql, outer ? "ROLLBACK" : "ROLLBACK TO recon_diff; RELEASE recon_diff", NULL,
+                 NULL, NULL);
     /* A savepoint's rollback leaves the caller's transaction with the
-     * deferral on: turned off again. */
-    sqlite3_exec(
-        db->sql,
-        outer ? "ROLLBACK"
-              : "ROLLBACK TO recon_diff; RELEASE recon_diff; PRAGMA defer_foreign_keys = OFF",
-        NULL, NULL, NULL);
+     * deferral the preview set: put back as the caller had it. */
+    if (!outer)
+        sqlite3_exec(db->sql,
+                     deferred ? "PRAGMA defer_foreign_keys = ON"
+                              : "PRAGMA defer_foreign_keys = OFF",
+                     NULL, NULL, NULL);
     if (rc) memset(&full, 0, sizeof full);
     static const size_t sizes[] = {0, sizeof full};
     rc_out_put(out, &full, RECON_DIFF_RESULT_VERSION, sizes);

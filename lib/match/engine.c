@@ -451,6 +451,7 @@ int rc_match_load(const rc_rows *rows, const rc_rule *r, int left, const rc_bits
         memcpy(it.currency, row->currency, 4);
         it.value = row->value[vf];
         it.partial = row->partial;
+        it.has_fee = row->value[RC_VAL_FEE] != 0;
         it.date = row->day[df];
         it.key = RC_NO_TEXT;
         it.count = 1;
@@ -482,10 +483,13 @@ static uint64_t magnitude(int64_t v) {
 
 /* allow_partial: the percent (1..99) the smaller of two amounts of one
  * sign is of the larger, when it is at least the rule's minimum share;
- * else 0 (no part). */
-static int partial_share(const rc_rule *r, int64_t left, int64_t right) {
+ * else 0 (no part). The larger is the one taken in part: not when it
+ * carries a fee, which no part could take exactly. */
+static int partial_share(const rc_rule *r, const rc_unit *l, const rc_unit *ri, int64_t right) {
+    int64_t left = l->value;
     if (!r->allow_partial || !left || !right || (left < 0) != (right < 0)) return 0;
     uint64_t a = magnitude(left), b = magnitude(right);
+    if ((a > b ? l : ri)->has_fee) return 0;
     uint64_t small = a < b ? a : b, large = a < b ? b : a;
     while (large > UINT64_MAX / 100) /* a percent needs no more than the top bits */
         large >>= 7, small >>= 7;
@@ -555,7 +559,7 @@ rc_verdict rc_match_judge(const rc_rule *r, const rc_units *L, const rc_unit *l,
     /* A fee withheld only ever leaves the left side short: a left that got
      * more than the right promises is not explained by one. */
     if (diff > tol || (r->difference_as == RC_VAR_FEE && v.difference > 0)) {
-        if (!(v.partial = partial_share(r, l->value, right))) {
+        if (!(v.partial = partial_share(r, l, ri, right))) {
             v.failed = RC_FAIL_AMOUNT;
             return v;
         }
@@ -1299,8 +1303,9 @@ static int collect_offers(visit_ctx *c, const char *reason, offers *out) {
         o->reason = reason;
         o->v = rc_match_judge(c->r, c->L, c->l, c->R, &c->R->u[ri]);
         /* A part is a match only a rule makes: accepting a suggestion
-         * matches both sides whole. */
-        if (o->v.partial) {
+         * matches both sides whole, so neither a part nor what is open of
+         * a row partly matched is ever offered. */
+        if (o->v.partial || c->l->partial || c->R->u[ri].partial) {
             out->n--;
             continue;
         }

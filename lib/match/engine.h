@@ -42,6 +42,8 @@ typedef struct {
     char currency[4];
     uint8_t overflow; /* a group whose sum overflowed: never matched */
     uint8_t partial;  /* partly matched already: value is what is open of it */
+    uint8_t has_fee;  /* its fee is not 0: never taken in part (a fee cannot be split
+                         exactly between parts, docs/ACCOUNTING.md) */
 } rc_unit;            /* 64 bytes: a run can hold two million */
 
 struct rc_rows_s;

@@ -44,14 +44,15 @@ typedef struct {
     char currency[4];
     int64_t amount;
     int64_t open; /* what its active matches leave of it (the amount when in none) */
+    int64_t fee;
 } tx_info;
 
 static int tx_lookup(recon_db *db, int64_t id, tx_info *out) {
     sqlite3_stmt *st;
     memset(out, 0, sizeof *out);
     int rc = rc_prepare(db,
-                        "SELECT status, currency, amount_minor, remaining_minor FROM v_transactions"
-                        " WHERE transaction_id = ?1",
+                        "SELECT status, currency, amount_minor, remaining_minor,"
+                        " coalesce(fee_minor, 0) FROM v_transactions WHERE transaction_id = ?1",
                         &st);
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, id);
@@ -62,6 +63,7 @@ static int tx_lookup(recon_db *db, int64_t id, tx_info *out) {
         memcpy(out->currency, sqlite3_column_text(st, 1), 3);
         out->amount = sqlite3_column_int64(st, 2);
         out->open = sqlite3_column_int64(st, 3);
+        out->fee = sqlite3_column_int64(st, 4);
     }
     sqlite3_finalize(st);
     return step == SQLITE_ROW || step == SQLITE_DONE ? RECON_OK
@@ -111,6 +113,13 @@ static int check_side(recon_db *db, const int64_t *ids, const int64_t *want, siz
         else if (memcmp(currency, t.currency, 3) != 0)
             *mixed = 1;
         take[i] = want && want[i] ? want[i] : t.open;
+        /* A fee cannot be split exactly between parts: its journal entry
+         * would have no right share of it (docs/ACCOUNTING.md). */
+        if (want && want[i] && want[i] != t.amount && t.fee)
+            return rc_fail(db, RECON_ECONFLICT,
+                           "transaction %lld has a fee: a part of it cannot be posted exactly;"
+                           " match it whole",
+                           (long long)ids[i]);
         if (want && want[i] &&
             ((want[i] < 0) != (t.amount < 0) ||
              (want[i] < 0 ? want[i] < t.open : want[i] > t.open))) {

@@ -203,7 +203,8 @@ static int check_free(recon_db *db, int64_t id) {
     int rc = rc_prepare(db,
                         "SELECT si.transaction_id, v.status FROM suggestion_items si"
                         " JOIN v_transaction_status v ON v.transaction_id = si.transaction_id"
-                        " WHERE si.suggestion_id = ?1 AND v.status IN ('matched', 'ignored')"
+                        " WHERE si.suggestion_id = ?1"
+                        " AND v.status IN ('matched', 'ignored', 'partially_matched')"
                         " ORDER BY si.transaction_id LIMIT 1",
                         &st);
     if (rc) return rc;

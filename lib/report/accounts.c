@@ -46,6 +46,9 @@ static const char *account_problem(const char *v) {
     if (!n) return "an account name is required";
     if (n > ACCOUNT_MAX) return "an account name is at most 200 bytes";
     if (v[0] == ' ' || v[n - 1] == ' ') return "an account name does not start or end with a space";
+    /* Ledger and hledger read "(A)" and "[A]" as virtual postings, which
+     * need not balance: an entry would no longer be checked by them. */
+    if (v[0] == '(' || v[0] == '[') return "an account name does not start with '(' or '['";
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)v[i];
         if (ch < 0x20 || ch == 0x7f) return "an account name has no control characters or tabs";

@@ -54,14 +54,24 @@ typedef struct {
     int64_t tx, amount, fee;
     int partial; /* its match takes a part of it (an allocation) */
     char kind[24], currency[4], day[11], type[8];
-    char source[128], external_id[128];
+    char source[256], external_id[128]; /* a source name is at most 255 bytes: whole, since
+                                           it picks the account */
 } jitem;
 
 static int add_line(jentry *e, int64_t tx, const char *account, const char *currency,
                     int64_t amount, const char *memo) {
     if (!amount) return 0;
+    /* INT64_MIN has no opposite: its line could never be reversed, nor
+     * shown as a credit. The match gets no entry, and says why. */
+    if (amount == INT64_MIN) {
+        e->skip = "its amounts overflow";
+        return 0;
+    }
+    if (e->n == LINES_MAX) {
+        e->skip = "its entry would have more than 100000 lines";
+        return 0;
+    }
     if (e->n == e->cap) {
-        if (e->cap >= LINES_MAX) return -1;
         size_t cap = e->cap ? 2 * e->cap : 16;
         jline *g = realloc(e->l, cap * sizeof *g);
         if (!g) return -1;
@@ -208,6 +218,10 @@ static int implied_payouts(maker *mk, int64_t match, const jitem *it, size_t n, 
             }
         }
         if (!first || has_payout || !nets) continue;
+        if (nets == INT64_MIN) {
+            e->skip = "its amounts overflow";
+            return RECON_OK;
+        }
         char acc[ACCOUNT_BUF], memo[MEMO_MAX];
         int rc = account(mk->db, mk->acc, match, it[i].source, "psp", "clearing", acc);
         if (rc) return rc;
@@ -318,7 +332,8 @@ static int balanced(const jentry *e) {
             memcpy(cur[nc], e->l[i].currency, 4);
             sum[nc++] = 0;
         }
-        if (__builtin_add_overflow(sum[c], e->l[i].amount, &sum[c])) return 0;
+        if (e->l[i].amount == INT64_MIN || __builtin_add_overflow(sum[c], e->l[i].amount, &sum[c]))
+            return 0;
     }
     for (size_t c = 0; c < nc; c++)
         if (sum[c]) return 0;
@@ -763,6 +778,9 @@ int recon_period_close(recon_db *db, const char *until, const char *note, const 
     if (!db || !until) return rc_fail(db, RECON_EMISUSE, "recon_period_close: a day is required");
     if (!valid_day(until))
         return rc_fail(db, RECON_EMISUSE, "close: '%s' is not a YYYY-MM-DD date", until);
+    /* The first open day must be a date of four-digit year. */
+    if (strcmp(until, "9999-12-31") >= 0)
+        return rc_fail(db, RECON_EMISUSE, "close: %s leaves no day open after it", until);
     int rc = rc_begin(db);
     if (rc) return rc;
     char now_until[11], open_day[11];
