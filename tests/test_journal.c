@@ -275,6 +275,18 @@ START_TEST(test_a_fee_variance_goes_to_its_account) {
 }
 END_TEST
 
+/* A payout's own fee leaves the provider's balance with it. */
+START_TEST(test_a_payouts_own_fee_is_posted) {
+    psp("po_2,payout,2024-03-01,-100.00,0.25,-100.25,EUR,po_2,\n");
+    bank("B2,2024-03-02,STRIPE PO_2,100.00,EUR,\n");
+    run(NULL);
+    collected c;
+    export_into(&c, 0, NULL);
+    ck_assert_str_eq(c.text, "| Assets:Bank:hsbc 10000 EUR;Assets:Clearing:stripe -10025 EUR;"
+                             "Expenses:Payment Fees 25 EUR");
+}
+END_TEST
+
 /* A forced match leaves what it does not explain in suspense; a forced
  * match across currencies gets a conversion leg per currency. */
 START_TEST(test_forced_matches_post_to_suspense_or_conversion) {
@@ -695,6 +707,7 @@ static Suite *suite(void) {
     tcase_add_test(t, test_a_payouts_items_against_its_bank_credit);
     tcase_add_test(t, test_a_bank_line_against_a_ledger_invoice);
     tcase_add_test(t, test_a_fee_variance_goes_to_its_account);
+    tcase_add_test(t, test_a_payouts_own_fee_is_posted);
     tcase_add_test(t, test_forced_matches_post_to_suspense_or_conversion);
     tcase_add_test(t, test_parts_post_what_they_take);
     tcase_add_test(t, test_an_amount_at_the_end_of_int64_gets_no_entry);

@@ -8,7 +8,8 @@
  * in to the account holder; a debit is +, a credit -):
  *   bank row           its bank account, +amount
  *   ledger row         its account (receivables), -amount
- *   provider payout    the provider's clearing account, +amount (< 0)
+ *   provider payout    the provider's clearing account, +net (< 0), and
+ *                      fees +fee when the provider charged for the payout
  *   provider activity  clearing +net, fees +fee, and -amount to the kind's
  *                      account (revenue, refunds, chargebacks, ...) unless
  *                      the match holds ledger rows: then the ledger rows
@@ -169,8 +170,21 @@ static int item_lines(maker *mk, int64_t match, const jitem *it, int with_ledger
         return add_line(e, it->tx, acc, it->currency, amount, memo) ? RECON_ENOMEM : RECON_OK;
     }
     if ((rc = account(mk->db, mk->acc, match, it->source, "psp", "clearing", acc))) return rc;
-    if (!strcmp(it->kind, "payout"))
-        return add_line(e, it->tx, acc, it->currency, it->amount, memo) ? RECON_ENOMEM : RECON_OK;
+    if (!strcmp(it->kind, "payout")) {
+        /* A payout's own fee (a provider charging for the transfer) leaves
+         * the balance with it: clearing +net, fees +fee. */
+        int64_t net;
+        if (__builtin_sub_overflow(it->amount, it->fee, &net)) {
+            e->skip = "its amounts overflow";
+            return RECON_OK;
+        }
+        if (add_line(e, it->tx, acc, it->currency, net, memo)) return RECON_ENOMEM;
+        if (!it->fee) return RECON_OK;
+        char m2[MEMO_MAX + 8];
+        snprintf(m2, sizeof m2, "%s: fee", memo);
+        if ((rc = account(mk->db, mk->acc, match, it->source, "psp", "fees", acc))) return rc;
+        return add_line(e, it->tx, acc, it->currency, it->fee, m2) ? RECON_ENOMEM : RECON_OK;
+    }
     if (it->partial && it->fee) {
         e->skip = "a provider row with a fee is matched in parts: its fee cannot be split"
                   " exactly (match it whole)";
