@@ -246,29 +246,43 @@ static int implied_payouts(maker *mk, int64_t match, const jitem *it, size_t n, 
     return RECON_OK;
 }
 
+/* An entry's lines summed per currency (at most MAX_CURRENCIES). */
+#define MAX_CURRENCIES 16
+typedef struct {
+    char cur[MAX_CURRENCIES][4];
+    int64_t sum[MAX_CURRENCIES];
+    size_t n;
+} per_currency;
+
+/* 0; or why the sums cannot be had: too many currencies, or a sum (or a
+ * line) that int64 cannot hold or negate. */
+static const char *sum_lines(const jentry *e, per_currency *pc) {
+    pc->n = 0;
+    for (size_t i = 0; i < e->n; i++) {
+        size_t c = 0;
+        while (c < pc->n && strcmp(pc->cur[c], e->l[i].currency))
+            c++;
+        if (c == MAX_CURRENCIES) return "more than 16 currencies";
+        if (c == pc->n) {
+            memcpy(pc->cur[c], e->l[i].currency, 4);
+            pc->sum[pc->n++] = 0;
+        }
+        if (e->l[i].amount == INT64_MIN ||
+            __builtin_add_overflow(pc->sum[c], e->l[i].amount, &pc->sum[c]) ||
+            pc->sum[c] == INT64_MIN)
+            return "its amounts overflow";
+    }
+    return NULL;
+}
+
 /* What each currency's lines leave over, posted to the match's variance,
  * the conversion account (two currencies) or suspense (a forced match). */
 static int balance(maker *mk, int64_t match, jentry *e) {
-    char cur[16][4];
-    int64_t left[16];
-    size_t nc = 0;
-    for (size_t i = 0; i < e->n; i++) {
-        size_t c = 0;
-        while (c < nc && strcmp(cur[c], e->l[i].currency))
-            c++;
-        if (c == nc) {
-            if (nc == 16) {
-                e->skip = "more than 16 currencies";
-                return RECON_OK;
-            }
-            memcpy(cur[nc], e->l[i].currency, 4);
-            left[nc++] = 0;
-        }
-        if (__builtin_add_overflow(left[c], e->l[i].amount, &left[c]) || left[c] == INT64_MIN) {
-            e->skip = "its amounts overflow";
-            return RECON_OK;
-        }
-    }
+    per_currency pc;
+    if ((e->skip = sum_lines(e, &pc)) != NULL) return RECON_OK;
+    size_t nc = pc.n;
+    char(*cur)[4] = pc.cur;
+    int64_t *left = pc.sum;
     sqlite3_stmt *st = mk->variance;
     sqlite3_bind_int64(st, 1, match);
     int step = sqlite3_step(st);
@@ -325,8 +339,7 @@ static int make_entry(maker *mk, int64_t match, const char *rule, jentry *e) {
     snprintf(e->memo, sizeof e->memo, "match %lld (rule %.64s): %.40s %.64s", (long long)match,
              rule, n ? it[0].source : "", n ? it[0].external_id : "");
     if (rc == RECON_ENOMEM && !mk->db->errmsg[0])
-        rc = rc_fail(mk->db, RECON_ENOMEM,
-                     "journal: out of memory, or an entry of more than 100000 lines");
+        rc = rc_fail(mk->db, RECON_ENOMEM, "journal: out of memory");
     free(it);
     return rc;
 }
@@ -334,23 +347,10 @@ static int make_entry(maker *mk, int64_t match, const char *rule, jentry *e) {
 /* Every currency's lines sum to zero: the entry balances. Checked apart
  * from how the lines were made, as the last word before writing. */
 static int balanced(const jentry *e) {
-    char cur[16][4];
-    int64_t sum[16];
-    size_t nc = 0;
-    for (size_t i = 0; i < e->n; i++) {
-        size_t c = 0;
-        while (c < nc && strcmp(cur[c], e->l[i].currency))
-            c++;
-        if (c == 16) return 0;
-        if (c == nc) {
-            memcpy(cur[nc], e->l[i].currency, 4);
-            sum[nc++] = 0;
-        }
-        if (e->l[i].amount == INT64_MIN || __builtin_add_overflow(sum[c], e->l[i].amount, &sum[c]))
-            return 0;
-    }
-    for (size_t c = 0; c < nc; c++)
-        if (sum[c]) return 0;
+    per_currency pc;
+    if (sum_lines(e, &pc)) return 0;
+    for (size_t c = 0; c < pc.n; c++)
+        if (pc.sum[c]) return 0;
     return e->n > 0;
 }
 
