@@ -6,47 +6,16 @@
 
 #include "cli.h"
 
-/* One line kept until its entry is whole (JSON and ledger print entries). */
-typedef struct {
-    char *account, *memo;
-    char currency[4];
-    int64_t amount, tx;
-} held_line;
-
+/* The lines come in entry order, each saying its place (line, nlines):
+ * the ledger and JSON forms print an entry as its lines arrive. */
 typedef struct {
     int fmt; /* FMT_CSV, FMT_JSON, or LEDGER */
     long entries;
-    held_line *l;
-    size_t n, cap;
+    json_t *entry, *lines; /* JSON: the entry being built */
     long skipped;
 } journal_out;
 
 enum { LEDGER = 100 };
-
-static void held_clear(journal_out *o) {
-    for (size_t i = 0; i < o->n; i++) {
-        free(o->l[i].account);
-        free(o->l[i].memo);
-    }
-    o->n = 0;
-}
-
-static int hold(journal_out *o, const recon_journal_line *l) {
-    if (o->n == o->cap) {
-        size_t cap = o->cap ? 2 * o->cap : 16;
-        held_line *g = realloc(o->l, cap * sizeof *g);
-        if (!g) return -1;
-        o->l = g;
-        o->cap = cap;
-    }
-    held_line *h = &o->l[o->n++];
-    h->account = strdup(l->account);
-    h->memo = strdup(l->memo);
-    snprintf(h->currency, sizeof h->currency, "%s", l->currency);
-    h->amount = l->amount_minor;
-    h->tx = l->transaction_id;
-    return h->account && h->memo ? 0 : -1;
-}
 
 /* Text for a journal file: on one line, without control characters. */
 static void ledger_text(const char *s) {
@@ -54,41 +23,48 @@ static void ledger_text(const char *s) {
         putchar((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
 }
 
-static void print_ledger(const journal_out *o, const recon_journal_line *l) {
-    printf("%s * ", l->date);
-    ledger_text(l->entry_memo);
-    printf("\n    ; entry:%lld match:%lld%s\n", (long long)l->entry_id, (long long)l->match_id,
-           strcmp(l->kind, "reverse") ? "" : " reversal:yes");
-    for (size_t i = 0; i < o->n; i++) {
-        char m[32];
-        printf("    %-40s  %16s %s  ; ", o->l[i].account,
-               money(o->l[i].amount, o->l[i].currency, m, sizeof m), o->l[i].currency);
-        ledger_text(o->l[i].memo);
-        putchar('\n');
+static void print_ledger(const recon_journal_line *l) {
+    if (l->line == 1) {
+        printf("%s * ", l->date);
+        ledger_text(l->entry_memo);
+        printf("\n    ; entry:%lld match:%lld%s\n", (long long)l->entry_id, (long long)l->match_id,
+               strcmp(l->kind, "reverse") ? "" : " reversal:yes");
     }
+    char m[32];
+    printf("    %-40s  %16s %s  ; ", l->account, money(l->amount_minor, l->currency, m, sizeof m),
+           l->currency);
+    ledger_text(l->memo);
     putchar('\n');
+    if (l->line == l->nlines) putchar('\n');
 }
 
-static int print_json(const journal_out *o, const recon_journal_line *l) {
-    json_t *lines = json_array();
-    for (size_t i = 0; lines && i < o->n; i++) {
-        char m[32];
-        money(o->l[i].amount < 0 ? -o->l[i].amount : o->l[i].amount, o->l[i].currency, m, sizeof m);
-        json_array_append_new(
-            lines,
-            json_pack("{s:o, s:s, s:I, s:o, s:o, s:o, s:o}", "account", json_text(o->l[i].account),
-                      "currency", o->l[i].currency, "amount_minor", (json_int_t)o->l[i].amount,
-                      "debit", o->l[i].amount > 0 ? json_string(m) : json_null(), "credit",
-                      o->l[i].amount < 0 ? json_string(m) : json_null(), "transaction_id",
-                      o->l[i].tx ? json_integer(o->l[i].tx) : json_null(), "memo",
-                      json_text(o->l[i].memo)));
+/* Adds the line to the entry being built; writes the entry at its last. */
+static int print_json(journal_out *o, const recon_journal_line *l) {
+    if (l->line == 1) {
+        json_decref(o->entry);
+        o->lines = json_array();
+        o->entry = json_pack(
+            "{s:I, s:s, s:s, s:I, s:o, s:o, s:I, s:o}", "entry_id", (json_int_t)l->entry_id, "date",
+            l->date, "kind", l->kind, "match_id", (json_int_t)l->match_id, "reverses",
+            l->reverses ? json_integer(l->reverses) : json_null(), "memo", json_text(l->entry_memo),
+            "export_id", (json_int_t)l->export_id, "lines", o->lines ? o->lines : json_null());
     }
-    json_t *e = json_pack(
-        "{s:I, s:s, s:s, s:I, s:o, s:o, s:I, s:o}", "entry_id", (json_int_t)l->entry_id, "date",
-        l->date, "kind", l->kind, "match_id", (json_int_t)l->match_id, "reverses",
-        l->reverses ? json_integer(l->reverses) : json_null(), "memo", json_text(l->entry_memo),
-        "export_id", (json_int_t)l->export_id, "lines", lines ? lines : json_null());
-    return json_row(stdout, e, o->entries == 0);
+    char m[32];
+    int64_t a = l->amount_minor;
+    money(a < 0 ? -a : a, l->currency, m, sizeof m);
+    if (!o->entry || !o->lines ||
+        json_array_append_new(
+            o->lines, json_pack("{s:o, s:s, s:I, s:o, s:o, s:o, s:o}", "account",
+                                json_text(l->account), "currency", l->currency, "amount_minor",
+                                (json_int_t)a, "debit", a > 0 ? json_string(m) : json_null(),
+                                "credit", a < 0 ? json_string(m) : json_null(), "transaction_id",
+                                l->transaction_id ? json_integer(l->transaction_id) : json_null(),
+                                "memo", json_text(l->memo))))
+        return -1;
+    if (l->line < l->nlines) return 0;
+    json_t *e = o->entry;
+    o->entry = o->lines = NULL;
+    return json_row(stdout, e, o->entries == 0); /* writes and releases it */
 }
 
 static void print_csv(const recon_journal_line *l) {
@@ -108,20 +84,14 @@ static void print_csv(const recon_journal_line *l) {
 static int on_line(const recon_journal_line *l, void *payload) {
     journal_out *o = payload;
     progress_clear();
-    if (o->fmt == FMT_CSV) {
-        print_csv(l);
-        if (l->line == l->nlines) o->entries++;
-        return 0;
-    }
-    if (hold(o, l)) return -1;
-    if (l->line < l->nlines) return 0;
     int r = 0;
-    if (o->fmt == LEDGER)
-        print_ledger(o, l);
+    if (o->fmt == FMT_CSV)
+        print_csv(l);
+    else if (o->fmt == LEDGER)
+        print_ledger(l);
     else
         r = print_json(o, l) ? WALK_STOPPED : 0;
-    o->entries++;
-    held_clear(o);
+    if (l->line == l->nlines) o->entries++;
     return r;
 }
 
@@ -155,7 +125,7 @@ int cmd_export_journal(const cli *c) {
         }
         return usage_error("export journal: unknown option '%s'", c->argv[i]);
     }
-    journal_out o = {FMT_CSV, 0, NULL, 0, 0, 0};
+    journal_out o = {FMT_CSV, 0, NULL, NULL, 0};
     if (fmtv && !strcmp(fmtv, "ledger"))
         o.fmt = LEDGER;
     else if (fmtv && (parse_format(fmtv, 1, &o.fmt) || o.fmt == FMT_TEXT))
@@ -199,8 +169,7 @@ int cmd_export_journal(const cli *c) {
     } else if (o.skipped) {
         status = EXIT_REJECTS;
     }
-    held_clear(&o);
-    free(o.l);
+    json_decref(o.entry); /* an entry a stopped export left half built */
     recon_close(db);
     recon_accounts_free(acc);
     return status;
