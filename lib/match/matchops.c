@@ -282,11 +282,11 @@ int recon_match_add_parts(recon_db *db, const int64_t *left, const int64_t *left
  * would change books already final (docs/ACCOUNTING.md). */
 static int closed_entry(recon_db *db, int64_t match_id) {
     sqlite3_stmt *st;
-    int rc = rc_prepare(db,
-                        "SELECT j.entry_date, c.until FROM journal_entries j, (SELECT"
-                        " max(until_date) AS until FROM period_closes WHERE reopened_at IS NULL) c"
-                        " WHERE j.match_id = ?1 AND j.kind = 'post' AND j.entry_date <= c.until",
-                        &st);
+    int rc = rc_prepare(
+        db,
+        "SELECT j.entry_date, c.until FROM journal_entries j, (SELECT " RC_SQL_CLOSED_UNTIL() " AS until) c"
+                                                                                              " WHERE j.match_id = ?1 AND j.kind = 'post' AND j.entry_date <= c.until",
+        &st);
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, match_id);
     int step = sqlite3_step(st);

@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "report/journal.h"
-#include "store/store.h"
+#include "report/report.h"
 #include "util/calendar.h"
 #include "util/money.h"
 #include "util/opts.h"
@@ -280,27 +280,29 @@ static const char *sum_lines(const jentry *e, per_currency *pc) {
 static int balance(maker *mk, int64_t match, jentry *e) {
     per_currency pc;
     if ((e->skip = sum_lines(e, &pc)) != NULL) return RECON_OK;
-    size_t nc = pc.n;
-    char(*cur)[4] = pc.cur;
-    int64_t *left = pc.sum;
-    sqlite3_stmt *st = mk->variance;
-    sqlite3_bind_int64(st, 1, match);
-    int step = sqlite3_step(st);
+    /* A booked variance explains what one currency leaves over: read only
+     * then (most entries balance by their lines alone). */
     char kind[16] = "", vcur[4] = "";
-    if (step == SQLITE_ROW) {
-        snprintf(kind, sizeof kind, "%s", sqlite3_column_text(st, 0));
-        snprintf(vcur, sizeof vcur, "%s", sqlite3_column_text(st, 1));
+    if (pc.n == 1 && pc.sum[0]) {
+        sqlite3_stmt *st = mk->variance;
+        sqlite3_bind_int64(st, 1, match);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW) {
+            snprintf(kind, sizeof kind, "%s", sqlite3_column_text(st, 0));
+            snprintf(vcur, sizeof vcur, "%s", sqlite3_column_text(st, 1));
+        }
+        sqlite3_reset(st);
+        if (step != SQLITE_ROW && step != SQLITE_DONE)
+            return rc_fail_sql(mk->db, "reading a variance");
     }
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE) return rc_fail_sql(mk->db, "reading a variance");
-    for (size_t c = 0; c < nc; c++) {
-        if (!left[c]) continue;
+    for (size_t c = 0; c < pc.n; c++) {
+        if (!pc.sum[c]) continue;
         char acc[ACCOUNT_BUF], memo[MEMO_MAX];
         int rc;
-        if (nc > 1) {
+        if (pc.n > 1) {
             rc = account(mk->db, mk->acc, match, NULL, "defaults", "conversion", acc);
-            snprintf(memo, sizeof memo, "currency conversion (%s leg)", cur[c]);
-        } else if (kind[0] && !strcmp(vcur, cur[c])) {
+            snprintf(memo, sizeof memo, "currency conversion (%s leg)", pc.cur[c]);
+        } else if (kind[0] && !strcmp(vcur, pc.cur[c])) {
             rc = account(mk->db, mk->acc, match, NULL, "variances", kind, acc);
             snprintf(memo, sizeof memo, "variance: %s (booked by the rule)", kind);
         } else {
@@ -308,7 +310,7 @@ static int balance(maker *mk, int64_t match, jentry *e) {
             snprintf(memo, sizeof memo, "difference the match does not explain (forced)");
         }
         if (rc) return rc;
-        if (add_line(e, 0, acc, cur[c], -left[c], memo)) return RECON_ENOMEM;
+        if (add_line(e, 0, acc, pc.cur[c], -pc.sum[c], memo)) return RECON_ENOMEM;
     }
     return RECON_OK;
 }
@@ -665,9 +667,13 @@ static int finish_export(exporter *x) {
     return RECON_OK;
 }
 
-static int valid_day(const char *d) {
-    char buf[21];
-    return d && strlen(d) == 10 && recon_time_normalize(d, NULL, NULL, buf, 21) == 0;
+/* RECON_EMISUSE naming `what` unless day is a real YYYY-MM-DD date. */
+static int check_day(recon_db *db, const char *what, const char *day) {
+    int ok = 0;
+    int rc = rc_valid_day(db, day, &ok);
+    if (!rc && !ok)
+        rc = rc_fail(db, RECON_EMISUSE, "%s: '%.40s' is not a YYYY-MM-DD date", what, day);
+    return rc;
 }
 
 int recon_journal_export(recon_db *db, const recon_journal_opts *opts,
@@ -679,8 +685,7 @@ int recon_journal_export(recon_db *db, const recon_journal_opts *opts,
     int rc = rc_check_version(db, opts->version, RECON_JOURNAL_OPTS_VERSION, "recon_journal_opts");
     if (!rc) rc = rc_out_check(db, out, "recon_journal_export", "recon_journal_result");
     if (rc) return rc;
-    if (opts->since && !valid_day(opts->since))
-        return rc_fail(db, RECON_EMISUSE, "since: '%s' is not a YYYY-MM-DD date", opts->since);
+    if (opts->since && (rc = check_day(db, "since", opts->since)) != RECON_OK) return rc;
     recon_journal_result full;
     memset(&full, 0, sizeof full);
     full.version = RECON_JOURNAL_RESULT_VERSION;
@@ -724,8 +729,7 @@ int recon_journal_export(recon_db *db, const recon_journal_opts *opts,
 static int closed_until(recon_db *db, char until[11]) {
     sqlite3_stmt *st;
     until[0] = '\0';
-    int rc =
-        rc_prepare(db, "SELECT max(until_date) FROM period_closes WHERE reopened_at IS NULL", &st);
+    int rc = rc_prepare(db, "SELECT " RC_SQL_CLOSED_UNTIL(), &st);
     if (rc) return rc;
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
@@ -790,12 +794,12 @@ static int unposted(recon_db *db, const char *until, const char *open_day, int64
 int recon_period_close(recon_db *db, const char *until, const char *note, const char *actor) {
     rc_clear_error(db);
     if (!db || !until) return rc_fail(db, RECON_EMISUSE, "recon_period_close: a day is required");
-    if (!valid_day(until))
-        return rc_fail(db, RECON_EMISUSE, "close: '%s' is not a YYYY-MM-DD date", until);
+    int rc = check_day(db, "close", until);
+    if (rc) return rc;
     /* The first open day must be a date of four-digit year. */
     if (strcmp(until, "9999-12-31") >= 0)
         return rc_fail(db, RECON_EMISUSE, "close: %s leaves no day open after it", until);
-    int rc = rc_begin(db);
+    rc = rc_begin(db);
     if (rc) return rc;
     char now_until[11], open_day[11];
     int64_t n = 0, first = 0;

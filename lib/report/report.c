@@ -78,9 +78,7 @@ static int setting_index(const char *key) {
     return -1;
 }
 
-/* A day SQLite reads back as itself: YYYY-MM-DD and a real date. date()
- * alone takes 2024-02-30 as it is; a modifier makes it normalise. */
-static int valid_day(recon_db *db, const char *v, int *ok) {
+int rc_valid_day(recon_db *db, const char *v, int *ok) {
     sqlite3_stmt *st;
     int rc = rc_prepare(db, "SELECT date(?1, '+0 days') IS ?1 AND length(?1) = 10", &st);
     if (rc) return rc;
@@ -93,7 +91,7 @@ static int valid_day(recon_db *db, const char *v, int *ok) {
 static int valid_setting(recon_db *db, int k, const char *v) {
     if (k == 0) {
         int ok = 0;
-        int rc = valid_day(db, v, &ok);
+        int rc = rc_valid_day(db, v, &ok);
         if (rc || ok) return rc;
         return rc_fail(db, RECON_EMISUSE, "report.as_of: '%.40s' is not a YYYY-MM-DD date", v);
     }
@@ -324,7 +322,7 @@ int rc_bind_filter(recon_db *db, sqlite3_stmt *st, const recon_report_filter *f)
     for (int i = 0; i < 3; i++) {
         if (i < 2 && v[i]) {
             int ok = 0;
-            int rc = valid_day(db, v[i], &ok);
+            int rc = rc_valid_day(db, v[i], &ok);
             if (rc) return rc;
             if (!ok)
                 return rc_fail(db, RECON_EMISUSE, "%s: '%.40s' is not a YYYY-MM-DD date",

@@ -9,6 +9,7 @@
  *   RC_SQL_ABS(x)         |x|, NULL for INT64_MIN
  *   RC_SQL_MATCH_RATE(m, n)  '98.4%', never 100.0% nor 0.0% unless exact
  *   RC_SQL_MAJOR_IN(cu, x), RC_SQL_MAJOR(x)  minor units as exact text
+ *   RC_SQL_CLOSED_UNTIL()  the last day of the closed books, NULL when none
  *
  * Plain text: no SQLite needed to include this. */
 #ifndef RECON_STORE_SQL_H

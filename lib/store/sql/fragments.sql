@@ -84,3 +84,8 @@ CASE WHEN (x) IS NULL THEN NULL WHEN cu.exponent = 0 THEN printf('%d', x)
 @define MATCH_ORIGIN(m)
 (CASE WHEN EXISTS (SELECT 1 FROM suggestions sg_ WHERE sg_.match_id = m.id) THEN 'reviewed'
  ELSE m.origin END)
+
+-- The last day of the closed books (docs/ACCOUNTING.md, "Closing a
+-- period"): the latest close not reopened; NULL when none.
+@define CLOSED_UNTIL()
+(SELECT max(until_date) FROM period_closes WHERE reopened_at IS NULL)
