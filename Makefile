@@ -93,9 +93,9 @@ $(HOST_TOOL): scripts/mkerrtable.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O1 -o $@ $< -lcsv
 
-$(B)/gen/error_table.c: $(HOST_TOOL) data/unified_codes.csv data/error_codes.csv
+$(B)/gen/error_table.c: $(HOST_TOOL) data/unified_codes.csv data/decline_codes.csv data/error_codes.csv
 	@mkdir -p $(dir $@)
-	$(HOST_TOOL) data/unified_codes.csv data/error_codes.csv > $@.tmp && mv $@.tmp $@
+	$(HOST_TOOL) data/unified_codes.csv data/decline_codes.csv data/error_codes.csv > $@.tmp && mv $@.tmp $@
 
 $(B)/obj/error_table.o: $(B)/gen/error_table.c lib/errors/errtable.h include/recon.h
 	@mkdir -p $(dir $@)

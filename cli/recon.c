@@ -98,12 +98,16 @@ static const struct {
     {"errors", "usage: recon errors classify --provider P --http N [--code C] [--message M]\n"
                "                             [--format text|json]\n"
                "       recon errors parse --provider P --http N --body FILE [--format text|json]\n"
-               "       recon errors list [--provider P] [--format text|csv|json]\n"
+               "       recon errors list [--provider P | --declines] [--format text|csv|json]\n"
                "\n"
                "Classifies a provider answer with the unified error table: exact code, else the\n"
-               "provider's row for the status, else the HTTP class, else UNKNOWN (matched says\n"
-               "which). Providers: ledge, tabapay, modulate, ingenico_connect, shop_gateway.\n"
-               "parse reads a raw error response body first. Needs no database.\n"},
+               "provider's row for the status (or for codes it does not list), else the HTTP\n"
+               "class, else UNKNOWN (matched says which). A decline also says soft or hard, its\n"
+               "ISO 8583 code, Visa category, when and how often to retry, and what to tell the\n"
+               "customer. Providers: stripe, adyen, braintree, checkout, paypal, iso8583 (raw\n"
+               "network codes), ledge, tabapay, modulate, ingenico_connect, shop_gateway; --http\n"
+               "0 for a code from a report. list --declines prints the decline taxonomy. parse\n"
+               "reads a raw error response body first. Needs no database.\n"},
     {"match",
      "usage: recon --db FILE match [--rules FILE] [--dry-run] [--actor NAME] [--format text|json]\n"
      "       recon --db FILE match --dry-run --diff [--rules FILE] [--format text|csv|json]\n"

@@ -11,14 +11,30 @@
 
 /* A classification as JSON, the object errors parse adds its keys to. */
 static json_t *info_json(const recon_error_info *e) {
-    return json_pack("{s:o, s:i, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "provider",
-                     json_text(e->provider), "http_status", e->http_status, "provider_code",
-                     json_text(e->provider_code), "unified_code", json_text(e->unified_code),
-                     "category", json_text(e->category), "retryable", e->retryable, "retry_policy",
-                     json_text(recon_retry_policy_name(e->retry_policy)), "action",
-                     json_text(e->action), "description", json_text(e->description), "matched",
-                     json_text(recon_error_match_name(e->matched)), "provider_known",
-                     json_boolean(recon_error_provider_known(e->provider)));
+    json_t *o =
+        json_pack("{s:o, s:i, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "provider",
+                  json_text(e->provider), "http_status", e->http_status, "provider_code",
+                  json_text(e->provider_code), "unified_code", json_text(e->unified_code),
+                  "category", json_text(e->category), "retryable", e->retryable, "retry_policy",
+                  json_text(recon_retry_policy_name(e->retry_policy)), "action",
+                  json_text(e->action), "description", json_text(e->description), "matched",
+                  json_text(recon_error_match_name(e->matched)), "provider_known",
+                  json_boolean(recon_error_provider_known(e->provider)), "iso8583",
+                  json_text(e->iso8583), "spec", json_text(e->spec));
+    /* The decline's facts only for a decline: null is "not a decline". */
+    json_t *d =
+        !e->decline_type[0]
+            ? json_null()
+            : json_pack("{s:o, s:o, s:i, s:i, s:i, s:o, s:o}", "type", json_text(e->decline_type),
+                        "visa_category", json_text(e->visa_category), "retry_first_minutes",
+                        e->retry_first_minutes, "retry_max", e->retry_max, "retry_days",
+                        e->retry_days, "retry_advice", json_text(e->retry_advice),
+                        "customer_action", json_text(e->customer_action));
+    if (!o || !d || json_object_set_new(o, "decline", d) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 /* A provider key the table lacks still classifies (by HTTP status), but a
@@ -51,6 +67,14 @@ static void print_info_text(const recon_error_info *e) {
            recon_retry_policy_name(e->retry_policy), text_arg(&ta, e->action),
            text_arg(&ta, e->description));
     text_args_free(&ta);
+    if (!e->decline_type[0]) return;
+    printf("  decline: %s%s%s%s%s", e->decline_type, e->iso8583[0] ? ", ISO 8583 " : "", e->iso8583,
+           e->visa_category[0] ? ", Visa category " : "", e->visa_category);
+    if (e->retry_max)
+        printf("; retry after %d min, at most %d time%s in %d day%s", e->retry_first_minutes,
+               e->retry_max, e->retry_max == 1 ? "" : "s", e->retry_days,
+               e->retry_days == 1 ? "" : "s");
+    printf("\n  retry advice: %s\n  tell the customer: %s\n", e->retry_advice, e->customer_action);
 }
 
 typedef struct {
@@ -181,12 +205,12 @@ static int errors_parse(const cli *c) {
 
 /* A row of the error table as JSON: cells as errors list's CSV has them,
  * but the status a number (or its class, "4xx") and retryable a boolean. */
-static json_t *error_row_json(const recon_error_row *r, const char *const cells[11]) {
+static json_t *error_row_json(const recon_error_row *r, const char *const cells[12]) {
     static const char *const keys[] = {
         "provider",  "http_status",  "provider_code", "cause",       "unified_code", "category",
-        "retryable", "retry_policy", "action",        "description", "spec"};
+        "retryable", "retry_policy", "action",        "description", "spec",         "iso8583"};
     json_t *o = json_object();
-    for (int i = 0; i < 11; i++) {
+    for (int i = 0; i < 12; i++) {
         json_t *v = i == 1 && r->http_status ? json_integer(r->http_status)
                     : i == 6                 ? json_boolean(r->retryable)
                                              : json_text(cells[i]);
@@ -198,11 +222,54 @@ static json_t *error_row_json(const recon_error_row *r, const char *const cells[
     return o;
 }
 
+/* errors list --declines: the decline taxonomy, a row per code. */
+static int list_declines(int fmt) {
+    if (fmt == FMT_CSV)
+        puts("unified_code,decline_type,visa_category,iso8583,retry_first_minutes,retry_max,"
+             "retry_days,retry_advice,customer_action,sources");
+    if (fmt == FMT_JSON) printf("[");
+    for (size_t k = 0; k < recon_decline_code_count(); k++) {
+        recon_decline_code d = RECON_DECLINE_CODE_INIT;
+        recon_decline_code_get(k, &d);
+        char first[16], max[16], days[16];
+        snprintf(first, sizeof first, "%d", d.retry_first_minutes);
+        snprintf(max, sizeof max, "%d", d.retry_max);
+        snprintf(days, sizeof days, "%d", d.retry_days);
+        if (fmt == FMT_CSV) {
+            const char *cells[] = {d.code, d.decline_type, d.visa_category,   d.iso8583, first, max,
+                                   days,   d.retry_advice, d.customer_action, d.sources};
+            csv_row(stdout, cells, 10);
+        } else if (fmt == FMT_JSON) {
+            json_t *o = json_pack(
+                "{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:s, s:s, s:s}", "unified_code", d.code,
+                "decline_type", d.decline_type, "visa_category", d.visa_category, "iso8583",
+                d.iso8583, "retry_first_minutes", d.retry_first_minutes, "retry_max", d.retry_max,
+                "retry_days", d.retry_days, "retry_advice", d.retry_advice, "customer_action",
+                d.customer_action, "sources", d.sources);
+            if (json_row(stdout, o, k == 0)) return EXIT_FAIL;
+        } else {
+            printf("%-32s %-4s visa %-2s iso %-16s", d.code, d.decline_type,
+                   d.visa_category[0] ? d.visa_category : "-", d.iso8583[0] ? d.iso8583 : "-");
+            if (d.retry_max)
+                printf(" retry after %d min, %d in %d d\n", d.retry_first_minutes, d.retry_max,
+                       d.retry_days);
+            else
+                printf(" no retry\n");
+        }
+    }
+    if (fmt == FMT_JSON) printf("\n]\n");
+    return EXIT_OK;
+}
+
 static int errors_list(const cli *c) {
     const char *provider = NULL, *fmtv = NULL;
-    int fmt = FMT_TEXT;
+    int fmt = FMT_TEXT, declines = 0;
     for (int i = 2; i < c->argc; i++) {
         int r;
+        if (!strcmp(c->argv[i], "--declines")) {
+            declines = 1;
+            continue;
+        }
         if ((r = opt_value(c, &i, "--provider", &provider)) < 0 ||
             (!r && (r = opt_value(c, &i, "--format", &fmtv)) < 0))
             return EXIT_USAGE;
@@ -210,9 +277,12 @@ static int errors_list(const cli *c) {
     }
     if (fmtv && parse_format(fmtv, 1, &fmt))
         return usage_error("errors list: --format is text, csv or json");
+    if (declines && provider)
+        return usage_error("errors list: --declines lists the taxonomy, not a provider's rows");
+    if (declines) return list_declines(fmt);
     if (fmt == FMT_CSV)
         puts("provider,http_status,provider_code,cause,unified_code,category,retryable,"
-             "retry_policy,action,description,spec");
+             "retry_policy,action,description,spec,iso8583");
     if (fmt == FMT_JSON) printf("[");
     int n = 0;
     for (size_t k = 0; k < recon_error_table_count(); k++) {
@@ -232,9 +302,10 @@ static int errors_list(const cli *c) {
                                recon_retry_policy_name(r.retry_policy),
                                r.action,
                                r.description,
-                               r.spec};
+                               r.spec,
+                               r.iso8583};
         if (fmt == FMT_CSV) {
-            csv_row(stdout, cells, 11);
+            csv_row(stdout, cells, 12);
         } else if (fmt == FMT_JSON) {
             if (json_row(stdout, error_row_json(&r, cells), n == 0)) return EXIT_FAIL;
         } else {

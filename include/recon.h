@@ -154,7 +154,7 @@ typedef struct {
  * database of any lower version is upgraded in place when opened; one of a
  * higher version (written by a later release) is refused with
  * RECON_ESCHEMA and left untouched (docs/UPGRADING.md). */
-#define RECON_SCHEMA_VERSION 10
+#define RECON_SCHEMA_VERSION 11
 
 /* The schema version of the library actually linked, which may differ
  * from the RECON_SCHEMA_VERSION a program was compiled with. A program can
@@ -471,12 +471,15 @@ const char *recon_import_encoding(const recon_db *db);
  * ------------------------------------------------------------------------- */
 
 typedef enum {
-    RECON_RETRY_NONE = 0,        /* do not retry */
-    RECON_RETRY_BACKOFF = 1,     /* exponential backoff (honouring a Retry-After if sent) */
-    RECON_RETRY_AFTER = 2,       /* wait what the provider says (retry_after_seconds,
-                                    Retry-After), else back off */
-    RECON_RETRY_VERIFY_FIRST = 3 /* the outcome is unknown: check the resource's status
-                                    before any retry, or money may move twice */
+    RECON_RETRY_NONE = 0,         /* do not retry */
+    RECON_RETRY_BACKOFF = 1,      /* exponential backoff (honouring a Retry-After if sent) */
+    RECON_RETRY_AFTER = 2,        /* wait what the provider says (retry_after_seconds,
+                                     Retry-After), else back off */
+    RECON_RETRY_VERIFY_FIRST = 3, /* the outcome is unknown: check the resource's status
+                                     before any retry, or money may move twice */
+    RECON_RETRY_SCHEDULE = 4      /* a soft decline: retry later, on the decline code's
+                                     schedule (minutes to days apart, a few attempts, within
+                                     the card networks' limits); recon_retry_delay_ms gives it */
 } recon_retry_policy;
 
 typedef enum {
@@ -502,9 +505,22 @@ typedef struct {
     const char *spec;        /* the provider document the row comes from, or "" */
     const char *row_code;    /* the table's code that answered ("101x" for a family), or "" */
     recon_error_match matched;
+    /* Version 2: the decline taxonomy (docs/ERROR_CODES.md). For a decline
+     * code (category "decline") these say what the card networks allow; for
+     * any other code the strings are "" and the numbers 0. */
+    const char *decline_type;    /* "soft" (may succeed later or once authenticated),
+                                    "hard" (never with the same card and data), or "" */
+    const char *iso8583;         /* the ISO 8583 response code the provider's code stands for
+                                    ("51"), when the table knows it, or "" */
+    const char *visa_category;   /* Visa's decline category ("1" never retry ... "4"), or "" */
+    int retry_first_minutes;     /* a soft decline: the first retry no sooner than this */
+    int retry_max;               /* ... at most this many retries ... */
+    int retry_days;              /* ... within this many days */
+    const char *retry_advice;    /* when and how often to retry, per Visa and Mastercard */
+    const char *customer_action; /* what to tell the customer */
 } recon_error_info;
 
-#define RECON_ERROR_INFO_VERSION 1
+#define RECON_ERROR_INFO_VERSION 2
 #define RECON_ERROR_INFO_INIT                                                                      \
     { .version = RECON_ERROR_INFO_VERSION }
 
@@ -557,6 +573,12 @@ typedef struct {
 /* The delay before retry number `attempt` (1 for the first retry) of a
  * request that failed as `info` says, or RECON_NO_RETRY: for an answer that
  * is not retryable, an attempt past max_attempts, or invalid arguments.
+ * A soft decline (RECON_RETRY_SCHEDULE) follows its code's schedule instead
+ * of the backoff: the first retry after retry_first_minutes, the others
+ * spread evenly over retry_days, never more than retry_max (nor opts'
+ * max_attempts); a retry_after_seconds longer than the schedule's wait (a
+ * Mastercard advice code 24-30 says how long) wins. The delay is from the
+ * previous attempt.
  * retry_after_seconds > 0 is what the server asked for (Modulate's
  * retry_after_seconds, HTTP Retry-After) and wins over the backoff; it is
  * honoured up to a day. Otherwise base_ms * 2^(attempt-1), capped at max_ms.
@@ -584,7 +606,7 @@ typedef struct {
     recon_error_info info;
 } recon_provider_failure;
 
-#define RECON_PROVIDER_FAILURE_VERSION 1
+#define RECON_PROVIDER_FAILURE_VERSION 2
 #define RECON_PROVIDER_FAILURE_INIT                                                                \
     { .version = RECON_PROVIDER_FAILURE_VERSION, .info = RECON_ERROR_INFO_INIT }
 
@@ -612,10 +634,11 @@ typedef struct {
     recon_retry_policy retry_policy;
     const char *action;
     const char *description;
-    const char *spec;
+    const char *spec;    /* the row's source: a provider document or a URL */
+    const char *iso8583; /* version 2: the ISO 8583 code the row stands for, or "" */
 } recon_error_row;
 
-#define RECON_ERROR_ROW_VERSION 1
+#define RECON_ERROR_ROW_VERSION 2
 #define RECON_ERROR_ROW_INIT                                                                       \
     { .version = RECON_ERROR_ROW_VERSION }
 
@@ -639,6 +662,37 @@ typedef struct {
 
 size_t recon_unified_code_count(void);
 int recon_unified_code_get(size_t index, recon_unified_code *out);
+
+/* The decline taxonomy: one row per decline code (category "decline"), in
+ * docs/ERROR_CODES.md order, with what the networks allow. Static strings.
+ *
+ *     for (size_t i = 0; i < recon_decline_code_count(); i++) {
+ *         recon_decline_code d = RECON_DECLINE_CODE_INIT;
+ *         recon_decline_code_get(i, &d);
+ *         printf("%s %s ISO %s\n", d.code, d.decline_type, d.iso8583);
+ *     }
+ */
+typedef struct {
+    unsigned version;          /* RECON_DECLINE_CODE_VERSION, set by the caller */
+    const char *code;          /* "DECLINE_INSUFFICIENT_FUNDS", ... */
+    const char *decline_type;  /* "soft" or "hard" */
+    const char *visa_category; /* "1" ... "4", or "" where Visa has none */
+    const char *iso8583;       /* the ISO 8583 response codes it covers, space-separated */
+    int retry_first_minutes;   /* soft: the first retry no sooner than this; hard: 0 */
+    int retry_max;             /* soft: at most this many retries; hard: 0 */
+    int retry_days;            /* soft: within this many days; hard: 0 */
+    const char *retry_advice;
+    const char *customer_action;
+    const char *sources; /* the public pages the advice comes from, space-separated */
+} recon_decline_code;
+
+#define RECON_DECLINE_CODE_VERSION 1
+#define RECON_DECLINE_CODE_INIT                                                                    \
+    { .version = RECON_DECLINE_CODE_VERSION }
+
+size_t recon_decline_code_count(void);
+/* Fills *out with row `index`; RECON_ENOTFOUND past the end. */
+int recon_decline_code_get(size_t index, recon_decline_code *out);
 
 /* ---------------------------------------------------------------------------
  * Failures: the failure log (rejected rows, provider errors, failed payments)

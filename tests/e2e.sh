@@ -65,7 +65,7 @@ cd "$T" || exit 1
 
 run "$RECON" --version
 check "--version: exit 0" 0 "$rc"
-check "--version: text" "recon 0.2.0 (librecon 0.2.0, database schema 10)" "$out"
+check "--version: text" "recon 0.2.0 (librecon 0.2.0, database schema 11)" "$out"
 
 run "$RECON" help
 check "help: exit 0" 0 "$rc"
@@ -834,8 +834,9 @@ run "$RECON" errors classify --provider modulate --http 429 --code RATE_LIMIT_EX
 check "errors classify: exit 0" 0 "$rc"
 check_true "errors classify json: valid" "valid JSON" json_valid "$T/out"
 check "errors classify json: exactly the documented keys" \
-    "action category description http_status matched provider provider_code provider_known retry_policy retryable unified_code" \
+    "action category decline description http_status iso8583 matched provider provider_code provider_known retry_policy retryable spec unified_code" \
     "$(py_json "$T/out" '" ".join(sorted(d))')"
+check "errors classify json: not a decline, decline is null" "None" "$(py_json "$T/out" 'd["decline"]')"
 check "errors classify: a known provider, no warning" "True|" "$(py_json "$T/out" 'd["provider_known"]')|$err"
 check "errors classify json: values" "modulate 429 RATE_LIMIT_EXCEEDED RATE_LIMITED throttle True retry_after exact" \
     "$(py_json "$T/out" '" ".join(str(d[k]) for k in ("provider", "http_status", "provider_code", "unified_code", "category", "retryable", "retry_policy", "matched"))')"
@@ -853,7 +854,27 @@ check "errors classify: a misspelt provider, exit 0" 0 "$rc"
 check "errors classify: a misspelt provider is flagged" "False status" \
     "$(py_json "$T/out" 'str(d["provider_known"]) + " " + d["matched"]')"
 check "errors classify: a misspelt provider, warned with the known ones" \
-    "recon: warning: provider 'tabapy' is not in the error table; classified by its HTTP status alone (known: ledge, tabapay, modulate, ingenico_connect, shop_gateway, librecon)" "$err"
+    "recon: warning: provider 'tabapy' is not in the error table; classified by its HTTP status alone (known: ledge, tabapay, modulate, ingenico_connect, shop_gateway, librecon, stripe, adyen, braintree, checkout, paypal, iso8583)" "$err"
+# Declines (issue 21): Stripe's insufficient funds is a soft decline with a
+# schedule, not a request error; Adyen's refusal reason at 200 is not a success.
+run "$RECON" errors classify --provider stripe --http 402 --code insufficient_funds
+check "errors classify stripe insufficient_funds: a soft decline on a schedule" \
+    "stripe 402 insufficient_funds -> DECLINE_INSUFFICIENT_FUNDS (decline), matched exact [insufficient_funds]|  retry: yes (schedule)|  decline: soft, ISO 8583 51, Visa category 2; retry after 1440 min, at most 4 times in 8 days" \
+    "$(printf '%s\n' "$out" | sed -n '1p;2p;5p' | paste -sd '|' -)"
+run "$RECON" errors classify --provider adyen --http 200 --code "Not enough balance" --format json
+check "errors classify adyen 'Not enough balance': the same code, soft" "DECLINE_INSUFFICIENT_FUNDS|soft|51" \
+    "$(py_json "$T/out" 'd["unified_code"] + "|" + d["decline"]["type"] + "|" + d["iso8583"]')"
+run "$RECON" errors classify --provider stripe --http 402 --code stolen_card --format json
+check "errors classify stripe stolen_card: hard, never retried" "DECLINE_LOST_OR_STOLEN|hard|0|False" \
+    "$(py_json "$T/out" '"|".join(str(x) for x in (d["unified_code"], d["decline"]["type"], d["decline"]["retry_max"], d["retryable"]))')"
+run "$RECON" errors list --declines --format csv
+check "errors list --declines: the taxonomy, a row per decline code" \
+    "unified_code,decline_type,visa_category,iso8583,retry_first_minutes,retry_max,retry_days,retry_advice,customer_action,sources|$(grep -c ',decline,' "$ROOT/data/unified_codes.csv")" \
+    "$(head -n 1 "$T/out")|$(tail -n +2 "$T/out" | grep -c '^[A-Z]')"
+check "errors list --declines: the mirror holds the same" "$(tail -n +2 "$T/out" | grep -c '^[A-Z]')" \
+    "$(sqlite3 -batch "$T/demo.db" 'SELECT count(*) FROM decline_codes')"
+run "$RECON" errors list --declines --provider stripe
+check "errors list --declines --provider: usage" 2 "$rc"
 run "$RECON" errors classify --provider tabapay --http 422 --message "Transaction Limit exceeded"
 check "errors classify text: names the code and the level" "tabapay 422 -> LIMIT_EXCEEDED (limit), matched status" \
     "$(printf '%s\n' "$out" | head -n 1)"
@@ -868,7 +889,7 @@ check "errors parse: exit 0" 0 "$rc"
 check "errors parse modulate: classification and body" "RATE_LIMITED|exact|Rate limit exceeded. Retry after 42 seconds.||req_abc123" \
     "$(py_json "$T/out" '"|".join(str(d[k]) for k in ("unified_code", "matched", "message", "field", "request_id"))')"
 check "errors parse json: classify's keys plus message, field, request_id" \
-    "action category description field http_status matched message provider provider_code provider_known request_id retry_policy retryable unified_code" \
+    "action category decline description field http_status iso8583 matched message provider provider_code provider_known request_id retry_policy retryable spec unified_code" \
     "$(py_json "$T/out" '" ".join(sorted(d))')"
 run "$RECON" errors parse --provider shop_gateway --http 400 --body "$BODIES/shop_gateway_400.json" --format json
 check "errors parse shop_gateway" "1001|INVALID_REQUEST|Invalid input|transaction.currency (invalid)" \
@@ -885,7 +906,7 @@ check "errors parse missing body file: exit 1" 1 "$rc"
 check_has "errors parse missing body file: names it" "no-such-body.json: cannot open" "$err"
 
 run "$RECON" errors list --provider modulate --format csv
-check "errors list csv: header" "provider,http_status,provider_code,cause,unified_code,category,retryable,retry_policy,action,description,spec" "$(head -n 1 "$T/out")"
+check "errors list csv: header" "provider,http_status,provider_code,cause,unified_code,category,retryable,retry_policy,action,description,spec,iso8583" "$(head -n 1 "$T/out")"
 check "errors list csv: modulate's nine codes" 9 "$(tail -n +2 "$T/out" | wc -l | tr -d ' ')"
 run "$RECON" errors list --format json
 check_true "errors list json: valid" "valid JSON" json_valid "$T/out"
@@ -1572,12 +1593,30 @@ print(list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))[1][5])' 
 # answer when nothing matches), even when no row of the table refers to it.
 MKERR=$ROOT/build/host/mkerrtable
 grep -v '^UNKNOWN,' "$ROOT/data/unified_codes.csv" >no_unknown.csv
-printf 'provider,http_status,provider_code,cause,unified_code,category,retryable,retry_policy,action,description,spec\nacme,200,,,SUCCESS,success,no,none,none,ok,\n' >one_row.csv
-run "$MKERR" no_unknown.csv one_row.csv
+DECL=$ROOT/data/decline_codes.csv
+ERRS=$ROOT/data/error_codes.csv
+run "$MKERR" no_unknown.csv "$DECL" "$ERRS"
 check "mkerrtable: a closed set without UNKNOWN is refused" "1|yes" \
     "$rc|$(printf '%s' "$err" | grep -q 'no UNKNOWN code' && echo yes)"
-run "$MKERR" "$ROOT/data/unified_codes.csv" one_row.csv
+run "$MKERR" "$ROOT/data/unified_codes.csv" "$DECL" "$ERRS"
 check "mkerrtable: the same table with UNKNOWN compiles" 0 "$rc"
+# The decline taxonomy cannot contradict itself (issue 21).
+sed 's/^DECLINE_DUPLICATE,hard,4,94,/DECLINE_DUPLICATE,hard,4,94 51,/' "$DECL" >decl_twice.csv
+run "$MKERR" "$ROOT/data/unified_codes.csv" decl_twice.csv "$ERRS"
+check "mkerrtable: an ISO 8583 code claimed by two decline codes is refused" "1|yes" \
+    "$rc|$(printf '%s' "$err" | grep -q 'ISO 8583 code 51 is also DECLINE_INSUFFICIENT_FUNDS' && echo yes)"
+sed 's/^DECLINE_INSUFFICIENT_FUNDS,soft,/DECLINE_INSUFFICIENT_FUNDS,hard,/' "$DECL" >decl_hard.csv
+run "$MKERR" "$ROOT/data/unified_codes.csv" decl_hard.csv "$ERRS"
+check "mkerrtable: a soft code marked hard (retryable on a schedule) is refused" "1|yes" \
+    "$rc|$(printf '%s' "$err" | grep -q 'DECLINE_INSUFFICIENT_FUNDS is hard but the closed set says retryable yes' && echo yes)"
+sed 's/^stripe,402,insufficient_funds,,DECLINE_INSUFFICIENT_FUNDS,decline,yes,schedule,/stripe,402,insufficient_funds,,DECLINE_INSUFFICIENT_FUNDS,decline,no,none,/' "$ERRS" >errs_action.csv
+run "$MKERR" "$ROOT/data/unified_codes.csv" "$DECL" errs_action.csv
+check "mkerrtable: a decline row retried unlike its code is refused" "1|yes" \
+    "$rc|$(printf '%s' "$err" | grep -q 'one code, one action' && echo yes)"
+sed 's|^\(stripe,402,insufficient_funds,.*\),https://docs.stripe.com/declines/codes,51$|\1,,51|' "$ERRS" >errs_nosrc.csv
+run "$MKERR" "$ROOT/data/unified_codes.csv" "$DECL" errs_nosrc.csv
+check "mkerrtable: a row without its source is refused" "1|yes" \
+    "$rc|$(printf '%s' "$err" | grep -q 'no source' && echo yes)"
 
 # The SQL compiler of the views refuses what it cannot expand exactly.
 printf '@define TWICE(x)\n(x) + (x)\n' >frag.sql

@@ -412,11 +412,12 @@ START_TEST(test_failed_payments_in_a_report_are_linked) {
     ck_assert_int_eq(r.rows_inserted, 4);
     ck_assert_int_eq(r.rows_rejected, 0);
     ck_assert_int_eq(r.payments_failed, 3);
-    TU_ASSERT_Q(sq, "t2:3:1034:PAYMENT_DECLINED t3:4:1019:ACCOUNT_RESTRICTED t4:5:NULL:UNKNOWN",
-                "SELECT group_concat(t.external_id || ':' || f.line || ':' ||"
-                " coalesce(f.provider_code, 'NULL') || ':' || f.unified_code, ' ') FROM (SELECT *"
-                " FROM failures ORDER BY id) f JOIN transactions t ON t.id = f.transaction_id"
-                " WHERE f.origin = 'report' AND f.provider = 'shop_gateway'");
+    TU_ASSERT_Q(
+        sq, "t2:3:1034:DECLINE_INSUFFICIENT_FUNDS t3:4:1019:ACCOUNT_RESTRICTED t4:5:NULL:UNKNOWN",
+        "SELECT group_concat(t.external_id || ':' || f.line || ':' ||"
+        " coalesce(f.provider_code, 'NULL') || ':' || f.unified_code, ' ') FROM (SELECT *"
+        " FROM failures ORDER BY id) f JOIN transactions t ON t.id = f.transaction_id"
+        " WHERE f.origin = 'report' AND f.provider = 'shop_gateway'");
     char *msg = tu_qtext(sq, "SELECT message FROM failures WHERE line = 3");
     ck_assert_msg(strstr(msg, "'FAILED'") && strstr(msg, "1034"), "%s", msg);
     free(msg);

@@ -95,7 +95,8 @@ START_TEST(test_shop_gateway_envelope) {
     ck_assert_str_eq(f.field, "transaction.currency (invalid)");
     ck_assert_int_eq(f.nerrors, 2);
     f = parse("shop_gateway", 400, "{\"code\": 1034, \"message\": \"Not sufficient funds\"}");
-    ck_assert_str_eq(f.info.unified_code, "PAYMENT_DECLINED");
+    ck_assert_str_eq(f.info.unified_code, "DECLINE_INSUFFICIENT_FUNDS");
+    ck_assert_str_eq(f.info.decline_type, "soft");
     f = parse("shop_gateway", 400, "{\"code\": \"1016\", \"message\": \"Shop something\"}");
     ck_assert_str_eq(f.info.unified_code, "ACCOUNT_RESTRICTED");
     ck_assert_str_eq(f.info.row_code, "101x");

@@ -213,13 +213,15 @@ START_TEST(test_shop_gateway_statuses_codes_and_families) {
 }
 END_TEST
 
-/* Each row names the document it comes from, and that document exists. */
+/* Each seed row names the document it comes from, and that document exists. */
 START_TEST(test_rows_cite_existing_documents) {
     if (!have_specs()) return; /* said once, in main */
     for (size_t i = 0; i < recon_error_table_count(); i++) {
         recon_error_row r = RECON_ERROR_ROW_INIT;
         recon_error_table_row(i, &r);
         if (!strcmp(r.provider, "*") || !strcmp(r.provider, "librecon")) continue;
+        /* Providers beyond the seeds cite their public pages (test_errtable). */
+        if (!strncmp(r.spec, "https://", 8)) continue;
         char path[256];
         snprintf(path, sizeof path, "%s/%s", SPECS, r.spec);
         struct stat st;

@@ -42,6 +42,7 @@ static const char *const MIGRATION_SHA256[] = {
     "05b3b57ece15e251cb02c1f8821ec4036fa4a52f4acf0d4c91f9ac47beaf4367", /* 0008_allocations.sql */
     "f24010d50cf6b0b50f8502eb7af2f376937869b763684d9f9500dcdfcc377b37", /* 0009_journal.sql */
     "8eeae4c0f0cb223caef6dc515e9f112b64dcd18a3b0ad4252c8c31e943034aff", /* 0010_period_close.sql */
+    "96da20a4368ea5cf23b46d302df9c24e7f635950159f5025857c4095c5e8850e", /* 0011_decline_codes.sql */
 };
 
 static void sha256_hex(const void *data, size_t len, char out[65]) {
@@ -162,7 +163,8 @@ START_TEST(test_migrations_are_the_sql_files_of_the_tree) {
         "lib/store/sql/0003_import_encoding.sql", "lib/store/sql/0004_match_variances.sql",
         "lib/store/sql/0005_suggestions.sql",     "lib/store/sql/0006_work_items.sql",
         "lib/store/sql/0007_aliases.sql",         "lib/store/sql/0008_allocations.sql",
-        "lib/store/sql/0009_journal.sql",         "lib/store/sql/0010_period_close.sql"};
+        "lib/store/sql/0009_journal.sql",         "lib/store/sql/0010_period_close.sql",
+        "lib/store/sql/0011_decline_codes.sql"};
     ck_assert_int_eq(sizeof FILES / sizeof FILES[0], RECON_SCHEMA_VERSION);
     for (int v = 1; v <= RECON_SCHEMA_VERSION; v++) {
         char hex[65];
@@ -545,6 +547,42 @@ START_TEST(test_newer_schema_leaves_the_file_byte_for_byte_unchanged) {
 }
 END_TEST
 
+/* The last schema 10 (before the decline taxonomy): the mirror gains the
+ * taxonomy and each row's ISO 8583 code; the failures it recorded keep the
+ * unified code they were recorded with (history is not rewritten), and its
+ * journal is kept line for line. */
+START_TEST(test_schema_10_database_gets_the_decline_taxonomy_and_keeps_its_failures) {
+    check_flows_of("schema10-6079fa7", 1);
+    sqlite3 *s = raw_open();
+    char *failures = tu_qtext(s, "SELECT group_concat(id || unified_code || coalesce(resolved_at,"
+                                 " ''), ';') FROM (SELECT * FROM failures ORDER BY id)");
+    char *journal = tu_qtext(s, "SELECT group_concat(entry_id || account || amount_minor, ';')"
+                                " FROM (SELECT * FROM journal_lines ORDER BY entry_id, line)");
+    sqlite3_close(s);
+    recon_db *db = NULL;
+    ck_assert_int_eq(recon_open(dbpath, NULL, &db), RECON_OK);
+    recon_close(db);
+    s = raw_open();
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM decline_codes"),
+                     (int64_t)recon_decline_code_count());
+    TU_ASSERT_Q(s, "soft 51",
+                "SELECT decline_type || ' ' || iso8583 FROM decline_codes"
+                " WHERE code = 'DECLINE_INSUFFICIENT_FUNDS'");
+    TU_ASSERT_Q(s, "DECLINE_INSUFFICIENT_FUNDS 51",
+                "SELECT unified_code || ' ' || iso8583 FROM error_codes WHERE provider = 'stripe'"
+                " AND provider_code = 'insufficient_funds' AND http_status = 402");
+    TU_ASSERT_Q(s, failures,
+                "SELECT group_concat(id || unified_code || coalesce(resolved_at,"
+                " ''), ';') FROM (SELECT * FROM failures ORDER BY id)");
+    TU_ASSERT_Q(s, journal,
+                "SELECT group_concat(entry_id || account || amount_minor, ';')"
+                " FROM (SELECT * FROM journal_lines ORDER BY entry_id, line)");
+    sqlite3_close(s);
+    free(failures);
+    free(journal);
+}
+END_TEST
+
 static Suite *upgrade_suite(void) {
     Suite *s = suite_create("upgrade");
     TCase *m = tcase_create("migrations");
@@ -568,6 +606,7 @@ static Suite *upgrade_suite(void) {
     tcase_add_test(old, test_schema_7_database_before_allocations_answers_the_flows_check);
     tcase_add_test(old, test_schema_8_database_before_the_journal_exports_every_match);
     tcase_add_test(old, test_schema_9_database_before_closes_keeps_its_journal_and_closes);
+    tcase_add_test(old, test_schema_10_database_gets_the_decline_taxonomy_and_keeps_its_failures);
     tcase_add_test(old, test_read_only_handle_on_outdated_views_uses_temp_views_and_writes_nothing);
     tcase_add_test(old, test_read_only_handle_on_an_older_schema_is_refused);
     tcase_add_test(old, test_views_of_a_newer_interface_version_are_kept);

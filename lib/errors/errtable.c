@@ -14,6 +14,7 @@
  *   class   the "*" row for the status class (4xx, ...);
  *   unknown UNKNOWN. */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -55,27 +56,41 @@ static int cause_fit(const rc_error_row *r, const rc_error_detail *d) {
     return d && d->message && contains_ci(d->message, r->cause + 8) ? 2 : 0;
 }
 
-/* Does `code` belong to the family `fam` (digits then 'x', e.g. 101x)? */
+/* Does `code` belong to the family `fam` (digits then x's, e.g. 101x or
+ * 20xxx): as long, the same digits, then digits where fam has x's? */
 static int in_family(const char *fam, const char *code) {
-    size_t n = strlen(fam);
+    size_t n = strlen(fam), d = 0;
     if (n < 2 || fam[n - 1] != 'x' || strlen(code) != n) return 0;
-    for (size_t i = 0; i + 1 < n; i++)
-        if (!isdigit((unsigned char)fam[i])) return 0;
-    return strncmp(fam, code, n - 1) == 0 && isdigit((unsigned char)code[n - 1]);
+    while (d < n && isdigit((unsigned char)fam[d]))
+        d++;
+    if (!d || strncmp(fam, code, d) != 0) return 0;
+    for (size_t i = d; i < n; i++)
+        if (fam[i] != 'x' || !isdigit((unsigned char)code[i])) return 0;
+    return 1;
 }
 
 typedef int (*row_pred)(const rc_error_row *r, const char *provider, int status, const char *code);
 
+/* "*" is not a code but the provider's row for codes it does not list. */
+static int is_wildcard(const rc_error_row *r) {
+    return r->code[0] == '*' && !r->code[1];
+}
+
 static int is_code(const rc_error_row *r, const char *p, int s, const char *c) {
-    return !strcmp(r->provider, p) && r->code[0] && !strcasecmp(r->code, c) &&
+    return !strcmp(r->provider, p) && r->code[0] && !is_wildcard(r) && !strcasecmp(r->code, c) &&
            (!s || !r->http_status || r->http_status == s);
 }
 static int is_code_any_status(const rc_error_row *r, const char *p, int s, const char *c) {
     (void)s;
-    return !strcmp(r->provider, p) && r->code[0] && !strcasecmp(r->code, c);
+    return !strcmp(r->provider, p) && r->code[0] && !is_wildcard(r) && !strcasecmp(r->code, c);
+}
+static int is_any_code(const rc_error_row *r, const char *p, int s, const char *c) {
+    (void)c;
+    return !strcmp(r->provider, p) && is_wildcard(r) && (!r->http_status || r->http_status == s);
 }
 static int is_family(const rc_error_row *r, const char *p, int s, const char *c) {
-    return !strcmp(r->provider, p) && in_family(r->code, c) && (!s || r->http_status == s);
+    return !strcmp(r->provider, p) && in_family(r->code, c) &&
+           (!s || !r->http_status || r->http_status == s);
 }
 static int is_status(const rc_error_row *r, const char *p, int s, const char *c) {
     (void)c;
@@ -83,7 +98,7 @@ static int is_status(const rc_error_row *r, const char *p, int s, const char *c)
 }
 static int is_coded_at_status(const rc_error_row *r, const char *p, int s, const char *c) {
     (void)c;
-    return !strcmp(r->provider, p) && r->code[0] && s && r->http_status == s;
+    return !strcmp(r->provider, p) && r->code[0] && !is_wildcard(r) && s && r->http_status == s;
 }
 static int is_http_status(const rc_error_row *r, const char *p, int s, const char *c) {
     (void)p, (void)c;
@@ -141,6 +156,16 @@ static void fill(recon_error_info *out, const rc_error_row *r, recon_error_match
     out->spec = r->spec;
     out->row_code = r->code;
     out->matched = m;
+    out->iso8583 = r->iso8583;
+    if (u->decline < 0) return;
+    const rc_decline *d = &rc_decline_codes[u->decline];
+    out->decline_type = d->soft ? "soft" : "hard";
+    out->visa_category = d->visa_category;
+    out->retry_first_minutes = d->first_minutes;
+    out->retry_max = d->max_retries;
+    out->retry_days = d->days;
+    out->retry_advice = d->retry_advice;
+    out->customer_action = d->customer_action;
 }
 
 void rc_error_classify_detail(const char *provider, int http_status, const char *code,
@@ -150,6 +175,8 @@ void rc_error_classify_detail(const char *provider, int http_status, const char 
     copy_lower(out->provider, sizeof out->provider, provider);
     copy_trimmed(out->provider_code, sizeof out->provider_code, code);
     out->http_status = http_status;
+    out->decline_type = out->iso8583 = out->visa_category = "";
+    out->retry_advice = out->customer_action = "";
     const char *p = out->provider, *c = out->provider_code;
     const rc_error_row *r = NULL;
     if (c[0] && p[0]) {
@@ -158,6 +185,12 @@ void rc_error_classify_detail(const char *provider, int http_status, const char 
         if (!r) r = best(is_family, p, http_status, c, detail);
         if (r) {
             fill(out, r, RECON_MATCH_EXACT);
+            return;
+        }
+        /* A code the provider's list lacks: its row for unlisted codes
+         * (Adyen's refusal reasons are all declines), at the status level. */
+        if ((r = best(is_any_code, p, http_status, c, detail))) {
+            fill(out, r, RECON_MATCH_STATUS);
             return;
         }
     }
@@ -189,7 +222,7 @@ int recon_error_classify_message(const char *provider, int http_status, const ch
     rc_error_detail d = {message, 0};
     recon_error_info full = RECON_ERROR_INFO_INIT;
     rc_error_classify_detail(provider, http_status, provider_code, &d, &full);
-    static const size_t sizes[] = {0, sizeof full};
+    static const size_t sizes[] = {0, offsetof(recon_error_info, decline_type), sizeof full};
     rc_out_put(out, &full, RECON_ERROR_INFO_VERSION, sizes);
     return RECON_OK;
 }
@@ -241,6 +274,8 @@ const char *recon_retry_policy_name(recon_retry_policy policy) {
         return "retry_after";
     case RECON_RETRY_VERIFY_FIRST:
         return "verify_first";
+    case RECON_RETRY_SCHEDULE:
+        return "schedule";
     }
     return "?";
 }
@@ -262,6 +297,7 @@ const char *recon_error_match_name(recon_error_match matched) {
 /* ---- retry ------------------------------------------------------------------ */
 
 #define MAX_SERVER_WAIT_S 86400
+#define MAX_DECLINE_WAIT_S (30 * 86400)
 
 /* splitmix64: a well-mixed pure function of its input, so that jitter is
  * reproducible from (seed, attempt) without any state. */
@@ -270,6 +306,21 @@ static uint64_t mix(uint64_t x) {
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
     return x ^ (x >> 31);
+}
+
+/* A soft decline's schedule: the first retry after its first wait, the
+ * others spread evenly over its days (never sooner than the first wait),
+ * at most its number of retries. Read from the table by the unified code,
+ * not from info's version 2 fields, which a version 1 caller lacks.
+ * Returns the delay in ms, or -1 when the schedule allows no more. */
+static int64_t schedule_delay_ms(const char *unified, int attempt) {
+    const rc_unified *u = rc_unified_find(unified);
+    if (!u || u->decline < 0) return -1;
+    const rc_decline *d = &rc_decline_codes[u->decline];
+    if (!d->soft || attempt > d->max_retries) return -1;
+    int64_t spacing = (int64_t)d->days * 1440 / d->max_retries;
+    int64_t minutes = attempt == 1 || spacing < d->first_minutes ? d->first_minutes : spacing;
+    return minutes * 60000;
 }
 
 int64_t recon_retry_delay_ms(const recon_error_info *info, int attempt, int retry_after_seconds,
@@ -282,10 +333,18 @@ int64_t recon_retry_delay_ms(const recon_error_info *info, int attempt, int retr
     if (!info->retryable || info->retry_policy == RECON_RETRY_NONE || attempt < 1 ||
         attempt > o->max_attempts)
         return RECON_NO_RETRY;
-    if (retry_after_seconds > 0)
-        return (int64_t)(retry_after_seconds < MAX_SERVER_WAIT_S ? retry_after_seconds
-                                                                 : MAX_SERVER_WAIT_S) *
-               1000;
+    /* A decline's advised wait (Mastercard's advice codes 24-30) runs to
+     * ten days; a server's Retry-After is honoured up to a day. */
+    int64_t cap =
+        info->retry_policy == RECON_RETRY_SCHEDULE ? MAX_DECLINE_WAIT_S : MAX_SERVER_WAIT_S;
+    int64_t server = retry_after_seconds <= 0
+                         ? 0
+                         : 1000 * (retry_after_seconds < cap ? (int64_t)retry_after_seconds : cap);
+    if (info->retry_policy == RECON_RETRY_SCHEDULE) {
+        int64_t d = schedule_delay_ms(info->unified_code, attempt);
+        return d < 0 ? RECON_NO_RETRY : d > server ? d : server;
+    }
+    if (server) return server;
     int64_t d = o->base_ms;
     for (int i = 1; i < attempt && d < o->max_ms; i++)
         d *= 2;
@@ -321,8 +380,9 @@ int recon_error_table_row(size_t index, recon_error_row *out) {
                             .retry_policy = r->policy,
                             .action = r->action,
                             .description = r->description,
-                            .spec = r->spec};
-    static const size_t sizes[] = {0, sizeof full};
+                            .spec = r->spec,
+                            .iso8583 = r->iso8583};
+    static const size_t sizes[] = {0, offsetof(recon_error_row, iso8583), sizeof full};
     rc_out_put(out, &full, RECON_ERROR_ROW_VERSION, sizes);
     return RECON_OK;
 }
@@ -342,5 +402,28 @@ int recon_unified_code_get(size_t index, recon_unified_code *out) {
                                .meaning = u->meaning};
     static const size_t sizes[] = {0, sizeof full};
     rc_out_put(out, &full, RECON_UNIFIED_CODE_VERSION, sizes);
+    return RECON_OK;
+}
+
+size_t recon_decline_code_count(void) {
+    return rc_ndecline_codes;
+}
+
+int recon_decline_code_get(size_t index, recon_decline_code *out) {
+    if (!out || !rc_out_version(out)) return RECON_EMISUSE;
+    if (index >= rc_ndecline_codes) return RECON_ENOTFOUND;
+    const rc_decline *d = &rc_decline_codes[index];
+    recon_decline_code full = {.code = rc_unified_codes[d->unified].code,
+                               .decline_type = d->soft ? "soft" : "hard",
+                               .visa_category = d->visa_category,
+                               .iso8583 = d->iso8583,
+                               .retry_first_minutes = d->first_minutes,
+                               .retry_max = d->max_retries,
+                               .retry_days = d->days,
+                               .retry_advice = d->retry_advice,
+                               .customer_action = d->customer_action,
+                               .sources = d->sources};
+    static const size_t sizes[] = {0, sizeof full};
+    rc_out_put(out, &full, RECON_DECLINE_CODE_VERSION, sizes);
     return RECON_OK;
 }

@@ -8,6 +8,18 @@
 
 #include "recon.h"
 
+/* One row of data/decline_codes.csv: a decline code's network facts. */
+typedef struct {
+    int unified; /* index into rc_unified_codes */
+    int soft;
+    const char *visa_category;
+    const char *iso8583; /* space-separated */
+    int first_minutes, max_retries, days;
+    const char *retry_advice;
+    const char *customer_action;
+    const char *sources;
+} rc_decline;
+
 /* One unified code of the closed set. */
 typedef struct {
     const char *code;
@@ -15,6 +27,8 @@ typedef struct {
     int retryable; /* the code's usual answer; rows may differ */
     recon_retry_policy policy;
     const char *meaning;
+    const char *what_to_do;
+    int decline; /* index into rc_decline_codes, or -1 */
 } rc_unified;
 
 /* One row of data/error_codes.csv. */
@@ -29,9 +43,12 @@ typedef struct {
     recon_retry_policy policy;
     const char *action;
     const char *description;
-    const char *spec; /* the provider document it comes from, or "" */
+    const char *spec;    /* the provider document or page it comes from */
+    const char *iso8583; /* the ISO 8583 code the row stands for, or "" */
 } rc_error_row;
 
+extern const rc_decline rc_decline_codes[];
+extern const size_t rc_ndecline_codes;
 extern const rc_unified rc_unified_codes[];
 extern const size_t rc_nunified_codes;
 extern const rc_error_row rc_error_rows[];

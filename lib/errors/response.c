@@ -5,6 +5,7 @@
  * the answer is then classified by its HTTP status alone, because that is
  * exactly when a caller needs an answer. */
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -177,8 +178,11 @@ int recon_failure_from_response(const char *provider, int http_status, const cha
     recon_provider_failure full = RECON_PROVIDER_FAILURE_INIT;
     from_response(provider, http_status, body, body_len, &full);
     /* info is the last member, so its growth is this struct's: each version
-     * of this struct holds one version of it (today 1 and 1). */
-    static const size_t sizes[] = {0, sizeof full};
+     * of this struct holds one version of it (1 holds info 1, 2 holds 2). */
+    static const size_t sizes[] = {
+        0, offsetof(recon_provider_failure, info) + offsetof(recon_error_info, decline_type),
+        sizeof full};
     rc_out_put(out, &full, RECON_PROVIDER_FAILURE_VERSION, sizes);
+    if (out->version == 1) out->info.version = 1;
     return RECON_OK;
 }

@@ -137,7 +137,8 @@ static int fill_error_codes(recon_db *db) {
     int rc = rc_prepare(db,
                         "INSERT INTO error_codes(provider, http_status, http_class, provider_code,"
                         " cause, unified_code, category, retryable, retry_policy, action,"
-                        " description, spec) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+                        " description, spec, iso8583)"
+                        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
                         &st);
     for (size_t i = 0; rc == RECON_OK && i < recon_error_table_count(); i++) {
         recon_error_row r = RECON_ERROR_ROW_INIT;
@@ -159,7 +160,31 @@ static int fill_error_codes(recon_db *db) {
         sqlite3_bind_text(st, 10, r.action, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 11, r.description, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 12, r.spec, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 13, r.iso8583, -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE) rc = rc_fail_sql(db, "mirroring the error codes");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int fill_decline_codes(recon_db *db) {
+    sqlite3_stmt *st;
+    int rc =
+        rc_prepare(db, "INSERT INTO decline_codes VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)", &st);
+    for (size_t i = 0; rc == RECON_OK && i < recon_decline_code_count(); i++) {
+        recon_decline_code d = RECON_DECLINE_CODE_INIT;
+        recon_decline_code_get(i, &d);
+        const char *text[] = {d.code, d.decline_type, d.visa_category, d.iso8583};
+        for (int k = 0; k < 4; k++)
+            sqlite3_bind_text(st, 1 + k, text[k], -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 5, d.retry_first_minutes);
+        sqlite3_bind_int(st, 6, d.retry_max);
+        sqlite3_bind_int(st, 7, d.retry_days);
+        sqlite3_bind_text(st, 8, d.retry_advice, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 9, d.customer_action, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 10, d.sources, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE) rc = rc_fail_sql(db, "mirroring the decline codes");
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
@@ -307,9 +332,11 @@ static int apply_views(recon_db *db) {
 
 static int apply_mirrors(recon_db *db, const schema_state *s, const char *currencies) {
     int rc = RECON_OK;
-    if (s->errors && ((rc = rc_exec(db, "DELETE FROM unified_codes; DELETE FROM error_codes;")) ||
-                      (rc = fill_unified(db)) || (rc = fill_error_codes(db)) ||
-                      (rc = meta_set(db, "error_table", rc_error_table_hash))))
+    if (s->errors &&
+        ((rc = rc_exec(db, "DELETE FROM unified_codes; DELETE FROM error_codes;"
+                           " DELETE FROM decline_codes;")) ||
+         (rc = fill_unified(db)) || (rc = fill_error_codes(db)) || (rc = fill_decline_codes(db)) ||
+         (rc = meta_set(db, "error_table", rc_error_table_hash))))
         return rc;
     if (s->currencies &&
         ((rc = fill_currencies(db)) || (rc = meta_set(db, "currencies", currencies))))
