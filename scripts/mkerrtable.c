@@ -157,9 +157,11 @@ static void check_code(const char *v, const char *path, long line) {
     size_t d = 0;
     while (d < n && isdigit((unsigned char)v[d]))
         d++;
-    for (size_t i = d; d < n && v[d] == 'x' && i < n; i++)
-        if (v[i] != 'x')
-            die(path, line, "numeric code '%s' is not digits or a family like 101x or 20xxx", v);
+    if (d < n && v[d] == 'x') /* a family: nothing but x's after the digits */
+        for (size_t i = d; i < n; i++)
+            if (v[i] != 'x')
+                die(path, line, "numeric code '%s' is not digits or a family like 101x or 20xxx",
+                    v);
 }
 
 /* An ISO 8583 response code: two digits or capitals ("51", "1A", "N7"). */

@@ -1,13 +1,16 @@
 /* errtable: classification of provider answers against the unified
- * error-code table (data/error_codes.csv, compiled in), and the retry
- * policy. Pure functions over const data: no database, no state.
+ * error-code table (data/error_codes.csv, compiled in), the decline
+ * taxonomy (data/decline_codes.csv) and the retry policy. Pure functions
+ * over const data: no database, no state.
  *
  * Lookup order, most specific first:
  *   exact   the provider's code, under this status if the table has it
  *           there, else under any status; then the code's family (1019 ->
- *           101x). Among rows that fit, one whose documented cause (message
- *           text, XML body) fits the detail wins over the plain row.
- *   status  the provider's row for the status with no code; else the
+ *           101x, 20051 -> 20xxx). Among rows that fit, one whose documented
+ *           cause (message text, XML body) fits the detail wins over the
+ *           plain row.
+ *   status  a code the provider's list lacks: the provider's "*" row; else
+ *           the provider's row for the status with no code; else the
  *           provider's coded rows under that status when they all agree;
  *           else HTTP's own meaning of the status (the "*" rows for 401,
  *           429, 503, ... from RFC 9110 and RFC 6585);
