@@ -372,12 +372,14 @@ typedef struct {
                                  source before; nothing was done */
     uint64_t rows_read;       /* data rows in the file (header, preamble, blank lines and
                                  totals rows excluded) = inserted + duplicate + rejected
-                                 + skipped */
+                                 + skipped + payments_failed */
     uint64_t rows_inserted;   /* new transactions */
     uint64_t rows_duplicate;  /* already stored (overlapping files), skipped */
     uint64_t rows_rejected;   /* kept in the failures table with the reason */
-    uint64_t payments_failed; /* inserted rows the report marks failed (the profile's
-                                 failed_status), each linked to a failure */
+    uint64_t payments_failed; /* rows the report marks failed (the profile's
+                                 failed_status): no money moved, so each is recorded as a
+                                 failure with its reason (origin "report"), not stored as
+                                 a transaction; one recorded before is a duplicate */
     uint64_t rows_skipped;    /* data rows the profile's [rows] filters leave out (memo
                                  lines, declined attempts): read, deliberately not stored */
     uint64_t checks_passed;   /* the file's own totals rows (or BAI2 trailers) that agree
@@ -704,7 +706,9 @@ typedef struct {
     const char *origin;        /* "import" (a rejected row), "provider" (an API error a job
                                   recorded) or "report" (a failed payment in a report) */
     int64_t import_id;         /* 0 when not from an import */
-    int64_t transaction_id;    /* the imported row a "report" failure belongs to, or 0 */
+    int64_t transaction_id;    /* the imported row a "report" failure belongs to, in a
+                                  database from before schema 11; 0 since (a failed payment
+                                  is no longer stored as a transaction: see context) */
     const char *source;        /* source name, or NULL */
     const char *file_name;     /* the import's file, or NULL */
     int64_t line;              /* physical line in the file, 0 when not applicable */

@@ -875,6 +875,15 @@ check "errors list --declines: the mirror holds the same" "$(tail -n +2 "$T/out"
     "$(sqlite3 -batch "$T/demo.db" 'SELECT count(*) FROM decline_codes')"
 run "$RECON" errors list --declines --provider stripe
 check "errors list --declines --provider: usage" 2 "$rc"
+# A declined payment in a report is a failure by its reason, not money.
+run "$RECON" --db "$T/declines.db" import --profile braintree_transactions --format json "$FIX/layouts/braintree_transactions.csv"
+check "import braintree transactions: the declined attempt is a failed payment, not a row" "5|1|2" \
+    "$(py_json "$T/out" '"|".join(str(d[0][k]) for k in ("rows_inserted", "payments_failed", "rows_skipped"))')"
+check "import braintree transactions: no transaction for the declined attempt" 0 \
+    "$(sqlite3 -batch "$T/declines.db" "SELECT count(*) FROM transactions WHERE external_id = 'm2n7b3vc'")"
+run "$RECON" --db "$T/declines.db" report failures --format csv
+check "report failures: the decline by its reason and provider" "DECLINE_DO_NOT_HONOR,decline,braintree,1" \
+    "$(grep '^DECLINE_' "$T/out" | cut -d, -f1-4)"
 run "$RECON" errors classify --provider tabapay --http 422 --message "Transaction Limit exceeded"
 check "errors classify text: names the code and the level" "tabapay 422 -> LIMIT_EXCEEDED (limit), matched status" \
     "$(printf '%s\n' "$out" | head -n 1)"

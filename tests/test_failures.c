@@ -409,24 +409,49 @@ START_TEST(test_failed_payments_in_a_report_are_linked) {
     tu_write_file(tmp, "shop.csv", text, strlen(text), path, sizeof path);
     recon_import_result r = RECON_IMPORT_RESULT_INIT;
     ck_assert_int_eq(recon_import_file(db, path, p, NULL, &r), RECON_OK);
-    ck_assert_int_eq(r.rows_inserted, 4);
+    /* A failed payment moved no money: a failure, not a transaction (the
+     * matcher would wait for it in the bank). */
+    ck_assert_int_eq(r.rows_inserted, 1);
     ck_assert_int_eq(r.rows_rejected, 0);
     ck_assert_int_eq(r.payments_failed, 3);
+    ck_assert_int_eq(r.rows_read, r.rows_inserted + r.rows_duplicate + r.rows_rejected +
+                                      r.rows_skipped + r.payments_failed);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM transactions"), 1);
     TU_ASSERT_Q(
         sq, "t2:3:1034:DECLINE_INSUFFICIENT_FUNDS t3:4:1019:ACCOUNT_RESTRICTED t4:5:NULL:UNKNOWN",
-        "SELECT group_concat(t.external_id || ':' || f.line || ':' ||"
-        " coalesce(f.provider_code, 'NULL') || ':' || f.unified_code, ' ') FROM (SELECT *"
-        " FROM failures ORDER BY id) f JOIN transactions t ON t.id = f.transaction_id"
-        " WHERE f.origin = 'report' AND f.provider = 'shop_gateway'");
+        "SELECT group_concat(json_extract(context, '$.external_id') || ':' || line || ':' ||"
+        " coalesce(provider_code, 'NULL') || ':' || unified_code, ' ') FROM (SELECT *"
+        " FROM failures ORDER BY id) WHERE origin = 'report' AND provider = 'shop_gateway'"
+        " AND transaction_id IS NULL");
+    /* What the row said is kept: its amount and currency, and the raw text. */
+    TU_ASSERT_Q(sq, "1200 EUR FAILED 2024-05-01T10:01:00Z",
+                "SELECT json_extract(context, '$.amount_minor') || ' ' || json_extract(context,"
+                " '$.currency') || ' ' || json_extract(context, '$.status') || ' ' ||"
+                " json_extract(context, '$.occurred_at') FROM failures WHERE line = 3");
+    TU_ASSERT_Q(sq, "t2,charge,2024-05-01T10:01:00Z,12.00,EUR,FAILED,1034",
+                "SELECT raw FROM failures WHERE line = 3");
     char *msg = tu_qtext(sq, "SELECT message FROM failures WHERE line = 3");
     ck_assert_msg(strstr(msg, "'FAILED'") && strstr(msg, "1034"), "%s", msg);
     free(msg);
-    /* Re-importing the same rows links nothing twice. */
+    /* Re-importing the same rows records nothing twice, even a failure
+     * resolved since. */
+    ck_assert_int_eq(recon_failure_resolve(db,
+                                           tu_qint(sq, "SELECT id FROM failures WHERE line = 4"),
+                                           "customer paid by transfer", "t"),
+                     RECON_OK);
     tu_write_file(tmp, "shop2.csv", text, strlen(text) - 1, path, sizeof path);
     ck_assert_int_eq(recon_import_file(db, path, p, NULL, &r), RECON_OK);
     ck_assert_int_eq(r.rows_duplicate, 4);
     ck_assert_int_eq(r.payments_failed, 0);
     ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM failures"), 3);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM failures WHERE resolved_at IS NULL"), 2);
+    /* A row an earlier release stored as a transaction is a duplicate too. */
+    static const char later[] = "id,type,created,amount,currency,status,code\n"
+                                "t1,charge,2024-05-01T10:00:00Z,10.00,EUR,failed,1034\n";
+    tu_write_file(tmp, "shop3.csv", later, strlen(later), path, sizeof path);
+    ck_assert_int_eq(recon_import_file(db, path, p, NULL, &r), RECON_OK);
+    ck_assert_int_eq(r.rows_duplicate, 1);
+    ck_assert_int_eq(r.payments_failed, 0);
     recon_profile_free(p);
     /* failed_status needs a status column. */
     ck_assert_int_eq(recon_profile_parse("[profile]\nname = x\nsource_type = psp\n"

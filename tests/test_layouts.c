@@ -151,7 +151,12 @@ START_TEST(test_every_fixture_imports_its_expected_rows) {
                   "%s: %llu rejected, %llu "
                   "checks failed",
                   name, (unsigned long long)r.rows_rejected, (unsigned long long)r.checks_failed);
-    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM failures"), 0);
+    /* Nothing rejected; the only failures are the failed payments the
+     * report itself records (Braintree's declined attempt, by its reason). */
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM failures"), (int64_t)r.payments_failed);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM failures WHERE origin = 'report' AND"
+                                 " unified_code GLOB 'DECLINE_*'"),
+                     (int64_t)r.payments_failed);
     /* Every profile says its source type; the source takes it. */
     recon_profile *p;
     ck_assert_int_eq(recon_profile_builtin(name, NULL, &p), RECON_OK);
@@ -222,10 +227,13 @@ START_TEST(test_filtered_rows_are_counted_not_stored) {
     recon_import_result r = import_as("paypal_activity", FIXTURE("layouts/paypal_activity.csv"));
     ck_assert_int_eq(r.rows_read, 11);
     ck_assert_int_eq(r.rows_skipped, 1); /* the Memo line */
-    ck_assert_int_eq(r.rows_read,
-                     r.rows_inserted + r.rows_duplicate + r.rows_rejected + r.rows_skipped);
+    ck_assert_int_eq(r.rows_read, r.rows_inserted + r.rows_duplicate + r.rows_rejected +
+                                      r.rows_skipped + r.payments_failed);
     r = import_as("braintree_transactions", FIXTURE("layouts/braintree_transactions.csv"));
-    ck_assert_int_eq(r.rows_skipped, 3); /* voided, declined, not yet settled */
+    ck_assert_int_eq(r.rows_skipped, 2);    /* voided, not yet settled */
+    ck_assert_int_eq(r.payments_failed, 1); /* declined: a failure with its reason */
+    ck_assert_int_eq(r.rows_read, r.rows_inserted + r.rows_duplicate + r.rows_rejected +
+                                      r.rows_skipped + r.payments_failed);
 }
 END_TEST
 

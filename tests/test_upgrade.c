@@ -42,7 +42,7 @@ static const char *const MIGRATION_SHA256[] = {
     "05b3b57ece15e251cb02c1f8821ec4036fa4a52f4acf0d4c91f9ac47beaf4367", /* 0008_allocations.sql */
     "f24010d50cf6b0b50f8502eb7af2f376937869b763684d9f9500dcdfcc377b37", /* 0009_journal.sql */
     "8eeae4c0f0cb223caef6dc515e9f112b64dcd18a3b0ad4252c8c31e943034aff", /* 0010_period_close.sql */
-    "96da20a4368ea5cf23b46d302df9c24e7f635950159f5025857c4095c5e8850e", /* 0011_decline_codes.sql */
+    "c1959288709686bb77f5d901fe6b8f0d3cbeb0916cf5f5ee5f00af08ad0368c7", /* 0011_decline_codes.sql */
 };
 
 static void sha256_hex(const void *data, size_t len, char out[65]) {

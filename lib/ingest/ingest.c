@@ -47,7 +47,7 @@ typedef struct {
     const char *file_name;
     rc_mapper *map; /* the profile bound to the file's header: the row decisions */
     int64_t source_id, import_id;
-    sqlite3_stmt *ins_tx, *sel_tx, *ins_fail, *ins_consumed, *ins_report;
+    sqlite3_stmt *ins_tx, *sel_tx, *ins_fail, *ins_consumed, *ins_report, *sel_fp;
     /* SHA-256 fetched once per import: EVP_sha256() in every
      * EVP_DigestInit_ex makes OpenSSL 3 look the algorithm up each time
      * (the mapper fetches its own for the rows' content hashes). */
@@ -190,14 +190,52 @@ static int consume(importer *im, rc_span id) {
     return sqlite3_changes(im->db->sql) == 1;
 }
 
+/* Steps a lookup whose parameters the caller bound: 1 when it finds a
+ * row, 0 when none, <0 on error (`what` says which lookup). */
+static int row_exists(importer *im, sqlite3_stmt *st, const char *what) {
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE) return rc_fail_sql(im->db, what);
+    return step == SQLITE_ROW;
+}
+
 /* A payment the report itself marks failed (its provider_status is one of
- * the profile's failed_status values) is imported like any row, and linked
- * to a failure carrying the provider's code and its unified
- * classification, so that one query lists every problem. */
-static int link_failed_payment(importer *im, const rc_canon *c) {
+ * the profile's failed_status values) moved no money: it is not stored as
+ * a transaction, where the matcher would wait for it in the bank and a
+ * payout would count it, but as a failure of origin 'report' with the
+ * provider's code, its unified classification (a decline by its reason),
+ * the raw row, and what the row says (id, kind, amount, currency, date,
+ * payout, status) in its context, so one query lists every problem.
+ * Its fingerprint (source and id, or the content hash of a row without
+ * one) keeps a re-import from recording it twice, resolved or not; a row
+ * an earlier release stored as a transaction is a duplicate too. */
+static int store_failed_payment(importer *im, const rc_csv_row *row, const rc_canon *c) {
     const recon_profile *p = im->p;
     rc_span st = c->text[RC_F_PROVIDER_STATUS], code = c->text[RC_F_PROVIDER_CODE];
-    if (!rc_failed_payment(p, c)) return RECON_OK;
+    int rc;
+    if (!c->generated) {
+        bind_span(im->sel_tx, 2, c->ext_id);
+        sqlite3_bind_int64(im->sel_tx, 1, im->source_id);
+        if ((rc = row_exists(im, im->sel_tx, "looking up a stored transaction")) != 0) {
+            if (rc == 1) im->res->rows_duplicate++;
+            return rc < 0 ? rc : RECON_OK;
+        }
+    }
+    char hashhex[2 * GEN_HASH_BYTES + 1];
+    hex(c->hash, GEN_HASH_BYTES, hashhex);
+    size_t idlen = c->generated ? strlen(hashhex) + 4 : c->ext_id.len;
+    char *fp = malloc(idlen + 48);
+    if (!fp) return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
+    int n = c->generated
+                ? snprintf(fp, idlen + 48, "report:%lld:gen:%s", (long long)im->source_id, hashhex)
+                : snprintf(fp, idlen + 48, "report:%lld:%.*s", (long long)im->source_id,
+                           (int)c->ext_id.len, c->ext_id.s);
+    sqlite3_bind_text(im->sel_fp, 1, fp, n, SQLITE_STATIC);
+    if ((rc = row_exists(im, im->sel_fp, "looking up a recorded failed payment")) != 0) {
+        free(fp);
+        if (rc == 1) im->res->rows_duplicate++;
+        return rc < 0 ? rc : RECON_OK;
+    }
     char codebuf[64], msg[384];
     snprintf(codebuf, sizeof codebuf, "%.*s", (int)(code.len < 63 ? code.len : 63),
              code.s ? code.s : "");
@@ -207,10 +245,13 @@ static int link_failed_payment(importer *im, const rc_canon *c) {
     snprintf(msg, sizeof msg, "the report marks this payment '%.*s'%s%s%s: %s",
              (int)(st.len < 40 ? st.len : 40), st.s, codebuf[0] ? " with code '" : "", codebuf,
              codebuf[0] ? "'" : "", e.description);
+    size_t raw_len;
+    const char *raw = rc_raw_escape(&im->esc, row->raw, row->raw_len, &raw_len);
+    char *context = rc_failed_payment_context(c);
     sqlite3_stmt *ins = im->ins_report;
     sqlite3_bind_int64(ins, 1, im->import_id);
     sqlite3_bind_int64(ins, 2, im->source_id);
-    sqlite3_bind_int64(ins, 3, sqlite3_last_insert_rowid(im->db->sql));
+    sqlite3_bind_int64(ins, 3, (sqlite3_int64)row->line);
     sqlite3_bind_text(ins, 4, provider, -1, SQLITE_STATIC);
     if (codebuf[0])
         sqlite3_bind_text(ins, 5, codebuf, -1, SQLITE_STATIC);
@@ -220,17 +261,23 @@ static int link_failed_payment(importer *im, const rc_canon *c) {
     sqlite3_bind_text(ins, 7, e.category, -1, SQLITE_STATIC);
     sqlite3_bind_text(ins, 8, msg, -1, SQLITE_STATIC);
     sqlite3_bind_text(ins, 9, im->now, -1, SQLITE_STATIC);
-    int step = sqlite3_step(ins);
+    sqlite3_bind_text(ins, 10, raw, raw ? (int)raw_len : 0, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 11, context, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 12, fp, n, SQLITE_STATIC);
+    int step = raw && context ? sqlite3_step(ins) : SQLITE_NOMEM;
     sqlite3_reset(ins);
-    if (step != SQLITE_DONE) return rc_fail_sql(im->db, "linking a failed payment to a failure");
+    free(context);
+    free(fp);
+    if (step == SQLITE_NOMEM)
+        return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
+    if (step != SQLITE_DONE) return rc_fail_sql(im->db, "recording a failed payment");
     im->res->payments_failed++;
     return RECON_OK;
 }
 
-static int inserted(importer *im, const rc_csv_row *row, const rc_canon *c) {
-    (void)row;
+static int inserted(importer *im) {
     im->res->rows_inserted++;
-    return link_failed_payment(im, c);
+    return RECON_OK;
 }
 
 static int store_generated(importer *im, const rc_csv_row *row, rc_canon *c) {
@@ -244,7 +291,7 @@ static int store_generated(importer *im, const rc_csv_row *row, rc_canon *c) {
         rc_span sid = {id, (size_t)n};
         int rc = try_insert(im, row, c, sid);
         if (rc < 0) return rc;
-        if (rc == 1) return inserted(im, row, c);
+        if (rc == 1) return inserted(im);
         existing ex;
         if ((rc = find_existing(im, sid, c, &ex)) != RECON_OK) return rc;
         if (ex.import_id == im->import_id)
@@ -258,10 +305,11 @@ static int store_generated(importer *im, const rc_csv_row *row, rc_canon *c) {
 }
 
 static int store_row(importer *im, const rc_csv_row *row, rc_canon *c) {
+    if (rc_failed_payment(im->p, c)) return store_failed_payment(im, row, c);
     if (c->generated) return store_generated(im, row, c);
     int rc = try_insert(im, row, c, c->ext_id);
     if (rc < 0) return rc;
-    if (rc == 1) return inserted(im, row, c);
+    if (rc == 1) return inserted(im);
     existing ex;
     if ((rc = find_existing(im, c->ext_id, c, &ex)) != RECON_OK) return rc;
     if (ex.same_content) {
@@ -367,11 +415,13 @@ static int prepare_all(importer *im) {
                         &im->ins_fail);
     if (!rc)
         rc = rc_prepare(db,
-                        "INSERT INTO failures(origin, import_id, source_id, transaction_id, line,"
-                        " provider, provider_code, unified_code, category, message, first_seen,"
-                        " last_seen) SELECT 'report', ?1, ?2, ?3, line, ?4, ?5, ?6, ?7, ?8, ?9, ?9"
-                        " FROM transactions WHERE id = ?3",
+                        "INSERT INTO failures(origin, import_id, source_id, line, provider,"
+                        " provider_code, unified_code, category, message, first_seen, last_seen,"
+                        " raw, context, fingerprint) VALUES ('report', ?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+                        " ?8, ?9, ?9, ?10, ?11, ?12)",
                         &im->ins_report);
+    if (!rc)
+        rc = rc_prepare(db, "SELECT 1 FROM failures WHERE fingerprint = ?1 LIMIT 1", &im->sel_fp);
     if (!rc)
         rc = rc_prepare(db,
                         "INSERT INTO temp.rc_consumed(external_id) VALUES (?1)"
@@ -386,7 +436,8 @@ static void finalize_all(importer *im) {
     sqlite3_finalize(im->ins_fail);
     sqlite3_finalize(im->ins_consumed);
     sqlite3_finalize(im->ins_report);
-    im->ins_tx = im->sel_tx = im->ins_fail = im->ins_consumed = im->ins_report = NULL;
+    sqlite3_finalize(im->sel_fp);
+    im->ins_tx = im->sel_tx = im->ins_fail = im->ins_consumed = im->ins_report = im->sel_fp = NULL;
 }
 
 /* Hashes the whole file (only done when an earlier import of the source had

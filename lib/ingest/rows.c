@@ -855,6 +855,30 @@ int rc_failed_payment(const recon_profile *p, const rc_canon *c) {
     return p->nfailed && st.s && in_list(p->failed_values, p->nfailed, st);
 }
 
+/* A span as a JSON string, or nothing when empty or not UTF-8. */
+static void put_span(json_t *o, const char *key, rc_span v) {
+    if (v.s && v.len) json_object_set_new(o, key, json_stringn(v.s, v.len));
+}
+
+char *rc_failed_payment_context(const rc_canon *c) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (!c->generated) put_span(o, "external_id", c->ext_id);
+    json_object_set_new(o, "kind", json_string(rc_kind_name(c->kind)));
+    json_object_set_new(o, "amount_minor", json_integer(c->amount));
+    json_object_set_new(o, "fee_minor", json_integer(c->fee));
+    if (rc_currency_exponent(c->currency, strnlen(c->currency, 4)) >= 0)
+        json_object_set_new(o, "currency", json_string(c->currency));
+    json_object_set_new(o, "occurred_at", json_string(c->occurred));
+    put_span(o, "group_id", c->text[RC_F_GROUP_ID]);
+    put_span(o, "reference", c->text[RC_F_REFERENCE]);
+    put_span(o, "status", c->text[RC_F_PROVIDER_STATUS]);
+    put_span(o, "code", c->text[RC_F_PROVIDER_CODE]);
+    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    return text;
+}
+
 /* ---- the mapper ------------------------------------------------------------------------ */
 
 int rc_mapper_new(const recon_profile *p, rc_mapper **out) {

@@ -156,5 +156,10 @@ const char *rc_raw_escape(rc_strbuf *scratch, const char *s, size_t n, size_t *o
 /* Does the report mark this payment failed (its provider_status is one of
  * the profile's failed_status values)? */
 int rc_failed_payment(const recon_profile *p, const rc_canon *c);
+/* What a failed payment's row says, as the JSON object its failure keeps
+ * in context (external_id, kind, amount_minor, fee_minor, currency,
+ * occurred_at, group_id, reference, status, code: those the row has).
+ * Malloc'd; NULL when out of memory. */
+char *rc_failed_payment_context(const rc_canon *c);
 
 #endif

@@ -3,7 +3,9 @@
 -- tools can join a failure's unified code to whether it is a soft or a
 -- hard decline, the ISO 8583 codes it covers and what the card networks
 -- allow; and each error-table row's own ISO 8583 code. Both are refilled
--- from the library whenever its compiled-in table changes.
+-- from the library whenever its compiled-in table changes. And an index
+-- over failures' fingerprints, open or resolved: a failed payment a report
+-- records is kept once, however often the report is imported again.
 --
 -- APPEND-ONLY: these statements shipped and must never change again; a
 -- schema change is a new numbered file (docs/UPGRADING.md).
@@ -20,3 +22,6 @@ CREATE TABLE decline_codes (
   sources             TEXT NOT NULL
 ) STRICT;
 ALTER TABLE error_codes ADD COLUMN iso8583 TEXT NOT NULL DEFAULT '';
+-- A failed payment in a report is recorded once per source and id
+-- (fingerprint 'report:SOURCE:ID'), resolved or not: a re-import looks it up.
+CREATE INDEX failures_by_fingerprint ON failures(fingerprint) WHERE fingerprint IS NOT NULL;
