@@ -30,7 +30,12 @@ static json_t *info_json(const recon_error_info *e) {
                         e->retry_first_minutes, "retry_max", e->retry_max, "retry_days",
                         e->retry_days, "retry_advice", json_text(e->retry_advice),
                         "customer_action", json_text(e->customer_action));
-    if (!o || !d || json_object_set_new(o, "decline", d) != 0) {
+    if (!o || !d) {
+        json_decref(o);
+        json_decref(d);
+        return NULL;
+    }
+    if (json_object_set_new(o, "decline", d) != 0) {
         json_decref(o);
         return NULL;
     }

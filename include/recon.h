@@ -616,7 +616,9 @@ typedef struct {
  * answer is XML) into a classified failure: Modulate's {data, meta,
  * errors[]}, Ingenico's {errorId, errors[]}, TabaPay's {SC, EM}, the shop
  * gateway's {code, message, errors[]}; other providers by the common keys
- * code/message/error. Never fails on a bad body: it is classified by status
+ * code/message/error, a card error's decline_code before its code (Stripe's
+ * {"error": {"code": "card_declined", "decline_code": "insufficient_funds"}}
+ * classifies as insufficient funds). Never fails on a bad body: it is classified by status
  * alone. body need not be NUL-terminated; body_len is its length. Returns
  * RECON_OK, or RECON_EMISUSE when out is NULL. */
 int recon_failure_from_response(const char *provider, int http_status, const char *body,

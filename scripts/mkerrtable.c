@@ -243,10 +243,13 @@ static void print_declines(const table *u, const table *d, int *dec_of) {
         if (soft != !strcmp(uf[2], "yes") || soft != !strcmp(uf[3], "schedule"))
             die(d->path, line, "%s is %s but the closed set says retryable %s, policy %s", f[0],
                 f[1], uf[2], uf[3]);
-        if (soft ? max < 1 || days < 1 || first > days * 1440 : first || max || days)
+        /* The schedule spaces retries evenly over the days, none sooner than
+         * the first wait: a first wait longer than the spacing would run
+         * past the days. */
+        if (soft ? max < 1 || days < 1 || first * max > days * 1440 : first || max || days)
             die(d->path, line,
-                "%s: a soft decline needs retries and days (first wait within them), a hard one "
-                "zeros",
+                "%s: a soft decline needs retries and days (the first wait at most their "
+                "spacing), a hard one zeros",
                 f[0]);
         for (const char *p = f[3]; *p;) {
             char code[8];

@@ -568,6 +568,15 @@ START_TEST(test_soft_declines_retry_on_a_schedule_hard_never) {
     expect("checkout", 201, "10000", "SUCCESS", RECON_MATCH_EXACT);
     expect("braintree", 0, "2999", "PAYMENT_DECLINED", RECON_MATCH_EXACT);
     expect("stripe", 402, "a_new_decline_code", "PAYMENT_DECLINED", RECON_MATCH_STATUS);
+    /* Letters where a family has x's (Checkout's 2006P carries ISO 6P);
+     * codes outside every range: still a decline, never the 2xx success. */
+    expect("checkout", 201, "200Z9", "DECLINE_DO_NOT_HONOR", RECON_MATCH_EXACT);
+    expect("checkout", 201, "21000", "PAYMENT_DECLINED", RECON_MATCH_STATUS);
+    expect("braintree", 200, "3999", "PAYMENT_DECLINED", RECON_MATCH_STATUS);
+    /* A provider's "*" row is for codes in answers and reports, not for an
+     * error status: there HTTP's meaning answers (a 503 is retried). */
+    expect("adyen", 503, "000", "SERVICE_UNAVAILABLE", RECON_MATCH_STATUS);
+    expect("adyen", 0, "A reason from next year", "PAYMENT_DECLINED", RECON_MATCH_STATUS);
 }
 END_TEST
 

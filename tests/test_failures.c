@@ -463,6 +463,46 @@ START_TEST(test_failed_payments_in_a_report_are_linked) {
 }
 END_TEST
 
+/* Failed payments without an id: two identical declined attempts are two
+ * failures (as two identical rows are two transactions), and a file that
+ * repeats them records nothing new. */
+START_TEST(test_identical_failed_payments_without_ids_are_each_recorded) {
+    static const char ini[] = "[profile]\nname = noid\nprovider = braintree\n"
+                              "source_type = psp\nfailed_status = processor_declined\n"
+                              "[columns]\nkind = type\noccurred_at = created\n"
+                              "amount = amount\ncurrency = currency\nprovider_status = status\n"
+                              "provider_code? = code\n[kinds]\ncharge = sale\n";
+    recon_profile *p = NULL;
+    recon_error err = RECON_ERROR_INIT;
+    ck_assert_msg(recon_profile_parse(ini, "noid.ini", &err, &p) == RECON_OK, "%s", err.message);
+    static const char text[] = "type,created,amount,currency,status,code\n"
+                               "sale,2024-05-01T10:00:00Z,30.00,USD,processor_declined,2001\n"
+                               "sale,2024-05-01T10:00:00Z,30.00,USD,processor_declined,2001\n"
+                               "sale,2024-05-01T10:05:00Z,30.00,USD,settled,1000\n";
+    char path[600];
+    tu_write_file(tmp, "noid.csv", text, strlen(text), path, sizeof path);
+    recon_import_result r = RECON_IMPORT_RESULT_INIT;
+    ck_assert_int_eq(recon_import_file(db, path, p, NULL, &r), RECON_OK);
+    ck_assert_int_eq(r.payments_failed, 2);
+    ck_assert_int_eq(r.rows_inserted, 1);
+    TU_ASSERT_Q(sq, "2:DECLINE_INSUFFICIENT_FUNDS 3:DECLINE_INSUFFICIENT_FUNDS",
+                "SELECT group_concat(line || ':' || unified_code, ' ') FROM (SELECT * FROM"
+                " failures WHERE origin = 'report' ORDER BY line)");
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(DISTINCT fingerprint) FROM failures"), 2);
+    /* The same rows in another file (one more attempt): only the new one. */
+    static const char more[] = "type,created,amount,currency,status,code\n"
+                               "sale,2024-05-01T10:00:00Z,30.00,USD,processor_declined,2001\n"
+                               "sale,2024-05-01T10:00:00Z,30.00,USD,processor_declined,2001\n"
+                               "sale,2024-05-01T10:00:00Z,30.00,USD,processor_declined,2001\n";
+    tu_write_file(tmp, "noid2.csv", more, strlen(more), path, sizeof path);
+    ck_assert_int_eq(recon_import_file(db, path, p, NULL, &r), RECON_OK);
+    ck_assert_int_eq(r.rows_duplicate, 2);
+    ck_assert_int_eq(r.payments_failed, 1);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM failures WHERE origin = 'report'"), 3);
+    recon_profile_free(p);
+}
+END_TEST
+
 static Suite *failures_suite(void) {
     Suite *s = suite_create("failures");
     TCase *t = tcase_create("log");
@@ -478,6 +518,7 @@ static Suite *failures_suite(void) {
     tcase_add_test(t, test_error_table_is_mirrored_and_refreshed);
     tcase_add_test(t, test_import_rejects_carry_unified_codes);
     tcase_add_test(t, test_failed_payments_in_a_report_are_linked);
+    tcase_add_test(t, test_identical_failed_payments_without_ids_are_each_recorded);
     suite_add_tcase(s, t);
     return s;
 }

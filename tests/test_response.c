@@ -97,6 +97,16 @@ START_TEST(test_shop_gateway_envelope) {
     f = parse("shop_gateway", 400, "{\"code\": 1034, \"message\": \"Not sufficient funds\"}");
     ck_assert_str_eq(f.info.unified_code, "DECLINE_INSUFFICIENT_FUNDS");
     ck_assert_str_eq(f.info.decline_type, "soft");
+    /* A card error's reason is its decline_code, not its code (Stripe). */
+    f = parse("stripe", 402,
+              "{\"error\": {\"type\": \"card_error\", \"code\": \"card_declined\","
+              " \"decline_code\": \"insufficient_funds\", \"message\": \"Your card has"
+              " insufficient funds.\"}}");
+    ck_assert_str_eq(f.info.provider_code, "insufficient_funds");
+    ck_assert_str_eq(f.info.unified_code, "DECLINE_INSUFFICIENT_FUNDS");
+    ck_assert_str_eq(f.message, "Your card has insufficient funds.");
+    f = parse("stripe", 402, "{\"error\": {\"code\": \"card_declined\"}}");
+    ck_assert_str_eq(f.info.unified_code, "PAYMENT_DECLINED");
     f = parse("shop_gateway", 400, "{\"code\": \"1016\", \"message\": \"Shop something\"}");
     ck_assert_str_eq(f.info.unified_code, "ACCOUNT_RESTRICTED");
     ck_assert_str_eq(f.info.row_code, "101x");

@@ -60,7 +60,8 @@ static int cause_fit(const rc_error_row *r, const rc_error_detail *d) {
 }
 
 /* Does `code` belong to the family `fam` (digits then x's, e.g. 101x or
- * 20xxx): as long, the same digits, then digits where fam has x's? */
+ * 20xxx): as long, the same digits, then a digit or letter where fam has
+ * an x (Checkout's 2006P and 200N0 carry ISO 8583 codes with letters)? */
 static int in_family(const char *fam, const char *code) {
     size_t n = strlen(fam), d = 0;
     if (n < 2 || fam[n - 1] != 'x' || strlen(code) != n) return 0;
@@ -68,7 +69,7 @@ static int in_family(const char *fam, const char *code) {
         d++;
     if (!d || strncmp(fam, code, d) != 0) return 0;
     for (size_t i = d; i < n; i++)
-        if (fam[i] != 'x' || !isdigit((unsigned char)code[i])) return 0;
+        if (fam[i] != 'x' || !isalnum((unsigned char)code[i])) return 0;
     return 1;
 }
 
@@ -87,9 +88,14 @@ static int is_code_any_status(const rc_error_row *r, const char *p, int s, const
     (void)s;
     return !strcmp(r->provider, p) && r->code[0] && !is_wildcard(r) && !strcasecmp(r->code, c);
 }
+/* A "*" row holds at its status; without one, for a report's code (no
+ * status) and a code inside a successful answer (Adyen's refusal reason
+ * in a 200, Checkout's response code in a 201), never over an error
+ * status, where HTTP's own meaning answers. */
 static int is_any_code(const rc_error_row *r, const char *p, int s, const char *c) {
     (void)c;
-    return !strcmp(r->provider, p) && is_wildcard(r) && (!r->http_status || r->http_status == s);
+    return !strcmp(r->provider, p) && is_wildcard(r) &&
+           (r->http_status ? r->http_status == s : s == 0 || s / 100 == 2);
 }
 static int is_family(const rc_error_row *r, const char *p, int s, const char *c) {
     return !strcmp(r->provider, p) && in_family(r->code, c) &&
@@ -337,7 +343,7 @@ int64_t recon_retry_delay_ms(const recon_error_info *info, int attempt, int retr
         attempt > o->max_attempts)
         return RECON_NO_RETRY;
     /* A decline's advised wait (Mastercard's advice codes 24-30) runs to
-     * ten days; a server's Retry-After is honoured up to a day. */
+     * ten days, honoured up to 30; a server's Retry-After up to a day. */
     int64_t cap =
         info->retry_policy == RECON_RETRY_SCHEDULE ? MAX_DECLINE_WAIT_S : MAX_SERVER_WAIT_S;
     int64_t server = retry_after_seconds <= 0

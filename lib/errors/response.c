@@ -115,7 +115,11 @@ static void read_generic(json_t *root, recon_provider_failure *f, char *code, si
     json_t *where = json_is_object(e) ? e : root;
     json_t *err = json_object_get(root, "error");
     if (json_is_object(err)) where = err;
-    const char *c = text_of(json_object_get(where, "code"), num, sizeof num);
+    /* A card error names its reason apart from its code (Stripe's
+     * {"code": "card_declined", "decline_code": "insufficient_funds"}): the
+     * reason is what tells a merchant what to do, so it classifies. */
+    const char *c = json_string_value(json_object_get(where, "decline_code"));
+    if (!c || !*c) c = text_of(json_object_get(where, "code"), num, sizeof num);
     put(code, size, c);
     const char *m = json_string_value(json_object_get(where, "message"));
     if (!m && json_is_string(err)) m = json_string_value(err);

@@ -199,43 +199,11 @@ static int row_exists(importer *im, sqlite3_stmt *st, const char *what) {
     return step == SQLITE_ROW;
 }
 
-/* A payment the report itself marks failed (its provider_status is one of
- * the profile's failed_status values) moved no money: it is not stored as
- * a transaction, where the matcher would wait for it in the bank and a
- * payout would count it, but as a failure of origin 'report' with the
- * provider's code, its unified classification (a decline by its reason),
- * the raw row, and what the row says (id, kind, amount, currency, date,
- * payout, status) in its context, so one query lists every problem.
- * Its fingerprint (source and id, or the content hash of a row without
- * one) keeps a re-import from recording it twice, resolved or not; a row
- * an earlier release stored as a transaction is a duplicate too. */
-static int store_failed_payment(importer *im, const rc_csv_row *row, const rc_canon *c) {
+/* Writes the failure of a failed payment under its fingerprint. */
+static int record_failed_payment(importer *im, const rc_csv_row *row, const rc_canon *c,
+                                 const char *fp, int n) {
     const recon_profile *p = im->p;
     rc_span st = c->text[RC_F_PROVIDER_STATUS], code = c->text[RC_F_PROVIDER_CODE];
-    int rc;
-    if (!c->generated) {
-        bind_span(im->sel_tx, 2, c->ext_id);
-        sqlite3_bind_int64(im->sel_tx, 1, im->source_id);
-        if ((rc = row_exists(im, im->sel_tx, "looking up a stored transaction")) != 0) {
-            if (rc == 1) im->res->rows_duplicate++;
-            return rc < 0 ? rc : RECON_OK;
-        }
-    }
-    char hashhex[2 * GEN_HASH_BYTES + 1];
-    hex(c->hash, GEN_HASH_BYTES, hashhex);
-    size_t idlen = c->generated ? strlen(hashhex) + 4 : c->ext_id.len;
-    char *fp = malloc(idlen + 48);
-    if (!fp) return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
-    int n = c->generated
-                ? snprintf(fp, idlen + 48, "report:%lld:gen:%s", (long long)im->source_id, hashhex)
-                : snprintf(fp, idlen + 48, "report:%lld:%.*s", (long long)im->source_id,
-                           (int)c->ext_id.len, c->ext_id.s);
-    sqlite3_bind_text(im->sel_fp, 1, fp, n, SQLITE_STATIC);
-    if ((rc = row_exists(im, im->sel_fp, "looking up a recorded failed payment")) != 0) {
-        free(fp);
-        if (rc == 1) im->res->rows_duplicate++;
-        return rc < 0 ? rc : RECON_OK;
-    }
     char codebuf[64], msg[384];
     snprintf(codebuf, sizeof codebuf, "%.*s", (int)(code.len < 63 ? code.len : 63),
              code.s ? code.s : "");
@@ -267,12 +235,96 @@ static int store_failed_payment(importer *im, const rc_csv_row *row, const rc_ca
     int step = raw && context ? sqlite3_step(ins) : SQLITE_NOMEM;
     sqlite3_reset(ins);
     free(context);
-    free(fp);
     if (step == SQLITE_NOMEM)
         return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
     if (step != SQLITE_DONE) return rc_fail_sql(im->db, "recording a failed payment");
     im->res->payments_failed++;
     return RECON_OK;
+}
+
+/* Was this failed payment stored by an earlier release, as a transaction
+ * (under its id, or for a row without one under gen:DATE:HASH:K, each
+ * occurrence accounted for once as store_generated does)? 1 yes, 0 no,
+ * <0 error. */
+static int stored_as_transaction(importer *im, const rc_canon *c, const char *hashhex) {
+    if (!c->generated) {
+        sqlite3_bind_int64(im->sel_tx, 1, im->source_id);
+        bind_span(im->sel_tx, 2, c->ext_id);
+        return row_exists(im, im->sel_tx, "looking up a stored transaction");
+    }
+    for (uint64_t k = 1;; k++) {
+        char id[128];
+        int n = snprintf(id, sizeof id, "gen:%.10s:%s:%llu", c->occurred, hashhex,
+                         (unsigned long long)k);
+        sqlite3_bind_int64(im->sel_tx, 1, im->source_id);
+        sqlite3_bind_text(im->sel_tx, 2, id, n, SQLITE_STATIC);
+        int rc = row_exists(im, im->sel_tx, "looking up a stored transaction");
+        if (rc <= 0) return rc;
+        rc_span sid = {id, (size_t)n};
+        if ((rc = consume(im, sid)) != 0) return rc; /* 1: this row is that one */
+    }
+}
+
+/* Looks a failed payment's fingerprint up: 1 recorded by an earlier import
+ * (and not yet matched by a row of this file), 2 recorded by this import,
+ * 0 not recorded, <0 error. */
+static int recorded_before(importer *im, const char *fp, int n) {
+    sqlite3_stmt *st = im->sel_fp;
+    sqlite3_bind_text(st, 1, fp, n, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    int64_t import_id = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return rc_fail_sql(im->db, "looking up a recorded failed payment");
+    if (step == SQLITE_DONE) return 0;
+    if (import_id == im->import_id) return 2;
+    rc_span key = {fp, (size_t)n};
+    int rc = consume(im, key);
+    return rc < 0 ? rc : rc == 1 ? 1 : 2;
+}
+
+/* A payment the report itself marks failed (its provider_status is one of
+ * the profile's failed_status values) moved no money: it is not stored as
+ * a transaction, where the matcher would wait for it in the bank and a
+ * payout would count it, but as a failure of origin 'report' with the
+ * provider's code, its unified classification (a decline by its reason),
+ * the raw row, and what the row says (id, kind, amount, currency, date,
+ * payout, status) in its context, so one query lists every problem.
+ * Its fingerprint, "report:SOURCE:ID" (or for a row without an id
+ * "report:SOURCE:gen:HASH:K", K its occurrence: two identical declined
+ * attempts are two failures), keeps a re-import from recording it twice,
+ * resolved or not; a row an earlier release stored as a transaction is a
+ * duplicate too. */
+static int store_failed_payment(importer *im, const rc_csv_row *row, const rc_canon *c) {
+    char hashhex[2 * GEN_HASH_BYTES + 1];
+    hex(c->hash, GEN_HASH_BYTES, hashhex);
+    int rc = stored_as_transaction(im, c, hashhex);
+    if (rc != 0) {
+        if (rc == 1) im->res->rows_duplicate++;
+        return rc < 0 ? rc : RECON_OK;
+    }
+    size_t size = (c->generated ? sizeof hashhex : c->ext_id.len) + 64;
+    char *fp = malloc(size);
+    if (!fp) return rc_fail(im->db, RECON_ENOMEM, "%s: out of memory", im->file_name);
+    int n = 0;
+    for (uint64_t k = 1;; k++) {
+        n = c->generated ? snprintf(fp, size, "report:%lld:gen:%s:%llu", (long long)im->source_id,
+                                    hashhex, (unsigned long long)k)
+                         : snprintf(fp, size, "report:%lld:%.*s", (long long)im->source_id,
+                                    (int)c->ext_id.len, c->ext_id.s);
+        rc = recorded_before(im, fp, n);
+        /* An id's second row in one file is that payment again; a row
+         * without an id takes the next occurrence. */
+        if (rc == 0 || rc < 0 || rc == 1 || !c->generated) break;
+    }
+    if (rc != 0) {
+        free(fp);
+        if (rc > 0) im->res->rows_duplicate++;
+        return rc < 0 ? rc : RECON_OK;
+    }
+    rc = record_failed_payment(im, row, c, fp, n);
+    free(fp);
+    return rc;
 }
 
 static int inserted(importer *im) {
@@ -421,7 +473,8 @@ static int prepare_all(importer *im) {
                         " ?8, ?9, ?9, ?10, ?11, ?12)",
                         &im->ins_report);
     if (!rc)
-        rc = rc_prepare(db, "SELECT 1 FROM failures WHERE fingerprint = ?1 LIMIT 1", &im->sel_fp);
+        rc = rc_prepare(db, "SELECT import_id FROM failures WHERE fingerprint = ?1 LIMIT 1",
+                        &im->sel_fp);
     if (!rc)
         rc = rc_prepare(db,
                         "INSERT INTO temp.rc_consumed(external_id) VALUES (?1)"
