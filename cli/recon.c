@@ -104,10 +104,11 @@ static const struct {
                "provider's row for the status (or for codes it does not list), else the HTTP\n"
                "class, else UNKNOWN (matched says which). A decline also says soft or hard, its\n"
                "ISO 8583 code, Visa category, when and how often to retry, and what to tell the\n"
-               "customer. Providers: stripe, adyen, braintree, checkout, paypal, iso8583 (raw\n"
-               "network codes), ledge, tabapay, modulate, ingenico_connect, shop_gateway; --http\n"
-               "0 for a code from a report. list --declines prints the decline taxonomy. parse\n"
-               "reads a raw error response body first. Needs no database.\n"},
+               "customer. Providers: stripe, adyen, braintree, checkout, paypal, recurly,\n"
+               "amazon_pay, iso8583 (raw network codes), ledge, tabapay, modulate,\n"
+               "ingenico_connect, shop_gateway; --http 0 for a code from a report. list\n"
+               "--declines prints the decline taxonomy. parse reads a raw error response body\n"
+               "first. Needs no database.\n"},
     {"match",
      "usage: recon --db FILE match [--rules FILE] [--dry-run] [--actor NAME] [--format text|json]\n"
      "       recon --db FILE match --dry-run --diff [--rules FILE] [--format text|csv|json]\n"

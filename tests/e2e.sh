@@ -854,7 +854,7 @@ check "errors classify: a misspelt provider, exit 0" 0 "$rc"
 check "errors classify: a misspelt provider is flagged" "False status" \
     "$(py_json "$T/out" 'str(d["provider_known"]) + " " + d["matched"]')"
 check "errors classify: a misspelt provider, warned with the known ones" \
-    "recon: warning: provider 'tabapy' is not in the error table; classified by its HTTP status alone (known: ledge, tabapay, modulate, ingenico_connect, shop_gateway, librecon, stripe, adyen, braintree, checkout, paypal, iso8583)" "$err"
+    "recon: warning: provider 'tabapy' is not in the error table; classified by its HTTP status alone (known: ledge, tabapay, modulate, ingenico_connect, shop_gateway, librecon, stripe, adyen, braintree, checkout, paypal, recurly, amazon_pay, iso8583)" "$err"
 # Declines (issue 21): Stripe's insufficient funds is a soft decline with a
 # schedule, not a request error; Adyen's refusal reason at 200 is not a success.
 run "$RECON" errors classify --provider stripe --http 402 --code insufficient_funds
