@@ -170,16 +170,23 @@ static int iso_code_ok(const char *v) {
            (isdigit((unsigned char)v[1]) || isupper((unsigned char)v[1]));
 }
 
+/* The next space-separated word of a list at *p: sets *w and *n and
+ * moves *p past it; 0 at the end. */
+static int next_word(const char **p, const char **w, size_t *n) {
+    while (**p == ' ')
+        (*p)++;
+    *w = *p;
+    *n = strcspn(*p, " ");
+    *p += *n;
+    return *n > 0;
+}
+
 /* Is `code` one of the space-separated words of `list`? */
 static int in_list(const char *list, const char *code) {
-    size_t n = strlen(code);
-    for (const char *p = list; *p;) {
-        while (*p == ' ')
-            p++;
-        size_t k = strcspn(p, " ");
-        if (k == n && !strncmp(p, code, n)) return 1;
-        p += k;
-    }
+    const char *w;
+    size_t n, len = strlen(code);
+    for (const char *p = list; next_word(&p, &w, &n);)
+        if (n == len && !strncmp(w, code, n)) return 1;
     return 0;
 }
 
@@ -251,18 +258,16 @@ static void print_declines(const table *u, const table *d, int *dec_of) {
                 "%s: a soft decline needs retries and days (the first wait at most their "
                 "spacing), a hard one zeros",
                 f[0]);
-        for (const char *p = f[3]; *p;) {
+        const char *w;
+        size_t n;
+        for (const char *p = f[3]; next_word(&p, &w, &n);) {
             char code[8];
-            size_t n = strcspn(p, " ");
-            snprintf(code, sizeof code, "%.*s", (int)(n < 7 ? n : 7), p);
+            snprintf(code, sizeof code, "%.*s", (int)(n < 7 ? n : 7), w);
             if (!iso_code_ok(code))
                 die(d->path, line, "ISO 8583 code '%s' is not two characters", code);
             for (int q = 1; q < r; q++)
                 if (in_list(d->rows[q].f[3], code))
                     die(d->path, line, "ISO 8583 code %s is also %s's", code, d->rows[q].f[0]);
-            p += n;
-            while (*p == ' ')
-                p++;
         }
         if (!*f[7] || !*f[8] || !*f[9])
             die(d->path, line, "%s: advice, action or sources empty", f[0]);
@@ -308,17 +313,15 @@ static void check_error_row(const table *u, const table *d, const int *dec_of, c
 
 /* Every ISO 8583 code the taxonomy lists has its iso8583 provider row. */
 static void check_iso_rows(const table *d, const table *e) {
+    const char *w;
+    size_t n;
     for (int r = 1; r < d->nrows; r++)
-        for (const char *p = d->rows[r].f[3]; *p;) {
-            size_t n = strcspn(p, " ");
+        for (const char *p = d->rows[r].f[3]; next_word(&p, &w, &n);) {
             int found = 0;
             for (int q = 1; q < e->nrows && !found; q++)
                 found = !strcmp(e->rows[q].f[0], "iso8583") && strlen(e->rows[q].f[2]) == n &&
-                        !strncmp(e->rows[q].f[2], p, n);
-            if (!found) die(e->path, 0, "no iso8583 row for %.*s (%s)", (int)n, p, d->rows[r].f[0]);
-            p += n;
-            while (*p == ' ')
-                p++;
+                        !strncmp(e->rows[q].f[2], w, n);
+            if (!found) die(e->path, 0, "no iso8583 row for %.*s (%s)", (int)n, w, d->rows[r].f[0]);
         }
 }
 

@@ -79,14 +79,18 @@ typedef int (*row_pred)(const rc_error_row *r, const char *provider, int status,
 static int is_wildcard(const rc_error_row *r) {
     return r->code[0] == '*' && !r->code[1];
 }
+/* The row names a code of the provider's (not only a status, not "*"). */
+static int has_code(const rc_error_row *r) {
+    return r->code[0] && !is_wildcard(r);
+}
 
 static int is_code(const rc_error_row *r, const char *p, int s, const char *c) {
-    return !strcmp(r->provider, p) && r->code[0] && !is_wildcard(r) && !strcasecmp(r->code, c) &&
+    return !strcmp(r->provider, p) && has_code(r) && !strcasecmp(r->code, c) &&
            (!s || !r->http_status || r->http_status == s);
 }
 static int is_code_any_status(const rc_error_row *r, const char *p, int s, const char *c) {
     (void)s;
-    return !strcmp(r->provider, p) && r->code[0] && !is_wildcard(r) && !strcasecmp(r->code, c);
+    return !strcmp(r->provider, p) && has_code(r) && !strcasecmp(r->code, c);
 }
 /* A "*" row holds at its status; without one, for a report's code (no
  * status) and a code inside a successful answer (Adyen's refusal reason
@@ -107,7 +111,7 @@ static int is_status(const rc_error_row *r, const char *p, int s, const char *c)
 }
 static int is_coded_at_status(const rc_error_row *r, const char *p, int s, const char *c) {
     (void)c;
-    return !strcmp(r->provider, p) && r->code[0] && !is_wildcard(r) && s && r->http_status == s;
+    return !strcmp(r->provider, p) && has_code(r) && s && r->http_status == s;
 }
 static int is_http_status(const rc_error_row *r, const char *p, int s, const char *c) {
     (void)p, (void)c;

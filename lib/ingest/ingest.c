@@ -190,13 +190,28 @@ static int consume(importer *im, rc_span id) {
     return sqlite3_changes(im->db->sql) == 1;
 }
 
-/* Steps a lookup whose parameters the caller bound: 1 when it finds a
- * row, 0 when none, <0 on error (`what` says which lookup). */
-static int row_exists(importer *im, sqlite3_stmt *st, const char *what) {
+/* Is a transaction of this source stored under `id`? 1 yes, 0 no, <0
+ * error. The same lookup as find_existing's, for a row that may not be
+ * there. */
+static int tx_stored(importer *im, rc_span id) {
+    sqlite3_stmt *st = im->sel_tx;
+    sqlite3_bind_int64(st, 1, im->source_id);
+    bind_span(st, 2, id);
     int step = sqlite3_step(st);
     sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE) return rc_fail_sql(im->db, what);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return rc_fail_sql(im->db, "looking up a stored transaction");
     return step == SQLITE_ROW;
+}
+
+/* The id of occurrence k of a row without one: gen:DATE:HASH:K. The date
+ * first keeps inserts into the unique index nearly in order for
+ * chronological statements, and makes the id readable. */
+#define GEN_ID_SIZE 128
+static rc_span gen_id(const rc_canon *c, const char *hashhex, uint64_t k, char id[GEN_ID_SIZE]) {
+    int n =
+        snprintf(id, GEN_ID_SIZE, "gen:%.10s:%s:%llu", c->occurred, hashhex, (unsigned long long)k);
+    return (rc_span){id, (size_t)n};
 }
 
 /* Writes the failure of a failed payment under its fingerprint. */
@@ -247,20 +262,12 @@ static int record_failed_payment(importer *im, const rc_csv_row *row, const rc_c
  * occurrence accounted for once as store_generated does)? 1 yes, 0 no,
  * <0 error. */
 static int stored_as_transaction(importer *im, const rc_canon *c, const char *hashhex) {
-    if (!c->generated) {
-        sqlite3_bind_int64(im->sel_tx, 1, im->source_id);
-        bind_span(im->sel_tx, 2, c->ext_id);
-        return row_exists(im, im->sel_tx, "looking up a stored transaction");
-    }
+    if (!c->generated) return tx_stored(im, c->ext_id);
     for (uint64_t k = 1;; k++) {
-        char id[128];
-        int n = snprintf(id, sizeof id, "gen:%.10s:%s:%llu", c->occurred, hashhex,
-                         (unsigned long long)k);
-        sqlite3_bind_int64(im->sel_tx, 1, im->source_id);
-        sqlite3_bind_text(im->sel_tx, 2, id, n, SQLITE_STATIC);
-        int rc = row_exists(im, im->sel_tx, "looking up a stored transaction");
+        char id[GEN_ID_SIZE];
+        rc_span sid = gen_id(c, hashhex, k, id);
+        int rc = tx_stored(im, sid);
         if (rc <= 0) return rc;
-        rc_span sid = {id, (size_t)n};
         if ((rc = consume(im, sid)) != 0) return rc; /* 1: this row is that one */
     }
 }
@@ -333,14 +340,10 @@ static int inserted(importer *im) {
 }
 
 static int store_generated(importer *im, const rc_csv_row *row, rc_canon *c) {
-    char id[128], hashhex[2 * GEN_HASH_BYTES + 1];
+    char id[GEN_ID_SIZE], hashhex[2 * GEN_HASH_BYTES + 1];
     hex(c->hash, GEN_HASH_BYTES, hashhex);
-    /* The date first keeps inserts into the unique index nearly in order
-     * for chronological statements, and makes the id readable. */
     for (uint64_t k = 1;; k++) {
-        int n = snprintf(id, sizeof id, "gen:%.10s:%s:%llu", c->occurred, hashhex,
-                         (unsigned long long)k);
-        rc_span sid = {id, (size_t)n};
+        rc_span sid = gen_id(c, hashhex, k, id);
         int rc = try_insert(im, row, c, sid);
         if (rc < 0) return rc;
         if (rc == 1) return inserted(im);
