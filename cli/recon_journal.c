@@ -12,7 +12,6 @@ typedef struct {
     int fmt; /* FMT_CSV, FMT_JSON, or LEDGER */
     long entries;
     json_t *entry, *lines; /* JSON: the entry being built */
-    long skipped;
 } journal_out;
 
 enum { LEDGER = 100 };
@@ -95,11 +94,11 @@ static int on_line(const recon_journal_line *l, void *payload) {
     return r;
 }
 
+/* Says why a match gets no entry; the result counts them (skipped). */
 static int on_skip(int64_t match_id, const char *why, void *payload) {
-    journal_out *o = payload;
+    (void)payload;
     progress_clear();
     cli_error("match %lld gets no journal entry yet: %s", (long long)match_id, why);
-    o->skipped++;
     return 0;
 }
 
@@ -125,7 +124,7 @@ int cmd_export_journal(const cli *c) {
         }
         return usage_error("export journal: unknown option '%s'", c->argv[i]);
     }
-    journal_out o = {FMT_CSV, 0, NULL, NULL, 0};
+    journal_out o = {FMT_CSV, 0, NULL, NULL};
     if (fmtv && !strcmp(fmtv, "ledger"))
         o.fmt = LEDGER;
     else if (fmtv && (parse_format(fmtv, 1, &o.fmt) || o.fmt == FMT_TEXT))
@@ -166,7 +165,7 @@ int cmd_export_journal(const cli *c) {
     if (rc != RECON_OK) {
         if (rc != RECON_ECANCELLED) cli_error("%s", recon_errmsg(db));
         status = rc == RECON_EMISUSE ? EXIT_USAGE : EXIT_FAIL;
-    } else if (o.skipped) {
+    } else if (res.skipped) {
         status = EXIT_REJECTS;
     }
     json_decref(o.entry); /* an entry a stopped export left half built */

@@ -85,7 +85,6 @@ static int clear_auto(recon_db *db) {
                        "DELETE FROM matches WHERE id IN temp.rc_diff_auto;");
 }
 
-/* The rows, in the order they are reported. ?1: nothing. */
 /* What goes and what comes, once both snapshots are taken: the matches
  * whose items are new (rc_diff_new), those whose items no longer make a
  * match (rc_diff_gone), and every pair of the two sharing a transaction

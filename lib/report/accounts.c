@@ -38,6 +38,12 @@ static int bad(struct parse_ctx *c, const char *section, const char *key, const 
     return 0;
 }
 
+static const char *find(const recon_accounts *a, const char *section, const char *key) {
+    for (size_t i = 0; i < a->n; i++)
+        if (!strcmp(a->e[i].section, section) && !strcmp(a->e[i].key, key)) return a->e[i].value;
+    return NULL;
+}
+
 /* An account name hledger and Ledger read back as one name: no tab, no
  * two spaces in a row (their separator before an amount), no ';' (a
  * comment), not starting or ending with a space, at most ACCOUNT_MAX bytes. */
@@ -77,9 +83,7 @@ static int on_ini(void *user, const char *section, const char *key, const char *
     if (!known(keys, key)) return bad(c, section, key, "unknown key (see docs/ACCOUNTING.md)");
     const char *why = account_problem(value);
     if (why) return bad(c, section, key, why);
-    for (size_t i = 0; i < a->n; i++)
-        if (!strcmp(a->e[i].section, section) && !strcmp(a->e[i].key, key))
-            return bad(c, section, key, "given twice");
+    if (find(a, section, key)) return bad(c, section, key, "given twice");
     if (a->n == MAX_ACCOUNTS) return bad(c, section, key, "more than 1024 accounts");
     rc_account_entry *g = realloc(a->e, (a->n + 1) * sizeof *g);
     if (!g) return bad(c, section, key, "out of memory");
@@ -147,12 +151,6 @@ int recon_accounts_load(const char *path, recon_error *err, recon_accounts **out
 
 int recon_accounts_default(recon_error *err, recon_accounts **out) {
     return recon_accounts_parse(rc_default_accounts, "accounts.ini", err, out);
-}
-
-static const char *find(const recon_accounts *a, const char *section, const char *key) {
-    for (size_t i = 0; i < a->n; i++)
-        if (!strcmp(a->e[i].section, section) && !strcmp(a->e[i].key, key)) return a->e[i].value;
-    return NULL;
 }
 
 int rc_account_of(const recon_accounts *a, const char *source, const char *type, const char *key,

@@ -667,15 +667,6 @@ static int finish_export(exporter *x) {
     return RECON_OK;
 }
 
-/* RECON_EMISUSE naming `what` unless day is a real YYYY-MM-DD date. */
-static int check_day(recon_db *db, const char *what, const char *day) {
-    int ok = 0;
-    int rc = rc_valid_day(db, day, &ok);
-    if (!rc && !ok)
-        rc = rc_fail(db, RECON_EMISUSE, "%s: '%.40s' is not a YYYY-MM-DD date", what, day);
-    return rc;
-}
-
 int recon_journal_export(recon_db *db, const recon_journal_opts *opts,
                          int (*cb)(const recon_journal_line *line, void *payload), void *payload,
                          recon_journal_result *out) {
@@ -685,7 +676,7 @@ int recon_journal_export(recon_db *db, const recon_journal_opts *opts,
     int rc = rc_check_version(db, opts->version, RECON_JOURNAL_OPTS_VERSION, "recon_journal_opts");
     if (!rc) rc = rc_out_check(db, out, "recon_journal_export", "recon_journal_result");
     if (rc) return rc;
-    if (opts->since && (rc = check_day(db, "since", opts->since)) != RECON_OK) return rc;
+    if (opts->since && (rc = rc_check_day(db, "since", opts->since)) != RECON_OK) return rc;
     recon_journal_result full;
     memset(&full, 0, sizeof full);
     full.version = RECON_JOURNAL_RESULT_VERSION;
@@ -794,7 +785,7 @@ static int unposted(recon_db *db, const char *until, const char *open_day, int64
 int recon_period_close(recon_db *db, const char *until, const char *note, const char *actor) {
     rc_clear_error(db);
     if (!db || !until) return rc_fail(db, RECON_EMISUSE, "recon_period_close: a day is required");
-    int rc = check_day(db, "close", until);
+    int rc = rc_check_day(db, "close", until);
     if (rc) return rc;
     /* The first open day must be a date of four-digit year. */
     if (strcmp(until, "9999-12-31") >= 0)
@@ -806,8 +797,11 @@ int recon_period_close(recon_db *db, const char *until, const char *note, const 
     rc = closed_until(db, now_until);
     if (!rc && now_until[0] && strcmp(until, now_until) <= 0)
         rc = rc_fail(db, RECON_ECONFLICT, "the books are closed until %s already", now_until);
-    if (!rc) rc = first_open_day(db, open_day);
-    if (!rc) rc = unposted(db, until, open_day, &n, &first);
+    if (!rc) {
+        open_day[0] = '\0'; /* the first open day, from the close just read */
+        if (now_until[0]) day_after(now_until, open_day);
+        rc = unposted(db, until, open_day, &n, &first);
+    }
     if (!rc && n)
         rc = rc_fail(db, RECON_ECONFLICT,
                      "cannot close until %s: %lld match%s of those days %s no journal entry yet"

@@ -78,23 +78,19 @@ static int setting_index(const char *key) {
     return -1;
 }
 
-int rc_valid_day(recon_db *db, const char *v, int *ok) {
+int rc_check_day(recon_db *db, const char *what, const char *v) {
     sqlite3_stmt *st;
     int rc = rc_prepare(db, "SELECT date(?1, '+0 days') IS ?1 AND length(?1) = 10", &st);
     if (rc) return rc;
     sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
-    *ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+    int ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
     sqlite3_finalize(st);
-    return RECON_OK;
+    return ok ? RECON_OK
+              : rc_fail(db, RECON_EMISUSE, "%s: '%.40s' is not a YYYY-MM-DD date", what, v);
 }
 
 static int valid_setting(recon_db *db, int k, const char *v) {
-    if (k == 0) {
-        int ok = 0;
-        int rc = rc_valid_day(db, v, &ok);
-        if (rc || ok) return rc;
-        return rc_fail(db, RECON_EMISUSE, "report.as_of: '%.40s' is not a YYYY-MM-DD date", v);
-    }
+    if (k == 0) return rc_check_day(db, "report.as_of", v);
     char *end;
     errno = 0;
     long n = strtol(v, &end, 10);
@@ -321,12 +317,8 @@ int rc_bind_filter(recon_db *db, sqlite3_stmt *st, const recon_report_filter *f)
     const char *v[3] = {f ? f->from : NULL, f ? f->to : NULL, f ? f->source : NULL};
     for (int i = 0; i < 3; i++) {
         if (i < 2 && v[i]) {
-            int ok = 0;
-            int rc = rc_valid_day(db, v[i], &ok);
+            int rc = rc_check_day(db, i == 0 ? "from" : "to", v[i]);
             if (rc) return rc;
-            if (!ok)
-                return rc_fail(db, RECON_EMISUSE, "%s: '%.40s' is not a YYYY-MM-DD date",
-                               i == 0 ? "from" : "to", v[i]);
         }
         if (v[i])
             sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_TRANSIENT);

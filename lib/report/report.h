@@ -17,9 +17,11 @@
  * malformed days (report.c). */
 int rc_bind_filter(recon_db *db, sqlite3_stmt *st, const recon_report_filter *f);
 
-/* Whether v is a day SQLite reads back as itself: YYYY-MM-DD and a real
- * date (date() alone takes 2024-02-30 as it is; a modifier makes it
- * normalise), into *ok. RECON_OK, or the statement's failure. */
-int rc_valid_day(recon_db *db, const char *v, int *ok);
+/* RECON_OK when v is a day SQLite reads back as itself: YYYY-MM-DD and a
+ * real date (date() alone takes 2024-02-30 as it is; a modifier makes it
+ * normalise); else RECON_EMISUSE, "WHAT: 'v' is not a YYYY-MM-DD date"
+ * (settings, report filters and the journal all say it so), or the
+ * statement's failure. */
+int rc_check_day(recon_db *db, const char *what, const char *v);
 
 #endif
