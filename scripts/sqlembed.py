@@ -128,6 +128,8 @@ def expand(text, defs, where, depth=0):
         if m.end() >= len(text) or text[m.end()] != '(':
             fail(where, f'@{name} needs its arguments in parentheses')
         args, end = call_args(text, m.end(), where)
+        if args == ['']:  # @NAME(): no arguments
+            args = []
         if len(args) != len(params):
             fail(where, f'@{name} takes {len(params)} arguments, got {len(args)}')
         res.append(text[last:i])

@@ -43,6 +43,7 @@ static const char *const MIGRATION_SHA256[] = {
     "f24010d50cf6b0b50f8502eb7af2f376937869b763684d9f9500dcdfcc377b37", /* 0009_journal.sql */
     "8eeae4c0f0cb223caef6dc515e9f112b64dcd18a3b0ad4252c8c31e943034aff", /* 0010_period_close.sql */
     "c1959288709686bb77f5d901fe6b8f0d3cbeb0916cf5f5ee5f00af08ad0368c7", /* 0011_decline_codes.sql */
+    "5cec43cb89b387a6e983e6c43b45e436382d9a487190e92224538d43927c45c2", /* 0012_summaries.sql */
 };
 
 static void sha256_hex(const void *data, size_t len, char out[65]) {
@@ -164,7 +165,7 @@ START_TEST(test_migrations_are_the_sql_files_of_the_tree) {
         "lib/store/sql/0005_suggestions.sql",     "lib/store/sql/0006_work_items.sql",
         "lib/store/sql/0007_aliases.sql",         "lib/store/sql/0008_allocations.sql",
         "lib/store/sql/0009_journal.sql",         "lib/store/sql/0010_period_close.sql",
-        "lib/store/sql/0011_decline_codes.sql"};
+        "lib/store/sql/0011_decline_codes.sql",   "lib/store/sql/0012_summaries.sql"};
     ck_assert_int_eq(sizeof FILES / sizeof FILES[0], RECON_SCHEMA_VERSION);
     for (int v = 1; v <= RECON_SCHEMA_VERSION; v++) {
         char hex[65];
@@ -583,6 +584,50 @@ START_TEST(test_schema_10_database_gets_the_decline_taxonomy_and_keeps_its_failu
 }
 END_TEST
 
+/* The last schema 11 (before the summaries): the upgrade marks every block
+ * of transactions to be summarised; the first report summarises them, and
+ * the summary views say what the transactions add up to. */
+START_TEST(test_schema_11_database_gets_its_summaries_at_the_first_report) {
+    load_fixture("schema11-c347462");
+    recon_db *db = open_ok(0);
+    sqlite3 *s = raw_open();
+    ck_assert_int_gt(tu_qint(s, "SELECT count(*) FROM transactions"), 0);
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM summary_dirty"),
+                     tu_qint(s, "SELECT count(DISTINCT id >> 10) FROM transactions"));
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM summary_cells"), 0);
+    ck_assert_int_eq(recon_setting_set(db, "report.as_of", "2024-04-30"), RECON_OK);
+    char *live =
+        tu_qtext(s, "SELECT group_concat(source || day || currency || transactions ||"
+                    " matched_count || matched_minor || unmatched_minor, ';')"
+                    " FROM (SELECT * FROM v_daily_summary ORDER BY source, day, currency)");
+    recon_status st = RECON_STATUS_INIT;
+    ck_assert_int_eq(recon_status_get(db, &st), RECON_OK);
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM summary_dirty"), 0);
+    ck_assert_int_gt(tu_qint(s, "SELECT count(*) FROM summary_cells"), 0);
+    ck_assert_int_gt(tu_qint(s, "SELECT count(*) FROM payout_cells"), 0);
+    TU_ASSERT_Q(s, live,
+                "SELECT group_concat(source || day || currency || transactions ||"
+                " matched_count || matched_minor || unmatched_minor, ';')"
+                " FROM (SELECT * FROM v_daily_summary ORDER BY source, day, currency)");
+    TU_ASSERT_Q(s, live,
+                "SELECT group_concat(source || day || currency || n || m || mm || um, ';') FROM"
+                " (SELECT source, day, currency, count(*) AS n,"
+                " count(*) FILTER (WHERE status = 'matched') AS m,"
+                " coalesce(sum(amount_minor) FILTER (WHERE status = 'matched'), 0) AS mm,"
+                " coalesce(sum(amount_minor) FILTER (WHERE status = 'unmatched'), 0) AS um"
+                " FROM v_transactions GROUP BY source, day, currency"
+                " ORDER BY source, day, currency)");
+    ck_assert_int_eq(st.unmatched, tu_qint(s, "SELECT count(*) FROM v_unmatched"));
+    recon_flows_totals t = RECON_FLOWS_TOTALS_INIT;
+    flows(db, &t);
+    ck_assert_int_eq(t.payouts, 8);
+    ck_assert_int_eq(t.broken, 1);
+    sqlite3_close(s);
+    free(live);
+    recon_close(db);
+}
+END_TEST
+
 static Suite *upgrade_suite(void) {
     Suite *s = suite_create("upgrade");
     TCase *m = tcase_create("migrations");
@@ -610,6 +655,7 @@ static Suite *upgrade_suite(void) {
     tcase_add_test(old, test_read_only_handle_on_outdated_views_uses_temp_views_and_writes_nothing);
     tcase_add_test(old, test_read_only_handle_on_an_older_schema_is_refused);
     tcase_add_test(old, test_views_of_a_newer_interface_version_are_kept);
+    tcase_add_test(old, test_schema_11_database_gets_its_summaries_at_the_first_report);
     tcase_add_test(old, test_a_changed_view_is_recreated_at_open);
     tcase_add_test(old, test_opening_an_up_to_date_database_writes_nothing);
     tcase_add_test(old, test_newer_schema_leaves_the_file_byte_for_byte_unchanged);

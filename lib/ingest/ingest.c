@@ -34,6 +34,7 @@
 #include "ingest/rows.h"
 #include "profile/profile.h"
 #include "store/store.h"
+#include "store/summary.h"
 #include "util/encoding.h"
 #include "util/opts.h"
 
@@ -989,8 +990,15 @@ static int import_checked(importer *im, int fd) {
         snprintf(db->errmsg, sizeof db->errmsg, "%.256s: %.700s", im->file_name, msg);
         return rc;
     }
-    rc = import_locked(im, fd, source);
+    /* The new rows' summaries are marked to be made (summary.h): they
+     * are the ids past the last one before the import. */
+    int64_t last_id = 0, new_last = 0;
+    rc = rc_summary_max_id(db, &last_id);
+    if (rc == RECON_OK) rc = import_locked(im, fd, source);
     finalize_all(im);
+    if (rc == RECON_OK && !im->res->already_imported &&
+        (rc = rc_summary_max_id(db, &new_last)) == RECON_OK)
+        rc = rc_summary_mark_range(db, last_id + 1, new_last);
     if (rc == RECON_OK && !im->res->already_imported)
         rc = rc_commit(db);
     else

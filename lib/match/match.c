@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "match/match.h"
+#include "store/summary.h"
 #include "util/calendar.h"
 #include "util/opts.h"
 #include "util/record.h"
@@ -314,10 +315,12 @@ typedef struct {
     /* Allocations (allow_partial), row by row: parts are few. */
     int64_t part_match[ITEM_BATCH], part_tx[ITEM_BATCH], part_minor[ITEM_BATCH];
     int nparts;
+    rc_blocks blocks; /* of the items' transactions: marked once, at the end */
 } item_writer;
 
 static int items_open(item_writer *w, recon_db *db, match_writer *matches) {
     memset(w, 0, sizeof *w);
+    rc_blocks_init(&w->blocks);
     w->db = db;
     w->matches = matches;
     char sql[64 + ITEM_BATCH * 12] =
@@ -379,6 +382,8 @@ static int items_flush(item_writer *w) {
 
 static int items_close(item_writer *w, int rc) {
     if (!rc) rc = items_flush(w);
+    if (!rc) rc = rc_blocks_store(w->db, &w->blocks);
+    rc_blocks_free(&w->blocks);
     sqlite3_finalize(w->one);
     sqlite3_finalize(w->many);
     sqlite3_finalize(w->part);
@@ -407,6 +412,8 @@ static int insert_items(item_writer *w, int64_t match_id, const rc_units *u, con
     for (uint32_t m = 0; m < it->count; m++) {
         w->match[w->n] = match_id;
         w->tx[w->n] = u->member ? u->member[it->first + m] : it->id;
+        if (rc_blocks_add(&w->blocks, w->tx[w->n]))
+            return rc_fail(w->db, RECON_ENOMEM, "matching: out of memory");
         w->side[w->n++] = side;
         if (w->n == ITEM_BATCH) {
             int rc = items_flush(w);

@@ -10,6 +10,7 @@
 
 #include "match/match.h"
 #include "store/sql.h"
+#include "store/summary.h"
 #include "util/record.h"
 
 static int audit(recon_db *db, const char *now, const char *actor, const char *action,
@@ -190,7 +191,7 @@ static int insert_side(recon_db *db, int64_t match_id, const int64_t *ids, size_
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
-    return rc;
+    return rc ? rc : rc_summary_mark_match(db, match_id);
 }
 
 static int match_add_in(recon_db *db, const int64_t *left, const int64_t *left_minor,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "match/match.h"
+#include "store/summary.h"
 #include "util/record.h"
 
 /* ---- a run's suggestions ------------------------------------------------------------------ */
@@ -258,7 +259,7 @@ static int insert_reviewed(recon_db *db, int64_t id, const open_sug *s, const ch
     sqlite3_bind_int64(st, 2, id);
     rc = step_done(db, st, "storing a reviewed match's items");
     sqlite3_finalize(st);
-    return rc;
+    return rc ? rc : rc_summary_mark_match(db, *match_id);
 }
 
 /* The suggestion decided; for an acceptance, the exceptions and other

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "store/summary.h"
 #include "util/opts.h"
 
 static const char *const ISSUE_NAMES[] = {
@@ -105,7 +106,8 @@ int recon_flows_check(recon_db *db, const recon_report_filter *filter,
     recon_flows_totals t = RECON_FLOWS_TOTALS_INIT;
     memset(&t, 0, sizeof t);
     sqlite3_stmt *st;
-    int rc = rc_prepare(db, FLOWS_SQL, &st);
+    int rc = rc_summary_refresh(db);
+    if (!rc) rc = rc_prepare(db, FLOWS_SQL, &st);
     if (rc) return rc;
     if ((rc = rc_bind_filter(db, st, filter)) != RECON_OK) {
         sqlite3_finalize(st);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "store/summary.h"
 #include "util/money.h"
 #include "util/opts.h"
 
@@ -15,14 +16,20 @@ int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, voi
     rc_clear_error(db);
     if (!db || !cb) return rc_fail(db, RECON_EMISUSE, "recon_summary_each: invalid argument");
     sqlite3_stmt *st;
+    int rc = rc_summary_refresh(db);
+    if (rc) return rc;
     /* clang-format off */
-    int rc = rc_prepare(db,
+    rc = rc_prepare(db,
                         /* RC_SQL_SUM: a total past int64 is NULL, not an error
                          * that would break the summary of every source. */
+                        /* from the summaries, not every transaction */
                         "WITH totals AS ("
-                        "  SELECT source_id, currency, count(*) AS n,"
-                        "  " RC_SQL_SUM("amount_minor") " AS amount, " RC_SQL_SUM("net_minor")
-                        "  AS net FROM transactions GROUP BY source_id, currency)"
+                        "  SELECT source_id, currency, sum(transactions) AS n,"
+                        "  " RC_SQL_CELL_SUM("transactions", "transactions", "amount_hi", "amount_lo",
+                                           "1") " AS amount,"
+                        "  " RC_SQL_CELL_SUM("transactions", "transactions", "net_hi", "net_lo",
+                                           "1") " AS net"
+                        "  FROM " RC_SQL_STATUS_CELLS() " GROUP BY source_id, currency)"
                         " SELECT s.name, s.type, coalesce(t.currency, ''), coalesce(t.n, 0),"
                         "  t.amount, t.net, t.n IS NOT NULL AND (t.amount IS NULL OR t.net IS NULL),"
                         "  (SELECT count(*) FROM imports i WHERE i.source_id = s.id),"
@@ -269,12 +276,14 @@ static const report_def REPORTS[] = {
          " FROM v_payouts WHERE" RC_SQL_FILTER("payout_day", "source")
          " ORDER BY source, payout_day IS NULL, payout_day, payout_id, currency",
          COLS(PAYOUTS_COLS)},
-    /* v_aging, with the day range applied before bucketing. */
+    /* v_aging, with the day range applied before bucketing: from the
+     * summaries, not the rows. */
     [RECON_REPORT_AGING] =
         {"aging",
-         "SELECT source, currency, age_bucket, count(*), " RC_SQL_SUM("remaining_minor") ","
-         "  " RC_SQL_SUM(RC_SQL_ABS("remaining_minor")) ", min(day)"
-         " FROM v_unmatched WHERE" RC_SQL_FILTER("day", "source")
+         "SELECT source, currency, age_bucket, sum(transactions),"
+         "  " RC_SQL_CELL_SUM("transactions", "remaining_n", "remaining_hi", "remaining_lo", "1") ","
+         "  " RC_SQL_CELL_SUM("transactions", "gross_n", "gross_hi", "gross_lo", "1") ", min(day)"
+         " FROM " RC_SQL_OPEN_CELLS() " WHERE" RC_SQL_FILTER("day", "source")
          " GROUP BY source, currency, age_bucket"
          " ORDER BY source, currency, min(age_days) DESC",
          COLS(AGING_COLS)},
@@ -359,7 +368,8 @@ int recon_report_each(recon_db *db, recon_report_kind kind, const recon_report_f
                   : RECON_EMISUSE;
     const report_def *d = &REPORTS[kind];
     sqlite3_stmt *st;
-    int rc = rc_prepare(db, d->sql, &st);
+    int rc = rc_summary_refresh(db);
+    if (!rc) rc = rc_prepare(db, d->sql, &st);
     if (rc) return rc;
     if ((rc = rc_bind_filter(db, st, filter)) != RECON_OK) {
         sqlite3_finalize(st);
@@ -417,22 +427,25 @@ int recon_status_get(recon_db *db, recon_status *out) {
         return db ? rc_fail(db, RECON_EMISUSE, "recon_status_get: invalid argument")
                   : RECON_EMISUSE;
     int rc = rc_out_check(db, out, "recon_status_get", "recon_status");
+    if (!rc) rc = rc_summary_refresh(db);
     if (rc) return rc;
     int64_t v[7] = {0};
     /* One query, so the figures are of one state of the database. */
-    rc = query_ints(db,
-                    "WITH u AS (SELECT count(*) AS n, coalesce(max(age_days), -1) AS age"
-                    "   FROM v_unmatched)"
-                    " SELECT u.n, u.age,"
-                    " (SELECT count(*) FROM exceptions WHERE closed_at IS NULL),"
-                    " (SELECT count(*) FROM failures WHERE resolved_at IS NULL),"
-                    " (SELECT count(*) FROM v_payouts"
-                    "  WHERE status NOT IN ('ok', 'late', 'in_transit')),"
-                    " (SELECT coalesce(max(age_days), -1) FROM v_exceptions"
-                    "  WHERE status = 'open'),"
-                    " (SELECT count(*) FROM exceptions WHERE closed_at IS NULL"
-                    "  AND assigned_to IS NULL) FROM u",
-                    v, 7);
+    rc = query_ints(
+        db,
+        /* v_unmatched's count and oldest, from the summaries */
+        "WITH u AS (SELECT coalesce(sum(transactions), 0) AS n,"
+        "   coalesce(max(age_days), -1) AS age FROM " RC_SQL_OPEN_CELLS() ")"
+                                                                          " SELECT u.n, u.age,"
+                                                                          " (SELECT count(*) FROM exceptions WHERE closed_at IS NULL),"
+                                                                          " (SELECT count(*) FROM failures WHERE resolved_at IS NULL),"
+                                                                          " (SELECT count(*) FROM v_payouts"
+                                                                          "  WHERE status NOT IN ('ok', 'late', 'in_transit')),"
+                                                                          " (SELECT coalesce(max(age_days), -1) FROM v_exceptions"
+                                                                          "  WHERE status = 'open'),"
+                                                                          " (SELECT count(*) FROM exceptions WHERE closed_at IS NULL"
+                                                                          "  AND assigned_to IS NULL) FROM u",
+        v, 7);
     if (rc) return rc;
     recon_status full = {.unmatched = v[0],
                          .oldest_unmatched_days = v[1],

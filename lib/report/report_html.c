@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "store/summary.h"
 #include "util/calendar.h"
 #include "util/money.h"
 #include "util/strbuf.h"
@@ -237,8 +238,9 @@ static int card_match_rate(page *p) {
     sqlite3_stmt *st;
     int rc = prepare(p,
                      "SELECT n, matched, " RC_SQL_MATCH_RATE("matched", "n")
-                     " FROM (SELECT count(*) AS n, count(*) FILTER (WHERE status = 'matched')"
-                     " AS matched FROM v_transactions"
+                     " FROM (SELECT coalesce(sum(transactions), 0) AS n,"
+                     " coalesce(sum(transactions) FILTER (WHERE status = 'matched'), 0)"
+                     " AS matched FROM " RC_SQL_AGED_CELLS()
                      /* As of the report's day, like the unmatched figures. */
                      " WHERE age_days >= 0 AND" RC_SQL_FILTER("day", "source") ")",
                      &st);
@@ -263,9 +265,12 @@ static int card_match_rate(page *p) {
 static int card_unmatched(page *p) {
     sqlite3_stmt *st;
     int rc = prepare(p,
-                     "SELECT u.currency, count(*), " RC_SQL_SUM(RC_SQL_ABS("u.amount_minor"))
+                     /* what is open of each (v_unmatched.remaining_minor), from the
+                      * summaries */
+                     "SELECT u.currency, sum(u.transactions), "
+                     RC_SQL_CELL_SUM("u.transactions", "u.gross_n", "u.gross_hi", "u.gross_lo", "1")
                      ", cu.exponent"
-                     " FROM v_unmatched u LEFT JOIN currencies cu ON cu.code = u.currency"
+                     " FROM " RC_SQL_OPEN_CELLS() " u LEFT JOIN currencies cu ON cu.code = u.currency"
                      " WHERE" RC_SQL_FILTER("u.day", "u.source") "GROUP BY u.currency ORDER BY u.currency",
                      &st);
     if (rc) return rc;
@@ -686,18 +691,20 @@ static int payouts(page *p) {
     return finish(p, st, step, "reading the payouts");
 }
 
-/* v_aging cannot be narrowed by day: the same figures from v_unmatched. */
+/* v_aging cannot be narrowed by day: the same figures from the summaries
+ * it reads. */
 static int aging(page *p) {
     static const char *const cols[] = {"Age (days)", "Currency", "#Items", "#Amount", "Oldest day"};
     sqlite3_stmt *st;
     /* clang-format off */
     int rc = prepare(
         p,
-        "SELECT u.age_bucket, u.currency, count(*), " RC_SQL_SUM(RC_SQL_ABS("u.remaining_minor")) ","
+        "SELECT u.age_bucket, u.currency, sum(u.transactions),"
+        " " RC_SQL_CELL_SUM("u.transactions", "u.gross_n", "u.gross_hi", "u.gross_lo", "1") ","
         " cu.exponent, min(u.day),"
         " CASE u.age_bucket WHEN '0-2' THEN 1 WHEN '3-7' THEN 2 WHEN '8-30' THEN 3"
         " ELSE 4 END AS bucket_order"
-        " FROM v_unmatched u LEFT JOIN currencies cu ON cu.code = u.currency"
+        " FROM " RC_SQL_OPEN_CELLS() " u LEFT JOIN currencies cu ON cu.code = u.currency"
         " WHERE" RC_SQL_FILTER(
             "u.day",
             "u.source") "GROUP BY u.age_bucket, u.currency ORDER BY bucket_order, u.currency",
@@ -860,7 +867,8 @@ int recon_report_html(recon_db *db, const recon_report_filter *filter, char **ou
     /* One read transaction: every figure of the page comes from the same
      * state of the database, even while an import commits. */
     int own = sqlite3_get_autocommit(db->sql); /* else the caller's transaction is the snapshot */
-    int rc = own ? rc_exec(db, "BEGIN") : RECON_OK;
+    int rc = rc_summary_refresh(db);
+    if (!rc && own) rc = rc_exec(db, "BEGIN");
     if (rc) return rc;
     rc = snapshot(&p);
     if (!rc) rc = head(&p);

@@ -160,13 +160,14 @@ enum { PROGRESS_STEPS = 1000000 };
  * the whole transaction, the caller's own included. */
 static int sqlite_progress(void *arg) {
     recon_db *db = arg;
-    if (db->writing || !db->progress_fn || db->progress_stop) return db->progress_stop != 0;
+    if ((db->writing && !db->summarising) || !db->progress_fn || db->progress_stop)
+        return db->progress_stop != 0 && !db->writing;
     db->progress_ticks++;
     recon_progress p = {.version = RECON_PROGRESS_VERSION,
                         .work = db->progress_ticks * PROGRESS_STEPS};
     int r = db->progress_fn(&p, db->progress_payload);
     if (r) db->progress_stop = r;
-    return r != 0;
+    return r != 0 && !db->writing;
 }
 
 int recon_progress_handler(recon_db *db, recon_progress_fn fn, void *payload) {

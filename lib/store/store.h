@@ -20,6 +20,8 @@ struct recon_db {
     int borrowed;                  /* recon_open_sqlite: the caller's connection, never closed */
     int in_savepoint;              /* rc_begin found the caller's transaction open */
     int writing;                   /* between rc_begin and its commit or rollback */
+    int summarising;               /* rc_summary_refresh: a write the handler sees, but
+                                      never interrupts (its stop waits for the read) */
     recon_progress_fn progress_fn; /* recon_progress_handler */
     void *progress_payload;
     uint64_t progress_ticks; /* over the handle's life: `work` only grows */

@@ -89,3 +89,111 @@ CASE WHEN (x) IS NULL THEN NULL WHEN cu.exponent = 0 THEN printf('%d', x)
 -- period"): the latest close not reopened; NULL when none.
 @define CLOSED_UNTIL()
 (SELECT max(until_date) FROM period_closes WHERE reopened_at IS NULL)
+
+-- Summaries (migration 12, docs/ARCHITECTURE.md "Summaries"). The
+-- transactions of the blocks marked dirty, each with what the views say of
+-- it: its status and what is open of it. (LIMIT -1 keeps SQLite from
+-- flattening a subquery into the one that reads it, which would work the
+-- active match out again for every mention of a column made from it.)
+@define DIRTY_ROWS()
+(SELECT x.block, x.source_id, date(x.occurred_at) AS day, x.currency, x.amount_minor,
+ x.net_minor,
+ CASE WHEN x.match_id IS NOT NULL THEN @MATCHED_STATUS(x)
+ WHEN EXISTS (SELECT 1 FROM ignores i WHERE i.transaction_id = x.id
+ AND i.undone_at IS NULL) THEN 'ignored'
+ WHEN EXISTS (SELECT 1 FROM exceptions e WHERE e.transaction_id = x.id
+ AND e.closed_at IS NULL) THEN 'exception'
+ ELSE 'unmatched' END AS status,
+ CASE WHEN x.match_id IS NULL THEN x.amount_minor
+ WHEN @HAS_PARTS(x) THEN @OPEN_AMOUNT(x) ELSE 0 END AS remaining_minor
+ FROM (SELECT d.block, t.id, t.source_id, t.currency, t.amount_minor, t.net_minor,
+ t.occurred_at,
+ @ACTIVE_MATCH(t) AS match_id
+ FROM summary_dirty d JOIN transactions t
+ ON t.id >= d.block * 1024 AND t.id < d.block * 1024 + 1024 LIMIT -1) x LIMIT -1)
+
+-- The rows with a payout id of the dirty blocks, each with its active match.
+@define DIRTY_PAYOUT_ROWS()
+(SELECT d.block, t.id, t.source_id, t.group_id, t.currency, t.kind, t.amount_minor,
+ t.fee_minor, t.net_minor, date(coalesce(t.settled_at, t.occurred_at)) AS payout_day,
+ @ACTIVE_MATCH(t) AS match_id
+ FROM summary_dirty d JOIN transactions t
+ ON t.id >= d.block * 1024 AND t.id < d.block * 1024 + 1024
+ WHERE t.group_id IS NOT NULL AND t.group_id <> '' LIMIT -1)
+
+-- The active match of transaction t (the first, when parts of it are in
+-- several), NULL when none.
+@define ACTIVE_MATCH(t)
+(SELECT min(mi.match_id) FROM match_items mi JOIN matches m ON m.id = mi.match_id
+ WHERE mi.transaction_id = t.id AND m.undone_at IS NULL)
+
+-- The status cells of the dirty rows, as summary_cells holds them.
+@define STATUS_CELLS_OF()
+(SELECT r.block, r.source_id, r.day, r.currency, r.status, count(*) AS transactions,
+ sum(r.amount_minor >> 32) AS amount_hi, sum(r.amount_minor & 4294967295) AS amount_lo,
+ sum(r.net_minor >> 32) AS net_hi, sum(r.net_minor & 4294967295) AS net_lo,
+ count(r.remaining_minor) AS remaining_n, sum(r.remaining_minor >> 32) AS remaining_hi,
+ sum(r.remaining_minor & 4294967295) AS remaining_lo,
+ count(@ABS(r.remaining_minor)) AS gross_n, sum(@ABS(r.remaining_minor) >> 32) AS gross_hi,
+ sum(@ABS(r.remaining_minor) & 4294967295) AS gross_lo
+ FROM @DIRTY_ROWS() r GROUP BY 1, 2, 3, 4, 5)
+
+-- The payout cells of the dirty rows with a payout id, as payout_cells
+-- holds them.
+@define PAYOUT_CELLS_OF()
+(SELECT r.block, r.source_id, r.group_id, r.currency, r.match_id,
+ count(*) FILTER (WHERE r.kind <> 'payout') AS items,
+ sum(r.amount_minor >> 32) FILTER (WHERE r.kind <> 'payout') AS gross_hi,
+ sum(r.amount_minor & 4294967295) FILTER (WHERE r.kind <> 'payout') AS gross_lo,
+ sum(r.fee_minor >> 32) FILTER (WHERE r.kind <> 'payout') AS fee_hi,
+ sum(r.fee_minor & 4294967295) FILTER (WHERE r.kind <> 'payout') AS fee_lo,
+ sum(r.net_minor >> 32) FILTER (WHERE r.kind <> 'payout') AS net_hi,
+ sum(r.net_minor & 4294967295) FILTER (WHERE r.kind <> 'payout') AS net_lo,
+ count(*) FILTER (WHERE r.kind = 'payout') AS payouts,
+ min(r.id) FILTER (WHERE r.kind = 'payout') AS payout_transaction_id,
+ sum(r.amount_minor >> 32) FILTER (WHERE r.kind = 'payout') AS payout_hi,
+ sum(r.amount_minor & 4294967295) FILTER (WHERE r.kind = 'payout') AS payout_lo,
+ max(r.payout_day) FILTER (WHERE r.kind = 'payout') AS payout_row_day,
+ max(r.payout_day) AS items_day, min(r.id) AS any_id
+ FROM @DIRTY_PAYOUT_ROWS() r GROUP BY 1, 2, 3, 4, 5)
+
+-- Every status cell, exact whatever is dirty: the stored cells of clean
+-- blocks and those of dirty blocks worked out now.
+@define STATUS_CELLS()
+(SELECT source_id, day, currency, status, transactions, amount_hi, amount_lo, net_hi,
+ net_lo, remaining_n, remaining_hi, remaining_lo, gross_n, gross_hi, gross_lo
+ FROM summary_cells WHERE block NOT IN (SELECT block FROM summary_dirty)
+ UNION ALL SELECT source_id, day, currency, status, transactions, amount_hi, amount_lo,
+ net_hi, net_lo, remaining_n, remaining_hi, remaining_lo, gross_n, gross_hi, gross_lo
+ FROM @STATUS_CELLS_OF())
+
+@define PAYOUT_CELLS()
+(SELECT * FROM payout_cells WHERE block NOT IN (SELECT block FROM summary_dirty)
+ UNION ALL SELECT * FROM @PAYOUT_CELLS_OF())
+
+-- A sum over cells, as SUM_F gives it over their rows: 0 over no rows, NULL
+-- when a value is unknown (v of n known) or the total leaves int64.
+@define CELL_SUM(n, v, hi, lo, f)
+(CASE WHEN coalesce(sum(n) FILTER (WHERE f), 0) = 0 THEN 0
+ WHEN sum(v) FILTER (WHERE f) < sum(n) FILTER (WHERE f) THEN NULL
+ WHEN typeof(sum(hi) FILTER (WHERE f) * 4294967296 + sum(lo) FILTER (WHERE f)) = 'integer'
+ THEN sum(hi) FILTER (WHERE f) * 4294967296 + sum(lo) FILTER (WHERE f) END)
+
+-- An open transaction's age bucket.
+@define AGE_BUCKET(age)
+(CASE WHEN (age) <= 2 THEN '0-2' WHEN (age) <= 7 THEN '3-7'
+ WHEN (age) <= 30 THEN '8-30' ELSE 'over 30' END)
+
+-- Every cell with its source's name and its age on the as-of day.
+@define AGED_CELLS()
+(SELECT c.*, @AGE_BUCKET(c.age_days) AS age_bucket
+ FROM (SELECT s.name AS source, c.*,
+ CAST(julianday(rs.as_of) - julianday(c.day) AS INTEGER) AS age_days
+ FROM @STATUS_CELLS() c JOIN sources s ON s.id = c.source_id
+ CROSS JOIN v_report_settings rs) c)
+
+-- The cells of what is still open (v_unmatched's rows, summed by source,
+-- day, currency and status).
+@define OPEN_CELLS()
+(SELECT * FROM @AGED_CELLS()
+ WHERE status IN ('unmatched', 'exception', 'partially_matched') AND age_days >= 0)

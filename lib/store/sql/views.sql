@@ -85,6 +85,8 @@ CREATE VIEW v_unmatched AS
   FROM v_transactions
   WHERE status IN ('unmatched', 'exception', 'partially_matched') AND age_days >= 0;
 
+-- Read from the summaries (STATUS_CELLS): the open transactions by age,
+-- without reading them.
 CREATE VIEW v_aging AS
   SELECT a.source, a.currency, a.age_bucket,
     CASE a.age_bucket WHEN '0-2' THEN 1 WHEN '3-7' THEN 2 WHEN '8-30' THEN 3 ELSE 4 END
@@ -93,11 +95,11 @@ CREATE VIEW v_aging AS
     @MAJOR(a.amount_minor) AS amount,
     @MAJOR(a.gross_minor) AS gross,
     a.oldest_day
-  FROM (SELECT source, currency, age_bucket, count(*) AS items,
-          @SUM(remaining_minor) AS amount_minor,
-          @SUM(@ABS(remaining_minor)) AS gross_minor,
+  FROM (SELECT source, currency, age_bucket, sum(transactions) AS items,
+          @CELL_SUM(transactions, remaining_n, remaining_hi, remaining_lo, 1) AS amount_minor,
+          @CELL_SUM(transactions, gross_n, gross_hi, gross_lo, 1) AS gross_minor,
           min(day) AS oldest_day
-        FROM v_unmatched GROUP BY source, currency, age_bucket) a
+        FROM @OPEN_CELLS() GROUP BY source, currency, age_bucket) a
   LEFT JOIN currencies cu ON cu.code = a.currency;
 
 CREATE VIEW v_exceptions AS
@@ -145,68 +147,58 @@ CREATE VIEW v_matches AS
     JOIN sources s ON s.id = t.source_id
     GROUP BY mi.match_id) a ON a.match_id = m.id;
 
--- The statuses are materialized once: each FILTER would otherwise
--- evaluate them (three index lookups a row) again.
+-- Read from the summaries (STATUS_CELLS), not from every transaction.
 CREATE VIEW v_daily_summary AS
-  WITH tx AS MATERIALIZED (SELECT source, day, currency, amount_minor, status
-                           FROM v_transactions),
-  -- What is open of partially matched rows: read for the rows with parts
-  -- only, not worked out for every row.
-  part AS (SELECT source, day, currency, @SUM(remaining_minor) AS open_minor
-           FROM v_transactions
-           WHERE transaction_id IN (SELECT transaction_id FROM allocations)
-             AND status = 'partially_matched'
-           GROUP BY source, day, currency)
-  SELECT d.source, d.day, d.currency, d.transactions, d.matched_count, d.matched_minor,
+  SELECT s.name AS source, d.day, d.currency, d.transactions, d.matched_count, d.matched_minor,
     d.unmatched_count, d.unmatched_minor, d.exception_count, d.exception_minor,
     d.ignored_count, d.ignored_minor,
     @MAJOR(d.matched_minor) AS matched,
     @MAJOR(d.unmatched_minor) AS unmatched,
     @MAJOR(d.exception_minor) AS exception,
-    d.partial_count, coalesce(p.open_minor, 0) AS partial_open_minor
-  FROM (SELECT source, day, currency, count(*) AS transactions,
-          count(*) FILTER (WHERE status = 'matched') AS matched_count,
-          @SUM_F(amount_minor, status = 'matched') AS matched_minor,
-          count(*) FILTER (WHERE status = 'unmatched') AS unmatched_count,
-          @SUM_F(amount_minor, status = 'unmatched') AS unmatched_minor,
-          count(*) FILTER (WHERE status = 'exception') AS exception_count,
-          @SUM_F(amount_minor, status = 'exception') AS exception_minor,
-          count(*) FILTER (WHERE status = 'ignored') AS ignored_count,
-          @SUM_F(amount_minor, status = 'ignored') AS ignored_minor,
-          count(*) FILTER (WHERE status = 'partially_matched') AS partial_count
-        FROM tx GROUP BY source, day, currency) d
-  LEFT JOIN part p ON p.source = d.source AND p.day IS d.day AND p.currency = d.currency
+    d.partial_count, d.partial_open_minor
+  FROM (SELECT source_id, day, currency, sum(transactions) AS transactions,
+          coalesce(sum(transactions) FILTER (WHERE status = 'matched'), 0) AS matched_count,
+          @CELL_SUM(transactions, transactions, amount_hi, amount_lo, status = 'matched')
+            AS matched_minor,
+          coalesce(sum(transactions) FILTER (WHERE status = 'unmatched'), 0) AS unmatched_count,
+          @CELL_SUM(transactions, transactions, amount_hi, amount_lo, status = 'unmatched')
+            AS unmatched_minor,
+          coalesce(sum(transactions) FILTER (WHERE status = 'exception'), 0) AS exception_count,
+          @CELL_SUM(transactions, transactions, amount_hi, amount_lo, status = 'exception')
+            AS exception_minor,
+          coalesce(sum(transactions) FILTER (WHERE status = 'ignored'), 0) AS ignored_count,
+          @CELL_SUM(transactions, transactions, amount_hi, amount_lo, status = 'ignored')
+            AS ignored_minor,
+          coalesce(sum(transactions) FILTER (WHERE status = 'partially_matched'), 0)
+            AS partial_count,
+          @CELL_SUM(transactions, remaining_n, remaining_hi, remaining_lo,
+            status = 'partially_matched') AS partial_open_minor
+        FROM @STATUS_CELLS() GROUP BY source_id, day, currency) d
+  JOIN sources s ON s.id = d.source_id
   LEFT JOIN currencies cu ON cu.code = d.currency;
 
 -- Payout flows: one row per PSP payout (group id) and currency. The
 -- classes and their amounts are documented in docs/REPORTING.md;
 -- recon_flows_check reads this view.
 CREATE VIEW v_payouts AS
-  -- The PSP rows with a payout id, read once in table order (NOT
-  -- INDEXED: through the (source, id) index every row would be a random
-  -- read), each with its active match.
-  WITH pt AS MATERIALIZED (
-    SELECT t.id, t.source_id, t.group_id, t.currency, t.kind, t.amount_minor, t.fee_minor,
-      t.net_minor, date(coalesce(t.settled_at, t.occurred_at)) AS day,
-      (SELECT min(mi.match_id) FROM match_items mi JOIN matches m ON m.id = mi.match_id
-       WHERE mi.transaction_id = t.id AND m.undone_at IS NULL) AS match_id
-    FROM transactions t NOT INDEXED
-    WHERE t.group_id IS NOT NULL AND t.group_id <> ''
-      AND t.source_id IN (SELECT id FROM sources WHERE type = 'psp')),
+  -- The PSP rows with a payout id, from the summaries (PAYOUT_CELLS):
+  -- per payout, currency and active match.
+  WITH pc AS MATERIALIZED (SELECT c.* FROM @PAYOUT_CELLS() c
+    WHERE c.source_id IN (SELECT id FROM sources WHERE type = 'psp')),
   g AS (
-    SELECT source_id, group_id, currency,
-      count(*) FILTER (WHERE kind <> 'payout') AS items,
+    SELECT source_id, group_id, currency, sum(items) AS items,
   -- 0 when there are no items; NULL when their sum leaves int64.
-      @SUM_F(amount_minor, kind <> 'payout') AS items_gross_minor,
-      @SUM_F(fee_minor, kind <> 'payout') AS items_fee_minor,
-      @SUM_F(net_minor, kind <> 'payout') AS items_net_minor,
-      min(id) FILTER (WHERE kind = 'payout') AS payout_transaction_id,
-  -- The payout row's amount, sign turned (INT64_MIN has no opposite).
-      CASE WHEN typeof(-(@PAYOUT_SUM(amount_minor, kind = 'payout'))) = 'integer'
-        THEN -(@PAYOUT_SUM(amount_minor, kind = 'payout')) END AS payout_minor,
-      max(day) FILTER (WHERE kind = 'payout') AS payout_row_day,
-      max(day) AS items_day
-    FROM pt GROUP BY source_id, group_id, currency),
+      @CELL_SUM(items, items, gross_hi, gross_lo, 1) AS items_gross_minor,
+      @CELL_SUM(items, items, fee_hi, fee_lo, 1) AS items_fee_minor,
+      @CELL_SUM(items, items, net_hi, net_lo, 1) AS items_net_minor,
+      min(payout_transaction_id) AS payout_transaction_id,
+  -- The payout row's amount, sign turned (INT64_MIN has no opposite);
+  -- NULL without a payout row.
+      CASE WHEN sum(payouts) > 0 AND typeof(-(sum(payout_hi) * 4294967296 + sum(payout_lo)))
+        = 'integer' THEN -(sum(payout_hi) * 4294967296 + sum(payout_lo)) END AS payout_minor,
+      max(payout_row_day) AS payout_row_day,
+      max(items_day) AS items_day
+    FROM pc GROUP BY source_id, group_id, currency),
   -- Per payout id: how many currencies, and the payout row's currency.
   gc AS (SELECT source_id, group_id, count(*) AS currencies,
            min(currency) FILTER (WHERE payout_transaction_id IS NOT NULL) AS payout_currency
@@ -215,7 +207,7 @@ CREATE VIEW v_payouts AS
   -- per (payout, match), one of its rows tells the payout's side, and
   -- the other side's bank rows are the credit. A credit dated after the
   -- as-of day has not arrived yet.
-  gm AS (SELECT source_id, group_id, currency, match_id, min(id) AS any_id FROM pt
+  gm AS (SELECT source_id, group_id, currency, match_id, min(any_id) AS any_id FROM pc
          WHERE match_id IS NOT NULL GROUP BY source_id, group_id, currency, match_id),
   l AS (SELECT DISTINCT gm.source_id, gm.group_id, gm.currency, mb.transaction_id AS bank_id
     FROM gm JOIN match_items me ON me.match_id = gm.match_id AND me.transaction_id = gm.any_id

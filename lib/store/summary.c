@@ -1,0 +1,143 @@
+/* The summaries the reports read (migration 12; docs/ARCHITECTURE.md,
+ * "Summaries"): transactions in blocks of RC_SUMMARY_BLOCK ids, each
+ * block's counts and sums kept in summary_cells and payout_cells. A write
+ * marks the blocks it changes in summary_dirty, in its own transaction;
+ * the views work dirty blocks out from the transactions, so they are exact
+ * at any moment, and rc_summary_refresh stores them again so that the next
+ * read is cheap. Marking is the writers' one duty: a block marked for
+ * nothing costs a read, one left unmarked would be a wrong report, so when
+ * in doubt a writer marks. */
+#include "store/summary.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/sql.h"
+
+int rc_summary_mark_range(recon_db *db, int64_t first, int64_t last) {
+    if (first > last) return RECON_OK;
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db, "INSERT OR IGNORE INTO summary_dirty(block) VALUES (?1)", &st);
+    for (int64_t b = first >> RC_SUMMARY_SHIFT; !rc && b <= last >> RC_SUMMARY_SHIFT; b++) {
+        sqlite3_bind_int64(st, 1, b);
+        if (sqlite3_step(st) != SQLITE_DONE) rc = rc_fail_sql(db, "marking summaries");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int rc_summary_mark_match(recon_db *db, int64_t match_id) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db,
+                        "INSERT OR IGNORE INTO summary_dirty(block) SELECT DISTINCT"
+                        " transaction_id >> 10 FROM match_items WHERE match_id = ?1",
+                        &st);
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, match_id);
+    if (sqlite3_step(st) != SQLITE_DONE) rc = rc_fail_sql(db, "marking summaries");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int rc_summary_max_id(recon_db *db, int64_t *out) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db, "SELECT coalesce(max(id), 0) FROM transactions", &st);
+    if (rc) return rc;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        rc = rc_fail_sql(db, "reading the last transaction id");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+void rc_blocks_init(rc_blocks *b) {
+    memset(b, 0, sizeof *b);
+}
+
+int rc_blocks_add(rc_blocks *b, int64_t id) {
+    if (id < 0) return 0;
+    uint64_t block = (uint64_t)id >> RC_SUMMARY_SHIFT;
+    if (block >= b->nbits) {
+        size_t n = b->nbits ? b->nbits : 1024;
+        while (n <= block)
+            n *= 2;
+        uint8_t *bits = realloc(b->bits, n / 8);
+        if (!bits) return -1;
+        memset(bits + b->nbits / 8, 0, (n - b->nbits) / 8);
+        b->bits = bits;
+        b->nbits = n;
+    }
+    b->bits[block / 8] |= (uint8_t)(1u << (block % 8));
+    return 0;
+}
+
+int rc_blocks_store(recon_db *db, const rc_blocks *b) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db, "INSERT OR IGNORE INTO summary_dirty(block) VALUES (?1)", &st);
+    for (size_t i = 0; !rc && i < b->nbits; i++) {
+        if (!(b->bits[i / 8] & (1u << (i % 8)))) continue;
+        sqlite3_bind_int64(st, 1, (int64_t)i);
+        if (sqlite3_step(st) != SQLITE_DONE) rc = rc_fail_sql(db, "marking summaries");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+void rc_blocks_free(rc_blocks *b) {
+    free(b->bits);
+    memset(b, 0, sizeof *b);
+}
+
+/* Whether any block waits. */
+static int any_dirty(recon_db *db, int *out) {
+    sqlite3_stmt *st;
+    int rc = rc_prepare(db, "SELECT EXISTS (SELECT 1 FROM summary_dirty)", &st);
+    if (rc) return rc;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *out = sqlite3_column_int(st, 0);
+    else
+        rc = rc_fail_sql(db, "reading the summaries");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static const char REFRESH[] =
+    "DELETE FROM summary_cells WHERE block IN (SELECT block FROM summary_dirty);"
+    "DELETE FROM payout_cells WHERE block IN (SELECT block FROM summary_dirty);"
+    "INSERT INTO summary_cells SELECT * FROM " RC_SQL_STATUS_CELLS_OF() ";"
+                                                                        "INSERT INTO payout_cells SELECT * FROM " RC_SQL_PAYOUT_CELLS_OF() ";"
+                                                                                                                                           "DELETE FROM summary_dirty;";
+
+int rc_summary_store(recon_db *db) {
+    return rc_exec(db, REFRESH);
+}
+
+int rc_summary_refresh(recon_db *db) {
+    /* Inside the caller's transaction, or on a handle that cannot write,
+     * the views work the dirty blocks out themselves. */
+    if (!sqlite3_get_autocommit(db->sql) || sqlite3_db_readonly(db->sql, "main")) return RECON_OK;
+    int dirty = 0;
+    int rc = any_dirty(db, &dirty);
+    if (rc || !dirty) return rc;
+    /* A writer holding the lock (an import) is not waited for: the report
+     * reads the blocks itself this time. */
+    sqlite3_busy_timeout(db->sql, 0);
+    if (sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_busy_timeout(db->sql, db->busy_timeout_ms);
+        return RECON_OK;
+    }
+    sqlite3_busy_timeout(db->sql, db->busy_timeout_ms);
+    /* The caller's progress handler sees this work (a report after a big
+     * match waits for it); a stop it asks for ends the report after it. */
+    db->writing = db->summarising = 1;
+    rc = rc_summary_store(db);
+    if (rc == RECON_OK && sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = rc_fail_sql(db, "storing the summaries");
+    if (rc) sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+    db->writing = db->summarising = 0;
+    if (!rc && db->progress_stop) rc = rc_callback_stop(db, db->progress_stop, "summarising");
+    return rc;
+}
