@@ -60,6 +60,7 @@ static void same(const char *a, const char *b, const char *after, const char *wh
 
 static const char *const VIEWS[] = {
     "SELECT * FROM v_daily_summary ORDER BY source, day, currency",
+    "SELECT * FROM v_unmatched ORDER BY transaction_id",
     "SELECT * FROM v_aging ORDER BY source, currency, bucket_order",
     "SELECT * FROM v_payouts ORDER BY source, payout_id, currency",
 };
@@ -81,9 +82,15 @@ static const char *const BY_ROW[] = {
     " coalesce(sum(remaining_minor) FILTER (WHERE status = 'partially_matched'), 0)"
     " FROM v_transactions GROUP BY source, day, currency ORDER BY source, day, currency",
     "SELECT source, currency, age_bucket, count(*), sum(remaining_minor),"
-    " sum(abs(remaining_minor)), min(day)"
-    " FROM v_unmatched GROUP BY source, currency, age_bucket"
-    " ORDER BY source, currency, age_bucket",
+    " sum(abs(remaining_minor)), min(day) FROM (SELECT *,"
+    " CASE WHEN age_days <= 2 THEN '0-2' WHEN age_days <= 7 THEN '3-7'"
+    " WHEN age_days <= 30 THEN '8-30' ELSE 'over 30' END AS age_bucket FROM v_transactions"
+    " WHERE status IN ('unmatched', 'exception', 'partially_matched') AND age_days >= 0)"
+    " GROUP BY source, currency, age_bucket ORDER BY source, currency, age_bucket",
+    /* v_unmatched passes over blocks whose cells hold nothing open */
+    "SELECT transaction_id, status, remaining_minor FROM v_transactions"
+    " WHERE status IN ('unmatched', 'exception', 'partially_matched') AND age_days >= 0"
+    " ORDER BY transaction_id",
 };
 static const char *const FROM_VIEWS[] = {
     "SELECT source, day, currency, transactions, matched_count, matched_minor, unmatched_count,"
@@ -91,6 +98,7 @@ static const char *const FROM_VIEWS[] = {
     " partial_count, partial_open_minor FROM v_daily_summary ORDER BY source, day, currency",
     "SELECT source, currency, age_bucket, items, amount_minor, gross_minor, oldest_day"
     " FROM v_aging ORDER BY source, currency, bucket_order",
+    "SELECT transaction_id, status, remaining_minor FROM v_unmatched ORDER BY transaction_id",
 };
 
 /* recon_summary_each's rows, as "source|currency|n|amount|net" lines. */

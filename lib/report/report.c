@@ -20,9 +20,9 @@ int recon_summary_each(recon_db *db, int (*cb)(const recon_summary_row *row, voi
     if (rc) return rc;
     /* clang-format off */
     rc = rc_prepare(db,
-                        /* RC_SQL_SUM: a total past int64 is NULL, not an error
-                         * that would break the summary of every source. */
-                        /* from the summaries, not every transaction */
+                        /* From the summaries, not every transaction; a total
+                         * past int64 is NULL (CELL_SUM), not an error that
+                         * would break the summary of every source. */
                         "WITH totals AS ("
                         "  SELECT source_id, currency, sum(transactions) AS n,"
                         "  " RC_SQL_CELL_SUM("transactions", "transactions", "amount_hi", "amount_lo",
@@ -431,21 +431,22 @@ int recon_status_get(recon_db *db, recon_status *out) {
     if (rc) return rc;
     int64_t v[7] = {0};
     /* One query, so the figures are of one state of the database. */
-    rc = query_ints(
-        db,
-        /* v_unmatched's count and oldest, from the summaries */
-        "WITH u AS (SELECT coalesce(sum(transactions), 0) AS n,"
-        "   coalesce(max(age_days), -1) AS age FROM " RC_SQL_OPEN_CELLS() ")"
-                                                                          " SELECT u.n, u.age,"
-                                                                          " (SELECT count(*) FROM exceptions WHERE closed_at IS NULL),"
-                                                                          " (SELECT count(*) FROM failures WHERE resolved_at IS NULL),"
-                                                                          " (SELECT count(*) FROM v_payouts"
-                                                                          "  WHERE status NOT IN ('ok', 'late', 'in_transit')),"
-                                                                          " (SELECT coalesce(max(age_days), -1) FROM v_exceptions"
-                                                                          "  WHERE status = 'open'),"
-                                                                          " (SELECT count(*) FROM exceptions WHERE closed_at IS NULL"
-                                                                          "  AND assigned_to IS NULL) FROM u",
-        v, 7);
+    /* clang-format off */
+    rc = query_ints(db,
+                    /* v_unmatched's count and oldest, from the summaries */
+                    "WITH u AS (SELECT coalesce(sum(transactions), 0) AS n,"
+                    "   coalesce(max(age_days), -1) AS age FROM " RC_SQL_OPEN_CELLS() ")"
+                    " SELECT u.n, u.age,"
+                    " (SELECT count(*) FROM exceptions WHERE closed_at IS NULL),"
+                    " (SELECT count(*) FROM failures WHERE resolved_at IS NULL),"
+                    " (SELECT count(*) FROM v_payouts"
+                    "  WHERE status NOT IN ('ok', 'late', 'in_transit')),"
+                    " (SELECT coalesce(max(age_days), -1) FROM v_exceptions"
+                    "  WHERE status = 'open'),"
+                    " (SELECT count(*) FROM exceptions WHERE closed_at IS NULL"
+                    "  AND assigned_to IS NULL) FROM u",
+                    v, 7);
+    /* clang-format on */
     if (rc) return rc;
     recon_status full = {.unmatched = v[0],
                          .oldest_unmatched_days = v[1],

@@ -135,9 +135,12 @@ int rc_summary_refresh(recon_db *db) {
     db->writing = db->summarising = 1;
     rc = rc_summary_store(db);
     if (rc == RECON_OK && sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        rc = rc_fail_sql(db, "storing the summaries");
+        rc = RECON_EIO;
     if (rc) sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
     db->writing = db->summarising = 0;
-    if (!rc && db->progress_stop) rc = rc_callback_stop(db, db->progress_stop, "summarising");
-    return rc;
+    if (db->progress_stop) return rc_callback_stop(db, db->progress_stop, "summarising");
+    /* Storing them is an optimisation: a full disk or a lost lock leaves
+     * the report to work the blocks out, not to fail. */
+    rc_clear_error(db);
+    return RECON_OK;
 }

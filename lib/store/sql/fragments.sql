@@ -197,3 +197,13 @@ CASE WHEN (x) IS NULL THEN NULL WHEN cu.exponent = 0 THEN printf('%d', x)
 @define OPEN_CELLS()
 (SELECT * FROM @AGED_CELLS()
  WHERE status IN ('unmatched', 'exception', 'partially_matched') AND age_days >= 0)
+
+-- The blocks that may hold an open transaction: a stored cell says so, or
+-- the block is dirty. A listing of open rows reads those blocks' rows
+-- only (checking a row's block costs nothing beside working out its
+-- status).
+@define OPEN_BLOCKS()
+(SELECT block FROM summary_cells
+ WHERE status IN ('unmatched', 'exception', 'partially_matched')
+ AND block NOT IN (SELECT block FROM summary_dirty)
+ UNION SELECT block FROM summary_dirty)
