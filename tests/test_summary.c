@@ -69,35 +69,35 @@ static const char *const VIEWS[] = {
 /* The same figures from the per-transaction views, as the summary views
  * were defined before the summaries existed. */
 static const char *const BY_ROW[] = {
-    "SELECT source, day, currency, count(*),"
-    " count(*) FILTER (WHERE status = 'matched'),"
-    " coalesce(sum(amount_minor) FILTER (WHERE status = 'matched'), 0),"
-    " count(*) FILTER (WHERE status = 'unmatched'),"
-    " coalesce(sum(amount_minor) FILTER (WHERE status = 'unmatched'), 0),"
-    " count(*) FILTER (WHERE status = 'exception'),"
-    " coalesce(sum(amount_minor) FILTER (WHERE status = 'exception'), 0),"
-    " count(*) FILTER (WHERE status = 'ignored'),"
-    " coalesce(sum(amount_minor) FILTER (WHERE status = 'ignored'), 0),"
-    " count(*) FILTER (WHERE status = 'partially_matched'),"
-    " coalesce(sum(remaining_minor) FILTER (WHERE status = 'partially_matched'), 0)"
-    " FROM v_transactions GROUP BY source, day, currency ORDER BY source, day, currency",
-    "SELECT source, currency, age_bucket, count(*), sum(remaining_minor),"
-    " sum(abs(remaining_minor)), min(day) FROM (SELECT *,"
-    " CASE WHEN age_days <= 2 THEN '0-2' WHEN age_days <= 7 THEN '3-7'"
-    " WHEN age_days <= 30 THEN '8-30' ELSE 'over 30' END AS age_bucket FROM v_transactions"
-    " WHERE status IN ('unmatched', 'exception', 'partially_matched') AND age_days >= 0)"
-    " GROUP BY source, currency, age_bucket ORDER BY source, currency, age_bucket",
+    ("SELECT source, day, currency, count(*),"
+     " count(*) FILTER (WHERE status = 'matched'),"
+     " coalesce(sum(amount_minor) FILTER (WHERE status = 'matched'), 0),"
+     " count(*) FILTER (WHERE status = 'unmatched'),"
+     " coalesce(sum(amount_minor) FILTER (WHERE status = 'unmatched'), 0),"
+     " count(*) FILTER (WHERE status = 'exception'),"
+     " coalesce(sum(amount_minor) FILTER (WHERE status = 'exception'), 0),"
+     " count(*) FILTER (WHERE status = 'ignored'),"
+     " coalesce(sum(amount_minor) FILTER (WHERE status = 'ignored'), 0),"
+     " count(*) FILTER (WHERE status = 'partially_matched'),"
+     " coalesce(sum(remaining_minor) FILTER (WHERE status = 'partially_matched'), 0)"
+     " FROM v_transactions GROUP BY source, day, currency ORDER BY source, day, currency"),
+    ("SELECT source, currency, age_bucket, count(*), sum(remaining_minor),"
+     " sum(abs(remaining_minor)), min(day) FROM (SELECT *,"
+     " CASE WHEN age_days <= 2 THEN '0-2' WHEN age_days <= 7 THEN '3-7'"
+     " WHEN age_days <= 30 THEN '8-30' ELSE 'over 30' END AS age_bucket FROM v_transactions"
+     " WHERE status IN ('unmatched', 'exception', 'partially_matched') AND age_days >= 0)"
+     " GROUP BY source, currency, age_bucket ORDER BY source, currency, age_bucket"),
     /* v_unmatched passes over blocks whose cells hold nothing open */
-    "SELECT transaction_id, status, remaining_minor FROM v_transactions"
-    " WHERE status IN ('unmatched', 'exception', 'partially_matched') AND age_days >= 0"
-    " ORDER BY transaction_id",
+    ("SELECT transaction_id, status, remaining_minor FROM v_transactions"
+     " WHERE status IN ('unmatched', 'exception', 'partially_matched') AND age_days >= 0"
+     " ORDER BY transaction_id"),
 };
 static const char *const FROM_VIEWS[] = {
-    "SELECT source, day, currency, transactions, matched_count, matched_minor, unmatched_count,"
-    " unmatched_minor, exception_count, exception_minor, ignored_count, ignored_minor,"
-    " partial_count, partial_open_minor FROM v_daily_summary ORDER BY source, day, currency",
-    "SELECT source, currency, age_bucket, items, amount_minor, gross_minor, oldest_day"
-    " FROM v_aging ORDER BY source, currency, bucket_order",
+    ("SELECT source, day, currency, transactions, matched_count, matched_minor, unmatched_count,"
+     " unmatched_minor, exception_count, exception_minor, ignored_count, ignored_minor,"
+     " partial_count, partial_open_minor FROM v_daily_summary ORDER BY source, day, currency"),
+    ("SELECT source, currency, age_bucket, items, amount_minor, gross_minor, oldest_day"
+     " FROM v_aging ORDER BY source, currency, bucket_order"),
     "SELECT transaction_id, status, remaining_minor FROM v_unmatched ORDER BY transaction_id",
 };
 
