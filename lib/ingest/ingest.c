@@ -59,6 +59,7 @@ typedef struct {
     const recon_import_opts *opts; /* &opts_copy, or NULL */
     recon_import_opts opts_copy;   /* the caller's, of any version, as the current one */
     uint64_t progress_at;          /* rows_read at the last progress report */
+    int64_t marked_block; /* the summary block of the last row stored, marked (summary.h) */
     uint64_t file_size;
     struct stat opened; /* the file as it was when opened, to notice a change */
     char now[21];
@@ -335,9 +336,14 @@ static int store_failed_payment(importer *im, const rc_csv_row *row, const rc_ca
     return rc;
 }
 
+/* A stored row's block is marked for the summaries as soon as the import
+ * enters it, before any progress callback could read the views. */
 static int inserted(importer *im) {
     im->res->rows_inserted++;
-    return RECON_OK;
+    int64_t id = sqlite3_last_insert_rowid(im->db->sql);
+    if (id >> RC_SUMMARY_SHIFT == im->marked_block) return RECON_OK;
+    im->marked_block = id >> RC_SUMMARY_SHIFT;
+    return rc_summary_mark_range(im->db, id, id);
 }
 
 static int store_generated(importer *im, const rc_csv_row *row, rc_canon *c) {
@@ -990,15 +996,9 @@ static int import_checked(importer *im, int fd) {
         snprintf(db->errmsg, sizeof db->errmsg, "%.256s: %.700s", im->file_name, msg);
         return rc;
     }
-    /* The new rows' summaries are marked to be made (summary.h): they
-     * are the ids past the last one before the import. */
-    int64_t last_id = 0, new_last = 0;
-    rc = rc_summary_max_id(db, &last_id);
-    if (rc == RECON_OK) rc = import_locked(im, fd, source);
+    im->marked_block = -1;
+    rc = import_locked(im, fd, source);
     finalize_all(im);
-    if (rc == RECON_OK && !im->res->already_imported &&
-        (rc = rc_summary_max_id(db, &new_last)) == RECON_OK)
-        rc = rc_summary_mark_range(db, last_id + 1, new_last);
     if (rc == RECON_OK && !im->res->already_imported)
         rc = rc_commit(db);
     else

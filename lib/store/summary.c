@@ -40,18 +40,6 @@ int rc_summary_mark_match(recon_db *db, int64_t match_id) {
     return rc;
 }
 
-int rc_summary_max_id(recon_db *db, int64_t *out) {
-    sqlite3_stmt *st;
-    int rc = rc_prepare(db, "SELECT coalesce(max(id), 0) FROM transactions", &st);
-    if (rc) return rc;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
-    else
-        rc = rc_fail_sql(db, "reading the last transaction id");
-    sqlite3_finalize(st);
-    return rc;
-}
-
 void rc_blocks_init(rc_blocks *b) {
     memset(b, 0, sizeof *b);
 }
@@ -104,40 +92,65 @@ static int any_dirty(recon_db *db, int *out) {
     return rc;
 }
 
-static const char REFRESH[] =
-    "DELETE FROM summary_cells WHERE block IN (SELECT block FROM summary_dirty);"
-    "DELETE FROM payout_cells WHERE block IN (SELECT block FROM summary_dirty);"
-    "INSERT INTO summary_cells SELECT * FROM " RC_SQL_STATUS_CELLS_OF() ";"
-                                                                        "INSERT INTO payout_cells SELECT * FROM " RC_SQL_PAYOUT_CELLS_OF() ";"
-                                                                                                                                           "DELETE FROM summary_dirty;";
+/* Blocks summarised per transaction: 64 blocks are about a third of a
+ * second of work, so a writer that comes while a report summarises a big
+ * change waits that long at most, not for the whole of it. */
+enum { CHUNK_BLOCKS = 64, CHUNK_PAUSE_MS = 50 };
 
-int rc_summary_store(recon_db *db) {
-    return rc_exec(db, REFRESH);
+/* Summarises up to CHUNK_BLOCKS dirty blocks (the lowest) inside the
+ * current transaction; *left = 1 when some remain. */
+static int store_chunk(recon_db *db, int *left) {
+    static const char SQL[] =
+        "CREATE TEMP TABLE IF NOT EXISTS rc_sum_chunk(block INTEGER PRIMARY KEY);"
+        "DELETE FROM temp.rc_sum_chunk;"
+        "INSERT INTO temp.rc_sum_chunk SELECT block FROM summary_dirty ORDER BY block LIMIT 64;"
+        "DELETE FROM summary_cells WHERE block IN (SELECT block FROM temp.rc_sum_chunk);"
+        "DELETE FROM payout_cells WHERE block IN (SELECT block FROM temp.rc_sum_chunk);"
+        "INSERT INTO summary_cells SELECT * FROM " RC_SQL_STATUS_CELLS_OF(
+            "temp.rc_sum_chunk") ";"
+                                 "INSERT INTO payout_cells SELECT * FROM " RC_SQL_PAYOUT_CELLS_OF(
+                                     "temp.rc_sum_chunk") ";"
+                                                          "DELETE FROM summary_dirty WHERE block IN (SELECT block FROM temp.rc_sum_chunk);";
+    _Static_assert(CHUNK_BLOCKS == 64, "the LIMIT above");
+    int rc = rc_exec(db, SQL);
+    return rc ? rc : any_dirty(db, left);
+}
+
+/* Takes the write lock without waiting for another writer. A borrowed
+ * connection keeps the busy handler its owner set: it is not ours to
+ * replace (there is no reading it back to restore it). */
+static int begin_now(recon_db *db) {
+    if (!db->borrowed) sqlite3_busy_timeout(db->sql, 0);
+    int ok = sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    if (!db->borrowed) sqlite3_busy_timeout(db->sql, db->busy_timeout_ms);
+    return ok;
 }
 
 int rc_summary_refresh(recon_db *db) {
     /* Inside the caller's transaction, or on a handle that cannot write,
      * the views work the dirty blocks out themselves. */
     if (!sqlite3_get_autocommit(db->sql) || sqlite3_db_readonly(db->sql, "main")) return RECON_OK;
-    int dirty = 0;
-    int rc = any_dirty(db, &dirty);
-    if (rc || !dirty) return rc;
-    /* A writer holding the lock (an import) is not waited for: the report
-     * reads the blocks itself this time. */
-    sqlite3_busy_timeout(db->sql, 0);
-    if (sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        sqlite3_busy_timeout(db->sql, db->busy_timeout_ms);
-        return RECON_OK;
-    }
-    sqlite3_busy_timeout(db->sql, db->busy_timeout_ms);
+    int left = 0;
+    int rc = any_dirty(db, &left);
+    if (rc || !left) return rc;
     /* The caller's progress handler sees this work (a report after a big
      * match waits for it); a stop it asks for ends the report after it. */
-    db->writing = db->summarising = 1;
-    rc = rc_summary_store(db);
-    if (rc == RECON_OK && sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        rc = RECON_EIO;
-    if (rc) sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
-    db->writing = db->summarising = 0;
+    db->summarising = 1;
+    for (int first = 1; left && !db->progress_stop; first = 0) {
+        /* A pause between chunks lets a writer that waits on its busy
+         * timeout in; one holding the lock stops the summarising (the
+         * report reads the rest itself this time). */
+        if (!first) sqlite3_sleep(CHUNK_PAUSE_MS);
+        if (!begin_now(db)) break;
+        db->writing = 1;
+        rc = store_chunk(db, &left);
+        if (rc == RECON_OK && sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+            rc = RECON_EIO;
+        if (rc) sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+        db->writing = 0;
+        if (rc) break;
+    }
+    db->summarising = 0;
     if (db->progress_stop) return rc_callback_stop(db, db->progress_stop, "summarising");
     /* Storing them is an optimisation: a full disk or a lost lock leaves
      * the report to work the blocks out, not to fail. */

@@ -12,14 +12,11 @@
  * (the SQL of migration 12 and fragments.sql writes the 10 and 1024 out). */
 #define RC_SUMMARY_SHIFT 10
 
-/* Marks the blocks of ids first..last (an import's new rows), of the items
- * of a match (a match made one at a time), as changed. Inside the
+/* Marks the blocks of ids first..last (a row an import stored), of the
+ * items of a match (a match made one at a time), as changed. Inside the
  * writer's transaction. */
 int rc_summary_mark_range(recon_db *db, int64_t first, int64_t last);
 int rc_summary_mark_match(recon_db *db, int64_t match_id);
-
-/* The highest transaction id, 0 when there is none. */
-int rc_summary_max_id(recon_db *db, int64_t *out);
 
 /* The blocks a bulk writer touched (a match run's items), gathered in
  * memory and marked once. */
@@ -34,12 +31,11 @@ int rc_blocks_add(rc_blocks *b, int64_t id);
 int rc_blocks_store(recon_db *db, const rc_blocks *b);
 void rc_blocks_free(rc_blocks *b);
 
-/* Summarises the dirty blocks again, inside the current transaction. */
-int rc_summary_store(recon_db *db);
-
-/* Before a report: summarises the dirty blocks in a transaction of its
- * own, when the handle can write and no other writer holds the lock;
- * otherwise does nothing (the views are exact either way). */
+/* Before a report: summarises the dirty blocks, 64 blocks per
+ * transaction of its own with a pause between, while the handle can write
+ * and no other writer holds the lock; otherwise leaves them (the views are
+ * exact either way). Only a stop asked by the progress handler is an
+ * error. */
 int rc_summary_refresh(recon_db *db);
 
 #endif

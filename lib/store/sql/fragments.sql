@@ -91,11 +91,12 @@ CASE WHEN (x) IS NULL THEN NULL WHEN cu.exponent = 0 THEN printf('%d', x)
 (SELECT max(until_date) FROM period_closes WHERE reopened_at IS NULL)
 
 -- Summaries (migration 12, docs/ARCHITECTURE.md "Summaries"). The
--- transactions of the blocks marked dirty, each with what the views say of
+-- transactions of the blocks listed in table `blocks` (summary_dirty, or a
+-- part of it being summarised), each with what the views say of
 -- it: its status and what is open of it. (LIMIT -1 keeps SQLite from
 -- flattening a subquery into the one that reads it, which would work the
 -- active match out again for every mention of a column made from it.)
-@define DIRTY_ROWS()
+@define DIRTY_ROWS(blocks)
 (SELECT x.block, x.source_id, date(x.occurred_at) AS day, x.currency, x.amount_minor,
  x.net_minor,
  CASE WHEN x.match_id IS NOT NULL THEN @MATCHED_STATUS(x)
@@ -109,15 +110,15 @@ CASE WHEN (x) IS NULL THEN NULL WHEN cu.exponent = 0 THEN printf('%d', x)
  FROM (SELECT d.block, t.id, t.source_id, t.currency, t.amount_minor, t.net_minor,
  t.occurred_at,
  @ACTIVE_MATCH(t) AS match_id
- FROM summary_dirty d JOIN transactions t
+ FROM blocks d JOIN transactions t
  ON t.id >= d.block * 1024 AND t.id < d.block * 1024 + 1024 LIMIT -1) x LIMIT -1)
 
 -- The rows with a payout id of the dirty blocks, each with its active match.
-@define DIRTY_PAYOUT_ROWS()
+@define DIRTY_PAYOUT_ROWS(blocks)
 (SELECT d.block, t.id, t.source_id, t.group_id, t.currency, t.kind, t.amount_minor,
  t.fee_minor, t.net_minor, date(coalesce(t.settled_at, t.occurred_at)) AS payout_day,
  @ACTIVE_MATCH(t) AS match_id
- FROM summary_dirty d JOIN transactions t
+ FROM blocks d JOIN transactions t
  ON t.id >= d.block * 1024 AND t.id < d.block * 1024 + 1024
  WHERE t.group_id IS NOT NULL AND t.group_id <> '' LIMIT -1)
 
@@ -128,7 +129,7 @@ CASE WHEN (x) IS NULL THEN NULL WHEN cu.exponent = 0 THEN printf('%d', x)
  WHERE mi.transaction_id = t.id AND m.undone_at IS NULL)
 
 -- The status cells of the dirty rows, as summary_cells holds them.
-@define STATUS_CELLS_OF()
+@define STATUS_CELLS_OF(blocks)
 (SELECT r.block, r.source_id, r.day, r.currency, r.status, count(*) AS transactions,
  sum(r.amount_minor >> 32) AS amount_hi, sum(r.amount_minor & 4294967295) AS amount_lo,
  sum(r.net_minor >> 32) AS net_hi, sum(r.net_minor & 4294967295) AS net_lo,
@@ -136,11 +137,11 @@ CASE WHEN (x) IS NULL THEN NULL WHEN cu.exponent = 0 THEN printf('%d', x)
  sum(r.remaining_minor & 4294967295) AS remaining_lo,
  count(@ABS(r.remaining_minor)) AS gross_n, sum(@ABS(r.remaining_minor) >> 32) AS gross_hi,
  sum(@ABS(r.remaining_minor) & 4294967295) AS gross_lo
- FROM @DIRTY_ROWS() r GROUP BY 1, 2, 3, 4, 5)
+ FROM @DIRTY_ROWS(blocks) r GROUP BY 1, 2, 3, 4, 5)
 
 -- The payout cells of the dirty rows with a payout id, as payout_cells
 -- holds them.
-@define PAYOUT_CELLS_OF()
+@define PAYOUT_CELLS_OF(blocks)
 (SELECT r.block, r.source_id, r.group_id, r.currency, r.match_id,
  count(*) FILTER (WHERE r.kind <> 'payout') AS items,
  sum(r.amount_minor >> 32) FILTER (WHERE r.kind <> 'payout') AS gross_hi,
@@ -155,7 +156,7 @@ CASE WHEN (x) IS NULL THEN NULL WHEN cu.exponent = 0 THEN printf('%d', x)
  sum(r.amount_minor & 4294967295) FILTER (WHERE r.kind = 'payout') AS payout_lo,
  max(r.payout_day) FILTER (WHERE r.kind = 'payout') AS payout_row_day,
  max(r.payout_day) AS items_day, min(r.id) AS any_id
- FROM @DIRTY_PAYOUT_ROWS() r GROUP BY 1, 2, 3, 4, 5)
+ FROM @DIRTY_PAYOUT_ROWS(blocks) r GROUP BY 1, 2, 3, 4, 5)
 
 -- Every status cell, exact whatever is dirty: the stored cells of clean
 -- blocks and those of dirty blocks worked out now.
@@ -165,11 +166,11 @@ CASE WHEN (x) IS NULL THEN NULL WHEN cu.exponent = 0 THEN printf('%d', x)
  FROM summary_cells WHERE block NOT IN (SELECT block FROM summary_dirty)
  UNION ALL SELECT source_id, day, currency, status, transactions, amount_hi, amount_lo,
  net_hi, net_lo, remaining_n, remaining_hi, remaining_lo, gross_n, gross_hi, gross_lo
- FROM @STATUS_CELLS_OF())
+ FROM @STATUS_CELLS_OF(summary_dirty))
 
 @define PAYOUT_CELLS()
 (SELECT * FROM payout_cells WHERE block NOT IN (SELECT block FROM summary_dirty)
- UNION ALL SELECT * FROM @PAYOUT_CELLS_OF())
+ UNION ALL SELECT * FROM @PAYOUT_CELLS_OF(summary_dirty))
 
 -- A sum over cells, as SUM_F gives it over their rows: 0 over no rows, NULL
 -- when a value is unknown (v of n known) or the total leaves int64.
