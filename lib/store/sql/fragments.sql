@@ -79,6 +79,21 @@ CASE WHEN (x) IS NULL THEN NULL WHEN cu.exponent = 0 THEN printf('%d', x)
 @define MATCHED_STATUS(x)
 (CASE WHEN @HAS_PARTS(x) AND @OPEN_AMOUNT(x) <> 0 THEN 'partially_matched' ELSE 'matched' END)
 
+-- The status of transaction x (its id, amount_minor and match_id, its
+-- active match: ACTIVE_MATCH), as v_transactions gives it, and what is
+-- still open of it.
+@define STATUS_OF(x)
+(CASE WHEN x.match_id IS NOT NULL THEN @MATCHED_STATUS(x)
+ WHEN EXISTS (SELECT 1 FROM ignores i WHERE i.transaction_id = x.id
+ AND i.undone_at IS NULL) THEN 'ignored'
+ WHEN EXISTS (SELECT 1 FROM exceptions e WHERE e.transaction_id = x.id
+ AND e.closed_at IS NULL) THEN 'exception'
+ ELSE 'unmatched' END)
+
+@define REMAINING_OF(x)
+(CASE WHEN x.match_id IS NULL THEN x.amount_minor
+ WHEN @HAS_PARTS(x) THEN @OPEN_AMOUNT(x) ELSE 0 END)
+
 -- A match's origin as the reporting interface gives it: the column, except
 -- that a person's acceptance of a rule's suggestion reads 'reviewed'.
 @define MATCH_ORIGIN(m)
@@ -98,15 +113,7 @@ CASE WHEN (x) IS NULL THEN NULL WHEN cu.exponent = 0 THEN printf('%d', x)
 -- active match out again for every mention of a column made from it.)
 @define DIRTY_ROWS(blocks)
 (SELECT x.block, x.source_id, date(x.occurred_at) AS day, x.currency, x.amount_minor,
- x.net_minor,
- CASE WHEN x.match_id IS NOT NULL THEN @MATCHED_STATUS(x)
- WHEN EXISTS (SELECT 1 FROM ignores i WHERE i.transaction_id = x.id
- AND i.undone_at IS NULL) THEN 'ignored'
- WHEN EXISTS (SELECT 1 FROM exceptions e WHERE e.transaction_id = x.id
- AND e.closed_at IS NULL) THEN 'exception'
- ELSE 'unmatched' END AS status,
- CASE WHEN x.match_id IS NULL THEN x.amount_minor
- WHEN @HAS_PARTS(x) THEN @OPEN_AMOUNT(x) ELSE 0 END AS remaining_minor
+ x.net_minor, @STATUS_OF(x) AS status, @REMAINING_OF(x) AS remaining_minor
  FROM (SELECT d.block, t.id, t.source_id, t.currency, t.amount_minor, t.net_minor,
  t.occurred_at,
  @ACTIVE_MATCH(t) AS match_id

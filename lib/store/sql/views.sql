@@ -50,20 +50,11 @@ CREATE VIEW v_transactions AS
     x.settled_at, x.currency, cu.exponent, x.amount_minor, x.fee_minor, x.net_minor,
     @MAJOR(x.amount_minor) AS amount,
     @MAJOR(x.net_minor) AS net,
-    CASE WHEN x.match_id IS NOT NULL THEN @MATCHED_STATUS(x)
-         WHEN EXISTS (SELECT 1 FROM ignores i WHERE i.transaction_id = x.id
-                      AND i.undone_at IS NULL) THEN 'ignored'
-         WHEN EXISTS (SELECT 1 FROM exceptions e WHERE e.transaction_id = x.id
-                      AND e.closed_at IS NULL) THEN 'exception'
-         ELSE 'unmatched' END AS status,
+    @STATUS_OF(x) AS status,
     x.match_id,
     CAST(julianday(rs.as_of) - julianday(date(x.occurred_at)) AS INTEGER) AS age_days,
-    CASE WHEN x.match_id IS NULL THEN x.amount_minor
-         WHEN @HAS_PARTS(x) THEN @OPEN_AMOUNT(x) ELSE 0 END AS remaining_minor
-  FROM (SELECT t.*, (SELECT min(mi.match_id) FROM match_items mi
-                     JOIN matches m ON m.id = mi.match_id
-                     WHERE mi.transaction_id = t.id AND m.undone_at IS NULL) AS match_id
-        FROM transactions t) x
+    @REMAINING_OF(x) AS remaining_minor
+  FROM (SELECT t.*, @ACTIVE_MATCH(t) AS match_id FROM transactions t) x
   JOIN sources s ON s.id = x.source_id
   LEFT JOIN currencies cu ON cu.code = x.currency
   CROSS JOIN v_report_settings rs;
