@@ -1,6 +1,6 @@
 /* The summaries the reports read (migration 12; docs/ARCHITECTURE.md,
- * "Summaries"): transactions in blocks of RC_SUMMARY_BLOCK ids, each
- * block's counts and sums kept in summary_cells and payout_cells. A write
+ * "Summaries"): transactions in blocks of 1024 ids (id >> RC_SUMMARY_SHIFT),
+ * each block's counts and sums kept in summary_cells and payout_cells. A write
  * marks the blocks it changes in summary_dirty, in its own transaction;
  * the views work dirty blocks out from the transactions, so they are exact
  * at any moment, and rc_summary_refresh stores them again so that the next
