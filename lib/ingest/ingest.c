@@ -343,7 +343,7 @@ static int inserted(importer *im) {
     int64_t id = sqlite3_last_insert_rowid(im->db->sql);
     if (id >> RC_SUMMARY_SHIFT == im->marked_block) return RECON_OK;
     im->marked_block = id >> RC_SUMMARY_SHIFT;
-    return rc_summary_mark_range(im->db, id, id);
+    return rc_summary_mark(im->db, id);
 }
 
 static int store_generated(importer *im, const rc_csv_row *row, rc_canon *c) {

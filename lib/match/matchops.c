@@ -191,7 +191,7 @@ static int insert_side(recon_db *db, int64_t match_id, const int64_t *ids, size_
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
-    return rc ? rc : rc_summary_mark_match(db, match_id);
+    return rc;
 }
 
 static int match_add_in(recon_db *db, const int64_t *left, const int64_t *left_minor,
@@ -238,6 +238,7 @@ static int match_add_in(recon_db *db, const int64_t *left, const int64_t *left_m
     free(evidence);
     if (!rc) rc = insert_side(db, id, left, nleft, "left");
     if (!rc) rc = insert_side(db, id, right, nright, "right");
+    if (!rc) rc = rc_summary_mark_match(db, id);
     if (!rc) rc = insert_allocations(db, id, left, take_l, nleft);
     if (!rc) rc = insert_allocations(db, id, right, take_r, nright);
     if (!rc) rc = audit(db, now, actor, "match_add", id, 0, note);

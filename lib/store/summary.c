@@ -14,15 +14,20 @@
 
 #include "store/sql.h"
 
-int rc_summary_mark_range(recon_db *db, int64_t first, int64_t last) {
-    if (first > last) return RECON_OK;
+static const char MARK_SQL[] = "INSERT OR IGNORE INTO summary_dirty(block) VALUES (?1)";
+
+/* Marks block b with the prepared MARK_SQL st. */
+static int mark_block(recon_db *db, sqlite3_stmt *st, int64_t b) {
+    sqlite3_bind_int64(st, 1, b);
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    return step == SQLITE_DONE ? RECON_OK : rc_fail_sql(db, "marking summaries");
+}
+
+int rc_summary_mark(recon_db *db, int64_t id) {
     sqlite3_stmt *st;
-    int rc = rc_prepare(db, "INSERT OR IGNORE INTO summary_dirty(block) VALUES (?1)", &st);
-    for (int64_t b = first >> RC_SUMMARY_SHIFT; !rc && b <= last >> RC_SUMMARY_SHIFT; b++) {
-        sqlite3_bind_int64(st, 1, b);
-        if (sqlite3_step(st) != SQLITE_DONE) rc = rc_fail_sql(db, "marking summaries");
-        sqlite3_reset(st);
-    }
+    int rc = rc_prepare(db, MARK_SQL, &st);
+    if (!rc) rc = mark_block(db, st, id >> RC_SUMMARY_SHIFT);
     sqlite3_finalize(st);
     return rc;
 }
@@ -63,13 +68,9 @@ int rc_blocks_add(rc_blocks *b, int64_t id) {
 
 int rc_blocks_store(recon_db *db, const rc_blocks *b) {
     sqlite3_stmt *st;
-    int rc = rc_prepare(db, "INSERT OR IGNORE INTO summary_dirty(block) VALUES (?1)", &st);
-    for (size_t i = 0; !rc && i < b->nbits; i++) {
-        if (!(b->bits[i / 8] & (1u << (i % 8)))) continue;
-        sqlite3_bind_int64(st, 1, (int64_t)i);
-        if (sqlite3_step(st) != SQLITE_DONE) rc = rc_fail_sql(db, "marking summaries");
-        sqlite3_reset(st);
-    }
+    int rc = rc_prepare(db, MARK_SQL, &st);
+    for (size_t i = 0; !rc && i < b->nbits; i++)
+        if (b->bits[i / 8] & (1u << (i % 8))) rc = mark_block(db, st, (int64_t)i);
     sqlite3_finalize(st);
     return rc;
 }
@@ -95,23 +96,24 @@ static int any_dirty(recon_db *db, int *out) {
 /* Blocks summarised per transaction: 64 blocks are about a third of a
  * second of work, so a writer that comes while a report summarises a big
  * change waits that long at most, not for the whole of it. */
-enum { CHUNK_BLOCKS = 64, CHUNK_PAUSE_MS = 50 };
+#define CHUNK_BLOCKS "64"
+enum { CHUNK_PAUSE_MS = 50 };
 
 /* Summarises up to CHUNK_BLOCKS dirty blocks (the lowest) inside the
  * current transaction; *left = 1 when some remain. */
 static int store_chunk(recon_db *db, int *left) {
+    /* clang-format off */
     static const char SQL[] =
         "CREATE TEMP TABLE IF NOT EXISTS rc_sum_chunk(block INTEGER PRIMARY KEY);"
         "DELETE FROM temp.rc_sum_chunk;"
-        "INSERT INTO temp.rc_sum_chunk SELECT block FROM summary_dirty ORDER BY block LIMIT 64;"
+        "INSERT INTO temp.rc_sum_chunk"
+        " SELECT block FROM summary_dirty ORDER BY block LIMIT " CHUNK_BLOCKS ";"
         "DELETE FROM summary_cells WHERE block IN (SELECT block FROM temp.rc_sum_chunk);"
         "DELETE FROM payout_cells WHERE block IN (SELECT block FROM temp.rc_sum_chunk);"
-        "INSERT INTO summary_cells SELECT * FROM " RC_SQL_STATUS_CELLS_OF(
-            "temp.rc_sum_chunk") ";"
-                                 "INSERT INTO payout_cells SELECT * FROM " RC_SQL_PAYOUT_CELLS_OF(
-                                     "temp.rc_sum_chunk") ";"
-                                                          "DELETE FROM summary_dirty WHERE block IN (SELECT block FROM temp.rc_sum_chunk);";
-    _Static_assert(CHUNK_BLOCKS == 64, "the LIMIT above");
+        "INSERT INTO summary_cells SELECT * FROM " RC_SQL_STATUS_CELLS_OF("temp.rc_sum_chunk") ";"
+        "INSERT INTO payout_cells SELECT * FROM " RC_SQL_PAYOUT_CELLS_OF("temp.rc_sum_chunk") ";"
+        "DELETE FROM summary_dirty WHERE block IN (SELECT block FROM temp.rc_sum_chunk);";
+    /* clang-format on */
     int rc = rc_exec(db, SQL);
     return rc ? rc : any_dirty(db, left);
 }

@@ -12,10 +12,10 @@
  * (the SQL of migration 12 and fragments.sql writes the 10 and 1024 out). */
 #define RC_SUMMARY_SHIFT 10
 
-/* Marks the blocks of ids first..last (a row an import stored), of the
- * items of a match (a match made one at a time), as changed. Inside the
- * writer's transaction. */
-int rc_summary_mark_range(recon_db *db, int64_t first, int64_t last);
+/* Marks the block of transaction id (a row an import stored), the blocks
+ * of the items of a match (a match made one at a time), as changed.
+ * Inside the writer's transaction. */
+int rc_summary_mark(recon_db *db, int64_t id);
 int rc_summary_mark_match(recon_db *db, int64_t match_id);
 
 /* The blocks a bulk writer touched (a match run's items), gathered in

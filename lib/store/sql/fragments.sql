@@ -117,17 +117,20 @@ CASE WHEN (x) IS NULL THEN NULL WHEN cu.exponent = 0 THEN printf('%d', x)
  FROM (SELECT d.block, t.id, t.source_id, t.currency, t.amount_minor, t.net_minor,
  t.occurred_at,
  @ACTIVE_MATCH(t) AS match_id
- FROM blocks d JOIN transactions t
- ON t.id >= d.block * 1024 AND t.id < d.block * 1024 + 1024 LIMIT -1) x LIMIT -1)
+ FROM @ROWS_OF_BLOCKS(blocks) LIMIT -1) x LIMIT -1)
 
 -- The rows with a payout id of the dirty blocks, each with its active match.
 @define DIRTY_PAYOUT_ROWS(blocks)
 (SELECT d.block, t.id, t.source_id, t.group_id, t.currency, t.kind, t.amount_minor,
  t.fee_minor, t.net_minor, date(coalesce(t.settled_at, t.occurred_at)) AS payout_day,
  @ACTIVE_MATCH(t) AS match_id
- FROM blocks d JOIN transactions t
- ON t.id >= d.block * 1024 AND t.id < d.block * 1024 + 1024
+ FROM @ROWS_OF_BLOCKS(blocks)
  WHERE t.group_id IS NOT NULL AND t.group_id <> '' LIMIT -1)
+
+-- The blocks of table `blocks` as d, each with its transactions as t (a
+-- block is a range of rowids).
+@define ROWS_OF_BLOCKS(blocks)
+blocks d JOIN transactions t ON t.id >= d.block * 1024 AND t.id < d.block * 1024 + 1024
 
 -- The active match of transaction t (the first, when parts of it are in
 -- several), NULL when none.
@@ -168,12 +171,8 @@ CASE WHEN (x) IS NULL THEN NULL WHEN cu.exponent = 0 THEN printf('%d', x)
 -- Every status cell, exact whatever is dirty: the stored cells of clean
 -- blocks and those of dirty blocks worked out now.
 @define STATUS_CELLS()
-(SELECT source_id, day, currency, status, transactions, amount_hi, amount_lo, net_hi,
- net_lo, remaining_n, remaining_hi, remaining_lo, gross_n, gross_hi, gross_lo
- FROM summary_cells WHERE block NOT IN (SELECT block FROM summary_dirty)
- UNION ALL SELECT source_id, day, currency, status, transactions, amount_hi, amount_lo,
- net_hi, net_lo, remaining_n, remaining_hi, remaining_lo, gross_n, gross_hi, gross_lo
- FROM @STATUS_CELLS_OF(summary_dirty))
+(SELECT * FROM summary_cells WHERE block NOT IN (SELECT block FROM summary_dirty)
+ UNION ALL SELECT * FROM @STATUS_CELLS_OF(summary_dirty))
 
 @define PAYOUT_CELLS()
 (SELECT * FROM payout_cells WHERE block NOT IN (SELECT block FROM summary_dirty)
