@@ -37,11 +37,6 @@
 @define SUM(x)
 @SUM_F(x, 1)
 
--- A payout row's amount: NULL without a payout row (SUM_F would say 0) or
--- past int64.
-@define PAYOUT_SUM(x, f)
-CASE WHEN typeof(@SUM_HI_LO(x, f)) = 'integer' THEN @SUM_HI_LO(x, f) END
-
 -- |x|, NULL for INT64_MIN (its magnitude is no int64).
 @define ABS(x)
 (CASE WHEN (x) = -9223372036854775807 - 1 THEN NULL WHEN (x) < 0 THEN -(x) ELSE (x) END)
@@ -178,13 +173,17 @@ blocks d JOIN transactions t ON t.id >= d.block * 1024 AND t.id < d.block * 1024
 (SELECT * FROM payout_cells WHERE block NOT IN (SELECT block FROM summary_dirty)
  UNION ALL SELECT * FROM @PAYOUT_CELLS_OF(summary_dirty))
 
+-- The total of the cells where f holds, from their sums of high and low
+-- bits (SUM_HI_LO over cells): a REAL when it leaves int64.
+@define CELL_HI_LO(hi, lo, f)
+(sum(hi) FILTER (WHERE f) * 4294967296 + sum(lo) FILTER (WHERE f))
+
 -- A sum over cells, as SUM_F gives it over their rows: 0 over no rows, NULL
 -- when a value is unknown (v of n known) or the total leaves int64.
 @define CELL_SUM(n, v, hi, lo, f)
 (CASE WHEN coalesce(sum(n) FILTER (WHERE f), 0) = 0 THEN 0
  WHEN sum(v) FILTER (WHERE f) < sum(n) FILTER (WHERE f) THEN NULL
- WHEN typeof(sum(hi) FILTER (WHERE f) * 4294967296 + sum(lo) FILTER (WHERE f)) = 'integer'
- THEN sum(hi) FILTER (WHERE f) * 4294967296 + sum(lo) FILTER (WHERE f) END)
+ WHEN typeof(@CELL_HI_LO(hi, lo, f)) = 'integer' THEN @CELL_HI_LO(hi, lo, f) END)
 
 -- An open transaction's age bucket.
 @define AGE_BUCKET(age)

@@ -187,8 +187,8 @@ CREATE VIEW v_payouts AS
       min(payout_transaction_id) AS payout_transaction_id,
   -- The payout row's amount, sign turned (INT64_MIN has no opposite);
   -- NULL without a payout row.
-      CASE WHEN sum(payouts) > 0 AND typeof(-(sum(payout_hi) * 4294967296 + sum(payout_lo)))
-        = 'integer' THEN -(sum(payout_hi) * 4294967296 + sum(payout_lo)) END AS payout_minor,
+      CASE WHEN sum(payouts) > 0 AND typeof(-@CELL_HI_LO(payout_hi, payout_lo, 1)) = 'integer'
+        THEN -@CELL_HI_LO(payout_hi, payout_lo, 1) END AS payout_minor,
       max(payout_row_day) AS payout_row_day,
       max(items_day) AS items_day
     FROM pc GROUP BY source_id, group_id, currency),
