@@ -186,6 +186,16 @@ int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken,
  * flushed first, so that no item ever refers to a match not yet stored
  * (the run writes without foreign-key lookups: rc_begin_trusted). */
 #define MATCH_BATCH 32
+
+/* The batched INSERTs say OR FAIL. A multi-row INSERT that may abort gets a
+ * statement journal from SQLite, a copy of every page the statement touches
+ * so that a failure can undo that statement alone; items fed in random
+ * transaction order touch a page of the index per row, and at 1M x 1M that
+ * journal was 3.5 GB written to a temporary file for a 200 MB change (a
+ * third of the run). A run never needs it: any failure rolls the whole run
+ * back (rc_rollback, to the savepoint inside a caller's transaction). With
+ * foreign keys checked (inside a caller's transaction) SQLite keeps the
+ * journal anyway, and the run is only slower. */
 #define EVIDENCE_MAX 384 /* the longest evidence, every number at its limit, is 258 */
 
 /* A typed variance to record with a match (rules with difference_as). */
@@ -215,8 +225,9 @@ static int matches_open(match_writer *w, recon_db *db) {
     if (rc) return rc;
     w->next_id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 1;
     sqlite3_finalize(st);
-    char sql[160 + MATCH_BATCH * 40] = "INSERT INTO matches(id, run_id, rule, origin, score,"
-                                       " evidence, created_at, created_by) VALUES ";
+    char sql[160 + MATCH_BATCH * 40] =
+        "INSERT OR FAIL INTO matches(id, run_id, rule, origin, score,"
+        " evidence, created_at, created_by) VALUES ";
     size_t n = strlen(sql);
     for (int i = 0; i < MATCH_BATCH; i++)
         n += (size_t)snprintf(sql + n, sizeof sql - n, "%s(?,?,?,'auto',?,?,?,?)", i ? "," : "");
@@ -324,7 +335,7 @@ static int items_open(item_writer *w, recon_db *db, match_writer *matches) {
     w->db = db;
     w->matches = matches;
     char sql[64 + ITEM_BATCH * 12] =
-        "INSERT INTO match_items(match_id, transaction_id, side) VALUES ";
+        "INSERT OR FAIL INTO match_items(match_id, transaction_id, side) VALUES ";
     size_t n = strlen(sql);
     for (int i = 0; i < ITEM_BATCH; i++)
         n += (size_t)snprintf(sql + n, sizeof sql - n, "%s(?,?,?)", i ? "," : "");
