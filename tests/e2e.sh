@@ -65,7 +65,7 @@ cd "$T" || exit 1
 
 run "$RECON" --version
 check "--version: exit 0" 0 "$rc"
-check "--version: text" "recon 0.2.0 (librecon 0.2.0, database schema 12)" "$out"
+check "--version: text" "recon 0.2.0 (librecon 0.2.0, database schema 13)" "$out"
 
 run "$RECON" help
 check "help: exit 0" 0 "$rc"
@@ -1527,7 +1527,7 @@ python3 -c "
 print('id,type,created,amount,currency')
 for i in range(2001): print(f'c{i},charge,2024-01-01,1.00,EUR')" >rate.csv
 r import --profile generic_psp --source p rate.csv
-sql "INSERT INTO matches(id, rule, origin, score, evidence, created_at, created_by) VALUES (1, 'test', 'manual', 0, '{}', 'now', 'test'); INSERT INTO match_items SELECT 1, id, 'left' FROM transactions WHERE external_id <> 'c0'" >/dev/null
+sql "INSERT INTO match_store(id, rule, origin, score, evidence, created_at, created_by) VALUES (1, 'test', 'manual', 0, '{}', 'now', 'test'); INSERT INTO match_items SELECT 1, id, 'left' FROM transactions WHERE external_id <> 'c0'" >/dev/null
 r report summary --format csv
 check "report summary: 2000 of 2001 matched is 99.9%, not 100.0%" "p,EUR,2001,2000,99.9%" "$(sed -n 2p "$T/out" | cut -d, -f1-5)"
 sql "DELETE FROM match_items WHERE transaction_id > (SELECT min(id) + 1 FROM transactions)" >/dev/null

@@ -349,9 +349,10 @@ START_TEST(test_parts_post_what_they_take) {
      * that refusal may hold one: made here by hand. */
     ck_assert_int_eq(recon_match_add_parts(db, &t9, NULL, 1, &ch, &half, 1, "half", "ann", 0, NULL),
                      RECON_ECONFLICT);
-    tu_exec(sq, "INSERT INTO matches(rule, origin, score, evidence, created_at, created_by, note,"
-                " forced) VALUES ('manual', 'manual', 1000, '{}', '2024-03-03T00:00:00Z', 'ann',"
-                " 'half', 0)");
+    tu_exec(sq,
+            "INSERT INTO match_store(rule, origin, score, evidence, created_at, created_by, note,"
+            " forced) VALUES ('manual', 'manual', 1000, '{}', '2024-03-03T00:00:00Z', 'ann',"
+            " 'half', 0)");
     int64_t m = tu_qint(sq, "SELECT max(id) FROM matches");
     tu_exec(sq, "BEGIN");
     char sql[512];

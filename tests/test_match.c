@@ -2669,6 +2669,84 @@ START_TEST(test_a_run_writes_no_statement_journal) {
 }
 END_TEST
 
+/* An automatic match stores what it shares once (schema 13): its time
+ * and actor are its run's, its evidence a row of match_evidence when a
+ * write has met fewer than 256 distinct texts, inline past that. The
+ * `matches` view shows every column as a stored row did before. 300 pairs
+ * whose differences all differ (0.00 to 2.99, tolerance 3.00) give 300
+ * texts; a second run of the same exact texts adds none. */
+START_TEST(test_matches_store_shared_evidence_once) {
+    rows_t p = {0}, b = {0};
+    for (int i = 0; i < 300; i++) {
+        rows_add(&p, "ch_%d,charge,2024-03-01,,100.00,0,,USD,,INV-%04d,\n", i, i);
+        rows_add(&b, "bk_%d,2024-03-01,,card,%d.%02d,USD,INV-%04d\n", i, 100 + i / 100, i % 100, i);
+    }
+    rows_add(&p, "ex_1,charge,2024-03-02,,7.00,0,,USD,,EX-1,\n"); /* difference 300 */
+    rows_add(&b, "bx_1,2024-03-02,,card,10.00,USD,EX-1\n");
+    char *ptext = rows_join(&p, 0), *btext = rows_join(&b, 0);
+    psp(ptext);
+    bank(btext);
+    free(ptext), free(btext);
+    rows_free(&p), rows_free(&b);
+    recon_match_result res = run(ONE_TO_ONE "reference = equal\namount = tolerance\n"
+                                            "tolerance_minor = 300\n");
+    ck_assert_uint_eq(res.matches, 301);
+    /* 301 texts: 256 shared, 45 inline, every one of them shown whole. */
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM match_evidence"), 256);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM match_store WHERE evidence_id IS NOT NULL"
+                                 " AND evidence = ''"),
+                     256);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM match_store WHERE evidence_id IS NULL"
+                                 " AND evidence LIKE '{%%}'"),
+                     45);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(DISTINCT evidence) FROM matches"), 301);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM matches m JOIN match_items mi"
+                                 " ON mi.match_id = m.id JOIN transactions t"
+                                 " ON t.id = mi.transaction_id AND t.external_id LIKE 'bk_%%'"
+                                 " WHERE json_extract(m.evidence, '$.difference') ="
+                                 " t.amount_minor - 10000"),
+                     300);
+    /* Time and actor: the run's, as its rows show them. */
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM match_store"
+                                 " WHERE created_at = '' AND created_by = ''"),
+                     301);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM matches m JOIN match_runs r"
+                                 " ON r.id = m.run_id WHERE m.created_at = r.started_at"
+                                 " AND m.created_by = 'tester' AND length(m.created_at) = 20"),
+                     301);
+    /* A manual match keeps its own; a second run reuses the shared text. */
+    int64_t l = tx("bx_1"), r = tx("ex_1");
+    ck_assert_int_eq(recon_match_undo(db,
+                                      tu_qint(sq,
+                                              "SELECT match_id FROM match_items"
+                                              " WHERE transaction_id = %lld",
+                                              (long long)l),
+                                      "again", "ann"),
+                     RECON_OK);
+    int64_t mid = 0;
+    ck_assert_int_eq(recon_match_add(db, &l, 1, &r, 1, "by hand", "bob", 1, &mid), RECON_OK);
+    TU_ASSERT_Q(sq, "bob 1",
+                "SELECT created_by || ' ' || (created_at <> '') FROM match_store"
+                " WHERE id = %lld",
+                (long long)mid);
+    TU_ASSERT_Q(sq, "bob", "SELECT created_by FROM matches WHERE id = %lld", (long long)mid);
+    int64_t d = tu_qint(sq, "SELECT json_extract(evidence, '$.difference') FROM match_evidence"
+                            " ORDER BY id DESC LIMIT 1");
+    char row[128];
+    snprintf(row, sizeof row, "bx_2,2024-03-02,,card,%lld.%02lld,USD,EX-2\n",
+             50 + (long long)d / 100, (long long)d % 100);
+    psp("ex_2,charge,2024-03-02,,50.00,0,,USD,,EX-2,\n");
+    bank(row);
+    res = run(ONE_TO_ONE "reference = equal\namount = tolerance\ntolerance_minor = 300\n");
+    ck_assert_uint_eq(res.matches, 1);
+    ck_assert_int_eq(tu_qint(sq, "SELECT count(*) FROM match_evidence"), 256);
+    TU_ASSERT_Q(sq, "1",
+                "SELECT m.evidence_id = (SELECT max(id) FROM match_evidence) FROM match_store m"
+                " JOIN match_items mi ON mi.match_id = m.id WHERE mi.transaction_id = %lld",
+                (long long)tx("bx_2"));
+}
+END_TEST
+
 /* Two handles on two databases from two threads: no shared state. */
 #include <pthread.h>
 
@@ -2787,6 +2865,7 @@ static Suite *match_suite(void) {
     tcase_add_test(t, test_run_is_recorded_with_actor_and_counts);
     tcase_add_test(t, test_separate_handles_in_separate_threads);
     tcase_add_test(t, test_a_run_writes_no_statement_journal);
+    tcase_add_test(t, test_matches_store_shared_evidence_once);
     suite_add_tcase(s, t);
     t = tcase_create("manual");
     tcase_add_checked_fixture(t, setup, teardown);

@@ -44,6 +44,8 @@ static const char *const MIGRATION_SHA256[] = {
     "8eeae4c0f0cb223caef6dc515e9f112b64dcd18a3b0ad4252c8c31e943034aff", /* 0010_period_close.sql */
     "c1959288709686bb77f5d901fe6b8f0d3cbeb0916cf5f5ee5f00af08ad0368c7", /* 0011_decline_codes.sql */
     "5cec43cb89b387a6e983e6c43b45e436382d9a487190e92224538d43927c45c2", /* 0012_summaries.sql */
+    "0b8e8f4b5fd8f28304a383b57dcd111fe7a63dbc1daed79b31f5c2564c270904", /* 0013_compact_matches.sql
+                                                                         */
 };
 
 static void sha256_hex(const void *data, size_t len, char out[65]) {
@@ -165,7 +167,8 @@ START_TEST(test_migrations_are_the_sql_files_of_the_tree) {
         "lib/store/sql/0005_suggestions.sql",     "lib/store/sql/0006_work_items.sql",
         "lib/store/sql/0007_aliases.sql",         "lib/store/sql/0008_allocations.sql",
         "lib/store/sql/0009_journal.sql",         "lib/store/sql/0010_period_close.sql",
-        "lib/store/sql/0011_decline_codes.sql",   "lib/store/sql/0012_summaries.sql"};
+        "lib/store/sql/0011_decline_codes.sql",   "lib/store/sql/0012_summaries.sql",
+        "lib/store/sql/0013_compact_matches.sql"};
     ck_assert_int_eq(sizeof FILES / sizeof FILES[0], RECON_SCHEMA_VERSION);
     for (int v = 1; v <= RECON_SCHEMA_VERSION; v++) {
         char hex[65];
@@ -175,12 +178,21 @@ START_TEST(test_migrations_are_the_sql_files_of_the_tree) {
 }
 END_TEST
 
-/* Views are derived: none is created by a migration, every one by the
- * views script, each statement named as schema.c expects. */
+/* Views are derived: none of the reporting views is created by a
+ * migration, every one by the views script, each statement named as
+ * schema.c expects. The one view a migration makes is `matches`, where the
+ * table of that name was (schema 13): it stands for the table's rows and
+ * lives with the tables. */
 START_TEST(test_views_live_outside_the_migrations) {
-    for (int v = 1; v <= RECON_SCHEMA_VERSION; v++)
-        ck_assert_msg(strstr(rc_schema_migration(v), "CREATE VIEW") == NULL,
-                      "migration %d creates a view", v);
+    for (int v = 1; v <= RECON_SCHEMA_VERSION; v++) {
+        const char *m = rc_schema_migration(v), *view = strstr(m, "CREATE VIEW");
+        if (v == 13) {
+            ck_assert_ptr_nonnull(view);
+            ck_assert_int_eq(strncmp(view, "CREATE VIEW matches AS", 22), 0);
+            view = strstr(view + 1, "CREATE VIEW");
+        }
+        ck_assert_msg(view == NULL, "migration %d creates a view", v);
+    }
     ck_assert_uint_ge(rc_views_count(), 10);
     for (size_t i = 0; i < rc_views_count(); i++)
         ck_assert_msg(!strncmp(rc_view_sql(i), "CREATE VIEW v_", 14), "%s", rc_view_sql(i));
@@ -628,6 +640,73 @@ START_TEST(test_schema_11_database_gets_its_summaries_at_the_first_report) {
 }
 END_TEST
 
+/* The last schema 12 (before matches stored what they share once): the
+ * table becomes match_store under a view `matches` that shows every old
+ * row exactly as it was stored, and every reference to a match still
+ * holds; the next run stores its matches compactly and they read the same
+ * way. */
+START_TEST(test_schema_12_matches_read_the_same_through_the_view) {
+    load_fixture("schema12-7f8edc4");
+    sqlite3 *s = raw_open();
+    static const char ROWS[] = "SELECT group_concat(quote(id) || quote(run_id) || quote(rule) ||"
+                               " quote(origin) || quote(score) || quote(evidence) ||"
+                               " quote(created_at) || quote(created_by) || quote(note) ||"
+                               " quote(forced) || quote(undone_at) || quote(undone_by) ||"
+                               " quote(undo_note), ';') FROM (SELECT * FROM matches ORDER BY id)";
+    char *before = tu_qtext(s, ROWS);
+    int64_t n = tu_qint(s, "SELECT count(*) FROM matches");
+    ck_assert_int_gt(n, 0);
+    sqlite3_close(s);
+    recon_db *db = open_ok(0);
+    s = raw_open();
+    TU_ASSERT_Q(s, "view", "SELECT type FROM sqlite_schema WHERE name = 'matches'");
+    TU_ASSERT_Q(s, before, ROWS);
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM sqlite_schema WHERE sql LIKE"
+                                " '%%REFERENCES matches%%'"),
+                     0);
+    /* A new pair, matched: the new rows are compact, and read whole. */
+    static const char PSP[] =
+        "id,type,created,available_on,amount,fee,net,currency,payout_id,reference,description\n"
+        "up_1,charge,2024-04-02,,12.34,0,,USD,,UPG-1,\n";
+    static const char BANK[] = "id,date,value_date,description,amount,currency,reference\n"
+                               "ub_1,2024-04-02,,card,12.34,USD,UPG-1\n";
+    char path[600];
+    tu_write_file(tmp, "up_psp.csv", PSP, sizeof PSP - 1, path, sizeof path);
+    tu_import(db, path, "generic_psp", "upgrade_psp");
+    tu_write_file(tmp, "up_bank.csv", BANK, sizeof BANK - 1, path, sizeof path);
+    tu_import(db, path, "generic_bank", "upgrade_bank");
+    recon_rules *rules = NULL;
+    recon_error err = RECON_ERROR_INIT;
+    ck_assert_int_eq(recon_rules_parse("[rule u]\nleft = upgrade_bank\n"
+                                       "right = upgrade_psp\ncardinality = one_to_one\n"
+                                       "reference = equal\n",
+                                       "u.ini", &err, &rules),
+                     RECON_OK);
+    recon_match_opts mo = RECON_MATCH_OPTS_INIT;
+    mo.rules = rules;
+    recon_match_result r = RECON_MATCH_RESULT_INIT;
+    ck_assert_int_eq(recon_match_run(db, &mo, &r), RECON_OK);
+    recon_rules_free(rules);
+    ck_assert_uint_eq(r.matches, 1);
+    ck_assert_int_eq(tu_qint(s,
+                             "SELECT count(*) FROM match_store WHERE id > %lld"
+                             " AND created_at = '' AND evidence_id IS NOT NULL",
+                             (long long)n),
+                     (int64_t)r.matches);
+    ck_assert_int_eq(tu_qint(s,
+                             "SELECT count(*) FROM matches m JOIN match_runs u"
+                             " ON u.id = m.run_id WHERE m.id > %lld"
+                             " AND m.created_at = u.started_at AND m.created_by = u.actor"
+                             " AND json_valid(m.evidence)",
+                             (long long)n),
+                     (int64_t)r.matches);
+    sqlite3_close(s);
+    free(before);
+    recon_close(db);
+}
+END_TEST
+
 static Suite *upgrade_suite(void) {
     Suite *s = suite_create("upgrade");
     TCase *m = tcase_create("migrations");
@@ -656,6 +735,7 @@ static Suite *upgrade_suite(void) {
     tcase_add_test(old, test_read_only_handle_on_an_older_schema_is_refused);
     tcase_add_test(old, test_views_of_a_newer_interface_version_are_kept);
     tcase_add_test(old, test_schema_11_database_gets_its_summaries_at_the_first_report);
+    tcase_add_test(old, test_schema_12_matches_read_the_same_through_the_view);
     tcase_add_test(old, test_a_changed_view_is_recreated_at_open);
     tcase_add_test(old, test_opening_an_up_to_date_database_writes_nothing);
     tcase_add_test(old, test_newer_schema_leaves_the_file_byte_for_byte_unchanged);

@@ -82,7 +82,7 @@ static int clear_auto(recon_db *db) {
                        "DELETE FROM match_variances WHERE match_id IN temp.rc_diff_auto;"
                        "DELETE FROM allocations WHERE match_id IN temp.rc_diff_auto;"
                        "DELETE FROM match_items WHERE match_id IN temp.rc_diff_auto;"
-                       "DELETE FROM matches WHERE id IN temp.rc_diff_auto;");
+                       "DELETE FROM match_store WHERE id IN temp.rc_diff_auto;");
 }
 
 /* What goes and what comes, once both snapshots are taken: the matches

@@ -187,6 +187,8 @@ int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken,
  * (the run writes without foreign-key lookups: rc_begin_trusted). */
 #define MATCH_BATCH 32
 
+#define EVIDENCE_MAX 384 /* the longest evidence, every number at its limit, is 258 */
+
 /* The batched INSERTs say OR FAIL. A multi-row INSERT that may abort gets a
  * statement journal from SQLite, a copy of every page the statement touches
  * so that a failure can undo that statement alone; items fed in random
@@ -196,7 +198,6 @@ int rc_rows_load(recon_db *db, const recon_rules *rules, const rc_bitset *taken,
  * back (rc_rollback, to the savepoint inside a caller's transaction). With
  * foreign keys checked (inside a caller's transaction) SQLite keeps the
  * journal anyway, and the run is only slower. */
-#define EVIDENCE_MAX 384 /* the longest evidence, every number at its limit, is 258 */
 
 /* A typed variance to record with a match (rules with difference_as). */
 typedef struct {
@@ -205,43 +206,124 @@ typedef struct {
     char currency[4];
 } pending_variance;
 
+/* Evidence is shared (schema 13): most matches of a rule say the same
+ * thing (every match of an exact one-to-one rule: reference equal,
+ * difference 0, one item a side), and at 1M matches the same 67 bytes made
+ * half the table. The first EVIDENCE_SHARED distinct texts a write meets
+ * are stored once in match_evidence and its matches name them; past that a
+ * match keeps its text inline (a tolerant rule whose every difference
+ * differs), so the dictionary stays small whatever the rules. */
+#define EVIDENCE_SHARED 256
+#define EVIDENCE_SLOTS 512 /* open addressing, at most half full */
+
+typedef struct {
+    uint64_t hash;
+    int64_t id; /* 0: an empty slot */
+    char *text;
+} evidence_slot;
+
+typedef struct {
+    evidence_slot slot[EVIDENCE_SLOTS];
+    int n;
+    sqlite3_stmt *find, *add;
+} evidence_dict;
+
+static uint64_t text_hash(const char *s) {
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+static int dict_open(evidence_dict *d, recon_db *db) {
+    int rc = rc_prepare(db, "SELECT id FROM match_evidence WHERE evidence = ?1", &d->find);
+    if (!rc) rc = rc_prepare(db, "INSERT INTO match_evidence(evidence) VALUES (?1)", &d->add);
+    return rc;
+}
+
+static void dict_close(evidence_dict *d) {
+    for (int i = 0; i < EVIDENCE_SLOTS; i++)
+        free(d->slot[i].text);
+    sqlite3_finalize(d->find);
+    sqlite3_finalize(d->add);
+}
+
+/* The id of text in match_evidence, stored there if new, into *id; 0 when
+ * the dictionary is full and the text is not in it. */
+static int dict_id(evidence_dict *d, recon_db *db, const char *text, int64_t *id) {
+    uint64_t h = text_hash(text);
+    size_t i = (size_t)(h % EVIDENCE_SLOTS);
+    for (; d->slot[i].id; i = (i + 1) % EVIDENCE_SLOTS)
+        if (d->slot[i].hash == h && !strcmp(d->slot[i].text, text)) {
+            *id = d->slot[i].id;
+            return RECON_OK;
+        }
+    *id = 0;
+    if (d->n == EVIDENCE_SHARED) return RECON_OK;
+    char *copy = strdup(text);
+    if (!copy) return rc_fail(db, RECON_ENOMEM, "matching: out of memory");
+    sqlite3_bind_text(d->find, 1, text, -1, SQLITE_STATIC);
+    int step = sqlite3_step(d->find);
+    if (step == SQLITE_ROW) *id = sqlite3_column_int64(d->find, 0);
+    sqlite3_reset(d->find);
+    if (step == SQLITE_DONE) {
+        sqlite3_bind_text(d->add, 1, text, -1, SQLITE_STATIC);
+        step = sqlite3_step(d->add);
+        sqlite3_reset(d->add);
+        *id = step == SQLITE_DONE ? sqlite3_last_insert_rowid(db->sql) : 0;
+    }
+    if (!*id) {
+        free(copy);
+        return rc_fail_sql(db, "storing a match's evidence");
+    }
+    d->slot[i] = (evidence_slot){h, *id, copy};
+    d->n++;
+    return RECON_OK;
+}
+
 typedef struct {
     recon_db *db;
     sqlite3_stmt *one, *many, *variance;
     int64_t next_id, run_id;
-    const char *rule, *now, *actor;
+    const char *rule;
     int64_t id[MATCH_BATCH];
     int score[MATCH_BATCH];
     char evidence[MATCH_BATCH][EVIDENCE_MAX];
     pending_variance var[MATCH_BATCH];
     int n;
+    evidence_dict dict;
 } match_writer;
+
+/* A match row of a run: its time and actor are the run's ('' says so),
+ * its evidence shared when the dictionary has it. */
+#define MATCH_ROW "(?,?,?,'auto',?,?,?,'','')"
 
 static int matches_open(match_writer *w, recon_db *db) {
     memset(w, 0, sizeof *w);
     w->db = db;
     sqlite3_stmt *st;
-    int rc = rc_prepare(db, "SELECT coalesce(max(id), 0) + 1 FROM matches", &st);
+    int rc = rc_prepare(db, "SELECT coalesce(max(id), 0) + 1 FROM match_store", &st);
     if (rc) return rc;
     w->next_id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 1;
     sqlite3_finalize(st);
     char sql[160 + MATCH_BATCH * 40] =
-        "INSERT OR FAIL INTO matches(id, run_id, rule, origin, score,"
-        " evidence, created_at, created_by) VALUES ";
+        "INSERT OR FAIL INTO match_store(id, run_id, rule, origin, score,"
+        " evidence, evidence_id, created_at, created_by) VALUES ";
     size_t n = strlen(sql);
     for (int i = 0; i < MATCH_BATCH; i++)
-        n += (size_t)snprintf(sql + n, sizeof sql - n, "%s(?,?,?,'auto',?,?,?,?)", i ? "," : "");
+        n += (size_t)snprintf(sql + n, sizeof sql - n, "%s" MATCH_ROW, i ? "," : "");
     rc = rc_prepare(db, sql, &w->many);
     if (!rc)
         rc = rc_prepare(db,
-                        "INSERT INTO matches(id, run_id, rule, origin, score, evidence, created_at,"
-                        " created_by) VALUES (?,?,?,'auto',?,?,?,?)",
+                        "INSERT INTO match_store(id, run_id, rule, origin, score, evidence,"
+                        " evidence_id, created_at, created_by) VALUES " MATCH_ROW,
                         &w->one);
     if (!rc)
         rc = rc_prepare(db,
                         "INSERT INTO match_variances(match_id, kind, difference_minor, currency)"
                         " VALUES (?,?,?,?)",
                         &w->variance);
+    if (!rc) rc = dict_open(&w->dict, db);
     return rc;
 }
 
@@ -263,14 +345,19 @@ static int variances_step(match_writer *w, int from, int count) {
 
 static int matches_step(match_writer *w, sqlite3_stmt *st, int from, int count) {
     for (int i = 0; i < count; i++) {
-        int k = 7 * i;
+        int k = 6 * i;
+        int64_t shared;
+        int rc = dict_id(&w->dict, w->db, w->evidence[from + i], &shared);
+        if (rc) return rc;
         sqlite3_bind_int64(st, k + 1, w->id[from + i]);
         sqlite3_bind_int64(st, k + 2, w->run_id);
         sqlite3_bind_text(st, k + 3, w->rule, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, k + 4, w->score[from + i]);
-        sqlite3_bind_text(st, k + 5, w->evidence[from + i], -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, k + 6, w->now, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, k + 7, w->actor, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, k + 5, shared ? "" : w->evidence[from + i], -1, SQLITE_STATIC);
+        if (shared)
+            sqlite3_bind_int64(st, k + 6, shared);
+        else
+            sqlite3_bind_null(st, k + 6);
     }
     int step = sqlite3_step(st);
     sqlite3_reset(st);
@@ -305,6 +392,7 @@ static int match_add(match_writer *w, int score, int64_t *id, char **evidence) {
 
 static int matches_close(match_writer *w, int rc) {
     if (!rc) rc = matches_flush(w);
+    dict_close(&w->dict);
     sqlite3_finalize(w->one);
     sqlite3_finalize(w->many);
     sqlite3_finalize(w->variance);
@@ -435,8 +523,8 @@ static int insert_items(item_writer *w, int64_t match_id, const rc_units *u, con
 }
 
 /* Writes the pairs of rule ri (sorted) with their items. */
-static int write_pairs(recon_db *db, const rc_engine *e, size_t ri, int64_t run_id,
-                       const char *actor, const char *now, recon_match_result *out) {
+static int write_pairs(recon_db *db, const rc_engine *e, size_t ri, int64_t run_id, const char *now,
+                       recon_match_result *out) {
     const rc_units *L = &e->sides[3 * ri], *R = L + 1, *G = L + 2;
     match_writer *mw = malloc(sizeof *mw);
     item_writer *w = malloc(sizeof *w);
@@ -450,8 +538,6 @@ static int write_pairs(recon_db *db, const rc_engine *e, size_t ri, int64_t run_
     if (!rc) rc = rcw;
     mw->run_id = run_id;
     mw->rule = e->rules->rule[ri].name;
-    mw->now = now;
-    mw->actor = actor;
     for (size_t i = 0; !rc && i < e->npairs; i++) {
         const rc_pair *p = &e->pairs[i];
         const rc_unit *l = &L->u[p->l], *r = &R->u[p->r], *g = p->attached ? &G->u[p->g] : NULL;
@@ -699,10 +785,10 @@ int rc_match_vetoes(recon_db *db, int64_t tx, rc_vetoes *v) {
 /* Runs rule i and writes its matches at once, then frees its units:
  * memory holds one rule's sides at a time, not all of them. Counts the
  * rule into *made when it paired something. */
-static int run_pass_rule(recon_db *db, rc_engine *e, size_t i, int64_t run_id, const char *actor,
-                         const char *now, recon_match_result *out, int *made) {
+static int run_pass_rule(recon_db *db, rc_engine *e, size_t i, int64_t run_id, const char *now,
+                         recon_match_result *out, int *made) {
     int rc = rc_engine_rule(e, i) ? rc_fail(db, RECON_ENOMEM, "matching: out of memory") : 0;
-    if (!rc && e->npairs) rc = write_pairs(db, e, i, run_id, actor, now, out);
+    if (!rc && e->npairs) rc = write_pairs(db, e, i, run_id, now, out);
     *made += e->npairs > 0;
     rc_engine_rule_done(e, i);
     return rc;
@@ -778,7 +864,7 @@ int recon_match_run(recon_db *db, const recon_match_opts *opts, recon_match_resu
         made = 0;
         rc_engine_pass(&s);
         for (size_t i = 0; !rc && i < rules->n; i++) {
-            rc = run_pass_rule(db, &s, i, run_id, actor, now, out, &made);
+            rc = run_pass_rule(db, &s, i, run_id, now, out, &made);
             if (!rc) rc = step_done(db, o, &step, out);
         }
     }

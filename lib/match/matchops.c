@@ -161,10 +161,11 @@ static int insert_allocations(recon_db *db, int64_t match_id, const int64_t *ids
 static int insert_manual(recon_db *db, const char *now, const char *actor, const char *note,
                          int force, const char *evidence, int64_t *out) {
     sqlite3_stmt *st;
-    int rc = rc_prepare(db,
-                        "INSERT INTO matches(rule, origin, score, evidence, created_at, created_by,"
-                        " note, forced) VALUES ('manual', 'manual', 1000, ?1, ?2, ?3, ?4, ?5)",
-                        &st);
+    int rc =
+        rc_prepare(db,
+                   "INSERT INTO match_store(rule, origin, score, evidence, created_at, created_by,"
+                   " note, forced) VALUES ('manual', 'manual', 1000, ?1, ?2, ?3, ?4, ?5)",
+                   &st);
     if (rc) return rc;
     sqlite3_bind_text(st, 1, evidence, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
@@ -328,7 +329,7 @@ int recon_match_undo(recon_db *db, int64_t match_id, const char *note, const cha
     }
     if ((rc = closed_entry(db, match_id)) != RECON_OK) goto done;
     if ((rc = rc_prepare(db,
-                         "UPDATE matches SET undone_at = ?2, undone_by = ?3, undo_note = ?4"
+                         "UPDATE match_store SET undone_at = ?2, undone_by = ?3, undo_note = ?4"
                          " WHERE id = ?1",
                          &st)))
         goto done;

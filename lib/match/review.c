@@ -232,10 +232,11 @@ static int insert_reviewed(recon_db *db, int64_t id, const open_sug *s, const ch
     snprintf(ev, n + 40, "%.*s,\"reviewed\":%lld}", (int)(n ? n - 1 : 0), s->evidence,
              (long long)id);
     sqlite3_stmt *st;
-    int rc = rc_prepare(db,
-                        "INSERT INTO matches(rule, origin, score, evidence, created_at, created_by,"
-                        " note) VALUES (?1, 'manual', ?2, ?3, ?4, ?5, ?6)",
-                        &st);
+    int rc =
+        rc_prepare(db,
+                   "INSERT INTO match_store(rule, origin, score, evidence, created_at, created_by,"
+                   " note) VALUES (?1, 'manual', ?2, ?3, ?4, ?5, ?6)",
+                   &st);
     if (!rc) {
         sqlite3_bind_text(st, 1, s->rule, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 2, 10 * s->confidence);
