@@ -65,7 +65,7 @@ cd "$T" || exit 1
 
 run "$RECON" --version
 check "--version: exit 0" 0 "$rc"
-check "--version: text" "recon 0.2.0 (librecon 0.2.0, database schema 13)" "$out"
+check "--version: text" "recon 0.2.0 (librecon 0.2.0, database schema 14)" "$out"
 
 run "$RECON" help
 check "help: exit 0" 0 "$rc"

@@ -87,7 +87,7 @@ static const char *const BY_ROW[] = {
      " WHEN age_days <= 30 THEN '8-30' ELSE 'over 30' END AS age_bucket FROM v_transactions"
      " WHERE status IN ('unmatched', 'exception', 'partially_matched') AND age_days >= 0)"
      " GROUP BY source, currency, age_bucket ORDER BY source, currency, age_bucket"),
-    /* v_unmatched passes over blocks whose cells hold nothing open */
+    /* v_unmatched reads the open rows the summaries list, and dirty blocks */
     ("SELECT transaction_id, status, remaining_minor FROM v_transactions"
      " WHERE status IN ('unmatched', 'exception', 'partially_matched') AND age_days >= 0"
      " ORDER BY transaction_id"),

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "recon.h"
+#include "store/sql_fragments.h"
 #include "store/store.h"
 #include "testdb.h"
 
@@ -44,8 +45,8 @@ static const char *const MIGRATION_SHA256[] = {
     "8eeae4c0f0cb223caef6dc515e9f112b64dcd18a3b0ad4252c8c31e943034aff", /* 0010_period_close.sql */
     "c1959288709686bb77f5d901fe6b8f0d3cbeb0916cf5f5ee5f00af08ad0368c7", /* 0011_decline_codes.sql */
     "5cec43cb89b387a6e983e6c43b45e436382d9a487190e92224538d43927c45c2", /* 0012_summaries.sql */
-    "0b8e8f4b5fd8f28304a383b57dcd111fe7a63dbc1daed79b31f5c2564c270904", /* 0013_compact_matches.sql
-                                                                         */
+    "0b8e8f4b5fd8f28304a383b57dcd111fe7a63dbc1daed79b31f5c2564c270904", /* 0013_compact_matches */
+    "209bb56bfb480319a2e90c28b663b66c5b4b574ee1d934a25fe97d2e68cb5f58", /* 0014_open_rows.sql */
 };
 
 static void sha256_hex(const void *data, size_t len, char out[65]) {
@@ -168,7 +169,7 @@ START_TEST(test_migrations_are_the_sql_files_of_the_tree) {
         "lib/store/sql/0007_aliases.sql",         "lib/store/sql/0008_allocations.sql",
         "lib/store/sql/0009_journal.sql",         "lib/store/sql/0010_period_close.sql",
         "lib/store/sql/0011_decline_codes.sql",   "lib/store/sql/0012_summaries.sql",
-        "lib/store/sql/0013_compact_matches.sql"};
+        "lib/store/sql/0013_compact_matches.sql", "lib/store/sql/0014_open_rows.sql"};
     ck_assert_int_eq(sizeof FILES / sizeof FILES[0], RECON_SCHEMA_VERSION);
     for (int v = 1; v <= RECON_SCHEMA_VERSION; v++) {
         char hex[65];
@@ -707,6 +708,48 @@ START_TEST(test_schema_12_matches_read_the_same_through_the_view) {
 }
 END_TEST
 
+/* The last schema 13 (before summary_open): the upgrade marks the blocks
+ * whose cells hold something open; the first report lists their open
+ * rows, and v_unmatched lists what it listed before. */
+START_TEST(test_schema_13_database_lists_its_open_rows_at_the_first_report) {
+    load_fixture("schema13-9a53a12");
+    sqlite3 *s = raw_open();
+    /* As a schema 13 library leaves it once a report has summarised. */
+    static const char CELLS[] = RC_SQL_STATUS_CELLS_OF("summary_dirty");
+    char *sql = sqlite3_mprintf("DELETE FROM summary_cells; INSERT INTO summary_cells"
+                                " SELECT * FROM %s; DELETE FROM summary_dirty",
+                                CELLS);
+    tu_exec(s, sql);
+    sqlite3_free(sql);
+    static const char OPEN[] = "SELECT group_concat(transaction_id || status || remaining_minor,"
+                               " ';') FROM (SELECT * FROM v_unmatched ORDER BY transaction_id)";
+    int64_t open_blocks = tu_qint(s, "SELECT count(DISTINCT block) FROM summary_cells WHERE"
+                                     " status IN ('unmatched', 'exception', 'partially_matched')"
+                                     " AND block NOT IN (SELECT block FROM summary_dirty)");
+    int64_t dirty = tu_qint(s, "SELECT count(*) FROM summary_dirty");
+    ck_assert_int_gt(open_blocks, 0);
+    sqlite3_close(s);
+    recon_db *db = open_ok(0);
+    ck_assert_int_eq(recon_setting_set(db, "report.as_of", "2024-04-30"), RECON_OK);
+    s = raw_open();
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM summary_dirty"), open_blocks + dirty);
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM summary_open"), 0);
+    char *live = tu_qtext(s, OPEN);
+    ck_assert_int_gt(tu_qint(s, "SELECT count(*) FROM v_unmatched"), 0);
+    recon_status st = RECON_STATUS_INIT;
+    ck_assert_int_eq(recon_status_get(db, &st), RECON_OK);
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM summary_dirty"), 0);
+    ck_assert_int_eq(tu_qint(s, "SELECT count(*) FROM summary_open"),
+                     tu_qint(s, "SELECT count(*) FROM v_transactions WHERE status IN"
+                                " ('unmatched', 'exception', 'partially_matched')"));
+    TU_ASSERT_Q(s, live, OPEN);
+    ck_assert_int_eq(st.unmatched, tu_qint(s, "SELECT count(*) FROM v_unmatched"));
+    sqlite3_close(s);
+    free(live);
+    recon_close(db);
+}
+END_TEST
+
 static Suite *upgrade_suite(void) {
     Suite *s = suite_create("upgrade");
     TCase *m = tcase_create("migrations");
@@ -736,6 +779,7 @@ static Suite *upgrade_suite(void) {
     tcase_add_test(old, test_views_of_a_newer_interface_version_are_kept);
     tcase_add_test(old, test_schema_11_database_gets_its_summaries_at_the_first_report);
     tcase_add_test(old, test_schema_12_matches_read_the_same_through_the_view);
+    tcase_add_test(old, test_schema_13_database_lists_its_open_rows_at_the_first_report);
     tcase_add_test(old, test_a_changed_view_is_recreated_at_open);
     tcase_add_test(old, test_opening_an_up_to_date_database_writes_nothing);
     tcase_add_test(old, test_newer_schema_leaves_the_file_byte_for_byte_unchanged);

@@ -108,11 +108,21 @@ static int store_chunk(recon_db *db, int *left) {
         "DELETE FROM temp.rc_sum_chunk;"
         "INSERT INTO temp.rc_sum_chunk"
         " SELECT block FROM summary_dirty ORDER BY block LIMIT " CHUNK_BLOCKS ";"
+        "DROP TABLE IF EXISTS temp.rc_sum_rows;"
+        "CREATE TEMP TABLE rc_sum_rows AS SELECT * FROM "
+            RC_SQL_DIRTY_ROWS("temp.rc_sum_chunk") ";"
         "DELETE FROM summary_cells WHERE block IN (SELECT block FROM temp.rc_sum_chunk);"
         "DELETE FROM payout_cells WHERE block IN (SELECT block FROM temp.rc_sum_chunk);"
-        "INSERT INTO summary_cells SELECT * FROM " RC_SQL_STATUS_CELLS_OF("temp.rc_sum_chunk") ";"
+        "DELETE FROM summary_open WHERE transaction_id IN (SELECT o.transaction_id"
+        " FROM temp.rc_sum_chunk d JOIN summary_open o ON o.transaction_id >= d.block * 1024"
+        " AND o.transaction_id < d.block * 1024 + 1024);"
+        "INSERT INTO summary_cells SELECT * FROM "
+            RC_SQL_STATUS_CELLS_FROM("temp.rc_sum_rows") ";"
+        "INSERT INTO summary_open SELECT transaction_id FROM temp.rc_sum_rows"
+        " WHERE status IN ('unmatched', 'exception', 'partially_matched');"
         "INSERT INTO payout_cells SELECT * FROM " RC_SQL_PAYOUT_CELLS_OF("temp.rc_sum_chunk") ";"
-        "DELETE FROM summary_dirty WHERE block IN (SELECT block FROM temp.rc_sum_chunk);";
+        "DELETE FROM summary_dirty WHERE block IN (SELECT block FROM temp.rc_sum_chunk);"
+        "DROP TABLE temp.rc_sum_rows;";
     /* clang-format on */
     int rc = rc_exec(db, SQL);
     return rc ? rc : any_dirty(db, left);

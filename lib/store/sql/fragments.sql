@@ -108,7 +108,8 @@ CASE WHEN (x) IS NULL THEN NULL WHEN cu.exponent = 0 THEN printf('%d', x)
 -- active match out again for every mention of a column made from it.)
 @define DIRTY_ROWS(blocks)
 (SELECT x.block, x.source_id, date(x.occurred_at) AS day, x.currency, x.amount_minor,
- x.net_minor, @STATUS_OF(x) AS status, @REMAINING_OF(x) AS remaining_minor
+ x.net_minor, @STATUS_OF(x) AS status, @REMAINING_OF(x) AS remaining_minor,
+ x.id AS transaction_id
  FROM (SELECT d.block, t.id, t.source_id, t.currency, t.amount_minor, t.net_minor,
  t.occurred_at,
  @ACTIVE_MATCH(t) AS match_id
@@ -135,6 +136,10 @@ blocks d JOIN transactions t ON t.id >= d.block * 1024 AND t.id < d.block * 1024
 
 -- The status cells of the dirty rows, as summary_cells holds them.
 @define STATUS_CELLS_OF(blocks)
+@STATUS_CELLS_FROM(@DIRTY_ROWS(blocks))
+
+-- The same, of rows already worked out (DIRTY_ROWS' columns).
+@define STATUS_CELLS_FROM(dirty)
 (SELECT r.block, r.source_id, r.day, r.currency, r.status, count(*) AS transactions,
  sum(r.amount_minor >> 32) AS amount_hi, sum(r.amount_minor & 4294967295) AS amount_lo,
  sum(r.net_minor >> 32) AS net_hi, sum(r.net_minor & 4294967295) AS net_lo,
@@ -142,7 +147,7 @@ blocks d JOIN transactions t ON t.id >= d.block * 1024 AND t.id < d.block * 1024
  sum(r.remaining_minor & 4294967295) AS remaining_lo,
  count(@ABS(r.remaining_minor)) AS gross_n, sum(@ABS(r.remaining_minor) >> 32) AS gross_hi,
  sum(@ABS(r.remaining_minor) & 4294967295) AS gross_lo
- FROM @DIRTY_ROWS(blocks) r GROUP BY 1, 2, 3, 4, 5)
+ FROM dirty r GROUP BY 1, 2, 3, 4, 5)
 
 -- The payout cells of the dirty rows with a payout id, as payout_cells
 -- holds them.
@@ -204,12 +209,10 @@ blocks d JOIN transactions t ON t.id >= d.block * 1024 AND t.id < d.block * 1024
 (SELECT * FROM @AGED_CELLS()
  WHERE status IN ('unmatched', 'exception', 'partially_matched') AND age_days >= 0)
 
--- The blocks that may hold an open transaction: a stored cell says so, or
--- the block is dirty. A listing of open rows reads those blocks' rows
--- only (checking a row's block costs nothing beside working out its
--- status).
-@define OPEN_BLOCKS()
-(SELECT block FROM summary_cells
- WHERE status IN ('unmatched', 'exception', 'partially_matched')
- AND block NOT IN (SELECT block FROM summary_dirty)
- UNION SELECT block FROM summary_dirty)
+-- The transactions that may be open: those a clean block's summary lists
+-- as open (summary_open, migration 14), and every row of a dirty block. A
+-- listing of open rows works the status out for those only.
+@define OPEN_IDS()
+(SELECT o.transaction_id FROM summary_open o
+ WHERE o.transaction_id >> 10 NOT IN (SELECT block FROM summary_dirty)
+ UNION ALL SELECT t.id FROM @ROWS_OF_BLOCKS(summary_dirty))

@@ -72,10 +72,11 @@ CREATE VIEW v_unmatched AS
               AND EXISTS (SELECT 1 FROM allocations a WHERE a.transaction_id = v_transactions.transaction_id)
          THEN remaining_minor ELSE amount_minor END AS remaining_minor
   -- IN, not OR: each mention of status would evaluate its subqueries
-  -- again. Rows of blocks with nothing open (OPEN_BLOCKS) are passed over
-  -- before their status is worked out.
+  -- again. Only the rows that may be open (OPEN_IDS: those the summaries
+  -- list, and those of dirty blocks) are read and have their status
+  -- worked out.
   FROM v_transactions
-  WHERE transaction_id >> 10 IN @OPEN_BLOCKS()
+  WHERE transaction_id IN @OPEN_IDS()
     AND status IN ('unmatched', 'exception', 'partially_matched') AND age_days >= 0;
 
 -- Read from the summaries (STATUS_CELLS): the open transactions by age,
