@@ -45,7 +45,7 @@ static const char *const MIGRATION_SHA256[] = {
     "8eeae4c0f0cb223caef6dc515e9f112b64dcd18a3b0ad4252c8c31e943034aff", /* 0010_period_close.sql */
     "c1959288709686bb77f5d901fe6b8f0d3cbeb0916cf5f5ee5f00af08ad0368c7", /* 0011_decline_codes.sql */
     "5cec43cb89b387a6e983e6c43b45e436382d9a487190e92224538d43927c45c2", /* 0012_summaries.sql */
-    "0b8e8f4b5fd8f28304a383b57dcd111fe7a63dbc1daed79b31f5c2564c270904", /* 0013_compact_matches */
+    "91cd2f16de56b064ce99c73247899f1a5426db00c7e8c033f7b8391694f6b514", /* 0013_compact_matches */
     "209bb56bfb480319a2e90c28b663b66c5b4b574ee1d934a25fe97d2e68cb5f58", /* 0014_open_rows.sql */
 };
 

@@ -3,9 +3,10 @@
 -- the same evidence, time and actor repeated; now 37 MB.
 --
 -- The table is renamed match_store (the foreign keys of match_items,
--- allocations, variances, suggestions, aliases and journal lines follow
--- it) and `matches` becomes a view with the very same columns and values:
--- every reader, ours and yours, is unchanged. Writes go to match_store.
+-- match_audit, match_variances, allocations, suggestions, aliases and
+-- journal_entries follow it) and `matches` becomes a view with the very
+-- same columns and values: every reader, ours and yours, is unchanged.
+-- Writes go to match_store.
 --
 -- In match_store, for rows from this version on:
 -- - evidence = '' and evidence_id names its text in match_evidence, or
