@@ -32,6 +32,7 @@
 #include "match/suggest.h"
 #include "util/bigmem.h"
 #include "util/calendar.h"
+#include "util/hash.h"
 #include "util/record.h"
 
 /* make lint sees direct includes only: this catches SQLite arriving
@@ -134,12 +135,9 @@ void rc_units_free(rc_units *u) {
     memset(u, 0, sizeof *u);
 }
 
-/* FNV-1a: a cheap, well-spread hash for sorting and finding texts. */
+/* A text's hash, for sorting and finding texts; never 0 ("no text"). */
 static uint64_t hash_n(const char *s, size_t n) {
-    uint64_t h = 0xcbf29ce484222325u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
-    return h | 1; /* 0 stays "no text" */
+    return rc_fnv1a(RC_FNV1A_BASIS, s, n) | 1;
 }
 
 /* ---- rows and units ----------------------------------------------------------------------- */

@@ -13,6 +13,7 @@
 #include "match/match.h"
 #include "store/summary.h"
 #include "util/calendar.h"
+#include "util/hash.h"
 #include "util/opts.h"
 #include "util/record.h"
 
@@ -228,13 +229,6 @@ typedef struct {
     sqlite3_stmt *find, *add;
 } evidence_dict;
 
-static uint64_t text_hash(const char *s) {
-    uint64_t h = 1469598103934665603u; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
-}
-
 static int dict_open(evidence_dict *d, recon_db *db) {
     int rc = rc_prepare(db, "SELECT id FROM match_evidence WHERE evidence = ?1", &d->find);
     if (!rc) rc = rc_prepare(db, "INSERT INTO match_evidence(evidence) VALUES (?1)", &d->add);
@@ -251,7 +245,7 @@ static void dict_close(evidence_dict *d) {
 /* The id of text in match_evidence, stored there if new, into *id; 0 when
  * the dictionary is full and the text is not in it. */
 static int dict_id(evidence_dict *d, recon_db *db, const char *text, int64_t *id) {
-    uint64_t h = text_hash(text);
+    uint64_t h = rc_fnv1a(RC_FNV1A_BASIS, text, strlen(text));
     size_t i = (size_t)(h % EVIDENCE_SLOTS);
     for (; d->slot[i].id; i = (i + 1) % EVIDENCE_SLOTS)
         if (d->slot[i].hash == h && !strcmp(d->slot[i].text, text)) {

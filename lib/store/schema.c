@@ -20,6 +20,7 @@
 #include "errors/errtable.h"
 #include "store/store.h"
 #include "util/builtin.h"
+#include "util/hash.h"
 
 static int user_version(recon_db *db, int *out) {
     sqlite3_stmt *st;
@@ -207,7 +208,9 @@ static int meta_set(recon_db *db, const char *key, const char *value) {
 }
 
 /* The compiled-in currency table's signature (FNV-1a over every field):
- * it changes whenever a code, number or exponent does. */
+ * it changes whenever a code, number or exponent does. It starts from its
+ * own basis, not FNV's (a digit short of it), as it always has: databases
+ * record the signature, and another would refill every mirror once. */
 static void currency_signature(char *out, size_t size) {
     uint64_t h = 1469598103934665603u;
     for (size_t i = 0; i < rc_ncurrencies; i++) {
@@ -218,8 +221,7 @@ static void currency_signature(char *out, size_t size) {
             b[3 + k] = (unsigned char)((unsigned)c->numeric >> (8 * k));
             b[7 + k] = (unsigned char)((unsigned)c->exponent >> (8 * k));
         }
-        for (size_t k = 0; k < sizeof b; k++)
-            h = (h ^ b[k]) * 1099511628211u;
+        h = rc_fnv1a(h, b, sizeof b);
     }
     snprintf(out, size, "%zu-%016llx", rc_ncurrencies, (unsigned long long)h);
 }
