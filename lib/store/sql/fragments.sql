@@ -123,10 +123,19 @@ CASE WHEN (x) IS NULL THEN NULL WHEN cu.exponent = 0 THEN printf('%d', x)
  FROM @ROWS_OF_BLOCKS(blocks)
  WHERE t.group_id IS NOT NULL AND t.group_id <> '' LIMIT -1)
 
--- The blocks of table `blocks` as d, each with its transactions as t (a
--- block is a range of rowids).
+-- The blocks of table `blocks` as d, each with its transactions as t.
 @define ROWS_OF_BLOCKS(blocks)
-blocks d JOIN transactions t ON t.id >= d.block * 1024 AND t.id < d.block * 1024 + 1024
+blocks d JOIN transactions t ON @IN_BLOCK(t.id, d)
+
+-- Transaction id `id` is in block d.block: a block is a range of rowids,
+-- which an index on them finds.
+@define IN_BLOCK(id, d)
+(id >= d.block * 1024 AND id < d.block * 1024 + 1024)
+
+-- A status that leaves a transaction to work on (v_unmatched's rows).
+-- IN, not OR: each mention of status would evaluate its subqueries again.
+@define IS_OPEN(status)
+status IN ('unmatched', 'exception', 'partially_matched')
 
 -- The active match of transaction t (the first, when parts of it are in
 -- several), NULL when none.
@@ -207,7 +216,7 @@ blocks d JOIN transactions t ON t.id >= d.block * 1024 AND t.id < d.block * 1024
 -- day, currency and status).
 @define OPEN_CELLS()
 (SELECT * FROM @AGED_CELLS()
- WHERE status IN ('unmatched', 'exception', 'partially_matched') AND age_days >= 0)
+ WHERE @IS_OPEN(status) AND age_days >= 0)
 
 -- The transactions that may be open: those a clean block's summary lists
 -- as open (summary_open, migration 14), and every row of a dirty block. A

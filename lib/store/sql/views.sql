@@ -71,13 +71,10 @@ CREATE VIEW v_unmatched AS
     CASE WHEN EXISTS (SELECT 1 FROM allocations)
               AND EXISTS (SELECT 1 FROM allocations a WHERE a.transaction_id = v_transactions.transaction_id)
          THEN remaining_minor ELSE amount_minor END AS remaining_minor
-  -- IN, not OR: each mention of status would evaluate its subqueries
-  -- again. Only the rows that may be open (OPEN_IDS: those the summaries
-  -- list, and those of dirty blocks) are read and have their status
-  -- worked out.
+  -- Only the rows that may be open (OPEN_IDS: those the summaries list,
+  -- and those of dirty blocks) are read and have their status worked out.
   FROM v_transactions
-  WHERE transaction_id IN @OPEN_IDS()
-    AND status IN ('unmatched', 'exception', 'partially_matched') AND age_days >= 0;
+  WHERE transaction_id IN @OPEN_IDS() AND @IS_OPEN(status) AND age_days >= 0;
 
 -- Read from the summaries (STATUS_CELLS): the open transactions by age,
 -- without reading them.
